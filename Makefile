@@ -1,0 +1,74 @@
+# Aurum build. `make` builds build/aurum; `make test` installs what is missing, builds a normal
+# and a sanitizer build, runs every test in both and ends with "N passed, N failed";
+# `make demo` installs, builds and runs the Northwind demo. Sources are found by wildcard so a
+# new module is a new file, not an edit here.
+
+CC       ?= cc
+BUILD    ?= build
+SAN      ?=
+PKGS     := sqlite3 libmicrohttpd libcurl jansson yaml-0.1 libutf8proc libsodium libxxhash
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPT      ?= -O2
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+            -Isrc $(PKG_CFLAGS) -pthread -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*'))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(shell find tests/unit -name '*.c' 2>/dev/null))
+RT_SRC   := $(sort $(wildcard tests/runtime/*.c))
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all test demo deps clean style bench
+
+all: $(BUILD)/aurum
+
+$(BUILD)/libaurum.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/aurum: $(CLI_OBJ) $(BUILD)/libaurum.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libaurum.a $(LDLIBS)
+
+$(BUILD)/test_unit: $(UNIT_OBJ) $(BUILD)/libaurum.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
+
+$(BUILD)/test_runtime: $(RT_OBJ) $(BUILD)/libaurum.a
+	$(CC) $(LDFLAGS) -o $@ $(RT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests: $(BUILD)/aurum $(BUILD)/test_unit $(BUILD)/test_runtime
+
+deps:
+	@scripts/deps.sh
+
+test:
+	@scripts/deps.sh
+	@scripts/test.sh
+
+demo:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+style:
+	@scripts/checkstyle.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RT_OBJ:.o=.d)

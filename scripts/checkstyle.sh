@@ -1,0 +1,24 @@
+#!/bin/sh
+# Style check run by `make test`: clang-format layout (.clang-format), no unbounded string
+# functions, a purpose comment at the top of every C file.
+cd "$(dirname "$0")/.."
+status=0
+files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null)
+[ -z "$files" ] && files=$(find src tests bench -name '*.[ch]')
+for f in $files; do
+    [ -f "$f" ] || continue
+    if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
+        echo "style: $f is not clang-formatted (run: clang-format -i $f)"
+        status=1
+    fi
+    if grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok)\s*\(' "$f" | grep -v 'snprintf'; then
+        echo "style: $f uses a banned function (use snprintf/au_buf)"
+        status=1
+    fi
+    if ! head -n 1 "$f" | grep -q '^/\*'; then
+        echo "style: $f does not open with a purpose comment"
+        status=1
+    fi
+done
+[ $status -eq 0 ] && echo "style: ok"
+exit $status

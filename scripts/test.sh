@@ -1,0 +1,62 @@
+#!/bin/bash
+# Runs every test twice: a normal optimised build and an AddressSanitizer+UndefinedBehaviorSanitizer
+# build. Unit tests (Criterion) and black-box runtime tests (the real daemon on a random loopback
+# port) plus the style check. Ends with the line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+passed=0
+failed=0
+
+count_criterion() { # log file -> adds to passed/failed
+    local line
+    line=$(grep -a 'Synthesis:' "$1" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "!! no Criterion synthesis in $1 (runner crashed?)"
+        failed=$((failed + 1))
+        return
+    fi
+    local t p f c
+    t=$(echo "$line" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
+    p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+    c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+    passed=$((passed + p))
+    failed=$((failed + f + c + (t - p - f - c > 0 ? 0 : 0)))
+}
+
+run_suite() { # build dir, label
+    local b=$1 label=$2
+    for suite in test_unit test_runtime; do
+        local log="$b/$suite.log"
+        echo "== $label $suite"
+        AURUM_BIN="$PWD/$b/aurum" timeout 1500 "$b/$suite" --jobs "$JOBS" --short-filename \
+            >"$log" 2>&1
+        grep -aE '^\[(FAIL|----)\]|Synthesis|CRASH|ERROR: AddressSanitizer|runtime error' "$log" \
+            | head -60
+        count_criterion "$log"
+    done
+}
+
+echo "== build (normal)"
+if ! make -s -j"$JOBS" BUILD=build all tests; then
+    echo "build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "== build (asan+ubsan)"
+if ! make -s -j"$JOBS" BUILD=build-san SAN=1 OPT=-O1 all tests; then
+    echo "sanitizer build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+echo "== style"
+if scripts/checkstyle.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+run_suite build normal
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_suite build-san sanitizers
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

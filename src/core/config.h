@@ -1,0 +1,40 @@
+/*
+ * Configuration read once at start-up from a YAML file (--config) plus command-line overrides.
+ * Options are declared in one table in config.c (type, name, default, offset, help): the table
+ * fills the struct, rejects unknown keys with the line and column, and prints `aurum help config`.
+ * Sections owned by other modules (sources, later matching and flows) are kept as JSON for them.
+ * After start-up the configuration is read-only, so threads share it without locks.
+ */
+#ifndef AU_CONFIG_H
+#define AU_CONFIG_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lib/rc.h"
+
+typedef struct au_config {
+    char *listen;          /* "127.0.0.1:8080" */
+    char *data_dir;        /* store directory */
+    char *default_country; /* ISO alpha-2 used by sources that set none, "" for none */
+    long max_body_bytes;   /* request body limit (413 above it) */
+    long max_connections;  /* concurrent HTTP connections */
+    long group_commit_max; /* most write jobs folded into one transaction */
+    char *log_level;       /* debug|info|warn|error */
+    json_t *sources;       /* object name -> source definition (JSON, see source.h), owned */
+    json_t *doc;           /* the whole file as JSON, for sections of other modules, owned */
+} au_config;
+
+/* Loads `path` (NULL: defaults only). Errors name file, line and column. Caller frees. */
+au_rc au_config_load(const char *path, au_config **out, au_err *err);
+void au_config_free(au_config *c);
+/* Writes the option reference (name, type, default, help) generated from the table. */
+void au_config_print_help(FILE *f);
+
+/* YAML (one document, anchors/aliases resolved, merge keys `<<` honoured) to JSON. Scalars
+ * that are plain YAML ints/floats/bools/null become JSON numbers/booleans/null, others strings.
+ * Errors give line and column. *out is a new reference. */
+au_rc au_yaml_to_json(const char *text, size_t len, json_t **out, au_err *err);
+
+#endif

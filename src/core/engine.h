@@ -1,0 +1,91 @@
+/*
+ * The engine owns the write path. One writer thread applies every mutation (record and event
+ * upserts, deletes, source definitions) to the store; callers prepare their work on their own
+ * threads (parsing, mapping, normalising) and submit it. The writer folds all jobs waiting in
+ * its queue into one transaction (group commit: one fsync for many requests), each job in its
+ * own savepoint so a failing job rolls back alone. A job is acknowledged only after COMMIT
+ * returned, so an acknowledged write survives kill -9.
+ *
+ * Readers (API GETs) do not go through the writer: they use au_engine_reader() handles.
+ */
+#ifndef AU_ENGINE_H
+#define AU_ENGINE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/record.h"
+#include "core/source.h"
+#include "lib/rc.h"
+#include "store/store.h"
+
+typedef struct au_engine au_engine;
+
+/* Opens the store in cfg->data_dir (or `data_dir` when not NULL), registers the sources of the
+ * config and of the store (the store's later PUTs win over the file), starts the writer.
+ * cfg is borrowed and must outlive the engine. */
+au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err);
+/* Drains the queue (pending jobs are committed), stops the writer, closes the store. */
+void au_engine_close(au_engine *e);
+
+/* --- sources ------------------------------------------------------------------------------ */
+/* Validates, persists and activates a source definition (create or replace). */
+au_rc au_engine_source_put(au_engine *e, const char *name, const json_t *def, au_err *err);
+/* A reference to the current definition of `name` (NULL if unknown); release it with
+ * au_engine_source_release. A later PUT does not invalidate the reference. */
+const au_source *au_engine_source_acquire(au_engine *e, const char *name);
+void au_engine_source_release(au_engine *e, const au_source *s);
+
+/* --- writes ------------------------------------------------------------------------------- */
+/* Counts of what a write did. */
+typedef struct au_write_summary {
+    long inserted, updated, unchanged, deleted;
+} au_write_summary;
+
+/* A batch of records to upsert. The engine takes ownership of recs[] and the records in it. */
+typedef struct au_write_job au_write_job;
+
+/* Queues recs[0..n) for upsert with `origin` and returns at once; the job is freed by
+ * au_engine_wait. Lets import keep parsing while the writer commits. */
+au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const char *origin,
+                               au_write_job **job);
+/* Waits until the job is committed (or failed); fills sum; frees the job. */
+au_rc au_engine_wait(au_engine *e, au_write_job *job, au_write_summary *sum, au_err *err);
+/* submit + wait. */
+au_rc au_engine_write_records(au_engine *e, au_record **recs, size_t n, const char *origin,
+                              au_write_summary *sum, au_err *err);
+/* Deletes a record (tombstone version). AU_ERR_NOT_FOUND if it does not exist. */
+au_rc au_engine_delete_record(au_engine *e, const char *source, const char *record_id,
+                              const char *origin, au_err *err);
+
+/* A business event ready to store; strings owned by the caller. */
+typedef struct au_event {
+    char *source, *event_id, *type;
+    int64_t at_ms;
+    json_t *customer;   /* reference to the customer: {"source","record"} or {"email"}... */
+    json_t *properties; /* object */
+} au_event;
+/* Stores events (idempotent on (source, event_id)); all or nothing. */
+au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const char *origin,
+                             au_write_summary *sum, au_err *err);
+
+/* --- keys (through the writer so they share its durability) ------------------------------ */
+au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err);
+au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
+
+/* --- reads -------------------------------------------------------------------------------- */
+/* A read-only store handle for the calling thread's exclusive use, from a pool; give it back
+ * with au_engine_reader_release. NULL when none can be opened. */
+au_store *au_engine_reader(au_engine *e);
+void au_engine_reader_release(au_engine *e, au_store *s);
+
+/* Counters for /metrics. */
+typedef struct au_engine_stats {
+    uint64_t commits;     /* transactions committed by the writer */
+    uint64_t jobs;        /* jobs applied */
+    uint64_t queue_depth; /* jobs waiting now */
+} au_engine_stats;
+void au_engine_stats_get(au_engine *e, au_engine_stats *st);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * Normalisation of canonical attribute values. Every function takes a raw value and produces
+ * a cleaned display value and/or a comparison key, or refuses the value with a reason that names
+ * what is wrong ("month 13 out of range"), never guessing. Pure functions, thread-safe, no
+ * globals. All returned strings are heap-allocated (au_malloc) and owned by the caller.
+ * On error nothing is returned through the out parameters.
+ */
+#ifndef AU_NORMALIZE_H
+#define AU_NORMALIZE_H
+
+#include <stddef.h>
+
+#include "core/record.h"
+#include "lib/rc.h"
+
+/* How a source writes dates. */
+typedef enum {
+    AU_DATE_AUTO,     /* ISO or YYYYMMDD; D/M/Y only when unambiguous (a part > 12) */
+    AU_DATE_YYYYMMDD, /* 19810923 */
+    AU_DATE_ISO,      /* 1981-09-23 (also accepts a trailing time, ignored) */
+    AU_DATE_DMY,      /* 23/09/1981, 23-09-1981, 23.09.1981 */
+    AU_DATE_MDY       /* 09/23/1981 */
+} au_date_format;
+
+/* Parses "YYYYMMDD", "YYYY-MM-DD", "DMY", "MDY", "auto" (case-insensitive); -1 if unknown. */
+int au_date_format_from_name(const char *name);
+const char *au_date_format_name(au_date_format f);
+
+/* Per-source options that change how values are read. */
+typedef struct au_norm_opts {
+    char country[3];            /* ISO 3166-1 alpha-2 default for phones/postcodes, "" = none */
+    au_date_format date_format; /* for AU_KIND_DATE attributes */
+} au_norm_opts;
+
+/* Why a value was refused; filled on AU_ERR_INVALID. */
+typedef struct au_norm_why {
+    char reason[160];
+} au_norm_why;
+
+/* --- UTF-8 and text ---------------------------------------------------------------------- */
+/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
+int au_utf8_valid(const char *s, size_t n);
+/* NFKC, control characters dropped, runs of white space collapsed to one space, trimmed. */
+au_rc au_norm_text(const char *in, char **out);
+/* Comparison form: NFKC + case fold + accents stripped + punctuation to space + collapsed
+ * ("  José-Luis O'Brien " -> "jose luis o brien"). */
+au_rc au_norm_key(const char *in, char **out);
+
+/* --- typed values ------------------------------------------------------------------------ */
+/* "  John.Smith+news@GoogleMail.com " -> value "john.smith+news@googlemail.com",
+ * key "johnsmith@gmail.com" (provider-insignificant dots and +tags dropped for known providers). */
+au_rc au_norm_email(const char *in, char **value, char **key, au_norm_why *why);
+/* "+44 20 7946 0958", "020 79460958" (country GB) -> "+442079460958". */
+au_rc au_norm_phone(const char *in, const char *country, char **e164, au_norm_why *why);
+/* To "YYYY-MM-DD"; impossible dates (Feb 30) and years outside 1800..2100 are refused. */
+au_rc au_norm_date(const char *in, au_date_format fmt, char **iso, au_norm_why *why);
+/* "sw1a1aa" (GB) -> "SW1A 1AA"; other countries: upper-case, inner spaces kept single. */
+au_rc au_norm_postcode(const char *in, const char *country, char **out, au_norm_why *why);
+/* "United Kingdom", "uk", "GBR" -> "GB". */
+au_rc au_norm_country(const char *in, char **out, au_norm_why *why);
+/* "M", "male", "Mr" -> "male"; "F", "female" -> "female"; others "other". */
+au_rc au_norm_gender(const char *in, char **out, au_norm_why *why);
+/* Name part display form: "o'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald". */
+au_rc au_norm_name(const char *in, char **out);
+
+/* Splits a full name into first / middle / last ("Smith, John A." and "John A. Smith"); titles
+ * and suffixes (Mr, Dr, Jr) are dropped. Any out may be set to NULL when absent. */
+au_rc au_norm_name_split(const char *full, char **first, char **middle, char **last);
+/* Joins parts skipping absent ones: ("John", NULL, "Smith") -> "John Smith". */
+char *au_norm_name_join(const char *first, const char *middle, const char *last);
+
+/* --- dispatch ---------------------------------------------------------------------------- */
+/* Normalises `raw` for attribute `a` according to its kind. On success out->raw is a copy of
+ * raw and value/key are set (key may equal value); empty-after-cleaning raw gives AU_OK with
+ * value and key NULL. On AU_ERR_INVALID `why` says why. */
+au_rc au_norm_value(au_attr a, const char *raw, const au_norm_opts *opts, au_value *out,
+                    au_norm_why *why);
+
+#endif

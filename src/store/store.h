@@ -1,0 +1,165 @@
+/*
+ * The store: the durable truth behind Aurum (sources, every version of every source record,
+ * events, API keys; later profiles and flows). Callers see an opaque au_store and the functions
+ * below; each back-end is a const au_store_ops table registered in stores.c, so PostgreSQL can
+ * be added as one new file. A handle is used by one thread at a time: the engine's writer thread
+ * owns the read-write handle, readers open their own read-only handles.
+ *
+ * Writes happen inside au_store_begin/au_store_commit. Savepoints let one batch of a group commit
+ * fail without undoing the others. A commit that returned AU_OK is on disk (survives kill -9).
+ */
+#ifndef AU_STORE_H
+#define AU_STORE_H
+
+#include <stdint.h>
+
+#include "lib/rc.h"
+
+typedef struct au_store au_store;
+
+typedef enum { AU_STORE_RW = 0, AU_STORE_RO = 1 } au_store_mode;
+
+/* What an upsert did. */
+typedef enum {
+    AU_PUT_INSERTED = 0, /* new (or previously deleted) key: version 1 or next version */
+    AU_PUT_UPDATED = 1,  /* content changed: a new version */
+    AU_PUT_UNCHANGED = 2 /* same content hash as the current version: nothing written */
+} au_put_outcome;
+
+/* A record version to write. Strings are borrowed for the duration of the call. */
+typedef struct au_record_row {
+    const char *source;    /* source name */
+    const char *record_id; /* the source's own id */
+    const char *doc;       /* JSON document (au_record_to_json), NULL for a deletion */
+    uint64_t hash;         /* content hash; equal hash => unchanged */
+    const char *origin;    /* who wrote it: "api:<key id>", "import:<file>", ... */
+    int64_t at_ms;         /* when it was written (Unix ms) */
+} au_record_row;
+
+/* A record version read back. Heap strings owned by the struct: au_record_out_cleanup. */
+typedef struct au_record_out {
+    char *source, *record_id;
+    char *doc; /* NULL for a deletion tombstone */
+    char *origin;
+    uint64_t hash;
+    int64_t version;
+    int64_t at_ms;
+    int deleted;
+} au_record_out;
+void au_record_out_cleanup(au_record_out *r);
+
+/* A business event. Strings borrowed for the call. */
+typedef struct au_event_row {
+    const char *source;     /* system that emitted it */
+    const char *event_id;   /* idempotency key within the source */
+    const char *type;       /* "order", "payment", "ticket", ... */
+    int64_t at_ms;          /* when it happened */
+    int64_t received_ms;    /* when Aurum accepted it */
+    const char *customer;   /* JSON reference: {"source":..,"record":..} or {"email":..} ... */
+    const char *properties; /* JSON object */
+    const char *origin;
+} au_event_row;
+
+typedef struct au_event_out {
+    char *source, *event_id, *type, *customer, *properties, *origin;
+    int64_t at_ms, received_ms, seq;
+} au_event_out;
+void au_event_out_cleanup(au_event_out *e);
+
+/* An API key as stored: only the hash of the secret is kept. */
+typedef struct au_key_row {
+    const char *id;      /* public id, shown in lists and logs */
+    const uint8_t *hash; /* 32-byte hash of the secret */
+    const char *scopes;  /* JSON array of scope strings */
+    const char *name;    /* label, may be NULL */
+    int64_t created_ms;
+} au_key_row;
+
+typedef struct au_key_out {
+    char *id, *scopes, *name;
+    int64_t created_ms, revoked_ms; /* revoked_ms 0 while active */
+} au_key_out;
+void au_key_out_cleanup(au_key_out *k);
+
+/* Iteration callbacks return 0 to continue, non-zero to stop (that value is returned as rc). */
+typedef int (*au_record_cb)(void *ctx, const au_record_out *r);
+typedef int (*au_event_cb)(void *ctx, const au_event_out *e);
+typedef int (*au_key_cb)(void *ctx, const au_key_out *k);
+typedef int (*au_source_cb)(void *ctx, const char *name, const char *def_json);
+
+/* The method table of a back-end. Every slot is required. */
+typedef struct au_store_ops {
+    const char *name; /* scheme used in locations: "sqlite" */
+    /* Opens (creating and migrating if RW) the store at `location`; *impl owned by the store. */
+    au_rc (*open)(const char *location, au_store_mode mode, void **impl, au_err *err);
+    void (*close)(void *impl);
+    au_rc (*begin)(void *impl);
+    au_rc (*commit)(void *impl);
+    au_rc (*rollback)(void *impl);
+    au_rc (*savepoint)(void *impl); /* nested: one level is enough for group commit */
+    au_rc (*savepoint_release)(void *impl);
+    au_rc (*savepoint_rollback)(void *impl); /* undo to the savepoint, and release it */
+    /* sources: the definition JSON as given to PUT /v1/sources/{name} */
+    au_rc (*source_put)(void *impl, const char *name, const char *def_json, int64_t at_ms);
+    au_rc (*source_get)(void *impl, const char *name, char **def_json);
+    au_rc (*source_list)(void *impl, au_source_cb cb, void *ctx);
+    /* records: upsert keeps every version; delete writes a tombstone version */
+    au_rc (*record_put)(void *impl, const au_record_row *row, au_put_outcome *outcome,
+                        int64_t *version);
+    au_rc (*record_delete)(void *impl, const char *source, const char *record_id,
+                           const char *origin, int64_t at_ms);
+    /* version 0 = current; AU_ERR_NOT_FOUND when absent (a current tombstone is returned). */
+    au_rc (*record_get)(void *impl, const char *source, const char *record_id, int64_t version,
+                        au_record_out *out);
+    au_rc (*record_history)(void *impl, const char *source, const char *record_id, au_record_cb cb,
+                            void *ctx);
+    /* Every current, non-deleted record, in insertion order (engine start-up). */
+    au_rc (*record_scan)(void *impl, au_record_cb cb, void *ctx);
+    au_rc (*record_count)(void *impl, const char *source, int64_t *count);
+    /* events: idempotent on (source, event_id); same id again => AU_PUT_UNCHANGED */
+    au_rc (*event_put)(void *impl, const au_event_row *ev, au_put_outcome *outcome);
+    au_rc (*event_get)(void *impl, const char *source, const char *event_id, au_event_out *out);
+    /* keys */
+    au_rc (*key_put)(void *impl, const au_key_row *key);
+    au_rc (*key_find)(void *impl, const uint8_t hash[32], au_key_out *out);
+    au_rc (*key_list)(void *impl, au_key_cb cb, void *ctx);
+    au_rc (*key_revoke)(void *impl, const char *id, int64_t at_ms);
+} au_store_ops;
+
+/* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
+ * "scheme:rest" naming a registered back-end. Caller frees with au_store_close. */
+au_rc au_store_open(const char *location, au_store_mode mode, au_store **out, au_err *err);
+void au_store_close(au_store *s);
+const char *au_store_backend(const au_store *s);
+
+au_rc au_store_begin(au_store *s);
+au_rc au_store_commit(au_store *s);
+au_rc au_store_rollback(au_store *s);
+au_rc au_store_savepoint(au_store *s);
+au_rc au_store_savepoint_release(au_store *s);
+au_rc au_store_savepoint_rollback(au_store *s);
+
+au_rc au_store_source_put(au_store *s, const char *name, const char *def_json, int64_t at_ms);
+au_rc au_store_source_get(au_store *s, const char *name, char **def_json);
+au_rc au_store_source_list(au_store *s, au_source_cb cb, void *ctx);
+
+au_rc au_store_record_put(au_store *s, const au_record_row *row, au_put_outcome *outcome,
+                          int64_t *version);
+au_rc au_store_record_delete(au_store *s, const char *source, const char *record_id,
+                             const char *origin, int64_t at_ms);
+au_rc au_store_record_get(au_store *s, const char *source, const char *record_id, int64_t version,
+                          au_record_out *out);
+au_rc au_store_record_history(au_store *s, const char *source, const char *record_id,
+                              au_record_cb cb, void *ctx);
+au_rc au_store_record_scan(au_store *s, au_record_cb cb, void *ctx);
+au_rc au_store_record_count(au_store *s, const char *source, int64_t *count);
+
+au_rc au_store_event_put(au_store *s, const au_event_row *ev, au_put_outcome *outcome);
+au_rc au_store_event_get(au_store *s, const char *source, const char *event_id, au_event_out *out);
+
+au_rc au_store_key_put(au_store *s, const au_key_row *key);
+au_rc au_store_key_find(au_store *s, const uint8_t hash[32], au_key_out *out);
+au_rc au_store_key_list(au_store *s, au_key_cb cb, void *ctx);
+au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms);
+
+#endif

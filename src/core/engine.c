@@ -77,13 +77,13 @@ struct au_engine {
     pthread_mutex_t mu;        /* protects the queue, the job results and the counters */
     pthread_cond_t work_cv;    /* writer: jobs arrived or stopping */
     pthread_cond_t space_cv;   /* submitters: room in the queue */
-    pthread_cond_t done_cv;    /* waiters: a group finished; close: a waiter left */
+    pthread_cond_t done_cv;    /* waiters: a group finished; close: the last job was waited for */
     au_write_job *head, *tail; /* jobs waiting for the writer */
     size_t queued_jobs;        /* jobs in the queue */
     size_t queued_items;       /* sum of their weights */
     size_t queue_max;          /* most jobs allowed to wait */
     long group_max;            /* most jobs folded into one transaction */
-    long waiters;              /* threads inside au_engine_wait */
+    long outstanding;          /* jobs submitted and not yet returned by au_engine_wait */
     int stopping;              /* close was called: no new jobs */
     uint64_t commits, jobs;    /* counters for /metrics */
 
@@ -173,6 +173,7 @@ static au_rc job_submit(au_engine *e, au_write_job *j)
         e->tail = j;
         e->queued_jobs++;
         e->queued_items += j->weight;
+        e->outstanding++;
         pthread_cond_signal(&e->work_cv);
     }
     pthread_mutex_unlock(&e->mu);
@@ -185,11 +186,10 @@ static au_rc job_submit(au_engine *e, au_write_job *j)
 static au_rc job_wait(au_engine *e, au_write_job *j, au_write_summary *sum, au_err *err)
 {
     pthread_mutex_lock(&e->mu);
-    e->waiters++;
     while (!j->done)
         pthread_cond_wait(&e->done_cv, &e->mu);
-    e->waiters--;
-    if (e->waiters == 0 && e->stopping)
+    e->outstanding--;
+    if (e->outstanding == 0 && e->stopping)
         pthread_cond_broadcast(&e->done_cv);
     pthread_mutex_unlock(&e->mu);
 
@@ -511,6 +511,9 @@ au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const c
         /* The failure is reported by au_engine_wait, like a failure in the writer. */
         j->rc = rc;
         j->done = 1;
+        pthread_mutex_lock(&e->mu);
+        e->outstanding++;
+        pthread_mutex_unlock(&e->mu);
         *job = j;
         return AU_OK;
     }
@@ -766,6 +769,9 @@ out:
     return rc;
 }
 
+/* Jobs still queued are committed first. Every job handed out by au_engine_submit_records must
+ * still be passed to au_engine_wait (from another thread): close blocks until it has been, so
+ * that no waiter touches a freed engine. */
 void au_engine_close(au_engine *e)
 {
     if (!e)
@@ -777,9 +783,9 @@ void au_engine_close(au_engine *e)
     pthread_mutex_unlock(&e->mu);
     if (e->writer_running)
         pthread_join(e->writer, NULL);
-    /* Waiters of the last group must leave before the mutex goes away. */
+    /* Every submitted job must be waited for, and its waiter gone before the mutex is. */
     pthread_mutex_lock(&e->mu);
-    while (e->waiters > 0)
+    while (e->outstanding > 0)
         pthread_cond_wait(&e->done_cv, &e->mu);
     pthread_mutex_unlock(&e->mu);
 

@@ -383,6 +383,7 @@ typedef struct cand {
     size_t score;      /* most_complete: letters and digits in value */
     size_t rank;       /* source_priority: position of the source in the list */
     size_t support;    /* most_frequent: candidates with the same key */
+    size_t vsupport;   /* most_frequent: candidates with the same key and display value */
     double gtrust;     /* highest trust among candidates with the same key */
     int64_t gupdated;  /* latest update among candidates with the same key */
 } cand;
@@ -417,7 +418,9 @@ static int cand_better(au_survive_rule kind, const cand *a, const cand *b)
         if (!(c = cmp_num((double)a->support, (double)b->support)) &&
             !(c = cmp_num(a->gtrust, b->gtrust)) &&
             !(c = cmp_num((double)a->gupdated, (double)b->gupdated)) &&
-            !(c = -strcmp(a->key, b->key)) && !(c = cmp_num(a->trust, b->trust)))
+            !(c = -strcmp(a->key, b->key)) &&
+            !(c = cmp_num((double)a->vsupport, (double)b->vsupport)) &&
+            !(c = cmp_num(a->trust, b->trust)))
             c = cmp_recency(a, b);
         break;
     case AU_SURVIVE_MOST_COMPLETE:
@@ -447,12 +450,14 @@ static void group_stats(cand *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         c[i].support = 0;
+        c[i].vsupport = 0;
         c[i].gtrust = c[i].trust;
         c[i].gupdated = c[i].updated;
         for (size_t j = 0; j < n; j++) {
             if (strcmp(c[i].key, c[j].key))
                 continue;
             c[i].support++;
+            c[i].vsupport += !strcmp(c[i].value, c[j].value);
             if (c[j].trust > c[i].gtrust)
                 c[i].gtrust = c[j].trust;
             if (c[j].updated > c[i].gupdated)

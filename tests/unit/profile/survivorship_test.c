@@ -533,3 +533,43 @@ Test(survivorship, allocation_failure_reports_nomem_and_leaks_nothing)
     au_survive_config_free(cfg);
     cluster_free(&c);
 }
+
+Test(survivorship, member_without_record_is_refused_with_its_index)
+{
+    cluster c = {0};
+    add(&c, "crm", "c1", T0, 0.5);
+    add(&c, "crm", "c2", T0, 0.5);
+    c.m[1].record = NULL;
+    c.m[1].record_id = "c2";
+    json_t *p = NULL;
+    au_err e;
+    au_err_init(&e);
+    cr_assert_eq(au_survive(c.m, c.n, NULL, &p, &e), AU_ERR_INVALID);
+    cr_assert_null(p);
+    cr_assert_eq(e.ndetails, 1);
+    cr_assert_eq(e.details[0].index, 1);
+    cr_assert_str_eq(e.details[0].record_id, "c2");
+    au_err_cleanup(&e);
+    c.m[1].record = c.recs[1];
+    cluster_free(&c);
+}
+
+Test(survivorship, config_parse_under_allocation_failure)
+{
+    json_t *j = json_loads("{\"*\":\"trust\",\"address\":{\"rule\":\"source_priority\","
+                           "\"sources\":[\"crm\",\"billing\",\"pos\"]},\"email\":"
+                           "\"fixed_source:crm\"}",
+                           0, NULL);
+    int succeeded = 0;
+    for (long k = 0; k < 10000 && !succeeded; k++) {
+        au_survive_config *cfg = NULL;
+        au_alloc_fail_after(k);
+        au_rc rc = au_survive_config_parse(j, &cfg, NULL);
+        au_alloc_fail_after(-1);
+        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "k=%ld rc=%d", k, rc);
+        succeeded = rc == AU_OK;
+        au_survive_config_free(cfg);
+    }
+    cr_assert(succeeded);
+    json_decref(j);
+}

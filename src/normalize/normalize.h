@@ -63,6 +63,11 @@ au_rc au_norm_gender(const char *in, char **out, au_norm_why *why);
 /* Name part display form: "o'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald". */
 au_rc au_norm_name(const char *in, char **out);
 
+/* Address line: *value = au_norm_text(in); *key = au_norm_key(in) with street types, directions
+ * and unit words folded to one spelling ("12 High Street" and "12 high st." -> "12 high st").
+ * Either out may be NULL when not wanted. */
+au_rc au_norm_address(const char *in, char **value, char **key);
+
 /* Splits a full name into first / middle / last ("Smith, John A." and "John A. Smith"); titles
  * and suffixes (Mr, Dr, Jr) are dropped. Any out may be set to NULL when absent. */
 au_rc au_norm_name_split(const char *full, char **first, char **middle, char **last);

@@ -34,10 +34,11 @@ static const abbrev abbrevs[] = {
 static const char *abbrev_of(const char *w, size_t n)
 {
     /* every table word is at most 11 letters; this keeps the common case to one length test */
-    if (n > 11)
+    if (n > 11 || n == 0 || (w[0] >= '0' && w[0] <= '9'))
         return NULL;
     for (size_t i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++)
-        if (!strncmp(abbrevs[i].word, w, n) && abbrevs[i].word[n] == '\0')
+        if (abbrevs[i].word[0] == w[0] && !strncmp(abbrevs[i].word, w, n) &&
+            abbrevs[i].word[n] == '\0')
             return abbrevs[i].abbr;
     return NULL;
 }

@@ -64,7 +64,8 @@ static au_rc check(int y, int m, int d, au_norm_why *why)
     return AU_OK;
 }
 
-/* A trailing time after an ISO date: "T10:00", " 10:00:00", "T10:00:00Z". */
+/* A trailing time, as ISO and spreadsheet exports write it: "T10:00", " 10:00:00",
+ * "T10:00:00Z", "23/09/1981 00:00". The time is ignored. */
 static int is_time_tail(const char *p)
 {
     if (*p != 'T' && *p != 't' && *p != ' ')
@@ -199,7 +200,7 @@ au_rc au_norm_date_clean(const char *t, au_date_format fmt, char **iso, au_norm_
     if (np < 0)
         return AU_ERR_INVALID;
     int year_first = p[0].width == 4 || (np == 3 && p[0].width == 3);
-    if (*tail && !(is_time_tail(tail) && (year_first || (np == 1 && p[0].width == 8))))
+    if (*tail && !(is_time_tail(tail) && (np == 3 || (np == 1 && p[0].width == 8))))
         return au_norm_refuse(why, "not a date: unexpected text after the date");
     if (np == 1 && p[0].width == 8) {
         compact(p[0].val, fmt, &y, &m, &d);

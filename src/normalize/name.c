@@ -2,7 +2,8 @@
  * Person names: the display capitalisation of a name part, and splitting / joining full names.
  *
  * Capitalisation only touches words written entirely in one case ("JOHN", "mcdonald"): a word in
- * mixed case ("MacDonald", "DeVito") was typed by someone who knew, and is kept. Words are the
+ * mixed case ("MacDonald", "DeVito") was typed by someone who knew, and is kept, and so is a
+ * capitalised word ("Van"), except that "Mcdonald" becomes "McDonald". Words are the
  * letter runs between spaces, hyphens and apostrophes, so "anne-marie o'brien" becomes
  * "Anne-Marie O'Brien". "Mc" names get their third letter raised ("McDonald"); "Mac" names do
  * not, because Mack and Macy are more common than MacLeod written in one case. Nobiliary
@@ -55,29 +56,48 @@ static int32_t cp_upper(int32_t c)
     return c < 0x80 ? au_norm_upper(c) : utf8proc_toupper(c);
 }
 
+static int is_mc(const char *ascii, size_t an, size_t n)
+{
+    return n > 2 && an >= 2 && (ascii[0] | 32) == 'm' && (ascii[1] | 32) == 'c';
+}
+
 /* Re-cases the word w[0..n) (code points) in place; `first` when it opens the name, `after_apos`
  * when it follows an apostrophe. */
 static void recase_word(int32_t *w, size_t n, int first, int after_apos)
 {
-    int has_lower = 0, has_upper = 0;
+    if (after_apos && n == 1) { /* "JOHN'S" */
+        w[0] = cp_lower(w[0]);
+        return;
+    }
+    int rest_lower = 0, rest_upper = 0;
     char ascii[8];
     size_t an = 0;
     for (size_t i = 0; i < n; i++) {
-        if (cp_lower(w[i]) != w[i])
-            has_upper = 1;
-        if (cp_upper(w[i]) != w[i] && w[i] != 0xDF) /* ß is in upper-case words too */
-            has_lower = 1;
         if (an < sizeof(ascii) && w[i] < 0x80)
             ascii[an++] = (char)w[i];
+        if (i == 0)
+            continue;
+        if (cp_lower(w[i]) != w[i])
+            rest_upper = 1;
+        if (cp_upper(w[i]) != w[i] && w[i] != 0xDF) /* ß is in upper-case words too */
+            rest_lower = 1;
     }
-    if (has_lower && has_upper)
-        return; /* mixed case: typed deliberately */
+    int first_upper = cp_lower(w[0]) != w[0];
+    if (rest_lower && rest_upper)
+        return; /* mixed case ("MacDonald", "McDONALD"): typed deliberately */
+    if (first_upper && !rest_upper) {
+        /* Capitalised already: keep it ("Van" is how Belgians write it), except that "Mc" names
+         * are almost never meant as "Mcdonald" */
+        if (is_mc(ascii, an, n))
+            w[2] = cp_upper(w[2]);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         w[i] = cp_lower(w[i]);
-    if ((after_apos && n == 1) || (!first && an == n && in_list(particles, ascii, n)))
-        return; /* "John's", "van" */
+    if (!first && an == n && in_list(particles, ascii, n))
+        return; /* "van" */
     w[0] = cp_upper(w[0]);
-    if (n > 2 && an >= 2 && (ascii[0] | 32) == 'm' && (ascii[1] | 32) == 'c')
+    if (is_mc(ascii, an, n))
         w[2] = cp_upper(w[2]);
 }
 

@@ -65,10 +65,12 @@ static char *postcode_key(const char *v)
     return id_key(v);
 }
 
-/* Fills *value and *key from the cleaned, non-empty text t. */
-static au_rc typed(au_attr_kind kind, const char *t, const au_norm_opts *o, char **value,
-                   char **key, au_norm_why *why)
+/* Fills *value and *key from the cleaned, non-empty text *tp. Kinds whose value is the cleaned
+ * text itself take it over (*tp set to NULL) instead of copying it. */
+static au_rc typed(au_attr_kind kind, char **tp, const au_norm_opts *o, char **value, char **key,
+                   au_norm_why *why)
 {
+    const char *t = *tp;
     au_rc rc = AU_OK;
     const char *country = o ? o->country : "";
     switch (kind) {
@@ -77,13 +79,15 @@ static au_rc typed(au_attr_kind kind, const char *t, const au_norm_opts *o, char
             rc = au_norm_key(t, key);
         return rc;
     case AU_KIND_TEXT:
-        if (!(*value = au_strdup(t)))
-            return AU_ERR_NOMEM;
-        return au_norm_key(t, key);
+        if ((rc = au_norm_key(t, key)))
+            return rc;
+        *value = *tp, *tp = NULL;
+        return AU_OK;
     case AU_KIND_ADDRESS:
-        if (!(*value = au_strdup(t)))
-            return AU_ERR_NOMEM;
-        return au_norm_address_clean(t, key);
+        if ((rc = au_norm_address_clean(t, key)))
+            return rc;
+        *value = *tp, *tp = NULL;
+        return AU_OK;
     case AU_KIND_EMAIL:
         return au_norm_email_clean(t, value, key, why);
     case AU_KIND_PHONE:
@@ -107,7 +111,8 @@ static au_rc typed(au_attr_kind kind, const char *t, const au_norm_opts *o, char
             return AU_ERR_NOMEM;
         if (!**key)
             return au_norm_refuse(why, "identifier has no letters or digits");
-        return (*value = au_strdup(t)) ? AU_OK : AU_ERR_NOMEM;
+        *value = *tp, *tp = NULL;
+        return AU_OK;
     }
     if (rc || !*value)
         return rc;
@@ -130,7 +135,7 @@ au_rc au_norm_value(au_attr a, const char *raw, const au_norm_opts *opts, au_val
             goto out;
         }
         if (*t)
-            rc = typed(au_attr_kind_of(a), t, opts, &v, &k, why);
+            rc = typed(au_attr_kind_of(a), &t, opts, &v, &k, why);
     }
 out:
     au_free(t);

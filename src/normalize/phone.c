@@ -132,6 +132,14 @@ static au_rc national(const phone_country *pc, const char *d, size_t nd, char *o
         d += tl;
         nd -= tl;
     }
+    /* spreadsheets drop the "+" of "+447700900123": a too-long number that starts with the
+     * home calling code and is valid after it is that number */
+    size_t cl = strlen(pc->cc);
+    if (nd > (size_t)pc->max && !strncmp(d, pc->cc, cl) && nd - cl >= (size_t)pc->min &&
+        nd - cl <= (size_t)pc->max) {
+        d += cl;
+        nd -= cl;
+    }
     au_rc rc = check_nsn(pc, nd, why);
     if (rc)
         return rc;

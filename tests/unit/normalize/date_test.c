@@ -26,6 +26,8 @@ Test(date, accepted_dates)
         {"19810923", AU_DATE_AUTO, "1981-09-23"},
         {"1981-09-23", AU_DATE_YYYYMMDD, "1981-09-23"},
         {"23/09/1981", AU_DATE_DMY, "1981-09-23"},
+        {"23/09/1981 00:00:00", AU_DATE_DMY, "1981-09-23"},
+        {"19810923 10:15", AU_DATE_AUTO, "1981-09-23"},
         {"23-09-1981", AU_DATE_DMY, "1981-09-23"},
         {"23.09.1981", AU_DATE_DMY, "1981-09-23"},
         {"23 09 1981", AU_DATE_DMY, "1981-09-23"},
@@ -91,7 +93,7 @@ Test(date, refusals_say_why)
         {"1981-09-23 garbage", AU_DATE_ISO, "not a date: unexpected text after the date"},
         {"1981-09-23-", AU_DATE_ISO, "not a date: unexpected text after the date"},
         {"1981-09-", AU_DATE_ISO, "not a date: ends with a separator"},
-        {"23/09/1981 10:00", AU_DATE_DMY, "not a date: unexpected text after the date"},
+        {"23/09/1981 noon", AU_DATE_DMY, "not a date: unexpected text after the date"},
         {"?", AU_DATE_AUTO, "not a date: unexpected character '?'"},
         {"123456789012", AU_DATE_AUTO, "not a date: number too long"},
     };

@@ -18,6 +18,10 @@ Test(name, display_capitalisation)
         {"MCDONALD", "McDonald"},
         {"MacDonald", "MacDonald"}, /* mixed case typed deliberately: kept */
         {"DeVito", "DeVito"},
+        {"Mcdonald", "McDonald"},
+        {"Jan Van Der Berg", "Jan Van Der Berg"}, /* capitalised particles kept as written */
+        {"McDONALD", "McDONALD"},
+        {"o'brien", "O'Brien"},
         {"JOHN", "John"},
         {"john", "John"},
         {"  anne-marie  ", "Anne-Marie"},

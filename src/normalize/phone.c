@@ -109,6 +109,14 @@ static au_rc collect(const char *t, char *d, size_t *nd, int *plus, au_norm_why 
     return AU_OK;
 }
 
+/* out = a followed by b; both are short digit strings bounded by MAXDIG + 4 together. */
+static void cat2(char *out, const char *a, const char *b)
+{
+    size_t al = strlen(a), bl = strlen(b);
+    memcpy(out, a, al);
+    memcpy(out + al, b, bl + 1);
+}
+
 static au_rc check_nsn(const phone_country *pc, size_t len, au_norm_why *why)
 {
     if (len < (size_t)pc->min)
@@ -143,7 +151,7 @@ static au_rc national(const phone_country *pc, const char *d, size_t nd, char *o
     au_rc rc = check_nsn(pc, nd, why);
     if (rc)
         return rc;
-    snprintf(out, MAXDIG + 8, "%s%s", pc->cc, d);
+    cat2(out, pc->cc, d);
     return AU_OK;
 }
 
@@ -158,7 +166,7 @@ static au_rc international(const char *d, size_t nd, char *out, au_norm_why *why
     if (!pc) {
         if (nd < 8)
             return au_norm_refuse(why, "too few digits for an international phone number");
-        snprintf(out, MAXDIG + 8, "%s", d);
+        cat2(out, "", d);
         return AU_OK;
     }
     size_t cl = strlen(pc->cc);
@@ -173,7 +181,7 @@ static au_rc international(const char *d, size_t nd, char *out, au_norm_why *why
     au_rc rc = check_nsn(pc, nl, why);
     if (rc)
         return rc;
-    snprintf(out, MAXDIG + 8, "%s%s", pc->cc, nsn);
+    cat2(out, pc->cc, nsn);
     return AU_OK;
 }
 

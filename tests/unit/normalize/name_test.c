@@ -59,6 +59,22 @@ static void expect_part(const char *got, const char *want, size_t i, const char 
         cr_expect_str_eq(got, want, "case %zu: %s", i, what);
 }
 
+Test(name, long_and_invalid_input)
+{
+    size_t n = 1 << 20;
+    char *s = au_malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        s[i] = "mcdonald-\xc3\xa9 "[i % 11];
+    s[n - 1] = 'x';
+    s[n] = '\0';
+    char *o = NULL;
+    cr_assert_eq(au_norm_name(s, &o), AU_OK);
+    cr_expect_eq(strncmp(o, "McDonald-\xc3\x89", 11), 0, "%.20s", o);
+    au_free(o);
+    au_free(s);
+    cr_expect_eq(au_norm_name("J\xffohn", &o), AU_ERR_ENCODING);
+}
+
 Test(name, split_full_names)
 {
     static const struct {

@@ -63,7 +63,7 @@ static int is_extension(const char *s)
         if (strncasecmp(s, marks[m], l))
             continue;
         const char *p = s + l;
-        while (*p == '.' || *p == ':' || *p == ' ')
+        while (*p == '.' || *p == ':' || *p == '=' || *p == ' ')
             p++;
         if (*p < '0' || *p > '9')
             return 0;
@@ -98,6 +98,8 @@ static au_rc collect(const char *t, char *d, size_t *nd, int *plus, au_norm_why 
         } else if (n && (c == 'x' || c == 'X' || c == 'e' || c == 'E' || c == '#') &&
                    is_extension(p)) {
             break;
+        } else if (n && (c == ',' || c == ';') && is_extension(p + 1 + (p[1] == ' '))) {
+            break; /* "020 7946 0958, ext. 12" */
         } else if (au_norm_isalnum(c) || c >= 0x80) {
             return au_norm_refuse(why, "not a phone number: contains letters");
         } else {

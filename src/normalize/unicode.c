@@ -107,6 +107,10 @@ static enum cp_class classify_text(int32_t c)
     /* zero-width space, BOM, soft hyphen: invisible noise from spreadsheets and web forms */
     if (c == 0x200B || c == 0xFEFF || c == 0x00AD)
         return CP_DROP;
+    /* bidirectional overrides and isolates: invisible, and a known way to spoof a displayed
+     * name; nothing a customer attribute needs */
+    if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F)
+        return CP_DROP;
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:

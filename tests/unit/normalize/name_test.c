@@ -103,6 +103,12 @@ Test(name, split_full_names)
         {"   ", NULL, NULL, NULL},
         {",", NULL, NULL, NULL},
         {"Smith,", NULL, NULL, "Smith"},
+        {"DUPONT Jean", "Jean", NULL, "DUPONT"},
+        {"DE LA CRUZ Maria Luisa", "Maria", "Luisa", "DE LA CRUZ"},
+        {"M. DUPONT Jean", "M", "DUPONT", "Jean"}, /* an initial first: no surname-first signal */
+        {"JOHN SMITH", "JOHN", NULL, "SMITH"},     /* all capitals: no signal */
+        {"John SMITH", "John", NULL, "SMITH"},
+        {"J. Smith", "J", NULL, "Smith"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *f = (char *)0x1, *m = (char *)0x1, *l = (char *)0x1;

@@ -109,24 +109,79 @@ static char *fmt_num(char *end, unsigned long long v, int width)
     return p;
 }
 
+/* Builds one string at the end of the row pool without snprintf (the hot path of every row). */
+typedef struct pb {
+    au_gen_pool *p;
+    char *s;  /* start of the string in the pool */
+    size_t n; /* bytes so far */
+} pb;
+
+#define PB_MAX 511 /* longest string built; the pool holds many */
+
+static void pb_init(pb *b, au_gen_pool *p)
+{
+    if (p->used + PB_MAX + 1 > sizeof(p->buf))
+        p->used = 0; /* never reached: a row uses far less than the pool */
+    b->p = p;
+    b->s = p->buf + p->used;
+    b->n = 0;
+}
+
+static void pb_s(pb *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > PB_MAX - b->n)
+        n = PB_MAX - b->n;
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+}
+
+static void pb_c(pb *b, char c)
+{
+    if (b->n < PB_MAX)
+        b->s[b->n++] = c;
+}
+
+static void pb_u(pb *b, unsigned long long v, int width)
+{
+    char num[24];
+    pb_s(b, fmt_num(num + sizeof(num) - 1, v, width));
+}
+
+static const char *pb_done(pb *b)
+{
+    b->s[b->n] = '\0';
+    b->p->used += b->n + 1;
+    return b->s;
+}
+
 static const char *pool_fmt_date(gen *g, int y, int m, int d, char style)
 {
-    char b[16];
+    pb b;
+    pb_init(&b, &g->pool);
     switch (style) {
     case 'I': /* YYYY-MM-DD */
-        snprintf(b, sizeof(b), "%04d-%02d-%02d", y, m, d);
+        pb_u(&b, (unsigned)y, 4);
+        pb_c(&b, '-');
+        pb_u(&b, (unsigned)m, 2);
+        pb_c(&b, '-');
+        pb_u(&b, (unsigned)d, 2);
         break;
     case 'D': /* DD/MM/YYYY */
-        snprintf(b, sizeof(b), "%02d/%02d/%04d", d, m, y);
-        break;
     case 'M': /* MM/DD/YYYY */
-        snprintf(b, sizeof(b), "%02d/%02d/%04d", m, d, y);
+        pb_u(&b, (unsigned)(style == 'D' ? d : m), 2);
+        pb_c(&b, '/');
+        pb_u(&b, (unsigned)(style == 'D' ? m : d), 2);
+        pb_c(&b, '/');
+        pb_u(&b, (unsigned)y, 4);
         break;
     default: /* YYYYMMDD */
-        snprintf(b, sizeof(b), "%04d%02d%02d", y, m, d);
+        pb_u(&b, (unsigned)y, 4);
+        pb_u(&b, (unsigned)m, 2);
+        pb_u(&b, (unsigned)d, 2);
         break;
     }
-    return au_gen_pool_dup(&g->pool, b, strlen(b));
+    return pb_done(&b);
 }
 
 static const char *pool_printf(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -162,7 +217,11 @@ static const char *make_id(gen *g, au_gen_system s, long n)
         snprintf(b, sizeof(b), "sup_%012llx", h);
         return au_gen_pool_dup(&g->pool, b, strlen(b));
     }
-    return pool_printf(g, "%s%s", prefix[s], d);
+    pb b;
+    pb_init(&b, &g->pool);
+    pb_s(&b, prefix[s]);
+    pb_s(&b, d);
+    return pb_done(&b);
 }
 
 static const char *street_line(gen *g, const au_gen_addr *a, int abbrev, int flat_first)
@@ -174,9 +233,19 @@ static const char *street_line(gen *g, const au_gen_addr *a, int abbrev, int fla
         for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++)
             if (strcmp(type, full[i]) == 0)
                 type = ab[i];
-    if (a->flat && flat_first)
-        return pool_printf(g, "Flat %u, %u %s %s", a->flat, a->house, a->street, type);
-    return pool_printf(g, "%u %s %s", a->house, a->street, type);
+    pb b;
+    pb_init(&b, &g->pool);
+    if (a->flat && flat_first) {
+        pb_s(&b, "Flat ");
+        pb_u(&b, a->flat, 1);
+        pb_s(&b, ", ");
+    }
+    pb_u(&b, a->house, 1);
+    pb_c(&b, ' ');
+    pb_s(&b, a->street);
+    pb_c(&b, ' ');
+    pb_s(&b, type);
+    return pb_done(&b);
 }
 
 static const char *postcode_variant(gen *g, au_gen_rng *r, const char *pc)
@@ -241,7 +310,14 @@ static const char *join_name(gen *g, const view *v, int last_first, int comma)
         a = v->last;
         b = v->first;
     }
-    return pool_printf(g, "%s%s %s", a, comma ? "," : "", b);
+    pb o;
+    pb_init(&o, &g->pool);
+    pb_s(&o, a);
+    if (comma)
+        pb_c(&o, ',');
+    pb_c(&o, ' ');
+    pb_s(&o, b);
+    return pb_done(&o);
 }
 
 static const char *date_between(gen *g, au_gen_rng *r, int y0, int y1)
@@ -272,7 +348,14 @@ static void fill_crm(gen *g, au_gen_rng *r, const au_gen_person *pe, const view 
     o->v[7] = v->email ? email_variant(g, r, v->email, 0.05, 0.0) : "";
     o->v[8] = phone_pick(g, r, pe, v, 0.3, st, 3);
     o->v[9] = street_line(g, v->a, 0, 0);
-    o->v[10] = v->a->flat ? pool_printf(g, "Flat %u", v->a->flat) : "";
+    o->v[10] = "";
+    if (v->a->flat) {
+        pb b;
+        pb_init(&b, &g->pool);
+        pb_s(&b, "Flat ");
+        pb_u(&b, v->a->flat, 1);
+        o->v[10] = pb_done(&b);
+    }
     o->v[11] = au_gen_towns[v->a->town].name;
     o->v[12] = v->a->postcode;
     o->v[13] = date_between(g, r, 2012, 2025);
@@ -334,8 +417,15 @@ static void fill_billing(gen *g, au_gen_rng *r, const au_gen_person *pe, const v
     o->v[3] = v->y ? pool_fmt_date(g, v->y, v->m, v->d, 'D') : "";
     o->v[4] = v->email ? email_variant(g, r, v->email, 0.0, 0.3) : "";
     o->v[5] = phone_pick(g, r, pe, v, 0.6, st, 3);
-    o->v[6] = pool_printf(g, "%s, %s, %s", street_line(g, v->a, au_gen_chance(r, 0.2), 1),
-                          au_gen_towns[v->a->town].name, v->a->postcode);
+    const char *street = street_line(g, v->a, au_gen_chance(r, 0.2), 1);
+    pb b;
+    pb_init(&b, &g->pool);
+    pb_s(&b, street);
+    pb_s(&b, ", ");
+    pb_s(&b, au_gen_towns[v->a->town].name);
+    pb_s(&b, ", ");
+    pb_s(&b, v->a->postcode);
+    o->v[6] = pb_done(&b);
     o->v[7] = v->a->postcode;
     o->v[8] = methods[au_gen_below(r, 3)];
     o->v[9] = au_gen_chance(r, 0.9) ? "active" : "closed";
@@ -498,10 +588,16 @@ static void make_view(gen *g, au_gen_rng *r, const au_gen_person *pe, const sys_
 
 static void csv_field(gen *g, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        puts_(g, s);
-        return;
+    size_t start = g->len;
+    const char *p = s;
+    for (; *p; p++) {
+        if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r')
+            break;
+        putc_(g, *p);
     }
+    if (!*p)
+        return;
+    g->len = start; /* RFC 4180: quote the field, double the quotes */
     putc_(g, '"');
     for (; *s; s++) {
         if (*s == '"')

@@ -51,12 +51,12 @@ typedef struct au_gen_opts {
 } au_gen_opts;
 
 typedef struct au_gen_stats {
-    long people;                   /* distinct people written */
-    long rows[AU_GEN_NSYSTEMS];    /* records per system (multi-source) */
-    long total_rows;               /* records in all source files */
-    long duplicate_rows;           /* records of a person already present in the same source */
-    long events;                   /* lines in events.jsonl */
-    int files;                     /* files written */
+    long people;                /* distinct people written */
+    long rows[AU_GEN_NSYSTEMS]; /* records per system (multi-source) */
+    long total_rows;            /* records in all source files */
+    long duplicate_rows;        /* records of a person already present in the same source */
+    long events;                /* lines in events.jsonl */
+    int files;                  /* files written */
 } au_gen_stats;
 
 /* Sets the defaults (seed 1, CSV, GB, default dup rate). */

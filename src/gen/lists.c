@@ -290,7 +290,6 @@ const char *const au_gen_ticket_subjects[] = {
     "Item arrived damaged",
     "Wrong size delivered",
     "Refund not received",
-    "Complaint: still being chased for a debt I have paid",
     "Change of address",
     "Cannot log in to my account",
     "Loyalty points missing",

@@ -123,7 +123,7 @@ static void mail_part(char *dst, size_t cap, const char *name)
 static unsigned long long mail_number(const au_gen_tables *t, long pid, uint64_t salt)
 {
     uint64_t mod = 1000;
-    while (mod < (uint64_t)t->people_total * 10)
+    while (mod < (uint64_t)t->people_total)
         mod *= 10;
     return (((uint64_t)pid * 7919ULL) + salt * 104729ULL) % mod;
 }

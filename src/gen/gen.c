@@ -1004,10 +1004,9 @@ static au_rc run_single(gen *g, long people, long records, au_err *err)
     }
     for (long i = 0; i < records && !rc; i++) {
         long left = records - i, new_left = people - made;
+        /* left <= 2 x 10 M fits the 32-bit bound of au_gen_below. */
         int fresh =
             made == 0 || (new_left > 0 && (long)au_gen_below(&r, (uint32_t)left) < new_left);
-        if (left > 0xFFFFFFFFL) /* below() takes 32 bits; records are capped far lower */
-            fresh = made == 0 || new_left > 0;
         const au_gen_person *pe;
         if (fresh) {
             if (hh_i == hh_n) {

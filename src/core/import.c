@@ -494,6 +494,26 @@ static au_rc importer_cleanup(importer *im, au_rc rc, au_err *err)
     return rc;
 }
 
+/* Next document; a row that cannot be read is counted and rejected here (doc stays NULL);
+ * only a fatal read error is returned. */
+static au_rc next_row(importer *im, reader *rd, json_t **doc, long *line, int *eof, au_err *err)
+{
+    au_err rerr;
+    au_err_init(&rerr);
+    au_rc rc = reader_next(rd, doc, line, eof, &rerr);
+    if (rc && fatal(rc)) {
+        au_err_set(err, rc, "%s: %s", im->path, rerr.message);
+    } else if (rc) {
+        im->sum->read++;
+        reject(im, *line, &rerr);
+        rc = AU_OK;
+    } else if (!*eof) {
+        im->sum->read++;
+    }
+    au_err_cleanup(&rerr);
+    return rc;
+}
+
 static au_rc import_rows(importer *im, reader *rd, au_err *err)
 {
     au_progress prog;
@@ -502,36 +522,17 @@ static au_rc import_rows(importer *im, reader *rd, au_err *err)
     if (!im->o->progress)
         prog.out = NULL;
     au_rc rc = AU_OK;
-    long index = 0;
-    for (;;) {
+    for (long index = 0;; index++) {
         json_t *doc = NULL;
         long line = 0;
         int eof = 0;
-        au_err rerr;
-        au_err_init(&rerr);
-        rc = reader_next(rd, &doc, &line, &eof, &rerr);
-        if (!rc && eof) {
-            au_err_cleanup(&rerr);
+        if ((rc = next_row(im, rd, &doc, &line, &eof, err)) || eof)
             break;
-        }
-        im->sum->read += !fatal(rc);
-        if (rc && !fatal(rc))
-            reject(im, line, &rerr);
-        else if (rc)
-            au_err_set(err, rc, "%s: %s", im->path, rerr.message);
-        else if (im->o->engine)
-            rc = add_local(im, doc, index, line, err);
-        else
-            rc = add_remote(im, doc, line, err);
-        au_err_cleanup(&rerr);
+        /* add_local/add_remote reject bad records themselves: any error they return is fatal */
+        if (doc)
+            rc = im->o->engine ? add_local(im, doc, index, line, err)
+                               : add_remote(im, doc, line, err);
         json_decref(doc);
-        index++;
-        if (rc && fatal(rc))
-            break;
-        rc = rc == AU_ERR_INVALID || rc == AU_ERR_PARSE || rc == AU_ERR_TOO_LARGE ||
-                     rc == AU_ERR_ENCODING
-                 ? AU_OK
-                 : rc;
         if (rc)
             break;
         if ((index & 255) == 0)

@@ -354,21 +354,38 @@ static int is_section(const char *name)
     return 0;
 }
 
-/* Line:column of top-level key `name` in the YAML document, for error messages. */
-static void key_mark(yaml_document_t *doc, const char *name, size_t *line, size_t *col)
+/* The key `name` in mapping node m, or NULL. */
+static yaml_node_t *map_key(yaml_document_t *doc, yaml_node_t *m, const char *name,
+                            yaml_node_t **value)
 {
-    yaml_node_t *root = yaml_document_get_root_node(doc);
-    *line = *col = 0;
-    if (!root || root->type != YAML_MAPPING_NODE)
-        return;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         p++) {
+    if (!m || m->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
         if (k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, name) == 0) {
-            *line = k->start_mark.line + 1;
-            *col = k->start_mark.column + 1;
-            return;
+            *value = yaml_document_get_node(doc, p->value);
+            return k;
         }
+    }
+    return NULL;
+}
+
+/* Line:column of the deepest key found along `path` ("sources.crm.fields.x: message": the
+ * dotted words before the first ':' or space), for error messages. 0:0 when none is found. */
+static void key_mark(yaml_document_t *doc, const char *path, size_t *line, size_t *col)
+{
+    char buf[256];
+    size_t n = strcspn(path, ": ");
+    snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf ? n : sizeof buf - 1), path);
+    yaml_node_t *node = yaml_document_get_root_node(doc), *k;
+    char *save = NULL;
+    *line = *col = 0;
+    for (char *w = strtok_r(buf, ".", &save); w; w = strtok_r(NULL, ".", &save)) {
+        w[strcspn(w, "[")] = 0;
+        if (!(k = map_key(doc, node, w, &node)))
+            return;
+        *line = k->start_mark.line + 1;
+        *col = k->start_mark.column + 1;
     }
 }
 
@@ -439,7 +456,7 @@ static au_rc apply_doc(au_config *cfg, yaml_document_t *ydoc, const char *path, 
     if (rc && rc != AU_ERR_NOMEM) {
         size_t line, col;
         char msg[sizeof err->message];
-        key_mark(ydoc, "sources", &line, &col);
+        key_mark(ydoc, err->message, &line, &col);
         snprintf(msg, sizeof msg, "%s", err->message);
         return au_err_set(err, rc, "%s:%zu:%zu: %s", path, line, col, msg);
     }

@@ -148,7 +148,9 @@ Test(config, unknown_keys_and_bad_values_are_refused_with_position)
                       ":1:1: max_connections: expected a positive integer");
     expect_load_error("a: [\n", AU_ERR_PARSE, ":2:1:");
     expect_load_error("sources:\n  crm: {fields: {email: mail}}\n", AU_ERR_INVALID,
-                      "sources.crm.record_id");
+                      ":2:3: sources.crm.record_id");
+    expect_load_error("sources:\n  crm:\n    record_id: id\n    fields:\n      firstname: fn\n",
+                      AU_ERR_INVALID, ":5:7: sources.crm.fields.firstname: unknown canonical");
     expect_load_error("- 1\n- 2\n", AU_ERR_INVALID, "must be a mapping");
 }
 

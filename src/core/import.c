@@ -136,6 +136,7 @@ static au_rc csv_doc(reader *r, const au_csv_row *row, json_t **doc, au_err *err
         json_t *v = json_stringn(row->fields[i], row->lens[i]);
         if (!v) {
             json_decref(o);
+            au_err_detail_add(err, -1, NULL, au_csv_header_name(r->csv, i), "not valid UTF-8");
             return au_err_set(err, AU_ERR_ENCODING, "field %s is not valid UTF-8",
                               au_csv_header_name(r->csv, i));
         }
@@ -192,6 +193,10 @@ static au_rc reader_next(reader *r, json_t **doc, long *line, int *eof, au_err *
         au_rc rc = au_lines_next(r->lines, &s, &n, line, eof, err);
         if (rc || *eof)
             return rc;
+        if (*line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+            s += 3; /* a UTF-8 byte order mark */
+            n -= 3;
+        }
         if (!blank(s, n))
             return jsonl_doc(s, n, doc, err);
     }

@@ -3,7 +3,7 @@
  * the calling thread parses and maps while the engine's writer commits: up to two batches are in
  * flight, the oldest is waited for before a third is submitted, so both cores work and memory
  * stays bounded. In remote mode batches are POSTed as JSON arrays; a batch the server refuses
- * with per-record details is resent once without the named records (those are reported as
+ * with per-record details is resent without the named records (those are reported as
  * rejected), so one bad row does not sink its 4095 neighbours.
  */
 #include "core/import.h"
@@ -363,8 +363,10 @@ static void reject_remote(importer *im, long line, const char *rid, const char *
     keep_reject(im, line, rid, field, reason);
 }
 
-/* Sends docs; on a 4xx naming records, rejects those and resends the others once (retry 0). */
-static au_rc send_batch(importer *im, json_t *docs, const long *lines, int retry, au_err *err)
+/* Sends docs; on a 4xx naming records, rejects those and resends the others. Every round
+ * removes at least one record (the server lists at most AU_ERR_MAX_DETAILS per answer), so it
+ * ends; a refusal naming none rejects what is left. */
+static au_rc send_batch(importer *im, json_t *docs, const long *lines, au_err *err)
 {
     long status = 0;
     json_t *resp = NULL;
@@ -408,7 +410,7 @@ static au_rc send_batch(importer *im, json_t *docs, const long *lines, int retry
                     json_string_value(json_object_get(d, "field")),
                     json_string_value(json_object_get(d, "reason")));
     }
-    if (!nbad || retry) {
+    if (!nbad) {
         /* Nothing to isolate: the whole batch is refused. */
         for (i = 0; i < n; i++)
             if (!bad[i])
@@ -422,7 +424,7 @@ static au_rc send_batch(importer *im, json_t *docs, const long *lines, int retry
     for (i = 0; rest && rest_lines && i < n; i++)
         if (!bad[i] && !json_array_append(rest, json_array_get(docs, i)))
             rest_lines[m++] = lines[i];
-    rc = rest && rest_lines ? (m ? send_batch(im, rest, rest_lines, 1, err) : AU_OK) : AU_ERR_NOMEM;
+    rc = rest && rest_lines ? (m ? send_batch(im, rest, rest_lines, err) : AU_OK) : AU_ERR_NOMEM;
     json_decref(rest);
     au_free(rest_lines);
     au_free(bad);
@@ -435,7 +437,7 @@ static au_rc flush_remote(importer *im, au_err *err)
 {
     if (!json_array_size(im->docs))
         return AU_OK;
-    au_rc rc = send_batch(im, im->docs, im->lines, 0, err);
+    au_rc rc = send_batch(im, im->docs, im->lines, err);
     json_array_clear(im->docs);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -122,5 +123,79 @@ Test(import_cli, a_locked_data_directory_is_refused)
               out);
     free(out);
     close(fd);
+    cleanup(d);
+}
+
+/* Starts `aurum serve` on a free loopback port; returns its pid and port, or 0 when serve is not
+ * built in this tree yet. */
+static pid_t start_daemon(const char *config, const char *dir, int *port)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s help 2>&1 | grep -q 'serve *(not built yet)'", bin());
+    if (system(cmd) == 0)
+        return 0;
+    char portfile[1024];
+    snprintf(portfile, sizeof portfile, "%s.port", dir);
+    unlink(portfile);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        setenv("AURUM_ADMIN_KEY", "import-test-key-0123456789", 1);
+        execl(bin(), bin(), "serve", "--config", config, "--data", dir, "--listen", "127.0.0.1:0",
+              "--port-file", portfile, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) { /* up to 10 s for the daemon to listen */
+        FILE *f = fopen(portfile, "r");
+        if (f && fscanf(f, "%d", port) == 1 && *port > 0) {
+            fclose(f);
+            unlink(portfile);
+            return pid;
+        }
+        if (f)
+            fclose(f);
+        usleep(50000);
+    }
+    kill(pid, SIGKILL);
+    cr_assert_fail("daemon did not start");
+    return 0;
+}
+
+static void stop_daemon(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+Test(import_cli, server_mode_isolates_rejected_records)
+{
+    char *d = tmpdir(), *out = NULL, args[1024];
+    int port = 0;
+    pid_t pid = start_daemon("tests/cases/import/febrl_basic/config.yaml", d, &port);
+    if (!pid) {
+        cleanup(d);
+        cr_skip_test("aurum serve is not built in this tree");
+    }
+    snprintf(args, sizeof args,
+             "--server http://127.0.0.1:%d --key import-test-key-0123456789 --source src "
+             "--batch 2 tests/cases/import/febrl_basic/input.csv",
+             port);
+    int code = run_import(args, &out);
+    cr_assert_eq(code, 1, "exit %d: %s", code, out);
+    cr_assert(strstr(out, "read 4, inserted 3, updated 0, unchanged 0, rejected 1"), "%s", out);
+    cr_assert(strstr(out, "input.csv:4: record rec-373-org, field date_of_birth"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args,
+             "--server http://127.0.0.1:%d --key wrong-key --source src "
+             "tests/cases/import/febrl_basic/input.csv",
+             port);
+    code = run_import(args, &out);
+    cr_assert_eq(code, 1, "exit %d: %s", code, out);
+    cr_assert(strstr(out, "401"), "%s", out);
+    free(out);
+    stop_daemon(pid);
     cleanup(d);
 }

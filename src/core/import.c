@@ -278,11 +278,12 @@ static au_rc flush_local(importer *im, au_err *err)
         return rc;
     au_write_job *job = NULL;
     rc = au_engine_submit_records(im->o->engine, im->recs, im->nrecs, im->origin, &job);
+    /* The engine owns the submitted array and its records now, even when it failed. */
+    im->recs = NULL;
+    im->nrecs = 0;
     if (rc)
         return au_err_set(err, rc, "submitting a batch: %s", au_rc_message(rc));
-    /* The engine owns the submitted array and its records now. */
     im->jobs[im->njobs++] = job;
-    im->nrecs = 0;
     im->recs = au_calloc(im->batch_max, sizeof(au_record *));
     return im->recs ? AU_OK : AU_ERR_NOMEM;
 }

@@ -230,3 +230,37 @@ Test(lockfile, a_second_holder_is_refused_until_release)
     au_err_cleanup(&err);
     rm_rf(dir);
 }
+
+#include "lib/alloc.h"
+
+/* Every allocation failure in the import path ends the import with AU_ERR_NOMEM (or is
+ * survived), never a crash or a leak (ASan build); the engine's threads are not affected. */
+Test(import, allocation_failures_are_reported)
+{
+    au_config *cfg = NULL;
+    char *dir = NULL;
+    au_engine *e = open_engine(CASES "/ragged_and_missing_id/config.yaml", &cfg, &dir);
+    int ok = 0;
+    for (long n = 0; n < 2000 && !ok; n++) {
+        au_import_opts o = {0};
+        o.source = "src";
+        o.engine = e;
+        o.batch = 2;
+        au_import_summary s;
+        au_import_summary_init(&s);
+        au_err err;
+        au_err_init(&err);
+        au_alloc_fail_after(n);
+        au_rc rc = au_import_file(&o, CASES "/ragged_and_missing_id/input.csv", &s, &err);
+        au_alloc_fail_after(-1);
+        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "n=%ld rc=%d %s", n, rc, err.message);
+        ok = rc == AU_OK && s.rejected == 3;
+        au_import_summary_cleanup(&s);
+        au_err_cleanup(&err);
+    }
+    cr_assert(ok, "never succeeded within 2000 allocations");
+    au_engine_close(e);
+    au_config_free(cfg);
+    rm_rf(dir);
+    free(dir);
+}

@@ -7,6 +7,7 @@
 #include "core/source.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -390,9 +391,14 @@ static const char *scalar_text(const json_t *v, char *tmp, size_t n)
     case JSON_INTEGER:
         snprintf(tmp, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return tmp;
-    case JSON_REAL:
-        snprintf(tmp, n, "%.17g", json_real_value(v));
+    case JSON_REAL: {
+        /* The shortest text that reads back as the same number: 0.1, not 0.10000000000000001. */
+        double d = json_real_value(v);
+        snprintf(tmp, n, "%.15g", d);
+        if (strtod(tmp, NULL) != d)
+            snprintf(tmp, n, "%.17g", d);
         return tmp;
+    }
     case JSON_TRUE:
         return "true";
     case JSON_FALSE:

@@ -168,6 +168,9 @@ Test(source, full_name_is_split_when_only_it_is_mapped)
     cr_assert_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "John");
     cr_assert_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Smith");
     cr_assert_str_eq(json_string_value(json_object_get(r->custom, "tier")), "gold");
+    au_record_free(r);
+    r = map_ok(s, "{\"id\":0.1,\"name\":\"ann lee\"}");
+    cr_assert_str_eq(r->record_id, "0.1", "numbers become their shortest text");
     cr_assert_null(json_object_get(r->custom, "id"), "the record id is not custom");
     cr_assert_null(json_object_get(r->custom, "name"), "mapped fields are not custom");
     au_record_free(r);

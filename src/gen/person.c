@@ -292,10 +292,12 @@ const char *au_gen_typo(au_gen_pool *p, au_gen_rng *r, const char *s)
     size_t n = strlen(s);
     if (n < 2 || n + 2 > sizeof(b))
         return s;
-    /* Only touch ASCII letters after the first, so a UTF-8 sequence is never split and the
+    /* Only touch ASCII letters after the first, next to ASCII on both sides (a transposition at
+     * the end swaps with the previous byte), so a UTF-8 sequence is never split and the
      * initial (which people rarely mistype) survives. */
     size_t i = 1 + au_gen_below(r, (uint32_t)(n - 1));
-    if ((unsigned char)s[i] >= 0x80 || (i + 1 < n && (unsigned char)s[i + 1] >= 0x80))
+    if ((unsigned char)s[i] >= 0x80 || (i + 1 < n && (unsigned char)s[i + 1] >= 0x80) ||
+        (unsigned char)s[i - 1] >= 0x80)
         return s;
     memcpy(b, s, n + 1);
     switch (au_gen_below(r, 4)) {

@@ -15,6 +15,7 @@
 #include "gen/gen.h"
 #include "gen/gen_int.h"
 #include "lib/alloc.h"
+#include "normalize/normalize.h"
 
 /* ---- helpers ---- */
 
@@ -524,17 +525,21 @@ Test(gen, single_source_has_the_asked_share_of_duplicates)
     au_gen_opts_init(&o);
     o.out_dir = d;
     o.single_source = 1;
-    o.records = 5000;
+    o.records = 20000;
     au_err_init(&err);
     cr_assert_eq(au_gen_run(&o, &st, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
-    cr_assert_eq(st.total_rows, 5000);
-    cr_assert_eq(st.people, 3500);
+    cr_assert_eq(st.total_rows, 20000);
+    cr_assert_eq(st.people, 14000);
     long rows, people;
     long dups = truth_duplicates(d, &rows, &people);
-    cr_assert_eq(rows, 5000);
-    cr_assert_eq(dups, 1500, "exactly 30 %% of the rows repeat a person");
+    cr_assert_eq(rows, 20000);
+    cr_assert_eq(dups, 6000, "exactly 30 %% of the rows repeat a person");
     cr_assert_eq(check_yaml(d, "people.yaml"), 1);
+    size_t len;
+    char *csv_text = slurp(d, "people.csv", &len);
+    cr_assert(au_utf8_valid(csv_text, len), "typos never split a UTF-8 sequence");
+    au_free(csv_text);
     rmtree(d);
     au_free(d);
 }

@@ -598,6 +598,12 @@ Test(gen, noise_helpers)
         p.used = 0;
     }
     cr_assert_gt(changed, 80);
+    for (int i = 0; i < 2000; i++) {
+        const char *names[] = {"García", "Zoëa", "Müller", "Josée"};
+        const char *t = au_gen_typo(&p, &r, names[i % 4]);
+        cr_assert(au_utf8_valid(t, strlen(t)), "typo split a UTF-8 sequence: %s", t);
+        p.used = 0;
+    }
     au_gen_phone london = {"2079460123", 2}, mobile = {"7700900123", 4};
     cr_assert_str_eq(au_gen_phone_fmt(&p, &london, AU_GEN_PH_INTL_SPACED), "+44 20 7946 0123");
     cr_assert_str_eq(au_gen_phone_fmt(&p, &london, AU_GEN_PH_NATIONAL), "020 79460123");

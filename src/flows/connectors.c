@@ -15,8 +15,8 @@ extern const au_connector au_connector_postgres;
 extern const au_connector au_connector_nats;
 
 static const au_connector *const connectors[] = {
-    &au_connector_http,     &au_connector_upsert_record, &au_connector_postgres,
-    &au_connector_nats,     &au_connector_file,          NULL,
+    &au_connector_http, &au_connector_upsert_record, &au_connector_postgres,
+    &au_connector_nats, &au_connector_file,          NULL,
 };
 
 const au_connector *au_connector_find(const char *name)

@@ -18,40 +18,38 @@
 #include "lib/alloc.h"
 
 struct au_cron {
-    uint64_t minutes;  /* bit m: minute m (0-59) */
-    uint32_t hours;    /* bit h: hour h (0-23) */
-    uint32_t mdays;    /* bit d: day of month d (1-31) */
-    uint16_t months;   /* bit m: month m (1-12) */
-    uint8_t wdays;     /* bit d: weekday d (0 = Sunday .. 6) */
-    int mday_star;     /* day-of-month field starts with '*' */
-    int wday_star;     /* day-of-week field starts with '*' */
-    int hour_star;     /* hour field is exactly '*': repeated autumn hours fire twice */
-    char tz[64];       /* IANA zone name */
+    uint64_t minutes; /* bit m: minute m (0-59) */
+    uint32_t hours;   /* bit h: hour h (0-23) */
+    uint32_t mdays;   /* bit d: day of month d (1-31) */
+    uint16_t months;  /* bit m: month m (1-12) */
+    uint8_t wdays;    /* bit d: weekday d (0 = Sunday .. 6) */
+    int mday_star;    /* day-of-month field starts with '*' */
+    int wday_star;    /* day-of-week field starts with '*' */
+    int hour_star;    /* hour field is exactly '*': repeated autumn hours fire twice */
+    char tz[64];      /* IANA zone name */
 };
 
 typedef struct field_spec {
-    const char *name;   /* for error messages */
-    int lo, hi;         /* accepted values */
+    const char *name;         /* for error messages */
+    int lo, hi;               /* accepted values */
     const char *const *names; /* 3-letter names for lo.., or NULL */
 } field_spec;
 
-static const char *const month_names[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-                                          "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", NULL};
+static const char *const month_names[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL",
+                                          "AUG", "SEP", "OCT", "NOV", "DEC", NULL};
 static const char *const wday_names[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", NULL};
 
 static const field_spec fields[5] = {
-    {"minute", 0, 59, NULL},
-    {"hour", 0, 23, NULL},
-    {"day of month", 1, 31, NULL},
-    {"month", 1, 12, month_names},
+    {"minute", 0, 59, NULL},           {"hour", 0, 23, NULL},
+    {"day of month", 1, 31, NULL},     {"month", 1, 12, month_names},
     {"day of week", 0, 7, wday_names},
 };
 
 static const struct {
     const char *macro;
     const char *spec;
-} macros[] = {{"@yearly", "0 0 1 1 *"},  {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
-              {"@weekly", "0 0 * * 0"},  {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+} macros[] = {{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+              {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
               {"@hourly", "0 * * * *"}};
 
 /* Reads a number or a name at *p; -1 if neither. */
@@ -68,7 +66,8 @@ static int read_value(const char **p, const char *end, const field_spec *f, int 
     }
     if (f->names && end - s >= 3) {
         for (int i = 0; f->names[i]; i++)
-            if (!strncasecmp(s, f->names[i], 3) && (end - s == 3 || !isalpha((unsigned char)s[3]))) {
+            if (!strncasecmp(s, f->names[i], 3) &&
+                (end - s == 3 || !isalpha((unsigned char)s[3]))) {
                 *v = f->lo + i;
                 *p = s + 3;
                 return 0;
@@ -189,8 +188,7 @@ au_rc au_cron_parse(const char *spec, const char *tz, au_cron **out, au_err *err
         while (*p && *p != ' ' && *p != '\t')
             p++;
         if (nf == 5) {
-            rc = au_err_set(err, AU_ERR_INVALID,
-                            "cron schedule has more than 5 fields (column %d)",
+            rc = au_err_set(err, AU_ERR_INVALID, "cron schedule has more than 5 fields (column %d)",
                             (int)(start - spec) + 1);
             goto out;
         }

@@ -64,15 +64,15 @@ typedef struct token {
 } token;
 
 typedef struct parser {
-    const char *src;     /* whole text */
-    const char *p;       /* next unread byte */
-    const char *end;     /* end of the text */
-    int line, col;       /* position of p */
-    token tok;           /* current lookahead */
-    int depth;           /* current nesting, bounded by AU_EXPR_MAX_DEPTH */
-    au_rc rc;            /* first error */
-    au_expr_error *err;  /* may be NULL */
-    int stop_at_braces;  /* templates: "}}" outside a string ends the expression */
+    const char *src;    /* whole text */
+    const char *p;      /* next unread byte */
+    const char *end;    /* end of the text */
+    int line, col;      /* position of p */
+    token tok;          /* current lookahead */
+    int depth;          /* current nesting, bounded by AU_EXPR_MAX_DEPTH */
+    au_rc rc;           /* first error */
+    au_expr_error *err; /* may be NULL */
+    int stop_at_braces; /* templates: "}}" outside a string ends the expression */
 } parser;
 
 static void set_error(au_expr_error *err, int line, int col, const char *fmt, va_list ap)
@@ -87,7 +87,7 @@ static void set_error(au_expr_error *err, int line, int col, const char *fmt, va
 }
 
 __attribute__((format(printf, 5, 6))) static au_rc perr(parser *ps, au_rc rc, int line, int col,
-                                                          const char *fmt, ...)
+                                                        const char *fmt, ...)
 {
     if (ps->rc)
         return ps->rc;
@@ -339,8 +339,7 @@ static void next_token(parser *ps)
     if (ps->tok.kind == T_STR)
         au_free(ps->tok.str);
     memset(&ps->tok, 0, sizeof(ps->tok));
-    while (ps->p < ps->end &&
-           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         advance_char(ps);
     token *t = &ps->tok;
     t->start = ps->p;
@@ -619,7 +618,8 @@ static node *parse_primary(parser *ps)
             next_token(ps);
             if (parse_list(ps, n, T_RPAREN, "')'", AU_EXPR_MAX_ARGS))
                 goto fail;
-            if ((int)n->nargs < fn->min_args || (fn->max_args >= 0 && (int)n->nargs > fn->max_args)) {
+            if ((int)n->nargs < fn->min_args ||
+                (fn->max_args >= 0 && (int)n->nargs > fn->max_args)) {
                 if (fn->min_args == fn->max_args)
                     perr(ps, AU_ERR_PARSE, t.line, t.col, "%s() takes %d argument%s, not %zu",
                          fn->name, fn->min_args, fn->min_args == 1 ? "" : "s", n->nargs);
@@ -803,7 +803,10 @@ static node *parse_expr(parser *ps, int min_bp)
             negate = 1;
             next_token(ps);
         }
-        node *bin = node_new(ps, op.kind == T_AND ? N_AND : op.kind == T_OR ? N_OR : N_BINARY,
+        node *bin = node_new(ps,
+                             op.kind == T_AND  ? N_AND
+                             : op.kind == T_OR ? N_OR
+                                               : N_BINARY,
                              op.line, op.col);
         if (!bin)
             goto fail;
@@ -882,8 +885,8 @@ static node *parse_all(parser *ps)
         else if (name)
             perr(ps, AU_ERR_PARSE, ps->tok.line, ps->tok.col, "unexpected %s", name);
         else
-            perr(ps, AU_ERR_PARSE, ps->tok.line, ps->tok.col, "unexpected '%.*s'",
-                 (int)ps->tok.len, ps->tok.start);
+            perr(ps, AU_ERR_PARSE, ps->tok.line, ps->tok.col, "unexpected '%.*s'", (int)ps->tok.len,
+                 ps->tok.start);
     }
     if (ps->rc) {
         node_free(root);
@@ -1085,8 +1088,7 @@ static int str_contains(const json_t *hay, const json_t *needle)
     return nl <= hl && memmem(json_string_value(hay), hl, json_string_value(needle), nl) != NULL;
 }
 
-int au_expr_member(au_eval *ev, const node *n, const json_t *item, const json_t *coll,
-                   int *found)
+int au_expr_member(au_eval *ev, const node *n, const json_t *item, const json_t *coll, int *found)
 {
     *found = 0;
     if (json_is_null(coll))
@@ -1162,8 +1164,10 @@ static json_t *eval_compare(au_eval *ev, const node *n, const json_t *a, const j
 
 static json_t *eval_arith(au_eval *ev, const node *n, const json_t *a, const json_t *b)
 {
-    static const char *verbs[] = {[OP_ADD] = "add", [OP_SUB] = "subtract",
-                                  [OP_MUL] = "multiply", [OP_DIV] = "divide",
+    static const char *verbs[] = {[OP_ADD] = "add",
+                                  [OP_SUB] = "subtract",
+                                  [OP_MUL] = "multiply",
+                                  [OP_DIV] = "divide",
                                   [OP_MOD] = "take the remainder of"};
     if (n->op == OP_ADD && json_is_string(a) && json_is_string(b)) {
         size_t la = json_string_length(a), lb = json_string_length(b);
@@ -1374,8 +1378,8 @@ au_rc au_expr_eval(const au_expr *e, const json_t *ctx, int64_t now_ms, json_t *
  */
 
 typedef struct tmpl_part {
-    char *text;   /* literal text (NULL for an expression part), owned */
-    size_t len;   /* bytes of text */
+    char *text;    /* literal text (NULL for an expression part), owned */
+    size_t len;    /* bytes of text */
     au_expr *expr; /* expression part, owned */
 } tmpl_part;
 

@@ -18,11 +18,11 @@
 #include "lib/rc.h"
 
 /* Hard limits so hostile input cannot exhaust memory or stack. */
-#define AU_EXPR_MAX_LEN    4096    /* bytes of expression (or template) text */
-#define AU_EXPR_MAX_DEPTH  64      /* nesting of the syntax tree */
-#define AU_EXPR_MAX_LIST   10000   /* elements of a list built by an expression */
-#define AU_EXPR_MAX_STRING 65536   /* bytes of a string built by an expression */
-#define AU_EXPR_MAX_ARGS   32      /* arguments of one function call */
+#define AU_EXPR_MAX_LEN    4096  /* bytes of expression (or template) text */
+#define AU_EXPR_MAX_DEPTH  64    /* nesting of the syntax tree */
+#define AU_EXPR_MAX_LIST   10000 /* elements of a list built by an expression */
+#define AU_EXPR_MAX_STRING 65536 /* bytes of a string built by an expression */
+#define AU_EXPR_MAX_ARGS   32    /* arguments of one function call */
 
 typedef struct au_expr au_expr;
 typedef struct au_expr_template au_expr_template;

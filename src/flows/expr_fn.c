@@ -499,8 +499,8 @@ static json_t *fn_format_date(au_eval *ev, const node *n, json_t **a, size_t na)
     char buf[256];
     if (!gmtime_r(&t, &tm))
         return nomem(ev, n);
-    size_t len = json_string_length(a[1]) ? strftime(buf, sizeof(buf), json_string_value(a[1]), &tm)
-                                          : 0;
+    size_t len =
+        json_string_length(a[1]) ? strftime(buf, sizeof(buf), json_string_value(a[1]), &tm) : 0;
     if (len == 0 && json_string_length(a[1])) {
         au_expr_fail(ev, n, AU_ERR_INVALID, "format_date(): format yields nothing or too much");
         return NULL;
@@ -533,8 +533,8 @@ static json_t *fn_parse_date(au_eval *ev, const node *n, json_t **a, size_t na)
     if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
         tm.tm_mday > days_in_month(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1))
         return json_null();
-    int64_t days = days_from_civil(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1,
-                                   (unsigned)tm.tm_mday);
+    int64_t days =
+        days_from_civil(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
     int64_t ms = ((days * 24 + tm.tm_hour) * 60 + tm.tm_min) * 60000LL + tm.tm_sec * 1000LL;
     return date_result(ev, n, ms);
 }
@@ -544,8 +544,11 @@ static json_t *fn_date_add(au_eval *ev, const node *n, json_t **a, size_t na)
     static const struct {
         const char *unit;
         int64_t ms;
-    } units[] = {{"seconds", 1000},        {"minutes", 60000}, {"hours", 3600000},
-                 {"days", MS_PER_DAY},     {"weeks", 7 * MS_PER_DAY}};
+    } units[] = {{"seconds", 1000},
+                 {"minutes", 60000},
+                 {"hours", 3600000},
+                 {"days", MS_PER_DAY},
+                 {"weeks", 7 * MS_PER_DAY}};
     int64_t ms;
     int r = date_arg(ev, n, a[0], &ms);
     if (r <= 0)

@@ -83,8 +83,7 @@ const char *au_expr_type_name(const json_t *v);
 /* Equality used by ==, in and where(): numbers by value, other values structurally. */
 int au_expr_equal(const json_t *a, const json_t *b);
 /* Membership for `in`: list element, substring, object key. Returns an au_rc. */
-int au_expr_member(au_eval *ev, const node *n, const json_t *item, const json_t *coll,
-                   int *found);
+int au_expr_member(au_eval *ev, const node *n, const json_t *item, const json_t *coll, int *found);
 /* Appends the text form of v (null: nothing; string: as is; others: compact JSON). */
 au_rc au_expr_append_text(au_buf *b, const json_t *v);
 

@@ -22,11 +22,11 @@
 
 struct au_flow_value {
     enum { FV_LIT, FV_TMPL, FV_OBJ, FV_ARR } kind; /* what the value is */
-    json_t *lit;                                  /* FV_LIT: the literal, owned */
-    au_expr_template *tmpl;                       /* FV_TMPL: compiled template, owned */
-    char **keys;                                  /* FV_OBJ: keys, owned */
-    au_flow_value **items;                        /* FV_OBJ / FV_ARR: values, owned */
-    size_t n;                                     /* entries in keys / items */
+    json_t *lit;                                   /* FV_LIT: the literal, owned */
+    au_expr_template *tmpl;                        /* FV_TMPL: compiled template, owned */
+    char **keys;                                   /* FV_OBJ: keys, owned */
+    au_flow_value **items;                         /* FV_OBJ / FV_ARR: values, owned */
+    size_t n;                                      /* entries in keys / items */
 };
 
 /* Walk state. */
@@ -44,7 +44,7 @@ typedef struct walk {
  */
 
 __attribute__((format(printf, 5, 6))) static void verr(walk *w, au_rc rc, const yaml_node_t *at,
-                                                         const char *path, const char *fmt, ...)
+                                                       const char *path, const char *fmt, ...)
 {
     char msg[300];
     va_list ap;
@@ -101,8 +101,7 @@ static int is_null_scalar(const yaml_node_t *n)
     if (!is_scalar(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return 0;
     const char *s = scalar(n);
-    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-           !strcmp(s, "NULL");
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
 /* The value node of key `key` in mapping m, or NULL. */
@@ -119,8 +118,8 @@ static yaml_node_t *map_get(walk *w, const yaml_node_t *m, const char *key)
 }
 
 /* Reports keys of m not in allowed[] (NULL-terminated) and duplicate keys. */
-static void check_keys(walk *w, const yaml_node_t *m, const char *path,
-                       const char *const *allowed, const char *extra)
+static void check_keys(walk *w, const yaml_node_t *m, const char *path, const char *const *allowed,
+                       const char *extra)
 {
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *k = ynode(w, p->key);
@@ -163,8 +162,7 @@ static int get_string(walk *w, const yaml_node_t *n, const char *path, int allow
     return *out ? 0 : (verr(w, AU_ERR_NOMEM, n, path, "out of memory"), -1);
 }
 
-static int get_long(walk *w, const yaml_node_t *n, const char *path, long min, long max,
-                    long *out)
+static int get_long(walk *w, const yaml_node_t *n, const char *path, long min, long max, long *out)
 {
     char *end;
     if (is_scalar(n) && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && *scalar(n)) {
@@ -525,9 +523,9 @@ static void trigger_schedule(walk *w, const yaml_node_t *s, au_flow_trigger *tr,
         verr(w, e.rc, bad_tz ? tz : cron,
              bad_tz ? "trigger.schedule.timezone" : "trigger.schedule.cron", "%s", e.message);
     } else {
-        json_object_set_new(js, "schedule",
-                            json_pack("{s:s,s:s}", "cron", spec, "timezone",
-                                      au_cron_timezone(tr->cron)));
+        json_object_set_new(
+            js, "schedule",
+            json_pack("{s:s,s:s}", "cron", spec, "timezone", au_cron_timezone(tr->cron)));
     }
     au_err_cleanup(&e);
 out:
@@ -537,8 +535,8 @@ out:
 
 static void parse_trigger(walk *w, const yaml_node_t *t, au_flow_trigger *tr, json_t *js)
 {
-    static const char *const keys[] = {"profile", "attributes", "event", "schedule", "webhook",
-                                       NULL};
+    static const char *const keys[] = {"profile",  "attributes", "event",
+                                       "schedule", "webhook",    NULL};
     static const char *const kinds[] = {"profile", "event", "schedule", "webhook"};
     if (t->type != YAML_MAPPING_NODE) {
         verr(w, AU_ERR_INVALID, t, "trigger",
@@ -608,8 +606,8 @@ static au_expr *compile_expr(walk *w, const yaml_node_t *n, const char *path)
 }
 
 /* Validates one option value against its declaration; fills config and the compiled value. */
-static void step_option(walk *w, au_flow_step *s, size_t oi, const yaml_node_t *v,
-                        const char *path, json_t *config)
+static void step_option(walk *w, au_flow_step *s, size_t oi, const yaml_node_t *v, const char *path,
+                        json_t *config)
 {
     const au_connector_option *o = &s->connector->options[oi];
     char *str = NULL;
@@ -711,8 +709,8 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
         else if (opts[i].required)
             verr(w, AU_ERR_INVALID, c, base, "missing required option '%s'", opts[i].name);
         else if (opts[i].def)
-            json_object_set_new(s->config, opts[i].name, json_loads(opts[i].def,
-                                                                    JSON_DECODE_ANY, NULL));
+            json_object_set_new(s->config, opts[i].name,
+                                json_loads(opts[i].def, JSON_DECODE_ANY, NULL));
         au_free(path);
     }
     if (w->nerrors == before && s->connector->validate) {
@@ -750,7 +748,8 @@ static void parse_step(walk *w, const yaml_node_t *n, size_t idx, au_flow_step *
         const au_connector *c = au_connector_find(key);
         if (!c) {
             verr(w, AU_ERR_INVALID, k, base,
-                 "unknown key '%.60s' (step kinds: http, upsert_record, postgres, nats, file)", key);
+                 "unknown key '%.60s' (step kinds: http, upsert_record, postgres, nats, file)",
+                 key);
             continue;
         }
         if (kind) {
@@ -765,8 +764,8 @@ static void parse_step(walk *w, const yaml_node_t *n, size_t idx, au_flow_step *
     yaml_node_t *id = map_get(w, n, "id"), *when = map_get(w, n, "when");
     if (id) {
         if (!get_string(w, id, base, 0, &s->id) && !valid_name(s->id))
-            verr(w, AU_ERR_INVALID, id, base,
-                 "id must be 1-%d letters, digits, '_', '-' or '.'", AU_FLOW_MAX_NAME);
+            verr(w, AU_ERR_INVALID, id, base, "id must be 1-%d letters, digits, '_', '-' or '.'",
+                 AU_FLOW_MAX_NAME);
     } else {
         s->id = au_asprintf("step%zu", idx + 1);
     }
@@ -852,8 +851,9 @@ static void parse_retry(walk *w, const yaml_node_t *r, au_flowdef *f)
 
 static void parse_flow(walk *w, const yaml_node_t *root, const char *want_name, au_flowdef *f)
 {
-    static const char *const keys[] = {"name",  "description", "enabled",     "trigger",
-                                       "condition", "steps",   "retry", "concurrency", NULL};
+    static const char *const keys[] = {"name",    "description", "enabled",
+                                       "trigger", "condition",   "steps",
+                                       "retry",   "concurrency", NULL};
     json_t *js = f->json;
     if (root->type != YAML_MAPPING_NODE) {
         verr(w, AU_ERR_INVALID, root, "", "a flow definition must be a mapping");

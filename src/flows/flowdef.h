@@ -22,8 +22,8 @@
 /* Limits on one definition. */
 #define AU_FLOW_MAX_BYTES   (256 * 1024) /* YAML text */
 #define AU_FLOW_MAX_STEPS   32
-#define AU_FLOW_MAX_NAME    64           /* flow and step names: [A-Za-z0-9_.-] */
-#define AU_FLOW_MAX_MAPPING 256          /* entries of one mapping (body, headers...) */
+#define AU_FLOW_MAX_NAME    64  /* flow and step names: [A-Za-z0-9_.-] */
+#define AU_FLOW_MAX_MAPPING 256 /* entries of one mapping (body, headers...) */
 
 /* What starts a run. */
 typedef enum au_trigger_kind {
@@ -56,28 +56,28 @@ typedef struct au_flow_value au_flow_value;
 
 /* One step of a flow. */
 typedef struct au_flow_step {
-    char *id;                     /* unique within the flow, owned */
+    char *id;                      /* unique within the flow, owned */
     const au_connector *connector; /* the step kind */
-    au_expr *when;                /* optional per-step condition (NULL: always), owned */
-    json_t *config;               /* validated options with defaults filled, owned */
-    au_flow_value **values;       /* compiled TEMPLATE/MAPPING options, parallel to
-                                     connector->options; NULL entries where absent, owned */
-    size_t nvalues;               /* entries in values */
+    au_expr *when;                 /* optional per-step condition (NULL: always), owned */
+    json_t *config;                /* validated options with defaults filled, owned */
+    au_flow_value **values;        /* compiled TEMPLATE/MAPPING options, parallel to
+                                      connector->options; NULL entries where absent, owned */
+    size_t nvalues;                /* entries in values */
 } au_flow_step;
 
 typedef struct au_flowdef {
-    char *name;                 /* owned */
-    char *description;          /* owned, "" when absent */
-    int enabled;                /* default 1 */
-    au_flow_trigger trigger;    /* what starts a run */
-    au_expr *condition;         /* NULL: always */
-    au_flow_step *steps;        /* nsteps entries, owned */
-    size_t nsteps;              /* 1..AU_FLOW_MAX_STEPS */
-    long max_attempts;          /* retry.max_attempts, default 5 */
-    long backoff_ms;            /* retry.backoff_ms: first delay, doubled per attempt */
-    long max_backoff_ms;        /* retry.max_backoff_ms: cap of the delay */
-    long concurrency;           /* runs of this flow in flight at once, default 1 */
-    json_t *json;               /* normalised definition, owned (secrets included) */
+    char *name;              /* owned */
+    char *description;       /* owned, "" when absent */
+    int enabled;             /* default 1 */
+    au_flow_trigger trigger; /* what starts a run */
+    au_expr *condition;      /* NULL: always */
+    au_flow_step *steps;     /* nsteps entries, owned */
+    size_t nsteps;           /* 1..AU_FLOW_MAX_STEPS */
+    long max_attempts;       /* retry.max_attempts, default 5 */
+    long backoff_ms;         /* retry.backoff_ms: first delay, doubled per attempt */
+    long max_backoff_ms;     /* retry.max_backoff_ms: cap of the delay */
+    long concurrency;        /* runs of this flow in flight at once, default 1 */
+    json_t *json;            /* normalised definition, owned (secrets included) */
 } au_flowdef;
 
 /* Parses and validates one flow (a YAML/JSON mapping). `name` (may be NULL) is the name the

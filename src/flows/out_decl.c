@@ -41,8 +41,7 @@ static au_rc upsert_validate(const json_t *config, au_err *err)
     const char *src = json_string_value(json_object_get(config, "source"));
     for (const char *p = src; p && *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-            return au_err_set(err, AU_ERR_INVALID,
-                              "source must be letters, digits, '_' or '-'");
+            return au_err_set(err, AU_ERR_INVALID, "source must be letters, digits, '_' or '-'");
     return AU_OK;
 }
 
@@ -71,8 +70,7 @@ static au_rc pg_validate(const json_t *config, au_err *err)
     json_object_foreach(cols, name, v)
     {
         if (!sql_ident(name, 0))
-            return au_err_set(err, AU_ERR_INVALID, "column '%.60s' is not an SQL identifier",
-                              name);
+            return au_err_set(err, AU_ERR_INVALID, "column '%.60s' is not an SQL identifier", name);
     }
     for (size_t i = 0; i < json_array_size(key); i++) {
         const char *k = json_string_value(json_array_get(key, i));

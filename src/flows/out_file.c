@@ -16,7 +16,8 @@
 
 static const au_connector_option file_options[] = {
     {"path", AU_OPT_STRING, 1, NULL, 0, 0, "absolute path of the JSONL file (created if missing)"},
-    {"body", AU_OPT_MAPPING, 1, NULL, 0, 0, "the object written as one line; strings are templates"},
+    {"body", AU_OPT_MAPPING, 1, NULL, 0, 0,
+     "the object written as one line; strings are templates"},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 

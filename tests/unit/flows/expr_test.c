@@ -353,9 +353,8 @@ Test(expr, allocation_failures_are_reported_not_crashes)
 
 Test(expr, truthiness)
 {
-    json_t *vals[] = {json_null(),    json_false(),  json_integer(0), json_string(""),
-                      json_array(),   json_object(), json_true(),     json_integer(2),
-                      json_string("x")};
+    json_t *vals[] = {json_null(),   json_false(), json_integer(0), json_string(""), json_array(),
+                      json_object(), json_true(),  json_integer(2), json_string("x")};
     for (size_t i = 0; i < 9; i++) {
         cr_assert_eq(au_expr_truthy(vals[i]), i >= 6, "value %zu", i);
         json_decref(vals[i]);
@@ -367,8 +366,8 @@ Test(expr_template, renders_text_and_values)
     json_t *c = ctx();
     char *out;
     au_expr_error err;
-    cr_assert_eq(au_expr_render_template("https://coll/cases/{{ event.properties.case }}/close",
-                                         c, NOW_MS, 0, &out, &err),
+    cr_assert_eq(au_expr_render_template("https://coll/cases/{{ event.properties.case }}/close", c,
+                                         NOW_MS, 0, &out, &err),
                  AU_OK, "%s", err.message);
     cr_assert_str_eq(out, "https://coll/cases/D-77/close");
     au_free(out);

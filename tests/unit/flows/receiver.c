@@ -16,14 +16,14 @@
 #include "lib/alloc.h"
 
 struct receiver {
-    struct MHD_Daemon *d;                   /* the server */
-    pthread_mutex_t lock;                   /* guards everything below */
-    received reqs[RECEIVER_MAX_REQUESTS];   /* recorded requests */
-    int count;                              /* requests received */
-    int status;                             /* status to answer */
-    char retry_after[64];                   /* Retry-After to send, "" for none */
-    int delay_ms;                           /* delay before answering */
-    volatile int stopping;                  /* set by receiver_stop to cut delays short */
+    struct MHD_Daemon *d;                 /* the server */
+    pthread_mutex_t lock;                 /* guards everything below */
+    received reqs[RECEIVER_MAX_REQUESTS]; /* recorded requests */
+    int count;                            /* requests received */
+    int status;                           /* status to answer */
+    char retry_after[64];                 /* Retry-After to send, "" for none */
+    int delay_ms;                         /* delay before answering */
+    volatile int stopping;                /* set by receiver_stop to cut delays short */
 };
 
 /* Per-connection upload state. */

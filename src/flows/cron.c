@@ -350,8 +350,14 @@ static int64_t search(const au_cron *c, int64_t after)
     return best;
 }
 
+/* Years 1970..9000 keep every computation far from overflow and from the C library's limits. */
+#define NEXT_MIN 0
+#define NEXT_MAX 221845392000LL
+
 au_rc au_cron_next(const au_cron *c, int64_t after, int64_t *next)
 {
+    if (after < NEXT_MIN || after > NEXT_MAX)
+        return AU_ERR_INVALID;
     pthread_mutex_lock(&tz_lock);
     const char *old = getenv("TZ");
     char *saved = old ? au_strdup(old) : NULL;

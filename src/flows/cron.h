@@ -32,7 +32,8 @@ typedef struct au_cron au_cron;
 au_rc au_cron_parse(const char *spec, const char *tz, au_cron **out, au_err *err);
 void au_cron_free(au_cron *c);
 /* The next firing time strictly after `after` (Unix seconds), in Unix seconds.
- * AU_ERR_NOT_FOUND if none within five years (cannot happen for a schedule that parsed). */
+ * AU_ERR_NOT_FOUND if none within five years (cannot happen for a schedule that parsed);
+ * AU_ERR_INVALID if `after` is before 1970 or after the year 9000. */
 au_rc au_cron_next(const au_cron *c, int64_t after, int64_t *next);
 /* The time zone name the schedule runs in ("UTC" by default). Owned by c. */
 const char *au_cron_timezone(const au_cron *c);

@@ -37,7 +37,11 @@ typedef struct walk {
     int nerrors;          /* errors so far */
     char first[400];      /* text of the first error */
     au_rc first_rc;       /* its code */
+    long budget;          /* value nodes left to visit: aliases must not multiply work */
 } walk;
+
+/* Value nodes visited per definition; YAML aliases could otherwise expand exponentially. */
+#define VALUE_BUDGET 20000
 
 /* ---------------------------------------------------------------------------------------------
  * Errors
@@ -121,6 +125,10 @@ static yaml_node_t *map_get(walk *w, const yaml_node_t *m, const char *key)
 static void check_keys(walk *w, const yaml_node_t *m, const char *path, const char *const *allowed,
                        const char *extra)
 {
+    if (m->data.mapping.pairs.top - m->data.mapping.pairs.start > AU_FLOW_MAX_MAPPING) {
+        verr(w, AU_ERR_TOO_LARGE, m, path, "more than %d keys", AU_FLOW_MAX_MAPPING);
+        return;
+    }
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *k = ynode(w, p->key);
         if (!is_scalar(k)) {
@@ -257,6 +265,12 @@ static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *pat
     if (!v) {
         verr(w, AU_ERR_NOMEM, n, path, "out of memory");
         return NULL;
+    }
+    if (--w->budget < 0) {
+        if (w->budget == -1)
+            verr(w, AU_ERR_TOO_LARGE, n, path, "more than %d values (aliases included)",
+                 VALUE_BUDGET);
+        goto fail;
     }
     if (depth > 8) {
         verr(w, AU_ERR_TOO_LARGE, n, path, "nested more than 8 levels");
@@ -922,7 +936,7 @@ au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowde
     yaml_document_t doc;
     int have_doc = 0;
     au_flowdef *f = NULL;
-    walk w = {.flow = name ? name : "(unnamed)", .err = err};
+    walk w = {.flow = name ? name : "(unnamed)", .err = err, .budget = VALUE_BUDGET};
     *out = NULL;
     if (len > AU_FLOW_MAX_BYTES)
         return au_err_set(err, AU_ERR_TOO_LARGE, "flow \"%s\": definition larger than %d bytes",

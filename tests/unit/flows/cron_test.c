@@ -178,3 +178,13 @@ Test(cron, day_of_month_and_week_both_restricted_means_either)
     cr_assert_eq(next, at("2026-02-02T00:00:00Z"));
     au_cron_free(c);
 }
+
+Test(cron, refuses_reference_times_out_of_range)
+{
+    au_cron *c;
+    int64_t next;
+    cr_assert_eq(au_cron_parse("* * * * *", NULL, &c, NULL), AU_OK);
+    cr_assert_eq(au_cron_next(c, -1, &next), AU_ERR_INVALID);
+    cr_assert_eq(au_cron_next(c, INT64_MAX, &next), AU_ERR_INVALID);
+    au_cron_free(c);
+}

@@ -382,6 +382,9 @@ Test(expr_template, renders_text_and_values)
     cr_assert_eq(au_expr_render_template("{{ '}}' }}", c, NOW_MS, 0, &out, &err), AU_OK);
     cr_assert_str_eq(out, "}}");
     au_free(out);
+    cr_assert_eq(au_expr_render_template("a{{ \"{{\" }}b", c, NOW_MS, 0, &out, &err), AU_OK);
+    cr_assert_str_eq(out, "a{{b", "a literal {{ written as an expression");
+    au_free(out);
 
     au_expr_template *t;
     json_t *v;

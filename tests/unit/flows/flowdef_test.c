@@ -325,3 +325,24 @@ Test(flowdef, allocation_failures_do_not_leak_or_crash)
     }
     au_free(text);
 }
+
+Test(flowdef, alias_bombs_and_huge_mappings_are_refused)
+{
+    /* Each level repeats the previous one 10 times: 10^6 values if expanded. */
+    const char *y = "name: bomb\ntrigger: {event: x}\n"
+                    "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                    "steps:\n  - file: {path: /a, body: {v: *e}}\n";
+    au_flowdef *f;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_flowdef_parse(y, strlen(y), NULL, &f, &err), AU_ERR_INVALID);
+    int found = 0;
+    for (size_t i = 0; i < err.ndetails; i++)
+        found |= strstr(err.details[i].reason, "more than 20000 values") != NULL;
+    cr_assert(found, "%s", err.message);
+    au_err_cleanup(&err);
+}

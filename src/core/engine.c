@@ -372,24 +372,23 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
     return rc;
 }
 
-/* Runs one job inside its savepoint; on failure only this job's writes are undone. */
-static void apply_in_savepoint(au_engine *e, au_write_job *j)
+/* Runs one job inside its savepoint; on failure only this job's writes are undone. Returns
+ * non-zero when the transaction itself is in doubt (the savepoint could not be opened or rolled
+ * back), in which case the whole group must be rolled back. */
+static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
 {
     au_rc rc = au_store_savepoint(e->store);
-    if (rc) {
-        j->rc = au_err_set(&j->err, rc, "cannot open a savepoint: %s", au_rc_message(rc));
-        return;
-    }
+    if (rc)
+        return rc;
     j->rc = apply_job(e, j);
     if (j->rc) {
         memset(&j->sum, 0, sizeof(j->sum));
-        if (au_store_savepoint_rollback(e->store))
-            au_log(AU_LOG_ERROR, "savepoint rollback failed", NULL);
-    } else if ((rc = au_store_savepoint_release(e->store)) != AU_OK) {
-        j->rc = au_err_set(&j->err, rc, "cannot release a savepoint: %s", au_rc_message(rc));
+        return au_store_savepoint_rollback(e->store);
     }
+    return au_store_savepoint_release(e->store);
 }
 
+/* Fails every job of the group that had not failed on its own: nothing of it was committed. */
 static void group_fail(au_write_job *list, au_rc rc, const char *what)
 {
     for (au_write_job *j = list; j; j = j->next) {
@@ -408,8 +407,14 @@ static int apply_group(au_engine *e, au_write_job *list)
         group_fail(list, rc, "cannot begin a transaction");
         return 0;
     }
-    for (au_write_job *j = list; j; j = j->next)
-        apply_in_savepoint(e, j);
+    for (au_write_job *j = list; j && !rc; j = j->next)
+        rc = apply_in_savepoint(e, j);
+    if (rc) {
+        au_log(AU_LOG_ERROR, "savepoint failed, rolling back the group", NULL);
+        au_store_rollback(e->store);
+        group_fail(list, rc, "transaction aborted");
+        return 0;
+    }
     rc = au_store_commit(e->store);
     if (rc) {
         au_store_rollback(e->store);

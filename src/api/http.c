@@ -274,11 +274,12 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
                      MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    api->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR,
-                                   ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-                                   (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED,
-                                   on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                                   MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+    /* The logger goes first: MHD reports problems with later options through it. */
+    api->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
     if (!api->daemon) {
         rc = au_err_set(err, AU_ERR_IO, "cannot listen on %s (address in use or not local?)",
                         listen);

@@ -1,0 +1,107 @@
+/*
+ * Address lines. The display value is the cleaned text; the key is the text key with street
+ * types, directions and unit designators folded to one spelling each, so "12 High Street" and
+ * "12 high st." compare equal. Only whole words are replaced; the table maps the long form and
+ * the common variants to the abbreviation postal services use. Every canonical form is no longer
+ * than the words mapped onto it (hence "av" for avenue and "apt" for flat/unit/suite), so the key
+ * is rewritten in place without another allocation.
+ */
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "normalize/normalize_int.h"
+
+typedef struct abbrev {
+    const char *word; /* key-form word */
+    size_t len;       /* strlen(word) */
+    const char *abbr; /* its canonical form in the key */
+} abbrev;
+
+#define A(w, a)                                                                                    \
+    {                                                                                              \
+        w, sizeof(w) - 1, a                                                                        \
+    }
+static const abbrev abbrevs[] = {
+    A("street", "st"),     A("str", "st"),         A("road", "rd"),        A("avenue", "av"),
+    A("ave", "av"),        A("drive", "dr"),       A("drv", "dr"),         A("lane", "ln"),
+    A("court", "ct"),      A("crt", "ct"),         A("place", "pl"),       A("crescent", "cres"),
+    A("cresc", "cres"),    A("terrace", "tce"),    A("terr", "tce"),       A("ter", "tce"),
+    A("close", "cl"),      A("square", "sq"),      A("boulevard", "blvd"), A("highway", "hwy"),
+    A("parade", "pde"),    A("grove", "gr"),       A("gardens", "gdns"),   A("mount", "mt"),
+    A("circle", "cir"),    A("way", "wy"),         A("parkway", "pkwy"),   A("esplanade", "esp"),
+    A("circuit", "cct"),   A("mews", "mews"),      A("north", "n"),        A("south", "s"),
+    A("east", "e"),        A("west", "w"),         A("northeast", "ne"),   A("northwest", "nw"),
+    A("southeast", "se"),  A("southwest", "sw"),   A("flat", "apt"),       A("unit", "apt"),
+    A("apartment", "apt"), A("appartment", "apt"), A("suite", "apt"),      A("ste", "apt"),
+    A("number", "no"),     A("nr", "no"),          A("saint", "st"),
+};
+#undef A
+
+static const char *abbrev_of(const char *w, size_t n)
+{
+    if (n == 0 || (w[0] >= '0' && w[0] <= '9'))
+        return NULL;
+    for (size_t i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++)
+        if (abbrevs[i].len == n && abbrevs[i].word[0] == w[0] && !memcmp(abbrevs[i].word, w, n))
+            return abbrevs[i].abbr;
+    return NULL;
+}
+
+/* Rewrites the key k in place: every replacement is no longer than the word it replaces. */
+static void fold_words(char *k)
+{
+    char *r = k, *w = k;
+    while (*r) {
+        char *s = r;
+        while (*r && *r != ' ')
+            r++;
+        size_t n = (size_t)(r - s);
+        const char *a = abbrev_of(s, n);
+        if (a) {
+            size_t an = strlen(a);
+            memmove(w, a, an);
+            w += an;
+        } else {
+            memmove(w, s, n);
+            w += n;
+        }
+        if (*r == ' ')
+            *w++ = *r++;
+    }
+    *w = '\0';
+}
+
+au_rc au_norm_address_clean(const char *t, char **key)
+{
+    char *k = NULL;
+    au_rc rc = au_norm_key(t, &k);
+    if (rc)
+        return rc;
+    fold_words(k);
+    *key = k;
+    return AU_OK;
+}
+
+au_rc au_norm_address(const char *in, char **value, char **key)
+{
+    char *t = NULL, *k = NULL;
+    au_rc rc = au_norm_text(in, &t);
+    if (rc)
+        goto out;
+    if ((rc = au_norm_address_clean(t, &k)))
+        goto out;
+out:
+    if (rc) {
+        au_free(t);
+        return rc;
+    }
+    if (value)
+        *value = t;
+    else
+        au_free(t);
+    if (key)
+        *key = k;
+    else
+        au_free(k);
+    return AU_OK;
+}

@@ -90,7 +90,8 @@ static void print_time(int64_t ms)
 
 static int print_key(void *ctx, const au_key_out *k)
 {
-    printf("%-15s %-20s %-30s ", k->id, k->name ? k->name : "", k->scopes ? k->scopes : "");
+    printf("%-15s %-20s %-30s ", k->id, k->name && *k->name ? k->name : "-",
+           k->scopes ? k->scopes : "");
     print_time(k->created_ms);
     printf(" ");
     print_time(k->revoked_ms);

@@ -163,7 +163,7 @@ Test(api, revoked_key_is_refused_after_restart)
     /* The id is in the listing; revoke every read-only key. */
     char cmd[1024];
     snprintf(cmd, sizeof(cmd),
-             "%s keys list --data %s | awk '$3 ~ /read/ {print $1}' | xargs -n1 %s keys revoke "
+             "%s keys list --data %s | grep -F read | cut -d' ' -f1 | xargs -n1 %s keys revoke "
              "--data %s 2>/dev/null",
              getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum", d.dir,
              getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum", d.dir);

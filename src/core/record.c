@@ -170,40 +170,57 @@ au_rc au_record_from_json(const char *source, const char *record_id, const json_
 /* Records are bounded by the request body limit; this only stops a runaway. */
 #define RECORD_TEXT_LIMIT (64u << 20)
 
+/* Escapes exactly as Jansson's compact dump does (short forms for \b \f \n \r \t, upper-case
+ * \u00XX otherwise), so the direct writer stays byte-identical to json_dumps. */
 static void put_json_str(au_buf *b, const char *s, au_rc *rc)
 {
-    static const char hex[] = "0123456789abcdef";
-    const char *run = s;
-    *rc = *rc ? *rc : au_buf_putc(b, '"');
-    for (; *s && !*rc; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
+    static const char hex[] = "0123456789ABCDEF";
+    if (*rc)
+        return;
+    size_t n = strlen(s);
+    /* Worst case every byte becomes \u00XX: reserve once so the scan below never reallocates. */
+    if ((*rc = au_buf_reserve(b, n * 6 + 2)))
+        return;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
             continue;
-        *rc = au_buf_append(b, run, (size_t)(s - run));
-        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-        size_t n = 2;
-        if (c == '\n')
-            esc[1] = 'n';
-        else if (c == '\t')
-            esc[1] = 't';
-        else if (c == '\r')
-            esc[1] = 'r';
-        else if (c < 0x20) {
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
         }
-        if (!*rc)
-            *rc = au_buf_append(b, esc, n);
-        run = s + 1;
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *o++ = (char)c;
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
     }
-    if (!*rc)
-        *rc = au_buf_append(b, run, (size_t)(s - run));
-    if (!*rc)
-        *rc = au_buf_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
 }
 
 static int dump_to_buf(const char *data, size_t size, void *ctx)
@@ -211,26 +228,62 @@ static int dump_to_buf(const char *data, size_t size, void *ctx)
     return au_buf_append(ctx, data, size) ? -1 : 0;
 }
 
+static void put_raw(au_buf *b, const char *s, au_rc *rc)
+{
+    if (!*rc)
+        *rc = au_buf_append(b, s, strlen(s));
+}
+
 static void put_member(au_buf *b, const char *k, const char *v, int *first, au_rc *rc)
 {
     if (!v || *rc)
         return;
-    *rc = au_buf_puts(b, *first ? "" : ",");
+    put_raw(b, *first ? "" : ",", rc);
     *first = 0;
     put_json_str(b, k, rc);
-    *rc = *rc ? *rc : au_buf_putc(b, ':');
+    put_raw(b, ":", rc);
     put_json_str(b, v, rc);
+}
+
+/* An object whose members are all strings (every CSV row, most JSON documents) is written
+ * directly, in the same member order Jansson dumps; anything else goes through Jansson. */
+static int flat_string_object(const json_t *v)
+{
+    const char *k;
+    json_t *m;
+    if (!json_is_object(v))
+        return 0;
+    json_object_foreach((json_t *)v, k, m)
+    {
+        if (!json_is_string(m) || strlen(json_string_value(m)) != json_string_length(m))
+            return 0;
+    }
+    return 1;
 }
 
 static void put_json_value(au_buf *b, const char *k, const json_t *v, au_rc *rc)
 {
     if (!v || *rc)
         return;
-    *rc = au_buf_putc(b, ',');
+    put_raw(b, ",", rc);
     put_json_str(b, k, rc);
-    *rc = *rc ? *rc : au_buf_putc(b, ':');
-    if (!*rc && json_dump_callback(v, dump_to_buf, b, JSON_COMPACT) != 0)
-        *rc = AU_ERR_NOMEM;
+    put_raw(b, ":", rc);
+    if (*rc)
+        return;
+    if (!flat_string_object(v)) {
+        if (json_dump_callback(v, dump_to_buf, b, JSON_COMPACT) != 0)
+            *rc = AU_ERR_NOMEM;
+        return;
+    }
+    const char *mk;
+    json_t *m;
+    int first = 1;
+    put_raw(b, "{", rc);
+    json_object_foreach((json_t *)v, mk, m)
+    {
+        put_member(b, mk, json_string_value(m), &first, rc);
+    }
+    put_raw(b, "}", rc);
 }
 
 char *au_record_to_text(const au_record *r)
@@ -238,7 +291,9 @@ char *au_record_to_text(const au_record *r)
     au_buf b;
     au_rc rc = AU_OK;
     au_buf_init(&b, RECORD_TEXT_LIMIT);
-    rc = au_buf_puts(&b, "{\"attrs\":{");
+    /* Typical documents fit, so the buffer is allocated once. */
+    rc = au_buf_reserve(&b, 1024);
+    put_raw(&b, "{\"attrs\":{", &rc);
     int first_attr = 1;
     for (int i = 0; i < AU_ATTR_COUNT && !rc; i++) {
         const au_value *v = &r->attrs[i];

@@ -48,6 +48,34 @@ Test(record, text_writer_matches_the_json_tree)
     au_record_free(r);
 }
 
+static void assert_text_matches_tree(const au_record *r)
+{
+    json_t *doc = au_record_to_json(r);
+    char *tree = json_dumps(doc, JSON_COMPACT);
+    char *text = au_record_to_text(r);
+    cr_assert_str_eq(text, tree);
+    json_decref(doc);
+    free(tree);
+    au_free(text);
+}
+
+Test(record, text_writer_escapes_like_jansson)
+{
+    au_record *r = sample();
+    au_record_set(r, AU_ATTR_CITY, au_strdup("a\bb\fc\x1f/d\x7f"), au_strdup("abc/d"), NULL);
+    json_decref(r->input);
+    /* string-only input (the direct path) with escapes in keys and values */
+    r->input = json_pack("{s:s,s:s,s:s}", "k\x1e\"", "v\b\f\r", "z", "1", "a", "é\\");
+    assert_text_matches_tree(r);
+    /* input with a non-string member (the Jansson path), and one with an embedded NUL */
+    json_object_set_new(r->input, "n", json_integer(7));
+    assert_text_matches_tree(r);
+    json_object_del(r->input, "n");
+    json_object_set_new(r->input, "nul", json_stringn("a\0b", 3));
+    assert_text_matches_tree(r);
+    au_record_free(r);
+}
+
 Test(record, hash_changes_with_content_and_not_with_input_only)
 {
     au_record *r = sample();

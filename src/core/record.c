@@ -175,16 +175,19 @@ au_rc au_record_from_json(const char *source, const char *record_id, const json_
 static void put_json_str(au_buf *b, const char *s, au_rc *rc)
 {
     static const char hex[] = "0123456789ABCDEF";
-    if (*rc)
+    if (*rc || (*rc = au_buf_reserve(b, 64)))
         return;
-    size_t n = strlen(s);
-    /* Worst case every byte becomes \u00XX: reserve once so the scan below never reallocates. */
-    if ((*rc = au_buf_reserve(b, n * 6 + 2)))
-        return;
-    char *o = b->data + b->len;
+    char *o = b->data + b->len, *end = b->data + b->cap - 8;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    for (unsigned char c; (c = (unsigned char)*s); s++) {
+        if (o >= end) {
+            /* Room for the longest escape (6) and the closing quote, grown geometrically. */
+            b->len = (size_t)(o - b->data);
+            if ((*rc = au_buf_reserve(b, b->cap)))
+                return;
+            o = b->data + b->len;
+            end = b->data + b->cap - 8;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') {
             *o++ = (char)c;
             continue;

@@ -136,9 +136,10 @@ static void event_row_cleanup(au_event_row *r)
     free((char *)r->properties); /* json_dumps */
 }
 
-/* Frees what the job wrote (records, their documents, events); the result stays. */
-static void job_drop_payload(au_write_job *j)
+static void job_free(au_write_job *j)
 {
+    if (!j)
+        return;
     for (size_t i = 0; i < j->n; i++) {
         if (j->recs)
             au_record_free(j->recs[i]);
@@ -147,21 +148,9 @@ static void job_drop_payload(au_write_job *j)
     }
     au_free(j->recs);
     au_free(j->docs);
-    j->recs = NULL;
-    j->docs = NULL;
-    j->n = 0;
     for (size_t i = 0; i < j->nev; i++)
         event_row_cleanup(&j->evs[i]);
     au_free(j->evs);
-    j->evs = NULL;
-    j->nev = 0;
-}
-
-static void job_free(au_write_job *j)
-{
-    if (!j)
-        return;
-    job_drop_payload(j);
     au_free(j->origin);
     au_free(j->a);
     au_free(j->b);
@@ -572,10 +561,6 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&e->mu);
 
         int committed = apply_group(e, list);
-        /* Freeing a million records costs the submitter as much as mapping them: the writer
-         * does it here, outside the lock, so the two threads share the load. */
-        for (au_write_job *j = list; j; j = j->next)
-            job_drop_payload(j);
 
         pthread_mutex_lock(&e->mu);
         e->commits += (uint64_t)committed;

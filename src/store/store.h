@@ -81,7 +81,8 @@ typedef struct au_key_out {
 } au_key_out;
 void au_key_out_cleanup(au_key_out *k);
 
-/* Iteration callbacks return 0 to continue, non-zero to stop (that value is returned as rc). */
+/* Iteration callbacks return 0 to continue, non-zero to stop (that value is returned as rc).
+ * The row passed to a callback is only valid during the call: copy what must outlive it. */
 typedef int (*au_record_cb)(void *ctx, const au_record_out *r);
 typedef int (*au_event_cb)(void *ctx, const au_event_out *e);
 typedef int (*au_key_cb)(void *ctx, const au_key_out *k);

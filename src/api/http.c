@@ -205,6 +205,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return respond(c, method, url);
 }
 
+/* MHD would decode the whole path before routing, turning %2F inside an id into a separator;
+ * the router decodes each path parameter itself instead. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+    return strlen(s);
+}
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -279,7 +286,8 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
+        NULL, MHD_OPTION_END);
     if (!api->daemon) {
         rc = au_err_set(err, AU_ERR_IO, "cannot listen on %s (address in use or not local?)",
                         listen);

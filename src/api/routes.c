@@ -63,8 +63,10 @@ static int match_pattern(const char *pattern, const char *path, au_req *req)
             if (!pe || ue == u || n >= AU_ROUTE_MAX_PARAMS)
                 goto fail;
             if (req) {
+                /* Decoded per segment, so an id may contain an escaped '/' (%2F). */
                 if (!(req->params[n] = au_strndup(u, (size_t)(ue - u))))
                     goto fail;
+                MHD_http_unescape(req->params[n]);
             }
             n++;
             p = pe + 1;

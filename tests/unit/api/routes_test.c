@@ -23,6 +23,15 @@ Test(routes, match_fills_parameters_by_name)
     au_req_cleanup(&req);
 }
 
+Test(routes, parameters_are_percent_decoded_per_segment)
+{
+    au_req req = {0};
+    au_rc rc;
+    cr_assert_not_null(au_route_match("GET", "/v1/sources/crm/records/a%20b%2Fc", &req, &rc));
+    cr_assert_str_eq(au_req_param(&req, "id"), "a b/c");
+    au_req_cleanup(&req);
+}
+
 Test(routes, unknown_path_is_not_found_and_wrong_method_is_405)
 {
     au_req req = {0};

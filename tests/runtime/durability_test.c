@@ -21,9 +21,10 @@ TestSuite(durability, .fini = au_rt_cleanup_all);
 
 typedef struct client {
     au_rt_daemon *d;
-    int n;              /* client number, part of every record id */
-    int acked_batches;  /* batches answered 200 */
-    _Atomic int *total; /* acknowledged records of all clients */
+    int n;                /* client number, part of every record id */
+    int acked_batches;    /* batches answered 200 */
+    _Atomic int *total;   /* acknowledged records of all clients */
+    _Atomic int *running; /* clients still posting */
 } client;
 
 static void *client_main(void *arg)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api_int.h"
 #include "lib/alloc.h"
@@ -309,13 +310,16 @@ void au_api_stop(au_api *api)
 {
     if (!api)
         return;
-    MHD_quiesce_daemon(api->daemon);
+    /* The listening socket becomes ours; it may only be closed once MHD has stopped. */
+    MHD_socket lfd = MHD_quiesce_daemon(api->daemon);
     /* Requests already being handled finish and answer; idle keep-alive connections are then
      * closed by MHD_stop_daemon. The bound keeps a stuck client from holding shutdown hostage. */
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (int i = 0; i < 3000 && atomic_load(&api->in_progress) > 0; i++)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(api->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     au_metrics_free(api->srv.metrics);
     au_free(api);
 }

@@ -34,7 +34,13 @@
       "Stores business events (one object or an array), all or nothing; idempotent on "            \
       "(source, event_id). Needs write:<source> for each event's source.",                         \
       "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
-      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")
+      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
+    /* --- resolution: explain, overrides ---------------------------------------------- */        \
+    /* (end of the resolution routes) */                                                           \
+    /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
+    /* (end of the profile routes) */                                                              \
+    /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
+    /* (end of the flow routes) */
 
 const au_route au_routes[] = {
 #define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},

@@ -82,7 +82,8 @@ extern const char *const au_route_labels[];
 const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc);
 /* Value of path parameter `name`, NULL when the route has none. */
 const char *au_req_param(const au_req *req, const char *name);
-/* Value of query argument `name`, NULL when absent. */
+/* Value of query argument `name`, NULL when absent. Not percent-decoded (the server keeps the
+ * URL as sent so path parameters can be decoded per segment); decode it if it may hold %XX. */
 const char *au_req_query(const au_req *req, const char *name);
 /* Frees the path parameters. */
 void au_req_cleanup(au_req *req);

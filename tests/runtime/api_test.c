@@ -389,6 +389,20 @@ Test(api, body_over_the_limit_is_413_and_not_written)
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/big", NULL, &r), 404);
     au_rt_resp_cleanup(&r);
+    /* A chunked upload has no Content-Length: the bound is enforced while reading. */
+    const char *const chunked[] = {"Transfer-Encoding: chunked", NULL};
+    cr_assert_eq(au_rt_request_h(&d, "POST", "/v1/sources/crm/records", chunked, NULL, big, n,
+                                 d.admin_key, &r),
+                 413, "%s", r.body);
+    cr_assert_str_eq(error_code(&r, code, sizeof(code)), "too_large");
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/big", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    const char *small = "[{\"id\":\"chunky\"}]";
+    cr_assert_eq(au_rt_request_h(&d, "POST", "/v1/sources/crm/records", chunked, NULL, small,
+                                 strlen(small), d.admin_key, &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
     /* Under the limit the same route works, so the 413 was about size alone. */
     cr_assert_eq(post(&d, "/v1/sources/crm/records", "[{\"id\":\"small\"}]", &r), 200, "%s",
                  r.body);

@@ -96,6 +96,9 @@ char *au_error_body(au_rc rc, const au_err *err, size_t *len);
 /* Parses a JSON body: invalid UTF-8 -> AU_ERR_ENCODING, syntax -> AU_ERR_PARSE naming line and
  * column. *out is a new reference. */
 au_rc au_req_parse_json(const au_req *req, json_t **out, au_err *err);
+/* The body as a JSON array of at most `max` items: a JSON array, one object (a batch of one) or
+ * JSON lines; errors name line and column. *out is a new reference. */
+au_rc au_req_parse_batch(const au_req *req, size_t max, json_t **out, au_err *err);
 /* The origin written with records: "api:<key id>". */
 void au_req_origin(const au_req *req, char *buf, size_t cap);
 

@@ -22,7 +22,7 @@ static const col_def defs[AU_COL_COUNT] = {
                            6,
                            {"exact", "nickname", "jaro_winkler>=0.92",
                             "jaro_winkler>=0.80|metaphone", "initial", "different"},
-                           {0.80, 0.03, 0.08, 0.03, 0.01, 0.05},
+                           {0.83, 0.03, 0.08, 0.03, 0.01, 0.02},
                            {0.008, 0.0005, 0.002, 0.02, 0.02, 0.9495},
                            1},
     [AU_COL_LAST_NAME] = {"last_name",

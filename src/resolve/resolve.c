@@ -520,9 +520,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, s
     return AU_OK;
 }
 
-/* Resolves live record r (not in any profile yet). `prefer` is an emptied profile number the
- * record may keep (update of a single-record profile), 0 if none. */
-static au_rc attach(au_resolver *res, uint32_t r, uint32_t prefer, au_resolve_changes *ch)
+/* Resolves live record r (not in any profile yet). */
+static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
 {
     au_rc rc;
     plink *pl = NULL;
@@ -541,9 +540,7 @@ static au_rc attach(au_resolver *res, uint32_t r, uint32_t prefer, au_resolve_ch
     }
     uint32_t target;
     if (nacc == 0) {
-        if (prefer && res->p[prefer].n == 0)
-            target = prefer;
-        else if ((rc = new_profile(res, &target)))
+        if ((rc = new_profile(res, &target)))
             goto out;
     } else {
         target = pl[0].profile;
@@ -557,21 +554,15 @@ static au_rc attach(au_resolver *res, uint32_t r, uint32_t prefer, au_resolve_ch
         if (pl[i].profile != target && res->p[pl[i].profile].n > 0 &&
             (rc = merge(res, target, pl[i].profile, ch)))
             goto out;
-    if (prefer && prefer != target && res->p[prefer].n == 0) {
-        res->p[prefer].fwd = nacc ? target : 0;
-        if ((rc = ch_redirect(ch, prefer, res->p[prefer].fwd)))
-            goto out;
-    }
     rc = index_keys(res, r, 1);
 out:
     au_free(pl);
     return rc;
 }
 
-/* Takes live record r out of its profile and the index. Returns the profile it left; when
- * that emptied and keep_empty is 0, the profile is reported as vanished. */
-static au_rc detach(au_resolver *res, uint32_t r, int keep_empty, uint32_t *left,
-                    au_resolve_changes *ch)
+/* Takes live record r out of its profile and the index. Returns the profile it left; an
+ * emptied profile is reported as vanished. */
+static au_rc detach(au_resolver *res, uint32_t r, uint32_t *left, au_resolve_changes *ch)
 {
     au_rc rc;
     uint32_t p = res->f[r].profile;
@@ -582,7 +573,7 @@ static au_rc detach(au_resolver *res, uint32_t r, int keep_empty, uint32_t *left
     res->f[r].profile = 0;
     if ((rc = ch_move(ch, r, p, 0)))
         return rc;
-    if (res->p[p].n == 0 && !keep_empty)
+    if (res->p[p].n == 0)
         return ch_redirect(ch, p, 0);
     return AU_OK;
 }
@@ -756,6 +747,30 @@ out:
     return rc;
 }
 
+/* Joins the profile of live record r with other profiles r is justified to join. */
+static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
+{
+    au_rc rc;
+    plink *pl = NULL;
+    size_t npl = 0, cappl = 0;
+    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+        goto out;
+    qsort(pl, npl, sizeof *pl, plink_cmp);
+    for (size_t i = 0; i < npl; i++) {
+        uint32_t q = res->f[r].profile, p = pl[i].profile;
+        if (p == q || res->p[p].n == 0)
+            continue;
+        if (!pl[i].forced && (!justified(res, r, p) || !compatible(res, q, p)))
+            continue;
+        uint32_t into = survives(res, q, p) ? q : p;
+        if ((rc = merge(res, into, into == q ? p : q, ch)))
+            goto out;
+    }
+out:
+    au_free(pl);
+    return rc;
+}
+
 /* ---- public API ------------------------------------------------------------------------ */
 
 au_rc au_resolver_new(const au_model *model, au_resolver **out)
@@ -831,7 +846,7 @@ au_rc au_resolver_add(au_resolver *res, uint32_t no, const au_record *rec, au_re
         return AU_ERR_CONFLICT;
     if ((rc = load_record(res, no, rec)))
         return rc;
-    rc = attach(res, no, 0, ch);
+    rc = attach(res, no, ch);
     coalesce(ch, start);
     return rc;
 }
@@ -840,18 +855,24 @@ au_rc au_resolver_update(au_resolver *res, uint32_t no, const au_record *rec,
                          au_resolve_changes *ch)
 {
     au_rc rc;
-    uint32_t left;
+    au_feat nf;
     size_t start = ch ? ch->nmoves : 0;
     if (no >= res->nf || !res->f[no].alive)
         return au_resolver_add(res, no, rec, ch);
-    if ((rc = detach(res, no, 1, &left, ch)))
+    /* The record stays in its profile while its content changes, then the profile is
+     * re-evaluated (it may split, the larger/older part keeping the number) and the record's
+     * part may join other profiles on the new evidence. */
+    if ((rc = au_feat_build(res, rec, &nf)))
+        return rc;
+    index_keys(res, no, 0);
+    au_feat_count(res, &res->f[no], -1);
+    nf.alive = 1;
+    nf.profile = res->f[no].profile;
+    res->f[no] = nf;
+    au_feat_count(res, &res->f[no], 1);
+    if ((rc = index_keys(res, no, 1)) || (rc = reevaluate(res, res->f[no].profile, ch)))
         goto out;
-    res->live--;
-    if ((rc = reevaluate(res, left, ch)))
-        goto out;
-    if ((rc = load_record(res, no, rec)))
-        goto out;
-    rc = attach(res, no, left, ch);
+    rc = relink(res, no, ch);
 out:
     coalesce(ch, start);
     return rc;
@@ -864,7 +885,7 @@ au_rc au_resolver_remove(au_resolver *res, uint32_t no, au_resolve_changes *ch)
     size_t start = ch ? ch->nmoves : 0;
     if (no >= res->nf || !res->f[no].alive)
         return AU_ERR_NOT_FOUND;
-    if ((rc = detach(res, no, 0, &left, ch)))
+    if ((rc = detach(res, no, &left, ch)))
         goto out;
     res->f[no].alive = 0;
     res->live--;

@@ -42,8 +42,9 @@ typedef struct au_norm_why {
 int au_utf8_valid(const char *s, size_t n);
 /* NFKC, control characters dropped, runs of white space collapsed to one space, trimmed. */
 au_rc au_norm_text(const char *in, char **out);
-/* Comparison form: NFKC + case fold + accents stripped + punctuation to space + collapsed
- * ("  José-Luis O'Brien " -> "jose luis o brien"). */
+/* Comparison form: NFKC + case fold + accents stripped + punctuation and symbols to space +
+ * collapsed ("  José-Luis O'Brien " -> "jose luis obrien"). Apostrophes are dropped, not turned
+ * into a space, so "O'Brien" and "OBrien" meet; "ß" folds to "ss", Turkish "İ"/"ı" to "i". */
 au_rc au_norm_key(const char *in, char **out);
 
 /* --- typed values ------------------------------------------------------------------------ */
@@ -58,21 +59,37 @@ au_rc au_norm_date(const char *in, au_date_format fmt, char **iso, au_norm_why *
 au_rc au_norm_postcode(const char *in, const char *country, char **out, au_norm_why *why);
 /* "United Kingdom", "uk", "GBR" -> "GB". */
 au_rc au_norm_country(const char *in, char **out, au_norm_why *why);
-/* "M", "male", "Mr" -> "male"; "F", "female" -> "female"; others "other". */
+/* "M", "male", "Mr" -> "male"; "F", "female", "Mrs", "Ms" -> "female"; "X", "other",
+ * "non-binary", "diverse" -> "other"; "U", "unknown", "" -> AU_OK with *out = NULL (absent);
+ * anything else AU_ERR_INVALID. */
 au_rc au_norm_gender(const char *in, char **out, au_norm_why *why);
-/* Name part display form: "o'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald". */
+/* Name part display form: "o'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald", "van der berg" ->
+ * "Van der Berg"; words already in mixed case ("MacDonald") are kept as written. */
 au_rc au_norm_name(const char *in, char **out);
 
+/* Address line: *value = au_norm_text(in); *key = au_norm_key(in) with street types, directions
+ * and unit words folded to one spelling ("12 High Street" and "12 high st." -> "12 high st").
+ * Either out may be NULL when not wanted. */
+au_rc au_norm_address(const char *in, char **value, char **key);
+
 /* Splits a full name into first / middle / last ("Smith, John A." and "John A. Smith"); titles
- * and suffixes (Mr, Dr, Jr) are dropped. Any out may be set to NULL when absent. */
+ * and suffixes (Mr, Dr, Jr) are dropped, initials lose their dot, particles join the last name
+ * ("Ludwig van Beethoven" -> last "van Beethoven"). A single word is the last name. Any out may
+ * be set to NULL when absent; an out pointer may itself be NULL when that part is not wanted. */
 au_rc au_norm_name_split(const char *full, char **first, char **middle, char **last);
-/* Joins parts skipping absent ones: ("John", NULL, "Smith") -> "John Smith". */
+/* Joins parts skipping absent (NULL or empty) ones: ("John", NULL, "Smith") -> "John Smith";
+ * "" when all are absent; NULL only on allocation failure. Caller frees with au_free. */
 char *au_norm_name_join(const char *first, const char *middle, const char *last);
 
 /* --- dispatch ---------------------------------------------------------------------------- */
 /* Normalises `raw` for attribute `a` according to its kind. On success out->raw is a copy of
- * raw and value/key are set (key may equal value); empty-after-cleaning raw gives AU_OK with
- * value and key NULL. On AU_ERR_INVALID `why` says why. */
+ * raw and value/key are set (key may equal value in content; they are always separate
+ * allocations); empty-after-cleaning raw (white space, punctuation only, gender "unknown") gives
+ * AU_OK with value and key NULL. On AU_ERR_INVALID and AU_ERR_ENCODING `why` says why. Kinds:
+ * NAME value au_norm_name, key au_norm_key; TEXT value au_norm_text, key au_norm_key; ADDRESS as
+ * au_norm_address; EMAIL as au_norm_email; PHONE, DATE, COUNTRY, GENDER key = value; POSTCODE
+ * key = its letters and digits; ID value = cleaned text, key = upper-case letters and digits
+ * ("AB 12-34" -> "AB1234"). opts may be NULL (no default country, AU_DATE_AUTO). */
 au_rc au_norm_value(au_attr a, const char *raw, const au_norm_opts *opts, au_value *out,
                     au_norm_why *why);
 

@@ -1,0 +1,65 @@
+#!/bin/bash
+# `make demo`: generates the Northwind Outfitters data set (six systems that each hold part of
+# the same customers), starts the daemon on 127.0.0.1:8080 with the embedded store, loads every
+# system's records and events through the HTTP API, and prints the key and URLs to try.
+# The daemon stays in the foreground; Ctrl-C stops it gracefully.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AURUM=${AURUM:-build/aurum}
+LISTEN=${AURUM_DEMO_LISTEN:-127.0.0.1:8080}
+PEOPLE=${AURUM_DEMO_PEOPLE:-2000}
+DIR=demo-data
+GEN=$DIR/northwind
+mkdir -p "$DIR"
+
+if [ ! -f "$GEN/northwind.yaml" ]; then
+    echo "== generating Northwind data for $PEOPLE people"
+    "$AURUM" gen --people "$PEOPLE" --seed 42 --events --out "$GEN"
+fi
+
+KEY=${AURUM_ADMIN_KEY:-}
+if [ -z "$KEY" ]; then
+    if [ -f "$DIR/demo.key" ]; then KEY=$(cat "$DIR/demo.key"); else
+        KEY="au_demo_$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+        (umask 077 && echo "$KEY" >"$DIR/demo.key")
+    fi
+fi
+export AURUM_ADMIN_KEY=$KEY
+
+echo "== starting aurum serve on $LISTEN (data in $DIR/store)"
+"$AURUM" serve --config "$GEN/northwind.yaml" --data "$DIR/store" --listen "$LISTEN" \
+    2>>"$DIR/aurum.log" &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null' INT TERM
+for _ in $(seq 1 100); do
+    curl -fs "http://$LISTEN/healthz" >/dev/null 2>&1 && break
+    kill -0 $PID 2>/dev/null || { echo "aurum serve exited; see $DIR/aurum.log"; exit 1; }
+    sleep 0.1
+done
+
+echo "== loading the six systems through the API"
+for f in "$GEN"/*.csv; do
+    src=$(basename "$f" .csv)
+    [ "$src" = truth ] && continue
+    "$AURUM" import --server "http://$LISTEN" --key "$KEY" --config "$GEN/northwind.yaml" \
+        --source "$src" "$f"
+done
+if [ -f "$GEN/events.jsonl" ]; then
+    echo "== loading business events"
+    curl -fsS -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' \
+        --data-binary @"$GEN/events.jsonl" "http://$LISTEN/v1/events"
+    echo
+fi
+
+cat <<TXT
+
+Aurum is running on http://$LISTEN   (logs: $DIR/aurum.log, stop: Ctrl-C)
+Admin key: $KEY
+
+Try:
+  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources
+  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources/crm/records/\$(sed -n 2p $GEN/crm.csv | cut -d, -f1)
+  curl -H "Authorization: Bearer $KEY" http://$LISTEN/metrics
+  curl http://$LISTEN/healthz
+TXT
+wait $PID

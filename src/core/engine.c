@@ -1,0 +1,847 @@
+/*
+ * The write path: one writer thread owns the read-write store handle and applies every mutation.
+ * Callers build a job on their own thread (records are serialised to JSON there, so the writer
+ * spends its time in the store, not in Jansson), queue it and wait. The writer takes every job
+ * waiting (up to group_commit_max), runs them in one transaction with a savepoint each, commits
+ * once and then wakes all their waiters: concurrent requests share one fsync, a failing job is
+ * rolled back alone, and a job is acknowledged only after COMMIT returned.
+ *
+ * The queue is bounded in jobs and in queued records, so an importer that parses faster than the
+ * store commits is slowed down instead of buffering the whole file.
+ *
+ * Sources live in a small reference-counted registry: a PUT swaps in the new definition (after
+ * its commit) and frees the old one only when the last thread using it releases it.
+ */
+#include "core/engine.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+/* Records that may wait in the queue; beyond it submitters block (unless the queue is empty, so
+ * one huge batch still goes through). */
+#define ENGINE_MAX_QUEUED_ITEMS 50000
+/* Default for cfg->group_commit_max when the configuration leaves it unset. */
+#define ENGINE_DEFAULT_GROUP 64
+/* Idle read-only handles kept for reuse. */
+#define ENGINE_READER_POOL 16
+
+typedef enum {
+    JOB_RECORDS,   /* upsert recs[0..n) */
+    JOB_DELETE,    /* tombstone (a = source, b = record id) */
+    JOB_EVENTS,    /* store evs[0..nev) */
+    JOB_SOURCE,    /* persist definition (a = name, b = JSON), then activate src */
+    JOB_KEY_PUT,   /* store key (a = id, b = scopes, c = name, key_hash) */
+    JOB_KEY_REVOKE /* revoke key a */
+} job_kind;
+
+struct au_write_job {
+    job_kind kind;             /* what to apply */
+    struct au_write_job *next; /* queue link */
+    size_t weight;             /* items counted against ENGINE_MAX_QUEUED_ITEMS */
+    int64_t at_ms;             /* time of the write (submission time) */
+    char *origin;              /* who wrote it, owned */
+    au_record **recs;          /* JOB_RECORDS: records and the array, owned */
+    char **docs;               /* JOB_RECORDS: compact JSON per record, owned (free()) */
+    size_t n;                  /* JOB_RECORDS: number of records */
+    au_event_row *evs;         /* JOB_EVENTS: rows whose strings are owned by the job */
+    size_t nev;                /* JOB_EVENTS: number of events */
+    char *a, *b, *c;           /* kind-specific strings (see job_kind), owned */
+    uint8_t key_hash[32];      /* JOB_KEY_PUT */
+    au_source *src;            /* JOB_SOURCE: validated definition, owned until activated */
+    au_rc rc;                  /* result, set by the writer */
+    au_err err;                /* result message, set by the writer */
+    au_write_summary sum;      /* what the job did */
+    int done;                  /* set under the queue mutex once the result is final */
+};
+
+/* One definition of a source; replaced entries linger until their last reference goes. */
+typedef struct src_entry {
+    au_source *src;         /* owned */
+    long refs;              /* references handed out and not yet released */
+    int current;            /* 0 once a newer definition of the same name was activated */
+    struct src_entry *next; /* registry list */
+} src_entry;
+
+struct au_engine {
+    const au_config *cfg; /* borrowed, outlives the engine */
+    char *location;       /* store location, owned */
+    au_store *store;      /* read-write handle, used only by the writer once it runs */
+    pthread_t writer;     /* the writer thread */
+    int writer_running;   /* writer was started and not yet joined */
+
+    pthread_mutex_t mu;        /* protects the queue, the job results and the counters */
+    pthread_cond_t work_cv;    /* writer: jobs arrived or stopping */
+    pthread_cond_t space_cv;   /* submitters: room in the queue */
+    pthread_cond_t done_cv;    /* waiters: a group finished; close: the last job was waited for */
+    au_write_job *head, *tail; /* jobs waiting for the writer */
+    size_t queued_jobs;        /* jobs in the queue */
+    size_t queued_items;       /* sum of their weights */
+    size_t queue_max;          /* most jobs allowed to wait */
+    long group_max;            /* most jobs folded into one transaction */
+    long outstanding;          /* jobs submitted and not yet returned by au_engine_wait */
+    int stopping;              /* close was called: no new jobs */
+    uint64_t commits, jobs;    /* counters for /metrics */
+
+    pthread_mutex_t src_mu; /* protects sources */
+    src_entry *sources;     /* registry */
+
+    pthread_mutex_t rd_mu;              /* protects the reader pool */
+    au_store *idle[ENGINE_READER_POOL]; /* idle read-only handles */
+    int nidle;                          /* entries used in idle */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- jobs -------------------------------------------------------------------------------- */
+
+static au_write_job *job_new(job_kind kind, const char *origin)
+{
+    au_write_job *j = au_calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->kind = kind;
+    j->weight = 1;
+    j->at_ms = now_ms();
+    au_err_init(&j->err);
+    j->origin = au_strdup(origin ? origin : "");
+    if (!j->origin) {
+        au_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+static void event_row_cleanup(au_event_row *r)
+{
+    au_free((char *)r->source);
+    au_free((char *)r->event_id);
+    au_free((char *)r->type);
+    free((char *)r->customer);   /* json_dumps */
+    free((char *)r->properties); /* json_dumps */
+}
+
+static void job_free(au_write_job *j)
+{
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->recs)
+            au_record_free(j->recs[i]);
+        if (j->docs)
+            free(j->docs[i]);
+    }
+    au_free(j->recs);
+    au_free(j->docs);
+    for (size_t i = 0; i < j->nev; i++)
+        event_row_cleanup(&j->evs[i]);
+    au_free(j->evs);
+    au_free(j->origin);
+    au_free(j->a);
+    au_free(j->b);
+    au_free(j->c);
+    au_source_free(j->src);
+    au_err_cleanup(&j->err);
+    au_free(j);
+}
+
+/* Queues a job, blocking while the queue is full. On error the job is freed. */
+static au_rc job_submit(au_engine *e, au_write_job *j)
+{
+    au_rc rc = AU_OK;
+    pthread_mutex_lock(&e->mu);
+    while (
+        !e->stopping && e->queued_jobs > 0 &&
+        (e->queued_jobs >= e->queue_max || e->queued_items + j->weight > ENGINE_MAX_QUEUED_ITEMS))
+        pthread_cond_wait(&e->space_cv, &e->mu);
+    if (e->stopping) {
+        rc = AU_ERR_UNAVAILABLE;
+    } else {
+        if (e->tail)
+            e->tail->next = j;
+        else
+            e->head = j;
+        e->tail = j;
+        e->queued_jobs++;
+        e->queued_items += j->weight;
+        e->outstanding++;
+        pthread_cond_signal(&e->work_cv);
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (rc)
+        job_free(j);
+    return rc;
+}
+
+/* Waits for the job's result, copies it out and frees the job. */
+static au_rc job_wait(au_engine *e, au_write_job *j, au_write_summary *sum, au_err *err)
+{
+    pthread_mutex_lock(&e->mu);
+    while (!j->done)
+        pthread_cond_wait(&e->done_cv, &e->mu);
+    e->outstanding--;
+    if (e->outstanding == 0 && e->stopping)
+        pthread_cond_broadcast(&e->done_cv);
+    pthread_mutex_unlock(&e->mu);
+
+    au_rc rc = j->rc;
+    if (sum)
+        *sum = j->sum;
+    if (rc) {
+        au_err_set(err, rc, "%s", j->err.message[0] ? j->err.message : au_rc_message(rc));
+        if (err)
+            au_err_take_details(err, &j->err, 0);
+    }
+    job_free(j);
+    return rc;
+}
+
+/* ---- sources registry -------------------------------------------------------------------- */
+
+/* Makes src the current definition of its name; the registry owns it from now on. */
+static void source_install(au_engine *e, au_source *src)
+{
+    src_entry *n = au_calloc(1, sizeof(*n));
+    if (!n) {
+        au_log(AU_LOG_ERROR, "out of memory activating a source", "source", au_source_name(src),
+               NULL);
+        au_source_free(src);
+        return;
+    }
+    n->src = src;
+    n->current = 1;
+    pthread_mutex_lock(&e->src_mu);
+    for (src_entry **p = &e->sources; *p;) {
+        src_entry *o = *p;
+        if (o->current && strcmp(au_source_name(o->src), au_source_name(src)) == 0) {
+            o->current = 0;
+            if (o->refs == 0) {
+                *p = o->next;
+                au_source_free(o->src);
+                au_free(o);
+                continue;
+            }
+        }
+        p = &o->next;
+    }
+    n->next = e->sources;
+    e->sources = n;
+    pthread_mutex_unlock(&e->src_mu);
+}
+
+const au_source *au_engine_source_acquire(au_engine *e, const char *name)
+{
+    const au_source *s = NULL;
+    pthread_mutex_lock(&e->src_mu);
+    for (src_entry *n = e->sources; n; n = n->next) {
+        if (n->current && strcmp(au_source_name(n->src), name) == 0) {
+            n->refs++;
+            s = n->src;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->src_mu);
+    return s;
+}
+
+void au_engine_source_release(au_engine *e, const au_source *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&e->src_mu);
+    for (src_entry **p = &e->sources; *p; p = &(*p)->next) {
+        src_entry *n = *p;
+        if (n->src != s)
+            continue;
+        if (--n->refs == 0 && !n->current) {
+            *p = n->next;
+            au_source_free(n->src);
+            au_free(n);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&e->src_mu);
+}
+
+static void sources_free(au_engine *e)
+{
+    while (e->sources) {
+        src_entry *n = e->sources;
+        e->sources = n->next;
+        au_source_free(n->src);
+        au_free(n);
+    }
+}
+
+/* ---- applying jobs (writer thread) ------------------------------------------------------- */
+
+/* Identity resolution joins the write path here (a later issue): it is called for every record
+ * of a batch right after its version is written, inside the job's savepoint, so whatever it
+ * writes commits or rolls back with the record. An error fails the whole job. */
+static au_rc record_written(au_engine *e, const au_record *r, au_put_outcome outcome,
+                            int64_t version)
+{
+    return AU_OK;
+}
+
+static au_rc apply_records(au_engine *e, au_write_job *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        const au_record *r = j->recs[i];
+        au_record_row row = {r->source, r->record_id, j->docs[i], r->hash, j->origin, j->at_ms};
+        au_put_outcome outcome;
+        int64_t version = 0;
+        au_rc rc = au_store_record_put(e->store, &row, &outcome, &version);
+        if (rc)
+            return au_err_set(&j->err, rc, "record %zu ('%s'): %s", i, r->record_id,
+                              au_rc_message(rc));
+        if (outcome == AU_PUT_INSERTED)
+            j->sum.inserted++;
+        else if (outcome == AU_PUT_UPDATED)
+            j->sum.updated++;
+        else
+            j->sum.unchanged++;
+        if (outcome == AU_PUT_UNCHANGED)
+            continue;
+        rc = record_written(e, r, outcome, version);
+        if (rc)
+            return au_err_set(&j->err, rc, "record %zu ('%s'): %s", i, r->record_id,
+                              au_rc_message(rc));
+    }
+    return AU_OK;
+}
+
+static au_rc apply_events(au_engine *e, au_write_job *j)
+{
+    for (size_t i = 0; i < j->nev; i++) {
+        au_put_outcome outcome;
+        au_rc rc = au_store_event_put(e->store, &j->evs[i], &outcome);
+        if (rc)
+            return au_err_set(&j->err, rc, "event %zu ('%s'): %s", i, j->evs[i].event_id,
+                              au_rc_message(rc));
+        if (outcome == AU_PUT_INSERTED)
+            j->sum.inserted++;
+        else
+            j->sum.unchanged++;
+    }
+    return AU_OK;
+}
+
+static au_rc apply_job(au_engine *e, au_write_job *j)
+{
+    au_rc rc = AU_OK;
+    switch (j->kind) {
+    case JOB_RECORDS:
+        return apply_records(e, j);
+    case JOB_EVENTS:
+        return apply_events(e, j);
+    case JOB_DELETE:
+        rc = au_store_record_delete(e->store, j->a, j->b, j->origin, j->at_ms);
+        if (rc == AU_ERR_NOT_FOUND)
+            return au_err_set(&j->err, rc, "record '%s' not found in source '%s'", j->b, j->a);
+        if (!rc)
+            j->sum.deleted = 1;
+        break;
+    case JOB_SOURCE:
+        rc = au_store_source_put(e->store, j->a, j->b, j->at_ms);
+        break;
+    case JOB_KEY_PUT: {
+        au_key_row k = {j->a, j->key_hash, j->b, j->c, j->at_ms};
+        rc = au_store_key_put(e->store, &k);
+        if (rc == AU_ERR_CONFLICT)
+            return au_err_set(&j->err, rc, "an API key with id '%s' already exists", j->a);
+        break;
+    }
+    case JOB_KEY_REVOKE:
+        rc = au_store_key_revoke(e->store, j->a, j->at_ms);
+        if (rc == AU_ERR_NOT_FOUND)
+            return au_err_set(&j->err, rc, "no API key with id '%s'", j->a);
+        break;
+    }
+    if (rc)
+        au_err_set(&j->err, rc, "%s", au_rc_message(rc));
+    return rc;
+}
+
+/* Runs one job inside its savepoint; on failure only this job's writes are undone. */
+static void apply_in_savepoint(au_engine *e, au_write_job *j)
+{
+    au_rc rc = au_store_savepoint(e->store);
+    if (rc) {
+        j->rc = au_err_set(&j->err, rc, "cannot open a savepoint: %s", au_rc_message(rc));
+        return;
+    }
+    j->rc = apply_job(e, j);
+    if (j->rc) {
+        memset(&j->sum, 0, sizeof(j->sum));
+        if (au_store_savepoint_rollback(e->store))
+            au_log(AU_LOG_ERROR, "savepoint rollback failed", NULL);
+    } else if ((rc = au_store_savepoint_release(e->store)) != AU_OK) {
+        j->rc = au_err_set(&j->err, rc, "cannot release a savepoint: %s", au_rc_message(rc));
+    }
+}
+
+static void group_fail(au_write_job *list, au_rc rc, const char *what)
+{
+    for (au_write_job *j = list; j; j = j->next) {
+        if (j->rc)
+            continue;
+        j->rc = au_err_set(&j->err, rc, "%s: %s", what, au_rc_message(rc));
+        memset(&j->sum, 0, sizeof(j->sum));
+    }
+}
+
+/* One transaction for the whole group. Returns 1 when it committed. */
+static int apply_group(au_engine *e, au_write_job *list)
+{
+    au_rc rc = au_store_begin(e->store);
+    if (rc) {
+        group_fail(list, rc, "cannot begin a transaction");
+        return 0;
+    }
+    for (au_write_job *j = list; j; j = j->next)
+        apply_in_savepoint(e, j);
+    rc = au_store_commit(e->store);
+    if (rc) {
+        au_store_rollback(e->store);
+        group_fail(list, rc, "commit failed");
+        return 0;
+    }
+    /* Definitions become visible only once durable, in commit order. */
+    for (au_write_job *j = list; j; j = j->next) {
+        if (j->kind == JOB_SOURCE && !j->rc) {
+            source_install(e, j->src);
+            j->src = NULL;
+        }
+    }
+    return 1;
+}
+
+static void *writer_main(void *arg)
+{
+    au_engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        while (!e->head && !e->stopping)
+            pthread_cond_wait(&e->work_cv, &e->mu);
+        if (!e->head)
+            break;
+        au_write_job *list = e->head, *last = list;
+        long k = 1;
+        e->queued_items -= last->weight;
+        while (last->next && k < e->group_max) {
+            last = last->next;
+            e->queued_items -= last->weight;
+            k++;
+        }
+        e->head = last->next;
+        if (!e->head)
+            e->tail = NULL;
+        last->next = NULL;
+        e->queued_jobs -= (size_t)k;
+        pthread_cond_broadcast(&e->space_cv);
+        pthread_mutex_unlock(&e->mu);
+
+        int committed = apply_group(e, list);
+
+        pthread_mutex_lock(&e->mu);
+        e->commits += (uint64_t)committed;
+        e->jobs += (uint64_t)k;
+        while (list) {
+            au_write_job *next = list->next;
+            list->next = NULL;
+            list->done = 1; /* the waiter may free it as soon as the mutex is released */
+            list = next;
+        }
+        pthread_cond_broadcast(&e->done_cv);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+/* ---- records, deletes, events, keys ------------------------------------------------------ */
+
+/* Serialises every record on the caller's thread so the writer only writes. */
+static au_rc records_prepare(au_write_job *j)
+{
+    j->docs = au_calloc(j->n ? j->n : 1, sizeof(char *));
+    if (!j->docs)
+        return au_err_set(&j->err, AU_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < j->n; i++) {
+        au_record *r = j->recs[i];
+        if (!r || !r->source || !r->record_id)
+            return au_err_set(&j->err, AU_ERR_INVALID, "record %zu has no source or id", i);
+        if (!r->hash)
+            au_record_hash(r);
+        json_t *doc = au_record_to_json(r);
+        j->docs[i] = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        if (!j->docs[i])
+            return au_err_set(&j->err, AU_ERR_NOMEM, "out of memory serialising record %zu", i);
+    }
+    return AU_OK;
+}
+
+au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const char *origin,
+                               au_write_job **job)
+{
+    au_write_job *j = job_new(JOB_RECORDS, origin);
+    au_rc rc;
+    *job = NULL;
+    if (!j) {
+        for (size_t i = 0; i < n; i++)
+            au_record_free(recs[i]);
+        au_free(recs);
+        return AU_ERR_NOMEM;
+    }
+    j->recs = recs;
+    j->n = n;
+    j->weight = n ? n : 1;
+    rc = records_prepare(j);
+    if (rc) {
+        /* The failure is reported by au_engine_wait, like a failure in the writer. */
+        j->rc = rc;
+        j->done = 1;
+        pthread_mutex_lock(&e->mu);
+        e->outstanding++;
+        pthread_mutex_unlock(&e->mu);
+        *job = j;
+        return AU_OK;
+    }
+    rc = job_submit(e, j);
+    if (!rc)
+        *job = j;
+    return rc;
+}
+
+au_rc au_engine_wait(au_engine *e, au_write_job *job, au_write_summary *sum, au_err *err)
+{
+    if (sum)
+        memset(sum, 0, sizeof(*sum));
+    if (!job)
+        return au_err_set(err, AU_ERR_INTERNAL, "no job to wait for");
+    return job_wait(e, job, sum, err);
+}
+
+au_rc au_engine_write_records(au_engine *e, au_record **recs, size_t n, const char *origin,
+                              au_write_summary *sum, au_err *err)
+{
+    au_write_job *j = NULL;
+    au_rc rc = au_engine_submit_records(e, recs, n, origin, &j);
+    if (sum)
+        memset(sum, 0, sizeof(*sum));
+    if (rc)
+        return au_err_set(err, rc, "%s", au_rc_message(rc));
+    return au_engine_wait(e, j, sum, err);
+}
+
+/* Submits a job built by the caller and waits for it. */
+static au_rc run_job(au_engine *e, au_write_job *j, au_write_summary *sum, au_err *err)
+{
+    au_rc rc = job_submit(e, j);
+    if (rc)
+        return au_err_set(err, rc, "%s", au_rc_message(rc));
+    return job_wait(e, j, sum, err);
+}
+
+au_rc au_engine_delete_record(au_engine *e, const char *source, const char *record_id,
+                              const char *origin, au_err *err)
+{
+    au_write_job *j = job_new(JOB_DELETE, origin);
+    if (!j)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    j->a = au_strdup(source);
+    j->b = au_strdup(record_id);
+    if (!j->a || !j->b) {
+        job_free(j);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    return run_job(e, j, NULL, err);
+}
+
+static au_rc event_prepare(au_event_row *row, const au_event *ev, int64_t received_ms)
+{
+    row->source = au_strdup(ev->source);
+    row->event_id = au_strdup(ev->event_id);
+    row->type = au_strdup(ev->type);
+    row->at_ms = ev->at_ms ? ev->at_ms : received_ms;
+    row->received_ms = received_ms;
+    row->customer = ev->customer ? json_dumps(ev->customer, JSON_COMPACT) : NULL;
+    if (ev->properties) {
+        row->properties = json_dumps(ev->properties, JSON_COMPACT);
+    } else {
+        json_t *empty = json_object();
+        row->properties = empty ? json_dumps(empty, JSON_COMPACT) : NULL;
+        json_decref(empty);
+    }
+    if (!row->source || !row->event_id || !row->type || !row->properties ||
+        (ev->customer && !row->customer))
+        return AU_ERR_NOMEM;
+    return AU_OK;
+}
+
+au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const char *origin,
+                             au_write_summary *sum, au_err *err)
+{
+    au_write_job *j = NULL;
+    au_rc rc = AU_OK;
+    if (sum)
+        memset(sum, 0, sizeof(*sum));
+    for (size_t i = 0; i < n; i++) {
+        if (!evs[i].source || !evs[i].event_id || !evs[i].type) {
+            if (!rc)
+                rc = au_err_set(err, AU_ERR_INVALID, "events need a source, an id and a type");
+            au_err_detail_add(err, (long)i, evs[i].event_id, NULL, "source, id and type required");
+        }
+    }
+    if (rc)
+        return rc;
+    j = job_new(JOB_EVENTS, origin);
+    if (!j || !(j->evs = au_calloc(n ? n : 1, sizeof(au_event_row)))) {
+        job_free(j);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    j->weight = n ? n : 1;
+    for (size_t i = 0; i < n; i++) {
+        j->nev = i + 1;
+        j->evs[i].origin = j->origin;
+        if (event_prepare(&j->evs[i], &evs[i], j->at_ms)) {
+            job_free(j);
+            return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        }
+    }
+    return run_job(e, j, sum, err);
+}
+
+au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err)
+{
+    au_write_job *j = job_new(JOB_KEY_PUT, "");
+    if (!j)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    j->a = au_strdup(key->id);
+    j->b = au_strdup(key->scopes ? key->scopes : "[]");
+    j->c = key->name ? au_strdup(key->name) : NULL;
+    memcpy(j->key_hash, key->hash, sizeof(j->key_hash));
+    if (key->created_ms)
+        j->at_ms = key->created_ms;
+    if (!j->a || !j->b || (key->name && !j->c)) {
+        job_free(j);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    return run_job(e, j, NULL, err);
+}
+
+au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err)
+{
+    au_write_job *j = job_new(JOB_KEY_REVOKE, "");
+    if (!j || !(j->a = au_strdup(id))) {
+        job_free(j);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    return run_job(e, j, NULL, err);
+}
+
+/* ---- sources ----------------------------------------------------------------------------- */
+
+au_rc au_engine_source_put(au_engine *e, const char *name, const json_t *def, au_err *err)
+{
+    au_source *src = NULL;
+    au_write_job *j = NULL;
+    au_rc rc;
+
+    if (!name || !*name)
+        return au_err_set(err, AU_ERR_INVALID, "a source needs a name");
+    rc = au_source_new(name, def, &src, err);
+    if (rc)
+        return rc;
+    j = job_new(JOB_SOURCE, "");
+    if (!j) {
+        au_source_free(src);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    j->src = src;
+    j->a = au_strdup(name);
+    char *json = json_dumps(def, JSON_COMPACT);
+    if (json) {
+        j->b = au_strdup(json);
+        free(json);
+    }
+    if (!j->a || !j->b) {
+        job_free(j);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    return run_job(e, j, NULL, err);
+}
+
+/* Store definitions override the config file's: they are later PUTs. An invalid stored
+ * definition (written by an older version) is skipped with an error in the log. */
+static int load_stored_source(void *ctx, const char *name, const char *def_json)
+{
+    au_engine *e = ctx;
+    au_source *src = NULL;
+    au_err err;
+    json_error_t jerr;
+    au_err_init(&err);
+    json_t *def = json_loads(def_json, 0, &jerr);
+    if (!def)
+        au_err_set(&err, AU_ERR_PARSE, "stored definition is not JSON: %s", jerr.text);
+    else if (au_source_new(name, def, &src, &err) == AU_OK)
+        source_install(e, src);
+    if (err.rc)
+        au_log(AU_LOG_ERROR, "skipping stored source", "source", name, "error", err.message, NULL);
+    json_decref(def);
+    au_err_cleanup(&err);
+    return 0;
+}
+
+static au_rc load_sources(au_engine *e, au_err *err)
+{
+    const char *name;
+    json_t *def;
+    if (e->cfg && json_is_object(e->cfg->sources)) {
+        json_object_foreach(e->cfg->sources, name, def)
+        {
+            au_source *src = NULL;
+            au_rc rc = au_source_new(name, def, &src, err);
+            if (rc)
+                return rc;
+            source_install(e, src);
+        }
+    }
+    au_rc rc = au_store_source_list(e->store, load_stored_source, e);
+    if (rc)
+        return au_err_set(err, rc, "cannot read the stored sources: %s", au_rc_message(rc));
+    return AU_OK;
+}
+
+/* ---- open / close ------------------------------------------------------------------------ */
+
+au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err)
+{
+    const char *loc = data_dir ? data_dir : cfg ? cfg->data_dir : NULL;
+    au_engine *e = NULL;
+    au_rc rc = AU_OK;
+
+    *out = NULL;
+    if (!loc || !*loc)
+        return au_err_set(err, AU_ERR_INVALID, "no data directory configured");
+    e = au_calloc(1, sizeof(*e));
+    if (!e)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    e->cfg = cfg;
+    e->group_max = cfg && cfg->group_commit_max > 0 ? cfg->group_commit_max : ENGINE_DEFAULT_GROUP;
+    e->queue_max = (size_t)e->group_max;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_mutex_init(&e->src_mu, NULL);
+    pthread_mutex_init(&e->rd_mu, NULL);
+    pthread_cond_init(&e->work_cv, NULL);
+    pthread_cond_init(&e->space_cv, NULL);
+    pthread_cond_init(&e->done_cv, NULL);
+    e->location = au_strdup(loc);
+    if (!e->location) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    rc = au_store_open(loc, AU_STORE_RW, &e->store, err);
+    if (rc)
+        goto out;
+    rc = load_sources(e, err);
+    if (rc)
+        goto out;
+    if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+        rc = au_err_set(err, AU_ERR_INTERNAL, "cannot start the writer thread");
+        goto out;
+    }
+    e->writer_running = 1;
+    *out = e;
+    e = NULL;
+out:
+    au_engine_close(e);
+    return rc;
+}
+
+/* Jobs still queued are committed first. Every job handed out by au_engine_submit_records must
+ * still be passed to au_engine_wait (from another thread): close blocks until it has been, so
+ * that no waiter touches a freed engine. */
+void au_engine_close(au_engine *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stopping = 1;
+    pthread_cond_broadcast(&e->work_cv);
+    pthread_cond_broadcast(&e->space_cv);
+    pthread_mutex_unlock(&e->mu);
+    if (e->writer_running)
+        pthread_join(e->writer, NULL);
+    /* Every submitted job must be waited for, and its waiter gone before the mutex is. */
+    pthread_mutex_lock(&e->mu);
+    while (e->outstanding > 0)
+        pthread_cond_wait(&e->done_cv, &e->mu);
+    pthread_mutex_unlock(&e->mu);
+
+    for (int i = 0; i < e->nidle; i++)
+        au_store_close(e->idle[i]);
+    au_store_close(e->store);
+    sources_free(e);
+    au_free(e->location);
+    pthread_cond_destroy(&e->work_cv);
+    pthread_cond_destroy(&e->space_cv);
+    pthread_cond_destroy(&e->done_cv);
+    pthread_mutex_destroy(&e->mu);
+    pthread_mutex_destroy(&e->src_mu);
+    pthread_mutex_destroy(&e->rd_mu);
+    au_free(e);
+}
+
+/* ---- readers and stats ------------------------------------------------------------------- */
+
+au_store *au_engine_reader(au_engine *e)
+{
+    au_store *s = NULL;
+    pthread_mutex_lock(&e->rd_mu);
+    if (e->nidle > 0)
+        s = e->idle[--e->nidle];
+    pthread_mutex_unlock(&e->rd_mu);
+    if (s)
+        return s;
+    au_err err;
+    au_err_init(&err);
+    if (au_store_open(e->location, AU_STORE_RO, &s, &err) != AU_OK) {
+        au_log(AU_LOG_ERROR, "cannot open a store reader", "error", err.message, NULL);
+        s = NULL;
+    }
+    au_err_cleanup(&err);
+    return s;
+}
+
+void au_engine_reader_release(au_engine *e, au_store *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&e->rd_mu);
+    if (e->nidle < ENGINE_READER_POOL) {
+        e->idle[e->nidle++] = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&e->rd_mu);
+    au_store_close(s);
+}
+
+void au_engine_stats_get(au_engine *e, au_engine_stats *st)
+{
+    pthread_mutex_lock(&e->mu);
+    st->commits = e->commits;
+    st->jobs = e->jobs;
+    st->queue_depth = e->queued_jobs;
+    pthread_mutex_unlock(&e->mu);
+}

@@ -1,0 +1,562 @@
+/*
+ * Source definitions and the mapping of one source document onto the canonical record. The
+ * definition is validated and compiled once (attribute -> list of source field names, a hash
+ * set of the fields any mapping uses) so that mapping a record, which import does hundreds of
+ * thousands of times a second, never looks at the definition JSON again.
+ */
+#include "core/source.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+
+/* Longest joined raw value accepted for one attribute; longer is refused as a field error. */
+#define AU_SOURCE_MAX_VALUE (64 * 1024)
+
+/* How one canonical attribute is read from a source document. */
+typedef struct attr_map {
+    char **from;         /* source field names, joined by a space; owned */
+    size_t nfrom;        /* 0 when the attribute is not mapped */
+    char *label;         /* field name used in error details ("a+b" when joined); owned */
+    au_date_format date; /* for date_of_birth */
+} attr_map;
+
+struct au_source {
+    char *name;                    /* owned */
+    json_t *def;                   /* deep copy of the definition, owned */
+    char *record_id;               /* source field holding the record id, owned */
+    char country[3];               /* default country, "" for none */
+    attr_map map[AU_ATTR_COUNT];   /* compiled mapping */
+    double trust[AU_ATTR_COUNT];   /* survivorship trust per attribute */
+    const char **used;             /* open-addressing set of mapped field names (borrowed) */
+    size_t used_cap;               /* power of two */
+    int derive_full, derive_parts; /* which name side is derived from the other */
+};
+
+/* --- small helpers -------------------------------------------------------------------------- */
+
+static size_t str_hash(const char *s)
+{
+    return (size_t)XXH3_64bits(s, strlen(s));
+}
+
+static int used_has(const au_source *s, const char *k)
+{
+    size_t mask = s->used_cap - 1;
+    for (size_t i = str_hash(k) & mask; s->used[i]; i = (i + 1) & mask)
+        if (strcmp(s->used[i], k) == 0)
+            return 1;
+    return 0;
+}
+
+static void used_add(au_source *s, const char *k)
+{
+    size_t mask = s->used_cap - 1;
+    size_t i = str_hash(k) & mask;
+    for (; s->used[i]; i = (i + 1) & mask)
+        if (strcmp(s->used[i], k) == 0)
+            return;
+    s->used[i] = k;
+}
+
+/* Edit distance, bounded inputs (attribute names are short). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(size_t) * (lb + 1));
+    }
+    return prev[lb];
+}
+
+/* Writes "; did you mean X?" for the closest canonical attribute, or "" when none is close. */
+static void close_name_hint(const char *name, char *out, size_t n)
+{
+    size_t best = 4;
+    int besti = -1;
+    for (int i = 0; i < AU_ATTR_COUNT; i++) {
+        size_t d = edit_distance(name, au_attr_name((au_attr)i));
+        if (d < best) {
+            best = d;
+            besti = i;
+        }
+    }
+    if (besti < 0)
+        for (int i = 0; i < AU_ATTR_COUNT; i++)
+            if (strstr(au_attr_name((au_attr)i), name) || strstr(name, au_attr_name((au_attr)i))) {
+                besti = i;
+                break;
+            }
+    if (besti >= 0)
+        snprintf(out, n, "; did you mean '%s'?", au_attr_name((au_attr)besti));
+    else
+        snprintf(out, n, "; canonical attributes are first_name, last_name, email, phone, ...");
+}
+
+/* --- definition ----------------------------------------------------------------------------- */
+
+static au_rc add_from(attr_map *m, const json_t *v, const char *attr, au_err *err)
+{
+    if (json_is_string(v)) {
+        if (json_string_length(v) == 0)
+            return au_err_set(err, AU_ERR_INVALID, "fields.%s: empty source field name", attr);
+        m->from = au_calloc(1, sizeof(char *));
+        if (!m->from || !(m->from[0] = au_strdup(json_string_value(v))))
+            return AU_ERR_NOMEM;
+        m->nfrom = 1;
+        return AU_OK;
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "fields.%s: expected a source field name or a non-empty array of them",
+                          attr);
+    size_t n = json_array_size(v);
+    m->from = au_calloc(n, sizeof(char *));
+    if (!m->from)
+        return AU_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(v, i);
+        if (!json_is_string(e) || json_string_length(e) == 0)
+            return au_err_set(err, AU_ERR_INVALID,
+                              "fields.%s[%zu]: expected a non-empty source field name", attr, i);
+        if (!(m->from[i] = au_strdup(json_string_value(e))))
+            return AU_ERR_NOMEM;
+        m->nfrom = i + 1;
+    }
+    return AU_OK;
+}
+
+static au_rc make_label(attr_map *m)
+{
+    au_buf b;
+    au_buf_init(&b, 4096);
+    au_rc rc = AU_OK;
+    for (size_t i = 0; i < m->nfrom && !rc; i++)
+        rc = au_buf_printf(&b, "%s%s", i ? "+" : "", m->from[i]);
+    if (!rc)
+        m->label = au_buf_steal(&b);
+    au_buf_cleanup(&b);
+    return rc ? rc : (m->label ? AU_OK : AU_ERR_NOMEM);
+}
+
+static au_rc parse_field(au_source *s, const char *attr, const json_t *v, au_err *err)
+{
+    int a = au_attr_from_name(attr);
+    if (a < 0) {
+        char hint[96];
+        close_name_hint(attr, hint, sizeof hint);
+        return au_err_set(err, AU_ERR_INVALID, "fields.%s: unknown canonical attribute '%s'%s",
+                          attr, attr, hint);
+    }
+    attr_map *m = &s->map[a];
+    m->date = AU_DATE_AUTO;
+    const json_t *from = v;
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (strcmp(k, "from") != 0 && strcmp(k, "format") != 0)
+                return au_err_set(err, AU_ERR_INVALID,
+                                  "fields.%s: unknown key '%s' (expected from, format)", attr, k);
+        }
+        from = json_object_get(v, "from");
+        if (!from)
+            return au_err_set(err, AU_ERR_INVALID, "fields.%s: 'from' is required", attr);
+        const json_t *fmt = json_object_get(v, "format");
+        if (fmt) {
+            if (a != AU_ATTR_DATE_OF_BIRTH)
+                return au_err_set(err, AU_ERR_INVALID,
+                                  "fields.%s.format: only date_of_birth takes a format", attr);
+            int f = json_is_string(fmt) ? au_date_format_from_name(json_string_value(fmt)) : -1;
+            if (f < 0)
+                return au_err_set(err, AU_ERR_INVALID,
+                                  "fields.%s.format: expected YYYYMMDD, YYYY-MM-DD, DMY, MDY or "
+                                  "auto",
+                                  attr);
+            m->date = (au_date_format)f;
+        }
+    }
+    au_rc rc = add_from(m, from, attr, err);
+    if (!rc)
+        rc = make_label(m);
+    return rc;
+}
+
+static au_rc parse_trust(au_source *s, const json_t *t, au_err *err)
+{
+    if (!json_is_object(t))
+        return au_err_set(err, AU_ERR_INVALID, "trust: expected an object attribute -> 0..1");
+    const json_t *star = json_object_get(t, "*");
+    double dflt = 0.5;
+    if (star) {
+        if (!json_is_number(star) || json_number_value(star) < 0 || json_number_value(star) > 1)
+            return au_err_set(err, AU_ERR_INVALID, "trust.*: expected a number from 0 to 1");
+        dflt = json_number_value(star);
+    }
+    for (int i = 0; i < AU_ATTR_COUNT; i++)
+        s->trust[i] = dflt;
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)t, k, v)
+    {
+        if (strcmp(k, "*") == 0)
+            continue;
+        int a = au_attr_from_name(k);
+        if (a < 0) {
+            char hint[96];
+            close_name_hint(k, hint, sizeof hint);
+            return au_err_set(err, AU_ERR_INVALID, "trust.%s: unknown canonical attribute%s", k,
+                              hint);
+        }
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
+            return au_err_set(err, AU_ERR_INVALID, "trust.%s: expected a number from 0 to 1", k);
+        s->trust[a] = json_number_value(v);
+    }
+    return AU_OK;
+}
+
+static au_rc parse_country(au_source *s, const json_t *c, au_err *err)
+{
+    if (!json_is_string(c))
+        return au_err_set(err, AU_ERR_INVALID, "country: expected an ISO 3166 country code");
+    char *iso = NULL;
+    au_norm_why why = {{0}};
+    au_rc rc = au_norm_country(json_string_value(c), &iso, &why);
+    if (rc == AU_ERR_NOMEM)
+        return rc;
+    if (rc || !iso || strlen(iso) != 2) {
+        au_free(iso);
+        return au_err_set(err, AU_ERR_INVALID, "country: '%s' is not a known country%s%s",
+                          json_string_value(c), why.reason[0] ? ": " : "", why.reason);
+    }
+    memcpy(s->country, iso, 3);
+    au_free(iso);
+    return AU_OK;
+}
+
+static au_rc compile_used(au_source *s)
+{
+    size_t n = 1;
+    for (int a = 0; a < AU_ATTR_COUNT; a++)
+        n += s->map[a].nfrom;
+    s->used_cap = 16;
+    while (s->used_cap < n * 2)
+        s->used_cap <<= 1;
+    s->used = au_calloc(s->used_cap, sizeof(char *));
+    if (!s->used)
+        return AU_ERR_NOMEM;
+    used_add(s, s->record_id);
+    for (int a = 0; a < AU_ATTR_COUNT; a++)
+        for (size_t i = 0; i < s->map[a].nfrom; i++)
+            used_add(s, s->map[a].from[i]);
+    return AU_OK;
+}
+
+static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
+{
+    if (!json_is_object(def))
+        return au_err_set(err, AU_ERR_INVALID, "source '%s': definition must be an object",
+                          s->name);
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)def, k, v)
+    {
+        if (strcmp(k, "record_id") && strcmp(k, "fields") && strcmp(k, "country") &&
+            strcmp(k, "trust"))
+            return au_err_set(err, AU_ERR_INVALID,
+                              "%s: unknown key (expected record_id, fields, country, trust)", k);
+    }
+    const json_t *rid = json_object_get(def, "record_id");
+    if (!json_is_string(rid) || json_string_length(rid) == 0)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "record_id: required, the name of the field holding the record id");
+    if (!(s->record_id = au_strdup(json_string_value(rid))))
+        return AU_ERR_NOMEM;
+    for (int i = 0; i < AU_ATTR_COUNT; i++)
+        s->trust[i] = 0.5;
+    au_rc rc = AU_OK;
+    const json_t *fields = json_object_get(def, "fields");
+    if (fields && !json_is_object(fields))
+        return au_err_set(err, AU_ERR_INVALID, "fields: expected an object attribute -> field");
+    json_object_foreach((json_t *)fields, k, v)
+    {
+        if ((rc = parse_field(s, k, v, err)))
+            return rc;
+    }
+    if (json_object_get(def, "country") &&
+        (rc = parse_country(s, json_object_get(def, "country"), err)))
+        return rc;
+    if (json_object_get(def, "trust") && (rc = parse_trust(s, json_object_get(def, "trust"), err)))
+        return rc;
+    int parts = s->map[AU_ATTR_FIRST_NAME].nfrom || s->map[AU_ATTR_MIDDLE_NAME].nfrom ||
+                s->map[AU_ATTR_LAST_NAME].nfrom;
+    int full = s->map[AU_ATTR_FULL_NAME].nfrom > 0;
+    s->derive_full = parts && !full;
+    s->derive_parts = full && !parts;
+    return compile_used(s);
+}
+
+au_rc au_source_new(const char *name, const json_t *def, au_source **out, au_err *err)
+{
+    au_rc rc = AU_OK;
+    au_source *s = au_calloc(1, sizeof *s);
+    if (!s)
+        return AU_ERR_NOMEM;
+    if (!(s->name = au_strdup(name)) || !(s->def = json_deep_copy(def))) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    rc = parse_def(s, def, err);
+out:
+    if (rc == AU_ERR_NOMEM)
+        au_err_set(err, rc, "out of memory");
+    if (rc) {
+        au_source_free(s);
+        return rc;
+    }
+    *out = s;
+    return AU_OK;
+}
+
+void au_source_free(au_source *s)
+{
+    if (!s)
+        return;
+    for (int a = 0; a < AU_ATTR_COUNT; a++) {
+        for (size_t i = 0; i < s->map[a].nfrom; i++)
+            au_free(s->map[a].from[i]);
+        au_free(s->map[a].from);
+        au_free(s->map[a].label);
+    }
+    au_free(s->used);
+    au_free(s->record_id);
+    json_decref(s->def);
+    au_free(s->name);
+    au_free(s);
+}
+
+const char *au_source_name(const au_source *s)
+{
+    return s->name;
+}
+
+const json_t *au_source_definition(const au_source *s)
+{
+    return s->def;
+}
+
+double au_source_trust(const au_source *s, au_attr a)
+{
+    return (unsigned)a < AU_ATTR_COUNT ? s->trust[a] : 0.5;
+}
+
+/* --- mapping -------------------------------------------------------------------------------- */
+
+/* Text of a scalar document value into tmp (numbers in their JSON text); NULL for null, objects
+ * and arrays (those are not mappable values). */
+static const char *scalar_text(const json_t *v, char *tmp, size_t n)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return json_string_value(v);
+    case JSON_INTEGER:
+        snprintf(tmp, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return tmp;
+    case JSON_REAL:
+        snprintf(tmp, n, "%.17g", json_real_value(v));
+        return tmp;
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    default:
+        return NULL;
+    }
+}
+
+static int is_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return 0;
+    return 1;
+}
+
+/* Joins the mapped source fields of m into b; empty and absent ones skipped. */
+static au_rc join_fields(const attr_map *m, const json_t *doc, au_buf *b)
+{
+    char tmp[64];
+    au_buf_reset(b);
+    for (size_t i = 0; i < m->nfrom; i++) {
+        const json_t *v = json_object_get(doc, m->from[i]);
+        const char *t = v ? scalar_text(v, tmp, sizeof tmp) : NULL;
+        if (!t || is_blank(t))
+            continue;
+        au_rc rc = b->len ? au_buf_putc(b, ' ') : AU_OK;
+        if (!rc)
+            rc = au_buf_puts(b, t);
+        if (rc)
+            return rc;
+    }
+    return AU_OK;
+}
+
+typedef struct map_ctx {
+    const au_source *s;
+    au_record *r;
+    au_err *err;
+    long index;
+    int bad; /* fields refused so far */
+} map_ctx;
+
+/* Normalises raw for attribute a into the record; a refusal becomes a detail. */
+static au_rc put_attr(map_ctx *c, au_attr a, const char *raw, au_date_format fmt, const char *label)
+{
+    au_norm_opts opts;
+    memcpy(opts.country, c->s->country, 3);
+    opts.date_format = fmt;
+    au_value v = {0};
+    au_norm_why why = {{0}};
+    au_rc rc = au_norm_value(a, raw, &opts, &v, &why);
+    if (rc == AU_ERR_INVALID) {
+        au_err_detail_add(c->err, c->index, c->r->record_id, label, "%s: %s", au_attr_name(a),
+                          why.reason[0] ? why.reason : "invalid value");
+        c->bad++;
+        return AU_OK;
+    }
+    if (rc)
+        return rc;
+    au_record_set(c->r, a, v.raw, v.value, v.key);
+    return AU_OK;
+}
+
+static au_rc derive_names(map_ctx *c)
+{
+    au_record *r = c->r;
+    au_rc rc = AU_OK;
+    if (c->s->derive_full) {
+        char *full = au_norm_name_join(r->attrs[AU_ATTR_FIRST_NAME].value,
+                                       r->attrs[AU_ATTR_MIDDLE_NAME].value,
+                                       r->attrs[AU_ATTR_LAST_NAME].value);
+        if (full && *full)
+            rc = put_attr(c, AU_ATTR_FULL_NAME, full, AU_DATE_AUTO, "full_name");
+        au_free(full);
+        return rc;
+    }
+    if (!c->s->derive_parts || !r->attrs[AU_ATTR_FULL_NAME].value)
+        return AU_OK;
+    char *part[3] = {NULL, NULL, NULL};
+    static const au_attr attr[3] = {AU_ATTR_FIRST_NAME, AU_ATTR_MIDDLE_NAME, AU_ATTR_LAST_NAME};
+    rc = au_norm_name_split(r->attrs[AU_ATTR_FULL_NAME].value, &part[0], &part[1], &part[2]);
+    for (int i = 0; i < 3 && !rc; i++)
+        if (part[i] && *part[i])
+            rc = put_attr(c, attr[i], part[i], AU_DATE_AUTO, "full_name");
+    for (int i = 0; i < 3; i++)
+        au_free(part[i]);
+    return rc;
+}
+
+/* Unmapped document fields become custom attributes; NULL custom when there are none. */
+static au_rc collect_custom(const au_source *s, const json_t *doc, au_record *r)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)doc, k, v)
+    {
+        if (used_has(s, k))
+            continue;
+        if (!r->custom && !(r->custom = json_object()))
+            return AU_ERR_NOMEM;
+        if (json_object_set(r->custom, k, v))
+            return AU_ERR_NOMEM;
+    }
+    return AU_OK;
+}
+
+static au_rc record_id_of(const au_source *s, const json_t *doc, long index, au_record *r,
+                          au_err *err)
+{
+    char tmp[64];
+    const json_t *v = json_object_get(doc, s->record_id);
+    const char *t = v ? scalar_text(v, tmp, sizeof tmp) : NULL;
+    if (!t || is_blank(t)) {
+        au_err_detail_add(err, index, NULL, s->record_id, "record id field %s missing",
+                          s->record_id);
+        return au_err_set(err, AU_ERR_INVALID, "record %ld: record id field %s missing", index,
+                          s->record_id);
+    }
+    return (r->record_id = au_strdup(t)) ? AU_OK : AU_ERR_NOMEM;
+}
+
+au_rc au_source_map(const au_source *s, const json_t *doc, long index, au_record **out, au_err *err)
+{
+    au_rc rc = AU_OK;
+    au_buf b;
+    au_buf_init(&b, AU_SOURCE_MAX_VALUE);
+    au_record *r = au_record_new();
+    map_ctx c = {s, r, err, index, 0};
+    if (!r) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    if (!json_is_object(doc)) {
+        au_err_detail_add(err, index, NULL, NULL, "expected a JSON object");
+        rc = au_err_set(err, AU_ERR_INVALID, "record %ld: expected a JSON object", index);
+        goto out;
+    }
+    if ((rc = record_id_of(s, doc, index, r, err)))
+        goto out;
+    if (!(r->source = au_strdup(s->name))) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    for (int a = 0; a < AU_ATTR_COUNT; a++) {
+        const attr_map *m = &s->map[a];
+        if (!m->nfrom)
+            continue;
+        rc = join_fields(m, doc, &b);
+        if (rc == AU_ERR_TOO_LARGE) {
+            au_err_detail_add(err, index, r->record_id, m->label, "%s: value longer than %d bytes",
+                              au_attr_name((au_attr)a), AU_SOURCE_MAX_VALUE);
+            c.bad++;
+            rc = AU_OK;
+            continue;
+        }
+        if (rc)
+            goto out;
+        if (b.len && (rc = put_attr(&c, (au_attr)a, b.data, m->date, m->label)))
+            goto out;
+    }
+    if ((rc = derive_names(&c)) || (rc = collect_custom(s, doc, r)))
+        goto out;
+    if (c.bad) {
+        rc = au_err_set(err, AU_ERR_INVALID, "record %ld (%s): %d invalid field%s", index,
+                        r->record_id, c.bad, c.bad > 1 ? "s" : "");
+        goto out;
+    }
+    r->input = json_incref((json_t *)doc);
+    au_record_hash(r);
+    *out = r;
+    r = NULL;
+out:
+    if (rc == AU_ERR_NOMEM)
+        au_err_set(err, rc, "out of memory");
+    au_record_free(r);
+    au_buf_cleanup(&b);
+    return rc;
+}

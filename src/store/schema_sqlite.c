@@ -1,0 +1,76 @@
+/*
+ * The SQLite schema as an ordered list of migration steps. Step i brings a database from
+ * user_version i to i + 1; au_sqlite_migrate applies the missing steps in one transaction at open,
+ * so an existing store is upgraded in place and opening an up-to-date store changes nothing.
+ * A later issue adds tables by appending a step here, never by editing an applied one.
+ *
+ * Layout notes (the bulk import writes through these tables, so they are shaped for it):
+ * - records holds one compact row per (source, record_id): current version, hash and deleted flag.
+ *   Its rowid is the internal record number that profiles, clusters and indexes will refer to.
+ * - record_versions holds every version, document included, keyed by (rec, version) WITHOUT
+ *   ROWID, so a fresh load appends to the end of one b-tree and history is a range scan.
+ * - record_versions.rec deliberately has no REFERENCES clause: the only writer of both tables is
+ *   record_put/record_delete, and a foreign-key probe per inserted version costs measurable
+ *   import throughput. foreign_keys is on for the tables that do declare them.
+ * - events.seq and the rowids are monotonically increasing: they can serve as cursors later
+ *   (change feed, outbox) without another counter.
+ */
+#include "store/store_sqlite_int.h"
+
+static const char *const migrations[] = {
+    /* 1: sources, records and their versions, events, API keys */
+    "CREATE TABLE sources ("
+    "  name TEXT PRIMARY KEY,"
+    "  definition TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE records ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  record_id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  hash INTEGER NOT NULL,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (source, record_id)"
+    ");"
+    "CREATE TABLE record_versions ("
+    "  rec INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  doc TEXT,"
+    "  hash INTEGER NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (rec, version)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  received_ms INTEGER NOT NULL,"
+    "  customer TEXT,"
+    "  properties TEXT,"
+    "  origin TEXT NOT NULL,"
+    "  UNIQUE (source, event_id)"
+    ");"
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  scopes TEXT NOT NULL,"
+    "  name TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0"
+    ") WITHOUT ROWID;",
+};
+
+int au_sqlite_schema_version(void)
+{
+    return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+const char *au_sqlite_migration(int i)
+{
+    return i >= 0 && i < au_sqlite_schema_version() ? migrations[i] : NULL;
+}

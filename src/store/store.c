@@ -1,0 +1,229 @@
+/*
+ * Back-end dispatch: the registry of store back-ends and the au_store_* functions, which only
+ * forward to the chosen back-end's method table. Adding a back-end is one new file defining an
+ * au_store_ops plus one line in `backends` below.
+ */
+#include "store/store.h"
+
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "store/store_sqlite_int.h"
+
+/* The first entry is the default, used for plain directory locations. */
+static const au_store_ops *const backends[] = {
+    &au_store_sqlite_ops,
+};
+
+struct au_store {
+    const au_store_ops *ops; /* the back-end's method table */
+    void *impl;              /* the back-end's handle, owned */
+};
+
+/* Splits "scheme:rest" when the scheme names a back-end; a plain path selects the default. A
+ * prefix that looks like a scheme but names no back-end is an error rather than a directory. */
+static au_rc pick_backend(const char *location, const au_store_ops **ops, const char **rest,
+                          au_err *err)
+{
+    size_t n = strspn(location, "abcdefghijklmnopqrstuvwxyz0123456789");
+    *ops = backends[0];
+    *rest = location;
+    if (n == 0 || location[n] != ':')
+        return AU_OK;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+        if (strlen(backends[i]->name) == n && strncmp(backends[i]->name, location, n) == 0) {
+            *ops = backends[i];
+            *rest = location + n + 1;
+            return AU_OK;
+        }
+    }
+    return au_err_set(err, AU_ERR_INVALID, "unknown store back-end '%.*s' in location '%s'", (int)n,
+                      location, location);
+}
+
+au_rc au_store_open(const char *location, au_store_mode mode, au_store **out, au_err *err)
+{
+    const au_store_ops *ops;
+    const char *rest;
+    au_store *s = NULL;
+    au_rc rc;
+
+    *out = NULL;
+    if (!location || !*location)
+        return au_err_set(err, AU_ERR_INVALID, "no store location given");
+    rc = pick_backend(location, &ops, &rest, err);
+    if (rc)
+        goto out;
+    s = au_calloc(1, sizeof(*s));
+    if (!s) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory opening the store");
+        goto out;
+    }
+    s->ops = ops;
+    rc = ops->open(rest, mode, &s->impl, err);
+    if (rc)
+        goto out;
+    *out = s;
+    s = NULL;
+out:
+    au_free(s);
+    return rc;
+}
+
+void au_store_close(au_store *s)
+{
+    if (!s)
+        return;
+    s->ops->close(s->impl);
+    au_free(s);
+}
+
+const char *au_store_backend(const au_store *s)
+{
+    return s->ops->name;
+}
+
+au_rc au_store_begin(au_store *s)
+{
+    return s->ops->begin(s->impl);
+}
+
+au_rc au_store_commit(au_store *s)
+{
+    return s->ops->commit(s->impl);
+}
+
+au_rc au_store_rollback(au_store *s)
+{
+    return s->ops->rollback(s->impl);
+}
+
+au_rc au_store_savepoint(au_store *s)
+{
+    return s->ops->savepoint(s->impl);
+}
+
+au_rc au_store_savepoint_release(au_store *s)
+{
+    return s->ops->savepoint_release(s->impl);
+}
+
+au_rc au_store_savepoint_rollback(au_store *s)
+{
+    return s->ops->savepoint_rollback(s->impl);
+}
+
+au_rc au_store_source_put(au_store *s, const char *name, const char *def_json, int64_t at_ms)
+{
+    return s->ops->source_put(s->impl, name, def_json, at_ms);
+}
+
+au_rc au_store_source_get(au_store *s, const char *name, char **def_json)
+{
+    return s->ops->source_get(s->impl, name, def_json);
+}
+
+au_rc au_store_source_list(au_store *s, au_source_cb cb, void *ctx)
+{
+    return s->ops->source_list(s->impl, cb, ctx);
+}
+
+au_rc au_store_record_put(au_store *s, const au_record_row *row, au_put_outcome *outcome,
+                          int64_t *version)
+{
+    return s->ops->record_put(s->impl, row, outcome, version);
+}
+
+au_rc au_store_record_delete(au_store *s, const char *source, const char *record_id,
+                             const char *origin, int64_t at_ms)
+{
+    return s->ops->record_delete(s->impl, source, record_id, origin, at_ms);
+}
+
+au_rc au_store_record_get(au_store *s, const char *source, const char *record_id, int64_t version,
+                          au_record_out *out)
+{
+    return s->ops->record_get(s->impl, source, record_id, version, out);
+}
+
+au_rc au_store_record_history(au_store *s, const char *source, const char *record_id,
+                              au_record_cb cb, void *ctx)
+{
+    return s->ops->record_history(s->impl, source, record_id, cb, ctx);
+}
+
+au_rc au_store_record_scan(au_store *s, au_record_cb cb, void *ctx)
+{
+    return s->ops->record_scan(s->impl, cb, ctx);
+}
+
+au_rc au_store_record_count(au_store *s, const char *source, int64_t *count)
+{
+    return s->ops->record_count(s->impl, source, count);
+}
+
+au_rc au_store_event_put(au_store *s, const au_event_row *ev, au_put_outcome *outcome)
+{
+    return s->ops->event_put(s->impl, ev, outcome);
+}
+
+au_rc au_store_event_get(au_store *s, const char *source, const char *event_id, au_event_out *out)
+{
+    return s->ops->event_get(s->impl, source, event_id, out);
+}
+
+au_rc au_store_key_put(au_store *s, const au_key_row *key)
+{
+    return s->ops->key_put(s->impl, key);
+}
+
+au_rc au_store_key_find(au_store *s, const uint8_t hash[32], au_key_out *out)
+{
+    return s->ops->key_find(s->impl, hash, out);
+}
+
+au_rc au_store_key_list(au_store *s, au_key_cb cb, void *ctx)
+{
+    return s->ops->key_list(s->impl, cb, ctx);
+}
+
+au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms)
+{
+    return s->ops->key_revoke(s->impl, id, at_ms);
+}
+
+/* The *_out structs are back-end independent, so their cleanup lives here. */
+
+void au_record_out_cleanup(au_record_out *r)
+{
+    if (!r)
+        return;
+    au_free(r->source);
+    au_free(r->record_id);
+    au_free(r->doc);
+    au_free(r->origin);
+    memset(r, 0, sizeof(*r));
+}
+
+void au_event_out_cleanup(au_event_out *e)
+{
+    if (!e)
+        return;
+    au_free(e->source);
+    au_free(e->event_id);
+    au_free(e->type);
+    au_free(e->customer);
+    au_free(e->properties);
+    au_free(e->origin);
+    memset(e, 0, sizeof(*e));
+}
+
+void au_key_out_cleanup(au_key_out *k)
+{
+    if (!k)
+        return;
+    au_free(k->id);
+    au_free(k->scopes);
+    au_free(k->name);
+    memset(k, 0, sizeof(*k));
+}

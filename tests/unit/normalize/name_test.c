@@ -1,0 +1,144 @@
+/*
+ * Unit tests for person names (src/normalize/name.c): display capitalisation, splitting full
+ * names into parts, joining parts.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "normalize/normalize.h"
+
+Test(name, display_capitalisation)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"o'BRIEN", "O'Brien"},
+        {"mcdonald", "McDonald"},
+        {"MCDONALD", "McDonald"},
+        {"MacDonald", "MacDonald"}, /* mixed case typed deliberately: kept */
+        {"DeVito", "DeVito"},
+        {"Mcdonald", "McDonald"},
+        {"Jan Van Der Berg", "Jan Van Der Berg"}, /* capitalised particles kept as written */
+        {"McDONALD", "McDONALD"},
+        {"o'brien", "O'Brien"},
+        {"JOHN", "John"},
+        {"john", "John"},
+        {"  anne-marie  ", "Anne-Marie"},
+        {"JEAN-PIERRE", "Jean-Pierre"},
+        {"van der berg", "Van der Berg"},
+        {"jan van der berg", "Jan van der Berg"},
+        {"LUDWIG VAN BEETHOVEN", "Ludwig van Beethoven"},
+        {"de la cruz", "De la Cruz"},
+        {"D'ANGELO", "D'Angelo"},
+        {"JOHN'S", "John's"},
+        {"\xc3\x89LODIE", "\xc3\x89lodie"}, /* ÉLODIE */
+        {"\xc3\xa9lodie", "\xc3\x89lodie"}, /* élodie */
+        {"M\xc3\x9cLLER", "M\xc3\xbcller"}, /* MÜLLER */
+        {"\xc5\x82ukasz", "\xc5\x81ukasz"}, /* łukasz */
+        {"GRO\xc3\x9f", "Gro\xc3\x9f"},     /* GROß */
+        {"\xce\xbd\xce\xaf\xce\xba\xce\xbf\xcf\x82", "\xce\x9d\xce\xaf\xce\xba\xce\xbf\xcf\x82"},
+        {"j. r. r.", "J. R. R."},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *o = NULL;
+        cr_assert_eq(au_norm_name(cases[i].in, &o), AU_OK, "case %zu", i);
+        cr_expect_str_eq(o, cases[i].out, "case %zu: %s -> %s", i, cases[i].in, o);
+        au_free(o);
+    }
+}
+
+static void expect_part(const char *got, const char *want, size_t i, const char *what)
+{
+    if (!want)
+        cr_expect_null(got, "case %zu: %s should be absent, got '%s'", i, what, got);
+    else if (!got)
+        cr_expect_fail("case %zu: %s absent, want '%s'", i, what, want);
+    else
+        cr_expect_str_eq(got, want, "case %zu: %s", i, what);
+}
+
+Test(name, split_full_names)
+{
+    static const struct {
+        const char *in, *first, *middle, *last;
+    } cases[] = {
+        {"Smith, John A.", "John", "A", "Smith"},
+        {"Dr. John Adam Smith Jr", "John", "Adam", "Smith"},
+        {"John A. Smith", "John", "A", "Smith"},
+        {"John Smith", "John", NULL, "Smith"},
+        {"Smith", NULL, NULL, "Smith"},
+        {"  Mrs   Jane  Doe  ", "Jane", NULL, "Doe"},
+        {"Ludwig van Beethoven", "Ludwig", NULL, "van Beethoven"},
+        {"Jan van der Berg", "Jan", NULL, "van der Berg"},
+        {"Mary Ann Louise O'Neil", "Mary", "Ann Louise", "O'Neil"},
+        {"Smith Jr, Dr John", "John", NULL, "Smith"},
+        {"Smith, John, PhD", "John", NULL, "Smith"},
+        {"Prof. Dr. Hans Meier", "Hans", NULL, "Meier"},
+        {"John Smith III", "John", NULL, "Smith"},
+        {"Mr", NULL, NULL, "Mr"}, /* a lone title is kept rather than losing everything */
+        {"Jos\xc3\xa9 Garc\xc3\xad"
+         "a",
+         "Jos\xc3\xa9", NULL,
+         "Garc\xc3\xad"
+         "a"},
+        {"", NULL, NULL, NULL},
+        {"   ", NULL, NULL, NULL},
+        {",", NULL, NULL, NULL},
+        {"Smith,", NULL, NULL, "Smith"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *f = (char *)0x1, *m = (char *)0x1, *l = (char *)0x1;
+        cr_assert_eq(au_norm_name_split(cases[i].in, &f, &m, &l), AU_OK, "case %zu", i);
+        expect_part(f, cases[i].first, i, "first");
+        expect_part(m, cases[i].middle, i, "middle");
+        expect_part(l, cases[i].last, i, "last");
+        au_free(f);
+        au_free(m);
+        au_free(l);
+    }
+}
+
+Test(name, split_edge_cases)
+{
+    char *f = NULL, *m = NULL, *l = NULL;
+    cr_expect_eq(au_norm_name_split("J\xffohn Smith", &f, &m, &l), AU_ERR_ENCODING);
+    /* more words than the tokenizer keeps: no crash, a sensible first name */
+    char s[4000];
+    for (size_t i = 0; i < sizeof(s) - 1; i++)
+        s[i] = i % 2 ? ' ' : 'a';
+    s[sizeof(s) - 1] = '\0';
+    cr_assert_eq(au_norm_name_split(s, &f, &m, &l), AU_OK);
+    cr_expect_str_eq(f, "a");
+    au_free(f);
+    au_free(m);
+    au_free(l);
+    /* outs may be NULL when not wanted */
+    cr_assert_eq(au_norm_name_split("John Smith", NULL, NULL, &l), AU_OK);
+    cr_expect_str_eq(l, "Smith");
+    au_free(l);
+}
+
+Test(name, join_skips_absent_parts)
+{
+    static const struct {
+        const char *f, *m, *l, *out;
+    } cases[] = {
+        {"John", NULL, "Smith", "John Smith"},
+        {"John", "A", "Smith", "John A Smith"},
+        {NULL, NULL, "Smith", "Smith"},
+        {"John", "", "Smith", "John Smith"},
+        {NULL, NULL, NULL, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *o = au_norm_name_join(cases[i].f, cases[i].m, cases[i].l);
+        cr_assert_not_null(o);
+        cr_expect_str_eq(o, cases[i].out, "case %zu", i);
+        au_free(o);
+    }
+    au_alloc_fail_after(0);
+    char *o = au_norm_name_join("a", "b", "c");
+    au_alloc_fail_after(-1);
+    cr_expect_null(o);
+}

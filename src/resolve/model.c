@@ -42,7 +42,7 @@ static const col_def defs[AU_COL_COUNT] = {
                     5,
                     {"exact", "day_month_swapped", "year_off_by_one", "one_part_differs",
                      "different"},
-                    {0.86, 0.01, 0.01, 0.09, 0.03},
+                    {0.84, 0.01, 0.01, 0.09, 0.05},
                     {0.00004, 0.00004, 0.00008, 0.004, 0.99584},
                     0},
     [AU_COL_EMAIL] = {"email",

@@ -201,7 +201,8 @@ static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t 
     double jw = au_cmp_jaro_winkler(sa, sb);
     if (jw >= 0.92)
         return 2;
-    if (jw >= 0.80 || mp_equal(amp, amp2, bmp, bmp2))
+    if (jw >= 0.80 || mp_equal(amp, amp2, bmp, bmp2) ||
+        (strlen(sa) >= 4 && au_cmp_damerau_levenshtein(sa, sb, 2) <= 2))
         return 3;
     return 5;
 }

@@ -69,7 +69,7 @@ json_t *au_resolver_explain_pair(const au_resolver *res, uint32_t a, uint32_t b)
     json_object_set_new(doc, "conflict", json_boolean(s.conflict));
     json_object_set_new(doc, "swapped_names", json_boolean(s.swapped));
     json_object_set_new(doc, "comparisons", cmp);
-    json_object_set_new(doc, "prior_weight", json_real(au_model_prior_weight(&res->model)));
+    json_object_set_new(doc, "prior_weight", json_real(res->prior_w));
     json_object_set_new(doc, "total", json_real(total));
     json_object_set_new(doc, "probability", json_real(1.0 / (1.0 + exp2(-total))));
     json_object_set_new(doc, "match_weight", json_real(res->model.match_weight));

@@ -46,10 +46,10 @@ static const col_def defs[AU_COL_COUNT] = {
                     {0.00004, 0.00004, 0.00008, 0.004, 0.99584},
                     0},
     [AU_COL_EMAIL] = {"email",
-                      3,
-                      {"exact", "jaro_winkler>=0.88", "different"},
-                      {0.85, 0.10, 0.05},
-                      {0.0001, 0.001, 0.9989},
+                      4,
+                      {"exact", "edits<=2", "jaro_winkler>=0.88", "different"},
+                      {0.85, 0.08, 0.03, 0.04},
+                      {0.0001, 0.0003, 0.003, 0.9966},
                       0},
     [AU_COL_PHONE] = {"phone",
                       3,
@@ -121,7 +121,9 @@ void au_model_default(au_model *m)
         m->col[c].tf = defs[c].tf;
         m->col[c].enabled = 1;
     }
-    m->prior = 0.0001;
+    m->prior = 0;
+    m->prior_per_record = 1.0;
+    m->prior_min_records = 1000;
     m->match_weight = 0.0;
     m->possible_weight = -6.0;
     m->tf_max = 4.0;
@@ -129,16 +131,22 @@ void au_model_default(au_model *m)
     m->rules =
         AU_RULE_EMAIL | AU_RULE_PHONE | AU_RULE_NATIONAL_ID | AU_RULE_PASSPORT | AU_RULE_DRIVERS;
     m->conflict_max_edits = 2;
-    m->block_cap = 200;
+    m->block_cap = 64;
     m->cluster_check_max = 32;
     m->join_mean_weight = -8.0;
     m->join_min_weight = -25.0;
     au_model_refresh(m);
 }
 
-double au_model_prior_weight(const au_model *m)
+double au_model_prior_weight(const au_model *m, double n)
 {
-    return log2(m->prior / (1.0 - m->prior));
+    double p = m->prior;
+    if (p <= 0) {
+        double pop = n > (double)m->prior_min_records ? n : (double)m->prior_min_records;
+        p = m->prior_per_record / pop;
+        p = p < 0.5 ? p : 0.5;
+    }
+    return log2(p / (1.0 - p));
 }
 
 static const struct {
@@ -235,7 +243,12 @@ au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
     json_object_foreach((json_t *)doc, k, v)
     {
         if (strcmp(k, "prior") == 0) {
-            rc = num(v, k, 1e-12, 0.5, &m->prior, err);
+            rc = num(v, k, 0, 0.5, &m->prior, err);
+        } else if (strcmp(k, "prior_per_record") == 0) {
+            rc = num(v, k, 1e-6, 1e6, &m->prior_per_record, err);
+        } else if (strcmp(k, "prior_min_records") == 0) {
+            rc = num(v, k, 1, 1e12, &d, err);
+            m->prior_min_records = (long)d;
         } else if (strcmp(k, "match_weight") == 0) {
             rc = num(v, k, -100, 100, &m->match_weight, err);
         } else if (strcmp(k, "possible_weight") == 0) {
@@ -295,7 +308,8 @@ json_t *au_model_to_json(const au_model *m)
     if (!doc || !cols || !rules)
         goto fail;
     json_object_set_new(doc, "prior", json_real(m->prior));
-    json_object_set_new(doc, "prior_weight", json_real(au_model_prior_weight(m)));
+    json_object_set_new(doc, "prior_per_record", json_real(m->prior_per_record));
+    json_object_set_new(doc, "prior_min_records", json_integer(m->prior_min_records));
     json_object_set_new(doc, "match_weight", json_real(m->match_weight));
     json_object_set_new(doc, "possible_weight", json_real(m->possible_weight));
     json_object_set_new(doc, "tf_max", json_real(m->tf_max));

@@ -59,7 +59,10 @@ enum {
 
 typedef struct au_model {
     au_model_col col[AU_COL_COUNT];
-    double prior;            /* P(match) of a candidate pair before comparing it */
+    double prior;            /* P(match) of two records before comparing them; 0 = derive it */
+    double prior_per_record; /* when prior is 0: expected true partners of a record, the
+                                prior being this / max(records, prior_min_records) */
+    long prior_min_records;  /* floor on the record count used for the derived prior */
     double match_weight;     /* total weight at or above which a pair is a match */
     double possible_weight;  /* at or above (and below match): queued for review */
     double tf_max;           /* bound on the term-frequency adjustment, bits */
@@ -80,8 +83,10 @@ const char *au_model_level_label(au_col c, int level);
 void au_model_default(au_model *m);
 /* Recomputes the cached weights after m/u changed. */
 void au_model_refresh(au_model *m);
-/* log2(prior / (1 - prior)). */
-double au_model_prior_weight(const au_model *m);
+/* log2(prior / (1 - prior)) for a population of n records: the fixed prior when set, else
+ * prior_per_record / max(n, prior_min_records). Two random records out of a million are far
+ * less likely to be one person than two out of a thousand, so the derived prior scales. */
+double au_model_prior_weight(const au_model *m, double n);
 
 /* Reads a `matching:` section (JSON); absent keys keep the values already in *m (start from
  * au_model_default). Unknown keys and malformed values are refused with the key path in err. */

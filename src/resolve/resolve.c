@@ -491,7 +491,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, s
                 continue;
             res->stamp[c] = res->round;
             au_score s;
-            double w = au_score_pair(res, &res->f[r], &res->f[c], &s);
+            double w =
+                au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
             if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
                 continue;
             if (au_score_links(res, &s)) {
@@ -783,10 +784,13 @@ au_rc au_resolver_new(const au_model *model, au_resolver **out)
     res->model = *model;
     au_model_refresh(&res->model);
     res->next_profile = 1;
-    if ((rc = au_nick_new(&res->nick)) || (rc = au_intern_init(&res->names, 1, 1)) ||
+    au_resolver_refresh_prior(res);
+    res->memo = au_calloc((size_t)1 << AU_MEMO_BITS, sizeof(au_memo));
+    if (!res->memo || (rc = au_nick_new(&res->nick)) || (rc = au_intern_init(&res->names, 1, 1)) ||
         (rc = au_intern_init(&res->codes, 0, 0)) || (rc = au_intern_init(&res->ids, 0, 0)) ||
         (rc = au_intern_init(&res->text, 0, 0)) || (rc = au_bindex_init(&res->bx)) ||
         (rc = ensure_rec(res, 0)) || (rc = ensure_profile(res, 1))) {
+        rc = rc ? rc : AU_ERR_NOMEM;
         au_resolver_free(res);
         return rc;
     }
@@ -809,10 +813,23 @@ void au_resolver_free(au_resolver *res)
     au_free(res->p);
     au_free(res->f);
     au_free(res->stamp);
+    au_free(res->memo);
     au_free(res->ovr.keys);
     au_free(res->ovr.kind);
     au_free(res->ovr.per_rec);
     au_free(res);
+}
+
+void au_resolver_refresh_prior(au_resolver *res)
+{
+    double n = (double)(res->live > res->expected ? res->live : res->expected);
+    res->prior_w = au_model_prior_weight(&res->model, n);
+}
+
+void au_resolver_expect_records(au_resolver *res, size_t n)
+{
+    res->expected = n;
+    au_resolver_refresh_prior(res);
 }
 
 const au_model *au_resolver_model(const au_resolver *res)
@@ -831,6 +848,7 @@ static au_rc load_record(au_resolver *res, uint32_t no, const au_record *rec)
     res->f[no] = f;
     au_feat_count(res, &res->f[no], 1);
     res->live++;
+    au_resolver_refresh_prior(res);
     return AU_OK;
 }
 
@@ -889,6 +907,7 @@ au_rc au_resolver_remove(au_resolver *res, uint32_t no, au_resolve_changes *ch)
         goto out;
     res->f[no].alive = 0;
     res->live--;
+    au_resolver_refresh_prior(res);
     rc = reevaluate(res, left, ch);
 out:
     coalesce(ch, start);
@@ -980,9 +999,10 @@ size_t au_resolver_profile_count(const au_resolver *res)
 
 size_t au_resolver_memory(const au_resolver *res)
 {
-    size_t b = sizeof *res + res->nf * (sizeof(au_feat) + 2 * sizeof(uint32_t)) +
-               res->np * sizeof(au_profile) + res->bx.nslots * sizeof(au_block) +
-               res->bx.entries * sizeof(uint32_t) + res->ovr.nslots * 9;
+    size_t b = sizeof *res + ((size_t)1 << AU_MEMO_BITS) * sizeof(au_memo) +
+               res->nf * (sizeof(au_feat) + 2 * sizeof(uint32_t)) + res->np * sizeof(au_profile) +
+               res->bx.nslots * sizeof(au_block) + res->bx.entries * sizeof(uint32_t) +
+               res->ovr.nslots * 9;
     for (size_t i = 0; i < res->np; i++)
         b += res->p[i].cap * sizeof(uint32_t);
     return b + au_intern_memory(&res->names) + au_intern_memory(&res->codes) +

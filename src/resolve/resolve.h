@@ -82,6 +82,10 @@ void au_resolve_changes_cleanup(au_resolve_changes *c);
 au_rc au_resolver_new(const au_model *model, au_resolver **out);
 void au_resolver_free(au_resolver *res);
 const au_model *au_resolver_model(const au_resolver *res);
+/* Hint: about n records will be resolved (an import of a known size on top of the store). The
+ * derived prior uses max(live records, n), so the first records of a large import are judged
+ * as strictly as the last. */
+void au_resolver_expect_records(au_resolver *res, size_t n);
 
 /* --- incremental resolution ------------------------------------------------------------- */
 /* Adds record `record_no` (must be unused) and resolves it. rec is borrowed: only its

@@ -90,6 +90,14 @@ typedef struct au_ovr {
     uint32_t *per_rec; /* record -> number of overrides touching it (quick skip) */
 } au_ovr;
 
+/* Memo of string comparison levels by (kind, id, id): names and places repeat, so most
+ * similarity computations are answered from here. Direct-mapped; a miss just recomputes. */
+typedef struct au_memo {
+    uint64_t key; /* kind << 62 | lo << 31 | hi, 0 = empty */
+    int8_t level;
+} au_memo;
+#define AU_MEMO_BITS 18
+
 struct au_resolver {
     au_model model;
     au_nick *nick;
@@ -104,6 +112,9 @@ struct au_resolver {
     uint32_t round;
     au_ovr ovr;
     uint64_t tf_n[AU_COL_COUNT]; /* non-empty values per column (TF denominators) */
+    size_t expected;             /* caller's hint of the record count (import size) */
+    double prior_w;              /* prior log-odds for the current population */
+    au_memo *memo;               /* 1 << AU_MEMO_BITS entries; written by scoring */
 };
 
 /* One scored pair, with the detail explain needs. */
@@ -114,9 +125,12 @@ typedef struct au_score {
     unsigned rule;                   /* AU_RULE_* bit that fired, 0 none */
     int conflict;                    /* strong identifiers disagree: never link */
     int swapped;                     /* first/last names compared crosswise */
+    int bounded;                     /* fuzzy columns skipped: total is below the floor */
     double total;                    /* prior weight + sum of column weights */
 } au_score;
 
+/* Recomputes res->prior_w after the record count or the hint changed. */
+void au_resolver_refresh_prior(au_resolver *res);
 /* Fills the feature row of rec (interning). Updates TF counts when `count` is set. */
 au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f);
 void au_feat_count(au_resolver *res, const au_feat *f, int delta);
@@ -124,6 +138,10 @@ void au_feat_count(au_resolver *res, const au_feat *f, int delta);
 int au_feat_block_keys(const au_feat *f, uint64_t *keys);
 /* Scores records a and b; `s` may be NULL when only the total is needed. */
 double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s);
+/* As au_score_pair, but when the pair cannot reach `floor` whatever its e-mail, phone, address
+ * and city similarity, those are not computed (s->bounded set, total below floor). */
+double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
+                        au_score *s);
 /* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict. */
 int au_score_links(const au_resolver *res, const au_score *s);
 /* Strong-identifier conflict only (cheap; no scoring). */

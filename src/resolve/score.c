@@ -186,8 +186,19 @@ static int mp_equal(uint32_t p1, uint32_t a1, uint32_t p2, uint32_t a2)
     return p1 && (p1 == p2 || (a2 && p1 == a2) || (a1 && (a1 == p2 || a1 == a2)));
 }
 
-static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
-                       uint32_t bmp, uint32_t bmp2)
+enum { MEMO_FIRST = 0, MEMO_LAST = 1, MEMO_ADDR = 2, MEMO_CITY = 3 };
+
+static au_memo *memo_slot(const au_resolver *res, unsigned kind, uint32_t a, uint32_t b,
+                          uint64_t *key)
+{
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    *key = (uint64_t)kind << 62 | lo << 31 | hi;
+    uint64_t h = *key * 0x9E3779B97F4A7C15ull;
+    return &res->memo[h >> (64 - AU_MEMO_BITS)];
+}
+
+static int first_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,
+                           uint32_t amp2, uint32_t bmp, uint32_t bmp2)
 {
     if (!a || !b)
         return -1;
@@ -207,8 +218,8 @@ static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t 
     return 5;
 }
 
-static int last_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
-                      uint32_t bmp, uint32_t bmp2)
+static int last_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,
+                          uint32_t amp2, uint32_t bmp, uint32_t bmp2)
 {
     if (!a || !b)
         return -1;
@@ -223,6 +234,36 @@ static int last_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t a
     return 3;
 }
 
+/* Mixed-metaphone inputs make the level depend on more than the two ids only through the
+ * codes, which are themselves functions of the ids: memoising by ids is exact. */
+static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
+                       uint32_t bmp, uint32_t bmp2)
+{
+    if (!a || !b || a == b)
+        return first_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    uint64_t key;
+    au_memo *m = memo_slot(res, MEMO_FIRST, a, b, &key);
+    if (m->key != key) {
+        m->level = (int8_t)first_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+        m->key = key;
+    }
+    return m->level;
+}
+
+static int last_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
+                      uint32_t bmp, uint32_t bmp2)
+{
+    if (!a || !b || a == b)
+        return last_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    uint64_t key;
+    au_memo *m = memo_slot(res, MEMO_LAST, a, b, &key);
+    if (m->key != key) {
+        m->level = (int8_t)last_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+        m->key = key;
+    }
+    return m->level;
+}
+
 static int jw_level(const au_intern *t, uint32_t a, uint32_t b, const double *th, int nth)
 {
     if (!a || !b)
@@ -234,6 +275,20 @@ static int jw_level(const au_intern *t, uint32_t a, uint32_t b, const double *th
         if (jw >= th[i])
             return i + 1;
     return nth + 1;
+}
+
+static int jw_level_memo(const au_resolver *res, unsigned kind, uint32_t a, uint32_t b,
+                         const double *th, int nth)
+{
+    if (!a || !b || a == b)
+        return jw_level(&res->text, a, b, th, nth);
+    uint64_t key;
+    au_memo *m = memo_slot(res, kind, a, b, &key);
+    if (m->key != key) {
+        m->level = (int8_t)jw_level(&res->text, a, b, th, nth);
+        m->key = key;
+    }
+    return m->level;
 }
 
 static int dl_level(const au_intern *t, uint32_t a, uint32_t b, int k)
@@ -293,9 +348,18 @@ static void names_levels(const au_resolver *res, const au_feat *a, const au_feat
     s->level[AU_COL_LAST_NAME] = (signed char)ll;
 }
 
-static void levels(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s)
+/* Levels that are cheap (integer compares, memoised name levels, short strings). The four
+ * columns compared by similarity on long, mostly unique strings are left at PENDING unless
+ * equal or missing. */
+#define PENDING (-2)
+
+static int pending_or(uint32_t a, uint32_t b)
 {
-    static const double jw88[] = {0.88}, jw_addr[] = {0.90, 0.75};
+    return !a || !b ? -1 : a == b ? 0 : PENDING;
+}
+
+static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s)
+{
     names_levels(res, a, b, s);
     int mid = -1;
     if (a->middle && b->middle) {
@@ -307,10 +371,10 @@ static void levels(const au_resolver *res, const au_feat *a, const au_feat *b, a
     }
     s->level[AU_COL_MIDDLE_NAME] = (signed char)mid;
     s->level[AU_COL_DOB] = (signed char)au_cmp_date(a->dob, b->dob);
-    s->level[AU_COL_EMAIL] = (signed char)jw_level(&res->ids, a->email, b->email, jw88, 1);
-    s->level[AU_COL_PHONE] = (signed char)dl_level(&res->ids, a->phone, b->phone, 1);
-    s->level[AU_COL_ADDRESS] = (signed char)jw_level(&res->text, a->addr, b->addr, jw_addr, 2);
-    s->level[AU_COL_CITY] = (signed char)jw_level(&res->text, a->city, b->city, jw88, 1);
+    s->level[AU_COL_EMAIL] = (signed char)pending_or(a->email, b->email);
+    s->level[AU_COL_PHONE] = (signed char)pending_or(a->phone, b->phone);
+    s->level[AU_COL_ADDRESS] = (signed char)pending_or(a->addr, b->addr);
+    s->level[AU_COL_CITY] = (signed char)pending_or(a->city, b->city);
     s->level[AU_COL_POSTCODE] = (signed char)dl_level(&res->text, a->postcode, b->postcode, 1);
     s->level[AU_COL_STATE] =
         (signed char)(a->state && b->state ? (a->state == b->state ? 0 : 1) : -1);
@@ -321,6 +385,28 @@ static void levels(const au_resolver *res, const au_feat *a, const au_feat *b, a
     s->level[AU_COL_GENDER] = (signed char)(a->gender && b->gender && a->gender < 3 && b->gender < 3
                                                 ? (a->gender == b->gender ? 0 : 1)
                                                 : -1);
+}
+
+/* The similarity levels of the pending columns. */
+static void fuzzy_levels(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s)
+{
+    static const double jw88[] = {0.88}, jw_addr[] = {0.90, 0.75};
+    if (s->level[AU_COL_EMAIL] == PENDING) {
+        /* Two people with the same name often have look-alike addresses (john.smith12@ vs
+         * john.smith45@): within two edits is a typo, a mere resemblance is weak evidence. */
+        int em = dl_level(&res->ids, a->email, b->email, 2);
+        if (em == 2)
+            em = jw_level(&res->ids, a->email, b->email, jw88, 1) == 1 ? 2 : 3;
+        s->level[AU_COL_EMAIL] = (signed char)em;
+    }
+    if (s->level[AU_COL_PHONE] == PENDING)
+        s->level[AU_COL_PHONE] = (signed char)dl_level(&res->ids, a->phone, b->phone, 1);
+    if (s->level[AU_COL_ADDRESS] == PENDING)
+        s->level[AU_COL_ADDRESS] =
+            (signed char)jw_level_memo(res, MEMO_ADDR, a->addr, b->addr, jw_addr, 2);
+    if (s->level[AU_COL_CITY] == PENDING)
+        s->level[AU_COL_CITY] =
+            (signed char)jw_level_memo(res, MEMO_CITY, a->city, b->city, jw88, 1);
 }
 
 static unsigned rule_fired(const au_resolver *res, const au_feat *a, const au_feat *b,
@@ -343,47 +429,86 @@ static unsigned rule_fired(const au_resolver *res, const au_feat *a, const au_fe
     return 0;
 }
 
-double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *out)
+/* Weight of column c at its level (0 when missing or disabled), with TF adjustment. */
+static double weigh(const au_resolver *res, const au_feat *a, au_score *s, int c)
+{
+    const au_model *m = &res->model;
+    int l = s->level[c];
+    s->weight[c] = 0;
+    s->tf[c] = 0;
+    if (!m->col[c].enabled) {
+        s->level[c] = -1;
+        return 0;
+    }
+    if (l < 0)
+        return 0;
+    double w = m->col[c].w[l];
+    if (l == 0 && m->col[c].tf) {
+        double adj = 0;
+        if (c == AU_COL_FIRST_NAME)
+            adj = tf_adjust(res, c, res->names.count, a->first);
+        else if (c == AU_COL_LAST_NAME)
+            adj = tf_adjust(res, c, res->names.count2, a->last);
+        else if (c == AU_COL_MIDDLE_NAME)
+            adj = tf_adjust(res, c, res->names.count, a->middle);
+        else if (c == AU_COL_ADDRESS)
+            adj = tf_adjust(res, c, res->text.count, a->addr);
+        else if (c == AU_COL_CITY)
+            adj = tf_adjust(res, c, res->text.count, a->city);
+        else if (c == AU_COL_POSTCODE)
+            adj = tf_adjust(res, c, res->text.count, a->postcode);
+        s->tf[c] = (float)adj;
+        w += adj;
+    }
+    s->weight[c] = (float)w;
+    return w;
+}
+
+static const int fuzzy_cols[] = {AU_COL_EMAIL, AU_COL_PHONE, AU_COL_ADDRESS, AU_COL_CITY};
+
+double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
+                        au_score *out)
 {
     au_score local, *s = out ? out : &local;
     const au_model *m = &res->model;
-    levels(res, a, b, s);
-    double total = au_model_prior_weight(m);
-    for (int c = 0; c < AU_COL_COUNT; c++) {
-        int l = s->level[c];
-        s->weight[c] = 0;
-        s->tf[c] = 0;
-        if (!m->col[c].enabled) {
-            s->level[c] = -1;
-            continue;
+    cheap_levels(res, a, b, s);
+    double total = res->prior_w, upper = 0;
+    for (int c = 0; c < AU_COL_COUNT; c++)
+        if (s->level[c] != PENDING)
+            total += weigh(res, a, s, c);
+    for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++) {
+        int c = fuzzy_cols[i];
+        if (s->level[c] == PENDING && m->col[c].enabled && m->col[c].nlevels > 1)
+            upper += fmax(m->col[c].w[1], 0);
+    }
+    s->bounded = total + upper < floor;
+    if (s->bounded) {
+        /* Even the best similarity could not lift the pair to `floor`: skip computing it. */
+        for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++) {
+            int c = fuzzy_cols[i];
+            if (s->level[c] == PENDING) {
+                s->level[c] = (signed char)(m->col[c].nlevels - 1);
+                total += weigh(res, a, s, c);
+            }
         }
-        if (l < 0)
-            continue;
-        double w = m->col[c].w[l];
-        if (l == 0 && m->col[c].tf) {
-            double adj = 0;
-            if (c == AU_COL_FIRST_NAME)
-                adj = tf_adjust(res, c, res->names.count, s->swapped ? a->first : a->first);
-            else if (c == AU_COL_LAST_NAME)
-                adj = tf_adjust(res, c, res->names.count2, a->last);
-            else if (c == AU_COL_MIDDLE_NAME)
-                adj = tf_adjust(res, c, res->names.count, a->middle);
-            else if (c == AU_COL_ADDRESS)
-                adj = tf_adjust(res, c, res->text.count, a->addr);
-            else if (c == AU_COL_CITY)
-                adj = tf_adjust(res, c, res->text.count, a->city);
-            else if (c == AU_COL_POSTCODE)
-                adj = tf_adjust(res, c, res->text.count, a->postcode);
-            s->tf[c] = (float)adj;
-            w += adj;
-        }
-        s->weight[c] = (float)w;
-        total += w;
+    } else {
+        int pending[sizeof fuzzy_cols / sizeof fuzzy_cols[0]];
+        for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++)
+            pending[i] = s->level[fuzzy_cols[i]] == PENDING;
+        fuzzy_levels(res, a, b, s);
+        for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++)
+            if (pending[i])
+                total += weigh(res, a, s, fuzzy_cols[i]);
     }
     s->conflict = au_feat_conflict(res, a, b);
     s->rule = s->conflict ? 0 : rule_fired(res, a, b, s);
     s->total = total;
     return total;
+}
+
+double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *out)
+{
+    return au_score_bounded(res, a, b, -INFINITY, out);
 }
 
 int au_score_links(const au_resolver *res, const au_score *s)

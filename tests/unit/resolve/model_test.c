@@ -24,7 +24,12 @@ Test(model, default_weights_are_ordered)
     cr_assert_gt(m.col[AU_COL_DOB].w[0], m.col[AU_COL_FIRST_NAME].w[0],
                  "a shared birth date says more than a shared first name");
     cr_assert_lt(m.possible_weight, m.match_weight);
-    cr_assert_float_eq(au_model_prior_weight(&m), log2(m.prior / (1 - m.prior)), 1e-9);
+    cr_assert_gt(au_model_prior_weight(&m, 1e3), au_model_prior_weight(&m, 1e6),
+                 "a match is less likely a priori among more records");
+    cr_assert_float_eq(au_model_prior_weight(&m, 10), au_model_prior_weight(&m, 1e3), 1e-12,
+                       "small populations use the floor");
+    m.prior = 0.01;
+    cr_assert_float_eq(au_model_prior_weight(&m, 1e6), log2(0.01 / 0.99), 1e-9);
 }
 
 Test(model, json_round_trip)

@@ -529,7 +529,8 @@ static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     size_t npl = 0, cappl = 0, nacc = 0;
     if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
         goto out;
-    qsort(pl, npl, sizeof *pl, plink_cmp);
+    if (npl > 1)
+        qsort(pl, npl, sizeof *pl, plink_cmp);
     /* Accepted profiles are compacted to the front of pl. */
     for (size_t i = 0; i < npl; i++) {
         uint32_t p = pl[i].profile;
@@ -756,7 +757,8 @@ static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     size_t npl = 0, cappl = 0;
     if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
         goto out;
-    qsort(pl, npl, sizeof *pl, plink_cmp);
+    if (npl > 1)
+        qsort(pl, npl, sizeof *pl, plink_cmp);
     for (size_t i = 0; i < npl; i++) {
         uint32_t q = res->f[r].profile, p = pl[i].profile;
         if (p == q || res->p[p].n == 0)

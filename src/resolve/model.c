@@ -131,7 +131,7 @@ void au_model_default(au_model *m)
     m->rules =
         AU_RULE_EMAIL | AU_RULE_PHONE | AU_RULE_NATIONAL_ID | AU_RULE_PASSPORT | AU_RULE_DRIVERS;
     m->conflict_max_edits = 2;
-    m->block_cap = 64;
+    m->block_cap = 32;
     m->cluster_check_max = 32;
     m->join_mean_weight = -8.0;
     m->join_min_weight = -25.0;

@@ -406,12 +406,18 @@ static int compatible(const au_resolver *res, uint32_t p, uint32_t q)
     const au_profile *a = &res->p[p], *b = &res->p[q];
     uint32_t na = a->n < 8 ? a->n : 8, nb = b->n < 8 ? b->n : 8;
     double sum = 0;
-    for (uint32_t i = 0; i < a->n; i++)
+    /* Only members carrying a strong id or an override can block: the cross check stays
+     * linear in practice even for large profiles. */
+    for (uint32_t i = 0; i < a->n; i++) {
+        const au_feat *fa = &res->f[a->m[i]];
+        if (!fa->nid && !fa->passport && !res->ovr.per_rec[a->m[i]])
+            continue;
         for (uint32_t j = 0; j < b->n; j++) {
             if (au_ovr_get(&res->ovr, a->m[i], b->m[j]) == AU_LINK_CANNOT ||
-                au_feat_conflict(res, &res->f[a->m[i]], &res->f[b->m[j]]))
+                au_feat_conflict(res, fa, &res->f[b->m[j]]))
                 return 0;
         }
+    }
     for (uint32_t i = 0; i < na; i++)
         for (uint32_t j = 0; j < nb; j++) {
             int block, must;

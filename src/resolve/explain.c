@@ -21,6 +21,8 @@ static const char *rule_name(unsigned r)
         return "same_passport";
     case AU_RULE_DRIVERS:
         return "same_drivers_license";
+    case AU_RULE_SHARED_ID:
+        return "same_shared_id";
     default:
         return NULL;
     }

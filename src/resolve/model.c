@@ -6,6 +6,7 @@
 #include "resolve/model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct col_def {
@@ -128,8 +129,8 @@ void au_model_default(au_model *m)
     m->possible_weight = -6.0;
     m->tf_max = 4.0;
     m->tf_min_records = 500;
-    m->rules =
-        AU_RULE_EMAIL | AU_RULE_PHONE | AU_RULE_NATIONAL_ID | AU_RULE_PASSPORT | AU_RULE_DRIVERS;
+    m->rules = AU_RULE_EMAIL | AU_RULE_PHONE | AU_RULE_NATIONAL_ID | AU_RULE_PASSPORT |
+               AU_RULE_DRIVERS | AU_RULE_SHARED_ID;
     m->conflict_max_edits = 2;
     m->block_cap = 32;
     m->cluster_check_max = 32;
@@ -156,7 +157,8 @@ static const struct {
                   {"phone", AU_RULE_PHONE},
                   {"national_id", AU_RULE_NATIONAL_ID},
                   {"passport", AU_RULE_PASSPORT},
-                  {"drivers_license", AU_RULE_DRIVERS}};
+                  {"drivers_license", AU_RULE_DRIVERS},
+                  {"shared_id", AU_RULE_SHARED_ID}};
 #define NRULES (sizeof rule_names / sizeof rule_names[0])
 
 static au_rc num(const json_t *v, const char *key, double lo, double hi, double *out, au_err *err)
@@ -222,11 +224,31 @@ static au_rc rules_from_json(au_model *m, const json_t *v, au_err *err)
         if (r == NRULES)
             return au_err_set(err, AU_ERR_INVALID,
                               "matching.rules[%zu]: unknown rule (email, phone, national_id, "
-                              "passport, drivers_license)",
+                              "passport, drivers_license, shared_id)",
                               i);
         bits |= rule_names[r].bit;
     }
     m->rules = bits;
+    return AU_OK;
+}
+
+static au_rc shared_from_json(au_model *m, const json_t *v, au_err *err)
+{
+    size_t i;
+    json_t *x;
+    if (!json_is_array(v) || json_array_size(v) > AU_MAX_SHARED_IDS)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "matching.shared_ids: expected an array of at most %d attribute names",
+                          AU_MAX_SHARED_IDS);
+    json_array_foreach(v, i, x)
+    {
+        if (!json_is_string(x) || json_string_length(x) == 0 ||
+            json_string_length(x) >= sizeof m->shared_ids[0])
+            return au_err_set(err, AU_ERR_INVALID,
+                              "matching.shared_ids[%zu]: expected an attribute name", i);
+        snprintf(m->shared_ids[i], sizeof m->shared_ids[i], "%s", json_string_value(x));
+    }
+    m->nshared_ids = (int)json_array_size(v);
     return AU_OK;
 }
 
@@ -271,6 +293,8 @@ au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
             rc = num(v, k, -100, 100, &m->join_mean_weight, err);
         } else if (strcmp(k, "join_min_weight") == 0) {
             rc = num(v, k, -100, 100, &m->join_min_weight, err);
+        } else if (strcmp(k, "shared_ids") == 0) {
+            rc = shared_from_json(m, v, err);
         } else if (strcmp(k, "rules") == 0) {
             rc = rules_from_json(m, v, err);
         } else if (strcmp(k, "columns") == 0) {
@@ -323,6 +347,10 @@ json_t *au_model_to_json(const au_model *m)
         if (m->rules & rule_names[r].bit)
             json_array_append_new(rules, json_string(rule_names[r].name));
     json_object_set_new(doc, "rules", rules);
+    json_t *shared = json_array();
+    for (int i = 0; i < m->nshared_ids; i++)
+        json_array_append_new(shared, json_string(m->shared_ids[i]));
+    json_object_set_new(doc, "shared_ids", shared);
     rules = NULL;
     for (int c = 0; c < AU_COL_COUNT; c++) {
         const au_model_col *col = &m->col[c];

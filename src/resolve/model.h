@@ -54,8 +54,12 @@ enum {
     AU_RULE_PHONE = 2,       /* same E.164 phone */
     AU_RULE_NATIONAL_ID = 4, /* same national id */
     AU_RULE_PASSPORT = 8,    /* same passport number */
-    AU_RULE_DRIVERS = 16     /* same driver's licence */
+    AU_RULE_DRIVERS = 16,    /* same driver's licence */
+    AU_RULE_SHARED_ID = 32   /* same value of a custom attribute declared in shared_ids */
 };
+
+/* Most custom attributes that can be declared as identifiers shared across sources. */
+#define AU_MAX_SHARED_IDS 4
 
 typedef struct au_model {
     au_model_col col[AU_COL_COUNT];
@@ -70,6 +74,9 @@ typedef struct au_model {
     unsigned rules;          /* AU_RULE_* enabled */
     int conflict_max_edits;  /* strong ids further apart than this never merge */
     int block_cap;           /* blocks larger than this are not used for candidates */
+    char shared_ids[AU_MAX_SHARED_IDS][64]; /* custom attributes holding a cross-source
+                                               customer number ("loyalty_no") */
+    int nshared_ids;
     int cluster_check_max;   /* cluster members a joining record is compared with */
     double join_mean_weight; /* mean weight a record needs over a cluster's members to join */
     double join_min_weight;  /* no member may score below this with a joining record */

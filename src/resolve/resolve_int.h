@@ -46,6 +46,7 @@ typedef struct au_feat {
     uint32_t first_mp2, last_mp2;                  /* codes table: alternate */
     uint32_t email, phone, nid, passport, licence; /* ids table */
     uint32_t addr, city, postcode, state;          /* text table */
+    uint32_t shared;                               /* ids table: "attr=value" of a shared id */
     au_date_parts dob;
     uint8_t gender;   /* 0 unknown, 1 male, 2 female, 3 other */
     uint8_t alive;    /* 1 while the record exists */
@@ -67,7 +68,7 @@ typedef struct au_bindex {
     size_t entries; /* ids stored over all blocks */
 } au_bindex;
 
-#define AU_MAX_BKEYS 12
+#define AU_MAX_BKEYS 13
 
 au_rc au_bindex_init(au_bindex *ix);
 void au_bindex_cleanup(au_bindex *ix);

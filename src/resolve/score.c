@@ -5,6 +5,7 @@
  * values differ.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -34,6 +35,26 @@ static au_rc intern_name(au_resolver *res, const char *s, uint32_t *id, uint32_t
     if ((rc = au_intern_get(&res->codes, p, mp)))
         return rc;
     return au_intern_get(&res->codes, strcmp(a, p) ? a : "", mp2);
+}
+
+/* The first declared shared identifier present among the record's custom attributes,
+ * interned as "attr=value" so that two numbering schemes never collide. */
+static au_rc shared_id(au_resolver *res, const au_record *rec, uint32_t *id)
+{
+    char buf[256];
+    *id = 0;
+    for (int i = 0; i < res->model.nshared_ids && rec->custom; i++) {
+        json_t *v = json_object_get(rec->custom, res->model.shared_ids[i]);
+        int n = 0;
+        if (json_is_string(v) && json_string_length(v) > 0)
+            n = snprintf(buf, sizeof buf, "%s=%s", res->model.shared_ids[i], json_string_value(v));
+        else if (json_is_integer(v))
+            n = snprintf(buf, sizeof buf, "%s=%lld", res->model.shared_ids[i],
+                         (long long)json_integer_value(v));
+        if (n > 0 && (size_t)n < sizeof buf)
+            return au_intern_get(&res->ids, buf, id);
+    }
+    return AU_OK;
 }
 
 au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
@@ -76,6 +97,8 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
         (rc = au_intern_get(&res->text, key_of(rec, AU_ATTR_POSTCODE), &f->postcode)) ||
         (rc = au_intern_get(&res->text, key_of(rec, AU_ATTR_STATE), &f->state)))
         goto out;
+    if ((rc = shared_id(res, rec, &f->shared)))
+        goto out;
     au_cmp_date_parse(key_of(rec, AU_ATTR_DATE_OF_BIRTH), &f->dob);
     const char *g = key_of(rec, AU_ATTR_GENDER);
     if (g)
@@ -117,7 +140,8 @@ enum {
     BK_PASS,
     BK_LIC,
     BK_LASTMP_YEAR,
-    BK_ADDR_LASTINIT
+    BK_ADDR_LASTINIT,
+    BK_SHARED
 };
 
 static uint64_t mix(uint64_t tag, uint64_t a, uint64_t b)
@@ -146,6 +170,8 @@ int au_feat_block_keys(const au_feat *f, uint64_t *k)
         k[n++] = mix(BK_NID, f->nid, 0);
     if (f->passport)
         k[n++] = mix(BK_PASS, f->passport, 0);
+    if (f->shared)
+        k[n++] = mix(BK_SHARED, f->shared, 0);
     if (f->licence)
         k[n++] = mix(BK_LIC, f->licence, 0);
     if (f->first && f->last) {
@@ -417,6 +443,8 @@ static unsigned rule_fired(const au_resolver *res, const au_feat *a, const au_fe
         return AU_RULE_NATIONAL_ID;
     if ((r & AU_RULE_PASSPORT) && a->passport && a->passport == b->passport)
         return AU_RULE_PASSPORT;
+    if ((r & AU_RULE_SHARED_ID) && a->shared && a->shared == b->shared)
+        return AU_RULE_SHARED_ID;
     /* Shared contact points (a family e-mail, a household phone) only count when the given
      * names do not clearly differ. */
     int names_ok = s->level[AU_COL_FIRST_NAME] != 5;

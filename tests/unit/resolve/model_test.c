@@ -97,3 +97,20 @@ Test(model, errors_name_the_key)
     cr_assert(strstr(err.message, "rules[0]"), "%s", err.message);
     au_err_cleanup(&err);
 }
+
+Test(model, shared_ids_are_read_and_written)
+{
+    au_model m;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(load("{\"shared_ids\": [\"loyalty_no\", \"crm_id\"]}", &m, &err), AU_OK, "%s",
+                 err.message);
+    cr_assert_eq(m.nshared_ids, 2);
+    cr_assert_str_eq(m.shared_ids[1], "crm_id");
+    json_t *j = au_model_to_json(&m);
+    cr_assert_eq(json_array_size(json_object_get(j, "shared_ids")), 2);
+    json_decref(j);
+    cr_assert_eq(load("{\"shared_ids\": [1]}", &m, &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "shared_ids[0]"), "%s", err.message);
+    au_err_cleanup(&err);
+}

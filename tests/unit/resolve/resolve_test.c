@@ -348,3 +348,32 @@ Test(resolve, common_values_say_less_than_rare_ones)
     json_decref(common);
     json_decref(rare);
 }
+
+Test(resolve, declared_shared_customer_number_links_across_sources)
+{
+    au_model m;
+    au_model_default(&m);
+    snprintf(m.shared_ids[0], sizeof m.shared_ids[0], "loyalty_no");
+    m.nshared_ids = 1;
+    au_resolver_free(res);
+    cr_assert_eq(au_resolver_new(&m, &res), AU_OK);
+    au_record *a = mk((person){"elizabeth", "taylor", NULL, "bath", NULL, NULL, NULL});
+    au_record *b = mk((person){"betty", "taylor-smith", NULL, NULL, NULL, NULL, NULL});
+    au_record *c = mk((person){"betty", "taylor-smith", NULL, NULL, NULL, NULL, NULL});
+    a->custom = json_pack("{s:s}", "loyalty_no", "LX-1001");
+    b->custom = json_pack("{s:s}", "loyalty_no", "LX-1001");
+    c->custom = json_pack("{s:s}", "order_no", "LX-1001"); /* same value, other attribute */
+    cr_assert_eq(au_resolver_add(res, 1, a, &ch), AU_OK);
+    cr_assert_eq(au_resolver_add(res, 2, b, &ch), AU_OK);
+    cr_assert_eq(au_resolver_add(res, 3, c, &ch), AU_OK);
+    cr_assert_eq(P(1), P(2));
+    json_t *x = au_resolver_explain_pair(res, 1, 2);
+    cr_assert_str_eq(json_string_value(json_object_get(x, "rule")), "same_shared_id");
+    json_decref(x);
+    x = au_resolver_explain_pair(res, 1, 3);
+    cr_assert(json_is_null(json_object_get(x, "rule")));
+    json_decref(x);
+    au_record_free(a);
+    au_record_free(b);
+    au_record_free(c);
+}

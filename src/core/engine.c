@@ -27,6 +27,9 @@
 #define ENGINE_MAX_QUEUED_ITEMS 50000
 /* Default for cfg->group_commit_max when the configuration leaves it unset. */
 #define ENGINE_DEFAULT_GROUP 64
+/* Most hooks the registry may list. */
+#define ENGINE_MAX_HOOKS 16
+
 /* Idle read-only handles kept for reuse. */
 #define ENGINE_READER_POOL 16
 
@@ -46,7 +49,7 @@ struct au_write_job {
     int64_t at_ms;             /* time of the write (submission time) */
     char *origin;              /* who wrote it, owned */
     au_record **recs;          /* JOB_RECORDS: records and the array, owned */
-    char **docs;               /* JOB_RECORDS: compact JSON per record, owned (free()) */
+    char **docs;               /* JOB_RECORDS: compact JSON per record, owned (au_free) */
     size_t n;                  /* JOB_RECORDS: number of records */
     au_event_row *evs;         /* JOB_EVENTS: rows whose strings are owned by the job */
     size_t nev;                /* JOB_EVENTS: number of events */
@@ -89,6 +92,9 @@ struct au_engine {
 
     pthread_mutex_t src_mu; /* protects sources */
     src_entry *sources;     /* registry */
+
+    void *hook_state[ENGINE_MAX_HOOKS]; /* per registered hook, owned by the hook */
+    int nhooks;                         /* hooks opened (closed in reverse order) */
 
     pthread_mutex_t rd_mu;              /* protects the reader pool */
     au_store *idle[ENGINE_READER_POOL]; /* idle read-only handles */
@@ -138,7 +144,7 @@ static void job_free(au_write_job *j)
         if (j->recs)
             au_record_free(j->recs[i]);
         if (j->docs)
-            free(j->docs[i]);
+            au_free(j->docs[i]);
     }
     au_free(j->recs);
     au_free(j->docs);
@@ -284,13 +290,98 @@ static void sources_free(au_engine *e)
 
 /* ---- applying jobs (writer thread) ------------------------------------------------------- */
 
-/* Identity resolution joins the write path here (a later issue): it is called for every record
- * of a batch right after its version is written, inside the job's savepoint, so whatever it
- * writes commits or rolls back with the record. An error fails the whole job. */
+/* Hooks see every record right after its version is written, inside the job's savepoint, so
+ * whatever they write commits or rolls back with the record. An error fails the whole job. */
 static au_rc record_written(au_engine *e, const au_record *r, au_put_outcome outcome,
-                            int64_t version)
+                            int64_t version, int64_t at_ms)
 {
+    for (int i = 0; i < e->nhooks; i++) {
+        const au_engine_hook *h = au_engine_hooks[i];
+        if (h->record_written) {
+            au_rc rc = h->record_written(e->hook_state[i], e->store, r, outcome, version, at_ms);
+            if (rc)
+                return rc;
+        }
+    }
     return AU_OK;
+}
+
+static au_rc record_deleted(au_engine *e, const char *source, const char *record_id, int64_t at_ms)
+{
+    for (int i = 0; i < e->nhooks; i++) {
+        const au_engine_hook *h = au_engine_hooks[i];
+        if (h->record_deleted) {
+            au_rc rc = h->record_deleted(e->hook_state[i], e->store, source, record_id, at_ms);
+            if (rc)
+                return rc;
+        }
+    }
+    return AU_OK;
+}
+
+static au_rc event_written(au_engine *e, const au_event_row *ev)
+{
+    for (int i = 0; i < e->nhooks; i++) {
+        const au_engine_hook *h = au_engine_hooks[i];
+        if (h->event_written) {
+            au_rc rc = h->event_written(e->hook_state[i], e->store, ev);
+            if (rc)
+                return rc;
+        }
+    }
+    return AU_OK;
+}
+
+static void hooks_rolled_back(au_engine *e)
+{
+    for (int i = 0; i < e->nhooks; i++)
+        if (au_engine_hooks[i]->rolled_back)
+            au_engine_hooks[i]->rolled_back(e->hook_state[i], e->store);
+}
+
+static void hooks_committed(au_engine *e)
+{
+    for (int i = 0; i < e->nhooks; i++)
+        if (au_engine_hooks[i]->committed)
+            au_engine_hooks[i]->committed(e->hook_state[i]);
+}
+
+static au_rc hooks_open(au_engine *e, au_err *err)
+{
+    for (; au_engine_hooks[e->nhooks]; e->nhooks++) {
+        const au_engine_hook *h = au_engine_hooks[e->nhooks];
+        if (e->nhooks == ENGINE_MAX_HOOKS)
+            return au_err_set(err, AU_ERR_INTERNAL, "too many engine hooks");
+        e->hook_state[e->nhooks] = NULL;
+        if (h->open) {
+            au_rc rc = h->open(e, e->store, &e->hook_state[e->nhooks], err);
+            if (rc)
+                return rc;
+        }
+    }
+    return AU_OK;
+}
+
+static void hooks_close(au_engine *e)
+{
+    while (e->nhooks > 0) {
+        e->nhooks--;
+        if (au_engine_hooks[e->nhooks]->close)
+            au_engine_hooks[e->nhooks]->close(e->hook_state[e->nhooks]);
+    }
+}
+
+void *au_engine_hook_state(au_engine *e, const char *name)
+{
+    for (int i = 0; i < e->nhooks; i++)
+        if (strcmp(au_engine_hooks[i]->name, name) == 0)
+            return e->hook_state[i];
+    return NULL;
+}
+
+const au_config *au_engine_config(au_engine *e)
+{
+    return e->cfg;
 }
 
 static au_rc apply_records(au_engine *e, au_write_job *j)
@@ -312,7 +403,7 @@ static au_rc apply_records(au_engine *e, au_write_job *j)
             j->sum.unchanged++;
         if (outcome == AU_PUT_UNCHANGED)
             continue;
-        rc = record_written(e, r, outcome, version);
+        rc = record_written(e, r, outcome, version, j->at_ms);
         if (rc)
             return au_err_set(&j->err, rc, "record %zu ('%s'): %s", i, r->record_id,
                               au_rc_message(rc));
@@ -332,6 +423,12 @@ static au_rc apply_events(au_engine *e, au_write_job *j)
             j->sum.inserted++;
         else
             j->sum.unchanged++;
+        if (outcome != AU_PUT_INSERTED)
+            continue;
+        rc = event_written(e, &j->evs[i]);
+        if (rc)
+            return au_err_set(&j->err, rc, "event %zu ('%s'): %s", i, j->evs[i].event_id,
+                              au_rc_message(rc));
     }
     return AU_OK;
 }
@@ -348,6 +445,8 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
         rc = au_store_record_delete(e->store, j->a, j->b, j->origin, j->at_ms);
         if (rc == AU_ERR_NOT_FOUND)
             return au_err_set(&j->err, rc, "record '%s' not found in source '%s'", j->b, j->a);
+        if (!rc)
+            rc = record_deleted(e, j->a, j->b, j->at_ms);
         if (!rc)
             j->sum.deleted = 1;
         break;
@@ -372,24 +471,25 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
     return rc;
 }
 
-/* Runs one job inside its savepoint; on failure only this job's writes are undone. */
-static void apply_in_savepoint(au_engine *e, au_write_job *j)
+/* Runs one job inside its savepoint; on failure only this job's writes are undone. Returns
+ * non-zero when the transaction itself is in doubt (the savepoint could not be opened or rolled
+ * back), in which case the whole group must be rolled back. */
+static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
 {
     au_rc rc = au_store_savepoint(e->store);
-    if (rc) {
-        j->rc = au_err_set(&j->err, rc, "cannot open a savepoint: %s", au_rc_message(rc));
-        return;
-    }
+    if (rc)
+        return rc;
     j->rc = apply_job(e, j);
     if (j->rc) {
         memset(&j->sum, 0, sizeof(j->sum));
-        if (au_store_savepoint_rollback(e->store))
-            au_log(AU_LOG_ERROR, "savepoint rollback failed", NULL);
-    } else if ((rc = au_store_savepoint_release(e->store)) != AU_OK) {
-        j->rc = au_err_set(&j->err, rc, "cannot release a savepoint: %s", au_rc_message(rc));
+        rc = au_store_savepoint_rollback(e->store);
+        hooks_rolled_back(e);
+        return rc;
     }
+    return au_store_savepoint_release(e->store);
 }
 
+/* Fails every job of the group that had not failed on its own: nothing of it was committed. */
 static void group_fail(au_write_job *list, au_rc rc, const char *what)
 {
     for (au_write_job *j = list; j; j = j->next) {
@@ -408,14 +508,23 @@ static int apply_group(au_engine *e, au_write_job *list)
         group_fail(list, rc, "cannot begin a transaction");
         return 0;
     }
-    for (au_write_job *j = list; j; j = j->next)
-        apply_in_savepoint(e, j);
+    for (au_write_job *j = list; j && !rc; j = j->next)
+        rc = apply_in_savepoint(e, j);
+    if (rc) {
+        au_log(AU_LOG_ERROR, "savepoint failed, rolling back the group", NULL);
+        au_store_rollback(e->store);
+        hooks_rolled_back(e);
+        group_fail(list, rc, "transaction aborted");
+        return 0;
+    }
     rc = au_store_commit(e->store);
     if (rc) {
         au_store_rollback(e->store);
+        hooks_rolled_back(e);
         group_fail(list, rc, "commit failed");
         return 0;
     }
+    hooks_committed(e);
     /* Definitions become visible only once durable, in commit order. */
     for (au_write_job *j = list; j; j = j->next) {
         if (j->kind == JOB_SOURCE && !j->rc) {
@@ -482,9 +591,7 @@ static au_rc records_prepare(au_write_job *j)
             return au_err_set(&j->err, AU_ERR_INVALID, "record %zu has no source or id", i);
         if (!r->hash)
             au_record_hash(r);
-        json_t *doc = au_record_to_json(r);
-        j->docs[i] = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
+        j->docs[i] = au_record_to_text(r);
         if (!j->docs[i])
             return au_err_set(&j->err, AU_ERR_NOMEM, "out of memory serialising record %zu", i);
     }
@@ -757,6 +864,9 @@ au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out
     rc = load_sources(e, err);
     if (rc)
         goto out;
+    rc = hooks_open(e, err);
+    if (rc)
+        goto out;
     if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
         rc = au_err_set(err, AU_ERR_INTERNAL, "cannot start the writer thread");
         goto out;
@@ -789,6 +899,7 @@ void au_engine_close(au_engine *e)
         pthread_cond_wait(&e->done_cv, &e->mu);
     pthread_mutex_unlock(&e->mu);
 
+    hooks_close(e);
     for (int i = 0; i < e->nidle; i++)
         au_store_close(e->idle[i]);
     au_store_close(e->store);

@@ -80,6 +80,44 @@ au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
 au_store *au_engine_reader(au_engine *e);
 void au_engine_reader_release(au_engine *e, au_store *s);
 
+/* --- hooks: modules that act inside the write transaction -------------------------------- */
+/* Identity resolution, golden records, the change feed and flow triggers must write in the same
+ * transaction as the data that caused them (a change and its outbox entry commit together or not
+ * at all). Each such module is a const au_engine_hook registered by one line in hooks.c. The
+ * writer calls the hooks in registration order, on the writer thread, inside the job's
+ * savepoint; an error from a hook fails the job and its savepoint is rolled back.
+ * In-memory state a hook changes must be undone on `rolled_back` (e.g. by reloading from the
+ * store), and only be made visible to readers on `committed`. Every slot may be NULL. */
+typedef struct au_engine_hook {
+    const char *name; /* "resolve", "profiles", "flows" */
+    /* At open, after sources are loaded, with the read-write store: build in-memory state.
+     * *state is owned by the hook and freed by close. */
+    au_rc (*open)(au_engine *e, au_store *st, void **state, au_err *err);
+    void (*close)(void *state);
+    /* A record version was written (inserted or updated; unchanged records are skipped). */
+    au_rc (*record_written)(void *state, au_store *st, const au_record *r, au_put_outcome outcome,
+                            int64_t version, int64_t at_ms);
+    /* A record was deleted (a tombstone version written). */
+    au_rc (*record_deleted)(void *state, au_store *st, const char *source, const char *record_id,
+                            int64_t at_ms);
+    /* An event was stored for the first time (repeats are skipped). */
+    au_rc (*event_written)(void *state, au_store *st, const au_event_row *ev);
+    /* A job's savepoint or the whole group was rolled back: discard staged in-memory changes. */
+    void (*rolled_back)(void *state, au_store *st);
+    /* The group committed (writer thread, outside the transaction): publish staged changes,
+     * wake long-polling readers. */
+    void (*committed)(void *state);
+} au_engine_hook;
+
+/* NULL-terminated list of the registered hooks (hooks.c). */
+extern const au_engine_hook *const au_engine_hooks[];
+
+/* The state the hook called `name` created at open (NULL if none), for readers such as API
+ * handlers; the hook documents which of its functions are safe to call from other threads. */
+void *au_engine_hook_state(au_engine *e, const char *name);
+/* The configuration the engine was opened with (never NULL after open). */
+const au_config *au_engine_config(au_engine *e);
+
 /* Counters for /metrics. */
 typedef struct au_engine_stats {
     uint64_t commits;     /* transactions committed by the writer */

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include "lib/alloc.h"
+#include "lib/buf.h"
 
 static const struct {
     const char *name;
@@ -164,4 +165,102 @@ au_rc au_record_from_json(const char *source, const char *record_id, const json_
     au_record_hash(r);
     *out = r;
     return AU_OK;
+}
+
+/* Records are bounded by the request body limit; this only stops a runaway. */
+#define RECORD_TEXT_LIMIT (64u << 20)
+
+static void put_json_str(au_buf *b, const char *s, au_rc *rc)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+    *rc = *rc ? *rc : au_buf_putc(b, '"');
+    for (; *s && !*rc; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        *rc = au_buf_append(b, run, (size_t)(s - run));
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c == '\n')
+            esc[1] = 'n';
+        else if (c == '\t')
+            esc[1] = 't';
+        else if (c == '\r')
+            esc[1] = 'r';
+        else if (c < 0x20) {
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (!*rc)
+            *rc = au_buf_append(b, esc, n);
+        run = s + 1;
+    }
+    if (!*rc)
+        *rc = au_buf_append(b, run, (size_t)(s - run));
+    if (!*rc)
+        *rc = au_buf_putc(b, '"');
+}
+
+static int dump_to_buf(const char *data, size_t size, void *ctx)
+{
+    return au_buf_append(ctx, data, size) ? -1 : 0;
+}
+
+static void put_member(au_buf *b, const char *k, const char *v, int *first, au_rc *rc)
+{
+    if (!v || *rc)
+        return;
+    *rc = au_buf_puts(b, *first ? "" : ",");
+    *first = 0;
+    put_json_str(b, k, rc);
+    *rc = *rc ? *rc : au_buf_putc(b, ':');
+    put_json_str(b, v, rc);
+}
+
+static void put_json_value(au_buf *b, const char *k, const json_t *v, au_rc *rc)
+{
+    if (!v || *rc)
+        return;
+    *rc = au_buf_putc(b, ',');
+    put_json_str(b, k, rc);
+    *rc = *rc ? *rc : au_buf_putc(b, ':');
+    if (!*rc && json_dump_callback(v, dump_to_buf, b, JSON_COMPACT) != 0)
+        *rc = AU_ERR_NOMEM;
+}
+
+char *au_record_to_text(const au_record *r)
+{
+    au_buf b;
+    au_rc rc = AU_OK;
+    au_buf_init(&b, RECORD_TEXT_LIMIT);
+    rc = au_buf_puts(&b, "{\"attrs\":{");
+    int first_attr = 1;
+    for (int i = 0; i < AU_ATTR_COUNT && !rc; i++) {
+        const au_value *v = &r->attrs[i];
+        if (!v->raw && !v->value && !v->key)
+            continue;
+        rc = au_buf_puts(&b, first_attr ? "" : ",");
+        first_attr = 0;
+        put_json_str(&b, attr_table[i].name, &rc);
+        rc = rc ? rc : au_buf_puts(&b, ":{");
+        int first = 1;
+        put_member(&b, "raw", v->raw, &first, &rc);
+        put_member(&b, "value", v->value, &first, &rc);
+        put_member(&b, "key", v->key, &first, &rc);
+        rc = rc ? rc : au_buf_putc(&b, '}');
+    }
+    rc = rc ? rc : au_buf_putc(&b, '}');
+    put_json_value(&b, "custom", r->custom, &rc);
+    put_json_value(&b, "input", r->input, &rc);
+    rc = rc ? rc : au_buf_putc(&b, '}');
+    if (rc) {
+        au_buf_cleanup(&b);
+        return NULL;
+    }
+    return au_buf_steal(&b);
 }

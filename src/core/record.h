@@ -88,6 +88,10 @@ uint64_t au_record_hash(au_record *r);
 /* The stored document: {"attrs":{name:{"raw","value","key"}},"custom":{...},"input":{...}}.
  * New reference; NULL on allocation failure. */
 json_t *au_record_to_json(const au_record *r);
+/* The same document as compact JSON text, written directly without building a JSON tree,
+ * because it runs for every record on the import path. Caller frees with au_free; NULL on
+ * allocation failure. */
+char *au_record_to_text(const au_record *r);
 /* Inverse of au_record_to_json; source and record_id are copied. */
 au_rc au_record_from_json(const char *source, const char *record_id, const json_t *doc,
                           au_record **out);

@@ -7,6 +7,7 @@
 #include "core/source.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -34,6 +35,8 @@ struct au_source {
     const char **used;             /* open-addressing set of mapped field names (borrowed) */
     size_t used_cap;               /* power of two */
     int derive_full, derive_parts; /* which name side is derived from the other */
+    int shared;                    /* some source field feeds more than one attribute */
+    int keep_raw;                  /* on_invalid: keep_raw (else reject the record) */
 };
 
 /* --- small helpers -------------------------------------------------------------------------- */
@@ -262,8 +265,10 @@ static au_rc compile_used(au_source *s)
         return AU_ERR_NOMEM;
     used_add(s, s->record_id);
     for (int a = 0; a < AU_ATTR_COUNT; a++)
-        for (size_t i = 0; i < s->map[a].nfrom; i++)
+        for (size_t i = 0; i < s->map[a].nfrom; i++) {
+            s->shared |= used_has(s, s->map[a].from[i]);
             used_add(s, s->map[a].from[i]);
+        }
     return AU_OK;
 }
 
@@ -277,9 +282,11 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
     json_object_foreach((json_t *)def, k, v)
     {
         if (strcmp(k, "record_id") && strcmp(k, "fields") && strcmp(k, "country") &&
-            strcmp(k, "trust"))
+            strcmp(k, "trust") && strcmp(k, "on_invalid"))
             return au_err_set(err, AU_ERR_INVALID,
-                              "%s: unknown key (expected record_id, fields, country, trust)", k);
+                              "%s: unknown key (expected record_id, fields, country, trust, "
+                              "on_invalid)",
+                              k);
     }
     const json_t *rid = json_object_get(def, "record_id");
     if (!json_is_string(rid) || json_string_length(rid) == 0)
@@ -303,6 +310,13 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
         return rc;
     if (json_object_get(def, "trust") && (rc = parse_trust(s, json_object_get(def, "trust"), err)))
         return rc;
+    const json_t *inv = json_object_get(def, "on_invalid");
+    if (inv) {
+        const char *mode = json_string_value(inv);
+        if (!mode || (strcmp(mode, "reject") != 0 && strcmp(mode, "keep_raw") != 0))
+            return au_err_set(err, AU_ERR_INVALID, "on_invalid: expected reject or keep_raw");
+        s->keep_raw = strcmp(mode, "keep_raw") == 0;
+    }
     int parts = s->map[AU_ATTR_FIRST_NAME].nfrom || s->map[AU_ATTR_MIDDLE_NAME].nfrom ||
                 s->map[AU_ATTR_LAST_NAME].nfrom;
     int full = s->map[AU_ATTR_FULL_NAME].nfrom > 0;
@@ -377,9 +391,14 @@ static const char *scalar_text(const json_t *v, char *tmp, size_t n)
     case JSON_INTEGER:
         snprintf(tmp, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return tmp;
-    case JSON_REAL:
-        snprintf(tmp, n, "%.17g", json_real_value(v));
+    case JSON_REAL: {
+        /* The shortest text that reads back as the same number: 0.1, not 0.10000000000000001. */
+        double d = json_real_value(v);
+        snprintf(tmp, n, "%.15g", d);
+        if (strtod(tmp, NULL) != d)
+            snprintf(tmp, n, "%.17g", d);
         return tmp;
+    }
     case JSON_TRUE:
         return "true";
     case JSON_FALSE:
@@ -397,13 +416,15 @@ static int is_blank(const char *s)
     return 1;
 }
 
-/* Joins the mapped source fields of m into b; empty and absent ones skipped. */
-static au_rc join_fields(const attr_map *m, const json_t *doc, au_buf *b)
+/* Joins the mapped source fields of m into b; empty and absent ones skipped. *found counts the
+ * fields present in doc. */
+static au_rc join_fields(const attr_map *m, const json_t *doc, au_buf *b, size_t *found)
 {
     char tmp[64];
     au_buf_reset(b);
     for (size_t i = 0; i < m->nfrom; i++) {
         const json_t *v = json_object_get(doc, m->from[i]);
+        *found += v != NULL;
         const char *t = v ? scalar_text(v, tmp, sizeof tmp) : NULL;
         if (!t || is_blank(t))
             continue;
@@ -433,6 +454,15 @@ static au_rc put_attr(map_ctx *c, au_attr a, const char *raw, au_date_format fmt
     au_value v = {0};
     au_norm_why why = {{0}};
     au_rc rc = au_norm_value(a, raw, &opts, &v, &why);
+    if (rc == AU_ERR_INVALID && c->s->keep_raw) {
+        /* Lineage keeps what the source said; no cleaned value or key, so matching and the
+         * golden record ignore it. */
+        char *copy = au_strdup(raw);
+        if (!copy)
+            return AU_ERR_NOMEM;
+        au_record_set(c->r, a, copy, NULL, NULL);
+        return AU_OK;
+    }
     if (rc == AU_ERR_INVALID) {
         au_err_detail_add(c->err, c->index, c->r->record_id, label, "%s: %s", au_attr_name(a),
                           why.reason[0] ? why.reason : "invalid value");
@@ -471,11 +501,14 @@ static au_rc derive_names(map_ctx *c)
     return rc;
 }
 
-/* Unmapped document fields become custom attributes; NULL custom when there are none. */
-static au_rc collect_custom(const au_source *s, const json_t *doc, au_record *r)
+/* Unmapped document fields become custom attributes; NULL custom when there are none. `found`
+ * (mapped fields present, record id included) lets the common all-mapped case skip the scan. */
+static au_rc collect_custom(const au_source *s, const json_t *doc, au_record *r, size_t found)
 {
     const char *k;
     json_t *v;
+    if (!s->shared && found == json_object_size(doc))
+        return AU_OK;
     json_object_foreach((json_t *)doc, k, v)
     {
         if (used_has(s, k))
@@ -525,11 +558,12 @@ au_rc au_source_map(const au_source *s, const json_t *doc, long index, au_record
         rc = AU_ERR_NOMEM;
         goto out;
     }
+    size_t found = 1; /* the record id */
     for (int a = 0; a < AU_ATTR_COUNT; a++) {
         const attr_map *m = &s->map[a];
         if (!m->nfrom)
             continue;
-        rc = join_fields(m, doc, &b);
+        rc = join_fields(m, doc, &b, &found);
         if (rc == AU_ERR_TOO_LARGE) {
             au_err_detail_add(err, index, r->record_id, m->label, "%s: value longer than %d bytes",
                               au_attr_name((au_attr)a), AU_SOURCE_MAX_VALUE);
@@ -542,7 +576,7 @@ au_rc au_source_map(const au_source *s, const json_t *doc, long index, au_record
         if (b.len && (rc = put_attr(&c, (au_attr)a, b.data, m->date, m->label)))
             goto out;
     }
-    if ((rc = derive_names(&c)) || (rc = collect_custom(s, doc, r)))
+    if ((rc = derive_names(&c)) || (rc = collect_custom(s, doc, r, found)))
         goto out;
     if (c.bad) {
         rc = au_err_set(err, AU_ERR_INVALID, "record %ld (%s): %d invalid field%s", index,

@@ -13,32 +13,36 @@
 
 typedef struct abbrev {
     const char *word; /* key-form word */
+    size_t len;       /* strlen(word) */
     const char *abbr; /* its canonical form in the key */
 } abbrev;
 
+#define A(w, a)                                                                                    \
+    {                                                                                              \
+        w, sizeof(w) - 1, a                                                                        \
+    }
 static const abbrev abbrevs[] = {
-    {"street", "st"},     {"str", "st"},         {"road", "rd"},        {"avenue", "av"},
-    {"ave", "av"},        {"drive", "dr"},       {"drv", "dr"},         {"lane", "ln"},
-    {"court", "ct"},      {"crt", "ct"},         {"place", "pl"},       {"crescent", "cres"},
-    {"cresc", "cres"},    {"terrace", "tce"},    {"terr", "tce"},       {"ter", "tce"},
-    {"close", "cl"},      {"square", "sq"},      {"boulevard", "blvd"}, {"highway", "hwy"},
-    {"parade", "pde"},    {"grove", "gr"},       {"gardens", "gdns"},   {"mount", "mt"},
-    {"circle", "cir"},    {"way", "wy"},         {"parkway", "pkwy"},   {"esplanade", "esp"},
-    {"circuit", "cct"},   {"mews", "mews"},      {"north", "n"},        {"south", "s"},
-    {"east", "e"},        {"west", "w"},         {"northeast", "ne"},   {"northwest", "nw"},
-    {"southeast", "se"},  {"southwest", "sw"},   {"flat", "apt"},       {"unit", "apt"},
-    {"apartment", "apt"}, {"appartment", "apt"}, {"suite", "apt"},      {"ste", "apt"},
-    {"number", "no"},     {"nr", "no"},          {"saint", "st"},
+    A("street", "st"),     A("str", "st"),         A("road", "rd"),        A("avenue", "av"),
+    A("ave", "av"),        A("drive", "dr"),       A("drv", "dr"),         A("lane", "ln"),
+    A("court", "ct"),      A("crt", "ct"),         A("place", "pl"),       A("crescent", "cres"),
+    A("cresc", "cres"),    A("terrace", "tce"),    A("terr", "tce"),       A("ter", "tce"),
+    A("close", "cl"),      A("square", "sq"),      A("boulevard", "blvd"), A("highway", "hwy"),
+    A("parade", "pde"),    A("grove", "gr"),       A("gardens", "gdns"),   A("mount", "mt"),
+    A("circle", "cir"),    A("way", "wy"),         A("parkway", "pkwy"),   A("esplanade", "esp"),
+    A("circuit", "cct"),   A("mews", "mews"),      A("north", "n"),        A("south", "s"),
+    A("east", "e"),        A("west", "w"),         A("northeast", "ne"),   A("northwest", "nw"),
+    A("southeast", "se"),  A("southwest", "sw"),   A("flat", "apt"),       A("unit", "apt"),
+    A("apartment", "apt"), A("appartment", "apt"), A("suite", "apt"),      A("ste", "apt"),
+    A("number", "no"),     A("nr", "no"),          A("saint", "st"),
 };
+#undef A
 
 static const char *abbrev_of(const char *w, size_t n)
 {
-    /* every table word is at most 11 letters; this keeps the common case to one length test */
-    if (n > 11 || n == 0 || (w[0] >= '0' && w[0] <= '9'))
+    if (n == 0 || (w[0] >= '0' && w[0] <= '9'))
         return NULL;
     for (size_t i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++)
-        if (abbrevs[i].word[0] == w[0] && !strncmp(abbrevs[i].word, w, n) &&
-            abbrevs[i].word[n] == '\0')
+        if (abbrevs[i].len == n && abbrevs[i].word[0] == w[0] && !memcmp(abbrevs[i].word, w, n))
             return abbrevs[i].abbr;
     return NULL;
 }

@@ -74,6 +74,17 @@ static int is_time_tail(const char *p)
     return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' && p[2] == ':';
 }
 
+/* True at "st", "nd", "rd" or "th" after a day number, followed by a non-letter. */
+static int ordinal_suffix(const char *p, long v)
+{
+    if (v < 1 || v > 31 || !((p[0] | 32) >= 'a' && (p[0] | 32) <= 'z'))
+        return 0;
+    char a = (char)(p[0] | 32), b = (char)(p[1] | 32);
+    int ok = (a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') ||
+             (a == 't' && b == 'h');
+    return ok && !((p[2] | 32) >= 'a' && (p[2] | 32) <= 'z');
+}
+
 /* Splits t into parts. Returns the number of parts (<= 3), or -1 with why set. *tail is set
  * to where parsing stopped (a possible time). */
 static int split(const char *t, dpart *parts, const char **tail, au_norm_why *why)
@@ -95,6 +106,8 @@ static int split(const char *t, dpart *parts, const char **tail, au_norm_why *wh
             }
             parts[np].val = (int)v;
             parts[np].width = (int)(p - s);
+            if (ordinal_suffix(p, v))
+                p += 2; /* "23rd September 1981" */
         } else if ((*p | 32) >= 'a' && (*p | 32) <= 'z') {
             while ((*p | 32) >= 'a' && (*p | 32) <= 'z')
                 p++;
@@ -234,7 +247,11 @@ au_rc au_norm_date_clean(const char *t, au_date_format fmt, char **iso, au_norm_
     char *o = au_malloc(11);
     if (!o)
         return AU_ERR_NOMEM;
-    snprintf(o, 11, "%04d-%02d-%02d", y, m, d);
+    /* by hand: snprintf was a visible share of import time */
+    o[0] = (char)('0' + y / 1000), o[1] = (char)('0' + y / 100 % 10);
+    o[2] = (char)('0' + y / 10 % 10), o[3] = (char)('0' + y % 10), o[4] = '-';
+    o[5] = (char)('0' + m / 10), o[6] = (char)('0' + m % 10), o[7] = '-';
+    o[8] = (char)('0' + d / 10), o[9] = (char)('0' + d % 10), o[10] = '\0';
     *iso = o;
     return AU_OK;
 }

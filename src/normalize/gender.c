@@ -1,7 +1,8 @@
 /*
  * Gender to one of "male", "female", "other"; "unknown" and friends mean absent (AU_OK with a
  * NULL value) because a source saying it does not know is not a fact about the customer.
- * Words are compared in key form, so "Mr.", "MALE" and "Männlich" need no extra entries.
+ * Words are compared in key form, so "Mr.", "MALE" and "Männlich" need no extra entries. The
+ * ISO/IEC 5218 digits (1 male, 2 female, 0 not known, 9 not applicable) are accepted too.
  */
 #include <string.h>
 
@@ -60,6 +61,11 @@ static const gender_word words[] = {
     {"prefer not to say", NULL},
     {"unspecified", NULL},
     {"", NULL},
+    /* ISO/IEC 5218 codes, used by public-sector and HR systems */
+    {"1", "male"},
+    {"2", "female"},
+    {"0", NULL},
+    {"9", NULL},
 };
 
 au_rc au_norm_gender_clean(const char *t, char **out, au_norm_why *why)

@@ -10,7 +10,9 @@
  * particles (van, der, de, von...) stay lower-case except as the first word, which gives
  * "Van der Berg" as a surname on its own and "Jan van der Berg" in a full name.
  *
- * Splitting: "Last, First Middle" when there is a comma, else "First Middle... Last"; leading
+ * Splitting: "Last, First Middle" when there is a comma; "LAST First Middle" when the leading
+ * words alone are in capitals (the surname-first convention of French and East Asian forms);
+ * else "First Middle... Last"; leading
  * titles (Mr, Dr...) and trailing suffixes (Jr, PhD...) are dropped; particles before the last
  * word belong to the last name ("Ludwig van Beethoven"); a single word is taken as the last name,
  * because a source that writes one word in a full-name field is most often writing a surname
@@ -244,6 +246,43 @@ static void trim_toks(const tok *toks, size_t *a, size_t *b)
         (*b)--;
 }
 
+/* Letters in the token, or -1 when one of them is lower-case. */
+static int caps_letters(const tok *t)
+{
+    int letters = 0;
+    for (size_t i = 0; i < t->n;) {
+        int32_t c;
+        utf8proc_ssize_t l =
+            utf8proc_iterate((const uint8_t *)t->s + i, (utf8proc_ssize_t)(t->n - i), &c);
+        if (l <= 0)
+            return -1;
+        i += (size_t)l;
+        if (!cp_is_letter(c))
+            continue;
+        if (cp_upper(c) != c && c != 0xDF)
+            return -1;
+        letters++;
+    }
+    return letters;
+}
+
+/* Length of the leading run of capitalised words in toks[a, b) when the surname-first
+ * convention of French, Belgian and East Asian forms is used ("DUPONT Jean", "DE LA CRUZ
+ * Maria"): the run is all capitals (words of 2+ letters), the rest is not. 0 otherwise, also
+ * for a name written all in capitals, which carries no such signal. */
+static size_t caps_run(const tok *toks, size_t a, size_t b)
+{
+    size_t k = a;
+    while (k < b && caps_letters(&toks[k]) >= 2)
+        k++;
+    if (k == a || k == b)
+        return 0;
+    for (size_t i = k; i < b; i++)
+        if (caps_letters(&toks[i]) >= 1) /* another capitalised word, or an initial first */
+            return 0;
+    return k - a;
+}
+
 #define MAX_TOKS 64
 
 au_rc au_norm_name_split(const char *full, char **first, char **middle, char **last)
@@ -276,6 +315,13 @@ au_rc au_norm_name_split(const char *full, char **first, char **middle, char **l
         trim_toks(toks, &a, &b);
         if (b - a == 1) {
             rc = join_toks(toks, a, b, &l);
+            goto out;
+        }
+        size_t cr = caps_run(toks, a, b);
+        if (cr) {
+            if (!(rc = join_toks(toks, a, a + cr, &l)) &&
+                !(rc = join_toks(toks, a + cr, a + cr + 1, &f)))
+                rc = join_toks(toks, a + cr + 1, b, &m);
             goto out;
         }
         size_t ls = b - 1; /* particles before the last word join the last name */

@@ -63,7 +63,7 @@ static int is_extension(const char *s)
         if (strncasecmp(s, marks[m], l))
             continue;
         const char *p = s + l;
-        while (*p == '.' || *p == ':' || *p == ' ')
+        while (*p == '.' || *p == ':' || *p == '=' || *p == ' ')
             p++;
         if (*p < '0' || *p > '9')
             return 0;
@@ -98,6 +98,8 @@ static au_rc collect(const char *t, char *d, size_t *nd, int *plus, au_norm_why 
         } else if (n && (c == 'x' || c == 'X' || c == 'e' || c == 'E' || c == '#') &&
                    is_extension(p)) {
             break;
+        } else if (n && (c == ',' || c == ';') && is_extension(p + 1 + (p[1] == ' '))) {
+            break; /* "020 7946 0958, ext. 12" */
         } else if (au_norm_isalnum(c) || c >= 0x80) {
             return au_norm_refuse(why, "not a phone number: contains letters");
         } else {
@@ -107,6 +109,14 @@ static au_rc collect(const char *t, char *d, size_t *nd, int *plus, au_norm_why 
     d[n] = '\0';
     *nd = n;
     return AU_OK;
+}
+
+/* out = a followed by b; both are short digit strings bounded by MAXDIG + 4 together. */
+static void cat2(char *out, const char *a, const char *b)
+{
+    size_t al = strlen(a), bl = strlen(b);
+    memcpy(out, a, al);
+    memcpy(out + al, b, bl + 1);
 }
 
 static au_rc check_nsn(const phone_country *pc, size_t len, au_norm_why *why)
@@ -143,7 +153,7 @@ static au_rc national(const phone_country *pc, const char *d, size_t nd, char *o
     au_rc rc = check_nsn(pc, nd, why);
     if (rc)
         return rc;
-    snprintf(out, MAXDIG + 8, "%s%s", pc->cc, d);
+    cat2(out, pc->cc, d);
     return AU_OK;
 }
 
@@ -158,7 +168,7 @@ static au_rc international(const char *d, size_t nd, char *out, au_norm_why *why
     if (!pc) {
         if (nd < 8)
             return au_norm_refuse(why, "too few digits for an international phone number");
-        snprintf(out, MAXDIG + 8, "%s", d);
+        cat2(out, "", d);
         return AU_OK;
     }
     size_t cl = strlen(pc->cc);
@@ -173,7 +183,7 @@ static au_rc international(const char *d, size_t nd, char *out, au_norm_why *why
     au_rc rc = check_nsn(pc, nl, why);
     if (rc)
         return rc;
-    snprintf(out, MAXDIG + 8, "%s%s", pc->cc, nsn);
+    cat2(out, pc->cc, nsn);
     return AU_OK;
 }
 

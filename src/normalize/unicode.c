@@ -107,6 +107,10 @@ static enum cp_class classify_text(int32_t c)
     /* zero-width space, BOM, soft hyphen: invisible noise from spreadsheets and web forms */
     if (c == 0x200B || c == 0xFEFF || c == 0x00AD)
         return CP_DROP;
+    /* bidirectional overrides and isolates: invisible, and a known way to spoof a displayed
+     * name; nothing a customer attribute needs */
+    if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F)
+        return CP_DROP;
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:
@@ -145,7 +149,8 @@ static enum cp_class classify_key(int32_t c)
     return CP_SPACE; /* punctuation, symbols, separators, unassigned */
 }
 
-/* ASCII fast path: one pass, one allocation. */
+/* ASCII fast path: one pass, one allocation, no function calls per byte. The rules are those
+ * of classify_text / classify_key restricted to ASCII. */
 static au_rc ascii_form(const char *s, size_t n, int key, char **out)
 {
     char *o = au_malloc(n + 1);
@@ -154,19 +159,26 @@ static au_rc ascii_form(const char *s, size_t n, int key, char **out)
     size_t j = 0;
     int pend = 0;
     for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        enum cp_class k = key ? classify_key(c) : classify_text(c);
-        if (k == CP_DROP)
-            continue;
-        if (k == CP_SPACE) {
-            pend = j > 0;
+        unsigned char c = (unsigned char)s[i];
+        if (key) {
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+                if (c == '\'' || c == '`' || c == 0x7f || (c < 0x20 && !ascii_space(c)))
+                    continue;
+                pend = j > 0;
+                continue;
+            }
+        } else if (c <= ' ' || c == 0x7f) {
+            if (c == ' ' || ascii_space(c))
+                pend = j > 0;
             continue;
         }
         if (pend) {
             o[j++] = ' ';
             pend = 0;
         }
-        o[j++] = (char)(key ? au_norm_lower(c) : c);
+        o[j++] = (char)c;
     }
     o[j] = '\0';
     *out = o;

@@ -322,12 +322,13 @@ static void unblock_writer(au_store *s)
     au_store_close(s);
 }
 
+/* Polls until the queue holds `n` jobs exactly (the writer takes jobs, it never adds any). */
 static void wait_queue_depth(uint64_t n)
 {
     au_engine_stats st;
     for (;;) {
         au_engine_stats_get(eng, &st);
-        if (st.queue_depth >= n)
+        if (st.queue_depth == n)
             return;
         usleep(1000);
     }
@@ -355,6 +356,7 @@ Test(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
     char prefix[16];
     snprintf(prefix, sizeof(prefix), "g0-");
     cr_assert_eq(au_engine_submit_records(eng, batch(prefix, 10, "Eve"), 10, "t", &jobs[0]), AU_OK);
+    wait_queue_depth(0); /* the writer took job 0 alone and is blocked in BEGIN */
     pthread_t th;
     pthread_create(&th, NULL, dup_key_thread, NULL);
     for (int i = 1; i < 6; i++) {
@@ -362,8 +364,7 @@ Test(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
         cr_assert_eq(au_engine_submit_records(eng, batch(prefix, 10, "Eve"), 10, "t", &jobs[i]),
                      AU_OK);
     }
-    /* jobs 1..5 and the key are queued behind job 0 (which may itself still be queued) */
-    wait_queue_depth(6);
+    wait_queue_depth(6); /* jobs 1..5 and the key wait behind it */
     unblock_writer(lock);
 
     void *res;
@@ -376,7 +377,7 @@ Test(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
     }
     au_engine_stats_get(eng, &after);
     cr_assert_eq(after.jobs - before.jobs, 7);
-    cr_assert_lt(after.commits - before.commits, 3, "seven jobs folded into at most two commits");
+    cr_assert_eq(after.commits - before.commits, 2, "the six queued jobs shared one commit");
     cr_assert_eq(count_records(eng), 60, "the failing job did not undo its neighbours");
 }
 

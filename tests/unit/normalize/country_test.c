@@ -92,6 +92,9 @@ Test(gender, words_to_canonical_values)
         {"", NULL},
         {"  ", NULL},
         {"m\xc3\xa4nnlich", "male"},
+        {"1", "male"},
+        {"2", "female"},
+        {"9", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *o = (char *)0x1;

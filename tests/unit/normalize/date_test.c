@@ -43,6 +43,8 @@ Test(date, accepted_dates)
         {"23 Sep 1981", AU_DATE_AUTO, "1981-09-23"},
         {"23 September 1981", AU_DATE_MDY, "1981-09-23"},
         {"Sep 23, 1981", AU_DATE_AUTO, "1981-09-23"},
+        {"23rd September 1981", AU_DATE_AUTO, "1981-09-23"},
+        {"September 1st, 1981", AU_DATE_AUTO, "1981-09-01"},
         {"sept. 23 1981", AU_DATE_DMY, "1981-09-23"},
         {"23-SEP-1981", AU_DATE_AUTO, "1981-09-23"},
         {"1981-Sep-23", AU_DATE_AUTO, "1981-09-23"},

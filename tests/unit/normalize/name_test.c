@@ -59,6 +59,22 @@ static void expect_part(const char *got, const char *want, size_t i, const char 
         cr_expect_str_eq(got, want, "case %zu: %s", i, what);
 }
 
+Test(name, long_and_invalid_input)
+{
+    size_t n = 1 << 20;
+    char *s = au_malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        s[i] = "mcdonald-\xc3\xa9 "[i % 11];
+    s[n - 1] = 'x';
+    s[n] = '\0';
+    char *o = NULL;
+    cr_assert_eq(au_norm_name(s, &o), AU_OK);
+    cr_expect_eq(strncmp(o, "McDonald-\xc3\x89", 11), 0, "%.20s", o);
+    au_free(o);
+    au_free(s);
+    cr_expect_eq(au_norm_name("J\xffohn", &o), AU_ERR_ENCODING);
+}
+
 Test(name, split_full_names)
 {
     static const struct {
@@ -87,6 +103,12 @@ Test(name, split_full_names)
         {"   ", NULL, NULL, NULL},
         {",", NULL, NULL, NULL},
         {"Smith,", NULL, NULL, "Smith"},
+        {"DUPONT Jean", "Jean", NULL, "DUPONT"},
+        {"DE LA CRUZ Maria Luisa", "Maria", "Luisa", "DE LA CRUZ"},
+        {"M. DUPONT Jean", "M", "DUPONT", "Jean"}, /* an initial first: no surname-first signal */
+        {"JOHN SMITH", "JOHN", NULL, "SMITH"},     /* all capitals: no signal */
+        {"John SMITH", "John", NULL, "SMITH"},
+        {"J. Smith", "J", NULL, "Smith"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *f = (char *)0x1, *m = (char *)0x1, *l = (char *)0x1;

@@ -61,6 +61,7 @@ Test(unicode, text_cleans_white_space_controls_and_compatibility_forms)
         {"\xe3\x80\x80John\xe3\x80\x80", "John"},        /* ideographic space */
         {"\xef\xbb\xbfJohn", "John"},                    /* BOM dropped */
         {"Jo\xe2\x80\x8bhn", "John"},                    /* zero-width space */
+        {"\xe2\x80\xaeJohn\xe2\x80\xac", "John"},        /* right-to-left override */
         {"\xef\xac\x81sh", "fish"},                      /* ligature fi */
         {"Stra\xc3\x9f"
          "e",

@@ -1,0 +1,36 @@
+-- wrk script: each request upserts a batch of BATCH new person records into source "people".
+-- Record ids are unique per thread and request so every record is an insert.
+local batch = tonumber(os.getenv("BATCH") or "100")
+local key = os.getenv("AURUM_KEY") or ""
+local counter = 0
+local thread_id = 0
+local first = {"Olivia", "James", "Amelia", "Robert", "Isla", "William", "Ava", "Thomas", "Mia", "George"}
+local last = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Wright"}
+
+function setup(thread)
+    thread:set("tid", thread_id)
+    thread_id = thread_id + 1
+end
+
+function init(args)
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+    wrk.headers["Authorization"] = "Bearer " .. key
+    wrk.path = "/v1/sources/people/records"
+end
+
+function request()
+    local parts = {}
+    for i = 1, batch do
+        counter = counter + 1
+        local n = counter
+        local f = first[(n % #first) + 1]
+        local l = last[((n // #first) % #last) + 1]
+        parts[i] = string.format(
+            '{"id":"t%d-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
+            '"email":"%s.%s%d@example.com","phone":"+44 7700 9%05d","address":"%d High Street",' ..
+            '"city":"Leeds","postcode":"LS1 %dAB"}',
+            tid, n, f, l, n % 90 + 10, n % 12 + 1, n % 28 + 1, f, l, n, n % 100000, n % 300 + 1, n % 9 + 1)
+    end
+    return wrk.format(nil, nil, nil, "[" .. table.concat(parts, ",") .. "]")
+end

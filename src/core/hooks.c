@@ -1,0 +1,10 @@
+/*
+ * The registry of engine hooks: the modules that act inside the write transaction (see
+ * au_engine_hook in engine.h). Order matters: a later hook sees what an earlier one wrote
+ * (profiles need the clusters resolution assigned; flows need the profile changes).
+ */
+#include "core/engine.h"
+
+const au_engine_hook *const au_engine_hooks[] = {
+    NULL,
+};

@@ -1,0 +1,573 @@
+/*
+ * Import pipeline: read a row, turn it into a source document, map it, batch it. In local mode
+ * the calling thread parses and maps while the engine's writer commits: up to two batches are in
+ * flight, the oldest is waited for before a third is submitted, so both cores work and memory
+ * stays bounded. In remote mode batches are POSTed as JSON arrays; a batch the server refuses
+ * with per-record details is resent without the named records (those are reported as
+ * rejected), so one bad row does not sink its 4095 neighbours.
+ */
+#include "core/import.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/csv.h"
+#include "lib/lines.h"
+#include "lib/progress.h"
+
+#define AU_IMPORT_BATCH 4096
+/* Longest JSON Lines line accepted. */
+#define AU_IMPORT_MAX_LINE (1 << 20)
+/* Largest server response read. */
+#define AU_IMPORT_MAX_RESPONSE (16 << 20)
+#define AU_IMPORT_INFLIGHT     2
+
+void au_import_summary_init(au_import_summary *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void au_import_summary_cleanup(au_import_summary *s)
+{
+    for (size_t i = 0; i < s->nrejects; i++) {
+        au_import_reject *r = &s->rejects[i];
+        au_free(r->file);
+        au_free(r->record_id);
+        au_free(r->field);
+        au_free(r->reason);
+    }
+    s->nrejects = 0;
+}
+
+void au_import_summary_print(FILE *f, const au_import_summary *s)
+{
+    double rate = s->seconds > 0 ? (double)s->read / s->seconds : 0;
+    fprintf(f,
+            "read %ld, inserted %ld, updated %ld, unchanged %ld, rejected %ld in %.2f s "
+            "(%.0f records/s)\n",
+            s->read, s->inserted, s->updated, s->unchanged, s->rejected, s->seconds, rate);
+    if (s->nrejects && s->rejected > (long)s->nrejects)
+        fprintf(f, "rejected records (first %zu details):\n", s->nrejects);
+    else if (s->nrejects)
+        fprintf(f, "rejected records:\n");
+    for (size_t i = 0; i < s->nrejects; i++) {
+        const au_import_reject *r = &s->rejects[i];
+        fprintf(f, "  %s:%ld: record %s%s%s: %s\n", r->file, r->line,
+                r->record_id ? r->record_id : "?", r->field ? ", field " : "",
+                r->field ? r->field : "", r->reason);
+    }
+}
+
+/* --- readers ------------------------------------------------------------------------------- */
+
+typedef struct reader {
+    au_import_format fmt;
+    int fd;
+    au_csv *csv;
+    au_lines *lines;
+    size_t total; /* file size, 0 when unknown (a pipe) */
+} reader;
+
+static au_import_format format_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot &&
+        (strcmp(dot, ".jsonl") == 0 || strcmp(dot, ".ndjson") == 0 || strcmp(dot, ".json") == 0))
+        return AU_IMPORT_JSONL;
+    return AU_IMPORT_CSV;
+}
+
+static au_rc reader_open(reader *r, const char *path, au_import_format fmt, au_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->fmt = fmt == AU_IMPORT_AUTO ? format_of(path) : fmt;
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return au_err_set(err, AU_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+        r->total = (size_t)st.st_size;
+    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    au_rc rc;
+    if (r->fmt == AU_IMPORT_JSONL)
+        return au_lines_open_fd(r->fd, AU_IMPORT_MAX_LINE, &r->lines);
+    if ((rc = au_csv_open_fd(r->fd, NULL, &r->csv)))
+        return rc;
+    if ((rc = au_csv_read_header(r->csv, err)) && rc != AU_ERR_NOMEM) {
+        char msg[sizeof err->message];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        return au_err_set(err, rc, "%s: %s", path, msg);
+    }
+    for (size_t i = 0; !rc && i < au_csv_header_count(r->csv); i++) {
+        const char *h = au_csv_header_name(r->csv, i);
+        if (!au_utf8_valid(h, strlen(h)))
+            rc = au_err_set(err, AU_ERR_ENCODING, "%s: header field %zu is not valid UTF-8", path,
+                            i + 1);
+    }
+    return rc;
+}
+
+static void reader_close(reader *r)
+{
+    au_csv_free(r->csv);
+    au_lines_free(r->lines);
+    if (r->fd >= 0)
+        close(r->fd);
+}
+
+static size_t reader_bytes(const reader *r)
+{
+    return r->csv ? au_csv_bytes_read(r->csv) : r->lines ? au_lines_bytes_read(r->lines) : 0;
+}
+
+/* A CSV row as a document {header name: field}. */
+static au_rc csv_doc(reader *r, const au_csv_row *row, json_t **doc, au_err *err)
+{
+    json_t *o = json_object();
+    if (!o)
+        return AU_ERR_NOMEM;
+    for (size_t i = 0; i < row->nfields; i++) {
+        json_t *v = json_stringn(row->fields[i], row->lens[i]);
+        if (!v) {
+            json_decref(o);
+            au_err_detail_add(err, -1, NULL, au_csv_header_name(r->csv, i), "not valid UTF-8");
+            return au_err_set(err, AU_ERR_ENCODING, "field %s is not valid UTF-8",
+                              au_csv_header_name(r->csv, i));
+        }
+        if (json_object_set_new_nocheck(o, au_csv_header_name(r->csv, i), v)) {
+            json_decref(o);
+            return AU_ERR_NOMEM;
+        }
+    }
+    *doc = o;
+    return AU_OK;
+}
+
+static au_rc jsonl_doc(const char *s, size_t n, json_t **doc, au_err *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        return au_err_set(err, AU_ERR_PARSE, "column %d: %s", je.column, je.text);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return au_err_set(err, AU_ERR_INVALID, "expected a JSON object");
+    }
+    *doc = j;
+    return AU_OK;
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Next document. AU_OK with *doc or *eof; a row-level error (the row is rejected, reading goes
+ * on) has *line set; AU_ERR_IO and AU_ERR_NOMEM are fatal. */
+static au_rc reader_next(reader *r, json_t **doc, long *line, int *eof, au_err *err)
+{
+    *doc = NULL;
+    *eof = 0;
+    if (r->csv) {
+        au_csv_row row;
+        au_rc rc = au_csv_next_record(r->csv, &row, err);
+        *line = row.line;
+        if (rc || row.eof) {
+            *eof = row.eof;
+            return rc;
+        }
+        return csv_doc(r, &row, doc, err);
+    }
+    for (;;) {
+        const char *s;
+        size_t n;
+        au_rc rc = au_lines_next(r->lines, &s, &n, line, eof, err);
+        if (rc || *eof)
+            return rc;
+        if (*line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+            s += 3; /* a UTF-8 byte order mark */
+            n -= 3;
+        }
+        if (!blank(s, n))
+            return jsonl_doc(s, n, doc, err);
+    }
+}
+
+static int fatal(au_rc rc)
+{
+    return rc == AU_ERR_IO || rc == AU_ERR_NOMEM;
+}
+
+/* --- the import -------------------------------------------------------------------------- */
+
+typedef struct importer {
+    const au_import_opts *o;
+    const au_source *src; /* local mode */
+    const char *path;
+    char *origin;
+    au_import_summary *sum;
+    size_t batch_max;
+    au_record **recs; /* local: batch being filled, owned until submitted */
+    size_t nrecs;
+    au_write_job *jobs[AU_IMPORT_INFLIGHT]; /* oldest first */
+    size_t njobs;
+    json_t *docs; /* remote: batch being filled */
+    long *lines;  /* remote: line of each doc */
+    CURL *curl;
+} importer;
+
+static void keep_reject(importer *im, long line, const char *record_id, const char *field,
+                        const char *reason)
+{
+    au_import_summary *s = im->sum;
+    if (s->nrejects >= AU_IMPORT_MAX_REJECTS)
+        return;
+    au_import_reject *r = &s->rejects[s->nrejects++];
+    r->file = au_strdup(im->path);
+    r->line = line;
+    r->record_id = au_strdup(record_id);
+    r->field = au_strdup(field);
+    r->reason = au_strdup(reason ? reason : "rejected");
+}
+
+/* One rejected row; its details (if any) are kept as separate entries. */
+static void reject(importer *im, long line, const au_err *err)
+{
+    im->sum->rejected++;
+    if (!err->ndetails)
+        keep_reject(im, line, NULL, NULL, err->message);
+    for (size_t i = 0; i < err->ndetails; i++)
+        keep_reject(im, line, err->details[i].record_id, err->details[i].field,
+                    err->details[i].reason);
+}
+
+static void add_summary(importer *im, const au_write_summary *ws)
+{
+    im->sum->inserted += ws->inserted;
+    im->sum->updated += ws->updated;
+    im->sum->unchanged += ws->unchanged;
+}
+
+static au_rc wait_oldest(importer *im, au_err *err)
+{
+    au_write_summary ws = {0};
+    au_write_job *job = im->jobs[0];
+    memmove(im->jobs, im->jobs + 1, sizeof(im->jobs[0]) * (im->njobs - 1));
+    im->njobs--;
+    au_rc rc = au_engine_wait(im->o->engine, job, &ws, err);
+    if (!rc)
+        add_summary(im, &ws);
+    return rc;
+}
+
+static au_rc flush_local(importer *im, au_err *err)
+{
+    au_rc rc = AU_OK;
+    if (!im->nrecs)
+        return AU_OK;
+    if (im->njobs == AU_IMPORT_INFLIGHT && (rc = wait_oldest(im, err)))
+        return rc;
+    au_write_job *job = NULL;
+    rc = au_engine_submit_records(im->o->engine, im->recs, im->nrecs, im->origin, &job);
+    /* The engine owns the submitted array and its records now, even when it failed. */
+    im->recs = NULL;
+    im->nrecs = 0;
+    if (rc)
+        return au_err_set(err, rc, "submitting a batch: %s", au_rc_message(rc));
+    im->jobs[im->njobs++] = job;
+    im->recs = au_calloc(im->batch_max, sizeof(au_record *));
+    return im->recs ? AU_OK : AU_ERR_NOMEM;
+}
+
+static au_rc add_local(importer *im, json_t *doc, long index, long line, au_err *err)
+{
+    au_record *rec = NULL;
+    au_err merr;
+    au_err_init(&merr);
+    au_rc rc = au_source_map(im->src, doc, index, &rec, &merr);
+    if (rc == AU_ERR_INVALID || rc == AU_ERR_ENCODING) {
+        reject(im, line, &merr);
+        rc = AU_OK;
+    } else if (!rc) {
+        im->recs[im->nrecs++] = rec;
+        if (im->nrecs == im->batch_max)
+            rc = flush_local(im, err);
+    } else {
+        au_err_set(err, rc, "line %ld: %s", line, merr.message);
+    }
+    au_err_cleanup(&merr);
+    return rc;
+}
+
+/* --- remote mode ------------------------------------------------------------------------- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    au_buf *b = ctx;
+    return au_buf_append(b, p, size * n) ? 0 : size * n;
+}
+
+/* POSTs docs; *status is the HTTP status, *resp the parsed body (new ref, may be NULL). */
+static au_rc post(importer *im, const json_t *docs, long *status, json_t **resp, au_err *err)
+{
+    au_rc rc = AU_OK;
+    au_buf body;
+    au_buf_init(&body, AU_IMPORT_MAX_RESPONSE);
+    char *payload = json_dumps(docs, JSON_COMPACT);
+    char *esc = curl_easy_escape(im->curl, im->o->source, 0);
+    char *url = esc ? au_asprintf("%s/v1/sources/%s/records", im->o->server, esc) : NULL;
+    char *auth = au_asprintf("Authorization: Bearer %s", im->o->key ? im->o->key : "");
+    struct curl_slist *hdr = NULL;
+    if (!payload || !url || !auth) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    hdr = curl_slist_append(hdr, auth);
+    curl_easy_reset(im->curl);
+    curl_easy_setopt(im->curl, CURLOPT_URL, url);
+    curl_easy_setopt(im->curl, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(im->curl, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(im->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(im->curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(im->curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cc = curl_easy_perform(im->curl);
+    if (cc != CURLE_OK) {
+        rc = au_err_set(err, AU_ERR_IO, "%s: %s", url, curl_easy_strerror(cc));
+        goto out;
+    }
+    curl_easy_getinfo(im->curl, CURLINFO_RESPONSE_CODE, status);
+    *resp = body.len ? json_loadb(body.data, body.len, 0, NULL) : NULL;
+out:
+    curl_slist_free_all(hdr);
+    curl_free(esc);
+    au_free(url);
+    au_free(auth);
+    free(payload);
+    au_buf_cleanup(&body);
+    return rc;
+}
+
+static void reject_remote(importer *im, long line, const char *rid, const char *field,
+                          const char *reason)
+{
+    im->sum->rejected++;
+    keep_reject(im, line, rid, field, reason);
+}
+
+/* Sends docs; on a 4xx naming records, rejects those and resends the others. Every round
+ * removes at least one record (the server lists at most AU_ERR_MAX_DETAILS per answer), so it
+ * ends; a refusal naming none rejects what is left. */
+static au_rc send_batch(importer *im, json_t *docs, const long *lines, au_err *err)
+{
+    long status = 0;
+    json_t *resp = NULL;
+    au_rc rc = post(im, docs, &status, &resp, err);
+    if (rc)
+        return rc;
+    if (status >= 200 && status < 300) {
+        au_write_summary ws = {0};
+        ws.inserted = json_integer_value(json_object_get(resp, "inserted"));
+        ws.updated = json_integer_value(json_object_get(resp, "updated"));
+        ws.unchanged = json_integer_value(json_object_get(resp, "unchanged"));
+        add_summary(im, &ws);
+        goto out;
+    }
+    json_t *e = json_object_get(resp, "error");
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    if (status < 400 || status >= 500 || status == 401 || status == 403 || status == 404) {
+        rc = au_err_set(err, status == 401 || status == 403 ? AU_ERR_UNAUTHORIZED : AU_ERR_IO,
+                        "server answered %ld: %s", status, msg ? msg : "no message");
+        goto out;
+    }
+    size_t n = json_array_size(docs);
+    char *bad = au_calloc(n ? n : 1, 1);
+    if (!bad) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    size_t nbad = 0, i;
+    json_t *d;
+    json_array_foreach(json_object_get(e, "details"), i, d)
+    {
+        json_int_t idx = json_integer_value(json_object_get(d, "index"));
+        if (!json_is_integer(json_object_get(d, "index")) || idx < 0 || (size_t)idx >= n)
+            continue;
+        if (!bad[idx]) {
+            nbad++;
+            im->sum->rejected++; /* one count per record, one entry per detail */
+        }
+        bad[idx] = 1;
+        keep_reject(im, lines[idx], json_string_value(json_object_get(d, "record_id")),
+                    json_string_value(json_object_get(d, "field")),
+                    json_string_value(json_object_get(d, "reason")));
+    }
+    if (!nbad) {
+        /* Nothing to isolate: the whole batch is refused. */
+        for (i = 0; i < n; i++)
+            if (!bad[i])
+                reject_remote(im, lines[i], NULL, NULL, msg ? msg : "refused by the server");
+        au_free(bad);
+        goto out;
+    }
+    json_t *rest = json_array();
+    long *rest_lines = au_calloc(n, sizeof(long));
+    size_t m = 0;
+    for (i = 0; rest && rest_lines && i < n; i++)
+        if (!bad[i] && !json_array_append(rest, json_array_get(docs, i)))
+            rest_lines[m++] = lines[i];
+    rc = rest && rest_lines ? (m ? send_batch(im, rest, rest_lines, err) : AU_OK) : AU_ERR_NOMEM;
+    json_decref(rest);
+    au_free(rest_lines);
+    au_free(bad);
+out:
+    json_decref(resp);
+    return rc;
+}
+
+static au_rc flush_remote(importer *im, au_err *err)
+{
+    if (!json_array_size(im->docs))
+        return AU_OK;
+    au_rc rc = send_batch(im, im->docs, im->lines, err);
+    json_array_clear(im->docs);
+    return rc;
+}
+
+static au_rc add_remote(importer *im, json_t *doc, long line, au_err *err)
+{
+    im->lines[json_array_size(im->docs)] = line;
+    if (json_array_append(im->docs, doc))
+        return AU_ERR_NOMEM;
+    return json_array_size(im->docs) == im->batch_max ? flush_remote(im, err) : AU_OK;
+}
+
+/* --- driver -------------------------------------------------------------------------------- */
+
+static au_rc importer_init(importer *im, const au_import_opts *o, const char *path,
+                           au_import_summary *sum, au_err *err)
+{
+    memset(im, 0, sizeof *im);
+    im->o = o;
+    im->path = path;
+    im->sum = sum;
+    im->batch_max = o->batch ? o->batch : AU_IMPORT_BATCH;
+    const char *base = strrchr(path, '/');
+    if (!(im->origin = au_asprintf("import:%s", base ? base + 1 : path)))
+        return AU_ERR_NOMEM;
+    if (o->engine) {
+        if (!(im->src = au_engine_source_acquire(o->engine, o->source)))
+            return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", o->source);
+        im->recs = au_calloc(im->batch_max, sizeof(au_record *));
+        return im->recs ? AU_OK : AU_ERR_NOMEM;
+    }
+    if (!o->server)
+        return au_err_set(err, AU_ERR_INVALID, "import needs an engine or a server URL");
+    im->docs = json_array();
+    im->lines = au_calloc(im->batch_max, sizeof(long));
+    im->curl = curl_easy_init();
+    return im->docs && im->lines && im->curl ? AU_OK : AU_ERR_NOMEM;
+}
+
+/* Waits every batch still in flight (even after an error, so no job leaks). */
+static au_rc importer_cleanup(importer *im, au_rc rc, au_err *err)
+{
+    while (im->njobs) {
+        au_err e2;
+        au_err_init(&e2);
+        au_rc r2 = wait_oldest(im, rc ? &e2 : err);
+        au_err_cleanup(&e2);
+        if (!rc)
+            rc = r2;
+    }
+    for (size_t i = 0; i < im->nrecs; i++)
+        au_record_free(im->recs[i]);
+    au_free(im->recs);
+    if (im->src)
+        au_engine_source_release(im->o->engine, im->src);
+    json_decref(im->docs);
+    au_free(im->lines);
+    if (im->curl)
+        curl_easy_cleanup(im->curl);
+    au_free(im->origin);
+    return rc;
+}
+
+/* Next document; a row that cannot be read is counted and rejected here (doc stays NULL);
+ * only a fatal read error is returned. */
+static au_rc next_row(importer *im, reader *rd, json_t **doc, long *line, int *eof, au_err *err)
+{
+    au_err rerr;
+    au_err_init(&rerr);
+    au_rc rc = reader_next(rd, doc, line, eof, &rerr);
+    if (rc && fatal(rc)) {
+        au_err_set(err, rc, "%s: %s", im->path, rerr.message);
+    } else if (rc) {
+        im->sum->read++;
+        reject(im, *line, &rerr);
+        rc = AU_OK;
+    } else if (!*eof) {
+        im->sum->read++;
+    }
+    au_err_cleanup(&rerr);
+    return rc;
+}
+
+static au_rc import_rows(importer *im, reader *rd, au_err *err)
+{
+    au_progress prog;
+    const char *base = strrchr(im->path, '/');
+    au_progress_init(&prog, base ? base + 1 : im->path, rd->total);
+    if (!im->o->progress)
+        prog.out = NULL;
+    au_rc rc = AU_OK;
+    for (long index = 0;; index++) {
+        json_t *doc = NULL;
+        long line = 0;
+        int eof = 0;
+        if ((rc = next_row(im, rd, &doc, &line, &eof, err)) || eof)
+            break;
+        /* add_local/add_remote reject bad records themselves: any error they return is fatal */
+        if (doc)
+            rc = im->o->engine ? add_local(im, doc, index, line, err)
+                               : add_remote(im, doc, line, err);
+        json_decref(doc);
+        if (rc)
+            break;
+        if ((index & 255) == 0)
+            au_progress_update(&prog, im->sum->read, reader_bytes(rd));
+    }
+    if (!rc)
+        rc = im->o->engine ? flush_local(im, err) : flush_remote(im, err);
+    au_progress_finish(&prog, im->sum->read, reader_bytes(rd));
+    return rc;
+}
+
+au_rc au_import_file(const au_import_opts *o, const char *path, au_import_summary *sum, au_err *err)
+{
+    double t0 = au_progress_now();
+    importer im;
+    reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.fd = -1;
+    au_rc rc = importer_init(&im, o, path, sum, err);
+    if (!rc)
+        rc = reader_open(&rd, path, o->format, err);
+    if (!rc)
+        rc = import_rows(&im, &rd, err);
+    rc = importer_cleanup(&im, rc, err);
+    reader_close(&rd);
+    if (rc == AU_ERR_NOMEM)
+        au_err_set(err, rc, "out of memory");
+    sum->seconds += au_progress_now() - t0;
+    return rc;
+}

@@ -1,0 +1,84 @@
+/*
+ * The connector method table: every kind of flow step (http, file, upsert_record, postgres,
+ * nats) is one const struct au_connector, registered by one line in connectors.c. A connector
+ * declares its options in a table (name, type, required, default, bounds, help) from which the
+ * flow validator checks and compiles a step's configuration with line/column errors, and the
+ * option reference in docs/FLOWS.md is written; validate() adds the checks a table cannot say.
+ * Delivery is three-way, as in Fluent Bit's FLB_OUTPUT_RETURN: OK, RETRY (the engine backs off
+ * and tries again, honouring a delay the target asked for) or FAIL (dead letter). Connectors
+ * never sleep or retry themselves: the engine owns backoff, dead letters and replay.
+ */
+#ifndef AU_CONNECTOR_H
+#define AU_CONNECTOR_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "lib/rc.h"
+
+/* Outcome of one delivery attempt. */
+typedef enum au_deliver_status {
+    AU_DELIVER_OK = 0,    /* delivered; the run step is done */
+    AU_DELIVER_RETRY = 1, /* transient failure; try again later */
+    AU_DELIVER_FAIL = 2   /* permanent failure; do not retry (dead letter) */
+} au_deliver_status;
+
+/* What happened, for the engine and the run history. */
+typedef struct au_delivery {
+    au_deliver_status status; /* the three-way result */
+    long retry_after_ms;      /* delay the target asked for (HTTP Retry-After), -1 if none */
+    int http_status;          /* response status for http, 0 when none */
+    char message[256];        /* human-readable reason, empty on success */
+} au_delivery;
+
+/* Types of connector options. */
+typedef enum au_opt_type {
+    AU_OPT_STRING,   /* a literal string */
+    AU_OPT_INT,      /* an integer within [min, max] */
+    AU_OPT_BOOL,     /* true / false */
+    AU_OPT_STRINGS,  /* a list of literal strings (a single string is a list of one) */
+    AU_OPT_TEMPLATE, /* a string with {{ expr }} parts, rendered for each run */
+    AU_OPT_MAPPING   /* an object (nested objects/lists allowed) whose strings are templates */
+} au_opt_type;
+
+/* One declared option of a connector. */
+typedef struct au_connector_option {
+    const char *name; /* key in the step's configuration; NULL ends the table */
+    au_opt_type type; /* what the value must be */
+    int required;     /* 1 if the step must set it */
+    const char *def;  /* default as JSON text (NULL: none, the key stays absent) */
+    long min, max;    /* bounds for AU_OPT_INT */
+    const char *help; /* one line for the option reference */
+} au_connector_option;
+
+struct au_flow_step;
+
+/* A kind of flow step. Slots may be NULL where noted. */
+typedef struct au_connector {
+    const char *name;                   /* step key in flow definitions, e.g. "http" */
+    const char *help;                   /* one line for the reference */
+    const au_connector_option *options; /* declared options, ended by {NULL} */
+    /* Checks beyond the option table on the validated configuration (defaults filled).
+     * NULL if none. Fills err with a message naming the option. */
+    au_rc (*validate)(const json_t *config, au_err *err);
+    /* Creates per-step state (connections, handles) before the first send; *state may stay
+     * NULL. NULL slot: the connector cannot deliver yet (validation only). */
+    au_rc (*prepare)(const struct au_flow_step *step, void **state, au_err *err);
+    /* Delivers one run of the step for context ctx; fills out. Must not crash or block
+     * longer than the step's own timeout. */
+    void (*send)(void *state, const struct au_flow_step *step, const json_t *ctx, int64_t now_ms,
+                 au_delivery *out);
+    /* Releases what prepare created. NULL slot: nothing to release. */
+    void (*close)(void *state);
+} au_connector;
+
+/* The connector named `name`, or NULL. */
+const au_connector *au_connector_find(const char *name);
+/* All registered connectors, ended by NULL. */
+const au_connector *const *au_connector_list(void);
+
+/* Helpers for connectors: set out to a result with a printf message. */
+void au_delivery_set(au_delivery *out, au_deliver_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * The `http` step: sends the step's JSON body to a URL (rendered per run; values of {{ }} parts
+ * are percent-encoded), with the configured headers, an Idempotency-Key header from its
+ * template and, when the step has a secret, an HMAC-SHA256 signature of the exact body bytes
+ * in `X-Aurum-Signature: sha256=<hex>` (libsodium crypto_auth_hmacsha256) so the receiver can
+ * check origin and integrity. The response is classified three-way: 2xx OK; 408, 429, 5xx,
+ * time-outs and connection failures RETRY (with the Retry-After delay, seconds or HTTP date,
+ * passed back to the engine); anything else FAIL. Redirects are not followed.
+ *
+ * Each send uses a libcurl easy handle; one idle handle per step is kept between sends so
+ * connections are reused. The engine will drive many steps through the multi interface later;
+ * the request building and classification here stay the same.
+ */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flows/connector.h"
+#include "flows/expr_int.h"
+#include "flows/flowdef.h"
+#include "lib/alloc.h"
+#include "lib/buf.h"
+
+static const au_connector_option http_options[] = {
+    {"method", AU_OPT_STRING, 0, "\"POST\"", 0, 0, "GET, POST, PUT, PATCH or DELETE"},
+    {"url", AU_OPT_TEMPLATE, 1, NULL, 0, 0, "http(s) URL; {{ }} values are percent-encoded"},
+    {"headers", AU_OPT_MAPPING, 0, NULL, 0, 0, "extra request headers (templates)"},
+    {"body", AU_OPT_MAPPING, 0, NULL, 0, 0, "JSON body; strings are templates"},
+    {"secret", AU_OPT_STRING, 0, NULL, 0, 0, "HMAC-SHA256 key for X-Aurum-Signature"},
+    {"idempotency_key", AU_OPT_TEMPLATE, 0, NULL, 0, 0, "value of the Idempotency-Key header"},
+    {"timeout_ms", AU_OPT_INT, 0, "10000", 1, 300000, "whole-request time limit"},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+/* Longest response excerpt kept for the run history, and longest Retry-After honoured. */
+#define EXCERPT_MAX     160
+#define RETRY_AFTER_MAX (24L * 3600 * 1000)
+
+typedef struct http_state {
+    pthread_mutex_t lock; /* guards idle */
+    CURL *idle;           /* a handle kept between sends for connection reuse, may be NULL */
+} http_state;
+
+static int header_name_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+            return 0;
+    return 1;
+}
+
+static au_rc http_validate(const json_t *config, au_err *err)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    const char *method = json_string_value(json_object_get(config, "method"));
+    const char *url = json_string_value(json_object_get(config, "url"));
+    const char *name;
+    json_t *v;
+    int ok = 0;
+    for (size_t i = 0; methods[i] && method; i++)
+        ok |= !strcmp(methods[i], method);
+    if (!ok)
+        return au_err_set(err, AU_ERR_INVALID, "method must be GET, POST, PUT, PATCH or DELETE");
+    if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+        return au_err_set(err, AU_ERR_INVALID, "url must start with http:// or https://");
+    json_object_foreach(json_object_get(config, "headers"), name, v)
+    {
+        if (!header_name_ok(name))
+            return au_err_set(err, AU_ERR_INVALID, "headers: '%.60s' is not a header name", name);
+        if (json_is_object(v) || json_is_array(v))
+            return au_err_set(err, AU_ERR_INVALID, "headers: %.60s must be a single value", name);
+    }
+    return AU_OK;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static au_rc http_prepare(const au_flow_step *step, void **state, au_err *err)
+{
+    pthread_once(&curl_once, curl_init_once);
+    if (sodium_init() < 0)
+        return au_err_set(err, AU_ERR_INTERNAL, "libsodium failed to initialise");
+    http_state *st = au_calloc(1, sizeof(*st));
+    if (!st)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&st->lock, NULL);
+    *state = st;
+    return AU_OK;
+}
+
+static void http_close(void *state)
+{
+    http_state *st = state;
+    if (!st)
+        return;
+    if (st->idle)
+        curl_easy_cleanup(st->idle);
+    pthread_mutex_destroy(&st->lock);
+    au_free(st);
+}
+
+/* What one transfer collected from the response. */
+typedef struct response {
+    char excerpt[EXCERPT_MAX + 1]; /* start of the body */
+    size_t excerpt_len;            /* bytes in excerpt */
+    long retry_after_ms;           /* -1 when absent */
+} response;
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+    response *r = userp;
+    size_t len = size * n, room = EXCERPT_MAX - r->excerpt_len;
+    size_t take = len < room ? len : room;
+    memcpy(r->excerpt + r->excerpt_len, data, take);
+    r->excerpt_len += take;
+    r->excerpt[r->excerpt_len] = '\0';
+    return len;
+}
+
+/* Retry-After: delta seconds or an HTTP date. */
+static long parse_retry_after(const char *v)
+{
+    char *end;
+    while (*v == ' ')
+        v++;
+    long secs = strtol(v, &end, 10);
+    if (end != v && (*end == '\0' || isspace((unsigned char)*end)) && secs >= 0)
+        return secs > RETRY_AFTER_MAX / 1000 ? RETRY_AFTER_MAX : secs * 1000;
+    time_t when = curl_getdate(v, NULL);
+    if (when < 0)
+        return -1;
+    long delta = (long)(when - time(NULL));
+    if (delta < 0)
+        delta = 0;
+    return delta > RETRY_AFTER_MAX / 1000 ? RETRY_AFTER_MAX : delta * 1000;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+    response *r = userp;
+    size_t len = size * n;
+    static const char name[] = "retry-after:";
+    if (len > sizeof(name) - 1 && len < 200 && !strncasecmp(data, name, sizeof(name) - 1)) {
+        char v[200];
+        memcpy(v, data + sizeof(name) - 1, len - (sizeof(name) - 1));
+        v[len - (sizeof(name) - 1)] = '\0';
+        v[strcspn(v, "\r\n")] = '\0';
+        r->retry_after_ms = parse_retry_after(v);
+    }
+    return len;
+}
+
+/* Adds "Name: value" to the header list; returns -1 on failure. */
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
+    if (strpbrk(value, "\r\n"))
+        return -1;
+    char *h = au_asprintf("%s: %s", name, value);
+    if (!h)
+        return -1;
+    struct curl_slist *l = curl_slist_append(*list, h);
+    au_free(h);
+    if (!l)
+        return -1;
+    *list = l;
+    return 0;
+}
+
+static int has_header(const json_t *headers, const char *name)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)headers, k, v)
+    {
+        if (!strcasecmp(k, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* Builds the header list: configured headers, content type, idempotency key, signature. */
+static int build_headers(const au_flow_step *step, const json_t *ctx, int64_t now_ms,
+                         const char *body, size_t body_len, struct curl_slist **list,
+                         au_delivery *out)
+{
+    au_expr_error ee;
+    json_t *headers = NULL;
+    const au_flow_value *hv = au_flow_step_value(step, "headers");
+    const char *secret = json_string_value(json_object_get(step->config, "secret"));
+    int rc = -1;
+    if (hv && au_flow_value_eval(hv, ctx, now_ms, &headers, &ee)) {
+        au_delivery_set(out, AU_DELIVER_FAIL, "headers: %s", ee.message);
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    au_buf b;
+    au_buf_init(&b, 8192);
+    json_object_foreach(headers, k, v)
+    {
+        au_buf_reset(&b);
+        if (json_is_null(v))
+            continue;
+        if (au_expr_append_text(&b, v) || add_header(list, k, b.data ? b.data : "")) {
+            au_delivery_set(out, AU_DELIVER_FAIL, "headers: invalid value for %s", k);
+            goto out;
+        }
+    }
+    if (body && !has_header(headers, "Content-Type") &&
+        add_header(list, "Content-Type", "application/json"))
+        goto nomem;
+    const au_flow_value *ik = au_flow_step_value(step, "idempotency_key");
+    if (ik) {
+        char *key = NULL;
+        if (au_flow_value_render(ik, ctx, now_ms, 0, &key, &ee)) {
+            au_delivery_set(out, AU_DELIVER_FAIL, "idempotency_key: %s", ee.message);
+            goto out;
+        }
+        int bad = *key && add_header(list, "Idempotency-Key", key);
+        au_free(key);
+        if (bad) {
+            au_delivery_set(out, AU_DELIVER_FAIL, "idempotency_key: not a valid header value");
+            goto out;
+        }
+    }
+    if (secret) {
+        unsigned char mac[crypto_auth_hmacsha256_BYTES];
+        char hex[crypto_auth_hmacsha256_BYTES * 2 + 1], sig[80];
+        crypto_auth_hmacsha256_state hs;
+        crypto_auth_hmacsha256_init(&hs, (const unsigned char *)secret, strlen(secret));
+        crypto_auth_hmacsha256_update(&hs, (const unsigned char *)(body ? body : ""), body_len);
+        crypto_auth_hmacsha256_final(&hs, mac);
+        sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+        snprintf(sig, sizeof(sig), "sha256=%s", hex);
+        if (add_header(list, "X-Aurum-Signature", sig))
+            goto nomem;
+    }
+    rc = 0;
+    goto out;
+nomem:
+    au_delivery_set(out, AU_DELIVER_RETRY, "out of memory");
+out:
+    au_buf_cleanup(&b);
+    json_decref(headers);
+    return rc;
+}
+
+static void classify(CURLcode cc, long status, const response *resp, const char *curl_msg,
+                     au_delivery *out)
+{
+    out->http_status = (int)status;
+    if (cc != CURLE_OK) {
+        int permanent = cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL;
+        au_delivery_set(out, permanent ? AU_DELIVER_FAIL : AU_DELIVER_RETRY, "%s: %s",
+                        curl_easy_strerror(cc), curl_msg);
+        return;
+    }
+    if (status >= 200 && status < 300) {
+        out->status = AU_DELIVER_OK;
+        return;
+    }
+    int retry = status == 408 || status == 429 || status >= 500;
+    if (retry)
+        out->retry_after_ms = resp->retry_after_ms;
+    au_delivery_set(out, retry ? AU_DELIVER_RETRY : AU_DELIVER_FAIL, "HTTP %ld: %.*s", status,
+                    (int)resp->excerpt_len, resp->excerpt);
+}
+
+static void http_send(void *state, const au_flow_step *step, const json_t *ctx, int64_t now_ms,
+                      au_delivery *out)
+{
+    http_state *st = state;
+    au_expr_error ee;
+    char *url = NULL, *body = NULL;
+    json_t *bodyj = NULL;
+    struct curl_slist *headers = NULL;
+    CURL *h = NULL;
+    response resp = {.retry_after_ms = -1};
+    char curl_msg[CURL_ERROR_SIZE] = "";
+    memset(out, 0, sizeof(*out));
+    out->retry_after_ms = -1;
+    const char *method = json_string_value(json_object_get(step->config, "method"));
+    long timeout = (long)json_integer_value(json_object_get(step->config, "timeout_ms"));
+    if (au_flow_value_render(au_flow_step_value(step, "url"), ctx, now_ms, AU_TMPL_URLENCODE, &url,
+                             &ee)) {
+        au_delivery_set(out, AU_DELIVER_FAIL, "url: %s", ee.message);
+        goto out;
+    }
+    const au_flow_value *bv = au_flow_step_value(step, "body");
+    if (bv) {
+        if (au_flow_value_eval(bv, ctx, now_ms, &bodyj, &ee)) {
+            au_delivery_set(out, AU_DELIVER_FAIL, "body: %s", ee.message);
+            goto out;
+        }
+        body = json_dumps(bodyj, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!body) {
+            au_delivery_set(out, AU_DELIVER_RETRY, "out of memory");
+            goto out;
+        }
+    }
+    size_t body_len = body ? strlen(body) : 0;
+    if (build_headers(step, ctx, now_ms, body, body_len, &headers, out))
+        goto out;
+    pthread_mutex_lock(&st->lock);
+    h = st->idle;
+    st->idle = NULL;
+    pthread_mutex_unlock(&st->lock);
+    if (h)
+        curl_easy_reset(h);
+    else if (!(h = curl_easy_init())) {
+        au_delivery_set(out, AU_DELIVER_RETRY, "cannot create an HTTP handle");
+        goto out;
+    }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "aurum-flow/1");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_msg);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    } else if (!strcmp(method, "GET")) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "DELETE")) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    CURLcode cc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    classify(cc, status, &resp, curl_msg, out);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    pthread_mutex_lock(&st->lock);
+    if (!st->idle) {
+        st->idle = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&st->lock);
+out:
+    if (h)
+        curl_easy_cleanup(h);
+    curl_slist_free_all(headers);
+    free(body);
+    json_decref(bodyj);
+    au_free(url);
+}
+
+const au_connector au_connector_http = {
+    .name = "http",
+    .help = "send a JSON request to an HTTP endpoint (signed, idempotent, three-way result)",
+    .options = http_options,
+    .validate = http_validate,
+    .prepare = http_prepare,
+    .send = http_send,
+    .close = http_close,
+};

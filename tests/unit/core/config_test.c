@@ -1,0 +1,177 @@
+/*
+ * Unit tests for the YAML configuration: YAML to JSON typing, anchors, aliases and merge keys,
+ * error positions, defaults, unknown keys and the generated reference.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static json_t *yaml(const char *text)
+{
+    json_t *j = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_yaml_to_json(text, strlen(text), &j, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+    return j;
+}
+
+static void assert_json(json_t *j, const char *want)
+{
+    json_t *w = json_loads(want, 0, NULL);
+    cr_assert_not_null(w, "bad expectation %s", want);
+    char *got = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    cr_assert(json_equal(j, w), "got %s, want %s", got, want);
+    free(got);
+    json_decref(w);
+    json_decref(j);
+}
+
+Test(yaml, plain_scalars_are_typed_quoted_stay_strings)
+{
+    assert_json(yaml("a: 12\nb: -3.5\nc: true\nd: ~\ne: null\nf: '12'\ng: \"true\"\n"
+                     "h: hello world\ni: 1e3\nj: 0012\nk: \"7\"\nl:\n"),
+                "{\"a\":12,\"b\":-3.5,\"c\":true,\"d\":null,\"e\":null,\"f\":\"12\","
+                "\"g\":\"true\",\"h\":\"hello world\",\"i\":1000.0,\"j\":12,\"k\":\"7\","
+                "\"l\":null}");
+}
+
+Test(yaml, anchors_aliases_and_merge_keys)
+{
+    assert_json(yaml("base: &b {x: 1, y: 2}\n"
+                     "other: &o {y: 3, z: 4}\n"
+                     "one:\n  <<: *b\n  y: 9\n"
+                     "two:\n  <<: [*o, *b]\n"
+                     "list: [*b, *b]\n"),
+                "{\"base\":{\"x\":1,\"y\":2},\"other\":{\"y\":3,\"z\":4},"
+                "\"one\":{\"x\":1,\"y\":9},\"two\":{\"x\":1,\"y\":3,\"z\":4},"
+                "\"list\":[{\"x\":1,\"y\":2},{\"x\":1,\"y\":2}]}");
+}
+
+Test(yaml, empty_document_is_an_empty_object)
+{
+    assert_json(yaml(""), "{}");
+}
+
+static void expect_error(const char *text, const char *want)
+{
+    json_t *j = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_yaml_to_json(text, strlen(text), &j, &err), AU_ERR_PARSE);
+    cr_assert_null(j);
+    cr_assert(strstr(err.message, want), "message '%s' lacks '%s'", err.message, want);
+    au_err_cleanup(&err);
+}
+
+Test(yaml, errors_give_line_and_column)
+{
+    expect_error("a: 1\nb: [1, 2\nc: 3\n", "3:2");
+    expect_error("a: 1\n  b: 2\n", "2:4");
+    expect_error("a: 1\na: 2\n", "2:1: duplicate key a");
+    expect_error("a: *nope\n", "1:4");
+    expect_error("a: &x\n  <<: 5\n", "2:7: merge key");
+}
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/aurum-config-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+Test(config, defaults_without_a_file)
+{
+    au_config *c = NULL;
+    cr_assert_eq(au_config_load(NULL, &c, NULL), AU_OK);
+    cr_assert_str_eq(c->listen, "127.0.0.1:8080");
+    cr_assert_str_eq(c->data_dir, "./aurum-data");
+    cr_assert_str_eq(c->default_country, "GB");
+    cr_assert_eq(c->max_body_bytes, 8 * 1024 * 1024);
+    cr_assert_eq(c->max_connections, 1024);
+    cr_assert_eq(c->group_commit_max, 256);
+    cr_assert_str_eq(c->log_level, "info");
+    cr_assert_eq(json_object_size(c->sources), 0);
+    au_config_free(c);
+}
+
+Test(config, options_and_sections_are_read)
+{
+    char *p = write_tmp("listen: 0.0.0.0:9000\nmax_connections: 10\ndefault_country: au\n"
+                        "matching: {threshold: 0.9}\n"
+                        "sources:\n  crm:\n    record_id: id\n    fields: {email: mail}\n");
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load(p, &c, &err), AU_OK, "%s", err.message);
+    cr_assert_str_eq(c->listen, "0.0.0.0:9000");
+    cr_assert_eq(c->max_connections, 10);
+    cr_assert_str_eq(c->default_country, "au");
+    cr_assert_str_eq(c->data_dir, "./aurum-data");
+    json_t *crm = json_object_get(c->sources, "crm");
+    cr_assert_not_null(crm);
+    cr_assert_str_eq(json_string_value(json_object_get(crm, "country")), "au",
+                     "sources without a country get default_country");
+    cr_assert_not_null(json_object_get(json_object_get(c->doc, "matching"), "threshold"));
+    au_config_free(c);
+    au_err_cleanup(&err);
+    unlink(p);
+    free(p);
+}
+
+static void expect_load_error(const char *text, au_rc rc, const char *want)
+{
+    char *p = write_tmp(text);
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load(p, &c, &err), rc, "%s", err.message);
+    cr_assert_null(c);
+    cr_assert(strstr(err.message, p), "'%s' names no file", err.message);
+    cr_assert(strstr(err.message, want), "message '%s' lacks '%s'", err.message, want);
+    au_err_cleanup(&err);
+    unlink(p);
+    free(p);
+}
+
+Test(config, unknown_keys_and_bad_values_are_refused_with_position)
+{
+    expect_load_error("listen: x\nlisten_port: 8\n", AU_ERR_INVALID,
+                      ":2:1: unknown option 'listen_port'");
+    expect_load_error("max_connections: many\n", AU_ERR_INVALID,
+                      ":1:1: max_connections: expected a positive integer");
+    expect_load_error("a: [\n", AU_ERR_PARSE, ":2:1:");
+    expect_load_error("sources:\n  crm: {fields: {email: mail}}\n", AU_ERR_INVALID,
+                      ":2:3: sources.crm.record_id");
+    expect_load_error("sources:\n  crm:\n    record_id: id\n    fields:\n      firstname: fn\n",
+                      AU_ERR_INVALID, ":5:7: sources.crm.fields.firstname: unknown canonical");
+    expect_load_error("- 1\n- 2\n", AU_ERR_INVALID, "must be a mapping");
+}
+
+Test(config, missing_file_is_an_io_error)
+{
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load("/nonexistent/aurum.yaml", &c, &err), AU_ERR_IO);
+    cr_assert(strstr(err.message, "/nonexistent/aurum.yaml"));
+    au_err_cleanup(&err);
+}
+
+Test(config, help_lists_every_option_with_its_default)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    au_config_print_help(f);
+    fclose(f);
+    cr_assert(strstr(text, "listen") && strstr(text, "127.0.0.1:8080"));
+    cr_assert(strstr(text, "group_commit_max") && strstr(text, "sources"));
+    free(text);
+}

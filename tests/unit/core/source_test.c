@@ -1,0 +1,254 @@
+/*
+ * Unit tests for source definitions and mapping: validation errors name the key, a FEBRL row
+ * maps to the expected normalised values, joins skip empty fields, names are derived both ways,
+ * refused values become per-field details, unmapped fields become custom attributes.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/source.h"
+
+static json_t *js(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    cr_assert_not_null(j, "bad JSON in test: %s", e.text);
+    return j;
+}
+
+static au_source *source(const char *def_text)
+{
+    json_t *def = js(def_text);
+    au_source *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_source_new("t", def, &s, &err), AU_OK, "%s", err.message);
+    json_decref(def);
+    au_err_cleanup(&err);
+    return s;
+}
+
+static void expect_invalid(const char *def_text, const char *want)
+{
+    json_t *def = js(def_text);
+    au_source *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_source_new("t", def, &s, &err), AU_ERR_INVALID, "accepted %s", def_text);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, want), "message '%s' lacks '%s'", err.message, want);
+    json_decref(def);
+    au_err_cleanup(&err);
+}
+
+Test(source, validation_errors_name_the_key)
+{
+    expect_invalid("{\"fields\":{}}", "record_id");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"firstname\":\"fn\"}}",
+                   "unknown canonical attribute 'firstname'; did you mean 'first_name'?");
+    expect_invalid(
+        "{\"record_id\":\"id\",\"fields\":{\"email\":{\"from\":\"m\",\"format\":\"DMY\"}}}",
+        "fields.email.format");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"date_of_birth\":{\"from\":\"d\","
+                   "\"format\":\"julian\"}}}",
+                   "fields.date_of_birth.format");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":[]}}", "fields.email");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{\"form\":\"x\"}}}",
+                   "fields.email: unknown key");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{}}}", "'from' is required");
+    expect_invalid("{\"record_id\":\"id\",\"trust\":{\"email\":2}}", "trust.email");
+    expect_invalid("{\"record_id\":\"id\",\"trust\":{\"emial\":0.5}}", "did you mean 'email'");
+    expect_invalid("{\"record_id\":\"id\",\"mapping\":{}}", "mapping: unknown key");
+}
+
+Test(source, trust_defaults_and_overrides)
+{
+    au_source *s = source("{\"record_id\":\"id\",\"trust\":{\"email\":0.9,\"*\":0.2}}");
+    cr_assert_float_eq(au_source_trust(s, AU_ATTR_EMAIL), 0.9, 1e-9);
+    cr_assert_float_eq(au_source_trust(s, AU_ATTR_PHONE), 0.2, 1e-9);
+    cr_assert_str_eq(au_source_name(s), "t");
+    cr_assert_not_null(json_object_get(au_source_definition(s), "trust"));
+    au_source_free(s);
+    s = source("{\"record_id\":\"id\"}");
+    cr_assert_float_eq(au_source_trust(s, AU_ATTR_PHONE), 0.5, 1e-9);
+    au_source_free(s);
+}
+
+/* The FEBRL mapping as shipped in tests/data/febrl.yaml, loaded through the config. */
+static au_source *febrl(void)
+{
+    au_config *cfg = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load("tests/data/febrl.yaml", &cfg, &err), AU_OK, "%s", err.message);
+    au_source *s = NULL;
+    cr_assert_eq(au_source_new("febrl", json_object_get(cfg->sources, "febrl"), &s, &err), AU_OK,
+                 "%s", err.message);
+    au_config_free(cfg);
+    au_err_cleanup(&err);
+    return s;
+}
+
+static au_record *map_ok(au_source *s, const char *doc_text)
+{
+    json_t *doc = js(doc_text);
+    au_record *r = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_source_map(s, doc, 0, &r, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(err.ndetails, 0);
+    json_decref(doc);
+    au_err_cleanup(&err);
+    return r;
+}
+
+Test(source, maps_a_febrl_row)
+{
+    au_source *s = febrl();
+    au_record *r = map_ok(s, "{\"rec_id\":\"rec-122-org\",\"given_name\":\"lachlan\","
+                             "\"surname\":\"berry\",\"street_number\":\"69\",\"address_1\":"
+                             "\"giblin street\",\"address_2\":\"killarney\",\"suburb\":"
+                             "\"bittern\",\"postcode\":\"4814\",\"state\":\"qld\","
+                             "\"date_of_birth\":\"19990219\",\"soc_sec_id\":\"7364009\"}");
+    cr_assert_str_eq(r->source, "febrl");
+    cr_assert_str_eq(r->record_id, "rec-122-org");
+    cr_assert_str_eq(r->attrs[AU_ATTR_FIRST_NAME].raw, "lachlan");
+    cr_assert_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "Lachlan");
+    cr_assert_str_eq(r->attrs[AU_ATTR_FIRST_NAME].key, "lachlan");
+    cr_assert_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Berry");
+    cr_assert_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].value, "1999-02-19");
+    cr_assert_str_eq(r->attrs[AU_ATTR_ADDRESS_LINE1].raw, "69 giblin street");
+    cr_assert_str_eq(r->attrs[AU_ATTR_POSTCODE].value, "4814");
+    cr_assert_str_eq(r->attrs[AU_ATTR_NATIONAL_ID].key, "7364009");
+    cr_assert_str_eq(r->attrs[AU_ATTR_FULL_NAME].value, "Lachlan Berry", "derived from the parts");
+    cr_assert_null(r->attrs[AU_ATTR_EMAIL].raw);
+    cr_assert_null(r->custom, "every FEBRL field is mapped");
+    cr_assert_not_null(r->input);
+    cr_assert_neq(r->hash, 0);
+    au_record_free(r);
+    au_source_free(s);
+}
+
+Test(source, joins_skip_empty_fields_and_numbers_become_text)
+{
+    au_source *s = febrl();
+    au_record *r = map_ok(s, "{\"rec_id\":7,\"given_name\":\"\",\"surname\":\"waller\","
+                             "\"street_number\":\"\",\"address_1\":\"tullaroop street\","
+                             "\"postcode\":4011,\"date_of_birth\":19081209,\"soc_sec_id\":null}");
+    cr_assert_str_eq(r->record_id, "7");
+    cr_assert_null(r->attrs[AU_ATTR_FIRST_NAME].raw, "an empty field maps to nothing");
+    cr_assert_str_eq(r->attrs[AU_ATTR_ADDRESS_LINE1].raw, "tullaroop street");
+    cr_assert_str_eq(r->attrs[AU_ATTR_POSTCODE].raw, "4011");
+    cr_assert_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].value, "1908-12-09");
+    cr_assert_null(r->attrs[AU_ATTR_NATIONAL_ID].raw);
+    cr_assert_str_eq(r->attrs[AU_ATTR_FULL_NAME].value, "Waller");
+    au_record_free(r);
+    au_source_free(s);
+}
+
+Test(source, same_content_same_hash)
+{
+    au_source *s = febrl();
+    au_record *a = map_ok(s, "{\"rec_id\":\"1\",\"surname\":\"berry\"}");
+    au_record *b = map_ok(s, "{\"rec_id\":\"1\",\"surname\":\"berry\"}");
+    au_record *c = map_ok(s, "{\"rec_id\":\"1\",\"surname\":\"barry\"}");
+    cr_assert_eq(a->hash, b->hash);
+    cr_assert_neq(a->hash, c->hash);
+    au_record_free(a);
+    au_record_free(b);
+    au_record_free(c);
+    au_source_free(s);
+}
+
+Test(source, full_name_is_split_when_only_it_is_mapped)
+{
+    au_source *s = source("{\"record_id\":\"id\",\"fields\":{\"full_name\":\"name\"}}");
+    au_record *r = map_ok(s, "{\"id\":\"a1\",\"name\":\"john smith\",\"tier\":\"gold\"}");
+    cr_assert_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "John");
+    cr_assert_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Smith");
+    cr_assert_str_eq(json_string_value(json_object_get(r->custom, "tier")), "gold");
+    au_record_free(r);
+    r = map_ok(s, "{\"id\":0.1,\"name\":\"ann lee\"}");
+    cr_assert_str_eq(r->record_id, "0.1", "numbers become their shortest text");
+    cr_assert_null(json_object_get(r->custom, "id"), "the record id is not custom");
+    cr_assert_null(json_object_get(r->custom, "name"), "mapped fields are not custom");
+    au_record_free(r);
+    au_source_free(s);
+}
+
+Test(source, refused_values_name_field_record_and_index)
+{
+    au_source *s =
+        source("{\"record_id\":\"rec_id\",\"fields\":{\"last_name\":\"surname\","
+               "\"date_of_birth\":{\"from\":\"date_of_birth\",\"format\":\"YYYYMMDD\"}}}");
+    json_t *doc = js("{\"rec_id\":\"rec-9\",\"surname\":\"x\",\"date_of_birth\":\"19991302\"}");
+    au_record *r = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_source_map(s, doc, 41, &r, &err), AU_ERR_INVALID);
+    cr_assert_null(r);
+    cr_assert_eq(err.ndetails, 1);
+    cr_assert_eq(err.details[0].index, 41);
+    cr_assert_str_eq(err.details[0].record_id, "rec-9");
+    cr_assert_str_eq(err.details[0].field, "date_of_birth");
+    cr_assert(strstr(err.details[0].reason, "date_of_birth: "), "%s", err.details[0].reason);
+    json_decref(doc);
+    au_err_cleanup(&err);
+
+    au_err_init(&err);
+    doc = js("{\"given_name\":\"x\"}");
+    cr_assert_eq(au_source_map(s, doc, 3, &r, &err), AU_ERR_INVALID);
+    cr_assert_eq(err.ndetails, 1);
+    cr_assert_str_eq(err.details[0].reason, "record id field rec_id missing");
+    json_decref(doc);
+    au_err_cleanup(&err);
+    au_source_free(s);
+}
+
+Test(source, keep_raw_accepts_the_record_without_the_refused_value)
+{
+    au_source *s = source("{\"record_id\":\"id\",\"on_invalid\":\"keep_raw\",\"fields\":"
+                          "{\"date_of_birth\":{\"from\":\"dob\",\"format\":\"YYYYMMDD\"},"
+                          "\"last_name\":\"ln\"}}");
+    au_record *r = map_ok(s, "{\"id\":\"k1\",\"dob\":\"19153312\",\"ln\":\"lee\"}");
+    cr_assert_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].raw, "19153312");
+    cr_assert_null(r->attrs[AU_ATTR_DATE_OF_BIRTH].value);
+    cr_assert_null(r->attrs[AU_ATTR_DATE_OF_BIRTH].key);
+    cr_assert_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Lee");
+    au_record_free(r);
+    au_source_free(s);
+    expect_invalid("{\"record_id\":\"id\",\"on_invalid\":\"ignore\"}", "on_invalid");
+}
+
+#include "lib/alloc.h"
+
+/* Every allocation failure is reported as AU_ERR_NOMEM and leaks nothing (checked under ASan). */
+Test(source, allocation_failures_are_reported)
+{
+    json_t *doc = js("{\"rec_id\":\"r1\",\"given_name\":\"ann\",\"surname\":\"lee\","
+                     "\"street_number\":\"1\",\"address_1\":\"high st\",\"extra\":\"x\"}");
+    int ok = 0;
+    for (long n = 0; n < 500 && !ok; n++) {
+        au_config *cfg = NULL;
+        au_source *s = NULL;
+        au_record *r = NULL;
+        au_err err;
+        au_err_init(&err);
+        au_alloc_fail_after(n);
+        au_rc rc = au_config_load("tests/data/febrl.yaml", &cfg, &err);
+        if (!rc)
+            rc = au_source_new("febrl", json_object_get(cfg->sources, "febrl"), &s, &err);
+        if (!rc)
+            rc = au_source_map(s, doc, 0, &r, &err);
+        au_alloc_fail_after(-1);
+        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "n=%ld rc=%d %s", n, rc, err.message);
+        ok = rc == AU_OK;
+        au_record_free(r);
+        au_source_free(s);
+        au_config_free(cfg);
+        au_err_cleanup(&err);
+    }
+    cr_assert(ok, "never succeeded within 500 allocations");
+    json_decref(doc);
+}

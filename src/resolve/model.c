@@ -128,6 +128,8 @@ void au_model_default(au_model *m)
     m->match_weight = 0.0;
     m->possible_weight = -6.0;
     m->tf_max = 4.0;
+    m->location_cap = 12.0;
+    m->family_cap = 14.0;
     m->tf_min_records = 500;
     m->rules = AU_RULE_EMAIL | AU_RULE_PHONE | AU_RULE_NATIONAL_ID | AU_RULE_PASSPORT |
                AU_RULE_DRIVERS | AU_RULE_SHARED_ID;
@@ -275,6 +277,10 @@ au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
             rc = num(v, k, -100, 100, &m->match_weight, err);
         } else if (strcmp(k, "possible_weight") == 0) {
             rc = num(v, k, -100, 100, &m->possible_weight, err);
+        } else if (strcmp(k, "family_cap") == 0) {
+            rc = num(v, k, 0, 100, &m->family_cap, err);
+        } else if (strcmp(k, "location_cap") == 0) {
+            rc = num(v, k, 0, 100, &m->location_cap, err);
         } else if (strcmp(k, "tf_max") == 0) {
             rc = num(v, k, 0, 20, &m->tf_max, err);
         } else if (strcmp(k, "tf_min_records") == 0) {
@@ -337,6 +343,8 @@ json_t *au_model_to_json(const au_model *m)
     json_object_set_new(doc, "match_weight", json_real(m->match_weight));
     json_object_set_new(doc, "possible_weight", json_real(m->possible_weight));
     json_object_set_new(doc, "tf_max", json_real(m->tf_max));
+    json_object_set_new(doc, "location_cap", json_real(m->location_cap));
+    json_object_set_new(doc, "family_cap", json_real(m->family_cap));
     json_object_set_new(doc, "tf_min_records", json_integer(m->tf_min_records));
     json_object_set_new(doc, "conflict_max_edits", json_integer(m->conflict_max_edits));
     json_object_set_new(doc, "block_cap", json_integer(m->block_cap));

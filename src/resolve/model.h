@@ -69,7 +69,12 @@ typedef struct au_model {
     long prior_min_records;  /* floor on the record count used for the derived prior */
     double match_weight;     /* total weight at or above which a pair is a match */
     double possible_weight;  /* at or above (and below match): queued for review */
+    double family_cap;       /* when the given names clearly differ, the most positive weight all
+                                attributes a family shares (surname, birth date of twins, address,
+                                phone) add together */
     double tf_max;           /* bound on the term-frequency adjustment, bits */
+    double location_cap;     /* most positive weight address + city + postcode add together: one
+                                place, not three pieces of evidence (a household shares all three) */
     long tf_min_records;     /* column values seen before TF adjustment starts */
     unsigned rules;          /* AU_RULE_* enabled */
     int conflict_max_edits;  /* strong ids further apart than this never merge */

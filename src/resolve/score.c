@@ -492,6 +492,46 @@ static double weigh(const au_resolver *res, const au_feat *a, au_score *s, int c
     return w;
 }
 
+/* Scales the positive address/city/postcode weights down to the model's location cap; returns
+ * how much was taken off the total. */
+static double cap_location(const au_resolver *res, au_score *s)
+{
+    static const int loc[] = {AU_COL_ADDRESS, AU_COL_CITY, AU_COL_POSTCODE};
+    double pos = 0, cap = res->model.location_cap;
+    for (int i = 0; i < 3; i++)
+        if (s->weight[loc[i]] > 0)
+            pos += s->weight[loc[i]];
+    if (pos <= cap)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (s->weight[loc[i]] > 0)
+            s->weight[loc[i]] = (float)(s->weight[loc[i]] * cap / pos);
+    return pos - cap;
+}
+
+/* Two members of a family or household share a surname, an address, a phone and (twins) a
+ * birth date, but not a given name. When the given names clearly differ, those attributes
+ * together may add at most family_cap: they say "same family", not "same person". */
+static double cap_family(const au_resolver *res, au_score *s)
+{
+    static const int fam[] = {AU_COL_LAST_NAME, AU_COL_MIDDLE_NAME, AU_COL_DOB,
+                              AU_COL_PHONE,     AU_COL_ADDRESS,     AU_COL_CITY,
+                              AU_COL_POSTCODE,  AU_COL_STATE,       AU_COL_GENDER};
+    const int nfam = (int)(sizeof fam / sizeof fam[0]);
+    if (s->level[AU_COL_FIRST_NAME] != res->model.col[AU_COL_FIRST_NAME].nlevels - 1 || s->swapped)
+        return 0;
+    double pos = 0, cap = res->model.family_cap;
+    for (int i = 0; i < nfam; i++)
+        if (s->weight[fam[i]] > 0)
+            pos += s->weight[fam[i]];
+    if (pos <= cap)
+        return 0;
+    for (int i = 0; i < nfam; i++)
+        if (s->weight[fam[i]] > 0)
+            s->weight[fam[i]] = (float)(s->weight[fam[i]] * cap / pos);
+    return pos - cap;
+}
+
 static const int fuzzy_cols[] = {AU_COL_EMAIL, AU_COL_PHONE, AU_COL_ADDRESS, AU_COL_CITY};
 
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
@@ -528,6 +568,8 @@ double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat 
             if (pending[i])
                 total += weigh(res, a, s, fuzzy_cols[i]);
     }
+    total -= cap_location(res, s);
+    total -= cap_family(res, s);
     s->conflict = au_feat_conflict(res, a, b);
     s->rule = s->conflict ? 0 : rule_fired(res, a, b, s);
     s->total = total;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "cli/cli.h"
 #include "core/config.h"
 
@@ -17,7 +18,8 @@ static void print_overview(FILE *f)
     fprintf(f, "aurum - customer data integration hub\n\nusage: aurum COMMAND [options]\n\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "  %-10s %s\n", "help", "help [COMMAND|config]: usage of a command or the config");
+    fprintf(f, "  %-10s %s\n", "help",
+            "help [COMMAND|config|api]: usage of a command, the config or the API");
 }
 
 static int help(int argc, char **argv)
@@ -28,6 +30,10 @@ static int help(int argc, char **argv)
     }
     if (strcmp(argv[2], "config") == 0) {
         au_config_print_help(stdout);
+        return 0;
+    }
+    if (strcmp(argv[2], "api") == 0) {
+        au_api_print_routes(stdout, argc > 3 && strcmp(argv[3], "--markdown") == 0);
         return 0;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

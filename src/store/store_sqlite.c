@@ -278,14 +278,16 @@ static au_rc check_version(sq_store *q, au_err *err)
 /* 8 KiB pages measured fastest for a bulk load of ~600-byte documents (fewer WAL frames than
  * 4 KiB, less rewritten per touched index page than 16 KiB); it only applies to a new file.
  * WAL lets readers run beside the writer; synchronous=FULL makes every COMMIT durable; a larger
- * autocheckpoint keeps bulk loads from checkpointing every few transactions. */
+ * autocheckpoint keeps bulk loads from checkpointing every few transactions, and the size limit
+ * gives the disk back once a bulk load's WAL has been checkpointed. */
 static const char pragmas_rw[] = "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL;"
                                  "PRAGMA synchronous = FULL;"
                                  "PRAGMA foreign_keys = ON;"
                                  "PRAGMA cache_size = -65536;"
                                  "PRAGMA mmap_size = 268435456;"
                                  "PRAGMA temp_store = MEMORY;"
-                                 "PRAGMA wal_autocheckpoint = 10000;";
+                                 "PRAGMA wal_autocheckpoint = 10000;"
+                                 "PRAGMA journal_size_limit = 67108864;";
 static const char pragmas_ro[] = "PRAGMA cache_size = -16384;"
                                  "PRAGMA mmap_size = 268435456;"
                                  "PRAGMA temp_store = MEMORY;";
@@ -867,4 +869,10 @@ const au_store_ops au_store_sqlite_ops = {
     .key_find = sq_key_find,
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
+    /* resolution (store_sqlite_resolve.c) */
+
+    /* profiles (store_sqlite_profiles.c) */
+
+    /* flows (store_sqlite_flows.c) */
+
 };

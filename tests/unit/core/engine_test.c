@@ -481,3 +481,23 @@ Test(engine, acknowledged_writes_survive_kill_9)
     au_engine_reader_release(eng, rd);
     free(ids);
 }
+
+Test(engine, allocation_failures_on_the_caller_thread_are_reported)
+{
+    char prefix[32];
+    for (long n = 0; n < 10; n++) {
+        snprintf(prefix, sizeof(prefix), "m%ld-", n);
+        au_record **recs = batch(prefix, 3, "Hal");
+        au_write_summary sum;
+        au_err err;
+        au_err_init(&err);
+        au_alloc_fail_after(n);
+        au_rc rc = au_engine_write_records(eng, recs, 3, "t", &sum, &err);
+        au_rc rc2 = au_engine_delete_record(eng, "crm", "m0-0", "t", &err);
+        au_alloc_fail_after(-1);
+        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "write with %ld allocations: %d", n, rc);
+        cr_assert(rc2 == AU_OK || rc2 == AU_ERR_NOMEM || rc2 == AU_ERR_NOT_FOUND);
+        cr_assert_eq(rc == AU_OK ? 3 : 0, sum.inserted);
+        au_err_cleanup(&err);
+    }
+}

@@ -1,0 +1,112 @@
+/*
+ * Internals shared by the files of src/api: the route table entry, the request a handler sees,
+ * the response it fills, and small helpers for JSON bodies. A handler returns AU_OK with the
+ * response filled, or an error code with `err` set; http.c turns the latter into the standard
+ * error body, so no handler formats errors itself.
+ */
+#ifndef AU_API_INT_H
+#define AU_API_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+
+#include "api/api.h"
+#include "core/keys.h"
+#include "core/metrics.h"
+#include "lib/buf.h"
+
+#define AU_ROUTE_MAX_PARAMS 4
+
+/* Which scope a route needs; write scopes name the source from the path or the body. */
+typedef enum {
+    AU_NEED_NONE,         /* no key: health checks */
+    AU_NEED_READ,         /* "read" */
+    AU_NEED_ADMIN,        /* "admin" */
+    AU_NEED_WRITE_SOURCE, /* "write:<source>" for the {source} path parameter */
+    AU_NEED_WRITE_BODY    /* "write:<source>" for each item's source, checked by the handler */
+} au_need;
+
+typedef struct au_server au_server;
+typedef struct au_req au_req;
+
+/* What a handler produces. body is owned (au_malloc); content_type is static. */
+typedef struct au_resp {
+    int status;               /* 200 unless set */
+    char *body;               /* owned */
+    size_t len;               /* bytes of body */
+    const char *content_type; /* "application/json" unless set */
+} au_resp;
+
+typedef au_rc (*au_handler)(au_req *req, au_resp *resp, au_err *err);
+
+/* One row of the route table. */
+typedef struct au_route {
+    const char *method;  /* "GET", "PUT", "POST", "DELETE" */
+    const char *pattern; /* "/v1/sources/{source}/records/{id}" */
+    au_handler handler;  /* produces the response */
+    au_need need;        /* required scope */
+    const char *summary; /* one line for the reference */
+    const char *body;    /* request body / query parameters, for the reference; may be NULL */
+} au_route;
+
+/* The running server: what every handler may use. */
+struct au_server {
+    const au_config *cfg; /* borrowed */
+    au_engine *engine;    /* borrowed */
+    au_keys *keys;        /* borrowed */
+    au_metrics *metrics;  /* owned by the api */
+};
+
+/* A request as a handler sees it; everything is borrowed for the handler's duration. */
+struct au_req {
+    au_server *srv;
+    const au_route *route;
+    struct MHD_Connection *conn;
+    char *params[AU_ROUTE_MAX_PARAMS]; /* path parameters, owned by the request */
+    size_t nparams;
+    const char *body; /* request body (NUL-terminated), may be empty */
+    size_t body_len;
+    const char *content_type; /* header value or NULL */
+    au_key_scopes *key;       /* the verified key, NULL on routes without auth */
+};
+
+/* --- route table (routes.c) --------------------------------------------------------------- */
+extern const au_route au_routes[];
+extern const size_t au_nroutes;
+/* Labels for metrics: the route patterns prefixed by the method ("GET /healthz"). */
+extern const char *const au_route_labels[];
+/* Finds the route for method + path and fills the path parameters of req. Returns the route,
+ * or NULL with *rc = AU_ERR_NOT_FOUND (no pattern matches) or AU_ERR_METHOD (the path exists
+ * with other methods). */
+const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc);
+/* Value of path parameter `name`, NULL when the route has none. */
+const char *au_req_param(const au_req *req, const char *name);
+/* Value of query argument `name`, NULL when absent. */
+const char *au_req_query(const au_req *req, const char *name);
+/* Frees the path parameters. */
+void au_req_cleanup(au_req *req);
+
+/* --- responses (response.c) --------------------------------------------------------------- */
+/* Serialises `json` (reference stolen) as the response body with `status`. */
+au_rc au_resp_json(au_resp *resp, int status, json_t *json);
+/* The standard error body of err (or of rc with its default message when err has none). */
+char *au_error_body(au_rc rc, const au_err *err, size_t *len);
+/* Parses a JSON body: invalid UTF-8 -> AU_ERR_ENCODING, syntax -> AU_ERR_PARSE naming line and
+ * column. *out is a new reference. */
+au_rc au_req_parse_json(const au_req *req, json_t **out, au_err *err);
+/* The origin written with records: "api:<key id>". */
+void au_req_origin(const au_req *req, char *buf, size_t cap);
+
+/* --- handlers (one file per resource) ----------------------------------------------------- */
+au_rc au_api_health(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_source_put(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_source_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_source_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err);
+
+#endif

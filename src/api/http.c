@@ -1,0 +1,313 @@
+/*
+ * libmicrohttpd glue. MHD runs one thread per connection, so a handler may block while the
+ * engine's writer commits its batch without stalling other clients. Per request: match the
+ * route, verify the key and its scope, accumulate the body up to max_body_bytes (beyond it the
+ * rest is read and discarded and the answer is 413, nothing is written), run the handler, send
+ * its response or the standard error body, count it and write one access-log line.
+ */
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+struct au_api {
+    au_server srv;             /* what handlers see */
+    struct MHD_Daemon *daemon; /* the HTTP server */
+    _Atomic long in_progress;  /* requests between first byte and queued response */
+};
+
+/* Per-request state, from MHD's first call for a request to its completion callback. */
+typedef struct conn_ctx {
+    au_req req;            /* what the handler sees */
+    au_rc match_rc;        /* AU_OK when a route matched */
+    au_buf body;           /* request body, bounded by max_body_bytes */
+    int too_large;         /* the body went over the bound: answer 413 */
+    struct timespec start; /* for the latency histogram and the access log */
+    au_key_scopes key;     /* verified key, when the route needs one */
+    au_api *api;           /* back pointer for the completion callback */
+    int counted;           /* in_progress was incremented for this request */
+} conn_ctx;
+
+static uint64_t elapsed_us(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000u +
+           (uint64_t)((t1.tv_nsec - t0->tv_nsec) / 1000);
+}
+
+static void ctx_free(conn_ctx *c)
+{
+    if (!c)
+        return;
+    au_req_cleanup(&c->req);
+    au_buf_cleanup(&c->body);
+    au_key_scopes_cleanup(&c->key);
+    au_free(c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    conn_ctx *c = *con_cls;
+    if (c && c->counted)
+        atomic_fetch_sub(&c->api->in_progress, 1);
+    ctx_free(c);
+    *con_cls = NULL;
+}
+
+/* "Bearer <token>" or X-API-Key. */
+static const char *presented_token(struct MHD_Connection *conn)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+        return auth + 7;
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
+}
+
+static au_rc authorize(conn_ctx *c, au_err *err)
+{
+    const au_route *r = c->req.route;
+    if (r->need == AU_NEED_NONE)
+        return AU_OK;
+    au_rc rc = au_keys_verify(c->req.srv->keys, presented_token(c->req.conn), &c->key, err);
+    if (rc)
+        return rc;
+    c->req.key = &c->key;
+    int ok = 1;
+    const char *source = au_req_param(&c->req, "source");
+    switch (r->need) {
+    case AU_NEED_READ:
+        ok = au_key_can_read(&c->key);
+        break;
+    case AU_NEED_ADMIN:
+        ok = au_key_is_admin(&c->key);
+        break;
+    case AU_NEED_WRITE_SOURCE:
+        ok = au_key_can_write(&c->key, source);
+        break;
+    default:
+        break; /* AU_NEED_WRITE_BODY: per item, in the handler */
+    }
+    if (!ok)
+        return au_err_set(err, AU_ERR_FORBIDDEN, "API key %s lacks the scope %s", c->key.id,
+                          r->need == AU_NEED_READ    ? "read"
+                          : r->need == AU_NEED_ADMIN ? "admin"
+                                                     : "write:<source>");
+    return AU_OK;
+}
+
+static au_rc dispatch(conn_ctx *c, const char *method, const char *url, au_resp *resp, au_err *err)
+{
+    au_rc rc = c->match_rc;
+    if (rc == AU_ERR_NOT_FOUND)
+        return au_err_set(err, rc, "no route for %s %s", method, url);
+    if (rc == AU_ERR_METHOD)
+        return au_err_set(err, rc, "%s is not allowed on %s", method, url);
+    if ((rc = authorize(c, err)))
+        return rc;
+    if (c->too_large)
+        return au_err_set(err, AU_ERR_TOO_LARGE, "request body exceeds max_body_bytes (%ld)",
+                          c->req.srv->cfg->max_body_bytes);
+    c->req.body = c->body.data ? c->body.data : "";
+    c->req.body_len = c->body.len;
+    c->req.content_type = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Content-Type");
+    resp->status = 200;
+    resp->content_type = "application/json";
+    return c->req.route->handler(&c->req, resp, err);
+}
+
+static void access_log(conn_ctx *c, const char *method, const char *url, int status, uint64_t us)
+{
+    char st[8], ms[32];
+    snprintf(st, sizeof(st), "%d", status);
+    snprintf(ms, sizeof(ms), "%.3f", (double)us / 1000.0);
+    au_log(AU_LOG_INFO, "request", "method", method, "route",
+           c->req.route ? c->req.route->pattern : url, "status", st, "duration_ms", ms, "key_id",
+           c->key.id, NULL);
+}
+
+static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
+{
+    au_resp resp = {0};
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = dispatch(c, method, url, &resp, &err);
+    if (rc) {
+        au_free(resp.body);
+        resp.body = au_error_body(rc, &err, &resp.len);
+        resp.status = au_rc_http_status(rc);
+        resp.content_type = "application/json";
+        if (resp.status >= 500)
+            au_log(AU_LOG_ERROR, "request failed", "route", url, "error", err.message, NULL);
+    }
+    au_err_cleanup(&err);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        resp.len, resp.body ? resp.body : (char *)"", MHD_RESPMEM_MUST_COPY);
+    au_free(resp.body);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+    enum MHD_Result ret = MHD_queue_response(c->req.conn, (unsigned)resp.status, r);
+    MHD_destroy_response(r);
+    uint64_t us = elapsed_us(&c->start);
+    size_t route = c->req.route ? (size_t)(c->req.route - au_routes) : au_nroutes;
+    au_metrics_request(c->req.srv->metrics, route, resp.status, us);
+    access_log(c, method, url, resp.status, us);
+    return ret;
+}
+
+static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *method,
+                         const char *url)
+{
+    conn_ctx *c = au_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &c->start);
+    c->api = api;
+    c->req.srv = &api->srv;
+    c->req.conn = conn;
+    au_buf_init(&c->body, (size_t)api->srv.cfg->max_body_bytes);
+    au_route_match(method, url, &c->req, &c->match_rc);
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoll(cl, NULL, 10) > api->srv.cfg->max_body_bytes)
+        c->too_large = 1;
+    c->counted = 1;
+    atomic_fetch_add(&api->in_progress, 1);
+    return c;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    conn_ctx *c = *con_cls;
+    if (!c) {
+        c = ctx_new(cls, conn, method, url);
+        *con_cls = c;
+        return c ? MHD_YES : MHD_NO;
+    }
+    if (*upload_data_size) {
+        /* Past the bound the rest is drained, not kept: the client still gets its 413. */
+        if (!c->too_large && au_buf_append(&c->body, upload_data, *upload_data_size)) {
+            c->too_large = 1;
+            au_buf_cleanup(&c->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return respond(c, method, url);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    au_log(AU_LOG_WARN, "http", "detail", msg, NULL);
+}
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT" to a socket address. */
+static au_rc resolve_listen(const char *listen, struct addrinfo **out, au_err *err)
+{
+    char host[256];
+    const char *colon = strrchr(listen ? listen : "", ':');
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host))
+        return au_err_set(err, AU_ERR_INVALID, "listen address '%s' is not ADDR:PORT",
+                          listen ? listen : "");
+    const char *h = listen;
+    size_t hl = (size_t)(colon - listen);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    struct addrinfo hints = {0};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int g = getaddrinfo(host, colon + 1, &hints, out);
+    if (g)
+        return au_err_set(err, AU_ERR_INVALID, "cannot resolve listen address '%s': %s", listen,
+                          gai_strerror(g));
+    return AU_OK;
+}
+
+static int bound_port(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (!info || getsockname(info->listen_fd, (struct sockaddr *)&ss, &sl) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const char *listen,
+                   au_api **out, int *port, au_err *err)
+{
+    struct addrinfo *ai = NULL;
+    au_rc rc = AU_OK;
+    au_api *api = au_calloc(1, sizeof(*api));
+    if (!api)
+        return AU_ERR_NOMEM;
+    api->srv.cfg = cfg;
+    api->srv.engine = engine;
+    api->srv.keys = keys;
+    if (!(api->srv.metrics = au_metrics_new(au_route_labels, au_nroutes))) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = resolve_listen(listen, &ai, err)))
+        goto out;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* The logger goes first: MHD reports problems with later options through it. */
+    api->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+    if (!api->daemon) {
+        rc = au_err_set(err, AU_ERR_IO, "cannot listen on %s (address in use or not local?)",
+                        listen);
+        goto out;
+    }
+    *port = bound_port(api->daemon);
+    *out = api;
+out:
+    if (ai)
+        freeaddrinfo(ai);
+    if (rc) {
+        au_metrics_free(api->srv.metrics);
+        au_free(api);
+    }
+    return rc;
+}
+
+void au_api_stop(au_api *api)
+{
+    if (!api)
+        return;
+    MHD_quiesce_daemon(api->daemon);
+    /* Requests already being handled finish and answer; idle keep-alive connections are then
+     * closed by MHD_stop_daemon. The bound keeps a stuck client from holding shutdown hostage. */
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 3000 && atomic_load(&api->in_progress) > 0; i++)
+        nanosleep(&tick, NULL);
+    MHD_stop_daemon(api->daemon);
+    au_metrics_free(api->srv.metrics);
+    au_free(api);
+}

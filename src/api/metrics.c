@@ -1,0 +1,26 @@
+/*
+ * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c)
+ * and the engine's writer statistics.
+ */
+#include "api/api_int.h"
+#include "lib/alloc.h"
+
+/* Large enough for hundreds of sources and every route/status pair. */
+#define METRICS_MAX_BYTES (4u << 20)
+
+/* GET /metrics -> text/plain; version=0.0.4 */
+au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
+{
+    au_buf b;
+    au_buf_init(&b, METRICS_MAX_BYTES);
+    au_rc rc = au_metrics_render(req->srv->metrics, req->srv->engine, &b);
+    if (rc) {
+        au_buf_cleanup(&b);
+        return au_err_set(err, rc, "cannot render metrics");
+    }
+    resp->len = b.len;
+    resp->body = au_buf_steal(&b);
+    resp->status = 200;
+    resp->content_type = "text/plain; version=0.0.4";
+    return AU_OK;
+}

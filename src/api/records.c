@@ -1,0 +1,295 @@
+/*
+ * Source records over HTTP. A POSTed batch is mapped and normalised on the request thread, every
+ * document first: if any is invalid the whole batch is refused with one detail per bad record
+ * and nothing reaches the engine. Only a fully valid batch is handed to the writer, whose
+ * acknowledgement means committed. Reads use a pooled read-only store handle.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "lib/alloc.h"
+
+/* Records in one batch, bounded so an error listing or a job stays reasonable. */
+#define MAX_BATCH 100000
+
+static int is_jsonl(const char *ctype)
+{
+    return ctype && (strncasecmp(ctype, "application/x-ndjson", 20) == 0 ||
+                     strncasecmp(ctype, "application/jsonl", 17) == 0 ||
+                     strncasecmp(ctype, "application/x-jsonlines", 23) == 0);
+}
+
+/* JSON lines: one document per non-blank line; errors name the line of the body. */
+static au_rc parse_jsonl(const au_req *req, json_t *out, au_err *err)
+{
+    const char *p = req->body, *end = req->body + req->body_len;
+    for (int line = 1; p < end; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *q = p;
+        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < le) {
+            json_error_t je;
+            json_t *doc = json_loadb(p, (size_t)(le - p), 0, &je);
+            if (!doc)
+                return au_err_set(err, AU_ERR_PARSE, "malformed JSON at line %d, column %d: %s",
+                                  line, je.column, je.text);
+            if (json_array_append_new(out, doc))
+                return AU_ERR_NOMEM;
+        }
+        p = le + 1;
+    }
+    return AU_OK;
+}
+
+/* The body as an array of documents (a single object counts as a batch of one). */
+static au_rc parse_batch(const au_req *req, json_t **out, au_err *err)
+{
+    json_t *docs = NULL;
+    au_rc rc = AU_OK;
+    if (is_jsonl(req->content_type)) {
+        if (!au_utf8_valid(req->body, req->body_len))
+            return au_err_set(err, AU_ERR_ENCODING, "request body is not valid UTF-8");
+        if (!(docs = json_array()))
+            return AU_ERR_NOMEM;
+        rc = parse_jsonl(req, docs, err);
+    } else if (!(rc = au_req_parse_json(req, &docs, err)) && json_is_object(docs)) {
+        json_t *one = json_pack("[o]", docs);
+        docs = one;
+        rc = one ? AU_OK : AU_ERR_NOMEM;
+    } else if (!rc && !json_is_array(docs)) {
+        rc = au_err_set(err, AU_ERR_INVALID,
+                        "expected a JSON array of documents (or JSON lines with Content-Type "
+                        "application/x-ndjson)");
+    }
+    if (!rc && json_array_size(docs) > MAX_BATCH)
+        rc = au_err_set(err, AU_ERR_TOO_LARGE, "a batch holds at most %d records", MAX_BATCH);
+    if (rc) {
+        json_decref(docs);
+        docs = NULL;
+    }
+    *out = docs;
+    return rc;
+}
+
+/* Maps every document; on any failure frees what was mapped and reports every bad one. */
+static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_t *nbad,
+                     au_err *err)
+{
+    size_t i, n = json_array_size(docs);
+    json_t *doc;
+    *nbad = 0;
+    json_array_foreach(docs, i, doc)
+    {
+        au_err one;
+        au_err_init(&one);
+        au_rc rc = json_is_object(doc)
+                       ? au_source_map(src, doc, (long)i, &recs[i], &one)
+                       : au_err_set(&one, AU_ERR_INVALID, "document is not a JSON object");
+        if (rc == AU_ERR_NOMEM) {
+            au_err_cleanup(&one);
+            *nbad = n;
+            return AU_ERR_NOMEM;
+        }
+        if (rc) {
+            (*nbad)++;
+            recs[i] = NULL;
+            if (one.ndetails)
+                au_err_take_details(err, &one, 0);
+            else
+                au_err_detail_add(err, (long)i, NULL, NULL, "%s", one.message);
+        }
+        au_err_cleanup(&one);
+    }
+    if (*nbad) {
+        for (i = 0; i < n; i++)
+            au_record_free(recs[i]);
+        return au_err_set(err, AU_ERR_INVALID,
+                          "%zu of %zu records are invalid; nothing was written", *nbad, n);
+    }
+    return AU_OK;
+}
+
+static au_rc write_batch(au_req *req, const char *source, au_record **recs, size_t n, au_resp *resp,
+                         au_err *err)
+{
+    char origin[64];
+    au_write_summary sum = {0};
+    au_req_origin(req, origin, sizeof(origin));
+    /* The engine owns recs and its records from here on, whatever the outcome. */
+    au_rc rc = au_engine_write_records(req->srv->engine, recs, n, origin, &sum, err);
+    if (rc)
+        return rc;
+    au_metrics *m = req->srv->metrics;
+    au_metrics_records(m, source, AU_OUTCOME_INSERTED, (uint64_t)sum.inserted);
+    au_metrics_records(m, source, AU_OUTCOME_UPDATED, (uint64_t)sum.updated);
+    au_metrics_records(m, source, AU_OUTCOME_UNCHANGED, (uint64_t)sum.unchanged);
+    return au_resp_json(resp, 200,
+                        json_pack("{s:I, s:I, s:I}", "inserted", (json_int_t)sum.inserted,
+                                  "updated", (json_int_t)sum.updated, "unchanged",
+                                  (json_int_t)sum.unchanged));
+}
+
+/* POST /v1/sources/{source}/records   body: [doc, ...] or JSON lines
+ * -> {"inserted":n,"updated":n,"unchanged":n}; any invalid document -> 400, nothing written. */
+au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *name = au_req_param(req, "source");
+    json_t *docs = NULL;
+    au_record **recs = NULL;
+    size_t nbad = 0;
+    au_rc rc = AU_OK;
+    const au_source *src = au_engine_source_acquire(req->srv->engine, name);
+    if (!src)
+        return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", name);
+    if ((rc = parse_batch(req, &docs, err)))
+        goto out;
+    size_t n = json_array_size(docs);
+    if (n == 0) {
+        rc = au_resp_json(
+            resp, 200, json_pack("{s:i, s:i, s:i}", "inserted", 0, "updated", 0, "unchanged", 0));
+        goto out;
+    }
+    if (!(recs = au_calloc(n, sizeof(*recs)))) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = map_all(src, docs, recs, &nbad, err))) {
+        au_metrics_records(req->srv->metrics, name, AU_OUTCOME_REJECTED, nbad);
+        goto out;
+    }
+    rc = write_batch(req, name, recs, n, resp, err);
+    recs = NULL;
+out:
+    au_free(recs);
+    json_decref(docs);
+    au_engine_source_release(req->srv->engine, src);
+    return rc;
+}
+
+static json_t *iso_time(int64_t ms)
+{
+    char buf[40];
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(buf);
+}
+
+/* A member of the stored document, or `dflt` (stolen) when absent. */
+static json_t *member_or(json_t *doc, const char *k, json_t *dflt)
+{
+    json_t *v = json_object_get(doc, k);
+    if (v) {
+        json_decref(dflt);
+        return json_incref(v);
+    }
+    return dflt;
+}
+
+/* One stored version as the API shows it. */
+static json_t *version_json(const au_record_out *r)
+{
+    json_t *doc = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
+    json_t *o = json_object();
+    if (o) {
+        json_object_set_new(o, "version", json_integer((json_int_t)r->version));
+        json_object_set_new(o, "updated_at", iso_time(r->at_ms));
+        json_object_set_new(o, "updated_ms", json_integer((json_int_t)r->at_ms));
+        json_object_set_new(o, "origin", json_string(r->origin ? r->origin : ""));
+        json_object_set_new(o, "deleted", json_boolean(r->deleted));
+        json_object_set_new(o, "attributes", member_or(doc, "attrs", json_object()));
+        json_object_set_new(o, "custom", member_or(doc, "custom", json_object()));
+        json_object_set_new(o, "input", member_or(doc, "input", json_null()));
+    }
+    json_decref(doc);
+    return o;
+}
+
+static int on_version(void *ctx, const au_record_out *r)
+{
+    json_t *v = version_json(r);
+    return v && json_array_append_new(ctx, v) == 0 ? 0 : AU_ERR_NOMEM;
+}
+
+static au_rc check_source(au_req *req, const char *name, au_err *err)
+{
+    const au_source *src = au_engine_source_acquire(req->srv->engine, name);
+    if (!src)
+        return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", name);
+    au_engine_source_release(req->srv->engine, src);
+    return AU_OK;
+}
+
+/* GET /v1/sources/{source}/records/{id}[?history=1]
+ * -> {"source","record_id","version","updated_at","origin","attributes":{name:{raw,value,key}},
+ *     "custom","input"[,"history":[versions, oldest first]]} */
+au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *name = au_req_param(req, "source"), *id = au_req_param(req, "id");
+    const char *hist = au_req_query(req, "history");
+    au_record_out cur = {0};
+    json_t *out = NULL, *history = NULL;
+    au_rc rc = check_source(req, name, err);
+    if (rc)
+        return rc;
+    au_store *s = au_engine_reader(req->srv->engine);
+    if (!s)
+        return au_err_set(err, AU_ERR_BUSY, "no store reader available");
+    rc = au_store_record_get(s, name, id, 0, &cur);
+    if (rc == AU_ERR_NOT_FOUND || (!rc && cur.deleted)) {
+        rc = au_err_set(err, AU_ERR_NOT_FOUND, "no record '%s' in source '%s'", id, name);
+        goto out;
+    }
+    if (rc) {
+        au_err_set(err, rc, "cannot read record '%s'", id);
+        goto out;
+    }
+    if (!(out = version_json(&cur))) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    json_object_del(out, "deleted");
+    json_object_set_new(out, "source", json_string(name));
+    json_object_set_new(out, "record_id", json_string(id));
+    if (hist && strcmp(hist, "0") != 0 && strcmp(hist, "false") != 0) {
+        if (!(history = json_array()) ||
+            (rc = au_store_record_history(s, name, id, on_version, history))) {
+            rc = au_err_set(err, rc ? rc : AU_ERR_NOMEM, "cannot read the history of '%s'", id);
+            goto out;
+        }
+        json_object_set(out, "history", history);
+    }
+    rc = au_resp_json(resp, 200, out);
+    out = NULL;
+out:
+    au_engine_reader_release(req->srv->engine, s);
+    au_record_out_cleanup(&cur);
+    json_decref(out);
+    json_decref(history);
+    return rc;
+}
+
+/* DELETE /v1/sources/{source}/records/{id} -> {"deleted":true,"source","record_id"}; 404 when
+ * the record does not exist (or is already deleted). */
+au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *name = au_req_param(req, "source"), *id = au_req_param(req, "id");
+    char origin[64];
+    au_rc rc = check_source(req, name, err);
+    if (rc)
+        return rc;
+    au_req_origin(req, origin, sizeof(origin));
+    if ((rc = au_engine_delete_record(req->srv->engine, name, id, origin, err))) {
+        if (rc == AU_ERR_NOT_FOUND)
+            au_err_set(err, rc, "no record '%s' in source '%s'", id, name);
+        return rc;
+    }
+    au_metrics_records(req->srv->metrics, name, AU_OUTCOME_DELETED, 1);
+    return au_resp_json(
+        resp, 200, json_pack("{s:b, s:s, s:s}", "deleted", 1, "source", name, "record_id", id));
+}

@@ -1,0 +1,169 @@
+/*
+ * The route table: the single place where the API is declared. The router, the scope checks,
+ * the metrics labels, `aurum help api` and docs/API.md are all derived from AU_ROUTE_LIST, so a
+ * route cannot exist without being documented and counted.
+ */
+#include <string.h>
+
+#include "api/api_int.h"
+#include "lib/alloc.h"
+
+/* X(method, pattern, handler, scope, summary, body/query) */
+#define AU_ROUTE_LIST(X)                                                                           \
+    X("GET", "/healthz", au_api_health, AU_NEED_NONE, "Liveness check: {\"status\":\"ok\"}.",      \
+      NULL)                                                                                        \
+    X("GET", "/metrics", au_api_metrics, AU_NEED_READ,                                             \
+      "Prometheus text exposition: requests, latency, records and events ingested, engine.", NULL) \
+    X("GET", "/v1/sources", au_api_source_list, AU_NEED_READ,                                      \
+      "Lists the registered sources with their definitions.", NULL)                                \
+    X("PUT", "/v1/sources/{source}", au_api_source_put, AU_NEED_ADMIN,                             \
+      "Registers or replaces a source: field mapping onto the canonical schema, trust.",           \
+      "source definition object (see src/core/source.h)")                                          \
+    X("GET", "/v1/sources/{source}", au_api_source_get, AU_NEED_READ,                              \
+      "The definition of one source.", NULL)                                                       \
+    X("POST", "/v1/sources/{source}/records", au_api_records_post, AU_NEED_WRITE_SOURCE,           \
+      "Upserts a batch of source documents, all or nothing; idempotent on (source, record id). "   \
+      "Answers {\"inserted\",\"updated\",\"unchanged\"}.",                                         \
+      "JSON array of documents, or JSON lines with Content-Type application/x-ndjson")             \
+    X("GET", "/v1/sources/{source}/records/{id}", au_api_record_get, AU_NEED_READ,                 \
+      "The current version of a record: attributes (raw, value, key), custom fields, input.",      \
+      "?history=1 adds every version")                                                             \
+    X("DELETE", "/v1/sources/{source}/records/{id}", au_api_record_delete, AU_NEED_WRITE_SOURCE,   \
+      "Deletes a record (a tombstone version is kept); 404 when absent.", NULL)                    \
+    X("POST", "/v1/events", au_api_events_post, AU_NEED_WRITE_BODY,                                \
+      "Stores business events (one object or an array), all or nothing; idempotent on "            \
+      "(source, event_id). Needs write:<source> for each event's source.",                         \
+      "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
+      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
+    /* --- resolution: explain, overrides ---------------------------------------------- */        \
+    /* (end of the resolution routes) */                                                           \
+    /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
+    /* (end of the profile routes) */                                                              \
+    /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
+    /* (end of the flow routes) */
+
+const au_route au_routes[] = {
+#define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},
+    AU_ROUTE_LIST(AU_ROUTE_ROW)
+#undef AU_ROUTE_ROW
+};
+const size_t au_nroutes = sizeof(au_routes) / sizeof(au_routes[0]);
+
+const char *const au_route_labels[] = {
+#define AU_ROUTE_LABEL(m, p, h, n, s, b) m " " p,
+    AU_ROUTE_LIST(AU_ROUTE_LABEL)
+#undef AU_ROUTE_LABEL
+};
+
+/* Matches one path against one pattern; on success the parameters are stored in req. */
+static int match_pattern(const char *pattern, const char *path, au_req *req)
+{
+    const char *p = pattern, *u = path;
+    size_t n = 0;
+    while (*p && *u) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *ue = strchr(u, '/');
+            if (!ue)
+                ue = u + strlen(u);
+            if (!pe || ue == u || n >= AU_ROUTE_MAX_PARAMS)
+                goto fail;
+            if (req) {
+                if (!(req->params[n] = au_strndup(u, (size_t)(ue - u))))
+                    goto fail;
+            }
+            n++;
+            p = pe + 1;
+            u = ue;
+        } else if (*p++ != *u++) {
+            goto fail;
+        }
+    }
+    if (*p || *u)
+        goto fail;
+    if (req)
+        req->nparams = n;
+    return 1;
+fail:
+    if (req) {
+        for (size_t i = 0; i < n && i < AU_ROUTE_MAX_PARAMS; i++) {
+            au_free(req->params[i]);
+            req->params[i] = NULL;
+        }
+        req->nparams = 0;
+    }
+    return 0;
+}
+
+const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc)
+{
+    int path_known = 0;
+    for (size_t i = 0; i < au_nroutes; i++) {
+        const au_route *r = &au_routes[i];
+        if (strcmp(r->method, method) != 0) {
+            path_known |= match_pattern(r->pattern, path, NULL);
+            continue;
+        }
+        if (match_pattern(r->pattern, path, req)) {
+            if (req)
+                req->route = r;
+            *rc = AU_OK;
+            return r;
+        }
+    }
+    *rc = path_known ? AU_ERR_METHOD : AU_ERR_NOT_FOUND;
+    return NULL;
+}
+
+const char *au_req_param(const au_req *req, const char *name)
+{
+    /* The k-th "{...}" of the pattern is the k-th parameter. */
+    size_t k = 0, len = strlen(name);
+    for (const char *p = req->route->pattern; (p = strchr(p, '{')); p++, k++)
+        if (strncmp(p + 1, name, len) == 0 && p[1 + len] == '}')
+            return k < req->nparams ? req->params[k] : NULL;
+    return NULL;
+}
+
+void au_req_cleanup(au_req *req)
+{
+    for (size_t i = 0; i < req->nparams; i++) {
+        au_free(req->params[i]);
+        req->params[i] = NULL;
+    }
+    req->nparams = 0;
+}
+
+static const char *need_name(au_need n)
+{
+    switch (n) {
+    case AU_NEED_NONE:
+        return "none";
+    case AU_NEED_READ:
+        return "read";
+    case AU_NEED_ADMIN:
+        return "admin";
+    case AU_NEED_WRITE_SOURCE:
+        return "write:{source}";
+    case AU_NEED_WRITE_BODY:
+        return "write:<source of each item>";
+    }
+    return "?";
+}
+
+void au_api_print_routes(FILE *f, int markdown)
+{
+    if (markdown)
+        fprintf(f, "| Method | Path | Scope | What it does | Body / query |\n"
+                   "|---|---|---|---|---|\n");
+    for (size_t i = 0; i < au_nroutes; i++) {
+        const au_route *r = &au_routes[i];
+        if (markdown)
+            fprintf(f, "| %s | `%s` | %s | %s | %s |\n", r->method, r->pattern, need_name(r->need),
+                    r->summary, r->body ? r->body : "");
+        else
+            fprintf(f, "%-6s %-36s scope: %s\n       %s\n%s%s%s", r->method, r->pattern,
+                    need_name(r->need), r->summary, r->body ? "       body: " : "",
+                    r->body ? r->body : "", r->body ? "\n" : "");
+    }
+}

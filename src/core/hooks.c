@@ -6,5 +6,11 @@
 #include "core/engine.h"
 
 const au_engine_hook *const au_engine_hooks[] = {
+    /* resolution first: it assigns records to profiles and appends to the change feed */
+
+    /* then profiles: golden records of the profiles that changed */
+
+    /* then flows: triggers matched against changes and events, outbox entries */
+
     NULL,
 };

@@ -63,6 +63,12 @@ static const char *const migrations[] = {
     "  created_ms INTEGER NOT NULL,"
     "  revoked_ms INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;",
+
+    /* 2: resolution (the resolution work appends its step here) */
+
+    /* 3: profiles (the profile work appends its step here) */
+
+    /* 4: flows (the flow work appends its step here) */
 };
 
 int au_sqlite_schema_version(void)

@@ -192,6 +192,18 @@ au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms)
     return s->ops->key_revoke(s->impl, id, at_ms);
 }
 
+/* --- resolution ------------------------------------------------------------------------- */
+
+/* (end of the resolution functions) */
+
+/* --- profiles --------------------------------------------------------------------------- */
+
+/* (end of the profile functions) */
+
+/* --- flows ------------------------------------------------------------------------------ */
+
+/* (end of the flow functions) */
+
 /* The *_out structs are back-end independent, so their cleanup lives here. */
 
 void au_record_out_cleanup(au_record_out *r)

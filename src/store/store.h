@@ -125,6 +125,18 @@ typedef struct au_store_ops {
     au_rc (*key_find)(void *impl, const uint8_t hash[32], au_key_out *out);
     au_rc (*key_list)(void *impl, au_key_cb cb, void *ctx);
     au_rc (*key_revoke)(void *impl, const char *id, int64_t at_ms);
+
+    /* --- resolution: record-to-profile assignments, redirects, overrides, model, changes --- */
+
+    /* (end of the resolution slots) */
+
+    /* --- profiles: golden records, identifier lookups, timeline --------------------------- */
+
+    /* (end of the profile slots) */
+
+    /* --- flows: definitions, outbox, runs, dead letters ---------------------------------- */
+
+    /* (end of the flow slots) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -162,5 +174,17 @@ au_rc au_store_key_put(au_store *s, const au_key_row *key);
 au_rc au_store_key_find(au_store *s, const uint8_t hash[32], au_key_out *out);
 au_rc au_store_key_list(au_store *s, au_key_cb cb, void *ctx);
 au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms);
+
+/* --- resolution ------------------------------------------------------------------------- */
+
+/* (end of the resolution functions) */
+
+/* --- profiles --------------------------------------------------------------------------- */
+
+/* (end of the profile functions) */
+
+/* --- flows ------------------------------------------------------------------------------ */
+
+/* (end of the flow functions) */
 
 #endif

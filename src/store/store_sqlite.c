@@ -869,4 +869,10 @@ const au_store_ops au_store_sqlite_ops = {
     .key_find = sq_key_find,
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
+    /* resolution (store_sqlite_resolve.c) */
+
+    /* profiles (store_sqlite_profiles.c) */
+
+    /* flows (store_sqlite_flows.c) */
+
 };

@@ -15,7 +15,7 @@
 #include "lib/log.h"
 
 struct au_resolve_state {
-    pthread_rwlock_t lk;   /* writer: write lock around mutations; readers: read lock */
+    pthread_rwlock_t lk;   /* taken exclusively around every resolver call (scoring writes memos) */
     au_resolver *res;      /* owned */
     au_model model;        /* the model the resolver was built with */
     au_resolve_changes ch; /* scratch: what the current call changed */
@@ -424,7 +424,8 @@ json_t *au_resolve_explain_pair(au_resolve_state *s, au_store *st, const char *s
     json_t *doc = NULL;
     if (lookup_no(st, sa, ra, &a, err) || lookup_no(st, sb, rb, &b, err))
         return NULL;
-    pthread_rwlock_rdlock(&s->lk);
+    /* exclusive: scoring writes the resolver's memo table, even through a const resolver */
+    pthread_rwlock_wrlock(&s->lk);
     doc = au_resolver_explain_pair(s->res, a, b);
     pthread_rwlock_unlock(&s->lk);
     if (!doc) {
@@ -444,7 +445,7 @@ json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t pr
         au_err_set(err, AU_ERR_NOT_FOUND, "profile %lld does not exist", (long long)profile);
         return NULL;
     }
-    pthread_rwlock_rdlock(&s->lk);
+    pthread_rwlock_wrlock(&s->lk); /* exclusive: see au_resolve_explain_pair */
     doc = au_resolver_explain_profile(s->res, (uint32_t)profile);
     pthread_rwlock_unlock(&s->lk);
     if (!doc) {

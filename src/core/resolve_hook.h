@@ -7,8 +7,9 @@
  * writer is resolved in the same transaction, and what changed (assignments, redirects of
  * vanished profiles, the review queue, the change feed) is written with it.
  *
- * Threads: the writer mutates the resolver under a write lock; the read functions below take
- * the read lock and may run on any thread (API handlers). They may see the effect of a write a
+ * Threads: every resolver call, the writer's and the readers', holds the hook's lock exclusively
+ * (scoring fills a memo table even for a read); the read functions below may run on any thread
+ * (API handlers). They may see the effect of a write a
  * moment before its transaction commits; after a rollback the resolver is rebuilt from the store.
  */
 #ifndef AU_RESOLVE_HOOK_H

@@ -66,7 +66,29 @@ static const char *const migrations[] = {
 
     /* 2: resolution (the resolution work appends its step here) */
 
-    /* 3: profiles (the profile work appends its step here) */
+    /* 3: profiles: identifier index of records (lookups, name search), customer references of
+     * events (timeline), and the change feed when resolution has not created it */
+    "CREATE TABLE profile_idents ("
+    "  kind INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  rec INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, key, rec)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX profile_idents_rec ON profile_idents(rec);"
+    "CREATE TABLE event_refs ("
+    "  ref TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, seq)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS changes ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  profile INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  other INTEGER,"
+    "  source TEXT,"
+    "  record_id TEXT,"
+    "  at_ms INTEGER NOT NULL"
+    ");",
 
     /* 4: flows (the flow work appends its step here) */
 };

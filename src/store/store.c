@@ -198,6 +198,75 @@ au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms)
 
 /* --- profiles --------------------------------------------------------------------------- */
 
+au_rc au_store_record_no(au_store *s, const char *source, const char *record_id, int64_t *no)
+{
+    return s->ops->record_no(s->impl, source, record_id, no);
+}
+
+au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out)
+{
+    return s->ops->record_by_no(s->impl, no, out);
+}
+
+au_rc au_store_ident_clear(au_store *s, int64_t rec)
+{
+    return s->ops->ident_clear(s->impl, rec);
+}
+
+au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec)
+{
+    return s->ops->ident_put(s->impl, kind, key, rec);
+}
+
+au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
+                          au_ident_cb cb, void *ctx)
+{
+    return s->ops->ident_find(s->impl, kind, key, prefix, limit, cb, ctx);
+}
+
+au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
+                             const char *event_id)
+{
+    return s->ops->event_ref_put(s->impl, ref, source, event_id);
+}
+
+au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
+                        const char *source, int limit, au_event_cb cb, void *ctx)
+{
+    return s->ops->timeline(s->impl, refs_json, before_seq, type, source, limit, cb, ctx);
+}
+
+au_rc au_store_change_append(au_store *s, int64_t profile, const char *kind, int64_t other,
+                             const char *source, const char *record_id, int64_t at_ms)
+{
+    return s->ops->change_append(s->impl, profile, kind, other, source, record_id, at_ms);
+}
+
+au_rc au_store_changes_after(au_store *s, int64_t after, int limit, au_change_cb cb, void *ctx)
+{
+    return s->ops->changes_after(s->impl, after, limit, cb, ctx);
+}
+
+au_rc au_store_change_last(au_store *s, int64_t *seq)
+{
+    return s->ops->change_last(s->impl, seq);
+}
+
+au_rc au_store_profile_members(au_store *s, int64_t profile, au_ident_cb cb, void *ctx)
+{
+    return s->ops->profile_members(s->impl, profile, cb, ctx);
+}
+
+au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile)
+{
+    return s->ops->record_profile(s->impl, rec, profile);
+}
+
+au_rc au_store_profile_redirect(au_store *s, int64_t profile, int64_t *into)
+{
+    return s->ops->profile_redirect(s->impl, profile, into);
+}
+
 /* (end of the profile functions) */
 
 /* --- flows ------------------------------------------------------------------------------ */

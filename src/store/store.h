@@ -88,6 +88,17 @@ typedef int (*au_event_cb)(void *ctx, const au_event_out *e);
 typedef int (*au_key_cb)(void *ctx, const au_key_out *k);
 typedef int (*au_source_cb)(void *ctx, const char *name, const char *def_json);
 
+/* Kinds of the record identifier index (profile lookups and name search). */
+enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
+/* A record number (and the matched key, for ident_find; NULL otherwise). */
+typedef int (*au_ident_cb)(void *ctx, int64_t rec, const char *key);
+/* One change-feed row; strings borrowed for the call (source/record_id may be NULL). */
+typedef struct au_change_out {
+    int64_t seq, profile, other, at_ms;
+    const char *kind, *source, *record_id;
+} au_change_out;
+typedef int (*au_change_cb)(void *ctx, const au_change_out *c);
+
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
     const char *name; /* scheme used in locations: "sqlite" */
@@ -131,6 +142,33 @@ typedef struct au_store_ops {
     /* (end of the resolution slots) */
 
     /* --- profiles: golden records, identifier lookups, timeline --------------------------- */
+    /* The store's record number (records.id) of (source, record_id); AU_ERR_NOT_FOUND. */
+    au_rc (*record_no)(void *impl, const char *source, const char *record_id, int64_t *no);
+    /* Current version of record number `no` (a tombstone has deleted set). */
+    au_rc (*record_by_no)(void *impl, int64_t no, au_record_out *out);
+    /* Identifier index of records (kind AU_IDENT_*): clear all of a record, add one key. */
+    au_rc (*ident_clear)(void *impl, int64_t rec);
+    au_rc (*ident_put)(void *impl, int kind, const char *key, int64_t rec);
+    /* Records holding `key` (prefix: every key starting with it), at most `limit`. */
+    au_rc (*ident_find)(void *impl, int kind, const char *key, int prefix, int limit,
+                        au_ident_cb cb, void *ctx);
+    /* Indexes stored event (source, event_id) under a customer reference `ref`. */
+    au_rc (*event_ref_put)(void *impl, const char *ref, const char *source, const char *event_id);
+    /* Events indexed under any of the references (JSON array text), newest first (event time,
+     * then arrival), strictly after the event `before_seq` in that order (0: from the newest);
+     * type / source filter when not NULL. */
+    au_rc (*timeline)(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                      const char *source, int limit, au_event_cb cb, void *ctx);
+    /* Change feed (table `changes`, shared with resolution). */
+    au_rc (*change_append)(void *impl, int64_t profile, const char *kind, int64_t other,
+                           const char *source, const char *record_id, int64_t at_ms);
+    au_rc (*changes_after)(void *impl, int64_t after, int limit, au_change_cb cb, void *ctx);
+    au_rc (*change_last)(void *impl, int64_t *seq);
+    /* Membership as the profile reads see it (see docs/PROFILES.md). */
+    au_rc (*profile_members)(void *impl, int64_t profile, au_ident_cb cb, void *ctx);
+    au_rc (*record_profile)(void *impl, int64_t rec, int64_t *profile);
+    /* Where a merged-away profile went (*into = 0 when it was not merged away). */
+    au_rc (*profile_redirect)(void *impl, int64_t profile, int64_t *into);
 
     /* (end of the profile slots) */
 
@@ -180,6 +218,23 @@ au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms);
 /* (end of the resolution functions) */
 
 /* --- profiles --------------------------------------------------------------------------- */
+au_rc au_store_record_no(au_store *s, const char *source, const char *record_id, int64_t *no);
+au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out);
+au_rc au_store_ident_clear(au_store *s, int64_t rec);
+au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec);
+au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
+                          au_ident_cb cb, void *ctx);
+au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
+                             const char *event_id);
+au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
+                        const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_store_change_append(au_store *s, int64_t profile, const char *kind, int64_t other,
+                             const char *source, const char *record_id, int64_t at_ms);
+au_rc au_store_changes_after(au_store *s, int64_t after, int limit, au_change_cb cb, void *ctx);
+au_rc au_store_change_last(au_store *s, int64_t *seq);
+au_rc au_store_profile_members(au_store *s, int64_t profile, au_ident_cb cb, void *ctx);
+au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile);
+au_rc au_store_profile_redirect(au_store *s, int64_t profile, int64_t *into);
 
 /* (end of the profile functions) */
 

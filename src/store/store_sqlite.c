@@ -83,6 +83,7 @@ typedef struct sq_store {
     sqlite3 *db;                  /* the connection, owned */
     au_store_mode mode;           /* RW or RO */
     sqlite3_stmt *stmt[SQ_COUNT]; /* prepared on first use, finalised at close */
+    sqlite3_stmt *ext[AU_SQLITE_EXT_STMTS]; /* statements of the other back-end files */
 } sq_store;
 
 /* Logs SQLite's message for `op` and maps the SQLite code onto an au_rc. */
@@ -299,6 +300,8 @@ static void sq_close(void *impl)
         return;
     for (int i = 0; i < SQ_COUNT; i++)
         sqlite3_finalize(q->stmt[i]);
+    for (int i = 0; i < AU_SQLITE_EXT_STMTS; i++)
+        sqlite3_finalize(q->ext[i]);
     sqlite3_close_v2(q->db);
     au_free(q);
 }
@@ -844,6 +847,34 @@ static au_rc sq_key_revoke(void *impl, const char *id, int64_t at_ms)
     return rc;
 }
 
+/* ---- for the other back-end files (store_sqlite_int.h) ----------------------------------- */
+
+sqlite3 *au_sqlite_db(void *impl)
+{
+    return ((sq_store *)impl)->db;
+}
+
+sqlite3_stmt *au_sqlite_ext_stmt(void *impl, int slot, const char *sql)
+{
+    sq_store *q = impl;
+    if (slot < 0 || slot >= AU_SQLITE_EXT_STMTS)
+        return NULL;
+    if (!q->ext[slot]) {
+        int src =
+            sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->ext[slot], NULL);
+        if (src != SQLITE_OK) {
+            sq_fail(q, src, sql);
+            return NULL;
+        }
+    }
+    return q->ext[slot];
+}
+
+au_rc au_sqlite_fail(void *impl, int src, const char *op)
+{
+    return sq_fail(impl, src, op);
+}
+
 const au_store_ops au_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -872,6 +903,19 @@ const au_store_ops au_store_sqlite_ops = {
     /* resolution (store_sqlite_resolve.c) */
 
     /* profiles (store_sqlite_profiles.c) */
+    .record_no = au_sq_record_no,
+    .record_by_no = au_sq_record_by_no,
+    .ident_clear = au_sq_ident_clear,
+    .ident_put = au_sq_ident_put,
+    .ident_find = au_sq_ident_find,
+    .event_ref_put = au_sq_event_ref_put,
+    .timeline = au_sq_timeline,
+    .change_append = au_sq_change_append,
+    .changes_after = au_sq_changes_after,
+    .change_last = au_sq_change_last,
+    .profile_members = au_sq_profile_members,
+    .record_profile = au_sq_record_profile,
+    .profile_redirect = au_sq_profile_redirect,
 
     /* flows (store_sqlite_flows.c) */
 

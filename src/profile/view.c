@@ -386,8 +386,7 @@ static int by_score(const void *a, const void *b)
 }
 
 /* Adds a record's word score to its profile's total (best record per profile per word). */
-static au_rc add_scores(au_store *st, search_ctx *c, ranked **rk, size_t *nrk, size_t *caprk,
-                        int *seen_word)
+static au_rc add_scores(au_store *st, search_ctx *c, ranked **rk, size_t *nrk, size_t *caprk)
 {
     for (size_t i = 0; i < c->n; i++) {
         int64_t prof = 0;
@@ -403,17 +402,13 @@ static au_rc add_scores(au_store *st, search_ctx *c, ranked **rk, size_t *nrk, s
             if (*nrk == *caprk) {
                 size_t cap = *caprk ? *caprk * 2 : 64;
                 ranked *r = au_realloc(*rk, cap * sizeof(*r));
-                int *s2 = NULL;
                 if (!r)
                     return AU_ERR_NOMEM;
-                (void)s2;
                 *rk = r;
                 *caprk = cap;
             }
             (*rk)[(*nrk)++] = (ranked){prof, 0};
         }
-        /* seen_word[k] keeps the best score of this word for profile k: count it once */
-        (void)seen_word;
         (*rk)[k].score += c->hits[i].score;
     }
     return AU_OK;
@@ -456,7 +451,7 @@ au_rc au_profile_search(au_engine *e, au_store *st, const char *q, int limit, js
             goto out;
         /* A record scores each word once; a profile takes the sum over its records, which
          * ranks a profile whose several records carry the name above a single record. */
-        if ((rc = add_scores(st, &c, &rk, &nrk, &caprk, NULL)))
+        if ((rc = add_scores(st, &c, &rk, &nrk, &caprk)))
             goto out;
     }
     if (nwords == 0) {
@@ -508,7 +503,8 @@ static json_t *member_refs(const loaded *l)
 
 typedef struct tl_ctx {
     json_t *events;
-    int64_t last_seq;
+    int limit;        /* events shown; one more is read to know whether a page follows */
+    int64_t last_seq; /* seq of the last event shown: the next page's cursor */
 } tl_ctx;
 
 static int on_event(void *vctx, const au_event_out *ev)
@@ -524,7 +520,8 @@ static int on_event(void *vctx, const au_event_out *ev)
                           "properties", props ? props : json_object());
     if (!o || json_array_append_new(c->events, o))
         return AU_ERR_NOMEM;
-    c->last_seq = ev->seq;
+    if ((int)json_array_size(c->events) <= c->limit)
+        c->last_seq = ev->seq;
     return 0;
 }
 
@@ -536,7 +533,7 @@ au_rc au_profile_timeline(au_engine *e, au_store *st, int64_t id, int64_t before
     loaded l = {0};
     json_t *refs = NULL;
     char *refs_text = NULL;
-    tl_ctx c = {json_array(), 0};
+    tl_ctx c = {json_array(), limit, 0};
     int64_t live = id;
     au_rc rc = c.events ? follow(st, id, &live) : AU_ERR_NOMEM;
     if (!rc)
@@ -563,10 +560,8 @@ au_rc au_profile_timeline(au_engine *e, au_store *st, int64_t id, int64_t before
     size_t n = json_array_size(c.events);
     if ((int)n > limit) {
         json_array_remove(c.events, n - 1);
-        /* the cursor names the last event shown; its seq is read back from the list */
+        /* the cursor names the last event shown */
         char cur[AU_CURSOR_LEN + 1];
-        int64_t seq = 0;
-        (void)seq;
         au_cursor_encode((uint64_t)c.last_seq, cur);
         next = json_string(cur);
     }

@@ -6,9 +6,8 @@
  *     search (re-written when a record changes, cleared when it is deleted);
  *   - event_refs: each event under its customer reference (a source record, an e-mail key or a
  *     phone number), so a timeline finds the events of every member record.
- * When no resolution hook is registered, every record is its own profile and this hook writes
- * the change feed itself (created / updated / deleted). After every commit it bumps a
- * generation counter and wakes long-polling change-feed readers.
+ * The change feed itself is written by the resolution hook (it knows merges and splits). After
+ * every commit this hook bumps a generation counter and wakes long-polling change-feed readers.
  */
 #include <pthread.h>
 #include <string.h>
@@ -19,14 +18,6 @@
 #include "normalize/normalize.h"
 #include "profile/profiles_int.h"
 
-static int has_hook(const char *name)
-{
-    for (int i = 0; au_engine_hooks[i]; i++)
-        if (strcmp(au_engine_hooks[i]->name, name) == 0)
-            return 1;
-    return 0;
-}
-
 static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
 {
     (void)st;
@@ -34,7 +25,6 @@ static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
     if (!p)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory opening profiles");
     p->engine = e;
-    p->own_feed = !has_hook("resolve");
     const json_t *sc = json_object_get(au_engine_config(e)->doc, "survivorship");
     au_rc rc = au_survive_config_parse(sc, &p->survive, err);
     if (rc) {
@@ -100,36 +90,25 @@ static au_rc index_record(au_store *st, const au_record *r, int64_t rec)
 static au_rc hook_record_written(void *state, au_store *st, const au_record *r,
                                  au_put_outcome outcome, int64_t version, int64_t at_ms)
 {
-    au_profiles *p = state;
-    int64_t rec = 0;
+    (void)state;
     (void)version;
-    au_rc rc = au_store_record_no(st, r->source, r->record_id, &rec);
-    if (rc)
-        return rc;
+    (void)at_ms;
+    au_rc rc;
+    int64_t rec = au_store_record_last_no(st);
     /* A first version has nothing to clear: skipping the delete keeps bulk import cheap. */
     if (outcome != AU_PUT_INSERTED && (rc = au_store_ident_clear(st, rec)))
         return rc;
-    if ((rc = index_record(st, r, rec)))
-        return rc;
-    if (p->own_feed)
-        rc = au_store_change_append(st, rec, outcome == AU_PUT_INSERTED ? "created" : "updated",
-                                    0, r->source, r->record_id, at_ms);
-    return rc;
+    return index_record(st, r, rec);
 }
 
 static au_rc hook_record_deleted(void *state, au_store *st, const char *source,
                                  const char *record_id, int64_t at_ms)
 {
-    au_profiles *p = state;
     int64_t rec = 0;
+    (void)state;
+    (void)at_ms;
     au_rc rc = au_store_record_no(st, source, record_id, &rec);
-    if (rc)
-        return rc;
-    if ((rc = au_store_ident_clear(st, rec)))
-        return rc;
-    if (p->own_feed)
-        rc = au_store_change_append(st, rec, "deleted", 0, source, record_id, at_ms);
-    return rc;
+    return rc ? rc : au_store_ident_clear(st, rec);
 }
 
 /* The reference text of a customer: "r:SOURCE\x1fRECORD", "e:EMAILKEY" or "p:E164"; NULL

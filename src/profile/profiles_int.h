@@ -11,7 +11,6 @@
 
 struct au_profiles {
     au_engine *engine;          /* borrowed */
-    int own_feed;               /* no resolution hook: this hook appends to the change feed */
     char country[3];            /* default country for phone numbers in event references */
     au_survive_config *survive; /* parsed once at open from the `survivorship:` section */
     pthread_mutex_t mu;

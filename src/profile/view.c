@@ -22,10 +22,8 @@ typedef struct members {
     size_t n, cap;
 } members;
 
-static int on_member(void *ctx, int64_t rec, const char *key)
+static int add_no(members *m, int64_t rec)
 {
-    members *m = ctx;
-    (void)key;
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 8;
         int64_t *r = au_realloc(m->recs, cap * sizeof(*r));
@@ -38,6 +36,17 @@ static int on_member(void *ctx, int64_t rec, const char *key)
     return m->n >= MAX_MEMBERS ? 1 : 0;
 }
 
+static int on_member(void *ctx, const au_resolve_row *r)
+{
+    return add_no(ctx, r->no);
+}
+
+static int on_ident(void *ctx, int64_t rec, const char *key)
+{
+    (void)key;
+    return add_no(ctx, rec);
+}
+
 static void iso_time(int64_t ms, char buf[40])
 {
     time_t secs = (time_t)(ms / 1000);
@@ -47,12 +56,15 @@ static void iso_time(int64_t ms, char buf[40])
     snprintf(buf + n, 40 - n, ".%03dZ", (int)(ms % 1000));
 }
 
-/* Follows redirects from `id`; *final is the live profile id. */
+/* Follows redirects from `id`; *final is the live profile id (a profile that emptied keeps its
+ * id, and then has no members). */
 static au_rc follow(au_store *st, int64_t id, int64_t *final)
 {
     int64_t into = 0;
     for (int i = 0; i < MAX_REDIRECTS; i++) {
-        au_rc rc = au_store_profile_redirect(st, id, &into);
+        au_rc rc = au_store_redirect_get(st, id, &into);
+        if (rc == AU_ERR_NOT_FOUND)
+            break;
         if (rc)
             return rc;
         if (!into || into == id)
@@ -197,7 +209,7 @@ static au_rc profiles_of_records(au_store *st, const members *recs, members *pro
         size_t k = 0;
         while (k < profs->n && profs->recs[k] != prof)
             k++;
-        if (k == profs->n && (rc = on_member(profs, prof, NULL)) < 0)
+        if (prof && k == profs->n && (rc = add_no(profs, prof)) < 0)
             return rc;
     }
     return AU_OK;
@@ -221,19 +233,19 @@ au_rc au_profile_lookup(au_engine *e, au_store *st, const char *email, const cha
         if (rc == AU_ERR_NOT_FOUND)
             rc = AU_OK;
         else if (!rc)
-            rc = on_member(&recs, no, NULL);
+            rc = add_no(&recs, no);
     } else if (email) {
         if (au_norm_email(email, &value, &key, &why) != AU_OK) {
             rc = au_err_set(err, AU_ERR_INVALID, "email: %s", why.reason);
             goto out;
         }
-        rc = au_store_ident_find(st, AU_IDENT_EMAIL, key, 0, MAX_MEMBERS, on_member, &recs);
+        rc = au_store_ident_find(st, AU_IDENT_EMAIL, key, 0, MAX_MEMBERS, on_ident, &recs);
     } else if (phone) {
         if (au_norm_phone(phone, p->country[0] ? p->country : NULL, &key, &why) != AU_OK) {
             rc = au_err_set(err, AU_ERR_INVALID, "phone: %s", why.reason);
             goto out;
         }
-        rc = au_store_ident_find(st, AU_IDENT_PHONE, key, 0, MAX_MEMBERS, on_member, &recs);
+        rc = au_store_ident_find(st, AU_IDENT_PHONE, key, 0, MAX_MEMBERS, on_ident, &recs);
     } else {
         rc = au_err_set(err, AU_ERR_INVALID,
                         "give one of email, phone, or source and record as query parameters");
@@ -395,6 +407,8 @@ static au_rc add_scores(au_store *st, search_ctx *c, ranked **rk, size_t *nrk, s
             rc = follow(st, prof, &prof);
         if (rc)
             return rc;
+        if (!prof)
+            continue;
         size_t k = 0;
         while (k < *nrk && (*rk)[k].profile != prof)
             k++;
@@ -580,7 +594,7 @@ out:
 
 /* --- change feed -------------------------------------------------------------------------- */
 
-static int on_change(void *vctx, const au_change_out *ch)
+static int on_change(void *vctx, const au_change_row *ch)
 {
     json_t *list = vctx;
     char cur[AU_CURSOR_LEN + 1], at[40];

@@ -14,21 +14,47 @@ const char *au_sqlite_migration(int i);
 
 extern const au_store_ops au_store_sqlite_ops;
 
-/* For the back-end files other than store_sqlite.c (resolution, profiles, flows), which add
- * their own statements to the same connection. Each file owns a range of slots. */
+/* --- helpers for the back-end's other files (store_sqlite_resolve.c, ...) ----------------- */
 #include <sqlite3.h>
-#define AU_SQLITE_EXT_STMTS 96
-#define AU_SQLITE_EXT_PROFILES 32 /* profiles use slots 32..63 */
+
+/* Statement slots of the other files, cached per handle like store_sqlite.c's own: each file
+ * owns a range so their statements never collide. */
+#define AU_SQLITE_EXT_RESOLVE  0  /* resolution: slots 0..31 */
+#define AU_SQLITE_EXT_PROFILES 32 /* profiles: slots 32..63 */
+#define AU_SQLITE_EXT_FLOWS    64 /* flows: slots 64..95 */
+#define AU_SQLITE_EXT_N        96
+
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);
-/* The cached statement in `slot`, prepared from `sql` on first use; NULL (logged) on error.
- * The caller resets it after use (sqlite3_reset). */
-sqlite3_stmt *au_sqlite_ext_stmt(void *impl, int slot, const char *sql);
-/* Logs SQLite's message for `op` and maps the SQLite code onto an au_rc. */
+/* The statement cached in `slot`, prepared from `sql` on first use; reset it after use with
+ * sqlite3_reset. NULL (logged) when it cannot be prepared. */
+sqlite3_stmt *au_sqlite_stmt(void *impl, int slot, const char *sql);
+/* Logs SQLite's message for `op` and maps the code onto an au_rc. */
 au_rc au_sqlite_fail(void *impl, int src, const char *op);
+/* records.id of the record the last record_put / record_delete on this handle wrote. */
+int64_t au_sqlite_last_record(void *impl);
 
-/* profiles (store_sqlite_profiles.c): the au_store_ops slots of the same names */
-au_rc au_sq_record_no(void *impl, const char *source, const char *record_id, int64_t *no);
+/* The resolution slots of au_store_sqlite_ops (store_sqlite_resolve.c). */
+int64_t au_sqlite_record_last_no(void *impl);
+au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id, int64_t *no);
+au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_id);
+au_rc au_sqlite_resolve_scan(void *impl, au_resolve_row_cb cb, void *ctx);
+au_rc au_sqlite_assign_put(void *impl, int64_t no, int64_t profile);
+au_rc au_sqlite_profile_of(void *impl, const char *source, const char *record_id, int64_t *profile);
+au_rc au_sqlite_profile_members(void *impl, int64_t profile, au_resolve_row_cb cb, void *ctx);
+au_rc au_sqlite_profile_max(void *impl, int64_t *max);
+au_rc au_sqlite_redirect_put(void *impl, int64_t from, int64_t into, int64_t at_ms);
+au_rc au_sqlite_redirect_get(void *impl, int64_t from, int64_t *into);
+au_rc au_sqlite_override_put(void *impl, const au_override_row *o);
+au_rc au_sqlite_override_list(void *impl, au_override_cb cb, void *ctx);
+au_rc au_sqlite_review_put(void *impl, const au_review_row *r);
+au_rc au_sqlite_review_list(void *impl, long limit, au_review_cb cb, void *ctx);
+au_rc au_sqlite_model_put(void *impl, const char *json, int64_t at_ms);
+au_rc au_sqlite_model_get(void *impl, char **json);
+au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
+au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
+
+/* The profile slots of au_store_sqlite_ops (store_sqlite_profiles.c). */
 au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
 au_rc au_sq_ident_clear(void *impl, int64_t rec);
 au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
@@ -37,12 +63,6 @@ au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int li
 au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id);
 au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
                      const char *source, int limit, au_event_cb cb, void *ctx);
-au_rc au_sq_change_append(void *impl, int64_t profile, const char *kind, int64_t other,
-                          const char *source, const char *record_id, int64_t at_ms);
-au_rc au_sq_changes_after(void *impl, int64_t after, int limit, au_change_cb cb, void *ctx);
-au_rc au_sq_change_last(void *impl, int64_t *seq);
-au_rc au_sq_profile_members(void *impl, int64_t profile, au_ident_cb cb, void *ctx);
 au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
-au_rc au_sq_profile_redirect(void *impl, int64_t profile, int64_t *into);
 
 #endif

@@ -1,12 +1,7 @@
 /*
  * SQLite back-end of the profile slots: the identifier index of records (e-mail, phone and name
  * keys -> record numbers, for lookups and search), the customer references of events (the
- * timeline), the change feed, and the membership reads the profile API makes.
- *
- * Membership: until the resolution hook persists its assignments, a record is its own profile
- * (profile number = record number) and nothing is ever redirected. The three membership
- * functions at the end are the only place that knows this; the resolution work replaces them
- * with reads of its assignment and redirect tables.
+ * timeline), and the record-to-profile read of the assignments resolution keeps.
  */
 #include <string.h>
 
@@ -15,7 +10,6 @@
 
 /* X(slot name, SQL); slots are AU_SQLITE_EXT_PROFILES + position. */
 #define PQ_STMT_LIST(X)                                                                            \
-    X(RECORD_NO, "SELECT id FROM records WHERE source = ?1 AND record_id = ?2")                    \
     X(RECORD_BY_NO, "SELECT r.source, r.record_id, v.version, v.doc, v.hash, v.origin, v.at_ms, "  \
                     "v.deleted FROM records r JOIN record_versions v "                             \
                     "ON v.rec = r.id AND v.version = r.version WHERE r.id = ?1")                   \
@@ -33,12 +27,7 @@
                 "AND (?2 = 0 OR (e.at_ms, e.seq) < ((SELECT at_ms FROM events WHERE seq = ?2), ?2)) " \
                 "AND (?3 IS NULL OR e.type = ?3) AND (?4 IS NULL OR e.source = ?4) "               \
                 "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                      \
-    X(CHANGE_APPEND, "INSERT INTO changes(profile, kind, other, source, record_id, at_ms) "        \
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                            \
-    X(CHANGES_AFTER, "SELECT seq, profile, kind, other, source, record_id, at_ms FROM changes "    \
-                     "WHERE seq > ?1 ORDER BY seq LIMIT ?2")                                       \
-    X(CHANGE_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                    \
-    X(MEMBERS, "SELECT id FROM records WHERE id = ?1 AND deleted = 0")
+    X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")
 
 typedef enum {
 #define PQ_ENUM(id, sql) PQ_##id,
@@ -55,7 +44,7 @@ static const char *const pq_sql[PQ_COUNT] = {
 
 static sqlite3_stmt *stmt(void *impl, pq_stmt id)
 {
-    return au_sqlite_ext_stmt(impl, AU_SQLITE_EXT_PROFILES + (int)id, pq_sql[id]);
+    return au_sqlite_stmt(impl, AU_SQLITE_EXT_PROFILES + (int)id, pq_sql[id]);
 }
 
 static int bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -89,16 +78,6 @@ static au_rc one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op)
         rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, op);
     sqlite3_reset(st);
     return rc;
-}
-
-au_rc au_sq_record_no(void *impl, const char *source, const char *record_id, int64_t *no)
-{
-    sqlite3_stmt *st = stmt(impl, PQ_RECORD_NO);
-    if (!st)
-        return AU_ERR_STORE;
-    bind_text(st, 1, source);
-    bind_text(st, 2, record_id);
-    return one_int(impl, st, no, "record_no");
 }
 
 au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
@@ -217,90 +196,16 @@ au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, cons
     return rc;
 }
 
-au_rc au_sq_change_append(void *impl, int64_t profile, const char *kind, int64_t other,
-                          const char *source, const char *record_id, int64_t at_ms)
-{
-    sqlite3_stmt *st = stmt(impl, PQ_CHANGE_APPEND);
-    if (!st)
-        return AU_ERR_STORE;
-    sqlite3_bind_int64(st, 1, profile);
-    bind_text(st, 2, kind);
-    if (other)
-        sqlite3_bind_int64(st, 3, other);
-    else
-        sqlite3_bind_null(st, 3);
-    bind_text(st, 4, source);
-    bind_text(st, 5, record_id);
-    sqlite3_bind_int64(st, 6, at_ms);
-    return run(impl, st, "change_append");
-}
-
-au_rc au_sq_changes_after(void *impl, int64_t after, int limit, au_change_cb cb, void *ctx)
-{
-    sqlite3_stmt *st = stmt(impl, PQ_CHANGES_AFTER);
-    au_rc rc = AU_OK;
-    int src;
-    if (!st)
-        return AU_ERR_STORE;
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int(st, 2, limit);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        au_change_out c = {
-            .seq = sqlite3_column_int64(st, 0),
-            .profile = sqlite3_column_int64(st, 1),
-            .kind = (const char *)sqlite3_column_text(st, 2),
-            .other = sqlite3_column_int64(st, 3),
-            .source = (const char *)sqlite3_column_text(st, 4),
-            .record_id = (const char *)sqlite3_column_text(st, 5),
-            .at_ms = sqlite3_column_int64(st, 6),
-        };
-        if ((rc = cb(ctx, &c)))
-            break;
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = au_sqlite_fail(impl, src, "changes_after");
-    sqlite3_reset(st);
-    return rc;
-}
-
-au_rc au_sq_change_last(void *impl, int64_t *seq)
-{
-    sqlite3_stmt *st = stmt(impl, PQ_CHANGE_LAST);
-    if (!st)
-        return AU_ERR_STORE;
-    return one_int(impl, st, seq, "change_last");
-}
-
-/* --- membership (stand-in until resolution persists assignments: one record, one profile) -- */
-
-au_rc au_sq_profile_members(void *impl, int64_t profile, au_ident_cb cb, void *ctx)
-{
-    sqlite3_stmt *st = stmt(impl, PQ_MEMBERS);
-    au_rc rc = AU_OK;
-    int src;
-    if (!st)
-        return AU_ERR_STORE;
-    sqlite3_bind_int64(st, 1, profile);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = cb(ctx, sqlite3_column_int64(st, 0), NULL)))
-            break;
-    if (!rc && src != SQLITE_DONE)
-        rc = au_sqlite_fail(impl, src, "profile_members");
-    sqlite3_reset(st);
-    return rc;
-}
-
 au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile)
 {
-    (void)impl;
-    *profile = rec;
-    return AU_OK;
-}
-
-au_rc au_sq_profile_redirect(void *impl, int64_t profile, int64_t *into)
-{
-    (void)impl;
-    (void)profile;
-    *into = 0;
-    return AU_OK;
+    sqlite3_stmt *st = stmt(impl, PQ_RECORD_PROFILE);
+    if (!st)
+        return AU_ERR_STORE;
+    sqlite3_bind_int64(st, 1, rec);
+    au_rc rc = one_int(impl, st, profile, "record_profile");
+    if (rc == AU_ERR_NOT_FOUND) {
+        *profile = 0;
+        rc = AU_OK;
+    }
+    return rc;
 }

@@ -14,8 +14,8 @@
 #include "lib/cursor.h"
 #include "profile/profiles.h"
 
-#define WAIT_MAX_S 60       /* long-poll cap: a longer wait is served as 60 s */
-#define SSE_KEEPALIVE_S 15  /* comment line sent on an idle stream */
+#define WAIT_MAX_S      60 /* long-poll cap: a longer wait is served as 60 s */
+#define SSE_KEEPALIVE_S 15 /* comment line sent on an idle stream */
 
 static int64_t now_ms(void)
 {
@@ -38,8 +38,8 @@ static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
 }
 
 /* Optional integer query parameter within [min, max]; `cap` clamps instead of refusing. */
-static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max,
-                       int cap, long *out, au_err *err)
+static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max, int cap,
+                       long *out, au_err *err)
 {
     const char *s = au_req_query(req, name);
     char *end = NULL;
@@ -49,8 +49,8 @@ static au_rc query_int(const au_req *req, const char *name, long dflt, long min,
     errno = 0;
     long v = strtol(s, &end, 10);
     if (!*s || *end || errno || v < min || (!cap && v > max))
-        return au_err_set(err, AU_ERR_INVALID, "%s: expected an integer from %ld to %ld", name,
-                          min, max);
+        return au_err_set(err, AU_ERR_INVALID, "%s: expected an integer from %ld to %ld", name, min,
+                          max);
     *out = v > max ? max : v;
     return AU_OK;
 }
@@ -101,8 +101,12 @@ au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err)
     if (!rc && json_array_size(list) == 0) {
         json_decref(list);
         return au_err_set(err, AU_ERR_NOT_FOUND, "no profile holds %s '%s'",
-                          email ? "email" : phone ? "phone" : "record",
-                          email ? email : phone ? phone : record);
+                          email   ? "email"
+                          : phone ? "phone"
+                                  : "record",
+                          email   ? email
+                          : phone ? phone
+                                  : record);
     }
     return rc ? rc : au_resp_json(resp, 200, json_pack("{s:o}", "profiles", list));
 }
@@ -263,8 +267,7 @@ static int wants_sse(const au_req *req)
     return acc && strstr(acc, "text/event-stream") != NULL;
 }
 
-static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp *resp,
-                         au_err *err)
+static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp *resp, au_err *err)
 {
     const char *last_id = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Last-Event-ID");
     if (last_id && *last_id) {

@@ -71,7 +71,7 @@
     X("POST", "/v1/batch", au_api_segment, AU_NEED_SEGMENT,                                        \
       "Segment batch (what the SDKs send), all or nothing.", "{\"batch\":[messages]}")             \
     X("POST", "/v1/import", au_api_segment, AU_NEED_SEGMENT, "Alias of /v1/batch.",                \
-      "{\"batch\":[messages]}")                                                                   \
+      "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
     /* (end of the flow routes) */

@@ -3,8 +3,9 @@
  * import): the message is validated and mapped by src/profile/segment.c, then written through
  * the engine like any other source: identify becomes a record of source `segment` (registered
  * from au_segment_source_definition on first use), track/page/screen/group become events.
- * Links (alias, identify with both ids) are stored as events of type "alias" on the user's
- * timeline until manual must-link overrides are available to this layer (docs/PROFILES.md).
+ * Links (alias, identify with both ids) become must-link overrides between the records that
+ * exist (previousId may name a user or an anonymous visitor), and are also kept as events of
+ * type "alias" on the user's timeline, so a link to a record not seen yet is not lost.
  * Answers {"success": true} like Segment.
  */
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "api/api_int.h"
 #include "lib/alloc.h"
+#include "core/resolve_hook.h"
 #include "profile/segment.h"
 
 static int64_t now_ms(void)
@@ -39,8 +41,8 @@ static au_rc write_records(au_req *req, const json_t *items, const char *origin,
 {
     size_t i, n = 0;
     json_t *it;
-    json_array_foreach(items, i, it) n += strcmp(json_string_value(json_object_get(it, "kind")),
-                                                 "record") == 0;
+    json_array_foreach(items, i, it) n +=
+        strcmp(json_string_value(json_object_get(it, "kind")), "record") == 0;
     if (!n)
         return AU_OK;
     const au_source *src = segment_source(req->srv->engine, err);
@@ -94,8 +96,8 @@ static au_rc event_of(json_t *it, au_event *ev, json_t **owned)
     const char *first = json_string_value(json_object_get(json_array_get(from, 0), "record"));
     char *id = NULL;
     json_t *props = json_pack("{s:O, s:O}", "reason", json_object_get(it, "reason"), "from", from);
-    size_t len = strlen(first ? first : "") + 64 +
-                 strlen(json_string_value(json_object_get(to, "record")));
+    size_t len =
+        strlen(first ? first : "") + 64 + strlen(json_string_value(json_object_get(to, "record")));
     if (props && (id = au_malloc(len)))
         snprintf(id, len, "link:%s<-%s", json_string_value(json_object_get(to, "record")),
                  first ? first : "");
@@ -140,6 +142,36 @@ static au_rc write_events(au_req *req, json_t *items, const char *origin, au_err
     return rc;
 }
 
+/* Must-links for every link item whose records exist. */
+static au_rc apply_links(au_req *req, json_t *items, const char *origin, au_err *err)
+{
+    size_t i, k;
+    json_t *it, *from;
+    json_array_foreach(items, i, it)
+    {
+        if (strcmp(json_string_value(json_object_get(it, "kind")), "link") != 0)
+            continue;
+        json_t *to = json_object_get(it, "to");
+        json_array_foreach(json_object_get(it, "from"), k, from)
+        {
+            au_err one;
+            au_err_init(&one);
+            au_rc rc = au_resolve_override(
+                req->srv->engine, json_string_value(json_object_get(from, "source")),
+                json_string_value(json_object_get(from, "record")),
+                json_string_value(json_object_get(to, "source")),
+                json_string_value(json_object_get(to, "record")), AU_LINK_MUST, origin, &one);
+            if (rc && rc != AU_ERR_NOT_FOUND && rc != AU_ERR_INVALID) {
+                au_err_set(err, rc, "alias: %s", one.message);
+                au_err_cleanup(&one);
+                return rc;
+            }
+            au_err_cleanup(&one);
+        }
+    }
+    return AU_OK;
+}
+
 au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err)
 {
     const char *type = req->route->pattern + strlen("/v1/");
@@ -165,6 +197,8 @@ au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err)
     rc = write_records(req, items, origin, err);
     if (!rc)
         rc = write_events(req, items, origin, err);
+    if (!rc)
+        rc = apply_links(req, items, origin, err);
     json_decref(items);
     return rc ? rc : au_resp_json(resp, 200, json_pack("{s:b}", "success", 1));
 }

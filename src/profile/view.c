@@ -14,8 +14,8 @@
 #include "normalize/normalize.h"
 #include "profile/profiles_int.h"
 
-#define MAX_MEMBERS 1000 /* a profile larger than this is read partially (and says so) */
-#define MAX_REDIRECTS 32 /* hops followed through merged-away ids */
+#define MAX_MEMBERS   1000 /* a profile larger than this is read partially (and says so) */
+#define MAX_REDIRECTS 32   /* hops followed through merged-away ids */
 
 typedef struct members {
     int64_t *recs;
@@ -124,8 +124,8 @@ static au_rc load_one(au_engine *e, au_store *st, int64_t rec, loaded *l)
     l->srcs[i] = au_engine_source_acquire(e, l->outs[i].source);
     for (int a = 0; a < AU_ATTR_COUNT; a++)
         l->trust[i][a] = l->srcs[i] ? au_source_trust(l->srcs[i], (au_attr)a) : 0.5;
-    l->sm[i] = (au_survive_member){l->recs[i], l->outs[i].source, l->outs[i].record_id,
-                                   l->outs[i].version, l->outs[i].at_ms, l->trust[i]};
+    l->sm[i] = (au_survive_member){l->recs[i],         l->outs[i].source, l->outs[i].record_id,
+                                   l->outs[i].version, l->outs[i].at_ms,  l->trust[i]};
     if (l->outs[i].at_ms > l->updated_ms)
         l->updated_ms = l->outs[i].at_ms;
     l->n++;
@@ -151,8 +151,7 @@ static au_rc load_members(au_engine *e, au_store *st, const members *m, loaded *
     return AU_OK;
 }
 
-au_rc au_profile_get(au_engine *e, au_store *st, int64_t id, int lineage, json_t **out,
-                     au_err *err)
+au_rc au_profile_get(au_engine *e, au_store *st, int64_t id, int lineage, json_t **out, au_err *err)
 {
     au_profiles *p = au_profiles_of(e);
     members m = {0};
@@ -280,39 +279,34 @@ out:
 
 /* --- search ------------------------------------------------------------------------------- */
 
-#define SEARCH_WORDS 6
+#define SEARCH_WORDS      6
 #define SEARCH_CANDIDATES 2000
 
-/* Levenshtein distance of two short byte strings, capped at 3. */
+/* Edit distance of two short byte strings with adjacent transpositions counting one edit
+ * (optimal string alignment), capped at 3. */
 static int edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    int row[64];
-    if (la > 62 || lb > 62)
+    int d[40][40];
+    if (la >= 40 || lb >= 40 || (la > lb ? la - lb : lb - la) > 2)
         return 3;
-    if ((la > lb ? la - lb : lb - la) > 2)
-        return 3;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0], best = (int)i;
-        row[0] = (int)i;
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int v = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < v)
-                v = row[j] + 1;
-            if (row[j - 1] + 1 < v)
-                v = row[j - 1] + 1;
-            row[j] = v;
-            prev = cur;
-            if (v < best)
-                best = v;
+            int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
         }
-        if (best >= 3)
-            return 3;
-    }
-    return row[lb] < 3 ? row[lb] : 3;
+    return d[la][lb] < 3 ? d[la][lb] : 3;
 }
 
 typedef struct hit {
@@ -367,8 +361,8 @@ static int on_candidate(void *vctx, int64_t rec, const char *key)
     return 0;
 }
 
-/* Candidates for one word: exact and prefix matches, plus keys sharing its first two letters
- * (for typos after them) and its first letter for short words. */
+/* Candidates for one word: exact and prefix matches, plus keys sharing its first letter (for
+ * typos after it; at most SEARCH_CANDIDATES of them, in key order). */
 static au_rc search_word(au_store *st, const char *word, search_ctx *c)
 {
     char pre[8];
@@ -376,7 +370,10 @@ static au_rc search_word(au_store *st, const char *word, search_ctx *c)
     c->word = word;
     au_rc rc = au_store_ident_find(st, AU_IDENT_NAME, word, 1, SEARCH_CANDIDATES, on_candidate, c);
     if (!rc && lw >= 3) {
-        size_t k = lw >= 5 ? 2 : 1;
+        unsigned char c0 = (unsigned char)word[0];
+        size_t k = c0 < 0x80 ? 1 : c0 < 0xe0 ? 2 : c0 < 0xf0 ? 3 : 4; /* one UTF-8 character */
+        if (k > lw)
+            k = lw;
         memcpy(pre, word, k);
         pre[k] = '\0';
         rc = au_store_ident_find(st, AU_IDENT_NAME, pre, 1, SEARCH_CANDIDATES, on_candidate, c);
@@ -529,9 +526,9 @@ static int on_event(void *vctx, const au_event_out *ev)
     json_t *cust = ev->customer ? json_loads(ev->customer, 0, NULL) : NULL;
     json_t *props = ev->properties ? json_loads(ev->properties, 0, NULL) : NULL;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "source", ev->source, "event_id",
-                          ev->event_id, "type", ev->type, "at", at, "at_ms",
-                          (json_int_t)ev->at_ms, "customer", cust ? cust : json_null(),
-                          "properties", props ? props : json_object());
+                          ev->event_id, "type", ev->type, "at", at, "at_ms", (json_int_t)ev->at_ms,
+                          "customer", cust ? cust : json_null(), "properties",
+                          props ? props : json_object());
     if (!o || json_array_append_new(c->events, o))
         return AU_ERR_NOMEM;
     if ((int)json_array_size(c->events) <= c->limit)
@@ -567,8 +564,7 @@ au_rc au_profile_timeline(au_engine *e, au_store *st, int64_t id, int64_t before
         goto out;
     }
     /* One more than asked tells whether there is a next page. */
-    if ((rc = au_store_timeline(st, refs_text, before_seq, type, source, limit + 1, on_event,
-                                &c)))
+    if ((rc = au_store_timeline(st, refs_text, before_seq, type, source, limit + 1, on_event, &c)))
         goto out;
     json_t *next = json_null();
     size_t n = json_array_size(c.events);
@@ -600,9 +596,9 @@ static int on_change(void *vctx, const au_change_row *ch)
     char cur[AU_CURSOR_LEN + 1], at[40];
     au_cursor_encode((uint64_t)ch->seq, cur);
     iso_time(ch->at_ms, at);
-    json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:s}", "cursor", cur, "seq", (json_int_t)ch->seq,
-                          "profile", (json_int_t)ch->profile, "kind", ch->kind ? ch->kind : "",
-                          "at", at);
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:s, s:s}", "cursor", cur, "seq", (json_int_t)ch->seq, "profile",
+                  (json_int_t)ch->profile, "kind", ch->kind ? ch->kind : "", "at", at);
     if (!o)
         return AU_ERR_NOMEM;
     if (ch->other)

@@ -309,8 +309,7 @@ au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, in
     return s->ops->ident_find(s->impl, kind, key, prefix, limit, cb, ctx);
 }
 
-au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
-                             const char *event_id)
+au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source, const char *event_id)
 {
     return s->ops->event_ref_put(s->impl, ref, source, event_id);
 }
@@ -325,7 +324,6 @@ au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile)
 {
     return s->ops->record_profile(s->impl, rec, profile);
 }
-
 
 /* (end of the profile functions) */
 

@@ -21,12 +21,13 @@
                     "AND key < ?2 || x'f48fbfbf' ORDER BY key, rec LIMIT ?3")                      \
     X(EVREF_PUT, "INSERT OR IGNORE INTO event_refs(ref, seq) "                                     \
                  "SELECT ?1, seq FROM events WHERE source = ?2 AND event_id = ?3")                 \
-    X(TIMELINE, "SELECT e.source, e.event_id, e.type, e.customer, e.properties, e.origin, "        \
-                "e.at_ms, e.received_ms, e.seq FROM event_refs r JOIN events e ON e.seq = r.seq "  \
-                "WHERE r.ref IN (SELECT value FROM json_each(?1)) "                                \
-                "AND (?2 = 0 OR (e.at_ms, e.seq) < ((SELECT at_ms FROM events WHERE seq = ?2), ?2)) " \
-                "AND (?3 IS NULL OR e.type = ?3) AND (?4 IS NULL OR e.source = ?4) "               \
-                "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                      \
+    X(TIMELINE,                                                                                    \
+      "SELECT e.source, e.event_id, e.type, e.customer, e.properties, e.origin, "                  \
+      "e.at_ms, e.received_ms, e.seq FROM event_refs r JOIN events e ON e.seq = r.seq "            \
+      "WHERE r.ref IN (SELECT value FROM json_each(?1)) "                                          \
+      "AND (?2 = 0 OR (e.at_ms, e.seq) < ((SELECT at_ms FROM events WHERE seq = ?2), ?2)) "        \
+      "AND (?3 IS NULL OR e.type = ?3) AND (?4 IS NULL OR e.source = ?4) "                         \
+      "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                                \
     X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")
 
 typedef enum {
@@ -129,8 +130,8 @@ au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec)
     return run(impl, st, "ident_put");
 }
 
-au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
-                       au_ident_cb cb, void *ctx)
+au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
+                       void *ctx)
 {
     sqlite3_stmt *st = stmt(impl, prefix ? PQ_IDENT_PREFIX : PQ_IDENT_EXACT);
     au_rc rc = AU_OK;

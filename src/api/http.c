@@ -72,19 +72,30 @@ static const char *presented_token(struct MHD_Connection *conn)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
 }
 
-/* Segment SDKs send the write key as the Basic user; a Bearer/X-API-Key token also works. */
+/* Segment clients send the write key as the Basic user (HTTP API, older SDKs) or as "writeKey"
+ * in the body (analytics-node 2.x); a Bearer / X-API-Key token also works. The body is complete
+ * when this runs. */
 static au_rc verify_segment(conn_ctx *c, au_err *err)
 {
     const char *auth = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Authorization");
     char *key = NULL;
     au_rc rc;
-    if (!auth || strncasecmp(auth, "Basic ", 6) != 0)
-        return au_keys_verify(c->req.srv->keys, presented_token(c->req.conn), &c->key, err);
-    if ((rc = au_segment_write_key_from_basic(auth, &key, err)))
+    if (auth && strncasecmp(auth, "Basic ", 6) == 0) {
+        if ((rc = au_segment_write_key_from_basic(auth, &key, err)))
+            return rc;
+        rc = au_keys_verify(c->req.srv->keys, key, &c->key, err);
+        au_free(key);
         return rc;
-    rc = au_keys_verify(c->req.srv->keys, key, &c->key, err);
-    au_free(key);
-    return rc;
+    }
+    const char *token = presented_token(c->req.conn);
+    if (!token && c->body.len && !c->too_large) {
+        json_t *body = json_loadb(c->body.data, c->body.len, 0, NULL);
+        const char *wk = au_segment_write_key_from_body(body);
+        rc = au_keys_verify(c->req.srv->keys, wk, &c->key, err);
+        json_decref(body);
+        return rc;
+    }
+    return au_keys_verify(c->req.srv->keys, token, &c->key, err);
 }
 
 static au_rc authorize(conn_ctx *c, au_err *err)

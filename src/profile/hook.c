@@ -75,14 +75,16 @@ static au_rc put_words(au_store *st, const char *key, int64_t rec)
 
 static au_rc index_record(au_store *st, const au_record *r, int64_t rec)
 {
-    static const au_attr names[] = {AU_ATTR_FIRST_NAME, AU_ATTR_LAST_NAME, AU_ATTR_FULL_NAME,
-                                    AU_ATTR_MIDDLE_NAME};
+    static const au_attr names[] = {AU_ATTR_FIRST_NAME, AU_ATTR_LAST_NAME, AU_ATTR_MIDDLE_NAME,
+                                    AU_ATTR_FULL_NAME};
+    /* full_name is derived from the parts when they exist: its words are then already in */
+    size_t nnames = r->attrs[AU_ATTR_FIRST_NAME].key || r->attrs[AU_ATTR_LAST_NAME].key ? 3 : 4;
     au_rc rc = AU_OK;
     if (r->attrs[AU_ATTR_EMAIL].key)
         rc = au_store_ident_put(st, AU_IDENT_EMAIL, r->attrs[AU_ATTR_EMAIL].key, rec);
     if (!rc && r->attrs[AU_ATTR_PHONE].key)
         rc = au_store_ident_put(st, AU_IDENT_PHONE, r->attrs[AU_ATTR_PHONE].key, rec);
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !rc; i++)
+    for (size_t i = 0; i < nnames && !rc; i++)
         rc = put_words(st, r->attrs[names[i]].key, rec);
     return rc;
 }

@@ -5,6 +5,7 @@
  */
 #include "resolve/compare.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <string.h>
@@ -13,25 +14,23 @@
 
 double au_cmp_jaro_winkler(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
+    size_t la = strnlen(a, MAXS), lb = strnlen(b, MAXS);
     if (la == 0 && lb == 0)
         return 1.0;
     if (la == 0 || lb == 0)
         return 0.0;
-    if (la > MAXS)
-        la = MAXS;
-    if (lb > MAXS)
-        lb = MAXS;
     size_t window = (la > lb ? la : lb) / 2;
     window = window > 0 ? window - 1 : 0;
-    unsigned char ma[MAXS] = {0}, mb[MAXS] = {0};
+    /* Matched positions as bit sets: strings are at most MAXS (64) bytes here. */
+    uint64_t ma = 0, mb = 0;
     size_t matches = 0;
     for (size_t i = 0; i < la; i++) {
         size_t lo = i > window ? i - window : 0;
         size_t hi = i + window + 1 < lb ? i + window + 1 : lb;
         for (size_t j = lo; j < hi; j++) {
-            if (!mb[j] && a[i] == b[j]) {
-                ma[i] = mb[j] = 1;
+            if (!(mb >> j & 1) && a[i] == b[j]) {
+                ma |= 1ull << i;
+                mb |= 1ull << j;
                 matches++;
                 break;
             }
@@ -39,15 +38,15 @@ double au_cmp_jaro_winkler(const char *a, const char *b)
     }
     if (matches == 0)
         return 0.0;
-    size_t k = 0, trans = 0;
+    size_t trans = 0;
+    uint64_t rb = mb;
     for (size_t i = 0; i < la; i++) {
-        if (!ma[i])
+        if (!(ma >> i & 1))
             continue;
-        while (!mb[k])
-            k++;
+        int k = __builtin_ctzll(rb);
+        rb &= rb - 1;
         if (a[i] != b[k])
             trans++;
-        k++;
     }
     double m = (double)matches;
     double j = (m / la + m / lb + (m - trans / 2.0) / m) / 3.0;

@@ -50,7 +50,7 @@ static const col_def defs[AU_COL_COUNT] = {
                       4,
                       {"exact", "edits<=2", "jaro_winkler>=0.88", "different"},
                       {0.85, 0.08, 0.03, 0.04},
-                      {0.0001, 0.0003, 0.003, 0.9966},
+                      {0.0001, 0.0003, 0.015, 0.9846},
                       0},
     [AU_COL_PHONE] = {"phone",
                       3,
@@ -136,7 +136,7 @@ void au_model_default(au_model *m)
     m->conflict_max_edits = 2;
     m->block_cap = 32;
     m->cluster_check_max = 32;
-    m->join_mean_weight = -8.0;
+    m->join_mean_weight = -8;
     m->join_min_weight = -25.0;
     au_model_refresh(m);
 }

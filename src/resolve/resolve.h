@@ -19,16 +19,22 @@
  * have smaller numbers, which is what "older" means for stable ids. Profile numbers are >= 1.
  *
  * How a record joins a profile (the chaining guard): a candidate pair links when a
- * deterministic rule fires (same e-mail, phone, national id, passport or licence, and the first
- * names do not clearly differ; same national id / passport always) or its match weight reaches
- * model.match_weight. A record joins a cluster only if (1) it links to at least one member,
- * (2) no member has a conflicting strong identifier (national id or passport more than
- * model.conflict_max_edits edits apart) or a cannot-link with it, and (3) its mean match weight
- * over the members (up to model.cluster_check_max of them, rule links counted as match_weight)
- * is at least model.possible_weight. When a record links to several clusters they are merged
- * only if they also pass (2) and (3) against each other; otherwise it joins the best one.
- * Re-evaluation of a cluster rebuilds it from its pairwise links with the same rules
- * (average-linkage under conflict constraints, strongest links first, must-links first).
+ * deterministic rule fires (same national id, passport or declared shared customer number;
+ * same e-mail, phone or licence when the given names do not clearly differ) or its match weight
+ * reaches model.match_weight, and no conflict forbids it. A record joins a profile only if
+ * (1) it links to at least one member, (2) no member has a conflicting strong identifier
+ * (national id or passport more than model.conflict_max_edits edits apart) or a cannot-link
+ * with it, (3) no sampled member scores below model.join_min_weight with it and (4) its mean
+ * weight over the members (up to model.cluster_check_max of them, rule links counted as at
+ * least match_weight) reaches model.join_mean_weight. When a record links to several profiles
+ * they are merged only if they also pass (2)-(4) against each other; otherwise it joins the
+ * best one. Re-evaluation of a profile rebuilds it from its pairwise links with the same tests
+ * (strongest links first, must-links first), so A~B and B~C never hold A and C together when
+ * A and C clearly differ.
+ *
+ * Rollback: the resolver is not transactional. A caller that rolls a transaction back must
+ * undo the calls it made (update/remove with the previous content) or rebuild the resolver
+ * from the store.
  *
  * Single-threaded: one resolver is used by one thread at a time (the writer).
  */

@@ -413,26 +413,26 @@ static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat
                                                 : -1);
 }
 
-/* The similarity levels of the pending columns. */
-static void fuzzy_levels(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s)
+/* The similarity level of one pending column. */
+static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *b, int c)
 {
     static const double jw88[] = {0.88}, jw_addr[] = {0.90, 0.75};
-    if (s->level[AU_COL_EMAIL] == PENDING) {
+    switch (c) {
+    case AU_COL_EMAIL: {
         /* Two people with the same name often have look-alike addresses (john.smith12@ vs
          * john.smith45@): within two edits is a typo, a mere resemblance is weak evidence. */
         int em = dl_level(&res->ids, a->email, b->email, 2);
         if (em == 2)
             em = jw_level(&res->ids, a->email, b->email, jw88, 1) == 1 ? 2 : 3;
-        s->level[AU_COL_EMAIL] = (signed char)em;
+        return em;
     }
-    if (s->level[AU_COL_PHONE] == PENDING)
-        s->level[AU_COL_PHONE] = (signed char)dl_level(&res->ids, a->phone, b->phone, 1);
-    if (s->level[AU_COL_ADDRESS] == PENDING)
-        s->level[AU_COL_ADDRESS] =
-            (signed char)jw_level_memo(res, MEMO_ADDR, a->addr, b->addr, jw_addr, 2);
-    if (s->level[AU_COL_CITY] == PENDING)
-        s->level[AU_COL_CITY] =
-            (signed char)jw_level_memo(res, MEMO_CITY, a->city, b->city, jw88, 1);
+    case AU_COL_PHONE:
+        return dl_level(&res->ids, a->phone, b->phone, 1);
+    case AU_COL_ADDRESS:
+        return jw_level_memo(res, MEMO_ADDR, a->addr, b->addr, jw_addr, 2);
+    default:
+        return jw_level_memo(res, MEMO_CITY, a->city, b->city, jw88, 1);
+    }
 }
 
 static unsigned rule_fired(const au_resolver *res, const au_feat *a, const au_feat *b,
@@ -532,41 +532,37 @@ static double cap_family(const au_resolver *res, au_score *s)
     return pos - cap;
 }
 
-static const int fuzzy_cols[] = {AU_COL_EMAIL, AU_COL_PHONE, AU_COL_ADDRESS, AU_COL_CITY};
+/* Similarity columns, cheapest first: the costly e-mail comparison runs last, only when the
+ * others left the pair a chance. */
+static const int fuzzy_cols[] = {AU_COL_PHONE, AU_COL_CITY, AU_COL_ADDRESS, AU_COL_EMAIL};
+#define NFUZZY ((int)(sizeof fuzzy_cols / sizeof fuzzy_cols[0]))
 
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
                         au_score *out)
 {
     au_score local, *s = out ? out : &local;
     const au_model *m = &res->model;
+    double best[NFUZZY], total = res->prior_w, upper = 0;
     cheap_levels(res, a, b, s);
-    double total = res->prior_w, upper = 0;
     for (int c = 0; c < AU_COL_COUNT; c++)
         if (s->level[c] != PENDING)
             total += weigh(res, a, s, c);
-    for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++) {
+    for (int i = 0; i < NFUZZY; i++) {
         int c = fuzzy_cols[i];
-        if (s->level[c] == PENDING && m->col[c].enabled && m->col[c].nlevels > 1)
-            upper += fmax(m->col[c].w[1], 0);
+        /* Not equal, so at best the column's second level. */
+        best[i] = s->level[c] == PENDING && m->col[c].enabled ? fmax(m->col[c].w[1], 0) : 0;
+        upper += best[i];
     }
-    s->bounded = total + upper < floor;
-    if (s->bounded) {
-        /* Even the best similarity could not lift the pair to `floor`: skip computing it. */
-        for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++) {
-            int c = fuzzy_cols[i];
-            if (s->level[c] == PENDING) {
-                s->level[c] = (signed char)(m->col[c].nlevels - 1);
-                total += weigh(res, a, s, c);
-            }
-        }
-    } else {
-        int pending[sizeof fuzzy_cols / sizeof fuzzy_cols[0]];
-        for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++)
-            pending[i] = s->level[fuzzy_cols[i]] == PENDING;
-        fuzzy_levels(res, a, b, s);
-        for (size_t i = 0; i < sizeof fuzzy_cols / sizeof fuzzy_cols[0]; i++)
-            if (pending[i])
-                total += weigh(res, a, s, fuzzy_cols[i]);
+    s->bounded = 0;
+    for (int i = 0; i < NFUZZY; i++) {
+        int c = fuzzy_cols[i];
+        if (s->level[c] != PENDING)
+            continue;
+        if (!s->bounded && total + upper < floor)
+            s->bounded = 1; /* even the best similarity could not reach `floor`: skip it */
+        s->level[c] = (signed char)(s->bounded ? m->col[c].nlevels - 1 : fuzzy_level(res, a, b, c));
+        total += weigh(res, a, s, c);
+        upper -= best[i];
     }
     total -= cap_location(res, s);
     total -= cap_family(res, s);

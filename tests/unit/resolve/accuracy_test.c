@@ -14,12 +14,14 @@
 
 #include "core/config.h"
 #include "core/source.h"
+#include "gen/gen.h"
 #include "lib/alloc.h"
 #include "lib/csv.h"
 #include "resolve/eval.h"
 #include "resolve/resolve.h"
 
-/* A source definition: a JSON file, or a YAML configuration whose first source it is. */
+/* A source definition: a JSON file, or the source `name` of a YAML configuration (its first
+ * source when it has none of that name). */
 static au_source *load_source(const char *name, const char *path)
 {
     json_t *doc = NULL;
@@ -40,7 +42,8 @@ static au_source *load_source(const char *name, const char *path)
     }
     json_t *def = NULL, *srcs = json_object_get(doc, "sources");
     if (json_is_object(srcs))
-        def = json_object_iter_value(json_object_iter(srcs));
+        def = json_object_get(srcs, name) ? json_object_get(srcs, name)
+                                          : json_object_iter_value(json_object_iter(srcs));
     cr_assert_eq(au_source_new(name, def ? def : doc, &s, &err), AU_OK, "%s", err.message);
     json_decref(doc);
     au_err_cleanup(&err);
@@ -170,4 +173,124 @@ Test(accuracy, fake_1000, .timeout = 120)
                  &r);
     cr_assert_eq(r.records, 1000);
     cr_assert_geq(r.e.pair_f1, 0.90, "pairwise F1 %.4f", r.e.pair_f1);
+}
+
+/* Reads a CSV file into (key, label) string lists: key = the first two columns joined by a
+ * comma, label = the third. For truth.csv (source,record_id,person_id). */
+static size_t read_truth(const char *path, char ***keys, char ***labels)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot open %s", path);
+    char line[512];
+    size_t n = 0, cap = 1024;
+    *keys = au_malloc(cap * sizeof(char *));
+    *labels = au_malloc(cap * sizeof(char *));
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *comma = strrchr(line, ',');
+        cr_assert_not_null(comma);
+        *comma = '\0';
+        if (n == cap) {
+            cap *= 2;
+            *keys = au_realloc(*keys, cap * sizeof(char *));
+            *labels = au_realloc(*labels, cap * sizeof(char *));
+        }
+        (*keys)[n] = au_strdup(line);
+        (*labels)[n] = au_strdup(comma + 1);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The generated Northwind set: six systems with their own layouts, mapped by the generated
+ * northwind.yaml only, about 100,000 records of 38,000 people. */
+Test(accuracy, northwind_100k, .timeout = 600)
+{
+    char dir[] = "/tmp/aurum-nw-XXXXXX", path[512], yaml[600];
+    cr_assert_not_null(mkdtemp(dir));
+    au_gen_opts o;
+    au_gen_opts_init(&o);
+    o.out_dir = dir;
+    o.people = 38000;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_gen_run(&o, NULL, &err), AU_OK, "%s", err.message);
+    snprintf(yaml, sizeof yaml, "%s/northwind.yaml", dir);
+    au_model m;
+    au_model_default(&m);
+    au_resolver *res = NULL;
+    cr_assert_eq(au_resolver_new(&m, &res), AU_OK);
+    size_t cap = 1 << 17, n = 0;
+    char **keys = au_malloc(cap * sizeof(char *)), **labels = NULL;
+    for (int sys = 0; sys < AU_GEN_NSYSTEMS; sys++) {
+        const char *name = au_gen_system_name((au_gen_system)sys);
+        au_source *src = load_source(name, yaml);
+        snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+        int fd = open(path, O_RDONLY);
+        cr_assert_geq(fd, 0, "cannot open %s", path);
+        au_csv *c = NULL;
+        cr_assert_eq(au_csv_open_fd(fd, NULL, &c), AU_OK);
+        cr_assert_eq(au_csv_read_header(c, &err), AU_OK);
+        for (;;) {
+            au_csv_row row;
+            cr_assert_eq(au_csv_next_record(c, &row, &err), AU_OK, "%s", err.message);
+            if (row.eof)
+                break;
+            json_t *doc = json_object();
+            for (size_t i = 0; i < row.nfields; i++)
+                json_object_set_new(doc, au_csv_header_name(c, i), json_string(row.fields[i]));
+            size_t refused = 0;
+            au_record *r = map(src, doc, (long)n, &refused);
+            cr_assert_not_null(r, "%s row %ld refused", name, row.line);
+            if (n == cap) {
+                cap *= 2;
+                keys = au_realloc(keys, cap * sizeof(char *));
+            }
+            keys[n] = au_asprintf("%s,%s", name, r->record_id);
+            cr_assert_eq(au_resolver_add(res, (uint32_t)n, r, NULL), AU_OK);
+            au_record_free(r);
+            json_decref(doc);
+            n++;
+        }
+        au_csv_free(c);
+        close(fd);
+        au_source_free(src);
+    }
+    labels = au_malloc(n * sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        labels[i] = au_asprintf("%u", au_resolver_profile_of(res, (uint32_t)i));
+    char **tk = NULL, **tl = NULL;
+    snprintf(path, sizeof path, "%s/truth.csv", dir);
+    size_t nt = read_truth(path, &tk, &tl);
+    cr_assert_eq(nt, n, "every generated record is in the truth");
+    au_eval_result e;
+    cr_assert_eq(au_eval_keyed((const char *const *)tk, (const char *const *)tl, nt,
+                               (const char *const *)keys, (const char *const *)labels, n, &e),
+                 AU_OK);
+    cr_log_info("northwind: %zu records, %zu profiles, pairwise P %.4f R %.4f F1 %.4f, B-cubed "
+                "F1 %.4f",
+                n, au_resolver_profile_count(res), e.pair_p, e.pair_r, e.pair_f1, e.b3_f1);
+    cr_assert_geq(e.pair_f1, 0.97, "pairwise F1 %.4f", e.pair_f1);
+    for (size_t i = 0; i < n; i++) {
+        au_free(keys[i]);
+        au_free(labels[i]);
+        au_free(tk[i]);
+        au_free(tl[i]);
+    }
+    au_free(keys);
+    au_free(labels);
+    au_free(tk);
+    au_free(tl);
+    au_resolver_free(res);
+    au_err_cleanup(&err);
+    for (int sys = 0; sys < AU_GEN_NSYSTEMS; sys++) {
+        snprintf(path, sizeof path, "%s/%s.csv", dir, au_gen_system_name((au_gen_system)sys));
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/truth.csv", dir);
+    unlink(path);
+    unlink(yaml);
+    rmdir(dir);
 }

@@ -377,3 +377,16 @@ Test(resolve, declared_shared_customer_number_links_across_sources)
     au_record_free(b);
     au_record_free(c);
 }
+
+Test(resolve, weak_pairs_are_queued_for_review_not_linked)
+{
+    add(1, john);
+    au_resolve_changes_reset(&ch);
+    add(2, (person){"john", "smith", "1955-07-09", "leeds", NULL, NULL, NULL});
+    cr_assert_neq(P(1), P(2), "same name, other birth date and city: not enough");
+    cr_assert_eq(ch.npossible, 1, "but worth a human look");
+    cr_assert_eq(ch.possible[0].a, 1);
+    cr_assert_eq(ch.possible[0].b, 2);
+    cr_assert_lt(ch.possible[0].weight, au_resolver_model(res)->match_weight);
+    cr_assert_geq(ch.possible[0].weight, au_resolver_model(res)->possible_weight);
+}

@@ -130,5 +130,13 @@ au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err);
 /* segment.c */
 au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err);
+/* resolution (resolution.c) */
+au_rc au_api_profile_explain(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_explain(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_record_profile(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_merge(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_split(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_override_post(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_review(au_req *req, au_resp *resp, au_err *err);
 
 #endif

@@ -36,6 +36,31 @@
       "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
       "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
     /* --- resolution: explain, overrides ---------------------------------------------- */        \
+    X("GET", "/v1/profiles/{id}/explain", au_api_profile_explain, AU_NEED_READ,                    \
+      "Why the records of a profile belong together: per record its best link inside the "         \
+      "profile (rule or comparison levels, weights, total) and its mean weight.",                  \
+      NULL)                                                                                        \
+    X("GET", "/v1/explain", au_api_explain, AU_NEED_READ,                                          \
+      "Why two records are (not) one person: rule, each comparison's level and match weight, "     \
+      "prior, total, probability, decision.",                                                      \
+      "?a=SOURCE:ID&b=SOURCE:ID")                                                                  \
+    X("GET", "/v1/sources/{source}/records/{id}/profile", au_api_record_profile, AU_NEED_READ,     \
+      "The profile a record belongs to: {\"source\",\"record_id\",\"profile\"}.", NULL)            \
+    X("POST", "/v1/profiles/{id}/merge", au_api_profile_merge, AU_NEED_ADMIN,                      \
+      "Merges another profile (or a record's profile) into this one; kept as a must-link that "    \
+      "wins in every later re-evaluation.",                                                        \
+      "{\"with\": profile id | {\"source\",\"record\"}}")                                          \
+    X("POST", "/v1/profiles/{id}/split", au_api_profile_split, AU_NEED_ADMIN,                      \
+      "Splits the listed records off the profile; kept as cannot-links between them and the "      \
+      "rest.",                                                                                     \
+      "{\"records\": [{\"source\",\"record\"}, ...]}")                                             \
+    X("POST", "/v1/overrides", au_api_override_post, AU_NEED_ADMIN,                                \
+      "A manual decision on two records: must_link, cannot_link (do not link) or none (forget).",  \
+      "{\"a\":{\"source\",\"record\"},\"b\":{...},\"kind\":\"must_link|cannot_link|none\"}")       \
+    X("GET", "/v1/review", au_api_review, AU_NEED_READ,                                            \
+      "Possible matches queued for review (between possible_weight and match_weight), "            \
+      "strongest first.",                                                                          \
+      "?limit=N (default 100)")                                                                    \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
     X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \

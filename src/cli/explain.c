@@ -40,19 +40,19 @@ static void print_pair(const json_t *d, const char *indent)
     printf("%srule: %s%s%s\n", indent, json_is_string(rule) ? json_string_value(rule) : "none",
            json_is_true(json_object_get(d, "conflict")) ? "  (conflicting identifiers)" : "",
            json_is_true(json_object_get(d, "swapped_names")) ? "  (names swapped)" : "");
-    printf("%s%-14s %5s  %-26s %9s %9s\n", indent, "column", "level", "label", "weight", "tf");
+    printf("%s%-14s %5s  %-38s %9s %9s\n", indent, "column", "level", "label", "weight", "tf");
     json_array_foreach(json_object_get(d, "comparisons"), i, c)
     {
-        printf("%s%-14s %5lld  %-26s %+9.2f %+9.2f\n", indent,
+        printf("%s%-14s %5lld  %-38s %+9.2f %+9.2f\n", indent,
                json_string_value(json_object_get(c, "column")),
                (long long)json_integer_value(json_object_get(c, "level")),
                json_string_value(json_object_get(c, "label")),
                json_real_value(json_object_get(c, "weight")),
                json_real_value(json_object_get(c, "tf_adjustment")));
     }
-    printf("%s%-14s %5s  %-26s %+9.2f\n", indent, "prior", "", "",
+    printf("%s%-14s %5s  %-38s %+9.2f\n", indent, "prior", "", "",
            json_real_value(json_object_get(d, "prior_weight")));
-    printf("%s%-14s %5s  %-26s %+9.2f   probability %.4f   decision: %s\n", indent, "total", "", "",
+    printf("%s%-14s %5s  %-38s %+9.2f   probability %.4f   decision: %s\n", indent, "total", "", "",
            json_real_value(json_object_get(d, "total")),
            json_real_value(json_object_get(d, "probability")),
            json_string_value(json_object_get(d, "decision")));

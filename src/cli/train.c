@@ -120,12 +120,12 @@ static void print_weights(const json_t *rep)
            (long long)json_integer_value(json_object_get(rep, "em_pairs")),
            (long long)json_integer_value(json_object_get(rep, "iterations")),
            json_is_true(json_object_get(rep, "converged")) ? " (converged)" : "");
-    printf("\n%-14s %-26s %10s %10s %9s\n", "column", "level", "m", "u", "weight");
+    printf("\n%-14s %-38s %10s %10s %9s\n", "column", "level", "m", "u", "weight");
     json_object_foreach((json_t *)json_object_get(model, "columns"), name, col)
     {
         json_t *lv = json_object_get(col, "levels");
         for (size_t i = 0; i < json_array_size(lv); i++)
-            printf("%-14s %-26s %10.6f %10.6f %+9.2f\n", i ? "" : name,
+            printf("%-14s %-38s %10.6f %10.6f %+9.2f\n", i ? "" : name,
                    json_string_value(json_array_get(lv, i)),
                    json_real_value(json_array_get(json_object_get(col, "m"), i)),
                    json_real_value(json_array_get(json_object_get(col, "u"), i)),

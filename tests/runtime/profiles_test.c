@@ -244,7 +244,7 @@ Test(profiles, segment_needs_a_write_key_as_basic_user)
     au_rt_cleanup(&d);
 }
 
-Test(profiles, merged_away_id_answers_with_the_survivor_and_the_timeline_follows)
+Test(profiles, merged_away_id_answers_with_the_survivor_and_the_timeline_follows_merge_and_split)
 {
     au_rt_daemon d;
     long a, b;
@@ -298,6 +298,24 @@ Test(profiles, merged_away_id_answers_with_the_survivor_and_the_timeline_follows
     }
     cr_assert(merged, "no merged change for %ld: %s", gone, json_dumps(ch, 0));
     json_decref(ch);
+    /* split u2 off again: each part's timeline has only its own records' events */
+    snprintf(path, sizeof(path), "/v1/profiles/%ld/split", live);
+    post_ok(&d, path, "{\"records\":[{\"source\":\"segment\",\"record\":\"u2\"}]}");
+    long p1 = lookup_id(&d, "source=segment&record=u1");
+    long p2 = lookup_id(&d, "source=segment&record=u2");
+    cr_assert_neq(p1, p2);
+    const long ids[2] = {p1, p2};
+    const char *want[2] = {"Order", "Ticket"}, *not [2] = {"Ticket", "Order"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof(path), "/v1/profiles/%ld/timeline?type=%s", ids[k], want[k]);
+        t = get_json(&d, path, 200);
+        cr_assert_eq(json_array_size(json_object_get(t, "events")), 1, "%s", json_dumps(t, 0));
+        json_decref(t);
+        snprintf(path, sizeof(path), "/v1/profiles/%ld/timeline?type=%s", ids[k], not [k]);
+        t = get_json(&d, path, 200);
+        cr_assert_eq(json_array_size(json_object_get(t, "events")), 0, "%s", json_dumps(t, 0));
+        json_decref(t);
+    }
     au_rt_cleanup(&d);
 }
 

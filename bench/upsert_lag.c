@@ -109,8 +109,8 @@ static void *writer(void *arg)
             continue;
         }
         acked_ns[i] = now_ns();
-        snprintf(url, sizeof(url), "%s/v1/profiles?source=people&record=lag-%s-%ld", base,
-                 run_tag, i);
+        snprintf(url, sizeof(url), "%s/v1/profiles?source=people&record=lag-%s-%ld", base, run_tag,
+                 i);
         while (request(c, url, NULL, &b) != 200)
             ;
         visible_ms[i] = (double)(now_ns() - sched) / 1e6;
@@ -127,7 +127,8 @@ static void *consumer(void *arg)
     char url[512], cursor[64];
     (void)arg;
     /* the caller passes the cursor of the end of the feed in LAG_AFTER */
-    snprintf(cursor, sizeof(cursor), "%s", getenv("LAG_AFTER") ? getenv("LAG_AFTER") : "c_000000000000000");
+    snprintf(cursor, sizeof(cursor), "%s",
+             getenv("LAG_AFTER") ? getenv("LAG_AFTER") : "c_000000000000000");
     size_t tl = strlen(run_tag);
     while (!done) {
         snprintf(url, sizeof(url), "%s/v1/changes?limit=1000&wait=1&after=%s", base, cursor);
@@ -171,8 +172,8 @@ static void report(const char *what, double *v, long n)
             s[m++] = v[i];
     qsort(s, (size_t)m, sizeof(*s), cmp);
     if (m)
-        printf("%s: n=%ld p50=%.2f ms p90=%.2f ms p99=%.2f ms max=%.2f ms\n", what, m,
-               s[m / 2], s[(long)(m * 0.9)], s[(long)(m * 0.99)], s[m - 1]);
+        printf("%s: n=%ld p50=%.2f ms p90=%.2f ms p99=%.2f ms max=%.2f ms\n", what, m, s[m / 2],
+               s[(long)(m * 0.9)], s[(long)(m * 0.99)], s[m - 1]);
     else
         printf("%s: no samples\n", what);
     free(s);

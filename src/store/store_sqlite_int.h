@@ -58,8 +58,8 @@ au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_c
 au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
 au_rc au_sq_ident_clear(void *impl, int64_t rec);
 au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
-au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
-                       au_ident_cb cb, void *ctx);
+au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
+                       void *ctx);
 au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id);
 au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
                      const char *source, int limit, au_event_cb cb, void *ctx);

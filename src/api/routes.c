@@ -63,6 +63,40 @@
       "?limit=N (default 100)")                                                                    \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
+    X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \
+      "Name search for the console: every word matched exactly, by prefix or within one or two "   \
+      "edits; profiles ranked by score.",                                                          \
+      "?q=NAME&limit=N (default 20, at most 100)")                                                 \
+    X("GET", "/v1/profiles", au_api_profile_lookup, AU_NEED_READ,                                  \
+      "Profiles holding an identifier: {\"profiles\":[golden records]}; 404 when none.",           \
+      "?email= | ?phone= | ?source=&record= ; &lineage=1")                                         \
+    X("GET", "/v1/profiles/{id}", au_api_profile_get, AU_NEED_READ,                                \
+      "The golden record of a profile; a merged-away id answers with the surviving profile and "   \
+      "\"merged_into\".",                                                                          \
+      "?lineage=1 adds where every value came from")                                               \
+    X("GET", "/v1/profiles/{id}/timeline", au_api_profile_timeline, AU_NEED_READ,                  \
+      "Events of every record of the profile, newest first, cursor-paginated.",                    \
+      "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
+    X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
+      "Change feed of profiles after a cursor; long-polls with wait; Server-Sent Events with "     \
+      "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
+      "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
+    X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
+      "Segment identify: a record of source segment.", "Segment message; write key as Basic user") \
+    X("POST", "/v1/track", au_api_segment, AU_NEED_SEGMENT, "Segment track: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/page", au_api_segment, AU_NEED_SEGMENT, "Segment page: an event.",              \
+      "Segment message")                                                                           \
+    X("POST", "/v1/screen", au_api_segment, AU_NEED_SEGMENT, "Segment screen: an event.",          \
+      "Segment message")                                                                           \
+    X("POST", "/v1/group", au_api_segment, AU_NEED_SEGMENT, "Segment group: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/alias", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment alias: links previousId to userId.", "Segment message")                             \
+    X("POST", "/v1/batch", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment batch (what the SDKs send), all or nothing.", "{\"batch\":[messages]}")             \
+    X("POST", "/v1/import", au_api_segment, AU_NEED_SEGMENT, "Alias of /v1/batch.",                \
+      "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
     /* (end of the flow routes) */
@@ -174,6 +208,8 @@ static const char *need_name(au_need n)
         return "write:{source}";
     case AU_NEED_WRITE_BODY:
         return "write:<source of each item>";
+    case AU_NEED_SEGMENT:
+        return "write:segment (Basic user)";
     }
     return "?";
 }

@@ -106,7 +106,20 @@ static const char *const migrations[] = {
     "  at_ms INTEGER NOT NULL"
     ");",
 
-    /* 3: profiles (the profile work appends its step here) */
+    /* 3: profiles: identifier index of records (lookups, name search) and customer references
+     * of events (timeline) */
+    "CREATE TABLE profile_idents ("
+    "  kind INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  rec INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, key, rec)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX profile_idents_rec ON profile_idents(rec);"
+    "CREATE TABLE event_refs ("
+    "  ref TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, seq)"
+    ") WITHOUT ROWID;",
 
     /* 4: flows (the flow work appends its step here) */
 };

@@ -288,6 +288,43 @@ au_rc au_store_changes_after(au_store *s, int64_t after, long limit, au_change_c
 
 /* --- profiles --------------------------------------------------------------------------- */
 
+au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out)
+{
+    return s->ops->record_by_no(s->impl, no, out);
+}
+
+au_rc au_store_ident_clear(au_store *s, int64_t rec)
+{
+    return s->ops->ident_clear(s->impl, rec);
+}
+
+au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec)
+{
+    return s->ops->ident_put(s->impl, kind, key, rec);
+}
+
+au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
+                          au_ident_cb cb, void *ctx)
+{
+    return s->ops->ident_find(s->impl, kind, key, prefix, limit, cb, ctx);
+}
+
+au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source, const char *event_id)
+{
+    return s->ops->event_ref_put(s->impl, ref, source, event_id);
+}
+
+au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
+                        const char *source, int limit, au_event_cb cb, void *ctx)
+{
+    return s->ops->timeline(s->impl, refs_json, before_seq, type, source, limit, cb, ctx);
+}
+
+au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile)
+{
+    return s->ops->record_profile(s->impl, rec, profile);
+}
+
 /* (end of the profile functions) */
 
 /* --- flows ------------------------------------------------------------------------------ */

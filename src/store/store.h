@@ -129,6 +129,11 @@ typedef int (*au_event_cb)(void *ctx, const au_event_out *e);
 typedef int (*au_key_cb)(void *ctx, const au_key_out *k);
 typedef int (*au_source_cb)(void *ctx, const char *name, const char *def_json);
 
+/* Kinds of the record identifier index (profile lookups and name search). */
+enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
+/* A record number (and the matched key, for ident_find; NULL otherwise). */
+typedef int (*au_ident_cb)(void *ctx, int64_t rec, const char *key);
+
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
     const char *name; /* scheme used in locations: "sqlite" */
@@ -203,6 +208,23 @@ typedef struct au_store_ops {
     /* (end of the resolution slots) */
 
     /* --- profiles: golden records, identifier lookups, timeline --------------------------- */
+    /* Current version of record number `no` (a tombstone has deleted set). */
+    au_rc (*record_by_no)(void *impl, int64_t no, au_record_out *out);
+    /* Identifier index of records (kind AU_IDENT_*): clear all of a record, add one key. */
+    au_rc (*ident_clear)(void *impl, int64_t rec);
+    au_rc (*ident_put)(void *impl, int kind, const char *key, int64_t rec);
+    /* Records holding `key` (prefix: every key starting with it), at most `limit`. */
+    au_rc (*ident_find)(void *impl, int kind, const char *key, int prefix, int limit,
+                        au_ident_cb cb, void *ctx);
+    /* Indexes stored event (source, event_id) under a customer reference `ref`. */
+    au_rc (*event_ref_put)(void *impl, const char *ref, const char *source, const char *event_id);
+    /* Events indexed under any of the references (JSON array text), newest first (event time,
+     * then arrival), strictly after the event `before_seq` in that order (0: from the newest);
+     * type / source filter when not NULL. */
+    au_rc (*timeline)(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                      const char *source, int limit, au_event_cb cb, void *ctx);
+    /* Profile of record number `rec` (0 when unassigned). */
+    au_rc (*record_profile)(void *impl, int64_t rec, int64_t *profile);
 
     /* (end of the profile slots) */
 
@@ -270,6 +292,16 @@ au_rc au_store_changes_after(au_store *s, int64_t after, long limit, au_change_c
 /* (end of the resolution functions) */
 
 /* --- profiles --------------------------------------------------------------------------- */
+au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out);
+au_rc au_store_ident_clear(au_store *s, int64_t rec);
+au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec);
+au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
+                          au_ident_cb cb, void *ctx);
+au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
+                             const char *event_id);
+au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
+                        const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile);
 
 /* (end of the profile functions) */
 

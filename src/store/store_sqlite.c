@@ -79,10 +79,17 @@ static const char *const stmt_sql[SQ_COUNT] = {
 #undef SQ_STMT_SQL
 };
 
+/* Statements of the back-end's other files (store_sqlite_<area>.c), cached by SQL text pointer. */
+#define SQ_EXT_MAX 64
+
 typedef struct sq_store {
     sqlite3 *db;                  /* the connection, owned */
     au_store_mode mode;           /* RW or RO */
     sqlite3_stmt *stmt[SQ_COUNT]; /* prepared on first use, finalised at close */
+    struct {
+        const char *sql;  /* static SQL text: its address is the key */
+        sqlite3_stmt *st; /* prepared statement, owned */
+    } ext[SQ_EXT_MAX];
 } sq_store;
 
 /* Logs SQLite's message for `op` and maps the SQLite code onto an au_rc. */
@@ -148,6 +155,38 @@ static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? au_strdup((const char *)s) : NULL;
+}
+
+/* ---- for the back-end's other files (store_sqlite_int.h) -------------------------------- */
+
+sqlite3 *au_sqlite_db(void *impl)
+{
+    return ((sq_store *)impl)->db;
+}
+
+au_rc au_sqlite_fail(void *impl, int src, const char *op)
+{
+    return sq_fail(impl, src, op);
+}
+
+sqlite3_stmt *au_sqlite_stmt(void *impl, const char *sql)
+{
+    sq_store *q = impl;
+    int i = 0;
+    for (; i < SQ_EXT_MAX && q->ext[i].sql; i++)
+        if (q->ext[i].sql == sql)
+            return q->ext[i].st;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (src != SQLITE_OK) {
+        sq_fail(q, src, sql);
+        return NULL;
+    }
+    if (i == SQ_EXT_MAX) /* cache full: a programming error, but still correct (leak-free) */
+        sqlite3_finalize(st), st = NULL;
+    else
+        q->ext[i].sql = sql, q->ext[i].st = st;
+    return st;
 }
 
 /* ---- open / close / migrations ----------------------------------------------------------- */
@@ -299,6 +338,8 @@ static void sq_close(void *impl)
         return;
     for (int i = 0; i < SQ_COUNT; i++)
         sqlite3_finalize(q->stmt[i]);
+    for (int i = 0; i < SQ_EXT_MAX; i++)
+        sqlite3_finalize(q->ext[i].st);
     sqlite3_close_v2(q->db);
     au_free(q);
 }
@@ -874,5 +915,6 @@ const au_store_ops au_store_sqlite_ops = {
     /* profiles (store_sqlite_profiles.c) */
 
     /* flows (store_sqlite_flows.c) */
+    AU_SQLITE_FLOW_OPS
 
 };

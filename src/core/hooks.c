@@ -4,6 +4,7 @@
  * (profiles need the clusters resolution assigned; flows need the profile changes).
  */
 #include "core/engine.h"
+#include "flows/flows.h"
 
 const au_engine_hook *const au_engine_hooks[] = {
     /* resolution first: it assigns records to profiles and appends to the change feed */
@@ -11,6 +12,7 @@ const au_engine_hook *const au_engine_hooks[] = {
     /* then profiles: golden records of the profiles that changed */
 
     /* then flows: triggers matched against changes and events, outbox entries */
+    &au_flows_hook,
 
     NULL,
 };

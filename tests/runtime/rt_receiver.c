@@ -69,6 +69,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             return MHD_NO;
         snprintf(u->req.method, sizeof(u->req.method), "%s", method);
         snprintf(u->req.url, sizeof(u->req.url), "%s", url);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        u->req.at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
         copy_header(c, "X-Aurum-Signature", u->req.signature, sizeof(u->req.signature));
         copy_header(c, "Idempotency-Key", u->req.idempotency_key,
                     sizeof(u->req.idempotency_key));

@@ -15,6 +15,7 @@ typedef struct rt_request {
     char signature[128];       /* X-Aurum-Signature */
     char idempotency_key[256]; /* Idempotency-Key */
     char body[4096];
+    long long at_ms; /* when it arrived (CLOCK_MONOTONIC, ms) */
 } rt_request;
 
 typedef struct rt_receiver rt_receiver;

@@ -49,8 +49,8 @@ au_rc au_api_flow_put(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *j = NULL;
     au_flows *f = flows(req, err);
-    au_rc rc = f ? au_flows_put(f, au_req_param(req, "name"), req->body, req->body_len, &j, err)
-                 : err->rc;
+    au_rc rc =
+        f ? au_flows_put(f, au_req_param(req, "name"), req->body, req->body_len, &j, err) : err->rc;
     return rc ? rc : au_resp_json(resp, 200, j);
 }
 
@@ -80,8 +80,8 @@ au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = flows(req, err);
     long limit = query_long(req, "limit", 50, 1, 1000);
     long before = query_long(req, "before", 0, 0, __LONG_MAX__);
-    au_rc rc = f ? au_flows_runs(f, au_req_param(req, "name"), before, (int)limit, &j, err)
-                 : err->rc;
+    au_rc rc =
+        f ? au_flows_runs(f, au_req_param(req, "name"), before, (int)limit, &j, err) : err->rc;
     return rc ? rc : au_resp_json(resp, 200, j);
 }
 
@@ -132,7 +132,8 @@ au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = flows(req, err);
     au_rc rc = f ? au_flows_replay(f, id, err) : err->rc;
     return rc ? rc
-              : au_resp_json(resp, 202, json_pack("{s:I,s:b}", "id", (json_int_t)id, "replayed", 1));
+              : au_resp_json(resp, 202,
+                             json_pack("{s:I,s:b}", "id", (json_int_t)id, "replayed", 1));
 }
 
 /* POST /v1/deadletters/replay   body {"flow": name} (absent: every flow) */

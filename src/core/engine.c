@@ -34,11 +34,11 @@
 #define ENGINE_READER_POOL 16
 
 typedef enum {
-    JOB_RECORDS,   /* upsert recs[0..n) */
-    JOB_DELETE,    /* tombstone (a = source, b = record id) */
-    JOB_EVENTS,    /* store evs[0..nev) */
-    JOB_SOURCE,    /* persist definition (a = name, b = JSON), then activate src */
-    JOB_KEY_PUT,   /* store key (a = id, b = scopes, c = name, key_hash) */
+    JOB_RECORDS,    /* upsert recs[0..n) */
+    JOB_DELETE,     /* tombstone (a = source, b = record id) */
+    JOB_EVENTS,     /* store evs[0..nev) */
+    JOB_SOURCE,     /* persist definition (a = name, b = JSON), then activate src */
+    JOB_KEY_PUT,    /* store key (a = id, b = scopes, c = name, key_hash) */
     JOB_KEY_REVOKE, /* revoke key a */
     JOB_EXEC        /* exec_fn(exec_ctx) */
 } job_kind;

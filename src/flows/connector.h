@@ -77,8 +77,8 @@ typedef struct au_connector {
                  au_delivery *out);
     /* Like prepare, for connectors that need the daemon (env); used instead of prepare when
      * set. NULL for most connectors. */
-    au_rc (*prepare_env)(const struct au_flow_step *step, const au_connector_env *env,
-                         void **state, au_err *err);
+    au_rc (*prepare_env)(const struct au_flow_step *step, const au_connector_env *env, void **state,
+                         au_err *err);
     /* Releases what prepare created. NULL slot: nothing to release. */
     void (*close)(void *state);
 } au_connector;

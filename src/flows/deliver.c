@@ -21,11 +21,11 @@
 #include "lib/alloc.h"
 #include "lib/log.h"
 
-#define SENDERS        16   /* sender threads; each flow's concurrency bounds its share */
-#define SCAN_MAX       2000 /* pending rows looked at per dispatcher pass */
-#define IDLE_WAKE_MS   1000 /* dispatcher wakes at least this often */
-#define BLOCKED_SLOTS  8192 /* partition hash set per pass (power of two) */
-#define RECORD_MAX     512  /* outcomes recorded per writer job */
+#define SENDERS       16   /* sender threads; each flow's concurrency bounds its share */
+#define SCAN_MAX      2000 /* pending rows looked at per dispatcher pass */
+#define IDLE_WAKE_MS  1000 /* dispatcher wakes at least this often */
+#define BLOCKED_SLOTS 8192 /* partition hash set per pass (power of two) */
+#define RECORD_MAX    512  /* outcomes recorded per writer job */
 
 static const long lat_bounds[AU_FLOWS_NBUCKETS] = {1,   5,    10,   25,   50,    100,  250,
                                                    500, 1000, 2500, 5000, 10000, 60000};
@@ -325,8 +325,8 @@ static int step_state(au_flows *f, flow_entry *e, size_t i, void **state, au_del
         au_err_init(&err);
         au_connector_env env = {f->engine, e->def->name};
         au_rc prc = c->prepare_env ? c->prepare_env(s, &env, &e->states[i], &err)
-                    : c->prepare  ? c->prepare(s, &e->states[i], &err)
-                                  : AU_ERR_UNSUPPORTED;
+                    : c->prepare   ? c->prepare(s, &e->states[i], &err)
+                                   : AU_ERR_UNSUPPORTED;
         if (prc) {
             au_delivery_set(out, AU_DELIVER_RETRY, "%s step cannot start: %s", c->name,
                             err.message[0] ? err.message : au_rc_message(prc));
@@ -456,17 +456,18 @@ static au_rc record_one(au_store *st, job *j, int64_t now)
     }
     if (!(txt = json_dumps(sum, JSON_COMPACT)))
         goto out;
-    rc = au_store_outbox_set(st, j->id, v == 0 ? AU_OUTBOX_DELIVERED
-                                        : v == 1 ? AU_OUTBOX_PENDING
-                                                 : AU_OUTBOX_DEAD,
+    rc = au_store_outbox_set(st, j->id,
+                             v == 0   ? AU_OUTBOX_DELIVERED
+                             : v == 1 ? AU_OUTBOX_PENDING
+                                      : AU_OUTBOX_DEAD,
                              n, next, j->res.message[0] ? j->res.message : NULL);
     if (!rc && v == 2) {
         char reason[400], resp[400];
         snprintf(reason, sizeof(reason), "%s: %s",
                  j->res.status == AU_DELIVER_FAIL ? "permanent failure" : "retries exhausted",
                  j->res.message);
-        json_t *rj = json_pack("{s:i,s:s}", "http_status", j->res.http_status, "message",
-                               j->res.message);
+        json_t *rj =
+            json_pack("{s:i,s:s}", "http_status", j->res.http_status, "message", j->res.message);
         char *rtxt = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
         snprintf(resp, sizeof(resp), "%s", rtxt ? rtxt : "{}");
         free(rtxt);
@@ -651,19 +652,17 @@ static int dead_to_json(void *ctx, const au_dead_row *r)
     json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:o,s:o,s:s,s:s,s:s?}", "id", (json_int_t)r->id,
                           "flow", r->flow, "step", r->step_id, "run", (json_int_t)r->run_id,
                           "outbox_id", (json_int_t)r->outbox_id, "request",
-                          json_or_null(r->request), "response", json_or_null(r->response),
-                          "reason", r->reason, "created_at", at, "replayed_at",
-                          r->replayed_ms ? rat : NULL);
+                          json_or_null(r->request), "response", json_or_null(r->response), "reason",
+                          r->reason, "created_at", at, "replayed_at", r->replayed_ms ? rat : NULL);
     return o && json_array_append_new(ctx, o) == 0 ? 0 : AU_ERR_NOMEM;
 }
 
-au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out,
-                           au_err *err)
+au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out, au_err *err)
 {
     au_store *st = au_engine_reader(f->engine);
     json_t *a = json_array();
-    au_rc rc = st && a ? au_store_dead_list(st, flow, open_only, 1000, dead_to_json, a)
-                       : AU_ERR_STORE;
+    au_rc rc =
+        st && a ? au_store_dead_list(st, flow, open_only, 1000, dead_to_json, a) : AU_ERR_STORE;
     au_engine_reader_release(f->engine, st);
     *out = rc ? NULL : json_pack("{s:o}", "deadletters", a);
     if (rc) {
@@ -674,7 +673,7 @@ au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t 
 }
 
 typedef struct replay_ctx {
-    int64_t id;      /* one dead letter, or 0: all open ones of flow */
+    int64_t id; /* one dead letter, or 0: all open ones of flow */
     const char *flow;
     long count;
     int64_t ids[1000];

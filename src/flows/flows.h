@@ -51,16 +51,14 @@ au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, js
                     au_err *err);
 /* Dry run: evaluates the flow against `input` (the run context: {"event":..} / {"profile":..}
  * / {"webhook":..}) and returns what each step would send. Sends nothing, writes nothing. */
-au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out,
-                    au_err *err);
+au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err);
 /* Webhook trigger: checks the secret (plain `secret`, or `signature` = "sha256=<hex HMAC of
  * body>"), then starts a run with {"webhook": body}. AU_ERR_UNAUTHORIZED on a wrong secret. */
 au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const char *signature,
                        const char *body, size_t len, const char *request_id, json_t **out,
                        au_err *err);
 /* Dead letters (flow NULL: all), and replays. */
-au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out,
-                           au_err *err);
+au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out, au_err *err);
 au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err);
 /* Replays every open dead letter of `flow` (NULL: all); *count = how many. */
 au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *err);

@@ -76,8 +76,8 @@ flow_stats *au_flows_stats(au_flows *f, const char *name);
 /* Starts a run of entry for ctx inside the caller's transaction: evaluates the condition and
  * the per-step conditions, writes the run and one outbox row per step. trigger_id makes the
  * idempotency keys (flow/trigger/step); a repeated trigger adds nothing. *run_id may be NULL. */
-au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id,
-                    json_t *ctx, const char *partition, int64_t now_ms, int64_t *run_id);
+au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
+                    const char *partition, int64_t now_ms, int64_t *run_id);
 au_rc au_flows_sched_start(au_flows *f, au_err *err);
 void au_flows_sched_stop(au_flows *f);
 /* Milliseconds since the epoch. */

@@ -8,8 +8,8 @@
  * passed back to the engine); anything else FAIL. Redirects are not followed.
  *
  * Each send uses a libcurl easy handle; up to IDLE_MAX idle handles per step are kept between
- * sends so connections are reused by concurrent deliveries. The engine will drive many steps through the multi interface later;
- * the request building and classification here stay the same.
+ * sends so connections are reused by concurrent deliveries. The engine will drive many steps
+ * through the multi interface later; the request building and classification here stay the same.
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -44,9 +44,9 @@ static const au_connector_option http_options[] = {
 #define IDLE_MAX 64
 
 typedef struct http_state {
-    pthread_mutex_t lock;  /* guards idle */
-    CURL *idle[IDLE_MAX];  /* handles kept between sends for connection reuse */
-    int nidle;             /* entries used in idle */
+    pthread_mutex_t lock; /* guards idle */
+    CURL *idle[IDLE_MAX]; /* handles kept between sends for connection reuse */
+    int nidle;            /* entries used in idle */
 } http_state;
 
 static int header_name_ok(const char *s)

@@ -114,8 +114,7 @@ static void nats_send(void *state, const au_flow_step *step, const json_t *ctx, 
     if (!js)
         goto out;
     natsStatus s = natsMsg_Create(&msg, subject, NULL, body, (int)strlen(body));
-    const char *key =
-        json_string_value(json_object_get(json_object_get(ctx, "delivery"), "key"));
+    const char *key = json_string_value(json_object_get(json_object_get(ctx, "delivery"), "key"));
     if (s == NATS_OK && key)
         s = natsMsgHeader_Set(msg, "Nats-Msg-Id", key);
     jsPubOptions po;

@@ -105,8 +105,8 @@ static au_rc build_sql(const json_t *config, const json_t *cols, au_buf *b)
     const char *name;
     json_t *v;
     size_t i = 0, upd = 0;
-    au_rc rc = au_buf_printf(b, "INSERT INTO %s (",
-                             json_string_value(json_object_get(config, "table")));
+    au_rc rc =
+        au_buf_printf(b, "INSERT INTO %s (", json_string_value(json_object_get(config, "table")));
     json_object_foreach((json_t *)cols, name, v)
     {
         rc = rc ? rc : au_buf_printf(b, "%s%s", i++ ? ", " : "", name);
@@ -116,17 +116,16 @@ static au_rc build_sql(const json_t *config, const json_t *cols, au_buf *b)
         rc = rc ? rc : au_buf_printf(b, "%s$%zu", k ? ", " : "", k + 1);
     rc = rc ? rc : au_buf_puts(b, ") ON CONFLICT (");
     for (size_t k = 0; k < json_array_size(key); k++)
-        rc = rc ? rc
-                : au_buf_printf(b, "%s%s", k ? ", " : "",
-                                json_string_value(json_array_get(key, k)));
+        rc =
+            rc ? rc
+               : au_buf_printf(b, "%s%s", k ? ", " : "", json_string_value(json_array_get(key, k)));
     rc = rc ? rc : au_buf_puts(b, ") DO ");
     json_object_foreach((json_t *)cols, name, v)
     {
         if (key_col(key, name))
             continue;
         rc = rc ? rc
-                : au_buf_printf(b, "%s%s = EXCLUDED.%s", upd++ ? ", " : "UPDATE SET ", name,
-                                name);
+                : au_buf_printf(b, "%s%s = EXCLUDED.%s", upd++ ? ", " : "UPDATE SET ", name, name);
     }
     if (!upd)
         rc = rc ? rc : au_buf_puts(b, "NOTHING");

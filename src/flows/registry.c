@@ -267,8 +267,9 @@ static au_rc parse_config(const au_config *cfg, parsed *p, au_err *err)
     if (!list || json_is_null(list))
         return AU_OK;
     if (!json_is_array(list))
-        return au_err_set(err, AU_ERR_INVALID, "flows: must be a list of file paths or "
-                                               "flow definitions");
+        return au_err_set(err, AU_ERR_INVALID,
+                          "flows: must be a list of file paths or "
+                          "flow definitions");
     size_t n = json_array_size(list);
     p->defs = au_calloc(n ? n : 1, sizeof(*p->defs));
     p->texts = au_calloc(n ? n : 1, sizeof(*p->texts));
@@ -283,8 +284,10 @@ static au_rc parse_config(const au_config *cfg, parsed *p, au_err *err)
         p->n = i + 1;
         for (size_t k = 0; k < i; k++)
             if (!strcmp(p->defs[k]->name, p->defs[i]->name)) {
-                rc = au_err_set(err, AU_ERR_INVALID, "flows[%zu]: a flow named \"%s\" is "
-                                                     "already defined", i, p->defs[i]->name);
+                rc = au_err_set(err, AU_ERR_INVALID,
+                                "flows[%zu]: a flow named \"%s\" is "
+                                "already defined",
+                                i, p->defs[i]->name);
                 parsed_free(p);
                 return rc;
             }
@@ -456,9 +459,8 @@ json_t *au_flows_list(au_flows *f)
 
 /* --- metrics ------------------------------------------------------------------------------- */
 
-static const char *const lat_le[AU_FLOWS_NBUCKETS] = {"1",    "5",    "10",   "25",  "50",
-                                                      "100",  "250",  "500",  "1000", "2500",
-                                                      "5000", "10000", "60000"};
+static const char *const lat_le[AU_FLOWS_NBUCKETS] = {
+    "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "60000"};
 
 static au_rc counter(au_buf *out, const char *name, const char *help, const flow_stats *s0,
                      size_t off)
@@ -503,8 +505,9 @@ au_rc au_flows_metrics(au_flows *f, au_buf *out)
         unsigned long cum = 0;
         for (size_t b = 0; b <= AU_FLOWS_NBUCKETS && !rc; b++) {
             cum += atomic_load(&s->lat_bucket[b]);
-            rc = au_buf_printf(out, "aurum_flow_delivery_latency_ms_bucket{flow=\"%s\",le=\"%s\"} "
-                                    "%lu\n",
+            rc = au_buf_printf(out,
+                               "aurum_flow_delivery_latency_ms_bucket{flow=\"%s\",le=\"%s\"} "
+                               "%lu\n",
                                s->name, b < AU_FLOWS_NBUCKETS ? lat_le[b] : "+Inf", cum);
         }
         if (!rc)

@@ -44,8 +44,8 @@ static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, 
         au_expr_error ee;
         queued[i] = 0;
         if (s->when && au_expr_eval(s->when, ctx, now_ms, &res, &ee)) {
-            json_object_set_new(steps, s->id, json_pack("{s:s,s:s}", "status", "error", "error",
-                                                         ee.message));
+            json_object_set_new(steps, s->id,
+                                json_pack("{s:s,s:s}", "status", "error", "error", ee.message));
             continue;
         }
         int go = !s->when || au_expr_truthy(res);
@@ -57,8 +57,8 @@ static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, 
     return n;
 }
 
-au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id,
-                    json_t *ctx, const char *partition, int64_t now_ms, int64_t *run_id)
+au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
+                    const char *partition, int64_t now_ms, int64_t *run_id)
 {
     const au_flowdef *def = e->def;
     int match = 0, queued[AU_FLOW_MAX_STEPS], pending = 0;
@@ -139,11 +139,11 @@ static json_t *event_ctx(const au_event_row *ev)
 {
     json_t *props = ev->properties ? json_loads(ev->properties, 0, NULL) : NULL;
     json_t *cust = ev->customer ? json_loads(ev->customer, 0, NULL) : NULL;
-    json_t *evj = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "id", ev->event_id, "type",
-                            ev->type, "source", ev->source, "at", iso_time(ev->at_ms),
-                            "received_at", iso_time(ev->received_ms), "properties",
-                            props ? props : json_object(), "customer", cust ? cust : json_null(),
-                            "origin", ev->origin ? ev->origin : "");
+    json_t *evj =
+        json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "id", ev->event_id, "type", ev->type,
+                  "source", ev->source, "at", iso_time(ev->at_ms), "received_at",
+                  iso_time(ev->received_ms), "properties", props ? props : json_object(),
+                  "customer", cust ? cust : json_null(), "origin", ev->origin ? ev->origin : "");
     /* The golden profile joins here once the profile module provides it. */
     return evj ? json_pack("{s:o,s:n}", "event", evj, "profile") : NULL;
 }
@@ -292,8 +292,15 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
         prev = json_object();
     changed = changed_attrs(flat, prev);
     int created = outcome == AU_PUT_INSERTED;
-    change c = {created ? "created" : "updated", created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
-                r->source, r->record_id, now.origin, version, at_ms, flat, changed};
+    change c = {created ? "created" : "updated",
+                created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
+                r->source,
+                r->record_id,
+                now.origin,
+                version,
+                at_ms,
+                flat,
+                changed};
     rc = fire_change(f, st, &c);
 out:
     au_record_out_cleanup(&now);
@@ -316,8 +323,9 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
         return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
     json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
     json_t *changed = json_array();
-    change c = {"deleted", AU_PROFILE_DELETED, source, record_id, now.origin, now.version, at_ms,
-                flat, changed};
+    change c = {"deleted",  AU_PROFILE_DELETED, source, record_id,
+                now.origin, now.version,        at_ms,  flat,
+                changed};
     rc = flat && changed ? fire_change(f, st, &c) : AU_ERR_NOMEM;
     json_decref(flat);
     json_decref(changed);
@@ -411,15 +419,15 @@ typedef struct fire_job {
 static au_rc fire_in_writer(void *ctx, au_store *st, au_err *err)
 {
     fire_job *j = ctx;
-    au_rc rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, j->partition,
-                             au_flows_now_ms(), &j->run_id);
+    au_rc rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, j->partition, au_flows_now_ms(),
+                             &j->run_id);
     if (rc)
         au_err_set(err, rc, "cannot start a run of flow \"%s\"", j->e->def->name);
     return rc;
 }
 
-static int secret_ok(const char *want, const char *secret, const char *signature,
-                     const char *body, size_t len)
+static int secret_ok(const char *want, const char *secret, const char *signature, const char *body,
+                     size_t len)
 {
     if (secret && strlen(secret) == strlen(want))
         return sodium_memcmp(secret, want, strlen(want)) == 0;
@@ -617,12 +625,11 @@ static json_t *parse_or_string(const char *s)
 static int run_to_json(void *ctx, const au_run_row *r)
 {
     json_t *a = ctx;
-    json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:s?,s:o,s:s,s:s?,s:i,s:i,s:o}", "id",
-                          (json_int_t)r->id, "flow", r->flow, "trigger", r->trigger, "input",
-                          parse_or_string(r->input), "condition", r->condition, "steps",
-                          parse_or_string(r->steps), "status", r->status, "error", r->error,
-                          "attempts", r->attempts, "pending", r->pending, "started_at",
-                          iso_time(r->started_ms));
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:o,s:s?,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
+        "trigger", r->trigger, "input", parse_or_string(r->input), "condition", r->condition,
+        "steps", parse_or_string(r->steps), "status", r->status, "error", r->error, "attempts",
+        r->attempts, "pending", r->pending, "started_at", iso_time(r->started_ms));
     if (!o)
         return AU_ERR_NOMEM;
     if (r->finished_ms) {
@@ -658,8 +665,7 @@ au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, js
     return AU_OK;
 }
 
-au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out,
-                    au_err *err)
+au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err)
 {
     flow_entry *e = au_flows_acquire(f, name);
     int64_t now = au_flows_now_ms();
@@ -670,8 +676,9 @@ au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t *
         return au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
     if (!json_is_object(input)) {
         au_flows_release(f, e);
-        return au_err_set(err, AU_ERR_INVALID, "the test input must be a JSON object: the run "
-                                               "context, e.g. {\"event\":{...}}");
+        return au_err_set(err, AU_ERR_INVALID,
+                          "the test input must be a JSON object: the run "
+                          "context, e.g. {\"event\":{...}}");
     }
     json_t *ctx = json_deep_copy(input), *steps = json_array();
     json_object_set_new(ctx, "delivery",

@@ -885,36 +885,35 @@ static au_rc sq_key_revoke(void *impl, const char *id, int64_t at_ms)
     return rc;
 }
 
-const au_store_ops au_store_sqlite_ops = {
-    .name = "sqlite",
-    .open = sq_open,
-    .close = sq_close,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .savepoint = sq_savepoint,
-    .savepoint_release = sq_savepoint_release,
-    .savepoint_rollback = sq_savepoint_rollback,
-    .source_put = sq_source_put,
-    .source_get = sq_source_get,
-    .source_list = sq_source_list,
-    .record_put = sq_record_put,
-    .record_delete = sq_record_delete,
-    .record_get = sq_record_get,
-    .record_history = sq_record_history,
-    .record_scan = sq_record_scan,
-    .record_count = sq_record_count,
-    .event_put = sq_event_put,
-    .event_get = sq_event_get,
-    .key_put = sq_key_put,
-    .key_find = sq_key_find,
-    .key_list = sq_key_list,
-    .key_revoke = sq_key_revoke,
-    /* resolution (store_sqlite_resolve.c) */
+const au_store_ops au_store_sqlite_ops = {.name = "sqlite",
+                                          .open = sq_open,
+                                          .close = sq_close,
+                                          .begin = sq_begin,
+                                          .commit = sq_commit,
+                                          .rollback = sq_rollback,
+                                          .savepoint = sq_savepoint,
+                                          .savepoint_release = sq_savepoint_release,
+                                          .savepoint_rollback = sq_savepoint_rollback,
+                                          .source_put = sq_source_put,
+                                          .source_get = sq_source_get,
+                                          .source_list = sq_source_list,
+                                          .record_put = sq_record_put,
+                                          .record_delete = sq_record_delete,
+                                          .record_get = sq_record_get,
+                                          .record_history = sq_record_history,
+                                          .record_scan = sq_record_scan,
+                                          .record_count = sq_record_count,
+                                          .event_put = sq_event_put,
+                                          .event_get = sq_event_get,
+                                          .key_put = sq_key_put,
+                                          .key_find = sq_key_find,
+                                          .key_list = sq_key_list,
+                                          .key_revoke = sq_key_revoke,
+                                          /* resolution (store_sqlite_resolve.c) */
 
-    /* profiles (store_sqlite_profiles.c) */
+                                          /* profiles (store_sqlite_profiles.c) */
 
-    /* flows (store_sqlite_flows.c) */
-    AU_SQLITE_FLOW_OPS
+                                          /* flows (store_sqlite_flows.c) */
+                                          AU_SQLITE_FLOW_OPS
 
 };

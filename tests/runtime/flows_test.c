@@ -30,8 +30,8 @@ static void put_flow(au_rt_daemon *d, const char *name, const char *yaml)
     au_rt_resp r = {0};
     char path[128];
     snprintf(path, sizeof(path), "/v1/flows/%s", name);
-    long st = au_rt_request(d, "PUT", path, "application/yaml", yaml, strlen(yaml), d->admin_key,
-                            &r);
+    long st =
+        au_rt_request(d, "PUT", path, "application/yaml", yaml, strlen(yaml), d->admin_key, &r);
     cr_assert_eq(st, 200, "PUT %s: %ld %s", path, st, r.body);
     au_rt_resp_cleanup(&r);
 }
@@ -273,10 +273,9 @@ Test(flows, permanent_error_goes_to_dead_letters_and_replays, .timeout = 60)
     cr_assert_eq(json_array_size(dls), 3);
     json_t *dl = json_array_get(dls, 2); /* the oldest: e0 */
     cr_assert(strstr(json_string_value(json_object_get(dl, "reason")), "permanent failure"));
-    cr_assert_eq(json_integer_value(json_object_get(json_object_get(dl, "response"), "http_status")),
-                 422);
-    const char *url =
-        json_string_value(json_object_get(json_object_get(dl, "request"), "url"));
+    cr_assert_eq(
+        json_integer_value(json_object_get(json_object_get(dl, "response"), "http_status")), 422);
+    const char *url = json_string_value(json_object_get(json_object_get(dl, "request"), "url"));
     cr_assert(url && strstr(url, "/pay/e"), "request kept: %s", url);
     json_int_t first = json_integer_value(json_object_get(dl, "id"));
     json_decref(j);

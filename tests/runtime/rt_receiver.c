@@ -73,8 +73,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         clock_gettime(CLOCK_MONOTONIC, &now);
         u->req.at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
         copy_header(c, "X-Aurum-Signature", u->req.signature, sizeof(u->req.signature));
-        copy_header(c, "Idempotency-Key", u->req.idempotency_key,
-                    sizeof(u->req.idempotency_key));
+        copy_header(c, "Idempotency-Key", u->req.idempotency_key, sizeof(u->req.idempotency_key));
         *con_cls = u;
         return MHD_YES;
     }

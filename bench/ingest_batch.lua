@@ -25,7 +25,7 @@ function request()
         counter = counter + 1
         local n = counter
         local f = first[(n % #first) + 1]
-        local l = last[((n // #first) % #last) + 1]
+        local l = last[(math.floor(n / #first) % #last) + 1]
         parts[i] = string.format(
             '{"id":"t%d-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
             '"email":"%s.%s%d@example.com","phone":"+44 7700 9%05d","address":"%d High Street",' ..

@@ -51,6 +51,7 @@ if [ -f "$GEN/events.jsonl" ]; then
     echo
 fi
 
+CRM_ID=$(sed -n 2p "$GEN/crm.csv" | cut -d, -f1)
 cat <<TXT
 
 Aurum is running on http://$LISTEN   (logs: $DIR/aurum.log, stop: Ctrl-C)
@@ -58,7 +59,7 @@ Admin key: $KEY
 
 Try:
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources
-  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources/crm/records/\$(sed -n 2p $GEN/crm.csv | cut -d, -f1)
+  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources/crm/records/$CRM_ID
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/metrics
   curl http://$LISTEN/healthz
 TXT

@@ -82,7 +82,8 @@ extern const char *const au_route_labels[];
 const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc);
 /* Value of path parameter `name`, NULL when the route has none. */
 const char *au_req_param(const au_req *req, const char *name);
-/* Value of query argument `name`, NULL when absent. */
+/* Value of query argument `name`, NULL when absent. Not percent-decoded (the server keeps the
+ * URL as sent so path parameters can be decoded per segment); decode it if it may hold %XX. */
 const char *au_req_query(const au_req *req, const char *name);
 /* Frees the path parameters. */
 void au_req_cleanup(au_req *req);
@@ -95,6 +96,9 @@ char *au_error_body(au_rc rc, const au_err *err, size_t *len);
 /* Parses a JSON body: invalid UTF-8 -> AU_ERR_ENCODING, syntax -> AU_ERR_PARSE naming line and
  * column. *out is a new reference. */
 au_rc au_req_parse_json(const au_req *req, json_t **out, au_err *err);
+/* The body as a JSON array of at most `max` items: a JSON array, one object (a batch of one) or
+ * JSON lines; errors name line and column. *out is a new reference. */
+au_rc au_req_parse_batch(const au_req *req, size_t max, json_t **out, au_err *err);
 /* The origin written with records: "api:<key id>". */
 void au_req_origin(const au_req *req, char *buf, size_t cap);
 

@@ -176,10 +176,10 @@ au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err)
     au_event *evs = NULL;
     au_write_summary sum = {0};
     char origin[64];
-    au_rc rc = au_req_parse_json(req, &body, err);
+    au_rc rc = au_req_parse_batch(req, MAX_EVENTS, &body, err);
     if (rc)
         goto out;
-    list = json_is_array(body) ? json_incref(body) : json_pack("[O]", body);
+    list = json_incref(body);
     size_t n = json_array_size(list);
     if (!list || !empty_props || n > MAX_EVENTS || n == 0) {
         rc = !list || !empty_props

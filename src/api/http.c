@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api_int.h"
 #include "lib/alloc.h"
@@ -205,6 +206,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return respond(c, method, url);
 }
 
+/* MHD would decode the whole path before routing, turning %2F inside an id into a separator;
+ * the router decodes each path parameter itself instead. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+    return strlen(s);
+}
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -279,7 +287,8 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
+        NULL, MHD_OPTION_END);
     if (!api->daemon) {
         rc = au_err_set(err, AU_ERR_IO, "cannot listen on %s (address in use or not local?)",
                         listen);
@@ -301,13 +310,16 @@ void au_api_stop(au_api *api)
 {
     if (!api)
         return;
-    MHD_quiesce_daemon(api->daemon);
+    /* The listening socket becomes ours; it may only be closed once MHD has stopped. */
+    MHD_socket lfd = MHD_quiesce_daemon(api->daemon);
     /* Requests already being handled finish and answer; idle keep-alive connections are then
      * closed by MHD_stop_daemon. The bound keeps a stuck client from holding shutdown hostage. */
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (int i = 0; i < 3000 && atomic_load(&api->in_progress) > 0; i++)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(api->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     au_metrics_free(api->srv.metrics);
     au_free(api);
 }

@@ -13,67 +13,6 @@
 /* Records in one batch, bounded so an error listing or a job stays reasonable. */
 #define MAX_BATCH 100000
 
-static int is_jsonl(const char *ctype)
-{
-    return ctype && (strncasecmp(ctype, "application/x-ndjson", 20) == 0 ||
-                     strncasecmp(ctype, "application/jsonl", 17) == 0 ||
-                     strncasecmp(ctype, "application/x-jsonlines", 23) == 0);
-}
-
-/* JSON lines: one document per non-blank line; errors name the line of the body. */
-static au_rc parse_jsonl(const au_req *req, json_t *out, au_err *err)
-{
-    const char *p = req->body, *end = req->body + req->body_len;
-    for (int line = 1; p < end; line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *q = p;
-        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
-            q++;
-        if (q < le) {
-            json_error_t je;
-            json_t *doc = json_loadb(p, (size_t)(le - p), 0, &je);
-            if (!doc)
-                return au_err_set(err, AU_ERR_PARSE, "malformed JSON at line %d, column %d: %s",
-                                  line, je.column, je.text);
-            if (json_array_append_new(out, doc))
-                return AU_ERR_NOMEM;
-        }
-        p = le + 1;
-    }
-    return AU_OK;
-}
-
-/* The body as an array of documents (a single object counts as a batch of one). */
-static au_rc parse_batch(const au_req *req, json_t **out, au_err *err)
-{
-    json_t *docs = NULL;
-    au_rc rc = AU_OK;
-    if (is_jsonl(req->content_type)) {
-        if (!au_utf8_valid(req->body, req->body_len))
-            return au_err_set(err, AU_ERR_ENCODING, "request body is not valid UTF-8");
-        if (!(docs = json_array()))
-            return AU_ERR_NOMEM;
-        rc = parse_jsonl(req, docs, err);
-    } else if (!(rc = au_req_parse_json(req, &docs, err)) && json_is_object(docs)) {
-        json_t *one = json_pack("[o]", docs);
-        docs = one;
-        rc = one ? AU_OK : AU_ERR_NOMEM;
-    } else if (!rc && !json_is_array(docs)) {
-        rc = au_err_set(err, AU_ERR_INVALID,
-                        "expected a JSON array of documents (or JSON lines with Content-Type "
-                        "application/x-ndjson)");
-    }
-    if (!rc && json_array_size(docs) > MAX_BATCH)
-        rc = au_err_set(err, AU_ERR_TOO_LARGE, "a batch holds at most %d records", MAX_BATCH);
-    if (rc) {
-        json_decref(docs);
-        docs = NULL;
-    }
-    *out = docs;
-    return rc;
-}
-
 /* Maps every document; on any failure frees what was mapped and reports every bad one. */
 static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_t *nbad,
                      au_err *err)
@@ -144,7 +83,7 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
     const au_source *src = au_engine_source_acquire(req->srv->engine, name);
     if (!src)
         return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", name);
-    if ((rc = parse_batch(req, &docs, err)))
+    if ((rc = au_req_parse_batch(req, MAX_BATCH, &docs, err)))
         goto out;
     size_t n = json_array_size(docs);
     if (n == 0) {

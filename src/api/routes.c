@@ -97,8 +97,10 @@ static int match_pattern(const char *pattern, const char *path, au_req *req)
             if (!pe || ue == u || n >= AU_ROUTE_MAX_PARAMS)
                 goto fail;
             if (req) {
+                /* Decoded per segment, so an id may contain an escaped '/' (%2F). */
                 if (!(req->params[n] = au_strndup(u, (size_t)(ue - u))))
                     goto fail;
+                MHD_http_unescape(req->params[n]);
             }
             n++;
             p = pe + 1;
@@ -179,6 +181,13 @@ static const char *need_name(au_need n)
     return "?";
 }
 
+/* A table cell: '|' would end the cell early in markdown. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, f);
+}
+
 void au_api_print_routes(FILE *f, int markdown)
 {
     if (markdown)
@@ -186,12 +195,15 @@ void au_api_print_routes(FILE *f, int markdown)
                    "|---|---|---|---|---|\n");
     for (size_t i = 0; i < au_nroutes; i++) {
         const au_route *r = &au_routes[i];
-        if (markdown)
-            fprintf(f, "| %s | `%s` | %s | %s | %s |\n", r->method, r->pattern, need_name(r->need),
-                    r->summary, r->body ? r->body : "");
-        else
+        if (markdown) {
+            fprintf(f, "| %s | `%s` | %s | ", r->method, r->pattern, need_name(r->need));
+            md_cell(f, r->summary);
+            fputs(" | ", f);
+            md_cell(f, r->body);
+            fputs(" |\n", f);
+        } else
             fprintf(f, "%-6s %-36s scope: %s\n       %s\n%s%s%s", r->method, r->pattern,
-                    need_name(r->need), r->summary, r->body ? "       body: " : "",
+                    need_name(r->need), r->summary, r->body ? "       input: " : "",
                     r->body ? r->body : "", r->body ? "\n" : "");
     }
 }

@@ -1,7 +1,9 @@
 /*
- * `aurum keys`: create, list and revoke API keys offline, on the data directory. It takes the
- * same data-directory lock as `aurum serve`, so while the daemon runs it refuses and says so
- * (keys are not managed over HTTP yet). A new token is printed once, on stdout, and never stored.
+ * `aurum keys`: create, list and revoke API keys on the data directory. It writes the store
+ * directly (not through an engine: no writer thread, no resolution index to load), which SQLite
+ * allows beside a running daemon; the daemon finds a new key on its first use and drops a
+ * revoked one from its cache within AU_KEY_CACHE_TTL_MS. A new token is printed once, on
+ * stdout, and never stored.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -10,9 +12,8 @@
 
 #include "cli/cli.h"
 #include "core/config.h"
-#include "core/engine.h"
+#include "store/store.h"
 #include "core/keys.h"
-#include "lib/lockfile.h"
 
 static const char usage[] =
     "usage: aurum keys create [--config FILE] [--data DIR] --scope S [--scope S...] [--name N]\n"
@@ -20,8 +21,8 @@ static const char usage[] =
     "       aurum keys revoke [--config FILE] [--data DIR] ID\n"
     "\n"
     "Scopes: admin (everything), read (every GET), write:<source>, write:* (all sources).\n"
-    "create prints the token once on stdout; only its hash is stored. The daemon must be\n"
-    "stopped (it holds the data directory lock).\n";
+    "create prints the token once on stdout; only its hash is stored. Works while the daemon\n"
+    "runs: a revoked key stops working there within a few seconds.\n";
 
 #define MAX_SCOPES 32
 
@@ -54,9 +55,25 @@ static int parse_args(int argc, char **argv, keys_opts *o)
     return 0;
 }
 
-static au_rc do_create(au_engine *e, const keys_opts *o, au_err *err)
+/* One write in its own transaction, so a busy daemon's writer and this process take turns. */
+static au_rc put_key(au_store *s, const au_key_row *row)
+{
+    au_rc rc = au_store_begin(s);
+    if (rc)
+        return rc;
+    rc = au_store_key_put(s, row);
+    if (!rc)
+        rc = au_store_commit(s);
+    if (rc)
+        au_store_rollback(s);
+    return rc;
+}
+
+static au_rc do_create(au_store *s, const keys_opts *o, au_err *err)
 {
     char token[AU_KEY_TOKEN_MAX], id[AU_KEY_ID_MAX];
+    uint8_t hash[AU_KEY_HASH_LEN];
+    au_key_scopes check;
     json_t *arr = json_array();
     for (int i = 0; arr && i < o->nscopes; i++)
         json_array_append_new(arr, json_string(o->scopes[i]));
@@ -64,8 +81,18 @@ static au_rc do_create(au_engine *e, const keys_opts *o, au_err *err)
     json_decref(arr);
     if (!scopes)
         return AU_ERR_NOMEM;
-    au_rc rc = au_keys_create(e, scopes, o->name, token, id, err);
-    if (!rc) {
+    au_rc rc = au_key_scopes_parse(scopes, &check, err);
+    if (rc) {
+        free(scopes);
+        return rc;
+    }
+    au_key_scopes_cleanup(&check);
+    au_key_generate(token, id, hash);
+    au_key_row row = {id, hash, scopes, o->name, (int64_t)time(NULL) * 1000};
+    rc = put_key(s, &row);
+    if (rc)
+        au_err_set(err, rc, "cannot store the key: %s", au_rc_message(rc));
+    else {
         printf("%s\n", token);
         fprintf(stderr, "created key %s with scopes %s (the token above is shown only once)\n", id,
                 scopes);
@@ -99,14 +126,10 @@ static int print_key(void *ctx, const au_key_out *k)
     return 0;
 }
 
-static au_rc do_list(au_engine *e, au_err *err)
+static au_rc do_list(au_store *s, au_err *err)
 {
-    au_store *s = au_engine_reader(e);
-    if (!s)
-        return au_err_set(err, AU_ERR_BUSY, "no store reader available");
     printf("%-15s %-20s %-30s %-20s %-20s\n", "ID", "NAME", "SCOPES", "CREATED", "REVOKED");
     au_rc rc = au_store_key_list(s, print_key, NULL);
-    au_engine_reader_release(e, s);
     return rc ? au_err_set(err, rc, "cannot list keys") : AU_OK;
 }
 
@@ -122,12 +145,27 @@ static int check_usage(const char *verb, const keys_opts *o)
     return 2;
 }
 
+static au_rc do_revoke(au_store *s, const char *id, au_err *err)
+{
+    au_rc rc = au_store_begin(s);
+    if (!rc)
+        rc = au_store_key_revoke(s, id, (int64_t)time(NULL) * 1000);
+    if (!rc)
+        rc = au_store_commit(s);
+    if (rc) {
+        au_store_rollback(s);
+        return rc == AU_ERR_NOT_FOUND ? au_err_set(err, rc, "no API key with id '%s'", id)
+                                      : au_err_set(err, rc, "cannot revoke: %s", au_rc_message(rc));
+    }
+    fprintf(stderr, "revoked key %s\n", id);
+    return AU_OK;
+}
+
 static int run(int argc, char **argv)
 {
     keys_opts o = {0};
     au_config *cfg = NULL;
-    au_engine *engine = NULL;
-    int lock = -1;
+    au_store *store = NULL;
     au_err err;
     au_err_init(&err);
     if (argc < 2 || parse_args(argc, argv, &o) || check_usage(argv[1], &o)) {
@@ -141,31 +179,21 @@ static int run(int argc, char **argv)
     const char *dir = o.data ? o.data : cfg->data_dir;
     if ((rc = au_keys_init()))
         goto out;
-    if ((rc = au_lockfile_acquire(dir, &lock, &err))) {
-        if (rc == AU_ERR_BUSY)
-            au_err_set(&err, rc,
-                       "%s is locked by a running aurum process (stop `aurum serve` first; keys "
-                       "are managed offline)",
-                       dir);
-        goto out;
-    }
-    if ((rc = au_engine_open(cfg, dir, &engine, &err)))
+    if ((rc = au_store_open(dir, AU_STORE_RW, &store, &err)))
         goto out;
     if (strcmp(argv[1], "create") == 0)
-        rc = do_create(engine, &o, &err);
+        rc = do_create(store, &o, &err);
     else if (strcmp(argv[1], "list") == 0)
-        rc = do_list(engine, &err);
-    else if ((rc = au_keys_revoke(engine, NULL, o.id, &err)) == AU_OK)
-        fprintf(stderr, "revoked key %s\n", o.id);
+        rc = do_list(store, &err);
+    else
+        rc = do_revoke(store, o.id, &err);
 out:
     if (rc)
         fprintf(stderr, "aurum keys: %s\n", err.message[0] ? err.message : au_rc_message(rc));
-    au_engine_close(engine);
-    au_lockfile_release(lock);
+    au_store_close(store);
     au_config_free(cfg);
     au_err_cleanup(&err);
     return rc ? 1 : 0;
 }
 
-const au_cli_command au_cli_keys = {"keys", run, "create, list and revoke API keys (offline)",
-                                    usage};
+const au_cli_command au_cli_keys = {"keys", run, "create, list and revoke API keys", usage};

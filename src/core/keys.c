@@ -26,6 +26,7 @@
 
 typedef struct cache_entry {
     uint8_t hash[AU_KEY_HASH_LEN]; /* hash of the token */
+    int64_t cached_ms;             /* when it was read from the store */
     au_key_scopes scopes;          /* what it may do */
 } cache_entry;
 
@@ -207,16 +208,26 @@ void au_keys_free(au_keys *k)
     au_free(k);
 }
 
-/* Looks the hash up in the cache; 1 and *out filled on a hit. */
+/* Index of the entry for hash, or -1. Caller holds the lock. */
+static long cache_find(const au_keys *k, const uint8_t *hash)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (sodium_memcmp(k->entries[i].hash, hash, AU_KEY_HASH_LEN) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Looks the hash up in the cache; 1 and *out filled on a fresh hit. Entries older than the TTL
+ * miss, so a key revoked by another process (`aurum keys revoke`) stops working soon. */
 static int cache_get(au_keys *k, const uint8_t *hash, au_key_scopes *out, au_rc *rc)
 {
     int hit = 0;
     pthread_rwlock_rdlock(&k->lock);
-    for (size_t i = 0; i < k->n && !hit; i++)
-        if (sodium_memcmp(k->entries[i].hash, hash, AU_KEY_HASH_LEN) == 0) {
-            hit = 1;
-            *rc = scopes_copy(&k->entries[i].scopes, out);
-        }
+    long i = cache_find(k, hash);
+    if (i >= 0 && now_ms() - k->entries[i].cached_ms < AU_KEY_CACHE_TTL_MS) {
+        hit = 1;
+        *rc = scopes_copy(&k->entries[i].scopes, out);
+    }
     pthread_rwlock_unlock(&k->lock);
     return hit;
 }
@@ -225,6 +236,11 @@ static int cache_get(au_keys *k, const uint8_t *hash, au_key_scopes *out, au_rc 
 static void cache_put(au_keys *k, const uint8_t *hash, const au_key_scopes *s)
 {
     pthread_rwlock_wrlock(&k->lock);
+    long old = cache_find(k, hash);
+    if (old >= 0) {
+        au_key_scopes_cleanup(&k->entries[old].scopes);
+        k->entries[old] = k->entries[--k->n];
+    }
     if (k->n >= CACHE_MAX)
         cache_clear(k);
     if (k->n == k->cap) {
@@ -237,6 +253,7 @@ static void cache_put(au_keys *k, const uint8_t *hash, const au_key_scopes *s)
     }
     cache_entry *e = &k->entries[k->n];
     memcpy(e->hash, hash, AU_KEY_HASH_LEN);
+    e->cached_ms = now_ms();
     if (scopes_copy(s, &e->scopes) == AU_OK)
         k->n++;
 out:

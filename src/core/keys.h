@@ -18,6 +18,9 @@
 #define AU_KEY_TOKEN_MAX 64 /* token length + NUL, with room to spare */
 #define AU_KEY_ID_MAX    24 /* public id + NUL */
 #define AU_KEY_HASH_LEN  32
+/* How long a verified key is trusted without asking the store again: the delay after which a
+ * key revoked by another process (the `aurum keys` CLI) stops working in a running daemon. */
+#define AU_KEY_CACHE_TTL_MS 5000
 
 /* What a verified key may do. Strings owned by the struct; au_key_scopes_cleanup. */
 typedef struct au_key_scopes {

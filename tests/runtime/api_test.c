@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "harness.h"
@@ -174,15 +175,34 @@ Test(api, revoked_key_is_refused_after_restart)
     au_rt_cleanup(&d);
 }
 
-Test(api, keys_cli_refuses_while_the_daemon_holds_the_lock)
+/* Status of one GET with `key` (the expect() helper asserts; this one only reports). */
+static long get_status(au_rt_daemon *d, const char *key, const char *path)
+{
+    au_rt_resp r;
+    long st = au_rt_request(d, "GET", path, NULL, NULL, 0, key, &r);
+    au_rt_resp_cleanup(&r);
+    return st;
+}
+
+Test(api, keys_cli_works_beside_the_running_daemon)
 {
     au_rt_daemon d;
-    char tok[80];
+    char rd[80];
     start(&d, NULL);
-    cr_assert_neq(au_rt_create_key(&d, tok, "read", NULL), 0);
-    char *log = au_rt_log(&d);
-    cr_assert(log && strstr(log, "stop `aurum serve` first"), "%s", log);
-    free(log);
+    cr_assert_eq(au_rt_create_key(&d, rd, "read", NULL), 0);
+    expect(&d, rd, "GET", "/v1/sources", NULL, 200);
+    char cmd[1024];
+    const char *bin = getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum";
+    snprintf(cmd, sizeof(cmd),
+             "%s keys list --data %s | grep -F read | cut -d' ' -f1 | xargs -n1 %s keys revoke "
+             "--data %s 2>/dev/null",
+             bin, d.dir, bin, d.dir);
+    cr_assert_eq(system(cmd), 0);
+    /* The daemon trusts a cached key for AU_KEY_CACHE_TTL_MS, then asks the store again. */
+    long st = 0;
+    for (int i = 0; i < 100 && (st = get_status(&d, rd, "/v1/sources")) == 200; i++)
+        usleep(100 * 1000);
+    cr_assert_eq(st, 401, "a key revoked by the CLI stops working in the running daemon");
     au_rt_cleanup(&d);
 }
 
@@ -388,6 +408,20 @@ Test(api, body_over_the_limit_is_413_and_not_written)
     cr_assert_str_eq(error_code(&r, code, sizeof(code)), "too_large");
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/big", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    /* A chunked upload has no Content-Length: the bound is enforced while reading. */
+    const char *const chunked[] = {"Transfer-Encoding: chunked", NULL};
+    cr_assert_eq(au_rt_request_h(&d, "POST", "/v1/sources/crm/records", chunked, NULL, big, n,
+                                 d.admin_key, &r),
+                 413, "%s", r.body);
+    cr_assert_str_eq(error_code(&r, code, sizeof(code)), "too_large");
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/big", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    const char *small = "[{\"id\":\"chunky\"}]";
+    cr_assert_eq(au_rt_request_h(&d, "POST", "/v1/sources/crm/records", chunked, NULL, small,
+                                 strlen(small), d.admin_key, &r),
+                 200, "%s", r.body);
     au_rt_resp_cleanup(&r);
     /* Under the limit the same route works, so the 413 was about size alone. */
     cr_assert_eq(post(&d, "/v1/sources/crm/records", "[{\"id\":\"small\"}]", &r), 200, "%s",

@@ -21,9 +21,10 @@ TestSuite(durability, .fini = au_rt_cleanup_all);
 
 typedef struct client {
     au_rt_daemon *d;
-    int n;              /* client number, part of every record id */
-    int acked_batches;  /* batches answered 200 */
-    _Atomic int *total; /* acknowledged records of all clients */
+    int n;                /* client number, part of every record id */
+    int acked_batches;    /* batches answered 200 */
+    _Atomic int *total;   /* acknowledged records of all clients */
+    _Atomic int *running; /* clients still posting */
 } client;
 
 static void *client_main(void *arg)
@@ -46,6 +47,7 @@ static void *client_main(void *arg)
         c->acked_batches = b + 1;
         atomic_fetch_add(c->total, BATCH);
     }
+    atomic_fetch_sub(c->running, 1);
     return NULL;
 }
 
@@ -53,7 +55,7 @@ Test(durability, acknowledged_records_survive_kill_9, .timeout = 600)
 {
     au_rt_daemon d;
     au_rt_resp r = {0};
-    _Atomic int total = 0;
+    _Atomic int total = 0, running = CLIENTS;
     cr_assert_eq(au_rt_start(&d, NULL), 0);
     cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/crm",
                              "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\","
@@ -64,15 +66,18 @@ Test(durability, acknowledged_records_survive_kill_9, .timeout = 600)
     client cs[CLIENTS];
     pthread_t th[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
-        cs[i] = (client){&d, i, 0, &total};
+        cs[i] = (client){&d, i, 0, &total, &running};
         pthread_create(&th[i], NULL, client_main, &cs[i]);
     }
     struct timespec tick = {0, 5 * 1000 * 1000};
-    while (atomic_load(&total) < KILL_AFTER)
+    while (atomic_load(&total) < KILL_AFTER && atomic_load(&running) > 0)
         nanosleep(&tick, NULL);
+    int before_kill = atomic_load(&total);
     au_rt_kill9(&d);
     for (int i = 0; i < CLIENTS; i++)
         pthread_join(th[i], NULL);
+    cr_assert_geq(before_kill, KILL_AFTER, "the clients stopped before the kill (see %s)",
+                  d.log_path);
     cr_assert_eq(au_rt_restart(&d), 0, "restart after kill -9 failed");
     int checked = 0;
     for (int c = 0; c < CLIENTS; c++)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -275,6 +276,13 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
 long au_rt_request(const au_rt_daemon *d, const char *method, const char *path, const char *ctype,
                    const char *body, size_t len, const char *key, au_rt_resp *out)
 {
+    return au_rt_request_h(d, method, path, NULL, ctype, body, len, key, out);
+}
+
+long au_rt_request_h(const au_rt_daemon *d, const char *method, const char *path,
+                     const char *const *headers, const char *ctype, const char *body, size_t len,
+                     const char *key, au_rt_resp *out)
+{
     char url[1024], auth[200], ct[200];
     sink s = {NULL, 0};
     struct curl_slist *h = NULL;
@@ -289,6 +297,11 @@ long au_rt_request(const au_rt_daemon *d, const char *method, const char *path, 
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    int chunked = 0;
+    for (size_t i = 0; headers && headers[i]; i++) {
+        h = curl_slist_append(h, headers[i]);
+        chunked |= strcasecmp(headers[i], "Transfer-Encoding: chunked") == 0;
+    }
     if (key) {
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
         h = curl_slist_append(h, auth);
@@ -297,7 +310,8 @@ long au_rt_request(const au_rt_daemon *d, const char *method, const char *path, 
         snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
         h = curl_slist_append(h, ct);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        if (!chunked)
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (curl_easy_perform(c) == CURLE_OK)

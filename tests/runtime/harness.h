@@ -51,6 +51,11 @@ void au_rt_cleanup_all(void);
  * is a body. Returns the status (0 on transport failure). */
 long au_rt_request(const au_rt_daemon *d, const char *method, const char *path, const char *ctype,
                    const char *body, size_t len, const char *key, au_rt_resp *out);
+/* Same with extra request headers ("Name: value", NULL-terminated list, may be NULL); with
+ * "Transfer-Encoding: chunked" the body is sent chunked, without Content-Length. */
+long au_rt_request_h(const au_rt_daemon *d, const char *method, const char *path,
+                     const char *const *headers, const char *ctype, const char *body, size_t len,
+                     const char *key, au_rt_resp *out);
 /* Shorthand with the admin key and a NUL-terminated JSON body (or NULL). */
 long au_rt_admin(const au_rt_daemon *d, const char *method, const char *path, const char *body,
                  au_rt_resp *out);

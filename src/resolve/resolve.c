@@ -1,0 +1,1018 @@
+/*
+ * Incremental clustering of records into profiles (see resolve.h for the joining rules and the
+ * chaining guard). A new record is blocked against the index, scored against its candidates
+ * and joined to the profiles it is justified to join; an update or removal re-evaluates only
+ * the record's own profile, which may then split. Profile numbers are stable: in a merge the
+ * larger (then older) profile survives and the others redirect to it; in a split the larger
+ * (then older) part keeps the number and the other parts get new ones.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "resolve/resolve_int.h"
+
+/* Profiles larger than this are not re-evaluated pairwise (kept as they are). */
+#define REEVAL_MAX 256
+/* Bound on a single pair's contribution to a mean support, so that one extreme pair does not
+ * decide a cluster alone. */
+#define SUPPORT_CLAMP 25.0
+
+/* ---- change lists ---------------------------------------------------------------------- */
+
+void au_resolve_changes_init(au_resolve_changes *c)
+{
+    memset(c, 0, sizeof *c);
+}
+
+void au_resolve_changes_reset(au_resolve_changes *c)
+{
+    c->nmoves = c->nredirects = c->npossible = 0;
+}
+
+void au_resolve_changes_cleanup(au_resolve_changes *c)
+{
+    au_free(c->moves);
+    au_free(c->redirects);
+    au_free(c->possible);
+    memset(c, 0, sizeof *c);
+}
+
+static au_rc grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return AU_OK;
+    size_t nc = *cap ? *cap * 2 : 16;
+    while (nc < need)
+        nc *= 2;
+    void *p = au_realloc(*arr, nc * elem);
+    if (!p)
+        return AU_ERR_NOMEM;
+    *arr = p;
+    *cap = nc;
+    return AU_OK;
+}
+
+static au_rc ch_move(au_resolve_changes *c, uint32_t rec, uint32_t from, uint32_t to)
+{
+    if (!c || from == to)
+        return AU_OK;
+    if (grow((void **)&c->moves, &c->capmoves, c->nmoves + 1, sizeof *c->moves))
+        return AU_ERR_NOMEM;
+    c->moves[c->nmoves++] = (au_resolve_move){rec, from, to};
+    return AU_OK;
+}
+
+static au_rc ch_redirect(au_resolve_changes *c, uint32_t from, uint32_t into)
+{
+    if (!c)
+        return AU_OK;
+    if (grow((void **)&c->redirects, &c->capredirects, c->nredirects + 1, sizeof *c->redirects))
+        return AU_ERR_NOMEM;
+    c->redirects[c->nredirects++] = (au_resolve_redirect){from, into};
+    return AU_OK;
+}
+
+static au_rc ch_possible(au_resolve_changes *c, uint32_t a, uint32_t b, double w)
+{
+    if (!c)
+        return AU_OK;
+    if (grow((void **)&c->possible, &c->cappossible, c->npossible + 1, sizeof *c->possible))
+        return AU_ERR_NOMEM;
+    c->possible[c->npossible++] = (au_resolve_possible){a, b, w};
+    return AU_OK;
+}
+
+static int move_cmp(const void *x, const void *y)
+{
+    const au_resolve_move *a = x, *b = y;
+    if (a->record_no != b->record_no)
+        return a->record_no < b->record_no ? -1 : 1;
+    return 0;
+}
+
+/* Folds the moves appended since `start` into one per record (first old, last new). Moves are
+ * tagged with their order in old_profile's high bits would be fragile, so a stable merge is
+ * done by sorting (index, move) pairs. */
+static void coalesce(au_resolve_changes *c, size_t start)
+{
+    if (!c || c->nmoves - start < 2)
+        return;
+    size_t n = c->nmoves - start;
+    au_resolve_move *m = c->moves + start;
+    /* Stable: insertion sort for small runs, qsort plus order repair otherwise is overkill
+     * because moves of one record are appended in order and qsort is not stable; use an
+     * index-tagged copy. */
+    typedef struct {
+        au_resolve_move mv;
+        size_t ord;
+    } tagged;
+    tagged *t = au_malloc(n * sizeof *t);
+    if (!t)
+        return; /* unfolded moves are still correct when applied in order */
+    for (size_t i = 0; i < n; i++)
+        t[i] = (tagged){m[i], i};
+    for (size_t i = 1; i < n; i++) { /* insertion sort by (record, ord): runs are short */
+        tagged x = t[i];
+        size_t j = i;
+        while (j > 0 && (move_cmp(&t[j - 1].mv, &x.mv) > 0 ||
+                         (t[j - 1].mv.record_no == x.mv.record_no && t[j - 1].ord > x.ord))) {
+            t[j] = t[j - 1];
+            j--;
+        }
+        t[j] = x;
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && t[j + 1].mv.record_no == t[i].mv.record_no)
+            j++;
+        au_resolve_move mv = {t[i].mv.record_no, t[i].mv.old_profile, t[j].mv.new_profile};
+        if (mv.old_profile != mv.new_profile)
+            m[out++] = mv;
+        i = j + 1;
+    }
+    c->nmoves = start + out;
+    au_free(t);
+}
+
+/* ---- overrides ------------------------------------------------------------------------- */
+
+#define OVR_DEL UINT64_MAX
+
+static uint64_t pair_key(uint32_t a, uint32_t b)
+{
+    return a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+}
+
+static size_t ovr_slot(const au_ovr *o, uint64_t k)
+{
+    return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 17) & (o->nslots - 1);
+}
+
+au_link_kind au_ovr_get(const au_ovr *o, uint32_t a, uint32_t b)
+{
+    if (!o->used || (o->per_rec && (!o->per_rec[a] || !o->per_rec[b])))
+        return AU_LINK_NONE;
+    uint64_t k = pair_key(a, b);
+    for (size_t i = ovr_slot(o, k);; i = (i + 1) & (o->nslots - 1)) {
+        if (o->keys[i] == k)
+            return (au_link_kind)o->kind[i];
+        if (!o->keys[i])
+            return AU_LINK_NONE;
+    }
+}
+
+static au_rc ovr_set(au_ovr *o, uint32_t a, uint32_t b, au_link_kind kind)
+{
+    uint64_t k = pair_key(a, b) + 1; /* never 0 (empty) */
+    k -= 1;
+    if ((o->used + 1) * 2 > o->nslots) {
+        size_t ns = o->nslots ? o->nslots * 2 : 64;
+        uint64_t *nk = au_calloc(ns, sizeof(uint64_t));
+        uint8_t *nd = au_calloc(ns, 1);
+        if (!nk || !nd) {
+            au_free(nk);
+            au_free(nd);
+            return AU_ERR_NOMEM;
+        }
+        au_ovr old = *o;
+        o->keys = nk;
+        o->kind = nd;
+        o->nslots = ns;
+        o->used = 0;
+        for (size_t i = 0; i < old.nslots; i++) {
+            if (old.keys[i] && old.keys[i] != OVR_DEL) {
+                size_t j = ovr_slot(o, old.keys[i]);
+                while (o->keys[j])
+                    j = (j + 1) & (ns - 1);
+                o->keys[j] = old.keys[i];
+                o->kind[j] = old.kind[i];
+                o->used++;
+            }
+        }
+        au_free(old.keys);
+        au_free(old.kind);
+    }
+    size_t i = ovr_slot(o, k), tomb = SIZE_MAX;
+    for (;; i = (i + 1) & (o->nslots - 1)) {
+        if (o->keys[i] == k)
+            break;
+        if (o->keys[i] == OVR_DEL && tomb == SIZE_MAX)
+            tomb = i;
+        if (!o->keys[i]) {
+            if (kind == AU_LINK_NONE)
+                return AU_OK;
+            if (tomb != SIZE_MAX)
+                i = tomb;
+            o->keys[i] = k;
+            o->used++;
+            o->per_rec[a]++;
+            o->per_rec[b]++;
+            break;
+        }
+    }
+    if (kind == AU_LINK_NONE) {
+        o->keys[i] = OVR_DEL;
+        o->per_rec[a]--;
+        o->per_rec[b]--;
+    } else {
+        o->kind[i] = (uint8_t)kind;
+    }
+    return AU_OK;
+}
+
+/* ---- records and profiles -------------------------------------------------------------- */
+
+static au_rc ensure_rec(au_resolver *res, uint32_t no)
+{
+    if (no < res->nf)
+        return AU_OK;
+    size_t nn = res->nf ? res->nf : 1024;
+    while (nn <= no)
+        nn *= 2;
+    au_feat *f = au_realloc(res->f, nn * sizeof *f);
+    if (!f)
+        return AU_ERR_NOMEM;
+    res->f = f;
+    uint32_t *st = au_realloc(res->stamp, nn * sizeof *st);
+    if (!st)
+        return AU_ERR_NOMEM;
+    res->stamp = st;
+    uint32_t *pr = au_realloc(res->ovr.per_rec, nn * sizeof *pr);
+    if (!pr)
+        return AU_ERR_NOMEM;
+    res->ovr.per_rec = pr;
+    memset(f + res->nf, 0, (nn - res->nf) * sizeof *f);
+    memset(st + res->nf, 0, (nn - res->nf) * sizeof *st);
+    memset(pr + res->nf, 0, (nn - res->nf) * sizeof *pr);
+    res->nf = nn;
+    return AU_OK;
+}
+
+static au_rc ensure_profile(au_resolver *res, uint32_t p)
+{
+    if (p < res->np)
+        return AU_OK;
+    size_t nn = res->np ? res->np : 1024;
+    while (nn <= p)
+        nn *= 2;
+    au_profile *q = au_realloc(res->p, nn * sizeof *q);
+    if (!q)
+        return AU_ERR_NOMEM;
+    memset(q + res->np, 0, (nn - res->np) * sizeof *q);
+    res->p = q;
+    res->np = nn;
+    return AU_OK;
+}
+
+static au_rc prof_add(au_resolver *res, uint32_t p, uint32_t rec)
+{
+    au_profile *pr = &res->p[p];
+    if (pr->n == pr->cap) {
+        uint32_t nc = pr->cap ? pr->cap * 2 : 2;
+        uint32_t *m = au_realloc(pr->m, nc * sizeof(uint32_t));
+        if (!m)
+            return AU_ERR_NOMEM;
+        pr->m = m;
+        pr->cap = nc;
+    }
+    if (pr->n == 0)
+        res->live_profiles++;
+    pr->fwd = 0;
+    pr->m[pr->n++] = rec;
+    res->f[rec].profile = p;
+    return AU_OK;
+}
+
+static void prof_del(au_resolver *res, uint32_t p, uint32_t rec)
+{
+    au_profile *pr = &res->p[p];
+    for (uint32_t i = 0; i < pr->n; i++) {
+        if (pr->m[i] == rec) {
+            pr->m[i] = pr->m[--pr->n];
+            break;
+        }
+    }
+    if (pr->n == 0) {
+        au_free(pr->m);
+        pr->m = NULL;
+        pr->cap = 0;
+        res->live_profiles--;
+    }
+}
+
+static au_rc new_profile(au_resolver *res, uint32_t *p)
+{
+    if (ensure_profile(res, (uint32_t)res->next_profile))
+        return AU_ERR_NOMEM;
+    *p = (uint32_t)res->next_profile++;
+    return AU_OK;
+}
+
+static uint32_t prof_oldest(const au_resolver *res, uint32_t p)
+{
+    uint32_t best = UINT32_MAX;
+    for (uint32_t i = 0; i < res->p[p].n; i++)
+        if (res->p[p].m[i] < best)
+            best = res->p[p].m[i];
+    return best;
+}
+
+/* 1 when profile a should survive a merge with b: larger, then older. */
+static int survives(const au_resolver *res, uint32_t a, uint32_t b)
+{
+    if (res->p[a].n != res->p[b].n)
+        return res->p[a].n > res->p[b].n;
+    return prof_oldest(res, a) < prof_oldest(res, b);
+}
+
+static au_rc merge(au_resolver *res, uint32_t into, uint32_t from, au_resolve_changes *ch)
+{
+    au_rc rc = AU_OK;
+    au_profile *src = &res->p[from];
+    uint32_t n = src->n;
+    uint32_t *m = src->m;
+    for (uint32_t i = 0; i < n; i++) {
+        if ((rc = prof_add(res, into, m[i])) || (rc = ch_move(ch, m[i], from, into)))
+            return rc;
+    }
+    src = &res->p[from];
+    au_free(src->m);
+    src->m = NULL;
+    src->n = src->cap = 0;
+    src->fwd = into;
+    res->live_profiles--;
+    return ch_redirect(ch, from, into);
+}
+
+/* ---- support ---------------------------------------------------------------------------- */
+
+/* A pair's contribution to a mean support; *block set when the pair may never share a profile
+ * (cannot-link, or conflicting strong ids without a must-link), *must on a must-link. */
+static double support(const au_resolver *res, uint32_t a, uint32_t b, int *block, int *must,
+                      int *link)
+{
+    au_score s;
+    au_link_kind k = au_ovr_get(&res->ovr, a, b);
+    double w = au_score_pair(res, &res->f[a], &res->f[b], &s);
+    *must = k == AU_LINK_MUST;
+    *block = k == AU_LINK_CANNOT || (s.conflict && !*must);
+    if (link)
+        *link = *must || au_score_links(res, &s);
+    if (s.rule && w < res->model.match_weight)
+        w = res->model.match_weight;
+    return w > SUPPORT_CLAMP ? SUPPORT_CLAMP : w < -SUPPORT_CLAMP ? -SUPPORT_CLAMP : w;
+}
+
+/* Whether record r may join profile p (conflicts, cannot-links, mean support). */
+static int justified(const au_resolver *res, uint32_t r, uint32_t p)
+{
+    const au_profile *pr = &res->p[p];
+    const au_feat *fr = &res->f[r];
+    int must_any = 0;
+    for (uint32_t i = 0; i < pr->n; i++) {
+        au_link_kind k = au_ovr_get(&res->ovr, r, pr->m[i]);
+        if (k == AU_LINK_CANNOT)
+            return 0;
+        if (k == AU_LINK_MUST)
+            must_any = 1;
+    }
+    if (must_any)
+        return 1;
+    if (fr->nid || fr->passport)
+        for (uint32_t i = 0; i < pr->n; i++)
+            if (au_feat_conflict(res, fr, &res->f[pr->m[i]]))
+                return 0;
+    uint32_t cnt = pr->n < (uint32_t)res->model.cluster_check_max
+                       ? pr->n
+                       : (uint32_t)res->model.cluster_check_max;
+    double sum = 0;
+    for (uint32_t j = 0; j < cnt; j++) {
+        uint32_t x = pr->m[(uint64_t)j * pr->n / cnt];
+        int block, must;
+        double w = support(res, r, x, &block, &must, NULL);
+        if (block || w < res->model.join_min_weight)
+            return 0;
+        sum += w;
+    }
+    return sum / cnt >= res->model.join_mean_weight;
+}
+
+/* Whether two profiles may become one: no blocking pair, mean cross support. */
+static int compatible(const au_resolver *res, uint32_t p, uint32_t q)
+{
+    const au_profile *a = &res->p[p], *b = &res->p[q];
+    uint32_t na = a->n < 8 ? a->n : 8, nb = b->n < 8 ? b->n : 8;
+    double sum = 0;
+    /* Only members carrying a strong id or an override can block: the cross check stays
+     * linear in practice even for large profiles. */
+    for (uint32_t i = 0; i < a->n; i++) {
+        const au_feat *fa = &res->f[a->m[i]];
+        if (!fa->nid && !fa->passport && !res->ovr.per_rec[a->m[i]])
+            continue;
+        for (uint32_t j = 0; j < b->n; j++) {
+            if (au_ovr_get(&res->ovr, a->m[i], b->m[j]) == AU_LINK_CANNOT ||
+                au_feat_conflict(res, fa, &res->f[b->m[j]]))
+                return 0;
+        }
+    }
+    for (uint32_t i = 0; i < na; i++)
+        for (uint32_t j = 0; j < nb; j++) {
+            int block, must;
+            double w = support(res, a->m[(uint64_t)i * a->n / na], b->m[(uint64_t)j * b->n / nb],
+                               &block, &must, NULL);
+            if (w < res->model.join_min_weight)
+                return 0;
+            sum += w;
+        }
+    return sum / (na * nb) >= res->model.join_mean_weight;
+}
+
+/* ---- attach / detach ------------------------------------------------------------------- */
+
+typedef struct plink {
+    uint32_t profile;
+    double best;
+    int forced; /* must-link */
+} plink;
+
+static int plink_cmp(const void *x, const void *y)
+{
+    const plink *a = x, *b = y;
+    if (a->forced != b->forced)
+        return b->forced - a->forced;
+    return a->best > b->best ? -1 : a->best < b->best ? 1 : (a->profile < b->profile ? -1 : 1);
+}
+
+static au_rc add_plink(plink **pl, size_t *n, size_t *cap, uint32_t p, double w, int forced)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if ((*pl)[i].profile == p) {
+            if (w > (*pl)[i].best)
+                (*pl)[i].best = w;
+            (*pl)[i].forced |= forced;
+            return AU_OK;
+        }
+    }
+    if (grow((void **)pl, cap, *n + 1, sizeof **pl))
+        return AU_ERR_NOMEM;
+    (*pl)[(*n)++] = (plink){p, w, forced};
+    return AU_OK;
+}
+
+static au_rc index_keys(au_resolver *res, uint32_t r, int add)
+{
+    uint64_t keys[AU_MAX_BKEYS];
+    int nk = au_feat_block_keys(&res->f[r], keys);
+    for (int i = 0; i < nk; i++) {
+        if (!add)
+            au_bindex_remove(&res->bx, keys[i], r);
+        else if (au_bindex_add(&res->bx, keys[i], r, res->model.block_cap))
+            return AU_ERR_NOMEM;
+    }
+    return AU_OK;
+}
+
+/* Collects the links of record r to existing profiles into *pl. */
+static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, size_t *cappl,
+                        au_resolve_changes *ch)
+{
+    au_rc rc = AU_OK;
+    uint64_t keys[AU_MAX_BKEYS];
+    int nk = au_feat_block_keys(&res->f[r], keys);
+    if (++res->round == 0) {
+        memset(res->stamp, 0, res->nf * sizeof(uint32_t));
+        res->round = 1;
+    }
+    res->stamp[r] = res->round;
+    for (int i = 0; i < nk; i++) {
+        const au_block *b = au_bindex_find(&res->bx, keys[i]);
+        if (!b || b->oversized)
+            continue;
+        for (uint32_t j = 0; j < b->n; j++) {
+            uint32_t c = b->ids[j];
+            if (res->stamp[c] == res->round || !res->f[c].alive)
+                continue;
+            res->stamp[c] = res->round;
+            au_score s;
+            double w =
+                au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
+            if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
+                continue;
+            if (au_score_links(res, &s)) {
+                if (s.rule && w < res->model.match_weight)
+                    w = res->model.match_weight;
+                if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
+                    return rc;
+            } else if (!s.conflict && w >= res->model.possible_weight) {
+                if ((rc = ch_possible(ch, c, r, w)))
+                    return rc;
+            }
+        }
+    }
+    if (res->ovr.per_rec[r]) { /* must-links of r, found by a scan: overrides are rare */
+        for (size_t i = 0; i < res->ovr.nslots; i++) {
+            uint64_t k = res->ovr.keys[i];
+            if (!k || k == OVR_DEL || res->ovr.kind[i] != AU_LINK_MUST)
+                continue;
+            uint32_t a = (uint32_t)(k >> 32), b = (uint32_t)k;
+            uint32_t o = a == r ? b : b == r ? a : UINT32_MAX;
+            if (o != UINT32_MAX && o < res->nf && res->f[o].alive && res->f[o].profile &&
+                (rc = add_plink(pl, npl, cappl, res->f[o].profile, INFINITY, 1)))
+                return rc;
+        }
+    }
+    return AU_OK;
+}
+
+/* Resolves live record r (not in any profile yet). */
+static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
+{
+    au_rc rc;
+    plink *pl = NULL;
+    size_t npl = 0, cappl = 0, nacc = 0;
+    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+        goto out;
+    if (npl > 1)
+        qsort(pl, npl, sizeof *pl, plink_cmp);
+    /* Accepted profiles are compacted to the front of pl. */
+    for (size_t i = 0; i < npl; i++) {
+        uint32_t p = pl[i].profile;
+        if (!pl[i].forced && !justified(res, r, p))
+            continue;
+        if (nacc > 0 && !pl[i].forced && !compatible(res, pl[0].profile, p))
+            continue;
+        pl[nacc++] = pl[i];
+    }
+    uint32_t target;
+    if (nacc == 0) {
+        if ((rc = new_profile(res, &target)))
+            goto out;
+    } else {
+        target = pl[0].profile;
+        for (size_t i = 1; i < nacc; i++)
+            if (survives(res, pl[i].profile, target))
+                target = pl[i].profile;
+    }
+    if ((rc = prof_add(res, target, r)) || (rc = ch_move(ch, r, 0, target)))
+        goto out;
+    for (size_t i = 0; i < nacc; i++)
+        if (pl[i].profile != target && res->p[pl[i].profile].n > 0 &&
+            (rc = merge(res, target, pl[i].profile, ch)))
+            goto out;
+    rc = index_keys(res, r, 1);
+out:
+    au_free(pl);
+    return rc;
+}
+
+/* Takes live record r out of its profile and the index. Returns the profile it left; an
+ * emptied profile is reported as vanished. */
+static au_rc detach(au_resolver *res, uint32_t r, uint32_t *left, au_resolve_changes *ch)
+{
+    au_rc rc;
+    uint32_t p = res->f[r].profile;
+    *left = p;
+    index_keys(res, r, 0);
+    au_feat_count(res, &res->f[r], -1);
+    prof_del(res, p, r);
+    res->f[r].profile = 0;
+    if ((rc = ch_move(ch, r, p, 0)))
+        return rc;
+    if (res->p[p].n == 0)
+        return ch_redirect(ch, p, 0);
+    return AU_OK;
+}
+
+/* ---- re-evaluation -------------------------------------------------------------------- */
+
+typedef struct edge {
+    float w;
+    uint16_t i, j;
+    uint8_t must;
+} edge;
+
+static int edge_cmp(const void *x, const void *y)
+{
+    const edge *a = x, *b = y;
+    if (a->must != b->must)
+        return b->must - a->must;
+    return a->w > b->w ? -1 : a->w < b->w ? 1 : 0;
+}
+
+typedef struct reeval {
+    size_t n;
+    uint32_t *m;  /* members */
+    float *w;     /* n*n supports */
+    uint8_t *blk; /* n*n: 1 blocked */
+    edge *e;      /* links */
+    size_t ne;
+    uint16_t *comp; /* node -> component root */
+    uint16_t *next; /* node -> next node of its component, 0xffff ends */
+    uint16_t *head; /* root -> first node */
+    uint16_t *size; /* root -> size */
+} reeval;
+
+static void reeval_free(reeval *v)
+{
+    au_free(v->m);
+    au_free(v->w);
+    au_free(v->blk);
+    au_free(v->e);
+    au_free(v->comp);
+    au_free(v->next);
+    au_free(v->head);
+    au_free(v->size);
+}
+
+/* Whether components a and b may join along an edge (must: only cannot-links block). */
+static int may_union(const reeval *v, uint16_t a, uint16_t b, int must, double meanw, double minw)
+{
+    double sum = 0;
+    size_t cnt = 0;
+    for (uint16_t x = v->head[a]; x != 0xffff; x = v->next[x])
+        for (uint16_t y = v->head[b]; y != 0xffff; y = v->next[y]) {
+            if (v->blk[x * v->n + y] == 2 || (!must && v->blk[x * v->n + y]))
+                return 0;
+            if (!must && v->w[x * v->n + y] < minw)
+                return 0;
+            sum += v->w[x * v->n + y];
+            cnt++;
+        }
+    return must || sum / (double)cnt >= meanw;
+}
+
+static void do_union(reeval *v, uint16_t a, uint16_t b)
+{
+    uint16_t x = v->head[b], last = x;
+    for (; x != 0xffff; x = v->next[x]) {
+        v->comp[x] = a;
+        last = x;
+    }
+    v->next[last] = v->head[a];
+    v->head[a] = v->head[b];
+    v->size[a] += v->size[b];
+    v->size[b] = 0;
+}
+
+typedef struct part {
+    uint16_t root, size;
+    uint32_t oldest;
+} part;
+
+static int part_cmp(const void *x, const void *y)
+{
+    const part *a = x, *b = y;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    return a->oldest < b->oldest ? -1 : 1;
+}
+
+static au_rc reeval_build(const au_resolver *res, uint32_t p, reeval *v)
+{
+    size_t n = res->p[p].n;
+    v->n = n;
+    v->m = au_malloc(n * sizeof *v->m);
+    v->w = au_malloc(n * n * sizeof *v->w);
+    v->blk = au_calloc(n * n, 1);
+    v->e = au_malloc(n * (n - 1) / 2 * sizeof *v->e + sizeof *v->e);
+    v->comp = au_malloc(n * sizeof(uint16_t));
+    v->next = au_malloc(n * sizeof(uint16_t));
+    v->head = au_malloc(n * sizeof(uint16_t));
+    v->size = au_malloc(n * sizeof(uint16_t));
+    if (!v->m || !v->w || !v->blk || !v->e || !v->comp || !v->next || !v->head || !v->size)
+        return AU_ERR_NOMEM;
+    memcpy(v->m, res->p[p].m, n * sizeof *v->m);
+    for (size_t i = 0; i < n; i++) {
+        v->comp[i] = v->head[i] = (uint16_t)i;
+        v->next[i] = 0xffff;
+        v->size[i] = 1;
+        v->w[i * n + i] = 0;
+        for (size_t j = i + 1; j < n; j++) {
+            int block, must, link;
+            double w = support(res, v->m[i], v->m[j], &block, &must, &link);
+            int cannot = au_ovr_get(&res->ovr, v->m[i], v->m[j]) == AU_LINK_CANNOT;
+            v->w[i * n + j] = v->w[j * n + i] = (float)w;
+            v->blk[i * n + j] = v->blk[j * n + i] = (uint8_t)(cannot ? 2 : block ? 1 : 0);
+            if (link && !block)
+                v->e[v->ne++] = (edge){(float)w, (uint16_t)i, (uint16_t)j, (uint8_t)must};
+        }
+    }
+    return AU_OK;
+}
+
+/* Rebuilds profile p from its pairwise links; splits it when they no longer hold together. */
+static au_rc reevaluate(au_resolver *res, uint32_t p, au_resolve_changes *ch)
+{
+    au_rc rc = AU_OK;
+    reeval v;
+    part *parts = NULL;
+    memset(&v, 0, sizeof v);
+    if (res->p[p].n <= 1 || res->p[p].n > REEVAL_MAX)
+        return AU_OK;
+    if ((rc = reeval_build(res, p, &v)))
+        goto out;
+    qsort(v.e, v.ne, sizeof *v.e, edge_cmp);
+    for (size_t k = 0; k < v.ne; k++) {
+        uint16_t a = v.comp[v.e[k].i], b = v.comp[v.e[k].j];
+        if (a != b && may_union(&v, a, b, v.e[k].must, res->model.join_mean_weight,
+                                res->model.join_min_weight))
+            do_union(&v, a, b);
+    }
+    size_t np = 0;
+    if (!(parts = au_malloc(v.n * sizeof *parts))) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.size[i] == 0 || v.comp[i] != i)
+            continue;
+        part pt = {(uint16_t)i, v.size[i], UINT32_MAX};
+        for (uint16_t x = v.head[i]; x != 0xffff; x = v.next[x])
+            if (v.m[x] < pt.oldest)
+                pt.oldest = v.m[x];
+        parts[np++] = pt;
+    }
+    if (np <= 1)
+        goto out;
+    qsort(parts, np, sizeof *parts, part_cmp);
+    for (size_t k = 1; k < np; k++) {
+        uint32_t q;
+        if ((rc = new_profile(res, &q)))
+            goto out;
+        for (uint16_t x = parts[k].root == 0xffff ? 0xffff : v.head[parts[k].root]; x != 0xffff;
+             x = v.next[x]) {
+            prof_del(res, p, v.m[x]);
+            if ((rc = prof_add(res, q, v.m[x])) || (rc = ch_move(ch, v.m[x], p, q)))
+                goto out;
+        }
+    }
+out:
+    au_free(parts);
+    reeval_free(&v);
+    return rc;
+}
+
+/* Joins the profile of live record r with other profiles r is justified to join. */
+static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
+{
+    au_rc rc;
+    plink *pl = NULL;
+    size_t npl = 0, cappl = 0;
+    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+        goto out;
+    if (npl > 1)
+        qsort(pl, npl, sizeof *pl, plink_cmp);
+    for (size_t i = 0; i < npl; i++) {
+        uint32_t q = res->f[r].profile, p = pl[i].profile;
+        if (p == q || res->p[p].n == 0)
+            continue;
+        if (!pl[i].forced && (!justified(res, r, p) || !compatible(res, q, p)))
+            continue;
+        uint32_t into = survives(res, q, p) ? q : p;
+        if ((rc = merge(res, into, into == q ? p : q, ch)))
+            goto out;
+    }
+out:
+    au_free(pl);
+    return rc;
+}
+
+/* ---- public API ------------------------------------------------------------------------ */
+
+au_rc au_resolver_new(const au_model *model, au_resolver **out)
+{
+    au_rc rc = AU_ERR_NOMEM;
+    au_resolver *res = au_calloc(1, sizeof *res);
+    *out = NULL;
+    if (!res)
+        return rc;
+    res->model = *model;
+    au_model_refresh(&res->model);
+    res->next_profile = 1;
+    au_resolver_refresh_prior(res);
+    res->memo = au_calloc((size_t)1 << AU_MEMO_BITS, sizeof(au_memo));
+    if (!res->memo || (rc = au_nick_new(&res->nick)) || (rc = au_intern_init(&res->names, 1, 1)) ||
+        (rc = au_intern_init(&res->codes, 0, 0)) || (rc = au_intern_init(&res->ids, 0, 0)) ||
+        (rc = au_intern_init(&res->text, 0, 0)) || (rc = au_bindex_init(&res->bx)) ||
+        (rc = ensure_rec(res, 0)) || (rc = ensure_profile(res, 1))) {
+        rc = rc ? rc : AU_ERR_NOMEM;
+        au_resolver_free(res);
+        return rc;
+    }
+    *out = res;
+    return AU_OK;
+}
+
+void au_resolver_free(au_resolver *res)
+{
+    if (!res)
+        return;
+    au_nick_free(res->nick);
+    au_intern_cleanup(&res->names);
+    au_intern_cleanup(&res->codes);
+    au_intern_cleanup(&res->ids);
+    au_intern_cleanup(&res->text);
+    au_bindex_cleanup(&res->bx);
+    for (size_t i = 0; i < res->np; i++)
+        au_free(res->p[i].m);
+    au_free(res->p);
+    au_free(res->f);
+    au_free(res->stamp);
+    au_free(res->memo);
+    au_free(res->ovr.keys);
+    au_free(res->ovr.kind);
+    au_free(res->ovr.per_rec);
+    au_free(res);
+}
+
+void au_resolver_refresh_prior(au_resolver *res)
+{
+    double n = (double)(res->live > res->expected ? res->live : res->expected);
+    res->prior_w = au_model_prior_weight(&res->model, n);
+}
+
+void au_resolver_expect_records(au_resolver *res, size_t n)
+{
+    res->expected = n;
+    au_resolver_refresh_prior(res);
+}
+
+const au_model *au_resolver_model(const au_resolver *res)
+{
+    return &res->model;
+}
+
+/* Builds and counts the feature row of record no (not yet in any profile). */
+static au_rc load_record(au_resolver *res, uint32_t no, const au_record *rec)
+{
+    au_feat f;
+    au_rc rc = au_feat_build(res, rec, &f);
+    if (rc)
+        return rc;
+    f.alive = 1;
+    res->f[no] = f;
+    au_feat_count(res, &res->f[no], 1);
+    res->live++;
+    au_resolver_refresh_prior(res);
+    return AU_OK;
+}
+
+au_rc au_resolver_add(au_resolver *res, uint32_t no, const au_record *rec, au_resolve_changes *ch)
+{
+    au_rc rc;
+    size_t start = ch ? ch->nmoves : 0;
+    if (no == UINT32_MAX)
+        return AU_ERR_INVALID;
+    if ((rc = ensure_rec(res, no)))
+        return rc;
+    if (res->f[no].alive)
+        return AU_ERR_CONFLICT;
+    if ((rc = load_record(res, no, rec)))
+        return rc;
+    rc = attach(res, no, ch);
+    coalesce(ch, start);
+    return rc;
+}
+
+au_rc au_resolver_update(au_resolver *res, uint32_t no, const au_record *rec,
+                         au_resolve_changes *ch)
+{
+    au_rc rc;
+    au_feat nf;
+    size_t start = ch ? ch->nmoves : 0;
+    if (no >= res->nf || !res->f[no].alive)
+        return au_resolver_add(res, no, rec, ch);
+    /* The record stays in its profile while its content changes, then the profile is
+     * re-evaluated (it may split, the larger/older part keeping the number) and the record's
+     * part may join other profiles on the new evidence. */
+    if ((rc = au_feat_build(res, rec, &nf)))
+        return rc;
+    index_keys(res, no, 0);
+    au_feat_count(res, &res->f[no], -1);
+    nf.alive = 1;
+    nf.profile = res->f[no].profile;
+    res->f[no] = nf;
+    au_feat_count(res, &res->f[no], 1);
+    if ((rc = index_keys(res, no, 1)) || (rc = reevaluate(res, res->f[no].profile, ch)))
+        goto out;
+    rc = relink(res, no, ch);
+out:
+    coalesce(ch, start);
+    return rc;
+}
+
+au_rc au_resolver_remove(au_resolver *res, uint32_t no, au_resolve_changes *ch)
+{
+    au_rc rc;
+    uint32_t left;
+    size_t start = ch ? ch->nmoves : 0;
+    if (no >= res->nf || !res->f[no].alive)
+        return AU_ERR_NOT_FOUND;
+    if ((rc = detach(res, no, &left, ch)))
+        goto out;
+    res->f[no].alive = 0;
+    res->live--;
+    au_resolver_refresh_prior(res);
+    rc = reevaluate(res, left, ch);
+out:
+    coalesce(ch, start);
+    return rc;
+}
+
+au_rc au_resolver_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kind kind,
+                           au_resolve_changes *ch)
+{
+    au_rc rc;
+    size_t start = ch ? ch->nmoves : 0;
+    if (a == b || a >= res->nf || b >= res->nf || !res->f[a].alive || !res->f[b].alive)
+        return AU_ERR_NOT_FOUND;
+    if ((rc = ovr_set(&res->ovr, a, b, kind)))
+        return rc;
+    uint32_t pa = res->f[a].profile, pb = res->f[b].profile;
+    if (kind == AU_LINK_MUST && pa != pb) {
+        uint32_t into = survives(res, pa, pb) ? pa : pb;
+        rc = merge(res, into, into == pa ? pb : pa, ch);
+    } else if (kind != AU_LINK_MUST && pa == pb) {
+        rc = reevaluate(res, pa, ch);
+    }
+    coalesce(ch, start);
+    return rc;
+}
+
+au_rc au_resolver_restore(au_resolver *res, uint32_t no, const au_record *rec, uint32_t profile)
+{
+    au_rc rc;
+    if (!profile || profile == UINT32_MAX || no == UINT32_MAX)
+        return AU_ERR_INVALID;
+    if ((rc = ensure_rec(res, no)) || (rc = ensure_profile(res, profile)))
+        return rc;
+    if (res->f[no].alive)
+        return AU_ERR_CONFLICT;
+    if ((rc = load_record(res, no, rec)) || (rc = prof_add(res, profile, no)))
+        return rc;
+    if (profile >= res->next_profile)
+        res->next_profile = profile + 1;
+    return index_keys(res, no, 1);
+}
+
+au_rc au_resolver_restore_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kind kind)
+{
+    au_rc rc;
+    if (a == b)
+        return AU_ERR_INVALID;
+    if ((rc = ensure_rec(res, a > b ? a : b)))
+        return rc;
+    return ovr_set(&res->ovr, a, b, kind);
+}
+
+void au_resolver_set_next_profile(au_resolver *res, uint32_t next)
+{
+    if (next > res->next_profile)
+        res->next_profile = next;
+}
+
+uint32_t au_resolver_profile_of(const au_resolver *res, uint32_t no)
+{
+    return no < res->nf && res->f[no].alive ? res->f[no].profile : 0;
+}
+
+uint32_t au_resolver_profile_resolve(const au_resolver *res, uint32_t p)
+{
+    for (int hops = 0; hops < 64 && p && p < res->np; hops++) {
+        if (res->p[p].n)
+            return p;
+        p = res->p[p].fwd;
+    }
+    return 0;
+}
+
+const uint32_t *au_resolver_members(const au_resolver *res, uint32_t p, size_t *n)
+{
+    *n = p && p < res->np ? res->p[p].n : 0;
+    return *n ? res->p[p].m : NULL;
+}
+
+size_t au_resolver_record_count(const au_resolver *res)
+{
+    return res->live;
+}
+
+size_t au_resolver_profile_count(const au_resolver *res)
+{
+    return res->live_profiles;
+}
+
+size_t au_resolver_memory(const au_resolver *res)
+{
+    size_t b = sizeof *res + ((size_t)1 << AU_MEMO_BITS) * sizeof(au_memo) +
+               res->nf * (sizeof(au_feat) + 2 * sizeof(uint32_t)) + res->np * sizeof(au_profile) +
+               res->bx.nslots * sizeof(au_block) + res->bx.entries * sizeof(uint32_t) +
+               res->ovr.nslots * 9;
+    for (size_t i = 0; i < res->np; i++)
+        b += res->p[i].cap * sizeof(uint32_t);
+    return b + au_intern_memory(&res->names) + au_intern_memory(&res->codes) +
+           au_intern_memory(&res->ids) + au_intern_memory(&res->text);
+}

@@ -1,0 +1,153 @@
+/*
+ * Internals shared by the resolver's files (index.c, score.c, resolve.c, explain.c, train.c):
+ * the compact per-record feature row, string interning, the blocking index and pair scoring.
+ * Not a public contract.
+ */
+#ifndef AU_RESOLVE_INT_H
+#define AU_RESOLVE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolve/compare.h"
+#include "resolve/model.h"
+#include "resolve/nickname.h"
+#include "resolve/resolve.h"
+
+/* --- interning: equal strings get equal small ids, so equality is an integer compare ---- */
+typedef struct au_intern {
+    uint32_t *slots;     /* open addressing: id or 0 */
+    size_t nslots;       /* power of two */
+    uint32_t *off;       /* id -> offset in pool (index 0 unused) */
+    uint32_t *hash;      /* id -> string hash (rehash without touching strings) */
+    uint32_t *count;     /* id -> live records using it in role 0 (TF) */
+    uint32_t *count2;    /* id -> live records using it in role 1 (names: last name), may be NULL */
+    uint16_t (*nick)[2]; /* id -> nickname groups (names table only), may be NULL */
+    size_t n, cap;       /* ids used (1..n), allocated */
+    char *pool;          /* NUL-terminated strings */
+    size_t pool_len, pool_cap;
+    uint64_t total, total2; /* sum of count / count2 */
+} au_intern;
+
+au_rc au_intern_init(au_intern *t, int two_roles, int nick);
+void au_intern_cleanup(au_intern *t);
+/* Id of s, adding it if new; 0 for NULL or "". AU_ERR_NOMEM leaves *id = 0. */
+au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id);
+static inline const char *au_intern_str(const au_intern *t, uint32_t id)
+{
+    return t->pool + t->off[id];
+}
+size_t au_intern_memory(const au_intern *t);
+
+/* --- the per-record feature row (about 80 bytes) ----------------------------------------- */
+typedef struct au_feat {
+    uint32_t first, middle, last;                  /* names table */
+    uint32_t first_mp, last_mp;                    /* codes table: Double Metaphone primary */
+    uint32_t first_mp2, last_mp2;                  /* codes table: alternate */
+    uint32_t email, phone, nid, passport, licence; /* ids table */
+    uint32_t addr, city, postcode, state;          /* text table */
+    uint32_t shared;                               /* ids table: "attr=value" of a shared id */
+    au_date_parts dob;
+    uint8_t gender;   /* 0 unknown, 1 male, 2 female, 3 other */
+    uint8_t alive;    /* 1 while the record exists */
+    char finit;       /* first letter of the given name, 0 if none */
+    uint32_t profile; /* current profile */
+} au_feat;
+
+/* --- blocking index: key hash -> record numbers ------------------------------------------ */
+typedef struct au_block {
+    uint64_t key;  /* 0 = empty slot */
+    uint32_t *ids; /* members, NULL once the block overflowed */
+    uint32_t n, cap;
+    uint8_t oversized; /* 1: more than block_cap records share the key; not used */
+} au_block;
+
+typedef struct au_bindex {
+    au_block *slots;
+    size_t nslots, used;
+    size_t entries; /* ids stored over all blocks */
+} au_bindex;
+
+#define AU_MAX_BKEYS 13
+
+au_rc au_bindex_init(au_bindex *ix);
+void au_bindex_cleanup(au_bindex *ix);
+au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap);
+void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec);
+const au_block *au_bindex_find(const au_bindex *ix, uint64_t key);
+
+/* --- profiles ---------------------------------------------------------------------------- */
+typedef struct au_profile {
+    uint32_t *m; /* member record numbers */
+    uint32_t n, cap;
+    uint32_t fwd; /* when emptied by a merge: the profile that absorbed it */
+} au_profile;
+
+/* Overrides: a hash set of (min, max) record pairs with a kind. */
+typedef struct au_ovr {
+    uint64_t *keys; /* (a << 32 | b), 0 = empty, UINT64_MAX = deleted */
+    uint8_t *kind;
+    size_t nslots, used;
+    uint32_t *per_rec; /* record -> number of overrides touching it (quick skip) */
+} au_ovr;
+
+/* Memo of string comparison levels by (kind, id, id): names and places repeat, so most
+ * similarity computations are answered from here. Direct-mapped; a miss just recomputes. */
+typedef struct au_memo {
+    uint64_t key; /* kind << 62 | lo << 31 | hi, 0 = empty */
+    int8_t level;
+} au_memo;
+#define AU_MEMO_BITS 18
+
+struct au_resolver {
+    au_model model;
+    au_nick *nick;
+    au_intern names, codes, ids, text;
+    au_feat *f; /* indexed by record number */
+    size_t nf;  /* allocated rows */
+    size_t live;
+    au_bindex bx;
+    au_profile *p; /* indexed by profile number */
+    size_t np, next_profile, live_profiles;
+    uint32_t *stamp; /* per record: last candidate-collection round that saw it */
+    uint32_t round;
+    au_ovr ovr;
+    uint64_t tf_n[AU_COL_COUNT]; /* non-empty values per column (TF denominators) */
+    size_t expected;             /* caller's hint of the record count (import size) */
+    double prior_w;              /* prior log-odds for the current population */
+    au_memo *memo;               /* 1 << AU_MEMO_BITS entries; written by scoring */
+};
+
+/* One scored pair, with the detail explain needs. */
+typedef struct au_score {
+    signed char level[AU_COL_COUNT]; /* -1: missing on a side or column disabled */
+    float weight[AU_COL_COUNT];      /* level weight incl. TF adjustment */
+    float tf[AU_COL_COUNT];          /* the TF adjustment part */
+    unsigned rule;                   /* AU_RULE_* bit that fired, 0 none */
+    int conflict;                    /* strong identifiers disagree: never link */
+    int swapped;                     /* first/last names compared crosswise */
+    int bounded;                     /* fuzzy columns skipped: total is below the floor */
+    double total;                    /* prior weight + sum of column weights */
+} au_score;
+
+/* Recomputes res->prior_w after the record count or the hint changed. */
+void au_resolver_refresh_prior(au_resolver *res);
+/* Fills the feature row of rec (interning). Updates TF counts when `count` is set. */
+au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f);
+void au_feat_count(au_resolver *res, const au_feat *f, int delta);
+/* Blocking keys of a feature row; returns how many were written to keys[AU_MAX_BKEYS]. */
+int au_feat_block_keys(const au_feat *f, uint64_t *keys);
+/* Scores records a and b; `s` may be NULL when only the total is needed. */
+double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s);
+/* As au_score_pair, but when the pair cannot reach `floor` whatever its e-mail, phone, address
+ * and city similarity, those are not computed (s->bounded set, total below floor). */
+double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
+                        au_score *s);
+/* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict. */
+int au_score_links(const au_resolver *res, const au_score *s);
+/* Strong-identifier conflict only (cheap; no scoring). */
+int au_feat_conflict(const au_resolver *res, const au_feat *a, const au_feat *b);
+/* Override kind recorded for (a, b). */
+au_link_kind au_ovr_get(const au_ovr *o, uint32_t a, uint32_t b);
+
+#endif

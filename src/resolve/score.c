@@ -1,0 +1,583 @@
+/*
+ * Per-record features and pair scoring. Everything a comparison needs is computed once when a
+ * record arrives (interned ids, Double Metaphone codes, date parts, nickname groups), so that
+ * scoring a candidate pair is mostly integer compares; string similarity runs only when two
+ * values differ.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "resolve/resolve_int.h"
+
+static const char *key_of(const au_record *rec, au_attr a)
+{
+    const au_value *v = &rec->attrs[a];
+    const char *s = v->key ? v->key : v->value;
+    return s && *s ? s : NULL;
+}
+
+static au_rc intern_name(au_resolver *res, const char *s, uint32_t *id, uint32_t *mp, uint32_t *mp2)
+{
+    au_rc rc = au_intern_get(&res->names, s, id);
+    if (rc || !*id)
+        return rc;
+    if (res->nick) {
+        uint16_t g[2] = {0, 0};
+        au_nick_groups(res->nick, s, g, 2);
+        memcpy(res->names.nick[*id], g, sizeof g);
+    }
+    if (!mp)
+        return AU_OK;
+    char p[AU_DMETA_MAX + 1], a[AU_DMETA_MAX + 1];
+    au_cmp_double_metaphone(s, 4, p, a);
+    if ((rc = au_intern_get(&res->codes, p, mp)))
+        return rc;
+    return au_intern_get(&res->codes, strcmp(a, p) ? a : "", mp2);
+}
+
+/* The first declared shared identifier present among the record's custom attributes,
+ * interned as "attr=value" so that two numbering schemes never collide. */
+static au_rc shared_id(au_resolver *res, const au_record *rec, uint32_t *id)
+{
+    char buf[256];
+    *id = 0;
+    for (int i = 0; i < res->model.nshared_ids && rec->custom; i++) {
+        json_t *v = json_object_get(rec->custom, res->model.shared_ids[i]);
+        int n = 0;
+        if (json_is_string(v) && json_string_length(v) > 0)
+            n = snprintf(buf, sizeof buf, "%s=%s", res->model.shared_ids[i], json_string_value(v));
+        else if (json_is_integer(v))
+            n = snprintf(buf, sizeof buf, "%s=%lld", res->model.shared_ids[i],
+                         (long long)json_integer_value(v));
+        if (n > 0 && (size_t)n < sizeof buf)
+            return au_intern_get(&res->ids, buf, id);
+    }
+    return AU_OK;
+}
+
+au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
+{
+    au_rc rc;
+    char *split = NULL;
+    memset(f, 0, sizeof *f);
+    const char *first = key_of(rec, AU_ATTR_FIRST_NAME), *last = key_of(rec, AU_ATTR_LAST_NAME);
+    const char *full = key_of(rec, AU_ATTR_FULL_NAME);
+    if (!first && !last && full) {
+        /* Only a full name: its last word is the surname, the rest the given name. */
+        split = au_strdup(full);
+        if (!split)
+            return AU_ERR_NOMEM;
+        char *sp = strrchr(split, ' ');
+        if (sp) {
+            *sp = '\0';
+            first = split;
+            last = sp + 1;
+        } else {
+            last = split;
+        }
+    }
+    if ((rc = intern_name(res, first, &f->first, &f->first_mp, &f->first_mp2)) ||
+        (rc = intern_name(res, last, &f->last, &f->last_mp, &f->last_mp2)) ||
+        (rc = intern_name(res, key_of(rec, AU_ATTR_MIDDLE_NAME), &f->middle, NULL, NULL)))
+        goto out;
+    if (f->first)
+        f->finit = au_intern_str(&res->names, f->first)[0];
+    const char *addr = key_of(rec, AU_ATTR_ADDRESS_LINE1);
+    if (!addr)
+        addr = key_of(rec, AU_ATTR_ADDRESS_FULL);
+    if ((rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_EMAIL), &f->email)) ||
+        (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_PHONE), &f->phone)) ||
+        (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_NATIONAL_ID), &f->nid)) ||
+        (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_PASSPORT), &f->passport)) ||
+        (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_DRIVERS_LICENSE), &f->licence)) ||
+        (rc = au_intern_get(&res->text, addr, &f->addr)) ||
+        (rc = au_intern_get(&res->text, key_of(rec, AU_ATTR_CITY), &f->city)) ||
+        (rc = au_intern_get(&res->text, key_of(rec, AU_ATTR_POSTCODE), &f->postcode)) ||
+        (rc = au_intern_get(&res->text, key_of(rec, AU_ATTR_STATE), &f->state)))
+        goto out;
+    if ((rc = shared_id(res, rec, &f->shared)))
+        goto out;
+    au_cmp_date_parse(key_of(rec, AU_ATTR_DATE_OF_BIRTH), &f->dob);
+    const char *g = key_of(rec, AU_ATTR_GENDER);
+    if (g)
+        f->gender = (g[0] == 'm' || g[0] == 'M') ? 1 : (g[0] == 'f' || g[0] == 'F') ? 2 : 3;
+out:
+    au_free(split);
+    return rc;
+}
+
+static void count1(uint32_t *arr, uint64_t *tot, uint32_t id, int delta)
+{
+    if (!id)
+        return;
+    arr[id] += (uint32_t)delta;
+    *tot += (uint64_t)(int64_t)delta;
+}
+
+void au_feat_count(au_resolver *res, const au_feat *f, int delta)
+{
+    count1(res->names.count, &res->tf_n[AU_COL_FIRST_NAME], f->first, delta);
+    count1(res->names.count2, &res->tf_n[AU_COL_LAST_NAME], f->last, delta);
+    count1(res->names.count, &res->tf_n[AU_COL_MIDDLE_NAME], f->middle, delta);
+    count1(res->text.count, &res->tf_n[AU_COL_ADDRESS], f->addr, delta);
+    count1(res->text.count, &res->tf_n[AU_COL_CITY], f->city, delta);
+    count1(res->text.count, &res->tf_n[AU_COL_POSTCODE], f->postcode, delta);
+}
+
+/* ---- blocking keys --------------------------------------------------------------------- */
+
+enum {
+    BK_DOB = 1,
+    BK_LASTMP_FI,
+    BK_NAMES,
+    BK_EMAIL,
+    BK_PHONE,
+    BK_NID,
+    BK_PC_F2,
+    BK_MPS,
+    BK_PASS,
+    BK_LIC,
+    BK_LASTMP_YEAR,
+    BK_ADDR_LASTINIT,
+    BK_SHARED
+};
+
+static uint64_t mix(uint64_t tag, uint64_t a, uint64_t b)
+{
+    uint64_t h =
+        tag * 0x9E3779B97F4A7C15ull ^ a * 0xC2B2AE3D27D4EB4Full ^ b * 0x165667B19E3779F9ull;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+int au_feat_block_keys(const au_feat *f, uint64_t *k)
+{
+    int n = 0;
+    /* Keys are pure functions of the feature row, so removal recomputes the same set. The
+     * name initials come from the metaphone code id's first letter would be ambiguous, so the
+     * name id itself is combined where an exact value is wanted. */
+    if (f->dob.y)
+        k[n++] = mix(BK_DOB, (uint64_t)f->dob.y << 16 | (uint64_t)f->dob.m << 8 | f->dob.d, 0);
+    if (f->email)
+        k[n++] = mix(BK_EMAIL, f->email, 0);
+    if (f->phone)
+        k[n++] = mix(BK_PHONE, f->phone, 0);
+    if (f->nid)
+        k[n++] = mix(BK_NID, f->nid, 0);
+    if (f->passport)
+        k[n++] = mix(BK_PASS, f->passport, 0);
+    if (f->shared)
+        k[n++] = mix(BK_SHARED, f->shared, 0);
+    if (f->licence)
+        k[n++] = mix(BK_LIC, f->licence, 0);
+    if (f->first && f->last) {
+        uint32_t lo = f->first < f->last ? f->first : f->last;
+        uint32_t hi = f->first < f->last ? f->last : f->first;
+        k[n++] = mix(BK_NAMES, lo, hi);
+    }
+    if (f->first_mp && f->last_mp) {
+        uint32_t lo = f->first_mp < f->last_mp ? f->first_mp : f->last_mp;
+        uint32_t hi = f->first_mp < f->last_mp ? f->last_mp : f->first_mp;
+        k[n++] = mix(BK_MPS, lo, hi);
+    }
+    if (f->last_mp && f->finit)
+        k[n++] = mix(BK_LASTMP_FI, f->last_mp, (uint64_t)(unsigned char)f->finit);
+    if (f->last_mp && f->dob.y)
+        k[n++] = mix(BK_LASTMP_YEAR, f->last_mp, (uint64_t)f->dob.y);
+    if (f->postcode && f->last_mp)
+        k[n++] = mix(BK_PC_F2, f->postcode, f->last_mp);
+    if (f->addr && f->last)
+        k[n++] = mix(BK_ADDR_LASTINIT, f->addr, 0);
+    return n;
+}
+
+/* ---- scoring --------------------------------------------------------------------------- */
+
+static int nick_same(const au_intern *t, uint32_t a, uint32_t b)
+{
+    const uint16_t *ga = t->nick[a], *gb = t->nick[b];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            if (ga[i] && ga[i] == gb[j])
+                return 1;
+    return 0;
+}
+
+static int mp_equal(uint32_t p1, uint32_t a1, uint32_t p2, uint32_t a2)
+{
+    return p1 && (p1 == p2 || (a2 && p1 == a2) || (a1 && (a1 == p2 || a1 == a2)));
+}
+
+enum { MEMO_FIRST = 0, MEMO_LAST = 1, MEMO_ADDR = 2, MEMO_CITY = 3 };
+
+static au_memo *memo_slot(const au_resolver *res, unsigned kind, uint32_t a, uint32_t b,
+                          uint64_t *key)
+{
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    *key = (uint64_t)kind << 62 | lo << 31 | hi;
+    uint64_t h = *key * 0x9E3779B97F4A7C15ull;
+    return &res->memo[h >> (64 - AU_MEMO_BITS)];
+}
+
+static int first_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,
+                           uint32_t amp2, uint32_t bmp, uint32_t bmp2)
+{
+    if (!a || !b)
+        return -1;
+    if (a == b)
+        return 0;
+    if (res->nick && nick_same(&res->names, a, b))
+        return 1;
+    const char *sa = au_intern_str(&res->names, a), *sb = au_intern_str(&res->names, b);
+    if (au_cmp_initial(sa, sb))
+        return 4;
+    double jw = au_cmp_jaro_winkler(sa, sb);
+    if (jw >= 0.92)
+        return 2;
+    if (jw >= 0.80 || mp_equal(amp, amp2, bmp, bmp2) ||
+        (strlen(sa) >= 4 && au_cmp_damerau_levenshtein(sa, sb, 2) <= 2))
+        return 3;
+    return 5;
+}
+
+static int last_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,
+                          uint32_t amp2, uint32_t bmp, uint32_t bmp2)
+{
+    if (!a || !b)
+        return -1;
+    if (a == b)
+        return 0;
+    const char *sa = au_intern_str(&res->names, a), *sb = au_intern_str(&res->names, b);
+    double jw = au_cmp_jaro_winkler(sa, sb);
+    if (jw >= 0.92)
+        return 1;
+    if (jw >= 0.80 || mp_equal(amp, amp2, bmp, bmp2) || au_cmp_damerau_levenshtein(sa, sb, 2) <= 2)
+        return 2;
+    return 3;
+}
+
+/* Mixed-metaphone inputs make the level depend on more than the two ids only through the
+ * codes, which are themselves functions of the ids: memoising by ids is exact. */
+static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
+                       uint32_t bmp, uint32_t bmp2)
+{
+    if (!a || !b || a == b)
+        return first_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    uint64_t key;
+    au_memo *m = memo_slot(res, MEMO_FIRST, a, b, &key);
+    if (m->key != key) {
+        m->level = (int8_t)first_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+        m->key = key;
+    }
+    return m->level;
+}
+
+static int last_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
+                      uint32_t bmp, uint32_t bmp2)
+{
+    if (!a || !b || a == b)
+        return last_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    uint64_t key;
+    au_memo *m = memo_slot(res, MEMO_LAST, a, b, &key);
+    if (m->key != key) {
+        m->level = (int8_t)last_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+        m->key = key;
+    }
+    return m->level;
+}
+
+static int jw_level(const au_intern *t, uint32_t a, uint32_t b, const double *th, int nth)
+{
+    if (!a || !b)
+        return -1;
+    if (a == b)
+        return 0;
+    double jw = au_cmp_jaro_winkler(au_intern_str(t, a), au_intern_str(t, b));
+    for (int i = 0; i < nth; i++)
+        if (jw >= th[i])
+            return i + 1;
+    return nth + 1;
+}
+
+static int jw_level_memo(const au_resolver *res, unsigned kind, uint32_t a, uint32_t b,
+                         const double *th, int nth)
+{
+    if (!a || !b || a == b)
+        return jw_level(&res->text, a, b, th, nth);
+    uint64_t key;
+    au_memo *m = memo_slot(res, kind, a, b, &key);
+    if (m->key != key) {
+        m->level = (int8_t)jw_level(&res->text, a, b, th, nth);
+        m->key = key;
+    }
+    return m->level;
+}
+
+static int dl_level(const au_intern *t, uint32_t a, uint32_t b, int k)
+{
+    if (!a || !b)
+        return -1;
+    if (a == b)
+        return 0;
+    return au_cmp_damerau_levenshtein(au_intern_str(t, a), au_intern_str(t, b), k) <= k ? 1 : 2;
+}
+
+static int strong_conflict(const au_resolver *res, uint32_t a, uint32_t b)
+{
+    if (!a || !b || a == b)
+        return 0;
+    int k = res->model.conflict_max_edits;
+    return au_cmp_damerau_levenshtein(au_intern_str(&res->ids, a), au_intern_str(&res->ids, b), k) >
+           k;
+}
+
+int au_feat_conflict(const au_resolver *res, const au_feat *a, const au_feat *b)
+{
+    return ((res->model.rules & AU_RULE_NATIONAL_ID) && strong_conflict(res, a->nid, b->nid)) ||
+           ((res->model.rules & AU_RULE_PASSPORT) &&
+            strong_conflict(res, a->passport, b->passport));
+}
+
+/* Term-frequency adjustment of an exact agreement on `id` in column c. */
+static double tf_adjust(const au_resolver *res, au_col c, const uint32_t *count, uint32_t id)
+{
+    const au_model *m = &res->model;
+    if (!m->col[c].tf || res->tf_n[c] < (uint64_t)m->tf_min_records || !count[id])
+        return 0;
+    double u_tf = (double)count[id] / (double)res->tf_n[c];
+    double adj = log2(m->col[c].u[0] / u_tf);
+    return adj > m->tf_max ? m->tf_max : adj < -m->tf_max ? -m->tf_max : adj;
+}
+
+static void names_levels(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s)
+{
+    int fl =
+        first_level(res, a->first, b->first, a->first_mp, a->first_mp2, b->first_mp, b->first_mp2);
+    int ll = last_level(res, a->last, b->last, a->last_mp, a->last_mp2, b->last_mp, b->last_mp2);
+    s->swapped = 0;
+    if (fl >= 3 && ll >= 2 && a->first && a->last && b->first && b->last) {
+        int xf =
+            first_level(res, a->first, b->last, a->first_mp, a->first_mp2, b->last_mp, b->last_mp2);
+        int xl =
+            last_level(res, a->last, b->first, a->last_mp, a->last_mp2, b->first_mp, b->first_mp2);
+        if (xf <= 2 && xl <= 1) {
+            fl = xf;
+            ll = xl;
+            s->swapped = 1;
+        }
+    }
+    s->level[AU_COL_FIRST_NAME] = (signed char)fl;
+    s->level[AU_COL_LAST_NAME] = (signed char)ll;
+}
+
+/* Levels that are cheap (integer compares, memoised name levels, short strings). The four
+ * columns compared by similarity on long, mostly unique strings are left at PENDING unless
+ * equal or missing. */
+#define PENDING (-2)
+
+static int pending_or(uint32_t a, uint32_t b)
+{
+    return !a || !b ? -1 : a == b ? 0 : PENDING;
+}
+
+static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s)
+{
+    names_levels(res, a, b, s);
+    int mid = -1;
+    if (a->middle && b->middle) {
+        const char *sa = au_intern_str(&res->names, a->middle);
+        const char *sb = au_intern_str(&res->names, b->middle);
+        mid = a->middle == b->middle                                          ? 0
+              : au_cmp_initial(sa, sb) || au_cmp_jaro_winkler(sa, sb) >= 0.88 ? 1
+                                                                              : 2;
+    }
+    s->level[AU_COL_MIDDLE_NAME] = (signed char)mid;
+    s->level[AU_COL_DOB] = (signed char)au_cmp_date(a->dob, b->dob);
+    s->level[AU_COL_EMAIL] = (signed char)pending_or(a->email, b->email);
+    s->level[AU_COL_PHONE] = (signed char)pending_or(a->phone, b->phone);
+    s->level[AU_COL_ADDRESS] = (signed char)pending_or(a->addr, b->addr);
+    s->level[AU_COL_CITY] = (signed char)pending_or(a->city, b->city);
+    s->level[AU_COL_POSTCODE] = (signed char)dl_level(&res->text, a->postcode, b->postcode, 1);
+    s->level[AU_COL_STATE] =
+        (signed char)(a->state && b->state ? (a->state == b->state ? 0 : 1) : -1);
+    int nid = -1;
+    if (a->nid && b->nid)
+        nid = a->nid == b->nid ? 0 : strong_conflict(res, a->nid, b->nid) ? 2 : 1;
+    s->level[AU_COL_NATIONAL_ID] = (signed char)nid;
+    s->level[AU_COL_GENDER] = (signed char)(a->gender && b->gender && a->gender < 3 && b->gender < 3
+                                                ? (a->gender == b->gender ? 0 : 1)
+                                                : -1);
+}
+
+/* The similarity level of one pending column. */
+static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *b, int c)
+{
+    static const double jw88[] = {0.88}, jw_addr[] = {0.90, 0.75};
+    switch (c) {
+    case AU_COL_EMAIL: {
+        /* Two people with the same name often have look-alike addresses (john.smith12@ vs
+         * john.smith45@): within two edits is a typo, a mere resemblance is weak evidence. */
+        int em = dl_level(&res->ids, a->email, b->email, 2);
+        if (em == 2)
+            em = jw_level(&res->ids, a->email, b->email, jw88, 1) == 1 ? 2 : 3;
+        return em;
+    }
+    case AU_COL_PHONE:
+        return dl_level(&res->ids, a->phone, b->phone, 1);
+    case AU_COL_ADDRESS:
+        return jw_level_memo(res, MEMO_ADDR, a->addr, b->addr, jw_addr, 2);
+    default:
+        return jw_level_memo(res, MEMO_CITY, a->city, b->city, jw88, 1);
+    }
+}
+
+static unsigned rule_fired(const au_resolver *res, const au_feat *a, const au_feat *b,
+                           const au_score *s)
+{
+    unsigned r = res->model.rules;
+    if ((r & AU_RULE_NATIONAL_ID) && a->nid && a->nid == b->nid)
+        return AU_RULE_NATIONAL_ID;
+    if ((r & AU_RULE_PASSPORT) && a->passport && a->passport == b->passport)
+        return AU_RULE_PASSPORT;
+    if ((r & AU_RULE_SHARED_ID) && a->shared && a->shared == b->shared)
+        return AU_RULE_SHARED_ID;
+    /* Shared contact points (a family e-mail, a household phone) only count when the given
+     * names do not clearly differ. */
+    int names_ok = s->level[AU_COL_FIRST_NAME] != 5;
+    if ((r & AU_RULE_DRIVERS) && a->licence && a->licence == b->licence && names_ok)
+        return AU_RULE_DRIVERS;
+    if ((r & AU_RULE_EMAIL) && a->email && a->email == b->email && names_ok)
+        return AU_RULE_EMAIL;
+    if ((r & AU_RULE_PHONE) && a->phone && a->phone == b->phone && names_ok)
+        return AU_RULE_PHONE;
+    return 0;
+}
+
+/* Weight of column c at its level (0 when missing or disabled), with TF adjustment. */
+static double weigh(const au_resolver *res, const au_feat *a, au_score *s, int c)
+{
+    const au_model *m = &res->model;
+    int l = s->level[c];
+    s->weight[c] = 0;
+    s->tf[c] = 0;
+    if (!m->col[c].enabled) {
+        s->level[c] = -1;
+        return 0;
+    }
+    if (l < 0)
+        return 0;
+    double w = m->col[c].w[l];
+    if (l == 0 && m->col[c].tf) {
+        double adj = 0;
+        if (c == AU_COL_FIRST_NAME)
+            adj = tf_adjust(res, c, res->names.count, a->first);
+        else if (c == AU_COL_LAST_NAME)
+            adj = tf_adjust(res, c, res->names.count2, a->last);
+        else if (c == AU_COL_MIDDLE_NAME)
+            adj = tf_adjust(res, c, res->names.count, a->middle);
+        else if (c == AU_COL_ADDRESS)
+            adj = tf_adjust(res, c, res->text.count, a->addr);
+        else if (c == AU_COL_CITY)
+            adj = tf_adjust(res, c, res->text.count, a->city);
+        else if (c == AU_COL_POSTCODE)
+            adj = tf_adjust(res, c, res->text.count, a->postcode);
+        s->tf[c] = (float)adj;
+        w += adj;
+    }
+    s->weight[c] = (float)w;
+    return w;
+}
+
+/* Scales the positive address/city/postcode weights down to the model's location cap; returns
+ * how much was taken off the total. */
+static double cap_location(const au_resolver *res, au_score *s)
+{
+    static const int loc[] = {AU_COL_ADDRESS, AU_COL_CITY, AU_COL_POSTCODE};
+    double pos = 0, cap = res->model.location_cap;
+    for (int i = 0; i < 3; i++)
+        if (s->weight[loc[i]] > 0)
+            pos += s->weight[loc[i]];
+    if (pos <= cap)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (s->weight[loc[i]] > 0)
+            s->weight[loc[i]] = (float)(s->weight[loc[i]] * cap / pos);
+    return pos - cap;
+}
+
+/* Two members of a family or household share a surname, an address, a phone and (twins) a
+ * birth date, but not a given name. When the given names clearly differ, those attributes
+ * together may add at most family_cap: they say "same family", not "same person". */
+static double cap_family(const au_resolver *res, au_score *s)
+{
+    static const int fam[] = {AU_COL_LAST_NAME, AU_COL_MIDDLE_NAME, AU_COL_DOB,
+                              AU_COL_PHONE,     AU_COL_ADDRESS,     AU_COL_CITY,
+                              AU_COL_POSTCODE,  AU_COL_STATE,       AU_COL_GENDER};
+    const int nfam = (int)(sizeof fam / sizeof fam[0]);
+    if (s->level[AU_COL_FIRST_NAME] != res->model.col[AU_COL_FIRST_NAME].nlevels - 1 || s->swapped)
+        return 0;
+    double pos = 0, cap = res->model.family_cap;
+    for (int i = 0; i < nfam; i++)
+        if (s->weight[fam[i]] > 0)
+            pos += s->weight[fam[i]];
+    if (pos <= cap)
+        return 0;
+    for (int i = 0; i < nfam; i++)
+        if (s->weight[fam[i]] > 0)
+            s->weight[fam[i]] = (float)(s->weight[fam[i]] * cap / pos);
+    return pos - cap;
+}
+
+/* Similarity columns, cheapest first: the costly e-mail comparison runs last, only when the
+ * others left the pair a chance. */
+static const int fuzzy_cols[] = {AU_COL_PHONE, AU_COL_CITY, AU_COL_ADDRESS, AU_COL_EMAIL};
+#define NFUZZY ((int)(sizeof fuzzy_cols / sizeof fuzzy_cols[0]))
+
+double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
+                        au_score *out)
+{
+    au_score local, *s = out ? out : &local;
+    const au_model *m = &res->model;
+    double best[NFUZZY], total = res->prior_w, upper = 0;
+    cheap_levels(res, a, b, s);
+    for (int c = 0; c < AU_COL_COUNT; c++)
+        if (s->level[c] != PENDING)
+            total += weigh(res, a, s, c);
+    for (int i = 0; i < NFUZZY; i++) {
+        int c = fuzzy_cols[i];
+        /* Not equal, so at best the column's second level. */
+        best[i] = s->level[c] == PENDING && m->col[c].enabled ? fmax(m->col[c].w[1], 0) : 0;
+        upper += best[i];
+    }
+    s->bounded = 0;
+    for (int i = 0; i < NFUZZY; i++) {
+        int c = fuzzy_cols[i];
+        if (s->level[c] != PENDING)
+            continue;
+        if (!s->bounded && total + upper < floor)
+            s->bounded = 1; /* even the best similarity could not reach `floor`: skip it */
+        s->level[c] = (signed char)(s->bounded ? m->col[c].nlevels - 1 : fuzzy_level(res, a, b, c));
+        total += weigh(res, a, s, c);
+        upper -= best[i];
+    }
+    total -= cap_location(res, s);
+    total -= cap_family(res, s);
+    s->conflict = au_feat_conflict(res, a, b);
+    s->rule = s->conflict ? 0 : rule_fired(res, a, b, s);
+    s->total = total;
+    return total;
+}
+
+double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *out)
+{
+    return au_score_bounded(res, a, b, -INFINITY, out);
+}
+
+int au_score_links(const au_resolver *res, const au_score *s)
+{
+    return !s->conflict && (s->rule || s->total >= res->model.match_weight);
+}

@@ -139,7 +139,8 @@ int main(int argc, char **argv)
     S.run = now_us();
     S.lat_us = calloc((size_t)S.n, sizeof(long long));
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler, NULL,

@@ -36,8 +36,67 @@
       "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
       "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
     /* --- resolution: explain, overrides ---------------------------------------------- */        \
+    X("GET", "/v1/profiles/{id}/explain", au_api_profile_explain, AU_NEED_READ,                    \
+      "Why the records of a profile belong together: per record its best link inside the "         \
+      "profile (rule or comparison levels, weights, total) and its mean weight.",                  \
+      NULL)                                                                                        \
+    X("GET", "/v1/explain", au_api_explain, AU_NEED_READ,                                          \
+      "Why two records are (not) one person: rule, each comparison's level and match weight, "     \
+      "prior, total, probability, decision.",                                                      \
+      "?a=SOURCE:ID&b=SOURCE:ID")                                                                  \
+    X("GET", "/v1/sources/{source}/records/{id}/profile", au_api_record_profile, AU_NEED_READ,     \
+      "The profile a record belongs to: {\"source\",\"record_id\",\"profile\"}.", NULL)            \
+    X("POST", "/v1/profiles/{id}/merge", au_api_profile_merge, AU_NEED_ADMIN,                      \
+      "Merges another profile (or a record's profile) into this one; kept as a must-link that "    \
+      "wins in every later re-evaluation.",                                                        \
+      "{\"with\": profile id | {\"source\",\"record\"}}")                                          \
+    X("POST", "/v1/profiles/{id}/split", au_api_profile_split, AU_NEED_ADMIN,                      \
+      "Splits the listed records off the profile; kept as cannot-links between them and the "      \
+      "rest.",                                                                                     \
+      "{\"records\": [{\"source\",\"record\"}, ...]}")                                             \
+    X("POST", "/v1/overrides", au_api_override_post, AU_NEED_ADMIN,                                \
+      "A manual decision on two records: must_link, cannot_link (do not link) or none (forget).",  \
+      "{\"a\":{\"source\",\"record\"},\"b\":{...},\"kind\":\"must_link|cannot_link|none\"}")       \
+    X("GET", "/v1/review", au_api_review, AU_NEED_READ,                                            \
+      "Possible matches queued for review (between possible_weight and match_weight), "            \
+      "strongest first.",                                                                          \
+      "?limit=N (default 100)")                                                                    \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
+    X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \
+      "Name search for the console: every word matched exactly, by prefix or within one or two "   \
+      "edits; profiles ranked by score.",                                                          \
+      "?q=NAME&limit=N (default 20, at most 100)")                                                 \
+    X("GET", "/v1/profiles", au_api_profile_lookup, AU_NEED_READ,                                  \
+      "Profiles holding an identifier: {\"profiles\":[golden records]}; 404 when none.",           \
+      "?email= | ?phone= | ?source=&record= ; &lineage=1")                                         \
+    X("GET", "/v1/profiles/{id}", au_api_profile_get, AU_NEED_READ,                                \
+      "The golden record of a profile; a merged-away id answers with the surviving profile and "   \
+      "\"merged_into\".",                                                                          \
+      "?lineage=1 adds where every value came from")                                               \
+    X("GET", "/v1/profiles/{id}/timeline", au_api_profile_timeline, AU_NEED_READ,                  \
+      "Events of every record of the profile, newest first, cursor-paginated.",                    \
+      "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
+    X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
+      "Change feed of profiles after a cursor; long-polls with wait; Server-Sent Events with "     \
+      "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
+      "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
+    X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
+      "Segment identify: a record of source segment.", "Segment message; write key as Basic user") \
+    X("POST", "/v1/track", au_api_segment, AU_NEED_SEGMENT, "Segment track: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/page", au_api_segment, AU_NEED_SEGMENT, "Segment page: an event.",              \
+      "Segment message")                                                                           \
+    X("POST", "/v1/screen", au_api_segment, AU_NEED_SEGMENT, "Segment screen: an event.",          \
+      "Segment message")                                                                           \
+    X("POST", "/v1/group", au_api_segment, AU_NEED_SEGMENT, "Segment group: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/alias", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment alias: links previousId to userId.", "Segment message")                             \
+    X("POST", "/v1/batch", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment batch (what the SDKs send), all or nothing.", "{\"batch\":[messages]}")             \
+    X("POST", "/v1/import", au_api_segment, AU_NEED_SEGMENT, "Alias of /v1/batch.",                \
+      "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
     X("GET", "/v1/flows", au_api_flow_list, AU_NEED_READ,                                          \
@@ -177,6 +236,8 @@ static const char *need_name(au_need n)
         return "write:{source}";
     case AU_NEED_WRITE_BODY:
         return "write:<source of each item>";
+    case AU_NEED_SEGMENT:
+        return "write:segment (Basic user)";
     }
     return "?";
 }

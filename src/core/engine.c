@@ -40,7 +40,7 @@ typedef enum {
     JOB_SOURCE,     /* persist definition (a = name, b = JSON), then activate src */
     JOB_KEY_PUT,    /* store key (a = id, b = scopes, c = name, key_hash) */
     JOB_KEY_REVOKE, /* revoke key a */
-    JOB_EXEC        /* exec_fn(exec_ctx) */
+    JOB_CALL        /* run call(call_ctx) inside the transaction (au_engine_call) */
 } job_kind;
 
 struct au_write_job {
@@ -57,8 +57,8 @@ struct au_write_job {
     char *a, *b, *c;           /* kind-specific strings (see job_kind), owned */
     uint8_t key_hash[32];      /* JOB_KEY_PUT */
     au_source *src;            /* JOB_SOURCE: validated definition, owned until activated */
-    au_engine_exec_fn exec_fn; /* JOB_EXEC: the caller's function */
-    void *exec_ctx;            /* JOB_EXEC: its argument, borrowed */
+    au_engine_call_fn call;    /* JOB_CALL: the function */
+    void *call_ctx;            /* JOB_CALL: its argument, borrowed from the waiting caller */
     au_rc rc;                  /* result, set by the writer */
     au_err err;                /* result message, set by the writer */
     au_write_summary sum;      /* what the job did */
@@ -463,8 +463,8 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
             return au_err_set(&j->err, rc, "an API key with id '%s' already exists", j->a);
         break;
     }
-    case JOB_EXEC:
-        return j->exec_fn(j->exec_ctx, e->store, &j->err);
+    case JOB_CALL:
+        return j->call(j->call_ctx, e->store, j->at_ms, &j->err);
     case JOB_KEY_REVOKE:
         rc = au_store_key_revoke(e->store, j->a, j->at_ms);
         if (rc == AU_ERR_NOT_FOUND)
@@ -762,13 +762,13 @@ au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err)
     return run_job(e, j, NULL, err);
 }
 
-au_rc au_engine_exec(au_engine *e, au_engine_exec_fn fn, void *ctx, au_err *err)
+au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin, au_err *err)
 {
-    au_write_job *j = job_new(JOB_EXEC, "");
+    au_write_job *j = job_new(JOB_CALL, origin);
     if (!j)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-    j->exec_fn = fn;
-    j->exec_ctx = ctx;
+    j->call = fn;
+    j->call_ctx = ctx;
     return run_job(e, j, NULL, err);
 }
 

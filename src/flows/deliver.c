@@ -490,7 +490,7 @@ out:
     return rc;
 }
 
-static au_rc record_batch(void *ctx, au_store *st, au_err *err)
+static au_rc record_batch(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     int64_t now = au_flows_now_ms();
     for (job *j = ctx; j; j = j->next) {
@@ -527,7 +527,7 @@ static void record(deliver *d, job *list)
 {
     au_err err;
     au_err_init(&err);
-    if (au_engine_exec(d->f->engine, record_batch, list, &err))
+    if (au_engine_call(d->f->engine, record_batch, list, "flows", &err))
         au_log(AU_LOG_ERROR, "delivery outcomes not recorded (they will be sent again)", "error",
                err.message, NULL);
     else
@@ -680,7 +680,7 @@ typedef struct replay_ctx {
     size_t nids;
 } replay_ctx;
 
-static au_rc replay_one(void *ctx, au_store *st, au_err *err)
+static au_rc replay_one(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     replay_ctx *r = ctx;
     au_rc rc = au_store_dead_replay(st, r->id, au_flows_now_ms());
@@ -699,7 +699,7 @@ static int collect_id(void *ctx, const au_dead_row *row)
     return r->nids == sizeof(r->ids) / sizeof(r->ids[0]);
 }
 
-static au_rc replay_all(void *ctx, au_store *st, au_err *err)
+static au_rc replay_all(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     replay_ctx *r = ctx;
     int64_t now = au_flows_now_ms();
@@ -719,7 +719,7 @@ au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err)
     if (!r)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     r->id = id;
-    au_rc rc = au_engine_exec(f->engine, replay_one, r, err);
+    au_rc rc = au_engine_call(f->engine, replay_one, r, "flows", err);
     au_free(r);
     au_flows_deliver_kick(f);
     return rc;
@@ -736,7 +736,7 @@ au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *er
     /* In rounds of at most 1000, each its own writer job. */
     do {
         long before = r->count;
-        rc = au_engine_exec(f->engine, replay_all, r, err);
+        rc = au_engine_call(f->engine, replay_all, r, "flows", err);
         if (r->count == before)
             break;
     } while (!rc);

@@ -373,13 +373,13 @@ typedef struct put_ctx {
     const char *name, *text;
 } put_ctx;
 
-static au_rc put_in_store(void *ctx, au_store *st, au_err *err)
+static au_rc put_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     put_ctx *p = ctx;
     return au_store_flow_put(st, p->name, p->text, au_flows_now_ms());
 }
 
-static au_rc delete_in_store(void *ctx, au_store *st, au_err *err)
+static au_rc delete_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     au_rc rc = au_store_flow_delete(st, ctx);
     return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
@@ -399,7 +399,7 @@ au_rc au_flows_put(au_flows *f, const char *name, const char *text, size_t len, 
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
     put_ctx p = {name, copy};
-    rc = au_engine_exec(f->engine, put_in_store, &p, err);
+    rc = au_engine_call(f->engine, put_in_store, &p, "flows", err);
     if (!rc) {
         *out = au_flowdef_to_json(def, 1);
         rc = au_flows_install(f, def, copy, 1);
@@ -422,7 +422,7 @@ au_rc au_flows_delete(au_flows *f, const char *name, au_err *err)
         return au_err_set(err, AU_ERR_CONFLICT,
                           "flow \"%s\" is defined in the configuration file; remove it there",
                           name);
-    au_rc rc = au_engine_exec(f->engine, delete_in_store, (void *)name, err);
+    au_rc rc = au_engine_call(f->engine, delete_in_store, (void *)name, "flows", err);
     if (!rc)
         uninstall(f, name);
     return rc;

@@ -416,7 +416,7 @@ typedef struct fire_job {
     int64_t run_id;
 } fire_job;
 
-static au_rc fire_in_writer(void *ctx, au_store *st, au_err *err)
+static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     fire_job *j = ctx;
     au_rc rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, j->partition, au_flows_now_ms(),
@@ -479,7 +479,7 @@ au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const 
         goto out;
     }
     fire_job j = {f, e, tid, "", ctx, 0};
-    rc = au_engine_exec(f->engine, fire_in_writer, &j, err);
+    rc = au_engine_call(f->engine, fire_in_writer, &j, "flows", err);
     if (!rc)
         *out = json_pack("{s:I,s:s}", "run", (json_int_t)j.run_id, "trigger", tid);
 out:
@@ -513,7 +513,7 @@ static void sched_fire(au_flows *f, flow_entry *e, int64_t at)
     json_t *ctx = json_pack("{s:{s:o,s:s}}", "schedule", "at", iso_time(at * 1000), "timezone",
                             au_cron_timezone(e->def->trigger.cron));
     fire_job j = {f, e, tid, "", ctx, 0};
-    if (!tid || !ctx || au_engine_exec(f->engine, fire_in_writer, &j, &err))
+    if (!tid || !ctx || au_engine_call(f->engine, fire_in_writer, &j, "flows", &err))
         au_log(AU_LOG_ERROR, "schedule could not start a run", "flow", e->def->name, "error",
                err.message, NULL);
     au_free(tid);

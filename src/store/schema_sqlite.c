@@ -64,9 +64,62 @@ static const char *const migrations[] = {
     "  revoked_ms INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;",
 
-    /* 2: resolution (the resolution work appends its step here) */
+    /* 2: resolution: record -> profile assignments (keyed by records.id), vanished profiles,
+     * manual overrides, the review queue, trained models and the change feed. */
+    "CREATE TABLE assignments ("
+    "  rec INTEGER PRIMARY KEY,"
+    "  profile INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX assignments_profile ON assignments(profile);"
+    "CREATE TABLE profile_redirects ("
+    "  from_profile INTEGER PRIMARY KEY,"
+    "  into_profile INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE overrides ("
+    "  a INTEGER NOT NULL,"
+    "  b INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (a, b)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE review ("
+    "  a INTEGER NOT NULL,"
+    "  b INTEGER NOT NULL,"
+    "  weight REAL NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (a, b)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE models ("
+    "  id INTEGER PRIMARY KEY,"
+    "  model TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE changes ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  profile INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  other INTEGER,"
+    "  source TEXT,"
+    "  record_id TEXT,"
+    "  at_ms INTEGER NOT NULL"
+    ");",
 
-    /* 3: profiles (the profile work appends its step here) */
+    /* 3: profiles: identifier index of records (lookups, name search) and customer references
+     * of events (timeline) */
+    "CREATE TABLE profile_idents ("
+    "  kind INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  rec INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, key, rec)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX profile_idents_rec ON profile_idents(rec);"
+    "CREATE TABLE event_refs ("
+    "  ref TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, seq)"
+    ") WITHOUT ROWID;",
 
     /* 4: flows: definitions saved over the API, runs, the transactional outbox, dead letters.
      * IF NOT EXISTS because the step's position depends on whether steps 2 and 3 exist. */

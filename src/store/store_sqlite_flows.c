@@ -56,6 +56,31 @@ static const char sql_run_reopen[] =
     "UPDATE flow_runs SET pending = pending + 1, status = 'pending', finished_ms = 0 "
     "WHERE id = ?1";
 
+static const char sql_change_max[] = "SELECT coalesce(max(seq), 0) FROM changes";
+
+/* Statement slots (AU_SQLITE_EXT_FLOWS + n). */
+enum {
+    SLOT_flow_put,
+    SLOT_flow_delete,
+    SLOT_flow_list,
+    SLOT_outbox_add,
+    SLOT_outbox_pending,
+    SLOT_outbox_set,
+    SLOT_run_add,
+    SLOT_run_step,
+    SLOT_run_list,
+    SLOT_dead_add,
+    SLOT_dead_list,
+    SLOT_dead_get,
+    SLOT_dead_mark,
+    SLOT_outbox_requeue,
+    SLOT_run_reopen,
+    SLOT_change_max,
+};
+
+/* The cached statement of `sql` in slot AU_SQLITE_EXT_FLOWS + slot. */
+#define STMT(impl, name) au_sqlite_stmt(impl, AU_SQLITE_EXT_FLOWS + SLOT_##name, sql_##name)
+
 static void bind_str(sqlite3_stmt *st, int i, const char *s)
 {
     if (s)
@@ -80,7 +105,7 @@ static au_rc run_done(void *impl, sqlite3_stmt *st, const char *op)
 
 au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_flow_put);
+    sqlite3_stmt *st = STMT(impl, flow_put);
     if (!st)
         return AU_ERR_STORE;
     bind_str(st, 1, name);
@@ -91,7 +116,7 @@ au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, i
 
 au_rc au_sqlite_flow_delete(void *impl, const char *name)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_flow_delete);
+    sqlite3_stmt *st = STMT(impl, flow_delete);
     if (!st)
         return AU_ERR_STORE;
     bind_str(st, 1, name);
@@ -103,7 +128,7 @@ au_rc au_sqlite_flow_delete(void *impl, const char *name)
 
 au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_flow_list);
+    sqlite3_stmt *st = STMT(impl, flow_list);
     int src, stop = 0;
     if (!st)
         return AU_ERR_STORE;
@@ -116,7 +141,7 @@ au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx)
 
 au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_outbox_add);
+    sqlite3_stmt *st = STMT(impl, outbox_add);
     if (!st)
         return AU_ERR_STORE;
     bind_str(st, 1, row->flow);
@@ -134,7 +159,7 @@ au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added)
 
 au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_outbox_pending);
+    sqlite3_stmt *st = STMT(impl, outbox_pending);
     int src, stop = 0;
     if (!st)
         return AU_ERR_STORE;
@@ -164,7 +189,7 @@ au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx
 au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int64_t next_ms,
                            const char *last_error)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_outbox_set);
+    sqlite3_stmt *st = STMT(impl, outbox_set);
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, id);
@@ -177,7 +202,7 @@ au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int
 
 au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_run_add);
+    sqlite3_stmt *st = STMT(impl, run_add);
     if (!st)
         return AU_ERR_STORE;
     bind_str(st, 1, row->flow);
@@ -199,7 +224,7 @@ au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id)
 au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const char *summary,
                          int done, int failed, int attempts, int64_t at_ms)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_run_step);
+    sqlite3_stmt *st = STMT(impl, run_step);
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, run_id);
@@ -215,7 +240,7 @@ au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const 
 au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
                          void *ctx)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_run_list);
+    sqlite3_stmt *st = STMT(impl, run_list);
     int src, stop = 0;
     if (!st)
         return AU_ERR_STORE;
@@ -246,7 +271,7 @@ au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit
 
 au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_dead_add);
+    sqlite3_stmt *st = STMT(impl, dead_add);
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, row->outbox_id);
@@ -266,7 +291,7 @@ au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id)
 au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
                           void *ctx)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_dead_list);
+    sqlite3_stmt *st = STMT(impl, dead_list);
     int src, stop = 0;
     if (!st)
         return AU_ERR_STORE;
@@ -295,7 +320,7 @@ au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit
 
 au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms)
 {
-    sqlite3_stmt *st = au_sqlite_stmt(impl, sql_dead_get);
+    sqlite3_stmt *st = STMT(impl, dead_get);
     int64_t outbox_id = 0, run_id = 0, replayed = 0;
     if (!st)
         return AU_ERR_STORE;
@@ -313,10 +338,11 @@ au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms)
         return au_sqlite_fail(impl, src, "dead_get");
     if (replayed)
         return AU_ERR_CONFLICT;
-    const char *sqls[] = {sql_dead_mark, sql_outbox_requeue, sql_run_reopen};
+    sqlite3_stmt *sts[] = {STMT(impl, dead_mark), STMT(impl, outbox_requeue),
+                           STMT(impl, run_reopen)};
     int64_t ids[] = {id, outbox_id, run_id};
     for (int i = 0; i < 3; i++) {
-        if (!(st = au_sqlite_stmt(impl, sqls[i])))
+        if (!(st = sts[i]))
             return AU_ERR_STORE;
         sqlite3_bind_int64(st, 1, ids[i]);
         if (i == 0)
@@ -326,4 +352,15 @@ au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms)
             return rc;
     }
     return AU_OK;
+}
+
+au_rc au_sqlite_change_max(void *impl, int64_t *seq)
+{
+    sqlite3_stmt *st = STMT(impl, change_max);
+    if (!st)
+        return AU_ERR_STORE;
+    int src = sqlite3_step(st);
+    *seq = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, "change_max");
 }

@@ -48,6 +48,8 @@ struct au_flows {
     size_t n, cap;           /* entries used / allocated */
     flow_stats *stats;       /* every name seen, owned */
     int record_flows;        /* 1 when some flow has a profile trigger (reads record origins) */
+    int64_t change_seq;      /* newest change-feed row already turned into runs (writer) */
+    int64_t change_commit;   /* change_seq as of the last commit (restored on rollback) */
     atomic_int kicked;       /* the writer added outbox rows in the current group */
     deliver *dl;             /* delivery workers, NULL until au_flows_start */
     pthread_t sched;         /* schedule thread */
@@ -82,6 +84,13 @@ au_rc au_flows_sched_start(au_flows *f, au_err *err);
 void au_flows_sched_stop(au_flows *f);
 /* Milliseconds since the epoch. */
 int64_t au_flows_now_ms(void);
+
+/* --- context.c ------------------------------------------------------------------------------ */
+/* The golden profile `id` with `records` and `timeline`, or JSON null. New reference. */
+json_t *au_flows_profile(au_flows *f, au_store *st, int64_t id);
+/* The profile of an event's customer reference ({source, record} | {email} | {phone}), or JSON
+ * null when it is not known (yet). New reference. */
+json_t *au_flows_customer_profile(au_flows *f, au_store *st, const json_t *customer);
 
 /* --- deliver.c ------------------------------------------------------------------------------ */
 au_rc au_flows_deliver_start(au_flows *f, au_err *err);

@@ -135,17 +135,25 @@ static int own_write(const char *origin, const char *name)
 
 /* --- the hook: events ---------------------------------------------------------------------- */
 
-static json_t *event_ctx(const au_event_row *ev)
+static json_t *event_ctx(au_flows *f, au_store *st, const au_event_row *ev)
 {
     json_t *props = ev->properties ? json_loads(ev->properties, 0, NULL) : NULL;
     json_t *cust = ev->customer ? json_loads(ev->customer, 0, NULL) : NULL;
+    json_t *prof = au_flows_customer_profile(f, st, cust);
     json_t *evj =
         json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "id", ev->event_id, "type", ev->type,
                   "source", ev->source, "at", iso_time(ev->at_ms), "received_at",
                   iso_time(ev->received_ms), "properties", props ? props : json_object(),
                   "customer", cust ? cust : json_null(), "origin", ev->origin ? ev->origin : "");
-    /* The golden profile joins here once the profile module provides it. */
-    return evj ? json_pack("{s:o,s:n}", "event", evj, "profile") : NULL;
+    return evj ? json_pack("{s:o,s:o}", "event", evj, "profile", prof) : NULL;
+}
+
+/* Deliveries for one customer keep their order: the profile when known, else the reference. */
+static char *event_partition(const json_t *ctx, const au_event_row *ev)
+{
+    json_int_t id = json_integer_value(json_object_get(json_object_get(ctx, "profile"), "id"));
+    return id > 0 ? au_asprintf("profile:%lld", (long long)id)
+                  : au_strdup(ev->customer ? ev->customer : "");
 }
 
 static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
@@ -154,7 +162,7 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
     size_t n = 0;
     au_rc rc = AU_OK;
     json_t *ctx = NULL;
-    char *tid = NULL;
+    char *tid = NULL, *part = NULL;
     flow_entry **all = au_flows_snapshot(f, &n);
     if (!all)
         return AU_ERR_NOMEM;
@@ -164,7 +172,7 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
             (t->event_source && strcmp(t->event_source, ev->source)) ||
             own_write(ev->origin, all[i]->def->name))
             continue;
-        if (!ctx && !(ctx = event_ctx(ev))) {
+        if (!ctx && (!(ctx = event_ctx(f, st, ev)) || !(part = event_partition(ctx, ev)))) {
             rc = AU_ERR_NOMEM;
             break;
         }
@@ -172,13 +180,13 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
             rc = AU_ERR_NOMEM;
             break;
         }
-        rc = au_flows_fire(f, st, all[i], tid, ctx, ev->customer ? ev->customer : "",
-                           ev->received_ms, NULL);
+        rc = au_flows_fire(f, st, all[i], tid, ctx, part, ev->received_ms, NULL);
     }
     for (size_t i = 0; i < n; i++)
         au_flows_release(f, all[i]);
     au_free(all);
     au_free(tid);
+    au_free(part);
     json_decref(ctx);
     return rc;
 }
@@ -235,20 +243,34 @@ static int attrs_hit(const au_flow_trigger *t, const json_t *changed)
 }
 
 typedef struct change {
-    const char *kind; /* created, updated, deleted */
+    const char *kind; /* created, updated, merged, split, deleted */
     unsigned bit;     /* AU_PROFILE_* */
     const char *source, *record_id, *origin;
     int64_t version, at_ms;
-    json_t *record, *changed; /* borrowed */
+    int64_t seq, profile, other; /* change-feed row; 0 when the change is a record's own */
+    json_t *record, *changed;    /* borrowed */
 } change;
+
+static unsigned kind_bit(const char *kind)
+{
+    static const char *const kinds[] = {"created", "updated", "merged", "split", "deleted"};
+    for (unsigned i = 0; i < 5; i++)
+        if (!strcmp(kind, kinds[i]))
+            return 1u << i;
+    return 0;
+}
 
 static au_rc fire_change(au_flows *f, au_store *st, const change *c)
 {
     size_t n = 0;
     au_rc rc = AU_OK;
+    json_t *prof = NULL;
     flow_entry **all = au_flows_snapshot(f, &n);
-    char *tid = au_asprintf("record:%s/%s/%lld", c->source, c->record_id, (long long)c->version);
-    char *part = au_asprintf("%s/%s", c->source, c->record_id);
+    char *tid =
+        c->seq ? au_asprintf("change:%lld", (long long)c->seq)
+               : au_asprintf("record:%s/%s/%lld", c->source, c->record_id, (long long)c->version);
+    char *part = c->profile ? au_asprintf("profile:%lld", (long long)c->profile)
+                            : au_asprintf("%s/%s", c->source, c->record_id);
     if (!all || !tid || !part)
         rc = AU_ERR_NOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -257,11 +279,18 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
             own_write(c->origin, all[i]->def->name) ||
             (c->bit == AU_PROFILE_UPDATED && !attrs_hit(t, c->changed)))
             continue;
-        /* Until golden records are wired in, `profile` is the changed record itself. */
+        /* Without the profile module (or before assignment) `profile` is the record itself. */
+        if (!prof)
+            prof = c->profile
+                       ? au_flows_profile(
+                             f, st, c->other && c->bit == AU_PROFILE_MERGED ? c->other : c->profile)
+                       : json_null();
+        json_t *pj = json_is_null(prof) ? c->record : prof;
         json_t *ctx = json_pack(
-            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:I,s:s}}", "record", c->record, "profile", c->record,
+            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:I,s:s,s:I,s:I}}", "record", c->record, "profile", pj,
             "change", "kind", c->kind, "source", c->source, "record_id", c->record_id, "changed",
-            c->changed, "version", (json_int_t)c->version, "origin", c->origin ? c->origin : "");
+            c->changed, "version", (json_int_t)c->version, "origin", c->origin ? c->origin : "",
+            "profile", (json_int_t)c->profile, "other", (json_int_t)c->other);
         rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
         json_decref(ctx);
     }
@@ -270,7 +299,52 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
     au_free(all);
     au_free(tid);
     au_free(part);
+    json_decref(prof);
     return rc;
+}
+
+/* The change-feed rows this write appended (resolution writes them just before this hook). */
+typedef struct feed {
+    change base; /* the record write */
+    au_flows *f;
+    au_store *st;
+    int fired;
+    au_rc rc;
+} feed;
+
+static int on_feed_row(void *ctx, const au_change_row *row)
+{
+    feed *fd = ctx;
+    if (row->seq <= fd->f->change_seq || !row->source || !row->record_id ||
+        strcmp(row->source, fd->base.source) || strcmp(row->record_id, fd->base.record_id))
+        return 0;
+    fd->f->change_seq = row->seq;
+    change c = fd->base;
+    c.kind = row->kind;
+    c.bit = kind_bit(row->kind);
+    c.seq = row->seq;
+    c.profile = row->profile;
+    c.other = row->other;
+    fd->fired = 1;
+    fd->rc = fire_change(fd->f, fd->st, &c);
+    return fd->rc ? fd->rc : 0;
+}
+
+/* Fires the profile changes of a record write: the change-feed rows it caused when there are
+ * any (profiles created, updated, merged, split, deleted), else the record's own change. */
+static au_rc fire_write(au_flows *f, au_store *st, const change *base)
+{
+    feed fd = {*base, f, st, 0, AU_OK};
+    int64_t max = 0;
+    if (au_store_change_max(st, &max) == AU_OK && max > f->change_seq) {
+        int64_t from = max - 64 > f->change_seq ? max - 64 : f->change_seq;
+        au_rc rc = au_store_changes_after(st, from, 64, on_feed_row, &fd);
+        if (rc && !fd.rc)
+            return rc;
+        if (fd.rc)
+            return fd.rc;
+    }
+    return fd.fired ? AU_OK : fire_change(f, st, base);
 }
 
 static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_outcome outcome,
@@ -299,9 +373,12 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
                 now.origin,
                 version,
                 at_ms,
+                0,
+                0,
+                0,
                 flat,
                 changed};
-    rc = fire_change(f, st, &c);
+    rc = fire_write(f, st, &c);
 out:
     au_record_out_cleanup(&now);
     au_record_out_cleanup(&before);
@@ -323,25 +400,31 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
         return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
     json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
     json_t *changed = json_array();
-    change c = {"deleted",  AU_PROFILE_DELETED, source, record_id,
-                now.origin, now.version,        at_ms,  flat,
-                changed};
-    rc = flat && changed ? fire_change(f, st, &c) : AU_ERR_NOMEM;
+    change c = {"deleted",  AU_PROFILE_DELETED,
+                source,     record_id,
+                now.origin, now.version,
+                at_ms,      0,
+                0,          0,
+                flat,       changed};
+    rc = flat && changed ? fire_write(f, st, &c) : AU_ERR_NOMEM;
     json_decref(flat);
     json_decref(changed);
     au_record_out_cleanup(&now);
     return rc;
 }
 
+/* Rolled-back change rows may be written again with the same numbers. */
 static void on_rolled_back(void *state, au_store *st)
 {
-    (void)state;
+    au_flows *f = state;
     (void)st;
+    f->change_seq = f->change_commit;
 }
 
 static void on_committed(void *state)
 {
     au_flows *f = state;
+    f->change_commit = f->change_seq;
     if (atomic_exchange(&f->kicked, 0))
         au_flows_deliver_kick(f);
 }
@@ -358,6 +441,9 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     f->time_scale = scale && atof(scale) > 0 ? atof(scale) : 1.0;
     f->scale_origin_ms = au_flows_now_ms();
     *state = f;
+    if (au_store_change_max(st, &f->change_seq))
+        f->change_seq = 0;
+    f->change_commit = f->change_seq;
     return au_flows_load(f, au_engine_config(e), st, err);
 }
 

@@ -122,6 +122,17 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err);
+/* flows (flows.c) */
+au_rc au_api_flow_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_put(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_delete(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_test(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_replay_all(au_req *req, au_resp *resp, au_err *err);
 /* profiles.c */
 au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err);

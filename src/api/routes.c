@@ -99,6 +99,34 @@
       "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
+    X("GET", "/v1/flows", au_api_flow_list, AU_NEED_READ,                                          \
+      "Lists the flows (secrets redacted) and where each is defined (config or api).", NULL)       \
+    X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
+      "Validates (every error with its line and column) and saves a flow; it runs at once.",       \
+      "flow definition, YAML or JSON (docs/FLOWS.md)")                                             \
+    X("GET", "/v1/flows/{name}", au_api_flow_get, AU_NEED_READ,                                    \
+      "One flow's normalised definition (secrets redacted).", NULL)                                \
+    X("DELETE", "/v1/flows/{name}", au_api_flow_delete, AU_NEED_ADMIN,                             \
+      "Deletes a flow saved over the API; pending deliveries of it go to the dead letters.", NULL) \
+    X("GET", "/v1/flows/{name}/runs", au_api_flow_runs, AU_NEED_READ,                              \
+      "Run history, newest first: input, condition, each step's outcome, attempts, latency.",      \
+      "?limit=50&before=RUN_ID")                                                                   \
+    X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
+      "Dry run: evaluates the flow against the given context, returns what each step would "       \
+      "send. Sends and writes nothing.",                                                           \
+      "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}")            \
+    X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
+      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Secret or "     \
+      "X-Aurum-Signature (sha256=HMAC of the body) with the flow's secret; wrong secret 401.",     \
+      "any JSON; Idempotency-Key header makes repeats start no second run")                        \
+    X("GET", "/v1/deadletters", au_api_deadletter_list, AU_NEED_READ,                              \
+      "Dead letters, newest first, with the request, the response and the reason.",                \
+      "?flow=NAME&all=1 (all: replayed ones too)")                                                 \
+    X("POST", "/v1/deadletters/replay", au_api_deadletter_replay_all, AU_NEED_ADMIN,               \
+      "Replays every open dead letter (of one flow) once the target is fixed.",                    \
+      "{\"flow\": NAME} (optional)")                                                               \
+    X("POST", "/v1/deadletters/{id}/replay", au_api_deadletter_replay, AU_NEED_ADMIN,              \
+      "Puts one dead letter's delivery back in the outbox (attempts reset).", NULL)                \
     /* (end of the flow routes) */
 
 const au_route au_routes[] = {

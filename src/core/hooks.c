@@ -5,6 +5,7 @@
  */
 #include "core/engine.h"
 #include "core/resolve_hook.h"
+#include "flows/flows.h"
 #include "profile/profiles.h"
 
 const au_engine_hook *const au_engine_hooks[] = {
@@ -15,6 +16,7 @@ const au_engine_hook *const au_engine_hooks[] = {
     &au_profiles_hook,
 
     /* then flows: triggers matched against changes and events, outbox entries */
+    &au_flows_hook,
 
     NULL,
 };

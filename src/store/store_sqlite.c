@@ -938,5 +938,6 @@ const au_store_ops au_store_sqlite_ops = {
     .record_profile = au_sq_record_profile,
 
     /* flows (store_sqlite_flows.c) */
+    AU_SQLITE_FLOW_OPS
 
 };

@@ -214,7 +214,7 @@ static au_rc sse_fill(sse *s)
         return rc;
     json_array_foreach(list, i, ch)
     {
-        char *data = json_dumps(ch, JSON_COMPACT);
+        char *data = json_dumps(ch, AU_API_JSON_FLAGS);
         if (!data) {
             rc = AU_ERR_NOMEM;
             break;

@@ -87,7 +87,8 @@ static int read_truth(const char *path, keyed *t)
 {
     static const char *const src_names[] = {"source", NULL};
     static const char *const id_names[] = {"record_id", "record", "id", NULL};
-    static const char *const cl_names[] = {"cluster", "person_id", "profile_id", "entity", "truth", NULL};
+    static const char *const cl_names[] = {"cluster", "person_id", "profile_id",
+                                           "entity",  "truth",     NULL};
     au_csv *c = NULL;
     au_err err;
     au_err_init(&err);

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "api/api.h"
@@ -24,11 +25,16 @@ typedef enum {
     AU_NEED_READ,         /* "read" */
     AU_NEED_ADMIN,        /* "admin" */
     AU_NEED_WRITE_SOURCE, /* "write:<source>" for the {source} path parameter */
-    AU_NEED_WRITE_BODY    /* "write:<source>" for each item's source, checked by the handler */
+    AU_NEED_WRITE_BODY,   /* "write:<source>" for each item's source, checked by the handler */
+    AU_NEED_SEGMENT       /* "write:segment", key given as the HTTP Basic user (Segment) */
 } au_need;
 
 typedef struct au_server au_server;
 typedef struct au_req au_req;
+
+/* A streamed body (Server-Sent Events): called on MHD's connection thread for more bytes; may
+ * block; returns bytes written to buf, or -1 to end the stream. */
+typedef long (*au_stream_fn)(void *ctx, char *buf, size_t max);
 
 /* What a handler produces. body is owned (au_malloc); content_type is static. */
 typedef struct au_resp {
@@ -36,6 +42,9 @@ typedef struct au_resp {
     char *body;               /* owned */
     size_t len;               /* bytes of body */
     const char *content_type; /* "application/json" unless set */
+    au_stream_fn stream;      /* when set, the body is streamed instead of `body` */
+    void *stream_ctx;         /* owned: freed with stream_free when the stream ends */
+    void (*stream_free)(void *ctx);
 } au_resp;
 
 typedef au_rc (*au_handler)(au_req *req, au_resp *resp, au_err *err);
@@ -56,6 +65,7 @@ struct au_server {
     au_engine *engine;    /* borrowed */
     au_keys *keys;        /* borrowed */
     au_metrics *metrics;  /* owned by the api */
+    _Atomic int stopping; /* set when the server shuts down: long-lived streams end */
 };
 
 /* A request as a handler sees it; everything is borrowed for the handler's duration. */
@@ -112,6 +122,25 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err);
+/* flows (flows.c) */
+au_rc au_api_flow_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_put(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_delete(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_test(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_replay_all(au_req *req, au_resp *resp, au_err *err);
+/* profiles.c */
+au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_search(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err);
+/* segment.c */
+au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err);
 /* resolution (resolution.c) */
 au_rc au_api_profile_explain(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_explain(au_req *req, au_resp *resp, au_err *err);

@@ -63,8 +63,70 @@
       "?limit=N (default 100)")                                                                    \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
+    X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \
+      "Name search for the console: every word matched exactly, by prefix or within one or two "   \
+      "edits; profiles ranked by score.",                                                          \
+      "?q=NAME&limit=N (default 20, at most 100)")                                                 \
+    X("GET", "/v1/profiles", au_api_profile_lookup, AU_NEED_READ,                                  \
+      "Profiles holding an identifier: {\"profiles\":[golden records]}; 404 when none.",           \
+      "?email= | ?phone= | ?source=&record= ; &lineage=1")                                         \
+    X("GET", "/v1/profiles/{id}", au_api_profile_get, AU_NEED_READ,                                \
+      "The golden record of a profile; a merged-away id answers with the surviving profile and "   \
+      "\"merged_into\".",                                                                          \
+      "?lineage=1 adds where every value came from")                                               \
+    X("GET", "/v1/profiles/{id}/timeline", au_api_profile_timeline, AU_NEED_READ,                  \
+      "Events of every record of the profile, newest first, cursor-paginated.",                    \
+      "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
+    X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
+      "Change feed of profiles after a cursor; long-polls with wait; Server-Sent Events with "     \
+      "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
+      "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
+    X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
+      "Segment identify: a record of source segment.", "Segment message; write key as Basic user") \
+    X("POST", "/v1/track", au_api_segment, AU_NEED_SEGMENT, "Segment track: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/page", au_api_segment, AU_NEED_SEGMENT, "Segment page: an event.",              \
+      "Segment message")                                                                           \
+    X("POST", "/v1/screen", au_api_segment, AU_NEED_SEGMENT, "Segment screen: an event.",          \
+      "Segment message")                                                                           \
+    X("POST", "/v1/group", au_api_segment, AU_NEED_SEGMENT, "Segment group: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/alias", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment alias: links previousId to userId.", "Segment message")                             \
+    X("POST", "/v1/batch", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment batch (what the SDKs send), all or nothing.", "{\"batch\":[messages]}")             \
+    X("POST", "/v1/import", au_api_segment, AU_NEED_SEGMENT, "Alias of /v1/batch.",                \
+      "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
+    X("GET", "/v1/flows", au_api_flow_list, AU_NEED_READ,                                          \
+      "Lists the flows (secrets redacted) and where each is defined (config or api).", NULL)       \
+    X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
+      "Validates (every error with its line and column) and saves a flow; it runs at once.",       \
+      "flow definition, YAML or JSON (docs/FLOWS.md)")                                             \
+    X("GET", "/v1/flows/{name}", au_api_flow_get, AU_NEED_READ,                                    \
+      "One flow's normalised definition (secrets redacted).", NULL)                                \
+    X("DELETE", "/v1/flows/{name}", au_api_flow_delete, AU_NEED_ADMIN,                             \
+      "Deletes a flow saved over the API; pending deliveries of it go to the dead letters.", NULL) \
+    X("GET", "/v1/flows/{name}/runs", au_api_flow_runs, AU_NEED_READ,                              \
+      "Run history, newest first: input, condition, each step's outcome, attempts, latency.",      \
+      "?limit=50&before=RUN_ID")                                                                   \
+    X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
+      "Dry run: evaluates the flow against the given context, returns what each step would "       \
+      "send. Sends and writes nothing.",                                                           \
+      "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}")            \
+    X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
+      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Secret or "     \
+      "X-Aurum-Signature (sha256=HMAC of the body) with the flow's secret; wrong secret 401.",     \
+      "any JSON; Idempotency-Key header makes repeats start no second run")                        \
+    X("GET", "/v1/deadletters", au_api_deadletter_list, AU_NEED_READ,                              \
+      "Dead letters, newest first, with the request, the response and the reason.",                \
+      "?flow=NAME&all=1 (all: replayed ones too)")                                                 \
+    X("POST", "/v1/deadletters/replay", au_api_deadletter_replay_all, AU_NEED_ADMIN,               \
+      "Replays every open dead letter (of one flow) once the target is fixed.",                    \
+      "{\"flow\": NAME} (optional)")                                                               \
+    X("POST", "/v1/deadletters/{id}/replay", au_api_deadletter_replay, AU_NEED_ADMIN,              \
+      "Puts one dead letter's delivery back in the outbox (attempts reset).", NULL)                \
     /* (end of the flow routes) */
 
 const au_route au_routes[] = {
@@ -174,6 +236,8 @@ static const char *need_name(au_need n)
         return "write:{source}";
     case AU_NEED_WRITE_BODY:
         return "write:<source of each item>";
+    case AU_NEED_SEGMENT:
+        return "write:segment (Basic user)";
     }
     return "?";
 }

@@ -106,9 +106,70 @@ static const char *const migrations[] = {
     "  at_ms INTEGER NOT NULL"
     ");",
 
-    /* 3: profiles (the profile work appends its step here) */
+    /* 3: profiles: identifier index of records (lookups, name search) and customer references
+     * of events (timeline) */
+    "CREATE TABLE profile_idents ("
+    "  kind INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  rec INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, key, rec)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX profile_idents_rec ON profile_idents(rec);"
+    "CREATE TABLE event_refs ("
+    "  ref TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, seq)"
+    ") WITHOUT ROWID;",
 
-    /* 4: flows (the flow work appends its step here) */
+    /* 4: flows: definitions saved over the API, runs, the transactional outbox, dead letters.
+     * IF NOT EXISTS because the step's position depends on whether steps 2 and 3 exist. */
+    "CREATE TABLE IF NOT EXISTS flows ("
+    "  name TEXT PRIMARY KEY,"
+    "  definition TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS flow_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  flow TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL,"
+    "  input TEXT NOT NULL,"
+    "  condition TEXT,"
+    "  steps TEXT NOT NULL DEFAULT '{}',"
+    "  status TEXT NOT NULL,"
+    "  error TEXT,"
+    "  pending INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  started_ms INTEGER NOT NULL,"
+    "  finished_ms INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX IF NOT EXISTS flow_runs_by_flow ON flow_runs(flow, id);"
+    "CREATE TABLE IF NOT EXISTS outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  flow TEXT NOT NULL,"
+    "  run_id INTEGER NOT NULL,"
+    "  step_id TEXT NOT NULL,"
+    "  idem_key TEXT NOT NULL UNIQUE,"
+    "  partition_key TEXT NOT NULL DEFAULT '',"
+    "  status INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_ms INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL,"
+    "  last_error TEXT"
+    ");"
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(status, id);"
+    "CREATE TABLE IF NOT EXISTS dead_letters ("
+    "  id INTEGER PRIMARY KEY,"
+    "  outbox_id INTEGER NOT NULL,"
+    "  run_id INTEGER NOT NULL,"
+    "  flow TEXT NOT NULL,"
+    "  step_id TEXT NOT NULL,"
+    "  request TEXT,"
+    "  response TEXT,"
+    "  reason TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  replayed_ms INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX IF NOT EXISTS dead_letters_by_flow ON dead_letters(flow, id);",
 };
 
 int au_sqlite_schema_version(void)

@@ -929,7 +929,15 @@ const au_store_ops au_store_sqlite_ops = {
     .changes_after = au_sqlite_changes_after,
 
     /* profiles (store_sqlite_profiles.c) */
+    .record_by_no = au_sq_record_by_no,
+    .ident_clear = au_sq_ident_clear,
+    .ident_put = au_sq_ident_put,
+    .ident_find = au_sq_ident_find,
+    .event_ref_put = au_sq_event_ref_put,
+    .timeline = au_sq_timeline,
+    .record_profile = au_sq_record_profile,
 
     /* flows (store_sqlite_flows.c) */
+    AU_SQLITE_FLOW_OPS
 
 };

@@ -54,4 +54,42 @@ au_rc au_sqlite_model_get(void *impl, char **json);
 au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
 au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
 
+/* The profile slots of au_store_sqlite_ops (store_sqlite_profiles.c). */
+au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
+au_rc au_sq_ident_clear(void *impl, int64_t rec);
+au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
+au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
+                       void *ctx);
+au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id);
+au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                     const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
+
+/* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c), listed by AU_SQLITE_FLOW_OPS. */
+au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);
+au_rc au_sqlite_flow_delete(void *impl, const char *name);
+au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx);
+au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added);
+au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx);
+au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int64_t next_ms,
+                           const char *last_error);
+au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id);
+au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const char *summary,
+                         int done, int failed, int attempts, int64_t at_ms);
+au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
+                         void *ctx);
+au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id);
+au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
+                          void *ctx);
+au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
+au_rc au_sqlite_change_max(void *impl, int64_t *seq);
+
+#define AU_SQLITE_FLOW_OPS                                                                         \
+    .flow_put = au_sqlite_flow_put, .flow_delete = au_sqlite_flow_delete,                          \
+    .flow_list = au_sqlite_flow_list, .outbox_add = au_sqlite_outbox_add,                          \
+    .outbox_pending = au_sqlite_outbox_pending, .outbox_set = au_sqlite_outbox_set,                \
+    .run_add = au_sqlite_run_add, .run_step = au_sqlite_run_step, .run_list = au_sqlite_run_list,  \
+    .dead_add = au_sqlite_dead_add, .dead_list = au_sqlite_dead_list,                              \
+    .dead_replay = au_sqlite_dead_replay, .change_max = au_sqlite_change_max,
+
 #endif

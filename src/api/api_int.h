@@ -69,6 +69,9 @@ struct au_server {
 };
 
 /* A request as a handler sees it; everything is borrowed for the handler's duration. */
+/* Query values a request may decode (au_req_query); more are refused as absent. */
+#define AU_REQ_MAX_DECODED 16
+
 struct au_req {
     au_server *srv;
     const au_route *route;
@@ -77,8 +80,10 @@ struct au_req {
     size_t nparams;
     const char *body; /* request body (NUL-terminated), may be empty */
     size_t body_len;
-    const char *content_type; /* header value or NULL */
-    au_key_scopes *key;       /* the verified key, NULL on routes without auth */
+    const char *content_type;          /* header value or NULL */
+    au_key_scopes *key;                /* the verified key, NULL on routes without auth */
+    char *decoded[AU_REQ_MAX_DECODED]; /* percent-decoded query values, owned by the request */
+    size_t ndecoded;
 };
 
 /* --- route table (routes.c) --------------------------------------------------------------- */
@@ -92,8 +97,9 @@ extern const char *const au_route_labels[];
 const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc);
 /* Value of path parameter `name`, NULL when the route has none. */
 const char *au_req_param(const au_req *req, const char *name);
-/* Value of query argument `name`, NULL when absent. Not percent-decoded (the server keeps the
- * URL as sent so path parameters can be decoded per segment); decode it if it may hold %XX. */
+/* Value of query argument `name`, percent-decoded ('+' is a space, as in HTML forms), NULL when
+ * absent. The server keeps the URL as sent (so path parameters are decoded per segment), so the
+ * decoded copy is made here and owned by the request. */
 const char *au_req_query(const au_req *req, const char *name);
 /* Frees the path parameters. */
 void au_req_cleanup(au_req *req);

@@ -97,5 +97,21 @@ void au_req_origin(const au_req *req, char *buf, size_t cap)
 
 const char *au_req_query(const au_req *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw || !strpbrk(raw, "%+"))
+        return raw;
+    /* The decoded copies belong to the request; a handler sees req as const only so that it
+     * cannot change what was asked. */
+    au_req *owner = (au_req *)req;
+    if (owner->ndecoded == AU_REQ_MAX_DECODED)
+        return NULL;
+    char *d = au_strdup(raw);
+    if (!d)
+        return NULL;
+    for (char *p = d; *p; p++)
+        if (*p == '+')
+            *p = ' ';
+    MHD_http_unescape(d);
+    owner->decoded[owner->ndecoded++] = d;
+    return d;
 }

@@ -221,6 +221,11 @@ void au_req_cleanup(au_req *req)
         req->params[i] = NULL;
     }
     req->nparams = 0;
+    for (size_t i = 0; i < req->ndecoded; i++) {
+        au_free(req->decoded[i]);
+        req->decoded[i] = NULL;
+    }
+    req->ndecoded = 0;
 }
 
 static const char *need_name(au_need n)

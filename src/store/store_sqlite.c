@@ -938,6 +938,8 @@ const au_store_ops au_store_sqlite_ops = {
     .record_profile = au_sq_record_profile,
 
     /* flows (store_sqlite_flows.c) */
+    /* clang-format off: a macro of slots */
     AU_SQLITE_FLOW_OPS
+    /* clang-format on */
 
 };

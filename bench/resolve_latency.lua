@@ -3,6 +3,7 @@
 -- repeat a generated person's e-mail and name (they join an existing profile), half are new.
 local key = os.getenv("AURUM_KEY") or ""
 local counter = 0
+local run = os.time() -- ids unique per run: a repeated record would be "unchanged", not resolved
 local first = {"Olivia", "James", "Amelia", "Robert", "Isla", "William", "Ava", "Thomas", "Mia", "George"}
 local last = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Wright"}
 
@@ -19,9 +20,9 @@ function request()
     local f = first[(n % #first) + 1]
     local l = last[(math.floor(n / #first) % #last) + 1]
     local body = string.format(
-        '[{"id":"lat-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
+        '[{"id":"lat-%d-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
         '"email":"%s.%s%d@example.com","postcode":"SW1A %dAA"}]',
-        n, f, l, 50 + n % 50, 1 + n % 12, 1 + n % 28, string.lower(f), string.lower(l),
+        run, n, f, l, 50 + n % 50, 1 + n % 12, 1 + n % 28, string.lower(f), string.lower(l),
         n % 2 == 0 and n or 1, n % 10)
     return wrk.format(nil, nil, nil, body)
 end

@@ -12,6 +12,7 @@ OUT=${BENCH_OUT:-bench/out}
 AURUM=${AURUM:-build/aurum}
 [ -d "$OUT/resolve-$N" ] || { echo "run bench/resolve.sh $N first" >&2; exit 1; }
 export AURUM_ADMIN_KEY="au_bench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+rm -f "$OUT/resolve-$N/port"
 START=$(date +%s.%N)
 "$AURUM" serve --config "$OUT/gen-$N/people.yaml" --data "$OUT/resolve-$N" \
     --listen 127.0.0.1:0 --port-file "$OUT/resolve-$N/port" 2>"$OUT/resolve_latency.log" &

@@ -161,14 +161,18 @@ typedef struct restore_ctx {
 static int restore_row(void *ctx, const au_resolve_row *r)
 {
     restore_ctx *c = ctx;
-    json_t *doc = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
     au_record *rec = NULL;
-    if (!doc || au_record_from_json(r->source, r->record_id, doc, &rec) != AU_OK) {
-        c->bad++;
+    /* the resolver reads only the comparison keys, plus custom fields for shared ids */
+    if (!r->doc || au_resolver_model(c->res)->nshared_ids > 0 ||
+        au_resolve_keys_from_doc(r->doc, r->source, r->record_id, &rec) != AU_OK) {
+        json_t *doc = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
+        au_rc rc = doc ? au_record_from_json(r->source, r->record_id, doc, &rec) : AU_ERR_PARSE;
         json_decref(doc);
-        return 0;
+        if (rc) {
+            c->bad++;
+            return 0;
+        }
     }
-    json_decref(doc);
     if (r->profile > 0) {
         c->rc = au_resolver_restore(c->res, (uint32_t)r->no, rec, (uint32_t)r->profile);
         au_record_free(rec);

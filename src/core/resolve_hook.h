@@ -45,6 +45,12 @@ void au_resolve_state_free(au_resolve_state *s);
 /* Its resolver, for training (not to be mutated). */
 const au_resolver *au_resolve_state_resolver(const au_resolve_state *s);
 
+/* A record holding only the comparison keys (attrs.<name>.key) of a stored document, read
+ * without building a JSON tree (start-up of a large store). AU_ERR_PARSE for anything the
+ * scanner does not understand: use au_record_from_json then. (resolve_doc.c) */
+au_rc au_resolve_keys_from_doc(const char *doc, const char *source, const char *record_id,
+                               au_record **out);
+
 /* --- reads (any thread) ------------------------------------------------------------------- */
 /* Explanation of two records / of a profile, with every record number replaced by its
  * {"source","record"} (looked up in st, a reader handle of the caller). New reference; NULL

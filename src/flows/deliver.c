@@ -51,6 +51,11 @@ struct deliver {
     job *done;             /* sent, to record */
     job **inflight;        /* claimed rows (work, sending, done), until recorded */
     size_t ninflight, cap;
+    /* Rows recorded while a dispatcher pass was reading: its snapshot may still show them as
+     * pending (or due), so that pass must not dispatch them again. */
+    int64_t *recent;
+    size_t nrecent, recent_cap;
+    int scanning;
     pthread_t dispatcher, recorder, senders[SENDERS];
     int nsenders, dispatcher_running, recorder_running;
 };
@@ -192,7 +197,23 @@ static int is_inflight(const deliver *d, int64_t id)
     for (size_t i = 0; i < d->ninflight; i++)
         if (d->inflight[i]->id == id)
             return 1;
+    for (size_t i = 0; i < d->nrecent; i++)
+        if (d->recent[i] == id)
+            return 1;
     return 0;
+}
+
+static void recent_add(deliver *d, int64_t id)
+{
+    if (d->nrecent == d->recent_cap) {
+        size_t cap = d->recent_cap ? d->recent_cap * 2 : 256;
+        int64_t *a = au_realloc(d->recent, cap * sizeof(*a));
+        if (!a)
+            return; /* then the row may be sent twice: still at-least-once */
+        d->recent = a;
+        d->recent_cap = cap;
+    }
+    d->recent[d->nrecent++] = id;
 }
 
 static int inflight_add(deliver *d, job *j)
@@ -282,6 +303,8 @@ static void *dispatcher_main(void *arg)
                 break;
         }
         d->kicked = 0;
+        d->nrecent = 0;
+        d->scanning = 1;
         pthread_mutex_unlock(&d->mu);
         au_store *st = au_engine_reader(d->f->engine);
         s.n = 0;
@@ -291,6 +314,8 @@ static void *dispatcher_main(void *arg)
         pthread_mutex_lock(&d->mu);
         now = au_flows_now_ms();
         int64_t soonest = dispatch(d, &s, b, now);
+        d->scanning = 0;
+        d->nrecent = 0;
         next_due = soonest == INT64_MAX ? now + IDLE_WAKE_MS : soonest;
     }
     pthread_mutex_unlock(&d->mu);
@@ -536,6 +561,8 @@ static void record(deliver *d, job *list)
     au_err_cleanup(&err);
     pthread_mutex_lock(&d->mu);
     for (job *j = list; j; j = j->next) {
+        if (d->scanning)
+            recent_add(d, j->id);
         inflight_remove(d, j);
         if (j->e)
             j->e->inflight--;
@@ -629,6 +656,7 @@ void au_flows_deliver_stop(au_flows *f)
     }
     f->dl = NULL;
     au_free(d->inflight);
+    au_free(d->recent);
     pthread_cond_destroy(&d->dispatch_cv);
     pthread_cond_destroy(&d->work_cv);
     pthread_cond_destroy(&d->done_cv);

@@ -7,6 +7,7 @@
  * their secret; a dry run sends nothing.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -591,7 +592,7 @@ Test(flows, northwind_payment_closes_the_dunning_case, .timeout = 60)
     post_event(&d, "payment", "pay0", "B1", 20);
     cr_assert_eq(au_rt_admin(&d, "POST", "/v1/events",
                              "{\"source\":\"collections\",\"event_id\":\"dun1\",\"type\":"
-                             "\"dunning_opened\",\"customer\":{\"source\":\"collections\","
+                             "\"dunning_case_opened\",\"customer\":{\"source\":\"collections\","
                              "\"record\":\"K7\"}}",
                              &r),
                  200, "%s", r.body);
@@ -613,6 +614,60 @@ Test(flows, northwind_payment_closes_the_dunning_case, .timeout = 60)
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 0), "status")),
                      "delivered");
     json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, sighup_reloads_the_configuration_flows, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    char cfg[1024];
+    au_rt_resp r = {0};
+    snprintf(cfg, sizeof(cfg),
+             "flows:\n  - name: from-config\n    trigger: {event: payment}\n"
+             "    steps:\n      - http: {url: \"http://127.0.0.1:%d/v1/{{ event.id }}\"}\n",
+             rt_receiver_port(rx));
+    cr_assert_eq(au_rt_start(&d, cfg), 0);
+    json_t *j = get_json(&d, "/v1/flows/from-config");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "defined_in")), "config");
+    json_decref(j);
+    post_event(&d, "payment", "e1", "C1", 1);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    /* The file now holds another flow: after SIGHUP the old one is gone, the new one runs. */
+    snprintf(cfg, sizeof(cfg),
+             "flows:\n  - name: reloaded\n    trigger: {event: payment}\n"
+             "    steps:\n      - http: {url: \"http://127.0.0.1:%d/v2/{{ event.id }}\"}\n",
+             rt_receiver_port(rx));
+    FILE *f = fopen(d.config_path, "w");
+    cr_assert_not_null(f);
+    fputs(cfg, f);
+    fclose(f);
+    kill(d.pid, SIGHUP);
+    for (int i = 0; i < 100; i++) {
+        if (au_rt_admin(&d, "GET", "/v1/flows/reloaded", NULL, &r) == 200) {
+            au_rt_resp_cleanup(&r);
+            break;
+        }
+        au_rt_resp_cleanup(&r);
+        sleep_ms(50);
+    }
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/flows/from-config", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "e2", "C1", 1);
+    cr_assert_eq(rt_receiver_wait(rx, 2, 20), 2);
+    rt_request q;
+    rt_receiver_get(rx, 1, &q);
+    cr_assert_str_eq(q.url, "/v2/e2");
+    /* An invalid file leaves the running flows as they were. */
+    f = fopen(d.config_path, "w");
+    fputs("flows:\n  - name: broken\n    trigger: {event: payment}\n    steps: []\n", f);
+    fclose(f);
+    kill(d.pid, SIGHUP);
+    sleep_ms(300);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/flows/reloaded", NULL, &r), 200);
+    au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     rt_receiver_free(rx);

@@ -940,7 +940,19 @@ const au_store_ops au_store_sqlite_ops = {
     .record_profile = au_sq_record_profile,
 
     /* flows (store_sqlite_flows.c) */
-    AU_SQLITE_FLOW_OPS
+    .flow_put = au_sqlite_flow_put,
+    .flow_delete = au_sqlite_flow_delete,
+    .flow_list = au_sqlite_flow_list,
+    .outbox_add = au_sqlite_outbox_add,
+    .outbox_pending = au_sqlite_outbox_pending,
+    .outbox_set = au_sqlite_outbox_set,
+    .run_add = au_sqlite_run_add,
+    .run_step = au_sqlite_run_step,
+    .run_list = au_sqlite_run_list,
+    .dead_add = au_sqlite_dead_add,
+    .dead_list = au_sqlite_dead_list,
+    .dead_replay = au_sqlite_dead_replay,
+    .change_max = au_sqlite_change_max,
 
 };
 /* clang-format on */

@@ -63,15 +63,20 @@ int au_cmp_damerau_levenshtein(const char *a, const char *b, int max)
     int la = (int)strnlen(a, MAXS - 1), lb = (int)strnlen(b, MAXS - 1);
     if (abs(la - lb) > max)
         return max + 1;
-    /* Three rolling rows of the optimal-string-alignment table. */
-    int rows[3][MAXS];
+    /* Three rolling rows of the optimal-string-alignment table, each computed only within
+     * max of the diagonal: a cell further out costs more than max edits, so it is held at
+     * max + 1 (which is also what any value past the bound is reported as). */
+    const int inf = max + 1;
+    int rows[3][MAXS + 1];
     int *pp = rows[0], *p = rows[1], *c = rows[2];
     for (int j = 0; j <= lb; j++)
-        p[j] = j;
+        p[j] = j <= max ? j : inf;
     for (int i = 1; i <= la; i++) {
-        c[0] = i;
-        int rowmin = c[0];
-        for (int j = 1; j <= lb; j++) {
+        int lo = i - max > 1 ? i - max : 1, hi = i + max < lb ? i + max : lb;
+        c[0] = i <= max ? i : inf;
+        c[lo - 1] = lo > 1 ? inf : c[0];
+        int rowmin = c[lo - 1];
+        for (int j = lo; j <= hi; j++) {
             int cost = a[i - 1] != b[j - 1];
             int v = p[j - 1] + cost;
             if (p[j] + 1 < v)
@@ -84,6 +89,8 @@ int au_cmp_damerau_levenshtein(const char *a, const char *b, int max)
             if (v < rowmin)
                 rowmin = v;
         }
+        if (hi < lb)
+            c[hi + 1] = inf;
         if (rowmin > max)
             return max + 1;
         int *t = pp;
@@ -92,6 +99,44 @@ int au_cmp_damerau_levenshtein(const char *a, const char *b, int max)
         c = t;
     }
     return p[lb] > max ? max + 1 : p[lb];
+}
+
+unsigned long long au_cmp_sig(const char *s)
+{
+    unsigned long long sig = 0;
+    size_t n = strnlen(s, AU_CMP_SIG_MAXLEN + 1);
+    if (n == 0 || n > AU_CMP_SIG_MAXLEN)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        sig += 1ull << (((unsigned char)s[i] & 7) * 8);
+    return sig;
+}
+
+int au_cmp_sig_l1(unsigned long long a, unsigned long long b)
+{
+    int d = 0;
+    for (int i = 0; i < 8; i++) {
+        int x = (int)(a >> (i * 8) & 0xff) - (int)(b >> (i * 8) & 0xff);
+        d += x < 0 ? -x : x;
+    }
+    return d;
+}
+
+double au_cmp_sig_jw_max(unsigned long long a, unsigned long long b)
+{
+    /* Matched characters pair equal bytes, so they are at most the common counts per class;
+     * transpositions only lower Jaro, and the Winkler prefix adds at most 0.4 (1 - j). */
+    int la = 0, lb = 0, m = 0;
+    for (int i = 0; i < 8; i++) {
+        int x = (int)(a >> (i * 8) & 0xff), y = (int)(b >> (i * 8) & 0xff);
+        la += x;
+        lb += y;
+        m += x < y ? x : y;
+    }
+    if (m == 0)
+        return 0.0;
+    double j = ((double)m / la + (double)m / lb + 1.0) / 3.0;
+    return j + 0.4 * (1.0 - j);
 }
 
 /* ---- Double Metaphone ------------------------------------------------------------------ */

@@ -491,9 +491,11 @@ static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, s
         const au_block *b = au_bindex_find(&res->bx, keys[i]);
         if (!b || b->oversized)
             continue;
+        /* Blocks hold live records only (removal takes a record out of its blocks), so the
+         * feature row is first touched when the candidate is scored. */
         for (uint32_t j = 0; j < b->n; j++) {
             uint32_t c = b->ids[j];
-            if (res->stamp[c] == res->round || !res->f[c].alive)
+            if (res->stamp[c] == res->round)
                 continue;
             res->stamp[c] = res->round;
             au_score s;

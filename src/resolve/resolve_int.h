@@ -39,7 +39,7 @@ static inline const char *au_intern_str(const au_intern *t, uint32_t id)
 }
 size_t au_intern_memory(const au_intern *t);
 
-/* --- the per-record feature row (about 80 bytes) ----------------------------------------- */
+/* --- the per-record feature row (about 104 bytes) ---------------------------------------- */
 typedef struct au_feat {
     uint32_t first, middle, last;                  /* names table */
     uint32_t first_mp, last_mp;                    /* codes table: Double Metaphone primary */
@@ -51,7 +51,11 @@ typedef struct au_feat {
     uint8_t gender;   /* 0 unknown, 1 male, 2 female, 3 other */
     uint8_t alive;    /* 1 while the record exists */
     char finit;       /* first letter of the given name, 0 if none */
+    char linit;       /* first letter of the surname, 0 if none */
     uint32_t profile; /* current profile */
+    /* au_cmp_sig of the e-mail, phone and postcode: most candidate pairs are told apart on
+     * these without reading the strings (which are rarely in cache). */
+    unsigned long long email_sig, phone_sig, pc_sig;
 } au_feat;
 
 /* --- blocking index: key hash -> record numbers ------------------------------------------ */

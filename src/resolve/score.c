@@ -84,6 +84,8 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
         goto out;
     if (f->first)
         f->finit = au_intern_str(&res->names, f->first)[0];
+    if (f->last)
+        f->linit = au_intern_str(&res->names, f->last)[0];
     const char *addr = key_of(rec, AU_ATTR_ADDRESS_LINE1);
     if (!addr)
         addr = key_of(rec, AU_ATTR_ADDRESS_FULL);
@@ -99,6 +101,12 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
         goto out;
     if ((rc = shared_id(res, rec, &f->shared)))
         goto out;
+    if (f->email)
+        f->email_sig = au_cmp_sig(au_intern_str(&res->ids, f->email));
+    if (f->phone)
+        f->phone_sig = au_cmp_sig(au_intern_str(&res->ids, f->phone));
+    if (f->postcode)
+        f->pc_sig = au_cmp_sig(au_intern_str(&res->text, f->postcode));
     au_cmp_date_parse(key_of(rec, AU_ATTR_DATE_OF_BIRTH), &f->dob);
     const char *g = key_of(rec, AU_ATTR_GENDER);
     if (g)
@@ -131,7 +139,6 @@ void au_feat_count(au_resolver *res, const au_feat *f, int delta)
 enum {
     BK_DOB = 1,
     BK_LASTMP_FI,
-    BK_NAMES,
     BK_EMAIL,
     BK_PHONE,
     BK_NID,
@@ -160,8 +167,15 @@ int au_feat_block_keys(const au_feat *f, uint64_t *k)
     /* Keys are pure functions of the feature row, so removal recomputes the same set. The
      * name initials come from the metaphone code id's first letter would be ambiguous, so the
      * name id itself is combined where an exact value is wanted. */
-    if (f->dob.y)
-        k[n++] = mix(BK_DOB, (uint64_t)f->dob.y << 16 | (uint64_t)f->dob.m << 8 | f->dob.d, 0);
+    /* A birth date alone is shared by dozens of people in a million records: it is split by
+     * the initial of either name (the same letter set for both, so swapped names meet). */
+    uint64_t dob = (uint64_t)f->dob.y << 16 | (uint64_t)f->dob.m << 8 | (uint64_t)f->dob.d;
+    if (f->dob.y && !f->finit && !f->linit)
+        k[n++] = mix(BK_DOB, dob, 0);
+    if (f->dob.y && f->finit)
+        k[n++] = mix(BK_DOB, dob, (unsigned char)f->finit);
+    if (f->dob.y && f->linit && f->linit != f->finit)
+        k[n++] = mix(BK_DOB, dob, (unsigned char)f->linit);
     if (f->email)
         k[n++] = mix(BK_EMAIL, f->email, 0);
     if (f->phone)
@@ -174,11 +188,6 @@ int au_feat_block_keys(const au_feat *f, uint64_t *k)
         k[n++] = mix(BK_SHARED, f->shared, 0);
     if (f->licence)
         k[n++] = mix(BK_LIC, f->licence, 0);
-    if (f->first && f->last) {
-        uint32_t lo = f->first < f->last ? f->first : f->last;
-        uint32_t hi = f->first < f->last ? f->last : f->first;
-        k[n++] = mix(BK_NAMES, lo, hi);
-    }
     if (f->first_mp && f->last_mp) {
         uint32_t lo = f->first_mp < f->last_mp ? f->first_mp : f->last_mp;
         uint32_t hi = f->first_mp < f->last_mp ? f->last_mp : f->first_mp;
@@ -317,12 +326,17 @@ static int jw_level_memo(const au_resolver *res, unsigned kind, uint32_t a, uint
     return m->level;
 }
 
-static int dl_level(const au_intern *t, uint32_t a, uint32_t b, int k)
+/* Level of two values by edits: 0 equal, 1 within k edits, 2 further apart (-1 missing).
+ * sa, sb: their au_cmp_sig (0: unknown), which settles most distant pairs. */
+static int dl_level_sig(const au_intern *t, uint32_t a, uint32_t b, int k, unsigned long long sa,
+                        unsigned long long sb)
 {
     if (!a || !b)
         return -1;
     if (a == b)
         return 0;
+    if (sa && sb && au_cmp_sig_l1(sa, sb) > 2 * k)
+        return 2;
     return au_cmp_damerau_levenshtein(au_intern_str(t, a), au_intern_str(t, b), k) <= k ? 1 : 2;
 }
 
@@ -374,9 +388,9 @@ static void names_levels(const au_resolver *res, const au_feat *a, const au_feat
     s->level[AU_COL_LAST_NAME] = (signed char)ll;
 }
 
-/* Levels that are cheap (integer compares, memoised name levels, short strings). The four
- * columns compared by similarity on long, mostly unique strings are left at PENDING unless
- * equal or missing. */
+/* Levels that are cheap (integer compares, memoised name levels, short strings). The five
+ * columns compared by similarity on mostly unique strings are left at PENDING unless equal or
+ * missing. */
 #define PENDING (-2)
 
 static int pending_or(uint32_t a, uint32_t b)
@@ -401,7 +415,7 @@ static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat
     s->level[AU_COL_PHONE] = (signed char)pending_or(a->phone, b->phone);
     s->level[AU_COL_ADDRESS] = (signed char)pending_or(a->addr, b->addr);
     s->level[AU_COL_CITY] = (signed char)pending_or(a->city, b->city);
-    s->level[AU_COL_POSTCODE] = (signed char)dl_level(&res->text, a->postcode, b->postcode, 1);
+    s->level[AU_COL_POSTCODE] = (signed char)pending_or(a->postcode, b->postcode);
     s->level[AU_COL_STATE] =
         (signed char)(a->state && b->state ? (a->state == b->state ? 0 : 1) : -1);
     int nid = -1;
@@ -421,15 +435,20 @@ static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *
     case AU_COL_EMAIL: {
         /* Two people with the same name often have look-alike addresses (john.smith12@ vs
          * john.smith45@): within two edits is a typo, a mere resemblance is weak evidence. */
-        int em = dl_level(&res->ids, a->email, b->email, 2);
+        int em = dl_level_sig(&res->ids, a->email, b->email, 2, a->email_sig, b->email_sig);
+        if (em == 2 && a->email_sig && b->email_sig &&
+            au_cmp_sig_jw_max(a->email_sig, b->email_sig) < jw88[0])
+            return 3;
         if (em == 2)
             em = jw_level(&res->ids, a->email, b->email, jw88, 1) == 1 ? 2 : 3;
         return em;
     }
     case AU_COL_PHONE:
-        return dl_level(&res->ids, a->phone, b->phone, 1);
+        return dl_level_sig(&res->ids, a->phone, b->phone, 1, a->phone_sig, b->phone_sig);
     case AU_COL_ADDRESS:
         return jw_level_memo(res, MEMO_ADDR, a->addr, b->addr, jw_addr, 2);
+    case AU_COL_POSTCODE:
+        return dl_level_sig(&res->text, a->postcode, b->postcode, 1, a->pc_sig, b->pc_sig);
     default:
         return jw_level_memo(res, MEMO_CITY, a->city, b->city, jw88, 1);
     }
@@ -533,8 +552,10 @@ static double cap_family(const au_resolver *res, au_score *s)
 }
 
 /* Similarity columns, cheapest first: the costly e-mail comparison runs last, only when the
- * others left the pair a chance. */
-static const int fuzzy_cols[] = {AU_COL_PHONE, AU_COL_CITY, AU_COL_ADDRESS, AU_COL_EMAIL};
+ * others left the pair a chance. City is memoised and mostly equal; phone and postcode read
+ * strings that are rarely in cache. */
+static const int fuzzy_cols[] = {AU_COL_CITY, AU_COL_PHONE, AU_COL_POSTCODE, AU_COL_ADDRESS,
+                                 AU_COL_EMAIL};
 #define NFUZZY ((int)(sizeof fuzzy_cols / sizeof fuzzy_cols[0]))
 
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,

@@ -23,9 +23,10 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick)
     t->count = au_calloc(t->cap, sizeof(uint32_t));
     t->count2 = two_roles ? au_calloc(t->cap, sizeof(uint32_t)) : NULL;
     t->nick = nick ? au_calloc(t->cap, sizeof(*t->nick)) : NULL;
+    t->sig = nick ? au_calloc(t->cap, sizeof(*t->sig)) : NULL;
     t->pool = au_malloc(t->pool_cap);
     if (!t->slots || !t->off || !t->hash || !t->count || (two_roles && !t->count2) ||
-        (nick && !t->nick) || !t->pool) {
+        (nick && (!t->nick || !t->sig)) || !t->pool) {
         au_intern_cleanup(t);
         return AU_ERR_NOMEM;
     }
@@ -42,6 +43,7 @@ void au_intern_cleanup(au_intern *t)
     au_free(t->count);
     au_free(t->count2);
     au_free(t->nick);
+    au_free(t->sig);
     au_free(t->pool);
     memset(t, 0, sizeof *t);
 }
@@ -65,7 +67,8 @@ static au_rc intern_grow_ids(au_intern *t)
         grow_arr((void **)&t->hash, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->count, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->count2, sizeof(uint32_t), t->cap, nc) ||
-        grow_arr((void **)&t->nick, sizeof(*t->nick), t->cap, nc))
+        grow_arr((void **)&t->nick, sizeof(*t->nick), t->cap, nc) ||
+        grow_arr((void **)&t->sig, sizeof(*t->sig), t->cap, nc))
         return AU_ERR_NOMEM;
     t->cap = nc;
     return AU_OK;
@@ -131,7 +134,8 @@ au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id)
 
 size_t au_intern_memory(const au_intern *t)
 {
-    size_t per = 3 * sizeof(uint32_t) + (t->count2 ? 4 : 0) + (t->nick ? sizeof(*t->nick) : 0);
+    size_t per = 3 * sizeof(uint32_t) + (t->count2 ? 4 : 0) + (t->nick ? sizeof(*t->nick) : 0) +
+                 (t->sig ? sizeof(*t->sig) : 0);
     return t->nslots * sizeof(uint32_t) + t->cap * per + t->pool_cap;
 }
 

@@ -23,8 +23,9 @@ typedef struct au_intern {
     uint32_t *count;     /* id -> live records using it in role 0 (TF) */
     uint32_t *count2;    /* id -> live records using it in role 1 (names: last name), may be NULL */
     uint16_t (*nick)[2]; /* id -> nickname groups (names table only), may be NULL */
-    size_t n, cap;       /* ids used (1..n), allocated */
-    char *pool;          /* NUL-terminated strings */
+    unsigned long long *sig; /* id -> au_cmp_sig (names table only), may be NULL */
+    size_t n, cap;           /* ids used (1..n), allocated */
+    char *pool;              /* NUL-terminated strings */
     size_t pool_len, pool_cap;
     uint64_t total, total2; /* sum of count / count2 */
 } au_intern;

@@ -28,6 +28,8 @@ static au_rc intern_name(au_resolver *res, const char *s, uint32_t *id, uint32_t
         au_nick_groups(res->nick, s, g, 2);
         memcpy(res->names.nick[*id], g, sizeof g);
     }
+    if (!res->names.sig[*id])
+        res->names.sig[*id] = au_cmp_sig(s);
     if (!mp)
         return AU_OK;
     char p[AU_DMETA_MAX + 1], a[AU_DMETA_MAX + 1];
@@ -269,6 +271,25 @@ static int last_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32
     return 3;
 }
 
+/* Whether two different names are certainly at the lowest similarity level, decided from
+ * their signatures, nickname groups and metaphone codes without reading the strings or the
+ * memo (a random pair of names, the common case, costs a few integer operations). Names of
+ * fewer than 4 letters (initials, where the edit rule does not apply) are left to the full
+ * comparison. */
+static int names_far(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
+                     uint32_t bmp, uint32_t bmp2)
+{
+    unsigned long long sa = res->names.sig[a], sb = res->names.sig[b];
+    if (!sa || !sb || mp_equal(amp, amp2, bmp, bmp2) || (res->nick && nick_same(&res->names, a, b)))
+        return 0;
+    int la = 0, lb = 0;
+    for (int i = 0; i < 8; i++) {
+        la += (int)(sa >> (i * 8) & 0xff);
+        lb += (int)(sb >> (i * 8) & 0xff);
+    }
+    return la >= 4 && lb >= 4 && au_cmp_sig_l1(sa, sb) > 4 && au_cmp_sig_jw_max(sa, sb) < 0.80;
+}
+
 /* Mixed-metaphone inputs make the level depend on more than the two ids only through the
  * codes, which are themselves functions of the ids: memoising by ids is exact. */
 static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
@@ -276,6 +297,8 @@ static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t 
 {
     if (!a || !b || a == b)
         return first_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    if (names_far(res, a, b, amp, amp2, bmp, bmp2))
+        return 5;
     uint64_t key;
     au_memo *m = memo_slot(res, MEMO_FIRST, a, b, &key);
     if (m->key != key) {
@@ -290,6 +313,8 @@ static int last_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t a
 {
     if (!a || !b || a == b)
         return last_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    if (names_far(res, a, b, amp, amp2, bmp, bmp2))
+        return 3;
     uint64_t key;
     au_memo *m = memo_slot(res, MEMO_LAST, a, b, &key);
     if (m->key != key) {

@@ -152,7 +152,8 @@ au_rc au_bindex_init(au_bindex *ix)
 void au_bindex_cleanup(au_bindex *ix)
 {
     for (size_t i = 0; ix->slots && i < ix->nslots; i++)
-        au_free(ix->slots[i].ids);
+        if (ix->slots[i].cap)
+            au_free(ix->slots[i].u.ids);
     au_free(ix->slots);
     memset(ix, 0, sizeof *ix);
 }
@@ -194,21 +195,30 @@ au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap)
         return AU_OK;
     if (b->n + 1 > (uint32_t)cap) {
         ix->entries -= b->n;
-        au_free(b->ids);
-        b->ids = NULL;
+        if (b->cap)
+            au_free(b->u.ids);
+        b->u.ids = NULL;
         b->n = b->cap = 0;
         b->oversized = 1;
         return AU_OK;
     }
-    if (b->n == b->cap) {
-        uint32_t nc = b->cap ? b->cap * 2 : 2;
-        uint32_t *p = au_realloc(b->ids, nc * sizeof(uint32_t));
+    if (b->cap == 0 && b->n < AU_BLOCK_INLINE) {
+        b->u.in[b->n++] = rec;
+        ix->entries++;
+        return AU_OK;
+    }
+    if (b->cap == 0 || b->n == b->cap) { /* inline slots full, or the array */
+        uint32_t nc = b->cap ? b->cap * 2 : 2 * AU_BLOCK_INLINE;
+        uint32_t *p = au_malloc(nc * sizeof(uint32_t));
         if (!p)
             return AU_ERR_NOMEM;
-        b->ids = p;
+        memcpy(p, au_block_ids(b), b->n * sizeof(uint32_t));
+        if (b->cap)
+            au_free(b->u.ids);
+        b->u.ids = p;
         b->cap = nc;
     }
-    b->ids[b->n++] = rec;
+    b->u.ids[b->n++] = rec;
     ix->entries++;
     return AU_OK;
 }
@@ -220,9 +230,10 @@ void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec)
     au_block *b = &ix->slots[bslot(ix, key)];
     if (!b->key || b->oversized)
         return;
+    uint32_t *ids = b->cap ? b->u.ids : b->u.in;
     for (uint32_t i = 0; i < b->n; i++) {
-        if (b->ids[i] == rec) {
-            memmove(b->ids + i, b->ids + i + 1, (b->n - i - 1) * sizeof(uint32_t));
+        if (ids[i] == rec) {
+            memmove(ids + i, ids + i + 1, (b->n - i - 1) * sizeof(uint32_t));
             b->n--;
             ix->entries--;
             return;

@@ -494,7 +494,7 @@ static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, s
         /* Blocks hold live records only (removal takes a record out of its blocks), so the
          * feature row is first touched when the candidate is scored. */
         for (uint32_t j = 0; j < b->n; j++) {
-            uint32_t c = b->ids[j];
+            uint32_t c = au_block_ids(b)[j];
             if (res->stamp[c] == res->round)
                 continue;
             res->stamp[c] = res->round;

@@ -60,12 +60,23 @@ typedef struct au_feat {
 } au_feat;
 
 /* --- blocking index: key hash -> record numbers ------------------------------------------ */
+/* Most blocks (an e-mail, a phone, an address) hold one or two records: those are kept in the
+ * slot itself (cap 0), which saves an allocation and a cache miss per block. */
+#define AU_BLOCK_INLINE 2
 typedef struct au_block {
-    uint64_t key;  /* 0 = empty slot */
-    uint32_t *ids; /* members, NULL once the block overflowed */
+    uint64_t key; /* 0 = empty slot */
+    union {
+        uint32_t *ids;                /* cap > 0: heap array of members */
+        uint32_t in[AU_BLOCK_INLINE]; /* cap == 0: members in place */
+    } u;
     uint32_t n, cap;
     uint8_t oversized; /* 1: more than block_cap records share the key; not used */
 } au_block;
+
+static inline const uint32_t *au_block_ids(const au_block *b)
+{
+    return b->cap ? b->u.ids : b->u.in;
+}
 
 typedef struct au_bindex {
     au_block *slots;

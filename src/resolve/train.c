@@ -96,7 +96,7 @@ static au_rc collect_pairs(const au_resolver *res, const uint32_t *ids, size_t n
             if (!b || b->oversized)
                 continue;
             for (uint32_t j = 0; j < b->n && np < max; j++) {
-                uint32_t c = b->ids[j];
+                uint32_t c = au_block_ids(b)[j];
                 if (c <= a || seen[c] == a + 1 || !res->f[c].alive)
                     continue;
                 seen[c] = a + 1;

@@ -465,11 +465,12 @@ static au_rc add_plink(plink **pl, size_t *n, size_t *cap, uint32_t p, double w,
 static au_rc index_keys(au_resolver *res, uint32_t r, int add)
 {
     uint64_t keys[AU_MAX_BKEYS];
-    int nk = au_feat_block_keys(&res->f[r], keys);
+    int nstrong, nk = au_feat_block_keys(&res->f[r], keys, &nstrong);
+    int weak = au_weak_block_cap(&res->model);
     for (int i = 0; i < nk; i++) {
         if (!add)
             au_bindex_remove(&res->bx, keys[i], r);
-        else if (au_bindex_add(&res->bx, keys[i], r, res->model.block_cap))
+        else if (au_bindex_add(&res->bx, keys[i], r, i < nstrong ? res->model.block_cap : weak))
             return AU_ERR_NOMEM;
     }
     return AU_OK;
@@ -481,7 +482,7 @@ static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, s
 {
     au_rc rc = AU_OK;
     uint64_t keys[AU_MAX_BKEYS];
-    int nk = au_feat_block_keys(&res->f[r], keys);
+    int nk = au_feat_block_keys(&res->f[r], keys, NULL);
     if (++res->round == 0) {
         memset(res->stamp, 0, res->nf * sizeof(uint32_t));
         res->round = 1;

@@ -151,8 +151,17 @@ void au_resolver_refresh_prior(au_resolver *res);
 /* Fills the feature row of rec (interning). Updates TF counts when `count` is set. */
 au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f);
 void au_feat_count(au_resolver *res, const au_feat *f, int delta);
-/* Blocking keys of a feature row; returns how many were written to keys[AU_MAX_BKEYS]. */
-int au_feat_block_keys(const au_feat *f, uint64_t *keys);
+/* Blocking keys of a feature row; returns how many were written to keys[AU_MAX_BKEYS]. The
+ * first *nstrong (when not NULL) are strong keys (birth date with an initial, identifiers,
+ * contact points); the others are weak keys (phonetic name codes, address), whose blocks are
+ * capped at au_weak_block_cap. */
+int au_feat_block_keys(const au_feat *f, uint64_t *keys, int *nstrong);
+/* Block cap of the weak keys: a quarter of the model's block_cap (at least 2). A weak key
+ * shared by more records than that is mostly shared by different people. */
+static inline int au_weak_block_cap(const au_model *m)
+{
+    return m->block_cap / 4 > 2 ? m->block_cap / 4 : 2;
+}
 /* Scores records a and b; `s` may be NULL when only the total is needed. */
 double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s);
 /* As au_score_pair, but when the pair cannot reach `floor` whatever its e-mail, phone, address

@@ -163,7 +163,7 @@ static uint64_t mix(uint64_t tag, uint64_t a, uint64_t b)
     return h ? h : 1;
 }
 
-int au_feat_block_keys(const au_feat *f, uint64_t *k)
+int au_feat_block_keys(const au_feat *f, uint64_t *k, int *nstrong)
 {
     int n = 0;
     /* Keys are pure functions of the feature row, so removal recomputes the same set. The
@@ -190,6 +190,8 @@ int au_feat_block_keys(const au_feat *f, uint64_t *k)
         k[n++] = mix(BK_SHARED, f->shared, 0);
     if (f->licence)
         k[n++] = mix(BK_LIC, f->licence, 0);
+    if (nstrong)
+        *nstrong = n;
     if (f->first_mp && f->last_mp) {
         uint32_t lo = f->first_mp < f->last_mp ? f->first_mp : f->last_mp;
         uint32_t hi = f->first_mp < f->last_mp ? f->last_mp : f->first_mp;

@@ -180,13 +180,35 @@ static au_rc bindex_rehash(au_bindex *ix)
     return AU_OK;
 }
 
+au_rc au_bindex_reserve(au_bindex *ix, size_t more)
+{
+    while ((ix->used + more) * 4 > ix->nslots * 3)
+        if (bindex_rehash(ix))
+            return AU_ERR_NOMEM;
+    return AU_OK;
+}
+
+size_t au_bindex_probe(const au_bindex *ix, uint64_t key)
+{
+    return bslot(ix, key ? key : 1);
+}
+
 au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap)
+{
+    if (au_bindex_reserve(ix, 1))
+        return AU_ERR_NOMEM;
+    return au_bindex_add_at(ix, au_bindex_probe(ix, key), key, rec, cap);
+}
+
+au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, int cap)
 {
     if (key == 0)
         key = 1;
-    if ((ix->used + 1) * 4 > ix->nslots * 3 && bindex_rehash(ix))
-        return AU_ERR_NOMEM;
-    au_block *b = &ix->slots[bslot(ix, key)];
+    /* The slot was probed before other keys were inserted: if one of them took it, probe
+     * again (an empty slot is still the right place, nothing can have moved the key). */
+    if (ix->slots[slot].key != key && ix->slots[slot].key != 0)
+        slot = bslot(ix, key);
+    au_block *b = &ix->slots[slot];
     if (!b->key) {
         b->key = key;
         ix->used++;

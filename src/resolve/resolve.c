@@ -476,21 +476,23 @@ static au_rc index_keys(au_resolver *res, uint32_t r, int add)
     return AU_OK;
 }
 
-/* Collects the links of record r to existing profiles into *pl. */
-static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, size_t *cappl,
-                        au_resolve_changes *ch)
+/* Collects the links of record r to existing profiles into *pl. slots (may be NULL) receives
+ * the index slot of each of r's nk blocking keys, for au_bindex_add_at. */
+static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int nk, size_t *slots,
+                        plink **pl, size_t *npl, size_t *cappl, au_resolve_changes *ch)
 {
     au_rc rc = AU_OK;
-    uint64_t keys[AU_MAX_BKEYS];
-    int nk = au_feat_block_keys(&res->f[r], keys, NULL);
     if (++res->round == 0) {
         memset(res->stamp, 0, res->nf * sizeof(uint32_t));
         res->round = 1;
     }
     res->stamp[r] = res->round;
     for (int i = 0; i < nk; i++) {
-        const au_block *b = au_bindex_find(&res->bx, keys[i]);
-        if (!b || b->oversized)
+        size_t slot = au_bindex_probe(&res->bx, keys[i]);
+        const au_block *b = &res->bx.slots[slot];
+        if (slots)
+            slots[i] = slot;
+        if (!b->key || b->oversized)
             continue;
         /* Blocks hold live records only (removal takes a record out of its blocks), so the
          * feature row is first touched when the candidate is scored. */
@@ -535,8 +537,12 @@ static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
 {
     au_rc rc;
     plink *pl = NULL;
-    size_t npl = 0, cappl = 0, nacc = 0;
-    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+    size_t npl = 0, cappl = 0, nacc = 0, slots[AU_MAX_BKEYS];
+    uint64_t keys[AU_MAX_BKEYS];
+    int nstrong, nk = au_feat_block_keys(&res->f[r], keys, &nstrong);
+    /* No rehash until r is indexed: the slots found while collecting candidates are reused. */
+    if ((rc = au_bindex_reserve(&res->bx, (size_t)nk)) ||
+        (rc = find_links(res, r, keys, nk, slots, &pl, &npl, &cappl, ch)))
         goto out;
     if (npl > 1)
         qsort(pl, npl, sizeof *pl, plink_cmp);
@@ -565,7 +571,9 @@ static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
         if (pl[i].profile != target && res->p[pl[i].profile].n > 0 &&
             (rc = merge(res, target, pl[i].profile, ch)))
             goto out;
-    rc = index_keys(res, r, 1);
+    for (int i = 0; i < nk && !rc; i++)
+        rc = au_bindex_add_at(&res->bx, slots[i], keys[i], r,
+                              i < nstrong ? res->model.block_cap : au_weak_block_cap(&res->model));
 out:
     au_free(pl);
     return rc;
@@ -764,7 +772,9 @@ static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     au_rc rc;
     plink *pl = NULL;
     size_t npl = 0, cappl = 0;
-    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+    uint64_t keys[AU_MAX_BKEYS];
+    int nk = au_feat_block_keys(&res->f[r], keys, NULL);
+    if ((rc = find_links(res, r, keys, nk, NULL, &pl, &npl, &cappl, ch)))
         goto out;
     if (npl > 1)
         qsort(pl, npl, sizeof *pl, plink_cmp);

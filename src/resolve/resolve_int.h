@@ -89,6 +89,13 @@ typedef struct au_bindex {
 au_rc au_bindex_init(au_bindex *ix);
 void au_bindex_cleanup(au_bindex *ix);
 au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap);
+/* Probe once, insert later: au_bindex_reserve(n) guarantees that n insertions cause no rehash,
+ * so slots from au_bindex_probe stay valid for au_bindex_add_at in between (each key's slot
+ * is looked up once per record instead of twice, and at 1 M records each lookup is a cache
+ * miss). */
+au_rc au_bindex_reserve(au_bindex *ix, size_t more);
+size_t au_bindex_probe(const au_bindex *ix, uint64_t key);
+au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, int cap);
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec);
 const au_block *au_bindex_find(const au_bindex *ix, uint64_t key);
 

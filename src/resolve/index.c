@@ -152,15 +152,21 @@ au_rc au_bindex_init(au_bindex *ix)
 void au_bindex_cleanup(au_bindex *ix)
 {
     for (size_t i = 0; ix->slots && i < ix->nslots; i++)
-        if (ix->slots[i].cap)
+        if (ix->slots[i].heap)
             au_free(ix->slots[i].u.ids);
     au_free(ix->slots);
     memset(ix, 0, sizeof *ix);
 }
 
-static size_t bslot(const au_bindex *ix, uint64_t key)
+static uint32_t fold(uint64_t key)
 {
-    size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & (ix->nslots - 1);
+    uint32_t k = (uint32_t)(key >> 32) ^ (uint32_t)key;
+    return k ? k : 1;
+}
+
+static size_t bslot(const au_bindex *ix, uint32_t key)
+{
+    size_t i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 20) & (ix->nslots - 1);
     while (ix->slots[i].key && ix->slots[i].key != key)
         i = (i + 1) & (ix->nslots - 1);
     return i;
@@ -190,7 +196,7 @@ au_rc au_bindex_reserve(au_bindex *ix, size_t more)
 
 size_t au_bindex_probe(const au_bindex *ix, uint64_t key)
 {
-    return bslot(ix, key ? key : 1);
+    return bslot(ix, fold(key));
 }
 
 au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap)
@@ -200,10 +206,9 @@ au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap)
     return au_bindex_add_at(ix, au_bindex_probe(ix, key), key, rec, cap);
 }
 
-au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, int cap)
+au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key64, uint32_t rec, int cap)
 {
-    if (key == 0)
-        key = 1;
+    uint32_t key = fold(key64);
     /* The slot was probed before other keys were inserted: if one of them took it, probe
      * again (an empty slot is still the right place, nothing can have moved the key). */
     if (ix->slots[slot].key != key && ix->slots[slot].key != 0)
@@ -215,30 +220,32 @@ au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, i
     }
     if (b->oversized)
         return AU_OK;
-    if (b->n + 1 > (uint32_t)cap) {
+    if ((uint32_t)b->n + 1 > (uint32_t)cap) {
         ix->entries -= b->n;
-        if (b->cap)
+        if (b->heap)
             au_free(b->u.ids);
         b->u.ids = NULL;
-        b->n = b->cap = 0;
+        b->n = 0;
+        b->heap = 0;
         b->oversized = 1;
         return AU_OK;
     }
-    if (b->cap == 0 && b->n < AU_BLOCK_INLINE) {
+    if (!b->heap && b->n < AU_BLOCK_INLINE) {
         b->u.in[b->n++] = rec;
         ix->entries++;
         return AU_OK;
     }
-    if (b->cap == 0 || b->n == b->cap) { /* inline slots full, or the array */
-        uint32_t nc = b->cap ? b->cap * 2 : 2 * AU_BLOCK_INLINE;
+    uint32_t n = b->n;
+    if (!b->heap || (n >= 4 && (n & (n - 1)) == 0)) { /* inline full, or the array is */
+        uint32_t nc = b->heap ? n * 2 : 4;
         uint32_t *p = au_malloc(nc * sizeof(uint32_t));
         if (!p)
             return AU_ERR_NOMEM;
-        memcpy(p, au_block_ids(b), b->n * sizeof(uint32_t));
-        if (b->cap)
+        memcpy(p, au_block_ids(b), n * sizeof(uint32_t));
+        if (b->heap)
             au_free(b->u.ids);
         b->u.ids = p;
-        b->cap = nc;
+        b->heap = 1;
     }
     b->u.ids[b->n++] = rec;
     ix->entries++;
@@ -247,12 +254,10 @@ au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, i
 
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec)
 {
-    if (key == 0)
-        key = 1;
-    au_block *b = &ix->slots[bslot(ix, key)];
+    au_block *b = &ix->slots[bslot(ix, fold(key))];
     if (!b->key || b->oversized)
         return;
-    uint32_t *ids = b->cap ? b->u.ids : b->u.in;
+    uint32_t *ids = b->heap ? b->u.ids : b->u.in;
     for (uint32_t i = 0; i < b->n; i++) {
         if (ids[i] == rec) {
             memmove(ids + i, ids + i + 1, (b->n - i - 1) * sizeof(uint32_t));
@@ -265,8 +270,6 @@ void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec)
 
 const au_block *au_bindex_find(const au_bindex *ix, uint64_t key)
 {
-    if (key == 0)
-        key = 1;
-    const au_block *b = &ix->slots[bslot(ix, key)];
+    const au_block *b = &ix->slots[bslot(ix, fold(key))];
     return b->key ? b : NULL;
 }

@@ -60,22 +60,27 @@ typedef struct au_feat {
 } au_feat;
 
 /* --- blocking index: key hash -> record numbers ------------------------------------------ */
-/* Most blocks (an e-mail, a phone, an address) hold one or two records: those are kept in the
- * slot itself (cap 0), which saves an allocation and a cache miss per block. */
+/* One slot is 16 bytes (the index of a million records has millions of slots). The key is a
+ * 32-bit fold of the 64-bit blocking key: two keys folding together only merge their blocks
+ * (extra candidates, never a missed one). Most blocks (an e-mail, a phone, an address) hold
+ * one or two records: those are kept in the slot itself, which saves an allocation and a
+ * cache miss per block; larger ones live in a heap array whose capacity is the power of two
+ * at or above max(n, 4) (n only grows through powers of two). */
 #define AU_BLOCK_INLINE 2
 typedef struct au_block {
-    uint64_t key; /* 0 = empty slot */
+    uint32_t key;           /* 0 = empty slot */
+    uint32_t n : 30;        /* members */
+    uint32_t heap : 1;      /* members in u.ids */
+    uint32_t oversized : 1; /* more than the key's cap share it: not used, list freed */
     union {
-        uint32_t *ids;                /* cap > 0: heap array of members */
-        uint32_t in[AU_BLOCK_INLINE]; /* cap == 0: members in place */
+        uint32_t *ids;
+        uint32_t in[AU_BLOCK_INLINE];
     } u;
-    uint32_t n, cap;
-    uint8_t oversized; /* 1: more than block_cap records share the key; not used */
 } au_block;
 
 static inline const uint32_t *au_block_ids(const au_block *b)
 {
-    return b->cap ? b->u.ids : b->u.in;
+    return b->heap ? b->u.ids : b->u.in;
 }
 
 typedef struct au_bindex {

@@ -454,8 +454,10 @@ static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat
                                                 : -1);
 }
 
-/* The similarity level of one pending column. */
-static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *b, int c)
+/* The similarity level of one pending column. need: the least weight the column must add for
+ * the pair to reach the scoring floor; *bounded is set when that settled the level. */
+static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *b, int c,
+                       double need, int *bounded)
 {
     static const double jw88[] = {0.88}, jw_addr[] = {0.90, 0.75};
     switch (c) {
@@ -466,6 +468,10 @@ static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *
         if (em == 2 && a->email_sig && b->email_sig &&
             au_cmp_sig_jw_max(a->email_sig, b->email_sig) < jw88[0])
             return 3;
+        if (em == 2 && res->model.col[c].w[2] < need) {
+            *bounded = 1; /* even a resemblance would leave the pair below the floor */
+            return 3;
+        }
         if (em == 2)
             em = jw_level(&res->ids, a->email, b->email, jw88, 1) == 1 ? 2 : 3;
         return em;
@@ -608,7 +614,10 @@ double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat 
             continue;
         if (!s->bounded && total + upper < floor)
             s->bounded = 1; /* even the best similarity could not reach `floor`: skip it */
-        s->level[c] = (signed char)(s->bounded ? m->col[c].nlevels - 1 : fuzzy_level(res, a, b, c));
+        s->level[c] =
+            (signed char)(s->bounded ? m->col[c].nlevels - 1
+                                     : fuzzy_level(res, a, b, c, floor - total - (upper - best[i]),
+                                                   &s->bounded));
         total += weigh(res, a, s, c);
         upper -= best[i];
     }

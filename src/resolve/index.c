@@ -24,9 +24,10 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick)
     t->count2 = two_roles ? au_calloc(t->cap, sizeof(uint32_t)) : NULL;
     t->nick = nick ? au_calloc(t->cap, sizeof(*t->nick)) : NULL;
     t->sig = nick ? au_calloc(t->cap, sizeof(*t->sig)) : NULL;
+    t->mp = nick ? au_calloc(t->cap, sizeof(*t->mp)) : NULL;
     t->pool = au_malloc(t->pool_cap);
     if (!t->slots || !t->off || !t->hash || !t->count || (two_roles && !t->count2) ||
-        (nick && (!t->nick || !t->sig)) || !t->pool) {
+        (nick && (!t->nick || !t->sig || !t->mp)) || !t->pool) {
         au_intern_cleanup(t);
         return AU_ERR_NOMEM;
     }
@@ -44,6 +45,7 @@ void au_intern_cleanup(au_intern *t)
     au_free(t->count2);
     au_free(t->nick);
     au_free(t->sig);
+    au_free(t->mp);
     au_free(t->pool);
     memset(t, 0, sizeof *t);
 }
@@ -68,7 +70,8 @@ static au_rc intern_grow_ids(au_intern *t)
         grow_arr((void **)&t->count, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->count2, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->nick, sizeof(*t->nick), t->cap, nc) ||
-        grow_arr((void **)&t->sig, sizeof(*t->sig), t->cap, nc))
+        grow_arr((void **)&t->sig, sizeof(*t->sig), t->cap, nc) ||
+        grow_arr((void **)&t->mp, sizeof(*t->mp), t->cap, nc))
         return AU_ERR_NOMEM;
     t->cap = nc;
     return AU_OK;
@@ -135,7 +138,7 @@ au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id)
 size_t au_intern_memory(const au_intern *t)
 {
     size_t per = 3 * sizeof(uint32_t) + (t->count2 ? 4 : 0) + (t->nick ? sizeof(*t->nick) : 0) +
-                 (t->sig ? sizeof(*t->sig) : 0);
+                 (t->sig ? sizeof(*t->sig) : 0) + (t->mp ? sizeof(*t->mp) : 0);
     return t->nslots * sizeof(uint32_t) + t->cap * per + t->pool_cap;
 }
 

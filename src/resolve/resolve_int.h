@@ -24,6 +24,8 @@ typedef struct au_intern {
     uint32_t *count2;    /* id -> live records using it in role 1 (names: last name), may be NULL */
     uint16_t (*nick)[2]; /* id -> nickname groups (names table only), may be NULL */
     unsigned long long *sig; /* id -> au_cmp_sig (names table only), may be NULL */
+    uint32_t (*mp)[3];       /* id -> codes-table ids of the metaphone codes, [2] = 1 once set
+                                (names table only), may be NULL */
     size_t n, cap;           /* ids used (1..n), allocated */
     char *pool;              /* NUL-terminated strings */
     size_t pool_len, pool_cap;

@@ -18,25 +18,39 @@ static const char *key_of(const au_record *rec, au_attr a)
     return s && *s ? s : NULL;
 }
 
+/* Interns a name; its nickname groups, signature and metaphone codes are computed the first
+ * time the name is seen and kept by id (names repeat: most records bring no new name). */
 static au_rc intern_name(au_resolver *res, const char *s, uint32_t *id, uint32_t *mp, uint32_t *mp2)
 {
-    au_rc rc = au_intern_get(&res->names, s, id);
+    au_intern *t = &res->names;
+    size_t before = t->n;
+    au_rc rc = au_intern_get(t, s, id);
     if (rc || !*id)
         return rc;
-    if (res->nick) {
-        uint16_t g[2] = {0, 0};
-        au_nick_groups(res->nick, s, g, 2);
-        memcpy(res->names.nick[*id], g, sizeof g);
+    if (t->n != before) {
+        if (res->nick) {
+            uint16_t g[2] = {0, 0};
+            au_nick_groups(res->nick, s, g, 2);
+            memcpy(t->nick[*id], g, sizeof g);
+        }
+        t->sig[*id] = au_cmp_sig(s);
     }
-    if (!res->names.sig[*id])
-        res->names.sig[*id] = au_cmp_sig(s);
     if (!mp)
         return AU_OK;
-    char p[AU_DMETA_MAX + 1], a[AU_DMETA_MAX + 1];
-    au_cmp_double_metaphone(s, 4, p, a);
-    if ((rc = au_intern_get(&res->codes, p, mp)))
-        return rc;
-    return au_intern_get(&res->codes, strcmp(a, p) ? a : "", mp2);
+    if (!t->mp[*id][2]) {
+        char p[AU_DMETA_MAX + 1], a[AU_DMETA_MAX + 1];
+        uint32_t c1, c2;
+        au_cmp_double_metaphone(s, 4, p, a);
+        if ((rc = au_intern_get(&res->codes, p, &c1)) ||
+            (rc = au_intern_get(&res->codes, strcmp(a, p) ? a : "", &c2)))
+            return rc;
+        t->mp[*id][0] = c1;
+        t->mp[*id][1] = c2;
+        t->mp[*id][2] = 1;
+    }
+    *mp = t->mp[*id][0];
+    *mp2 = t->mp[*id][1];
+    return AU_OK;
 }
 
 /* The first declared shared identifier present among the record's custom attributes,

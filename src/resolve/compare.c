@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MAXS 64
 
@@ -112,27 +114,35 @@ unsigned long long au_cmp_sig(const char *s)
     return sig;
 }
 
-int au_cmp_sig_l1(unsigned long long a, unsigned long long b)
+/* Sum of |a_i - b_i| over the 8 byte counts (psadbw on x86-64). */
+static int sad8(unsigned long long a, unsigned long long b)
 {
+#if defined(__SSE2__)
+    __m128i x = _mm_cvtsi64_si128((long long)a), y = _mm_cvtsi64_si128((long long)b);
+    return _mm_cvtsi128_si32(_mm_sad_epu8(x, y));
+#else
     int d = 0;
     for (int i = 0; i < 8; i++) {
         int x = (int)(a >> (i * 8) & 0xff) - (int)(b >> (i * 8) & 0xff);
         d += x < 0 ? -x : x;
     }
     return d;
+#endif
+}
+
+int au_cmp_sig_l1(unsigned long long a, unsigned long long b)
+{
+    return sad8(a, b);
 }
 
 double au_cmp_sig_jw_max(unsigned long long a, unsigned long long b)
 {
-    /* Matched characters pair equal bytes, so they are at most the common counts per class;
-     * transpositions only lower Jaro, and the Winkler prefix adds at most 0.4 (1 - j). */
-    int la = 0, lb = 0, m = 0;
-    for (int i = 0; i < 8; i++) {
-        int x = (int)(a >> (i * 8) & 0xff), y = (int)(b >> (i * 8) & 0xff);
-        la += x;
-        lb += y;
-        m += x < y ? x : y;
-    }
+    /* Matched characters pair equal bytes, so they are at most the common counts per class
+     * (sum of min = (la + lb - L1) / 2); transpositions only lower Jaro, and the Winkler
+     * prefix adds at most 0.4 (1 - j). Counts sum to at most 62, so one multiply adds them. */
+    int la = (int)((a * 0x0101010101010101ull) >> 56),
+        lb = (int)((b * 0x0101010101010101ull) >> 56);
+    int m = (la + lb - sad8(a, b)) / 2;
     if (m == 0)
         return 0.0;
     double j = ((double)m / la + (double)m / lb + 1.0) / 3.0;

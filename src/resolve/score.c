@@ -298,11 +298,8 @@ static int names_far(const au_resolver *res, uint32_t a, uint32_t b, uint32_t am
     unsigned long long sa = res->names.sig[a], sb = res->names.sig[b];
     if (!sa || !sb || mp_equal(amp, amp2, bmp, bmp2) || (res->nick && nick_same(&res->names, a, b)))
         return 0;
-    int la = 0, lb = 0;
-    for (int i = 0; i < 8; i++) {
-        la += (int)(sa >> (i * 8) & 0xff);
-        lb += (int)(sb >> (i * 8) & 0xff);
-    }
+    int la = (int)((sa * 0x0101010101010101ull) >> 56);
+    int lb = (int)((sb * 0x0101010101010101ull) >> 56);
     return la >= 4 && lb >= 4 && au_cmp_sig_l1(sa, sb) > 4 && au_cmp_sig_jw_max(sa, sb) < 0.80;
 }
 

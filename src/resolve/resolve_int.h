@@ -91,7 +91,7 @@ typedef struct au_bindex {
     size_t entries; /* ids stored over all blocks */
 } au_bindex;
 
-#define AU_MAX_BKEYS 13
+#define AU_MAX_BKEYS 14
 
 au_rc au_bindex_init(au_bindex *ix);
 void au_bindex_cleanup(au_bindex *ix);

@@ -206,6 +206,10 @@ int au_feat_block_keys(const au_feat *f, uint64_t *k, int *nstrong)
         k[n++] = mix(BK_LIC, f->licence, 0);
     if (nstrong)
         *nstrong = n;
+    /* The date alone, as a weak key: in a small population it still finds a person whose
+     * names both changed (a married name and a nickname); in a large one it overflows. */
+    if (f->dob.y && (f->finit || f->linit))
+        k[n++] = mix(BK_DOB, dob, 0);
     if (f->first_mp && f->last_mp) {
         uint32_t lo = f->first_mp < f->last_mp ? f->first_mp : f->last_mp;
         uint32_t hi = f->first_mp < f->last_mp ? f->last_mp : f->first_mp;

@@ -167,9 +167,19 @@ static uint32_t fold(uint64_t key)
     return k ? k : 1;
 }
 
+static size_t home(const au_bindex *ix, uint32_t key)
+{
+    return (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 20) & (ix->nslots - 1);
+}
+
+size_t au_bindex_home(const au_bindex *ix, uint64_t key)
+{
+    return home(ix, fold(key));
+}
+
 static size_t bslot(const au_bindex *ix, uint32_t key)
 {
-    size_t i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 20) & (ix->nslots - 1);
+    size_t i = home(ix, key);
     while (ix->slots[i].key && ix->slots[i].key != key)
         i = (i + 1) & (ix->nslots - 1);
     return i;

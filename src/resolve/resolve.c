@@ -487,6 +487,12 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
         res->round = 1;
     }
     res->stamp[r] = res->round;
+    /* In three passes so that the memory reads of each pass (index slots, then visit stamps,
+     * then feature rows, nearly all cache misses at scale) are issued together instead of
+     * one after the other; candidates are scored in the same order as a single pass would. */
+    for (int i = 0; i < nk; i++)
+        __builtin_prefetch(&res->bx.slots[au_bindex_home(&res->bx, keys[i])]);
+    size_t n = 0;
     for (int i = 0; i < nk; i++) {
         size_t slot = au_bindex_probe(&res->bx, keys[i]);
         const au_block *b = &res->bx.slots[slot];
@@ -494,27 +500,39 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
             slots[i] = slot;
         if (!b->key || b->oversized)
             continue;
-        /* Blocks hold live records only (removal takes a record out of its blocks), so the
-         * feature row is first touched when the candidate is scored. */
+        if ((rc = grow((void **)&res->cand, &res->capcand, n + b->n, sizeof *res->cand)))
+            return rc;
+        /* Blocks hold live records only (removal takes a record out of its blocks). */
+        const uint32_t *ids = au_block_ids(b);
         for (uint32_t j = 0; j < b->n; j++) {
-            uint32_t c = au_block_ids(b)[j];
-            if (res->stamp[c] == res->round)
-                continue;
-            res->stamp[c] = res->round;
-            au_score s;
-            double w =
-                au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
-            if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
-                continue;
-            if (au_score_links(res, &s)) {
-                if (s.rule && w < res->model.match_weight)
-                    w = res->model.match_weight;
-                if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
-                    return rc;
-            } else if (!s.conflict && w >= res->model.possible_weight) {
-                if ((rc = ch_possible(ch, c, r, w)))
-                    return rc;
-            }
+            __builtin_prefetch(&res->stamp[ids[j]]);
+            res->cand[n++] = ids[j];
+        }
+    }
+    size_t m = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t c = res->cand[j];
+        if (res->stamp[c] == res->round)
+            continue;
+        res->stamp[c] = res->round;
+        __builtin_prefetch(&res->f[c]);
+        __builtin_prefetch((const char *)&res->f[c] + sizeof(au_feat) - 1);
+        res->cand[m++] = c;
+    }
+    for (size_t j = 0; j < m; j++) {
+        uint32_t c = res->cand[j];
+        au_score s;
+        double w = au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
+        if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
+            continue;
+        if (au_score_links(res, &s)) {
+            if (s.rule && w < res->model.match_weight)
+                w = res->model.match_weight;
+            if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
+                return rc;
+        } else if (!s.conflict && w >= res->model.possible_weight) {
+            if ((rc = ch_possible(ch, c, r, w)))
+                return rc;
         }
     }
     if (res->ovr.per_rec[r]) { /* must-links of r, found by a scan: overrides are rare */
@@ -834,6 +852,7 @@ void au_resolver_free(au_resolver *res)
     au_free(res->p);
     au_free(res->f);
     au_free(res->stamp);
+    au_free(res->cand);
     au_free(res->memo);
     au_free(res->ovr.keys);
     au_free(res->ovr.kind);

@@ -102,6 +102,8 @@ au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap);
  * miss). */
 au_rc au_bindex_reserve(au_bindex *ix, size_t more);
 size_t au_bindex_probe(const au_bindex *ix, uint64_t key);
+/* The slot where probing for key starts (for prefetching). */
+size_t au_bindex_home(const au_bindex *ix, uint64_t key);
 au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, int cap);
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec);
 const au_block *au_bindex_find(const au_bindex *ix, uint64_t key);
@@ -141,6 +143,8 @@ struct au_resolver {
     size_t np, next_profile, live_profiles;
     uint32_t *stamp; /* per record: last candidate-collection round that saw it */
     uint32_t round;
+    uint32_t *cand; /* scratch list of candidates of one record */
+    size_t capcand;
     au_ovr ovr;
     uint64_t tf_n[AU_COL_COUNT]; /* non-empty values per column (TF denominators) */
     size_t expected;             /* caller's hint of the record count (import size) */

@@ -23,19 +23,28 @@ double au_cmp_jaro_winkler(const char *a, const char *b)
         return 0.0;
     size_t window = (la > lb ? la : lb) / 2;
     window = window > 0 ? window - 1 : 0;
-    /* Matched positions as bit sets: strings are at most MAXS (64) bytes here. */
-    uint64_t ma = 0, mb = 0;
+    /* Matched positions as bit sets: strings are at most MAXS (64) bytes here. pos[c] holds
+     * the positions of byte c in b, so the first unmatched equal byte within the window is
+     * the lowest bit of one AND (set for b's bytes only, and cleared again after). */
+    uint64_t ma = 0, mb = 0, pos[256];
     size_t matches = 0;
+    for (size_t j = 0; j < lb; j++)
+        pos[(unsigned char)b[j]] = 0;
+    for (size_t i = 0; i < la; i++)
+        pos[(unsigned char)a[i]] = 0;
+    for (size_t j = 0; j < lb; j++)
+        pos[(unsigned char)b[j]] |= 1ull << j;
     for (size_t i = 0; i < la; i++) {
         size_t lo = i > window ? i - window : 0;
         size_t hi = i + window + 1 < lb ? i + window + 1 : lb;
-        for (size_t j = lo; j < hi; j++) {
-            if (!(mb >> j & 1) && a[i] == b[j]) {
-                ma |= 1ull << i;
-                mb |= 1ull << j;
-                matches++;
-                break;
-            }
+        if (lo >= hi)
+            continue;
+        uint64_t range = (hi - lo >= 64 ? ~0ull : ((1ull << (hi - lo)) - 1)) << lo;
+        uint64_t avail = pos[(unsigned char)a[i]] & ~mb & range;
+        if (avail) {
+            ma |= 1ull << i;
+            mb |= avail & (~avail + 1);
+            matches++;
         }
     }
     if (matches == 0)

@@ -52,6 +52,14 @@ if [ -f "$GEN/events.jsonl" ]; then
 fi
 
 CRM_ID=$(sed -n 2p "$GEN/crm.csv" | cut -d, -f1)
+# The worked scenario: a customer known to collections (a dunning case) and to support, seen as
+# one profile. truth.csv is only read here, to pick an example; the matcher never sees it.
+PERSON=$(awk -F, '$1=="collections"{c[$3]=1} $1=="support"{s[$3]=1}
+    END{for (p in c) if (p in s) {print p; exit}}' "$GEN/truth.csv")
+COLL_ID=$(awk -F, -v p="$PERSON" '$1=="collections" && $3==p {print $2; exit}' "$GEN/truth.csv")
+PROFILE=$(curl -fs -H "Authorization: Bearer $KEY" \
+    "http://$LISTEN/v1/profiles?source=collections&record=$COLL_ID" |
+    grep -o '"id":[0-9]*' | tail -n 1 | cut -d: -f2)
 cat <<TXT
 
 Aurum is running on http://$LISTEN   (logs: $DIR/aurum.log, stop: Ctrl-C)
@@ -60,6 +68,11 @@ Admin key: $KEY
 Try:
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources/crm/records/$CRM_ID
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles?source=collections&record=$COLL_ID"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE?lineage=1"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE/timeline"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE/explain"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/changes?wait=30"
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/metrics
   curl http://$LISTEN/healthz
 TXT

@@ -65,7 +65,7 @@ if scripts/checkstyle.sh; then passed=$((passed + 1)); else failed=$((failed + 1
 
 run_suite build normal
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite build-san sanitizers
+    LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" run_suite build-san sanitizers
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

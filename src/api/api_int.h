@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "api/api.h"
@@ -24,11 +25,16 @@ typedef enum {
     AU_NEED_READ,         /* "read" */
     AU_NEED_ADMIN,        /* "admin" */
     AU_NEED_WRITE_SOURCE, /* "write:<source>" for the {source} path parameter */
-    AU_NEED_WRITE_BODY    /* "write:<source>" for each item's source, checked by the handler */
+    AU_NEED_WRITE_BODY,   /* "write:<source>" for each item's source, checked by the handler */
+    AU_NEED_SEGMENT       /* "write:segment", key given as the HTTP Basic user (Segment) */
 } au_need;
 
 typedef struct au_server au_server;
 typedef struct au_req au_req;
+
+/* A streamed body (Server-Sent Events): called on MHD's connection thread for more bytes; may
+ * block; returns bytes written to buf, or -1 to end the stream. */
+typedef long (*au_stream_fn)(void *ctx, char *buf, size_t max);
 
 /* What a handler produces. body is owned (au_malloc); content_type is static. */
 typedef struct au_resp {
@@ -36,6 +42,9 @@ typedef struct au_resp {
     char *body;               /* owned */
     size_t len;               /* bytes of body */
     const char *content_type; /* "application/json" unless set */
+    au_stream_fn stream;      /* when set, the body is streamed instead of `body` */
+    void *stream_ctx;         /* owned: freed with stream_free when the stream ends */
+    void (*stream_free)(void *ctx);
 } au_resp;
 
 typedef au_rc (*au_handler)(au_req *req, au_resp *resp, au_err *err);
@@ -56,9 +65,17 @@ struct au_server {
     au_engine *engine;    /* borrowed */
     au_keys *keys;        /* borrowed */
     au_metrics *metrics;  /* owned by the api */
+    _Atomic int stopping; /* set when the server shuts down: long-lived streams end */
 };
 
 /* A request as a handler sees it; everything is borrowed for the handler's duration. */
+/* How responses are serialised: compact, and reals with 15 significant digits so that an amount
+ * of 113.43 is shown as sent (Jansson's default 17 digits prints 113.43000000000001). */
+#define AU_API_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* Query values a request may decode (au_req_query); more are refused as absent. */
+#define AU_REQ_MAX_DECODED 16
+
 struct au_req {
     au_server *srv;
     const au_route *route;
@@ -67,8 +84,10 @@ struct au_req {
     size_t nparams;
     const char *body; /* request body (NUL-terminated), may be empty */
     size_t body_len;
-    const char *content_type; /* header value or NULL */
-    au_key_scopes *key;       /* the verified key, NULL on routes without auth */
+    const char *content_type;          /* header value or NULL */
+    au_key_scopes *key;                /* the verified key, NULL on routes without auth */
+    char *decoded[AU_REQ_MAX_DECODED]; /* percent-decoded query values, owned by the request */
+    size_t ndecoded;
 };
 
 /* --- route table (routes.c) --------------------------------------------------------------- */
@@ -82,8 +101,9 @@ extern const char *const au_route_labels[];
 const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc);
 /* Value of path parameter `name`, NULL when the route has none. */
 const char *au_req_param(const au_req *req, const char *name);
-/* Value of query argument `name`, NULL when absent. Not percent-decoded (the server keeps the
- * URL as sent so path parameters can be decoded per segment); decode it if it may hold %XX. */
+/* Value of query argument `name`, percent-decoded ('+' is a space, as in HTML forms), NULL when
+ * absent. The server keeps the URL as sent (so path parameters are decoded per segment), so the
+ * decoded copy is made here and owned by the request. */
 const char *au_req_query(const au_req *req, const char *name);
 /* Frees the path parameters. */
 void au_req_cleanup(au_req *req);
@@ -112,5 +132,32 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err);
+/* flows (flows.c) */
+au_rc au_api_flow_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_put(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_delete(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_test(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_deadletter_replay_all(au_req *req, au_resp *resp, au_err *err);
+/* profiles.c */
+au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_search(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err);
+/* segment.c */
+au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err);
+/* resolution (resolution.c) */
+au_rc au_api_profile_explain(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_explain(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_record_profile(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_merge(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_profile_split(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_override_post(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_review(au_req *req, au_resp *resp, au_err *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "api/api_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
+#include "profile/segment.h"
 
 struct au_api {
     au_server srv;             /* what handlers see */
@@ -72,12 +73,40 @@ static const char *presented_token(struct MHD_Connection *conn)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
 }
 
+/* Segment clients send the write key as the Basic user (HTTP API, older SDKs) or as "writeKey"
+ * in the body (analytics-node 2.x); a Bearer / X-API-Key token also works. The body is complete
+ * when this runs. */
+static au_rc verify_segment(conn_ctx *c, au_err *err)
+{
+    const char *auth = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Authorization");
+    char *key = NULL;
+    au_rc rc;
+    if (auth && strncasecmp(auth, "Basic ", 6) == 0) {
+        if ((rc = au_segment_write_key_from_basic(auth, &key, err)))
+            return rc;
+        rc = au_keys_verify(c->req.srv->keys, key, &c->key, err);
+        au_free(key);
+        return rc;
+    }
+    const char *token = presented_token(c->req.conn);
+    if (!token && c->body.len && !c->too_large) {
+        json_t *body = json_loadb(c->body.data, c->body.len, 0, NULL);
+        const char *wk = au_segment_write_key_from_body(body);
+        rc = au_keys_verify(c->req.srv->keys, wk, &c->key, err);
+        json_decref(body);
+        return rc;
+    }
+    return au_keys_verify(c->req.srv->keys, token, &c->key, err);
+}
+
 static au_rc authorize(conn_ctx *c, au_err *err)
 {
     const au_route *r = c->req.route;
     if (r->need == AU_NEED_NONE)
         return AU_OK;
-    au_rc rc = au_keys_verify(c->req.srv->keys, presented_token(c->req.conn), &c->key, err);
+    au_rc rc = r->need == AU_NEED_SEGMENT
+                   ? verify_segment(c, err)
+                   : au_keys_verify(c->req.srv->keys, presented_token(c->req.conn), &c->key, err);
     if (rc)
         return rc;
     c->req.key = &c->key;
@@ -93,14 +122,18 @@ static au_rc authorize(conn_ctx *c, au_err *err)
     case AU_NEED_WRITE_SOURCE:
         ok = au_key_can_write(&c->key, source);
         break;
+    case AU_NEED_SEGMENT:
+        ok = au_key_can_write(&c->key, AU_SEGMENT_SOURCE);
+        break;
     default:
         break; /* AU_NEED_WRITE_BODY: per item, in the handler */
     }
     if (!ok)
         return au_err_set(err, AU_ERR_FORBIDDEN, "API key %s lacks the scope %s", c->key.id,
-                          r->need == AU_NEED_READ    ? "read"
-                          : r->need == AU_NEED_ADMIN ? "admin"
-                                                     : "write:<source>");
+                          r->need == AU_NEED_READ      ? "read"
+                          : r->need == AU_NEED_ADMIN   ? "admin"
+                          : r->need == AU_NEED_SEGMENT ? "write:" AU_SEGMENT_SOURCE
+                                                       : "write:<source>");
     return AU_OK;
 }
 
@@ -134,6 +167,29 @@ static void access_log(conn_ctx *c, const char *method, const char *url, int sta
            c->key.id, NULL);
 }
 
+/* A streamed response: the handler's reader and its context. */
+typedef struct stream_ctx {
+    au_stream_fn fn;
+    void *ctx;
+    void (*free_fn)(void *ctx);
+} stream_ctx;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    stream_ctx *sc = cls;
+    (void)pos;
+    long n = sc->fn(sc->ctx, buf, max);
+    return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_done(void *cls)
+{
+    stream_ctx *sc = cls;
+    if (sc->free_fn)
+        sc->free_fn(sc->ctx);
+    au_free(sc);
+}
+
 static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
 {
     au_resp resp = {0};
@@ -149,12 +205,30 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
             au_log(AU_LOG_ERROR, "request failed", "route", url, "error", err.message, NULL);
     }
     au_err_cleanup(&err);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        resp.len, resp.body ? resp.body : (char *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r;
+    if (!rc && resp.stream) {
+        stream_ctx *sc = au_calloc(1, sizeof(*sc));
+        if (sc) {
+            *sc = (stream_ctx){resp.stream, resp.stream_ctx, resp.stream_free};
+            resp.stream_ctx = NULL;
+        }
+        r = sc ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, sc,
+                                                   stream_done)
+               : NULL;
+        if (sc && !r)
+            stream_done(sc);
+    } else {
+        r = MHD_create_response_from_buffer(resp.len, resp.body ? resp.body : (char *)"",
+                                            MHD_RESPMEM_MUST_COPY);
+    }
+    if (resp.stream_ctx && resp.stream_free)
+        resp.stream_free(resp.stream_ctx);
     au_free(resp.body);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+    if (!rc && resp.stream)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     enum MHD_Result ret = MHD_queue_response(c->req.conn, (unsigned)resp.status, r);
     MHD_destroy_response(r);
     uint64_t us = elapsed_us(&c->start);
@@ -310,6 +384,7 @@ void au_api_stop(au_api *api)
 {
     if (!api)
         return;
+    atomic_store(&api->srv.stopping, 1);
     /* The listening socket becomes ours; it may only be closed once MHD has stopped. */
     MHD_socket lfd = MHD_quiesce_daemon(api->daemon);
     /* Requests already being handled finish and answer; idle keep-alive connections are then

@@ -3,6 +3,7 @@
  * and the engine's writer statistics.
  */
 #include "api/api_int.h"
+#include "flows/flows.h"
 #include "lib/alloc.h"
 
 /* Large enough for hundreds of sources and every route/status pair. */
@@ -14,6 +15,9 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_buf b;
     au_buf_init(&b, METRICS_MAX_BYTES);
     au_rc rc = au_metrics_render(req->srv->metrics, req->srv->engine, &b);
+    au_flows *f = au_flows_of(req->srv->engine);
+    if (!rc && f)
+        rc = au_flows_metrics(f, &b);
     if (rc) {
         au_buf_cleanup(&b);
         return au_err_set(err, rc, "cannot render metrics");

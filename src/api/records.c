@@ -141,7 +141,7 @@ static json_t *version_json(const au_record_out *r)
         json_object_set_new(o, "updated_ms", json_integer((json_int_t)r->at_ms));
         json_object_set_new(o, "origin", json_string(r->origin ? r->origin : ""));
         json_object_set_new(o, "deleted", json_boolean(r->deleted));
-        json_object_set_new(o, "attributes", member_or(doc, "attrs", json_object()));
+        json_object_set_new(o, "attributes", au_record_doc_attrs(doc));
         json_object_set_new(o, "custom", member_or(doc, "custom", json_object()));
         json_object_set_new(o, "input", member_or(doc, "input", json_null()));
     }

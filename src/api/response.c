@@ -26,7 +26,7 @@ au_rc au_resp_json(au_resp *resp, int status, json_t *json)
         return AU_ERR_NOMEM;
     resp->status = status;
     resp->content_type = "application/json";
-    au_rc rc = take_dump(resp, json_dumps(json, JSON_COMPACT));
+    au_rc rc = take_dump(resp, json_dumps(json, AU_API_JSON_FLAGS));
     json_decref(json);
     return rc;
 }
@@ -57,7 +57,7 @@ static json_t *error_json(au_rc rc, const au_err *err)
 char *au_error_body(au_rc rc, const au_err *err, size_t *len)
 {
     json_t *j = error_json(rc, err);
-    char *dump = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *dump = j ? json_dumps(j, AU_API_JSON_FLAGS) : NULL;
     json_decref(j);
     char *body = NULL;
     if (dump) {
@@ -97,5 +97,21 @@ void au_req_origin(const au_req *req, char *buf, size_t cap)
 
 const char *au_req_query(const au_req *req, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw || !strpbrk(raw, "%+"))
+        return raw;
+    /* The decoded copies belong to the request; a handler sees req as const only so that it
+     * cannot change what was asked. */
+    au_req *owner = (au_req *)req;
+    if (owner->ndecoded == AU_REQ_MAX_DECODED)
+        return NULL;
+    char *d = au_strdup(raw);
+    if (!d)
+        return NULL;
+    for (char *p = d; *p; p++)
+        if (*p == '+')
+            *p = ' ';
+    MHD_http_unescape(d);
+    owner->decoded[owner->ndecoded++] = d;
+    return d;
 }

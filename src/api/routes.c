@@ -36,10 +36,97 @@
       "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
       "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
     /* --- resolution: explain, overrides ---------------------------------------------- */        \
+    X("GET", "/v1/profiles/{id}/explain", au_api_profile_explain, AU_NEED_READ,                    \
+      "Why the records of a profile belong together: per record its best link inside the "         \
+      "profile (rule or comparison levels, weights, total) and its mean weight.",                  \
+      NULL)                                                                                        \
+    X("GET", "/v1/explain", au_api_explain, AU_NEED_READ,                                          \
+      "Why two records are (not) one person: rule, each comparison's level and match weight, "     \
+      "prior, total, probability, decision.",                                                      \
+      "?a=SOURCE:ID&b=SOURCE:ID")                                                                  \
+    X("GET", "/v1/sources/{source}/records/{id}/profile", au_api_record_profile, AU_NEED_READ,     \
+      "The profile a record belongs to: {\"source\",\"record_id\",\"profile\"}.", NULL)            \
+    X("POST", "/v1/profiles/{id}/merge", au_api_profile_merge, AU_NEED_ADMIN,                      \
+      "Merges another profile (or a record's profile) into this one; kept as a must-link that "    \
+      "wins in every later re-evaluation.",                                                        \
+      "{\"with\": profile id | {\"source\",\"record\"}}")                                          \
+    X("POST", "/v1/profiles/{id}/split", au_api_profile_split, AU_NEED_ADMIN,                      \
+      "Splits the listed records off the profile; kept as cannot-links between them and the "      \
+      "rest.",                                                                                     \
+      "{\"records\": [{\"source\",\"record\"}, ...]}")                                             \
+    X("POST", "/v1/overrides", au_api_override_post, AU_NEED_ADMIN,                                \
+      "A manual decision on two records: must_link, cannot_link (do not link) or none (forget).",  \
+      "{\"a\":{\"source\",\"record\"},\"b\":{...},\"kind\":\"must_link|cannot_link|none\"}")       \
+    X("GET", "/v1/review", au_api_review, AU_NEED_READ,                                            \
+      "Possible matches queued for review (between possible_weight and match_weight), "            \
+      "strongest first.",                                                                          \
+      "?limit=N (default 100)")                                                                    \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
+    X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \
+      "Name search for the console: every word matched exactly, by prefix or within one or two "   \
+      "edits; profiles ranked by score.",                                                          \
+      "?q=NAME&limit=N (default 20, at most 100)")                                                 \
+    X("GET", "/v1/profiles", au_api_profile_lookup, AU_NEED_READ,                                  \
+      "Profiles holding an identifier: {\"profiles\":[golden records]}; 404 when none.",           \
+      "?email= | ?phone= | ?source=&record= ; &lineage=1")                                         \
+    X("GET", "/v1/profiles/{id}", au_api_profile_get, AU_NEED_READ,                                \
+      "The golden record of a profile; a merged-away id answers with the surviving profile and "   \
+      "\"merged_into\".",                                                                          \
+      "?lineage=1 adds where every value came from")                                               \
+    X("GET", "/v1/profiles/{id}/timeline", au_api_profile_timeline, AU_NEED_READ,                  \
+      "Events of every record of the profile, newest first, cursor-paginated.",                    \
+      "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
+    X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
+      "Change feed of profiles after a cursor; long-polls with wait; Server-Sent Events with "     \
+      "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
+      "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
+    X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
+      "Segment identify: a record of source segment.", "Segment message; write key as Basic user") \
+    X("POST", "/v1/track", au_api_segment, AU_NEED_SEGMENT, "Segment track: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/page", au_api_segment, AU_NEED_SEGMENT, "Segment page: an event.",              \
+      "Segment message")                                                                           \
+    X("POST", "/v1/screen", au_api_segment, AU_NEED_SEGMENT, "Segment screen: an event.",          \
+      "Segment message")                                                                           \
+    X("POST", "/v1/group", au_api_segment, AU_NEED_SEGMENT, "Segment group: an event.",            \
+      "Segment message")                                                                           \
+    X("POST", "/v1/alias", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment alias: links previousId to userId.", "Segment message")                             \
+    X("POST", "/v1/batch", au_api_segment, AU_NEED_SEGMENT,                                        \
+      "Segment batch (what the SDKs send), all or nothing.", "{\"batch\":[messages]}")             \
+    X("POST", "/v1/import", au_api_segment, AU_NEED_SEGMENT, "Alias of /v1/batch.",                \
+      "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
+    X("GET", "/v1/flows", au_api_flow_list, AU_NEED_READ,                                          \
+      "Lists the flows (secrets redacted) and where each is defined (config or api).", NULL)       \
+    X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
+      "Validates (every error with its line and column) and saves a flow; it runs at once.",       \
+      "flow definition, YAML or JSON (docs/FLOWS.md)")                                             \
+    X("GET", "/v1/flows/{name}", au_api_flow_get, AU_NEED_READ,                                    \
+      "One flow's normalised definition (secrets redacted).", NULL)                                \
+    X("DELETE", "/v1/flows/{name}", au_api_flow_delete, AU_NEED_ADMIN,                             \
+      "Deletes a flow saved over the API; pending deliveries of it go to the dead letters.", NULL) \
+    X("GET", "/v1/flows/{name}/runs", au_api_flow_runs, AU_NEED_READ,                              \
+      "Run history, newest first: input, condition, each step's outcome, attempts, latency.",      \
+      "?limit=50&before=RUN_ID")                                                                   \
+    X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
+      "Dry run: evaluates the flow against the given context, returns what each step would "       \
+      "send. Sends and writes nothing.",                                                           \
+      "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}")            \
+    X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
+      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Secret or "     \
+      "X-Aurum-Signature (sha256=HMAC of the body) with the flow's secret; wrong secret 401.",     \
+      "any JSON; Idempotency-Key header makes repeats start no second run")                        \
+    X("GET", "/v1/deadletters", au_api_deadletter_list, AU_NEED_READ,                              \
+      "Dead letters, newest first, with the request, the response and the reason.",                \
+      "?flow=NAME&all=1 (all: replayed ones too)")                                                 \
+    X("POST", "/v1/deadletters/replay", au_api_deadletter_replay_all, AU_NEED_ADMIN,               \
+      "Replays every open dead letter (of one flow) once the target is fixed.",                    \
+      "{\"flow\": NAME} (optional)")                                                               \
+    X("POST", "/v1/deadletters/{id}/replay", au_api_deadletter_replay, AU_NEED_ADMIN,              \
+      "Puts one dead letter's delivery back in the outbox (attempts reset).", NULL)                \
     /* (end of the flow routes) */
 
 const au_route au_routes[] = {
@@ -134,6 +221,11 @@ void au_req_cleanup(au_req *req)
         req->params[i] = NULL;
     }
     req->nparams = 0;
+    for (size_t i = 0; i < req->ndecoded; i++) {
+        au_free(req->decoded[i]);
+        req->decoded[i] = NULL;
+    }
+    req->ndecoded = 0;
 }
 
 static const char *need_name(au_need n)
@@ -149,6 +241,8 @@ static const char *need_name(au_need n)
         return "write:{source}";
     case AU_NEED_WRITE_BODY:
         return "write:<source of each item>";
+    case AU_NEED_SEGMENT:
+        return "write:segment (Basic user)";
     }
     return "?";
 }

@@ -25,7 +25,7 @@
     "                  be in use by a running daemon (use --server then)\n"                        \
     "  --config FILE   YAML configuration with the source definitions\n"                           \
     "  --format F      csv or jsonl (default: from the file extension; .jsonl/.ndjson = jsonl)\n"  \
-    "  --batch N       records per write batch (default 4096)\n"                                   \
+    "  --batch N       records per batch (default 8192, 4096 with --server)\n"                     \
     "  --server URL    send to a running daemon instead (POST URL/v1/sources/NAME/records)\n"      \
     "  --key KEY       API key for --server\n"                                                     \
     "Rejected records do not stop the import; the summary lists the first 20.\n"                   \

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/engine.h"
 #include "core/keys.h"
+#include "flows/flows.h"
 #include "lib/lockfile.h"
 #include "lib/log.h"
 
@@ -29,7 +30,8 @@ static const char usage[] =
     "  --port-file FILE  write the bound port to FILE once listening\n"
     "Environment: AURUM_ADMIN_KEY registers that token as an admin key; without it the first\n"
     "start creates one and writes it to DIR/admin.key (mode 0600).\n"
-    "Stops gracefully on SIGTERM or SIGINT. Routes: `aurum help api`.\n";
+    "Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads the flows of the configuration.\n"
+    "Routes: `aurum help api`.\n";
 
 typedef struct serve_opts {
     const char *config, *data, *listen, *port_file;
@@ -75,11 +77,32 @@ static au_rc write_port_file(const char *path, int port, au_err *err)
     return AU_OK;
 }
 
-static void wait_for_stop_signal(const sigset_t *set)
+/* SIGHUP re-reads the configuration file's flows (the rest of the configuration needs a
+ * restart); an invalid file leaves the running flows as they were. */
+static void reload_flows(const char *path, au_engine *engine)
+{
+    au_config *cfg = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = au_config_load(path, &cfg, &err);
+    if (!rc)
+        rc = au_flows_reload(au_flows_of(engine), cfg, &err);
+    if (rc)
+        au_log(AU_LOG_ERROR, "flows not reloaded", "error", err.message, NULL);
+    au_config_free(cfg);
+    au_err_cleanup(&err);
+}
+
+static void wait_for_stop_signal(const sigset_t *set, const char *config, au_engine *engine)
 {
     int sig = 0;
-    while (sigwait(set, &sig) != 0)
-        ;
+    for (;;) {
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        reload_flows(config, engine);
+    }
     au_log(AU_LOG_INFO, "stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 }
 
@@ -102,6 +125,7 @@ static int run(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -126,6 +150,8 @@ static int run(int argc, char **argv)
         fprintf(stderr, "aurum serve: created an admin API key in %s\n", created);
     if ((rc = au_keys_new(engine, &keys)))
         goto out;
+    if ((rc = au_flows_start(au_flows_of(engine), &err)))
+        goto out;
     if ((rc = au_api_start(cfg, engine, keys, listen, &api, &port, &err)))
         goto out;
     const char *colon = strrchr(listen, ':');
@@ -133,7 +159,7 @@ static int run(int argc, char **argv)
     au_log(AU_LOG_INFO, "listening", "addr", addr, "data", dir, NULL);
     if (o.port_file && (rc = write_port_file(o.port_file, port, &err)))
         goto out;
-    wait_for_stop_signal(&set);
+    wait_for_stop_signal(&set, o.config, engine);
     status = 0;
 out:
     if (rc) {
@@ -142,6 +168,8 @@ out:
         fprintf(stderr, "aurum serve: %s\n", err.message[0] ? err.message : au_rc_message(rc));
     }
     au_api_stop(api);
+    if (engine)
+        au_flows_stop(au_flows_of(engine));
     au_keys_free(keys);
     au_engine_close(engine);
     au_lockfile_release(lock);

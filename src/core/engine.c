@@ -34,12 +34,13 @@
 #define ENGINE_READER_POOL 16
 
 typedef enum {
-    JOB_RECORDS,   /* upsert recs[0..n) */
-    JOB_DELETE,    /* tombstone (a = source, b = record id) */
-    JOB_EVENTS,    /* store evs[0..nev) */
-    JOB_SOURCE,    /* persist definition (a = name, b = JSON), then activate src */
-    JOB_KEY_PUT,   /* store key (a = id, b = scopes, c = name, key_hash) */
-    JOB_KEY_REVOKE /* revoke key a */
+    JOB_RECORDS,    /* upsert recs[0..n) */
+    JOB_DELETE,     /* tombstone (a = source, b = record id) */
+    JOB_EVENTS,     /* store evs[0..nev) */
+    JOB_SOURCE,     /* persist definition (a = name, b = JSON), then activate src */
+    JOB_KEY_PUT,    /* store key (a = id, b = scopes, c = name, key_hash) */
+    JOB_KEY_REVOKE, /* revoke key a */
+    JOB_CALL        /* run call(call_ctx) inside the transaction (au_engine_call) */
 } job_kind;
 
 struct au_write_job {
@@ -56,6 +57,8 @@ struct au_write_job {
     char *a, *b, *c;           /* kind-specific strings (see job_kind), owned */
     uint8_t key_hash[32];      /* JOB_KEY_PUT */
     au_source *src;            /* JOB_SOURCE: validated definition, owned until activated */
+    au_engine_call_fn call;    /* JOB_CALL: the function */
+    void *call_ctx;            /* JOB_CALL: its argument, borrowed from the waiting caller */
     au_rc rc;                  /* result, set by the writer */
     au_err err;                /* result message, set by the writer */
     au_write_summary sum;      /* what the job did */
@@ -460,6 +463,8 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
             return au_err_set(&j->err, rc, "an API key with id '%s' already exists", j->a);
         break;
     }
+    case JOB_CALL:
+        return j->call(j->call_ctx, e->store, j->at_ms, &j->err);
     case JOB_KEY_REVOKE:
         rc = au_store_key_revoke(e->store, j->a, j->at_ms);
         if (rc == AU_ERR_NOT_FOUND)
@@ -754,6 +759,16 @@ au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err)
         job_free(j);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
+    return run_job(e, j, NULL, err);
+}
+
+au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin, au_err *err)
+{
+    au_write_job *j = job_new(JOB_CALL, origin);
+    if (!j)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    j->call = fn;
+    j->call_ctx = ctx;
     return run_job(e, j, NULL, err);
 }
 

@@ -74,6 +74,15 @@ au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const 
 au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err);
 au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
 
+/* --- other writes in the transaction (manual resolution decisions, ...) ------------------- */
+/* Runs on the writer thread inside a job's savepoint; an error (set in err, returned) rolls the
+ * savepoint back and is reported to the caller of au_engine_call. */
+typedef au_rc (*au_engine_call_fn)(void *ctx, au_store *st, int64_t at_ms, au_err *err);
+/* Runs fn(ctx, ...) on the writer and waits until it committed or failed. ctx is borrowed for
+ * the duration of the call. */
+au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin,
+                     au_err *err);
+
 /* --- reads -------------------------------------------------------------------------------- */
 /* A read-only store handle for the calling thread's exclusive use, from a pool; give it back
  * with au_engine_reader_release. NULL when none can be opened. */

@@ -4,13 +4,19 @@
  * (profiles need the clusters resolution assigned; flows need the profile changes).
  */
 #include "core/engine.h"
+#include "core/resolve_hook.h"
+#include "flows/flows.h"
+#include "profile/profiles.h"
 
 const au_engine_hook *const au_engine_hooks[] = {
     /* resolution first: it assigns records to profiles and appends to the change feed */
+    &au_resolve_hook,
 
     /* then profiles: golden records of the profiles that changed */
+    &au_profiles_hook,
 
     /* then flows: triggers matched against changes and events, outbox entries */
+    &au_flows_hook,
 
     NULL,
 };

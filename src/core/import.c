@@ -22,6 +22,10 @@
 #include "lib/progress.h"
 
 #define AU_IMPORT_BATCH 4096
+/* Local batches are larger: with two in flight the writer commits ~16k records at a time, and
+ * each commit rewrites every index page it dirtied, so fewer commits cost measurably less
+ * (about 10 % of the import's CPU against 4096, for ~55 MB more peak memory). */
+#define AU_IMPORT_BATCH_LOCAL 8192
 /* Longest JSON Lines line accepted. */
 #define AU_IMPORT_MAX_LINE (1 << 20)
 /* Largest server response read. */
@@ -460,7 +464,7 @@ static au_rc importer_init(importer *im, const au_import_opts *o, const char *pa
     im->o = o;
     im->path = path;
     im->sum = sum;
-    im->batch_max = o->batch ? o->batch : AU_IMPORT_BATCH;
+    im->batch_max = o->batch ? o->batch : o->engine ? AU_IMPORT_BATCH_LOCAL : AU_IMPORT_BATCH;
     const char *base = strrchr(path, '/');
     if (!(im->origin = au_asprintf("import:%s", base ? base + 1 : path)))
         return AU_ERR_NOMEM;

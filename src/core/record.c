@@ -105,6 +105,34 @@ static int set_opt_str(json_t *obj, const char *k, const char *v)
     return v ? json_object_set_new(obj, k, json_string(v)) : 0;
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* raw or key in the stored form: omitted when equal to value, null when absent. */
+static int set_form(json_t *obj, const char *k, const char *v, const char *value)
+{
+    if (same_str(v, value))
+        return 0;
+    return json_object_set_new(obj, k, v ? json_string(v) : json_null());
+}
+
+/* One attribute as stored: the bare string when all three forms are equal (most names,
+ * dates and e-mails), otherwise {"value"} plus only the forms that differ from it. */
+static json_t *stored_attr(const au_value *v)
+{
+    if (v->value && same_str(v->raw, v->value) && same_str(v->key, v->value))
+        return json_string(v->value);
+    json_t *o = json_object();
+    if (o && (set_form(o, "raw", v->raw, v->value) || set_opt_str(o, "value", v->value) ||
+              set_form(o, "key", v->key, v->value))) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
 json_t *au_record_to_json(const au_record *r)
 {
     json_t *doc = json_object(), *attrs = json_object();
@@ -114,9 +142,8 @@ json_t *au_record_to_json(const au_record *r)
         const au_value *v = &r->attrs[i];
         if (!v->raw && !v->value && !v->key)
             continue;
-        json_t *o = json_object();
-        if (!o || set_opt_str(o, "raw", v->raw) || set_opt_str(o, "value", v->value) ||
-            set_opt_str(o, "key", v->key) || json_object_set_new(attrs, attr_table[i].name, o))
+        json_t *o = stored_attr(v);
+        if (!o || json_object_set_new(attrs, attr_table[i].name, o))
             goto fail;
     }
     if (json_object_set_new(doc, "attrs", attrs))
@@ -133,10 +160,42 @@ fail_doc:
     return NULL;
 }
 
-static char *dup_field(const json_t *o, const char *k)
+static char *dup_or_null(const char *s)
 {
-    const char *s = json_string_value(json_object_get(o, k));
     return s ? au_strdup(s) : NULL;
+}
+
+/* Decodes one stored attribute into its three forms (pointers into `v`, not copies). */
+static void stored_forms(const json_t *v, const char **raw, const char **value, const char **key)
+{
+    if (json_is_string(v)) {
+        *raw = *value = *key = json_string_value(v);
+        return;
+    }
+    *value = json_string_value(json_object_get(v, "value"));
+    const json_t *r = json_object_get(v, "raw"), *k = json_object_get(v, "key");
+    *raw = r ? json_string_value(r) : *value;
+    *key = k ? json_string_value(k) : *value;
+}
+
+json_t *au_record_doc_attrs(const json_t *doc)
+{
+    json_t *out = json_object();
+    const char *name;
+    json_t *v;
+    json_object_foreach(json_object_get(doc, "attrs"), name, v)
+    {
+        const char *raw, *value, *key;
+        stored_forms(v, &raw, &value, &key);
+        json_t *o = json_object();
+        if (!out || !o || set_opt_str(o, "raw", raw) || set_opt_str(o, "value", value) ||
+            set_opt_str(o, "key", key) || json_object_set_new(out, name, o)) {
+            json_decref(o);
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
 }
 
 au_rc au_record_from_json(const char *source, const char *record_id, const json_t *doc,
@@ -155,8 +214,9 @@ au_rc au_record_from_json(const char *source, const char *record_id, const json_
         int a = au_attr_from_name(name);
         if (a < 0)
             continue;
-        au_record_set(r, (au_attr)a, dup_field(v, "raw"), dup_field(v, "value"),
-                      dup_field(v, "key"));
+        const char *raw, *value, *key;
+        stored_forms(v, &raw, &value, &key);
+        au_record_set(r, (au_attr)a, dup_or_null(raw), dup_or_null(value), dup_or_null(key));
     }
     json_t *c = json_object_get(doc, "custom");
     r->custom = c ? json_incref(c) : NULL;
@@ -170,40 +230,60 @@ au_rc au_record_from_json(const char *source, const char *record_id, const json_
 /* Records are bounded by the request body limit; this only stops a runaway. */
 #define RECORD_TEXT_LIMIT (64u << 20)
 
+/* Escapes exactly as Jansson's compact dump does (short forms for \b \f \n \r \t, upper-case
+ * \u00XX otherwise), so the direct writer stays byte-identical to json_dumps. */
 static void put_json_str(au_buf *b, const char *s, au_rc *rc)
 {
-    static const char hex[] = "0123456789abcdef";
-    const char *run = s;
-    *rc = *rc ? *rc : au_buf_putc(b, '"');
-    for (; *s && !*rc; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        *rc = au_buf_append(b, run, (size_t)(s - run));
-        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-        size_t n = 2;
-        if (c == '\n')
-            esc[1] = 'n';
-        else if (c == '\t')
-            esc[1] = 't';
-        else if (c == '\r')
-            esc[1] = 'r';
-        else if (c < 0x20) {
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
+    static const char hex[] = "0123456789ABCDEF";
+    if (*rc || (*rc = au_buf_reserve(b, 64)))
+        return;
+    char *o = b->data + b->len, *end = b->data + b->cap - 8;
+    *o++ = '"';
+    for (unsigned char c; (c = (unsigned char)*s); s++) {
+        if (o >= end) {
+            /* Room for the longest escape (6) and the closing quote, grown geometrically. */
+            b->len = (size_t)(o - b->data);
+            if ((*rc = au_buf_reserve(b, b->cap)))
+                return;
+            o = b->data + b->len;
+            end = b->data + b->cap - 8;
         }
-        if (!*rc)
-            *rc = au_buf_append(b, esc, n);
-        run = s + 1;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *o++ = (char)c;
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
     }
-    if (!*rc)
-        *rc = au_buf_append(b, run, (size_t)(s - run));
-    if (!*rc)
-        *rc = au_buf_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
 }
 
 static int dump_to_buf(const char *data, size_t size, void *ctx)
@@ -211,26 +291,78 @@ static int dump_to_buf(const char *data, size_t size, void *ctx)
     return au_buf_append(ctx, data, size) ? -1 : 0;
 }
 
+static void put_raw(au_buf *b, const char *s, au_rc *rc)
+{
+    if (!*rc)
+        *rc = au_buf_append(b, s, strlen(s));
+}
+
 static void put_member(au_buf *b, const char *k, const char *v, int *first, au_rc *rc)
 {
     if (!v || *rc)
         return;
-    *rc = au_buf_puts(b, *first ? "" : ",");
+    put_raw(b, *first ? "" : ",", rc);
     *first = 0;
     put_json_str(b, k, rc);
-    *rc = *rc ? *rc : au_buf_putc(b, ':');
+    put_raw(b, ":", rc);
     put_json_str(b, v, rc);
+}
+
+/* raw or key as stored: omitted when equal to value, null when absent (see stored_attr). */
+static void put_form(au_buf *b, const char *k, const char *v, const char *value, int *first,
+                     au_rc *rc)
+{
+    if (*rc || same_str(v, value))
+        return;
+    if (v) {
+        put_member(b, k, v, first, rc);
+        return;
+    }
+    put_raw(b, *first ? "" : ",", rc);
+    *first = 0;
+    put_json_str(b, k, rc);
+    put_raw(b, ":null", rc);
+}
+
+/* An object whose members are all strings (every CSV row, most JSON documents) is written
+ * directly, in the same member order Jansson dumps; anything else goes through Jansson. */
+static int flat_string_object(const json_t *v)
+{
+    const char *k;
+    json_t *m;
+    if (!json_is_object(v))
+        return 0;
+    json_object_foreach((json_t *)v, k, m)
+    {
+        if (!json_is_string(m) || strlen(json_string_value(m)) != json_string_length(m))
+            return 0;
+    }
+    return 1;
 }
 
 static void put_json_value(au_buf *b, const char *k, const json_t *v, au_rc *rc)
 {
     if (!v || *rc)
         return;
-    *rc = au_buf_putc(b, ',');
+    put_raw(b, ",", rc);
     put_json_str(b, k, rc);
-    *rc = *rc ? *rc : au_buf_putc(b, ':');
-    if (!*rc && json_dump_callback(v, dump_to_buf, b, JSON_COMPACT) != 0)
-        *rc = AU_ERR_NOMEM;
+    put_raw(b, ":", rc);
+    if (*rc)
+        return;
+    if (!flat_string_object(v)) {
+        if (json_dump_callback(v, dump_to_buf, b, JSON_COMPACT) != 0)
+            *rc = AU_ERR_NOMEM;
+        return;
+    }
+    const char *mk;
+    json_t *m;
+    int first = 1;
+    put_raw(b, "{", rc);
+    json_object_foreach((json_t *)v, mk, m)
+    {
+        put_member(b, mk, json_string_value(m), &first, rc);
+    }
+    put_raw(b, "}", rc);
 }
 
 char *au_record_to_text(const au_record *r)
@@ -238,21 +370,28 @@ char *au_record_to_text(const au_record *r)
     au_buf b;
     au_rc rc = AU_OK;
     au_buf_init(&b, RECORD_TEXT_LIMIT);
-    rc = au_buf_puts(&b, "{\"attrs\":{");
+    /* Typical documents fit, so the buffer is allocated once. */
+    rc = au_buf_reserve(&b, 1024);
+    put_raw(&b, "{\"attrs\":{", &rc);
     int first_attr = 1;
     for (int i = 0; i < AU_ATTR_COUNT && !rc; i++) {
         const au_value *v = &r->attrs[i];
         if (!v->raw && !v->value && !v->key)
             continue;
-        rc = au_buf_puts(&b, first_attr ? "" : ",");
+        put_raw(&b, first_attr ? "" : ",", &rc);
         first_attr = 0;
         put_json_str(&b, attr_table[i].name, &rc);
-        rc = rc ? rc : au_buf_puts(&b, ":{");
+        put_raw(&b, ":", &rc);
+        if (v->value && same_str(v->raw, v->value) && same_str(v->key, v->value)) {
+            put_json_str(&b, v->value, &rc);
+            continue;
+        }
         int first = 1;
-        put_member(&b, "raw", v->raw, &first, &rc);
+        put_raw(&b, "{", &rc);
+        put_form(&b, "raw", v->raw, v->value, &first, &rc);
         put_member(&b, "value", v->value, &first, &rc);
-        put_member(&b, "key", v->key, &first, &rc);
-        rc = rc ? rc : au_buf_putc(&b, '}');
+        put_form(&b, "key", v->key, v->value, &first, &rc);
+        put_raw(&b, "}", &rc);
     }
     rc = rc ? rc : au_buf_putc(&b, '}');
     put_json_value(&b, "custom", r->custom, &rc);

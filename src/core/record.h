@@ -85,9 +85,15 @@ void au_record_set(au_record *r, au_attr a, char *raw, char *value, char *key);
 /* Computes and stores r->hash over the normalised content (XXH3), so re-sending an identical
  * record is detected as unchanged without comparing documents. */
 uint64_t au_record_hash(au_record *r);
-/* The stored document: {"attrs":{name:{"raw","value","key"}},"custom":{...},"input":{...}}.
+/* The stored document: {"attrs":{name:form},"custom":{...},"input":{...}}. Compact and
+ * lossless because every record is written twice on the import path (WAL, then checkpoint):
+ * an attribute whose raw, value and key are equal is stored as that string; otherwise as
+ * {"raw","value","key"} where raw or key is omitted when equal to value and null when absent.
  * New reference; NULL on allocation failure. */
 json_t *au_record_to_json(const au_record *r);
+/* The attributes of a stored document in full form, {name:{"raw","value","key"}} (absent forms
+ * omitted), as the API shows them. New reference; NULL on allocation failure. */
+json_t *au_record_doc_attrs(const json_t *doc);
 /* The same document as compact JSON text, written directly without building a JSON tree,
  * because it runs for every record on the import path. Caller frees with au_free; NULL on
  * allocation failure. */

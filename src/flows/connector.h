@@ -52,6 +52,13 @@ typedef struct au_connector_option {
 } au_connector_option;
 
 struct au_flow_step;
+struct au_engine;
+
+/* What the daemon gives connectors that write back into Aurum (upsert_record). */
+typedef struct au_connector_env {
+    struct au_engine *engine; /* the running engine, borrowed */
+    const char *flow;         /* name of the flow the step belongs to, borrowed */
+} au_connector_env;
 
 /* A kind of flow step. Slots may be NULL where noted. */
 typedef struct au_connector {
@@ -68,6 +75,10 @@ typedef struct au_connector {
      * longer than the step's own timeout. */
     void (*send)(void *state, const struct au_flow_step *step, const json_t *ctx, int64_t now_ms,
                  au_delivery *out);
+    /* Like prepare, for connectors that need the daemon (env); used instead of prepare when
+     * set. NULL for most connectors. */
+    au_rc (*prepare_env)(const struct au_flow_step *step, const au_connector_env *env, void **state,
+                         au_err *err);
     /* Releases what prepare created. NULL slot: nothing to release. */
     void (*close)(void *state);
 } au_connector;

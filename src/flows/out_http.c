@@ -7,9 +7,9 @@
  * time-outs and connection failures RETRY (with the Retry-After delay, seconds or HTTP date,
  * passed back to the engine); anything else FAIL. Redirects are not followed.
  *
- * Each send uses a libcurl easy handle; one idle handle per step is kept between sends so
- * connections are reused. The engine will drive many steps through the multi interface later;
- * the request building and classification here stay the same.
+ * Each send uses a libcurl easy handle; up to IDLE_MAX idle handles per step are kept between
+ * sends so connections are reused by concurrent deliveries. The engine will drive many steps
+ * through the multi interface later; the request building and classification here stay the same.
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -40,9 +40,13 @@ static const au_connector_option http_options[] = {
 #define EXCERPT_MAX     160
 #define RETRY_AFTER_MAX (24L * 3600 * 1000)
 
+/* Idle handles kept per step: one per concurrent delivery, so connections are reused. */
+#define IDLE_MAX 64
+
 typedef struct http_state {
     pthread_mutex_t lock; /* guards idle */
-    CURL *idle;           /* a handle kept between sends for connection reuse, may be NULL */
+    CURL *idle[IDLE_MAX]; /* handles kept between sends for connection reuse */
+    int nidle;            /* entries used in idle */
 } http_state;
 
 static int header_name_ok(const char *s)
@@ -104,8 +108,8 @@ static void http_close(void *state)
     http_state *st = state;
     if (!st)
         return;
-    if (st->idle)
-        curl_easy_cleanup(st->idle);
+    for (int i = 0; i < st->nidle; i++)
+        curl_easy_cleanup(st->idle[i]);
     pthread_mutex_destroy(&st->lock);
     au_free(st);
 }
@@ -221,6 +225,11 @@ static int build_headers(const au_flow_step *step, const json_t *ctx, int64_t no
         add_header(list, "Content-Type", "application/json"))
         goto nomem;
     const au_flow_value *ik = au_flow_step_value(step, "idempotency_key");
+    /* Without a template the engine's stable key of the delivery is sent (the same on every
+     * retry and replay). */
+    const char *dkey = json_string_value(json_object_get(json_object_get(ctx, "delivery"), "key"));
+    if (!ik && dkey && add_header(list, "Idempotency-Key", dkey))
+        goto nomem;
     if (ik) {
         char *key = NULL;
         if (au_flow_value_render(ik, ctx, now_ms, 0, &key, &ee)) {
@@ -313,8 +322,8 @@ static void http_send(void *state, const au_flow_step *step, const json_t *ctx, 
     if (build_headers(step, ctx, now_ms, body, body_len, &headers, out))
         goto out;
     pthread_mutex_lock(&st->lock);
-    h = st->idle;
-    st->idle = NULL;
+    if (st->nidle > 0)
+        h = st->idle[--st->nidle];
     pthread_mutex_unlock(&st->lock);
     if (h)
         curl_easy_reset(h);
@@ -350,8 +359,8 @@ static void http_send(void *state, const au_flow_step *step, const json_t *ctx, 
     classify(cc, status, &resp, curl_msg, out);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     pthread_mutex_lock(&st->lock);
-    if (!st->idle) {
-        st->idle = h;
+    if (st->nidle < IDLE_MAX) {
+        st->idle[st->nidle++] = h;
         h = NULL;
     }
     pthread_mutex_unlock(&st->lock);

@@ -30,7 +30,7 @@ void au_buf_reset(au_buf *b)
         b->data[0] = '\0';
 }
 
-static au_rc reserve(au_buf *b, size_t extra)
+au_rc au_buf_reserve(au_buf *b, size_t extra)
 {
     if (extra > b->limit || b->len > b->limit - extra)
         return AU_ERR_TOO_LARGE;
@@ -50,7 +50,7 @@ static au_rc reserve(au_buf *b, size_t extra)
 
 au_rc au_buf_append(au_buf *b, const void *data, size_t n)
 {
-    au_rc rc = reserve(b, n);
+    au_rc rc = au_buf_reserve(b, n);
     if (rc)
         return rc;
     if (n)
@@ -78,7 +78,7 @@ au_rc au_buf_printf(au_buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return AU_ERR_INTERNAL;
-    au_rc rc = reserve(b, (size_t)n);
+    au_rc rc = au_buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
     va_start(ap, fmt);

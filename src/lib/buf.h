@@ -20,6 +20,9 @@ typedef struct au_buf {
 void au_buf_init(au_buf *b, size_t limit);
 void au_buf_cleanup(au_buf *b);
 void au_buf_reset(au_buf *b);
+/* Makes room for `extra` more bytes (plus the terminator) so callers may write into
+ * data + len directly; AU_ERR_TOO_LARGE past the limit. */
+au_rc au_buf_reserve(au_buf *b, size_t extra);
 au_rc au_buf_append(au_buf *b, const void *data, size_t n);
 au_rc au_buf_puts(au_buf *b, const char *s);
 au_rc au_buf_putc(au_buf *b, char c);

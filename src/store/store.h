@@ -81,12 +81,105 @@ typedef struct au_key_out {
 } au_key_out;
 void au_key_out_cleanup(au_key_out *k);
 
+/* --- resolution rows ---------------------------------------------------------------------- */
+/* A live record with its profile (0: not yet assigned), for start-up and profile members.
+ * Borrowed by callbacks; doc is NULL where the query does not read it. */
+typedef struct au_resolve_row {
+    int64_t no;            /* records.id: the internal record number */
+    const char *source;    /* source name */
+    const char *record_id; /* the source's own id */
+    const char *doc;       /* current document (JSON) or NULL */
+    int64_t profile;       /* assigned profile, 0 when none */
+} au_resolve_row;
+typedef int (*au_resolve_row_cb)(void *ctx, const au_resolve_row *r);
+
+/* A manual decision on a pair of records. */
+typedef struct au_override_row {
+    int64_t a, b;       /* record numbers, a < b */
+    const char *kind;   /* "must_link" | "cannot_link" ("none" on put deletes the pair) */
+    const char *origin; /* who decided: "api:<key id>", "cli" */
+    int64_t at_ms;
+} au_override_row;
+typedef int (*au_override_cb)(void *ctx, const au_override_row *o);
+
+/* A pair scoring between the possible-match and the match weight, queued for review. */
+typedef struct au_review_row {
+    int64_t a, b; /* record numbers, a < b */
+    double weight;
+    int64_t at_ms;
+} au_review_row;
+typedef int (*au_review_cb)(void *ctx, const au_review_row *r);
+
+/* One entry of the change feed: a profile affected by a write. */
+typedef struct au_change_row {
+    int64_t seq;           /* feed position (set by the store on add) */
+    int64_t profile;       /* the profile affected */
+    const char *kind;      /* created | updated | merged | split | deleted */
+    int64_t other;         /* merged: the profile it went into; split: the one it came from */
+    const char *source;    /* the record whose write caused it, may be NULL */
+    const char *record_id; /* its id, may be NULL */
+    int64_t at_ms;
+} au_change_row;
+typedef int (*au_change_cb)(void *ctx, const au_change_row *c);
+
 /* Iteration callbacks return 0 to continue, non-zero to stop (that value is returned as rc).
  * The row passed to a callback is only valid during the call: copy what must outlive it. */
 typedef int (*au_record_cb)(void *ctx, const au_record_out *r);
 typedef int (*au_event_cb)(void *ctx, const au_event_out *e);
 typedef int (*au_key_cb)(void *ctx, const au_key_out *k);
 typedef int (*au_source_cb)(void *ctx, const char *name, const char *def_json);
+
+/* --- flows: rows (strings borrowed for the call, or during a callback) ------------------- */
+/* Outbox statuses. */
+#define AU_OUTBOX_PENDING   0 /* waiting for (re)delivery */
+#define AU_OUTBOX_DELIVERED 1 /* the target accepted it */
+#define AU_OUTBOX_DEAD      2 /* permanent failure or retries exhausted: in the dead letters */
+
+/* One delivery to make: a step of a run. `input` is the run's context (joined from the run). */
+typedef struct au_outbox_row {
+    int64_t id;            /* assigned by outbox_add */
+    const char *flow;      /* flow name */
+    int64_t run_id;        /* the run it belongs to */
+    const char *step_id;   /* the step's id in the flow */
+    const char *idem_key;  /* stable idempotency key: unique, a repeat is not added again */
+    const char *partition; /* ordering key (the profile); "" for none */
+    const char *input;     /* read back only: the run's context JSON */
+    int status;            /* AU_OUTBOX_* */
+    int attempts;          /* delivery attempts so far */
+    int64_t next_ms;       /* not before (Unix ms) */
+    int64_t created_ms;
+} au_outbox_row;
+
+/* One run of a flow. */
+typedef struct au_run_row {
+    int64_t id;
+    const char *flow, *trigger; /* trigger: "event:billing/e1", "webhook", "schedule:..." */
+    const char *input;          /* the context JSON */
+    const char *condition;      /* "true", "false" or "error: ..." */
+    const char *steps;          /* JSON object: step id -> summary */
+    const char *status;         /* pending, delivered, failed, skipped, error, dry */
+    const char *error;          /* NULL or the evaluation error */
+    int pending;                /* steps still to deliver */
+    int attempts;               /* delivery attempts over all steps */
+    int64_t started_ms, finished_ms;
+} au_run_row;
+
+/* A delivery that failed for good. */
+typedef struct au_dead_row {
+    int64_t id, outbox_id, run_id;
+    const char *flow, *step_id;
+    const char *request, *response, *reason; /* request: JSON of what was sent */
+    int64_t created_ms, replayed_ms;         /* replayed_ms 0 until replayed */
+} au_dead_row;
+
+typedef int (*au_flow_cb)(void *ctx, const char *name, const char *definition);
+typedef int (*au_outbox_cb)(void *ctx, const au_outbox_row *row);
+typedef int (*au_run_cb)(void *ctx, const au_run_row *row);
+typedef int (*au_dead_cb)(void *ctx, const au_dead_row *row);
+/* Kinds of the record identifier index (profile lookups and name search). */
+enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
+/* A record number (and the matched key, for ident_find; NULL otherwise). */
+typedef int (*au_ident_cb)(void *ctx, int64_t rec, const char *key);
 
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
@@ -127,14 +220,89 @@ typedef struct au_store_ops {
     au_rc (*key_revoke)(void *impl, const char *id, int64_t at_ms);
 
     /* --- resolution: record-to-profile assignments, redirects, overrides, model, changes --- */
-
+    /* records.id of the record the last record_put/record_delete of this handle wrote */
+    int64_t (*record_last_no)(void *impl);
+    /* record number of (source, record_id), deleted ones included; AU_ERR_NOT_FOUND */
+    au_rc (*record_no)(void *impl, const char *source, const char *record_id, int64_t *no);
+    /* (source, record_id) of a record number; heap strings (au_free); AU_ERR_NOT_FOUND */
+    au_rc (*record_ref)(void *impl, int64_t no, char **source, char **record_id);
+    /* every live record with its document and assignment, in record-number order */
+    au_rc (*resolve_scan)(void *impl, au_resolve_row_cb cb, void *ctx);
+    /* assigns record `no` to `profile` (0: removes the assignment) */
+    au_rc (*assign_put)(void *impl, int64_t no, int64_t profile);
+    /* profile of a live record (0 when unassigned); AU_ERR_NOT_FOUND when no such record */
+    au_rc (*profile_of)(void *impl, const char *source, const char *record_id, int64_t *profile);
+    /* members of a profile in record-number order (doc NULL) */
+    au_rc (*profile_members)(void *impl, int64_t profile, au_resolve_row_cb cb, void *ctx);
+    /* highest profile number ever used (assignments and redirects), 0 if none */
+    au_rc (*profile_max)(void *impl, int64_t *max);
+    /* profile `from` vanished into `into` (0: it emptied) */
+    au_rc (*redirect_put)(void *impl, int64_t from, int64_t into, int64_t at_ms);
+    /* where `from` went; AU_ERR_NOT_FOUND when it never vanished */
+    au_rc (*redirect_get)(void *impl, int64_t from, int64_t *into);
+    au_rc (*override_put)(void *impl, const au_override_row *o);
+    au_rc (*override_list)(void *impl, au_override_cb cb, void *ctx);
+    /* queues a pair for review (replacing an earlier weight); weight NAN removes it */
+    au_rc (*review_put)(void *impl, const au_review_row *r);
+    au_rc (*review_list)(void *impl, long limit, au_review_cb cb, void *ctx);
+    /* the trained model (JSON); model_get: AU_ERR_NOT_FOUND when none, heap string (au_free) */
+    au_rc (*model_put)(void *impl, const char *json, int64_t at_ms);
+    au_rc (*model_get)(void *impl, char **json);
+    /* appends to the change feed (c->seq is ignored) */
+    au_rc (*change_add)(void *impl, const au_change_row *c);
+    /* entries with seq > after, oldest first, at most limit */
+    au_rc (*changes_after)(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
     /* (end of the resolution slots) */
 
     /* --- profiles: golden records, identifier lookups, timeline --------------------------- */
+    /* Current version of record number `no` (a tombstone has deleted set). */
+    au_rc (*record_by_no)(void *impl, int64_t no, au_record_out *out);
+    /* Identifier index of records (kind AU_IDENT_*): clear all of a record, add one key. */
+    au_rc (*ident_clear)(void *impl, int64_t rec);
+    au_rc (*ident_put)(void *impl, int kind, const char *key, int64_t rec);
+    /* Records holding `key` (prefix: every key starting with it), at most `limit`. */
+    au_rc (*ident_find)(void *impl, int kind, const char *key, int prefix, int limit,
+                        au_ident_cb cb, void *ctx);
+    /* Indexes stored event (source, event_id) under a customer reference `ref`. */
+    au_rc (*event_ref_put)(void *impl, const char *ref, const char *source, const char *event_id);
+    /* Events indexed under any of the references (JSON array text), newest first (event time,
+     * then arrival), strictly after the event `before_seq` in that order (0: from the newest);
+     * type / source filter when not NULL. */
+    au_rc (*timeline)(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                      const char *source, int limit, au_event_cb cb, void *ctx);
+    /* Profile of record number `rec` (0 when unassigned). */
+    au_rc (*record_profile)(void *impl, int64_t rec, int64_t *profile);
 
     /* (end of the profile slots) */
 
     /* --- flows: definitions, outbox, runs, dead letters ---------------------------------- */
+    au_rc (*flow_put)(void *impl, const char *name, const char *definition, int64_t at_ms);
+    au_rc (*flow_delete)(void *impl, const char *name); /* AU_ERR_NOT_FOUND when absent */
+    au_rc (*flow_list)(void *impl, au_flow_cb cb, void *ctx);
+    /* Adds a delivery; *added is 0 when its idempotency key was already there. */
+    au_rc (*outbox_add)(void *impl, const au_outbox_row *row, int *added);
+    /* Pending deliveries in id order, at most `limit`, with their run's input. */
+    au_rc (*outbox_pending)(void *impl, int limit, au_outbox_cb cb, void *ctx);
+    au_rc (*outbox_set)(void *impl, int64_t id, int status, int attempts, int64_t next_ms,
+                        const char *last_error);
+    au_rc (*run_add)(void *impl, const au_run_row *row, int64_t *id);
+    /* Records a step's outcome in the run: steps[step_id] = summary (JSON), pending -= done,
+     * attempts += attempts; the run is "failed" once a step failed, "delivered" once none is
+     * pending. */
+    au_rc (*run_step)(void *impl, int64_t run_id, const char *step_id, const char *summary,
+                      int done, int failed, int attempts, int64_t at_ms);
+    /* Runs of `flow`, newest first, with id < before (0: from the newest), at most limit. */
+    au_rc (*run_list)(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
+                      void *ctx);
+    au_rc (*dead_add)(void *impl, const au_dead_row *row, int64_t *id);
+    /* Dead letters of `flow` (NULL: all), newest first; open_only skips replayed ones. */
+    au_rc (*dead_list)(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
+                       void *ctx);
+    /* Marks the dead letter replayed and puts its delivery back in the outbox (attempts 0,
+     * due now). AU_ERR_NOT_FOUND when absent, AU_ERR_CONFLICT when already replayed. */
+    au_rc (*dead_replay)(void *impl, int64_t id, int64_t at_ms);
+    /* The newest change-feed position (0 when the feed is empty). */
+    au_rc (*change_max)(void *impl, int64_t *seq);
 
     /* (end of the flow slots) */
 } au_store_ops;
@@ -176,14 +344,59 @@ au_rc au_store_key_list(au_store *s, au_key_cb cb, void *ctx);
 au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms);
 
 /* --- resolution ------------------------------------------------------------------------- */
-
+/* Forwarders of the resolution slots of au_store_ops (see there). */
+int64_t au_store_record_last_no(au_store *s);
+au_rc au_store_record_no(au_store *s, const char *source, const char *record_id, int64_t *no);
+au_rc au_store_record_ref(au_store *s, int64_t no, char **source, char **record_id);
+au_rc au_store_resolve_scan(au_store *s, au_resolve_row_cb cb, void *ctx);
+au_rc au_store_assign_put(au_store *s, int64_t no, int64_t profile);
+au_rc au_store_profile_of(au_store *s, const char *source, const char *record_id, int64_t *profile);
+au_rc au_store_profile_members(au_store *s, int64_t profile, au_resolve_row_cb cb, void *ctx);
+au_rc au_store_profile_max(au_store *s, int64_t *max);
+au_rc au_store_redirect_put(au_store *s, int64_t from, int64_t into, int64_t at_ms);
+au_rc au_store_redirect_get(au_store *s, int64_t from, int64_t *into);
+au_rc au_store_override_put(au_store *s, const au_override_row *o);
+au_rc au_store_override_list(au_store *s, au_override_cb cb, void *ctx);
+au_rc au_store_review_put(au_store *s, const au_review_row *r);
+au_rc au_store_review_list(au_store *s, long limit, au_review_cb cb, void *ctx);
+au_rc au_store_model_put(au_store *s, const char *json, int64_t at_ms);
+au_rc au_store_model_get(au_store *s, char **json);
+au_rc au_store_change_add(au_store *s, const au_change_row *c);
+au_rc au_store_changes_after(au_store *s, int64_t after, long limit, au_change_cb cb, void *ctx);
 /* (end of the resolution functions) */
 
 /* --- profiles --------------------------------------------------------------------------- */
+au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out);
+au_rc au_store_ident_clear(au_store *s, int64_t rec);
+au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec);
+au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
+                          au_ident_cb cb, void *ctx);
+au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
+                             const char *event_id);
+au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
+                        const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile);
 
 /* (end of the profile functions) */
 
 /* --- flows ------------------------------------------------------------------------------ */
+au_rc au_store_flow_put(au_store *s, const char *name, const char *definition, int64_t at_ms);
+au_rc au_store_flow_delete(au_store *s, const char *name);
+au_rc au_store_flow_list(au_store *s, au_flow_cb cb, void *ctx);
+au_rc au_store_outbox_add(au_store *s, const au_outbox_row *row, int *added);
+au_rc au_store_outbox_pending(au_store *s, int limit, au_outbox_cb cb, void *ctx);
+au_rc au_store_outbox_set(au_store *s, int64_t id, int status, int attempts, int64_t next_ms,
+                          const char *last_error);
+au_rc au_store_run_add(au_store *s, const au_run_row *row, int64_t *id);
+au_rc au_store_run_step(au_store *s, int64_t run_id, const char *step_id, const char *summary,
+                        int done, int failed, int attempts, int64_t at_ms);
+au_rc au_store_run_list(au_store *s, const char *flow, int64_t before, int limit, au_run_cb cb,
+                        void *ctx);
+au_rc au_store_dead_add(au_store *s, const au_dead_row *row, int64_t *id);
+au_rc au_store_dead_list(au_store *s, const char *flow, int open_only, int limit, au_dead_cb cb,
+                         void *ctx);
+au_rc au_store_dead_replay(au_store *s, int64_t id, int64_t at_ms);
+au_rc au_store_change_max(au_store *s, int64_t *seq);
 
 /* (end of the flow functions) */
 

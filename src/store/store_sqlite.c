@@ -80,9 +80,11 @@ static const char *const stmt_sql[SQ_COUNT] = {
 };
 
 typedef struct sq_store {
-    sqlite3 *db;                  /* the connection, owned */
-    au_store_mode mode;           /* RW or RO */
-    sqlite3_stmt *stmt[SQ_COUNT]; /* prepared on first use, finalised at close */
+    sqlite3 *db;                        /* the connection, owned */
+    au_store_mode mode;                 /* RW or RO */
+    sqlite3_stmt *stmt[SQ_COUNT];       /* prepared on first use, finalised at close */
+    sqlite3_stmt *ext[AU_SQLITE_EXT_N]; /* statements of the other back-end files, same rule */
+    int64_t last_rec;                   /* records.id last written by record_put/_delete */
 } sq_store;
 
 /* Logs SQLite's message for `op` and maps the SQLite code onto an au_rc. */
@@ -299,6 +301,8 @@ static void sq_close(void *impl)
         return;
     for (int i = 0; i < SQ_COUNT; i++)
         sqlite3_finalize(q->stmt[i]);
+    for (int i = 0; i < AU_SQLITE_EXT_N; i++)
+        sqlite3_finalize(q->ext[i]);
     sqlite3_close_v2(q->db);
     au_free(q);
 }
@@ -549,6 +553,7 @@ static au_rc sq_record_put(void *impl, const au_record_row *row, au_put_outcome 
         if (rc)
             return rc;
         if (!c.deleted && c.hash == row->hash) {
+            q->last_rec = c.id;
             *outcome = AU_PUT_UNCHANGED;
             if (version)
                 *version = c.version;
@@ -560,6 +565,7 @@ static au_rc sq_record_put(void *impl, const au_record_row *row, au_put_outcome 
         c.deleted = 0;
         rc = update_current(q, &c);
     }
+    q->last_rec = c.id;
     if (!rc)
         rc = add_version(q, &c, row->doc, row->origin, row->at_ms);
     if (!rc && version)
@@ -580,6 +586,7 @@ static au_rc sq_record_delete(void *impl, const char *source, const char *record
     c.version++;
     c.hash = 0;
     c.deleted = 1;
+    q->last_rec = c.id;
     rc = update_current(q, &c);
     if (!rc)
         rc = add_version(q, &c, NULL, origin, at_ms);
@@ -844,35 +851,92 @@ static au_rc sq_key_revoke(void *impl, const char *id, int64_t at_ms)
     return rc;
 }
 
-const au_store_ops au_store_sqlite_ops = {
-    .name = "sqlite",
-    .open = sq_open,
-    .close = sq_close,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .savepoint = sq_savepoint,
-    .savepoint_release = sq_savepoint_release,
-    .savepoint_rollback = sq_savepoint_rollback,
-    .source_put = sq_source_put,
-    .source_get = sq_source_get,
-    .source_list = sq_source_list,
-    .record_put = sq_record_put,
-    .record_delete = sq_record_delete,
-    .record_get = sq_record_get,
-    .record_history = sq_record_history,
-    .record_scan = sq_record_scan,
-    .record_count = sq_record_count,
-    .event_put = sq_event_put,
-    .event_get = sq_event_get,
-    .key_put = sq_key_put,
-    .key_find = sq_key_find,
-    .key_list = sq_key_list,
-    .key_revoke = sq_key_revoke,
-    /* resolution (store_sqlite_resolve.c) */
+/* ---- shared with the other files of the back-end (store_sqlite_int.h) ------------------- */
 
-    /* profiles (store_sqlite_profiles.c) */
+sqlite3 *au_sqlite_db(void *impl)
+{
+    return ((sq_store *)impl)->db;
+}
 
-    /* flows (store_sqlite_flows.c) */
+sqlite3_stmt *au_sqlite_stmt(void *impl, int slot, const char *sql)
+{
+    sq_store *q = impl;
+    if (slot < 0 || slot >= AU_SQLITE_EXT_N)
+        return NULL;
+    if (q->ext[slot])
+        return q->ext[slot];
+    int src = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->ext[slot], NULL);
+    if (src != SQLITE_OK) {
+        sq_fail(q, src, sql);
+        q->ext[slot] = NULL;
+    }
+    return q->ext[slot];
+}
+
+au_rc au_sqlite_fail(void *impl, int src, const char *op)
+{
+    return sq_fail(impl, src, op);
+}
+
+int64_t au_sqlite_last_record(void *impl)
+{
+    return ((sq_store *)impl)->last_rec;
+}
+
+const au_store_ops au_store_sqlite_ops = {.name = "sqlite",
+                                          .open = sq_open,
+                                          .close = sq_close,
+                                          .begin = sq_begin,
+                                          .commit = sq_commit,
+                                          .rollback = sq_rollback,
+                                          .savepoint = sq_savepoint,
+                                          .savepoint_release = sq_savepoint_release,
+                                          .savepoint_rollback = sq_savepoint_rollback,
+                                          .source_put = sq_source_put,
+                                          .source_get = sq_source_get,
+                                          .source_list = sq_source_list,
+                                          .record_put = sq_record_put,
+                                          .record_delete = sq_record_delete,
+                                          .record_get = sq_record_get,
+                                          .record_history = sq_record_history,
+                                          .record_scan = sq_record_scan,
+                                          .record_count = sq_record_count,
+                                          .event_put = sq_event_put,
+                                          .event_get = sq_event_get,
+                                          .key_put = sq_key_put,
+                                          .key_find = sq_key_find,
+                                          .key_list = sq_key_list,
+                                          .key_revoke = sq_key_revoke,
+                                          /* resolution (store_sqlite_resolve.c) */
+                                          .record_last_no = au_sqlite_record_last_no,
+                                          .record_no = au_sqlite_record_no,
+                                          .record_ref = au_sqlite_record_ref,
+                                          .resolve_scan = au_sqlite_resolve_scan,
+                                          .assign_put = au_sqlite_assign_put,
+                                          .profile_of = au_sqlite_profile_of,
+                                          .profile_members = au_sqlite_profile_members,
+                                          .profile_max = au_sqlite_profile_max,
+                                          .redirect_put = au_sqlite_redirect_put,
+                                          .redirect_get = au_sqlite_redirect_get,
+                                          .override_put = au_sqlite_override_put,
+                                          .override_list = au_sqlite_override_list,
+                                          .review_put = au_sqlite_review_put,
+                                          .review_list = au_sqlite_review_list,
+                                          .model_put = au_sqlite_model_put,
+                                          .model_get = au_sqlite_model_get,
+                                          .change_add = au_sqlite_change_add,
+                                          .changes_after = au_sqlite_changes_after,
+
+                                          /* profiles (store_sqlite_profiles.c) */
+                                          .record_by_no = au_sq_record_by_no,
+                                          .ident_clear = au_sq_ident_clear,
+                                          .ident_put = au_sq_ident_put,
+                                          .ident_find = au_sq_ident_find,
+                                          .event_ref_put = au_sq_event_ref_put,
+                                          .timeline = au_sq_timeline,
+                                          .record_profile = au_sq_record_profile,
+
+                                          /* flows (store_sqlite_flows.c) */
+                                          AU_SQLITE_FLOW_OPS
 
 };

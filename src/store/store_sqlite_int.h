@@ -14,4 +14,82 @@ const char *au_sqlite_migration(int i);
 
 extern const au_store_ops au_store_sqlite_ops;
 
+/* --- helpers for the back-end's other files (store_sqlite_resolve.c, ...) ----------------- */
+#include <sqlite3.h>
+
+/* Statement slots of the other files, cached per handle like store_sqlite.c's own: each file
+ * owns a range so their statements never collide. */
+#define AU_SQLITE_EXT_RESOLVE  0  /* resolution: slots 0..31 */
+#define AU_SQLITE_EXT_PROFILES 32 /* profiles: slots 32..63 */
+#define AU_SQLITE_EXT_FLOWS    64 /* flows: slots 64..95 */
+#define AU_SQLITE_EXT_N        96
+
+/* The connection of a handle. */
+sqlite3 *au_sqlite_db(void *impl);
+/* The statement cached in `slot`, prepared from `sql` on first use; reset it after use with
+ * sqlite3_reset. NULL (logged) when it cannot be prepared. */
+sqlite3_stmt *au_sqlite_stmt(void *impl, int slot, const char *sql);
+/* Logs SQLite's message for `op` and maps the code onto an au_rc. */
+au_rc au_sqlite_fail(void *impl, int src, const char *op);
+/* records.id of the record the last record_put / record_delete on this handle wrote. */
+int64_t au_sqlite_last_record(void *impl);
+
+/* The resolution slots of au_store_sqlite_ops (store_sqlite_resolve.c). */
+int64_t au_sqlite_record_last_no(void *impl);
+au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id, int64_t *no);
+au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_id);
+au_rc au_sqlite_resolve_scan(void *impl, au_resolve_row_cb cb, void *ctx);
+au_rc au_sqlite_assign_put(void *impl, int64_t no, int64_t profile);
+au_rc au_sqlite_profile_of(void *impl, const char *source, const char *record_id, int64_t *profile);
+au_rc au_sqlite_profile_members(void *impl, int64_t profile, au_resolve_row_cb cb, void *ctx);
+au_rc au_sqlite_profile_max(void *impl, int64_t *max);
+au_rc au_sqlite_redirect_put(void *impl, int64_t from, int64_t into, int64_t at_ms);
+au_rc au_sqlite_redirect_get(void *impl, int64_t from, int64_t *into);
+au_rc au_sqlite_override_put(void *impl, const au_override_row *o);
+au_rc au_sqlite_override_list(void *impl, au_override_cb cb, void *ctx);
+au_rc au_sqlite_review_put(void *impl, const au_review_row *r);
+au_rc au_sqlite_review_list(void *impl, long limit, au_review_cb cb, void *ctx);
+au_rc au_sqlite_model_put(void *impl, const char *json, int64_t at_ms);
+au_rc au_sqlite_model_get(void *impl, char **json);
+au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
+au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
+
+/* The profile slots of au_store_sqlite_ops (store_sqlite_profiles.c). */
+au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
+au_rc au_sq_ident_clear(void *impl, int64_t rec);
+au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
+au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
+                       void *ctx);
+au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id);
+au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                     const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
+
+/* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c), listed by AU_SQLITE_FLOW_OPS. */
+au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);
+au_rc au_sqlite_flow_delete(void *impl, const char *name);
+au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx);
+au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added);
+au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx);
+au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int64_t next_ms,
+                           const char *last_error);
+au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id);
+au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const char *summary,
+                         int done, int failed, int attempts, int64_t at_ms);
+au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
+                         void *ctx);
+au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id);
+au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
+                          void *ctx);
+au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
+au_rc au_sqlite_change_max(void *impl, int64_t *seq);
+
+#define AU_SQLITE_FLOW_OPS                                                                         \
+    .flow_put = au_sqlite_flow_put, .flow_delete = au_sqlite_flow_delete,                          \
+    .flow_list = au_sqlite_flow_list, .outbox_add = au_sqlite_outbox_add,                          \
+    .outbox_pending = au_sqlite_outbox_pending, .outbox_set = au_sqlite_outbox_set,                \
+    .run_add = au_sqlite_run_add, .run_step = au_sqlite_run_step, .run_list = au_sqlite_run_list,  \
+    .dead_add = au_sqlite_dead_add, .dead_list = au_sqlite_dead_list,                              \
+    .dead_replay = au_sqlite_dead_replay, .change_max = au_sqlite_change_max,
+
 #endif

@@ -1,0 +1,150 @@
+/*
+ * Flows over HTTP: definitions (PUT validates with line/column errors, then saves), run
+ * history, dry runs, the webhook trigger and the dead letters with replay. The flows module
+ * (src/flows/flows.h) does the work; this file moves JSON in and out.
+ *
+ * POST /v1/hooks/{flow} needs no API key: the caller proves itself with the flow's own secret
+ * (X-Aurum-Secret header, or X-Aurum-Signature: sha256=<hex HMAC-SHA256 of the body>), so an
+ * external system can call it without holding an Aurum key. A wrong secret is 401.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "flows/flows.h"
+
+static au_flows *flows(au_req *req, au_err *err)
+{
+    au_flows *f = au_flows_of(req->srv->engine);
+    if (!f)
+        au_err_set(err, AU_ERR_UNAVAILABLE, "flows are not running");
+    return f;
+}
+
+static const char *header(const au_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* GET /v1/flows -> {"flows":[...]} */
+au_rc au_api_flow_list(au_req *req, au_resp *resp, au_err *err)
+{
+    au_flows *f = flows(req, err);
+    if (!f)
+        return err->rc;
+    return au_resp_json(resp, 200, json_pack("{s:o}", "flows", au_flows_list(f)));
+}
+
+/* GET /v1/flows/{name} */
+au_rc au_api_flow_get(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *j = NULL;
+    au_flows *f = flows(req, err);
+    au_rc rc = f ? au_flows_get(f, au_req_param(req, "name"), &j, err) : err->rc;
+    return rc ? rc : au_resp_json(resp, 200, j);
+}
+
+/* PUT /v1/flows/{name}   body: YAML or JSON definition -> normalised definition */
+au_rc au_api_flow_put(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *j = NULL;
+    au_flows *f = flows(req, err);
+    au_rc rc =
+        f ? au_flows_put(f, au_req_param(req, "name"), req->body, req->body_len, &j, err) : err->rc;
+    return rc ? rc : au_resp_json(resp, 200, j);
+}
+
+/* DELETE /v1/flows/{name} */
+au_rc au_api_flow_delete(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *name = au_req_param(req, "name");
+    au_flows *f = flows(req, err);
+    au_rc rc = f ? au_flows_delete(f, name, err) : err->rc;
+    return rc ? rc : au_resp_json(resp, 200, json_pack("{s:s,s:b}", "name", name, "deleted", 1));
+}
+
+static long query_long(const au_req *req, const char *name, long def, long min, long max)
+{
+    const char *v = au_req_query(req, name);
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : def;
+    if (v && (*end || end == v))
+        n = def;
+    return n < min ? min : n > max ? max : n;
+}
+
+/* GET /v1/flows/{name}/runs?limit=&before= */
+au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *j = NULL;
+    au_flows *f = flows(req, err);
+    long limit = query_long(req, "limit", 50, 1, 1000);
+    long before = query_long(req, "before", 0, 0, __LONG_MAX__);
+    au_rc rc =
+        f ? au_flows_runs(f, au_req_param(req, "name"), before, (int)limit, &j, err) : err->rc;
+    return rc ? rc : au_resp_json(resp, 200, j);
+}
+
+/* POST /v1/flows/{name}/test   body: the run context -> what each step would send */
+au_rc au_api_flow_test(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *in = NULL, *out = NULL;
+    au_flows *f = flows(req, err);
+    au_rc rc = f ? au_req_parse_json(req, &in, err) : err->rc;
+    if (!rc)
+        rc = au_flows_test(f, au_req_param(req, "name"), in, &out, err);
+    json_decref(in);
+    return rc ? rc : au_resp_json(resp, 200, out);
+}
+
+/* POST /v1/hooks/{flow} -> 202 {"run","trigger"} */
+au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *out = NULL;
+    au_flows *f = flows(req, err);
+    au_rc rc = f ? au_flows_webhook(f, au_req_param(req, "flow"), header(req, "X-Aurum-Secret"),
+                                    header(req, "X-Aurum-Signature"), req->body, req->body_len,
+                                    header(req, "Idempotency-Key"), &out, err)
+                 : err->rc;
+    return rc ? rc : au_resp_json(resp, 202, out);
+}
+
+/* GET /v1/deadletters?flow=&all=1 */
+au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *out = NULL;
+    au_flows *f = flows(req, err);
+    const char *all = au_req_query(req, "all");
+    au_rc rc = f ? au_flows_deadletters(f, au_req_query(req, "flow"), !(all && !strcmp(all, "1")),
+                                        &out, err)
+                 : err->rc;
+    return rc ? rc : au_resp_json(resp, 200, out);
+}
+
+/* POST /v1/deadletters/{id}/replay */
+au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *p = au_req_param(req, "id");
+    char *end = NULL;
+    long long id = strtoll(p, &end, 10);
+    if (*end || end == p || id <= 0)
+        return au_err_set(err, AU_ERR_INVALID, "dead letter id must be a positive integer");
+    au_flows *f = flows(req, err);
+    au_rc rc = f ? au_flows_replay(f, id, err) : err->rc;
+    return rc ? rc
+              : au_resp_json(resp, 202,
+                             json_pack("{s:I,s:b}", "id", (json_int_t)id, "replayed", 1));
+}
+
+/* POST /v1/deadletters/replay   body {"flow": name} (absent: every flow) */
+au_rc au_api_deadletter_replay_all(au_req *req, au_resp *resp, au_err *err)
+{
+    json_t *in = NULL;
+    long n = 0;
+    au_flows *f = flows(req, err);
+    au_rc rc = !f ? err->rc : req->body_len ? au_req_parse_json(req, &in, err) : AU_OK;
+    if (!rc)
+        rc = au_flows_replay_all(f, json_string_value(json_object_get(in, "flow")), &n, err);
+    json_decref(in);
+    return rc ? rc : au_resp_json(resp, 202, json_pack("{s:i}", "replayed", (int)n));
+}

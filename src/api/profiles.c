@@ -1,0 +1,327 @@
+/*
+ * The single customer view over HTTP: golden records by id, lookups by identifier, name search,
+ * timelines and the change feed (JSON long-poll or Server-Sent Events). Handlers parse and
+ * validate the query, borrow a store reader, and call src/profile.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "lib/alloc.h"
+#include "lib/cursor.h"
+#include "profile/profiles.h"
+
+#define WAIT_MAX_S      60 /* long-poll cap: a longer wait is served as 60 s */
+#define SSE_KEEPALIVE_S 15 /* comment line sent on an idle stream */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A profile id from the path: decimal digits, > 0. */
+static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
+{
+    const char *s = au_req_param(req, "id");
+    char *end = NULL;
+    errno = 0;
+    long long v = s && isdigit((unsigned char)*s) ? strtoll(s, &end, 10) : 0;
+    if (!end || *end || errno || v <= 0)
+        return au_err_set(err, AU_ERR_NOT_FOUND, "no profile '%s'", s ? s : "");
+    *id = v;
+    return AU_OK;
+}
+
+/* Optional integer query parameter within [min, max]; `cap` clamps instead of refusing. */
+static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max, int cap,
+                       long *out, au_err *err)
+{
+    const char *s = au_req_query(req, name);
+    char *end = NULL;
+    *out = dflt;
+    if (!s)
+        return AU_OK;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < min || (!cap && v > max))
+        return au_err_set(err, AU_ERR_INVALID, "%s: expected an integer from %ld to %ld", name, min,
+                          max);
+    *out = v > max ? max : v;
+    return AU_OK;
+}
+
+static int query_flag(const au_req *req, const char *name)
+{
+    const char *v = au_req_query(req, name);
+    return v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
+}
+
+static au_rc with_reader(au_req *req, au_store **st, au_err *err)
+{
+    *st = au_engine_reader(req->srv->engine);
+    return *st ? AU_OK : au_err_set(err, AU_ERR_BUSY, "no store reader available");
+}
+
+/* GET /v1/profiles/{id}[?lineage=1] */
+au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err)
+{
+    int64_t id = 0;
+    au_store *st = NULL;
+    json_t *prof = NULL;
+    au_rc rc = path_id(req, &id, err);
+    if (!rc)
+        rc = with_reader(req, &st, err);
+    if (!rc)
+        rc = au_profile_get(req->srv->engine, st, id, query_flag(req, "lineage"), &prof, err);
+    if (st)
+        au_engine_reader_release(req->srv->engine, st);
+    return rc ? rc : au_resp_json(resp, 200, prof);
+}
+
+/* GET /v1/profiles?email=|phone=|source=&record= */
+au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *email = au_req_query(req, "email"), *phone = au_req_query(req, "phone");
+    const char *source = au_req_query(req, "source"), *record = au_req_query(req, "record");
+    au_store *st = NULL;
+    json_t *list = NULL;
+    if ((source != NULL) != (record != NULL))
+        return au_err_set(err, AU_ERR_INVALID, "source and record go together");
+    au_rc rc = with_reader(req, &st, err);
+    if (!rc)
+        rc = au_profile_lookup(req->srv->engine, st, email, phone, source, record,
+                               query_flag(req, "lineage"), &list, err);
+    if (st)
+        au_engine_reader_release(req->srv->engine, st);
+    if (!rc && json_array_size(list) == 0) {
+        json_decref(list);
+        return au_err_set(err, AU_ERR_NOT_FOUND, "no profile holds %s '%s'",
+                          email   ? "email"
+                          : phone ? "phone"
+                                  : "record",
+                          email   ? email
+                          : phone ? phone
+                                  : record);
+    }
+    return rc ? rc : au_resp_json(resp, 200, json_pack("{s:o}", "profiles", list));
+}
+
+/* GET /v1/profiles/search?q=NAME&limit=N */
+au_rc au_api_profile_search(au_req *req, au_resp *resp, au_err *err)
+{
+    const char *q = au_req_query(req, "q");
+    long limit = 20;
+    au_store *st = NULL;
+    json_t *list = NULL;
+    if (!q || !*q)
+        return au_err_set(err, AU_ERR_INVALID, "q: required (a name or part of one)");
+    au_rc rc = query_int(req, "limit", 20, 1, 100, 0, &limit, err);
+    if (!rc)
+        rc = with_reader(req, &st, err);
+    if (!rc)
+        rc = au_profile_search(req->srv->engine, st, q, (int)limit, &list, err);
+    if (st)
+        au_engine_reader_release(req->srv->engine, st);
+    return rc ? rc : au_resp_json(resp, 200, json_pack("{s:s, s:o}", "q", q, "profiles", list));
+}
+
+/* A cursor query parameter (absent: 0). */
+static au_rc query_cursor(const au_req *req, const char *name, int64_t *seq, au_err *err)
+{
+    const char *s = au_req_query(req, name);
+    uint64_t v = 0;
+    au_err e2;
+    *seq = 0;
+    if (!s)
+        return AU_OK;
+    au_err_init(&e2);
+    au_rc rc = au_cursor_decode(s, &v, &e2);
+    if (rc)
+        au_err_set(err, AU_ERR_INVALID, "%s: %s", name, e2.message);
+    au_err_cleanup(&e2);
+    if (!rc && v > INT64_MAX)
+        rc = au_err_set(err, AU_ERR_INVALID, "%s: out of range", name);
+    *seq = rc ? 0 : (int64_t)v;
+    return rc;
+}
+
+/* GET /v1/profiles/{id}/timeline?type=&source=&limit=&cursor= */
+au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err)
+{
+    int64_t id = 0, before = 0;
+    long limit = 50;
+    au_store *st = NULL;
+    json_t *page = NULL;
+    au_rc rc = path_id(req, &id, err);
+    if (!rc)
+        rc = query_int(req, "limit", 50, 1, 500, 0, &limit, err);
+    if (!rc)
+        rc = query_cursor(req, "cursor", &before, err);
+    if (!rc)
+        rc = with_reader(req, &st, err);
+    if (!rc)
+        rc = au_profile_timeline(req->srv->engine, st, id, before, au_req_query(req, "type"),
+                                 au_req_query(req, "source"), (int)limit, &page, err);
+    if (st)
+        au_engine_reader_release(req->srv->engine, st);
+    return rc ? rc : au_resp_json(resp, 200, page);
+}
+
+/* Reads changes after *after with a fresh reader. */
+static au_rc read_changes(au_server *srv, int64_t after, int limit, json_t **list, int64_t *last,
+                          au_err *err)
+{
+    au_store *st = au_engine_reader(srv->engine);
+    if (!st)
+        return au_err_set(err, AU_ERR_BUSY, "no store reader available");
+    au_rc rc = au_profile_changes(st, after, limit, list, last);
+    au_engine_reader_release(srv->engine, st);
+    return rc ? au_err_set(err, rc, "cannot read the change feed") : AU_OK;
+}
+
+/* --- Server-Sent Events -------------------------------------------------------------------- */
+
+typedef struct sse {
+    au_server *srv;
+    au_profiles *prof;
+    int64_t last; /* seq of the last change sent */
+    au_buf out;   /* formatted, not yet sent */
+    size_t sent;  /* bytes of out already handed to MHD */
+    int64_t idle_since;
+} sse;
+
+static void sse_free(void *ctx)
+{
+    sse *s = ctx;
+    au_buf_cleanup(&s->out);
+    au_free(s);
+}
+
+static au_rc sse_fill(sse *s)
+{
+    json_t *list = NULL, *ch;
+    size_t i;
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = read_changes(s->srv, s->last, 500, &list, &s->last, &err);
+    au_err_cleanup(&err);
+    if (rc)
+        return rc;
+    json_array_foreach(list, i, ch)
+    {
+        char *data = json_dumps(ch, AU_API_JSON_FLAGS);
+        if (!data) {
+            rc = AU_ERR_NOMEM;
+            break;
+        }
+        rc = au_buf_printf(&s->out, "id: %s\nevent: change\ndata: %s\n\n",
+                           json_string_value(json_object_get(ch, "cursor")), data);
+        free(data);
+        if (rc)
+            break;
+    }
+    json_decref(list);
+    return rc;
+}
+
+static long sse_read(void *ctx, char *buf, size_t max)
+{
+    sse *s = ctx;
+    while (s->sent == s->out.len) {
+        au_buf_reset(&s->out);
+        s->sent = 0;
+        if (atomic_load(&s->srv->stopping))
+            return -1;
+        uint64_t gen = au_profiles_generation(s->prof);
+        if (sse_fill(s))
+            return -1;
+        if (s->out.len) {
+            s->idle_since = now_ms();
+            break;
+        }
+        if (now_ms() - s->idle_since >= SSE_KEEPALIVE_S * 1000) {
+            if (au_buf_puts(&s->out, ": keep-alive\n\n"))
+                return -1;
+            s->idle_since = now_ms();
+            break;
+        }
+        /* Short slices so a shutdown is noticed within a second. */
+        au_profiles_wait(s->prof, gen, now_ms() + 1000);
+    }
+    size_t n = s->out.len - s->sent;
+    if (n > max)
+        n = max;
+    memcpy(buf, s->out.data + s->sent, n);
+    s->sent += n;
+    return (long)n;
+}
+
+static int wants_sse(const au_req *req)
+{
+    const char *acc = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept");
+    return acc && strstr(acc, "text/event-stream") != NULL;
+}
+
+static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp *resp, au_err *err)
+{
+    const char *last_id = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Last-Event-ID");
+    if (last_id && *last_id) {
+        uint64_t v = 0;
+        if (au_cursor_decode(last_id, &v, NULL) || v > INT64_MAX)
+            return au_err_set(err, AU_ERR_INVALID, "Last-Event-ID: not a change-feed cursor");
+        after = (int64_t)v;
+    }
+    sse *s = au_calloc(1, sizeof(*s));
+    if (!s)
+        return AU_ERR_NOMEM;
+    s->srv = req->srv;
+    s->prof = prof;
+    s->last = after;
+    s->idle_since = now_ms();
+    au_buf_init(&s->out, 64u << 20);
+    /* The first bytes tell the client the stream is open before any change arrives. */
+    au_buf_puts(&s->out, ": aurum change feed\nretry: 1000\n\n");
+    resp->stream = sse_read;
+    resp->stream_ctx = s;
+    resp->stream_free = sse_free;
+    resp->content_type = "text/event-stream";
+    return AU_OK;
+}
+
+/* GET /v1/changes?after=CURSOR&wait=SECONDS&limit=N */
+au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
+{
+    au_profiles *prof = au_profiles_of(req->srv->engine);
+    int64_t after = 0, last = 0;
+    long wait = 0, limit = 100;
+    json_t *list = NULL;
+    char cur[AU_CURSOR_LEN + 1];
+    au_rc rc = query_cursor(req, "after", &after, err);
+    if (!rc)
+        rc = query_int(req, "wait", 0, 0, WAIT_MAX_S, 1, &wait, err);
+    if (!rc)
+        rc = query_int(req, "limit", 100, 1, 1000, 0, &limit, err);
+    if (rc)
+        return rc;
+    if (wants_sse(req))
+        return changes_sse(req, prof, after, resp, err);
+    int64_t deadline = now_ms() + wait * 1000;
+    for (;;) {
+        /* The generation is read before the query, so a commit in between is not missed. */
+        uint64_t gen = au_profiles_generation(prof);
+        if ((rc = read_changes(req->srv, after, (int)limit, &list, &last, err)))
+            return rc;
+        if (json_array_size(list) || now_ms() >= deadline || atomic_load(&req->srv->stopping))
+            break;
+        json_decref(list);
+        list = NULL;
+        au_profiles_wait(prof, gen, deadline < now_ms() + 1000 ? deadline : now_ms() + 1000);
+    }
+    au_cursor_encode((uint64_t)last, cur);
+    return au_resp_json(resp, 200, json_pack("{s:o, s:s}", "changes", list, "next_cursor", cur));
+}

@@ -1,0 +1,20 @@
+/*
+ * Shared set-up of the identity-resolution subcommands (train, clusters, eval, explain): load
+ * the configuration, open the data directory's store, and parse SOURCE:ID record references.
+ */
+#ifndef AU_CLI_RESOLVE_COMMON_H
+#define AU_CLI_RESOLVE_COMMON_H
+
+#include "core/config.h"
+#include "store/store.h"
+
+/* Opens the store of `data` (or the config's data_dir). Read-only opens take no lock and work
+ * beside a running daemon; read-write opens take the data-dir lock (*lock, release with
+ * au_lockfile_release). On failure the message is printed as "aurum CMD: ..." and 1 returned. */
+int au_cli_open_store(const char *cmd, const char *data, const char *config, au_store_mode mode,
+                      au_config **cfg, au_store **st, int *lock);
+
+/* Splits "SOURCE:ID" at the first ':' into the two buffers; 0 on success. */
+int au_cli_split_ref(const char *ref, char *source, size_t ns, char *id, size_t ni);
+
+#endif

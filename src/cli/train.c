@@ -1,0 +1,249 @@
+/*
+ * `aurum train`: estimates the match model from the records in the store - u by random
+ * sampling, m by EM without labels, or both from labelled pairs - prints the weights, stores
+ * the model (the daemon uses it from its next start; new writes are scored with it, existing
+ * profiles stay as they are) and optionally writes it as JSON. Takes the data-dir lock.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/resolve_common.h"
+#include "core/resolve_hook.h"
+#include "lib/alloc.h"
+#include "lib/csv.h"
+#include "lib/lockfile.h"
+#include "resolve/train.h"
+
+#define USAGE                                                                                      \
+    "usage: aurum train [--data DIR] [--config FILE] [--labels FILE] [--json OUT]\n"               \
+    "\n"                                                                                           \
+    "Estimates the match model from the stored records: u probabilities from random pairs, m\n"    \
+    "by expectation-maximisation over the blocked candidate pairs (no labels needed). With\n"      \
+    "--labels (CSV: source_a,record_a,source_b,record_b,match with match 1/0) m and u are\n"       \
+    "counted from the labelled pairs instead. Prints the weights, stores the model (used by\n"     \
+    "the daemon from its next start) and writes it to OUT as JSON when asked.\n"
+
+typedef struct labels {
+    uint32_t (*pairs)[2];
+    int *match;
+    size_t n, cap;
+} labels;
+
+static int labels_add(labels *l, uint32_t a, uint32_t b, int m)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? 2 * l->cap : 1024;
+        uint32_t(*np)[2] = au_realloc(l->pairs, ncap * sizeof(*np));
+        if (!np)
+            return -1;
+        l->pairs = np;
+        int *nm = au_realloc(l->match, ncap * sizeof(*nm));
+        if (!nm)
+            return -1;
+        l->match = nm;
+        l->cap = ncap;
+    }
+    l->pairs[l->n][0] = a;
+    l->pairs[l->n][1] = b;
+    l->match[l->n++] = m;
+    return 0;
+}
+
+/* Reads the labelled pairs; pairs naming unknown records are reported and skipped. */
+static int read_labels(const char *path, au_store *st, labels *l)
+{
+    au_csv *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    int code = 1, fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        perror(path);
+        goto out;
+    }
+    if (au_csv_open_fd(fd, NULL, &c) || au_csv_read_header(c, &err))
+        goto out;
+    if (au_csv_header_count(c) < 5) {
+        au_err_set(&err, AU_ERR_INVALID, "%s: need source_a,record_a,source_b,record_b,match",
+                   path);
+        goto out;
+    }
+    for (;;) {
+        au_csv_row row;
+        au_rc rc = au_csv_next_record(c, &row, &err);
+        if (rc == AU_ERR_IO)
+            goto out;
+        if (rc) {
+            fprintf(stderr, "aurum train: %s (skipped)\n", err.message);
+            au_err_cleanup(&err);
+            au_err_init(&err);
+            continue;
+        }
+        if (row.eof)
+            break;
+        int64_t a, b;
+        if (au_store_record_no(st, row.fields[0], row.fields[1], &a) ||
+            au_store_record_no(st, row.fields[2], row.fields[3], &b)) {
+            fprintf(stderr, "aurum train: line %ld: unknown record (skipped)\n", row.line);
+            continue;
+        }
+        int m = row.fields[4][0] == '1' || row.fields[4][0] == 't' || row.fields[4][0] == 'y';
+        if (labels_add(l, (uint32_t)a, (uint32_t)b, m)) {
+            au_err_set(&err, AU_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    code = 0;
+out:
+    if (err.rc)
+        fprintf(stderr, "aurum train: %s\n", err.message);
+    au_err_cleanup(&err);
+    au_csv_free(c);
+    if (fd >= 0)
+        close(fd);
+    return code;
+}
+
+/* The weights table: one line per column and level. */
+static void print_weights(const json_t *rep)
+{
+    const json_t *model = json_object_get(rep, "model");
+    const char *name;
+    json_t *col;
+    printf("u from %lld random pairs; m by EM over %lld candidate pairs, %lld iterations%s\n",
+           (long long)json_integer_value(json_object_get(rep, "u_pairs")),
+           (long long)json_integer_value(json_object_get(rep, "em_pairs")),
+           (long long)json_integer_value(json_object_get(rep, "iterations")),
+           json_is_true(json_object_get(rep, "converged")) ? " (converged)" : "");
+    printf("\n%-14s %-38s %10s %10s %9s\n", "column", "level", "m", "u", "weight");
+    json_object_foreach((json_t *)json_object_get(model, "columns"), name, col)
+    {
+        json_t *lv = json_object_get(col, "levels");
+        for (size_t i = 0; i < json_array_size(lv); i++)
+            printf("%-14s %-38s %10.6f %10.6f %+9.2f\n", i ? "" : name,
+                   json_string_value(json_array_get(lv, i)),
+                   json_real_value(json_array_get(json_object_get(col, "m"), i)),
+                   json_real_value(json_array_get(json_object_get(col, "u"), i)),
+                   json_real_value(json_array_get(json_object_get(col, "weights"), i)));
+    }
+}
+
+static int train(au_store *st, const au_config *cfg, const char *labels_path, const char *out)
+{
+    au_resolve_state *s = NULL;
+    au_model m;
+    au_train_report rep = {0};
+    labels l = {0};
+    json_t *doc = NULL;
+    char *text = NULL;
+    int code = 1;
+    au_err err;
+    au_err_init(&err);
+    if (au_resolve_state_load(st, cfg, &s, &err))
+        goto out;
+    const au_resolver *res = au_resolve_state_resolver(s);
+    m = *au_resolver_model(res);
+    if (labels_path) {
+        if (read_labels(labels_path, st, &l))
+            goto out;
+        if (au_train_labelled(res, (const uint32_t(*)[2])l.pairs, l.match, l.n, &m)) {
+            au_err_set(&err, AU_ERR_INVALID, "training from %zu labelled pairs failed", l.n);
+            goto out;
+        }
+    } else {
+        au_train_opts o;
+        au_train_opts_default(&o);
+        au_rc rc = au_train_unsupervised(res, &o, &m, &rep);
+        if (rc) {
+            au_err_set(&err, rc, "training failed: %s (at least 2 records are needed)",
+                       au_rc_message(rc));
+            goto out;
+        }
+    }
+    doc = au_train_report_json(&rep, &m);
+    text = doc ? json_dumps(json_object_get(doc, "model"), JSON_COMPACT) : NULL;
+    if (!text) {
+        au_err_set(&err, AU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    print_weights(doc);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    au_rc rc = au_store_model_put(st, text, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (rc) {
+        au_err_set(&err, rc, "storing the model: %s", au_rc_message(rc));
+        goto out;
+    }
+    if (out && json_dump_file(json_object_get(doc, "model"), out, JSON_INDENT(2)) != 0) {
+        au_err_set(&err, AU_ERR_IO, "cannot write %s", out);
+        goto out;
+    }
+    printf("\nmodel stored%s%s; the daemon uses it from its next start\n",
+           out ? " and written to " : "", out ? out : "");
+    code = 0;
+out:
+    if (err.rc)
+        fprintf(stderr, "aurum train: %s\n", err.message);
+    au_err_cleanup(&err);
+    free(text);
+    json_decref(doc);
+    au_free(l.pairs);
+    au_free(l.match);
+    au_resolve_state_free(s);
+    return code;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},   {"config", required_argument, NULL, 'c'},
+        {"labels", required_argument, NULL, 'l'}, {"json", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *data = NULL, *config = NULL, *labels_path = NULL, *out = NULL;
+    int ch, lock = -1;
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "d:c:l:j:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'l':
+            labels_path = optarg;
+            break;
+        case 'j':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            return 0;
+        default:
+            fputs(USAGE, stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fputs(USAGE, stderr);
+        return 2;
+    }
+    au_config *cfg;
+    au_store *st;
+    if (au_cli_open_store("train", data, config, AU_STORE_RW, &cfg, &st, &lock))
+        return 1;
+    int code = train(st, cfg, labels_path, out);
+    au_store_close(st);
+    au_lockfile_release(lock);
+    au_config_free(cfg);
+    return code;
+}
+
+const au_cli_command au_cli_train = {"train", run,
+                                     "estimate the match model from the stored records", USAGE};

@@ -1,0 +1,654 @@
+/*
+ * The "resolve" engine hook (see resolve_hook.h): keeps the in-memory resolver and the store's
+ * resolution tables in step, inside the writer's transactions. A rollback rebuilds the resolver
+ * from the store (the resolver has no undo log; rollbacks are rare - a failed job or a failed
+ * commit - and correctness matters more than their speed: at 1 M records a rebuild takes as
+ * long as a start-up).
+ */
+#include "core/resolve_hook.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+struct au_resolve_state {
+    pthread_rwlock_t lk;   /* taken exclusively around every resolver call (scoring writes memos) */
+    au_resolver *res;      /* owned */
+    au_model model;        /* the model the resolver was built with */
+    au_resolve_changes ch; /* scratch: what the current call changed */
+    uint32_t max_profile;  /* highest profile number known: above it a profile is new */
+};
+
+/* ---- model ------------------------------------------------------------------------------- */
+
+au_rc au_resolve_load_model(au_store *st, const au_config *cfg, au_model *m, au_err *err)
+{
+    char *text = NULL;
+    json_t *doc = NULL;
+    au_rc rc;
+
+    au_model_default(m);
+    rc = au_store_model_get(st, &text);
+    if (rc == AU_ERR_NOT_FOUND) {
+        rc = AU_OK;
+    } else if (!rc) {
+        json_error_t jerr;
+        doc = json_loads(text, 0, &jerr);
+        if (!doc) {
+            rc = au_err_set(err, AU_ERR_STORE, "stored match model is not JSON: %s", jerr.text);
+            goto out;
+        }
+        rc = au_model_from_json(m, doc, err);
+        if (rc)
+            goto out;
+    } else {
+        au_err_set(err, rc, "cannot read the match model: %s", au_rc_message(rc));
+        goto out;
+    }
+    json_t *cm = cfg && cfg->doc ? json_object_get(cfg->doc, "matching") : NULL;
+    if (cm && !json_is_null(cm))
+        rc = au_model_from_json(m, cm, err);
+    if (!rc)
+        au_model_refresh(m);
+out:
+    json_decref(doc);
+    au_free(text);
+    return rc;
+}
+
+/* ---- persisting what a resolver call changed ---------------------------------------------- */
+
+typedef struct change_ent {
+    uint32_t profile, other;
+    const char *kind;
+} change_ent;
+
+/* Adds (profile, kind) unless already listed for this call. */
+static void change_note(change_ent *v, size_t *n, size_t cap, uint32_t p, const char *kind,
+                        uint32_t other)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i].profile == p && strcmp(v[i].kind, kind) == 0)
+            return;
+    if (*n < cap)
+        v[(*n)++] = (change_ent){p, other, kind};
+}
+
+static int redirected(const au_resolve_changes *ch, uint32_t p)
+{
+    for (size_t i = 0; i < ch->nredirects; i++)
+        if (ch->redirects[i].from == p)
+            return 1;
+    return 0;
+}
+
+/* Derives the change-feed rows of one call: one per (profile, kind). */
+static au_rc write_changes(au_store *st, const au_resolve_changes *ch, uint32_t max_before,
+                           const char *source, const char *record_id, int64_t at_ms)
+{
+    size_t cap = 2 * ch->nmoves + ch->nredirects + 1, n = 0;
+    change_ent *v = au_malloc(cap * sizeof(*v));
+    au_rc rc = AU_OK;
+    if (!v)
+        return AU_ERR_NOMEM;
+    for (size_t i = 0; i < ch->nmoves; i++) {
+        const au_resolve_move *m = &ch->moves[i];
+        if (m->new_profile && m->new_profile > max_before)
+            change_note(v, &n, cap, m->new_profile, m->old_profile ? "split" : "created",
+                        m->old_profile);
+        else if (m->new_profile)
+            change_note(v, &n, cap, m->new_profile, "updated", 0);
+        if (m->old_profile && m->old_profile != m->new_profile && !redirected(ch, m->old_profile))
+            change_note(v, &n, cap, m->old_profile, "updated", 0);
+    }
+    for (size_t i = 0; i < ch->nredirects; i++) {
+        const au_resolve_redirect *r = &ch->redirects[i];
+        change_note(v, &n, cap, r->from, r->into ? "merged" : "deleted", r->into);
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        au_change_row c = {0, v[i].profile, v[i].kind, v[i].other, source, record_id, at_ms};
+        rc = au_store_change_add(st, &c);
+    }
+    au_free(v);
+    return rc;
+}
+
+/* Writes assignments, redirects, review entries and change rows of s->ch, then resets it. */
+static au_rc persist(au_resolve_state *s, au_store *st, const char *source, const char *record_id,
+                     int64_t at_ms)
+{
+    au_resolve_changes *ch = &s->ch;
+    uint32_t max_before = s->max_profile;
+    au_rc rc = AU_OK;
+
+    for (size_t i = 0; i < ch->nmoves && !rc; i++) {
+        const au_resolve_move *m = &ch->moves[i];
+        rc = au_store_assign_put(st, m->record_no, m->new_profile);
+        if (m->new_profile > s->max_profile)
+            s->max_profile = m->new_profile;
+    }
+    for (size_t i = 0; i < ch->nredirects && !rc; i++)
+        rc = au_store_redirect_put(st, ch->redirects[i].from, ch->redirects[i].into, at_ms);
+    for (size_t i = 0; i < ch->npossible && !rc; i++) {
+        const au_resolve_possible *p = &ch->possible[i];
+        au_review_row r = {p->a < p->b ? p->a : p->b, p->a < p->b ? p->b : p->a, p->weight, at_ms};
+        rc = au_store_review_put(st, &r);
+    }
+    if (!rc)
+        rc = write_changes(st, ch, max_before, source, record_id, at_ms);
+    au_resolve_changes_reset(ch);
+    return rc;
+}
+
+/* ---- restore ----------------------------------------------------------------------------- */
+
+typedef struct pending {
+    uint32_t no;
+    au_record *rec;
+} pending;
+
+typedef struct restore_ctx {
+    au_resolver *res;
+    pending *pend; /* records without a profile, resolved after the scan */
+    size_t npend, cappend;
+    au_rc rc;
+    long bad; /* documents that could not be read */
+} restore_ctx;
+
+static int restore_row(void *ctx, const au_resolve_row *r)
+{
+    restore_ctx *c = ctx;
+    json_t *doc = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
+    au_record *rec = NULL;
+    if (!doc || au_record_from_json(r->source, r->record_id, doc, &rec) != AU_OK) {
+        c->bad++;
+        json_decref(doc);
+        return 0;
+    }
+    json_decref(doc);
+    if (r->profile > 0) {
+        c->rc = au_resolver_restore(c->res, (uint32_t)r->no, rec, (uint32_t)r->profile);
+        au_record_free(rec);
+        return c->rc ? 1 : 0;
+    }
+    if (c->npend == c->cappend) {
+        size_t ncap = c->cappend ? 2 * c->cappend : 1024;
+        pending *np = au_realloc(c->pend, ncap * sizeof(*np));
+        if (!np) {
+            au_record_free(rec);
+            c->rc = AU_ERR_NOMEM;
+            return 1;
+        }
+        c->pend = np;
+        c->cappend = ncap;
+    }
+    c->pend[c->npend++] = (pending){(uint32_t)r->no, rec};
+    return 0;
+}
+
+static int restore_override(void *ctx, const au_override_row *o)
+{
+    restore_ctx *c = ctx;
+    int k = au_resolve_link_kind(o->kind);
+    if (k <= 0)
+        return 0;
+    c->rc = au_resolver_restore_override(c->res, (uint32_t)o->a, (uint32_t)o->b, (au_link_kind)k);
+    return c->rc ? 1 : 0;
+}
+
+/* Resolves the records that had no profile; with persist, writes what changed. */
+static au_rc resolve_pending(au_resolver *res, restore_ctx *c, au_store *st, int persist_it)
+{
+    au_resolve_state tmp = {.res = res};
+    au_rc rc = AU_OK;
+    int64_t max = 0;
+    au_resolve_changes_init(&tmp.ch);
+    if (persist_it)
+        rc = au_store_profile_max(st, &max);
+    tmp.max_profile = (uint32_t)max;
+    for (size_t i = 0; i < c->npend && !rc; i++) {
+        rc = au_resolver_add(res, c->pend[i].no, c->pend[i].rec, &tmp.ch);
+        if (!rc && persist_it)
+            rc = persist(&tmp, st, c->pend[i].rec->source, c->pend[i].rec->record_id, 0);
+        au_resolve_changes_reset(&tmp.ch);
+    }
+    au_resolve_changes_cleanup(&tmp.ch);
+    return rc;
+}
+
+au_rc au_resolve_restore_all(au_resolver *res, au_store *st, int persist_it, au_err *err)
+{
+    restore_ctx c = {.res = res};
+    int64_t max = 0;
+    au_rc rc = au_store_resolve_scan(st, restore_row, &c);
+    if (c.rc)
+        rc = c.rc;
+    if (!rc)
+        rc = au_store_override_list(st, restore_override, &c);
+    if (c.rc)
+        rc = c.rc;
+    if (!rc)
+        rc = au_store_profile_max(st, &max);
+    if (!rc) {
+        au_resolver_set_next_profile(res, (uint32_t)max + 1);
+        if (c.npend) {
+            au_resolver_expect_records(res, au_resolver_record_count(res) + c.npend);
+            rc = resolve_pending(res, &c, st, persist_it);
+        }
+    }
+    if (c.bad)
+        au_log(AU_LOG_WARN, "stored records skipped by resolution: unreadable documents", NULL);
+    for (size_t i = 0; i < c.npend; i++)
+        au_record_free(c.pend[i].rec);
+    au_free(c.pend);
+    if (rc)
+        au_err_set(err, rc, "restoring identity resolution from the store: %s", au_rc_message(rc));
+    return rc;
+}
+
+/* ---- the hook ---------------------------------------------------------------------------- */
+
+/* (Re)builds s->res from the store; with persist, inside a transaction the caller manages. */
+static au_rc rebuild(au_resolve_state *s, au_store *st, int persist_it, au_err *err)
+{
+    au_resolver *res = NULL;
+    int64_t max = 0;
+    au_rc rc = au_resolver_new(&s->model, &res);
+    if (rc)
+        return au_err_set(err, rc, "cannot create the resolver");
+    rc = au_resolve_restore_all(res, st, persist_it, err);
+    if (!rc)
+        rc = au_store_profile_max(st, &max);
+    if (rc) {
+        au_resolver_free(res);
+        return rc;
+    }
+    pthread_rwlock_wrlock(&s->lk);
+    au_resolver_free(s->res);
+    s->res = res;
+    s->max_profile = (uint32_t)max;
+    au_resolve_changes_reset(&s->ch);
+    pthread_rwlock_unlock(&s->lk);
+    return AU_OK;
+}
+
+static void rh_close(void *state)
+{
+    au_resolve_state *s = state;
+    if (!s)
+        return;
+    au_resolver_free(s->res);
+    au_resolve_changes_cleanup(&s->ch);
+    pthread_rwlock_destroy(&s->lk);
+    au_free(s);
+}
+
+static au_rc rh_open(au_engine *e, au_store *st, void **state, au_err *err)
+{
+    au_resolve_state *s = au_calloc(1, sizeof(*s));
+    au_rc rc;
+    if (!s)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    pthread_rwlock_init(&s->lk, NULL);
+    au_resolve_changes_init(&s->ch);
+    rc = au_resolve_load_model(st, au_engine_config(e), &s->model, err);
+    if (!rc)
+        rc = au_store_begin(st);
+    if (!rc) {
+        rc = rebuild(s, st, 1, err);
+        rc = rc ? (au_store_rollback(st), rc) : au_store_commit(st);
+    }
+    if (rc) {
+        if (!err || !err->rc)
+            au_err_set(err, rc, "identity resolution: %s", au_rc_message(rc));
+        rh_close(s);
+        return rc;
+    }
+    *state = s;
+    return AU_OK;
+}
+
+static au_rc rh_record_written(void *state, au_store *st, const au_record *r,
+                               au_put_outcome outcome, int64_t version, int64_t at_ms)
+{
+    au_resolve_state *s = state;
+    uint32_t no = (uint32_t)au_store_record_last_no(st);
+    pthread_rwlock_wrlock(&s->lk);
+    au_rc rc = au_resolver_profile_of(s->res, no) ? au_resolver_update(s->res, no, r, &s->ch)
+                                                  : au_resolver_add(s->res, no, r, &s->ch);
+    pthread_rwlock_unlock(&s->lk);
+    if (!rc)
+        rc = persist(s, st, r->source, r->record_id, at_ms);
+    return rc;
+}
+
+static au_rc rh_record_deleted(void *state, au_store *st, const char *source, const char *record_id,
+                               int64_t at_ms)
+{
+    au_resolve_state *s = state;
+    uint32_t no = (uint32_t)au_store_record_last_no(st);
+    pthread_rwlock_wrlock(&s->lk);
+    au_rc rc = au_resolver_remove(s->res, no, &s->ch);
+    pthread_rwlock_unlock(&s->lk);
+    if (rc == AU_ERR_NOT_FOUND) /* a record the resolver never took (unreadable document) */
+        rc = AU_OK;
+    if (!rc)
+        rc = persist(s, st, source, record_id, at_ms);
+    return rc;
+}
+
+static void rh_rolled_back(void *state, au_store *st)
+{
+    au_resolve_state *s = state;
+    au_err err;
+    au_err_init(&err);
+    au_log(AU_LOG_INFO, "write rolled back: rebuilding identity resolution from the store", NULL);
+    if (rebuild(s, st, 0, &err))
+        au_log(AU_LOG_ERROR, "cannot rebuild identity resolution", "error", err.message, NULL);
+    au_err_cleanup(&err);
+}
+
+au_rc au_resolve_state_load(au_store *st, const au_config *cfg, au_resolve_state **out, au_err *err)
+{
+    au_resolve_state *s = au_calloc(1, sizeof(*s));
+    au_rc rc;
+    *out = NULL;
+    if (!s)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    pthread_rwlock_init(&s->lk, NULL);
+    au_resolve_changes_init(&s->ch);
+    rc = au_resolve_load_model(st, cfg, &s->model, err);
+    if (!rc)
+        rc = rebuild(s, st, 0, err);
+    if (rc) {
+        rh_close(s);
+        return rc;
+    }
+    *out = s;
+    return AU_OK;
+}
+
+void au_resolve_state_free(au_resolve_state *s)
+{
+    rh_close(s);
+}
+
+const au_resolver *au_resolve_state_resolver(const au_resolve_state *s)
+{
+    return s->res;
+}
+
+const au_engine_hook au_resolve_hook = {
+    .name = "resolve",
+    .open = rh_open,
+    .close = rh_close,
+    .record_written = rh_record_written,
+    .record_deleted = rh_record_deleted,
+    .rolled_back = rh_rolled_back,
+};
+
+/* ---- reads ------------------------------------------------------------------------------- */
+
+/* Replaces the record number under `key` of o by {"source","record"}. */
+static void name_record(json_t *o, const char *key, au_store *st)
+{
+    json_t *v = json_object_get(o, key);
+    char *src = NULL, *rid = NULL;
+    if (!json_is_integer(v) || au_store_record_ref(st, json_integer_value(v), &src, &rid))
+        return;
+    json_object_set_new(o, key, json_pack("{s:s, s:s}", "source", src, "record", rid));
+    au_free(src);
+    au_free(rid);
+}
+
+static au_rc lookup_no(au_store *st, const char *source, const char *record, uint32_t *no,
+                       au_err *err)
+{
+    int64_t v = 0;
+    au_rc rc = au_store_record_no(st, source, record, &v);
+    if (rc == AU_ERR_NOT_FOUND)
+        return au_err_set(err, rc, "record '%s' not found in source '%s'", record, source);
+    if (rc)
+        return au_err_set(err, rc, "%s", au_rc_message(rc));
+    *no = (uint32_t)v;
+    return AU_OK;
+}
+
+json_t *au_resolve_explain_pair(au_resolve_state *s, au_store *st, const char *sa, const char *ra,
+                                const char *sb, const char *rb, au_err *err)
+{
+    uint32_t a = 0, b = 0;
+    json_t *doc = NULL;
+    if (lookup_no(st, sa, ra, &a, err) || lookup_no(st, sb, rb, &b, err))
+        return NULL;
+    /* exclusive: scoring writes the resolver's memo table, even through a const resolver */
+    pthread_rwlock_wrlock(&s->lk);
+    doc = au_resolver_explain_pair(s->res, a, b);
+    pthread_rwlock_unlock(&s->lk);
+    if (!doc) {
+        au_err_set(err, AU_ERR_NOT_FOUND, "a record is deleted or not resolved");
+        return NULL;
+    }
+    name_record(doc, "a", st);
+    name_record(doc, "b", st);
+    return doc;
+}
+
+json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t profile, au_err *err)
+{
+    json_t *doc = NULL, *m;
+    size_t i;
+    if (profile <= 0 || profile > UINT32_MAX) {
+        au_err_set(err, AU_ERR_NOT_FOUND, "profile %lld does not exist", (long long)profile);
+        return NULL;
+    }
+    pthread_rwlock_wrlock(&s->lk); /* exclusive: see au_resolve_explain_pair */
+    doc = au_resolver_explain_profile(s->res, (uint32_t)profile);
+    pthread_rwlock_unlock(&s->lk);
+    if (!doc) {
+        int64_t into = 0;
+        if (au_store_redirect_get(st, profile, &into) == AU_OK)
+            au_err_set(err, AU_ERR_NOT_FOUND, "profile %lld no longer exists (merged into %lld)",
+                       (long long)profile, (long long)into);
+        else
+            au_err_set(err, AU_ERR_NOT_FOUND, "profile %lld does not exist", (long long)profile);
+        return NULL;
+    }
+    json_array_foreach(json_object_get(doc, "members"), i, m)
+    {
+        name_record(m, "record", st);
+        json_t *link = json_object_get(m, "best_link");
+        if (json_is_object(link)) {
+            name_record(link, "a", st);
+            name_record(link, "b", st);
+        }
+    }
+    return doc;
+}
+
+/* ---- manual decisions -------------------------------------------------------------------- */
+
+int au_resolve_link_kind(const char *name)
+{
+    if (!name)
+        return -1;
+    if (strcmp(name, "must_link") == 0)
+        return AU_LINK_MUST;
+    if (strcmp(name, "cannot_link") == 0)
+        return AU_LINK_CANNOT;
+    if (strcmp(name, "none") == 0)
+        return AU_LINK_NONE;
+    return -1;
+}
+
+const char *au_resolve_link_name(au_link_kind k)
+{
+    return k == AU_LINK_MUST ? "must_link" : k == AU_LINK_CANNOT ? "cannot_link" : "none";
+}
+
+/* One decision on (a, b), applied and persisted; the caller holds no lock (writer thread). */
+static au_rc apply_override(au_resolve_state *s, au_store *st, uint32_t a, uint32_t b,
+                            au_link_kind kind, const char *origin, int64_t at_ms, au_err *err)
+{
+    if (a == b)
+        return au_err_set(err, AU_ERR_INVALID, "a decision needs two different records");
+    au_override_row o = {a < b ? a : b, a < b ? b : a, au_resolve_link_name(kind), origin, at_ms};
+    au_rc rc = au_store_override_put(st, &o);
+    if (rc)
+        return au_err_set(err, rc, "%s", au_rc_message(rc));
+    pthread_rwlock_wrlock(&s->lk);
+    rc = au_resolver_override(s->res, a, b, kind, &s->ch);
+    pthread_rwlock_unlock(&s->lk);
+    if (!rc)
+        rc = persist(s, st, NULL, NULL, at_ms);
+    if (rc)
+        au_err_set(err, rc, "applying the decision: %s", au_rc_message(rc));
+    return rc;
+}
+
+typedef struct decision {
+    au_engine *e;
+    const char *origin;
+    /* pair */
+    const char *sa, *ra, *sb, *rb;
+    au_link_kind kind;
+    /* merge / split */
+    int64_t profile, other;
+    const char *const *sources, *const *records;
+    size_t n;
+} decision;
+
+static au_resolve_state *state_of(au_engine *e, au_err *err)
+{
+    au_resolve_state *s = au_engine_hook_state(e, "resolve");
+    if (!s)
+        au_err_set(err, AU_ERR_UNAVAILABLE, "identity resolution is not running");
+    return s;
+}
+
+static au_rc call_pair(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    decision *d = ctx;
+    au_resolve_state *s = state_of(d->e, err);
+    uint32_t a = 0, b = 0;
+    if (!s)
+        return AU_ERR_UNAVAILABLE;
+    au_rc rc = lookup_no(st, d->sa, d->ra, &a, err);
+    if (!rc)
+        rc = lookup_no(st, d->sb, d->rb, &b, err);
+    if (!rc && (!au_resolver_profile_of(s->res, a) || !au_resolver_profile_of(s->res, b)))
+        rc = au_err_set(err, AU_ERR_NOT_FOUND, "a record of the pair is deleted");
+    if (!rc)
+        rc = apply_override(s, st, a, b, d->kind, d->origin, at_ms, err);
+    return rc;
+}
+
+au_rc au_resolve_override(au_engine *e, const char *sa, const char *ra, const char *sb,
+                          const char *rb, au_link_kind kind, const char *origin, au_err *err)
+{
+    decision d = {.e = e, .origin = origin, .sa = sa, .ra = ra, .sb = sb, .rb = rb, .kind = kind};
+    return au_engine_call(e, call_pair, &d, origin, err);
+}
+
+/* The first member of a live profile (following redirects). */
+static au_rc first_member(au_resolve_state *s, int64_t p, uint32_t *no, au_err *err)
+{
+    size_t n = 0;
+    const uint32_t *m = NULL;
+    if (p > 0 && p <= UINT32_MAX)
+        m = au_resolver_members(s->res, (uint32_t)p, &n);
+    if (!m || n == 0)
+        return au_err_set(err, AU_ERR_NOT_FOUND, "profile %lld does not exist", (long long)p);
+    *no = m[0];
+    return AU_OK;
+}
+
+static au_rc call_merge(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    decision *d = ctx;
+    au_resolve_state *s = state_of(d->e, err);
+    uint32_t a = 0, b = 0;
+    if (!s)
+        return AU_ERR_UNAVAILABLE;
+    au_rc rc = first_member(s, d->profile, &a, err);
+    if (!rc)
+        rc = d->sa ? lookup_no(st, d->sa, d->ra, &b, err) : first_member(s, d->other, &b, err);
+    if (!rc && !au_resolver_profile_of(s->res, b))
+        rc = au_err_set(err, AU_ERR_NOT_FOUND, "record '%s' is deleted", d->ra);
+    if (!rc && au_resolver_profile_of(s->res, a) == au_resolver_profile_of(s->res, b))
+        return AU_OK; /* already one profile: nothing to decide */
+    if (!rc)
+        rc = apply_override(s, st, a, b, AU_LINK_MUST, d->origin, at_ms, err);
+    return rc;
+}
+
+au_rc au_resolve_merge(au_engine *e, int64_t a, const char *source, const char *record, int64_t b,
+                       const char *origin, au_err *err)
+{
+    decision d = {.e = e, .origin = origin, .profile = a, .other = b, .sa = source, .ra = record};
+    return au_engine_call(e, call_merge, &d, origin, err);
+}
+
+static au_rc call_split(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    decision *d = ctx;
+    au_resolve_state *s = state_of(d->e, err);
+    uint32_t *out = NULL, *rest = NULL;
+    size_t n = 0, nrest = 0;
+    au_rc rc = AU_OK;
+    if (!s)
+        return AU_ERR_UNAVAILABLE;
+    const uint32_t *m = d->profile > 0 && d->profile <= UINT32_MAX
+                            ? au_resolver_members(s->res, (uint32_t)d->profile, &n)
+                            : NULL;
+    if (!m || n == 0)
+        return au_err_set(err, AU_ERR_NOT_FOUND, "profile %lld does not exist",
+                          (long long)d->profile);
+    out = au_calloc(d->n + 1, sizeof(*out));
+    rest = au_calloc(n + 1, sizeof(*rest));
+    if (!out || !rest) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < d->n && !rc; i++) {
+        rc = lookup_no(st, d->sources[i], d->records[i], &out[i], err);
+        if (!rc && au_resolver_profile_of(s->res, out[i]) != (uint32_t)d->profile)
+            rc =
+                au_err_set(err, AU_ERR_INVALID, "record '%s' of source '%s' is not in profile %lld",
+                           d->records[i], d->sources[i], (long long)d->profile);
+    }
+    if (rc)
+        goto out;
+    /* the member list is borrowed until the next mutation: copy the members that stay */
+    for (size_t i = 0; i < n; i++) {
+        int listed = 0;
+        for (size_t k = 0; k < d->n; k++)
+            listed |= out[k] == m[i];
+        if (!listed)
+            rest[nrest++] = m[i];
+    }
+    if (nrest == 0) {
+        rc = au_err_set(err, AU_ERR_INVALID, "a split must leave at least one record behind");
+        goto out;
+    }
+    for (size_t i = 0; i < d->n && !rc; i++)
+        for (size_t k = 0; k < nrest && !rc; k++)
+            rc = apply_override(s, st, out[i], rest[k], AU_LINK_CANNOT, d->origin, at_ms, err);
+out:
+    au_free(out);
+    au_free(rest);
+    return rc;
+}
+
+au_rc au_resolve_split(au_engine *e, int64_t p, const char *const *sources,
+                       const char *const *records, size_t n, const char *origin, au_err *err)
+{
+    if (n == 0)
+        return au_err_set(err, AU_ERR_INVALID, "list at least one record to split off");
+    decision d = {
+        .e = e, .origin = origin, .profile = p, .sources = sources, .records = records, .n = n};
+    return au_engine_call(e, call_split, &d, origin, err);
+}

@@ -1,0 +1,747 @@
+/*
+ * Delivery of the outbox. A dispatcher thread reads pending rows (in id order) with a reader
+ * handle and hands the due ones to a pool of sender threads, respecting each flow's
+ * concurrency limit and per-partition order (a row is not sent while an earlier row of the
+ * same partition — the same customer — is in flight or waiting for its retry). Senders call
+ * the step's connector; a recorder thread writes the outcomes of everything sent since its
+ * last pass in one writer job (delivered; retry later with exponential backoff, jitter and the
+ * target's Retry-After; or dead letter with the request, the response and the reason).
+ *
+ * Claims are in memory only: a row stays "pending" in the store until its outcome is committed,
+ * so after kill -9 every unfinished delivery is simply pending again and is sent once more with
+ * the same idempotency key (at-least-once). Senders use one blocking libcurl easy handle each
+ * (pooled per step for connection reuse) rather than the multi interface: see docs/FLOWS.md.
+ */
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "flows/flows_int.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+#define SENDERS       16   /* sender threads; each flow's concurrency bounds its share */
+#define SCAN_MAX      2000 /* pending rows looked at per dispatcher pass */
+#define IDLE_WAKE_MS  1000 /* dispatcher wakes at least this often */
+#define BLOCKED_SLOTS 8192 /* partition hash set per pass (power of two) */
+#define RECORD_MAX    512  /* outcomes recorded per writer job */
+
+static const long lat_bounds[AU_FLOWS_NBUCKETS] = {1,   5,    10,   25,   50,    100,  250,
+                                                   500, 1000, 2500, 5000, 10000, 60000};
+
+typedef struct job {
+    struct job *next;
+    int64_t id, run_id, created_ms;
+    char *flow, *step_id, *idem_key, *partition, *input;
+    int attempts;       /* before this send */
+    uint64_t part_hash; /* 0 when no partition */
+    flow_entry *e;      /* reference, NULL when the flow is gone */
+    au_delivery res;    /* outcome of the send */
+    int64_t send_ms;    /* duration of the send */
+    char *request;      /* what was sent (JSON), on failures only */
+} job;
+
+struct deliver {
+    au_flows *f;
+    pthread_mutex_t mu;
+    pthread_cond_t dispatch_cv, work_cv, done_cv;
+    int stopping, kicked;
+    job *work, *work_tail; /* to send */
+    job *done;             /* sent, to record */
+    job **inflight;        /* claimed rows (work, sending, done), until recorded */
+    size_t ninflight, cap;
+    pthread_t dispatcher, recorder, senders[SENDERS];
+    int nsenders, dispatcher_running, recorder_running;
+};
+
+static void job_free(au_flows *f, job *j)
+{
+    if (!j)
+        return;
+    au_flows_release(f, j->e);
+    au_free(j->flow);
+    au_free(j->step_id);
+    au_free(j->idem_key);
+    au_free(j->partition);
+    au_free(j->input);
+    au_free(j->request);
+    au_free(j);
+}
+
+static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(cv, mu, &ts);
+}
+
+void au_flows_deliver_kick(au_flows *f)
+{
+    deliver *d = f->dl;
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->kicked = 1;
+    pthread_cond_signal(&d->dispatch_cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* --- preview: what a step sends ------------------------------------------------------------ */
+
+json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_ms)
+{
+    json_t *out = json_object();
+    for (const au_connector_option *o = s->connector->options; out && o->name; o++) {
+        const au_flow_value *v = au_flow_step_value(s, o->name);
+        json_t *val = NULL;
+        au_expr_error ee;
+        if (!strcmp(o->name, "secret") || !strcmp(o->name, "conninfo")) {
+            if (json_object_get(s->config, o->name))
+                json_object_set_new(out, o->name, json_string("********"));
+            continue;
+        }
+        if (v && o->type == AU_OPT_TEMPLATE) {
+            char *txt = NULL;
+            int flags = !strcmp(o->name, "url") ? AU_TMPL_URLENCODE : 0;
+            if (au_flow_value_render(v, ctx, now_ms, flags, &txt, &ee) == AU_OK)
+                val = json_string(txt);
+            else
+                val = json_pack("{s:s}", "error", ee.message);
+            au_free(txt);
+        } else if (v) {
+            if (au_flow_value_eval(v, ctx, now_ms, &val, &ee))
+                val = json_pack("{s:s}", "error", ee.message);
+        } else {
+            val = json_incref(json_object_get(s->config, o->name));
+        }
+        if (val)
+            json_object_set_new(out, o->name, val);
+    }
+    return out;
+}
+
+/* --- dispatcher ---------------------------------------------------------------------------- */
+
+typedef struct scan {
+    job **rows;
+    size_t n;
+} scan;
+
+static char *dup0(const char *s)
+{
+    return au_strdup(s ? s : "");
+}
+
+static int collect(void *ctx, const au_outbox_row *r)
+{
+    scan *s = ctx;
+    job *j = au_calloc(1, sizeof(*j));
+    if (!j)
+        return AU_ERR_NOMEM;
+    j->id = r->id;
+    j->run_id = r->run_id;
+    j->created_ms = r->created_ms;
+    j->attempts = r->attempts;
+    j->res.retry_after_ms = r->next_ms; /* due time, until the send overwrites it */
+    j->flow = dup0(r->flow);
+    j->step_id = dup0(r->step_id);
+    j->idem_key = dup0(r->idem_key);
+    j->partition = dup0(r->partition);
+    j->input = dup0(r->input);
+    s->rows[s->n++] = j;
+    if (!j->flow || !j->step_id || !j->idem_key || !j->partition || !j->input)
+        return AU_ERR_NOMEM;
+    j->part_hash = *j->partition ? (XXH3_64bits(j->partition, strlen(j->partition)) | 1) : 0;
+    return 0;
+}
+
+typedef struct blocked {
+    uint64_t slot[BLOCKED_SLOTS];
+} blocked;
+
+static int blocked_has(const blocked *b, uint64_t h)
+{
+    for (size_t i = h & (BLOCKED_SLOTS - 1);; i = (i + 1) & (BLOCKED_SLOTS - 1)) {
+        if (b->slot[i] == h)
+            return 1;
+        if (!b->slot[i])
+            return 0;
+    }
+}
+
+static void blocked_add(blocked *b, uint64_t h, size_t *n)
+{
+    if (!h || *n >= BLOCKED_SLOTS / 2 || blocked_has(b, h))
+        return;
+    size_t i = h & (BLOCKED_SLOTS - 1);
+    while (b->slot[i])
+        i = (i + 1) & (BLOCKED_SLOTS - 1);
+    b->slot[i] = h;
+    (*n)++;
+}
+
+static int is_inflight(const deliver *d, int64_t id)
+{
+    for (size_t i = 0; i < d->ninflight; i++)
+        if (d->inflight[i]->id == id)
+            return 1;
+    return 0;
+}
+
+static int inflight_add(deliver *d, job *j)
+{
+    if (d->ninflight == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        job **a = au_realloc(d->inflight, cap * sizeof(*a));
+        if (!a)
+            return -1;
+        d->inflight = a;
+        d->cap = cap;
+    }
+    d->inflight[d->ninflight++] = j;
+    return 0;
+}
+
+static void inflight_remove(deliver *d, job *j)
+{
+    for (size_t i = 0; i < d->ninflight; i++)
+        if (d->inflight[i] == j) {
+            d->inflight[i] = d->inflight[--d->ninflight];
+            return;
+        }
+}
+
+static void push_work(deliver *d, job *j)
+{
+    j->next = NULL;
+    if (d->work_tail)
+        d->work_tail->next = j;
+    else
+        d->work = j;
+    d->work_tail = j;
+    pthread_cond_signal(&d->work_cv);
+}
+
+/* Decides for each scanned row (under d->mu); returns the earliest due time of rows held back
+ * for time, or INT64_MAX. Rows not dispatched are freed. */
+static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now)
+{
+    size_t nb = 0;
+    int64_t soonest = INT64_MAX;
+    memset(b, 0, sizeof(*b));
+    for (size_t i = 0; i < d->ninflight; i++)
+        blocked_add(b, d->inflight[i]->part_hash, &nb);
+    for (size_t i = 0; i < s->n; i++) {
+        job *j = s->rows[i];
+        s->rows[i] = NULL;
+        int64_t due = j->res.retry_after_ms;
+        int hold = is_inflight(d, j->id) || (j->part_hash && blocked_has(b, j->part_hash));
+        if (!hold && due > now) {
+            hold = 1;
+            soonest = due < soonest ? due : soonest;
+        }
+        if (!hold) {
+            j->e = au_flows_acquire(d->f, j->flow);
+            long limit = j->e ? j->e->def->concurrency : 1;
+            if (j->e && j->e->inflight >= limit)
+                hold = 1;
+        }
+        blocked_add(b, j->part_hash, &nb);
+        if (hold || inflight_add(d, j)) {
+            job_free(d->f, j);
+            continue;
+        }
+        if (j->e)
+            j->e->inflight++;
+        memset(&j->res, 0, sizeof(j->res));
+        push_work(d, j);
+    }
+    return soonest;
+}
+
+static void *dispatcher_main(void *arg)
+{
+    deliver *d = arg;
+    scan s = {au_calloc(SCAN_MAX, sizeof(job *)), 0};
+    blocked *b = au_malloc(sizeof(*b));
+    int64_t next_due = 0;
+    pthread_mutex_lock(&d->mu);
+    while (!d->stopping && s.rows && b) {
+        int64_t now = au_flows_now_ms();
+        if (!d->kicked && next_due > now) {
+            int64_t w = next_due - now < IDLE_WAKE_MS ? next_due - now : IDLE_WAKE_MS;
+            wait_ms(&d->dispatch_cv, &d->mu, w);
+            if (d->stopping)
+                break;
+        }
+        d->kicked = 0;
+        pthread_mutex_unlock(&d->mu);
+        au_store *st = au_engine_reader(d->f->engine);
+        s.n = 0;
+        if (st)
+            au_store_outbox_pending(st, SCAN_MAX, collect, &s);
+        au_engine_reader_release(d->f->engine, st);
+        pthread_mutex_lock(&d->mu);
+        now = au_flows_now_ms();
+        int64_t soonest = dispatch(d, &s, b, now);
+        next_due = soonest == INT64_MAX ? now + IDLE_WAKE_MS : soonest;
+    }
+    pthread_mutex_unlock(&d->mu);
+    for (size_t i = 0; s.rows && i < s.n; i++)
+        job_free(d->f, s.rows[i]);
+    au_free(s.rows);
+    au_free(b);
+    return NULL;
+}
+
+/* --- senders ------------------------------------------------------------------------------- */
+
+static const au_flow_step *find_step(const flow_entry *e, const char *id, size_t *index)
+{
+    for (size_t i = 0; e && i < e->def->nsteps; i++)
+        if (!strcmp(e->def->steps[i].id, id)) {
+            *index = i;
+            return &e->def->steps[i];
+        }
+    return NULL;
+}
+
+/* The step's connector state, prepared on first use. */
+static int step_state(au_flows *f, flow_entry *e, size_t i, void **state, au_delivery *out)
+{
+    const au_flow_step *s = &e->def->steps[i];
+    const au_connector *c = s->connector;
+    int rc = 0;
+    pthread_mutex_lock(&e->prep_mu);
+    if (!e->prepared[i]) {
+        au_err err;
+        au_err_init(&err);
+        au_connector_env env = {f->engine, e->def->name};
+        au_rc prc = c->prepare_env ? c->prepare_env(s, &env, &e->states[i], &err)
+                    : c->prepare   ? c->prepare(s, &e->states[i], &err)
+                                   : AU_ERR_UNSUPPORTED;
+        if (prc) {
+            au_delivery_set(out, AU_DELIVER_RETRY, "%s step cannot start: %s", c->name,
+                            err.message[0] ? err.message : au_rc_message(prc));
+            rc = -1;
+        } else {
+            e->prepared[i] = 1;
+        }
+        au_err_cleanup(&err);
+    }
+    *state = e->states[i];
+    pthread_mutex_unlock(&e->prep_mu);
+    return rc;
+}
+
+static void send_one(au_flows *f, job *j)
+{
+    size_t i = 0;
+    const au_flow_step *s = find_step(j->e, j->step_id, &i);
+    void *state = NULL;
+    j->res.retry_after_ms = -1;
+    if (!j->e) {
+        au_delivery_set(&j->res, AU_DELIVER_FAIL, "flow \"%s\" no longer exists", j->flow);
+        return;
+    }
+    if (!s) {
+        au_delivery_set(&j->res, AU_DELIVER_FAIL, "step \"%s\" is no longer in the flow",
+                        j->step_id);
+        return;
+    }
+    if (!s->connector->send) {
+        au_delivery_set(&j->res, AU_DELIVER_FAIL, "%s steps cannot deliver", s->connector->name);
+        return;
+    }
+    json_t *ctx = json_loads(j->input, 0, NULL);
+    if (!ctx) {
+        au_delivery_set(&j->res, AU_DELIVER_FAIL, "stored run input is not JSON");
+        return;
+    }
+    json_object_set_new(ctx, "delivery",
+                        json_pack("{s:s,s:i,s:s,s:s}", "key", j->idem_key, "attempt",
+                                  j->attempts + 1, "flow", j->flow, "step", j->step_id));
+    int64_t now = au_flows_now_ms();
+    if (step_state(f, j->e, i, &state, &j->res) == 0) {
+        s->connector->send(state, s, ctx, now, &j->res);
+        j->send_ms = au_flows_now_ms() - now;
+    }
+    if (j->res.status != AU_DELIVER_OK) {
+        json_t *req = au_flows_preview(s, ctx, now);
+        char *txt = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        j->request = txt ? au_strdup(txt) : NULL;
+        free(txt);
+        json_decref(req);
+    }
+    json_decref(ctx);
+}
+
+static void *sender_main(void *arg)
+{
+    deliver *d = arg;
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (!d->work && !d->stopping)
+            pthread_cond_wait(&d->work_cv, &d->mu);
+        if (d->stopping)
+            break;
+        job *j = d->work;
+        d->work = j->next;
+        if (!d->work)
+            d->work_tail = NULL;
+        pthread_mutex_unlock(&d->mu);
+        send_one(d->f, j);
+        pthread_mutex_lock(&d->mu);
+        j->next = d->done;
+        d->done = j;
+        pthread_cond_signal(&d->done_cv);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* --- recorder ------------------------------------------------------------------------------ */
+
+static int64_t backoff_ms(const au_flowdef *def, int attempts, long retry_after)
+{
+    int64_t delay = def->backoff_ms;
+    for (int i = 1; i < attempts && delay < def->max_backoff_ms; i++)
+        delay *= 2;
+    if (delay > def->max_backoff_ms)
+        delay = def->max_backoff_ms;
+    /* Full jitter over the upper half spreads the retries of many deliveries. */
+    delay = delay / 2 + (int64_t)randombytes_uniform((uint32_t)(delay / 2 + 1));
+    if (retry_after >= 0)
+        delay = retry_after;
+    return delay;
+}
+
+/* What happened to one job: 0 delivered, 1 retry later, 2 dead. */
+static int verdict(const job *j)
+{
+    if (j->res.status == AU_DELIVER_OK)
+        return 0;
+    long max = j->e ? j->e->def->max_attempts : 1;
+    if (j->res.status == AU_DELIVER_RETRY && j->attempts + 1 < max)
+        return 1;
+    return 2;
+}
+
+static au_rc record_one(au_store *st, job *j, int64_t now)
+{
+    int v = verdict(j), n = j->attempts + 1;
+    static const char *const names[] = {"delivered", "retrying", "dead"};
+    json_t *sum = json_pack("{s:s,s:i,s:I}", "status", names[v], "attempts", n, "send_ms",
+                            (json_int_t)j->send_ms);
+    char *txt = NULL;
+    au_rc rc = AU_ERR_NOMEM;
+    if (!sum)
+        goto out;
+    if (j->res.http_status)
+        json_object_set_new(sum, "http_status", json_integer(j->res.http_status));
+    if (j->res.message[0])
+        json_object_set_new(sum, "response", json_string(j->res.message));
+    int64_t next = v == 1 ? now + backoff_ms(j->e->def, n, j->res.retry_after_ms) : 0;
+    if (v == 1) {
+        char at[32];
+        au_expr_format_date(next, at, sizeof(at));
+        json_object_set_new(sum, "next_attempt_at", json_string(at));
+    }
+    if (!(txt = json_dumps(sum, JSON_COMPACT)))
+        goto out;
+    rc = au_store_outbox_set(st, j->id,
+                             v == 0   ? AU_OUTBOX_DELIVERED
+                             : v == 1 ? AU_OUTBOX_PENDING
+                                      : AU_OUTBOX_DEAD,
+                             n, next, j->res.message[0] ? j->res.message : NULL);
+    if (!rc && v == 2) {
+        char reason[400], resp[400];
+        snprintf(reason, sizeof(reason), "%s: %s",
+                 j->res.status == AU_DELIVER_FAIL ? "permanent failure" : "retries exhausted",
+                 j->res.message);
+        json_t *rj =
+            json_pack("{s:i,s:s}", "http_status", j->res.http_status, "message", j->res.message);
+        char *rtxt = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
+        snprintf(resp, sizeof(resp), "%s", rtxt ? rtxt : "{}");
+        free(rtxt);
+        json_decref(rj);
+        au_dead_row dl = {.outbox_id = j->id,
+                          .run_id = j->run_id,
+                          .flow = j->flow,
+                          .step_id = j->step_id,
+                          .request = j->request,
+                          .response = resp,
+                          .reason = reason,
+                          .created_ms = now};
+        rc = au_store_dead_add(st, &dl, NULL);
+    }
+    if (!rc)
+        rc = au_store_run_step(st, j->run_id, j->step_id, txt, v != 1, v == 2, 1, now);
+out:
+    free(txt);
+    json_decref(sum);
+    return rc;
+}
+
+static au_rc record_batch(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    int64_t now = au_flows_now_ms();
+    for (job *j = ctx; j; j = j->next) {
+        au_rc rc = record_one(st, j, now);
+        if (rc)
+            return au_err_set(err, rc, "cannot record the delivery of outbox row %lld",
+                              (long long)j->id);
+    }
+    return AU_OK;
+}
+
+static void count(job *j, int64_t now)
+{
+    flow_stats *s = j->e ? j->e->stats : NULL;
+    if (!s)
+        return;
+    int v = verdict(j);
+    if (v == 0) {
+        int64_t lat = now - j->created_ms;
+        size_t b = 0;
+        while (b < AU_FLOWS_NBUCKETS && lat > lat_bounds[b])
+            b++;
+        atomic_fetch_add(&s->deliveries, 1);
+        atomic_fetch_add(&s->lat_bucket[b], 1);
+        atomic_fetch_add(&s->lat_sum_ms, (unsigned long)(lat > 0 ? lat : 0));
+        return;
+    }
+    atomic_fetch_add(&s->failures, 1);
+    atomic_fetch_add(v == 1 ? &s->retries : &s->dead, 1);
+}
+
+/* Records a batch through the writer, then releases the claims. */
+static void record(deliver *d, job *list)
+{
+    au_err err;
+    au_err_init(&err);
+    if (au_engine_call(d->f->engine, record_batch, list, "flows", &err))
+        au_log(AU_LOG_ERROR, "delivery outcomes not recorded (they will be sent again)", "error",
+               err.message, NULL);
+    else
+        for (job *j = list; j; j = j->next)
+            count(j, au_flows_now_ms());
+    au_err_cleanup(&err);
+    pthread_mutex_lock(&d->mu);
+    for (job *j = list; j; j = j->next) {
+        inflight_remove(d, j);
+        if (j->e)
+            j->e->inflight--;
+    }
+    d->kicked = 1;
+    pthread_cond_signal(&d->dispatch_cv);
+    pthread_mutex_unlock(&d->mu);
+    while (list) {
+        job *next = list->next;
+        job_free(d->f, list);
+        list = next;
+    }
+}
+
+static void *recorder_main(void *arg)
+{
+    deliver *d = arg;
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (!d->done && !d->stopping)
+            pthread_cond_wait(&d->done_cv, &d->mu);
+        if (!d->done)
+            break;
+        /* Take at most RECORD_MAX outcomes so one writer job stays short. */
+        job *list = d->done, *last = list;
+        for (int n = 1; n < RECORD_MAX && last->next; n++)
+            last = last->next;
+        d->done = last->next;
+        last->next = NULL;
+        pthread_mutex_unlock(&d->mu);
+        record(d, list);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* --- start / stop -------------------------------------------------------------------------- */
+
+au_rc au_flows_deliver_start(au_flows *f, au_err *err)
+{
+    if (f->dl)
+        return AU_OK;
+    deliver *d = au_calloc(1, sizeof(*d));
+    if (!d)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    d->f = f;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->dispatch_cv, NULL);
+    pthread_cond_init(&d->work_cv, NULL);
+    pthread_cond_init(&d->done_cv, NULL);
+    f->dl = d;
+    if (pthread_create(&d->recorder, NULL, recorder_main, d) == 0)
+        d->recorder_running = 1;
+    for (int i = 0; i < SENDERS; i++)
+        if (pthread_create(&d->senders[d->nsenders], NULL, sender_main, d) == 0)
+            d->nsenders++;
+    if (pthread_create(&d->dispatcher, NULL, dispatcher_main, d) == 0)
+        d->dispatcher_running = 1;
+    if (!d->recorder_running || !d->nsenders || !d->dispatcher_running) {
+        au_flows_deliver_stop(f);
+        return au_err_set(err, AU_ERR_INTERNAL, "cannot start the flow delivery threads");
+    }
+    return AU_OK;
+}
+
+/* Sends in progress finish and are recorded; rows not yet sent stay pending in the store. */
+void au_flows_deliver_stop(au_flows *f)
+{
+    deliver *d = f->dl;
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->stopping = 1;
+    pthread_cond_broadcast(&d->dispatch_cv);
+    pthread_cond_broadcast(&d->work_cv);
+    pthread_mutex_unlock(&d->mu);
+    if (d->dispatcher_running)
+        pthread_join(d->dispatcher, NULL);
+    for (int i = 0; i < d->nsenders; i++)
+        pthread_join(d->senders[i], NULL);
+    pthread_mutex_lock(&d->mu);
+    pthread_cond_broadcast(&d->done_cv);
+    pthread_mutex_unlock(&d->mu);
+    if (d->recorder_running)
+        pthread_join(d->recorder, NULL);
+    while (d->work) {
+        job *j = d->work;
+        d->work = j->next;
+        job_free(f, j);
+    }
+    f->dl = NULL;
+    au_free(d->inflight);
+    pthread_cond_destroy(&d->dispatch_cv);
+    pthread_cond_destroy(&d->work_cv);
+    pthread_cond_destroy(&d->done_cv);
+    pthread_mutex_destroy(&d->mu);
+    au_free(d);
+}
+
+/* --- dead letters -------------------------------------------------------------------------- */
+
+static json_t *json_or_null(const char *s)
+{
+    json_t *j = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    return j ? j : s ? json_string(s) : json_null();
+}
+
+static int dead_to_json(void *ctx, const au_dead_row *r)
+{
+    char at[32], rat[32];
+    au_expr_format_date(r->created_ms, at, sizeof(at));
+    au_expr_format_date(r->replayed_ms, rat, sizeof(rat));
+    json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:o,s:o,s:s,s:s,s:s?}", "id", (json_int_t)r->id,
+                          "flow", r->flow, "step", r->step_id, "run", (json_int_t)r->run_id,
+                          "outbox_id", (json_int_t)r->outbox_id, "request",
+                          json_or_null(r->request), "response", json_or_null(r->response), "reason",
+                          r->reason, "created_at", at, "replayed_at", r->replayed_ms ? rat : NULL);
+    return o && json_array_append_new(ctx, o) == 0 ? 0 : AU_ERR_NOMEM;
+}
+
+au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out, au_err *err)
+{
+    au_store *st = au_engine_reader(f->engine);
+    json_t *a = json_array();
+    au_rc rc =
+        st && a ? au_store_dead_list(st, flow, open_only, 1000, dead_to_json, a) : AU_ERR_STORE;
+    au_engine_reader_release(f->engine, st);
+    *out = rc ? NULL : json_pack("{s:o}", "deadletters", a);
+    if (rc) {
+        json_decref(a);
+        return au_err_set(err, rc, "cannot read the dead letters");
+    }
+    return AU_OK;
+}
+
+typedef struct replay_ctx {
+    int64_t id; /* one dead letter, or 0: all open ones of flow */
+    const char *flow;
+    long count;
+    int64_t ids[1000];
+    size_t nids;
+} replay_ctx;
+
+static au_rc replay_one(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    replay_ctx *r = ctx;
+    au_rc rc = au_store_dead_replay(st, r->id, au_flows_now_ms());
+    if (rc == AU_ERR_NOT_FOUND)
+        return au_err_set(err, rc, "no dead letter %lld", (long long)r->id);
+    if (rc == AU_ERR_CONFLICT)
+        return au_err_set(err, rc, "dead letter %lld was already replayed", (long long)r->id);
+    r->count = rc ? 0 : 1;
+    return rc;
+}
+
+static int collect_id(void *ctx, const au_dead_row *row)
+{
+    replay_ctx *r = ctx;
+    r->ids[r->nids++] = row->id;
+    return r->nids == sizeof(r->ids) / sizeof(r->ids[0]);
+}
+
+static au_rc replay_all(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    replay_ctx *r = ctx;
+    int64_t now = au_flows_now_ms();
+    r->nids = 0;
+    au_rc rc = au_store_dead_list(st, r->flow, 1, 1000, collect_id, r);
+    if (rc == 1)
+        rc = AU_OK;
+    for (size_t i = 0; !rc && i < r->nids; i++)
+        if (!(rc = au_store_dead_replay(st, r->ids[i], now)))
+            r->count++;
+    return rc ? au_err_set(err, rc, "cannot replay the dead letters") : AU_OK;
+}
+
+au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err)
+{
+    replay_ctx *r = au_calloc(1, sizeof(*r));
+    if (!r)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    r->id = id;
+    au_rc rc = au_engine_call(f->engine, replay_one, r, "flows", err);
+    au_free(r);
+    au_flows_deliver_kick(f);
+    return rc;
+}
+
+au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *err)
+{
+    replay_ctx *r = au_calloc(1, sizeof(*r));
+    au_rc rc = AU_OK;
+    *count = 0;
+    if (!r)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    r->flow = flow;
+    /* In rounds of at most 1000, each its own writer job. */
+    do {
+        long before = r->count;
+        rc = au_engine_call(f->engine, replay_all, r, "flows", err);
+        if (r->count == before)
+            break;
+    } while (!rc);
+    *count = r->count;
+    au_free(r);
+    au_flows_deliver_kick(f);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * Flows in the daemon: the registry of flow definitions (from the configuration's `flows:`
+ * section and from PUT /v1/flows/{name}), the engine hook that turns events and record changes
+ * into runs and outbox rows inside the write transaction (transactional outbox), the delivery
+ * workers (retries with backoff and jitter, per-flow concurrency, per-partition ordering, dead
+ * letters, replay), webhook and schedule triggers, run history, dry runs and metrics.
+ * Design and reference: docs/FLOWS.md ("Running flows").
+ *
+ * The hook state (au_engine_hook_state(e, "flows")) is an au_flows; every function below is
+ * safe to call from any thread once the engine is open.
+ */
+#ifndef AU_FLOWS_H
+#define AU_FLOWS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/engine.h"
+#include "lib/buf.h"
+#include "lib/rc.h"
+
+typedef struct au_flows au_flows;
+
+/* The engine hook, listed in src/core/hooks.c. */
+extern const au_engine_hook au_flows_hook;
+
+/* The flows of an open engine (NULL if the hook is not registered). */
+au_flows *au_flows_of(au_engine *e);
+
+/* Starts the delivery workers and the scheduler (the daemon does; `aurum import` does not, so
+ * what it triggers waits in the outbox for the next `aurum serve`). */
+au_rc au_flows_start(au_flows *f, au_err *err);
+/* Stops the workers and the scheduler; sends in progress finish and are recorded. Call before
+ * au_engine_close (recording needs the writer). */
+void au_flows_stop(au_flows *f);
+/* Replaces the flows that came from the configuration by those of `cfg` (SIGHUP). Flows saved
+ * over the API are kept (they win over the file, as for sources). cfg is only read. */
+au_rc au_flows_reload(au_flows *f, const au_config *cfg, au_err *err);
+
+/* --- API operations (JSON in, JSON out; *out new references) ---------------------------- */
+/* Validates (errors with line and column) and saves a definition; *out = normalised form. */
+au_rc au_flows_put(au_flows *f, const char *name, const char *text, size_t len, json_t **out,
+                   au_err *err);
+au_rc au_flows_delete(au_flows *f, const char *name, au_err *err);
+/* One flow (secrets redacted) or the list of all of them. */
+au_rc au_flows_get(au_flows *f, const char *name, json_t **out, au_err *err);
+json_t *au_flows_list(au_flows *f);
+/* Runs of a flow, newest first. */
+au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, json_t **out,
+                    au_err *err);
+/* Dry run: evaluates the flow against `input` (the run context: {"event":..} / {"profile":..}
+ * / {"webhook":..}) and returns what each step would send. Sends nothing, writes nothing. */
+au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err);
+/* Webhook trigger: checks the secret (plain `secret`, or `signature` = "sha256=<hex HMAC of
+ * body>"), then starts a run with {"webhook": body}. AU_ERR_UNAUTHORIZED on a wrong secret. */
+au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const char *signature,
+                       const char *body, size_t len, const char *request_id, json_t **out,
+                       au_err *err);
+/* Dead letters (flow NULL: all), and replays. */
+au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out, au_err *err);
+au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err);
+/* Replays every open dead letter of `flow` (NULL: all); *count = how many. */
+au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *err);
+
+/* Prometheus text for the per-flow counters and delivery latency histogram. */
+au_rc au_flows_metrics(au_flows *f, au_buf *out);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * Internals shared by the daemon-side flow files: registry.c (definitions, reload, API reads),
+ * trigger.c (the engine hook, webhook and schedule triggers, runs) and deliver.c (outbox
+ * workers, retries, dead letters). One au_flows per engine.
+ */
+#ifndef AU_FLOWS_INT_H
+#define AU_FLOWS_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "flows/flowdef.h"
+#include "flows/flows.h"
+
+/* Delivery latency histogram bounds (ms); one more bucket counts the rest. */
+#define AU_FLOWS_NBUCKETS 13
+
+/* Counters of one flow name; kept for the life of the engine (a redefinition keeps counting). */
+typedef struct flow_stats {
+    struct flow_stats *next;
+    char *name;
+    atomic_ulong runs, skipped, errors, deliveries, failures, retries, dead;
+    atomic_ulong lat_bucket[AU_FLOWS_NBUCKETS + 1];
+    atomic_ulong lat_sum_ms;
+} flow_stats;
+
+/* One installed definition. Reference-counted: a worker holds it while sending, a replacement
+ * takes over at once and the old one goes with its last reference. */
+typedef struct flow_entry {
+    au_flowdef *def;         /* compiled definition, owned */
+    char *text;              /* the definition as saved (YAML/JSON), owned */
+    int from_store;          /* saved over the API (else: configuration) */
+    int refs;                /* under au_flows.mu */
+    int inflight;            /* deliveries claimed, under the delivery mutex */
+    pthread_mutex_t prep_mu; /* guards states */
+    void **states;           /* per step: connector state, prepared on first send */
+    int *prepared;           /* per step: 1 once prepare ran (state may be NULL) */
+    flow_stats *stats;       /* borrowed from au_flows.stats */
+} flow_entry;
+
+typedef struct deliver deliver; /* deliver.c */
+
+struct au_flows {
+    au_engine *engine;       /* borrowed */
+    pthread_mutex_t mu;      /* guards entries, refs, inflight, stats list */
+    flow_entry **entries;    /* installed flows, sorted by nothing */
+    size_t n, cap;           /* entries used / allocated */
+    flow_stats *stats;       /* every name seen, owned */
+    int record_flows;        /* 1 when some flow has a profile trigger (reads record origins) */
+    int64_t change_seq;      /* newest change-feed row already turned into runs (writer) */
+    int64_t change_commit;   /* change_seq as of the last commit (restored on rollback) */
+    atomic_int kicked;       /* the writer added outbox rows in the current group */
+    deliver *dl;             /* delivery workers, NULL until au_flows_start */
+    pthread_t sched;         /* schedule thread */
+    int sched_running;       /* started */
+    pthread_cond_t sched_cv; /* wakes the schedule thread (stop, reload) */
+    int stopping;            /* under mu */
+    double time_scale;       /* AURUM_FLOWS_TIME_SCALE (tests): the schedule clock's speed */
+    int64_t scale_origin_ms; /* real time at start, the fixed point of the scaled clock */
+};
+
+/* --- registry.c ----------------------------------------------------------------------------- */
+/* The entry called name with a new reference, or NULL. */
+flow_entry *au_flows_acquire(au_flows *f, const char *name);
+void au_flows_release(au_flows *f, flow_entry *e);
+/* New references to every enabled entry (caller releases each and frees the array). */
+flow_entry **au_flows_snapshot(au_flows *f, size_t *n);
+/* Installs a compiled flow (taking def and text); replaces one of the same name. */
+au_rc au_flows_install(au_flows *f, au_flowdef *def, const char *text, int from_store);
+/* Loads the configuration's and the store's flows (at open). */
+au_rc au_flows_load(au_flows *f, const au_config *cfg, au_store *st, au_err *err);
+void au_flows_free_entries(au_flows *f);
+/* Counters of `name` (created on first use; never NULL unless out of memory). */
+flow_stats *au_flows_stats(au_flows *f, const char *name);
+
+/* --- trigger.c ------------------------------------------------------------------------------ */
+/* Starts a run of entry for ctx inside the caller's transaction: evaluates the condition and
+ * the per-step conditions, writes the run and one outbox row per step. trigger_id makes the
+ * idempotency keys (flow/trigger/step); a repeated trigger adds nothing. *run_id may be NULL. */
+au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
+                    const char *partition, int64_t now_ms, int64_t *run_id);
+au_rc au_flows_sched_start(au_flows *f, au_err *err);
+void au_flows_sched_stop(au_flows *f);
+/* Milliseconds since the epoch. */
+int64_t au_flows_now_ms(void);
+
+/* --- context.c ------------------------------------------------------------------------------ */
+/* The golden profile `id` with `records` and `timeline`, or JSON null. New reference. */
+json_t *au_flows_profile(au_flows *f, au_store *st, int64_t id);
+/* The profile of an event's customer reference ({source, record} | {email} | {phone}), or JSON
+ * null when it is not known (yet). New reference. */
+json_t *au_flows_customer_profile(au_flows *f, au_store *st, const json_t *customer);
+
+/* --- deliver.c ------------------------------------------------------------------------------ */
+au_rc au_flows_deliver_start(au_flows *f, au_err *err);
+void au_flows_deliver_stop(au_flows *f);
+/* Wakes the dispatcher: new or re-queued outbox rows. */
+void au_flows_deliver_kick(au_flows *f);
+/* What a step would send for ctx: its evaluated options (secrets redacted). New reference. */
+json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_ms);
+
+#endif

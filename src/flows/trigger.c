@@ -1,0 +1,794 @@
+/*
+ * What starts runs: the engine hook "flows" (events and record changes, inside the write
+ * transaction, so a change and its outbox rows commit together or not at all), the webhook
+ * trigger, and the schedule thread. Also the run history and dry runs, which evaluate a flow
+ * the same way a trigger does.
+ *
+ * Loop prevention: a write made by a flow's upsert_record step carries the origin
+ * "flow:<name>", and a change or event with that origin never triggers the flow <name> again.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flows/flows_int.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+int64_t au_flows_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *iso_time(int64_t ms)
+{
+    char buf[32];
+    au_expr_format_date(ms, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+/* --- runs ---------------------------------------------------------------------------------- */
+
+/* Evaluates the per-step conditions; fills steps[id] and returns how many steps will send. */
+static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, json_t *steps,
+                      int *queued)
+{
+    int n = 0;
+    for (size_t i = 0; i < def->nsteps; i++) {
+        const au_flow_step *s = &def->steps[i];
+        json_t *res = NULL;
+        au_expr_error ee;
+        queued[i] = 0;
+        if (s->when && au_expr_eval(s->when, ctx, now_ms, &res, &ee)) {
+            json_object_set_new(steps, s->id,
+                                json_pack("{s:s,s:s}", "status", "error", "error", ee.message));
+            continue;
+        }
+        int go = !s->when || au_expr_truthy(res);
+        json_decref(res);
+        json_object_set_new(steps, s->id, json_pack("{s:s}", "status", go ? "pending" : "skipped"));
+        queued[i] = go;
+        n += go;
+    }
+    return n;
+}
+
+au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
+                    const char *partition, int64_t now_ms, int64_t *run_id)
+{
+    const au_flowdef *def = e->def;
+    int match = 0, queued[AU_FLOW_MAX_STEPS], pending = 0;
+    au_expr_error ee = {0};
+    char cond[300], *input = NULL, *steps_txt = NULL;
+    json_t *steps = json_object();
+    au_rc rc = AU_ERR_NOMEM;
+    int64_t id = 0;
+    au_rc crc = au_flowdef_condition(def, ctx, now_ms, &match, &ee);
+    if (crc)
+        snprintf(cond, sizeof(cond), "error: %s", ee.message);
+    else
+        snprintf(cond, sizeof(cond), "%s", match ? "true" : "false");
+    if (!crc && match)
+        pending = plan_steps(def, ctx, now_ms, steps, queued);
+    input = json_dumps(ctx, JSON_COMPACT);
+    steps_txt = steps ? json_dumps(steps, JSON_COMPACT) : NULL;
+    if (!input || !steps_txt)
+        goto out;
+    const char *status = crc ? "error" : !match || !pending ? "skipped" : "pending";
+    au_run_row run = {.flow = def->name,
+                      .trigger = trigger_id,
+                      .input = input,
+                      .condition = cond,
+                      .steps = steps_txt,
+                      .status = status,
+                      .error = crc ? ee.message : NULL,
+                      .pending = pending,
+                      .started_ms = now_ms,
+                      .finished_ms = pending ? 0 : now_ms};
+    if ((rc = au_store_run_add(st, &run, &id)))
+        goto out;
+    for (size_t i = 0; pending && i < def->nsteps && !rc; i++) {
+        if (!queued[i])
+            continue;
+        char *key = au_asprintf("%s/%s/%s", def->name, trigger_id, def->steps[i].id);
+        if (!key) {
+            rc = AU_ERR_NOMEM;
+            break;
+        }
+        au_outbox_row row = {.flow = def->name,
+                             .run_id = id,
+                             .step_id = def->steps[i].id,
+                             .idem_key = key,
+                             .partition = partition ? partition : "",
+                             .next_ms = now_ms,
+                             .created_ms = now_ms};
+        rc = au_store_outbox_add(st, &row, NULL);
+        au_free(key);
+    }
+    if (rc)
+        goto out;
+    atomic_fetch_add(&e->stats->runs, 1);
+    if (crc)
+        atomic_fetch_add(&e->stats->errors, 1);
+    else if (!pending)
+        atomic_fetch_add(&e->stats->skipped, 1);
+    if (pending)
+        atomic_store(&f->kicked, 1);
+    if (run_id)
+        *run_id = id;
+out:
+    free(input);
+    free(steps_txt);
+    json_decref(steps);
+    return rc;
+}
+
+/* 1 when a write with `origin` came from flow `name` itself (it must not re-trigger it). */
+static int own_write(const char *origin, const char *name)
+{
+    return origin && !strncmp(origin, "flow:", 5) && !strcmp(origin + 5, name);
+}
+
+/* --- the hook: events ---------------------------------------------------------------------- */
+
+static json_t *event_ctx(au_flows *f, au_store *st, const au_event_row *ev)
+{
+    json_t *props = ev->properties ? json_loads(ev->properties, 0, NULL) : NULL;
+    json_t *cust = ev->customer ? json_loads(ev->customer, 0, NULL) : NULL;
+    json_t *prof = au_flows_customer_profile(f, st, cust);
+    json_t *evj =
+        json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "id", ev->event_id, "type", ev->type,
+                  "source", ev->source, "at", iso_time(ev->at_ms), "received_at",
+                  iso_time(ev->received_ms), "properties", props ? props : json_object(),
+                  "customer", cust ? cust : json_null(), "origin", ev->origin ? ev->origin : "");
+    return evj ? json_pack("{s:o,s:o}", "event", evj, "profile", prof) : NULL;
+}
+
+/* Deliveries for one customer keep their order: the profile when known, else the reference. */
+static char *event_partition(const json_t *ctx, const au_event_row *ev)
+{
+    json_int_t id = json_integer_value(json_object_get(json_object_get(ctx, "profile"), "id"));
+    return id > 0 ? au_asprintf("profile:%lld", (long long)id)
+                  : au_strdup(ev->customer ? ev->customer : "");
+}
+
+static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
+{
+    au_flows *f = state;
+    size_t n = 0;
+    au_rc rc = AU_OK;
+    json_t *ctx = NULL;
+    char *tid = NULL, *part = NULL;
+    flow_entry **all = au_flows_snapshot(f, &n);
+    if (!all)
+        return AU_ERR_NOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const au_flow_trigger *t = &all[i]->def->trigger;
+        if (t->kind != AU_TRIGGER_EVENT || strcmp(t->event_type, ev->type) ||
+            (t->event_source && strcmp(t->event_source, ev->source)) ||
+            own_write(ev->origin, all[i]->def->name))
+            continue;
+        if (!ctx && (!(ctx = event_ctx(f, st, ev)) || !(part = event_partition(ctx, ev)))) {
+            rc = AU_ERR_NOMEM;
+            break;
+        }
+        if (!tid && !(tid = au_asprintf("event:%s/%s", ev->source, ev->event_id))) {
+            rc = AU_ERR_NOMEM;
+            break;
+        }
+        rc = au_flows_fire(f, st, all[i], tid, ctx, part, ev->received_ms, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        au_flows_release(f, all[i]);
+    au_free(all);
+    au_free(tid);
+    au_free(part);
+    json_decref(ctx);
+    return rc;
+}
+
+/* --- the hook: record changes (profile triggers) ------------------------------------------- */
+
+/* {"source","record_id", attribute: value..., custom fields...} from a stored document. */
+static json_t *flat_record(const char *source, const char *record_id, const char *doc)
+{
+    json_t *d = doc ? json_loads(doc, 0, NULL) : NULL, *out = json_object(), *v;
+    const char *k;
+    json_object_foreach(json_object_get(d, "custom"), k, v)
+    {
+        json_object_set(out, k, v);
+    }
+    json_object_foreach(json_object_get(d, "attrs"), k, v)
+    {
+        json_t *val = json_object_get(v, "value");
+        json_object_set(out, k, val ? val : json_object_get(v, "raw"));
+    }
+    json_object_set_new(out, "source", json_string(source));
+    json_object_set_new(out, "record_id", json_string(record_id));
+    json_decref(d);
+    return out;
+}
+
+/* Names of the attributes whose value differs between two flat records. */
+static json_t *changed_attrs(const json_t *now, const json_t *before)
+{
+    json_t *out = json_array(), *v;
+    const char *k;
+    json_object_foreach((json_t *)now, k, v)
+    {
+        if (!json_equal(v, json_object_get(before, k)))
+            json_array_append_new(out, json_string(k));
+    }
+    json_object_foreach((json_t *)before, k, v)
+    {
+        if (!json_object_get(now, k))
+            json_array_append_new(out, json_string(k));
+    }
+    return out;
+}
+
+static int attrs_hit(const au_flow_trigger *t, const json_t *changed)
+{
+    if (!t->nattributes)
+        return json_array_size(changed) > 0;
+    for (size_t i = 0; i < t->nattributes; i++)
+        for (size_t k = 0; k < json_array_size(changed); k++)
+            if (!strcmp(t->attributes[i], json_string_value(json_array_get(changed, k))))
+                return 1;
+    return 0;
+}
+
+typedef struct change {
+    const char *kind; /* created, updated, merged, split, deleted */
+    unsigned bit;     /* AU_PROFILE_* */
+    const char *source, *record_id, *origin;
+    int64_t version, at_ms;
+    int64_t seq, profile, other; /* change-feed row; 0 when the change is a record's own */
+    json_t *record, *changed;    /* borrowed */
+} change;
+
+static unsigned kind_bit(const char *kind)
+{
+    static const char *const kinds[] = {"created", "updated", "merged", "split", "deleted"};
+    for (unsigned i = 0; i < 5; i++)
+        if (!strcmp(kind, kinds[i]))
+            return 1u << i;
+    return 0;
+}
+
+static au_rc fire_change(au_flows *f, au_store *st, const change *c)
+{
+    size_t n = 0;
+    au_rc rc = AU_OK;
+    json_t *prof = NULL;
+    flow_entry **all = au_flows_snapshot(f, &n);
+    char *tid =
+        c->seq ? au_asprintf("change:%lld", (long long)c->seq)
+               : au_asprintf("record:%s/%s/%lld", c->source, c->record_id, (long long)c->version);
+    char *part = c->profile ? au_asprintf("profile:%lld", (long long)c->profile)
+                            : au_asprintf("%s/%s", c->source, c->record_id);
+    if (!all || !tid || !part)
+        rc = AU_ERR_NOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const au_flow_trigger *t = &all[i]->def->trigger;
+        if (t->kind != AU_TRIGGER_PROFILE || !(t->profile_changes & c->bit) ||
+            own_write(c->origin, all[i]->def->name) ||
+            (c->bit == AU_PROFILE_UPDATED && !attrs_hit(t, c->changed)))
+            continue;
+        /* Without the profile module (or before assignment) `profile` is the record itself. */
+        if (!prof)
+            prof = c->profile
+                       ? au_flows_profile(
+                             f, st, c->other && c->bit == AU_PROFILE_MERGED ? c->other : c->profile)
+                       : json_null();
+        json_t *pj = json_is_null(prof) ? c->record : prof;
+        json_t *ctx = json_pack(
+            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:I,s:s,s:I,s:I}}", "record", c->record, "profile", pj,
+            "change", "kind", c->kind, "source", c->source, "record_id", c->record_id, "changed",
+            c->changed, "version", (json_int_t)c->version, "origin", c->origin ? c->origin : "",
+            "profile", (json_int_t)c->profile, "other", (json_int_t)c->other);
+        rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
+        json_decref(ctx);
+    }
+    for (size_t i = 0; i < n; i++)
+        au_flows_release(f, all[i]);
+    au_free(all);
+    au_free(tid);
+    au_free(part);
+    json_decref(prof);
+    return rc;
+}
+
+/* The change-feed rows this write appended (resolution writes them just before this hook). */
+typedef struct feed {
+    change base; /* the record write */
+    au_flows *f;
+    au_store *st;
+    int fired;
+    au_rc rc;
+} feed;
+
+static int on_feed_row(void *ctx, const au_change_row *row)
+{
+    feed *fd = ctx;
+    if (row->seq <= fd->f->change_seq || !row->source || !row->record_id ||
+        strcmp(row->source, fd->base.source) || strcmp(row->record_id, fd->base.record_id))
+        return 0;
+    fd->f->change_seq = row->seq;
+    change c = fd->base;
+    c.kind = row->kind;
+    c.bit = kind_bit(row->kind);
+    c.seq = row->seq;
+    c.profile = row->profile;
+    c.other = row->other;
+    fd->fired = 1;
+    fd->rc = fire_change(fd->f, fd->st, &c);
+    return fd->rc ? fd->rc : 0;
+}
+
+/* Fires the profile changes of a record write: the change-feed rows it caused when there are
+ * any (profiles created, updated, merged, split, deleted), else the record's own change. */
+static au_rc fire_write(au_flows *f, au_store *st, const change *base)
+{
+    feed fd = {*base, f, st, 0, AU_OK};
+    int64_t max = 0;
+    if (au_store_change_max(st, &max) == AU_OK && max > f->change_seq) {
+        int64_t from = max - 64 > f->change_seq ? max - 64 : f->change_seq;
+        au_rc rc = au_store_changes_after(st, from, 64, on_feed_row, &fd);
+        if (rc && !fd.rc)
+            return rc;
+        if (fd.rc)
+            return fd.rc;
+    }
+    return fd.fired ? AU_OK : fire_change(f, st, base);
+}
+
+static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_outcome outcome,
+                       int64_t version, int64_t at_ms)
+{
+    au_flows *f = state;
+    au_record_out now = {0}, before = {0};
+    json_t *flat = NULL, *prev = NULL, *changed = NULL;
+    if (!f->record_flows)
+        return AU_OK;
+    /* The hook is not told the origin; the version just written has it. */
+    au_rc rc = au_store_record_get(st, r->source, r->record_id, version, &now);
+    if (rc)
+        goto out;
+    flat = flat_record(r->source, r->record_id, now.doc);
+    if (version > 1 && au_store_record_get(st, r->source, r->record_id, version - 1, &before) == 0)
+        prev = flat_record(r->source, r->record_id, before.doc);
+    else
+        prev = json_object();
+    changed = changed_attrs(flat, prev);
+    int created = outcome == AU_PUT_INSERTED;
+    change c = {created ? "created" : "updated",
+                created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
+                r->source,
+                r->record_id,
+                now.origin,
+                version,
+                at_ms,
+                0,
+                0,
+                0,
+                flat,
+                changed};
+    rc = fire_write(f, st, &c);
+out:
+    au_record_out_cleanup(&now);
+    au_record_out_cleanup(&before);
+    json_decref(flat);
+    json_decref(prev);
+    json_decref(changed);
+    return rc;
+}
+
+static au_rc on_delete(void *state, au_store *st, const char *source, const char *record_id,
+                       int64_t at_ms)
+{
+    au_flows *f = state;
+    au_record_out now = {0};
+    if (!f->record_flows)
+        return AU_OK;
+    au_rc rc = au_store_record_get(st, source, record_id, 0, &now);
+    if (rc)
+        return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
+    json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
+    json_t *changed = json_array();
+    change c = {"deleted",  AU_PROFILE_DELETED,
+                source,     record_id,
+                now.origin, now.version,
+                at_ms,      0,
+                0,          0,
+                flat,       changed};
+    rc = flat && changed ? fire_write(f, st, &c) : AU_ERR_NOMEM;
+    json_decref(flat);
+    json_decref(changed);
+    au_record_out_cleanup(&now);
+    return rc;
+}
+
+/* Rolled-back change rows may be written again with the same numbers. */
+static void on_rolled_back(void *state, au_store *st)
+{
+    au_flows *f = state;
+    (void)st;
+    f->change_seq = f->change_commit;
+}
+
+static void on_committed(void *state)
+{
+    au_flows *f = state;
+    f->change_commit = f->change_seq;
+    if (atomic_exchange(&f->kicked, 0))
+        au_flows_deliver_kick(f);
+}
+
+static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
+{
+    au_flows *f = au_calloc(1, sizeof(*f));
+    if (!f)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    f->engine = e;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->sched_cv, NULL);
+    const char *scale = getenv("AURUM_FLOWS_TIME_SCALE");
+    f->time_scale = scale && atof(scale) > 0 ? atof(scale) : 1.0;
+    f->scale_origin_ms = au_flows_now_ms();
+    *state = f;
+    if (au_store_change_max(st, &f->change_seq))
+        f->change_seq = 0;
+    f->change_commit = f->change_seq;
+    return au_flows_load(f, au_engine_config(e), st, err);
+}
+
+static void on_close(void *state)
+{
+    au_flows *f = state;
+    if (!f)
+        return;
+    au_flows_sched_stop(f);
+    au_flows_deliver_stop(f);
+    au_flows_free_entries(f);
+    pthread_cond_destroy(&f->sched_cv);
+    pthread_mutex_destroy(&f->mu);
+    au_free(f);
+}
+
+const au_engine_hook au_flows_hook = {
+    .name = "flows",
+    .open = on_open,
+    .close = on_close,
+    .record_written = on_record,
+    .record_deleted = on_delete,
+    .event_written = on_event,
+    .rolled_back = on_rolled_back,
+    .committed = on_committed,
+};
+
+au_flows *au_flows_of(au_engine *e)
+{
+    return au_engine_hook_state(e, "flows");
+}
+
+au_rc au_flows_start(au_flows *f, au_err *err)
+{
+    au_rc rc = au_flows_deliver_start(f, err);
+    if (!rc)
+        rc = au_flows_sched_start(f, err);
+    return rc;
+}
+
+void au_flows_stop(au_flows *f)
+{
+    if (!f)
+        return;
+    au_flows_sched_stop(f);
+    au_flows_deliver_stop(f);
+}
+
+/* --- triggers outside the write path: webhooks and schedules -------------------------------- */
+
+typedef struct fire_job {
+    au_flows *f;
+    flow_entry *e;
+    const char *trigger_id, *partition;
+    json_t *ctx;
+    int64_t run_id;
+} fire_job;
+
+static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    fire_job *j = ctx;
+    au_rc rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, j->partition, au_flows_now_ms(),
+                             &j->run_id);
+    if (rc)
+        au_err_set(err, rc, "cannot start a run of flow \"%s\"", j->e->def->name);
+    return rc;
+}
+
+static int secret_ok(const char *want, const char *secret, const char *signature, const char *body,
+                     size_t len)
+{
+    if (secret && strlen(secret) == strlen(want))
+        return sodium_memcmp(secret, want, strlen(want)) == 0;
+    if (signature && !strncmp(signature, "sha256=", 7) && strlen(signature) == 7 + 64) {
+        unsigned char mac[crypto_auth_hmacsha256_BYTES];
+        char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+        crypto_auth_hmacsha256_state hs;
+        crypto_auth_hmacsha256_init(&hs, (const unsigned char *)want, strlen(want));
+        crypto_auth_hmacsha256_update(&hs, (const unsigned char *)body, len);
+        crypto_auth_hmacsha256_final(&hs, mac);
+        sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+        return sodium_memcmp(hex, signature + 7, 64) == 0;
+    }
+    return 0;
+}
+
+au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const char *signature,
+                       const char *body, size_t len, const char *request_id, json_t **out,
+                       au_err *err)
+{
+    flow_entry *e = au_flows_acquire(f, name);
+    json_t *payload = NULL, *ctx = NULL;
+    char *tid = NULL;
+    au_rc rc;
+    *out = NULL;
+    if (!e || e->def->trigger.kind != AU_TRIGGER_WEBHOOK || !e->def->enabled) {
+        rc = au_err_set(err, AU_ERR_NOT_FOUND, "no enabled webhook flow named \"%s\"", name);
+        goto out;
+    }
+    if (!secret_ok(e->def->trigger.secret, secret, signature, body ? body : "", len)) {
+        rc = au_err_set(err, AU_ERR_UNAUTHORIZED, "wrong or missing webhook secret");
+        goto out;
+    }
+    json_error_t je;
+    payload = len ? json_loadb(body, len, 0, &je) : json_object();
+    if (!payload) {
+        rc = au_err_set(err, AU_ERR_PARSE, "webhook body: %s at line %d, column %d", je.text,
+                        je.line, je.column);
+        goto out;
+    }
+    unsigned char rnd[12];
+    char hex[25];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    tid = au_asprintf("webhook:%s", request_id && *request_id ? request_id : hex);
+    ctx = json_pack("{s:O}", "webhook", payload);
+    if (!tid || !ctx) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    fire_job j = {f, e, tid, "", ctx, 0};
+    rc = au_engine_call(f->engine, fire_in_writer, &j, "flows", err);
+    if (!rc)
+        *out = json_pack("{s:I,s:s}", "run", (json_int_t)j.run_id, "trigger", tid);
+out:
+    au_flows_release(f, e);
+    json_decref(payload);
+    json_decref(ctx);
+    au_free(tid);
+    return rc;
+}
+
+/* The schedule clock: real time, or real time sped up by AURUM_FLOWS_TIME_SCALE (tests). */
+static int64_t sched_now_ms(const au_flows *f)
+{
+    int64_t real = au_flows_now_ms();
+    return f->scale_origin_ms + (int64_t)((double)(real - f->scale_origin_ms) * f->time_scale);
+}
+
+typedef struct sched_slot {
+    char name[AU_FLOW_MAX_NAME + 1];
+    const au_cron *cron; /* identity of the definition the next time was computed for */
+    int64_t next;        /* Unix seconds (scaled clock) */
+} sched_slot;
+
+#define SCHED_MAX 256
+
+static void sched_fire(au_flows *f, flow_entry *e, int64_t at)
+{
+    au_err err;
+    au_err_init(&err);
+    char *tid = au_asprintf("schedule:%lld", (long long)at);
+    json_t *ctx = json_pack("{s:{s:o,s:s}}", "schedule", "at", iso_time(at * 1000), "timezone",
+                            au_cron_timezone(e->def->trigger.cron));
+    fire_job j = {f, e, tid, "", ctx, 0};
+    if (!tid || !ctx || au_engine_call(f->engine, fire_in_writer, &j, "flows", &err))
+        au_log(AU_LOG_ERROR, "schedule could not start a run", "flow", e->def->name, "error",
+               err.message, NULL);
+    au_free(tid);
+    json_decref(ctx);
+    au_err_cleanup(&err);
+}
+
+/* One pass: fires what is due; returns the earliest next firing (scaled seconds). */
+static int64_t sched_pass(au_flows *f, sched_slot *slots, size_t *nslots)
+{
+    size_t n = 0;
+    int64_t now = sched_now_ms(f) / 1000, soonest = now + 60;
+    flow_entry **all = au_flows_snapshot(f, &n);
+    for (size_t i = 0; all && i < n; i++) {
+        const au_flowdef *d = all[i]->def;
+        if (d->trigger.kind != AU_TRIGGER_SCHEDULE)
+            continue;
+        size_t k = 0;
+        while (k < *nslots && strcmp(slots[k].name, d->name))
+            k++;
+        if (k == *nslots) {
+            if (k == SCHED_MAX)
+                continue;
+            snprintf(slots[k].name, sizeof(slots[k].name), "%s", d->name);
+            slots[k].cron = NULL;
+            (*nslots)++;
+        }
+        if (slots[k].cron != d->trigger.cron) {
+            slots[k].cron = d->trigger.cron;
+            if (au_cron_next(d->trigger.cron, now, &slots[k].next))
+                continue;
+        }
+        if (slots[k].next <= now) {
+            sched_fire(f, all[i], slots[k].next);
+            if (au_cron_next(d->trigger.cron, now, &slots[k].next))
+                continue;
+        }
+        if (slots[k].next < soonest)
+            soonest = slots[k].next;
+    }
+    for (size_t i = 0; i < n; i++)
+        au_flows_release(f, all[i]);
+    au_free(all);
+    return soonest;
+}
+
+static void *sched_main(void *arg)
+{
+    au_flows *f = arg;
+    sched_slot *slots = au_calloc(SCHED_MAX, sizeof(*slots));
+    size_t nslots = 0;
+    pthread_mutex_lock(&f->mu);
+    while (slots && !f->stopping) {
+        pthread_mutex_unlock(&f->mu);
+        int64_t next = sched_pass(f, slots, &nslots);
+        /* Sleep until the next firing in real time, at most a second (reloads, clock). */
+        int64_t wait_ms = (int64_t)((double)(next * 1000 - sched_now_ms(f)) / f->time_scale);
+        if (wait_ms > 1000)
+            wait_ms = 1000;
+        if (wait_ms < 5)
+            wait_ms = 5;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += wait_ms / 1000;
+        ts.tv_nsec += (wait_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&f->mu);
+        if (!f->stopping)
+            pthread_cond_timedwait(&f->sched_cv, &f->mu, &ts);
+    }
+    pthread_mutex_unlock(&f->mu);
+    au_free(slots);
+    return NULL;
+}
+
+au_rc au_flows_sched_start(au_flows *f, au_err *err)
+{
+    if (f->sched_running)
+        return AU_OK;
+    if (pthread_create(&f->sched, NULL, sched_main, f))
+        return au_err_set(err, AU_ERR_INTERNAL, "cannot start the flow scheduler");
+    f->sched_running = 1;
+    return AU_OK;
+}
+
+void au_flows_sched_stop(au_flows *f)
+{
+    if (!f->sched_running)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->stopping = 1;
+    pthread_cond_broadcast(&f->sched_cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->sched, NULL);
+    f->sched_running = 0;
+}
+
+/* --- run history and dry runs -------------------------------------------------------------- */
+
+static json_t *parse_or_string(const char *s)
+{
+    json_t *j = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    return j ? j : s ? json_string(s) : json_null();
+}
+
+static int run_to_json(void *ctx, const au_run_row *r)
+{
+    json_t *a = ctx;
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:o,s:s?,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
+        "trigger", r->trigger, "input", parse_or_string(r->input), "condition", r->condition,
+        "steps", parse_or_string(r->steps), "status", r->status, "error", r->error, "attempts",
+        r->attempts, "pending", r->pending, "started_at", iso_time(r->started_ms));
+    if (!o)
+        return AU_ERR_NOMEM;
+    if (r->finished_ms) {
+        json_object_set_new(o, "finished_at", iso_time(r->finished_ms));
+        json_object_set_new(o, "latency_ms", json_integer(r->finished_ms - r->started_ms));
+    }
+    json_array_append_new(a, o);
+    return 0;
+}
+
+au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, json_t **out,
+                    au_err *err)
+{
+    flow_entry *e = au_flows_acquire(f, name);
+    au_flows_release(f, e);
+    *out = NULL;
+    au_store *st = au_engine_reader(f->engine);
+    json_t *a = json_array();
+    if (!st || !a) {
+        au_engine_reader_release(f->engine, st);
+        json_decref(a);
+        return au_err_set(err, AU_ERR_STORE, "cannot read the run history");
+    }
+    au_rc rc = au_store_run_list(st, name, before, limit, run_to_json, a);
+    au_engine_reader_release(f->engine, st);
+    if (!rc && !e && json_array_size(a) == 0)
+        rc = au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
+    if (rc) {
+        json_decref(a);
+        return err && err->rc ? rc : au_err_set(err, rc, "cannot read the run history");
+    }
+    *out = json_pack("{s:o}", "runs", a);
+    return AU_OK;
+}
+
+au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err)
+{
+    flow_entry *e = au_flows_acquire(f, name);
+    int64_t now = au_flows_now_ms();
+    int match = 0;
+    au_expr_error ee = {0};
+    *out = NULL;
+    if (!e)
+        return au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
+    if (!json_is_object(input)) {
+        au_flows_release(f, e);
+        return au_err_set(err, AU_ERR_INVALID,
+                          "the test input must be a JSON object: the run "
+                          "context, e.g. {\"event\":{...}}");
+    }
+    json_t *ctx = json_deep_copy(input), *steps = json_array();
+    json_object_set_new(ctx, "delivery",
+                        json_pack("{s:s,s:i,s:s}", "key", "dry-run", "attempt", 1, "flow", name));
+    au_rc crc = au_flowdef_condition(e->def, ctx, now, &match, &ee);
+    for (size_t i = 0; !crc && match && i < e->def->nsteps; i++) {
+        const au_flow_step *s = &e->def->steps[i];
+        json_t *w = NULL, *st = json_pack("{s:s,s:s}", "id", s->id, "kind", s->connector->name);
+        au_expr_error we;
+        if (s->when && au_expr_eval(s->when, ctx, now, &w, &we)) {
+            json_object_set_new(st, "when", json_pack("{s:s}", "error", we.message));
+        } else {
+            int go = !s->when || au_expr_truthy(w);
+            json_object_set_new(st, "when", json_boolean(go));
+            if (go)
+                json_object_set_new(st, "would_send", au_flows_preview(s, ctx, now));
+        }
+        json_decref(w);
+        json_array_append_new(steps, st);
+    }
+    *out = json_pack("{s:s,s:o,s:s?,s:o,s:b}", "flow", name, "condition",
+                     crc ? json_null() : json_boolean(match), "condition_error",
+                     crc ? ee.message : NULL, "steps", steps, "sent", 0);
+    json_decref(ctx);
+    au_flows_release(f, e);
+    return *out ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
+}

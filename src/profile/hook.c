@@ -1,0 +1,194 @@
+/*
+ * The "profiles" engine hook. Inside the write transaction it keeps two indexes the profile
+ * reads need, and nothing heavier (a bulk import of a million records must not pay for golden
+ * records, which are computed at read time, see profiles.h):
+ *   - profile_idents: e-mail, phone and name-word keys of every current record, for lookups and
+ *     search (re-written when a record changes, cleared when it is deleted);
+ *   - event_refs: each event under its customer reference (a source record, an e-mail key or a
+ *     phone number), so a timeline finds the events of every member record.
+ * The change feed itself is written by the resolution hook (it knows merges and splits). After
+ * every commit this hook bumps a generation counter and wakes long-polling change-feed readers.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/alloc.h"
+#include "lib/buf.h"
+#include "normalize/normalize.h"
+#include "profile/profiles_int.h"
+
+static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
+{
+    (void)st;
+    au_profiles *p = au_calloc(1, sizeof(*p));
+    if (!p)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory opening profiles");
+    p->engine = e;
+    const json_t *sc = json_object_get(au_engine_config(e)->doc, "survivorship");
+    au_rc rc = au_survive_config_parse(sc, &p->survive, err);
+    if (rc) {
+        au_free(p);
+        return rc;
+    }
+    const char *c = au_engine_config(e)->default_country;
+    if (c && strlen(c) == 2)
+        memcpy(p->country, c, 3);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_REALTIME);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    *state = p;
+    return AU_OK;
+}
+
+static void hook_close(void *state)
+{
+    au_profiles *p = state;
+    if (!p)
+        return;
+    au_survive_config_free(p->survive);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    au_free(p);
+}
+
+/* Indexes every word of a name key (so "mary ann" is found by "ann" too). */
+static au_rc put_words(au_store *st, const char *key, int64_t rec)
+{
+    char word[128];
+    au_rc rc = AU_OK;
+    for (const char *s = key; s && *s && !rc;) {
+        size_t n = strcspn(s, " ");
+        if (n > 0 && n < sizeof(word)) {
+            memcpy(word, s, n);
+            word[n] = '\0';
+            rc = au_store_ident_put(st, AU_IDENT_NAME, word, rec);
+        }
+        s += n;
+        s += strspn(s, " ");
+    }
+    return rc;
+}
+
+static au_rc index_record(au_store *st, const au_record *r, int64_t rec)
+{
+    static const au_attr names[] = {AU_ATTR_FIRST_NAME, AU_ATTR_LAST_NAME, AU_ATTR_MIDDLE_NAME,
+                                    AU_ATTR_FULL_NAME};
+    /* full_name is derived from the parts when they exist: its words are then already in */
+    size_t nnames = r->attrs[AU_ATTR_FIRST_NAME].key || r->attrs[AU_ATTR_LAST_NAME].key ? 3 : 4;
+    au_rc rc = AU_OK;
+    if (r->attrs[AU_ATTR_EMAIL].key)
+        rc = au_store_ident_put(st, AU_IDENT_EMAIL, r->attrs[AU_ATTR_EMAIL].key, rec);
+    if (!rc && r->attrs[AU_ATTR_PHONE].key)
+        rc = au_store_ident_put(st, AU_IDENT_PHONE, r->attrs[AU_ATTR_PHONE].key, rec);
+    for (size_t i = 0; i < nnames && !rc; i++)
+        rc = put_words(st, r->attrs[names[i]].key, rec);
+    return rc;
+}
+
+static au_rc hook_record_written(void *state, au_store *st, const au_record *r,
+                                 au_put_outcome outcome, int64_t version, int64_t at_ms)
+{
+    (void)state;
+    (void)version;
+    (void)at_ms;
+    au_rc rc;
+    int64_t rec = au_store_record_last_no(st);
+    /* A first version has nothing to clear: skipping the delete keeps bulk import cheap. */
+    if (outcome != AU_PUT_INSERTED && (rc = au_store_ident_clear(st, rec)))
+        return rc;
+    return index_record(st, r, rec);
+}
+
+static au_rc hook_record_deleted(void *state, au_store *st, const char *source,
+                                 const char *record_id, int64_t at_ms)
+{
+    int64_t rec = 0;
+    (void)state;
+    (void)at_ms;
+    au_rc rc = au_store_record_no(st, source, record_id, &rec);
+    return rc ? rc : au_store_ident_clear(st, rec);
+}
+
+/* The reference text of a customer: "r:SOURCE\x1fRECORD", "e:EMAILKEY" or "p:E164"; NULL
+ * when it cannot be read (the event is then simply on no timeline). Caller frees. */
+static char *customer_ref(const au_profiles *p, const char *customer)
+{
+    json_t *c = customer ? json_loads(customer, 0, NULL) : NULL;
+    const char *src = json_string_value(json_object_get(c, "source"));
+    const char *rec = json_string_value(json_object_get(c, "record"));
+    const char *email = json_string_value(json_object_get(c, "email"));
+    const char *phone = json_string_value(json_object_get(c, "phone"));
+    char *key = NULL, *value = NULL, *ref = NULL;
+    au_norm_why why;
+    au_buf b;
+    au_buf_init(&b, 4096);
+    if (src && rec)
+        au_buf_printf(&b, "r:%s\x1f%s", src, rec);
+    else if (email && au_norm_email(email, &value, &key, &why) == AU_OK && key)
+        au_buf_printf(&b, "e:%s", key);
+    else if (phone && au_norm_phone(phone, p->country[0] ? p->country : NULL, &key, &why) == AU_OK)
+        au_buf_printf(&b, "p:%s", key);
+    if (b.len)
+        ref = au_buf_steal(&b);
+    au_buf_cleanup(&b);
+    au_free(key);
+    au_free(value);
+    json_decref(c);
+    return ref;
+}
+
+static au_rc hook_event_written(void *state, au_store *st, const au_event_row *ev)
+{
+    char *ref = customer_ref(state, ev->customer);
+    au_rc rc = ref ? au_store_event_ref_put(st, ref, ev->source, ev->event_id) : AU_OK;
+    au_free(ref);
+    return rc;
+}
+
+static void hook_committed(void *state)
+{
+    au_profiles *p = state;
+    pthread_mutex_lock(&p->mu);
+    p->gen++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+const au_engine_hook au_profiles_hook = {
+    .name = "profiles",
+    .open = hook_open,
+    .close = hook_close,
+    .record_written = hook_record_written,
+    .record_deleted = hook_record_deleted,
+    .event_written = hook_event_written,
+    .committed = hook_committed,
+};
+
+au_profiles *au_profiles_of(au_engine *e)
+{
+    return au_engine_hook_state(e, "profiles");
+}
+
+uint64_t au_profiles_generation(au_profiles *p)
+{
+    pthread_mutex_lock(&p->mu);
+    uint64_t g = p->gen;
+    pthread_mutex_unlock(&p->mu);
+    return g;
+}
+
+int au_profiles_wait(au_profiles *p, uint64_t gen, int64_t deadline_ms)
+{
+    struct timespec ts = {(time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000L};
+    int changed;
+    pthread_mutex_lock(&p->mu);
+    while (p->gen == gen && pthread_cond_timedwait(&p->cv, &p->mu, &ts) == 0)
+        ;
+    changed = p->gen != gen;
+    pthread_mutex_unlock(&p->mu);
+    return changed;
+}

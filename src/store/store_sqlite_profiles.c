@@ -1,0 +1,212 @@
+/*
+ * SQLite back-end of the profile slots: the identifier index of records (e-mail, phone and name
+ * keys -> record numbers, for lookups and search), the customer references of events (the
+ * timeline), and the record-to-profile read of the assignments resolution keeps.
+ */
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "store/store_sqlite_int.h"
+
+/* X(slot name, SQL); slots are AU_SQLITE_EXT_PROFILES + position. */
+#define PQ_STMT_LIST(X)                                                                            \
+    X(RECORD_BY_NO, "SELECT r.source, r.record_id, v.version, v.doc, v.hash, v.origin, v.at_ms, "  \
+                    "v.deleted FROM records r JOIN record_versions v "                             \
+                    "ON v.rec = r.id AND v.version = r.version WHERE r.id = ?1")                   \
+    X(IDENT_CLEAR, "DELETE FROM profile_idents WHERE rec = ?1")                                    \
+    X(IDENT_PUT, "INSERT OR IGNORE INTO profile_idents(kind, key, rec) VALUES (?1, ?2, ?3)")       \
+    X(IDENT_EXACT, "SELECT rec, key FROM profile_idents WHERE kind = ?1 AND key = ?2 "             \
+                   "ORDER BY rec LIMIT ?3")                                                        \
+    X(IDENT_PREFIX, "SELECT rec, key FROM profile_idents WHERE kind = ?1 AND key >= ?2 "           \
+                    "AND key < ?2 || x'f48fbfbf' ORDER BY key, rec LIMIT ?3")                      \
+    X(EVREF_PUT, "INSERT OR IGNORE INTO event_refs(ref, seq) "                                     \
+                 "SELECT ?1, seq FROM events WHERE source = ?2 AND event_id = ?3")                 \
+    X(TIMELINE,                                                                                    \
+      "SELECT e.source, e.event_id, e.type, e.customer, e.properties, e.origin, "                  \
+      "e.at_ms, e.received_ms, e.seq FROM event_refs r JOIN events e ON e.seq = r.seq "            \
+      "WHERE r.ref IN (SELECT value FROM json_each(?1)) "                                          \
+      "AND (?2 = 0 OR (e.at_ms, e.seq) < ((SELECT at_ms FROM events WHERE seq = ?2), ?2)) "        \
+      "AND (?3 IS NULL OR e.type = ?3) AND (?4 IS NULL OR e.source = ?4) "                         \
+      "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                                \
+    X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")
+
+typedef enum {
+#define PQ_ENUM(id, sql) PQ_##id,
+    PQ_STMT_LIST(PQ_ENUM)
+#undef PQ_ENUM
+        PQ_COUNT
+} pq_stmt;
+
+static const char *const pq_sql[PQ_COUNT] = {
+#define PQ_SQL(id, sql) sql,
+    PQ_STMT_LIST(PQ_SQL)
+#undef PQ_SQL
+};
+
+static sqlite3_stmt *stmt(void *impl, pq_stmt id)
+{
+    return au_sqlite_stmt(impl, AU_SQLITE_EXT_PROFILES + (int)id, pq_sql[id]);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? au_strdup((const char *)s) : NULL;
+}
+
+/* Steps a statement expected to return no rows (or to ignore them), then resets it. */
+static au_rc run(void *impl, sqlite3_stmt *st, const char *op)
+{
+    int src = sqlite3_step(st);
+    au_rc rc = src == SQLITE_DONE || src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, op);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* One integer of the first row; AU_ERR_NOT_FOUND without a row. */
+static au_rc one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op)
+{
+    int src = sqlite3_step(st);
+    au_rc rc = AU_OK;
+    if (src == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, op);
+    sqlite3_reset(st);
+    return rc;
+}
+
+au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_RECORD_BY_NO);
+    au_rc rc = AU_OK;
+    if (!st)
+        return AU_ERR_STORE;
+    memset(out, 0, sizeof(*out));
+    sqlite3_bind_int64(st, 1, no);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        out->source = col_dup(st, 0);
+        out->record_id = col_dup(st, 1);
+        out->version = sqlite3_column_int64(st, 2);
+        out->doc = col_dup(st, 3);
+        out->hash = (uint64_t)sqlite3_column_int64(st, 4);
+        out->origin = col_dup(st, 5);
+        out->at_ms = sqlite3_column_int64(st, 6);
+        out->deleted = sqlite3_column_int(st, 7);
+        if (!out->source || !out->record_id || (!out->doc && !out->deleted)) {
+            au_record_out_cleanup(out);
+            rc = AU_ERR_NOMEM;
+        }
+    } else {
+        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, "record_by_no");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+au_rc au_sq_ident_clear(void *impl, int64_t rec)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_IDENT_CLEAR);
+    if (!st)
+        return AU_ERR_STORE;
+    sqlite3_bind_int64(st, 1, rec);
+    return run(impl, st, "ident_clear");
+}
+
+au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_IDENT_PUT);
+    if (!st)
+        return AU_ERR_STORE;
+    sqlite3_bind_int(st, 1, kind);
+    bind_text(st, 2, key);
+    sqlite3_bind_int64(st, 3, rec);
+    return run(impl, st, "ident_put");
+}
+
+au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
+                       void *ctx)
+{
+    sqlite3_stmt *st = stmt(impl, prefix ? PQ_IDENT_PREFIX : PQ_IDENT_EXACT);
+    au_rc rc = AU_OK;
+    int src;
+    if (!st)
+        return AU_ERR_STORE;
+    sqlite3_bind_int(st, 1, kind);
+    bind_text(st, 2, key);
+    sqlite3_bind_int(st, 3, limit);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = cb(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1))))
+            break;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = au_sqlite_fail(impl, src, "ident_find");
+    sqlite3_reset(st);
+    return rc;
+}
+
+au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_EVREF_PUT);
+    if (!st)
+        return AU_ERR_STORE;
+    bind_text(st, 1, ref);
+    bind_text(st, 2, source);
+    bind_text(st, 3, event_id);
+    return run(impl, st, "event_ref_put");
+}
+
+au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                     const char *source, int limit, au_event_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_TIMELINE);
+    au_rc rc = AU_OK;
+    int src;
+    if (!st)
+        return AU_ERR_STORE;
+    bind_text(st, 1, refs_json);
+    sqlite3_bind_int64(st, 2, before_seq);
+    bind_text(st, 3, type);
+    bind_text(st, 4, source);
+    sqlite3_bind_int(st, 5, limit);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        /* Borrowed row: valid during the callback only. */
+        au_event_out e = {
+            .source = (char *)sqlite3_column_text(st, 0),
+            .event_id = (char *)sqlite3_column_text(st, 1),
+            .type = (char *)sqlite3_column_text(st, 2),
+            .customer = (char *)sqlite3_column_text(st, 3),
+            .properties = (char *)sqlite3_column_text(st, 4),
+            .origin = (char *)sqlite3_column_text(st, 5),
+            .at_ms = sqlite3_column_int64(st, 6),
+            .received_ms = sqlite3_column_int64(st, 7),
+            .seq = sqlite3_column_int64(st, 8),
+        };
+        if ((rc = cb(ctx, &e)))
+            break;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = au_sqlite_fail(impl, src, "timeline");
+    sqlite3_reset(st);
+    return rc;
+}
+
+au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_RECORD_PROFILE);
+    if (!st)
+        return AU_ERR_STORE;
+    sqlite3_bind_int64(st, 1, rec);
+    au_rc rc = one_int(impl, st, profile, "record_profile");
+    if (rc == AU_ERR_NOT_FOUND) {
+        *profile = 0;
+        rc = AU_OK;
+    }
+    return rc;
+}

@@ -1,0 +1,534 @@
+/*
+ * Flows end to end against the real daemon and a real HTTP target on loopback: an event is
+ * delivered with its signature and idempotency key; a target that is down for a while loses
+ * nothing; 429 + Retry-After is retried; a 4xx goes to the dead letters and is delivered after
+ * the target is fixed and the letter replayed; kill -9 with deliveries pending delivers them
+ * after the restart; a flow's own writes do not re-trigger it; schedules fire; webhooks check
+ * their secret; a dry run sends nothing.
+ */
+#include <criterion/criterion.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+#include "rt_receiver.h"
+
+TestSuite(flows, .fini = au_rt_cleanup_all);
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* PUTs a flow (YAML) and asserts 200. */
+static void put_flow(au_rt_daemon *d, const char *name, const char *yaml)
+{
+    au_rt_resp r = {0};
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/flows/%s", name);
+    long st =
+        au_rt_request(d, "PUT", path, "application/yaml", yaml, strlen(yaml), d->admin_key, &r);
+    cr_assert_eq(st, 200, "PUT %s: %ld %s", path, st, r.body);
+    au_rt_resp_cleanup(&r);
+}
+
+/* An http flow on `type` events, posting to the receiver with a signing secret. */
+static void put_http_flow(au_rt_daemon *d, const char *name, const char *type, int port,
+                          const char *extra)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof(yaml),
+             "trigger:\n  event: {type: %s}\n"
+             "condition: event.properties.amount > 0\n"
+             "steps:\n  - id: notify\n    http:\n"
+             "      url: \"http://127.0.0.1:%d/pay/{{ event.id }}\"\n"
+             "      secret: \"0123456789abcdef-secret\"\n"
+             "      body:\n        payment: \"{{ event.id }}\"\n"
+             "        amount: \"{{ event.properties.amount }}\"\n"
+             "        customer: \"{{ event.customer.record }}\"\n"
+             "%s",
+             type, port, extra ? extra : "");
+    put_flow(d, name, yaml);
+}
+
+static void post_event(au_rt_daemon *d, const char *type, const char *id, const char *customer,
+                       int amount)
+{
+    char body[512];
+    au_rt_resp r = {0};
+    snprintf(body, sizeof(body),
+             "{\"source\":\"billing\",\"event_id\":\"%s\",\"type\":\"%s\",\"customer\":{\"source\":"
+             "\"billing\",\"record\":\"%s\"},\"properties\":{\"amount\":%d}}",
+             id, type, customer, amount);
+    long st = au_rt_admin(d, "POST", "/v1/events", body, &r);
+    cr_assert_eq(st, 200, "POST /v1/events: %ld %s", st, r.body);
+    au_rt_resp_cleanup(&r);
+}
+
+/* GETs path and returns the parsed JSON (asserts 200). */
+static json_t *get_json(au_rt_daemon *d, const char *path)
+{
+    au_rt_resp r = {0};
+    long st = au_rt_admin(d, "GET", path, NULL, &r);
+    cr_assert_eq(st, 200, "GET %s: %ld %s", path, st, r.body);
+    json_t *j = au_rt_json(&r);
+    au_rt_resp_cleanup(&r);
+    cr_assert_not_null(j);
+    return j;
+}
+
+/* Waits until the flow's runs all finished (none pending); returns the runs (new ref). */
+static json_t *wait_runs_done(au_rt_daemon *d, const char *flow, size_t want, int timeout_s)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/flows/%s/runs?limit=1000", flow);
+    json_t *j = NULL;
+    for (int i = 0; i < timeout_s * 10; i++) {
+        json_decref(j);
+        j = get_json(d, path);
+        json_t *runs = json_object_get(j, "runs"), *run;
+        size_t k, pending = 0;
+        json_array_foreach(runs, k, run)
+        {
+            pending += !strcmp(json_string_value(json_object_get(run, "status")), "pending");
+        }
+        if (json_array_size(runs) >= want && pending == 0)
+            break;
+        sleep_ms(100);
+    }
+    return j;
+}
+
+static int hex_hmac_ok(const char *secret, const char *body, const char *header)
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char hex[2 * sizeof(mac) + 1], want[80];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+    snprintf(want, sizeof(want), "sha256=%s", hex);
+    return !strcmp(want, header);
+}
+
+Test(flows, event_is_delivered_signed_with_idempotency_key, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_not_null(rx);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_http_flow(&d, "pay", "payment", rt_receiver_port(rx), NULL);
+    post_event(&d, "payment", "p1", "B1", 120);
+    post_event(&d, "payment", "p0", "B1", 0); /* condition false: no delivery */
+    post_event(&d, "refund", "r1", "B1", 5);  /* other type: no run */
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    rt_request q;
+    rt_receiver_get(rx, 0, &q);
+    cr_assert_str_eq(q.method, "POST");
+    cr_assert_str_eq(q.url, "/pay/p1");
+    cr_assert_str_eq(q.idempotency_key, "pay/event:billing/p1/notify");
+    json_t *body = json_loads(q.body, 0, NULL);
+    cr_assert_eq(json_integer_value(json_object_get(body, "amount")), 120);
+    cr_assert_str_eq(json_string_value(json_object_get(body, "customer")), "B1");
+    json_decref(body);
+    cr_assert(sodium_init() >= 0);
+    cr_assert(hex_hmac_ok("0123456789abcdef-secret", q.body, q.signature), "bad signature %s",
+              q.signature);
+    json_t *j = wait_runs_done(&d, "pay", 2, 20);
+    json_t *runs = json_object_get(j, "runs");
+    cr_assert_eq(json_array_size(runs), 2);
+    /* Newest first: the skipped run, then the delivered one. */
+    json_t *skipped = json_array_get(runs, 0), *done = json_array_get(runs, 1);
+    cr_assert_str_eq(json_string_value(json_object_get(skipped, "status")), "skipped");
+    cr_assert_str_eq(json_string_value(json_object_get(skipped, "condition")), "false");
+    cr_assert_str_eq(json_string_value(json_object_get(done, "status")), "delivered");
+    json_t *step = json_object_get(json_object_get(done, "steps"), "notify");
+    cr_assert_eq(json_integer_value(json_object_get(step, "http_status")), 200);
+    json_decref(j);
+    sleep_ms(300);
+    cr_assert_eq(rt_receiver_count(rx), 1, "nothing else may be sent");
+    au_rt_resp r = {0};
+    au_rt_admin(&d, "GET", "/metrics", NULL, &r);
+    cr_assert(strstr(r.body, "aurum_flow_deliveries_total{flow=\"pay\"} 1"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+static const char retry_fast[] = "retry: {max_attempts: 100, backoff_ms: 50, max_backoff_ms: 400}\n"
+                                 "concurrency: 4\n";
+
+/* Every event e0..e{n-1} was accepted exactly under its own key (duplicates only with it). */
+static void assert_all_delivered(rt_receiver *rx, const char *flow, int n)
+{
+    cr_assert_eq(rt_receiver_distinct_ok(rx), n);
+    for (int i = 0; i < rt_receiver_count(rx); i++) {
+        rt_request q;
+        char want[128];
+        rt_receiver_get(rx, i, &q);
+        int ok = 0;
+        for (int k = 0; k < n && !ok; k++) {
+            snprintf(want, sizeof(want), "%s/event:billing/e%d/notify", flow, k);
+            ok = !strcmp(q.idempotency_key, want);
+        }
+        cr_assert(ok, "unexpected key %s", q.idempotency_key);
+    }
+}
+
+Test(flows, target_down_for_a_while_loses_nothing, .timeout = 120)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_http_flow(&d, "down", "payment", rt_receiver_port(rx), retry_fast);
+    rt_receiver_down(rx);
+    for (int i = 0; i < 20; i++) {
+        char id[16], cust[16];
+        snprintf(id, sizeof(id), "e%d", i);
+        snprintf(cust, sizeof(cust), "C%d", i % 5); /* 5 partitions of 4 ordered events */
+        post_event(&d, "payment", id, cust, 10 + i);
+    }
+    sleep_ms(1500); /* several failed attempts each */
+    cr_assert_eq(rt_receiver_count(rx), 0);
+    cr_assert_eq(rt_receiver_up(rx), 0);
+    json_t *j = wait_runs_done(&d, "down", 20, 60);
+    json_t *run;
+    size_t k;
+    long attempts = 0;
+    json_array_foreach(json_object_get(j, "runs"), k, run)
+    {
+        cr_assert_str_eq(json_string_value(json_object_get(run, "status")), "delivered");
+        attempts += (long)json_integer_value(json_object_get(run, "attempts"));
+    }
+    json_decref(j);
+    /* The first of each customer's payments was retried; the later ones waited their turn. */
+    cr_assert_gt(attempts, 20);
+    assert_all_delivered(rx, "down", 20);
+    /* Per-partition order: a customer's payments arrive in the order they happened. */
+    int last[5] = {-1, -1, -1, -1, -1};
+    for (int i = 0; i < rt_receiver_count(rx); i++) {
+        rt_request q;
+        rt_receiver_get(rx, i, &q);
+        int e = atoi(strrchr(q.url, 'e') + 1);
+        cr_assert_geq(e, last[e % 5], "e%d arrived after e%d", e, last[e % 5]);
+        last[e % 5] = e;
+    }
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, retry_after_of_429_is_honoured, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    /* backoff 1 ms: only the target's Retry-After can make the second attempt wait. */
+    put_http_flow(&d, "limited", "payment", rt_receiver_port(rx),
+                  "retry: {max_attempts: 5, backoff_ms: 1, max_backoff_ms: 2}\n");
+    rt_receiver_answer(rx, 429, "2", 0);
+    post_event(&d, "payment", "e0", "C1", 5);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    rt_receiver_answer(rx, 200, NULL, 0);
+    cr_assert_eq(rt_receiver_wait(rx, 2, 20), 2);
+    rt_request a, b;
+    rt_receiver_get(rx, 0, &a);
+    rt_receiver_get(rx, 1, &b);
+    cr_assert_str_eq(a.idempotency_key, b.idempotency_key);
+    cr_assert_geq(b.at_ms - a.at_ms, 1900, "retried after %lld ms", b.at_ms - a.at_ms);
+    json_t *j = wait_runs_done(&d, "limited", 1, 20);
+    json_t *run = json_array_get(json_object_get(j, "runs"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(run, "status")), "delivered");
+    cr_assert_eq(json_integer_value(json_object_get(run, "attempts")), 2);
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, permanent_error_goes_to_dead_letters_and_replays, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_http_flow(&d, "dl", "payment", rt_receiver_port(rx), retry_fast);
+    rt_receiver_answer(rx, 422, NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "e%d", i);
+        post_event(&d, "payment", id, id, 7);
+    }
+    json_t *j = wait_runs_done(&d, "dl", 3, 20);
+    json_decref(j);
+    cr_assert_eq(rt_receiver_count(rx), 3, "4xx must not be retried");
+    j = get_json(&d, "/v1/deadletters?flow=dl");
+    json_t *dls = json_object_get(j, "deadletters");
+    cr_assert_eq(json_array_size(dls), 3);
+    json_t *dl = json_array_get(dls, 2); /* the oldest: e0 */
+    cr_assert(strstr(json_string_value(json_object_get(dl, "reason")), "permanent failure"));
+    cr_assert_eq(
+        json_integer_value(json_object_get(json_object_get(dl, "response"), "http_status")), 422);
+    const char *url = json_string_value(json_object_get(json_object_get(dl, "request"), "url"));
+    cr_assert(url && strstr(url, "/pay/e"), "request kept: %s", url);
+    json_int_t first = json_integer_value(json_object_get(dl, "id"));
+    json_decref(j);
+    /* The target is fixed: replay one, then the rest in bulk. */
+    rt_receiver_answer(rx, 200, NULL, 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/deadletters/%lld/replay", (long long)first);
+    cr_assert_eq(au_rt_admin(&d, "POST", path, NULL, &r), 202, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "POST", path, NULL, &r), 409, "second replay: %s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/deadletters/replay", "{\"flow\":\"dl\"}", &r), 202);
+    j = au_rt_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(j, "replayed")), 2);
+    json_decref(j);
+    au_rt_resp_cleanup(&r);
+    j = wait_runs_done(&d, "dl", 3, 20);
+    json_t *run;
+    size_t k;
+    json_array_foreach(json_object_get(j, "runs"), k, run)
+    {
+        cr_assert_str_eq(json_string_value(json_object_get(run, "status")), "delivered");
+    }
+    json_decref(j);
+    assert_all_delivered(rx, "dl", 3);
+    j = get_json(&d, "/v1/deadletters?flow=dl");
+    cr_assert_eq(json_array_size(json_object_get(j, "deadletters")), 0, "all replayed");
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, pending_deliveries_survive_kill_9, .timeout = 120)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_http_flow(&d, "k9", "payment", rt_receiver_port(rx), retry_fast);
+    rt_receiver_down(rx);
+    for (int i = 0; i < 10; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "e%d", i);
+        post_event(&d, "payment", id, id, 1);
+    }
+    au_rt_kill9(&d);
+    cr_assert_eq(rt_receiver_up(rx), 0);
+    cr_assert_eq(au_rt_restart(&d), 0);
+    json_t *j = wait_runs_done(&d, "k9", 10, 60);
+    cr_assert_eq(json_array_size(json_object_get(j, "runs")), 10);
+    json_decref(j);
+    assert_all_delivered(rx, "k9", 10);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, a_flows_own_write_does_not_trigger_it_again, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/crm",
+                             "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\","
+                             "\"email\":\"email\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    /* Two-way sync that stamps every change it sees: without loop prevention each write it
+     * makes would be a new change, forever. */
+    put_flow(&d, "stamp",
+             "trigger: {profile: [created, updated]}\n"
+             "steps:\n  - upsert_record:\n      source: crm\n"
+             "      record_id: \"{{ record.record_id }}\"\n"
+             "      fields:\n        first: \"{{ record.first_name }}\"\n"
+             "        email: \"{{ record.email }}\"\n"
+             "        stamped_at: \"{{ now() }}\"\n");
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/crm/records",
+                             "[{\"id\":\"c1\",\"first\":\"Ann\",\"email\":\"ann@example.com\"}]",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    json_t *j = wait_runs_done(&d, "stamp", 1, 20);
+    json_decref(j);
+    sleep_ms(1000); /* room for a loop to show itself */
+    j = wait_runs_done(&d, "stamp", 1, 20);
+    json_t *runs = json_object_get(j, "runs");
+    cr_assert_eq(json_array_size(runs), 1, "the flow re-triggered itself: %zu runs",
+                 json_array_size(runs));
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 0), "status")),
+                     "delivered");
+    json_decref(j);
+    j = get_json(&d, "/v1/sources/crm/records/c1");
+    char *txt = json_dumps(j, JSON_COMPACT);
+    cr_assert(strstr(txt, "stamped_at"), "the flow's write is there: %s", txt);
+    free(txt);
+    json_decref(j);
+    /* A change from elsewhere still triggers it. */
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/crm/records",
+                             "[{\"id\":\"c1\",\"first\":\"Anne\",\"email\":\"ann@example.com\"}]",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    j = wait_runs_done(&d, "stamp", 2, 20);
+    cr_assert_eq(json_array_size(json_object_get(j, "runs")), 2);
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+Test(flows, schedule_fires, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    char yaml[1024];
+    /* The schedule clock runs 120 times faster: "every minute" is every half second. */
+    setenv("AURUM_FLOWS_TIME_SCALE", "120", 1);
+    int started = au_rt_start(&d, NULL);
+    unsetenv("AURUM_FLOWS_TIME_SCALE");
+    cr_assert_eq(started, 0);
+    snprintf(yaml, sizeof(yaml),
+             "trigger: {schedule: {cron: \"* * * * *\", timezone: Europe/London}}\n"
+             "steps:\n  - http:\n      url: \"http://127.0.0.1:%d/tick\"\n"
+             "      body: {at: \"{{ schedule.at }}\"}\n",
+             rt_receiver_port(rx));
+    put_flow(&d, "tick", yaml);
+    cr_assert_geq(rt_receiver_wait(rx, 3, 30), 3);
+    rt_request a, b;
+    rt_receiver_get(rx, 0, &a);
+    rt_receiver_get(rx, 1, &b);
+    cr_assert_str_neq(a.idempotency_key, b.idempotency_key, "each firing is its own run");
+    cr_assert(strstr(a.idempotency_key, "tick/schedule:"), "%s", a.idempotency_key);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+static long hook(au_rt_daemon *d, const char *flow, const char *hdr, const char *body)
+{
+    char cmd[1024], path[128];
+    au_rt_resp r = {0};
+    (void)cmd;
+    snprintf(path, sizeof(path), "/v1/hooks/%s", flow);
+    /* The harness sends no custom headers; the secret travels in a header, so use curl. */
+    long st = 0;
+    if (!hdr) {
+        st = au_rt_request(d, "POST", path, NULL, body, strlen(body), NULL, &r);
+        au_rt_resp_cleanup(&r);
+        return st;
+    }
+    snprintf(cmd, sizeof(cmd),
+             "curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'Content-Type: application/json' "
+             "-H '%s' --data-binary '%s' http://127.0.0.1:%d%s",
+             hdr, body, d->port, path);
+    FILE *p = popen(cmd, "r");
+    if (p) {
+        if (fscanf(p, "%ld", &st) != 1)
+            st = 0;
+        pclose(p);
+    }
+    return st;
+}
+
+Test(flows, webhook_checks_its_secret, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    char yaml[1024];
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    snprintf(yaml, sizeof(yaml),
+             "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
+             "steps:\n  - http:\n      url: \"http://127.0.0.1:%d/hooked/{{ webhook.order }}\"\n"
+             "      body: {order: \"{{ webhook.order }}\"}\n",
+             rt_receiver_port(rx));
+    put_flow(&d, "hooked", yaml);
+    cr_assert_eq(hook(&d, "hooked", NULL, "{\"order\":\"o0\"}"), 401);
+    cr_assert_eq(hook(&d, "hooked", "X-Aurum-Secret: wrong-secret-0123456", "{\"order\":\"o1\"}"),
+                 401);
+    cr_assert_eq(hook(&d, "hooked", "X-Aurum-Secret: hook-secret-0123456789", "{\"order\":\"o2\"}"),
+                 202);
+    /* HMAC of the body instead of the secret itself. */
+    const char *body = "{\"order\":\"o3\"}";
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char hex[2 * sizeof(mac) + 1], hdr[128];
+    cr_assert(sodium_init() >= 0);
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)"hook-secret-0123456789", 22);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+    snprintf(hdr, sizeof(hdr), "X-Aurum-Signature: sha256=%s", hex);
+    cr_assert_eq(hook(&d, "hooked", hdr, body), 202);
+    cr_assert_eq(rt_receiver_wait(rx, 2, 20), 2);
+    sleep_ms(300);
+    cr_assert_eq(rt_receiver_count(rx), 2, "rejected calls must not deliver");
+    for (int i = 0; i < 2; i++) {
+        rt_request q;
+        rt_receiver_get(rx, i, &q);
+        cr_assert(!strcmp(q.url, "/hooked/o2") || !strcmp(q.url, "/hooked/o3"), "%s", q.url);
+    }
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, dry_run_sends_nothing, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_http_flow(&d, "dry", "payment", rt_receiver_port(rx), NULL);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/flows/dry/test",
+                             "{\"event\":{\"id\":\"t1\",\"properties\":{\"amount\":42},"
+                             "\"customer\":{\"record\":\"B7\"}}}",
+                             &r),
+                 200, "%s", r.body);
+    json_t *j = au_rt_json(&r);
+    au_rt_resp_cleanup(&r);
+    cr_assert(json_is_true(json_object_get(j, "condition")));
+    json_t *send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    char want[128];
+    snprintf(want, sizeof(want), "http://127.0.0.1:%d/pay/t1", rt_receiver_port(rx));
+    cr_assert_str_eq(json_string_value(json_object_get(send, "url")), want);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(send, "body"), "amount")), 42);
+    cr_assert_str_eq(json_string_value(json_object_get(send, "secret")), "********");
+    json_decref(j);
+    sleep_ms(300);
+    cr_assert_eq(rt_receiver_count(rx), 0, "a dry run sends nothing");
+    j = get_json(&d, "/v1/flows/dry/runs");
+    cr_assert_eq(json_array_size(json_object_get(j, "runs")), 0, "and records no run");
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, invalid_definition_names_line_and_column, .timeout = 30)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    const char *bad = "trigger:\n  event: {type: payment}\n"
+                      "condition: event.amount >\n"
+                      "steps:\n  - http: {url: \"ftp://x\"}\n";
+    long st = au_rt_request(&d, "PUT", "/v1/flows/bad", "application/yaml", bad, strlen(bad),
+                            d.admin_key, &r);
+    cr_assert_eq(st, 400, "%s", r.body);
+    cr_assert(strstr(r.body, "flow \\\"bad\\\": line 3, column"), "%s", r.body);
+    cr_assert(strstr(r.body, "line 5"), "every error is reported: %s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/flows/bad", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}

@@ -619,6 +619,51 @@ Test(flows, northwind_payment_closes_the_dunning_case, .timeout = 60)
     rt_receiver_free(rx);
 }
 
+Test(flows, northwind_complaint_is_enriched_with_the_golden_profile, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    const char *def = "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\",\"last_name\":"
+                      "\"last\",\"email\":\"email\"}}";
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/billing", def, &r), 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    char *yaml =
+        northwind_flow("complaint-to-support.yaml", "support.northwind.test", rt_receiver_port(rx));
+    put_flow(&d, "complaint-to-support", yaml);
+    free(yaml);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/billing/records",
+                             "[{\"id\":\"B1\",\"first\":\"Ada\",\"last\":\"Lovelace\","
+                             "\"email\":\"ada@example.com\"}]",
+                             &r),
+                 200);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "pay1", "B1", 50);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/events",
+                             "{\"source\":\"billing\",\"event_id\":\"t1\",\"type\":"
+                             "\"ticket_opened\",\"customer\":{\"source\":\"billing\",\"record\":"
+                             "\"B1\"},\"properties\":{\"ticket_id\":\"T9\",\"subject\":"
+                             "\"Complaint: charged twice\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    rt_request q;
+    rt_receiver_get(rx, 0, &q);
+    cr_assert_str_eq(q.url, "/api/tickets/T9/context");
+    json_t *b = json_loads(q.body, 0, NULL);
+    json_t *c = json_object_get(b, "customer");
+    /* Golden values are addressed as profile.full_name, profile.email in the flow. */
+    cr_assert_str_eq(json_string_value(json_object_get(c, "name")), "Ada Lovelace", "%s", q.body);
+    cr_assert_str_eq(json_string_value(json_object_get(c, "email")), "ada@example.com");
+    cr_assert_eq(json_array_size(json_object_get(b, "last_payments")), 1, "%s", q.body);
+    json_decref(b);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
 Test(flows, sighup_reloads_the_configuration_flows, .timeout = 60)
 {
     au_rt_daemon d;

@@ -186,6 +186,9 @@ double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b,
  * and city similarity, those are not computed (s->bounded set, total below floor). */
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
                         au_score *s);
+/* Starts loading the memo entries scoring a and b will probably read (a hint, no effect on
+ * results): issued for the next candidate while the current one is scored. */
+void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b);
 /* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict. */
 int au_score_links(const au_resolver *res, const au_score *s);
 /* Strong-identifier conflict only (cheap; no scoring). */

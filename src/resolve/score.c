@@ -254,6 +254,17 @@ static au_memo *memo_slot(const au_resolver *res, unsigned kind, uint32_t a, uin
     return &res->memo[h >> (64 - AU_MEMO_BITS)];
 }
 
+void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b)
+{
+    uint64_t key;
+    if (a->first != b->first && a->first && b->first)
+        __builtin_prefetch(memo_slot(res, MEMO_FIRST, a->first, b->first, &key));
+    if (a->last != b->last && a->last && b->last)
+        __builtin_prefetch(memo_slot(res, MEMO_LAST, a->last, b->last, &key));
+    if (a->city != b->city && a->city && b->city)
+        __builtin_prefetch(memo_slot(res, MEMO_CITY, a->city, b->city, &key));
+}
+
 static int first_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,
                            uint32_t amp2, uint32_t bmp, uint32_t bmp2)
 {

@@ -36,6 +36,8 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick);
 void au_intern_cleanup(au_intern *t);
 /* Id of s, adding it if new; 0 for NULL or "". AU_ERR_NOMEM leaves *id = 0. */
 au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id);
+/* Starts loading the slot where s would be found (a hint for a lookup coming soon). */
+void au_intern_prefetch(const au_intern *t, const char *s);
 static inline const char *au_intern_str(const au_intern *t, uint32_t id)
 {
     return t->pool + t->off[id];

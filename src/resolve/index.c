@@ -95,6 +95,14 @@ static au_rc intern_rehash(au_intern *t)
     return AU_OK;
 }
 
+void au_intern_prefetch(const au_intern *t, const char *s)
+{
+    if (!s || !*s)
+        return;
+    uint32_t h = (uint32_t)XXH3_64bits(s, strlen(s));
+    __builtin_prefetch(&t->slots[h & (t->nslots - 1)]);
+}
+
 au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id)
 {
     *id = 0;

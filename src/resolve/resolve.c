@@ -521,6 +521,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
     }
     for (size_t j = 0; j < m; j++) {
         uint32_t c = res->cand[j];
+        if (j + 1 < m)
+            au_score_prefetch(res, &res->f[r], &res->f[res->cand[j + 1]]);
         au_score s;
         double w = au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
         if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)

@@ -36,6 +36,8 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick);
 void au_intern_cleanup(au_intern *t);
 /* Id of s, adding it if new; 0 for NULL or "". AU_ERR_NOMEM leaves *id = 0. */
 au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id);
+/* Starts loading the slot where s would be found (a hint for a lookup coming soon). */
+void au_intern_prefetch(const au_intern *t, const char *s);
 static inline const char *au_intern_str(const au_intern *t, uint32_t id)
 {
     return t->pool + t->off[id];
@@ -186,6 +188,9 @@ double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b,
  * and city similarity, those are not computed (s->bounded set, total below floor). */
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
                         au_score *s);
+/* Starts loading the memo entries scoring a and b will probably read (a hint, no effect on
+ * results): issued for the next candidate while the current one is scored. */
+void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b);
 /* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict. */
 int au_score_links(const au_resolver *res, const au_score *s);
 /* Strong-identifier conflict only (cheap; no scoring). */

@@ -94,6 +94,19 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
             last = split;
         }
     }
+    const char *addr = key_of(rec, AU_ATTR_ADDRESS_LINE1);
+    if (!addr)
+        addr = key_of(rec, AU_ATTR_ADDRESS_FULL);
+    /* The lookups below miss the cache at scale (tables of a million values): their slots
+     * are requested together first. */
+    static const au_attr id_attrs[] = {AU_ATTR_EMAIL, AU_ATTR_PHONE, AU_ATTR_NATIONAL_ID,
+                                       AU_ATTR_PASSPORT, AU_ATTR_DRIVERS_LICENSE};
+    static const au_attr text_attrs[] = {AU_ATTR_CITY, AU_ATTR_POSTCODE, AU_ATTR_STATE};
+    for (size_t i = 0; i < sizeof id_attrs / sizeof id_attrs[0]; i++)
+        au_intern_prefetch(&res->ids, key_of(rec, id_attrs[i]));
+    for (size_t i = 0; i < sizeof text_attrs / sizeof text_attrs[0]; i++)
+        au_intern_prefetch(&res->text, key_of(rec, text_attrs[i]));
+    au_intern_prefetch(&res->text, addr);
     if ((rc = intern_name(res, first, &f->first, &f->first_mp, &f->first_mp2)) ||
         (rc = intern_name(res, last, &f->last, &f->last_mp, &f->last_mp2)) ||
         (rc = intern_name(res, key_of(rec, AU_ATTR_MIDDLE_NAME), &f->middle, NULL, NULL)))
@@ -102,9 +115,6 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
         f->finit = au_intern_str(&res->names, f->first)[0];
     if (f->last)
         f->linit = au_intern_str(&res->names, f->last)[0];
-    const char *addr = key_of(rec, AU_ATTR_ADDRESS_LINE1);
-    if (!addr)
-        addr = key_of(rec, AU_ATTR_ADDRESS_FULL);
     if ((rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_EMAIL), &f->email)) ||
         (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_PHONE), &f->phone)) ||
         (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_NATIONAL_ID), &f->nid)) ||
@@ -252,6 +262,17 @@ static au_memo *memo_slot(const au_resolver *res, unsigned kind, uint32_t a, uin
     *key = (uint64_t)kind << 62 | lo << 31 | hi;
     uint64_t h = *key * 0x9E3779B97F4A7C15ull;
     return &res->memo[h >> (64 - AU_MEMO_BITS)];
+}
+
+void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b)
+{
+    uint64_t key;
+    if (a->first != b->first && a->first && b->first)
+        __builtin_prefetch(memo_slot(res, MEMO_FIRST, a->first, b->first, &key));
+    if (a->last != b->last && a->last && b->last)
+        __builtin_prefetch(memo_slot(res, MEMO_LAST, a->last, b->last, &key));
+    if (a->city != b->city && a->city && b->city)
+        __builtin_prefetch(memo_slot(res, MEMO_CITY, a->city, b->city, &key));
 }
 
 static int first_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,

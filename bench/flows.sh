@@ -7,11 +7,12 @@
 # the same transaction -> delivery workers -> receiver; the outcome is committed too.
 # Node-RED (bench/node-red, npm ci): http in -> function (same condition + mapping) -> http
 # request, answering the event at once with http response; nothing is persisted.
-# Usage: bench/flows.sh [EVENTS] [CONNS]
+# Usage: bench/flows.sh [EVENTS] [CONNS] [BATCH]   (BATCH: events per request, same for both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}
 CONNS=${2:-32}
+BATCH=${3:-1}
 OUT=${BENCH_OUT:-bench/out}
 AURUM=${AURUM:-build/aurum}
 make -s all
@@ -48,8 +49,8 @@ concurrency: 64
 YAML
 curl -sf -X PUT -H "Authorization: Bearer $AURUM_ADMIN_KEY" -H 'Content-Type: application/yaml' \
     --data-binary @"$TMP/flow.yaml" "$URL/v1/flows/bench" >/dev/null
-echo "== Aurum: $N events, $CONNS clients"
-build/flows_bench "$RPORT" "$URL/v1/events" "$N" "$CONNS" "$AURUM_ADMIN_KEY" | tee "$OUT/flows_aurum.txt"
+echo "== Aurum: $N events, $CONNS clients, $BATCH per request"
+build/flows_bench "$RPORT" "$URL/v1/events" "$N" "$CONNS" "$BATCH" "$AURUM_ADMIN_KEY" | tee "$OUT/flows_aurum.txt"
 curl -s -H "Authorization: Bearer $AURUM_ADMIN_KEY" "$URL/metrics" |
     grep -E '^aurum_flow_(deliveries|retries|dead_letters)_total' || true
 
@@ -66,5 +67,5 @@ for _ in $(seq 1 200); do
         "http://127.0.0.1:$NPORT/events" && break
     sleep 0.1
 done
-echo "== Node-RED $(node -p 'require("./bench/node-red/node_modules/node-red/package.json").version'): $N events, $CONNS clients"
-build/flows_bench "$RPORT" "http://127.0.0.1:$NPORT/events" "$N" "$CONNS" | tee "$OUT/flows_node_red.txt"
+echo "== Node-RED $(node -p 'require("./bench/node-red/node_modules/node-red/package.json").version'): $N events, $CONNS clients, $BATCH per request"
+build/flows_bench "$RPORT" "http://127.0.0.1:$NPORT/events" "$N" "$CONNS" "$BATCH" | tee "$OUT/flows_node_red.txt"

@@ -7,7 +7,9 @@
  * latency. Prints throughput (events delivered per second, first post to last delivery) and
  * latency percentiles.
  *
- * usage: flows_bench PORT URL N CONNS [KEY]   (URL: where events are POSTed; KEY: bearer token)
+ * usage: flows_bench PORT URL N CONNS BATCH [KEY]
+ *   URL: where events are POSTed; BATCH: events per request (a JSON array when > 1, the same
+ *   for both systems); KEY: bearer token
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -28,7 +30,7 @@ static long long now_us(void)
 }
 
 typedef struct state {
-    long n;
+    long n, batch;
     atomic_long received, next, errors;
     long long *lat_us; /* per delivery */
     atomic_llong last_us;
@@ -91,7 +93,9 @@ static void *client(void *arg)
 {
     CURL *h = curl_easy_init();
     struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-    char auth[256], body[512];
+    char auth[256];
+    size_t cap = 600 * (size_t)S.batch + 16;
+    char *body = malloc(cap);
     if (S.key) {
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", S.key);
         hd = curl_slist_append(hd, auth);
@@ -101,20 +105,29 @@ static void *client(void *arg)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     for (;;) {
-        long i = atomic_fetch_add(&S.next, 1);
-        if (i >= S.n)
+        long first = atomic_fetch_add(&S.next, S.batch);
+        if (first >= S.n)
             break;
-        snprintf(body, sizeof(body),
-                 "{\"source\":\"shop\",\"event_id\":\"%lld-%ld\",\"type\":\"order\",\"customer\":"
-                 "{\"source\":\"shop\",\"record\":\"c%ld\"},\"properties\":{\"amount\":%ld,"
-                 "\"sent_us\":%lld}}",
-                 S.run, i, i % 1000, i % 100 + 1, now_us());
+        size_t len = 0;
+        if (S.batch > 1)
+            body[len++] = '[';
+        for (long i = first; i < first + S.batch && i < S.n; i++)
+            len += (size_t)snprintf(
+                body + len, cap - len,
+                "%s{\"source\":\"shop\",\"event_id\":\"%lld-%ld\",\"type\":\"order\","
+                "\"customer\":{\"source\":\"shop\",\"record\":\"c%ld\"},\"properties\":{"
+                "\"amount\":%ld,\"sent_us\":%lld}}",
+                i > first ? "," : "", S.run, i, i % 1000, i % 100 + 1, now_us());
+        if (S.batch > 1)
+            body[len++] = ']';
+        body[len] = '\0';
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         long status = 0;
         if (curl_easy_perform(h) != CURLE_OK ||
             (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status), status != 200))
             atomic_fetch_add(&S.errors, 1);
     }
+    free(body);
     curl_slist_free_all(hd);
     curl_easy_cleanup(h);
     return NULL;
@@ -128,14 +141,15 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc < 5) {
-        fprintf(stderr, "usage: flows_bench PORT URL N CONNS [KEY]\n");
+    if (argc < 6) {
+        fprintf(stderr, "usage: flows_bench PORT URL N CONNS BATCH [KEY]\n");
         return 2;
     }
     int port = atoi(argv[1]), conns = atoi(argv[4]);
     S.url = argv[2];
     S.n = atol(argv[3]);
-    S.key = argc > 5 ? argv[5] : NULL;
+    S.batch = atol(argv[5]) > 0 ? atol(argv[5]) : 1;
+    S.key = argc > 6 ? argv[6] : NULL;
     S.run = now_us();
     S.lat_us = calloc((size_t)S.n, sizeof(long long));
     curl_global_init(CURL_GLOBAL_DEFAULT);

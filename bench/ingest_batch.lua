@@ -4,8 +4,19 @@ local batch = tonumber(os.getenv("BATCH") or "100")
 local key = os.getenv("AURUM_KEY") or ""
 local counter = 0
 local thread_id = 0
-local first = {"Olivia", "James", "Amelia", "Robert", "Isla", "William", "Ava", "Thomas", "Mia", "George"}
-local last = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Wright"}
+-- Enough distinct names that blocks look like real customer data (a handful of names repeated
+-- over every record would make every record a candidate of every other).
+local first = {"Olivia", "James", "Amelia", "Robert", "Isla", "William", "Ava", "Thomas", "Mia",
+    "George", "Grace", "Oliver", "Freya", "Harry", "Lily", "Jack", "Emily", "Noah", "Sophie", "Leo",
+    "Ella", "Arthur", "Poppy", "Oscar", "Evie", "Henry", "Chloe", "Alfie", "Ruby", "Charlie",
+    "Daisy", "Jacob", "Alice", "Theo", "Rosie", "Archie", "Florence", "Isaac", "Sienna", "Edward"}
+local last = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+    "Patel", "Wright", "Robinson", "Wood", "Thompson", "Evans", "Walker", "White", "Roberts",
+    "Green", "Hall", "Thomas", "Clarke", "Jackson", "Hughes", "Edwards", "Lewis", "Harris",
+    "Martin", "Turner", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King",
+    "Baker", "Harrison", "Morgan", "Allen"}
+local streets = {"High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue",
+    "Victoria Road", "Green Lane", "Manor Road", "Kings Road", "Queens Road"}
 
 function setup(thread)
     thread:set("tid", thread_id)
@@ -26,11 +37,13 @@ function request()
         local n = counter
         local f = first[(n % #first) + 1]
         local l = last[(math.floor(n / #first) % #last) + 1]
+        local street = streets[(math.floor(n / 7) % #streets) + 1]
         parts[i] = string.format(
             '{"id":"t%d-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
-            '"email":"%s.%s%d@example.com","phone":"+44 7700 9%05d","address":"%d High Street",' ..
+            '"email":"%s.%s%d@example.com","phone":"+44 7700 9%05d","address":"%d %s",' ..
             '"city":"Leeds","postcode":"LS1 %dAB"}',
-            tid, n, f, l, n % 90 + 10, n % 12 + 1, n % 28 + 1, f, l, n, n % 100000, n % 300 + 1, n % 9 + 1)
+            tid, n, f, l, n % 90 + 10, n % 12 + 1, n % 28 + 1, f, l, n, n % 100000, n % 300 + 1, street,
+            n % 9 + 1)
     end
     return wrk.format(nil, nil, nil, "[" .. table.concat(parts, ",") .. "]")
 end

@@ -4,11 +4,12 @@
 #      nginx serving one profile's JSON as a static file (same machine, same wrk settings);
 #   2. upsert-to-visible latency at RATE upserts/s and change-feed delivery lag (upsert_lag.c).
 # Usage: bench/profiles.sh [DATA_DIR] (default bench/out/data-1000000, built by
-# bench/import.sh 1000000). Installs nginx (Debian package) when missing: only this benchmark
+# bench/import.sh 1000000; CONFIG names its source mapping). Installs nginx (Debian package) when missing: only this benchmark
 # needs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-bench/out/data-1000000}
+CONFIG=${CONFIG:-bench/out/gen-1000000/people.yaml} # the import's source mapping
 OUT=${BENCH_OUT:-bench/out}/profiles
 AURUM=${AURUM:-build/aurum}
 DUR=${DUR:-10s}
@@ -22,8 +23,7 @@ make -s all
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null ||
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 cc -O2 -o "$OUT/upsert_lag" bench/upsert_lag.c -lcurl -ljansson -lpthread
@@ -35,14 +35,24 @@ PROFILES=$(sqlite3 "$DATA/aurum.db" "SELECT count(DISTINCT profile) FROM assignm
 RECORDS=$(sqlite3 "$DATA/aurum.db" "SELECT count(*) FROM records WHERE deleted = 0")
 LAST=$(sqlite3 "$DATA/aurum.db" "SELECT coalesce(max(seq), 0) FROM changes")
 
-AURUM_ADMIN_KEY=$KEY "$AURUM" serve --data "$DATA" --listen 127.0.0.1:$PORT 2>"$OUT/daemon.log" &
-DPID=$!
+# A daemon already serving DATA can be reused: AURUM_PORT=... AURUM_KEY=... (its start-up on a
+# store of 1 M records restores the resolver, which takes minutes on a loaded 2-core machine).
+DPID=""
+if [ -n "${AURUM_PORT:-}" ]; then
+    PORT=$AURUM_PORT
+    KEY=$AURUM_KEY
+else
+    AURUM_ADMIN_KEY=$KEY "$AURUM" serve --data "$DATA" --config "$CONFIG" --listen 127.0.0.1:$PORT 2>"$OUT/daemon.log" &
+    DPID=$!
+fi
 cleanup() {
-    kill "$DPID" 2>/dev/null || true
+    [ -n "$DPID" ] && kill "$DPID" 2>/dev/null || true
     [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+T0=$(date +%s)
+for _ in $(seq 6000); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+echo "daemon ready after $(($(date +%s) - T0)) s"
 
 # nginx serves one profile's JSON (the first sampled id) as a static file.
 mkdir -p "$OUT/www" "$OUT/nginx-tmp"

@@ -44,6 +44,18 @@ for f in "$GEN"/*.csv; do
     "$AURUM" import --server "http://$LISTEN" --key "$KEY" --config "$GEN/northwind.yaml" \
         --source "$src" "$f"
 done
+# The Northwind systems the flows talk to are played by `aurum sink`, which records what it
+# receives; the flows are installed after the initial load so that loading is not "a change".
+SINK_LISTEN=${AURUM_DEMO_SINK:-127.0.0.1:9090}
+"$AURUM" sink --listen "$SINK_LISTEN" --out "$DIR/sink.jsonl" 2>>"$DIR/aurum.log" &
+SINK=$!
+trap 'kill -TERM $PID $SINK 2>/dev/null; wait $PID 2>/dev/null' INT TERM
+echo "== installing the Northwind flows (targets played by aurum sink on $SINK_LISTEN)"
+for f in docs/flows/*.yaml; do
+    sed "s#http://\([a-z]*\)\.northwind\.test#http://$SINK_LISTEN/\1#" "$f" |
+        curl -fsS -X PUT -H "Authorization: Bearer $KEY" -H 'Content-Type: application/yaml' \
+            --data-binary @- "http://$LISTEN/v1/flows/$(basename "$f" .yaml)" >/dev/null
+done
 if [ -f "$GEN/events.jsonl" ]; then
     echo "== loading business events"
     curl -fsS -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' \
@@ -51,16 +63,35 @@ if [ -f "$GEN/events.jsonl" ]; then
     echo
 fi
 
+sleep 2 # let the flows deliver what the events triggered
 CRM_ID=$(sed -n 2p "$GEN/crm.csv" | cut -d, -f1)
+# The worked scenario: a customer known to collections (a dunning case) and to support, seen as
+# one profile. truth.csv is only read here, to pick an example; the matcher never sees it.
+PERSON=$(awk -F, '$1=="collections"{c[$3]=1} $1=="support"{s[$3]=1}
+    END{for (p in c) if (p in s) {print p; exit}}' "$GEN/truth.csv")
+COLL_ID=$(awk -F, -v p="$PERSON" '$1=="collections" && $3==p {print $2; exit}' "$GEN/truth.csv")
+PROFILE=$(curl -fs -H "Authorization: Bearer $KEY" \
+    "http://$LISTEN/v1/profiles?source=collections&record=$COLL_ID" |
+    grep -o '"id":[0-9]*' | tail -n 1 | cut -d: -f2)
 cat <<TXT
 
 Aurum is running on http://$LISTEN   (logs: $DIR/aurum.log, stop: Ctrl-C)
 Admin key: $KEY
 
+Flows delivered so far ($DIR/sink.jsonl, one line per request a Northwind system received):
+$(grep -o '"path":"/[a-z]*' "$DIR/sink.jsonl" 2>/dev/null | cut -d/ -f2 | sort | uniq -c)
+
 Try:
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources/crm/records/$CRM_ID
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles?source=collections&record=$COLL_ID"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE?lineage=1"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE/timeline"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE/explain"
+  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/changes?wait=30"
+  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/flows/payment-closes-dunning/runs
   curl -H "Authorization: Bearer $KEY" http://$LISTEN/metrics
   curl http://$LISTEN/healthz
 TXT
 wait $PID
+kill -TERM $SINK 2>/dev/null || true

@@ -69,6 +69,10 @@ struct au_server {
 };
 
 /* A request as a handler sees it; everything is borrowed for the handler's duration. */
+/* How responses are serialised: compact, and reals with 15 significant digits so that an amount
+ * of 113.43 is shown as sent (Jansson's default 17 digits prints 113.43000000000001). */
+#define AU_API_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 /* Query values a request may decode (au_req_query); more are refused as absent. */
 #define AU_REQ_MAX_DECODED 16
 

@@ -55,6 +55,36 @@ static au_rc query_int(const au_req *req, const char *name, long dflt, long min,
     return AU_OK;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Query argument `name` percent-decoded ('+' is a space, as forms send it): a new string the
+ * caller frees with au_free, NULL when absent (or out of memory). The server hands query
+ * arguments over undecoded (see au_req_query). */
+static char *query_dup(const au_req *req, const char *name)
+{
+    const char *s = au_req_query(req, name);
+    char *out = s ? au_malloc(strlen(s) + 1) : NULL, *o = out;
+    if (!out)
+        return NULL;
+    for (; *s; s++) {
+        int hi, lo;
+        if (*s == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
+            *o++ = (char)(hi * 16 + lo);
+            s += 2;
+        } else {
+            *o++ = *s == '+' ? ' ' : *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static int query_flag(const au_req *req, const char *name)
 {
     const char *v = au_req_query(req, name);
@@ -86,13 +116,16 @@ au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err)
 /* GET /v1/profiles?email=|phone=|source=&record= */
 au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err)
 {
-    const char *email = au_req_query(req, "email"), *phone = au_req_query(req, "phone");
-    const char *source = au_req_query(req, "source"), *record = au_req_query(req, "record");
+    char *email = query_dup(req, "email"), *phone = query_dup(req, "phone");
+    char *source = query_dup(req, "source"), *record = query_dup(req, "record");
     au_store *st = NULL;
     json_t *list = NULL;
-    if ((source != NULL) != (record != NULL))
-        return au_err_set(err, AU_ERR_INVALID, "source and record go together");
-    au_rc rc = with_reader(req, &st, err);
+    au_rc rc = AU_OK;
+    if ((source != NULL) != (record != NULL)) {
+        rc = au_err_set(err, AU_ERR_INVALID, "source and record go together");
+        goto out;
+    }
+    rc = with_reader(req, &st, err);
     if (!rc)
         rc = au_profile_lookup(req->srv->engine, st, email, phone, source, record,
                                query_flag(req, "lineage"), &list, err);
@@ -100,34 +133,45 @@ au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err)
         au_engine_reader_release(req->srv->engine, st);
     if (!rc && json_array_size(list) == 0) {
         json_decref(list);
-        return au_err_set(err, AU_ERR_NOT_FOUND, "no profile holds %s '%s'",
-                          email   ? "email"
-                          : phone ? "phone"
-                                  : "record",
-                          email   ? email
-                          : phone ? phone
-                                  : record);
+        rc = au_err_set(err, AU_ERR_NOT_FOUND, "no profile holds %s '%s'",
+                        email   ? "email"
+                        : phone ? "phone"
+                                : "record",
+                        email   ? email
+                        : phone ? phone
+                                : record);
+    } else if (!rc) {
+        rc = au_resp_json(resp, 200, json_pack("{s:o}", "profiles", list));
     }
-    return rc ? rc : au_resp_json(resp, 200, json_pack("{s:o}", "profiles", list));
+out:
+    au_free(email);
+    au_free(phone);
+    au_free(source);
+    au_free(record);
+    return rc;
 }
 
 /* GET /v1/profiles/search?q=NAME&limit=N */
 au_rc au_api_profile_search(au_req *req, au_resp *resp, au_err *err)
 {
-    const char *q = au_req_query(req, "q");
+    char *q = query_dup(req, "q");
     long limit = 20;
     au_store *st = NULL;
     json_t *list = NULL;
-    if (!q || !*q)
-        return au_err_set(err, AU_ERR_INVALID, "q: required (a name or part of one)");
-    au_rc rc = query_int(req, "limit", 20, 1, 100, 0, &limit, err);
+    au_rc rc =
+        q && *q ? AU_OK : au_err_set(err, AU_ERR_INVALID, "q: required (a name or part of one)");
+    if (!rc)
+        rc = query_int(req, "limit", 20, 1, 100, 0, &limit, err);
     if (!rc)
         rc = with_reader(req, &st, err);
     if (!rc)
         rc = au_profile_search(req->srv->engine, st, q, (int)limit, &list, err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
-    return rc ? rc : au_resp_json(resp, 200, json_pack("{s:s, s:o}", "q", q, "profiles", list));
+    if (!rc)
+        rc = au_resp_json(resp, 200, json_pack("{s:s, s:o}", "q", q, "profiles", list));
+    au_free(q);
+    return rc;
 }
 
 /* A cursor query parameter (absent: 0). */
@@ -157,6 +201,7 @@ au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err)
     long limit = 50;
     au_store *st = NULL;
     json_t *page = NULL;
+    char *type = query_dup(req, "type"), *source = query_dup(req, "source");
     au_rc rc = path_id(req, &id, err);
     if (!rc)
         rc = query_int(req, "limit", 50, 1, 500, 0, &limit, err);
@@ -165,10 +210,12 @@ au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err)
     if (!rc)
         rc = with_reader(req, &st, err);
     if (!rc)
-        rc = au_profile_timeline(req->srv->engine, st, id, before, au_req_query(req, "type"),
-                                 au_req_query(req, "source"), (int)limit, &page, err);
+        rc = au_profile_timeline(req->srv->engine, st, id, before, type, source, (int)limit, &page,
+                                 err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
+    au_free(type);
+    au_free(source);
     return rc ? rc : au_resp_json(resp, 200, page);
 }
 
@@ -214,7 +261,7 @@ static au_rc sse_fill(sse *s)
         return rc;
     json_array_foreach(list, i, ch)
     {
-        char *data = json_dumps(ch, JSON_COMPACT);
+        char *data = json_dumps(ch, AU_API_JSON_FLAGS);
         if (!data) {
             rc = AU_ERR_NOMEM;
             break;

@@ -26,7 +26,7 @@ au_rc au_resp_json(au_resp *resp, int status, json_t *json)
         return AU_ERR_NOMEM;
     resp->status = status;
     resp->content_type = "application/json";
-    au_rc rc = take_dump(resp, json_dumps(json, JSON_COMPACT));
+    au_rc rc = take_dump(resp, json_dumps(json, AU_API_JSON_FLAGS));
     json_decref(json);
     return rc;
 }
@@ -57,7 +57,7 @@ static json_t *error_json(au_rc rc, const au_err *err)
 char *au_error_body(au_rc rc, const au_err *err, size_t *len)
 {
     json_t *j = error_json(rc, err);
-    char *dump = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *dump = j ? json_dumps(j, AU_API_JSON_FLAGS) : NULL;
     json_decref(j);
     char *body = NULL;
     if (dump) {

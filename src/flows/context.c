@@ -49,6 +49,15 @@ json_t *au_flows_profile(au_flows *f, au_store *st, int64_t id)
     if (id <= 0 || !au_profiles_of(f->engine) ||
         au_profile_get(f->engine, st, id, 0, &prof, &err) != AU_OK)
         goto out;
+    /* Flows address golden values as profile.email, profile.full_name (docs/FLOWS.md): lift
+     * the attributes to the top level beside the lists, keeping "attributes" as it is. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(prof, "attributes"), k, v)
+    {
+        if (!json_object_get(prof, k))
+            json_object_set(prof, k, v);
+    }
     int64_t live = (int64_t)json_integer_value(json_object_get(prof, "id"));
     members = json_array();
     if (members && au_store_profile_members(st, live, add_member, members) == AU_OK)

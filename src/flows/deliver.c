@@ -22,7 +22,9 @@
 #include "lib/log.h"
 
 #define SENDERS       16   /* sender threads; each flow's concurrency bounds its share */
-#define SCAN_MAX      2000 /* pending rows looked at per dispatcher pass */
+#define PASS_GAP_US   2000 /* least time between two dispatcher passes */
+#define SCAN_MIN      256  /* pending rows looked at per dispatcher pass, at first */
+#define SCAN_MAX      8192 /* ... and at most, when the head of the outbox is held back */
 #define IDLE_WAKE_MS  1000 /* dispatcher wakes at least this often */
 #define BLOCKED_SLOTS 8192 /* partition hash set per pass (power of two) */
 #define RECORD_MAX    512  /* outcomes recorded per writer job */
@@ -51,6 +53,11 @@ struct deliver {
     job *done;             /* sent, to record */
     job **inflight;        /* claimed rows (work, sending, done), until recorded */
     size_t ninflight, cap;
+    /* Rows recorded while a dispatcher pass was reading: its snapshot may still show them as
+     * pending (or due), so that pass must not dispatch them again. */
+    int64_t *recent;
+    size_t nrecent, recent_cap;
+    int scanning;
     pthread_t dispatcher, recorder, senders[SENDERS];
     int nsenders, dispatcher_running, recorder_running;
 };
@@ -67,6 +74,13 @@ static void job_free(au_flows *f, job *j)
     au_free(j->input);
     au_free(j->request);
     au_free(j);
+}
+
+static long long mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
@@ -192,7 +206,23 @@ static int is_inflight(const deliver *d, int64_t id)
     for (size_t i = 0; i < d->ninflight; i++)
         if (d->inflight[i]->id == id)
             return 1;
+    for (size_t i = 0; i < d->nrecent; i++)
+        if (d->recent[i] == id)
+            return 1;
     return 0;
+}
+
+static void recent_add(deliver *d, int64_t id)
+{
+    if (d->nrecent == d->recent_cap) {
+        size_t cap = d->recent_cap ? d->recent_cap * 2 : 256;
+        int64_t *a = au_realloc(d->recent, cap * sizeof(*a));
+        if (!a)
+            return; /* then the row may be sent twice: still at-least-once */
+        d->recent = a;
+        d->recent_cap = cap;
+    }
+    d->recent[d->nrecent++] = id;
 }
 
 static int inflight_add(deliver *d, job *j)
@@ -270,6 +300,8 @@ static void *dispatcher_main(void *arg)
 {
     deliver *d = arg;
     scan s = {au_calloc(SCAN_MAX, sizeof(job *)), 0};
+    int limit = SCAN_MIN;
+    long long last_pass = 0;
     blocked *b = au_malloc(sizeof(*b));
     int64_t next_due = 0;
     pthread_mutex_lock(&d->mu);
@@ -281,16 +313,39 @@ static void *dispatcher_main(void *arg)
             if (d->stopping)
                 break;
         }
+        /* Under load every commit and every send kicks: passes are at least PASS_GAP_US
+         * apart so that reading the outbox does not eat the CPU the deliveries need. */
+        pthread_mutex_unlock(&d->mu);
+        long long gap = mono_us() - last_pass;
+        if (gap < PASS_GAP_US) {
+            struct timespec ts = {0, (PASS_GAP_US - gap) * 1000L};
+            nanosleep(&ts, NULL);
+        }
+        last_pass = mono_us();
+        pthread_mutex_lock(&d->mu);
+        if (d->stopping)
+            break;
         d->kicked = 0;
+        d->nrecent = 0;
+        d->scanning = 1;
         pthread_mutex_unlock(&d->mu);
         au_store *st = au_engine_reader(d->f->engine);
         s.n = 0;
         if (st)
-            au_store_outbox_pending(st, SCAN_MAX, collect, &s);
+            au_store_outbox_pending(st, limit, collect, &s);
         au_engine_reader_release(d->f->engine, st);
         pthread_mutex_lock(&d->mu);
         now = au_flows_now_ms();
+        size_t before = d->ninflight, read = s.n;
         int64_t soonest = dispatch(d, &s, b, now);
+        /* A full pass that could start nothing looks further next time (rows behind a held
+         * head may be ready); a pass that started something goes back to a short read. */
+        if (d->ninflight == before && read == (size_t)limit)
+            limit = limit * 2 > SCAN_MAX ? SCAN_MAX : limit * 2;
+        else if (d->ninflight > before)
+            limit = SCAN_MIN;
+        d->scanning = 0;
+        d->nrecent = 0;
         next_due = soonest == INT64_MAX ? now + IDLE_WAKE_MS : soonest;
     }
     pthread_mutex_unlock(&d->mu);
@@ -399,6 +454,11 @@ static void *sender_main(void *arg)
         pthread_mutex_unlock(&d->mu);
         send_one(d->f, j);
         pthread_mutex_lock(&d->mu);
+        /* The target is free again; the row stays claimed until its outcome is recorded. */
+        if (j->e)
+            j->e->inflight--;
+        pthread_cond_signal(&d->dispatch_cv);
+        d->kicked = 1;
         j->next = d->done;
         d->done = j;
         pthread_cond_signal(&d->done_cv);
@@ -536,9 +596,9 @@ static void record(deliver *d, job *list)
     au_err_cleanup(&err);
     pthread_mutex_lock(&d->mu);
     for (job *j = list; j; j = j->next) {
+        if (d->scanning)
+            recent_add(d, j->id);
         inflight_remove(d, j);
-        if (j->e)
-            j->e->inflight--;
     }
     d->kicked = 1;
     pthread_cond_signal(&d->dispatch_cv);
@@ -629,6 +689,7 @@ void au_flows_deliver_stop(au_flows *f)
     }
     f->dl = NULL;
     au_free(d->inflight);
+    au_free(d->recent);
     pthread_cond_destroy(&d->dispatch_cv);
     pthread_cond_destroy(&d->work_cv);
     pthread_cond_destroy(&d->done_cv);

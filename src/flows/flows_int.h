@@ -32,7 +32,7 @@ typedef struct flow_entry {
     char *text;              /* the definition as saved (YAML/JSON), owned */
     int from_store;          /* saved over the API (else: configuration) */
     int refs;                /* under au_flows.mu */
-    int inflight;            /* deliveries claimed, under the delivery mutex */
+    int inflight;            /* deliveries being sent, under the delivery mutex */
     pthread_mutex_t prep_mu; /* guards states */
     void **states;           /* per step: connector state, prepared on first send */
     int *prepared;           /* per step: 1 once prepare ran (state may be NULL) */

@@ -71,7 +71,8 @@ static au_rc http_validate(const json_t *config, au_err *err)
         ok |= !strcmp(methods[i], method);
     if (!ok)
         return au_err_set(err, AU_ERR_INVALID, "method must be GET, POST, PUT, PATCH or DELETE");
-    if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+    /* url is absent only when building the configuration ran out of memory */
+    if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
         return au_err_set(err, AU_ERR_INVALID, "url must start with http:// or https://");
     json_object_foreach(json_object_get(config, "headers"), name, v)
     {

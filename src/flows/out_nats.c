@@ -26,7 +26,7 @@ static const au_connector_option nats_options[] = {
 static au_rc nats_validate(const json_t *config, au_err *err)
 {
     const char *url = json_string_value(json_object_get(config, "url"));
-    if (strncmp(url, "nats://", 7) && strncmp(url, "tls://", 6))
+    if (!url || (strncmp(url, "nats://", 7) && strncmp(url, "tls://", 6)))
         return au_err_set(err, AU_ERR_INVALID, "url must start with nats:// or tls://");
     return AU_OK;
 }

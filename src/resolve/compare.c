@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MAXS 64
 
@@ -21,19 +23,28 @@ double au_cmp_jaro_winkler(const char *a, const char *b)
         return 0.0;
     size_t window = (la > lb ? la : lb) / 2;
     window = window > 0 ? window - 1 : 0;
-    /* Matched positions as bit sets: strings are at most MAXS (64) bytes here. */
-    uint64_t ma = 0, mb = 0;
+    /* Matched positions as bit sets: strings are at most MAXS (64) bytes here. pos[c] holds
+     * the positions of byte c in b, so the first unmatched equal byte within the window is
+     * the lowest bit of one AND (set for b's bytes only, and cleared again after). */
+    uint64_t ma = 0, mb = 0, pos[256];
     size_t matches = 0;
+    for (size_t j = 0; j < lb; j++)
+        pos[(unsigned char)b[j]] = 0;
+    for (size_t i = 0; i < la; i++)
+        pos[(unsigned char)a[i]] = 0;
+    for (size_t j = 0; j < lb; j++)
+        pos[(unsigned char)b[j]] |= 1ull << j;
     for (size_t i = 0; i < la; i++) {
         size_t lo = i > window ? i - window : 0;
         size_t hi = i + window + 1 < lb ? i + window + 1 : lb;
-        for (size_t j = lo; j < hi; j++) {
-            if (!(mb >> j & 1) && a[i] == b[j]) {
-                ma |= 1ull << i;
-                mb |= 1ull << j;
-                matches++;
-                break;
-            }
+        if (lo >= hi)
+            continue;
+        uint64_t range = (hi - lo >= 64 ? ~0ull : ((1ull << (hi - lo)) - 1)) << lo;
+        uint64_t avail = pos[(unsigned char)a[i]] & ~mb & range;
+        if (avail) {
+            ma |= 1ull << i;
+            mb |= avail & (~avail + 1);
+            matches++;
         }
     }
     if (matches == 0)
@@ -63,15 +74,20 @@ int au_cmp_damerau_levenshtein(const char *a, const char *b, int max)
     int la = (int)strnlen(a, MAXS - 1), lb = (int)strnlen(b, MAXS - 1);
     if (abs(la - lb) > max)
         return max + 1;
-    /* Three rolling rows of the optimal-string-alignment table. */
-    int rows[3][MAXS];
+    /* Three rolling rows of the optimal-string-alignment table, each computed only within
+     * max of the diagonal: a cell further out costs more than max edits, so it is held at
+     * max + 1 (which is also what any value past the bound is reported as). */
+    const int inf = max + 1;
+    int rows[3][MAXS + 1];
     int *pp = rows[0], *p = rows[1], *c = rows[2];
     for (int j = 0; j <= lb; j++)
-        p[j] = j;
+        p[j] = j <= max ? j : inf;
     for (int i = 1; i <= la; i++) {
-        c[0] = i;
-        int rowmin = c[0];
-        for (int j = 1; j <= lb; j++) {
+        int lo = i - max > 1 ? i - max : 1, hi = i + max < lb ? i + max : lb;
+        c[0] = i <= max ? i : inf;
+        c[lo - 1] = lo > 1 ? inf : c[0];
+        int rowmin = c[lo - 1];
+        for (int j = lo; j <= hi; j++) {
             int cost = a[i - 1] != b[j - 1];
             int v = p[j - 1] + cost;
             if (p[j] + 1 < v)
@@ -84,6 +100,8 @@ int au_cmp_damerau_levenshtein(const char *a, const char *b, int max)
             if (v < rowmin)
                 rowmin = v;
         }
+        if (hi < lb)
+            c[hi + 1] = inf;
         if (rowmin > max)
             return max + 1;
         int *t = pp;
@@ -92,6 +110,52 @@ int au_cmp_damerau_levenshtein(const char *a, const char *b, int max)
         c = t;
     }
     return p[lb] > max ? max + 1 : p[lb];
+}
+
+unsigned long long au_cmp_sig(const char *s)
+{
+    unsigned long long sig = 0;
+    size_t n = strnlen(s, AU_CMP_SIG_MAXLEN + 1);
+    if (n == 0 || n > AU_CMP_SIG_MAXLEN)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        sig += 1ull << (((unsigned char)s[i] & 7) * 8);
+    return sig;
+}
+
+/* Sum of |a_i - b_i| over the 8 byte counts (psadbw on x86-64). */
+static int sad8(unsigned long long a, unsigned long long b)
+{
+#if defined(__SSE2__)
+    __m128i x = _mm_cvtsi64_si128((long long)a), y = _mm_cvtsi64_si128((long long)b);
+    return _mm_cvtsi128_si32(_mm_sad_epu8(x, y));
+#else
+    int d = 0;
+    for (int i = 0; i < 8; i++) {
+        int x = (int)(a >> (i * 8) & 0xff) - (int)(b >> (i * 8) & 0xff);
+        d += x < 0 ? -x : x;
+    }
+    return d;
+#endif
+}
+
+int au_cmp_sig_l1(unsigned long long a, unsigned long long b)
+{
+    return sad8(a, b);
+}
+
+double au_cmp_sig_jw_max(unsigned long long a, unsigned long long b)
+{
+    /* Matched characters pair equal bytes, so they are at most the common counts per class
+     * (sum of min = (la + lb - L1) / 2); transpositions only lower Jaro, and the Winkler
+     * prefix adds at most 0.4 (1 - j). Counts sum to at most 62, so one multiply adds them. */
+    int la = (int)((a * 0x0101010101010101ull) >> 56),
+        lb = (int)((b * 0x0101010101010101ull) >> 56);
+    int m = (la + lb - sad8(a, b)) / 2;
+    if (m == 0)
+        return 0.0;
+    double j = ((double)m / la + (double)m / lb + 1.0) / 3.0;
+    return j + 0.4 * (1.0 - j);
 }
 
 /* ---- Double Metaphone ------------------------------------------------------------------ */

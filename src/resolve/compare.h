@@ -18,6 +18,16 @@ double au_cmp_jaro_winkler(const char *a, const char *b);
  * longer than 63 bytes are compared on their first 63 bytes. */
 int au_cmp_damerau_levenshtein(const char *a, const char *b, int max);
 
+/* A 64-bit character signature of a string: how many of its bytes fall in each of 8 classes
+ * (one count per byte), or 0 when the string is empty or too long (63 bytes and more) for the
+ * bounds below to hold. It lets two strings be told apart without reading them:
+ * au_cmp_sig_l1(a, b) <= 2 * Damerau-Levenshtein distance (an edit moves at most two counts
+ * by one), and au_cmp_sig_jw_max bounds Jaro-Winkler from above. */
+#define AU_CMP_SIG_MAXLEN 62
+unsigned long long au_cmp_sig(const char *s);
+int au_cmp_sig_l1(unsigned long long a, unsigned long long b);
+double au_cmp_sig_jw_max(unsigned long long a, unsigned long long b);
+
 /* Longest Double Metaphone code kept (the published algorithm uses 4). */
 #define AU_DMETA_MAX 8
 

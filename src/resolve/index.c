@@ -23,9 +23,11 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick)
     t->count = au_calloc(t->cap, sizeof(uint32_t));
     t->count2 = two_roles ? au_calloc(t->cap, sizeof(uint32_t)) : NULL;
     t->nick = nick ? au_calloc(t->cap, sizeof(*t->nick)) : NULL;
+    t->sig = nick ? au_calloc(t->cap, sizeof(*t->sig)) : NULL;
+    t->mp = nick ? au_calloc(t->cap, sizeof(*t->mp)) : NULL;
     t->pool = au_malloc(t->pool_cap);
     if (!t->slots || !t->off || !t->hash || !t->count || (two_roles && !t->count2) ||
-        (nick && !t->nick) || !t->pool) {
+        (nick && (!t->nick || !t->sig || !t->mp)) || !t->pool) {
         au_intern_cleanup(t);
         return AU_ERR_NOMEM;
     }
@@ -42,6 +44,8 @@ void au_intern_cleanup(au_intern *t)
     au_free(t->count);
     au_free(t->count2);
     au_free(t->nick);
+    au_free(t->sig);
+    au_free(t->mp);
     au_free(t->pool);
     memset(t, 0, sizeof *t);
 }
@@ -65,7 +69,9 @@ static au_rc intern_grow_ids(au_intern *t)
         grow_arr((void **)&t->hash, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->count, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->count2, sizeof(uint32_t), t->cap, nc) ||
-        grow_arr((void **)&t->nick, sizeof(*t->nick), t->cap, nc))
+        grow_arr((void **)&t->nick, sizeof(*t->nick), t->cap, nc) ||
+        grow_arr((void **)&t->sig, sizeof(*t->sig), t->cap, nc) ||
+        grow_arr((void **)&t->mp, sizeof(*t->mp), t->cap, nc))
         return AU_ERR_NOMEM;
     t->cap = nc;
     return AU_OK;
@@ -87,6 +93,14 @@ static au_rc intern_rehash(au_intern *t)
     t->slots = s;
     t->nslots = ns;
     return AU_OK;
+}
+
+void au_intern_prefetch(const au_intern *t, const char *s)
+{
+    if (!s || !*s)
+        return;
+    uint32_t h = (uint32_t)XXH3_64bits(s, strlen(s));
+    __builtin_prefetch(&t->slots[h & (t->nslots - 1)]);
 }
 
 au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id)
@@ -131,7 +145,8 @@ au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id)
 
 size_t au_intern_memory(const au_intern *t)
 {
-    size_t per = 3 * sizeof(uint32_t) + (t->count2 ? 4 : 0) + (t->nick ? sizeof(*t->nick) : 0);
+    size_t per = 3 * sizeof(uint32_t) + (t->count2 ? 4 : 0) + (t->nick ? sizeof(*t->nick) : 0) +
+                 (t->sig ? sizeof(*t->sig) : 0) + (t->mp ? sizeof(*t->mp) : 0);
     return t->nslots * sizeof(uint32_t) + t->cap * per + t->pool_cap;
 }
 
@@ -148,14 +163,31 @@ au_rc au_bindex_init(au_bindex *ix)
 void au_bindex_cleanup(au_bindex *ix)
 {
     for (size_t i = 0; ix->slots && i < ix->nslots; i++)
-        au_free(ix->slots[i].ids);
+        if (ix->slots[i].heap)
+            au_free(ix->slots[i].u.ids);
     au_free(ix->slots);
     memset(ix, 0, sizeof *ix);
 }
 
-static size_t bslot(const au_bindex *ix, uint64_t key)
+static uint32_t fold(uint64_t key)
 {
-    size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & (ix->nslots - 1);
+    uint32_t k = (uint32_t)(key >> 32) ^ (uint32_t)key;
+    return k ? k : 1;
+}
+
+static size_t home(const au_bindex *ix, uint32_t key)
+{
+    return (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 20) & (ix->nslots - 1);
+}
+
+size_t au_bindex_home(const au_bindex *ix, uint64_t key)
+{
+    return home(ix, fold(key));
+}
+
+static size_t bslot(const au_bindex *ix, uint32_t key)
+{
+    size_t i = home(ix, key);
     while (ix->slots[i].key && ix->slots[i].key != key)
         i = (i + 1) & (ix->nslots - 1);
     return i;
@@ -175,50 +207,81 @@ static au_rc bindex_rehash(au_bindex *ix)
     return AU_OK;
 }
 
+au_rc au_bindex_reserve(au_bindex *ix, size_t more)
+{
+    while ((ix->used + more) * 4 > ix->nslots * 3)
+        if (bindex_rehash(ix))
+            return AU_ERR_NOMEM;
+    return AU_OK;
+}
+
+size_t au_bindex_probe(const au_bindex *ix, uint64_t key)
+{
+    return bslot(ix, fold(key));
+}
+
 au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap)
 {
-    if (key == 0)
-        key = 1;
-    if ((ix->used + 1) * 4 > ix->nslots * 3 && bindex_rehash(ix))
+    if (au_bindex_reserve(ix, 1))
         return AU_ERR_NOMEM;
-    au_block *b = &ix->slots[bslot(ix, key)];
+    return au_bindex_add_at(ix, au_bindex_probe(ix, key), key, rec, cap);
+}
+
+au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key64, uint32_t rec, int cap)
+{
+    uint32_t key = fold(key64);
+    /* The slot was probed before other keys were inserted: if one of them took it, probe
+     * again (an empty slot is still the right place, nothing can have moved the key). */
+    if (ix->slots[slot].key != key && ix->slots[slot].key != 0)
+        slot = bslot(ix, key);
+    au_block *b = &ix->slots[slot];
     if (!b->key) {
         b->key = key;
         ix->used++;
     }
     if (b->oversized)
         return AU_OK;
-    if (b->n + 1 > (uint32_t)cap) {
+    if ((uint32_t)b->n + 1 > (uint32_t)cap) {
         ix->entries -= b->n;
-        au_free(b->ids);
-        b->ids = NULL;
-        b->n = b->cap = 0;
+        if (b->heap)
+            au_free(b->u.ids);
+        b->u.ids = NULL;
+        b->n = 0;
+        b->heap = 0;
         b->oversized = 1;
         return AU_OK;
     }
-    if (b->n == b->cap) {
-        uint32_t nc = b->cap ? b->cap * 2 : 2;
-        uint32_t *p = au_realloc(b->ids, nc * sizeof(uint32_t));
+    if (!b->heap && b->n < AU_BLOCK_INLINE) {
+        b->u.in[b->n++] = rec;
+        ix->entries++;
+        return AU_OK;
+    }
+    uint32_t n = b->n;
+    if (!b->heap || (n >= 4 && (n & (n - 1)) == 0)) { /* inline full, or the array is */
+        uint32_t nc = b->heap ? n * 2 : 4;
+        uint32_t *p = au_malloc(nc * sizeof(uint32_t));
         if (!p)
             return AU_ERR_NOMEM;
-        b->ids = p;
-        b->cap = nc;
+        memcpy(p, au_block_ids(b), n * sizeof(uint32_t));
+        if (b->heap)
+            au_free(b->u.ids);
+        b->u.ids = p;
+        b->heap = 1;
     }
-    b->ids[b->n++] = rec;
+    b->u.ids[b->n++] = rec;
     ix->entries++;
     return AU_OK;
 }
 
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec)
 {
-    if (key == 0)
-        key = 1;
-    au_block *b = &ix->slots[bslot(ix, key)];
+    au_block *b = &ix->slots[bslot(ix, fold(key))];
     if (!b->key || b->oversized)
         return;
+    uint32_t *ids = b->heap ? b->u.ids : b->u.in;
     for (uint32_t i = 0; i < b->n; i++) {
-        if (b->ids[i] == rec) {
-            memmove(b->ids + i, b->ids + i + 1, (b->n - i - 1) * sizeof(uint32_t));
+        if (ids[i] == rec) {
+            memmove(ids + i, ids + i + 1, (b->n - i - 1) * sizeof(uint32_t));
             b->n--;
             ix->entries--;
             return;
@@ -228,8 +291,6 @@ void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec)
 
 const au_block *au_bindex_find(const au_bindex *ix, uint64_t key)
 {
-    if (key == 0)
-        key = 1;
-    const au_block *b = &ix->slots[bslot(ix, key)];
+    const au_block *b = &ix->slots[bslot(ix, fold(key))];
     return b->key ? b : NULL;
 }

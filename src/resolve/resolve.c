@@ -465,51 +465,76 @@ static au_rc add_plink(plink **pl, size_t *n, size_t *cap, uint32_t p, double w,
 static au_rc index_keys(au_resolver *res, uint32_t r, int add)
 {
     uint64_t keys[AU_MAX_BKEYS];
-    int nk = au_feat_block_keys(&res->f[r], keys);
+    int nstrong, nk = au_feat_block_keys(&res->f[r], keys, &nstrong);
+    int weak = au_weak_block_cap(&res->model);
     for (int i = 0; i < nk; i++) {
         if (!add)
             au_bindex_remove(&res->bx, keys[i], r);
-        else if (au_bindex_add(&res->bx, keys[i], r, res->model.block_cap))
+        else if (au_bindex_add(&res->bx, keys[i], r, i < nstrong ? res->model.block_cap : weak))
             return AU_ERR_NOMEM;
     }
     return AU_OK;
 }
 
-/* Collects the links of record r to existing profiles into *pl. */
-static au_rc find_links(au_resolver *res, uint32_t r, plink **pl, size_t *npl, size_t *cappl,
-                        au_resolve_changes *ch)
+/* Collects the links of record r to existing profiles into *pl. slots (may be NULL) receives
+ * the index slot of each of r's nk blocking keys, for au_bindex_add_at. */
+static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int nk, size_t *slots,
+                        plink **pl, size_t *npl, size_t *cappl, au_resolve_changes *ch)
 {
     au_rc rc = AU_OK;
-    uint64_t keys[AU_MAX_BKEYS];
-    int nk = au_feat_block_keys(&res->f[r], keys);
     if (++res->round == 0) {
         memset(res->stamp, 0, res->nf * sizeof(uint32_t));
         res->round = 1;
     }
     res->stamp[r] = res->round;
+    /* In three passes so that the memory reads of each pass (index slots, then visit stamps,
+     * then feature rows, nearly all cache misses at scale) are issued together instead of
+     * one after the other; candidates are scored in the same order as a single pass would. */
+    for (int i = 0; i < nk; i++)
+        __builtin_prefetch(&res->bx.slots[au_bindex_home(&res->bx, keys[i])]);
+    size_t n = 0;
     for (int i = 0; i < nk; i++) {
-        const au_block *b = au_bindex_find(&res->bx, keys[i]);
-        if (!b || b->oversized)
+        size_t slot = au_bindex_probe(&res->bx, keys[i]);
+        const au_block *b = &res->bx.slots[slot];
+        if (slots)
+            slots[i] = slot;
+        if (!b->key || b->oversized)
             continue;
+        if ((rc = grow((void **)&res->cand, &res->capcand, n + b->n, sizeof *res->cand)))
+            return rc;
+        /* Blocks hold live records only (removal takes a record out of its blocks). */
+        const uint32_t *ids = au_block_ids(b);
         for (uint32_t j = 0; j < b->n; j++) {
-            uint32_t c = b->ids[j];
-            if (res->stamp[c] == res->round || !res->f[c].alive)
-                continue;
-            res->stamp[c] = res->round;
-            au_score s;
-            double w =
-                au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
-            if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
-                continue;
-            if (au_score_links(res, &s)) {
-                if (s.rule && w < res->model.match_weight)
-                    w = res->model.match_weight;
-                if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
-                    return rc;
-            } else if (!s.conflict && w >= res->model.possible_weight) {
-                if ((rc = ch_possible(ch, c, r, w)))
-                    return rc;
-            }
+            __builtin_prefetch(&res->stamp[ids[j]]);
+            res->cand[n++] = ids[j];
+        }
+    }
+    size_t m = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t c = res->cand[j];
+        if (res->stamp[c] == res->round)
+            continue;
+        res->stamp[c] = res->round;
+        __builtin_prefetch(&res->f[c]);
+        __builtin_prefetch((const char *)&res->f[c] + sizeof(au_feat) - 1);
+        res->cand[m++] = c;
+    }
+    for (size_t j = 0; j < m; j++) {
+        uint32_t c = res->cand[j];
+        if (j + 1 < m)
+            au_score_prefetch(res, &res->f[r], &res->f[res->cand[j + 1]]);
+        au_score s;
+        double w = au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
+        if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
+            continue;
+        if (au_score_links(res, &s)) {
+            if (s.rule && w < res->model.match_weight)
+                w = res->model.match_weight;
+            if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
+                return rc;
+        } else if (!s.conflict && w >= res->model.possible_weight) {
+            if ((rc = ch_possible(ch, c, r, w)))
+                return rc;
         }
     }
     if (res->ovr.per_rec[r]) { /* must-links of r, found by a scan: overrides are rare */
@@ -532,8 +557,12 @@ static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
 {
     au_rc rc;
     plink *pl = NULL;
-    size_t npl = 0, cappl = 0, nacc = 0;
-    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+    size_t npl = 0, cappl = 0, nacc = 0, slots[AU_MAX_BKEYS];
+    uint64_t keys[AU_MAX_BKEYS];
+    int nstrong, nk = au_feat_block_keys(&res->f[r], keys, &nstrong);
+    /* No rehash until r is indexed: the slots found while collecting candidates are reused. */
+    if ((rc = au_bindex_reserve(&res->bx, (size_t)nk)) ||
+        (rc = find_links(res, r, keys, nk, slots, &pl, &npl, &cappl, ch)))
         goto out;
     if (npl > 1)
         qsort(pl, npl, sizeof *pl, plink_cmp);
@@ -562,7 +591,9 @@ static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
         if (pl[i].profile != target && res->p[pl[i].profile].n > 0 &&
             (rc = merge(res, target, pl[i].profile, ch)))
             goto out;
-    rc = index_keys(res, r, 1);
+    for (int i = 0; i < nk && !rc; i++)
+        rc = au_bindex_add_at(&res->bx, slots[i], keys[i], r,
+                              i < nstrong ? res->model.block_cap : au_weak_block_cap(&res->model));
 out:
     au_free(pl);
     return rc;
@@ -761,7 +792,9 @@ static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     au_rc rc;
     plink *pl = NULL;
     size_t npl = 0, cappl = 0;
-    if ((rc = find_links(res, r, &pl, &npl, &cappl, ch)))
+    uint64_t keys[AU_MAX_BKEYS];
+    int nk = au_feat_block_keys(&res->f[r], keys, NULL);
+    if ((rc = find_links(res, r, keys, nk, NULL, &pl, &npl, &cappl, ch)))
         goto out;
     if (npl > 1)
         qsort(pl, npl, sizeof *pl, plink_cmp);
@@ -821,6 +854,7 @@ void au_resolver_free(au_resolver *res)
     au_free(res->p);
     au_free(res->f);
     au_free(res->stamp);
+    au_free(res->cand);
     au_free(res->memo);
     au_free(res->ovr.keys);
     au_free(res->ovr.kind);

@@ -23,8 +23,11 @@ typedef struct au_intern {
     uint32_t *count;     /* id -> live records using it in role 0 (TF) */
     uint32_t *count2;    /* id -> live records using it in role 1 (names: last name), may be NULL */
     uint16_t (*nick)[2]; /* id -> nickname groups (names table only), may be NULL */
-    size_t n, cap;       /* ids used (1..n), allocated */
-    char *pool;          /* NUL-terminated strings */
+    unsigned long long *sig; /* id -> au_cmp_sig (names table only), may be NULL */
+    uint32_t (*mp)[3];       /* id -> codes-table ids of the metaphone codes, [2] = 1 once set
+                                (names table only), may be NULL */
+    size_t n, cap;           /* ids used (1..n), allocated */
+    char *pool;              /* NUL-terminated strings */
     size_t pool_len, pool_cap;
     uint64_t total, total2; /* sum of count / count2 */
 } au_intern;
@@ -33,13 +36,15 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick);
 void au_intern_cleanup(au_intern *t);
 /* Id of s, adding it if new; 0 for NULL or "". AU_ERR_NOMEM leaves *id = 0. */
 au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id);
+/* Starts loading the slot where s would be found (a hint for a lookup coming soon). */
+void au_intern_prefetch(const au_intern *t, const char *s);
 static inline const char *au_intern_str(const au_intern *t, uint32_t id)
 {
     return t->pool + t->off[id];
 }
 size_t au_intern_memory(const au_intern *t);
 
-/* --- the per-record feature row (about 80 bytes) ----------------------------------------- */
+/* --- the per-record feature row (about 104 bytes) ---------------------------------------- */
 typedef struct au_feat {
     uint32_t first, middle, last;                  /* names table */
     uint32_t first_mp, last_mp;                    /* codes table: Double Metaphone primary */
@@ -51,16 +56,36 @@ typedef struct au_feat {
     uint8_t gender;   /* 0 unknown, 1 male, 2 female, 3 other */
     uint8_t alive;    /* 1 while the record exists */
     char finit;       /* first letter of the given name, 0 if none */
+    char linit;       /* first letter of the surname, 0 if none */
     uint32_t profile; /* current profile */
+    /* au_cmp_sig of the e-mail, phone and postcode: most candidate pairs are told apart on
+     * these without reading the strings (which are rarely in cache). */
+    unsigned long long email_sig, phone_sig, pc_sig;
 } au_feat;
 
 /* --- blocking index: key hash -> record numbers ------------------------------------------ */
+/* One slot is 16 bytes (the index of a million records has millions of slots). The key is a
+ * 32-bit fold of the 64-bit blocking key: two keys folding together only merge their blocks
+ * (extra candidates, never a missed one). Most blocks (an e-mail, a phone, an address) hold
+ * one or two records: those are kept in the slot itself, which saves an allocation and a
+ * cache miss per block; larger ones live in a heap array whose capacity is the power of two
+ * at or above max(n, 4) (n only grows through powers of two). */
+#define AU_BLOCK_INLINE 2
 typedef struct au_block {
-    uint64_t key;  /* 0 = empty slot */
-    uint32_t *ids; /* members, NULL once the block overflowed */
-    uint32_t n, cap;
-    uint8_t oversized; /* 1: more than block_cap records share the key; not used */
+    uint32_t key;           /* 0 = empty slot */
+    uint32_t n : 30;        /* members */
+    uint32_t heap : 1;      /* members in u.ids */
+    uint32_t oversized : 1; /* more than the key's cap share it: not used, list freed */
+    union {
+        uint32_t *ids;
+        uint32_t in[AU_BLOCK_INLINE];
+    } u;
 } au_block;
+
+static inline const uint32_t *au_block_ids(const au_block *b)
+{
+    return b->heap ? b->u.ids : b->u.in;
+}
 
 typedef struct au_bindex {
     au_block *slots;
@@ -68,11 +93,20 @@ typedef struct au_bindex {
     size_t entries; /* ids stored over all blocks */
 } au_bindex;
 
-#define AU_MAX_BKEYS 13
+#define AU_MAX_BKEYS 14
 
 au_rc au_bindex_init(au_bindex *ix);
 void au_bindex_cleanup(au_bindex *ix);
 au_rc au_bindex_add(au_bindex *ix, uint64_t key, uint32_t rec, int cap);
+/* Probe once, insert later: au_bindex_reserve(n) guarantees that n insertions cause no rehash,
+ * so slots from au_bindex_probe stay valid for au_bindex_add_at in between (each key's slot
+ * is looked up once per record instead of twice, and at 1 M records each lookup is a cache
+ * miss). */
+au_rc au_bindex_reserve(au_bindex *ix, size_t more);
+size_t au_bindex_probe(const au_bindex *ix, uint64_t key);
+/* The slot where probing for key starts (for prefetching). */
+size_t au_bindex_home(const au_bindex *ix, uint64_t key);
+au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, int cap);
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec);
 const au_block *au_bindex_find(const au_bindex *ix, uint64_t key);
 
@@ -111,6 +145,8 @@ struct au_resolver {
     size_t np, next_profile, live_profiles;
     uint32_t *stamp; /* per record: last candidate-collection round that saw it */
     uint32_t round;
+    uint32_t *cand; /* scratch list of candidates of one record */
+    size_t capcand;
     au_ovr ovr;
     uint64_t tf_n[AU_COL_COUNT]; /* non-empty values per column (TF denominators) */
     size_t expected;             /* caller's hint of the record count (import size) */
@@ -135,14 +171,26 @@ void au_resolver_refresh_prior(au_resolver *res);
 /* Fills the feature row of rec (interning). Updates TF counts when `count` is set. */
 au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f);
 void au_feat_count(au_resolver *res, const au_feat *f, int delta);
-/* Blocking keys of a feature row; returns how many were written to keys[AU_MAX_BKEYS]. */
-int au_feat_block_keys(const au_feat *f, uint64_t *keys);
+/* Blocking keys of a feature row; returns how many were written to keys[AU_MAX_BKEYS]. The
+ * first *nstrong (when not NULL) are strong keys (birth date with an initial, identifiers,
+ * contact points); the others are weak keys (phonetic name codes, address), whose blocks are
+ * capped at au_weak_block_cap. */
+int au_feat_block_keys(const au_feat *f, uint64_t *keys, int *nstrong);
+/* Block cap of the weak keys: a quarter of the model's block_cap (at least 2). A weak key
+ * shared by more records than that is mostly shared by different people. */
+static inline int au_weak_block_cap(const au_model *m)
+{
+    return m->block_cap / 4 > 2 ? m->block_cap / 4 : 2;
+}
 /* Scores records a and b; `s` may be NULL when only the total is needed. */
 double au_score_pair(const au_resolver *res, const au_feat *a, const au_feat *b, au_score *s);
 /* As au_score_pair, but when the pair cannot reach `floor` whatever its e-mail, phone, address
  * and city similarity, those are not computed (s->bounded set, total below floor). */
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
                         au_score *s);
+/* Starts loading the memo entries scoring a and b will probably read (a hint, no effect on
+ * results): issued for the next candidate while the current one is scored. */
+void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b);
 /* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict. */
 int au_score_links(const au_resolver *res, const au_score *s);
 /* Strong-identifier conflict only (cheap; no scoring). */

@@ -18,23 +18,39 @@ static const char *key_of(const au_record *rec, au_attr a)
     return s && *s ? s : NULL;
 }
 
+/* Interns a name; its nickname groups, signature and metaphone codes are computed the first
+ * time the name is seen and kept by id (names repeat: most records bring no new name). */
 static au_rc intern_name(au_resolver *res, const char *s, uint32_t *id, uint32_t *mp, uint32_t *mp2)
 {
-    au_rc rc = au_intern_get(&res->names, s, id);
+    au_intern *t = &res->names;
+    size_t before = t->n;
+    au_rc rc = au_intern_get(t, s, id);
     if (rc || !*id)
         return rc;
-    if (res->nick) {
-        uint16_t g[2] = {0, 0};
-        au_nick_groups(res->nick, s, g, 2);
-        memcpy(res->names.nick[*id], g, sizeof g);
+    if (t->n != before) {
+        if (res->nick) {
+            uint16_t g[2] = {0, 0};
+            au_nick_groups(res->nick, s, g, 2);
+            memcpy(t->nick[*id], g, sizeof g);
+        }
+        t->sig[*id] = au_cmp_sig(s);
     }
     if (!mp)
         return AU_OK;
-    char p[AU_DMETA_MAX + 1], a[AU_DMETA_MAX + 1];
-    au_cmp_double_metaphone(s, 4, p, a);
-    if ((rc = au_intern_get(&res->codes, p, mp)))
-        return rc;
-    return au_intern_get(&res->codes, strcmp(a, p) ? a : "", mp2);
+    if (!t->mp[*id][2]) {
+        char p[AU_DMETA_MAX + 1], a[AU_DMETA_MAX + 1];
+        uint32_t c1, c2;
+        au_cmp_double_metaphone(s, 4, p, a);
+        if ((rc = au_intern_get(&res->codes, p, &c1)) ||
+            (rc = au_intern_get(&res->codes, strcmp(a, p) ? a : "", &c2)))
+            return rc;
+        t->mp[*id][0] = c1;
+        t->mp[*id][1] = c2;
+        t->mp[*id][2] = 1;
+    }
+    *mp = t->mp[*id][0];
+    *mp2 = t->mp[*id][1];
+    return AU_OK;
 }
 
 /* The first declared shared identifier present among the record's custom attributes,
@@ -78,15 +94,27 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
             last = split;
         }
     }
+    const char *addr = key_of(rec, AU_ATTR_ADDRESS_LINE1);
+    if (!addr)
+        addr = key_of(rec, AU_ATTR_ADDRESS_FULL);
+    /* The lookups below miss the cache at scale (tables of a million values): their slots
+     * are requested together first. */
+    static const au_attr id_attrs[] = {AU_ATTR_EMAIL, AU_ATTR_PHONE, AU_ATTR_NATIONAL_ID,
+                                       AU_ATTR_PASSPORT, AU_ATTR_DRIVERS_LICENSE};
+    static const au_attr text_attrs[] = {AU_ATTR_CITY, AU_ATTR_POSTCODE, AU_ATTR_STATE};
+    for (size_t i = 0; i < sizeof id_attrs / sizeof id_attrs[0]; i++)
+        au_intern_prefetch(&res->ids, key_of(rec, id_attrs[i]));
+    for (size_t i = 0; i < sizeof text_attrs / sizeof text_attrs[0]; i++)
+        au_intern_prefetch(&res->text, key_of(rec, text_attrs[i]));
+    au_intern_prefetch(&res->text, addr);
     if ((rc = intern_name(res, first, &f->first, &f->first_mp, &f->first_mp2)) ||
         (rc = intern_name(res, last, &f->last, &f->last_mp, &f->last_mp2)) ||
         (rc = intern_name(res, key_of(rec, AU_ATTR_MIDDLE_NAME), &f->middle, NULL, NULL)))
         goto out;
     if (f->first)
         f->finit = au_intern_str(&res->names, f->first)[0];
-    const char *addr = key_of(rec, AU_ATTR_ADDRESS_LINE1);
-    if (!addr)
-        addr = key_of(rec, AU_ATTR_ADDRESS_FULL);
+    if (f->last)
+        f->linit = au_intern_str(&res->names, f->last)[0];
     if ((rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_EMAIL), &f->email)) ||
         (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_PHONE), &f->phone)) ||
         (rc = au_intern_get(&res->ids, key_of(rec, AU_ATTR_NATIONAL_ID), &f->nid)) ||
@@ -99,6 +127,12 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
         goto out;
     if ((rc = shared_id(res, rec, &f->shared)))
         goto out;
+    if (f->email)
+        f->email_sig = au_cmp_sig(au_intern_str(&res->ids, f->email));
+    if (f->phone)
+        f->phone_sig = au_cmp_sig(au_intern_str(&res->ids, f->phone));
+    if (f->postcode)
+        f->pc_sig = au_cmp_sig(au_intern_str(&res->text, f->postcode));
     au_cmp_date_parse(key_of(rec, AU_ATTR_DATE_OF_BIRTH), &f->dob);
     const char *g = key_of(rec, AU_ATTR_GENDER);
     if (g)
@@ -131,7 +165,6 @@ void au_feat_count(au_resolver *res, const au_feat *f, int delta)
 enum {
     BK_DOB = 1,
     BK_LASTMP_FI,
-    BK_NAMES,
     BK_EMAIL,
     BK_PHONE,
     BK_NID,
@@ -154,14 +187,21 @@ static uint64_t mix(uint64_t tag, uint64_t a, uint64_t b)
     return h ? h : 1;
 }
 
-int au_feat_block_keys(const au_feat *f, uint64_t *k)
+int au_feat_block_keys(const au_feat *f, uint64_t *k, int *nstrong)
 {
     int n = 0;
     /* Keys are pure functions of the feature row, so removal recomputes the same set. The
      * name initials come from the metaphone code id's first letter would be ambiguous, so the
      * name id itself is combined where an exact value is wanted. */
-    if (f->dob.y)
-        k[n++] = mix(BK_DOB, (uint64_t)f->dob.y << 16 | (uint64_t)f->dob.m << 8 | f->dob.d, 0);
+    /* A birth date alone is shared by dozens of people in a million records: it is split by
+     * the initial of either name (the same letter set for both, so swapped names meet). */
+    uint64_t dob = (uint64_t)f->dob.y << 16 | (uint64_t)f->dob.m << 8 | (uint64_t)f->dob.d;
+    if (f->dob.y && !f->finit && !f->linit)
+        k[n++] = mix(BK_DOB, dob, 0);
+    if (f->dob.y && f->finit)
+        k[n++] = mix(BK_DOB, dob, (unsigned char)f->finit);
+    if (f->dob.y && f->linit && f->linit != f->finit)
+        k[n++] = mix(BK_DOB, dob, (unsigned char)f->linit);
     if (f->email)
         k[n++] = mix(BK_EMAIL, f->email, 0);
     if (f->phone)
@@ -174,11 +214,12 @@ int au_feat_block_keys(const au_feat *f, uint64_t *k)
         k[n++] = mix(BK_SHARED, f->shared, 0);
     if (f->licence)
         k[n++] = mix(BK_LIC, f->licence, 0);
-    if (f->first && f->last) {
-        uint32_t lo = f->first < f->last ? f->first : f->last;
-        uint32_t hi = f->first < f->last ? f->last : f->first;
-        k[n++] = mix(BK_NAMES, lo, hi);
-    }
+    if (nstrong)
+        *nstrong = n;
+    /* The date alone, as a weak key: in a small population it still finds a person whose
+     * names both changed (a married name and a nickname); in a large one it overflows. */
+    if (f->dob.y && (f->finit || f->linit))
+        k[n++] = mix(BK_DOB, dob, 0);
     if (f->first_mp && f->last_mp) {
         uint32_t lo = f->first_mp < f->last_mp ? f->first_mp : f->last_mp;
         uint32_t hi = f->first_mp < f->last_mp ? f->last_mp : f->first_mp;
@@ -223,6 +264,17 @@ static au_memo *memo_slot(const au_resolver *res, unsigned kind, uint32_t a, uin
     return &res->memo[h >> (64 - AU_MEMO_BITS)];
 }
 
+void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b)
+{
+    uint64_t key;
+    if (a->first != b->first && a->first && b->first)
+        __builtin_prefetch(memo_slot(res, MEMO_FIRST, a->first, b->first, &key));
+    if (a->last != b->last && a->last && b->last)
+        __builtin_prefetch(memo_slot(res, MEMO_LAST, a->last, b->last, &key));
+    if (a->city != b->city && a->city && b->city)
+        __builtin_prefetch(memo_slot(res, MEMO_CITY, a->city, b->city, &key));
+}
+
 static int first_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp,
                            uint32_t amp2, uint32_t bmp, uint32_t bmp2)
 {
@@ -260,6 +312,22 @@ static int last_level_raw(const au_resolver *res, uint32_t a, uint32_t b, uint32
     return 3;
 }
 
+/* Whether two different names are certainly at the lowest similarity level, decided from
+ * their signatures, nickname groups and metaphone codes without reading the strings or the
+ * memo (a random pair of names, the common case, costs a few integer operations). Names of
+ * fewer than 4 letters (initials, where the edit rule does not apply) are left to the full
+ * comparison. */
+static int names_far(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
+                     uint32_t bmp, uint32_t bmp2)
+{
+    unsigned long long sa = res->names.sig[a], sb = res->names.sig[b];
+    if (!sa || !sb || mp_equal(amp, amp2, bmp, bmp2) || (res->nick && nick_same(&res->names, a, b)))
+        return 0;
+    int la = (int)((sa * 0x0101010101010101ull) >> 56);
+    int lb = (int)((sb * 0x0101010101010101ull) >> 56);
+    return la >= 4 && lb >= 4 && au_cmp_sig_l1(sa, sb) > 4 && au_cmp_sig_jw_max(sa, sb) < 0.80;
+}
+
 /* Mixed-metaphone inputs make the level depend on more than the two ids only through the
  * codes, which are themselves functions of the ids: memoising by ids is exact. */
 static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t amp, uint32_t amp2,
@@ -267,6 +335,8 @@ static int first_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t 
 {
     if (!a || !b || a == b)
         return first_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    if (names_far(res, a, b, amp, amp2, bmp, bmp2))
+        return 5;
     uint64_t key;
     au_memo *m = memo_slot(res, MEMO_FIRST, a, b, &key);
     if (m->key != key) {
@@ -281,6 +351,8 @@ static int last_level(const au_resolver *res, uint32_t a, uint32_t b, uint32_t a
 {
     if (!a || !b || a == b)
         return last_level_raw(res, a, b, amp, amp2, bmp, bmp2);
+    if (names_far(res, a, b, amp, amp2, bmp, bmp2))
+        return 3;
     uint64_t key;
     au_memo *m = memo_slot(res, MEMO_LAST, a, b, &key);
     if (m->key != key) {
@@ -317,12 +389,17 @@ static int jw_level_memo(const au_resolver *res, unsigned kind, uint32_t a, uint
     return m->level;
 }
 
-static int dl_level(const au_intern *t, uint32_t a, uint32_t b, int k)
+/* Level of two values by edits: 0 equal, 1 within k edits, 2 further apart (-1 missing).
+ * sa, sb: their au_cmp_sig (0: unknown), which settles most distant pairs. */
+static int dl_level_sig(const au_intern *t, uint32_t a, uint32_t b, int k, unsigned long long sa,
+                        unsigned long long sb)
 {
     if (!a || !b)
         return -1;
     if (a == b)
         return 0;
+    if (sa && sb && au_cmp_sig_l1(sa, sb) > 2 * k)
+        return 2;
     return au_cmp_damerau_levenshtein(au_intern_str(t, a), au_intern_str(t, b), k) <= k ? 1 : 2;
 }
 
@@ -374,9 +451,9 @@ static void names_levels(const au_resolver *res, const au_feat *a, const au_feat
     s->level[AU_COL_LAST_NAME] = (signed char)ll;
 }
 
-/* Levels that are cheap (integer compares, memoised name levels, short strings). The four
- * columns compared by similarity on long, mostly unique strings are left at PENDING unless
- * equal or missing. */
+/* Levels that are cheap (integer compares, memoised name levels, short strings). The five
+ * columns compared by similarity on mostly unique strings are left at PENDING unless equal or
+ * missing. */
 #define PENDING (-2)
 
 static int pending_or(uint32_t a, uint32_t b)
@@ -401,7 +478,7 @@ static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat
     s->level[AU_COL_PHONE] = (signed char)pending_or(a->phone, b->phone);
     s->level[AU_COL_ADDRESS] = (signed char)pending_or(a->addr, b->addr);
     s->level[AU_COL_CITY] = (signed char)pending_or(a->city, b->city);
-    s->level[AU_COL_POSTCODE] = (signed char)dl_level(&res->text, a->postcode, b->postcode, 1);
+    s->level[AU_COL_POSTCODE] = (signed char)pending_or(a->postcode, b->postcode);
     s->level[AU_COL_STATE] =
         (signed char)(a->state && b->state ? (a->state == b->state ? 0 : 1) : -1);
     int nid = -1;
@@ -413,23 +490,34 @@ static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat
                                                 : -1);
 }
 
-/* The similarity level of one pending column. */
-static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *b, int c)
+/* The similarity level of one pending column. need: the least weight the column must add for
+ * the pair to reach the scoring floor; *bounded is set when that settled the level. */
+static int fuzzy_level(const au_resolver *res, const au_feat *a, const au_feat *b, int c,
+                       double need, int *bounded)
 {
     static const double jw88[] = {0.88}, jw_addr[] = {0.90, 0.75};
     switch (c) {
     case AU_COL_EMAIL: {
         /* Two people with the same name often have look-alike addresses (john.smith12@ vs
          * john.smith45@): within two edits is a typo, a mere resemblance is weak evidence. */
-        int em = dl_level(&res->ids, a->email, b->email, 2);
+        int em = dl_level_sig(&res->ids, a->email, b->email, 2, a->email_sig, b->email_sig);
+        if (em == 2 && a->email_sig && b->email_sig &&
+            au_cmp_sig_jw_max(a->email_sig, b->email_sig) < jw88[0])
+            return 3;
+        if (em == 2 && res->model.col[c].w[2] < need) {
+            *bounded = 1; /* even a resemblance would leave the pair below the floor */
+            return 3;
+        }
         if (em == 2)
             em = jw_level(&res->ids, a->email, b->email, jw88, 1) == 1 ? 2 : 3;
         return em;
     }
     case AU_COL_PHONE:
-        return dl_level(&res->ids, a->phone, b->phone, 1);
+        return dl_level_sig(&res->ids, a->phone, b->phone, 1, a->phone_sig, b->phone_sig);
     case AU_COL_ADDRESS:
         return jw_level_memo(res, MEMO_ADDR, a->addr, b->addr, jw_addr, 2);
+    case AU_COL_POSTCODE:
+        return dl_level_sig(&res->text, a->postcode, b->postcode, 1, a->pc_sig, b->pc_sig);
     default:
         return jw_level_memo(res, MEMO_CITY, a->city, b->city, jw88, 1);
     }
@@ -533,8 +621,10 @@ static double cap_family(const au_resolver *res, au_score *s)
 }
 
 /* Similarity columns, cheapest first: the costly e-mail comparison runs last, only when the
- * others left the pair a chance. */
-static const int fuzzy_cols[] = {AU_COL_PHONE, AU_COL_CITY, AU_COL_ADDRESS, AU_COL_EMAIL};
+ * others left the pair a chance. City is memoised and mostly equal; phone and postcode read
+ * strings that are rarely in cache. */
+static const int fuzzy_cols[] = {AU_COL_CITY, AU_COL_PHONE, AU_COL_POSTCODE, AU_COL_ADDRESS,
+                                 AU_COL_EMAIL};
 #define NFUZZY ((int)(sizeof fuzzy_cols / sizeof fuzzy_cols[0]))
 
 double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat *b, double floor,
@@ -560,7 +650,10 @@ double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat 
             continue;
         if (!s->bounded && total + upper < floor)
             s->bounded = 1; /* even the best similarity could not reach `floor`: skip it */
-        s->level[c] = (signed char)(s->bounded ? m->col[c].nlevels - 1 : fuzzy_level(res, a, b, c));
+        s->level[c] =
+            (signed char)(s->bounded ? m->col[c].nlevels - 1
+                                     : fuzzy_level(res, a, b, c, floor - total - (upper - best[i]),
+                                                   &s->bounded));
         total += weigh(res, a, s, c);
         upper -= best[i];
     }

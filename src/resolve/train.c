@@ -90,13 +90,13 @@ static au_rc collect_pairs(const au_resolver *res, const uint32_t *ids, size_t n
     for (size_t i = 0; i < n && np < max; i++) {
         uint32_t a = ids[i];
         uint64_t keys[AU_MAX_BKEYS];
-        int nk = au_feat_block_keys(&res->f[a], keys);
+        int nk = au_feat_block_keys(&res->f[a], keys, NULL);
         for (int k = 0; k < nk && np < max; k++) {
             const au_block *b = au_bindex_find(&res->bx, keys[k]);
             if (!b || b->oversized)
                 continue;
             for (uint32_t j = 0; j < b->n && np < max; j++) {
-                uint32_t c = b->ids[j];
+                uint32_t c = au_block_ids(b)[j];
                 if (c <= a || seen[c] == a + 1 || !res->f[c].alive)
                     continue;
                 seen[c] = a + 1;

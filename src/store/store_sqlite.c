@@ -883,6 +883,8 @@ int64_t au_sqlite_last_record(void *impl)
     return ((sq_store *)impl)->last_rec;
 }
 
+/* The flow slots come from a macro, which clang-format cannot lay out. */
+/* clang-format off */
 const au_store_ops au_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -938,8 +940,19 @@ const au_store_ops au_store_sqlite_ops = {
     .record_profile = au_sq_record_profile,
 
     /* flows (store_sqlite_flows.c) */
-    /* clang-format off: a macro of slots */
-    AU_SQLITE_FLOW_OPS
-    /* clang-format on */
+    .flow_put = au_sqlite_flow_put,
+    .flow_delete = au_sqlite_flow_delete,
+    .flow_list = au_sqlite_flow_list,
+    .outbox_add = au_sqlite_outbox_add,
+    .outbox_pending = au_sqlite_outbox_pending,
+    .outbox_set = au_sqlite_outbox_set,
+    .run_add = au_sqlite_run_add,
+    .run_step = au_sqlite_run_step,
+    .run_list = au_sqlite_run_list,
+    .dead_add = au_sqlite_dead_add,
+    .dead_list = au_sqlite_dead_list,
+    .dead_replay = au_sqlite_dead_replay,
+    .change_max = au_sqlite_change_max,
 
 };
+/* clang-format on */

@@ -65,7 +65,7 @@ au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, cons
                      const char *source, int limit, au_event_cb cb, void *ctx);
 au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
 
-/* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c), listed by AU_SQLITE_FLOW_OPS. */
+/* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c). */
 au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);
 au_rc au_sqlite_flow_delete(void *impl, const char *name);
 au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx);
@@ -83,13 +83,5 @@ au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit
                           void *ctx);
 au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
 au_rc au_sqlite_change_max(void *impl, int64_t *seq);
-
-#define AU_SQLITE_FLOW_OPS                                                                         \
-    .flow_put = au_sqlite_flow_put, .flow_delete = au_sqlite_flow_delete,                          \
-    .flow_list = au_sqlite_flow_list, .outbox_add = au_sqlite_outbox_add,                          \
-    .outbox_pending = au_sqlite_outbox_pending, .outbox_set = au_sqlite_outbox_set,                \
-    .run_add = au_sqlite_run_add, .run_step = au_sqlite_run_step, .run_list = au_sqlite_run_list,  \
-    .dead_add = au_sqlite_dead_add, .dead_list = au_sqlite_dead_list,                              \
-    .dead_replay = au_sqlite_dead_replay, .change_max = au_sqlite_change_max,
 
 #endif

@@ -7,6 +7,7 @@
  * their secret; a dry run sends nothing.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,4 +532,188 @@ Test(flows, invalid_definition_names_line_and_column, .timeout = 30)
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
+}
+
+/* The shipped Northwind flow file with its target host pointed at the receiver. */
+static char *northwind_flow(const char *file, const char *host, int port)
+{
+    char path[256], *text = NULL, *out = NULL;
+    snprintf(path, sizeof(path), "docs/flows/%s", file);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s (run the tests from the repository root)", path);
+    size_t cap = 1 << 16, n = 0;
+    text = calloc(1, cap);
+    n = fread(text, 1, cap - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char target[64];
+    snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+    out = calloc(1, cap * 2);
+    size_t o = 0, tl = strlen(target), hl = strlen(host);
+    for (const char *p = text; *p && o + tl < cap * 2 - 1;) {
+        if (!strncmp(p, host, hl)) {
+            memcpy(out + o, target, tl);
+            o += tl;
+            p += hl;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    free(text);
+    return out;
+}
+
+Test(flows, northwind_payment_closes_the_dunning_case, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    const char *def = "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\",\"last_name\":"
+                      "\"last\",\"email\":\"email\"}}";
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/billing", def, &r), 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/collections", def, &r), 200);
+    au_rt_resp_cleanup(&r);
+    char *yaml = northwind_flow("payment-closes-dunning.yaml", "collections.northwind.test",
+                                rt_receiver_port(rx));
+    put_flow(&d, "payment-closes-dunning", yaml);
+    free(yaml);
+    const char *rec = "[{\"id\":\"%s\",\"first\":\"Ada\",\"last\":\"Lovelace\",\"email\":"
+                      "\"ada@example.com\"}]";
+    char body[512];
+    snprintf(body, sizeof(body), rec, "B1");
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/billing/records", body, &r), 200);
+    au_rt_resp_cleanup(&r);
+    snprintf(body, sizeof(body), rec, "K7");
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/collections/records", body, &r), 200);
+    au_rt_resp_cleanup(&r);
+    /* A payment before any dunning case: the condition is false, nothing is sent. */
+    post_event(&d, "payment", "pay0", "B1", 20);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/events",
+                             "{\"source\":\"collections\",\"event_id\":\"dun1\",\"type\":"
+                             "\"dunning_case_opened\",\"customer\":{\"source\":\"collections\","
+                             "\"record\":\"K7\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "pay1", "B1", 50);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    rt_request q;
+    rt_receiver_get(rx, 0, &q);
+    cr_assert_str_eq(q.url, "/api/customers/K7/dunning/close");
+    cr_assert_str_eq(q.idempotency_key, "payment-pay1");
+    json_t *b = json_loads(q.body, 0, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(b, "payment_id")), "pay1");
+    cr_assert_eq(json_integer_value(json_object_get(b, "amount")), 50);
+    json_decref(b);
+    json_t *j = wait_runs_done(&d, "payment-closes-dunning", 2, 20);
+    json_t *runs = json_object_get(j, "runs");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 1), "condition")),
+                     "false");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 0), "status")),
+                     "delivered");
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, northwind_complaint_is_enriched_with_the_golden_profile, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    const char *def = "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\",\"last_name\":"
+                      "\"last\",\"email\":\"email\"}}";
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/billing", def, &r), 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    char *yaml =
+        northwind_flow("complaint-to-support.yaml", "support.northwind.test", rt_receiver_port(rx));
+    put_flow(&d, "complaint-to-support", yaml);
+    free(yaml);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/billing/records",
+                             "[{\"id\":\"B1\",\"first\":\"Ada\",\"last\":\"Lovelace\","
+                             "\"email\":\"ada@example.com\"}]",
+                             &r),
+                 200);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "pay1", "B1", 50);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/events",
+                             "{\"source\":\"billing\",\"event_id\":\"t1\",\"type\":"
+                             "\"ticket_opened\",\"customer\":{\"source\":\"billing\",\"record\":"
+                             "\"B1\"},\"properties\":{\"ticket_id\":\"T9\",\"subject\":"
+                             "\"Complaint: charged twice\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    rt_request q;
+    rt_receiver_get(rx, 0, &q);
+    cr_assert_str_eq(q.url, "/api/tickets/T9/context");
+    json_t *b = json_loads(q.body, 0, NULL);
+    json_t *c = json_object_get(b, "customer");
+    /* Golden values are addressed as profile.full_name, profile.email in the flow. */
+    cr_assert_str_eq(json_string_value(json_object_get(c, "name")), "Ada Lovelace", "%s", q.body);
+    cr_assert_str_eq(json_string_value(json_object_get(c, "email")), "ada@example.com");
+    cr_assert_eq(json_array_size(json_object_get(b, "last_payments")), 1, "%s", q.body);
+    json_decref(b);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, sighup_reloads_the_configuration_flows, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    char cfg[1024];
+    au_rt_resp r = {0};
+    snprintf(cfg, sizeof(cfg),
+             "flows:\n  - name: from-config\n    trigger: {event: payment}\n"
+             "    steps:\n      - http: {url: \"http://127.0.0.1:%d/v1/{{ event.id }}\"}\n",
+             rt_receiver_port(rx));
+    cr_assert_eq(au_rt_start(&d, cfg), 0);
+    json_t *j = get_json(&d, "/v1/flows/from-config");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "defined_in")), "config");
+    json_decref(j);
+    post_event(&d, "payment", "e1", "C1", 1);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 20), 1);
+    /* The file now holds another flow: after SIGHUP the old one is gone, the new one runs. */
+    snprintf(cfg, sizeof(cfg),
+             "flows:\n  - name: reloaded\n    trigger: {event: payment}\n"
+             "    steps:\n      - http: {url: \"http://127.0.0.1:%d/v2/{{ event.id }}\"}\n",
+             rt_receiver_port(rx));
+    FILE *f = fopen(d.config_path, "w");
+    cr_assert_not_null(f);
+    fputs(cfg, f);
+    fclose(f);
+    kill(d.pid, SIGHUP);
+    for (int i = 0; i < 100; i++) {
+        if (au_rt_admin(&d, "GET", "/v1/flows/reloaded", NULL, &r) == 200) {
+            au_rt_resp_cleanup(&r);
+            break;
+        }
+        au_rt_resp_cleanup(&r);
+        sleep_ms(50);
+    }
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/flows/from-config", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "e2", "C1", 1);
+    cr_assert_eq(rt_receiver_wait(rx, 2, 20), 2);
+    rt_request q;
+    rt_receiver_get(rx, 1, &q);
+    cr_assert_str_eq(q.url, "/v2/e2");
+    /* An invalid file leaves the running flows as they were. */
+    f = fopen(d.config_path, "w");
+    fputs("flows:\n  - name: broken\n    trigger: {event: payment}\n    steps: []\n", f);
+    fclose(f);
+    kill(d.pid, SIGHUP);
+    sleep_ms(300);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/flows/reloaded", NULL, &r), 200);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
 }

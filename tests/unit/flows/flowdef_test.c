@@ -49,7 +49,7 @@ Test(flowdef, northwind_payment_flow_validates_and_renders)
     json_t *ctx = json_loads(
         "{\"profile\":{\"id\":\"P1\",\"records\":[{\"source\":\"crm\",\"record_id\":\"C9\"},"
         "{\"source\":\"collections\",\"record_id\":\"K 7\"}],"
-        "\"timeline\":[{\"type\":\"dunning_opened\"}]},"
+        "\"timeline\":[{\"type\":\"dunning_case_opened\"}]},"
         "\"event\":{\"id\":\"pay-1\",\"at\":\"2026-11-20T09:00:00Z\","
         "\"properties\":{\"amount\":80}}}",
         0, NULL);
@@ -76,7 +76,7 @@ Test(flowdef, northwind_payment_flow_validates_and_renders)
 
     /* After the case is closed the condition no longer holds. */
     json_array_append_new(json_object_get(json_object_get(ctx, "profile"), "timeline"),
-                          json_pack("{s:s}", "type", "dunning_closed"));
+                          json_pack("{s:s}", "type", "dunning_case_closed"));
     cr_assert_eq(au_flowdef_condition(f, ctx, 0, &match, &ee), AU_OK);
     cr_assert_eq(match, 0);
     json_decref(ctx);

@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pty.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +25,16 @@ static void session(int fd, int rd, char *out, size_t n)
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    ssize_t got = read(rd, out, n - 1);
-    out[got > 0 ? got : 0] = 0;
+    /* A pty may hand the output over in several reads: drain until it stays quiet. */
+    size_t len = 0;
+    struct pollfd pfd = {.fd = rd, .events = POLLIN};
+    while (len < n - 1 && poll(&pfd, 1, 200) > 0) {
+        ssize_t got = read(rd, out + len, n - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    out[len] = 0;
 }
 
 Test(progress, silent_when_stderr_is_not_a_terminal)

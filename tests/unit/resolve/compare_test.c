@@ -3,8 +3,88 @@
  * values, Double Metaphone codes of names whose codes are well known, date levels, initials.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "resolve/compare.h"
+
+/* Full-table optimal string alignment distance, the reference for the banded one. */
+static int osa_full(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b), d[32][32];
+    for (int i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (int j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* A random string over a small alphabet (so that near pairs are common), and a copy of it with
+ * a few random edits. */
+static void random_pair(char *a, char *b)
+{
+    int la = rand() % 14, alph = 2 + rand() % 12;
+    for (int i = 0; i < la; i++)
+        a[i] = (char)('0' + rand() % alph);
+    a[la] = '\0';
+    memcpy(b, a, (size_t)la + 1);
+    for (int e = rand() % 5; e > 0; e--) {
+        int lb = (int)strlen(b), pos = rand() % (lb + 1), op = rand() % 4;
+        if (op == 0 && lb < 20) {
+            memmove(b + pos + 1, b + pos, (size_t)(lb - pos + 1));
+            b[pos] = (char)('0' + rand() % alph);
+        } else if (op == 1 && pos < lb) {
+            memmove(b + pos, b + pos + 1, (size_t)(lb - pos));
+        } else if (op == 2 && pos < lb) {
+            b[pos] = (char)('0' + rand() % alph);
+        } else if (pos + 1 < lb) {
+            char t = b[pos];
+            b[pos] = b[pos + 1];
+            b[pos + 1] = t;
+        }
+    }
+}
+
+Test(compare, banded_damerau_levenshtein_equals_the_full_table)
+{
+    char a[32], b[32];
+    srand(11);
+    for (int t = 0; t < 200000; t++) {
+        random_pair(a, b);
+        int max = rand() % 4, full = osa_full(a, b);
+        int want = full > max ? max + 1 : full;
+        cr_assert_eq(au_cmp_damerau_levenshtein(a, b, max), want, "%s %s max %d", a, b, max);
+    }
+}
+
+Test(compare, signature_bounds_never_exclude_a_close_pair)
+{
+    char a[32], b[32];
+    srand(12);
+    for (int t = 0; t < 200000; t++) {
+        random_pair(a, b);
+        unsigned long long sa = au_cmp_sig(a), sb = au_cmp_sig(b);
+        if (!sa || !sb)
+            continue;
+        cr_assert_leq(au_cmp_sig_l1(sa, sb), 2 * osa_full(a, b), "%s %s", a, b);
+        cr_assert_leq(au_cmp_jaro_winkler(a, b), au_cmp_sig_jw_max(sa, sb) + 1e-12, "%s %s", a, b);
+    }
+    cr_assert_eq(au_cmp_sig(""), 0);
+    cr_assert_gt(au_cmp_sig_l1(au_cmp_sig("02079460000"), au_cmp_sig("07700900123")), 2,
+                 "unrelated phone numbers are told apart by their signatures");
+}
 
 Test(compare, jaro_winkler_known_values)
 {

@@ -1,0 +1,160 @@
+/*
+ * Store tests of the profile slots (store_sqlite_profiles.c): the record identifier index
+ * (exact and prefix finds, clearing a record), record reads by number, event references and the
+ * timeline order, paging and filters, and the record-to-profile read of assignments.
+ */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/alloc.h"
+#include "store/store.h"
+
+static char dir[64];
+static au_store *st;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void setup(void)
+{
+    au_err err;
+    snprintf(dir, sizeof(dir), "/tmp/aurum-sprof-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+static void teardown(void)
+{
+    au_store_close(st);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(store_profiles, .init = setup, .fini = teardown);
+
+static int64_t put_record(const char *id, const char *doc)
+{
+    au_record_row row = {"crm", id, doc, (uint64_t)strlen(doc) * 31u + (uint64_t)id[0], "t", 1000};
+    au_put_outcome o;
+    int64_t v, no = 0;
+    cr_assert_eq(au_store_record_put(st, &row, &o, &v), AU_OK);
+    cr_assert_eq(au_store_record_no(st, "crm", id, &no), AU_OK);
+    return no;
+}
+
+typedef struct found {
+    int64_t recs[16];
+    char keys[16][32];
+    int n;
+} found;
+
+static int on_found(void *ctx, int64_t rec, const char *key)
+{
+    found *f = ctx;
+    if (f->n < 16) {
+        f->recs[f->n] = rec;
+        snprintf(f->keys[f->n], sizeof(f->keys[0]), "%s", key ? key : "");
+        f->n++;
+    }
+    return 0;
+}
+
+Test(store_profiles, ident_exact_prefix_and_clear)
+{
+    int64_t a = put_record("A", "{}"), b = put_record("B", "{\"x\":1}");
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_NAME, "smith", a), AU_OK);
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_NAME, "smithers", b), AU_OK);
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_NAME, "smith", a), AU_OK, "repeats are ignored");
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_EMAIL, "smith", b), AU_OK);
+    found f = {0};
+    cr_assert_eq(au_store_ident_find(st, AU_IDENT_NAME, "smith", 0, 10, on_found, &f), AU_OK);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.recs[0], a);
+    memset(&f, 0, sizeof(f));
+    cr_assert_eq(au_store_ident_find(st, AU_IDENT_NAME, "smi", 1, 10, on_found, &f), AU_OK);
+    cr_assert_eq(f.n, 2);
+    cr_assert_str_eq(f.keys[0], "smith");
+    cr_assert_str_eq(f.keys[1], "smithers");
+    memset(&f, 0, sizeof(f));
+    cr_assert_eq(au_store_ident_find(st, AU_IDENT_NAME, "smi", 1, 1, on_found, &f), AU_OK);
+    cr_assert_eq(f.n, 1, "limit honoured");
+    cr_assert_eq(au_store_ident_clear(st, a), AU_OK);
+    memset(&f, 0, sizeof(f));
+    cr_assert_eq(au_store_ident_find(st, AU_IDENT_NAME, "smi", 1, 10, on_found, &f), AU_OK);
+    cr_assert_eq(f.n, 1);
+    cr_assert_eq(f.recs[0], b);
+}
+
+Test(store_profiles, record_by_no_and_unassigned_profile)
+{
+    int64_t a = put_record("A", "{\"k\":2}");
+    au_record_out r = {0};
+    cr_assert_eq(au_store_record_by_no(st, a, &r), AU_OK);
+    cr_assert_str_eq(r.record_id, "A");
+    cr_assert_str_eq(r.doc, "{\"k\":2}");
+    cr_assert_eq(r.version, 1);
+    au_record_out_cleanup(&r);
+    cr_assert_eq(au_store_record_by_no(st, a + 100, &r), AU_ERR_NOT_FOUND);
+    int64_t p = -1;
+    cr_assert_eq(au_store_record_profile(st, a, &p), AU_OK);
+    cr_assert_eq(p, 0);
+    cr_assert_eq(au_store_assign_put(st, a, 7), AU_OK);
+    cr_assert_eq(au_store_record_profile(st, a, &p), AU_OK);
+    cr_assert_eq(p, 7);
+}
+
+static void event(const char *id, const char *type, int64_t at)
+{
+    au_event_row ev = {"crm", id, type, at, at, "{}", "{}", "t"};
+    au_put_outcome o;
+    cr_assert_eq(au_store_event_put(st, &ev, &o), AU_OK);
+}
+
+static int on_event(void *ctx, const au_event_out *e)
+{
+    found *f = ctx;
+    if (f->n < 16) {
+        f->recs[f->n] = e->seq;
+        snprintf(f->keys[f->n], sizeof(f->keys[0]), "%s", e->event_id);
+        f->n++;
+    }
+    return 0;
+}
+
+Test(store_profiles, timeline_newest_first_with_paging_and_filters)
+{
+    event("e1", "order", 3000);
+    event("e2", "ticket", 1000); /* arrived later, happened earlier */
+    event("e3", "order", 2000);
+    event("e4", "order", 9000);
+    cr_assert_eq(au_store_event_ref_put(st, "r:a", "crm", "e1"), AU_OK);
+    cr_assert_eq(au_store_event_ref_put(st, "e:x", "crm", "e2"), AU_OK);
+    cr_assert_eq(au_store_event_ref_put(st, "r:a", "crm", "e3"), AU_OK);
+    cr_assert_eq(au_store_event_ref_put(st, "r:other", "crm", "e4"), AU_OK);
+    const char *refs = "[\"r:a\",\"e:x\"]";
+    found f = {0};
+    cr_assert_eq(au_store_timeline(st, refs, 0, NULL, NULL, 10, on_event, &f), AU_OK);
+    cr_assert_eq(f.n, 3);
+    cr_assert_str_eq(f.keys[0], "e1");
+    cr_assert_str_eq(f.keys[1], "e3");
+    cr_assert_str_eq(f.keys[2], "e2");
+    int64_t after_first = f.recs[0];
+    memset(&f, 0, sizeof(f));
+    cr_assert_eq(au_store_timeline(st, refs, after_first, NULL, NULL, 10, on_event, &f), AU_OK);
+    cr_assert_eq(f.n, 2);
+    cr_assert_str_eq(f.keys[0], "e3");
+    memset(&f, 0, sizeof(f));
+    cr_assert_eq(au_store_timeline(st, refs, 0, "ticket", "crm", 10, on_event, &f), AU_OK);
+    cr_assert_eq(f.n, 1);
+    cr_assert_str_eq(f.keys[0], "e2");
+    memset(&f, 0, sizeof(f));
+    cr_assert_eq(au_store_timeline(st, refs, 0, NULL, "shop", 10, on_event, &f), AU_OK);
+    cr_assert_eq(f.n, 0);
+}

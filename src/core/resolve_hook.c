@@ -145,51 +145,57 @@ static au_rc persist(au_resolve_state *s, au_store *st, const char *source, cons
 
 /* ---- restore ----------------------------------------------------------------------------- */
 
-typedef struct pending {
-    uint32_t no;
-    au_record *rec;
-} pending;
-
 typedef struct restore_ctx {
     au_resolver *res;
-    pending *pend; /* records without a profile, resolved after the scan */
+    uint32_t *pend; /* records without a profile (numbers only: a million parsed records would
+                       not fit the memory budget), resolved after the scan */
     size_t npend, cappend;
     au_rc rc;
     long bad; /* documents that could not be read */
 } restore_ctx;
 
+/* A record with the forms the resolver reads: only the comparison keys, plus custom fields when
+ * the model declares shared ids. NULL when the document cannot be read. */
+static au_record *doc_record(const au_resolver *res, const char *doc, const char *source,
+                             const char *record_id)
+{
+    au_record *rec = NULL;
+    if (!doc)
+        return NULL;
+    if (au_resolver_model(res)->nshared_ids == 0 &&
+        au_resolve_keys_from_doc(doc, source, record_id, &rec) == AU_OK)
+        return rec;
+    json_t *j = json_loads(doc, 0, NULL);
+    if (!j || au_record_from_json(source, record_id, j, &rec) != AU_OK)
+        rec = NULL;
+    json_decref(j);
+    return rec;
+}
+
 static int restore_row(void *ctx, const au_resolve_row *r)
 {
     restore_ctx *c = ctx;
-    au_record *rec = NULL;
-    /* the resolver reads only the comparison keys, plus custom fields for shared ids */
-    if (!r->doc || au_resolver_model(c->res)->nshared_ids > 0 ||
-        au_resolve_keys_from_doc(r->doc, r->source, r->record_id, &rec) != AU_OK) {
-        json_t *doc = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
-        au_rc rc = doc ? au_record_from_json(r->source, r->record_id, doc, &rec) : AU_ERR_PARSE;
-        json_decref(doc);
-        if (rc) {
+    if (r->profile > 0) {
+        au_record *rec = doc_record(c->res, r->doc, r->source, r->record_id);
+        if (!rec) {
             c->bad++;
             return 0;
         }
-    }
-    if (r->profile > 0) {
         c->rc = au_resolver_restore(c->res, (uint32_t)r->no, rec, (uint32_t)r->profile);
         au_record_free(rec);
         return c->rc ? 1 : 0;
     }
     if (c->npend == c->cappend) {
         size_t ncap = c->cappend ? 2 * c->cappend : 1024;
-        pending *np = au_realloc(c->pend, ncap * sizeof(*np));
+        uint32_t *np = au_realloc(c->pend, ncap * sizeof(*np));
         if (!np) {
-            au_record_free(rec);
             c->rc = AU_ERR_NOMEM;
             return 1;
         }
         c->pend = np;
         c->cappend = ncap;
     }
-    c->pend[c->npend++] = (pending){(uint32_t)r->no, rec};
+    c->pend[c->npend++] = (uint32_t)r->no;
     return 0;
 }
 
@@ -203,7 +209,8 @@ static int restore_override(void *ctx, const au_override_row *o)
     return c->rc ? 1 : 0;
 }
 
-/* Resolves the records that had no profile; with persist, writes what changed. */
+/* Resolves the records that had no profile, reading each one again; with persist, writes
+ * what changed. */
 static au_rc resolve_pending(au_resolver *res, restore_ctx *c, au_store *st, int persist_it)
 {
     au_resolve_state tmp = {.res = res};
@@ -214,10 +221,18 @@ static au_rc resolve_pending(au_resolver *res, restore_ctx *c, au_store *st, int
         rc = au_store_profile_max(st, &max);
     tmp.max_profile = (uint32_t)max;
     for (size_t i = 0; i < c->npend && !rc; i++) {
-        rc = au_resolver_add(res, c->pend[i].no, c->pend[i].rec, &tmp.ch);
-        if (!rc && persist_it)
-            rc = persist(&tmp, st, c->pend[i].rec->source, c->pend[i].rec->record_id, 0);
+        au_record_out out = {0};
+        rc = au_store_record_by_no(st, c->pend[i], &out);
+        au_record *rec = rc ? NULL : doc_record(res, out.doc, out.source, out.record_id);
+        if (!rc && !rec)
+            c->bad++;
+        if (rec)
+            rc = au_resolver_add(res, c->pend[i], rec, &tmp.ch);
+        if (rec && !rc && persist_it)
+            rc = persist(&tmp, st, rec->source, rec->record_id, 0);
         au_resolve_changes_reset(&tmp.ch);
+        au_record_free(rec);
+        au_record_out_cleanup(&out);
     }
     au_resolve_changes_cleanup(&tmp.ch);
     return rc;
@@ -245,8 +260,6 @@ au_rc au_resolve_restore_all(au_resolver *res, au_store *st, int persist_it, au_
     }
     if (c.bad)
         au_log(AU_LOG_WARN, "stored records skipped by resolution: unreadable documents", NULL);
-    for (size_t i = 0; i < c.npend; i++)
-        au_record_free(c.pend[i].rec);
     au_free(c.pend);
     if (rc)
         au_err_set(err, rc, "restoring identity resolution from the store: %s", au_rc_message(rc));

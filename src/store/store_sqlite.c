@@ -290,8 +290,11 @@ static const char pragmas_rw[] = "PRAGMA page_size = 8192; PRAGMA journal_mode =
                                  "PRAGMA temp_store = MEMORY;"
                                  "PRAGMA wal_autocheckpoint = 10000;"
                                  "PRAGMA journal_size_limit = 67108864;";
+/* Readers map up to 4 GiB (address space only; pages come from the shared page cache): a profile
+ * read touches a few pages scattered over the whole file, and through read() each costs a
+ * system call (a quarter of the profile read time at 1 M records with 256 MiB). */
 static const char pragmas_ro[] = "PRAGMA cache_size = -16384;"
-                                 "PRAGMA mmap_size = 268435456;"
+                                 "PRAGMA mmap_size = 4294967296;"
                                  "PRAGMA temp_store = MEMORY;";
 
 static void sq_close(void *impl)

@@ -3,11 +3,9 @@
  * cluster - the generator's truth.csv with person_id works as is) and prints pairwise and
  * B-cubed precision, recall and F1. Reads the store read-only.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/resolve_common.h"
@@ -83,55 +81,46 @@ static int column(const au_csv *c, const char *const *names)
     return -1;
 }
 
-static int read_truth(const char *path, keyed *t)
+/* Columns of the truth file, found by name. */
+typedef struct truth_cols {
+    keyed *t;       /* where the truth goes */
+    int cs, ci, cc; /* source, record id and cluster columns */
+} truth_cols;
+
+static au_rc truth_header(void *ctx, const au_csv *c, au_err *err)
 {
     static const char *const src_names[] = {"source", NULL};
     static const char *const id_names[] = {"record_id", "record", "id", NULL};
     static const char *const cl_names[] = {"cluster", "person_id", "profile_id",
                                            "entity",  "truth",     NULL};
-    au_csv *c = NULL;
+    truth_cols *tc = ctx;
+    tc->cs = column(c, src_names);
+    tc->ci = column(c, id_names);
+    tc->cc = column(c, cl_names);
+    if (tc->cs < 0 || tc->ci < 0 || tc->cc < 0)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "the truth header must name source, record_id and cluster");
+    return AU_OK;
+}
+
+static au_rc truth_record(void *ctx, const au_csv_row *row, au_err *err)
+{
+    truth_cols *tc = ctx;
+    if (keyed_add(tc->t, row->fields[tc->cs], row->fields[tc->ci], row->fields[tc->cc]))
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    return AU_OK;
+}
+
+static int read_truth(const char *path, keyed *t)
+{
+    truth_cols tc = {t, -1, -1, -1};
     au_err err;
     au_err_init(&err);
-    int code = 1, fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        perror(path);
-        goto out;
-    }
-    if (au_csv_open_fd(fd, NULL, &c) || au_csv_read_header(c, &err))
-        goto out;
-    int cs = column(c, src_names), ci = column(c, id_names), cc = column(c, cl_names);
-    if (cs < 0 || ci < 0 || cc < 0) {
-        au_err_set(&err, AU_ERR_INVALID, "%s: header must name source, record_id and cluster",
-                   path);
-        goto out;
-    }
-    for (;;) {
-        au_csv_row row;
-        au_rc rc = au_csv_next_record(c, &row, &err);
-        if (rc == AU_ERR_IO)
-            goto out;
-        if (rc) {
-            fprintf(stderr, "aurum eval: %s (skipped)\n", err.message);
-            au_err_cleanup(&err);
-            au_err_init(&err);
-            continue;
-        }
-        if (row.eof)
-            break;
-        if (keyed_add(t, row.fields[cs], row.fields[ci], row.fields[cc])) {
-            au_err_set(&err, AU_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    code = 0;
-out:
-    if (err.rc)
-        fprintf(stderr, "aurum eval: %s\n", err.message);
+    au_rc rc = au_csv_each(path, "aurum eval", truth_header, truth_record, &tc, &err);
+    if (rc)
+        fprintf(stderr, "aurum eval: %s: %s\n", path, err.message);
     au_err_cleanup(&err);
-    au_csv_free(c);
-    if (fd >= 0)
-        close(fd);
-    return code;
+    return rc ? 1 : 0;
 }
 
 static void print_result(const au_eval_result *r, int json)

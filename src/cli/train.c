@@ -4,13 +4,11 @@
  * the model (the daemon uses it from its next start; new writes are scored with it, existing
  * profiles stay as they are) and optionally writes it as JSON. Takes the data-dir lock.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/resolve_common.h"
@@ -55,58 +53,46 @@ static int labels_add(labels *l, uint32_t a, uint32_t b, int m)
     return 0;
 }
 
-/* Reads the labelled pairs; pairs naming unknown records are reported and skipped. */
+/* Where labelled pairs go and how records are found. */
+typedef struct labels_ctx {
+    au_store *st; /* record numbers by (source, record id) */
+    labels *l;    /* the pairs */
+} labels_ctx;
+
+static au_rc labels_header(void *ctx, const au_csv *c, au_err *err)
+{
+    if (au_csv_header_count(c) < 5)
+        return au_err_set(err, AU_ERR_INVALID, "need source_a,record_a,source_b,record_b,match");
+    return AU_OK;
+}
+
+/* Pairs naming unknown records are reported and skipped. */
+static au_rc labels_record(void *ctx, const au_csv_row *row, au_err *err)
+{
+    labels_ctx *lc = ctx;
+    int64_t a, b;
+    if (au_store_record_no(lc->st, row->fields[0], row->fields[1], &a) ||
+        au_store_record_no(lc->st, row->fields[2], row->fields[3], &b)) {
+        fprintf(stderr, "aurum train: line %ld: unknown record (skipped)\n", row->line);
+        return AU_OK;
+    }
+    int m = row->fields[4][0] == '1' || row->fields[4][0] == 't' || row->fields[4][0] == 'y';
+    if (labels_add(lc->l, (uint32_t)a, (uint32_t)b, m))
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    return AU_OK;
+}
+
+/* Reads the labelled pairs (CSV: source_a,record_a,source_b,record_b,match). */
 static int read_labels(const char *path, au_store *st, labels *l)
 {
-    au_csv *c = NULL;
+    labels_ctx lc = {st, l};
     au_err err;
     au_err_init(&err);
-    int code = 1, fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        perror(path);
-        goto out;
-    }
-    if (au_csv_open_fd(fd, NULL, &c) || au_csv_read_header(c, &err))
-        goto out;
-    if (au_csv_header_count(c) < 5) {
-        au_err_set(&err, AU_ERR_INVALID, "%s: need source_a,record_a,source_b,record_b,match",
-                   path);
-        goto out;
-    }
-    for (;;) {
-        au_csv_row row;
-        au_rc rc = au_csv_next_record(c, &row, &err);
-        if (rc == AU_ERR_IO)
-            goto out;
-        if (rc) {
-            fprintf(stderr, "aurum train: %s (skipped)\n", err.message);
-            au_err_cleanup(&err);
-            au_err_init(&err);
-            continue;
-        }
-        if (row.eof)
-            break;
-        int64_t a, b;
-        if (au_store_record_no(st, row.fields[0], row.fields[1], &a) ||
-            au_store_record_no(st, row.fields[2], row.fields[3], &b)) {
-            fprintf(stderr, "aurum train: line %ld: unknown record (skipped)\n", row.line);
-            continue;
-        }
-        int m = row.fields[4][0] == '1' || row.fields[4][0] == 't' || row.fields[4][0] == 'y';
-        if (labels_add(l, (uint32_t)a, (uint32_t)b, m)) {
-            au_err_set(&err, AU_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    code = 0;
-out:
-    if (err.rc)
-        fprintf(stderr, "aurum train: %s\n", err.message);
+    au_rc rc = au_csv_each(path, "aurum train", labels_header, labels_record, &lc, &err);
+    if (rc)
+        fprintf(stderr, "aurum train: %s: %s\n", path, err.message);
     au_err_cleanup(&err);
-    au_csv_free(c);
-    if (fd >= 0)
-        close(fd);
-    return code;
+    return rc ? 1 : 0;
 }
 
 /* The weights table: one line per column and level. */

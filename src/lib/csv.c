@@ -6,6 +6,8 @@
 #include "lib/csv.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -389,4 +391,44 @@ au_rc au_csv_next_record(au_csv *c, au_csv_row *row, au_err *err)
         return au_err_set(err, AU_ERR_INVALID, "line %ld: %zu fields, the header has %zu",
                           row->line, row->nfields, c->nheader);
     return AU_OK;
+}
+
+au_rc au_csv_each(const char *path, const char *who, au_csv_header_fn header,
+                  au_csv_record_fn record, void *ctx, au_err *err)
+{
+    au_csv *c = NULL;
+    au_rc rc = AU_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return au_err_set(err, AU_ERR_IO, "%s: %s", path, strerror(errno));
+    if ((rc = au_csv_open_fd(fd, NULL, &c)) || (rc = au_csv_read_header(c, err)))
+        goto out;
+    if (header && (rc = header(ctx, c, err)))
+        goto out;
+    for (;;) {
+        au_csv_row row;
+        au_err bad;
+        au_err_init(&bad);
+        rc = au_csv_next_record(c, &row, &bad);
+        if (rc == AU_ERR_IO) {
+            au_err_set(err, rc, "%s: %s", path, bad.message);
+            au_err_cleanup(&bad);
+            goto out;
+        }
+        if (rc) {
+            fprintf(stderr, "%s: %s: %s (skipped)\n", who, path, bad.message);
+            au_err_cleanup(&bad);
+            continue;
+        }
+        au_err_cleanup(&bad);
+        if (row.eof)
+            break;
+        if ((rc = record(ctx, &row, err)))
+            goto out;
+    }
+    rc = AU_OK;
+out:
+    au_csv_free(c);
+    close(fd);
+    return rc;
 }

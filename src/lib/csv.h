@@ -55,6 +55,16 @@ const char *au_csv_header_name(const au_csv *c, size_t i);
  * (a ragged row: reported, skipped). Blank lines are skipped. */
 au_rc au_csv_next_record(au_csv *c, au_csv_row *row, au_err *err);
 
+/* Called once after the header (to find columns or refuse the file) and then for each record. */
+typedef au_rc (*au_csv_header_fn)(void *ctx, const au_csv *c, au_err *err);
+typedef au_rc (*au_csv_record_fn)(void *ctx, const au_csv_row *row, au_err *err);
+/* Reads the CSV file at `path` with a header row: header(ctx) once (may be NULL), then
+ * record(ctx) for every well-formed record. A malformed record is reported on stderr, prefixed
+ * by `who`, and skipped. Returns AU_OK, the first error a callback returned, or the file's I/O
+ * error; err holds the message. For small side files (truth sets, labels), not bulk import. */
+au_rc au_csv_each(const char *path, const char *who, au_csv_header_fn header,
+                  au_csv_record_fn record, void *ctx, au_err *err);
+
 /* Input bytes consumed so far (for progress). */
 size_t au_csv_bytes_read(const au_csv *c);
 

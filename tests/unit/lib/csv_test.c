@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -200,4 +201,59 @@ Test(lines, splits_lines_and_bounds_their_length)
     au_lines_free(l);
     au_err_cleanup(&err);
     fclose(f);
+}
+
+/* What au_csv_each saw: the sum of column b, and how many rows. */
+typedef struct each_ctx {
+    long sum, rows, stop_at;
+} each_ctx;
+
+static au_rc each_header(void *ctx, const au_csv *c, au_err *err)
+{
+    return au_csv_header_count(c) == 2 ? AU_OK
+                                       : au_err_set(err, AU_ERR_INVALID, "need two columns");
+}
+
+static au_rc each_record(void *ctx, const au_csv_row *row, au_err *err)
+{
+    each_ctx *e = ctx;
+    if (++e->rows == e->stop_at)
+        return au_err_set(err, AU_ERR_CONFLICT, "stop at row %ld", e->rows);
+    e->sum += atol(row->fields[1]);
+    return AU_OK;
+}
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/aurum-csv-each-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+Test(csv, each_skips_ragged_records_and_stops_on_a_callback_error)
+{
+    char *path = write_tmp("a,b\nx,1\nragged\ny,2\n\"z\",4\n");
+    each_ctx e = {0, 0, 0};
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_csv_each(path, "test", each_header, each_record, &e, &err), AU_OK);
+    cr_assert_eq(e.rows, 3, "the ragged row is skipped");
+    cr_assert_eq(e.sum, 7);
+    each_ctx stop = {0, 0, 2};
+    cr_assert_eq(au_csv_each(path, "test", NULL, each_record, &stop, &err), AU_ERR_CONFLICT);
+    cr_assert_str_eq(err.message, "stop at row 2");
+    au_err_cleanup(&err);
+    unlink(path);
+    free(path);
+
+    path = write_tmp("a,b,c\n1,2,3\n");
+    cr_assert_eq(au_csv_each(path, "test", each_header, each_record, &e, &err), AU_ERR_INVALID);
+    unlink(path);
+    free(path);
+    cr_assert_eq(au_csv_each("/nonexistent/x.csv", "test", NULL, each_record, &e, &err), AU_ERR_IO);
+    cr_assert(strstr(err.message, "/nonexistent/x.csv"), "%s", err.message);
+    au_err_cleanup(&err);
 }

@@ -881,6 +881,36 @@ au_rc au_sqlite_fail(void *impl, int src, const char *op)
     return sq_fail(impl, src, op);
 }
 
+int au_sqlite_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+const char *au_sqlite_col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+au_rc au_sqlite_run(void *impl, sqlite3_stmt *st, const char *op)
+{
+    int src = sqlite3_step(st);
+    au_rc rc = src == SQLITE_DONE || src == SQLITE_ROW ? AU_OK : sq_fail(impl, src, op);
+    sqlite3_reset(st);
+    return rc;
+}
+
+au_rc au_sqlite_one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op)
+{
+    int src = sqlite3_step(st);
+    au_rc rc = AU_OK;
+    if (src == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : sq_fail(impl, src, op);
+    sqlite3_reset(st);
+    return rc;
+}
+
 int64_t au_sqlite_last_record(void *impl)
 {
     return ((sq_store *)impl)->last_rec;

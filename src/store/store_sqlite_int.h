@@ -31,6 +31,14 @@ sqlite3 *au_sqlite_db(void *impl);
 sqlite3_stmt *au_sqlite_stmt(void *impl, int slot, const char *sql);
 /* Logs SQLite's message for `op` and maps the code onto an au_rc. */
 au_rc au_sqlite_fail(void *impl, int src, const char *op);
+/* Binds s, or NULL as SQL NULL, as a static (not copied) text. */
+int au_sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Column i as text, NULL for SQL NULL; valid until the statement is stepped or reset. */
+const char *au_sqlite_col_text(sqlite3_stmt *st, int i);
+/* Steps a bound statement whose rows, if any, are not wanted, then resets it. */
+au_rc au_sqlite_run(void *impl, sqlite3_stmt *st, const char *op);
+/* Steps a bound statement for one integer, then resets it; AU_ERR_NOT_FOUND without a row. */
+au_rc au_sqlite_one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op);
 /* records.id of the record the last record_put / record_delete on this handle wrote. */
 int64_t au_sqlite_last_record(void *impl);
 

@@ -71,38 +71,6 @@ static sqlite3_stmt *rs_get(void *impl, rs_stmt id)
     return au_sqlite_stmt(impl, AU_SQLITE_EXT_RESOLVE + (int)id, rs_sql[id]);
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
-/* Runs a bound statement that returns no rows, then resets it. */
-static au_rc run_done(void *impl, sqlite3_stmt *st, const char *op)
-{
-    int src = sqlite3_step(st);
-    au_rc rc = src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, op);
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* Runs a bound statement expected to return one integer; AU_ERR_NOT_FOUND when no row. */
-static au_rc run_int(void *impl, sqlite3_stmt *st, int64_t *v, const char *op)
-{
-    int src = sqlite3_step(st);
-    au_rc rc = AU_OK;
-    if (src == SQLITE_ROW)
-        *v = sqlite3_column_int64(st, 0);
-    else
-        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, op);
-    sqlite3_reset(st);
-    return rc;
-}
-
 int64_t au_sqlite_record_last_no(void *impl)
 {
     return au_sqlite_last_record(impl);
@@ -114,9 +82,9 @@ au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id,
     *no = 0;
     if (!st)
         return AU_ERR_STORE;
-    bind_text(st, 1, source);
-    bind_text(st, 2, record_id);
-    return run_int(impl, st, no, "record_no");
+    au_sqlite_bind_text(st, 1, source);
+    au_sqlite_bind_text(st, 2, record_id);
+    return au_sqlite_one_int(impl, st, no, "record_no");
 }
 
 au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_id)
@@ -129,8 +97,8 @@ au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_
     sqlite3_bind_int64(st, 1, no);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
-        *source = au_strdup(col_text(st, 0));
-        *record_id = au_strdup(col_text(st, 1));
+        *source = au_strdup(au_sqlite_col_text(st, 0));
+        *record_id = au_strdup(au_sqlite_col_text(st, 1));
         if (!*source || !*record_id) {
             au_free(*source);
             au_free(*record_id);
@@ -152,10 +120,10 @@ static au_rc iterate_rows(void *impl, sqlite3_stmt *st, int with_doc, int64_t pr
     au_rc rc = AU_OK;
     int src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        au_resolve_row r = {sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2), NULL,
-                            profile};
+        au_resolve_row r = {sqlite3_column_int64(st, 0), au_sqlite_col_text(st, 1),
+                            au_sqlite_col_text(st, 2), NULL, profile};
         if (with_doc) {
-            r.doc = col_text(st, 3);
+            r.doc = au_sqlite_col_text(st, 3);
             r.profile = sqlite3_column_int64(st, 4); /* NULL reads as 0: unassigned */
         }
         int stop = cb(ctx, &r);
@@ -186,7 +154,7 @@ au_rc au_sqlite_assign_put(void *impl, int64_t no, int64_t profile)
     sqlite3_bind_int64(st, 1, no);
     if (profile)
         sqlite3_bind_int64(st, 2, profile);
-    return run_done(impl, st, "assign_put");
+    return au_sqlite_run(impl, st, "assign_put");
 }
 
 au_rc au_sqlite_profile_of(void *impl, const char *source, const char *record_id, int64_t *profile)
@@ -195,9 +163,9 @@ au_rc au_sqlite_profile_of(void *impl, const char *source, const char *record_id
     *profile = 0;
     if (!st)
         return AU_ERR_STORE;
-    bind_text(st, 1, source);
-    bind_text(st, 2, record_id);
-    return run_int(impl, st, profile, "profile_of");
+    au_sqlite_bind_text(st, 1, source);
+    au_sqlite_bind_text(st, 2, record_id);
+    return au_sqlite_one_int(impl, st, profile, "profile_of");
 }
 
 au_rc au_sqlite_profile_members(void *impl, int64_t profile, au_resolve_row_cb cb, void *ctx)
@@ -215,7 +183,7 @@ au_rc au_sqlite_profile_max(void *impl, int64_t *max)
     *max = 0;
     if (!st)
         return AU_ERR_STORE;
-    return run_int(impl, st, max, "profile_max");
+    return au_sqlite_one_int(impl, st, max, "profile_max");
 }
 
 au_rc au_sqlite_redirect_put(void *impl, int64_t from, int64_t into, int64_t at_ms)
@@ -226,7 +194,7 @@ au_rc au_sqlite_redirect_put(void *impl, int64_t from, int64_t into, int64_t at_
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, into);
     sqlite3_bind_int64(st, 3, at_ms);
-    return run_done(impl, st, "redirect_put");
+    return au_sqlite_run(impl, st, "redirect_put");
 }
 
 au_rc au_sqlite_redirect_get(void *impl, int64_t from, int64_t *into)
@@ -236,7 +204,7 @@ au_rc au_sqlite_redirect_get(void *impl, int64_t from, int64_t *into)
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, from);
-    return run_int(impl, st, into, "redirect_get");
+    return au_sqlite_one_int(impl, st, into, "redirect_get");
 }
 
 au_rc au_sqlite_override_put(void *impl, const au_override_row *o)
@@ -248,11 +216,11 @@ au_rc au_sqlite_override_put(void *impl, const au_override_row *o)
     sqlite3_bind_int64(st, 1, o->a);
     sqlite3_bind_int64(st, 2, o->b);
     if (!del) {
-        bind_text(st, 3, o->kind);
-        bind_text(st, 4, o->origin ? o->origin : "");
+        au_sqlite_bind_text(st, 3, o->kind);
+        au_sqlite_bind_text(st, 4, o->origin ? o->origin : "");
         sqlite3_bind_int64(st, 5, o->at_ms);
     }
-    return run_done(impl, st, "override_put");
+    return au_sqlite_run(impl, st, "override_put");
 }
 
 au_rc au_sqlite_override_list(void *impl, au_override_cb cb, void *ctx)
@@ -264,7 +232,8 @@ au_rc au_sqlite_override_list(void *impl, au_override_cb cb, void *ctx)
         return AU_ERR_STORE;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         au_override_row o = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                             col_text(st, 2), col_text(st, 3), sqlite3_column_int64(st, 4)};
+                             au_sqlite_col_text(st, 2), au_sqlite_col_text(st, 3),
+                             sqlite3_column_int64(st, 4)};
         int stop = cb(ctx, &o);
         if (stop) {
             rc = (au_rc)stop;
@@ -289,7 +258,7 @@ au_rc au_sqlite_review_put(void *impl, const au_review_row *r)
         sqlite3_bind_double(st, 3, r->weight);
         sqlite3_bind_int64(st, 4, r->at_ms);
     }
-    return run_done(impl, st, "review_put");
+    return au_sqlite_run(impl, st, "review_put");
 }
 
 au_rc au_sqlite_review_list(void *impl, long limit, au_review_cb cb, void *ctx)
@@ -320,9 +289,9 @@ au_rc au_sqlite_model_put(void *impl, const char *json, int64_t at_ms)
     sqlite3_stmt *st = rs_get(impl, RS_MODEL_PUT);
     if (!st)
         return AU_ERR_STORE;
-    bind_text(st, 1, json);
+    au_sqlite_bind_text(st, 1, json);
     sqlite3_bind_int64(st, 2, at_ms);
-    return run_done(impl, st, "model_put");
+    return au_sqlite_run(impl, st, "model_put");
 }
 
 au_rc au_sqlite_model_get(void *impl, char **json)
@@ -334,7 +303,7 @@ au_rc au_sqlite_model_get(void *impl, char **json)
         return AU_ERR_STORE;
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
-        *json = au_strdup(col_text(st, 0));
+        *json = au_strdup(au_sqlite_col_text(st, 0));
         if (!*json)
             rc = AU_ERR_NOMEM;
     } else {
@@ -350,15 +319,15 @@ au_rc au_sqlite_change_add(void *impl, const au_change_row *c)
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, c->profile);
-    bind_text(st, 2, c->kind);
+    au_sqlite_bind_text(st, 2, c->kind);
     if (c->other)
         sqlite3_bind_int64(st, 3, c->other);
     else
         sqlite3_bind_null(st, 3);
-    bind_text(st, 4, c->source);
-    bind_text(st, 5, c->record_id);
+    au_sqlite_bind_text(st, 4, c->source);
+    au_sqlite_bind_text(st, 5, c->record_id);
     sqlite3_bind_int64(st, 6, c->at_ms);
-    return run_done(impl, st, "change_add");
+    return au_sqlite_run(impl, st, "change_add");
 }
 
 au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx)
@@ -371,12 +340,9 @@ au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_c
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, limit);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        au_change_row c = {sqlite3_column_int64(st, 0),
-                           sqlite3_column_int64(st, 1),
-                           col_text(st, 2),
-                           sqlite3_column_int64(st, 3),
-                           col_text(st, 4),
-                           col_text(st, 5),
+        au_change_row c = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                           au_sqlite_col_text(st, 2),   sqlite3_column_int64(st, 3),
+                           au_sqlite_col_text(st, 4),   au_sqlite_col_text(st, 5),
                            sqlite3_column_int64(st, 6)};
         int stop = cb(ctx, &c);
         if (stop) {

@@ -130,6 +130,14 @@ Test(profiles, golden_record_with_lineage_from_two_sources)
             json_string_value(json_object_get(json_object_get(p, "attributes"), "city")), "York");
         json_decref(p);
     }
+    /* the content-only update is in the change feed as the last row */
+    json_t *ch = get_json(&d, "/v1/changes?limit=1000", 200);
+    json_t *list = json_object_get(ch, "changes");
+    json_t *last = json_array_get(list, json_array_size(list) - 1);
+    cr_assert_str_eq(json_string_value(json_object_get(last, "kind")), "updated");
+    cr_assert_str_eq(json_string_value(json_object_get(last, "record_id")), "S1");
+    cr_assert_eq(json_integer_value(json_object_get(last, "profile")), id);
+    json_decref(ch);
     au_rt_cleanup(&d);
 }
 

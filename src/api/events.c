@@ -3,12 +3,12 @@
  * validated and scope-checked before any is written, and the engine stores them all or none.
  * Idempotent on (source, event_id): a repeated event is counted as unchanged.
  */
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
 #include "lib/alloc.h"
+#include "lib/isotime.h"
 
 #define MAX_EVENTS 100000
 
@@ -17,71 +17,6 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (!isdigit((unsigned char)**p))
-            return 0;
-        v = v * 10 + (**p - '0');
-    }
-    *out = v;
-    return 1;
-}
-
-static int parse_fraction_ms(const char **p)
-{
-    int ms = 0, scale = 100;
-    for ((*p)++; isdigit((unsigned char)**p); (*p)++) {
-        ms += (**p - '0') * scale;
-        scale /= 10;
-    }
-    return ms;
-}
-
-/* ISO 8601: YYYY-MM-DD, optionally THH:MM[:SS[.fff]] and Z or +HH:MM / -HHMM (default UTC). */
-static int parse_iso8601(const char *s, int64_t *ms)
-{
-    struct tm tm = {0};
-    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
-    const char *p = s;
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d))
-        return 0;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        p++;
-        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-            return 0;
-        if (*p == ':' && (p++, !digits(&p, 2, &sec)))
-            return 0;
-        if (*p == '.' || *p == ',')
-            frac = parse_fraction_ms(&p);
-        if (*p == 'Z' || *p == 'z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
-            if (!digits(&p, 2, &oh))
-                return 0;
-            if (*p == ':')
-                p++;
-            if (*p && !digits(&p, 2, &om))
-                return 0;
-            off = sign * (oh * 60 + om);
-        }
-    }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return 0;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    *ms = ((int64_t)t - (int64_t)off * 60) * 1000 + frac;
-    return 1;
 }
 
 static const char *nonempty(const json_t *o, const char *k)
@@ -120,7 +55,9 @@ static int event_from_json(const json_t *o, long i, au_event *ev, au_err *err)
     ev->at_ms = now_ms();
     if (json_is_integer(at) && json_integer_value(at) >= 0) {
         ev->at_ms = json_integer_value(at);
-    } else if (at && !(json_is_string(at) && parse_iso8601(json_string_value(at), &ev->at_ms))) {
+    } else if (at && !(json_is_string(at) &&
+                       au_iso8601_parse(json_string_value(at), json_string_length(at),
+                                        &ev->at_ms) == AU_OK)) {
         au_err_detail_add(err, i, id, "at", "expected an ISO 8601 time or epoch milliseconds");
         ok = 0;
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/alloc.h"
+#include "lib/isotime.h"
 
 struct au_cron {
     uint64_t minutes; /* bit m: minute m (0-59) */
@@ -247,19 +248,6 @@ const char *au_cron_timezone(const au_cron *c)
 
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
-}
-
 /* UTC offset in seconds at instant t, in the zone currently set. */
 static long utc_offset(int64_t t)
 {
@@ -277,8 +265,9 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static int day_matches(const au_cron *c, int64_t day)
 {
-    int y, m, d;
-    civil_from_days(day, &y, &m, &d);
+    int64_t y;
+    unsigned m, d;
+    au_civil_from_days(day, &y, &m, &d);
     if (!(c->months >> m & 1))
         return 0;
     int wd = (int)(((day % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */

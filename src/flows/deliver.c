@@ -20,6 +20,7 @@
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
+#include "lib/isotime.h"
 
 #define SENDERS       16   /* sender threads; each flow's concurrency bounds its share */
 #define PASS_GAP_US   2000 /* least time between two dispatcher passes */
@@ -511,7 +512,7 @@ static au_rc record_one(au_store *st, job *j, int64_t now)
     int64_t next = v == 1 ? now + backoff_ms(j->e->def, n, j->res.retry_after_ms) : 0;
     if (v == 1) {
         char at[32];
-        au_expr_format_date(next, at, sizeof(at));
+        au_iso8601_format(next, at, sizeof(at));
         json_object_set_new(sum, "next_attempt_at", json_string(at));
     }
     if (!(txt = json_dumps(sum, JSON_COMPACT)))
@@ -708,8 +709,8 @@ static json_t *json_or_null(const char *s)
 static int dead_to_json(void *ctx, const au_dead_row *r)
 {
     char at[32], rat[32];
-    au_expr_format_date(r->created_ms, at, sizeof(at));
-    au_expr_format_date(r->replayed_ms, rat, sizeof(rat));
+    au_iso8601_format(r->created_ms, at, sizeof(at));
+    au_iso8601_format(r->replayed_ms, rat, sizeof(rat));
     json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:o,s:o,s:s,s:s,s:s?}", "id", (json_int_t)r->id,
                           "flow", r->flow, "step", r->step_id, "run", (json_int_t)r->run_id,
                           "outbox_id", (json_int_t)r->outbox_id, "request",

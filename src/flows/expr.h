@@ -74,12 +74,6 @@ int au_expr_template_is_dynamic(const au_expr_template *t);
 au_rc au_expr_render_template(const char *text, const json_t *ctx, int64_t now_ms, int flags,
                               char **out, au_expr_error *err);
 
-/* --- dates (shared with cron and the connectors) --------------------------------------------- */
-/* Parses an ISO 8601 date or date-time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM]) to
- * Unix milliseconds. No offset means UTC. Returns 0 on success, -1 if not a date. */
-int au_expr_parse_date(const char *s, size_t len, int64_t *ms);
-/* Formats Unix milliseconds as "YYYY-MM-DDTHH:MM:SSZ" (".mmm" added when ms is not whole).
- * buf needs 32 bytes. */
-void au_expr_format_date(int64_t ms, char *buf, size_t size);
+/* Dates are ISO 8601 strings; parsing and formatting are in lib/isotime.h. */
 
 #endif

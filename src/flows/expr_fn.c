@@ -15,128 +15,9 @@
 #include "flows/expr_int.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/isotime.h"
 
 #define MS_PER_DAY 86400000LL
-
-/* ---------------------------------------------------------------------------------------------
- * Dates: proleptic Gregorian calendar arithmetic, independent of the process time zone.
- */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, unsigned m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return dm[m - 1];
-}
-
-static int digits(const char *s, size_t len, size_t *i, int n, int *out)
-{
-    int v = 0;
-    for (int k = 0; k < n; k++) {
-        if (*i >= len || s[*i] < '0' || s[*i] > '9')
-            return -1;
-        v = v * 10 + (s[*i] - '0');
-        (*i)++;
-    }
-    *out = v;
-    return 0;
-}
-
-int au_expr_parse_date(const char *s, size_t len, int64_t *ms)
-{
-    size_t i = 0;
-    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
-    if (digits(s, len, &i, 4, &y) || i >= len || s[i++] != '-' || digits(s, len, &i, 2, &mo) ||
-        i >= len || s[i++] != '-' || digits(s, len, &i, 2, &d))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo))
-        return -1;
-    if (i < len && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
-        i++;
-        if (digits(s, len, &i, 2, &h) || i >= len || s[i++] != ':' || digits(s, len, &i, 2, &mi))
-            return -1;
-        if (i < len && s[i] == ':') {
-            i++;
-            if (digits(s, len, &i, 2, &sec))
-                return -1;
-            if (i < len && (s[i] == '.' || s[i] == ',')) {
-                i++;
-                int nd = 0;
-                while (i < len && s[i] >= '0' && s[i] <= '9') {
-                    if (nd < 3)
-                        frac = frac * 10 + (s[i] - '0');
-                    nd++;
-                    i++;
-                }
-                if (nd == 0)
-                    return -1;
-                for (; nd < 3; nd++)
-                    frac *= 10;
-            }
-        }
-        if (h > 23 || mi > 59 || sec > 59)
-            return -1;
-        if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-            i++;
-        } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-            int sign = s[i++] == '-' ? -1 : 1, oh, om = 0;
-            if (digits(s, len, &i, 2, &oh))
-                return -1;
-            if (i < len && s[i] == ':')
-                i++;
-            if (i < len && digits(s, len, &i, 2, &om))
-                return -1;
-            if (oh > 23 || om > 59)
-                return -1;
-            off = sign * (oh * 60 + om);
-        }
-    }
-    if (i != len)
-        return -1;
-    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-    *ms = ((days * 24 + h) * 60 + mi - off) * 60000LL + sec * 1000LL + frac;
-    return 0;
-}
-
-void au_expr_format_date(int64_t ms, char *buf, size_t size)
-{
-    int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
-    int64_t rem = ms - days * MS_PER_DAY;
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    int h = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), s = (int)(rem / 1000 % 60);
-    int frac = (int)(rem % 1000);
-    if (frac)
-        snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d, h, mi, s,
-                 frac);
-    else
-        snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d, h, mi, s);
-}
 
 /* Dates are kept within years 0001..9999 so every formatting path stays well defined. */
 #define MIN_DATE_MS (-62135596800000LL)
@@ -156,7 +37,7 @@ static int date_arg(au_eval *ev, const node *n, const json_t *v, int64_t *ms)
         *ms = (int64_t)d;
         return 1;
     }
-    if (json_is_string(v) && !au_expr_parse_date(json_string_value(v), json_string_length(v), ms) &&
+    if (json_is_string(v) && !au_iso8601_parse(json_string_value(v), json_string_length(v), ms) &&
         *ms >= MIN_DATE_MS && *ms <= MAX_DATE_MS)
         return 1;
     if (json_is_string(v))
@@ -175,7 +56,7 @@ static json_t *date_result(au_eval *ev, const node *n, int64_t ms)
         au_expr_fail(ev, n, AU_ERR_INVALID, "%s(): date out of range", n->fn->name);
         return NULL;
     }
-    au_expr_format_date(ms, buf, sizeof(buf));
+    au_iso8601_format(ms, buf, sizeof(buf));
     return json_string(buf);
 }
 
@@ -515,7 +396,7 @@ static json_t *fn_parse_date(au_eval *ev, const node *n, json_t **a, size_t na)
         if (!json_is_string(a[0]) && !json_is_number(a[0]))
             return json_null();
         if (json_is_string(a[0]) &&
-            au_expr_parse_date(json_string_value(a[0]), json_string_length(a[0]), &ms))
+            au_iso8601_parse(json_string_value(a[0]), json_string_length(a[0]), &ms))
             return json_null();
         int r = date_arg(ev, n, a[0], &ms);
         return r < 0 ? NULL : r == 0 ? json_null() : date_result(ev, n, ms);
@@ -531,10 +412,10 @@ static json_t *fn_parse_date(au_eval *ev, const node *n, json_t **a, size_t na)
     if (!end || *end)
         return json_null();
     if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-        tm.tm_mday > days_in_month(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1))
+        tm.tm_mday > au_days_in_month(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1))
         return json_null();
     int64_t days =
-        days_from_civil(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+        au_days_from_civil(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
     int64_t ms = ((days * 24 + tm.tm_hour) * 60 + tm.tm_min) * 60000LL + tm.tm_sec * 1000LL;
     return date_result(ev, n, ms);
 }
@@ -667,7 +548,7 @@ static json_t *fn_latest(au_eval *ev, const node *n, json_t **a, size_t na)
         json_t *f = item_field(json_array_get(a[0], i), field, strlen(field));
         d[i].index = i;
         if (json_is_string(f))
-            d[i].has = !au_expr_parse_date(json_string_value(f), json_string_length(f), &d[i].ms);
+            d[i].has = !au_iso8601_parse(json_string_value(f), json_string_length(f), &d[i].ms);
         else if (json_is_number(f))
             d[i].has = 1, d[i].ms = (int64_t)json_number_value(f);
     }

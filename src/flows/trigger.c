@@ -16,6 +16,7 @@
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
+#include "lib/isotime.h"
 
 int64_t au_flows_now_ms(void)
 {
@@ -27,7 +28,7 @@ int64_t au_flows_now_ms(void)
 static json_t *iso_time(int64_t ms)
 {
     char buf[32];
-    au_expr_format_date(ms, buf, sizeof(buf));
+    au_iso8601_format(ms, buf, sizeof(buf));
     return json_string(buf);
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/record.h"
 #include "lib/alloc.h"
+#include "lib/isotime.h"
 
 /* Nested custom traits deeper than this are kept as one JSON string, bounding the number of
  * document fields a hostile message can create. */
@@ -63,103 +64,6 @@ static au_rc fail(au_err *err, const seg_defaults *d, const char *mid, const cha
 
 /* --- time ---------------------------------------------------------------------------------- */
 
-static int take_digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char c = (*p)[i];
-        if (c < '0' || c > '9')
-            return -1;
-        v = v * 10 + (c - '0');
-    }
-    *p += n;
-    *out = v;
-    return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (civil-from-days inverted). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-/* Parses the "[T]HH:MM[:SS[.fff]]" part; *p is past the date. */
-static int parse_clock(const char **p, int *h, int *mi, int *s, int *ms)
-{
-    if (take_digits(p, 2, h) || **p != ':' || (++*p, take_digits(p, 2, mi)))
-        return -1;
-    if (**p == ':' && (++*p, take_digits(p, 2, s)))
-        return -1;
-    if (**p == '.' || **p == ',') {
-        ++*p;
-        int nd = 0;
-        while (**p >= '0' && **p <= '9') {
-            if (nd < 3)
-                *ms = *ms * 10 + (**p - '0');
-            nd++;
-            ++*p;
-        }
-        if (nd == 0 || nd > 9)
-            return -1;
-        for (; nd < 3; nd++)
-            *ms *= 10;
-    }
-    return *h > 23 || *mi > 59 || *s > 59 ? -1 : 0;
-}
-
-static int parse_offset(const char **p, int *off_min)
-{
-    if (**p == 'Z' || **p == 'z') {
-        ++*p;
-        return 0;
-    }
-    if (**p != '+' && **p != '-')
-        return **p ? -1 : 0;
-    int sign = **p == '-' ? -1 : 1, oh = 0, om = 0;
-    ++*p;
-    if (take_digits(p, 2, &oh))
-        return -1;
-    if (**p == ':')
-        ++*p;
-    if (**p && take_digits(p, 2, &om))
-        return -1;
-    if (oh > 23 || om > 59)
-        return -1;
-    *off_min = sign * (oh * 60 + om);
-    return 0;
-}
-
-au_rc au_segment_parse_time(const char *s, int64_t *out)
-{
-    const char *p = s;
-    int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, off = 0;
-    if (!s || take_digits(&p, 4, &y) || *p++ != '-' || take_digits(&p, 2, &mo) || *p++ != '-' ||
-        take_digits(&p, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
-        return AU_ERR_INVALID;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        p++;
-        if (parse_clock(&p, &h, &mi, &sec, &ms) || parse_offset(&p, &off))
-            return AU_ERR_INVALID;
-    }
-    if (*p)
-        return AU_ERR_INVALID;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off * 60;
-    *out = secs * 1000 + ms;
-    return AU_OK;
-}
-
 static au_rc resolve_time(const seg_msg *m, const seg_defaults *d, au_err *err, int64_t *at)
 {
     static const char *const fields[] = {"timestamp", "originalTimestamp", "sentAt", "receivedAt"};
@@ -171,7 +75,7 @@ static au_rc resolve_time(const seg_msg *m, const seg_defaults *d, au_err *err, 
         if (!v || json_is_null(v))
             continue;
         int64_t t;
-        if (!json_is_string(v) || au_segment_parse_time(json_string_value(v), &t))
+        if (!json_is_string(v) || au_iso8601_parse(json_string_value(v), json_string_length(v), &t))
             return fail(err, d, m->message_id, fields[i], "must be an ISO 8601 timestamp");
         if (!found)
             *at = t;

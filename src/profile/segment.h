@@ -69,8 +69,4 @@ const char *au_segment_write_key_from_body(const json_t *body);
  * PUT /v1/sources/segment). New reference, NULL on allocation failure. */
 json_t *au_segment_source_definition(void);
 
-/* Parses an ISO 8601 timestamp ("2012-12-02T00:30:08.276Z", offsets, date only) into ms since
- * the epoch; AU_ERR_INVALID when it is not one. Times without an offset are taken as UTC. */
-au_rc au_segment_parse_time(const char *s, int64_t *ms);
-
 #endif

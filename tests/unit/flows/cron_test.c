@@ -7,17 +7,18 @@
 
 #include "flows/cron.h"
 #include "flows/expr.h"
+#include "lib/isotime.h"
 
 static int64_t at(const char *iso)
 {
     int64_t ms;
-    cr_assert_eq(au_expr_parse_date(iso, strlen(iso), &ms), 0, "bad date %s", iso);
+    cr_assert_eq(au_iso8601_parse(iso, strlen(iso), &ms), 0, "bad date %s", iso);
     return ms / 1000;
 }
 
 static const char *iso(int64_t s, char *buf)
 {
-    au_expr_format_date(s * 1000, buf, 40);
+    au_iso8601_format(s * 1000, buf, 40);
     return buf;
 }
 

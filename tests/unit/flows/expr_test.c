@@ -8,6 +8,7 @@
 
 #include "flows/expr.h"
 #include "lib/alloc.h"
+#include "lib/isotime.h"
 
 /* 2026-11-23T12:00:00Z */
 #define NOW_MS 1795435200000LL
@@ -419,15 +420,15 @@ Test(expr_dates, iso_parsing_and_formatting)
 {
     int64_t ms;
     char buf[40];
-    cr_assert_eq(au_expr_parse_date("1970-01-01", 10, &ms), 0);
+    cr_assert_eq(au_iso8601_parse("1970-01-01", 10, &ms), AU_OK);
     cr_assert_eq(ms, 0);
-    cr_assert_eq(au_expr_parse_date("2000-02-29T23:59:59.5-01:30", 27, &ms), 0);
-    au_expr_format_date(ms, buf, sizeof(buf));
+    cr_assert_eq(au_iso8601_parse("2000-02-29T23:59:59.5-01:30", 27, &ms), AU_OK);
+    au_iso8601_format(ms, buf, sizeof(buf));
     cr_assert_str_eq(buf, "2000-03-01T01:29:59.500Z");
-    cr_assert_eq(au_expr_parse_date("2001-02-29", 10, &ms), -1, "not a leap year");
-    cr_assert_eq(au_expr_parse_date("2001-13-01", 10, &ms), -1);
-    cr_assert_eq(au_expr_parse_date("2001-01-01T24:00", 16, &ms), -1);
-    cr_assert_eq(au_expr_parse_date("2001-01-01x", 11, &ms), -1);
-    au_expr_format_date(-1, buf, sizeof(buf));
+    cr_assert_eq(au_iso8601_parse("2001-02-29", 10, &ms), AU_ERR_INVALID, "not a leap year");
+    cr_assert_eq(au_iso8601_parse("2001-13-01", 10, &ms), AU_ERR_INVALID);
+    cr_assert_eq(au_iso8601_parse("2001-01-01T24:00", 16, &ms), AU_ERR_INVALID);
+    cr_assert_eq(au_iso8601_parse("2001-01-01x", 11, &ms), AU_ERR_INVALID);
+    au_iso8601_format(-1, buf, sizeof(buf));
     cr_assert_str_eq(buf, "1969-12-31T23:59:59.999Z");
 }

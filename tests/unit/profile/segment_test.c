@@ -11,6 +11,7 @@
 #include "core/record.h"
 #include "lib/alloc.h"
 #include "profile/segment.h"
+#include "lib/isotime.h"
 
 #define RECEIVED 1800000000000LL
 
@@ -399,15 +400,21 @@ Test(segment, write_key_from_basic_authorization)
 Test(segment, iso_timestamps)
 {
     int64_t t;
-    cr_assert_eq(au_segment_parse_time("2012-12-02T00:30:08.276Z", &t), AU_OK);
+    cr_assert_eq(
+        au_iso8601_parse("2012-12-02T00:30:08.276Z", strlen("2012-12-02T00:30:08.276Z"), &t),
+        AU_OK);
     cr_assert_eq(t, utc_ms(2012, 12, 2, 0, 30, 8, 276));
-    cr_assert_eq(au_segment_parse_time("2012-12-02T00:30:08.276123456-05:30", &t), AU_OK);
+    cr_assert_eq(au_iso8601_parse("2012-12-02T00:30:08.276123456-05:30",
+                                  strlen("2012-12-02T00:30:08.276123456-05:30"), &t),
+                 AU_OK);
     cr_assert_eq(t, utc_ms(2012, 12, 2, 6, 0, 8, 276));
-    cr_assert_eq(au_segment_parse_time("2024-02-29", &t), AU_OK);
+    cr_assert_eq(au_iso8601_parse("2024-02-29", strlen("2024-02-29"), &t), AU_OK);
     cr_assert_eq(t, utc_ms(2024, 2, 29, 0, 0, 0, 0));
-    cr_assert_eq(au_segment_parse_time("1969-12-31T23:59:59.5Z", &t), AU_OK);
+    cr_assert_eq(au_iso8601_parse("1969-12-31T23:59:59.5Z", strlen("1969-12-31T23:59:59.5Z"), &t),
+                 AU_OK);
     cr_assert_eq(t, -500);
-    cr_assert_eq(au_segment_parse_time("2012-12-02T00:30+0100", &t), AU_OK);
+    cr_assert_eq(au_iso8601_parse("2012-12-02T00:30+0100", strlen("2012-12-02T00:30+0100"), &t),
+                 AU_OK);
     cr_assert_eq(t, utc_ms(2012, 12, 1, 23, 30, 0, 0));
     const char *bad[] = {"2023-02-29",
                          "2012-12-02T24:00:00Z",
@@ -418,7 +425,8 @@ Test(segment, iso_timestamps)
                          "20121202T003008Z",
                          ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        cr_assert_eq(au_segment_parse_time(bad[i], &t), AU_ERR_INVALID, "accepted %s", bad[i]);
+        cr_assert_eq(au_iso8601_parse(bad[i], strlen(bad[i]), &t), AU_ERR_INVALID, "accepted %s",
+                     bad[i]);
 }
 
 Test(segment, source_definition_maps_every_canonical_attribute)

@@ -102,15 +102,22 @@ au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err)
 {
     int64_t id = 0;
     au_store *st = NULL;
-    json_t *prof = NULL;
+    char *text = NULL;
+    size_t len = 0;
     au_rc rc = path_id(req, &id, err);
     if (!rc)
         rc = with_reader(req, &st, err);
     if (!rc)
-        rc = au_profile_get(req->srv->engine, st, id, query_flag(req, "lineage"), &prof, err);
+        rc = au_profile_get_text(req->srv->engine, st, id, query_flag(req, "lineage"), &text, &len,
+                                 err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
-    return rc ? rc : au_resp_json(resp, 200, prof);
+    if (rc)
+        return rc;
+    resp->status = 200;
+    resp->body = text;
+    resp->len = len;
+    return AU_OK;
 }
 
 /* GET /v1/profiles?email=|phone=|source=&record= */

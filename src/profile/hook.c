@@ -20,7 +20,6 @@
 
 static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
 {
-    (void)st;
     au_profiles *p = au_calloc(1, sizeof(*p));
     if (!p)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory opening profiles");
@@ -40,6 +39,11 @@ static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
     pthread_condattr_setclock(&ca, CLOCK_REALTIME);
     pthread_cond_init(&p->cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_rwlock_init(&p->cache_mu, NULL);
+    p->wst = st;
+    if (au_store_change_last(st, &p->feed_seq) == AU_OK)
+        p->cache = au_calloc(AU_PCACHE_SLOTS, sizeof(*p->cache));
+    p->note_seq = p->feed_seq;
     *state = p;
     return AU_OK;
 }
@@ -49,6 +53,10 @@ static void hook_close(void *state)
     au_profiles *p = state;
     if (!p)
         return;
+    for (size_t i = 0; p->cache && i < AU_PCACHE_SLOTS; i++)
+        au_free(p->cache[i].text);
+    au_free(p->cache);
+    pthread_rwlock_destroy(&p->cache_mu);
     au_survive_config_free(p->survive);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
@@ -89,18 +97,52 @@ static au_rc index_record(au_store *st, const au_record *r, int64_t rec)
     return rc;
 }
 
+typedef struct last_change {
+    const au_record *r; /* the record just written */
+    int same_record;    /* the newest row was written for it */
+} last_change;
+
+static int on_last_change(void *ctx, const au_change_row *c)
+{
+    last_change *l = ctx;
+    l->same_record |= c->source && c->record_id && strcmp(c->source, l->r->source) == 0 &&
+                      strcmp(c->record_id, l->r->record_id) == 0;
+    return 0;
+}
+
+/* A record whose content changed without moving between profiles gets no row from resolution
+ * (it notes moves, merges and splits); its profile's golden record did change, so the feed
+ * says "updated". Rows resolution wrote since this hook last looked (p->note_seq) are checked
+ * for one about this record; when there is one, nothing is added. */
+static au_rc note_content_update(au_profiles *p, au_store *st, const au_record *r, int64_t rec,
+                                 int64_t at_ms)
+{
+    int64_t profile = 0;
+    last_change lc = {r, 0};
+    au_rc rc = au_store_record_profile(st, rec, &profile);
+    if (!rc)
+        rc = au_store_changes_after(st, p->note_seq, 256, on_last_change, &lc);
+    if (!rc && profile && !lc.same_record) {
+        au_change_row c = {0, profile, "updated", 0, r->source, r->record_id, at_ms};
+        rc = au_store_change_add(st, &c);
+    }
+    return rc;
+}
+
 static au_rc hook_record_written(void *state, au_store *st, const au_record *r,
                                  au_put_outcome outcome, int64_t version, int64_t at_ms)
 {
-    (void)state;
     (void)version;
-    (void)at_ms;
     au_rc rc;
     int64_t rec = au_store_record_last_no(st);
     /* A first version has nothing to clear: skipping the delete keeps bulk import cheap. */
     if (outcome != AU_PUT_INSERTED && (rc = au_store_ident_clear(st, rec)))
         return rc;
-    return index_record(st, r, rec);
+    if ((rc = index_record(st, r, rec)))
+        return rc;
+    if (outcome == AU_PUT_UPDATED && (rc = note_content_update(state, st, r, rec, at_ms)))
+        return rc;
+    return au_store_change_last(st, &((au_profiles *)state)->note_seq);
 }
 
 static au_rc hook_record_deleted(void *state, au_store *st, const char *source,
@@ -149,9 +191,65 @@ static au_rc hook_event_written(void *state, au_store *st, const au_event_row *e
     return rc;
 }
 
+static void drop_slot(au_profiles *p, int64_t key)
+{
+    au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
+    if (sl->key == key) {
+        au_free(sl->text);
+        memset(sl, 0, sizeof(*sl));
+    }
+}
+
+static int on_committed_change(void *ctx, const au_change_row *c)
+{
+    au_profiles *p = ctx;
+    drop_slot(p, c->profile * 2);
+    drop_slot(p, c->profile * 2 + 1);
+    if (c->other) {
+        drop_slot(p, c->other * 2);
+        drop_slot(p, c->other * 2 + 1);
+    }
+    p->feed_seq = c->seq;
+    return 0;
+}
+
+/* Drops the cached profiles the committed group touched (the change feed names them all:
+ * created, updated, merged with the profile it went into, split with the one it came from,
+ * deleted). On any doubt the whole cache is dropped. */
+static void invalidate(au_profiles *p)
+{
+    if (!p->cache)
+        return;
+    pthread_rwlock_wrlock(&p->cache_mu);
+    p->epoch++;
+    au_rc rc;
+    do {
+        int64_t before = p->feed_seq;
+        rc = au_store_changes_after(p->wst, p->feed_seq, 4096, on_committed_change, p);
+        if (rc || p->feed_seq == before)
+            break;
+    } while (1);
+    if (rc) {
+        for (size_t i = 0; i < AU_PCACHE_SLOTS; i++)
+            au_free(p->cache[i].text);
+        memset(p->cache, 0, AU_PCACHE_SLOTS * sizeof(*p->cache));
+        au_store_change_last(p->wst, &p->feed_seq);
+    }
+    pthread_rwlock_unlock(&p->cache_mu);
+}
+
+/* Rows of a rolled-back job are gone: look again from the store's feed. */
+static void hook_rolled_back(void *state, au_store *st)
+{
+    au_profiles *p = state;
+    if (au_store_change_last(st, &p->note_seq))
+        p->note_seq = 0;
+}
+
 static void hook_committed(void *state)
 {
     au_profiles *p = state;
+    invalidate(p);
     pthread_mutex_lock(&p->mu);
     p->gen++;
     pthread_cond_broadcast(&p->cv);
@@ -165,6 +263,7 @@ const au_engine_hook au_profiles_hook = {
     .record_written = hook_record_written,
     .record_deleted = hook_record_deleted,
     .event_written = hook_event_written,
+    .rolled_back = hook_rolled_back,
     .committed = hook_committed,
 };
 

@@ -43,6 +43,11 @@ int au_profiles_wait(au_profiles *p, uint64_t gen, int64_t deadline_ms);
  * empty profile. *out is a new reference. */
 au_rc au_profile_get(au_engine *e, au_store *st, int64_t id, int lineage, json_t **out,
                      au_err *err);
+/* The same as compact JSON text (*text au_malloc'd, caller frees), served from a cache of
+ * recently read profiles: an entry is dropped when a commit's change-feed rows name its profile
+ * and lives at most 5 s (source trust changes are not in the feed). */
+au_rc au_profile_get_text(au_engine *e, au_store *st, int64_t id, int lineage, char **text,
+                          size_t *len, au_err *err);
 /* Profiles holding an identifier: exactly one of email, phone, (source and record) is used.
  * *out is a new array of golden records (possibly empty). */
 au_rc au_profile_lookup(au_engine *e, au_store *st, const char *email, const char *phone,

@@ -9,6 +9,16 @@
 #include "profile/profiles.h"
 #include "profile/survivorship.h"
 
+/* Golden-record cache: direct-mapped slots of serialised profiles (key = id * 2 + lineage). */
+#define AU_PCACHE_SLOTS  (1u << 17)
+#define AU_PCACHE_TTL_MS 5000 /* bounds staleness from source re-definitions (trust) */
+typedef struct au_pcache_slot {
+    int64_t key; /* 0 = empty */
+    char *text;  /* owned, au_malloc */
+    size_t len;
+    int64_t at_ms;
+} au_pcache_slot;
+
 struct au_profiles {
     au_engine *engine;          /* borrowed */
     char country[3];            /* default country for phone numbers in event references */
@@ -16,6 +26,19 @@ struct au_profiles {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on every commit */
     uint64_t gen;      /* committed groups, under mu */
+    /* cache: invalidated on commit from the change feed (every profile a commit touched) */
+    pthread_rwlock_t cache_mu;
+    au_pcache_slot *cache; /* AU_PCACHE_SLOTS, NULL when it could not be allocated */
+    uint64_t epoch;        /* bumped under cache_mu with every invalidation */
+    au_store *wst;         /* the writer's store, used on `committed` (writer thread) */
+    int64_t feed_seq;      /* change-feed position already applied to the cache */
+    int64_t note_seq;      /* writer thread: feed position when this hook last wrote/looked */
 };
+
+static inline size_t au_pcache_slot_of(int64_t key)
+{
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 47) & (AU_PCACHE_SLOTS - 1);
+}
 
 #endif

@@ -219,6 +219,76 @@ out:
     return rc;
 }
 
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A copy of the cached text for key, or NULL. */
+static char *cache_get(au_profiles *p, int64_t key, size_t *len, uint64_t *epoch)
+{
+    char *out = NULL;
+    pthread_rwlock_rdlock(&p->cache_mu);
+    *epoch = p->epoch;
+    const au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
+    if (sl->key == key && wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
+        (out = au_malloc(sl->len + 1))) {
+        memcpy(out, sl->text, sl->len + 1);
+        *len = sl->len;
+    }
+    pthread_rwlock_unlock(&p->cache_mu);
+    return out;
+}
+
+/* Caches text unless an invalidation happened since `epoch` was read (the text may then have
+ * been built from data a commit has since changed). */
+static void cache_put(au_profiles *p, int64_t key, const char *text, size_t len, uint64_t epoch)
+{
+    char *copy = au_malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, text, len + 1);
+    pthread_rwlock_wrlock(&p->cache_mu);
+    if (p->epoch == epoch) {
+        au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
+        au_free(sl->text);
+        *sl = (au_pcache_slot){key, copy, len, wall_ms()};
+        copy = NULL;
+    }
+    pthread_rwlock_unlock(&p->cache_mu);
+    au_free(copy);
+}
+
+au_rc au_profile_get_text(au_engine *e, au_store *st, int64_t id, int lineage, char **text,
+                          size_t *len, au_err *err)
+{
+    au_profiles *p = au_profiles_of(e);
+    int64_t key = id * 2 + (lineage ? 1 : 0);
+    uint64_t epoch = 0;
+    json_t *prof = NULL;
+    if (p->cache && id > 0 && id < INT64_MAX / 4 && (*text = cache_get(p, key, len, &epoch)))
+        return AU_OK;
+    au_rc rc = au_profile_get(e, st, id, lineage, &prof, err);
+    if (rc)
+        return rc;
+    char *s = json_dumps(prof, JSON_COMPACT);
+    /* a merged-away id answers with another profile: not cached under the old id */
+    int redirected = json_object_get(prof, "merged_into") != NULL;
+    json_decref(prof);
+    if (!s)
+        return AU_ERR_NOMEM;
+    *len = strlen(s);
+    *text = au_malloc(*len + 1);
+    if (*text)
+        memcpy(*text, s, *len + 1);
+    if (*text && p->cache && !redirected && id > 0 && id < INT64_MAX / 4)
+        cache_put(p, key, s, *len, epoch);
+    free(s);
+    return *text ? AU_OK : AU_ERR_NOMEM;
+}
+
 /* Distinct profiles of a list of records, in first-seen order. */
 static au_rc profiles_of_records(au_store *st, const members *recs, members *profs)
 {

@@ -325,6 +325,11 @@ au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile)
     return s->ops->record_profile(s->impl, rec, profile);
 }
 
+au_rc au_store_change_last(au_store *s, int64_t *seq)
+{
+    return s->ops->change_last(s->impl, seq);
+}
+
 /* (end of the profile functions) */
 
 /* --- flows ------------------------------------------------------------------------------ */

@@ -272,6 +272,8 @@ typedef struct au_store_ops {
                       const char *source, int limit, au_event_cb cb, void *ctx);
     /* Profile of record number `rec` (0 when unassigned). */
     au_rc (*record_profile)(void *impl, int64_t rec, int64_t *profile);
+    /* Highest change-feed seq (0 when the feed is empty). */
+    au_rc (*change_last)(void *impl, int64_t *seq);
 
     /* (end of the profile slots) */
 
@@ -376,6 +378,7 @@ au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
 au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
                         const char *source, int limit, au_event_cb cb, void *ctx);
 au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile);
+au_rc au_store_change_last(au_store *s, int64_t *seq);
 
 /* (end of the profile functions) */
 

@@ -971,6 +971,7 @@ const au_store_ops au_store_sqlite_ops = {
     .event_ref_put = au_sq_event_ref_put,
     .timeline = au_sq_timeline,
     .record_profile = au_sq_record_profile,
+    .change_last = au_sq_change_last,
 
     /* flows (store_sqlite_flows.c) */
     .flow_put = au_sqlite_flow_put,

@@ -28,7 +28,8 @@
       "AND (?2 = 0 OR (e.at_ms, e.seq) < ((SELECT at_ms FROM events WHERE seq = ?2), ?2)) "        \
       "AND (?3 IS NULL OR e.type = ?3) AND (?4 IS NULL OR e.source = ?4) "                         \
       "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                                \
-    X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")
+    X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")                            \
+    X(CHANGE_LAST, "SELECT coalesce(max(seq), 0) FROM changes")
 
 typedef enum {
 #define PQ_ENUM(id, sql) PQ_##id,
@@ -209,4 +210,12 @@ au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile)
         rc = AU_OK;
     }
     return rc;
+}
+
+au_rc au_sq_change_last(void *impl, int64_t *seq)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_CHANGE_LAST);
+    if (!st)
+        return AU_ERR_STORE;
+    return one_int(impl, st, seq, "change_last");
 }

@@ -119,6 +119,25 @@ Test(profiles, golden_record_with_lineage_from_two_sources)
     p = get_json(&d, path, 200);
     cr_assert_null(json_object_get(p, "lineage"));
     json_decref(p);
+    /* an update is visible at once, in both forms (read twice: the second may be cached) */
+    post_ok(&d, "/v1/sources/shop/records",
+            "[{\"id\":\"S1\",\"first\":\"Robert\",\"last\":\"Smith\",\"email\":"
+            "\"bob.smith@example.com\",\"phone\":\"07700 900123\",\"city\":\"York\"}]");
+    for (int k = 0; k < 4; k++) {
+        snprintf(path, sizeof(path), "/v1/profiles/%ld%s", id, k % 2 ? "?lineage=1" : "");
+        p = get_json(&d, path, 200);
+        cr_assert_str_eq(
+            json_string_value(json_object_get(json_object_get(p, "attributes"), "city")), "York");
+        json_decref(p);
+    }
+    /* the content-only update is in the change feed as the last row */
+    json_t *ch = get_json(&d, "/v1/changes?limit=1000", 200);
+    json_t *list = json_object_get(ch, "changes");
+    json_t *last = json_array_get(list, json_array_size(list) - 1);
+    cr_assert_str_eq(json_string_value(json_object_get(last, "kind")), "updated");
+    cr_assert_str_eq(json_string_value(json_object_get(last, "record_id")), "S1");
+    cr_assert_eq(json_integer_value(json_object_get(last, "profile")), id);
+    json_decref(ch);
     au_rt_cleanup(&d);
 }
 

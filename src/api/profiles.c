@@ -55,34 +55,11 @@ static au_rc query_int(const au_req *req, const char *name, long dflt, long min,
     return AU_OK;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Query argument `name` percent-decoded ('+' is a space, as forms send it): a new string the
- * caller frees with au_free, NULL when absent (or out of memory). The server hands query
- * arguments over undecoded (see au_req_query). */
+/* Query argument `name` (already percent-decoded by au_req_query) as a new string the caller
+ * frees with au_free; NULL when absent (or out of memory). */
 static char *query_dup(const au_req *req, const char *name)
 {
-    const char *s = au_req_query(req, name);
-    char *out = s ? au_malloc(strlen(s) + 1) : NULL, *o = out;
-    if (!out)
-        return NULL;
-    for (; *s; s++) {
-        int hi, lo;
-        if (*s == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
-            *o++ = (char)(hi * 16 + lo);
-            s += 2;
-        } else {
-            *o++ = *s == '+' ? ' ' : *s;
-        }
-    }
-    *o = '\0';
-    return out;
+    return au_strdup(au_req_query(req, name));
 }
 
 static int query_flag(const au_req *req, const char *name)

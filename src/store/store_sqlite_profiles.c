@@ -49,37 +49,10 @@ static sqlite3_stmt *stmt(void *impl, pq_stmt id)
     return au_sqlite_stmt(impl, AU_SQLITE_EXT_PROFILES + (int)id, pq_sql[id]);
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? au_strdup((const char *)s) : NULL;
-}
-
-/* Steps a statement expected to return no rows (or to ignore them), then resets it. */
-static au_rc run(void *impl, sqlite3_stmt *st, const char *op)
-{
-    int src = sqlite3_step(st);
-    au_rc rc = src == SQLITE_DONE || src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, op);
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* One integer of the first row; AU_ERR_NOT_FOUND without a row. */
-static au_rc one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op)
-{
-    int src = sqlite3_step(st);
-    au_rc rc = AU_OK;
-    if (src == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, op);
-    sqlite3_reset(st);
-    return rc;
 }
 
 au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
@@ -117,7 +90,7 @@ au_rc au_sq_ident_clear(void *impl, int64_t rec)
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, rec);
-    return run(impl, st, "ident_clear");
+    return au_sqlite_run(impl, st, "ident_clear");
 }
 
 au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec)
@@ -126,9 +99,9 @@ au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec)
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int(st, 1, kind);
-    bind_text(st, 2, key);
+    au_sqlite_bind_text(st, 2, key);
     sqlite3_bind_int64(st, 3, rec);
-    return run(impl, st, "ident_put");
+    return au_sqlite_run(impl, st, "ident_put");
 }
 
 au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
@@ -140,7 +113,7 @@ au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int li
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int(st, 1, kind);
-    bind_text(st, 2, key);
+    au_sqlite_bind_text(st, 2, key);
     sqlite3_bind_int(st, 3, limit);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         if ((rc = cb(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1))))
@@ -157,10 +130,10 @@ au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const
     sqlite3_stmt *st = stmt(impl, PQ_EVREF_PUT);
     if (!st)
         return AU_ERR_STORE;
-    bind_text(st, 1, ref);
-    bind_text(st, 2, source);
-    bind_text(st, 3, event_id);
-    return run(impl, st, "event_ref_put");
+    au_sqlite_bind_text(st, 1, ref);
+    au_sqlite_bind_text(st, 2, source);
+    au_sqlite_bind_text(st, 3, event_id);
+    return au_sqlite_run(impl, st, "event_ref_put");
 }
 
 au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
@@ -171,10 +144,10 @@ au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, cons
     int src;
     if (!st)
         return AU_ERR_STORE;
-    bind_text(st, 1, refs_json);
+    au_sqlite_bind_text(st, 1, refs_json);
     sqlite3_bind_int64(st, 2, before_seq);
-    bind_text(st, 3, type);
-    bind_text(st, 4, source);
+    au_sqlite_bind_text(st, 3, type);
+    au_sqlite_bind_text(st, 4, source);
     sqlite3_bind_int(st, 5, limit);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         /* Borrowed row: valid during the callback only. */
@@ -204,7 +177,7 @@ au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile)
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, rec);
-    au_rc rc = one_int(impl, st, profile, "record_profile");
+    au_rc rc = au_sqlite_one_int(impl, st, profile, "record_profile");
     if (rc == AU_ERR_NOT_FOUND) {
         *profile = 0;
         rc = AU_OK;
@@ -217,5 +190,5 @@ au_rc au_sq_change_last(void *impl, int64_t *seq)
     sqlite3_stmt *st = stmt(impl, PQ_CHANGE_LAST);
     if (!st)
         return AU_ERR_STORE;
-    return one_int(impl, st, seq, "change_last");
+    return au_sqlite_one_int(impl, st, seq, "change_last");
 }

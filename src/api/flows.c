@@ -85,12 +85,13 @@ au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
     return rc ? rc : au_resp_json(resp, 200, j);
 }
 
-/* POST /v1/flows/{name}/test   body: the run context -> what each step would send */
+/* POST /v1/flows/{name}/test   body: the run context, or nothing / {} / {"sample": true} to
+ * take a stored one -> what each step would send */
 au_rc au_api_flow_test(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *in = NULL, *out = NULL;
     au_flows *f = flows(req, err);
-    au_rc rc = f ? au_req_parse_json(req, &in, err) : err->rc;
+    au_rc rc = !f ? err->rc : req->body_len ? au_req_parse_json(req, &in, err) : AU_OK;
     if (!rc)
         rc = au_flows_test(f, au_req_param(req, "name"), in, &out, err);
     json_decref(in);

@@ -79,6 +79,16 @@ typedef struct au_connector {
      * set. NULL for most connectors. */
     au_rc (*prepare_env)(const struct au_flow_step *step, const au_connector_env *env, void **state,
                          au_err *err);
+    /* Optional non-blocking delivery through the engine's libcurl multi handle (http). start()
+     * renders the request for ctx and sets *easy to a configured CURL easy handle, which the
+     * engine adds to its multi handle and drives with many others at once, and *xfer to what
+     * finish() needs; it returns non-zero with out filled when there is nothing to transfer.
+     * finish() is called once with the transfer's CURLcode after the engine removed the handle
+     * from its multi handle; it fills out (as send would) and frees xfer. Both NULL: the engine
+     * calls send on a worker thread. */
+    int (*start)(void *state, const struct au_flow_step *step, const json_t *ctx, int64_t now_ms,
+                 void **xfer, void **easy, au_delivery *out);
+    void (*finish)(void *xfer, int curl_code, au_delivery *out);
     /* Releases what prepare created. NULL slot: nothing to release. */
     void (*close)(void *state);
 } au_connector;

@@ -9,9 +9,14 @@
  *
  * Claims are in memory only: a row stays "pending" in the store until its outcome is committed,
  * so after kill -9 every unfinished delivery is simply pending again and is sent once more with
- * the same idempotency key (at-least-once). Senders use one blocking libcurl easy handle each
- * (pooled per step for connection reuse) rather than the multi interface: see docs/FLOWS.md.
+ * the same idempotency key (at-least-once).
+ *
+ * Connectors with start/finish (http) do not take a sender: one thread drives all of their
+ * transfers at once on a libcurl multi handle (curl_multi_poll), so the number of requests in
+ * flight is bounded by the flows' concurrency limits, not by threads. The others (file,
+ * postgres, nats, upsert_record) block a sender thread per delivery.
  */
+#include <curl/curl.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
@@ -22,7 +27,7 @@
 #include "lib/log.h"
 #include "lib/isotime.h"
 
-#define SENDERS       16   /* sender threads; each flow's concurrency bounds its share */
+#define SENDERS       16   /* sender threads for blocking connectors */
 #define PASS_GAP_US   2000 /* least time between two dispatcher passes */
 #define SCAN_MIN      256  /* pending rows looked at per dispatcher pass, at first */
 #define SCAN_MAX      8192 /* ... and at most, when the head of the outbox is held back */
@@ -43,6 +48,11 @@ typedef struct job {
     au_delivery res;    /* outcome of the send */
     int64_t send_ms;    /* duration of the send */
     char *request;      /* what was sent (JSON), on failures only */
+    /* while on the multi handle: */
+    const au_flow_step *step; /* borrowed from e */
+    json_t *ctx;              /* the run context, owned */
+    void *xfer;               /* the connector's transfer */
+    int64_t start_ms;         /* when it started */
 } job;
 
 struct deliver {
@@ -50,9 +60,13 @@ struct deliver {
     pthread_mutex_t mu;
     pthread_cond_t dispatch_cv, work_cv, done_cv;
     int stopping, kicked;
-    job *work, *work_tail; /* to send */
-    job *done;             /* sent, to record */
-    job **inflight;        /* claimed rows (work, sending, done), until recorded */
+    job *work, *work_tail; /* to send by a sender thread */
+    job *mwork;            /* to start on the multi handle (any order: rows are independent) */
+    CURLM *multi;          /* transfers of start/finish connectors */
+    pthread_t multi_thread;
+    int multi_running;
+    job *done;      /* sent, to record */
+    job **inflight; /* claimed rows (work, sending, done), until recorded */
     size_t ninflight, cap;
     /* Rows recorded while a dispatcher pass was reading: its snapshot may still show them as
      * pending (or due), so that pass must not dispatch them again. */
@@ -74,6 +88,7 @@ static void job_free(au_flows *f, job *j)
     au_free(j->partition);
     au_free(j->input);
     au_free(j->request);
+    json_decref(j->ctx);
     au_free(j);
 }
 
@@ -260,6 +275,16 @@ static void push_work(deliver *d, job *j)
     pthread_cond_signal(&d->work_cv);
 }
 
+static const au_flow_step *find_step(const flow_entry *e, const char *id, size_t *index);
+
+/* 1 when the row's step is delivered on the multi handle. */
+static int is_async(const job *j)
+{
+    size_t i;
+    const au_flow_step *s = find_step(j->e, j->step_id, &i);
+    return s && s->connector->start && s->connector->finish;
+}
+
 /* Decides for each scanned row (under d->mu); returns the earliest due time of rows held back
  * for time, or INT64_MAX. Rows not dispatched are freed. */
 static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now)
@@ -292,7 +317,13 @@ static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now)
         if (j->e)
             j->e->inflight++;
         memset(&j->res, 0, sizeof(j->res));
-        push_work(d, j);
+        if (d->multi && is_async(j)) {
+            j->next = d->mwork;
+            d->mwork = j;
+            curl_multi_wakeup(d->multi);
+        } else {
+            push_work(d, j);
+        }
     }
     return soonest;
 }
@@ -397,46 +428,74 @@ static int step_state(au_flows *f, flow_entry *e, size_t i, void **state, au_del
     return rc;
 }
 
-static void send_one(au_flows *f, job *j)
+/* Finds the job's step, parses its context and prepares the connector; NULL with j->res set
+ * when there is nothing to send. */
+static const au_flow_step *begin(au_flows *f, job *j, size_t *i, void **state)
 {
-    size_t i = 0;
-    const au_flow_step *s = find_step(j->e, j->step_id, &i);
-    void *state = NULL;
+    const au_flow_step *s = find_step(j->e, j->step_id, i);
     j->res.retry_after_ms = -1;
     if (!j->e) {
         au_delivery_set(&j->res, AU_DELIVER_FAIL, "flow \"%s\" no longer exists", j->flow);
-        return;
+        return NULL;
     }
     if (!s) {
         au_delivery_set(&j->res, AU_DELIVER_FAIL, "step \"%s\" is no longer in the flow",
                         j->step_id);
-        return;
+        return NULL;
     }
     if (!s->connector->send) {
         au_delivery_set(&j->res, AU_DELIVER_FAIL, "%s steps cannot deliver", s->connector->name);
-        return;
+        return NULL;
     }
-    json_t *ctx = json_loads(j->input, 0, NULL);
-    if (!ctx) {
+    if (!(j->ctx = json_loads(j->input, 0, NULL))) {
         au_delivery_set(&j->res, AU_DELIVER_FAIL, "stored run input is not JSON");
-        return;
+        return NULL;
     }
-    json_object_set_new(ctx, "delivery",
+    json_object_set_new(j->ctx, "delivery",
                         json_pack("{s:s,s:i,s:s,s:s}", "key", j->idem_key, "attempt",
                                   j->attempts + 1, "flow", j->flow, "step", j->step_id));
-    int64_t now = au_flows_now_ms();
-    if (step_state(f, j->e, i, &state, &j->res) == 0) {
-        s->connector->send(state, s, ctx, now, &j->res);
-        j->send_ms = au_flows_now_ms() - now;
-    }
-    if (j->res.status != AU_DELIVER_OK) {
-        json_t *req = au_flows_preview(s, ctx, now);
+    j->start_ms = au_flows_now_ms();
+    return step_state(f, j->e, *i, state, &j->res) == 0 ? s : NULL;
+}
+
+/* After the attempt: keeps what was sent when it failed (for the dead letters). */
+static void end(job *j, const au_flow_step *s)
+{
+    if (j->res.status != AU_DELIVER_OK && s && j->ctx) {
+        json_t *req = au_flows_preview(s, j->ctx, j->start_ms);
         char *txt = req ? json_dumps(req, JSON_COMPACT) : NULL;
         j->request = txt ? au_strdup(txt) : NULL;
         free(txt);
         json_decref(req);
     }
-    json_decref(ctx);
+    json_decref(j->ctx);
+    j->ctx = NULL;
+}
+
+static void send_one(au_flows *f, job *j)
+{
+    size_t i = 0;
+    void *state = NULL;
+    const au_flow_step *s = begin(f, j, &i, &state);
+    if (s) {
+        s->connector->send(state, s, j->ctx, j->start_ms, &j->res);
+        j->send_ms = au_flows_now_ms() - j->start_ms;
+    }
+    end(j, s ? s : find_step(j->e, j->step_id, &i));
+}
+
+/* The target is free again; the row stays claimed until its outcome is recorded. */
+static void sent(deliver *d, job *j)
+{
+    pthread_mutex_lock(&d->mu);
+    if (j->e)
+        j->e->inflight--;
+    pthread_cond_signal(&d->dispatch_cv);
+    d->kicked = 1;
+    j->next = d->done;
+    d->done = j;
+    pthread_cond_signal(&d->done_cv);
+    pthread_mutex_unlock(&d->mu);
 }
 
 static void *sender_main(void *arg)
@@ -454,17 +513,92 @@ static void *sender_main(void *arg)
             d->work_tail = NULL;
         pthread_mutex_unlock(&d->mu);
         send_one(d->f, j);
+        sent(d, j);
         pthread_mutex_lock(&d->mu);
-        /* The target is free again; the row stays claimed until its outcome is recorded. */
-        if (j->e)
-            j->e->inflight--;
-        pthread_cond_signal(&d->dispatch_cv);
-        d->kicked = 1;
-        j->next = d->done;
-        d->done = j;
-        pthread_cond_signal(&d->done_cv);
     }
     pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* --- the multi handle: every http transfer at once on one thread ----------------------------- */
+
+/* Starts a job's transfer; 0 when it is on the multi handle, else j->res says why not. */
+static int multi_start(deliver *d, job *j)
+{
+    size_t i = 0;
+    void *state = NULL, *easy = NULL;
+    const au_flow_step *s = begin(d->f, j, &i, &state);
+    if (!s) {
+        end(j, find_step(j->e, j->step_id, &i));
+        return -1;
+    }
+    if (s->connector->start(state, s, j->ctx, j->start_ms, &j->xfer, &easy, &j->res)) {
+        end(j, s);
+        return -1;
+    }
+    j->step = s;
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)j);
+    if (curl_multi_add_handle(d->multi, easy) != CURLM_OK) {
+        s->connector->finish(j->xfer, CURLE_FAILED_INIT, &j->res);
+        end(j, s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Hands the finished transfers to the connector and the recorder; returns how many. */
+static int multi_reap(deliver *d)
+{
+    CURLMsg *m;
+    int left, n = 0;
+    while ((m = curl_multi_info_read(d->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = m->easy_handle;
+        CURLcode cc = m->data.result; /* m is gone once the handle is removed */
+        char *p = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+        job *j = (job *)p;
+        curl_multi_remove_handle(d->multi, easy);
+        j->step->connector->finish(j->xfer, cc, &j->res);
+        j->send_ms = au_flows_now_ms() - j->start_ms;
+        end(j, j->step);
+        sent(d, j);
+        n++;
+    }
+    return n;
+}
+
+/* Takes new jobs (until stopping), drives the transfers, reaps the finished ones. On stop the
+ * transfers in progress run to their end (or time-out) and are recorded, as a sender's are. */
+static void *multi_main(void *arg)
+{
+    deliver *d = arg;
+    int active = 0;
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        int stopping = d->stopping;
+        job *list = stopping ? NULL : d->mwork;
+        if (!stopping)
+            d->mwork = NULL;
+        pthread_mutex_unlock(&d->mu);
+        if (stopping && !active)
+            break;
+        while (list) {
+            job *j = list;
+            list = j->next;
+            if (multi_start(d, j) == 0)
+                active++;
+            else
+                sent(d, j);
+        }
+        int running = 0;
+        curl_multi_perform(d->multi, &running);
+        active -= multi_reap(d);
+        /* Wakes on socket activity, a transfer's time-out or curl_multi_wakeup (new work). */
+        if (active || !stopping)
+            curl_multi_poll(d->multi, NULL, 0, IDLE_WAKE_MS, NULL);
+    }
     return NULL;
 }
 
@@ -649,6 +783,10 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err)
     pthread_cond_init(&d->work_cv, NULL);
     pthread_cond_init(&d->done_cv, NULL);
     f->dl = d;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if ((d->multi = curl_multi_init()) &&
+        pthread_create(&d->multi_thread, NULL, multi_main, d) == 0)
+        d->multi_running = 1;
     if (pthread_create(&d->recorder, NULL, recorder_main, d) == 0)
         d->recorder_running = 1;
     for (int i = 0; i < SENDERS; i++)
@@ -656,7 +794,7 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err)
             d->nsenders++;
     if (pthread_create(&d->dispatcher, NULL, dispatcher_main, d) == 0)
         d->dispatcher_running = 1;
-    if (!d->recorder_running || !d->nsenders || !d->dispatcher_running) {
+    if (!d->recorder_running || !d->nsenders || !d->dispatcher_running || !d->multi_running) {
         au_flows_deliver_stop(f);
         return au_err_set(err, AU_ERR_INTERNAL, "cannot start the flow delivery threads");
     }
@@ -673,11 +811,15 @@ void au_flows_deliver_stop(au_flows *f)
     d->stopping = 1;
     pthread_cond_broadcast(&d->dispatch_cv);
     pthread_cond_broadcast(&d->work_cv);
+    if (d->multi)
+        curl_multi_wakeup(d->multi);
     pthread_mutex_unlock(&d->mu);
     if (d->dispatcher_running)
         pthread_join(d->dispatcher, NULL);
     for (int i = 0; i < d->nsenders; i++)
         pthread_join(d->senders[i], NULL);
+    if (d->multi_running)
+        pthread_join(d->multi_thread, NULL);
     pthread_mutex_lock(&d->mu);
     pthread_cond_broadcast(&d->done_cv);
     pthread_mutex_unlock(&d->mu);
@@ -688,6 +830,14 @@ void au_flows_deliver_stop(au_flows *f)
         d->work = j->next;
         job_free(f, j);
     }
+    while (d->mwork) {
+        job *j = d->mwork;
+        d->mwork = j->next;
+        job_free(f, j);
+    }
+    if (d->multi)
+        curl_multi_cleanup(d->multi);
+    curl_global_cleanup();
     f->dl = NULL;
     au_free(d->inflight);
     au_free(d->recent);

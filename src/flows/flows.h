@@ -50,7 +50,10 @@ json_t *au_flows_list(au_flows *f);
 au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, json_t **out,
                     au_err *err);
 /* Dry run: evaluates the flow against `input` (the run context: {"event":..} / {"profile":..}
- * / {"webhook":..}) and returns what each step would send. Sends nothing, writes nothing. */
+ * / {"webhook":..}) and returns what each step would send. Sends nothing, writes nothing.
+ * `input` NULL, {} or {"sample": true} takes a stored context instead (the newest matching
+ * event, or the newest profile change) and says which in "sampled"; AU_ERR_INVALID for
+ * webhook and schedule flows, AU_ERR_NOT_FOUND when nothing is stored to sample. */
 au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err);
 /* Webhook trigger: checks the secret (plain `secret`, or `signature` = "sha256=<hex HMAC of
  * body>"), then starts a run with {"webhook": body}. AU_ERR_UNAUTHORIZED on a wrong secret. */

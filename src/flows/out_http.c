@@ -7,9 +7,10 @@
  * time-outs and connection failures RETRY (with the Retry-After delay, seconds or HTTP date,
  * passed back to the engine); anything else FAIL. Redirects are not followed.
  *
- * Each send uses a libcurl easy handle; up to IDLE_MAX idle handles per step are kept between
- * sends so connections are reused by concurrent deliveries. The engine will drive many steps
- * through the multi interface later; the request building and classification here stay the same.
+ * The daemon runs the transfers on its libcurl multi handle (start/finish: one thread drives
+ * every http delivery at once, deliver.c); send() performs one transfer blocking, for tests and
+ * tools. Both build the request and classify the response the same way. Up to IDLE_MAX idle
+ * easy handles per step are kept between sends.
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -287,66 +288,102 @@ static void classify(CURLcode cc, long status, const response *resp, const char 
                     (int)resp->excerpt_len, resp->excerpt);
 }
 
-static void http_send(void *state, const au_flow_step *step, const json_t *ctx, int64_t now_ms,
-                      au_delivery *out)
+/* One request being made: everything its easy handle points to while it runs. */
+typedef struct http_xfer {
+    http_state *st;
+    CURL *h;
+    struct curl_slist *headers;
+    char *url, *body;
+    response resp;
+    char curl_msg[CURL_ERROR_SIZE];
+} http_xfer;
+
+/* Frees a transfer; its handle goes back to the step's idle handles (or is closed). */
+static void xfer_free(http_xfer *x)
 {
-    http_state *st = state;
+    if (!x)
+        return;
+    if (x->h) {
+        curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, NULL);
+        pthread_mutex_lock(&x->st->lock);
+        if (x->st->nidle < IDLE_MAX) {
+            x->st->idle[x->st->nidle++] = x->h;
+            x->h = NULL;
+        }
+        pthread_mutex_unlock(&x->st->lock);
+        if (x->h)
+            curl_easy_cleanup(x->h);
+    }
+    curl_slist_free_all(x->headers);
+    free(x->body);
+    au_free(x->url);
+    au_free(x);
+}
+
+/* Renders the request of one run and sets up an easy handle for it; NULL with out filled when
+ * there is nothing to send (a template failed: FAIL; out of memory: RETRY). */
+static http_xfer *xfer_new(http_state *st, const au_flow_step *step, const json_t *ctx,
+                           int64_t now_ms, au_delivery *out)
+{
     au_expr_error ee;
-    char *url = NULL, *body = NULL;
     json_t *bodyj = NULL;
-    struct curl_slist *headers = NULL;
-    CURL *h = NULL;
-    response resp = {.retry_after_ms = -1};
-    char curl_msg[CURL_ERROR_SIZE] = "";
+    http_xfer *x = au_calloc(1, sizeof(*x));
     memset(out, 0, sizeof(*out));
     out->retry_after_ms = -1;
+    if (!x) {
+        au_delivery_set(out, AU_DELIVER_RETRY, "out of memory");
+        return NULL;
+    }
+    x->st = st;
+    x->resp.retry_after_ms = -1;
     const char *method = json_string_value(json_object_get(step->config, "method"));
     long timeout = (long)json_integer_value(json_object_get(step->config, "timeout_ms"));
-    if (au_flow_value_render(au_flow_step_value(step, "url"), ctx, now_ms, AU_TMPL_URLENCODE, &url,
-                             &ee)) {
+    if (au_flow_value_render(au_flow_step_value(step, "url"), ctx, now_ms, AU_TMPL_URLENCODE,
+                             &x->url, &ee)) {
         au_delivery_set(out, AU_DELIVER_FAIL, "url: %s", ee.message);
-        goto out;
+        goto fail;
     }
     const au_flow_value *bv = au_flow_step_value(step, "body");
     if (bv) {
         if (au_flow_value_eval(bv, ctx, now_ms, &bodyj, &ee)) {
             au_delivery_set(out, AU_DELIVER_FAIL, "body: %s", ee.message);
-            goto out;
+            goto fail;
         }
-        body = json_dumps(bodyj, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!body) {
+        x->body = json_dumps(bodyj, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!x->body) {
             au_delivery_set(out, AU_DELIVER_RETRY, "out of memory");
-            goto out;
+            goto fail;
         }
     }
-    size_t body_len = body ? strlen(body) : 0;
-    if (build_headers(step, ctx, now_ms, body, body_len, &headers, out))
-        goto out;
+    size_t body_len = x->body ? strlen(x->body) : 0;
+    if (build_headers(step, ctx, now_ms, x->body, body_len, &x->headers, out))
+        goto fail;
     pthread_mutex_lock(&st->lock);
     if (st->nidle > 0)
-        h = st->idle[--st->nidle];
+        x->h = st->idle[--st->nidle];
     pthread_mutex_unlock(&st->lock);
-    if (h)
-        curl_easy_reset(h);
-    else if (!(h = curl_easy_init())) {
+    if (x->h)
+        curl_easy_reset(x->h);
+    else if (!(x->h = curl_easy_init())) {
         au_delivery_set(out, AU_DELIVER_RETRY, "cannot create an HTTP handle");
-        goto out;
+        goto fail;
     }
-    curl_easy_setopt(h, CURLOPT_URL, url);
+    CURL *h = x->h;
+    curl_easy_setopt(h, CURLOPT_URL, x->url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "aurum-flow/1");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_msg);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->curl_msg);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->resp);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
-    if (body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x->resp);
+    if (x->body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
     } else if (!strcmp(method, "GET")) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -354,24 +391,45 @@ static void http_send(void *state, const au_flow_step *step, const json_t *ctx, 
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
     }
-    CURLcode cc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    classify(cc, status, &resp, curl_msg, out);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-    pthread_mutex_lock(&st->lock);
-    if (st->nidle < IDLE_MAX) {
-        st->idle[st->nidle++] = h;
-        h = NULL;
-    }
-    pthread_mutex_unlock(&st->lock);
-out:
-    if (h)
-        curl_easy_cleanup(h);
-    curl_slist_free_all(headers);
-    free(body);
     json_decref(bodyj);
-    au_free(url);
+    return x;
+fail:
+    json_decref(bodyj);
+    xfer_free(x);
+    return NULL;
+}
+
+/* Classifies a finished transfer into out and frees it. */
+static void xfer_done(http_xfer *x, CURLcode cc, au_delivery *out)
+{
+    long status = 0;
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+    classify(cc, status, &x->resp, x->curl_msg, out);
+    xfer_free(x);
+}
+
+/* The blocking path (tests, tools): one transfer on the calling thread. */
+static void http_send(void *state, const au_flow_step *step, const json_t *ctx, int64_t now_ms,
+                      au_delivery *out)
+{
+    http_xfer *x = xfer_new(state, step, ctx, now_ms, out);
+    if (x)
+        xfer_done(x, curl_easy_perform(x->h), out);
+}
+
+/* The engine's path: the transfer runs on its multi handle (deliver.c). */
+static int http_start(void *state, const au_flow_step *step, const json_t *ctx, int64_t now_ms,
+                      void **xfer, void **easy, au_delivery *out)
+{
+    http_xfer *x = xfer_new(state, step, ctx, now_ms, out);
+    *xfer = x;
+    *easy = x ? x->h : NULL;
+    return x ? 0 : -1;
+}
+
+static void http_finish(void *xfer, int curl_code, au_delivery *out)
+{
+    xfer_done(xfer, (CURLcode)curl_code, out);
 }
 
 const au_connector au_connector_http = {
@@ -381,5 +439,7 @@ const au_connector au_connector_http = {
     .validate = http_validate,
     .prepare = http_prepare,
     .send = http_send,
+    .start = http_start,
+    .finish = http_finish,
     .close = http_close,
 };

@@ -403,6 +403,11 @@ au_rc au_store_change_max(au_store *s, int64_t *seq)
     return s->ops->change_max(s->impl, seq);
 }
 
+au_rc au_store_event_latest(au_store *s, const char *type, const char *source, au_event_out *out)
+{
+    return s->ops->event_latest(s->impl, type, source, out);
+}
+
 /* (end of the flow functions) */
 
 /* The *_out structs are back-end independent, so their cleanup lives here. */

@@ -305,6 +305,9 @@ typedef struct au_store_ops {
     au_rc (*dead_replay)(void *impl, int64_t id, int64_t at_ms);
     /* The newest change-feed position (0 when the feed is empty). */
     au_rc (*change_max)(void *impl, int64_t *seq);
+    /* The newest stored event (by arrival) of `type` and, when not NULL, `source`: a sample for
+     * dry runs. AU_ERR_NOT_FOUND when there is none. */
+    au_rc (*event_latest)(void *impl, const char *type, const char *source, au_event_out *out);
 
     /* (end of the flow slots) */
 } au_store_ops;
@@ -400,6 +403,7 @@ au_rc au_store_dead_list(au_store *s, const char *flow, int open_only, int limit
                          void *ctx);
 au_rc au_store_dead_replay(au_store *s, int64_t id, int64_t at_ms);
 au_rc au_store_change_max(au_store *s, int64_t *seq);
+au_rc au_store_event_latest(au_store *s, const char *type, const char *source, au_event_out *out);
 
 /* (end of the flow functions) */
 

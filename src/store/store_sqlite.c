@@ -987,6 +987,7 @@ const au_store_ops au_store_sqlite_ops = {
     .dead_list = au_sqlite_dead_list,
     .dead_replay = au_sqlite_dead_replay,
     .change_max = au_sqlite_change_max,
+    .event_latest = au_sqlite_event_latest,
 
 };
 /* clang-format on */

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "lib/alloc.h"
 #include "store/store_sqlite_int.h"
 
 static const char sql_flow_put[] =
@@ -57,6 +58,10 @@ static const char sql_run_reopen[] =
     "WHERE id = ?1";
 
 static const char sql_change_max[] = "SELECT coalesce(max(seq), 0) FROM changes";
+/* Scans back from the newest event; only dry runs ask, so no index on type. */
+static const char sql_event_latest[] =
+    "SELECT source, event_id, type, customer, properties, origin, at_ms, received_ms, seq "
+    "FROM events WHERE type = ?1 AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT 1";
 
 /* Statement slots (AU_SQLITE_EXT_FLOWS + n). */
 enum {
@@ -76,6 +81,7 @@ enum {
     SLOT_outbox_requeue,
     SLOT_run_reopen,
     SLOT_change_max,
+    SLOT_event_latest,
 };
 
 /* The cached statement of `sql` in slot AU_SQLITE_EXT_FLOWS + slot. */
@@ -363,4 +369,42 @@ au_rc au_sqlite_change_max(void *impl, int64_t *seq)
     *seq = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     return src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, "change_max");
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const char *s = col_str(st, i);
+    return s ? au_strdup(s) : NULL;
+}
+
+au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source, au_event_out *out)
+{
+    sqlite3_stmt *st = STMT(impl, event_latest);
+    au_rc rc = AU_OK;
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return AU_ERR_STORE;
+    bind_str(st, 1, type);
+    bind_str(st, 2, source);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        out->source = col_dup(st, 0);
+        out->event_id = col_dup(st, 1);
+        out->type = col_dup(st, 2);
+        out->customer = col_dup(st, 3);
+        out->properties = col_dup(st, 4);
+        out->origin = col_dup(st, 5);
+        out->at_ms = sqlite3_column_int64(st, 6);
+        out->received_ms = sqlite3_column_int64(st, 7);
+        out->seq = sqlite3_column_int64(st, 8);
+        if (!out->source || !out->event_id || !out->type || !out->origin) {
+            au_event_out_cleanup(out);
+            rc = AU_ERR_NOMEM;
+        }
+    } else {
+        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, "event_latest");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
 }

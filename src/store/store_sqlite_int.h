@@ -92,5 +92,6 @@ au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit
                           void *ctx);
 au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
 au_rc au_sqlite_change_max(void *impl, int64_t *seq);
+au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source, au_event_out *out);
 
 #endif

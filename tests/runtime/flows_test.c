@@ -4,7 +4,8 @@
  * nothing; 429 + Retry-After is retried; a 4xx goes to the dead letters and is delivered after
  * the target is fixed and the letter replayed; kill -9 with deliveries pending delivers them
  * after the restart; a flow's own writes do not re-trigger it; schedules fire; webhooks check
- * their secret; a dry run sends nothing.
+ * their secret; a dry run sends nothing, and samples the newest matching stored event when it is
+ * given no context.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -512,6 +513,110 @@ Test(flows, dry_run_sends_nothing, .timeout = 60)
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     rt_receiver_free(rx);
+}
+
+/* POSTs `body` to /v1/flows/{flow}/test, asserts the status, returns the parsed answer. */
+static json_t *dry_run(au_rt_daemon *d, const char *flow, const char *body, long want)
+{
+    au_rt_resp r = {0};
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/flows/%s/test", flow);
+    long st =
+        au_rt_request(d, "POST", path, "application/json", body, strlen(body), d->admin_key, &r);
+    cr_assert_eq(st, want, "POST %s %s: %ld %s", path, body, st, r.body);
+    json_t *j = au_rt_json(&r);
+    au_rt_resp_cleanup(&r);
+    cr_assert_not_null(j);
+    return j;
+}
+
+Test(flows, dry_run_samples_the_latest_matching_event, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_not_null(rx);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    /* Stored before the flow exists, so they start no run: only the sample can reach them. */
+    post_event(&d, "payment", "p1", "B1", 10);
+    post_event(&d, "payment", "p2", "B2", 77);
+    post_event(&d, "refund", "r1", "B3", 5); /* newer, but not the trigger's type */
+    put_http_flow(&d, "sampled", "payment", rt_receiver_port(rx), NULL);
+    const char *bodies[] = {"", "{}", "{\"sample\": true}"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *j = dry_run(&d, "sampled", bodies[i], 200);
+        json_t *sampled = json_object_get(j, "sampled");
+        cr_assert_str_eq(json_string_value(json_object_get(sampled, "event")), "p2", "body '%s'",
+                         bodies[i]);
+        cr_assert_str_eq(json_string_value(json_object_get(sampled, "source")), "billing");
+        cr_assert(json_is_true(json_object_get(j, "condition")));
+        json_t *send =
+            json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+        char want[128];
+        snprintf(want, sizeof(want), "http://127.0.0.1:%d/pay/p2", rt_receiver_port(rx));
+        cr_assert_str_eq(json_string_value(json_object_get(send, "url")), want);
+        json_t *body = json_object_get(send, "body");
+        cr_assert_eq(json_integer_value(json_object_get(body, "amount")), 77);
+        cr_assert_str_eq(json_string_value(json_object_get(body, "customer")), "B2");
+        json_decref(j);
+    }
+    /* A given context is used as it is, not sampled. */
+    json_t *j =
+        dry_run(&d, "sampled", "{\"event\":{\"id\":\"g1\",\"properties\":{\"amount\":3}}}", 200);
+    cr_assert_null(json_object_get(j, "sampled"));
+    json_decref(j);
+    /* Nothing stored of the type: 404; a webhook flow has nothing to sample: 400. */
+    put_http_flow(&d, "nothing", "chargeback", rt_receiver_port(rx), NULL);
+    json_decref(dry_run(&d, "nothing", "{}", 404));
+    put_flow(&d, "hooked",
+             "trigger:\n  webhook: {secret: \"0123456789abcdef-secret\"}\n"
+             "steps:\n  - id: s\n    http: {url: \"http://127.0.0.1:1/x\"}\n");
+    j = dry_run(&d, "hooked", "", 400);
+    char *text = json_dumps(j, 0);
+    cr_assert(text && strstr(text, "webhook trigger"), "the answer says why: %s", text);
+    free(text);
+    json_decref(j);
+    sleep_ms(300);
+    cr_assert_eq(rt_receiver_count(rx), 0, "a sampled dry run sends nothing");
+    j = get_json(&d, "/v1/flows/sampled/runs");
+    cr_assert_eq(json_array_size(json_object_get(j, "runs")), 0, "and records no run");
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
+}
+
+Test(flows, dry_run_samples_the_latest_changed_profile, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/crm",
+                             "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\","
+                             "\"email\":\"email\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    const char *recs[] = {"[{\"id\":\"c1\",\"first\":\"Ann\",\"email\":\"ann@example.com\"}]",
+                          "[{\"id\":\"c2\",\"first\":\"Bob\",\"email\":\"bob@example.com\"}]"};
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/crm/records", recs[i], &r), 200, "%s",
+                     r.body);
+        au_rt_resp_cleanup(&r);
+    }
+    put_flow(&d, "greet",
+             "trigger: {profile: [created, updated]}\n"
+             "steps:\n  - file:\n      path: /dev/null\n"
+             "      body: {name: \"{{ record.first_name }}\", who: \"{{ profile.email }}\"}\n");
+    json_t *j = dry_run(&d, "greet", "", 200);
+    json_t *sampled = json_object_get(j, "sampled");
+    cr_assert_gt(json_integer_value(json_object_get(sampled, "profile")), 0);
+    json_t *send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    json_t *body = json_object_get(send, "body");
+    cr_assert_str_eq(json_string_value(json_object_get(body, "name")), "Bob");
+    cr_assert_str_eq(json_string_value(json_object_get(body, "who")), "bob@example.com");
+    json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
 }
 
 Test(flows, invalid_definition_names_line_and_column, .timeout = 30)

@@ -112,9 +112,11 @@
       "Run history, newest first: input, condition, each step's outcome, attempts, latency.",      \
       "?limit=50&before=RUN_ID")                                                                   \
     X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
-      "Dry run: evaluates the flow against the given context, returns what each step would "       \
-      "send. Sends and writes nothing.",                                                           \
-      "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}")            \
+      "Dry run: evaluates the flow against the given context, or with none samples the newest "    \
+      "matching stored event or profile change (says which in \"sampled\"), returns what each "    \
+      "step would send. Sends and writes nothing.",                                                \
+      "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}; empty, {} " \
+      "or {\"sample\":true} to sample")                                                            \
     X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
       "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Secret or "     \
       "X-Aurum-Signature (sha256=HMAC of the body) with the flow's secret; wrong secret 401.",     \

@@ -87,37 +87,15 @@ enum {
 /* The cached statement of `sql` in slot AU_SQLITE_EXT_FLOWS + slot. */
 #define STMT(impl, name) au_sqlite_stmt(impl, AU_SQLITE_EXT_FLOWS + SLOT_##name, sql_##name)
 
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static const char *col_str(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
-/* Steps a statement that returns no rows and resets it. */
-static au_rc run_done(void *impl, sqlite3_stmt *st, const char *op)
-{
-    int src = sqlite3_step(st);
-    au_rc rc = src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, op);
-    sqlite3_reset(st);
-    return rc;
-}
-
 au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms)
 {
     sqlite3_stmt *st = STMT(impl, flow_put);
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, name);
-    bind_str(st, 2, definition);
+    au_sqlite_bind_text(st, 1, name);
+    au_sqlite_bind_text(st, 2, definition);
     sqlite3_bind_int64(st, 3, at_ms);
-    return run_done(impl, st, "flow_put");
+    return au_sqlite_run(impl, st, "flow_put");
 }
 
 au_rc au_sqlite_flow_delete(void *impl, const char *name)
@@ -125,8 +103,8 @@ au_rc au_sqlite_flow_delete(void *impl, const char *name)
     sqlite3_stmt *st = STMT(impl, flow_delete);
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, name);
-    au_rc rc = run_done(impl, st, "flow_delete");
+    au_sqlite_bind_text(st, 1, name);
+    au_rc rc = au_sqlite_run(impl, st, "flow_delete");
     if (!rc && sqlite3_changes(au_sqlite_db(impl)) == 0)
         rc = AU_ERR_NOT_FOUND;
     return rc;
@@ -139,7 +117,7 @@ au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx)
     if (!st)
         return AU_ERR_STORE;
     while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW)
-        stop = cb(ctx, col_str(st, 0), col_str(st, 1));
+        stop = cb(ctx, au_sqlite_col_text(st, 0), au_sqlite_col_text(st, 1));
     au_rc rc = stop ? stop : (src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, "flow_list"));
     sqlite3_reset(st);
     return rc;
@@ -150,14 +128,14 @@ au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added)
     sqlite3_stmt *st = STMT(impl, outbox_add);
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, row->flow);
+    au_sqlite_bind_text(st, 1, row->flow);
     sqlite3_bind_int64(st, 2, row->run_id);
-    bind_str(st, 3, row->step_id);
-    bind_str(st, 4, row->idem_key);
-    bind_str(st, 5, row->partition ? row->partition : "");
+    au_sqlite_bind_text(st, 3, row->step_id);
+    au_sqlite_bind_text(st, 4, row->idem_key);
+    au_sqlite_bind_text(st, 5, row->partition ? row->partition : "");
     sqlite3_bind_int64(st, 6, row->next_ms);
     sqlite3_bind_int64(st, 7, row->created_ms);
-    au_rc rc = run_done(impl, st, "outbox_add");
+    au_rc rc = au_sqlite_run(impl, st, "outbox_add");
     if (added)
         *added = !rc && sqlite3_changes(au_sqlite_db(impl)) > 0;
     return rc;
@@ -173,12 +151,12 @@ au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx
     while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW) {
         au_outbox_row r = {
             .id = sqlite3_column_int64(st, 0),
-            .flow = col_str(st, 1),
+            .flow = au_sqlite_col_text(st, 1),
             .run_id = sqlite3_column_int64(st, 2),
-            .step_id = col_str(st, 3),
-            .idem_key = col_str(st, 4),
-            .partition = col_str(st, 5),
-            .input = col_str(st, 6),
+            .step_id = au_sqlite_col_text(st, 3),
+            .idem_key = au_sqlite_col_text(st, 4),
+            .partition = au_sqlite_col_text(st, 5),
+            .input = au_sqlite_col_text(st, 6),
             .status = sqlite3_column_int(st, 7),
             .attempts = sqlite3_column_int(st, 8),
             .next_ms = sqlite3_column_int64(st, 9),
@@ -202,8 +180,8 @@ au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int
     sqlite3_bind_int(st, 2, status);
     sqlite3_bind_int(st, 3, attempts);
     sqlite3_bind_int64(st, 4, next_ms);
-    bind_str(st, 5, last_error);
-    return run_done(impl, st, "outbox_set");
+    au_sqlite_bind_text(st, 5, last_error);
+    return au_sqlite_run(impl, st, "outbox_set");
 }
 
 au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id)
@@ -211,17 +189,17 @@ au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id)
     sqlite3_stmt *st = STMT(impl, run_add);
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, row->flow);
-    bind_str(st, 2, row->trigger);
-    bind_str(st, 3, row->input ? row->input : "{}");
-    bind_str(st, 4, row->condition);
-    bind_str(st, 5, row->steps);
-    bind_str(st, 6, row->status);
-    bind_str(st, 7, row->error);
+    au_sqlite_bind_text(st, 1, row->flow);
+    au_sqlite_bind_text(st, 2, row->trigger);
+    au_sqlite_bind_text(st, 3, row->input ? row->input : "{}");
+    au_sqlite_bind_text(st, 4, row->condition);
+    au_sqlite_bind_text(st, 5, row->steps);
+    au_sqlite_bind_text(st, 6, row->status);
+    au_sqlite_bind_text(st, 7, row->error);
     sqlite3_bind_int(st, 8, row->pending);
     sqlite3_bind_int64(st, 9, row->started_ms);
     sqlite3_bind_int64(st, 10, row->finished_ms);
-    au_rc rc = run_done(impl, st, "run_add");
+    au_rc rc = au_sqlite_run(impl, st, "run_add");
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(au_sqlite_db(impl));
     return rc;
@@ -234,13 +212,13 @@ au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const 
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, run_id);
-    bind_str(st, 2, step_id);
-    bind_str(st, 3, summary ? summary : "{}");
+    au_sqlite_bind_text(st, 2, step_id);
+    au_sqlite_bind_text(st, 3, summary ? summary : "{}");
     sqlite3_bind_int(st, 4, done);
     sqlite3_bind_int(st, 5, failed);
     sqlite3_bind_int(st, 6, attempts);
     sqlite3_bind_int64(st, 7, at_ms);
-    return run_done(impl, st, "run_step");
+    return au_sqlite_run(impl, st, "run_step");
 }
 
 au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
@@ -250,19 +228,19 @@ au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit
     int src, stop = 0;
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, flow);
+    au_sqlite_bind_text(st, 1, flow);
     sqlite3_bind_int64(st, 2, before);
     sqlite3_bind_int(st, 3, limit);
     while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW) {
         au_run_row r = {
             .id = sqlite3_column_int64(st, 0),
-            .flow = col_str(st, 1),
-            .trigger = col_str(st, 2),
-            .input = col_str(st, 3),
-            .condition = col_str(st, 4),
-            .steps = col_str(st, 5),
-            .status = col_str(st, 6),
-            .error = col_str(st, 7),
+            .flow = au_sqlite_col_text(st, 1),
+            .trigger = au_sqlite_col_text(st, 2),
+            .input = au_sqlite_col_text(st, 3),
+            .condition = au_sqlite_col_text(st, 4),
+            .steps = au_sqlite_col_text(st, 5),
+            .status = au_sqlite_col_text(st, 6),
+            .error = au_sqlite_col_text(st, 7),
             .pending = sqlite3_column_int(st, 8),
             .attempts = sqlite3_column_int(st, 9),
             .started_ms = sqlite3_column_int64(st, 10),
@@ -282,13 +260,13 @@ au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, row->outbox_id);
     sqlite3_bind_int64(st, 2, row->run_id);
-    bind_str(st, 3, row->flow);
-    bind_str(st, 4, row->step_id);
-    bind_str(st, 5, row->request);
-    bind_str(st, 6, row->response);
-    bind_str(st, 7, row->reason ? row->reason : "");
+    au_sqlite_bind_text(st, 3, row->flow);
+    au_sqlite_bind_text(st, 4, row->step_id);
+    au_sqlite_bind_text(st, 5, row->request);
+    au_sqlite_bind_text(st, 6, row->response);
+    au_sqlite_bind_text(st, 7, row->reason ? row->reason : "");
     sqlite3_bind_int64(st, 8, row->created_ms);
-    au_rc rc = run_done(impl, st, "dead_add");
+    au_rc rc = au_sqlite_run(impl, st, "dead_add");
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(au_sqlite_db(impl));
     return rc;
@@ -301,7 +279,7 @@ au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit
     int src, stop = 0;
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, flow);
+    au_sqlite_bind_text(st, 1, flow);
     sqlite3_bind_int(st, 2, open_only);
     sqlite3_bind_int(st, 3, limit);
     while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -309,11 +287,11 @@ au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit
             .id = sqlite3_column_int64(st, 0),
             .outbox_id = sqlite3_column_int64(st, 1),
             .run_id = sqlite3_column_int64(st, 2),
-            .flow = col_str(st, 3),
-            .step_id = col_str(st, 4),
-            .request = col_str(st, 5),
-            .response = col_str(st, 6),
-            .reason = col_str(st, 7),
+            .flow = au_sqlite_col_text(st, 3),
+            .step_id = au_sqlite_col_text(st, 4),
+            .request = au_sqlite_col_text(st, 5),
+            .response = au_sqlite_col_text(st, 6),
+            .reason = au_sqlite_col_text(st, 7),
             .created_ms = sqlite3_column_int64(st, 8),
             .replayed_ms = sqlite3_column_int64(st, 9),
         };
@@ -353,7 +331,7 @@ au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms)
         sqlite3_bind_int64(st, 1, ids[i]);
         if (i == 0)
             sqlite3_bind_int64(st, 2, at_ms);
-        au_rc rc = run_done(impl, st, "dead_replay");
+        au_rc rc = au_sqlite_run(impl, st, "dead_replay");
         if (rc)
             return rc;
     }
@@ -373,7 +351,7 @@ au_rc au_sqlite_change_max(void *impl, int64_t *seq)
 
 static char *col_dup(sqlite3_stmt *st, int i)
 {
-    const char *s = col_str(st, i);
+    const char *s = au_sqlite_col_text(st, i);
     return s ? au_strdup(s) : NULL;
 }
 
@@ -384,8 +362,8 @@ au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source, a
     memset(out, 0, sizeof(*out));
     if (!st)
         return AU_ERR_STORE;
-    bind_str(st, 1, type);
-    bind_str(st, 2, source);
+    au_sqlite_bind_text(st, 1, type);
+    au_sqlite_bind_text(st, 2, source);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         out->source = col_dup(st, 0);

@@ -23,12 +23,15 @@ LIB_SRC  := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*'))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(shell find tests/unit -name '*.c' 2>/dev/null))
 RT_SRC   := $(sort $(wildcard tests/runtime/*.c))
+# Test helpers linked into both suites (e.g. the HTTP target the flow tests deliver to).
+SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
+SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all test demo deps clean style bench
 
@@ -41,11 +44,11 @@ $(BUILD)/libaurum.a: $(LIB_OBJ)
 $(BUILD)/aurum: $(CLI_OBJ) $(BUILD)/libaurum.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libaurum.a $(LDLIBS)
 
-$(BUILD)/test_unit: $(UNIT_OBJ) $(BUILD)/libaurum.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
+$(BUILD)/test_unit: $(UNIT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
 
-$(BUILD)/test_runtime: $(RT_OBJ) $(BUILD)/libaurum.a
-	$(CC) $(LDFLAGS) -o $@ $(RT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
+$(BUILD)/test_runtime: $(RT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a
+	$(CC) $(LDFLAGS) -o $@ $(RT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,4 +74,4 @@ style:
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RT_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)

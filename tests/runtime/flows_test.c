@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "harness.h"
-#include "rt_receiver.h"
+#include "../support/receiver.h"
 
 TestSuite(flows, .fini = au_rt_cleanup_all);
 

@@ -12,12 +12,12 @@
 #include "flows/connector.h"
 #include "flows/flowdef.h"
 #include "lib/alloc.h"
-#include "receiver.h"
+#include "../../support/receiver.h"
 
 #define SECRET "collections-test-secret"
 
 typedef struct fixture {
-    receiver *r;
+    rt_receiver *r;
     au_flowdef *f;
     void *state;
     json_t *ctx;
@@ -56,21 +56,21 @@ static void teardown(fixture *fx)
     fx->f->steps[0].connector->close(fx->state);
     au_flowdef_free(fx->f);
     json_decref(fx->ctx);
-    receiver_stop(fx->r);
+    rt_receiver_free(fx->r);
 }
 
 Test(out_http, delivers_signed_idempotent_json_and_gets_ok)
 {
-    fixture fx = {.r = receiver_start()};
+    fixture fx = {.r = rt_receiver_start(0)};
     cr_assert_not_null(fx.r);
-    setup(&fx, receiver_port(fx.r), NULL);
+    setup(&fx, rt_receiver_port(fx.r), NULL);
     au_delivery d;
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_OK, "%s", d.message);
     cr_assert_eq(d.http_status, 200);
-    cr_assert_eq(receiver_count(fx.r), 1);
-    received q;
-    receiver_get(fx.r, 0, &q);
+    cr_assert_eq(rt_receiver_count(fx.r), 1);
+    rt_request q;
+    rt_receiver_get(fx.r, 0, &q);
     cr_assert_str_eq(q.method, "POST");
     cr_assert_str_eq(q.url, "/cases/D 77/a/close", "MHD decodes %%20 and %%2F back");
     cr_assert_str_eq(q.content_type, "application/json");
@@ -103,36 +103,36 @@ Test(out_http, delivers_signed_idempotent_json_and_gets_ok)
 
 Test(out_http, server_errors_are_retried)
 {
-    fixture fx = {.r = receiver_start()};
-    setup(&fx, receiver_port(fx.r), NULL);
-    receiver_answer(fx.r, 500, NULL, 0);
+    fixture fx = {.r = rt_receiver_start(0)};
+    setup(&fx, rt_receiver_port(fx.r), NULL);
+    rt_receiver_answer(fx.r, 500, NULL, 0);
     au_delivery d;
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_RETRY);
     cr_assert_eq(d.http_status, 500);
     cr_assert_eq(d.retry_after_ms, -1);
     cr_assert(strstr(d.message, "HTTP 500"), "%s", d.message);
-    receiver_answer(fx.r, 200, NULL, 0);
+    rt_receiver_answer(fx.r, 200, NULL, 0);
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_OK, "the retry succeeds");
-    received a, b;
-    receiver_get(fx.r, 0, &a);
-    receiver_get(fx.r, 1, &b);
+    rt_request a, b;
+    rt_receiver_get(fx.r, 0, &a);
+    rt_receiver_get(fx.r, 1, &b);
     cr_assert_str_eq(a.idempotency_key, b.idempotency_key, "same key on retry");
     teardown(&fx);
 }
 
 Test(out_http, too_many_requests_returns_the_retry_after_delay)
 {
-    fixture fx = {.r = receiver_start()};
-    setup(&fx, receiver_port(fx.r), NULL);
-    receiver_answer(fx.r, 429, "7", 0);
+    fixture fx = {.r = rt_receiver_start(0)};
+    setup(&fx, rt_receiver_port(fx.r), NULL);
+    rt_receiver_answer(fx.r, 429, "7", 0);
     au_delivery d;
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_RETRY);
     cr_assert_eq(d.http_status, 429);
     cr_assert_eq(d.retry_after_ms, 7000);
-    receiver_answer(fx.r, 503, "Wed, 21 Oct 2015 07:28:00 GMT", 0);
+    rt_receiver_answer(fx.r, 503, "Wed, 21 Oct 2015 07:28:00 GMT", 0);
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_RETRY);
     cr_assert_eq(d.retry_after_ms, 0, "a date in the past means now");
@@ -141,17 +141,17 @@ Test(out_http, too_many_requests_returns_the_retry_after_delay)
 
 Test(out_http, client_errors_fail)
 {
-    fixture fx = {.r = receiver_start()};
-    setup(&fx, receiver_port(fx.r), NULL);
+    fixture fx = {.r = rt_receiver_start(0)};
+    setup(&fx, rt_receiver_port(fx.r), NULL);
     int codes[] = {400, 401, 404, 409, 422, 301};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-        receiver_answer(fx.r, codes[i], NULL, 0);
+        rt_receiver_answer(fx.r, codes[i], NULL, 0);
         au_delivery d;
         send(&fx, &d);
         cr_assert_eq(d.status, AU_DELIVER_FAIL, "status %d", codes[i]);
         cr_assert_eq(d.http_status, codes[i]);
     }
-    receiver_answer(fx.r, 408, NULL, 0);
+    rt_receiver_answer(fx.r, 408, NULL, 0);
     au_delivery d;
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_RETRY, "408 is retried");
@@ -161,9 +161,9 @@ Test(out_http, client_errors_fail)
 Test(out_http, connection_refused_and_timeouts_are_retried)
 {
     /* A port that was free a moment ago: start a receiver, note its port, stop it. */
-    receiver *tmp = receiver_start();
-    int port = receiver_port(tmp);
-    receiver_stop(tmp);
+    rt_receiver *tmp = rt_receiver_start(0);
+    int port = rt_receiver_port(tmp);
+    rt_receiver_free(tmp);
     fixture fx = {.r = NULL};
     setup(&fx, port, NULL);
     au_delivery d;
@@ -172,9 +172,9 @@ Test(out_http, connection_refused_and_timeouts_are_retried)
     cr_assert_eq(d.http_status, 0);
     teardown(&fx);
 
-    fx.r = receiver_start();
-    setup(&fx, receiver_port(fx.r), "      timeout_ms: 200\n");
-    receiver_answer(fx.r, 200, NULL, 5000);
+    fx.r = rt_receiver_start(0);
+    setup(&fx, rt_receiver_port(fx.r), "      timeout_ms: 200\n");
+    rt_receiver_answer(fx.r, 200, NULL, 5000);
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_RETRY, "%s", d.message);
     cr_assert(strstr(d.message, "Timeout"), "%s", d.message);
@@ -183,14 +183,14 @@ Test(out_http, connection_refused_and_timeouts_are_retried)
 
 Test(out_http, evaluation_errors_fail_without_sending)
 {
-    fixture fx = {.r = receiver_start()};
-    setup(&fx, receiver_port(fx.r), NULL);
+    fixture fx = {.r = rt_receiver_start(0)};
+    setup(&fx, rt_receiver_port(fx.r), NULL);
     json_decref(fx.ctx);
     fx.ctx = json_loads("{\"event\":{\"source\":7,\"properties\":{}}}", 0, NULL);
     au_delivery d;
     send(&fx, &d);
     cr_assert_eq(d.status, AU_DELIVER_FAIL);
     cr_assert_str_eq(d.message, "headers: upper(): argument 1 must be a string, not number at 1:4");
-    cr_assert_eq(receiver_count(fx.r), 0);
+    cr_assert_eq(rt_receiver_count(fx.r), 0);
     teardown(&fx);
 }

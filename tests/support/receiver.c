@@ -1,8 +1,8 @@
 /*
- * Implementation of the runtime tests' HTTP target. The handler runs on libmicrohttpd's
- * threads, so the recorded requests live under a mutex in a growing array.
+ * Implementation of the tests' HTTP target (shared by the unit and runtime suites). The handler
+ * runs on libmicrohttpd's threads, so the recorded requests live under a mutex in a growing array.
  */
-#include "rt_receiver.h"
+#include "receiver.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -74,6 +74,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         u->req.at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
         copy_header(c, "X-Aurum-Signature", u->req.signature, sizeof(u->req.signature));
         copy_header(c, "Idempotency-Key", u->req.idempotency_key, sizeof(u->req.idempotency_key));
+        copy_header(c, "Content-Type", u->req.content_type, sizeof(u->req.content_type));
+        copy_header(c, "X-Test", u->req.custom, sizeof(u->req.custom));
         *con_cls = u;
         return MHD_YES;
     }
@@ -82,6 +84,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         size_t take = *size < room ? *size : room;
         memcpy(u->req.body + u->len, data, take);
         u->len += take;
+        u->req.body_len = u->len;
         *size = 0;
         return MHD_YES;
     }

@@ -1,6 +1,6 @@
 /*
- * A real HTTP target for the flow runtime tests (libmicrohttpd on 127.0.0.1): records every
- * request (method, URL, idempotency key, signature, body), answers as the test tells it
+ * A real HTTP target for the flow tests, unit and runtime (libmicrohttpd on 127.0.0.1): records
+ * every request (method, URL, idempotency key, signature, body), answers as the test tells it
  * (status, Retry-After, delay), and can be stopped and started again on the same port to play
  * a target that is down for a while.
  */
@@ -14,7 +14,10 @@ typedef struct rt_request {
     char url[512];
     char signature[128];       /* X-Aurum-Signature */
     char idempotency_key[256]; /* Idempotency-Key */
-    char body[4096];
+    char content_type[128];    /* Content-Type */
+    char custom[128];          /* X-Test, a header a test step sets */
+    char body[8192];
+    size_t body_len; /* bytes of body kept (a longer body is truncated) */
     long long at_ms; /* when it arrived (CLOCK_MONOTONIC, ms) */
 } rt_request;
 

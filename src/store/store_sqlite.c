@@ -146,7 +146,7 @@ static int bind_text(sqlite3_stmt *st, int i, const char *s)
     return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+char *au_sqlite_col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? au_strdup((const char *)s) : NULL;
@@ -416,7 +416,7 @@ static au_rc sq_source_get(void *impl, const char *name, char **def_json)
     bind_text(st, 1, name);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
-        *def_json = col_dup(st, 0);
+        *def_json = au_sqlite_col_dup(st, 0);
         if (!*def_json)
             rc = AU_ERR_NOMEM;
     } else {
@@ -728,24 +728,17 @@ static au_rc sq_event_put(void *impl, const au_event_row *ev, au_put_outcome *ou
     return rc;
 }
 
-static au_rc sq_event_get(void *impl, const char *source, const char *event_id, au_event_out *out)
+au_rc au_sqlite_event_row(void *impl, sqlite3_stmt *st, au_event_out *out, const char *op)
 {
-    sq_store *q = impl;
-    sqlite3_stmt *st = sq_stmt_get(q, SQ_EV_GET);
     au_rc rc = AU_OK;
-    memset(out, 0, sizeof(*out));
-    if (!st)
-        return AU_ERR_STORE;
-    bind_text(st, 1, source);
-    bind_text(st, 2, event_id);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
-        out->source = col_dup(st, 0);
-        out->event_id = col_dup(st, 1);
-        out->type = col_dup(st, 2);
-        out->customer = col_dup(st, 3);
-        out->properties = col_dup(st, 4);
-        out->origin = col_dup(st, 5);
+        out->source = au_sqlite_col_dup(st, 0);
+        out->event_id = au_sqlite_col_dup(st, 1);
+        out->type = au_sqlite_col_dup(st, 2);
+        out->customer = au_sqlite_col_dup(st, 3);
+        out->properties = au_sqlite_col_dup(st, 4);
+        out->origin = au_sqlite_col_dup(st, 5);
         out->at_ms = sqlite3_column_int64(st, 6);
         out->received_ms = sqlite3_column_int64(st, 7);
         out->seq = sqlite3_column_int64(st, 8);
@@ -754,10 +747,22 @@ static au_rc sq_event_get(void *impl, const char *source, const char *event_id, 
             rc = AU_ERR_NOMEM;
         }
     } else {
-        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : sq_fail(q, src, "event_get");
+        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : sq_fail(impl, src, op);
     }
-    sq_done(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return rc;
+}
+
+static au_rc sq_event_get(void *impl, const char *source, const char *event_id, au_event_out *out)
+{
+    sqlite3_stmt *st = sq_stmt_get(impl, SQ_EV_GET);
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return AU_ERR_STORE;
+    bind_text(st, 1, source);
+    bind_text(st, 2, event_id);
+    return au_sqlite_event_row(impl, st, out, "event_get");
 }
 
 /* ---- API keys ---------------------------------------------------------------------------- */
@@ -781,9 +786,9 @@ static au_rc sq_key_put(void *impl, const au_key_row *key)
 
 static au_rc key_read(sqlite3_stmt *st, au_key_out *k)
 {
-    k->id = col_dup(st, 0);
-    k->scopes = col_dup(st, 1);
-    k->name = col_dup(st, 2);
+    k->id = au_sqlite_col_dup(st, 0);
+    k->scopes = au_sqlite_col_dup(st, 1);
+    k->name = au_sqlite_col_dup(st, 2);
     k->created_ms = sqlite3_column_int64(st, 3);
     k->revoked_ms = sqlite3_column_int64(st, 4);
     if (!k->id || !k->scopes || (sqlite3_column_type(st, 2) != SQLITE_NULL && !k->name)) {

@@ -349,40 +349,13 @@ au_rc au_sqlite_change_max(void *impl, int64_t *seq)
     return src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, "change_max");
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const char *s = au_sqlite_col_text(st, i);
-    return s ? au_strdup(s) : NULL;
-}
-
 au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source, au_event_out *out)
 {
     sqlite3_stmt *st = STMT(impl, event_latest);
-    au_rc rc = AU_OK;
     memset(out, 0, sizeof(*out));
     if (!st)
         return AU_ERR_STORE;
     au_sqlite_bind_text(st, 1, type);
     au_sqlite_bind_text(st, 2, source);
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        out->source = col_dup(st, 0);
-        out->event_id = col_dup(st, 1);
-        out->type = col_dup(st, 2);
-        out->customer = col_dup(st, 3);
-        out->properties = col_dup(st, 4);
-        out->origin = col_dup(st, 5);
-        out->at_ms = sqlite3_column_int64(st, 6);
-        out->received_ms = sqlite3_column_int64(st, 7);
-        out->seq = sqlite3_column_int64(st, 8);
-        if (!out->source || !out->event_id || !out->type || !out->origin) {
-            au_event_out_cleanup(out);
-            rc = AU_ERR_NOMEM;
-        }
-    } else {
-        rc = src == SQLITE_DONE ? AU_ERR_NOT_FOUND : au_sqlite_fail(impl, src, "event_latest");
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
+    return au_sqlite_event_row(impl, st, out, "event_latest");
 }

@@ -35,6 +35,12 @@ au_rc au_sqlite_fail(void *impl, int src, const char *op);
 int au_sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Column i as text, NULL for SQL NULL; valid until the statement is stepped or reset. */
 const char *au_sqlite_col_text(sqlite3_stmt *st, int i);
+/* Column i as a new string (au_free), NULL for SQL NULL or on allocation failure. */
+char *au_sqlite_col_dup(sqlite3_stmt *st, int i);
+/* Steps a bound statement selecting source, event_id, type, customer, properties, origin,
+ * at_ms, received_ms, seq and fills *out (cleared by the caller) from its first row; resets
+ * the statement. AU_ERR_NOT_FOUND without a row. */
+au_rc au_sqlite_event_row(void *impl, sqlite3_stmt *st, au_event_out *out, const char *op);
 /* Steps a bound statement whose rows, if any, are not wanted, then resets it. */
 au_rc au_sqlite_run(void *impl, sqlite3_stmt *st, const char *op);
 /* Steps a bound statement for one integer, then resets it; AU_ERR_NOT_FOUND without a row. */

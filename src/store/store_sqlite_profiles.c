@@ -49,12 +49,6 @@ static sqlite3_stmt *stmt(void *impl, pq_stmt id)
     return au_sqlite_stmt(impl, AU_SQLITE_EXT_PROFILES + (int)id, pq_sql[id]);
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? au_strdup((const char *)s) : NULL;
-}
-
 au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
 {
     sqlite3_stmt *st = stmt(impl, PQ_RECORD_BY_NO);
@@ -65,12 +59,12 @@ au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
     sqlite3_bind_int64(st, 1, no);
     int src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
-        out->source = col_dup(st, 0);
-        out->record_id = col_dup(st, 1);
+        out->source = au_sqlite_col_dup(st, 0);
+        out->record_id = au_sqlite_col_dup(st, 1);
         out->version = sqlite3_column_int64(st, 2);
-        out->doc = col_dup(st, 3);
+        out->doc = au_sqlite_col_dup(st, 3);
         out->hash = (uint64_t)sqlite3_column_int64(st, 4);
-        out->origin = col_dup(st, 5);
+        out->origin = au_sqlite_col_dup(st, 5);
         out->at_ms = sqlite3_column_int64(st, 6);
         out->deleted = sqlite3_column_int(st, 7);
         if (!out->source || !out->record_id || (!out->doc && !out->deleted)) {

@@ -173,17 +173,37 @@ static size_t opt_width(const au_arg *o)
     return strlen(o->name) + (o->type == AU_ARG_FLAG ? 0 : 1 + strlen(o->arg ? o->arg : "X"));
 }
 
-/* "[--format csv|jsonl]" style synopsis from the table, for specs without one. */
+/* Writes one synopsis item at *col, first moving to a new line indented to `indent` when it
+ * would pass AU_ARGS_WIDTH. */
+static void put_item(FILE *f, const char *item, size_t indent, size_t *col)
+{
+    size_t n = strlen(item);
+    if (*col > indent && *col + 1 + n > AU_ARGS_WIDTH) {
+        fprintf(f, "\n%*s", (int)indent, "");
+        *col = indent;
+    } else {
+        fputc(' ', f);
+        (*col)++;
+    }
+    fputs(item, f);
+    *col += n;
+}
+
+/* "[--format csv|jsonl]" style synopsis from the table, for specs without one; wrapped, with
+ * continuation lines under the first option. */
 static void gen_synopsis(const au_args_spec *spec, FILE *f)
 {
+    size_t indent = strlen("usage: ") + strlen(spec->prog), col = indent;
+    char item[256];
     for (size_t k = 0; k < spec->nopts; k++) {
         const au_arg *o = &spec->opts[k];
-        fprintf(f, " %s%s%s%s%s", o->required ? "" : "[", o->name,
-                o->type == AU_ARG_FLAG ? "" : " ",
-                o->type == AU_ARG_FLAG ? "" : (o->arg ? o->arg : "X"), o->required ? "" : "]");
+        int flag = o->type == AU_ARG_FLAG;
+        snprintf(item, sizeof item, "%s%s%s%s%s", o->required ? "" : "[", o->name, flag ? "" : " ",
+                 flag ? "" : (o->arg ? o->arg : "X"), o->required ? "" : "]");
+        put_item(f, item, indent, &col);
     }
     if (spec->args)
-        fprintf(f, " %s", spec->args);
+        put_item(f, spec->args, indent, &col);
 }
 
 /* Writes help + tail starting at column `indent` (where the cursor is), wrapped at word

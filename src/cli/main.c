@@ -19,8 +19,8 @@ static const au_cli_command *const commands[] = {
 
 static void print_overview(FILE *f)
 {
-    fprintf(f, "aurum - customer data integration hub\n\nusage: aurum COMMAND [options]\n"
-               "       aurum help COMMAND|TOPIC\n\ncommands:\n");
+    fprintf(f, "usage: aurum COMMAND [options]\n       aurum help [COMMAND|TOPIC]\n\n"
+               "Aurum, the customer data integration hub.\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f, "  %-10s %s\n", "help", "usage of a command, or a topic below");
@@ -52,7 +52,7 @@ static const au_cli_command *find_command(const char *name)
 
 static int help(int argc, char **argv)
 {
-    if (argc < 3) {
+    if (argc < 3 || strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
         print_overview(stdout);
         return 0;
     }

@@ -204,7 +204,8 @@ static au_rc parse_rule_object(const char *key, const json_t *o, rule_cfg *r, au
         if (strcmp(k, "rule") && strcmp(k, "sources") && strcmp(k, "source") &&
             strcmp(k, "fallback")) {
             char why[160];
-            snprintf(why, sizeof(why), "unknown key \"%.64s\"", k);
+            snprintf(why, sizeof(why),
+                     "unknown key \"%.64s\" (valid keys: rule, sources, source, fallback)", k);
             return bad_rule(key, err, why);
         }
     }

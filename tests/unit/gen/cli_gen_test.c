@@ -33,7 +33,7 @@ Test(cli_gen, writes_the_files_and_rejects_bad_arguments)
     cr_assert_eq(au_cli_gen.run(7, fmt), 2);
     char *country[] = {"gen", "--people", "10", "--out", dir, "--country", "FR", NULL};
     cr_assert_eq(au_cli_gen.run(7, country), 2);
-    cr_assert_not_null(strstr(au_cli_gen.usage, "--single-source"));
+    cr_assert_not_null(strstr(au_cli_gen.spec->synopsis, "--single-source"));
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);

@@ -284,8 +284,7 @@ void au_gen_traps_household(const au_gen_tables *t, long h, au_gen_person *pe, i
      * household. */
     if (n >= 3 && !pe[0].female)
         for (int i = 2; i < n; i++)
-            if (!pe[i].female && !pe[i].twin && pe[i].y - pe[0].y >= 15 &&
-                au_gen_chance(&r, 0.3)) {
+            if (!pe[i].female && !pe[i].twin && pe[i].y - pe[0].y >= 15 && au_gen_chance(&r, 0.3)) {
                 junior(t, &r, &pe[0], &pe[i]);
                 break;
             }

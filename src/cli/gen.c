@@ -29,6 +29,8 @@ static const au_arg options[] = {
                "csv (RFC 4180, default) or jsonl (one object per line, missing = absent)"),
     AU_ARG_ROW("--events", AU_ARG_FLAG, offsetof(au_gen_opts, events), NULL,
                "also write events.jsonl: orders, payments, dunning cases, tickets"),
+    AU_ARG_ROW("--traps", AU_ARG_FLAG, offsetof(au_gen_opts, traps), NULL,
+               "also the dirty values and hard cases of real data (see below)"),
     AU_ARG_ROW("--single-source", AU_ARG_FLAG, offsetof(au_gen_opts, single_source), NULL,
                "one CRM-like people.csv for benchmarks instead of six systems"),
     AU_ARG_ROW("--dup-rate", AU_ARG_DOUBLE, offsetof(au_gen_opts, dup_rate), "R",
@@ -39,7 +41,7 @@ static const au_arg options[] = {
 static const au_args_spec spec = {
     .prog = "aurum gen",
     .synopsis = "--people N --out DIR [--seed S] [--format csv|jsonl] [--events]\n"
-                "                 [--dup-rate R] [--country GB]\n"
+                "                 [--dup-rate R] [--traps] [--country GB]\n"
                 "       aurum gen --single-source (--records M | --people N) --out DIR [--seed S]\n"
                 "                 [--dup-rate R] [--format csv|jsonl]",
     .about =
@@ -56,7 +58,17 @@ static const au_args_spec spec = {
         "\n"
         "Single-source mode (benchmarks): DIR/people.csv, a CRM-like export of M rows of which a\n"
         "share R (default 0.30) repeat an earlier person with fresh noise; truth.csv and\n"
-        "people.yaml. Give --records M or --people N (M = N / (1 - R)).\n",
+        "people.yaml. Give --records M or --people N (M = N / (1 - R)).\n"
+        "\n"
+        "--traps adds the dirty values and hard cases of real data, in real-world proportions:\n"
+        "two-digit years (12/11/70), impossible and partial dates (1996-13-02, 19153312, 1958-03),\n"
+        "births before 1900, 1900-01-01; \"Bob Smith\" <bob@x.com>, role e-mails shared by\n"
+        "colleagues (info@), test@test.com; fathers and sons of one name (Sr/Jr), twins, families\n"
+        "sharing a phone; NI numbers keyed to the wrong customer, 000-00-0000; foreign phones\n"
+        "(+49 30 ..., 030 ..., (212) 555-0134), people abroad, country aliases (UK, Deutschland,\n"
+        "Lichtenstein); titles and suffixes (Dr, Mrs, Jr, III). Adds country and ni_number columns\n"
+        "(crm, webshop, billing) and DIR/traps.csv (source,record_id,traps): the kinds each record\n"
+        "carries, for `aurum eval --traps`.\n",
     .opts = options,
     .nopts = sizeof(options) / sizeof(options[0]),
     .notes = "See docs/GENERATOR.md.\n",
@@ -117,6 +129,9 @@ static int run(int argc, char **argv)
             "in %.2f s (%.0f rows/s)\n",
             st.files, st.total_rows, st.duplicate_rows, st.events, st.people, o.out_dir, s,
             s > 0 ? (double)st.total_rows / s : 0.0);
+    if (o.traps)
+        fprintf(stderr, "aurum gen: %ld rows (%.1f %%) carry a dirty value; traps.csv lists them\n",
+                st.trap_rows, st.total_rows ? 100.0 * (double)st.trap_rows / st.total_rows : 0.0);
     return 0;
 }
 

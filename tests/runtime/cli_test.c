@@ -113,7 +113,7 @@ Test(cli, every_command_names_an_unknown_option_and_exits_2)
     int n = list_commands(names, 64);
     for (int i = 0; i < n; i++) {
         run_out r;
-        snprintf(args, sizeof args, "%s --no-such-option", names[i]);
+        snprintf(args, sizeof args, "%.31s --no-such-option", names[i]);
         cr_assert_eq(run(args, &r), 2, "aurum %s: exit code (stderr: %s)", args, r.err);
         cr_assert(strstr(r.err, "unknown option '--no-such-option'"), "aurum %s: %s", args, r.err);
         cr_assert(strstr(r.err, "usage: aurum "), "aurum %s prints the usage: %s", args, r.err);

@@ -61,13 +61,16 @@ static const au_args_spec spec = {
         "people.yaml. Give --records M or --people N (M = N / (1 - R)).\n"
         "\n"
         "--traps adds the dirty values and hard cases of real data, in real-world proportions:\n"
-        "two-digit years (12/11/70), impossible and partial dates (1996-13-02, 19153312, 1958-03),\n"
+        "two-digit years (12/11/70), impossible and partial dates (1996-13-02, 19153312, "
+        "1958-03),\n"
         "births before 1900, 1900-01-01; \"Bob Smith\" <bob@x.com>, role e-mails shared by\n"
         "colleagues (info@), test@test.com; fathers and sons of one name (Sr/Jr), twins, families\n"
         "sharing a phone; NI numbers keyed to the wrong customer, 000-00-0000; foreign phones\n"
         "(+49 30 ..., 030 ..., (212) 555-0134), people abroad, country aliases (UK, Deutschland,\n"
-        "Lichtenstein); titles and suffixes (Dr, Mrs, Jr, III). Adds country and ni_number columns\n"
-        "(crm, webshop, billing) and DIR/traps.csv (source,record_id,traps): the kinds each record\n"
+        "Lichtenstein); titles and suffixes (Dr, Mrs, Jr, III). Adds country and ni_number "
+        "columns\n"
+        "(crm, webshop, billing) and DIR/traps.csv (source,record_id,traps): the kinds each "
+        "record\n"
         "carries, for `aurum eval --traps`.\n",
     .opts = options,
     .nopts = sizeof(options) / sizeof(options[0]),

@@ -169,8 +169,7 @@ Test(accuracy, febrl2, .timeout = 120)
 Test(accuracy, fake_1000, .timeout = 120)
 {
     acc_result r;
-    resolve_file("tests/data/fake_1000.csv", "tests/data/resolve/fake_1000.json", "cluster",
-                 &r);
+    resolve_file("tests/data/fake_1000.csv", "tests/data/resolve/fake_1000.json", "cluster", &r);
     cr_assert_eq(r.records, 1000);
     cr_assert_geq(r.e.pair_f1, 0.90, "pairwise F1 %.4f", r.e.pair_f1);
 }

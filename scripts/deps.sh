@@ -5,7 +5,7 @@
 set -e
 PKGS="build-essential pkg-config clang-format libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl sqlite3
-libpq-dev libnats-dev postgresql nats-server"
+zlib1g-dev libpq-dev libnats-dev postgresql nats-server"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

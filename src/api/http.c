@@ -36,6 +36,7 @@ typedef struct conn_ctx {
     au_buf body;           /* request body (decoded), bounded by max_body_bytes */
     int body_started;      /* the first body byte arrived and its encoding was read */
     au_inflate *decoder;   /* decodes a gzip or deflate body; NULL for identity */
+    const char *encoding;  /* "gzip" or "deflate" for the access log; NULL for identity */
     au_err body_err;       /* why the body was refused (413, 415, 400); the rest is drained */
     struct timespec start; /* for the latency histogram and the access log */
     au_key_scopes key;     /* verified key, when the route needs one */
@@ -170,9 +171,10 @@ static void access_log(conn_ctx *c, const char *method, const char *url, int sta
     char st[8], ms[32];
     snprintf(st, sizeof(st), "%d", status);
     snprintf(ms, sizeof(ms), "%.3f", (double)us / 1000.0);
+    /* "encoding" comes last: for an uncompressed body the NULL ends the list there. */
     au_log(AU_LOG_INFO, "request", "method", method, "route",
            c->req.route ? c->req.route->pattern : url, "status", st, "duration_ms", ms, "key_id",
-           c->key.id, NULL);
+           c->key.id, c->encoding ? "encoding" : NULL, c->encoding, NULL);
 }
 
 /* A streamed response: the handler's reader and its context. */
@@ -278,6 +280,7 @@ static void body_start(conn_ctx *c, au_err *e)
         MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
     if (au_encoding_parse(ce, &enc, e) || enc == AU_ENCODING_IDENTITY)
         return;
+    c->encoding = enc == AU_ENCODING_GZIP ? "gzip" : "deflate";
     if (!(c->decoder = au_inflate_new(enc)))
         au_err_set(e, AU_ERR_NOMEM, "out of memory starting the body decoder");
 }

@@ -1,5 +1,6 @@
 /*
- * Address lines. The display value is the cleaned text; the key is the text key with street
+ * Address lines. The display value is the cleaned text re-cased as a place (name.c: "12 HIGH
+ * ST" -> "12 High St", kept as typed when typed in mixed case); the key is the text key with street
  * types, directions and unit designators folded to one spelling each, so "12 High Street" and
  * "12 high st." compare equal. Only whole words are replaced; the table maps the long form and
  * the common variants to the abbreviation postal services use. Every canonical form is no longer
@@ -90,15 +91,14 @@ au_rc au_norm_address(const char *in, char **value, char **key)
         goto out;
     if ((rc = au_norm_address_clean(t, &k)))
         goto out;
+    if (value)
+        rc = au_norm_place_clean(t, value);
 out:
+    au_free(t);
     if (rc) {
-        au_free(t);
+        au_free(k);
         return rc;
     }
-    if (value)
-        *value = t;
-    else
-        au_free(t);
     if (key)
         *key = k;
     else

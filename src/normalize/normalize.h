@@ -78,6 +78,16 @@ au_rc au_norm_place(const char *in, char **out);
  * Either out may be NULL when not wanted. */
 au_rc au_norm_address(const char *in, char **value, char **key);
 
+/* The key by which two addresses are the same address whether a source gave it in parts or as
+ * one line: the words of the given keys (address lines, full line, city, state: as stored in
+ * au_value.key), street words folded, each word once and sorted, with the postcode's words
+ * removed, then '|' and the postcode key (may be NULL). "12 High St" + "Leeds" + "LS1 4AP" and
+ * "12 High Street, Leeds LS1 4AP" both give "12 high leeds st|ls14ap". Words are a set, so the
+ * order of the parts does not matter ("Flat 2, 12 High St" = "12 High St" + "Flat 2") and a
+ * city repeated in the full line counts once. NULL keys are skipped. Caller frees *out. */
+au_rc au_norm_address_match_key(const char *const *keys, size_t nkeys, const char *postcode_key,
+                                char **out);
+
 /* Splits a full name into first / middle / last ("Smith, John A." and "John A. Smith"); titles
  * and suffixes (Mr, Dr, Jr) are dropped, initials lose their dot, particles join the last name
  * ("Ludwig van Beethoven" -> last "van Beethoven"). A single word is the last name. Any out may

@@ -257,7 +257,7 @@ static void too_large(conn_ctx *c)
     au_buf_cleanup(&c->body);
 }
 
-/* Refuses the body for the reason in e (moved into the context) and frees what was kept. */
+/* Refuses the body for the reason in e (copied into the context) and frees what was kept. */
 static void refuse_body(conn_ctx *c, au_err *e)
 {
     if (e->rc == AU_ERR_TOO_LARGE)

@@ -274,4 +274,9 @@ void au_api_print_routes(FILE *f, int markdown)
                     need_name(r->need), r->summary, r->body ? "       input: " : "",
                     r->body ? r->body : "", r->body ? "\n" : "");
     }
+    if (!markdown)
+        fputs("\nBodies may be sent compressed: Content-Encoding gzip or deflate (zlib or raw);\n"
+              "max_body_bytes bounds the decoded size (413), other encodings are 415 (docs/API.md)."
+              "\n",
+              f);
 }

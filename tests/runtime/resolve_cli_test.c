@@ -59,7 +59,7 @@ Test(resolve_cli, clusters_eval_explain_and_train_on_an_imported_file, .timeout 
     cr_assert_not_null(mkdtemp(d));
     snprintf(args, sizeof args,
              "import --data %s/data --config tests/data/febrl.yaml --source febrl "
-             "../shared/data/febrl1.csv",
+             "tests/data/febrl1.csv",
              d);
     cr_assert_eq(run(args, &out), 0, "%s", out);
     free(out);
@@ -113,7 +113,7 @@ Test(resolve_cli, clusters_eval_explain_and_train_on_an_imported_file, .timeout 
     /* the stored model is loaded by the next engine open */
     snprintf(args, sizeof args,
              "import --data %s/data --config tests/data/febrl.yaml --source febrl "
-             "../shared/data/febrl1.csv",
+             "tests/data/febrl1.csv",
              d);
     cr_assert_eq(run(args, &out), 0, "%s", out);
     free(out);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/record.h"
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
@@ -194,24 +195,36 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
 
 /* --- the hook: record changes (profile triggers) ------------------------------------------- */
 
-/* {"source","record_id", attribute: value..., custom fields...} from a stored document. */
+/* {"source","record_id", attribute: value..., custom fields...} from a stored document. The
+ * attributes are decoded by the record module (au_record_doc_attrs), never read by hand: the
+ * stored form is compact (an attribute whose three forms agree is a bare string), and a reader
+ * of its own once missed exactly those, so clean e-mails, phones and dates never "changed".
+ * An attribute's value is its cleaned form, else its raw form (a dirty value is kept). */
 static json_t *flat_record(const char *source, const char *record_id, const char *doc)
 {
     json_t *d = doc ? json_loads(doc, 0, NULL) : NULL, *out = json_object(), *v;
+    json_t *attrs = au_record_doc_attrs(d);
     const char *k;
     json_object_foreach(json_object_get(d, "custom"), k, v)
     {
         json_object_set(out, k, v);
     }
-    json_object_foreach(json_object_get(d, "attrs"), k, v)
+    json_object_foreach(attrs, k, v)
     {
         json_t *val = json_object_get(v, "value");
         json_object_set(out, k, val ? val : json_object_get(v, "raw"));
     }
     json_object_set_new(out, "source", json_string(source));
     json_object_set_new(out, "record_id", json_string(record_id));
+    json_decref(attrs);
     json_decref(d);
     return out;
+}
+
+/* 1 for the keys every flat record has (they name the record, they are not its content). */
+static int is_identity(const char *k)
+{
+    return !strcmp(k, "source") || !strcmp(k, "record_id");
 }
 
 /* Names of the attributes whose value differs between two flat records. */
@@ -221,12 +234,12 @@ static json_t *changed_attrs(const json_t *now, const json_t *before)
     const char *k;
     json_object_foreach((json_t *)now, k, v)
     {
-        if (!json_equal(v, json_object_get(before, k)))
+        if (!is_identity(k) && !json_equal(v, json_object_get(before, k)))
             json_array_append_new(out, json_string(k));
     }
     json_object_foreach((json_t *)before, k, v)
     {
-        if (!json_object_get(now, k))
+        if (!is_identity(k) && !json_object_get(now, k))
             json_array_append_new(out, json_string(k));
     }
     return out;
@@ -250,6 +263,7 @@ typedef struct change {
     int64_t version, at_ms;
     int64_t seq, profile, other; /* change-feed row; 0 when the change is a record's own */
     json_t *record, *changed;    /* borrowed */
+    json_t *before;              /* borrowed: the record before the change ({} when created) */
 } change;
 
 static unsigned kind_bit(const char *kind)
@@ -288,10 +302,11 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
                        : json_null();
         json_t *pj = json_is_null(prof) ? c->record : prof;
         json_t *ctx = json_pack(
-            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:I,s:s,s:I,s:I}}", "record", c->record, "profile", pj,
-            "change", "kind", c->kind, "source", c->source, "record_id", c->record_id, "changed",
-            c->changed, "version", (json_int_t)c->version, "origin", c->origin ? c->origin : "",
-            "profile", (json_int_t)c->profile, "other", (json_int_t)c->other);
+            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:O,s:I,s:s,s:I,s:I}}", "record", c->record, "profile",
+            pj, "change", "kind", c->kind, "source", c->source, "record_id", c->record_id,
+            "changed", c->changed, "before", c->before, "version", (json_int_t)c->version,
+            "origin", c->origin ? c->origin : "", "profile", (json_int_t)c->profile, "other",
+            (json_int_t)c->other);
         rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
         json_decref(ctx);
     }
@@ -366,19 +381,21 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
     else
         prev = json_object();
     changed = changed_attrs(flat, prev);
+    if (!flat || !prev || !changed) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
     int created = outcome == AU_PUT_INSERTED;
-    change c = {created ? "created" : "updated",
-                created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
-                r->source,
-                r->record_id,
-                now.origin,
-                version,
-                at_ms,
-                0,
-                0,
-                0,
-                flat,
-                changed};
+    change c = {.kind = created ? "created" : "updated",
+                .bit = created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
+                .source = r->source,
+                .record_id = r->record_id,
+                .origin = now.origin,
+                .version = version,
+                .at_ms = at_ms,
+                .record = flat,
+                .changed = changed,
+                .before = prev};
     rc = fire_write(f, st, &c);
 out:
     au_record_out_cleanup(&now);
@@ -393,24 +410,34 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
                        int64_t at_ms)
 {
     au_flows *f = state;
-    au_record_out now = {0};
+    au_record_out now = {0}, last = {0};
     if (!f->record_flows)
         return AU_OK;
+    /* `now` is the tombstone just written; the version before it is what was deleted. */
     au_rc rc = au_store_record_get(st, source, record_id, 0, &now);
     if (rc)
         return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
+    if (now.version > 1)
+        au_store_record_get(st, source, record_id, now.version - 1, &last);
     json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
-    json_t *changed = json_array();
-    change c = {"deleted",  AU_PROFILE_DELETED,
-                source,     record_id,
-                now.origin, now.version,
-                at_ms,      0,
-                0,          0,
-                flat,       changed};
-    rc = flat && changed ? fire_write(f, st, &c) : AU_ERR_NOMEM;
+    json_t *before = flat_record(source, record_id, last.doc);
+    json_t *changed = flat && before ? changed_attrs(flat, before) : NULL;
+    change c = {.kind = "deleted",
+                .bit = AU_PROFILE_DELETED,
+                .source = source,
+                .record_id = record_id,
+                .origin = now.origin,
+                .version = now.version,
+                .at_ms = at_ms,
+                .record = flat,
+                .changed = changed,
+                .before = before};
+    rc = changed ? fire_write(f, st, &c) : AU_ERR_NOMEM;
     json_decref(flat);
+    json_decref(before);
     json_decref(changed);
     au_record_out_cleanup(&now);
+    au_record_out_cleanup(&last);
     return rc;
 }
 
@@ -817,7 +844,7 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
                             json_t **sampled, au_err *err)
 {
     last_change lc = {.want = t->profile_changes};
-    au_record_out rec = {0};
+    au_record_out rec = {0}, prev = {0};
     int64_t max = 0;
     au_rc rc = au_store_change_max(st, &max);
     if (!rc)
@@ -833,25 +860,33 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
                         "context, e.g. {\"profile\": {...}}");
         goto out;
     }
-    json_t *record = lc.source && lc.record_id &&
-                             au_store_record_get(st, lc.source, lc.record_id, 0, &rec) == AU_OK
-                         ? flat_record(lc.source, lc.record_id, rec.doc)
-                         : json_object();
+    int have = lc.source && lc.record_id &&
+               au_store_record_get(st, lc.source, lc.record_id, 0, &rec) == AU_OK;
+    if (have && rec.version > 1)
+        au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev);
+    json_t *record = have ? flat_record(lc.source, lc.record_id, rec.doc) : json_object();
+    json_t *before = have && prev.version ? flat_record(lc.source, lc.record_id, prev.doc)
+                                          : json_object();
+    json_t *changed = record && before ? changed_attrs(record, before) : NULL;
     json_t *prof =
         au_flows_profile(f, st, lc.other && !strcmp(lc.kind, "merged") ? lc.other : lc.profile);
-    *ctx = json_pack("{s:O,s:o,s:{s:s,s:s?,s:s?,s:[],s:I,s:s,s:I,s:I}}", "record", record,
+    *ctx = json_pack("{s:O,s:o,s:{s:s,s:s?,s:s?,s:O,s:O,s:I,s:s,s:I,s:I}}", "record", record,
                      "profile", json_is_null(prof) ? json_incref(record) : prof, "change", "kind",
-                     lc.kind, "source", lc.source, "record_id", lc.record_id, "changed", "version",
-                     (json_int_t)rec.version, "origin", rec.origin ? rec.origin : "", "profile",
-                     (json_int_t)lc.profile, "other", (json_int_t)lc.other);
+                     lc.kind, "source", lc.source, "record_id", lc.record_id, "changed", changed,
+                     "before", before, "version", (json_int_t)rec.version, "origin",
+                     rec.origin ? rec.origin : "", "profile", (json_int_t)lc.profile, "other",
+                     (json_int_t)lc.other);
     if (json_is_null(prof))
         json_decref(prof);
     json_decref(record);
+    json_decref(before);
+    json_decref(changed);
     *sampled =
         json_pack("{s:I,s:I}", "profile", (json_int_t)lc.profile, "change", (json_int_t)lc.seq);
     rc = *ctx && *sampled ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 out:
     au_record_out_cleanup(&rec);
+    au_record_out_cleanup(&prev);
     au_free(lc.source);
     au_free(lc.record_id);
     return rc;

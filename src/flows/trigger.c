@@ -301,12 +301,12 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
                              f, st, c->other && c->bit == AU_PROFILE_MERGED ? c->other : c->profile)
                        : json_null();
         json_t *pj = json_is_null(prof) ? c->record : prof;
-        json_t *ctx = json_pack(
-            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:O,s:I,s:s,s:I,s:I}}", "record", c->record, "profile",
-            pj, "change", "kind", c->kind, "source", c->source, "record_id", c->record_id,
-            "changed", c->changed, "before", c->before, "version", (json_int_t)c->version,
-            "origin", c->origin ? c->origin : "", "profile", (json_int_t)c->profile, "other",
-            (json_int_t)c->other);
+        json_t *ctx =
+            json_pack("{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:O,s:I,s:s,s:I,s:I}}", "record", c->record,
+                      "profile", pj, "change", "kind", c->kind, "source", c->source, "record_id",
+                      c->record_id, "changed", c->changed, "before", c->before, "version",
+                      (json_int_t)c->version, "origin", c->origin ? c->origin : "", "profile",
+                      (json_int_t)c->profile, "other", (json_int_t)c->other);
         rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
         json_decref(ctx);
     }
@@ -865,8 +865,8 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
     if (have && rec.version > 1)
         au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev);
     json_t *record = have ? flat_record(lc.source, lc.record_id, rec.doc) : json_object();
-    json_t *before = have && prev.version ? flat_record(lc.source, lc.record_id, prev.doc)
-                                          : json_object();
+    json_t *before =
+        have && prev.version ? flat_record(lc.source, lc.record_id, prev.doc) : json_object();
     json_t *changed = record && before ? changed_attrs(record, before) : NULL;
     json_t *prof =
         au_flows_profile(f, st, lc.other && !strcmp(lc.kind, "merged") ? lc.other : lc.profile);

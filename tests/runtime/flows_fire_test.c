@@ -68,12 +68,13 @@ static const char *str_at(json_t *o, const char *a, const char *b, const char *c
 }
 
 /* A file flow writing into the daemon's data directory: `trigger` and the body's YAML. */
-static void put_file_flow(au_rt_daemon *d, const char *name, const char *trigger,
-                          const char *body)
+static void put_file_flow(au_rt_daemon *d, const char *name, const char *trigger, const char *body)
 {
     char yaml[1024];
-    snprintf(yaml, sizeof(yaml), "trigger: %s\nsteps:\n  - file:\n      path: %s/%s.jsonl\n"
-             "      body: %s\n", trigger, d->dir, name, body);
+    snprintf(yaml, sizeof(yaml),
+             "trigger: %s\nsteps:\n  - file:\n      path: %s/%s.jsonl\n"
+             "      body: %s\n",
+             trigger, d->dir, name, body);
     put_yaml_flow(d, name, yaml);
 }
 
@@ -154,8 +155,7 @@ Test(flows_fire, created_and_deleted_carry_what_was_there, .timeout = 60)
                              &r),
                  200, "%s", r.body);
     au_rt_resp_cleanup(&r);
-    put_file_flow(&d, "lifecycle", "{profile: [created, deleted]}",
-                  "{k: \"{{ change.kind }}\"}");
+    put_file_flow(&d, "lifecycle", "{profile: [created, deleted]}", "{k: \"{{ change.kind }}\"}");
     post(&d, "/v1/sources/crm/records",
          "[{\"id\":\"c9\",\"email\":\"ann@example.com\",\"dob\":\"1980-02-29\"}]");
     json_t *j = runs_when(&d, "lifecycle", 1);

@@ -444,16 +444,29 @@ au_rc au_flows_get(au_flows *f, const char *name, json_t **out, au_err *err)
         return au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
     *out = entry_json(e);
     au_flows_release(f, e);
+    au_store *st = au_engine_reader(f->engine);
+    if (*out && st)
+        au_flows_run_summary(f, st, name, *out);
+    au_engine_reader_release(f->engine, st);
     return *out ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 }
 
 json_t *au_flows_list(au_flows *f)
 {
-    json_t *a = json_array();
+    json_t *a = json_array(), *o;
+    size_t i;
     pthread_mutex_lock(&f->mu);
-    for (size_t i = 0; a && i < f->n; i++)
+    for (i = 0; a && i < f->n; i++)
         json_array_append_new(a, entry_json(f->entries[i]));
     pthread_mutex_unlock(&f->mu);
+    /* The run history is read outside the registry lock: triggers must not wait on it. A
+     * flow whose history cannot be read is still listed, without the run fields. */
+    au_store *st = au_engine_reader(f->engine);
+    json_array_foreach(st ? a : NULL, i, o)
+    {
+        au_flows_run_summary(f, st, json_string_value(json_object_get(o, "name")), o);
+    }
+    au_engine_reader_release(f->engine, st);
     return a;
 }
 

@@ -35,9 +35,10 @@ static json_t *iso_time(int64_t ms)
 
 /* --- runs ---------------------------------------------------------------------------------- */
 
-/* Evaluates the per-step conditions; fills steps[id] and returns how many steps will send. */
+/* Evaluates the per-step conditions; fills steps[id] and returns how many steps will send.
+ * The first `when` that cannot be evaluated is described in error[size] (left alone if none). */
 static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, json_t *steps,
-                      int *queued)
+                      int *queued, char *error, size_t size)
 {
     int n = 0;
     for (size_t i = 0; i < def->nsteps; i++) {
@@ -48,6 +49,8 @@ static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, 
         if (s->when && au_expr_eval(s->when, ctx, now_ms, &res, &ee)) {
             json_object_set_new(steps, s->id,
                                 json_pack("{s:s,s:s}", "status", "error", "error", ee.message));
+            if (!error[0])
+                snprintf(error, size, "step %s: when: %s", s->id, ee.message);
             continue;
         }
         int go = !s->when || au_expr_truthy(res);
@@ -65,7 +68,7 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
     const au_flowdef *def = e->def;
     int match = 0, queued[AU_FLOW_MAX_STEPS], pending = 0;
     au_expr_error ee = {0};
-    char cond[300], *input = NULL, *steps_txt = NULL;
+    char cond[300], when_err[320] = "", *input = NULL, *steps_txt = NULL;
     json_t *steps = json_object();
     au_rc rc = AU_ERR_NOMEM;
     int64_t id = 0;
@@ -75,19 +78,24 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
     else
         snprintf(cond, sizeof(cond), "%s", match ? "true" : "false");
     if (!crc && match)
-        pending = plan_steps(def, ctx, now_ms, steps, queued);
+        pending = plan_steps(def, ctx, now_ms, steps, queued, when_err, sizeof(when_err));
     input = json_dumps(ctx, JSON_COMPACT);
     steps_txt = steps ? json_dumps(steps, JSON_COMPACT) : NULL;
     if (!input || !steps_txt)
         goto out;
-    const char *status = crc ? "error" : !match || !pending ? "skipped" : "pending";
+    /* A run whose only steps could not decide (their `when` failed) is an error, not a skip. */
+    const char *status = crc || (when_err[0] && !pending) ? "error"
+                         : !match || !pending             ? "skipped"
+                                                          : "pending";
     au_run_row run = {.flow = def->name,
                       .trigger = trigger_id,
                       .input = input,
                       .condition = cond,
                       .steps = steps_txt,
                       .status = status,
-                      .error = crc ? ee.message : NULL,
+                      .error = crc           ? ee.message
+                               : when_err[0] ? when_err
+                                             : NULL,
                       .pending = pending,
                       .started_ms = now_ms,
                       .finished_ms = pending ? 0 : now_ms};
@@ -114,7 +122,7 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
     if (rc)
         goto out;
     atomic_fetch_add(&e->stats->runs, 1);
-    if (crc)
+    if (!strcmp(status, "error"))
         atomic_fetch_add(&e->stats->errors, 1);
     else if (!pending)
         atomic_fetch_add(&e->stats->skipped, 1);
@@ -736,46 +744,117 @@ static json_t *parse_or_string(const char *s)
     return j ? j : s ? json_string(s) : json_null();
 }
 
-static int run_to_json(void *ctx, const au_run_row *r)
+/* What a run list shows of the input when the whole context is not asked for: every root
+ * but `profile`, which is reduced to its id (the golden record with its timeline is most of
+ * the text of a run, and a list of them is read to see what happened, not to whom). */
+static json_t *brief_input(json_t *in)
 {
-    json_t *a = ctx;
+    json_t *prof = json_object_get(in, "profile");
+    if (json_is_object(prof))
+        json_object_set_new(in, "profile", json_pack("{s:O}", "id", json_object_get(prof, "id")));
+    return in;
+}
+
+typedef struct run_list_ctx {
+    json_t *runs; /* array being filled */
+    int context;  /* 1: whole input */
+} run_list_ctx;
+
+/* One run as the API shows it. New reference, NULL when out of memory. */
+static json_t *run_json(const au_run_row *r, int context)
+{
+    json_t *in = parse_or_string(r->input);
     json_t *o = json_pack(
-        "{s:I,s:s,s:s,s:o,s:s?,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
-        "trigger", r->trigger, "input", parse_or_string(r->input), "condition", r->condition,
+        "{s:I,s:s,s:s,s:o,s:s,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
+        "trigger", r->trigger, "input", context ? in : brief_input(in), "condition", r->condition,
         "steps", parse_or_string(r->steps), "status", r->status, "error", r->error, "attempts",
         r->attempts, "pending", r->pending, "started_at", iso_time(r->started_ms));
-    if (!o)
-        return AU_ERR_NOMEM;
-    if (r->finished_ms) {
+    if (o && r->finished_ms) {
         json_object_set_new(o, "finished_at", iso_time(r->finished_ms));
         json_object_set_new(o, "latency_ms", json_integer(r->finished_ms - r->started_ms));
     }
-    json_array_append_new(a, o);
+    return o;
+}
+
+static int run_to_json(void *ctx, const au_run_row *r)
+{
+    run_list_ctx *rl = ctx;
+    json_t *o = run_json(r, rl->context);
+    return o && !json_array_append_new(rl->runs, o) ? 0 : AU_ERR_NOMEM;
+}
+
+static int status_ok(const char *s)
+{
+    static const char *const ok[] = {"pending", "delivered", "failed", "skipped", "error", "dead"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (!strcmp(s, ok[i]))
+            return 1;
     return 0;
 }
 
-au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, json_t **out,
+au_rc au_flows_runs(au_flows *f, const char *name, const au_runs_query *q, json_t **out,
                     au_err *err)
 {
+    *out = NULL;
+    if (q->status && !status_ok(q->status))
+        return au_err_set(err, AU_ERR_INVALID, "unknown run status \"%s\": use one of %s",
+                          q->status, AU_RUN_STATUSES);
     flow_entry *e = au_flows_acquire(f, name);
     au_flows_release(f, e);
-    *out = NULL;
     au_store *st = au_engine_reader(f->engine);
-    json_t *a = json_array();
-    if (!st || !a) {
+    run_list_ctx rl = {json_array(), q->context};
+    if (!st || !rl.runs) {
         au_engine_reader_release(f->engine, st);
-        json_decref(a);
+        json_decref(rl.runs);
         return au_err_set(err, AU_ERR_STORE, "cannot read the run history");
     }
-    au_rc rc = au_store_run_list(st, name, before, limit, run_to_json, a);
-    au_engine_reader_release(f->engine, st);
-    if (!rc && !e && json_array_size(a) == 0)
+    au_rc rc = au_store_run_list(st, name, q->status, q->before, q->limit, run_to_json, &rl);
+    /* A flow deleted since keeps its history; a name never seen is a typo. */
+    if (!rc && !e && json_array_size(rl.runs) == 0 &&
+        au_store_run_list(st, name, NULL, 0, 1, run_to_json, &rl) == AU_OK &&
+        json_array_size(rl.runs) == 0)
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
+    au_engine_reader_release(f->engine, st);
     if (rc) {
-        json_decref(a);
+        json_decref(rl.runs);
         return err && err->rc ? rc : au_err_set(err, rc, "cannot read the run history");
     }
-    *out = json_pack("{s:o}", "runs", a);
+    *out = json_pack("{s:o}", "runs", rl.runs);
+    return AU_OK;
+}
+
+/* How the runs of `name` stand, added to its listing: last_run, runs, failures, dead_letters.
+ * `st` is a reader handle. */
+au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o)
+{
+    au_run_counts c;
+    run_list_ctx rl = {json_array(), 0};
+    (void)f;
+    au_rc rc = rl.runs ? au_store_run_counts(st, name, &c) : AU_ERR_NOMEM;
+    if (!rc)
+        rc = au_store_run_list(st, name, NULL, 0, 1, run_to_json, &rl);
+    if (rc) {
+        json_decref(rl.runs);
+        return rc;
+    }
+    json_t *last = json_array_get(rl.runs, 0);
+    json_t *brief = last
+                        ? json_pack("{s:O,s:O,s:O,s:O,s:O*,s:O}", "id", json_object_get(last, "id"),
+                                    "status", json_object_get(last, "status"), "trigger",
+                                    json_object_get(last, "trigger"), "started_at",
+                                    json_object_get(last, "started_at"), "finished_at",
+                                    json_object_get(last, "finished_at"), "error",
+                                    json_object_get(last, "error"))
+                        : json_null();
+    json_decref(rl.runs);
+    json_object_set_new(o, "last_run", brief ? brief : json_null());
+    json_object_set_new(o, "runs",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "total", (json_int_t)c.total,
+                                  "pending", (json_int_t)c.pending, "delivered",
+                                  (json_int_t)c.delivered, "failed", (json_int_t)c.failed,
+                                  "skipped", (json_int_t)c.skipped, "error", (json_int_t)c.error));
+    json_object_set_new(o, "failures", json_integer(c.failed + c.error));
+    json_object_set_new(o, "dead_letters", json_integer(c.dead_letters));
     return AU_OK;
 }
 

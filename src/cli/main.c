@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "core/config.h"
+#include "flows/flows.h"
 
 static const au_cli_command *const commands[] = {
     &au_cli_serve, &au_cli_import,   &au_cli_gen,  &au_cli_keys,    &au_cli_version,
@@ -20,7 +21,7 @@ static void print_overview(FILE *f)
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f, "  %-10s %s\n", "help",
-            "help [COMMAND|config|api]: usage of a command, the config or the API");
+            "help [COMMAND|config|api|flows]: usage of a command, the config, the API or flows");
 }
 
 static int help(int argc, char **argv)
@@ -31,6 +32,10 @@ static int help(int argc, char **argv)
     }
     if (strcmp(argv[2], "config") == 0) {
         au_config_print_help(stdout);
+        return 0;
+    }
+    if (strcmp(argv[2], "flows") == 0) {
+        au_flows_print_help(stdout);
         return 0;
     }
     if (strcmp(argv[2], "api") == 0) {

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/config.h"
 #include "core/engine.h"
@@ -78,6 +79,9 @@ au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t 
 au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err);
 /* Replays every open dead letter of `flow` (NULL: all); *count = how many. */
 au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *err);
+
+/* `aurum help flows`: definition shape, triggers, context, step options, run inspection. */
+void au_flows_print_help(FILE *f);
 
 /* Prometheus text for the per-flow counters and delivery latency histogram. */
 au_rc au_flows_metrics(au_flows *f, au_buf *out);

@@ -24,7 +24,8 @@
 #include "lib/alloc.h"
 
 static const au_connector_option file_options[] = {
-    {"path", AU_OPT_STRING, 1, NULL, 0, 0, "absolute path of the JSONL file (created if missing)"},
+    {"path", AU_OPT_STRING, 1, NULL, 0, 0,
+     "absolute path of the JSONL file (created, with missing directories)"},
     {"body", AU_OPT_MAPPING, 1, NULL, 0, 0,
      "the object written as one line; strings are templates"},
     {NULL, 0, 0, NULL, 0, 0, NULL},

@@ -6,9 +6,11 @@
  * directories, and a path that can never be created fails the run at once with the exact
  * directory in the error; once the path is fixed, replaying the dead letter delivers the run
  * and clears its error. A `when` that cannot be evaluated makes the run an error that says so.
+ * An invalid inline flow of the configuration is named by its place in the list.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,5 +154,26 @@ Test(flows_runs, failing_flows_are_visible_and_recover_on_replay, .timeout = 90)
     json_decref(one);
     cr_assert_eq(count_runs(&d, "bad", "status=dead"), 0);
     cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+/* An inline flow of the configuration is parsed from a JSON dump of that part of the file:
+ * its error must name the list item and the key, not a line and column of text the user never
+ * wrote. */
+Test(flows_runs, an_inline_configuration_flow_error_names_the_item, .timeout = 30)
+{
+    au_rt_daemon d;
+    const char *cfg = "flows:\n"
+                      "  - name: audit-orders\n"
+                      "    trigger: {event: order}\n"
+                      "    steps: [{file: {paht: /tmp/x.jsonl, body: {id: \"{{ event.id }}\"}}}]\n";
+    cr_assert_neq(au_rt_start(&d, cfg), 0, "an invalid flow stops the daemon from starting");
+    char *log = au_rt_log(&d);
+    cr_assert_not_null(log);
+    cr_assert(strstr(log, "flows[0] (inline in the configuration): flow \\\"audit-orders\\\": "
+                          "steps[0].file: unknown key 'paht'"),
+              "%s", log);
+    cr_assert_null(strstr(log, ", column "), "no position in generated text: %s", log);
+    free(log);
     au_rt_cleanup(&d);
 }

@@ -751,7 +751,7 @@ static json_t *brief_input(json_t *in)
 {
     json_t *prof = json_object_get(in, "profile");
     if (json_is_object(prof))
-        json_object_set_new(in, "profile", json_pack("{s:O}", "id", json_object_get(prof, "id")));
+        json_object_set_new(in, "profile", json_pack("{s:O?}", "id", json_object_get(prof, "id")));
     return in;
 }
 

@@ -101,7 +101,8 @@
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
     X("GET", "/v1/flows", au_api_flow_list, AU_NEED_READ,                                          \
       "Lists the flows (secrets redacted), where each is defined (config or api) and how its "     \
-      "runs stand: last_run (status, error), runs by status, failures, open dead_letters.",        \
+      "runs stand: last_run (status, error), runs by status, failures, open dead_letters, "        \
+      "retrying deliveries and the last retry error.",                                             \
       NULL)                                                                                        \
     X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
       "Validates (every error with its line and column) and saves a flow; it runs at once.",       \

@@ -855,6 +855,9 @@ au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *
                                   "skipped", (json_int_t)c.skipped, "error", (json_int_t)c.error));
     json_object_set_new(o, "failures", json_integer(c.failed + c.error));
     json_object_set_new(o, "dead_letters", json_integer(c.dead_letters));
+    json_object_set_new(o, "retrying", json_integer(c.retrying));
+    json_object_set_new(o, "last_retry_error",
+                        c.last_retry_error[0] ? json_string(c.last_retry_error) : json_null());
     return AU_OK;
 }
 

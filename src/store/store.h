@@ -181,6 +181,8 @@ typedef struct au_run_counts {
     int64_t total;                                      /* runs recorded */
     int64_t pending, delivered, failed, skipped, error; /* runs by status */
     int64_t dead_letters;                               /* dead letters not replayed yet */
+    int64_t retrying;           /* deliveries waiting for another attempt after a failure */
+    char last_retry_error[256]; /* why the newest of those failed ("" when none) */
 } au_run_counts;
 /* Kinds of the record identifier index (profile lookups and name search). */
 enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };

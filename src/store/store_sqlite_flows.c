@@ -7,6 +7,7 @@
  */
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -49,6 +50,12 @@ static const char sql_run_counts[] =
     "SELECT status, count(*) FROM flow_runs WHERE flow = ?1 GROUP BY status "
     "UNION ALL SELECT 'dead_letters', count(*) FROM dead_letters "
     "WHERE flow = ?1 AND replayed_ms = 0";
+/* Deliveries of a flow that failed and wait to be retried: a target that is down shows here
+ * long before anything reaches the dead letters. */
+static const char sql_run_retrying[] =
+    "SELECT count(*), (SELECT last_error FROM outbox WHERE flow = ?1 AND status = 0 AND "
+    "attempts > 0 ORDER BY id DESC LIMIT 1) FROM outbox WHERE flow = ?1 AND status = 0 AND "
+    "attempts > 0";
 static const char sql_dead_add[] =
     "INSERT INTO dead_letters(outbox_id, run_id, flow, step_id, request, response, reason, "
     "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -84,6 +91,7 @@ enum {
     SLOT_run_step,
     SLOT_run_list,
     SLOT_run_counts,
+    SLOT_run_retrying,
     SLOT_dead_add,
     SLOT_dead_list,
     SLOT_dead_get,
@@ -294,6 +302,16 @@ au_rc au_sqlite_run_counts(void *impl, const char *flow, au_run_counts *out)
             out->total += n;
     }
     au_rc rc = src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, "run_counts");
+    sqlite3_reset(st);
+    if (rc || !(st = STMT(impl, run_retrying)))
+        return rc ? rc : AU_ERR_STORE;
+    au_sqlite_bind_text(st, 1, flow);
+    if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *e = au_sqlite_col_text(st, 1);
+        out->retrying = sqlite3_column_int64(st, 0);
+        snprintf(out->last_retry_error, sizeof(out->last_retry_error), "%s", e ? e : "");
+    }
+    rc = src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, "run_retrying");
     sqlite3_reset(st);
     return rc;
 }

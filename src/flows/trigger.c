@@ -384,7 +384,9 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
     if (rc)
         goto out;
     flat = flat_record(r->source, r->record_id, now.doc);
-    if (version > 1 && au_store_record_get(st, r->source, r->record_id, version - 1, &before) == 0)
+    /* A record created again after a deletion has a tombstone before it: nothing was there. */
+    if (outcome != AU_PUT_INSERTED && version > 1 &&
+        au_store_record_get(st, r->source, r->record_id, version - 1, &before) == 0)
         prev = flat_record(r->source, r->record_id, before.doc);
     else
         prev = json_object();

@@ -105,6 +105,16 @@ Test(flows_fire, created_and_deleted_carry_what_was_there, .timeout = 60)
     cr_assert_str_eq(rt_str_at(in, "change", "before", "email"), "ann@example.com");
     cr_assert_str_eq(rt_str_at(in, "change", "before", "date_of_birth"), "1980-02-29");
     json_decref(j);
+    /* Created again after the deletion: nothing was there before (the tombstone is not a
+     * record). */
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"c9\",\"email\":\"ann@example.org\"}]", 200);
+    j = rt_flow_runs_when(&d, "lifecycle", "context=1", 3);
+    in = json_object_get(json_array_get(json_object_get(j, "runs"), 0), "input");
+    cr_assert_str_eq(rt_str_at(in, "change", "kind", NULL), "created");
+    cr_assert_str_eq(rt_str_at(in, "record", "email", NULL), "ann@example.org");
+    cr_assert_eq(json_object_size(json_object_get(json_object_get(in, "change"), "before")), 0);
+    json_decref(j);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
 }

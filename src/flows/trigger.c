@@ -767,7 +767,7 @@ static json_t *run_json(const au_run_row *r, int context)
 {
     json_t *in = parse_or_string(r->input);
     json_t *o = json_pack(
-        "{s:I,s:s,s:s,s:o,s:s,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
+        "{s:I,s:s,s:s,s:o,s:s?,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
         "trigger", r->trigger, "input", context ? in : brief_input(in), "condition", r->condition,
         "steps", parse_or_string(r->steps), "status", r->status, "error", r->error, "attempts",
         r->attempts, "pending", r->pending, "started_at", iso_time(r->started_ms));

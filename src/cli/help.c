@@ -8,15 +8,15 @@
 
 #include "cli/cli.h"
 #include "core/config.h"
-#include "flows/connector.h"
+#include "flows/flows.h"
 
 static const char source_example[] =
     "sources:\n"
     "  crm:                                  # the source name used by import and the API\n"
     "    record_id: customer_no              # required: the field holding the record's id\n"
     "    country: GB                         # default country of phones and postcodes\n"
-    "    on_invalid: keep_raw                # or reject (default): a value normalisation\n"
-    "                                        # refuses is kept raw and the record accepted\n"
+    "    on_invalid: quarantine              # the default: a value normalisation refuses is\n"
+    "                                        # kept raw with its reason; reject refuses it\n"
     "    fields:                             # canonical attribute: source field(s)\n"
     "      first_name: forename\n"
     "      last_name: surname\n"
@@ -67,57 +67,10 @@ static void config_topic(FILE *f)
                "docs/PROFILES.md.\n");
 }
 
-static const char *const type_names[] = {"string",  "integer",  "boolean",
-                                         "strings", "template", "mapping"};
-
-/* One step kind: its options from the connector's table. */
-static void print_connector(FILE *f, const au_connector *c)
-{
-    fprintf(f, "\n  %s: %s\n", c->name, c->help);
-    for (const au_connector_option *o = c->options; o && o->name; o++) {
-        fprintf(f, "    %-16s %-8s %s", o->name, type_names[o->type], o->help);
-        if (o->required)
-            fputs(" (required)", f);
-        else if (o->def)
-            fprintf(f, " (default %s)", o->def);
-        fputc('\n', f);
-    }
-}
-
+/* The reference lives with the flows module, beside the connector tables it prints. */
 static void flows_topic(FILE *f)
 {
-    fputs("Flows: when something happens (trigger) and a condition holds, run steps that map\n"
-          "fields and deliver them. Defined under 'flows:' in the config (a list) or with\n"
-          "PUT /v1/flows/NAME. Keys: name, description, enabled, trigger, condition, steps,\n"
-          "retry {max_attempts, backoff_ms, max_backoff_ms}, concurrency.\n"
-          "\n"
-          "Triggers (exactly one):\n"
-          "  event: TYPE | {type, source}        a business event is stored\n"
-          "  profile: updated | [created, updated, merged, split, deleted], attributes: [...]\n"
-          "                                      a golden profile changes\n"
-          "  schedule: CRON | {cron, timezone}   a cron schedule fires (UTC by default)\n"
-          "  webhook: {secret}                   POST /v1/hooks/FLOW is called with the secret\n"
-          "\n"
-          "Run context (the roots of expressions):\n"
-          "  event    the triggering event: id, type, source, at, properties, customer\n"
-          "  profile  the golden profile: attributes, id, records, timeline (for merged: the\n"
-          "           profile that survived)\n"
-          "  record   the source record whose write caused a profile change\n"
-          "  change   profile triggers: kind, source, record_id, changed, version, origin,\n"
-          "           profile, other\n"
-          "  webhook  the posted JSON body;  schedule  at, timezone\n"
-          "\n"
-          "Expressions: paths (profile.email), == != < <= > >=, and or not, + - * /, functions\n"
-          "(exists, coalesce, first, where, count, lower, upper, ...). Strings in step options\n"
-          "are templates: \"{{ expression }}\" keeps the value's type, other text renders.\n"
-          "\n"
-          "Step kinds (one per step, with an optional id and when: expression):\n",
-          f);
-    for (const au_connector *const *c = au_connector_list(); *c; c++)
-        print_connector(f, *c);
-    fputs("\nDeliveries are retried with backoff, then dead-lettered (GET /v1/deadletters, "
-          "replay).\nAn example: 'aurum help config'. Everything else: docs/FLOWS.md.\n",
-          f);
+    au_flows_print_help(f);
 }
 
 const au_cli_topic au_cli_topics[] = {

@@ -998,6 +998,7 @@ const au_store_ops au_store_sqlite_ops = {
     .run_add = au_sqlite_run_add,
     .run_step = au_sqlite_run_step,
     .run_list = au_sqlite_run_list,
+    .run_counts = au_sqlite_run_counts,
     .dead_add = au_sqlite_dead_add,
     .dead_list = au_sqlite_dead_list,
     .dead_replay = au_sqlite_dead_replay,

@@ -17,7 +17,7 @@
 
 #define USAGE                                                                                      \
     "usage: aurum import --source NAME [--data DIR] [--config FILE] [--format csv|jsonl]\n"        \
-    "                    [--batch N] [--server URL --key KEY] FILE...\n"                           \
+    "                    [--batch N] [--server URL --key KEY] [--strict] FILE...\n"                \
     "\n"                                                                                           \
     "Imports CSV (header row = field names) or JSON Lines (one object per line) records into\n"    \
     "source NAME, mapped by the source's definition (from --config or registered earlier).\n"      \
@@ -28,11 +28,19 @@
     "  --batch N       records per batch (default 8192, 4096 with --server)\n"                     \
     "  --server URL    send to a running daemon instead (POST URL/v1/sources/NAME/records)\n"      \
     "  --key KEY       API key for --server\n"                                                     \
-    "Rejected records do not stop the import; the summary lists the first 20.\n"                   \
-    "Exit status: 0 all records imported, 1 some rejected or a fatal error, 2 usage.\n"
+    "  --strict        exit 1 when any value was quarantined, not only when records were "         \
+    "refused\n"                                                                                    \
+    "A dirty value (an e-mail without @, 30/02/1980) does not refuse its record: the value is\n"   \
+    "quarantined (kept raw with its reason, not used for matching) and the record imported; the\n" \
+    "summary says \"imported N records; M values quarantined in K records\" and lists the first\n" \
+    "20. Records that cannot be read (no record id, broken row, on_invalid: reject) are refused\n" \
+    "without stopping the import; the summary lists the first 20.\n"                               \
+    "Exit status: 0 all records imported (values may be quarantined), 1 some refused (or, with\n"  \
+    "--strict, any value quarantined) or a fatal error, 2 usage.\n"
 
 typedef struct args {
     const char *data, *config, *source, *server, *key;
+    int strict; /* --strict: a quarantined value fails the import too */
     au_import_format format;
     long batch;
     char **files;
@@ -42,15 +50,11 @@ typedef struct args {
 static int parse_args(int argc, char **argv, args *a)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"source", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"batch", required_argument, NULL, 'b'},
-        {"server", required_argument, NULL, 'S'},
-        {"key", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},   {"config", required_argument, NULL, 'c'},
+        {"source", required_argument, NULL, 's'}, {"format", required_argument, NULL, 'f'},
+        {"batch", required_argument, NULL, 'b'},  {"server", required_argument, NULL, 'S'},
+        {"key", required_argument, NULL, 'k'},    {"strict", no_argument, NULL, 'X'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     optind = 0;
@@ -71,6 +75,9 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case 'k':
             a->key = optarg;
+            break;
+        case 'X':
+            a->strict = 1;
             break;
         case 'b':
             a->batch = strtol(optarg, NULL, 10);
@@ -155,7 +162,7 @@ static int import_all(const args *a, au_import_opts *o)
         }
     }
     au_import_summary_print(stdout, &sum);
-    if (sum.rejected)
+    if (sum.rejected || (a->strict && sum.quarantined))
         code = 1;
     au_import_summary_cleanup(&sum);
     return code;

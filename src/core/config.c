@@ -53,7 +53,8 @@ static const struct {
     const char *name;
     const char *help;
 } sections[] = {
-    {"sources", "name -> source definition (record_id, fields, country, trust)"},
+    {"sources", "name -> source definition (record_id, fields, default_country, trust, on_invalid, "
+                "two_digit_year_pivot)"},
     {"matching", "identity resolution: blocking, comparators, thresholds"},
     {"survivorship", "golden record rules per attribute"},
     {"flows", "integration flows: when / if / then"},
@@ -416,7 +417,8 @@ static au_rc check_sources(au_config *cfg, au_err *err)
     json_t *def;
     json_object_foreach(cfg->sources, name, def)
     {
-        if (json_is_object(def) && !json_object_get(def, "country") && cfg->default_country[0] &&
+        if (json_is_object(def) && !json_object_get(def, "country") &&
+            !json_object_get(def, "default_country") && cfg->default_country[0] &&
             json_object_set_new(def, "country", json_string(cfg->default_country)))
             return AU_ERR_NOMEM;
         au_source *s = NULL;

@@ -441,6 +441,13 @@ double au_source_trust(const au_source *s, au_attr a)
     return (unsigned)a < AU_ATTR_COUNT ? s->trust[a] : 0.5;
 }
 
+const char *au_source_label(const au_source *s, au_attr a)
+{
+    if ((unsigned)a >= AU_ATTR_COUNT)
+        return "?";
+    return s->map[a].label ? s->map[a].label : au_attr_name(a);
+}
+
 /* --- mapping -------------------------------------------------------------------------------- */
 
 /* Text of a scalar document value into tmp (numbers in their JSON text); NULL for null, objects

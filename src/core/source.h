@@ -39,6 +39,9 @@ const char *au_source_name(const au_source *s);
 const json_t *au_source_definition(const au_source *s);
 /* Trust of attribute a in this source, 0..1 (default 0.5). */
 double au_source_trust(const au_source *s, au_attr a);
+/* The source field(s) attribute a is read from, as error details name them ("dob", "a+b"), or
+ * the attribute's own name when it is derived (full_name from the parts, title from a name). */
+const char *au_source_label(const au_source *s, au_attr a);
 
 /* Maps and normalises one source document (a JSON object whose values are strings, numbers,
  * booleans or null). `index` is the document's position in its batch/file, used in error

@@ -115,7 +115,9 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
         goto out;
     }
     if ((rc = map_all(src, docs, recs, &nbad, err))) {
+        /* map_all has freed every record it mapped */
         au_metrics_records(req->srv->metrics, name, AU_OUTCOME_REJECTED, nbad);
+        n = 0;
         goto out;
     }
     if ((rc = collect_warnings(src, recs, n, &w)))

@@ -570,5 +570,6 @@ void au_config_print_help(FILE *f)
     for (size_t i = 0; i < NSECTIONS; i++)
         fprintf(f, "  %-18s %s\n", sections[i].name, sections[i].help);
     fprintf(f, "\nAnchors, aliases and merge keys (<<) are supported; top-level keys starting "
-               "with x- are ignored\n(a place for anchored blocks).\n");
+               "with x- are ignored\n(a place for anchored blocks).\n\n");
+    au_source_print_help(f);
 }

@@ -118,6 +118,71 @@ static void close_name_hint(const char *name, char *out, size_t n)
 
 /* --- definition ----------------------------------------------------------------------------- */
 
+/* The keys of a source definition and of a field written as an object: one table checks for
+ * unknown keys and prints `aurum help config`, so the two cannot drift apart. */
+typedef struct key_doc {
+    const char *name;
+    const char *help;
+} key_doc;
+
+static const key_doc source_keys[] = {
+    {"record_id", "source field holding the record id (required; a record without one is refused)"},
+    {"fields", "canonical attribute -> source field, [fields joined by a space], or an object "
+               "{from, format, on_invalid, two_digit_year_pivot}"},
+    {"default_country", "ISO 3166 country of phones and postcodes written nationally (alias: "
+                        "country; default: the top-level default_country)"},
+    {"country", "the first name of default_country"},
+    {"trust", "attribute -> 0..1 trust for survivorship, \"*\" for the rest (default 0.5)"},
+    {"on_invalid", "quarantine (default): a value normalisation refuses is kept raw with its "
+                   "reason and the record imported; reject: the record is refused"},
+    {"two_digit_year_pivot", "1..99: two-digit years below it are 20yy, the others 19yy "
+                             "(default: the latest century that keeps a date of birth past)"},
+};
+static const key_doc field_keys[] = {
+    {"from", "source field name, or an array of them joined by a space (required)"},
+    {"format", "date_of_birth only: YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto (default)"},
+    {"on_invalid", "quarantine or reject, overriding the source's for this attribute"},
+    {"two_digit_year_pivot", "date_of_birth only: overrides the source's pivot"},
+};
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+static int known_key(const key_doc *t, size_t n, const char *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].name, k) == 0)
+            return 1;
+    return 0;
+}
+
+void au_source_print_help(FILE *f)
+{
+    fprintf(f,
+            "Source definitions (under sources: NAME, or the body of PUT /v1/sources/NAME):\n\n");
+    for (size_t i = 0; i < NKEYS(source_keys); i++)
+        fprintf(f, "  %-22s %s\n", source_keys[i].name, source_keys[i].help);
+    fprintf(f, "\nA field written as an object:\n\n");
+    for (size_t i = 0; i < NKEYS(field_keys); i++)
+        fprintf(f, "  %-22s %s\n", field_keys[i].name, field_keys[i].help);
+    fprintf(f, "\nCanonical attributes:");
+    for (int a = 0; a < AU_ATTR_COUNT; a++)
+        fprintf(f, "%s%s", a % 8 ? " " : "\n  ", au_attr_name((au_attr)a));
+    fprintf(f, "\n(title and name_suffix are also filled from titles and Jr/Sr/II/III/IV written "
+               "in the names)\n\n"
+               "Example:\n\n"
+               "  sources:\n"
+               "    crm:\n"
+               "      record_id: customer_no\n"
+               "      default_country: GB\n"
+               "      on_invalid: quarantine        # the default; reject refuses the record\n"
+               "      two_digit_year_pivot: 30      # 12/11/25 is 2025, 12/11/70 is 1970\n"
+               "      fields:\n"
+               "        full_name: name\n"
+               "        email: email\n"
+               "        phone: [phone_area, phone_number]\n"
+               "        date_of_birth: {from: dob, format: DMY, on_invalid: reject}\n"
+               "      trust: {email: 0.9, \"*\": 0.5}\n");
+}
+
 static au_rc add_from(attr_map *m, const json_t *v, const char *attr, au_err *err)
 {
     if (json_is_string(v)) {
@@ -202,7 +267,7 @@ static au_rc parse_field_options(attr_map *m, au_attr a, const char *attr, const
             continue;
         if (strcmp(k, "on_invalid") == 0)
             rc = parse_on_invalid(x, where, &m->on_invalid, err);
-        else if (strcmp(k, "format") != 0 && strcmp(k, "two_digit_year_pivot") != 0)
+        else if (!known_key(field_keys, NKEYS(field_keys), k))
             rc = au_err_set(err, AU_ERR_INVALID,
                             "fields.%s: unknown key '%s' (expected from, format, on_invalid, "
                             "two_digit_year_pivot)",
@@ -334,12 +399,10 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
     const json_t *v;
     json_object_foreach((json_t *)def, k, v)
     {
-        if (strcmp(k, "record_id") && strcmp(k, "fields") && strcmp(k, "country") &&
-            strcmp(k, "default_country") && strcmp(k, "trust") && strcmp(k, "on_invalid") &&
-            strcmp(k, "two_digit_year_pivot"))
+        if (!known_key(source_keys, NKEYS(source_keys), k))
             return au_err_set(err, AU_ERR_INVALID,
-                              "%s: unknown key (expected record_id, fields, country, "
-                              "default_country, trust, on_invalid, two_digit_year_pivot)",
+                              "%s: unknown key (expected record_id, fields, default_country, "
+                              "trust, on_invalid, two_digit_year_pivot)",
                               k);
     }
     const json_t *rid = json_object_get(def, "record_id");

@@ -4,7 +4,10 @@
  * refused values become per-field details, unmapped fields become custom attributes.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/source.h"
@@ -416,4 +419,35 @@ Test(source, titles_and_suffixes_get_their_own_attributes)
     cr_expect_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "Jane");
     au_record_free(r);
     au_source_free(s);
+}
+
+/* The example `aurum help config` prints is a configuration that loads: the help is checked
+ * against the parser, and names every source key and the new attributes. */
+Test(source, the_help_example_is_a_valid_configuration)
+{
+    char *text = NULL, path[] = "/tmp/aurum-help-XXXXXX";
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    au_source_print_help(f);
+    fclose(f);
+    static const char *const words[] = {"default_country", "on_invalid", "two_digit_year_pivot",
+                                        "name_suffix",     "title",      "quarantine"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        cr_expect(strstr(text, words[i]), "help lacks %s", words[i]);
+    const char *ex = strstr(text, "Example:\n\n");
+    cr_assert_not_null(ex);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *out = fdopen(fd, "w");
+    fputs(ex + strlen("Example:\n\n"), out);
+    fclose(out);
+    au_config *cfg = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_expect_eq(au_config_load(path, &cfg, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+    au_config_free(cfg);
+    unlink(path);
+    free(text);
 }

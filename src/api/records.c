@@ -1,13 +1,16 @@
 /*
  * Source records over HTTP. A POSTed batch is mapped and normalised on the request thread, every
- * document first: if any is invalid the whole batch is refused with one detail per bad record
- * and nothing reaches the engine. Only a fully valid batch is handed to the writer, whose
- * acknowledgement means committed. Reads use a pooled read-only store handle.
+ * document first: if any is malformed (not an object, no record id, or a value a field with
+ * on_invalid: reject refuses) the whole batch is refused with one detail per bad record and
+ * nothing reaches the engine. A dirty value is not a bad request: it is quarantined, the record
+ * written, and the answer lists it under "warnings". Only a fully valid batch is handed to the
+ * writer, whose acknowledgement means committed. Reads use a pooled read-only store handle.
  */
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/warnings.h"
 #include "lib/alloc.h"
 
 /* Records in one batch, bounded so an error listing or a job stays reasonable. */
@@ -51,44 +54,60 @@ static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_
     return AU_OK;
 }
 
-static au_rc write_batch(au_req *req, const char *source, au_record **recs, size_t n, au_resp *resp,
-                         au_err *err)
+static au_rc write_batch(au_req *req, const char *source, au_record **recs, size_t n,
+                         const au_warnings *w, au_resp *resp, au_err *err)
 {
     char origin[64];
     au_write_summary sum = {0};
     au_req_origin(req, origin, sizeof(origin));
-    /* The engine owns recs and its records from here on, whatever the outcome. */
-    au_rc rc = au_engine_write_records(req->srv->engine, recs, n, origin, &sum, err);
+    /* The engine owns recs and its records from here on, whatever the outcome. An empty batch
+     * writes nothing and is answered all the same. */
+    au_rc rc = n ? au_engine_write_records(req->srv->engine, recs, n, origin, &sum, err) : AU_OK;
     if (rc)
         return rc;
     au_metrics *m = req->srv->metrics;
     au_metrics_records(m, source, AU_OUTCOME_INSERTED, (uint64_t)sum.inserted);
     au_metrics_records(m, source, AU_OUTCOME_UPDATED, (uint64_t)sum.updated);
     au_metrics_records(m, source, AU_OUTCOME_UNCHANGED, (uint64_t)sum.unchanged);
-    return au_resp_json(resp, 200,
-                        json_pack("{s:I, s:I, s:I}", "inserted", (json_int_t)sum.inserted,
-                                  "updated", (json_int_t)sum.updated, "unchanged",
-                                  (json_int_t)sum.unchanged));
+    json_t *answer = json_pack("{s:I, s:I, s:I}", "inserted", (json_int_t)sum.inserted, "updated",
+                               (json_int_t)sum.updated, "unchanged", (json_int_t)sum.unchanged);
+    if (!answer || au_warnings_put(w, answer)) {
+        json_decref(answer);
+        return AU_ERR_NOMEM;
+    }
+    return au_resp_json(resp, 200, answer);
+}
+
+/* The quarantined values of a mapped batch, before the engine takes the records. */
+static au_rc collect_warnings(const au_source *src, au_record **recs, size_t n, au_warnings *w)
+{
+    au_rc rc = AU_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = au_warnings_add(w, src, (long)i, recs[i]);
+    return rc;
 }
 
 /* POST /v1/sources/{source}/records   body: [doc, ...] or JSON lines
- * -> {"inserted":n,"updated":n,"unchanged":n}; any invalid document -> 400, nothing written. */
+ * -> {"inserted":n,"updated":n,"unchanged":n,"warnings":[{index,record_id,field,attribute,value,
+ *     reason}] (the first 100 quarantined values),"warnings_total":n,"records_with_warnings":n};
+ * a malformed document (or a value refused under on_invalid: reject) -> 400, nothing written. */
 au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
 {
     const char *name = au_req_param(req, "source");
     json_t *docs = NULL;
     au_record **recs = NULL;
-    size_t nbad = 0;
+    size_t nbad = 0, n = 0;
+    au_warnings w;
+    au_warnings_init(&w, AU_WARNINGS_MAX);
     au_rc rc = AU_OK;
     const au_source *src = au_engine_source_acquire(req->srv->engine, name);
     if (!src)
         return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", name);
     if ((rc = au_req_parse_batch(req, MAX_BATCH, &docs, err)))
         goto out;
-    size_t n = json_array_size(docs);
+    n = json_array_size(docs);
     if (n == 0) {
-        rc = au_resp_json(
-            resp, 200, json_pack("{s:i, s:i, s:i}", "inserted", 0, "updated", 0, "unchanged", 0));
+        rc = write_batch(req, name, NULL, 0, &w, resp, err);
         goto out;
     }
     if (!(recs = au_calloc(n, sizeof(*recs)))) {
@@ -96,13 +115,21 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
         goto out;
     }
     if ((rc = map_all(src, docs, recs, &nbad, err))) {
+        /* map_all has freed every record it mapped */
         au_metrics_records(req->srv->metrics, name, AU_OUTCOME_REJECTED, nbad);
+        n = 0;
         goto out;
     }
-    rc = write_batch(req, name, recs, n, resp, err);
+    if ((rc = collect_warnings(src, recs, n, &w)))
+        goto out;
+    rc = write_batch(req, name, recs, n, &w, resp, err);
     recs = NULL;
+    n = 0;
 out:
+    for (size_t i = 0; recs && i < n; i++)
+        au_record_free(recs[i]);
     au_free(recs);
+    au_warnings_cleanup(&w);
     json_decref(docs);
     au_engine_source_release(req->srv->engine, src);
     return rc;

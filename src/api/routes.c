@@ -23,10 +23,12 @@
       "The definition of one source.", NULL)                                                       \
     X("POST", "/v1/sources/{source}/records", au_api_records_post, AU_NEED_WRITE_SOURCE,           \
       "Upserts a batch of source documents, all or nothing; idempotent on (source, record id). "   \
-      "Answers {\"inserted\",\"updated\",\"unchanged\"}.",                                         \
+      "Answers {\"inserted\",\"updated\",\"unchanged\",\"warnings\",\"warnings_total\","           \
+      "\"records_with_warnings\"}: dirty values are quarantined and listed, not refused.",         \
       "JSON array of documents, or JSON lines with Content-Type application/x-ndjson")             \
     X("GET", "/v1/sources/{source}/records/{id}", au_api_record_get, AU_NEED_READ,                 \
-      "The current version of a record: attributes (raw, value, key), custom fields, input.",      \
+      "The current version of a record: attributes (raw, value, key, status, reason), custom "     \
+      "fields, input.",                                                                            \
       "?history=1 adds every version")                                                             \
     X("DELETE", "/v1/sources/{source}/records/{id}", au_api_record_delete, AU_NEED_WRITE_SOURCE,   \
       "Deletes a record (a tombstone version is kept); 404 when absent.", NULL)                    \
@@ -82,7 +84,9 @@
       "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
       "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
     X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
-      "Segment identify: a record of source segment.", "Segment message; write key as Basic user") \
+      "Segment identify: a record of source segment; dirty traits are quarantined and listed in "  \
+      "warnings.",                                                                                 \
+      "Segment message; write key as Basic user")                                                  \
     X("POST", "/v1/track", au_api_segment, AU_NEED_SEGMENT, "Segment track: an event.",            \
       "Segment message")                                                                           \
     X("POST", "/v1/page", au_api_segment, AU_NEED_SEGMENT, "Segment page: an event.",              \
@@ -94,7 +98,8 @@
     X("POST", "/v1/alias", au_api_segment, AU_NEED_SEGMENT,                                        \
       "Segment alias: links previousId to userId.", "Segment message")                             \
     X("POST", "/v1/batch", au_api_segment, AU_NEED_SEGMENT,                                        \
-      "Segment batch (what the SDKs send), all or nothing.", "{\"batch\":[messages]}")             \
+      "Segment batch (what the SDKs send), all or nothing; warnings as for identify.",             \
+      "{\"batch\":[messages]}")                                                                    \
     X("POST", "/v1/import", au_api_segment, AU_NEED_SEGMENT, "Alias of /v1/batch.",                \
       "{\"batch\":[messages]}")                                                                    \
     /* (end of the profile routes) */                                                              \

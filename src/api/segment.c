@@ -6,7 +6,9 @@
  * Links (alias, identify with both ids) become must-link overrides between the records that
  * exist (previousId may name a user or an anonymous visitor), and are also kept as events of
  * type "alias" on the user's timeline, so a link to a record not seen yet is not lost.
- * Answers {"success": true} like Segment.
+ * Answers {"success": true} like Segment, plus the traits quarantined as dirty values:
+ * "warnings" [{index (of the message), record_id, field, attribute, value, reason}] (the first
+ * 100), "warnings_total" and "records_with_warnings" (see core/warnings.h).
  */
 #include <string.h>
 #include <time.h>
@@ -14,6 +16,7 @@
 #include "api/api_int.h"
 #include "lib/alloc.h"
 #include "core/resolve_hook.h"
+#include "core/warnings.h"
 #include "profile/segment.h"
 
 static int64_t now_ms(void)
@@ -37,7 +40,10 @@ static const au_source *segment_source(au_engine *e, au_err *err)
     return au_engine_source_acquire(e, AU_SEGMENT_SOURCE);
 }
 
-static au_rc write_records(au_req *req, const json_t *items, const char *origin, au_err *err)
+/* Writes the identify records; their quarantined values (traits normalisation refused) are
+ * noted in w, indexed by message. */
+static au_rc write_records(au_req *req, const json_t *items, const char *origin, au_warnings *w,
+                           au_err *err)
 {
     size_t i, n = 0;
     json_t *it;
@@ -55,9 +61,10 @@ static au_rc write_records(au_req *req, const json_t *items, const char *origin,
     {
         if (rc || strcmp(json_string_value(json_object_get(it, "kind")), "record") != 0)
             continue;
-        rc = au_source_map(src, json_object_get(it, "doc"), (long)i, &recs[k], err);
+        long index = (long)json_integer_value(json_object_get(it, "index"));
+        rc = au_source_map(src, json_object_get(it, "doc"), index, &recs[k], err);
         if (!rc)
-            k++;
+            rc = au_warnings_add(w, src, index, recs[k++]);
     }
     au_engine_source_release(req->srv->engine, src);
     if (rc) {
@@ -193,12 +200,22 @@ au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err)
     if (rc)
         return rc;
     au_req_origin(req, origin, sizeof(origin));
+    au_warnings w;
+    au_warnings_init(&w, AU_WARNINGS_MAX);
     /* Records first, so that an identify and a track in one batch land on one customer. */
-    rc = write_records(req, items, origin, err);
+    rc = write_records(req, items, origin, &w, err);
     if (!rc)
         rc = write_events(req, items, origin, err);
     if (!rc)
         rc = apply_links(req, items, origin, err);
     json_decref(items);
-    return rc ? rc : au_resp_json(resp, 200, json_pack("{s:b}", "success", 1));
+    json_t *answer = rc ? NULL : json_pack("{s:b}", "success", 1);
+    if (!rc && (!answer || au_warnings_put(&w, answer)))
+        rc = AU_ERR_NOMEM;
+    au_warnings_cleanup(&w);
+    if (rc) {
+        json_decref(answer);
+        return rc;
+    }
+    return au_resp_json(resp, 200, answer);
 }

@@ -16,6 +16,7 @@
 
 typedef struct args {
     const char *data, *config, *source, *server, *key;
+    int strict; /* --strict: a quarantined value fails the import too */
     int format; /* index in "csv|jsonl|ndjson", -1: from the file extension */
     long batch;
     char **files;
@@ -39,12 +40,14 @@ static const au_arg options[] = {
                "send to a running daemon instead (POST URL/v1/sources/NAME/records)"),
     AU_ARG_ROW("--key", AU_ARG_STR, offsetof(args, key), "KEY",
                "API key for --server (default: $AURUM_KEY)"),
+    AU_ARG_ROW("--strict", AU_ARG_FLAG, offsetof(args, strict), NULL,
+               "exit 1 when any value was quarantined, not only when records were refused"),
 };
 
 static const au_args_spec spec = {
     .prog = "aurum import",
     .synopsis = "--source NAME [--data DIR] [--config FILE] [--format csv|jsonl]\n"
-                "                    [--batch N] [--server URL --key KEY] FILE...",
+                "                    [--batch N] [--server URL --key KEY] [--strict] FILE...",
     .about = "Imports CSV (header row = field names) or JSON Lines (one object per line) records "
              "into\nsource NAME, mapped by the source's definition (from --config or registered "
              "earlier).\nSource definitions: 'aurum help config' and docs/IMPORT.md.\n",
@@ -53,9 +56,14 @@ static const au_args_spec spec = {
     .args = "FILE...",
     .min_args = 1,
     .max_args = -1,
-    .notes = "Rejected records do not stop the import; the summary lists the first 20. Long "
-             "imports\nreport progress on stderr (a redrawn line on a terminal, else a line every "
-             "few seconds).\nExit status: 0 all records imported, 1 some rejected or a fatal "
+    .notes = "A dirty value (an e-mail without @, 30/02/1980) does not refuse its record: the "
+             "value is\nquarantined (kept raw with its reason, not used for matching) and the "
+             "record imported; the\nsummary says \"imported N records; M values quarantined in K "
+             "records\" and lists the first\n20. Records that cannot be read (no record id, broken "
+             "row, on_invalid: reject) are refused\nwithout stopping the import; the summary lists "
+             "the first 20. Long imports report progress\non stderr (a redrawn line on a terminal, "
+             "else a line every few seconds).\nExit status: 0 all records imported (values may be "
+             "quarantined), 1 some refused (or, with\n--strict, any value quarantined) or a fatal "
              "error, 2 usage.\n",
 };
 
@@ -119,7 +127,7 @@ static int import_all(const args *a, au_import_opts *o)
         }
     }
     au_import_summary_print(stdout, &sum);
-    if (sum.rejected)
+    if (sum.rejected || (a->strict && sum.quarantined))
         code = 1;
     au_import_summary_cleanup(&sum);
     return code;

@@ -60,7 +60,10 @@ static const struct {
     const char *help;    /* one line for `aurum help config` */
     const char *refusal; /* NULL: supported; else why not and what to use instead */
 } sections[] = {
-    {"sources", "name -> source definition (record_id, fields, country, trust, on_invalid)", NULL},
+    {"sources",
+     "name -> source definition (record_id, fields, default_country, trust, on_invalid, "
+     "two_digit_year_pivot)",
+     NULL},
     {"matching", "identity resolution: thresholds, rules, comparison columns (docs/MATCHING.md)",
      NULL},
     {"survivorship", "golden record rules per attribute (docs/PROFILES.md)", NULL},
@@ -451,7 +454,8 @@ static au_rc check_sources(au_config *cfg, au_err *err)
     json_t *def;
     json_object_foreach(cfg->sources, name, def)
     {
-        if (json_is_object(def) && !json_object_get(def, "country") && cfg->default_country[0] &&
+        if (json_is_object(def) && !json_object_get(def, "country") &&
+            !json_object_get(def, "default_country") && cfg->default_country[0] &&
             json_object_set_new(def, "country", json_string(cfg->default_country)))
             return AU_ERR_NOMEM;
         au_source *s = NULL;
@@ -648,5 +652,6 @@ void au_config_print_help(FILE *f)
         if (!sections[i].refusal)
             fprintf(f, "  %-18s %s\n", sections[i].name, sections[i].help);
     fprintf(f, "\nAnchors, aliases and merge keys (<<) are supported; top-level keys starting "
-               "with x- are ignored\n(a place for anchored blocks).\n");
+               "with x- are ignored\n(a place for anchored blocks).\n\n");
+    au_source_print_help(f);
 }

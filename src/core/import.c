@@ -37,16 +37,40 @@ void au_import_summary_init(au_import_summary *s)
     memset(s, 0, sizeof *s);
 }
 
+static void entry_cleanup(au_import_reject *r)
+{
+    au_free(r->file);
+    au_free(r->record_id);
+    au_free(r->field);
+    au_free(r->value);
+    au_free(r->reason);
+}
+
 void au_import_summary_cleanup(au_import_summary *s)
 {
-    for (size_t i = 0; i < s->nrejects; i++) {
-        au_import_reject *r = &s->rejects[i];
-        au_free(r->file);
-        au_free(r->record_id);
-        au_free(r->field);
-        au_free(r->reason);
+    for (size_t i = 0; i < s->nrejects; i++)
+        entry_cleanup(&s->rejects[i]);
+    for (size_t i = 0; i < s->nwarnings; i++)
+        entry_cleanup(&s->warnings[i]);
+    s->nrejects = s->nwarnings = 0;
+}
+
+static void print_warnings(FILE *f, const au_import_summary *s)
+{
+    long imported = s->inserted + s->updated + s->unchanged;
+    fprintf(f, "imported %ld record%s; %ld value%s quarantined in %ld record%s\n", imported,
+            imported == 1 ? "" : "s", s->quarantined, s->quarantined == 1 ? "" : "s",
+            s->quarantined_records, s->quarantined_records == 1 ? "" : "s");
+    if (s->nwarnings && s->quarantined > (long)s->nwarnings)
+        fprintf(f, "quarantined values (first %zu):\n", s->nwarnings);
+    else if (s->nwarnings)
+        fprintf(f, "quarantined values:\n");
+    for (size_t i = 0; i < s->nwarnings; i++) {
+        const au_import_reject *w = &s->warnings[i];
+        fprintf(f, "  %s:%ld: record %s, field %s: '%.80s': %s\n", w->file, w->line,
+                w->record_id ? w->record_id : "?", w->field ? w->field : "?",
+                w->value ? w->value : "", w->reason);
     }
-    s->nrejects = 0;
 }
 
 void au_import_summary_print(FILE *f, const au_import_summary *s)
@@ -56,6 +80,7 @@ void au_import_summary_print(FILE *f, const au_import_summary *s)
             "read %ld, inserted %ld, updated %ld, unchanged %ld, rejected %ld in %.2f s "
             "(%.0f records/s)\n",
             s->read, s->inserted, s->updated, s->unchanged, s->rejected, s->seconds, rate);
+    print_warnings(f, s);
     if (s->nrejects && s->rejected > (long)s->nrejects)
         fprintf(f, "rejected records (first %zu details):\n", s->nrejects);
     else if (s->nrejects)
@@ -240,7 +265,58 @@ static void keep_reject(importer *im, long line, const char *record_id, const ch
     r->line = line;
     r->record_id = au_strdup(record_id);
     r->field = au_strdup(field);
+    r->value = NULL;
     r->reason = au_strdup(reason ? reason : "rejected");
+}
+
+/* One quarantined value; the first AU_IMPORT_MAX_WARNINGS are kept for the summary. */
+static void keep_warning(importer *im, long line, const char *record_id, const char *field,
+                         const char *value, const char *reason)
+{
+    au_import_summary *s = im->sum;
+    if (s->nwarnings >= AU_IMPORT_MAX_WARNINGS)
+        return;
+    au_import_reject *w = &s->warnings[s->nwarnings++];
+    w->file = au_strdup(im->path);
+    w->line = line;
+    w->record_id = au_strdup(record_id);
+    w->field = au_strdup(field);
+    w->value = au_strdup(value);
+    w->reason = au_strdup(reason ? reason : "invalid value");
+}
+
+/* Counts and keeps the quarantined values of a mapped record (local mode). */
+static void note_quarantined(importer *im, long line, const au_record *r)
+{
+    int seen = 0;
+    for (int a = 0; a < AU_ATTR_COUNT; a++) {
+        if (!au_record_is_quarantined(r, (au_attr)a))
+            continue;
+        seen = 1;
+        im->sum->quarantined++;
+        keep_warning(im, line, r->record_id, au_source_label(im->src, (au_attr)a), r->attrs[a].raw,
+                     r->attrs[a].reason);
+    }
+    im->sum->quarantined_records += seen;
+}
+
+/* Counts and keeps the quarantined values a server reported for a batch (remote mode). */
+static void note_remote_warnings(importer *im, const json_t *resp, const long *lines, size_t n)
+{
+    size_t i;
+    json_t *w;
+    im->sum->quarantined += (long)json_integer_value(json_object_get(resp, "warnings_total"));
+    im->sum->quarantined_records +=
+        (long)json_integer_value(json_object_get(resp, "records_with_warnings"));
+    json_array_foreach(json_object_get(resp, "warnings"), i, w)
+    {
+        json_int_t idx = json_integer_value(json_object_get(w, "index"));
+        keep_warning(im, idx >= 0 && (size_t)idx < n ? lines[idx] : 0,
+                     json_string_value(json_object_get(w, "record_id")),
+                     json_string_value(json_object_get(w, "field")),
+                     json_string_value(json_object_get(w, "value")),
+                     json_string_value(json_object_get(w, "reason")));
+    }
 }
 
 /* One rejected row; its details (if any) are kept as separate entries. */
@@ -302,6 +378,7 @@ static au_rc add_local(importer *im, json_t *doc, long index, long line, au_err 
         reject(im, line, &merr);
         rc = AU_OK;
     } else if (!rc) {
+        note_quarantined(im, line, rec);
         im->recs[im->nrecs++] = rec;
         if (im->nrecs == im->batch_max)
             rc = flush_local(im, err);
@@ -384,6 +461,7 @@ static au_rc send_batch(importer *im, json_t *docs, const long *lines, au_err *e
         ws.updated = json_integer_value(json_object_get(resp, "updated"));
         ws.unchanged = json_integer_value(json_object_get(resp, "unchanged"));
         add_summary(im, &ws);
+        note_remote_warnings(im, resp, lines, json_array_size(docs));
         goto out;
     }
     json_t *e = json_object_get(resp, "error");

@@ -13,8 +13,9 @@
 #include "core/engine.h"
 #include "lib/rc.h"
 
-/* Rejections kept for the summary; the rest are only counted. */
-#define AU_IMPORT_MAX_REJECTS 20
+/* Rejections and quarantined values kept for the summary; the rest are only counted. */
+#define AU_IMPORT_MAX_REJECTS  20
+#define AU_IMPORT_MAX_WARNINGS 20
 
 typedef enum { AU_IMPORT_AUTO, AU_IMPORT_CSV, AU_IMPORT_JSONL } au_import_format;
 
@@ -28,26 +29,32 @@ typedef struct au_import_opts {
     int progress;            /* draw a progress line on stderr when it is a terminal */
 } au_import_opts;
 
-/* One rejected row. Strings owned by the summary. */
+/* One rejected row, or one quarantined value. Strings owned by the summary. */
 typedef struct au_import_reject {
     char *file;      /* input file name */
     long line;       /* line where the row starts */
     char *record_id; /* NULL when unknown */
     char *field;     /* NULL when not one field */
+    char *value;     /* the quarantined raw value; NULL for a rejection */
     char *reason;
 } au_import_reject;
 
 /* Totals over one or more files. Caller-allocated: au_import_summary_init / _cleanup. */
 typedef struct au_import_summary {
     long read, inserted, updated, unchanged, rejected;
+    long quarantined;         /* values kept raw with a reason (records still imported) */
+    long quarantined_records; /* records holding at least one */
     double seconds;
     au_import_reject rejects[AU_IMPORT_MAX_REJECTS];
     size_t nrejects;
+    au_import_reject warnings[AU_IMPORT_MAX_WARNINGS]; /* the first quarantined values */
+    size_t nwarnings;
 } au_import_summary;
 
 void au_import_summary_init(au_import_summary *s);
 void au_import_summary_cleanup(au_import_summary *s);
-/* The end-of-import report: counts, time, rate and the kept rejections. */
+/* The end-of-import report: counts, time, rate, "imported N records; M values quarantined in
+ * K records" with the first quarantined values, and the kept rejections. */
 void au_import_summary_print(FILE *f, const au_import_summary *s);
 
 /* Imports one file, adding to sum. Returns AU_OK even when rows were rejected; an error only

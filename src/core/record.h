@@ -27,7 +27,9 @@ typedef enum {
     AU_KIND_ID        /* identifier: upper-case alphanumerics only in the key */
 } au_attr_kind;
 
-/* X(enum suffix, canonical name, kind) — the canonical schema of PRODUCT.md. */
+/* X(enum suffix, canonical name, kind) — the canonical schema of PRODUCT.md. New attributes go
+ * at the end so stored documents and other modules' tables keep their meaning. title ("Dr") and
+ * name_suffix ("Jr", "III") are filled from the name fields when a source does not map them. */
 #define AU_ATTR_LIST(X)                                                                            \
     X(FIRST_NAME, "first_name", AU_KIND_NAME)                                                      \
     X(MIDDLE_NAME, "middle_name", AU_KIND_NAME)                                                    \
@@ -47,7 +49,9 @@ typedef enum {
     X(COUNTRY, "country", AU_KIND_COUNTRY)                                                         \
     X(NATIONAL_ID, "national_id", AU_KIND_ID)                                                      \
     X(PASSPORT, "passport", AU_KIND_ID)                                                            \
-    X(DRIVERS_LICENSE, "drivers_license", AU_KIND_ID)
+    X(DRIVERS_LICENSE, "drivers_license", AU_KIND_ID)                                              \
+    X(TITLE, "title", AU_KIND_TEXT)                                                                \
+    X(NAME_SUFFIX, "name_suffix", AU_KIND_TEXT)
 
 typedef enum {
 #define AU_ATTR_ENUM(id, name, kind) AU_ATTR_##id,

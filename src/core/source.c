@@ -23,7 +23,12 @@ typedef struct attr_map {
     size_t nfrom;        /* 0 when the attribute is not mapped */
     char *label;         /* field name used in error details ("a+b" when joined); owned */
     au_date_format date; /* for date_of_birth */
+    int on_invalid;      /* the field's own on_invalid: INV_* (INV_SOURCE: the source's) */
+    int yy_pivot;        /* the field's two_digit_year_pivot, -1 for the source's */
 } attr_map;
+
+/* on_invalid modes: quarantine the value (the default) or refuse the record. */
+enum { INV_SOURCE, INV_QUARANTINE, INV_REJECT };
 
 struct au_source {
     char *name;                    /* owned */
@@ -37,6 +42,7 @@ struct au_source {
     int derive_full, derive_parts; /* which name side is derived from the other */
     int shared;                    /* some source field feeds more than one attribute */
     int reject_invalid;            /* on_invalid: reject (else quarantine the value, the default) */
+    int yy_pivot;                  /* two_digit_year_pivot, 0 = the sliding default */
 };
 
 /* --- small helpers -------------------------------------------------------------------------- */
@@ -112,6 +118,71 @@ static void close_name_hint(const char *name, char *out, size_t n)
 
 /* --- definition ----------------------------------------------------------------------------- */
 
+/* The keys of a source definition and of a field written as an object: one table checks for
+ * unknown keys and prints `aurum help config`, so the two cannot drift apart. */
+typedef struct key_doc {
+    const char *name;
+    const char *help;
+} key_doc;
+
+static const key_doc source_keys[] = {
+    {"record_id", "source field holding the record id (required; a record without one is refused)"},
+    {"fields", "canonical attribute -> source field, [fields joined by a space], or an object "
+               "{from, format, on_invalid, two_digit_year_pivot}"},
+    {"default_country", "ISO 3166 country of phones and postcodes written nationally (alias: "
+                        "country; default: the top-level default_country)"},
+    {"country", "the first name of default_country"},
+    {"trust", "attribute -> 0..1 trust for survivorship, \"*\" for the rest (default 0.5)"},
+    {"on_invalid", "quarantine (default): a value normalisation refuses is kept raw with its "
+                   "reason and the record imported; reject: the record is refused"},
+    {"two_digit_year_pivot", "1..99: two-digit years below it are 20yy, the others 19yy "
+                             "(default: the latest century that keeps a date of birth past)"},
+};
+static const key_doc field_keys[] = {
+    {"from", "source field name, or an array of them joined by a space (required)"},
+    {"format", "date_of_birth only: YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto (default)"},
+    {"on_invalid", "quarantine or reject, overriding the source's for this attribute"},
+    {"two_digit_year_pivot", "date_of_birth only: overrides the source's pivot"},
+};
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+static int known_key(const key_doc *t, size_t n, const char *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].name, k) == 0)
+            return 1;
+    return 0;
+}
+
+void au_source_print_help(FILE *f)
+{
+    fprintf(f,
+            "Source definitions (under sources: NAME, or the body of PUT /v1/sources/NAME):\n\n");
+    for (size_t i = 0; i < NKEYS(source_keys); i++)
+        fprintf(f, "  %-22s %s\n", source_keys[i].name, source_keys[i].help);
+    fprintf(f, "\nA field written as an object:\n\n");
+    for (size_t i = 0; i < NKEYS(field_keys); i++)
+        fprintf(f, "  %-22s %s\n", field_keys[i].name, field_keys[i].help);
+    fprintf(f, "\nCanonical attributes:");
+    for (int a = 0; a < AU_ATTR_COUNT; a++)
+        fprintf(f, "%s%s", a % 8 ? " " : "\n  ", au_attr_name((au_attr)a));
+    fprintf(f, "\n(title and name_suffix are also filled from titles and Jr/Sr/II/III/IV written "
+               "in the names)\n\n"
+               "Example:\n\n"
+               "  sources:\n"
+               "    crm:\n"
+               "      record_id: customer_no\n"
+               "      default_country: GB\n"
+               "      on_invalid: quarantine        # the default; reject refuses the record\n"
+               "      two_digit_year_pivot: 30      # 12/11/25 is 2025, 12/11/70 is 1970\n"
+               "      fields:\n"
+               "        full_name: name\n"
+               "        email: email\n"
+               "        phone: [phone_area, phone_number]\n"
+               "        date_of_birth: {from: dob, format: DMY, on_invalid: reject}\n"
+               "      trust: {email: 0.9, \"*\": 0.5}\n");
+}
+
 static au_rc add_from(attr_map *m, const json_t *v, const char *attr, au_err *err)
 {
     if (json_is_string(v)) {
@@ -156,6 +227,72 @@ static au_rc make_label(attr_map *m)
     return rc ? rc : (m->label ? AU_OK : AU_ERR_NOMEM);
 }
 
+/* on_invalid: "quarantine" (the default; "keep_raw" is its old name) or "reject". */
+static au_rc parse_on_invalid(const json_t *v, const char *where, int *mode, au_err *err)
+{
+    const char *m = json_string_value(v);
+    if (!m ||
+        (strcmp(m, "reject") != 0 && strcmp(m, "quarantine") != 0 && strcmp(m, "keep_raw") != 0))
+        return au_err_set(err, AU_ERR_INVALID, "%s: expected quarantine (the default) or reject",
+                          where);
+    *mode = strcmp(m, "reject") == 0 ? INV_REJECT : INV_QUARANTINE;
+    return AU_OK;
+}
+
+/* two_digit_year_pivot: 1..99, two-digit years below it are 20yy, the others 19yy. */
+static au_rc parse_pivot(const json_t *v, const char *where, int *pivot, au_err *err)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 99)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "%s: expected 1..99 (two-digit years below it are 20yy, the others "
+                          "19yy)",
+                          where);
+    *pivot = (int)json_integer_value(v);
+    return AU_OK;
+}
+
+/* The options of a field written as an object: {"from", "format", "on_invalid",
+ * "two_digit_year_pivot"}. */
+static au_rc parse_field_options(attr_map *m, au_attr a, const char *attr, const json_t *v,
+                                 au_err *err)
+{
+    char where[128];
+    const char *k;
+    const json_t *x;
+    au_rc rc = AU_OK;
+    json_object_foreach((json_t *)v, k, x)
+    {
+        snprintf(where, sizeof where, "fields.%s.%s", attr, k);
+        if (strcmp(k, "from") == 0)
+            continue;
+        if (strcmp(k, "on_invalid") == 0)
+            rc = parse_on_invalid(x, where, &m->on_invalid, err);
+        else if (!known_key(field_keys, NKEYS(field_keys), k))
+            rc = au_err_set(err, AU_ERR_INVALID,
+                            "fields.%s: unknown key '%s' (expected from, format, on_invalid, "
+                            "two_digit_year_pivot)",
+                            attr, k);
+        else if (a != AU_ATTR_DATE_OF_BIRTH)
+            rc = au_err_set(err, AU_ERR_INVALID, "%s: only date_of_birth takes a %s", where, k);
+        else if (strcmp(k, "two_digit_year_pivot") == 0)
+            rc = parse_pivot(x, where, &m->yy_pivot, err);
+        if (rc)
+            return rc;
+    }
+    if (!json_object_get(v, "from"))
+        return au_err_set(err, AU_ERR_INVALID, "fields.%s: 'from' is required", attr);
+    const json_t *fmt = json_object_get(v, "format");
+    if (fmt) {
+        int f = json_is_string(fmt) ? au_date_format_from_name(json_string_value(fmt)) : -1;
+        if (f < 0)
+            return au_err_set(err, AU_ERR_INVALID,
+                              "fields.%s.format: expected YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto",
+                              attr);
+        m->date = (au_date_format)f;
+    }
+    return AU_OK;
+}
+
 static au_rc parse_field(au_source *s, const char *attr, const json_t *v, au_err *err)
 {
     int a = au_attr_from_name(attr);
@@ -167,32 +304,13 @@ static au_rc parse_field(au_source *s, const char *attr, const json_t *v, au_err
     }
     attr_map *m = &s->map[a];
     m->date = AU_DATE_AUTO;
+    m->yy_pivot = -1;
     const json_t *from = v;
     if (json_is_object(v)) {
-        const char *k;
-        const json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-        {
-            if (strcmp(k, "from") != 0 && strcmp(k, "format") != 0)
-                return au_err_set(err, AU_ERR_INVALID,
-                                  "fields.%s: unknown key '%s' (expected from, format)", attr, k);
-        }
+        au_rc rc = parse_field_options(m, (au_attr)a, attr, v, err);
+        if (rc)
+            return rc;
         from = json_object_get(v, "from");
-        if (!from)
-            return au_err_set(err, AU_ERR_INVALID, "fields.%s: 'from' is required", attr);
-        const json_t *fmt = json_object_get(v, "format");
-        if (fmt) {
-            if (a != AU_ATTR_DATE_OF_BIRTH)
-                return au_err_set(err, AU_ERR_INVALID,
-                                  "fields.%s.format: only date_of_birth takes a format", attr);
-            int f = json_is_string(fmt) ? au_date_format_from_name(json_string_value(fmt)) : -1;
-            if (f < 0)
-                return au_err_set(err, AU_ERR_INVALID,
-                                  "fields.%s.format: expected YYYYMMDD, YYYY-MM-DD, DMY, MDY or "
-                                  "auto",
-                                  attr);
-            m->date = (au_date_format)f;
-        }
     }
     au_rc rc = add_from(m, from, attr, err);
     if (!rc)
@@ -281,11 +399,10 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
     const json_t *v;
     json_object_foreach((json_t *)def, k, v)
     {
-        if (strcmp(k, "record_id") && strcmp(k, "fields") && strcmp(k, "country") &&
-            strcmp(k, "trust") && strcmp(k, "on_invalid"))
+        if (!known_key(source_keys, NKEYS(source_keys), k))
             return au_err_set(err, AU_ERR_INVALID,
-                              "%s: unknown key (expected record_id, fields, country, trust, "
-                              "on_invalid)",
+                              "%s: unknown key (expected record_id, fields, default_country, "
+                              "trust, on_invalid, two_digit_year_pivot)",
                               k);
     }
     const json_t *rid = json_object_get(def, "record_id");
@@ -305,21 +422,26 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
         if ((rc = parse_field(s, k, v, err)))
             return rc;
     }
-    if (json_object_get(def, "country") &&
-        (rc = parse_country(s, json_object_get(def, "country"), err)))
+    /* default_country says what the key does (phones and postcodes written nationally); country
+     * is its first name. */
+    const json_t *country = json_object_get(def, "default_country");
+    if (country && json_object_get(def, "country"))
+        return au_err_set(err, AU_ERR_INVALID,
+                          "country and default_country are the same setting: give one");
+    if (!country)
+        country = json_object_get(def, "country");
+    if (country && (rc = parse_country(s, country, err)))
+        return rc;
+    const json_t *pivot = json_object_get(def, "two_digit_year_pivot");
+    if (pivot && (rc = parse_pivot(pivot, "two_digit_year_pivot", &s->yy_pivot, err)))
         return rc;
     if (json_object_get(def, "trust") && (rc = parse_trust(s, json_object_get(def, "trust"), err)))
         return rc;
     const json_t *inv = json_object_get(def, "on_invalid");
-    if (inv) {
-        const char *mode = json_string_value(inv);
-        /* keep_raw is the name this mode had before quarantining became the default. */
-        if (!mode || (strcmp(mode, "reject") != 0 && strcmp(mode, "quarantine") != 0 &&
-                      strcmp(mode, "keep_raw") != 0))
-            return au_err_set(err, AU_ERR_INVALID,
-                              "on_invalid: expected quarantine (the default) or reject");
-        s->reject_invalid = strcmp(mode, "reject") == 0;
-    }
+    int mode = INV_QUARANTINE;
+    if (inv && (rc = parse_on_invalid(inv, "on_invalid", &mode, err)))
+        return rc;
+    s->reject_invalid = mode == INV_REJECT;
     int parts = s->map[AU_ATTR_FIRST_NAME].nfrom || s->map[AU_ATTR_MIDDLE_NAME].nfrom ||
                 s->map[AU_ATTR_LAST_NAME].nfrom;
     int full = s->map[AU_ATTR_FULL_NAME].nfrom > 0;
@@ -380,6 +502,13 @@ const json_t *au_source_definition(const au_source *s)
 double au_source_trust(const au_source *s, au_attr a)
 {
     return (unsigned)a < AU_ATTR_COUNT ? s->trust[a] : 0.5;
+}
+
+const char *au_source_label(const au_source *s, au_attr a)
+{
+    if ((unsigned)a >= AU_ATTR_COUNT)
+        return "?";
+    return s->map[a].label ? s->map[a].label : au_attr_name(a);
 }
 
 /* --- mapping -------------------------------------------------------------------------------- */
@@ -445,19 +574,31 @@ typedef struct map_ctx {
     au_record *r;
     au_err *err;
     long index;
-    int bad; /* fields refused so far */
+    int bad;            /* fields refused so far */
+    const char *title;  /* title found around a name ("Dr"), static */
+    const char *suffix; /* generational suffix found after a name ("Jr"), static */
 } map_ctx;
 
-/* Normalises raw for attribute a into the record; a refusal becomes a detail. */
-static au_rc put_attr(map_ctx *c, au_attr a, const char *raw, au_date_format fmt, const char *label)
+/* Whether a value attribute a refused rejects the record, by the field's own on_invalid, else
+ * the source's. */
+static int rejects(const au_source *s, au_attr a)
 {
-    au_norm_opts opts;
+    int own = s->map[a].on_invalid;
+    return own == INV_SOURCE ? s->reject_invalid : own == INV_REJECT;
+}
+
+/* Normalises `text` for attribute a into the record, keeping `raw` (what the source said; the
+ * same as text unless a title or suffix was taken off) for lineage. A refusal quarantines the
+ * value, or under on_invalid: reject becomes a detail that refuses the record. */
+static au_rc put_attr(map_ctx *c, au_attr a, const char *raw, const char *text, const char *label)
+{
+    const attr_map *m = &c->s->map[a];
+    au_norm_opts opts = {{0}, m->date, m->yy_pivot >= 0 ? m->yy_pivot : c->s->yy_pivot, 0};
     memcpy(opts.country, c->s->country, 3);
-    opts.date_format = fmt;
     au_value v = {0};
     au_norm_why why = {{0}};
-    au_rc rc = au_norm_value(a, raw, &opts, &v, &why);
-    if (rc == AU_ERR_INVALID && !c->s->reject_invalid) {
+    au_rc rc = au_norm_value(a, text, &opts, &v, &why);
+    if (rc == AU_ERR_INVALID && !rejects(c->s, a)) {
         /* Losing the customer is worse than a dirty value: lineage and the quality ledger keep
          * what the source said with the reason; no cleaned value or key, so deterministic
          * matching and the golden record ignore it. */
@@ -479,8 +620,50 @@ static au_rc put_attr(map_ctx *c, au_attr a, const char *raw, au_date_format fmt
     }
     if (rc)
         return rc;
+    if (raw != text) {
+        char *copy = au_strdup(raw);
+        if (!copy) {
+            au_free(v.raw), au_free(v.value), au_free(v.key);
+            return AU_ERR_NOMEM;
+        }
+        au_free(v.raw);
+        v.raw = copy;
+    }
     au_record_set(c->r, a, v.raw, v.value, v.key);
     return AU_OK;
+}
+
+static int is_name(au_attr a)
+{
+    return a == AU_ATTR_FIRST_NAME || a == AU_ATTR_MIDDLE_NAME || a == AU_ATTR_LAST_NAME ||
+           a == AU_ATTR_FULL_NAME;
+}
+
+/* A name attribute: a title or generational suffix written into it ("Dr. Jane Smith", "Smith
+ * Jr.") is taken off the name and remembered for the title and name_suffix attributes. */
+static au_rc put_name(map_ctx *c, au_attr a, const char *raw, const char *label)
+{
+    char *rest = NULL;
+    au_name_affixes aff;
+    au_rc rc = au_norm_name_affixes(raw, &rest, &aff);
+    if (rc)
+        return rc;
+    c->title = c->title ? c->title : aff.title;
+    c->suffix = c->suffix ? c->suffix : aff.suffix;
+    rc = put_attr(c, a, raw, rest ? rest : raw, label);
+    au_free(rest);
+    return rc;
+}
+
+/* title and name_suffix found in the names, unless the source maps those attributes itself. */
+static au_rc put_affixes(map_ctx *c)
+{
+    au_rc rc = AU_OK;
+    if (c->title && !c->s->map[AU_ATTR_TITLE].nfrom)
+        rc = put_attr(c, AU_ATTR_TITLE, c->title, c->title, "title");
+    if (!rc && c->suffix && !c->s->map[AU_ATTR_NAME_SUFFIX].nfrom)
+        rc = put_attr(c, AU_ATTR_NAME_SUFFIX, c->suffix, c->suffix, "name_suffix");
+    return rc;
 }
 
 static au_rc derive_names(map_ctx *c)
@@ -492,7 +675,7 @@ static au_rc derive_names(map_ctx *c)
                                        r->attrs[AU_ATTR_MIDDLE_NAME].value,
                                        r->attrs[AU_ATTR_LAST_NAME].value);
         if (full && *full)
-            rc = put_attr(c, AU_ATTR_FULL_NAME, full, AU_DATE_AUTO, "full_name");
+            rc = put_attr(c, AU_ATTR_FULL_NAME, full, full, "full_name");
         au_free(full);
         return rc;
     }
@@ -503,7 +686,7 @@ static au_rc derive_names(map_ctx *c)
     rc = au_norm_name_split(r->attrs[AU_ATTR_FULL_NAME].value, &part[0], &part[1], &part[2]);
     for (int i = 0; i < 3 && !rc; i++)
         if (part[i] && *part[i])
-            rc = put_attr(c, attr[i], part[i], AU_DATE_AUTO, "full_name");
+            rc = put_attr(c, attr[i], part[i], part[i], "full_name");
     for (int i = 0; i < 3; i++)
         au_free(part[i]);
     return rc;
@@ -550,7 +733,7 @@ au_rc au_source_map(const au_source *s, const json_t *doc, long index, au_record
     au_buf b;
     au_buf_init(&b, AU_SOURCE_MAX_VALUE);
     au_record *r = au_record_new();
-    map_ctx c = {s, r, err, index, 0};
+    map_ctx c = {s, r, err, index, 0, NULL, NULL};
     if (!r) {
         rc = AU_ERR_NOMEM;
         goto out;
@@ -581,10 +764,15 @@ au_rc au_source_map(const au_source *s, const json_t *doc, long index, au_record
         }
         if (rc)
             goto out;
-        if (b.len && (rc = put_attr(&c, (au_attr)a, b.data, m->date, m->label)))
+        if (!b.len)
+            continue;
+        rc = is_name((au_attr)a) ? put_name(&c, (au_attr)a, b.data, m->label)
+                                 : put_attr(&c, (au_attr)a, b.data, b.data, m->label);
+        if (rc)
             goto out;
     }
-    if ((rc = derive_names(&c)) || (rc = collect_custom(s, doc, r, found)))
+    if ((rc = derive_names(&c)) || (rc = put_affixes(&c)) ||
+        (rc = collect_custom(s, doc, r, found)))
         goto out;
     if (c.bad) {
         rc = au_err_set(err, AU_ERR_INVALID, "record %ld (%s): %d invalid field%s", index,

@@ -4,31 +4,43 @@
  * JSON, one code path for both):
  *
  *   { "record_id": "rec_id",
- *     "country": "GB",                                  default country for phones/postcodes
+ *     "default_country": "GB",                          default country for phones/postcodes
+ *                                                       (alias: "country")
  *     "fields": {
  *        "first_name": "given_name",                    canonical attribute: source field
  *        "address_line1": ["street_number", "address_1"], joined by a space, empty ones skipped
- *        "date_of_birth": {"from": "dob", "format": "YYYYMMDD"} },
+ *        "date_of_birth": {"from": "dob", "format": "YYYYMMDD",
+ *                          "on_invalid": "reject",      this field's own mode
+ *                          "two_digit_year_pivot": 30} },
  *     "trust": { "email": 0.9, "*": 0.5 },               per-attribute trust 0..1 (survivorship)
+ *     "two_digit_year_pivot": 30,                       yy < 30 is 20yy, else 19yy (default:
+ *                                                       the latest century not in the future)
  *     "on_invalid": "quarantine" }                      the default: a value normalisation
  *                                                       refuses is kept as raw with its reason
  *                                                       (no value, no key) and the record is
  *                                                       accepted; "reject" refuses the record
+ * The keys are declared once (source.c), for validation and `aurum help config`.
  *
  * Mapping a source document yields an au_record with every mapped attribute normalised; the
  * fields no mapping uses are kept as custom attributes. full_name and first/last are derived
- * from each other when only one side is mapped.
+ * from each other when only one side is mapped. Titles and generational suffixes written in a
+ * name leave it for the title and name_suffix attributes (unless the source maps those).
  */
 #ifndef AU_SOURCE_H
 #define AU_SOURCE_H
 
 #include <jansson.h>
 
+#include <stdio.h>
+
 #include "core/record.h"
 #include "lib/rc.h"
 #include "normalize/normalize.h"
 
 typedef struct au_source au_source;
+
+/* Prints the keys of a source definition with a full example (`aurum help config`). */
+void au_source_print_help(FILE *f);
 
 /* Parses and validates a definition; every error names the offending key. The definition is
  * copied. Caller frees with au_source_free. */
@@ -39,6 +51,9 @@ const char *au_source_name(const au_source *s);
 const json_t *au_source_definition(const au_source *s);
 /* Trust of attribute a in this source, 0..1 (default 0.5). */
 double au_source_trust(const au_source *s, au_attr a);
+/* The source field(s) attribute a is read from, as error details name them ("dob", "a+b"), or
+ * the attribute's own name when it is derived (full_name from the parts, title from a name). */
+const char *au_source_label(const au_source *s, au_attr a);
 
 /* Maps and normalises one source document (a JSON object whose values are strings, numbers,
  * booleans or null). `index` is the document's position in its batch/file, used in error

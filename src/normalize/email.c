@@ -100,20 +100,39 @@ static char *email_key(const char *v, size_t at)
     return k;
 }
 
+/* The address inside what people paste: a display form ("Bob Smith" <bob@x.com>,
+ * Bob Smith <bob@x.com>), a mailto: link (its ?subject=... dropped), stray angle brackets, quotes,
+ * and trailing dots or commas from a sentence. Narrows t[0..*n) in place of copying. */
+static const char *unwrap(const char *t, size_t *n)
+{
+    size_t len = *n;
+    const char *lt = len && t[len - 1] == '>' ? memrchr(t, '<', len) : NULL;
+    if (lt) { /* display name, then <address> */
+        len -= (size_t)(lt - t) + 2;
+        t = lt + 1;
+    }
+    while (len && (t[0] == '<' || t[0] == '"' || t[0] == '\'' || t[0] == ' '))
+        t++, len--;
+    if (len >= 7 && !strncasecmp(t, "mailto:", 7)) {
+        t += 7, len -= 7;
+        const char *q = memchr(t, '?', len);
+        if (q)
+            len = (size_t)(q - t);
+    }
+    while (len && strchr(">\"' .,;", t[len - 1]))
+        len--;
+    while (len && t[0] == ' ')
+        t++, len--;
+    *n = len;
+    return t;
+}
+
 au_rc au_norm_email_clean(const char *t, char **value, char **key, au_norm_why *why)
 {
     au_rc rc = AU_OK;
     char *v = NULL, *k = NULL;
     size_t n = strlen(t);
-    /* "mailto:" links and "<addr>" from copied headers are common enough to accept */
-    if (n >= 7 && !strncasecmp(t, "mailto:", 7)) {
-        t += 7;
-        n -= 7;
-    }
-    if (n >= 2 && t[0] == '<' && t[n - 1] == '>') {
-        t++;
-        n -= 2;
-    }
+    t = unwrap(t, &n);
     if (n == 0) {
         rc = au_norm_refuse(why, "not an e-mail address: empty");
         goto out;

@@ -491,3 +491,139 @@ char *au_norm_name_join(const char *first, const char *middle, const char *last)
     o[w] = '\0';
     return o;
 }
+
+/* --- titles and generational suffixes ----------------------------------------------------- */
+
+/* Spelling -> canonical form. Titles are only recognised before the name (at the start, or
+ * right after the comma of "Smith, Dr John"), suffixes only after it (at the end or before a
+ * comma), so "Major" or "Sir" as a surname in the middle of a name is left alone. */
+static const struct affix {
+    const char *spelling, *canonical;
+} title_forms[] =
+    {
+        {"mr", "Mr"},        {"mister", "Mr"},      {"mrs", "Mrs"},   {"ms", "Ms"},
+        {"miss", "Miss"},    {"mx", "Mx"},          {"dr", "Dr"},     {"doctor", "Dr"},
+        {"prof", "Prof"},    {"professor", "Prof"}, {"sir", "Sir"},   {"dame", "Dame"},
+        {"lady", "Lady"},    {"lord", "Lord"},      {"rev", "Rev"},   {"revd", "Rev"},
+        {"reverend", "Rev"}, {"fr", "Fr"},          {"herr", "Herr"}, {"frau", "Frau"},
+        {"mme", "Mme"},      {"mlle", "Mlle"},      {"capt", "Capt"}, {"captain", "Capt"},
+        {"col", "Col"},      {"sgt", "Sgt"},        {NULL, NULL},
+},
+  suffix_forms[] =
+      {
+          {"jr", "Jr"},     {"jnr", "Jr"}, {"junior", "Jr"}, {"sr", "Sr"}, {"snr", "Sr"},
+          {"senior", "Sr"}, {"ii", "II"},  {"iii", "III"},   {"iv", "IV"}, {NULL, NULL},
+},
+  /* Post-nominal letters: dropped from the name like suffixes, but not kept as name_suffix,
+   * which is for telling a father from his son. The raw value still has them. */
+    postnominal_forms[] = {
+        {"phd", "PhD"}, {"md", "MD"},   {"esq", "Esq"}, {"obe", "OBE"},
+        {"mbe", "MBE"}, {"cbe", "CBE"}, {"kbe", "KBE"}, {"dds", "DDS"},
+        {"qc", "QC"},   {"kc", "KC"},   {"mp", "MP"},   {NULL, NULL},
+};
+
+static const char *affix_of(const struct affix *list, const char *s, size_t n)
+{
+    while (n && s[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 9)
+        return NULL;
+    for (size_t i = 0; list[i].spelling; i++)
+        if (strlen(list[i].spelling) == n && !strncasecmp(list[i].spelling, s, n))
+            return list[i].canonical;
+    return NULL;
+}
+
+/* One word of a raw name, with whether a comma follows it. */
+typedef struct aword {
+    const char *s;
+    size_t n;  /* without the comma */
+    int comma; /* a comma follows */
+    int drop;  /* a title or suffix, not part of the name */
+} aword;
+
+/* Splits raw at spaces and commas; returns the count (at most cap, the rest ignored). */
+static size_t affix_words(const char *raw, aword *w, size_t cap)
+{
+    size_t k = 0;
+    const char *p = raw;
+    while (*p && k < cap) {
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            if (*p == ',' && k)
+                w[k - 1].comma = 1;
+            p++;
+        }
+        if (!*p)
+            break;
+        const char *b = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != ',')
+            p++;
+        w[k] = (aword){b, (size_t)(p - b), 0, 0};
+        k++;
+    }
+    return k;
+}
+
+/* Marks the titles at the start of each comma-separated segment and the suffixes at its end;
+ * returns how many words were marked. */
+static size_t mark_affixes(aword *w, size_t n, au_name_affixes *aff)
+{
+    size_t marked = 0;
+    for (size_t a = 0; a < n;) {
+        size_t b = a;
+        while (b < n && !w[b].comma)
+            b++;
+        b = b < n ? b + 1 : n; /* segment [a, b) */
+        size_t i = a, j = b;
+        const char *c;
+        for (; i + 1 < j && (c = affix_of(title_forms, w[i].s, w[i].n)); i++, marked++) {
+            w[i].drop = 1;
+            aff->title = aff->title ? aff->title : c;
+        }
+        for (; j > i + (a == 0 && b == n) && j > a; j--, marked++) {
+            const char *g = affix_of(suffix_forms, w[j - 1].s, w[j - 1].n);
+            if (!g && !affix_of(postnominal_forms, w[j - 1].s, w[j - 1].n))
+                break;
+            w[j - 1].drop = 1;
+            aff->suffix = g && !aff->suffix ? g : aff->suffix;
+        }
+        a = b;
+    }
+    return marked;
+}
+
+au_rc au_norm_name_affixes(const char *raw, char **rest, au_name_affixes *aff)
+{
+    aword w[MAX_TOKS];
+    *rest = NULL;
+    aff->title = aff->suffix = NULL;
+    size_t n = affix_words(raw, w, MAX_TOKS);
+    size_t marked = mark_affixes(w, n, aff);
+    if (!marked)
+        return AU_OK;
+    if (marked >= n) { /* "Dr" alone, or "Junior": a name, not an affix */
+        aff->title = aff->suffix = NULL;
+        return AU_OK;
+    }
+    char *o = au_malloc(strlen(raw) + n + 1); /* "a,b" may become "a, b" */
+    if (!o)
+        return AU_ERR_NOMEM;
+    size_t len = 0;
+    int pending_comma = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w[i].drop) {
+            if (len)
+                o[len++] = pending_comma ? ',' : ' ';
+            if (len && pending_comma)
+                o[len++] = ' ';
+            memcpy(o + len, w[i].s, w[i].n);
+            len += w[i].n;
+            pending_comma = 0;
+        }
+        if (w[i].comma && len)
+            pending_comma = 1;
+    }
+    o[len] = '\0';
+    *rest = o;
+    return AU_OK;
+}

@@ -97,7 +97,7 @@ static au_rc typed(au_attr_kind kind, char **tp, const au_norm_opts *o, char **v
         rc = au_norm_phone_clean(t, country, value, why);
         break;
     case AU_KIND_DATE:
-        rc = au_norm_date_clean(t, o ? o->date_format : AU_DATE_AUTO, value, why);
+        rc = au_norm_date_clean(t, o, value, why);
         break;
     case AU_KIND_POSTCODE:
         if ((rc = au_norm_postcode_clean(t, country, value, why)))

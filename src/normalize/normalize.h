@@ -26,10 +26,13 @@ typedef enum {
 int au_date_format_from_name(const char *name);
 const char *au_date_format_name(au_date_format f);
 
-/* Per-source options that change how values are read. */
+/* Per-source options that change how values are read. Zero-initialised fields are defaults. */
 typedef struct au_norm_opts {
     char country[3];            /* ISO 3166-1 alpha-2 default for phones/postcodes, "" = none */
     au_date_format date_format; /* for AU_KIND_DATE attributes */
+    int yy_pivot;               /* two-digit years below it are 20yy, the rest 19yy (1..99);
+                                   0 = the latest century that is not in the future */
+    int today;                  /* YYYYMMDD (UTC) no date of birth may be after; 0 = the clock */
 } au_norm_opts;
 
 /* Why a value was refused; filled on AU_ERR_INVALID. */
@@ -53,8 +56,12 @@ au_rc au_norm_key(const char *in, char **out);
 au_rc au_norm_email(const char *in, char **value, char **key, au_norm_why *why);
 /* "+44 20 7946 0958", "020 79460958" (country GB) -> "+442079460958". */
 au_rc au_norm_phone(const char *in, const char *country, char **e164, au_norm_why *why);
-/* To "YYYY-MM-DD"; impossible dates (Feb 30) and years outside 1800..2100 are refused. */
+/* A date of birth to "YYYY-MM-DD", or "YYYY-MM" / "YYYY" for a partial date ("03/1958",
+ * "1958"); two-digit years ("12/11/70", "701112") get the century that keeps the date in the
+ * past. Impossible dates (Feb 30, month 13), years before 1000 and dates after today are
+ * refused. au_norm_date_with takes the pivot and an injected today from opts. */
 au_rc au_norm_date(const char *in, au_date_format fmt, char **iso, au_norm_why *why);
+au_rc au_norm_date_with(const char *in, const au_norm_opts *opts, char **iso, au_norm_why *why);
 /* "sw1a1aa" (GB) -> "SW1A 1AA"; other countries: upper-case, inner spaces kept single. */
 au_rc au_norm_postcode(const char *in, const char *country, char **out, au_norm_why *why);
 /* "United Kingdom", "uk", "GBR" -> "GB". */
@@ -93,6 +100,17 @@ au_rc au_norm_address_match_key(const char *const *keys, size_t nkeys, const cha
  * ("Ludwig van Beethoven" -> last "van Beethoven"). A single word is the last name. Any out may
  * be set to NULL when absent; an out pointer may itself be NULL when that part is not wanted. */
 au_rc au_norm_name_split(const char *full, char **first, char **middle, char **last);
+/* The title and generational suffix found around a name (static canonical strings). */
+typedef struct au_name_affixes {
+    const char *title;  /* "Dr", "Mrs", "Prof", ...; NULL when none */
+    const char *suffix; /* "Jr", "Sr", "II", "III", "IV"; NULL when none */
+} au_name_affixes;
+/* Takes leading titles and trailing suffixes off a raw name, so they do not pollute the name
+ * parts: "Dr. Jane Smith" -> "Jane Smith" (title Dr), "Smith Jr." -> "Smith" (suffix Jr),
+ * "SMITH, JOHN III" -> "SMITH, JOHN" (suffix III). Post-nominal letters (PhD, Esq, OBE) are
+ * taken off too but not reported. At least one word is always kept ("Dr" alone is a name).
+ * *rest is a new string (au_free) without them, or NULL when the name has none. */
+au_rc au_norm_name_affixes(const char *raw, char **rest, au_name_affixes *aff);
 /* Joins parts skipping absent (NULL or empty) ones: ("John", NULL, "Smith") -> "John Smith";
  * "" when all are absent; NULL only on allocation failure. Caller frees with au_free. */
 char *au_norm_name_join(const char *first, const char *middle, const char *last);

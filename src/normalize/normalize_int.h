@@ -34,7 +34,7 @@ static inline int au_norm_upper(int c)
 /* Typed parsers over cleaned text (see the file comment). Same contracts as the public ones. */
 au_rc au_norm_email_clean(const char *t, char **value, char **key, au_norm_why *why);
 au_rc au_norm_phone_clean(const char *t, const char *country, char **e164, au_norm_why *why);
-au_rc au_norm_date_clean(const char *t, au_date_format fmt, char **iso, au_norm_why *why);
+au_rc au_norm_date_clean(const char *t, const au_norm_opts *opts, char **iso, au_norm_why *why);
 au_rc au_norm_postcode_clean(const char *t, const char *country, char **out, au_norm_why *why);
 au_rc au_norm_country_clean(const char *t, char **out, au_norm_why *why);
 au_rc au_norm_gender_clean(const char *t, char **out, au_norm_why *why);

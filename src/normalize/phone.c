@@ -1,9 +1,11 @@
 /*
- * Telephone numbers to E.164 ("+442079460958"). A number written with "+" or the "00"
- * international prefix carries its country; a national number ("020 7946 0958") needs the
- * source's default country, whose calling code and trunk prefix come from the table below.
- * Lengths are checked against each country's range of national significant numbers so that
- * a truncated or run-together number is refused rather than stored as a wrong key. Numbers of
+ * Telephone numbers to E.164 ("+442079460958"). A number written with "+", the "00"
+ * international prefix (or "011" in a North American source) carries its country; a national
+ * number ("020 7946 0958") needs the source's default country, whose calling code, trunk prefix,
+ * lengths and leading digits come from the table below, so that a truncated, run-together or
+ * foreign number is refused rather than stored as a wrong key. One exception, for the US
+ * customers every non-US source has: a number that fails the home plan but is written the
+ * North American way, 3-3-4 ("(415) 555-2671"), and is valid there, is read as +1. Numbers of
  * countries outside the table are accepted in international form with only the E.164 limits.
  */
 #include <stdio.h>
@@ -18,20 +20,44 @@ typedef struct phone_country {
     const char *cc;    /* calling code without "+" */
     const char *trunk; /* national trunk prefix dropped in E.164 ("" = none) */
     int min, max;      /* national significant number length range */
+    const char *lead;  /* digits a national significant number may start with ("" = any) */
 } phone_country;
 
-/* Italy writes its leading 0 in E.164 too, so it has no trunk prefix to drop. */
+/* The ~60 countries most customer data comes from. Lengths and leading digits follow each
+ * plan's published ranges, kept loose where a plan has many exceptions: the point is to refuse a
+ * truncated or run-together number, or one of another plan (a US "415..." in a GB source), not
+ * to validate every range. Italy writes its leading 0 in E.164 too, so it has no trunk prefix to
+ * drop; Russia's trunk prefix is 8, Hungary's 06. Where two countries share a calling code (+1,
+ * +7) the first entry stands for the whole plan when reading international numbers. */
 static const phone_country countries[] = {
-    {"GB", "44", "0", 9, 10}, {"IE", "353", "0", 7, 9},  {"US", "1", "1", 10, 10},
-    {"CA", "1", "1", 10, 10}, {"AU", "61", "0", 8, 9},   {"NZ", "64", "0", 8, 10},
-    {"DE", "49", "0", 6, 13}, {"FR", "33", "0", 9, 9},   {"NL", "31", "0", 9, 9},
-    {"BE", "32", "0", 8, 9},  {"ES", "34", "", 9, 9},    {"IT", "39", "", 6, 11},
-    {"PT", "351", "", 9, 9},  {"SE", "46", "0", 7, 10},  {"NO", "47", "", 8, 8},
-    {"DK", "45", "", 8, 8},   {"FI", "358", "0", 5, 12}, {"CH", "41", "0", 9, 9},
-    {"AT", "43", "0", 4, 13}, {"PL", "48", "", 9, 9},    {"IN", "91", "0", 10, 10},
-    {"ZA", "27", "0", 9, 9},  {"BR", "55", "0", 10, 11}, {"MX", "52", "", 10, 10},
-    {"JP", "81", "0", 9, 10}, {"LU", "352", "", 4, 11},  {"GR", "30", "", 10, 10},
-    {"CZ", "420", "", 9, 9},  {"SG", "65", "", 8, 8},    {"HK", "852", "", 8, 8},
+    {"GB", "44", "0", 9, 10, "1235789"},    {"IE", "353", "0", 7, 9, "12456789"},
+    {"US", "1", "1", 10, 10, "23456789"},   {"CA", "1", "1", 10, 10, "23456789"},
+    {"AU", "61", "0", 8, 9, "12345789"},    {"NZ", "64", "0", 8, 10, "2345679"},
+    {"DE", "49", "0", 6, 13, "123456789"},  {"FR", "33", "0", 9, 9, "123456789"},
+    {"NL", "31", "0", 9, 9, "123456789"},   {"BE", "32", "0", 8, 9, "123456789"},
+    {"LU", "352", "", 4, 11, ""},           {"ES", "34", "", 9, 9, "6789"},
+    {"IT", "39", "", 6, 11, "038"},         {"PT", "351", "", 9, 9, "2789"},
+    {"SE", "46", "0", 7, 10, "123456789"},  {"NO", "47", "", 8, 8, "2345789"},
+    {"DK", "45", "", 8, 8, "23456789"},     {"FI", "358", "0", 5, 12, "123456789"},
+    {"CH", "41", "0", 9, 9, "2345789"},     {"AT", "43", "0", 4, 13, "123456789"},
+    {"PL", "48", "", 9, 9, "123456789"},    {"CZ", "420", "", 9, 9, "23456789"},
+    {"SK", "421", "0", 9, 9, "2345689"},    {"HU", "36", "06", 8, 9, "123456789"},
+    {"RO", "40", "0", 9, 9, "237"},         {"GR", "30", "", 10, 10, "2689"},
+    {"TR", "90", "0", 10, 10, "23458"},     {"RU", "7", "8", 10, 10, "3489"},
+    {"UA", "380", "0", 9, 9, "3456789"},    {"IL", "972", "0", 8, 9, "2345789"},
+    {"AE", "971", "0", 8, 9, "2345679"},    {"SA", "966", "0", 9, 9, "158"},
+    {"EG", "20", "0", 9, 10, "12345689"},   {"ZA", "27", "0", 9, 9, "12345678"},
+    {"NG", "234", "0", 8, 10, "123456789"}, {"KE", "254", "0", 9, 9, "1234567"},
+    {"IN", "91", "0", 10, 10, "123456789"}, {"PK", "92", "0", 9, 10, "123456789"},
+    {"BD", "880", "0", 8, 10, "123456789"}, {"CN", "86", "0", 10, 11, "123456789"},
+    {"HK", "852", "", 8, 8, "2345679"},     {"TW", "886", "0", 8, 9, "23456789"},
+    {"JP", "81", "0", 9, 10, "123456789"},  {"KR", "82", "0", 8, 10, "123456789"},
+    {"SG", "65", "", 8, 8, "3689"},         {"MY", "60", "0", 8, 10, "13456789"},
+    {"TH", "66", "0", 8, 9, "2345689"},     {"VN", "84", "0", 9, 10, "235789"},
+    {"PH", "63", "0", 8, 10, "2345689"},    {"ID", "62", "0", 8, 12, "123456789"},
+    {"BR", "55", "0", 10, 11, "123456789"}, {"MX", "52", "", 10, 10, "123456789"},
+    {"AR", "54", "0", 10, 11, "123456789"}, {"CL", "56", "", 9, 9, "23456789"},
+    {"CO", "57", "", 10, 10, "36"},         {"PE", "51", "0", 8, 9, "123456789"},
 };
 #define NCOUNTRIES (sizeof(countries) / sizeof(countries[0]))
 
@@ -119,7 +145,7 @@ static void cat2(char *out, const char *a, const char *b)
     memcpy(out + al, b, bl + 1);
 }
 
-static au_rc check_nsn(const phone_country *pc, size_t len, au_norm_why *why)
+static au_rc check_nsn(const phone_country *pc, const char *nsn, size_t len, au_norm_why *why)
 {
     if (len < (size_t)pc->min)
         return au_norm_refuse(why, "too few digits for a %s phone number (%d to %d expected)",
@@ -127,6 +153,8 @@ static au_rc check_nsn(const phone_country *pc, size_t len, au_norm_why *why)
     if (len > (size_t)pc->max)
         return au_norm_refuse(why, "too many digits for a %s phone number (%d to %d expected)",
                               pc->iso, pc->min, pc->max);
+    if (*pc->lead && !strchr(pc->lead, nsn[0]))
+        return au_norm_refuse(why, "no %s phone number starts with %c", pc->iso, nsn[0]);
     return AU_OK;
 }
 
@@ -150,7 +178,7 @@ static au_rc national(const phone_country *pc, const char *d, size_t nd, char *o
         d += cl;
         nd -= cl;
     }
-    au_rc rc = check_nsn(pc, nd, why);
+    au_rc rc = check_nsn(pc, d, nd, why);
     if (rc)
         return rc;
     cat2(out, pc->cc, d);
@@ -180,11 +208,48 @@ static au_rc international(const char *d, size_t nd, char *out, au_norm_why *why
         nsn += tl;
         nl -= tl;
     }
-    au_rc rc = check_nsn(pc, nl, why);
+    au_rc rc = check_nsn(pc, nsn, nl, why);
     if (rc)
         return rc;
     cat2(out, pc->cc, nsn);
     return AU_OK;
+}
+
+/* True when t groups its digits as a North American number is written, 3-3-4 with an optional
+ * leading 1: "(415) 555-2671", "415.555.2671", "1-415-555-2671". */
+static int nanp_grouped(const char *t)
+{
+    int groups[5], ng = 0, run = 0;
+    for (const char *p = t;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            run++;
+            continue;
+        }
+        if (run) {
+            if (ng == 5)
+                return 0;
+            groups[ng++] = run;
+            run = 0;
+        }
+        if (!*p || *p == 'x' || *p == 'X' || *p == 'e' || *p == 'E' || *p == '#' || *p == ',')
+            break;
+    }
+    int k = ng == 4 && groups[0] == 1 ? 1 : 0;
+    return ng - k == 3 && groups[k] == 3 && groups[k + 1] == 3 && groups[k + 2] == 4;
+}
+
+/* A number that is not valid in the source's own plan but is unmistakably North American: written
+ * 3-3-4 and valid in NANP (area code and exchange start with 2-9). Outside NANP countries no plan
+ * groups a national number 3-3-4 with a valid length and a NANP-valid shape after failing its
+ * own check, so taking it as +1 loses nothing and keeps the customer's US number. */
+static int nanp_fallback(const char *t, const char *d, size_t nd, char *out)
+{
+    if (nd == 11 && d[0] == '1')
+        d++, nd--;
+    if (nd != 10 || d[0] < '2' || d[3] < '2' || !nanp_grouped(t))
+        return 0;
+    cat2(out, "1", d);
+    return 1;
 }
 
 au_rc au_norm_phone_clean(const char *t, const char *country, char **e164, au_norm_why *why)
@@ -205,9 +270,11 @@ au_rc au_norm_phone_clean(const char *t, const char *country, char **e164, au_no
         rc = international(d + 2, nd - 2, num, why);
     else if (nanp && nd > 3 && !strncmp(d, "011", 3))
         rc = international(d + 3, nd - 3, num, why);
-    else if (home)
+    else if (home) {
         rc = national(home, d, nd, num, why);
-    else if (country && *country)
+        if (rc == AU_ERR_INVALID && !nanp && nanp_fallback(t, d, nd, num))
+            rc = AU_OK;
+    } else if (country && *country)
         rc = au_norm_refuse(why,
                             "no phone numbering plan known for country %s, write the number "
                             "with +",

@@ -385,9 +385,10 @@ static au_rc map_identify(const seg_msg *m, const seg_defaults *d, json_t *items
         json_decref(doc);
         return rc;
     }
-    json_t *rec = json_pack("{s:s,s:s,s:s,s:o,s:s,s:I}", "kind", "record", "source",
-                            AU_SEGMENT_SOURCE, "record_id", m->record, "doc", doc, "message_id",
-                            m->event_id, "at_ms", (json_int_t)m->at_ms);
+    json_t *rec =
+        json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I}", "kind", "record", "source", AU_SEGMENT_SOURCE,
+                  "record_id", m->record, "doc", doc, "message_id", m->event_id, "at_ms",
+                  (json_int_t)m->at_ms, "index", (json_int_t)(d->index > 0 ? d->index : 0));
     if (!rec || json_array_append_new(items, rec))
         return AU_ERR_NOMEM;
     if (m->user[0] && m->anon[0]) {

@@ -4,6 +4,7 @@
  * and syntax errors, all-or-nothing batches, metrics, key bootstrap and graceful shutdown.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -555,5 +556,97 @@ Test(api, sigterm_exits_0_and_data_survives_a_restart)
     cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/s1", NULL, &r), 200, "%s", r.body);
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+/* A huge dirty batch cannot make a huge answer: the first 100 quarantined values are listed,
+ * all are counted, and every record is written. */
+Test(api, warnings_are_bounded_and_counted)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    start(&d, NULL);
+    put_source(&d, "crm");
+    size_t cap = 64 * 1024, n = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body);
+    body[n++] = '[';
+    for (int i = 0; i < 150; i++)
+        n += (size_t)snprintf(body + n, cap - n, "%s{\"id\":\"w%d\",\"email\":\"bad%d\"}",
+                              i ? "," : "", i, i);
+    snprintf(body + n, cap - n, "]");
+    cr_assert_eq(post(&d, "/v1/sources/crm/records", body, &r), 200, "%s", r.body);
+    json_t *j = au_rt_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(j, "inserted")), 150);
+    cr_assert_eq(json_array_size(json_object_get(j, "warnings")), 100);
+    cr_assert_eq(json_integer_value(json_object_get(j, "warnings_total")), 150);
+    cr_assert_eq(json_integer_value(json_object_get(j, "records_with_warnings")), 150);
+    json_t *last = json_array_get(json_object_get(j, "warnings"), 99);
+    cr_assert_eq(json_integer_value(json_object_get(last, "index")), 99);
+    cr_assert_str_eq(json_string_value(json_object_get(last, "record_id")), "w99");
+    cr_assert_str_eq(json_string_value(json_object_get(last, "value")), "bad99");
+    json_decref(j);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/w149", NULL, &r), 200);
+    au_rt_resp_cleanup(&r);
+    free(body);
+    au_rt_cleanup(&d);
+}
+
+/* A batch of more records than the limit (100000) is refused whole before any is mapped. */
+Test(api, batch_over_the_item_limit_is_refused_and_not_written)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    char code[64];
+    start(&d, NULL);
+    put_source(&d, "crm");
+    size_t items = 100001, cap = items * 3 + 64, n = 0;
+    char *body = malloc(cap);
+    cr_assert_not_null(body);
+    n += (size_t)snprintf(body, cap, "[{\"id\":\"first\"}");
+    for (size_t i = 1; i < items; i++)
+        memcpy(body + n, ",{}", 3), n += 3;
+    body[n++] = ']';
+    body[n] = '\0';
+    cr_assert_eq(post(&d, "/v1/sources/crm/records", body, &r), 413, "%s", r.body);
+    cr_assert_str_eq(error_code(&r, code, sizeof(code)), "too_large");
+    cr_assert(strstr(r.body, "at most 100000"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/first", NULL, &r), 404);
+    au_rt_resp_cleanup(&r);
+    free(body);
+    au_rt_cleanup(&d);
+}
+
+/* Segment identify: a trait normalisation refuses is quarantined and reported, not a 400. */
+Test(api, segment_traits_that_are_dirty_are_warnings)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    start(&d, NULL);
+    cr_assert_eq(post(&d, "/v1/batch",
+                      "{\"batch\":[{\"type\":\"track\",\"userId\":\"u0\",\"event\":\"x\"},"
+                      "{\"type\":\"identify\",\"userId\":\"u1\",\"traits\":{\"email\":\"no-at\","
+                      "\"firstName\":\"Una\"}}]}",
+                      &r),
+                 200, "%s", r.body);
+    json_t *j = au_rt_json(&r);
+    cr_assert(json_is_true(json_object_get(j, "success")), "%s", r.body);
+    cr_assert_eq(json_integer_value(json_object_get(j, "warnings_total")), 1, "%s", r.body);
+    json_t *w = json_array_get(json_object_get(j, "warnings"), 0);
+    cr_assert_eq(json_integer_value(json_object_get(w, "index")), 1, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(w, "record_id")), "u1");
+    cr_assert_str_eq(json_string_value(json_object_get(w, "attribute")), "email");
+    cr_assert_str_eq(json_string_value(json_object_get(w, "value")), "no-at");
+    json_decref(j);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/segment/records/u1", NULL, &r), 200, "%s",
+                 r.body);
+    j = au_rt_json(&r);
+    json_t *email = json_object_get(json_object_get(j, "attributes"), "email");
+    cr_assert_str_eq(json_string_value(json_object_get(email, "status")), "quarantined");
+    json_decref(j);
+    au_rt_resp_cleanup(&r);
     au_rt_cleanup(&d);
 }

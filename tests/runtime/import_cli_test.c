@@ -197,3 +197,51 @@ Test(import_cli, server_mode_isolates_rejected_records)
     stop_daemon(pid);
     cleanup(d);
 }
+
+/* A dirty value does not fail the import: it is quarantined, counted and listed, exit 0;
+ * --strict makes any quarantined value exit 1. Offline and through a daemon alike. */
+Test(import_cli, quarantined_values_are_listed_and_only_strict_fails)
+{
+    static const char *const input = "tests/cases/import/quarantine_default/input.csv";
+    static const char *const config = "tests/cases/import/quarantine_default/config.yaml";
+    char *d = tmpdir(), *out = NULL, args[1024];
+    snprintf(args, sizeof args, "--data %s --config %s --source src %s", d, config, input);
+    int code = run_import(args, &out);
+    cr_assert_eq(code, 0, "exit %d: %s", code, out);
+    cr_assert(strstr(out, "imported 5 records; 6 values quarantined in 3 records"), "%s", out);
+    cr_assert(strstr(out, "input.csv:3: record q2, field email: 'john-at-example.com': not an "
+                          "e-mail address: missing @"),
+              "%s", out);
+    cr_assert(strstr(out, "input.csv:6: record q5, field dob: '32/01/1990': day 32 out of range"),
+              "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "--strict --data %s --config %s --source src %s", d, config, input);
+    code = run_import(args, &out);
+    cr_assert_eq(code, 1, "exit %d: %s", code, out);
+    cr_assert(strstr(out, "imported 5 records; 6 values quarantined in 3 records"), "%s", out);
+    free(out);
+    cleanup(d);
+
+    d = tmpdir();
+    int port = 0;
+    pid_t pid = start_daemon(config, d, &port);
+    if (!pid) {
+        cleanup(d);
+        cr_skip_test("aurum serve is not built in this tree");
+    }
+    for (int strict = 0; strict < 2; strict++) {
+        snprintf(args, sizeof args,
+                 "%s--server http://127.0.0.1:%d --key import-test-key-0123456789 --source src "
+                 "--batch 2 %s",
+                 strict ? "--strict " : "", port, input);
+        code = run_import(args, &out);
+        cr_assert_eq(code, strict, "exit %d: %s", code, out);
+        cr_assert(strstr(out, "values quarantined in 3 records"), "%s", out);
+        cr_assert(strstr(out, "6 values quarantined"), "%s", out);
+        /* lines are mapped back from each batch's indexes */
+        cr_assert(strstr(out, "input.csv:4: record q3, field phone: '12'"), "%s", out);
+        free(out);
+    }
+    stop_daemon(pid);
+    cleanup(d);
+}

@@ -62,10 +62,20 @@ static void check_expected(const char *name, const char *expected, au_import_sum
     FILE *f = fopen(expected, "r");
     cr_assert_not_null(f, "%s missing", expected);
     char line[512];
-    size_t nrej = 0;
+    size_t nrej = 0, nq = 0;
     while (fgets(line, sizeof line, f)) {
         char key[32], a[128], b[128];
         long n;
+        if (sscanf(line, "quarantine %ld %127s %127s", &n, a, b) == 3) {
+            cr_assert_lt(nq, s->nwarnings, "%s: fewer quarantined values kept than expected", name);
+            const au_import_reject *w = &s->warnings[nq++];
+            cr_assert_eq(w->line, n, "%s: quarantined value %zu at line %ld, want %ld (%s)", name,
+                         nq, w->line, n, w->reason);
+            cr_assert_str_eq(w->record_id, a, "%s: line %ld", name, n);
+            cr_assert_str_eq(w->field, b, "%s: line %ld (%s)", name, n, w->reason);
+            cr_assert(w->value && w->reason && *w->reason, "%s: line %ld", name, n);
+            continue;
+        }
         if (sscanf(line, "reject %ld %127s %127s", &n, a, b) == 3) {
             cr_assert_lt(nrej, s->nrejects, "%s: fewer rejections kept than expected", name);
             const au_import_reject *r = &s->rejects[nrej++];
@@ -77,16 +87,20 @@ static void check_expected(const char *name, const char *expected, au_import_sum
         }
         if (sscanf(line, "%31s %ld", key, &n) != 2)
             continue;
-        long got = strcmp(key, "read") == 0        ? s->read
-                   : strcmp(key, "inserted") == 0  ? s->inserted
-                   : strcmp(key, "updated") == 0   ? s->updated
-                   : strcmp(key, "unchanged") == 0 ? s->unchanged
-                   : strcmp(key, "rejected") == 0  ? s->rejected
-                                                   : -1;
+        long got = strcmp(key, "read") == 0                  ? s->read
+                   : strcmp(key, "inserted") == 0            ? s->inserted
+                   : strcmp(key, "updated") == 0             ? s->updated
+                   : strcmp(key, "unchanged") == 0           ? s->unchanged
+                   : strcmp(key, "rejected") == 0            ? s->rejected
+                   : strcmp(key, "quarantined") == 0         ? s->quarantined
+                   : strcmp(key, "quarantined_records") == 0 ? s->quarantined_records
+                                                             : -1;
         cr_assert_eq(got, n, "%s: %s %ld, want %ld", name, key, got, n);
     }
     cr_assert_eq(nrej, s->nrejects, "%s: %zu rejections kept, %zu expected", name, s->nrejects,
                  nrej);
+    cr_assert_eq(nq, s->nwarnings, "%s: %zu quarantined values kept, %zu expected", name,
+                 s->nwarnings, nq);
     fclose(f);
 }
 

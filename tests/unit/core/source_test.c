@@ -4,7 +4,10 @@
  * refused values become per-field details, unmapped fields become custom attributes.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/source.h"
@@ -61,6 +64,20 @@ Test(source, validation_errors_name_the_key)
     expect_invalid("{\"record_id\":\"id\",\"trust\":{\"email\":2}}", "trust.email");
     expect_invalid("{\"record_id\":\"id\",\"trust\":{\"emial\":0.5}}", "did you mean 'email'");
     expect_invalid("{\"record_id\":\"id\",\"mapping\":{}}", "mapping: unknown key");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{\"from\":\"m\","
+                   "\"on_invalid\":\"drop\"}}}",
+                   "fields.email.on_invalid: expected quarantine (the default) or reject");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{\"from\":\"m\","
+                   "\"two_digit_year_pivot\":30}}}",
+                   "fields.email.two_digit_year_pivot: only date_of_birth");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"date_of_birth\":{\"from\":\"d\","
+                   "\"two_digit_year_pivot\":100}}}",
+                   "fields.date_of_birth.two_digit_year_pivot: expected 1..99");
+    expect_invalid("{\"record_id\":\"id\",\"two_digit_year_pivot\":\"30\"}",
+                   "two_digit_year_pivot: expected 1..99");
+    expect_invalid("{\"record_id\":\"id\",\"country\":\"GB\",\"default_country\":\"GB\"}",
+                   "give one");
+    expect_invalid("{\"record_id\":\"id\",\"default_country\":\"Narnia\"}", "not a known country");
 }
 
 Test(source, trust_defaults_and_overrides)
@@ -283,4 +300,154 @@ Test(source, allocation_failures_are_reported)
     }
     cr_assert(ok, "never succeeded within 500 allocations");
     json_decref(doc);
+}
+
+/* Maps doc under s; returns the rc and leaves the record (or NULL) in *r and details in err. */
+static au_rc map_doc(au_source *s, const char *doc_text, au_record **r, au_err *err)
+{
+    json_t *doc = js(doc_text);
+    *r = NULL;
+    au_rc rc = au_source_map(s, doc, 0, r, err);
+    json_decref(doc);
+    return rc;
+}
+
+/* A field's own on_invalid overrides the source's, both ways. */
+Test(source, on_invalid_per_field_overrides_the_source)
+{
+    au_source *lenient = source(
+        "{\"record_id\":\"id\",\"fields\":{\"email\":\"mail\",\"date_of_birth\":{\"from\":\"dob\","
+        "\"format\":\"YYYYMMDD\",\"on_invalid\":\"reject\"}}}");
+    au_source *strict = source(
+        "{\"record_id\":\"id\",\"on_invalid\":\"reject\",\"fields\":{\"email\":{\"from\":\"mail\","
+        "\"on_invalid\":\"quarantine\"},\"date_of_birth\":{\"from\":\"dob\",\"format\":"
+        "\"YYYYMMDD\"}}}");
+    au_record *r = NULL;
+    au_err err;
+
+    /* a dirty e-mail: quarantined under both, the record kept */
+    for (int i = 0; i < 2; i++) {
+        au_err_init(&err);
+        cr_assert_eq(map_doc(i ? strict : lenient,
+                             "{\"id\":\"a\",\"mail\":\"nope\",\"dob\":\"19700101\"}", &r, &err),
+                     AU_OK, "%s", err.message);
+        cr_expect(au_record_is_quarantined(r, AU_ATTR_EMAIL));
+        cr_expect_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].value, "1970-01-01");
+        au_record_free(r);
+        au_err_cleanup(&err);
+    }
+    /* an impossible date: the field (lenient source) and the source (strict) refuse the record */
+    for (int i = 0; i < 2; i++) {
+        au_err_init(&err);
+        cr_expect_eq(map_doc(i ? strict : lenient,
+                             "{\"id\":\"b\",\"mail\":\"b@x.com\",\"dob\":\"19701301\"}", &r, &err),
+                     AU_ERR_INVALID);
+        cr_expect_null(r);
+        cr_assert_eq(err.ndetails, 1);
+        cr_expect_str_eq(err.details[0].field, "dob");
+        cr_expect(strstr(err.details[0].reason, "month 13"), "%s", err.details[0].reason);
+        au_err_cleanup(&err);
+    }
+    au_source_free(lenient);
+    au_source_free(strict);
+}
+
+/* The pivot of a field wins over the source's, which wins over the sliding default. */
+Test(source, two_digit_year_pivot_per_source_and_field)
+{
+    au_source *s = source("{\"record_id\":\"id\",\"two_digit_year_pivot\":30,\"fields\":{"
+                          "\"date_of_birth\":{\"from\":\"dob\",\"format\":\"DMY\"}}}");
+    au_record *r = map_ok(s, "{\"id\":\"a\",\"dob\":\"12/11/25\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].value, "2025-11-12");
+    au_record_free(r);
+    r = map_ok(s, "{\"id\":\"a\",\"dob\":\"12/11/31\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].value, "1931-11-12");
+    au_record_free(r);
+    au_source_free(s);
+    s = source(
+        "{\"record_id\":\"id\",\"two_digit_year_pivot\":30,\"fields\":{"
+        "\"date_of_birth\":{\"from\":\"dob\",\"format\":\"DMY\",\"two_digit_year_pivot\":20}}}");
+    r = map_ok(s, "{\"id\":\"a\",\"dob\":\"12/11/25\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].value, "1925-11-12");
+    au_record_free(r);
+    au_source_free(s);
+}
+
+/* default_country is the same setting as country: national phones read in that plan. */
+Test(source, default_country_is_an_alias_of_country)
+{
+    au_source *s = source("{\"record_id\":\"id\",\"default_country\":\"United Kingdom\","
+                          "\"fields\":{\"phone\":\"tel\"}}");
+    au_record *r = map_ok(s, "{\"id\":\"a\",\"tel\":\"020 7946 0958\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_PHONE].value, "+442079460958");
+    au_record_free(r);
+    au_source_free(s);
+}
+
+/* Titles and suffixes leave the name parts for their own attributes; the raw value keeps what
+ * the source wrote. A source that maps title itself keeps its own. */
+Test(source, titles_and_suffixes_get_their_own_attributes)
+{
+    au_source *s = source("{\"record_id\":\"id\",\"fields\":{\"first_name\":\"fn\","
+                          "\"last_name\":\"ln\"}}");
+    au_record *r = map_ok(s, "{\"id\":\"a\",\"fn\":\"Dr. Jane\",\"ln\":\"Smith Jr.\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "Jane");
+    cr_expect_str_eq(r->attrs[AU_ATTR_FIRST_NAME].raw, "Dr. Jane");
+    cr_expect_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Smith");
+    cr_expect_str_eq(r->attrs[AU_ATTR_LAST_NAME].raw, "Smith Jr.");
+    cr_expect_str_eq(r->attrs[AU_ATTR_FULL_NAME].value, "Jane Smith");
+    cr_expect_str_eq(r->attrs[AU_ATTR_TITLE].value, "Dr");
+    cr_expect_str_eq(r->attrs[AU_ATTR_NAME_SUFFIX].value, "Jr");
+    cr_expect_str_eq(r->attrs[AU_ATTR_NAME_SUFFIX].key, "jr");
+    au_record_free(r);
+    au_source_free(s);
+
+    s = source("{\"record_id\":\"id\",\"fields\":{\"full_name\":\"name\"}}");
+    r = map_ok(s, "{\"id\":\"b\",\"name\":\"SMITH, JOHN III\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Smith");
+    cr_expect_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "John");
+    cr_expect_null(r->attrs[AU_ATTR_MIDDLE_NAME].value);
+    cr_expect_str_eq(r->attrs[AU_ATTR_NAME_SUFFIX].value, "III");
+    cr_expect_null(r->attrs[AU_ATTR_TITLE].value);
+    au_record_free(r);
+    au_source_free(s);
+
+    s = source(
+        "{\"record_id\":\"id\",\"fields\":{\"full_name\":\"name\",\"title\":\"salutation\"}}");
+    r = map_ok(s, "{\"id\":\"c\",\"name\":\"Dr Jane Smith\",\"salutation\":\"Professor\"}");
+    cr_expect_str_eq(r->attrs[AU_ATTR_TITLE].value, "Professor");
+    cr_expect_str_eq(r->attrs[AU_ATTR_FIRST_NAME].value, "Jane");
+    au_record_free(r);
+    au_source_free(s);
+}
+
+/* The example `aurum help config` prints is a configuration that loads: the help is checked
+ * against the parser, and names every source key and the new attributes. */
+Test(source, the_help_example_is_a_valid_configuration)
+{
+    char *text = NULL, path[] = "/tmp/aurum-help-XXXXXX";
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_not_null(f);
+    au_source_print_help(f);
+    fclose(f);
+    static const char *const words[] = {"default_country", "on_invalid", "two_digit_year_pivot",
+                                        "name_suffix",     "title",      "quarantine"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        cr_expect(strstr(text, words[i]), "help lacks %s", words[i]);
+    const char *ex = strstr(text, "Example:\n\n");
+    cr_assert_not_null(ex);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *out = fdopen(fd, "w");
+    fputs(ex + strlen("Example:\n\n"), out);
+    fclose(out);
+    au_config *cfg = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_expect_eq(au_config_load(path, &cfg, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+    au_config_free(cfg);
+    unlink(path);
+    free(text);
 }

@@ -45,6 +45,24 @@ Test(country, names_codes_and_aliases)
         {"Brasil", "BR"},
         {"T\xc3\xbcrkiye", "TR"},
         {"People's Republic of China", "CN"},
+        {"Liechtenstein", "LI"},
+        {"U.K.", "GB"},
+        {"Wales", "GB"},
+        {"U.S.", "US"},
+        {"LIE", "LI"},
+        {"\xd0\xa0\xd0\xbe\xd1\x81\xd1\x81\xd0\xb8\xd1\x8f", "RU"}, /* Россия */
+        {"\xe6\x97\xa5\xe6\x9c\xac", "JP"},                         /* 日本 */
+        {"\xce\x95\xce\xbb\xce\xbb\xce\xac\xce\xb4\xce\xb1", "GR"}, /* Ελλάδα */
+        {"Sverige", "SE"},
+        {"Polska", "PL"},
+        /* misspellings, corrected when one country is clearly closest */
+        {"Lichtenstein", "LI"},
+        {"Germnay", "DE"},
+        {"Swizerland", "CH"},
+        {"Untied Kingdom", "GB"},
+        {"Nehterlands", "NL"},
+        {"Irland", "IE"},
+        {"Belguim", "BE"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *o = NULL;
@@ -64,6 +82,11 @@ Test(country, unknown_is_refused)
     cr_expect_str_eq(why.reason, "unknown country 'Atlantis'");
     cr_expect_eq(au_norm_country("ZZ", &o, &why), AU_ERR_INVALID);
     cr_expect_eq(au_norm_country("XYZ", &o, &why), AU_ERR_INVALID);
+    /* as close to Austria as to Australia: no guess */
+    cr_expect_eq(au_norm_country("Austrlia", &o, &why), AU_ERR_INVALID);
+    /* codes are never corrected: "UX" is not "UK" */
+    cr_expect_eq(au_norm_country("UX", &o, &why), AU_ERR_INVALID);
+    cr_expect_eq(au_norm_country("Qwertyland", &o, &why), AU_ERR_INVALID);
     cr_expect_eq(o, (char *)0x1);
     cr_expect_eq(au_norm_country("Fran\xff", &o, &why), AU_ERR_ENCODING);
 }

@@ -211,3 +211,59 @@ Test(name, join_skips_absent_parts)
     au_alloc_fail_after(-1);
     cr_expect_null(o);
 }
+
+/* Titles and generational suffixes come off the name, in every place people write them. */
+Test(name, affixes_are_taken_off)
+{
+    static const struct {
+        const char *in, *rest, *title, *suffix; /* rest NULL: nothing taken off */
+    } cases[] = {
+        {"Smith Jr.", "Smith", NULL, "Jr"},
+        {"Dr. Jane Smith", "Jane Smith", "Dr", NULL},
+        {"SMITH, JOHN III", "SMITH, JOHN", NULL, "III"},
+        {"Smith Jr, Dr John", "Smith, John", "Dr", "Jr"},
+        {"Mrs Anne Marie O'Brien", "Anne Marie O'Brien", "Mrs", NULL},
+        {"Prof. Dr. Hans Meier", "Hans Meier", "Prof", NULL},
+        {"John Smith Sr", "John Smith", NULL, "Sr"},
+        {"John Smith, Jr.", "John Smith", NULL, "Jr"},
+        {"Martin Luther King Jr PhD", "Martin Luther King", NULL, "Jr"},
+        {"Jane Doe PhD", "Jane Doe", NULL, NULL},
+        {"Henry VIII IV", "Henry VIII", NULL, "IV"},
+        {"ms jane", "jane", "Ms", NULL},
+        {"Sir", NULL, NULL, NULL}, /* one word is a name, not a title */
+        {"Junior", NULL, NULL, NULL},
+        {"Dr", NULL, NULL, NULL},
+        {"John Major", NULL, NULL, NULL}, /* Major is not a title after the name */
+        {"Jane Smith", NULL, NULL, NULL},
+        {"Smith,John", NULL, NULL, NULL},
+        {"", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *rest = (char *)0x1;
+        au_name_affixes aff;
+        cr_assert_eq(au_norm_name_affixes(cases[i].in, &rest, &aff), AU_OK);
+        if (cases[i].rest)
+            cr_expect_str_eq(rest, cases[i].rest, "case %zu: %s", i, cases[i].in);
+        else
+            cr_expect_null(rest, "case %zu: %s gave %s", i, cases[i].in, rest);
+        if (cases[i].title)
+            cr_expect_str_eq(aff.title, cases[i].title, "case %zu", i);
+        else
+            cr_expect_null(aff.title, "case %zu", i);
+        if (cases[i].suffix)
+            cr_expect_str_eq(aff.suffix, cases[i].suffix, "case %zu", i);
+        else
+            cr_expect_null(aff.suffix, "case %zu", i);
+        au_free(rest);
+    }
+}
+
+Test(name, affixes_allocation_failure)
+{
+    char *rest = (char *)0x1;
+    au_name_affixes aff;
+    au_alloc_fail_after(0);
+    cr_expect_eq(au_norm_name_affixes("Dr Jane Smith", &rest, &aff), AU_ERR_NOMEM);
+    au_alloc_fail_after(-1);
+    cr_expect_null(rest);
+}

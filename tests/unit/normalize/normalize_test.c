@@ -19,7 +19,7 @@ static void clear(au_value *v)
 
 Test(norm_value, forms_per_kind)
 {
-    au_norm_opts gb = {"GB", AU_DATE_DMY};
+    au_norm_opts gb = {"GB", AU_DATE_DMY, 0, 0};
     static const struct {
         au_attr a;
         const char *raw, *value, *key;
@@ -86,7 +86,7 @@ Test(norm_value, absent_values)
 
 Test(norm_value, refusals_and_encoding_errors)
 {
-    au_norm_opts none = {"", AU_DATE_AUTO};
+    au_norm_opts none = {"", AU_DATE_AUTO, 0, 0};
     static const struct {
         au_attr a;
         const char *raw;
@@ -156,7 +156,7 @@ static const struct {
 
 Test(norm_value, allocation_failure_leaks_nothing)
 {
-    au_norm_opts gb = {"GB", AU_DATE_DMY};
+    au_norm_opts gb = {"GB", AU_DATE_DMY, 0, 0};
     for (size_t i = 0; i < sizeof(record) / sizeof(record[0]); i++) {
         int succeeded = 0;
         for (long n = 0; n < 20 && !succeeded; n++) {

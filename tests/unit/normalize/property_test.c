@@ -81,8 +81,10 @@ Test(property, any_valid_utf8_gives_a_result_or_a_reason)
 {
     uint64_t seed = 0x9E3779B97F4A7C15ull;
     char buf[128];
-    static const au_norm_opts opts[] = {
-        {"GB", AU_DATE_AUTO}, {"US", AU_DATE_MDY}, {"", AU_DATE_DMY}, {"IT", AU_DATE_ISO}};
+    static const au_norm_opts opts[] = {{"GB", AU_DATE_AUTO, 0, 0},
+                                        {"US", AU_DATE_MDY, 0, 0},
+                                        {"", AU_DATE_DMY, 0, 0},
+                                        {"IT", AU_DATE_ISO, 0, 0}};
     for (int iter = 0; iter < 3000; iter++) {
         gen(&seed, buf, sizeof(buf));
         for (int a = 0; a < AU_ATTR_COUNT; a++) {
@@ -137,7 +139,7 @@ Test(property, typed_values_are_fixed_points)
     /* a stored value fed back in (a golden record re-imported) must come out unchanged */
     uint64_t seed = 7;
     char buf[128];
-    au_norm_opts gb = {"GB", AU_DATE_DMY};
+    au_norm_opts gb = {"GB", AU_DATE_DMY, 0, 0};
     int accepted = 0;
     for (int iter = 0; iter < 5000; iter++) {
         gen(&seed, buf, sizeof(buf));

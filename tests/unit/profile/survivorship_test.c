@@ -196,7 +196,7 @@ Test(survivorship, most_frequent_outvotes_a_typo_and_breaks_ties_by_trust)
 static void setn(cluster *c, au_attr a, const char *raw)
 {
     au_value v = {0};
-    au_norm_opts gb = {"GB", AU_DATE_AUTO};
+    au_norm_opts gb = {"GB", AU_DATE_AUTO, 0, 0};
     cr_assert_eq(au_norm_value(a, raw, &gb, &v, NULL), AU_OK, "%s", raw);
     au_record_set(c->recs[c->n - 1], a, v.raw, v.value, v.key);
 }

@@ -78,9 +78,10 @@
       "Events of every record of the profile, newest first, cursor-paginated.",                    \
       "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
     X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
-      "Change feed of profiles after a cursor; long-polls with wait; Server-Sent Events with "     \
-      "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
-      "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
+      "Change feed of profiles after a cursor (after=now: only changes from now on; after=0 or "   \
+      "none: from the beginning); answers the cursor to resume from as \"next\"; long-polls with " \
+      "wait; Server-Sent Events with Accept: text/event-stream (Last-Event-ID honoured).",         \
+      "?after=CURSOR|0|now&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")          \
     X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
       "Segment identify: a record of source segment.", "Segment message; write key as Basic user") \
     X("POST", "/v1/track", au_api_segment, AU_NEED_SEGMENT, "Segment track: an event.",            \

@@ -86,8 +86,8 @@ static void flow_line(const char *out, const char *flow, long *ok, long *bad, lo
     char pat[256];
     regex_t re;
     regmatch_t m[4];
-    snprintf(pat, sizeof pat,
-             "\n  %s +([0-9,]+) delivered / ([0-9,]+) failed / ([0-9,+]+) dead", flow);
+    snprintf(pat, sizeof pat, "\n  %s +([0-9,]+) delivered / ([0-9,]+) failed / ([0-9,+]+) dead",
+             flow);
     cr_assert_eq(regcomp(&re, pat, REG_EXTENDED), 0);
     int found = regexec(&re, out, 4, m, 0) == 0;
     regfree(&re);
@@ -133,17 +133,16 @@ Test(demo, every_flow_delivers_and_the_summary_adds_up, .timeout = 300)
     }
     regex_t re;
     regmatch_t m[3];
-    cr_assert_eq(regcomp(&re, "\n([0-9,]+) records from 6 systems -> ([0-9,]+) customers\n",
-                         REG_EXTENDED),
-                 0);
+    cr_assert_eq(
+        regcomp(&re, "\n([0-9,]+) records from 6 systems -> ([0-9,]+) customers\n", REG_EXTENDED),
+        0);
     int found = regexec(&re, out, 3, m, 0) == 0;
     regfree(&re);
     cr_assert(found, "no total line in:\n%s", out);
     cr_assert_eq(number(out + m[1].rm_so), total);
     long customers = number(out + m[2].rm_so);
     /* 300 people: duplicates merge, so fewer customers than records but at least one. */
-    cr_assert(customers > 0 && customers < total, "%ld customers of %ld records", customers,
-              total);
+    cr_assert(customers > 0 && customers < total, "%ld customers of %ld records", customers, total);
 
     for (size_t i = 0; i < 3; i++) {
         long ok, bad, dead;

@@ -13,7 +13,9 @@
     X("GET", "/healthz", au_api_health, AU_NEED_NONE, "Liveness check: {\"status\":\"ok\"}.",      \
       NULL)                                                                                        \
     X("GET", "/metrics", au_api_metrics, AU_NEED_READ,                                             \
-      "Prometheus text exposition: requests, latency, records and events ingested, engine.", NULL) \
+      "Prometheus text exposition: requests, latency, records and events ingested, events "        \
+      "unlinked (aurum_events_unlinked_total{source,reason}), engine.",                            \
+      NULL)                                                                                        \
     X("GET", "/v1/sources", au_api_source_list, AU_NEED_READ,                                      \
       "Lists the registered sources with their definitions.", NULL)                                \
     X("PUT", "/v1/sources/{source}", au_api_source_put, AU_NEED_ADMIN,                             \
@@ -34,7 +36,13 @@
       "Stores business events (one object or an array), all or nothing; idempotent on "            \
       "(source, event_id). Needs write:<source> for each event's source.",                         \
       "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
-      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
+      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}; an event for an unknown customer "  \
+      "or from an undeclared source is kept and answered with \"warnings\"")                       \
+    X("GET", "/v1/events/unlinked", au_api_events_unlinked, AU_NEED_READ,                          \
+      "Events linked to no customer yet (no record holds the customer they name), per source: "    \
+      "{\"sources\":[{\"source\",\"unlinked\"}],\"total\"}. Such an event joins a timeline when "  \
+      "its customer's record is written.",                                                         \
+      NULL)                                                                                        \
     /* --- resolution: explain, overrides ---------------------------------------------- */        \
     X("GET", "/v1/profiles/{id}/explain", au_api_profile_explain, AU_NEED_READ,                    \
       "Why the records of a profile belong together: per record its best link inside the "         \

@@ -65,9 +65,14 @@ typedef struct au_event {
     int64_t at_ms;
     json_t *customer;   /* reference to the customer: {"source","record"} or {"email"}... */
     json_t *properties; /* object */
+    /* Set by au_engine_write_events when it returns AU_OK (inputs are ignored): */
+    int inserted; /* 1: stored now; 0: a repeat of a stored event (same source and id) */
+    int unlinked; /* 1: no live record holds its customer reference (yet): on no timeline */
 } au_event;
-/* Stores events (idempotent on (source, event_id)); all or nothing. */
-au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const char *origin,
+/* Stores events (idempotent on (source, event_id)); all or nothing. On success sets each
+ * event's `inserted` and `unlinked` (as seen inside the write's transaction). An unlinked event
+ * is kept: it joins the customer's timeline when a record holding its reference is written. */
+au_rc au_engine_write_events(au_engine *e, au_event *evs, size_t n, const char *origin,
                              au_write_summary *sum, au_err *err);
 
 /* --- keys (through the writer so they share its durability) ------------------------------ */

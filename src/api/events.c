@@ -4,7 +4,8 @@
  * Idempotent on (source, event_id): a repeated event is counted as unchanged. An event for an
  * unknown customer or from an undeclared source is kept (its customer's record may come later:
  * timelines find events by reference when read) but answered with a warning and counted in
- * aurum_events_unlinked_total; GET /v1/events/unlinked counts those still unlinked per source.
+ * aurum_events_unlinked_total (the customer check is made when an event is first stored; a
+ * repeat is not checked again); GET /v1/events/unlinked counts those still unlinked per source.
  */
 #include <string.h>
 #include <time.h>

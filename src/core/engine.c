@@ -101,7 +101,8 @@ struct au_engine {
     src_entry *sources;     /* registry */
 
     void *hook_state[ENGINE_MAX_HOOKS]; /* per registered hook, owned by the hook */
-    int nhooks;                         /* hooks opened (closed in reverse order) */
+    int event_linked; /* writer: the event being written is linked (au_engine_event_linked) */
+    int nhooks;       /* hooks opened (closed in reverse order) */
 
     pthread_mutex_t rd_mu;              /* protects the reader pool */
     au_store *idle[ENGINE_READER_POOL]; /* idle read-only handles */
@@ -339,6 +340,11 @@ static au_rc event_written(au_engine *e, const au_event_row *ev)
     return AU_OK;
 }
 
+void au_engine_event_linked(au_engine *e, int linked)
+{
+    e->event_linked = linked;
+}
+
 static void hooks_rolled_back(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
@@ -430,17 +436,13 @@ static au_rc apply_events(au_engine *e, au_write_job *j)
             j->sum.inserted++;
         else
             j->sum.unchanged++;
+        e->event_linked = 1; /* a hook that indexes customers says otherwise */
         if (outcome == AU_PUT_INSERTED && (rc = event_written(e, &j->evs[i])))
-            return au_err_set(&j->err, rc, "event %zu ('%s'): %s", i, j->evs[i].event_id,
-                              au_rc_message(rc));
-        /* After the hooks, which index the event under its customer reference. */
-        int linked = 0;
-        if ((rc = au_store_event_linked(e->store, j->evs[i].source, j->evs[i].event_id, &linked)))
             return au_err_set(&j->err, rc, "event %zu ('%s'): %s", i, j->evs[i].event_id,
                               au_rc_message(rc));
         if (j->ev_out) {
             j->ev_out[i].inserted = outcome == AU_PUT_INSERTED;
-            j->ev_out[i].unlinked = !linked;
+            j->ev_out[i].unlinked = outcome == AU_PUT_INSERTED && !e->event_linked;
         }
     }
     return AU_OK;

@@ -170,10 +170,6 @@ static const char *const migrations[] = {
     "  replayed_ms INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX IF NOT EXISTS dead_letters_by_flow ON dead_letters(flow, id);",
-
-    /* 7: the customer references of an event by the event (is it linked to a live record?
-     * event_refs is keyed by reference for timelines; this is the other direction). */
-    "CREATE INDEX IF NOT EXISTS event_refs_seq ON event_refs(seq);",
 };
 
 int au_sqlite_schema_version(void)

@@ -412,11 +412,6 @@ au_rc au_store_event_latest(au_store *s, const char *type, const char *source, a
 
 /* --- events: linkage to customers -------------------------------------------------------- */
 
-au_rc au_store_event_linked(au_store *s, const char *source, const char *event_id, int *linked)
-{
-    return s->ops->event_linked(s->impl, source, event_id, linked);
-}
-
 au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx)
 {
     return s->ops->events_unlinked(s->impl, cb, ctx);

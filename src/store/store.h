@@ -314,12 +314,10 @@ typedef struct au_store_ops {
     /* (end of the flow slots) */
 
     /* --- events: linkage to customers ----------------------------------------------------- */
-    /* *linked = 1 when a live record holds the customer reference of stored event (source,
-     * event_id): the record it names, or a record with the e-mail / phone it names; 0 when none
-     * does (or the reference could not be read). AU_ERR_NOT_FOUND when no such event. */
-    au_rc (*event_linked)(void *impl, const char *source, const char *event_id, int *linked);
-    /* Per event source, in name order, the number of stored events that are not linked now
-     * (see event_linked); sources without any are left out. */
+    /* Per event source, in name order, the number of stored events that no live record holds
+     * the customer reference of (the record it names, or a record indexed under the e-mail /
+     * phone it names; an event without a readable reference counts too); sources without any
+     * are left out. */
     au_rc (*events_unlinked)(void *impl, au_unlinked_cb cb, void *ctx);
 
     /* (end of the event slots) */
@@ -421,7 +419,6 @@ au_rc au_store_event_latest(au_store *s, const char *type, const char *source, a
 /* (end of the flow functions) */
 
 /* --- events: linkage to customers -------------------------------------------------------- */
-au_rc au_store_event_linked(au_store *s, const char *source, const char *event_id, int *linked);
 /* The number of events linked to no customer, per event source (the data-quality ledger). */
 au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx);
 

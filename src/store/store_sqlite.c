@@ -995,7 +995,6 @@ const au_store_ops au_store_sqlite_ops = {
     .event_latest = au_sqlite_event_latest,
 
     /* events: linkage (store_sqlite_profiles.c) */
-    .event_linked = au_sq_event_linked,
     .events_unlinked = au_sq_events_unlinked,
 
 };

@@ -30,11 +30,9 @@
       "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                                \
     X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")                            \
     X(CHANGE_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                    \
-    X(EVENT_LINKED, "SELECT EXISTS (SELECT 1 FROM event_refs r WHERE r.seq = e.seq AND " REF_HELD  \
-                    ") FROM events e WHERE e.source = ?1 AND e.event_id = ?2")                     \
-    X(EVENTS_UNLINKED, "SELECT e.source, count(*) FROM events e WHERE NOT EXISTS (SELECT 1 "       \
-                       "FROM event_refs r WHERE r.seq = e.seq AND " REF_HELD ") "                  \
-                       "GROUP BY e.source ORDER BY e.source")
+    X(EVENTS_UNLINKED,                                                                             \
+      "SELECT e.source, count(*) FROM events e WHERE e.seq NOT IN (SELECT r.seq "                  \
+      "FROM event_refs r WHERE " REF_HELD ") GROUP BY e.source ORDER BY e.source")
 
 /* SQL: 1 when a live record holds event reference r.ref (the forms profile/hook.c writes):
  * "r:SOURCE\x1fRECORD" a record that exists and is not deleted, "e:KEY" / "p:KEY" a record
@@ -205,19 +203,6 @@ au_rc au_sq_change_last(void *impl, int64_t *seq)
     if (!st)
         return AU_ERR_STORE;
     return au_sqlite_one_int(impl, st, seq, "change_last");
-}
-
-au_rc au_sq_event_linked(void *impl, const char *source, const char *event_id, int *linked)
-{
-    sqlite3_stmt *st = stmt(impl, PQ_EVENT_LINKED);
-    int64_t v = 0;
-    if (!st)
-        return AU_ERR_STORE;
-    au_sqlite_bind_text(st, 1, source);
-    au_sqlite_bind_text(st, 2, event_id);
-    au_rc rc = au_sqlite_one_int(impl, st, &v, "event_linked");
-    *linked = v != 0;
-    return rc;
 }
 
 au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx)

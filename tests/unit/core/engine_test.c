@@ -172,7 +172,7 @@ Test(engine, events_idempotent_and_all_or_nothing)
     cr_assert_eq(au_engine_write_events(eng, evs, 2, "api:k", &sum, &err), AU_OK);
     cr_assert_eq(sum.unchanged, 2);
     cr_assert_eq(sum.inserted, 0);
-    cr_assert(!evs[0].inserted && !evs[1].inserted && evs[0].unlinked);
+    cr_assert(!evs[0].inserted && !evs[1].inserted && !evs[0].unlinked, "repeats: no verdict");
 
     au_event bad[2] = {{"pos", "o1", "order", 1, NULL, NULL, 0, 0},
                        {"pos", "o2", NULL, 1, NULL, NULL, 0, 0}};

@@ -43,7 +43,10 @@ SETTLE_S=${AURUM_DEMO_SETTLE_S:-60}
 DIR=${AURUM_DEMO_DIR:-demo-data}
 GEN=$DIR/northwind
 FLOWS=(payment-closes-dunning complaint-to-support address-sync)
-command -v jq >/dev/null || { echo "demo: jq is required (scripts/deps.sh installs it)" >&2 && exit 1; }
+if ! command -v jq >/dev/null; then
+    echo "demo: jq is required (scripts/deps.sh installs it)" >&2
+    exit 1
+fi
 
 # A fresh store every run: a second run over an old store would load nothing new, trigger
 # nothing, and report old outcomes as if they were this run's.
@@ -113,7 +116,8 @@ SOURCES=$(awk '/^sources:/{s=1; next} s && /^  [a-z_]+:$/{sub(":", ""); print $1
     "$GEN/northwind.yaml")
 for src in $SOURCES; do
     "$AURUM" import --server "$URL" --key "$KEY" --config "$GEN/northwind.yaml" \
-        --source "$src" "$GEN/$src.csv" 2>&1 | sed "s/^/  $src: /"
+        --source "$src" "$GEN/$src.csv" 2>&1 | sed "s/^/  $src: /" ||
+        fail "aurum import of $GEN/$src.csv into source $src failed (see above)"
 done
 
 # The Northwind systems the flows talk to are played by `aurum sink`, which records what it
@@ -122,7 +126,8 @@ done
 PIDS+=($!)
 wait_for_line "$DIR/sink.log" 'listening on port [0-9]+' "${PIDS[1]}" ||
     fail "aurum sink did not start on $SINK_LISTEN; see $DIR/sink.log"
-SINK_LISTEN="${SINK_LISTEN%:*}:$(grep -oE 'port [0-9]+' "$DIR/sink.log" | head -n 1 | cut -d' ' -f2)"
+SINK_PORT=$(grep -oE 'port [0-9]+' "$DIR/sink.log" | head -n 1 | cut -d' ' -f2)
+SINK_LISTEN="${SINK_LISTEN%:*}:$SINK_PORT"
 echo "== installing the Northwind flows from docs/flows/ (targets played by aurum sink on" \
     "$SINK_LISTEN, audit file in $AUDIT_DIR)"
 for f in "${FLOWS[@]}"; do
@@ -133,13 +138,17 @@ for f in "${FLOWS[@]}"; do
 done
 echo "== loading business events"
 api -X POST -H 'Content-Type: application/x-ndjson' --data-binary @"$GEN/events.jsonl" \
-    "$URL/v1/events" | sed 's/^/  /'
+    "$URL/v1/events" | jq -c 'del(.warnings)' | sed 's/^/  /' ||
+    fail "the daemon refused $GEN/events.jsonl"
 echo
 
 # --- one customer to tell the story with -------------------------------------------------------
 # A customer known to crm, billing, collections and support, whose records the matcher put in one
 # profile. truth.csv is only read here, to pick an example; the matcher never sees it.
-profile_of() { api "$URL/v1/profiles?source=$1&record=$2" 2>/dev/null | jq -r '.profiles[0].id'; }
+profile_of() {
+    { api "$URL/v1/profiles?source=$1&record=$2" 2>/dev/null || true; } |
+        jq -r '.profiles[0].id // empty'
+}
 record_of() { awk -F, -v s="$1" -v p="$2" '$1==s && $3==p {print $2; exit}' "$GEN/truth.csv"; }
 PROFILE=
 for PERSON in $(awk -F, 'NR>1 {has[$3]=has[$3] " " $1}
@@ -187,6 +196,7 @@ for f in "${FLOWS[@]}"; do
     echo "  # $f"
     echo "  ${TRIGGER[$f]}"
     out=$(bash -c "${TRIGGER[$f]}" 2>&1) || fail "flow $f: the trigger command failed: $out"
+    case $out in *'"error"'*) fail "flow $f: the daemon refused the trigger: $out" ;; esac
     echo "  -> $out" | tr '\n' ' ' && echo
 done
 
@@ -209,9 +219,10 @@ collect() {
     for f in "${FLOWS[@]}"; do
         s=$(run_statuses "$f")
         STATS[$f]=$(echo "$s" | awk -v b="${BEFORE[$f]}" '
-            NF==2 {n[$2]++; if ($1 > b) {mine++; if ($2=="delivered") ok++}}
-            END {printf "%d %d %d %d %d %d %d\n", n["delivered"], n["failed"], n["pending"],
-                 n["skipped"], n["error"], mine, ok}')
+            NF==2 {n[$2]++}
+            NF==2 && $1 > b {mine++; if ($2 == "delivered") ok++; if (!id) {id = $1; st = $2}}
+            END {printf "%d %d %d %d %d %d %d %d %s\n", n["delivered"], n["failed"],
+                 n["pending"], n["skipped"], n["error"], mine, ok, id, st ? st : "none"}')
     done
 }
 settled() {
@@ -248,7 +259,7 @@ echo
 echo "Flow runs (delivered / failed / dead-lettered; pending, skipped = condition false):"
 problems=()
 for f in "${FLOWS[@]}"; do
-    read -r ok bad pend skip errs mine mine_ok <<<"${STATS[$f]}"
+    read -r ok bad pend skip errs mine mine_ok mine_id mine_st <<<"${STATS[$f]}"
     # The dead-letter list is capped at 1,000 entries: more reads as "1,000+".
     dead=$(api "$URL/v1/deadletters?flow=$f&all=1" | jq '.deadletters | length')
     shown=$(thousands "$dead")
@@ -256,6 +267,8 @@ for f in "${FLOWS[@]}"; do
     printf '  %-24s %s delivered / %s failed / %s dead   (%s pending, %s skipped, %s errors)\n' \
         "$f" "$(thousands "$ok")" "$(thousands "$bad")" "$shown" "$pend" \
         "$(thousands "$skip")" "$errs"
+    [ "$mine_id" = 0 ] || printf '  %-24s the demo trigger: run %s %s (GET /v1/flows/%s/runs)\n' \
+        "" "$mine_id" "$mine_st" "$f"
     reason=
     if [ "$dead" -gt 0 ]; then
         reason=$(api "$URL/v1/deadletters?flow=$f&all=1" | jq -r '.deadletters[0].reason')
@@ -297,6 +310,7 @@ Try:
   curl -H "$AUTH" "$URL/v1/changes?after=now&wait=30"     # waits for the next change
   curl -H "$AUTH" $URL/v1/flows/payment-closes-dunning/runs
   curl -H "$AUTH" $URL/v1/deadletters
+  curl -H "$AUTH" $URL/v1/events/unlinked                 # events for customers nobody holds
   curl -H "$AUTH" $URL/metrics
   curl $URL/healthz
 TXT

@@ -153,6 +153,14 @@ Test(demo, every_flow_delivers_and_the_summary_adds_up, .timeout = 300)
         char trig[128];
         snprintf(trig, sizeof trig, "  # %s\n  curl ", flows[i]);
         cr_assert_not_null(strstr(out, trig), "no trigger command for %s:\n%s", flows[i], out);
+        /* the run the demo's own trigger caused was delivered */
+        regex_t tr;
+        snprintf(trig, sizeof trig, "the demo trigger: run [0-9]+ delivered \\(GET /v1/flows/%s/",
+                 flows[i]);
+        cr_assert_eq(regcomp(&tr, trig, REG_EXTENDED | REG_NOSUB), 0);
+        int hit = regexec(&tr, out, 0, NULL, 0) == 0;
+        regfree(&tr);
+        cr_assert(hit, "the trigger of %s was not delivered:\n%s", flows[i], out);
     }
     cr_assert_not_null(strstr(out, "All demo flows delivered."), "%s", out);
     /* address-sync's delivery reached the warehouse stand-in. */

@@ -153,7 +153,7 @@ static au_rc unlinked_warnings(au_req *req, const au_event *evs, size_t n, json_
             char *who = customer_text(evs[i].customer);
             rc = warn(warnings, i, &evs[i],
                       who ? au_asprintf("unknown customer: no record holds %s; the event is kept "
-                                        "and joins the timeline of the profile that gets it",
+                                        "and joins a profile's timeline once a record holds it",
                                         who)
                           : NULL);
             au_free(who);

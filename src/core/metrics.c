@@ -230,8 +230,9 @@ static au_rc render_sources(au_metrics *m, au_buf *out, const char *metric, cons
 
 static au_rc render_unlinked(au_metrics *m, au_buf *out)
 {
-    au_rc rc = au_buf_puts(out, "# HELP aurum_events_unlinked_total Events stored for no known "
-                                "customer, by source and reason.\n"
+    au_rc rc = au_buf_puts(out, "# HELP aurum_events_unlinked_total Events stored that belong to "
+                                "nobody yet (unknown customer, undeclared source), by source "
+                                "and reason.\n"
                                 "# TYPE aurum_events_unlinked_total counter\n");
     size_t n = atomic_load_explicit(&m->nsources, memory_order_acquire);
     for (size_t i = 0; i <= MAX_SOURCES && !rc; i++) {

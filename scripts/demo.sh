@@ -255,6 +255,9 @@ for src in $SOURCES; do
 done
 customers=$(awk -F, 'NR>1 && $3!="" {print $3}' "$DIR/clusters.csv" | sort -u | wc -l)
 echo "$(thousands $total) records from $nsrc systems -> $(thousands "$customers") customers"
+echo "  matched against the generator's truth (aurum eval; the matcher never sees truth.csv):"
+{ "$AURUM" eval --data "$DIR/store" --truth "$GEN/truth.csv" 2>/dev/null || true; } |
+    grep -E '^(pairwise|b-cubed)' | sed 's/^/    /' || true
 echo
 echo "Flow runs (delivered / failed / dead-lettered; pending, skipped = condition false):"
 problems=()

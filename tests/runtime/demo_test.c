@@ -143,6 +143,7 @@ Test(demo, every_flow_delivers_and_the_summary_adds_up, .timeout = 300)
     long customers = number(out + m[2].rm_so);
     /* 300 people: duplicates merge, so fewer customers than records but at least one. */
     cr_assert(customers > 0 && customers < total, "%ld customers of %ld records", customers, total);
+    cr_assert_not_null(strstr(out, "\n    pairwise  precision 0."), "no accuracy line:\n%s", out);
 
     for (size_t i = 0; i < 3; i++) {
         long ok, bad, dead;

@@ -621,7 +621,7 @@ Test(profiles, change_feed_after_now_answers_only_new_changes_and_the_next_curso
 }
 
 /* Opens an SSE stream with a raw socket (the harness waits for whole bodies). */
-static int sse_open(const au_rt_daemon *d, const char *last_id)
+static int sse_open_at(const au_rt_daemon *d, const char *query, const char *last_id)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)d->port)};
@@ -629,9 +629,9 @@ static int sse_open(const au_rt_daemon *d, const char *last_id)
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     char req[512];
     int n = snprintf(req, sizeof(req),
-                     "GET /v1/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                     "GET /v1/changes%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                      "Accept: text/event-stream\r\n%s%s%s\r\n",
-                     d->admin_key, last_id ? "Last-Event-ID: " : "", last_id ? last_id : "",
+                     query, d->admin_key, last_id ? "Last-Event-ID: " : "", last_id ? last_id : "",
                      last_id ? "\r\n" : "");
     cr_assert_eq(write(fd, req, (size_t)n), n);
     struct timeval tv = {20, 0};
@@ -640,6 +640,11 @@ static int sse_open(const au_rt_daemon *d, const char *last_id)
 }
 
 /* Reads until `needle` appears in the stream; returns what was read (static buffer). */
+static int sse_open(const au_rt_daemon *d, const char *last_id)
+{
+    return sse_open_at(d, "", last_id);
+}
+
 static const char *sse_until(int fd, const char *needle)
 {
     static char buf[65536];
@@ -677,5 +682,15 @@ Test(profiles, server_sent_events_deliver_changes_as_they_commit)
     cr_assert_null(strstr(got, "\"record_id\":\"A\""), "%s", got);
     close(fd);
     json_decref(j);
+    /* after=now: the stream opens (its first bytes are sent once "now" is taken) without the
+     * old changes, then carries the next one */
+    fd = sse_open_at(&d, "?after=now", NULL);
+    got = sse_until(fd, ": aurum change feed");
+    cr_assert_null(strstr(got, "record_id"), "%s", got);
+    post_ok(&d, "/v1/sources/crm/records", "[{\"id\":\"C\",\"first\":\"Cal\",\"last\":\"Cod\"}]");
+    got = sse_until(fd, "\"record_id\":\"C\"");
+    cr_assert_null(strstr(got, "\"record_id\":\"A\""), "%s", got);
+    cr_assert_null(strstr(got, "\"record_id\":\"B\""), "%s", got);
+    close(fd);
     au_rt_cleanup(&d);
 }

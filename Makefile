@@ -66,7 +66,7 @@ test:
 demo:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all
-	@scripts/demo.sh
+	@scripts/demo.sh $(DEMO_ARGS)
 
 style:
 	@scripts/checkstyle.sh

@@ -1,21 +1,94 @@
 #!/bin/bash
 # `make demo`: generates the Northwind Outfitters data set (six systems that each hold part of
-# the same customers), starts the daemon on 127.0.0.1:8080 with the embedded store, loads every
-# system's records and events through the HTTP API, and prints the key and URLs to try.
-# The daemon stays in the foreground; Ctrl-C stops it gracefully.
+# the same customers), starts the daemon with the embedded store on a fresh store, loads every
+# system's records and events through the HTTP API, installs the three Northwind flows (their
+# targets played by `aurum sink`), triggers each flow once more with a command it prints, waits
+# until every run has an outcome and prints an honest summary: records per source, customers,
+# and per flow the runs delivered / failed / dead-lettered. It exits non-zero, naming the flow
+# and the reason, when any demo flow fails or dead-letters. Then the daemon stays in the
+# foreground (Ctrl-C stops it), unless --exit (or AURUM_DEMO_EXIT=1) was given.
+#
+# Environment (all optional): AURUM (the binary), AURUM_DEMO_DIR (working directory, default
+# demo-data), AURUM_DEMO_LISTEN / AURUM_DEMO_SINK (ADDR:PORT; port 0 picks a free one),
+# AURUM_DEMO_PEOPLE (default 2000), AURUM_DEMO_SETTLE_S (how long to wait for the flows, default
+# 60), AURUM_DEMO_AUDIT_DIR (where the complaint flow's audit file goes, default DIR/audit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+usage() {
+    cat <<'TXT'
+usage: scripts/demo.sh [--exit]
+
+Loads the Northwind demo into a fresh store, triggers every demo flow, prints the summary and
+keeps the daemon running until Ctrl-C. --exit stops it after the summary instead (the exit
+status is 0 only when every demo flow delivered). See the comment atop this script for the
+environment variables.
+TXT
+}
+
+EXIT_AFTER=${AURUM_DEMO_EXIT:-0}
+for arg in "$@"; do
+    case $arg in
+    --exit) EXIT_AFTER=1 ;;
+    -h | --help) usage && exit 0 ;;
+    *) echo "demo: unknown option $arg" >&2 && usage >&2 && exit 2 ;;
+    esac
+done
+
 AURUM=${AURUM:-build/aurum}
 LISTEN=${AURUM_DEMO_LISTEN:-127.0.0.1:8080}
+SINK_LISTEN=${AURUM_DEMO_SINK:-127.0.0.1:9090}
 PEOPLE=${AURUM_DEMO_PEOPLE:-2000}
-DIR=demo-data
+SETTLE_S=${AURUM_DEMO_SETTLE_S:-60}
+DIR=${AURUM_DEMO_DIR:-demo-data}
 GEN=$DIR/northwind
-mkdir -p "$DIR"
-
-if [ ! -f "$GEN/northwind.yaml" ]; then
-    echo "== generating Northwind data for $PEOPLE people"
-    "$AURUM" gen --people "$PEOPLE" --seed 42 --events --out "$GEN"
+FLOWS=(payment-closes-dunning complaint-to-support address-sync)
+if ! command -v jq >/dev/null; then
+    echo "demo: jq is required (scripts/deps.sh installs it)" >&2
+    exit 1
 fi
+
+# A fresh store every run: a second run over an old store would load nothing new, trigger
+# nothing, and report old outcomes as if they were this run's.
+mkdir -p "$DIR"
+rm -rf "$DIR/store" "$DIR/sink.jsonl" "$DIR/audit"
+DIR_ABS=$(cd "$DIR" && pwd)
+AUDIT_DIR=${AURUM_DEMO_AUDIT_DIR:-$DIR_ABS/audit}
+mkdir -p "$AUDIT_DIR" 2>/dev/null || true
+: >"$DIR/aurum.log"
+
+PIDS=()
+stop_all() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap 'stop_all' EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "" >&2
+    echo "demo FAILED: $*" >&2
+    echo "(daemon log: $DIR/aurum.log)" >&2
+    exit 1
+}
+
+# 5296 -> 5,296
+thousands() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+
+# Waits until FILE holds a line matching REGEX (a server announcing its port); pid PID must live.
+wait_for_line() {
+    local file=$1 regex=$2 pid=$3
+    for _ in $(seq 1 200); do
+        grep -qE "$regex" "$file" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+echo "== generating Northwind data for $PEOPLE people"
+rm -rf "$GEN"
+"$AURUM" gen --people "$PEOPLE" --seed 42 --events --out "$GEN"
 
 KEY=${AURUM_ADMIN_KEY:-}
 if [ -z "$KEY" ]; then
@@ -25,73 +98,224 @@ if [ -z "$KEY" ]; then
     fi
 fi
 export AURUM_ADMIN_KEY=$KEY
+AUTH="Authorization: Bearer $KEY"
 
 echo "== starting aurum serve on $LISTEN (data in $DIR/store)"
+rm -f "$DIR/port"
 "$AURUM" serve --config "$GEN/northwind.yaml" --data "$DIR/store" --listen "$LISTEN" \
-    2>>"$DIR/aurum.log" &
-PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null' INT TERM
-for _ in $(seq 1 100); do
-    curl -fs "http://$LISTEN/healthz" >/dev/null 2>&1 && break
-    kill -0 $PID 2>/dev/null || { echo "aurum serve exited; see $DIR/aurum.log"; exit 1; }
-    sleep 0.1
-done
+    --port-file "$DIR/port" 2>>"$DIR/aurum.log" &
+PIDS+=($!)
+wait_for_line "$DIR/port" '^[0-9]+$' "${PIDS[0]}" ||
+    fail "aurum serve did not start on $LISTEN; see $DIR/aurum.log"
+LISTEN="${LISTEN%:*}:$(cat "$DIR/port")"
+URL="http://$LISTEN"
+api() { curl -fsS -H "$AUTH" "$@"; }
 
 echo "== loading the six systems through the API"
-for f in "$GEN"/*.csv; do
-    src=$(basename "$f" .csv)
-    [ "$src" = truth ] && continue
-    "$AURUM" import --server "http://$LISTEN" --key "$KEY" --config "$GEN/northwind.yaml" \
-        --source "$src" "$f"
+SOURCES=$(awk '/^sources:/{s=1; next} s && /^  [a-z_]+:$/{sub(":", ""); print $1} /^[a-z]/{s=0}' \
+    "$GEN/northwind.yaml")
+for src in $SOURCES; do
+    "$AURUM" import --server "$URL" --key "$KEY" --config "$GEN/northwind.yaml" \
+        --source "$src" "$GEN/$src.csv" 2>&1 | sed "s/^/  $src: /" ||
+        fail "aurum import of $GEN/$src.csv into source $src failed (see above)"
 done
+
 # The Northwind systems the flows talk to are played by `aurum sink`, which records what it
 # receives; the flows are installed after the initial load so that loading is not "a change".
-SINK_LISTEN=${AURUM_DEMO_SINK:-127.0.0.1:9090}
-"$AURUM" sink --listen "$SINK_LISTEN" --out "$DIR/sink.jsonl" 2>>"$DIR/aurum.log" &
-SINK=$!
-trap 'kill -TERM $PID $SINK 2>/dev/null; wait $PID 2>/dev/null' INT TERM
-echo "== installing the Northwind flows (targets played by aurum sink on $SINK_LISTEN)"
-for f in docs/flows/*.yaml; do
-    sed "s#http://\([a-z]*\)\.northwind\.test#http://$SINK_LISTEN/\1#" "$f" |
-        curl -fsS -X PUT -H "Authorization: Bearer $KEY" -H 'Content-Type: application/yaml' \
-            --data-binary @- "http://$LISTEN/v1/flows/$(basename "$f" .yaml)" >/dev/null
+"$AURUM" sink --listen "$SINK_LISTEN" --out "$DIR/sink.jsonl" 2>"$DIR/sink.log" &
+PIDS+=($!)
+wait_for_line "$DIR/sink.log" 'listening on port [0-9]+' "${PIDS[1]}" ||
+    fail "aurum sink did not start on $SINK_LISTEN; see $DIR/sink.log"
+SINK_PORT=$(grep -oE 'port [0-9]+' "$DIR/sink.log" | head -n 1 | cut -d' ' -f2)
+SINK_LISTEN="${SINK_LISTEN%:*}:$SINK_PORT"
+echo "== installing the Northwind flows from docs/flows/ (targets played by aurum sink on" \
+    "$SINK_LISTEN, audit file in $AUDIT_DIR)"
+for f in "${FLOWS[@]}"; do
+    sed -e "s#http://\([a-z]*\)\.northwind\.test#http://$SINK_LISTEN/\1#" \
+        -e "s#/var/lib/aurum/audit/#$AUDIT_DIR/#" "docs/flows/$f.yaml" |
+        api -X PUT -H 'Content-Type: application/yaml' --data-binary @- "$URL/v1/flows/$f" \
+            >/dev/null || fail "flow $f: the daemon refused docs/flows/$f.yaml"
 done
-if [ -f "$GEN/events.jsonl" ]; then
-    echo "== loading business events"
-    curl -fsS -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' \
-        --data-binary @"$GEN/events.jsonl" "http://$LISTEN/v1/events"
-    echo
-fi
+echo "== loading business events"
+api -X POST -H 'Content-Type: application/x-ndjson' --data-binary @"$GEN/events.jsonl" \
+    "$URL/v1/events" | jq -c 'del(.warnings)' | sed 's/^/  /' ||
+    fail "the daemon refused $GEN/events.jsonl"
+echo
 
-sleep 2 # let the flows deliver what the events triggered
-CRM_ID=$(sed -n 2p "$GEN/crm.csv" | cut -d, -f1)
-# The worked scenario: a customer known to collections (a dunning case) and to support, seen as
-# one profile. truth.csv is only read here, to pick an example; the matcher never sees it.
-PERSON=$(awk -F, '$1=="collections"{c[$3]=1} $1=="support"{s[$3]=1}
-    END{for (p in c) if (p in s) {print p; exit}}' "$GEN/truth.csv")
-COLL_ID=$(awk -F, -v p="$PERSON" '$1=="collections" && $3==p {print $2; exit}' "$GEN/truth.csv")
-PROFILE=$(curl -fs -H "Authorization: Bearer $KEY" \
-    "http://$LISTEN/v1/profiles?source=collections&record=$COLL_ID" |
-    grep -o '"id":[0-9]*' | tail -n 1 | cut -d: -f2)
+# --- one customer to tell the story with -------------------------------------------------------
+# A customer known to crm, billing, collections and support, whose records the matcher put in one
+# profile. truth.csv is only read here, to pick an example; the matcher never sees it.
+profile_of() {
+    { api "$URL/v1/profiles?source=$1&record=$2" 2>/dev/null || true; } |
+        jq -r '.profiles[0].id // empty'
+}
+record_of() { awk -F, -v s="$1" -v p="$2" '$1==s && $3==p {print $2; exit}' "$GEN/truth.csv"; }
+PROFILE=
+for PERSON in $(awk -F, 'NR>1 {has[$3]=has[$3] " " $1}
+        END {for (p in has) if (has[p] ~ /crm/ && has[p] ~ /billing/ && has[p] ~ /collections/ &&
+             has[p] ~ /support/) print p}' "$GEN/truth.csv" | sort | head -n 40); do
+    CRM_ID=$(record_of crm "$PERSON")
+    BILL_ID=$(record_of billing "$PERSON")
+    COLL_ID=$(record_of collections "$PERSON")
+    SUP_ID=$(record_of support "$PERSON")
+    p=$(profile_of collections "$COLL_ID")
+    if [ -n "$p" ] && [ "$p" = "$(profile_of crm "$CRM_ID")" ] &&
+        [ "$p" = "$(profile_of billing "$BILL_ID")" ] &&
+        [ "$p" = "$(profile_of support "$SUP_ID")" ]; then
+        PROFILE=$p
+        break
+    fi
+done
+[ -n "$PROFILE" ] || fail "no customer with crm, billing, collections and support records in one" \
+    "profile among the first 40 candidates: the matcher did not link them"
+
+# --- trigger every flow with a command the user can run again ----------------------------------
+# The newest run id of each flow before the triggers: the runs after it are the triggers' own.
+newest_run() { api "$URL/v1/flows/$1/runs?limit=1" | jq -r '.runs[0].id // 0'; }
+declare -A BEFORE
+for f in "${FLOWS[@]}"; do BEFORE[$f]=$(newest_run "$f"); done
+
+H="-H \"Authorization: Bearer $KEY\" -H 'Content-Type: application/json'"
+NEW_LINE1="1 Harbour View"
+declare -A TRIGGER
+TRIGGER[payment-closes-dunning]="curl -sS $H $URL/v1/events -d '[{\"source\":\"collections\",\
+\"event_id\":\"dun-'\$(date +%s%N)'\",\"type\":\"dunning_case_opened\",\"customer\":\
+{\"source\":\"collections\",\"record\":\"$COLL_ID\"},\"properties\":{\"amount_due\":120}}]' &&
+  curl -sS $H $URL/v1/events -d '{\"source\":\"billing\",\"event_id\":\"pay-'\$(date +%s%N)'\",\
+\"type\":\"payment\",\"customer\":{\"source\":\"billing\",\"record\":\"$BILL_ID\"},\
+\"properties\":{\"amount\":120,\"currency\":\"GBP\"}}'"
+TRIGGER[complaint-to-support]="curl -sS $H $URL/v1/events -d '{\"source\":\"support\",\
+\"event_id\":\"tkt-'\$(date +%s%N)'\",\"type\":\"ticket_opened\",\"customer\":{\"source\":\
+\"support\",\"record\":\"$SUP_ID\"},\"properties\":{\"ticket_id\":\"T-DEMO-'\$(date +%s)'\",\
+\"subject\":\"Complaint: still being chased after paying\",\"category\":\"complaint\"}}'"
+TRIGGER[address-sync]="curl -sS -H \"Authorization: Bearer $KEY\" \
+$URL/v1/sources/crm/records/$CRM_ID | jq '[.input | .address_line1 = \"$NEW_LINE1\"]' |
+  curl -sS $H $URL/v1/sources/crm/records --data-binary @-"
+echo "== triggering each flow (run these commands again to trigger it again)"
+for f in "${FLOWS[@]}"; do
+    echo "  # $f"
+    echo "  ${TRIGGER[$f]}"
+    out=$(bash -c "${TRIGGER[$f]}" 2>&1) || fail "flow $f: the trigger command failed: $out"
+    case $out in *'"error"'*) fail "flow $f: the daemon refused the trigger: $out" ;; esac
+    echo "  -> $out" | tr '\n' ' ' && echo
+done
+
+# --- wait for the outcome of every run ---------------------------------------------------------
+# Statuses of every run of a flow, one per line (pages of 1,000, newest first).
+run_statuses() {
+    local before=0 page
+    while :; do
+        page=$(api "$URL/v1/flows/$1/runs?limit=1000&before=$before" |
+            jq -r '.runs[] | "\(.id) \(.status)"')
+        [ -n "$page" ] || break
+        echo "$page"
+        before=$(echo "$page" | tail -n 1 | cut -d' ' -f1)
+        [ "$before" -gt 1 ] || break
+    done
+}
+declare -A STATS
+collect() {
+    local f s
+    for f in "${FLOWS[@]}"; do
+        s=$(run_statuses "$f")
+        STATS[$f]=$(echo "$s" | awk -v b="${BEFORE[$f]}" '
+            NF==2 {n[$2]++}
+            NF==2 && $1 > b {mine++; if ($2 == "delivered") ok++; if (!id) {id = $1; st = $2}}
+            END {printf "%d %d %d %d %d %d %d %d %s\n", n["delivered"], n["failed"],
+                 n["pending"], n["skipped"], n["error"], mine, ok, id, st ? st : "none"}')
+    done
+}
+settled() {
+    local f p mine
+    for f in "${FLOWS[@]}"; do
+        read -r _ _ p _ _ mine _ <<<"${STATS[$f]}"
+        [ "$p" -eq 0 ] && [ "$mine" -gt 0 ] || return 1
+    done
+}
+echo "== waiting for every run to be delivered, fail or dead-letter (at most ${SETTLE_S} s)"
+deadline=$((SECONDS + SETTLE_S))
+collect
+until settled || [ $SECONDS -ge $deadline ]; do
+    sleep 0.5
+    collect
+done
+
+# --- the summary --------------------------------------------------------------------------------
+"$AURUM" clusters --data "$DIR/store" >"$DIR/clusters.csv" ||
+    fail "aurum clusters could not read $DIR/store"
+echo
+echo "Northwind Outfitters, as Aurum sees it:"
+total=0
+nsrc=0
+for src in $SOURCES; do
+    n=$(awk -F, -v s="$src" 'NR>1 && $1==s' "$DIR/clusters.csv" | wc -l)
+    printf '  %s: %s records\n' "$src" "$(thousands "$n")"
+    total=$((total + n))
+    nsrc=$((nsrc + 1))
+done
+customers=$(awk -F, 'NR>1 && $3!="" {print $3}' "$DIR/clusters.csv" | sort -u | wc -l)
+echo "$(thousands $total) records from $nsrc systems -> $(thousands "$customers") customers"
+echo "  matched against the generator's truth (aurum eval; the matcher never sees truth.csv):"
+{ "$AURUM" eval --data "$DIR/store" --truth "$GEN/truth.csv" 2>/dev/null || true; } |
+    grep -E '^(pairwise|b-cubed)' | sed 's/^/    /' || true
+echo
+echo "Flow runs (delivered / failed / dead-lettered; pending, skipped = condition false):"
+problems=()
+for f in "${FLOWS[@]}"; do
+    read -r ok bad pend skip errs mine mine_ok mine_id mine_st <<<"${STATS[$f]}"
+    # The dead-letter list is capped at 1,000 entries: more reads as "1,000+".
+    dead=$(api "$URL/v1/deadletters?flow=$f&all=1" | jq '.deadletters | length')
+    shown=$(thousands "$dead")
+    [ "$dead" -lt 1000 ] || shown="$shown+"
+    printf '  %-24s %s delivered / %s failed / %s dead   (%s pending, %s skipped, %s errors)\n' \
+        "$f" "$(thousands "$ok")" "$(thousands "$bad")" "$shown" "$pend" \
+        "$(thousands "$skip")" "$errs"
+    [ "$mine_id" = 0 ] || printf '  %-24s the demo trigger: run %s %s (GET /v1/flows/%s/runs)\n' \
+        "" "$mine_id" "$mine_st" "$f"
+    reason=
+    if [ "$dead" -gt 0 ]; then
+        reason=$(api "$URL/v1/deadletters?flow=$f&all=1" | jq -r '.deadletters[0].reason')
+        problems+=("flow $f: $dead dead letters: $reason")
+    elif [ "$bad" -gt 0 ] || [ "$errs" -gt 0 ]; then
+        reason=$(api "$URL/v1/flows/$f/runs?limit=1000" |
+            jq -r 'first(.runs[] | select(.status=="failed" or .status=="error") |
+                   (.error // (.steps | tostring)))')
+        problems+=("flow $f: $bad failed and $errs erroneous runs: $reason")
+    elif [ "$pend" -gt 0 ]; then
+        problems+=("flow $f: $pend runs still pending after ${SETTLE_S} s (the target is" \
+            "refusing or unreachable; GET /v1/flows/$f/runs shows the attempts)")
+    elif [ "$mine_ok" -eq 0 ]; then
+        problems+=("flow $f: the demo's trigger did not produce a delivered run" \
+            "(new runs: $mine; GET /v1/flows/$f/runs shows why)")
+    fi
+done
+echo
+echo "What the Northwind systems received ($DIR/sink.jsonl, one line per request):"
+grep -o '"path":"/[a-z]*' "$DIR/sink.jsonl" 2>/dev/null | cut -d/ -f2 | sort | uniq -c |
+    sed 's/^ */  /'
+audit_lines=$({ wc -l <"$AUDIT_DIR/complaints.jsonl"; } 2>/dev/null || echo 0)
+echo "Complaints audit file: $AUDIT_DIR/complaints.jsonl ($audit_lines lines)"
+[ ${#problems[@]} -eq 0 ] || fail "$(printf '%s\n' "${problems[@]}")"
+echo "All demo flows delivered."
+
 cat <<TXT
 
-Aurum is running on http://$LISTEN   (logs: $DIR/aurum.log, stop: Ctrl-C)
+Aurum is running on $URL   (logs: $DIR/aurum.log$([ "$EXIT_AFTER" = 1 ] || echo ", stop: Ctrl-C"))
 Admin key: $KEY
 
-Flows delivered so far ($DIR/sink.jsonl, one line per request a Northwind system received):
-$(grep -o '"path":"/[a-z]*' "$DIR/sink.jsonl" 2>/dev/null | cut -d/ -f2 | sort | uniq -c)
-
 Try:
-  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources
-  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/sources/crm/records/$CRM_ID
-  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles?source=collections&record=$COLL_ID"
-  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE?lineage=1"
-  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE/timeline"
-  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/profiles/$PROFILE/explain"
-  curl -H "Authorization: Bearer $KEY" "http://$LISTEN/v1/changes?wait=30"
-  curl -H "Authorization: Bearer $KEY" http://$LISTEN/v1/flows/payment-closes-dunning/runs
-  curl -H "Authorization: Bearer $KEY" http://$LISTEN/metrics
-  curl http://$LISTEN/healthz
+  curl -H "$AUTH" $URL/v1/sources
+  curl -H "$AUTH" $URL/v1/sources/crm/records/$CRM_ID
+  curl -H "$AUTH" "$URL/v1/profiles?source=collections&record=$COLL_ID"
+  curl -H "$AUTH" "$URL/v1/profiles/$PROFILE?lineage=1"
+  curl -H "$AUTH" "$URL/v1/profiles/$PROFILE/timeline"
+  curl -H "$AUTH" "$URL/v1/profiles/$PROFILE/explain"
+  curl -H "$AUTH" "$URL/v1/changes?after=now&wait=30"     # waits for the next change
+  curl -H "$AUTH" $URL/v1/flows/payment-closes-dunning/runs
+  curl -H "$AUTH" $URL/v1/deadletters
+  curl -H "$AUTH" $URL/v1/events/unlinked                 # events for customers nobody holds
+  curl -H "$AUTH" $URL/metrics
+  curl $URL/healthz
 TXT
-wait $PID
-kill -TERM $SINK 2>/dev/null || true
+[ "$EXIT_AFTER" = 1 ] && exit 0
+wait "${PIDS[0]}"

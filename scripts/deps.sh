@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages Aurum needs to build, test and benchmark, only those missing, and
 # the npm packages of the SDK tests (tests/segment and tests/rudderstack, each from its committed
-# package-lock.json). Downloads nothing but Debian packages and those npm packages.
+# package-lock.json). Downloads nothing but Debian packages and those npm packages. jq is for
+# scripts/demo.sh.
 set -e
 PKGS="build-essential pkg-config clang-format libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
-libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl sqlite3
+libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl jq sqlite3
 zlib1g-dev libpq-dev libnats-dev postgresql nats-server"
 missing=""
 for p in $PKGS; do

@@ -132,6 +132,7 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_events_unlinked(au_req *req, au_resp *resp, au_err *err);
 /* flows (flows.c) */
 au_rc au_api_flow_list(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_flow_get(au_req *req, au_resp *resp, au_err *err);

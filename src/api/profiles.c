@@ -178,6 +178,25 @@ static au_rc query_cursor(const au_req *req, const char *name, int64_t *seq, au_
     return rc;
 }
 
+/* `after` of the change feed: a cursor, "0" (the beginning, as when absent) or "now" (the newest
+ * committed change, so that only later ones are answered). */
+static au_rc query_after(au_req *req, int64_t *seq, au_err *err)
+{
+    const char *s = au_req_query(req, "after");
+    *seq = 0;
+    if (s && strcmp(s, "0") == 0)
+        return AU_OK;
+    if (!s || strcmp(s, "now") != 0)
+        return query_cursor(req, "after", seq, err);
+    au_store *st = NULL;
+    au_rc rc = with_reader(req, &st, err);
+    if (!rc && (rc = au_profile_changes_now(st, seq)))
+        au_err_set(err, rc, "cannot read the change feed");
+    if (st)
+        au_engine_reader_release(req->srv->engine, st);
+    return rc;
+}
+
 /* GET /v1/profiles/{id}/timeline?type=&source=&limit=&cursor= */
 au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err)
 {
@@ -324,7 +343,9 @@ static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp 
     return AU_OK;
 }
 
-/* GET /v1/changes?after=CURSOR&wait=SECONDS&limit=N */
+/* GET /v1/changes?after=CURSOR|0|now&wait=SECONDS&limit=N
+ * -> {"changes":[...],"next":CURSOR,"next_cursor":CURSOR} (the same cursor under both names:
+ * "next_cursor" is the first version's) */
 au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
 {
     au_profiles *prof = au_profiles_of(req->srv->engine);
@@ -332,11 +353,12 @@ au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
     long wait = 0, limit = 100;
     json_t *list = NULL;
     char cur[AU_CURSOR_LEN + 1];
-    au_rc rc = query_cursor(req, "after", &after, err);
-    if (!rc)
-        rc = query_int(req, "wait", 0, 0, WAIT_MAX_S, 1, &wait, err);
+    /* wait and limit are checked first, so a bad request does not cost a store read */
+    au_rc rc = query_int(req, "wait", 0, 0, WAIT_MAX_S, 1, &wait, err);
     if (!rc)
         rc = query_int(req, "limit", 100, 1, 1000, 0, &limit, err);
+    if (!rc)
+        rc = query_after(req, &after, err);
     if (rc)
         return rc;
     if (wants_sse(req))
@@ -354,5 +376,6 @@ au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
         au_profiles_wait(prof, gen, deadline < now_ms() + 1000 ? deadline : now_ms() + 1000);
     }
     au_cursor_encode((uint64_t)last, cur);
-    return au_resp_json(resp, 200, json_pack("{s:o, s:s}", "changes", list, "next_cursor", cur));
+    return au_resp_json(
+        resp, 200, json_pack("{s:o, s:s, s:s}", "changes", list, "next", cur, "next_cursor", cur));
 }

@@ -13,7 +13,9 @@
     X("GET", "/healthz", au_api_health, AU_NEED_NONE, "Liveness check: {\"status\":\"ok\"}.",      \
       NULL)                                                                                        \
     X("GET", "/metrics", au_api_metrics, AU_NEED_READ,                                             \
-      "Prometheus text exposition: requests, latency, records and events ingested, engine.", NULL) \
+      "Prometheus text exposition: requests, latency, records and events ingested, events "        \
+      "unlinked (aurum_events_unlinked_total{source,reason}), engine.",                            \
+      NULL)                                                                                        \
     X("GET", "/v1/sources", au_api_source_list, AU_NEED_READ,                                      \
       "Lists the registered sources with their definitions.", NULL)                                \
     X("PUT", "/v1/sources/{source}", au_api_source_put, AU_NEED_ADMIN,                             \
@@ -36,7 +38,13 @@
       "Stores business events (one object or an array), all or nothing; idempotent on "            \
       "(source, event_id). Needs write:<source> for each event's source.",                         \
       "{\"source\",\"event_id\",\"type\",\"at\" (ISO 8601 or epoch ms),\"customer\":{\"source\","  \
-      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}")                                    \
+      "\"record\"}|{\"email\"}|{\"phone\"},\"properties\":{}}; an event for an unknown customer "  \
+      "or from an undeclared source is kept and answered with \"warnings\"")                       \
+    X("GET", "/v1/events/unlinked", au_api_events_unlinked, AU_NEED_READ,                          \
+      "Events linked to no customer yet (no record holds the customer they name), per source: "    \
+      "{\"sources\":[{\"source\",\"unlinked\"}],\"total\"}. Such an event joins a timeline when "  \
+      "its customer's record is written.",                                                         \
+      NULL)                                                                                        \
     /* --- resolution: explain, overrides ---------------------------------------------- */        \
     X("GET", "/v1/profiles/{id}/explain", au_api_profile_explain, AU_NEED_READ,                    \
       "Why the records of a profile belong together: per record its best link inside the "         \
@@ -80,9 +88,10 @@
       "Events of every record of the profile, newest first, cursor-paginated.",                    \
       "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
     X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
-      "Change feed of profiles after a cursor; long-polls with wait; Server-Sent Events with "     \
-      "Accept: text/event-stream (Last-Event-ID honoured).",                                       \
-      "?after=CURSOR&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")                \
+      "Change feed of profiles after a cursor (after=now: only changes from now on; after=0 or "   \
+      "none: from the beginning); answers the cursor to resume from as \"next\"; long-polls with " \
+      "wait; Server-Sent Events with Accept: text/event-stream (Last-Event-ID honoured).",         \
+      "?after=CURSOR|0|now&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")          \
     X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
       "Segment identify: a record of source segment; dirty traits are quarantined and listed in "  \
       "warnings.",                                                                                 \

@@ -56,6 +56,8 @@ struct au_write_job {
     size_t n;                  /* JOB_RECORDS: number of records */
     au_event_row *evs;         /* JOB_EVENTS: rows whose strings are owned by the job */
     size_t nev;                /* JOB_EVENTS: number of events */
+    au_event *ev_out;          /* JOB_EVENTS: the caller's events (borrowed while it waits):
+                                  the writer sets their inserted / unlinked flags */
     char *a, *b, *c;           /* kind-specific strings (see job_kind), owned */
     uint8_t key_hash[32];      /* JOB_KEY_PUT */
     au_source *src;            /* JOB_SOURCE: validated definition, owned until activated */
@@ -99,7 +101,8 @@ struct au_engine {
     src_entry *sources;     /* registry */
 
     void *hook_state[ENGINE_MAX_HOOKS]; /* per registered hook, owned by the hook */
-    int nhooks;                         /* hooks opened (closed in reverse order) */
+    int event_linked; /* writer: the event being written is linked (au_engine_event_linked) */
+    int nhooks;       /* hooks opened (closed in reverse order) */
 
     pthread_mutex_t rd_mu;              /* protects the reader pool */
     au_store *idle[ENGINE_READER_POOL]; /* idle read-only handles */
@@ -337,6 +340,11 @@ static au_rc event_written(au_engine *e, const au_event_row *ev)
     return AU_OK;
 }
 
+void au_engine_event_linked(au_engine *e, int linked)
+{
+    e->event_linked = linked;
+}
+
 static void hooks_rolled_back(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
@@ -428,12 +436,14 @@ static au_rc apply_events(au_engine *e, au_write_job *j)
             j->sum.inserted++;
         else
             j->sum.unchanged++;
-        if (outcome != AU_PUT_INSERTED)
-            continue;
-        rc = event_written(e, &j->evs[i]);
-        if (rc)
+        e->event_linked = 1; /* a hook that indexes customers says otherwise */
+        if (outcome == AU_PUT_INSERTED && (rc = event_written(e, &j->evs[i])))
             return au_err_set(&j->err, rc, "event %zu ('%s'): %s", i, j->evs[i].event_id,
                               au_rc_message(rc));
+        if (j->ev_out) {
+            j->ev_out[i].inserted = outcome == AU_PUT_INSERTED;
+            j->ev_out[i].unlinked = outcome == AU_PUT_INSERTED && !e->event_linked;
+        }
     }
     return AU_OK;
 }
@@ -703,7 +713,7 @@ static au_rc event_prepare(au_event_row *row, const au_event *ev, int64_t receiv
     return AU_OK;
 }
 
-au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const char *origin,
+au_rc au_engine_write_events(au_engine *e, au_event *evs, size_t n, const char *origin,
                              au_write_summary *sum, au_err *err)
 {
     au_write_job *j = NULL;
@@ -725,6 +735,7 @@ au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const 
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
     j->weight = n ? n : 1;
+    j->ev_out = evs;
     for (size_t i = 0; i < n; i++) {
         j->nev = i + 1;
         j->evs[i].origin = j->origin;

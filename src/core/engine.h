@@ -65,9 +65,15 @@ typedef struct au_event {
     int64_t at_ms;
     json_t *customer;   /* reference to the customer: {"source","record"} or {"email"}... */
     json_t *properties; /* object */
+    /* Set by au_engine_write_events when it returns AU_OK (inputs are ignored): */
+    int inserted; /* 1: stored now; 0: a repeat of a stored event (same source and id) */
+    int unlinked; /* inserted ones: 1 when no live record holds its customer reference (yet) */
 } au_event;
-/* Stores events (idempotent on (source, event_id)); all or nothing. */
-au_rc au_engine_write_events(au_engine *e, const au_event *evs, size_t n, const char *origin,
+/* Stores events (idempotent on (source, event_id)); all or nothing. On success sets each
+ * event's `inserted` and `unlinked` (as the hook that indexes events by customer saw it inside
+ * the write's transaction; see au_engine_event_linked). An unlinked event is kept: it joins the
+ * customer's timeline when a record holding its reference is written. */
+au_rc au_engine_write_events(au_engine *e, au_event *evs, size_t n, const char *origin,
                              au_write_summary *sum, au_err *err);
 
 /* --- keys (through the writer so they share its durability) ------------------------------ */
@@ -117,6 +123,11 @@ typedef struct au_engine_hook {
      * wake long-polling readers. */
     void (*committed)(void *state);
 } au_engine_hook;
+
+/* For the hook that indexes events under their customer reference: tells the writer, from
+ * inside event_written, whether a live record holds that reference (writer thread only). An
+ * event no hook reports on counts as linked. */
+void au_engine_event_linked(au_engine *e, int linked);
 
 /* NULL-terminated list of the registered hooks (hooks.c). */
 extern const au_engine_hook *const au_engine_hooks[];

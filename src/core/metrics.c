@@ -26,11 +26,14 @@ static const uint64_t bucket_us[] = {5000,   10000,   25000,   50000,   100000, 
 
 static const char *const outcome_names[AU_OUTCOME_COUNT] = {"inserted", "updated", "unchanged",
                                                             "deleted", "rejected"};
+static const char *const unlinked_names[AU_UNLINKED_COUNT] = {"unknown_customer",
+                                                              "undeclared_source"};
 
 typedef struct source_slot {
-    char name[SOURCE_NAME_MAX];                 /* written once before the slot is published */
-    _Atomic uint64_t records[AU_OUTCOME_COUNT]; /* records by outcome */
-    _Atomic uint64_t events[AU_OUTCOME_COUNT];  /* events by outcome */
+    char name[SOURCE_NAME_MAX];                   /* written once before the slot is published */
+    _Atomic uint64_t records[AU_OUTCOME_COUNT];   /* records by outcome */
+    _Atomic uint64_t events[AU_OUTCOME_COUNT];    /* events by outcome */
+    _Atomic uint64_t unlinked[AU_UNLINKED_COUNT]; /* new events linked to nobody, by reason */
 } source_slot;
 
 struct au_metrics {
@@ -136,6 +139,15 @@ void au_metrics_events(au_metrics *m, const char *source, au_outcome outcome, ui
     atomic_fetch_add_explicit(&s->events[outcome], n, memory_order_relaxed);
 }
 
+void au_metrics_events_unlinked(au_metrics *m, const char *source, au_unlinked_reason reason,
+                                uint64_t n)
+{
+    if (!m || !n || (unsigned)reason >= AU_UNLINKED_COUNT)
+        return;
+    source_slot *s = source_slot_of(m, source ? source : "");
+    atomic_fetch_add_explicit(&s->unlinked[reason], n, memory_order_relaxed);
+}
+
 /* Label values come from route patterns and source names; escape what the format requires. */
 static au_rc put_label(au_buf *out, const char *v)
 {
@@ -216,6 +228,31 @@ static au_rc render_sources(au_metrics *m, au_buf *out, const char *metric, cons
     return rc;
 }
 
+static au_rc render_unlinked(au_metrics *m, au_buf *out)
+{
+    au_rc rc = au_buf_puts(out, "# HELP aurum_events_unlinked_total Events stored that belong to "
+                                "nobody yet (unknown customer, undeclared source), by source "
+                                "and reason.\n"
+                                "# TYPE aurum_events_unlinked_total counter\n");
+    size_t n = atomic_load_explicit(&m->nsources, memory_order_acquire);
+    for (size_t i = 0; i <= MAX_SOURCES && !rc; i++) {
+        if (i >= n && i < MAX_SOURCES)
+            continue;
+        for (int r = 0; r < AU_UNLINKED_COUNT && !rc; r++) {
+            uint64_t v = atomic_load_explicit(&m->sources[i].unlinked[r], memory_order_relaxed);
+            if (!v)
+                continue;
+            rc = au_buf_puts(out, "aurum_events_unlinked_total{source=\"");
+            if (!rc)
+                rc = put_label(out, m->sources[i].name);
+            if (!rc)
+                rc = au_buf_printf(out, "\",reason=\"%s\"} %llu\n", unlinked_names[r],
+                                   (unsigned long long)v);
+        }
+    }
+    return rc;
+}
+
 static au_rc render_engine(au_engine *engine, au_buf *out)
 {
     au_engine_stats st = {0};
@@ -245,6 +282,8 @@ au_rc au_metrics_render(au_metrics *m, au_engine *engine, au_buf *out)
     if (!rc)
         rc = render_sources(m, out, "aurum_events_ingested_total",
                             "Business events received by source and outcome.", 1);
+    if (!rc)
+        rc = render_unlinked(m, out);
     if (!rc && engine)
         rc = render_engine(engine, out);
     return rc;

@@ -5,7 +5,8 @@
  *   - profile_idents: e-mail, phone and name-word keys of every current record, for lookups and
  *     search (re-written when a record changes, cleared when it is deleted);
  *   - event_refs: each event under its customer reference (a source record, an e-mail key or a
- *     phone number), so a timeline finds the events of every member record.
+ *     phone number), so a timeline finds the events of every member record; it also tells the
+ *     writer whether a live record holds that reference (an event for nobody is warned about).
  * The change feed itself is written by the resolution hook (it knows merges and splits). After
  * every commit this hook bumps a generation counter and wakes long-polling change-feed readers.
  */
@@ -183,10 +184,42 @@ static char *customer_ref(const au_profiles *p, const char *customer)
     return ref;
 }
 
+static int found_one(void *ctx, int64_t rec, const char *key)
+{
+    *(int *)ctx = 1;
+    return 0;
+}
+
+/* Whether a live record holds reference `ref` now: the record it names exists and is not
+ * deleted, or a record is indexed under the e-mail / phone key. */
+static au_rc ref_held(au_store *st, const char *ref, int *held)
+{
+    int64_t profile = 0;
+    const char *sep = ref[0] == 'r' ? strchr(ref, '\x1f') : NULL;
+    *held = 0;
+    if (sep) {
+        char *src = au_strndup(ref + 2, (size_t)(sep - ref - 2));
+        au_rc rc = src ? au_store_profile_of(st, src, sep + 1, &profile) : AU_ERR_NOMEM;
+        au_free(src);
+        *held = rc == AU_OK;
+        return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
+    }
+    int kind = ref[0] == 'e' ? AU_IDENT_EMAIL : AU_IDENT_PHONE;
+    return au_store_ident_find(st, kind, ref + 2, 0, 1, found_one, held);
+}
+
+/* Indexes the event under its customer reference and tells the writer whether anyone holds it
+ * (an event for an unknown customer is kept, and warned about by the API). */
 static au_rc hook_event_written(void *state, au_store *st, const au_event_row *ev)
 {
-    char *ref = customer_ref(state, ev->customer);
+    au_profiles *p = state;
+    int held = 0;
+    char *ref = customer_ref(p, ev->customer);
     au_rc rc = ref ? au_store_event_ref_put(st, ref, ev->source, ev->event_id) : AU_OK;
+    if (!rc && ref)
+        rc = ref_held(st, ref, &held);
+    if (!rc)
+        au_engine_event_linked(p->engine, held);
     au_free(ref);
     return rc;
 }

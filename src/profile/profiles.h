@@ -66,5 +66,8 @@ au_rc au_profile_timeline(au_engine *e, au_store *st, int64_t id, int64_t before
 /* Change-feed rows after `after`: *out a new array of {"cursor","seq","profile","kind",...};
  * *last the seq of the last row (after when none). */
 au_rc au_profile_changes(au_store *st, int64_t after, int limit, json_t **out, int64_t *last);
+/* The newest committed change-feed position in st's snapshot (0 when the feed is empty): where a
+ * consumer asking for "changes from now on" (GET /v1/changes?after=now) starts. */
+au_rc au_profile_changes_now(au_store *st, int64_t *seq);
 
 #endif

@@ -717,3 +717,9 @@ au_rc au_profile_changes(au_store *st, int64_t after, int limit, json_t **out, i
     *out = list;
     return AU_OK;
 }
+
+au_rc au_profile_changes_now(au_store *st, int64_t *seq)
+{
+    *seq = 0;
+    return au_store_change_last(st, seq);
+}

@@ -416,6 +416,15 @@ au_rc au_store_event_latest(au_store *s, const char *type, const char *source, a
 
 /* (end of the flow functions) */
 
+/* --- events: linkage to customers -------------------------------------------------------- */
+
+au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx)
+{
+    return s->ops->events_unlinked(s->impl, cb, ctx);
+}
+
+/* (end of the event functions) */
+
 /* The *_out structs are back-end independent, so their cleanup lives here. */
 
 void au_record_out_cleanup(au_record_out *r)

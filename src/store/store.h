@@ -173,6 +173,8 @@ typedef struct au_dead_row {
 } au_dead_row;
 
 typedef int (*au_flow_cb)(void *ctx, const char *name, const char *definition);
+/* A count of events not linked to any customer, per event source. */
+typedef int (*au_unlinked_cb)(void *ctx, const char *source, int64_t count);
 typedef int (*au_outbox_cb)(void *ctx, const au_outbox_row *row);
 typedef int (*au_run_cb)(void *ctx, const au_run_row *row);
 typedef int (*au_dead_cb)(void *ctx, const au_dead_row *row);
@@ -321,6 +323,15 @@ typedef struct au_store_ops {
     au_rc (*event_latest)(void *impl, const char *type, const char *source, au_event_out *out);
 
     /* (end of the flow slots) */
+
+    /* --- events: linkage to customers ----------------------------------------------------- */
+    /* Per event source, in name order, the number of stored events that no live record holds
+     * the customer reference of (the record it names, or a record indexed under the e-mail /
+     * phone it names; an event without a readable reference counts too); sources without any
+     * are left out. */
+    au_rc (*events_unlinked)(void *impl, au_unlinked_cb cb, void *ctx);
+
+    /* (end of the event slots) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -418,5 +429,11 @@ au_rc au_store_change_max(au_store *s, int64_t *seq);
 au_rc au_store_event_latest(au_store *s, const char *type, const char *source, au_event_out *out);
 
 /* (end of the flow functions) */
+
+/* --- events: linkage to customers -------------------------------------------------------- */
+/* The number of events linked to no customer, per event source (the data-quality ledger). */
+au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx);
+
+/* (end of the event functions) */
 
 #endif

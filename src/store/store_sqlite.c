@@ -1005,5 +1005,8 @@ const au_store_ops au_store_sqlite_ops = {
     .change_max = au_sqlite_change_max,
     .event_latest = au_sqlite_event_latest,
 
+    /* events: linkage (store_sqlite_profiles.c) */
+    .events_unlinked = au_sq_events_unlinked,
+
 };
 /* clang-format on */

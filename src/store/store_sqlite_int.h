@@ -79,6 +79,7 @@ au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, cons
                      const char *source, int limit, au_event_cb cb, void *ctx);
 au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
 au_rc au_sq_change_last(void *impl, int64_t *seq);
+au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
 
 /* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c). */
 au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);

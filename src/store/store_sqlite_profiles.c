@@ -29,7 +29,25 @@
       "AND (?3 IS NULL OR e.type = ?3) AND (?4 IS NULL OR e.source = ?4) "                         \
       "ORDER BY e.at_ms DESC, e.seq DESC LIMIT ?5")                                                \
     X(RECORD_PROFILE, "SELECT profile FROM assignments WHERE rec = ?1")                            \
-    X(CHANGE_LAST, "SELECT coalesce(max(seq), 0) FROM changes")
+    X(CHANGE_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                    \
+    X(EVENTS_UNLINKED,                                                                             \
+      "SELECT e.source, count(*) FROM events e WHERE e.seq NOT IN (SELECT r.seq "                  \
+      "FROM event_refs r WHERE " REF_HELD ") GROUP BY e.source ORDER BY e.source")
+
+/* SQL: 1 when a live record holds event reference r.ref (the forms profile/hook.c writes):
+ * "r:SOURCE\x1fRECORD" a record that exists and is not deleted, "e:KEY" / "p:KEY" a record
+ * indexed under that e-mail (AU_IDENT_EMAIL = 1) / phone (AU_IDENT_PHONE = 2) key; the index
+ * loses a record's keys when it is deleted. */
+#define REF_HELD                                                                                   \
+    "(CASE substr(r.ref, 1, 2) "                                                                   \
+    "WHEN 'r:' THEN EXISTS (SELECT 1 FROM records rc WHERE rc.deleted = 0 "                        \
+    "AND rc.source = substr(r.ref, 3, instr(r.ref, char(31)) - 3) "                                \
+    "AND rc.record_id = substr(r.ref, instr(r.ref, char(31)) + 1)) "                               \
+    "WHEN 'e:' THEN EXISTS (SELECT 1 FROM profile_idents i WHERE i.kind = 1 "                      \
+    "AND i.key = substr(r.ref, 3)) "                                                               \
+    "WHEN 'p:' THEN EXISTS (SELECT 1 FROM profile_idents i WHERE i.kind = 2 "                      \
+    "AND i.key = substr(r.ref, 3)) "                                                               \
+    "ELSE 0 END)"
 
 typedef enum {
 #define PQ_ENUM(id, sql) PQ_##id,
@@ -185,4 +203,20 @@ au_rc au_sq_change_last(void *impl, int64_t *seq)
     if (!st)
         return AU_ERR_STORE;
     return au_sqlite_one_int(impl, st, seq, "change_last");
+}
+
+au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_EVENTS_UNLINKED);
+    au_rc rc = AU_OK;
+    int src;
+    if (!st)
+        return AU_ERR_STORE;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = cb(ctx, au_sqlite_col_text(st, 0), sqlite3_column_int64(st, 1))))
+            break;
+    if (!rc && src != SQLITE_DONE)
+        rc = au_sqlite_fail(impl, src, "events_unlinked");
+    sqlite3_reset(st);
+    return rc;
 }

@@ -2,13 +2,14 @@
  * Black-box tests of the single customer view against the real daemon: golden records with
  * lineage from several sources, lookups by e-mail, phone and source record, ranked name search,
  * merged-away ids, timelines (pagination, filters, following a merge), the change feed (resume
- * from a cursor under concurrent writers, long-poll wake-up, Server-Sent Events, bad cursors)
- * and the Segment endpoints with Basic authentication.
+ * from a cursor under concurrent writers, long-poll wake-up, after=now and the next cursor,
+ * Server-Sent Events, bad cursors) and the Segment endpoints with Basic authentication.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -524,8 +525,103 @@ Test(profiles, long_poll_wakes_on_a_write_and_bad_input_is_400)
     au_rt_cleanup(&d);
 }
 
+/* Writes records F0, F1, ... one at a time until *done is set (or 500 writes): the long-poll
+ * below cannot tell when the daemon has taken its "now", so writes continue until it answers. */
+typedef struct feeder {
+    au_rt_daemon *d;
+    _Atomic int done;
+    int written;
+} feeder;
+
+static void *feed_until_done(void *v)
+{
+    feeder *f = v;
+    for (int i = 0; i < 500 && !atomic_load(&f->done); i++) {
+        char body[128];
+        snprintf(body, sizeof(body), "[{\"id\":\"F%d\",\"first\":\"Feed%d\",\"last\":\"Later\"}]",
+                 i, i);
+        post_ok(f->d, "/v1/sources/crm/records", body);
+        f->written = i + 1;
+    }
+    return NULL;
+}
+
+Test(profiles, change_feed_after_now_answers_only_new_changes_and_the_next_cursor)
+{
+    au_rt_daemon d;
+    pthread_t th;
+    start(&d);
+    put_source(&d, "crm", "0.5");
+    for (int i = 0; i < 3; i++) {
+        char body[128];
+        snprintf(body, sizeof(body), "[{\"id\":\"OLD%d\",\"first\":\"Old%d\",\"last\":\"Row\"}]", i,
+                 i);
+        post_ok(&d, "/v1/sources/crm/records", body);
+    }
+    /* after=0 and no after: the beginning; next names the last change shown */
+    json_t *all = get_json(&d, "/v1/changes?after=0", 200);
+    json_t *old = json_object_get(all, "changes");
+    cr_assert_eq(json_array_size(old), 3);
+    const char *last_cur = json_string_value(json_object_get(json_array_get(old, 2), "cursor"));
+    cr_assert_str_eq(json_string_value(json_object_get(all, "next")), last_cur);
+    cr_assert_str_eq(json_string_value(json_object_get(all, "next_cursor")), last_cur);
+    json_t *none = get_json(&d, "/v1/changes", 200);
+    cr_assert(json_equal(json_object_get(none, "changes"), old));
+    json_decref(none);
+    long old_last = (long)json_integer_value(json_object_get(json_array_get(old, 2), "seq"));
+
+    /* after=now without waiting: nothing, and next is the newest position */
+    json_t *now = get_json(&d, "/v1/changes?after=now&wait=0", 200);
+    cr_assert_eq(json_array_size(json_object_get(now, "changes")), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(now, "next")), last_cur);
+    json_decref(now);
+
+    /* after=now with a long-poll: waits, then answers only changes written after the call */
+    feeder f = {&d, 0, 0};
+    pthread_create(&th, NULL, feed_until_done, &f);
+    json_t *j = get_json(&d, "/v1/changes?after=now&wait=60", 200);
+    atomic_store(&f.done, 1);
+    pthread_join(th, NULL);
+    json_t *list = json_object_get(j, "changes"), *c;
+    size_t i;
+    cr_assert_gt(json_array_size(list), 0, "the long-poll ended without a change");
+    json_array_foreach(list, i, c)
+    {
+        cr_assert_gt(json_integer_value(json_object_get(c, "seq")), old_last,
+                     "after=now answered an old change");
+        cr_assert_eq(strncmp(json_string_value(json_object_get(c, "record_id")), "F", 1), 0);
+    }
+    c = json_array_get(list, json_array_size(list) - 1);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "next")),
+                     json_string_value(json_object_get(c, "cursor")));
+    /* following next misses none of the later writes: what after=now answered plus what follows
+     * its next is every change from the first one it answered on (some writes may have committed
+     * before the daemon took "now"; those are rightly not answered) */
+    char path[160];
+    snprintf(path, sizeof(path), "/v1/changes?limit=1000&after=%s",
+             json_string_value(json_object_get(j, "next")));
+    json_t *rest = get_json(&d, path, 200);
+    snprintf(path, sizeof(path), "/v1/changes?limit=1000&after=%s", last_cur);
+    json_t *later = get_json(&d, path, 200);
+    json_t *lv = json_object_get(later, "changes");
+    cr_assert_eq(json_array_size(lv), (size_t)f.written, "one change per write");
+    long first = (long)json_integer_value(json_object_get(json_array_get(list, 0), "seq"));
+    size_t from = 0;
+    while (from < json_array_size(lv) &&
+           json_integer_value(json_object_get(json_array_get(lv, from), "seq")) != first)
+        from++;
+    cr_assert_lt(from, json_array_size(lv));
+    cr_assert_eq(json_array_size(list) + json_array_size(json_object_get(rest, "changes")),
+                 json_array_size(lv) - from, "a gap or a duplicate after now");
+    json_decref(later);
+    json_decref(rest);
+    json_decref(j);
+    json_decref(all);
+    au_rt_cleanup(&d);
+}
+
 /* Opens an SSE stream with a raw socket (the harness waits for whole bodies). */
-static int sse_open(const au_rt_daemon *d, const char *last_id)
+static int sse_open_at(const au_rt_daemon *d, const char *query, const char *last_id)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)d->port)};
@@ -533,9 +629,9 @@ static int sse_open(const au_rt_daemon *d, const char *last_id)
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     char req[512];
     int n = snprintf(req, sizeof(req),
-                     "GET /v1/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                     "GET /v1/changes%s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                      "Accept: text/event-stream\r\n%s%s%s\r\n",
-                     d->admin_key, last_id ? "Last-Event-ID: " : "", last_id ? last_id : "",
+                     query, d->admin_key, last_id ? "Last-Event-ID: " : "", last_id ? last_id : "",
                      last_id ? "\r\n" : "");
     cr_assert_eq(write(fd, req, (size_t)n), n);
     struct timeval tv = {20, 0};
@@ -544,6 +640,11 @@ static int sse_open(const au_rt_daemon *d, const char *last_id)
 }
 
 /* Reads until `needle` appears in the stream; returns what was read (static buffer). */
+static int sse_open(const au_rt_daemon *d, const char *last_id)
+{
+    return sse_open_at(d, "", last_id);
+}
+
 static const char *sse_until(int fd, const char *needle)
 {
     static char buf[65536];
@@ -581,5 +682,15 @@ Test(profiles, server_sent_events_deliver_changes_as_they_commit)
     cr_assert_null(strstr(got, "\"record_id\":\"A\""), "%s", got);
     close(fd);
     json_decref(j);
+    /* after=now: the stream opens (its first bytes are sent once "now" is taken) without the
+     * old changes, then carries the next one */
+    fd = sse_open_at(&d, "?after=now", NULL);
+    got = sse_until(fd, ": aurum change feed");
+    cr_assert_null(strstr(got, "record_id"), "%s", got);
+    post_ok(&d, "/v1/sources/crm/records", "[{\"id\":\"C\",\"first\":\"Cal\",\"last\":\"Cod\"}]");
+    got = sse_until(fd, "\"record_id\":\"C\"");
+    cr_assert_null(strstr(got, "\"record_id\":\"A\""), "%s", got);
+    cr_assert_null(strstr(got, "\"record_id\":\"B\""), "%s", got);
+    close(fd);
     au_rt_cleanup(&d);
 }

@@ -159,19 +159,23 @@ Test(engine, events_idempotent_and_all_or_nothing)
 {
     au_event evs[2] = {
         {"billing", "p1", "payment", 5, json_pack("{s:s}", "email", "a@b.c"),
-         json_pack("{s:i}", "amount", 3)},
-        {"billing", "p2", "payment", 0, NULL, NULL},
+         json_pack("{s:i}", "amount", 3), 0, 0},
+        {"billing", "p2", "payment", 0, NULL, NULL, 0, 0},
     };
     au_write_summary sum;
     au_err err;
     au_err_init(&err);
     cr_assert_eq(au_engine_write_events(eng, evs, 2, "api:k", &sum, &err), AU_OK);
     cr_assert_eq(sum.inserted, 2);
+    /* no record holds a@b.c, and p2 names nobody: both are kept, unlinked */
+    cr_assert(evs[0].inserted && evs[1].inserted && evs[0].unlinked && evs[1].unlinked);
     cr_assert_eq(au_engine_write_events(eng, evs, 2, "api:k", &sum, &err), AU_OK);
     cr_assert_eq(sum.unchanged, 2);
     cr_assert_eq(sum.inserted, 0);
+    cr_assert(!evs[0].inserted && !evs[1].inserted && !evs[0].unlinked, "repeats: no verdict");
 
-    au_event bad[2] = {{"pos", "o1", "order", 1, NULL, NULL}, {"pos", "o2", NULL, 1, NULL, NULL}};
+    au_event bad[2] = {{"pos", "o1", "order", 1, NULL, NULL, 0, 0},
+                       {"pos", "o2", NULL, 1, NULL, NULL, 0, 0}};
     cr_assert_eq(au_engine_write_events(eng, bad, 2, "api:k", &sum, &err), AU_ERR_INVALID);
     cr_assert_eq(err.ndetails, 1);
     cr_assert_eq(err.details[0].index, 1);

@@ -1,7 +1,8 @@
 /*
  * Store tests of the profile slots (store_sqlite_profiles.c): the record identifier index
  * (exact and prefix finds, clearing a record), record reads by number, event references and the
- * timeline order, paging and filters, and the record-to-profile read of assignments.
+ * timeline order, paging and filters, the record-to-profile read of assignments, and the count
+ * per source of events that no live record holds the customer reference of.
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -157,4 +158,71 @@ Test(store_profiles, timeline_newest_first_with_paging_and_filters)
     memset(&f, 0, sizeof(f));
     cr_assert_eq(au_store_timeline(st, refs, 0, NULL, "shop", 10, on_event, &f), AU_OK);
     cr_assert_eq(f.n, 0);
+}
+
+typedef struct counts {
+    char sources[8][16];
+    int64_t n[8];
+    int k;
+} counts;
+
+static int on_unlinked(void *ctx, const char *source, int64_t count)
+{
+    counts *c = ctx;
+    cr_assert_lt(c->k, 8);
+    snprintf(c->sources[c->k], sizeof(c->sources[0]), "%s", source);
+    c->n[c->k++] = count;
+    return 0;
+}
+
+static counts unlinked_counts(void)
+{
+    counts c = {0};
+    cr_assert_eq(au_store_events_unlinked(st, on_unlinked, &c), AU_OK);
+    return c;
+}
+
+Test(store_profiles, events_unlinked_until_a_record_holds_their_reference)
+{
+    au_put_outcome o;
+    au_event_row shop = {"shop", "s1", "order", 1, 1, "{}", "{}", "t"};
+    cr_assert_eq(au_store_event_put(st, &shop, &o), AU_OK);
+    event("e1", "order", 1); /* crm record C1, not there yet */
+    event("e2", "order", 2); /* e-mail key a@b.c, nobody has it */
+    event("e3", "order", 3); /* phone +447700900123, nobody has it */
+    event("e4", "order", 4); /* no reference at all (the customer could not be read) */
+    event("e5", "order", 5); /* e-mail key b@c.d, later held only as a phone key */
+    cr_assert_eq(au_store_event_ref_put(st, "e:b@c.d", "crm", "e5"), AU_OK);
+    cr_assert_eq(au_store_event_ref_put(st, "shop:x", "shop", "s1"), AU_OK); /* unknown form */
+    cr_assert_eq(au_store_event_ref_put(st,
+                                        "r:crm\x1f"
+                                        "C1",
+                                        "crm", "e1"),
+                 AU_OK);
+    cr_assert_eq(au_store_event_ref_put(st, "e:a@b.c", "crm", "e2"), AU_OK);
+    cr_assert_eq(au_store_event_ref_put(st, "p:+447700900123", "crm", "e3"), AU_OK);
+    counts c = unlinked_counts();
+    cr_assert_eq(c.k, 2);
+    cr_assert_str_eq(c.sources[0], "crm");
+    cr_assert_eq(c.n[0], 5);
+    cr_assert_str_eq(c.sources[1], "shop");
+    cr_assert_eq(c.n[1], 1);
+
+    /* the records arrive: C1 itself, another record with the e-mail, one with the phone */
+    put_record("C1", "{}");
+    int64_t mail = put_record("C2", "{}"), tel = put_record("C3", "{}");
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_EMAIL, "a@b.c", mail), AU_OK);
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_PHONE, "+447700900123", tel), AU_OK);
+    /* a key of another kind does not link: "b@c.d" in the phone index is not an e-mail */
+    cr_assert_eq(au_store_ident_put(st, AU_IDENT_PHONE, "b@c.d", tel), AU_OK);
+    c = unlinked_counts();
+    cr_assert_eq(c.k, 2);
+    cr_assert_eq(c.n[0], 2, "e4 (no reference) and e5 (an e-mail only a phone key matches)");
+    cr_assert_eq(c.n[1], 1);
+
+    /* a deleted record (and a cleared index) no longer holds the reference */
+    cr_assert_eq(au_store_record_delete(st, "crm", "C1", "t", 2000), AU_OK);
+    cr_assert_eq(au_store_ident_clear(st, mail), AU_OK);
+    c = unlinked_counts();
+    cr_assert_eq(c.n[0], 4, "e1 and e2 are unlinked again");
 }

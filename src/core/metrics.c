@@ -137,7 +137,7 @@ void au_metrics_events(au_metrics *m, const char *source, au_outcome outcome, ui
 }
 
 /* Label values come from route patterns and source names; escape what the format requires. */
-static au_rc put_label(au_buf *out, const char *v)
+au_rc au_metrics_label(au_buf *out, const char *v)
 {
     au_rc rc = AU_OK;
     for (; *v && !rc; v++) {
@@ -160,7 +160,7 @@ static au_rc render_requests(au_metrics *m, au_buf *out)
                 continue;
             rc = au_buf_puts(out, "aurum_http_requests_total{route=\"");
             if (!rc)
-                rc = put_label(out, r < m->nroutes ? m->routes[r] : "unmatched");
+                rc = au_metrics_label(out, r < m->nroutes ? m->routes[r] : "unmatched");
             if (!rc)
                 rc = au_buf_printf(out, "\",status=\"%zu\"} %llu\n", s + STATUS_MIN,
                                    (unsigned long long)v);
@@ -207,7 +207,7 @@ static au_rc render_sources(au_metrics *m, au_buf *out, const char *metric, cons
                 continue;
             rc = au_buf_printf(out, "%s{source=\"", metric);
             if (!rc)
-                rc = put_label(out, s->name);
+                rc = au_metrics_label(out, s->name);
             if (!rc)
                 rc = au_buf_printf(out, "\",outcome=\"%s\"} %llu\n", outcome_names[o],
                                    (unsigned long long)v);

@@ -39,6 +39,8 @@ void au_metrics_records(au_metrics *m, const char *source, au_outcome outcome, u
 /* n events of `source` had `outcome`. */
 void au_metrics_events(au_metrics *m, const char *source, au_outcome outcome, uint64_t n);
 
+/* Appends v as a label value, escaped as the text format requires (\\, \", \n). */
+au_rc au_metrics_label(au_buf *out, const char *v);
 /* Appends the exposition text; engine may be NULL (its gauges are then left out). */
 au_rc au_metrics_render(au_metrics *m, au_engine *engine, au_buf *out);
 

@@ -9,8 +9,9 @@
 #include "core/config.h"
 
 static const au_cli_command *const commands[] = {
-    &au_cli_serve, &au_cli_import,   &au_cli_gen,  &au_cli_keys,    &au_cli_version,
-    &au_cli_train, &au_cli_clusters, &au_cli_eval, &au_cli_explain, &au_cli_sink,
+    &au_cli_serve,   &au_cli_import,  &au_cli_gen,         &au_cli_keys,
+    &au_cli_version, &au_cli_train,   &au_cli_clusters,    &au_cli_eval,
+    &au_cli_explain, &au_cli_quality, &au_cli_renormalize, &au_cli_sink,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -18,8 +19,8 @@ static void print_overview(FILE *f)
 {
     fprintf(f, "aurum - customer data integration hub\n\nusage: aurum COMMAND [options]\n\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "  %-10s %s\n", "help",
+        fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "  %-12s %s\n", "help",
             "help [COMMAND|config|api]: usage of a command, the config or the API");
 }
 

@@ -245,6 +245,15 @@ static au_rc collect(report_ctx *c, au_store *st, au_err *err)
     return rc ? au_err_set(err, rc, "cannot read the quality ledger: %s", au_rc_message(rc)) : rc;
 }
 
+/* The "events" slot of the report: events that belong to no known customer. null until wired
+ * to the events side's count (branch demo: au_store_events_unlinked(st, cb, ctx) gives
+ * (source, count) pairs -> {"unlinked": total, "sources": {source: count}}). */
+static json_t *events_slot(au_store *st)
+{
+    (void)st;
+    return json_pack("{s:n}", "unlinked");
+}
+
 au_rc au_quality_report(au_store *st, const au_quality_query *q, json_t **out, au_err *err)
 {
     report_ctx c = {q, json_object(), json_object(), AU_OK};
@@ -268,9 +277,8 @@ au_rc au_quality_report(au_store *st, const au_quality_query *q, json_t **out, a
             goto out;
         }
     }
-    /* "events" is the slot for the count of events that belong to no known customer (a store
-     * function of the events side); null until it is wired. */
-    *out = json_pack("{s:O, s:i, s:{s:n}}", "sources", list, "days", q->days, "events", "unlinked");
+    *out =
+        json_pack("{s:O, s:i, s:o*}", "sources", list, "days", q->days, "events", events_slot(st));
     if (!*out)
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
 out:

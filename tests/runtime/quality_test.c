@@ -169,6 +169,7 @@ Test(quality, wrong_format_quarantines_then_renormalize_fixes_and_links, .timeou
     json_decref(rec);
     cr_assert_eq(profile_of(&d, "crm", "c1"), profile_of(&d, "webshop", "w1"), "with it, she is");
     cr_assert_neq(profile_of(&d, "crm", "c1"), profile_of(&d, "webshop", "w2"));
+    cr_assert_eq(au_rt_stop(&d), 0, "a clean exit (under ASan: no leak)");
     au_rt_cleanup(&d);
 }
 
@@ -195,6 +196,7 @@ Test(quality, query_errors)
                  "first, last, full name, email, date of birth");
     cr_assert(json_is_null(json_object_get(json_object_get(rep, "events"), "unlinked")));
     json_decref(rep);
+    cr_assert_eq(au_rt_stop(&d), 0, "a clean exit (under ASan: no leak)");
     au_rt_cleanup(&d);
 }
 

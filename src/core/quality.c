@@ -12,7 +12,6 @@
 #include "core/quality.h"
 #include "core/reason.h"
 #include "lib/alloc.h"
-#include "lib/log.h"
 
 /* Removals of examples tracked per key and group; beyond it the examples restart from the
  * group's new ones (an example that left its bucket must never stay listed). */
@@ -86,25 +85,6 @@ static q_entry *entry_of(q_entry **list, const char *source, const char *day)
     return e;
 }
 
-static au_rc ex_push(q_entry *e, au_attr a, au_reason r, const char *id, int added)
-{
-    size_t n = strlen(id) + 1;
-    q_example *x = au_malloc(sizeof(*x) + n);
-    if (!x)
-        return AU_ERR_NOMEM;
-    x->next = NULL;
-    x->attr = (uint8_t)a;
-    x->reason = (uint8_t)r;
-    x->added = (uint8_t)added;
-    memcpy(x->id, id, n);
-    if (e->ex_tail)
-        e->ex_tail->next = x;
-    else
-        e->ex = x;
-    e->ex_tail = x;
-    return AU_OK;
-}
-
 /* Forgets a pending addition of `id` to (a, r): the record left that bucket again. */
 static void ex_drop_added(q_entry *e, au_attr a, au_reason r, const char *id)
 {
@@ -124,21 +104,54 @@ static void ex_drop_added(q_entry *e, au_attr a, au_reason r, const char *id)
     }
 }
 
+/* Appends x to e's changes if its bucket's bound allows, else frees it: the rule shared by a
+ * record's own change and a job's change joining the group. Never allocates. */
+static void ex_take(q_entry *e, q_example *x)
+{
+    au_attr a = (au_attr)x->attr;
+    au_reason r = (au_reason)x->reason;
+    int keep;
+    x->next = NULL;
+    if (x->added) {
+        keep = e->nadd[a][r] < AU_QUALITY_EXAMPLES;
+        e->nadd[a][r] += keep;
+    } else {
+        ex_drop_added(e, a, r, x->id);
+        /* Past Q_REMOVED_MAX the flush restarts the examples: no need to keep more. */
+        keep = e->nrm[a][r] < Q_REMOVED_MAX;
+        if (e->nrm[a][r] <= Q_REMOVED_MAX)
+            e->nrm[a][r]++;
+    }
+    if (!keep) {
+        au_free(x);
+        return;
+    }
+    if (e->ex_tail)
+        e->ex_tail->next = x;
+    else
+        e->ex = x;
+    e->ex_tail = x;
+}
+
 /* Notes that record `id` entered (added) or left the bucket (a, r); bounded per bucket. */
 static au_rc ex_note(q_entry *e, au_attr a, au_reason r, const char *id, int added)
 {
-    if (added) {
-        if (e->nadd[a][r] >= AU_QUALITY_EXAMPLES)
-            return AU_OK;
-        e->nadd[a][r]++;
-        return ex_push(e, a, r, id, 1);
-    }
-    ex_drop_added(e, a, r, id);
-    if (e->nrm[a][r] > Q_REMOVED_MAX)
+    if (added && e->nadd[a][r] >= AU_QUALITY_EXAMPLES)
         return AU_OK;
-    if (++e->nrm[a][r] > Q_REMOVED_MAX)
-        return AU_OK; /* overflow: the flush restarts the examples */
-    return ex_push(e, a, r, id, 0);
+    if (!added && e->nrm[a][r] > Q_REMOVED_MAX) {
+        ex_drop_added(e, a, r, id); /* overflowed: only the drop still matters */
+        return AU_OK;
+    }
+    size_t n = strlen(id) + 1;
+    q_example *x = au_malloc(sizeof(*x) + n);
+    if (!x)
+        return AU_ERR_NOMEM;
+    x->attr = (uint8_t)a;
+    x->reason = (uint8_t)r;
+    x->added = (uint8_t)added;
+    memcpy(x->id, id, n);
+    ex_take(e, x);
+    return AU_OK;
 }
 
 /* ---- classification -------------------------------------------------------------------- */
@@ -264,36 +277,39 @@ static void counts_add(q_counts *to, const q_counts *from)
     }
 }
 
-/* Folds one job entry into the group's entry of the same source and day. */
-static au_rc entry_merge(q_entry **group, const q_entry *e)
+/* Moves one job entry into the group: the entry itself when the group has none for its source
+ * and day, else its counts and example changes into the group's. Never allocates, so a kept
+ * job can always be counted. */
+static void entry_merge(au_quality_state *q, q_entry *e)
 {
-    q_entry *g = entry_of(group, e->source, e->day);
-    au_rc rc = AU_OK;
-    if (!g)
-        return AU_ERR_NOMEM;
+    q_entry *g = q->group;
+    while (g && (strcmp(g->day, e->day) != 0 || strcmp(g->source, e->source) != 0))
+        g = g->next;
+    if (!g) {
+        e->next = q->group;
+        q->group = e;
+        return;
+    }
     counts_add(&g->cur, &e->cur);
     counts_add(&g->arr, &e->arr);
-    for (const q_example *x = e->ex; x && !rc; x = x->next)
-        rc = ex_note(g, (au_attr)x->attr, (au_reason)x->reason, x->id, x->added);
+    for (q_example *x = e->ex, *next; x; x = next) {
+        next = x->next;
+        ex_take(g, x);
+    }
     for (int a = 0; a < AU_ATTR_COUNT; a++)
         for (int r = 0; r < AU_REASON_COUNT; r++)
             if (e->nrm[a][r] > Q_REMOVED_MAX)
                 g->nrm[a][r] = Q_REMOVED_MAX + 1;
-    return rc;
+    au_free(e);
 }
 
 static void q_job_kept(void *state)
 {
     au_quality_state *q = state;
-    au_rc rc = AU_OK;
-    for (const q_entry *e = q->job; e && !rc; e = e->next)
-        rc = entry_merge(&q->group, e);
-    if (rc) {
-        /* Too late to fail the job (its savepoint is released): the ledger is now short by
-         * part of this job's counts, which the log must say. */
-        au_log(AU_LOG_ERROR, "quality ledger: out of memory, counts of a job lost", NULL);
+    for (q_entry *e = q->job, *next; e; e = next) {
+        next = e->next;
+        entry_merge(q, e);
     }
-    entries_free(q->job);
     q->job = NULL;
 }
 

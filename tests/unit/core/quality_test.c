@@ -317,6 +317,79 @@ Test(quality, a_store_without_a_ledger_gets_one_at_open)
     cr_assert_eq(count("date_of_birth", "valid"), 2);
 }
 
+/* Writes r (freed) to the store only; the hook is told by the caller. *v gets the version. */
+static au_put_outcome put_only(au_record *r, int64_t *v)
+{
+    char *doc = au_record_to_text(r);
+    au_record_row row = {r->source, r->record_id, doc, r->hash, "test", T0};
+    au_put_outcome o;
+    cr_assert_eq(au_store_record_put(st, &row, &o, v), AU_OK);
+    au_free(doc);
+    return o;
+}
+
+/* One group (an update of r1 to valid, an insert of quarantined r2) with the n-th allocation of
+ * the hook failing: returns what the engine would see, after undoing what it would undo. */
+static au_rc group_failing_at(long n)
+{
+    au_record *r1 = mk("r1", "1981-01-13", 0), *r2 = mk("r2", "1982-13-01", 1);
+    int64_t v1, v2;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    job_begin();
+    au_put_outcome o1 = put_only(r1, &v1), o2 = put_only(r2, &v2);
+    au_alloc_fail_after(n);
+    au_rc rc = au_quality_hook.record_written(state, st, r1, o1, v1, T0);
+    if (!rc)
+        rc = au_quality_hook.record_written(state, st, r2, o2, v2, T0);
+    if (rc) {
+        au_alloc_fail_after(-1);
+        job_fail();
+        cr_assert_eq(au_store_rollback(st), AU_OK);
+        au_quality_hook.group_rolled_back(state);
+        goto out;
+    }
+    job_keep();
+    rc = au_quality_hook.before_commit(state, st);
+    au_alloc_fail_after(-1);
+    if (rc) {
+        cr_assert_eq(au_store_rollback(st), AU_OK);
+        au_quality_hook.group_rolled_back(state);
+        goto out;
+    }
+    cr_assert_eq(au_store_commit(st), AU_OK);
+out:
+    au_record_free(r1);
+    au_record_free(r2);
+    return rc;
+}
+
+Test(quality, allocation_failures_count_all_or_nothing)
+{
+    char ex[256];
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    job_begin();
+    put(mk("r1", "1981-13-01", 1));
+    job_keep();
+    group_commit();
+    long n = 0;
+    au_rc rc;
+    while ((rc = group_failing_at(n)) == AU_ERR_NOMEM) {
+        /* A failed group counted nothing: still r1 alone, quarantined. */
+        cr_assert_eq(count(NULL, "records"), 1, "after failing allocation %ld", n);
+        cr_assert_eq(count("date_of_birth", "quarantined"), 1, "after failing allocation %ld", n);
+        cr_assert_eq(count("date_of_birth", "valid"), 0, "after failing allocation %ld", n);
+        n++;
+        cr_assert_lt(n, 10000, "never succeeds");
+    }
+    cr_assert_eq(rc, AU_OK);
+    cr_assert_gt(n, 0, "the hook allocates, so some step must have failed");
+    cr_assert_eq(count(NULL, "records"), 2);
+    cr_assert_eq(count("date_of_birth", "valid"), 1);
+    cr_assert_eq(count("date_of_birth", "quarantined"), 1);
+    examples(ex, sizeof(ex));
+    cr_assert_str_eq(ex, "r2");
+}
+
 /* ---- the engine end to end --------------------------------------------------------------- */
 
 static au_config cfg;

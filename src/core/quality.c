@@ -6,6 +6,7 @@
  * become one upsert per touched key. An update or delete reads the previous version's document
  * once to subtract what it had counted.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -329,6 +330,20 @@ static void q_group_rolled_back(void *state)
 
 /* ---- flush ------------------------------------------------------------------------------- */
 
+/* Position of the string `id` in the JSON array, (size_t)-1 when absent. */
+static size_t index_of(const json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && strcmp(s, id) == 0)
+            return i;
+    }
+    return (size_t)-1;
+}
+
 /* The example list of (source, a, r) after the entry's changes, as JSON text (au_free). */
 static au_rc examples_after(const q_entry *e, au_store *st, au_attr a, au_reason r, char **out)
 {
@@ -348,15 +363,15 @@ static au_rc examples_after(const q_entry *e, au_store *st, au_attr a, au_reason
     for (const q_example *x = e->ex; x && list; x = x->next) {
         if (x->attr != a || x->reason != r)
             continue;
-        size_t i, found = (size_t)-1;
-        json_t *v;
-        json_array_foreach(list, i, v) if (strcmp(json_string_value(v), x->id) == 0) found = i;
-        if (!x->added && found != (size_t)-1)
-            json_array_remove(list, found);
-        else if (x->added && found == (size_t)-1 && json_array_size(list) < AU_QUALITY_EXAMPLES)
+        size_t at = index_of(list, x->id);
+        if (!x->added && at != (size_t)-1)
+            json_array_remove(list, at);
+        else if (x->added && at == (size_t)-1 && json_array_size(list) < AU_QUALITY_EXAMPLES)
             json_array_append_new(list, json_string(x->id));
     }
-    *out = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    *out = au_strdup(text); /* json_dumps allocates with malloc; callers free with au_free */
+    free(text);
     if (!*out)
         rc = AU_ERR_NOMEM;
 out:

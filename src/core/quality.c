@@ -4,7 +4,9 @@
  * deltas in memory in two layers, the running job and the group commit, so a job whose
  * savepoint rolls back takes only its own counts with it. Just before COMMIT the group's deltas
  * become one upsert per touched key. An update or delete reads the previous version's document
- * once to subtract what it had counted.
+ * once to subtract what it had counted. Example record ids: the first ones that enter a reason
+ * are added; a record that leaves it is noted only when it is listed (or about to be), so the
+ * changes to remember stay a handful however many records move.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +15,6 @@
 #include "core/quality.h"
 #include "core/reason.h"
 #include "lib/alloc.h"
-
-/* Removals of examples tracked per key and group; beyond it the examples restart from the
- * group's new ones (an example that left its bucket must never stay listed). */
-#define Q_REMOVED_MAX 32
 
 /* A change to the example list of (attribute, reason) in one entry, in arrival order. */
 typedef struct q_example {
@@ -41,13 +39,16 @@ typedef struct q_entry {
     q_counts arr;                                 /* arrivals on `day` */
     q_example *ex, *ex_tail;                      /* example changes, oldest first */
     uint8_t nadd[AU_ATTR_COUNT][AU_REASON_COUNT]; /* additions in ex, at most the kept count */
-    uint8_t nrm[AU_ATTR_COUNT][AU_REASON_COUNT];  /* removals in ex; Q_REMOVED_MAX+1: overflow */
+    uint8_t nrm[AU_ATTR_COUNT][AU_REASON_COUNT];  /* removals in ex (distinct ids) */
     char source[];                                /* source name */
 } q_entry;
 
 typedef struct au_quality_state {
     q_entry *job;      /* deltas of the running job (undone by its rollback) */
     q_entry *group;    /* deltas of the jobs kept in this group commit */
+    json_t *listed;    /* "source\nattr\nreason" -> the stored example ids as of the group's
+                        * start, loaded when a record leaves that bucket (the store's list
+                        * changes only at before_commit) */
     int64_t day_start; /* [day_start, day_end) in Unix ms is `day` */
     int64_t day_end;
     char day[11];
@@ -69,6 +70,16 @@ static void entries_free(q_entry *e)
     }
 }
 
+/* Appends e to *list: entries stay in order of first appearance, so a day's changes are
+ * written before the next day's. */
+static void list_append(q_entry **list, q_entry *e)
+{
+    while (*list)
+        list = &(*list)->next;
+    e->next = NULL;
+    *list = e;
+}
+
 /* The entry of (source, day) in *list, created when absent; NULL on allocation failure. */
 static q_entry *entry_of(q_entry **list, const char *source, const char *day)
 {
@@ -81,8 +92,7 @@ static q_entry *entry_of(q_entry **list, const char *source, const char *day)
         return NULL;
     memcpy(e->source, source, n);
     memcpy(e->day, day, sizeof(e->day));
-    e->next = *list;
-    *list = e;
+    list_append(list, e);
     return e;
 }
 
@@ -105,8 +115,17 @@ static void ex_drop_added(q_entry *e, au_attr a, au_reason r, const char *id)
     }
 }
 
-/* Appends x to e's changes if its bucket's bound allows, else frees it: the rule shared by a
- * record's own change and a job's change joining the group. Never allocates. */
+/* 1 when e already holds a change of `id` in bucket (a, r) of the given kind. */
+static int has_change(const q_entry *e, au_attr a, au_reason r, const char *id, int added)
+{
+    for (const q_example *x = e->ex; x; x = x->next)
+        if (x->added == added && x->attr == a && x->reason == r && strcmp(x->id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Appends x to e's changes when it still matters, else frees it: the rule shared by a record's
+ * own change and a job's change joining the group. Never allocates. */
 static void ex_take(q_entry *e, q_example *x)
 {
     au_attr a = (au_attr)x->attr;
@@ -118,10 +137,8 @@ static void ex_take(q_entry *e, q_example *x)
         e->nadd[a][r] += keep;
     } else {
         ex_drop_added(e, a, r, x->id);
-        /* Past Q_REMOVED_MAX the flush restarts the examples: no need to keep more. */
-        keep = e->nrm[a][r] < Q_REMOVED_MAX;
-        if (e->nrm[a][r] <= Q_REMOVED_MAX)
-            e->nrm[a][r]++;
+        keep = e->nrm[a][r] < UINT8_MAX && !has_change(e, a, r, x->id, 0);
+        e->nrm[a][r] += keep;
     }
     if (!keep) {
         au_free(x);
@@ -134,15 +151,8 @@ static void ex_take(q_entry *e, q_example *x)
     e->ex_tail = x;
 }
 
-/* Notes that record `id` entered (added) or left the bucket (a, r); bounded per bucket. */
-static au_rc ex_note(q_entry *e, au_attr a, au_reason r, const char *id, int added)
+static au_rc ex_new(q_entry *e, au_attr a, au_reason r, const char *id, int added)
 {
-    if (added && e->nadd[a][r] >= AU_QUALITY_EXAMPLES)
-        return AU_OK;
-    if (!added && e->nrm[a][r] > Q_REMOVED_MAX) {
-        ex_drop_added(e, a, r, id); /* overflowed: only the drop still matters */
-        return AU_OK;
-    }
     size_t n = strlen(id) + 1;
     q_example *x = au_malloc(sizeof(*x) + n);
     if (!x)
@@ -153,6 +163,78 @@ static au_rc ex_note(q_entry *e, au_attr a, au_reason r, const char *id, int add
     memcpy(x->id, id, n);
     ex_take(e, x);
     return AU_OK;
+}
+
+/* Notes that record `id` entered the bucket (a, r): a candidate example. */
+static au_rc ex_enter(q_entry *e, au_attr a, au_reason r, const char *id)
+{
+    return e->nadd[a][r] >= AU_QUALITY_EXAMPLES ? AU_OK : ex_new(e, a, r, id, 1);
+}
+
+/* Position of the string `id` in the JSON array, (size_t)-1 when absent. */
+static size_t index_of(const json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && strcmp(s, id) == 0)
+            return i;
+    }
+    return (size_t)-1;
+}
+
+/* The example ids stored for (source, a, r) when the group started (borrowed), read once. */
+static au_rc listed(au_quality_state *q, au_store *st, const char *source, au_attr a, au_reason r,
+                    const json_t **out)
+{
+    char *key = au_asprintf("%s\n%d\n%d", source, (int)a, (int)r), *text = NULL;
+    json_t *list = key ? json_object_get(q->listed, key) : NULL;
+    au_rc rc = key ? AU_OK : AU_ERR_NOMEM;
+    if (!rc && !list) {
+        rc = au_store_quality_examples(st, source, au_attr_name(a), au_reason_code(r), &text);
+        list = !rc && text ? json_loads(text, 0, NULL) : NULL;
+        if (!json_is_array(list)) {
+            json_decref(list);
+            list = json_array();
+        }
+        if (!rc && (!list || json_object_set_new(q->listed, key, list)))
+            rc = AU_ERR_NOMEM;
+    }
+    *out = list;
+    au_free(text);
+    au_free(key);
+    return rc;
+}
+
+/* 1 when a group entry of `source` is about to add `id` to bucket (a, r). */
+static int group_adds(const au_quality_state *q, const char *source, au_attr a, au_reason r,
+                      const char *id)
+{
+    for (const q_entry *g = q->group; g; g = g->next)
+        if (strcmp(g->source, source) == 0 && has_change(g, a, r, id, 1))
+            return 1;
+    return 0;
+}
+
+/* Notes that record `id` left the bucket (a, r). Only an id that is listed, or about to be,
+ * needs a removal, so at most a few are kept however many records leave. */
+static au_rc ex_leave(au_quality_state *q, au_store *st, q_entry *e, au_attr a, au_reason r,
+                      const char *id)
+{
+    const json_t *stored = NULL;
+    ex_drop_added(e, a, r, id);
+    if (has_change(e, a, r, id, 0))
+        return AU_OK;
+    if (!group_adds(q, e->source, a, r, id)) {
+        au_rc rc = listed(q, st, e->source, a, r, &stored);
+        if (rc)
+            return rc;
+        if (index_of(stored, id) == (size_t)-1)
+            return AU_OK;
+    }
+    return ex_new(e, a, r, id, 0);
 }
 
 /* ---- classification -------------------------------------------------------------------- */
@@ -183,7 +265,7 @@ static au_rc count_new(q_entry *e, const au_record *r, int inserted)
             au_reason why = au_reason_of((au_attr)a, v->reason);
             e->cur.quar[a][why]++;
             e->arr.quar[a][why]++;
-            rc = ex_note(e, (au_attr)a, why, r->record_id, 1);
+            rc = ex_enter(e, (au_attr)a, why, r->record_id);
         } else if (v->raw || v->value) {
             e->cur.valid[a]++;
             e->arr.valid[a]++;
@@ -193,7 +275,8 @@ static au_rc count_new(q_entry *e, const au_record *r, int inserted)
 }
 
 /* Subtracts what a previous version (its stored document) counted from the current state. */
-static au_rc count_old(q_entry *e, const char *record_id, const char *doc_text, int deleted)
+static au_rc count_old(au_quality_state *q, au_store *st, q_entry *e, const char *record_id,
+                       const char *doc_text, int deleted)
 {
     json_error_t jerr;
     json_t *doc = json_loads(doc_text, 0, &jerr);
@@ -212,7 +295,7 @@ static au_rc count_old(q_entry *e, const char *record_id, const char *doc_text, 
         if (reason) {
             au_reason why = au_reason_of((au_attr)a, reason);
             e->cur.quar[a][why]--;
-            if ((rc = ex_note(e, (au_attr)a, why, record_id, 0)))
+            if ((rc = ex_leave(q, st, e, (au_attr)a, why, record_id)))
                 break;
         } else {
             e->cur.valid[a]--;
@@ -223,15 +306,15 @@ static au_rc count_old(q_entry *e, const char *record_id, const char *doc_text, 
 }
 
 /* Subtracts version `version` of the record, read back from the store. */
-static au_rc forget_version(q_entry *e, au_store *st, const char *source, const char *record_id,
-                            int64_t version, int deleted)
+static au_rc forget_version(au_quality_state *q, q_entry *e, au_store *st, const char *source,
+                            const char *record_id, int64_t version, int deleted)
 {
     au_record_out old;
     au_rc rc = au_store_record_get(st, source, record_id, version, &old);
     if (rc)
         return rc;
     if (old.doc && !old.deleted)
-        rc = count_old(e, record_id, old.doc, deleted);
+        rc = count_old(q, st, e, record_id, old.doc, deleted);
     au_record_out_cleanup(&old);
     return rc;
 }
@@ -245,7 +328,7 @@ static au_rc q_record_written(void *state, au_store *st, const au_record *r, au_
         return AU_ERR_NOMEM;
     au_rc rc = AU_OK;
     if (outcome == AU_PUT_UPDATED)
-        rc = forget_version(e, st, r->source, r->record_id, version - 1, 0);
+        rc = forget_version(q, e, st, r->source, r->record_id, version - 1, 0);
     return rc ? rc : count_new(e, r, outcome == AU_PUT_INSERTED);
 }
 
@@ -263,7 +346,7 @@ static au_rc q_record_deleted(void *state, au_store *st, const char *source, con
         return rc;
     int64_t version = tomb.version;
     au_record_out_cleanup(&tomb);
-    return version > 1 ? forget_version(e, st, source, record_id, version - 1, 1) : AU_OK;
+    return version > 1 ? forget_version(q, e, st, source, record_id, version - 1, 1) : AU_OK;
 }
 
 /* ---- layers ------------------------------------------------------------------------------ */
@@ -287,8 +370,7 @@ static void entry_merge(au_quality_state *q, q_entry *e)
     while (g && (strcmp(g->day, e->day) != 0 || strcmp(g->source, e->source) != 0))
         g = g->next;
     if (!g) {
-        e->next = q->group;
-        q->group = e;
+        list_append(&q->group, e);
         return;
     }
     counts_add(&g->cur, &e->cur);
@@ -297,10 +379,6 @@ static void entry_merge(au_quality_state *q, q_entry *e)
         next = x->next;
         ex_take(g, x);
     }
-    for (int a = 0; a < AU_ATTR_COUNT; a++)
-        for (int r = 0; r < AU_REASON_COUNT; r++)
-            if (e->nrm[a][r] > Q_REMOVED_MAX)
-                g->nrm[a][r] = Q_REMOVED_MAX + 1;
     au_free(e);
 }
 
@@ -326,23 +404,10 @@ static void q_group_rolled_back(void *state)
     au_quality_state *q = state;
     entries_free(q->group);
     q->group = NULL;
+    json_object_clear(q->listed);
 }
 
 /* ---- flush ------------------------------------------------------------------------------- */
-
-/* Position of the string `id` in the JSON array, (size_t)-1 when absent. */
-static size_t index_of(const json_t *list, const char *id)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        const char *s = json_string_value(v);
-        if (s && strcmp(s, id) == 0)
-            return i;
-    }
-    return (size_t)-1;
-}
 
 /* The example list of (source, a, r) after the entry's changes, as JSON text (au_free). */
 static au_rc examples_after(const q_entry *e, au_store *st, au_attr a, au_reason r, char **out)
@@ -350,12 +415,10 @@ static au_rc examples_after(const q_entry *e, au_store *st, au_attr a, au_reason
     json_t *list = NULL;
     char *stored = NULL;
     au_rc rc = AU_OK;
-    if (e->nrm[a][r] <= Q_REMOVED_MAX) {
-        rc = au_store_quality_examples(st, e->source, au_attr_name(a), au_reason_code(r), &stored);
-        if (rc)
-            goto out;
-        list = stored ? json_loads(stored, 0, NULL) : NULL;
-    }
+    rc = au_store_quality_examples(st, e->source, au_attr_name(a), au_reason_code(r), &stored);
+    if (rc)
+        goto out;
+    list = stored ? json_loads(stored, 0, NULL) : NULL;
     if (!json_is_array(list)) {
         json_decref(list);
         list = json_array();
@@ -421,9 +484,11 @@ static au_rc q_before_commit(void *state, au_store *st)
     au_rc rc = AU_OK;
     for (const q_entry *e = q->group; e && !rc; e = e->next)
         rc = flush_entry(st, e);
-    /* Written or not, the deltas are spent: on failure the group rolls back with them. */
+    /* Written or not, the deltas are spent: on failure the group rolls back with them. The
+     * stored examples change now, so the next group reads them again. */
     entries_free(q->group);
     q->group = NULL;
+    json_object_clear(q->listed);
     return rc;
 }
 
@@ -482,10 +547,13 @@ static au_rc rebuild(au_quality_state *q, au_store *st)
 static au_rc q_open(au_engine *e, au_store *st, void **state, au_err *err)
 {
     au_quality_state *q = au_calloc(1, sizeof(*q));
-    if (!q)
+    if (!q || !(q->listed = json_object())) {
+        au_free(q);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
     au_rc rc = rebuild(q, st);
     if (rc) {
+        json_decref(q->listed);
         au_free(q);
         return au_err_set(err, rc, "quality ledger: cannot count the stored records: %s",
                           au_rc_message(rc));
@@ -501,6 +569,7 @@ static void q_close(void *state)
         return;
     entries_free(q->job);
     entries_free(q->group);
+    json_decref(q->listed);
     au_free(q);
 }
 

@@ -248,6 +248,36 @@ Test(quality, a_record_moving_within_one_group_is_counted_once)
     cr_assert_str_eq(ex, "");
 }
 
+Test(quality, a_mass_fix_removes_only_the_examples_that_left)
+{
+    char ex[256], id[16];
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    job_begin();
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof(id), "r%02d", i);
+        put(mk(id, "1981-13-01", 1));
+    }
+    job_keep();
+    group_commit();
+    examples(ex, sizeof(ex));
+    cr_assert_str_eq(ex, "r00,r01,r02,r03,r04", "the first records that entered are listed");
+
+    /* One listed record and 35 unlisted ones are fixed in one group. */
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    job_begin();
+    put(mk("r03", "1981-01-13", 0));
+    for (int i = 5; i < 40; i++) {
+        snprintf(id, sizeof(id), "r%02d", i);
+        put(mk(id, "1981-01-13", 0));
+    }
+    job_keep();
+    group_commit();
+    cr_assert_eq(count("date_of_birth", "quarantined"), 4);
+    cr_assert_eq(count("date_of_birth", "valid"), 36);
+    examples(ex, sizeof(ex));
+    cr_assert_str_eq(ex, "r00,r01,r02,r04");
+}
+
 Test(quality, a_group_rolled_back_counts_nothing)
 {
     cr_assert_eq(au_store_begin(st), AU_OK);

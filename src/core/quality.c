@@ -192,15 +192,19 @@ static au_rc listed(au_quality_state *q, au_store *st, const char *source, au_at
     char *key = au_asprintf("%s\n%d\n%d", source, (int)a, (int)r), *text = NULL;
     json_t *list = key ? json_object_get(q->listed, key) : NULL;
     au_rc rc = key ? AU_OK : AU_ERR_NOMEM;
-    if (!rc && !list) {
+    if (!rc && !list)
         rc = au_store_quality_examples(st, source, au_attr_name(a), au_reason_code(r), &text);
-        list = !rc && text ? json_loads(text, 0, NULL) : NULL;
+    if (!rc && !list) {
+        list = text ? json_loads(text, 0, NULL) : NULL;
         if (!json_is_array(list)) {
             json_decref(list);
             list = json_array();
         }
-        if (!rc && (!list || json_object_set_new(q->listed, key, list)))
+        /* takes the reference even when it fails; nocheck: a source name need not be UTF-8 */
+        if (!list || json_object_set_new_nocheck(q->listed, key, list)) {
+            list = NULL;
             rc = AU_ERR_NOMEM;
+        }
     }
     *out = list;
     au_free(text);

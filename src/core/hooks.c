@@ -7,6 +7,7 @@
 #include "core/resolve_hook.h"
 #include "core/quality.h"
 #include "flows/flows.h"
+#include "privacy/privacy.h"
 #include "profile/profiles.h"
 
 const au_engine_hook *const au_engine_hooks[] = {
@@ -21,6 +22,9 @@ const au_engine_hook *const au_engine_hooks[] = {
 
     /* then the data-quality ledger: counts what was written; depends on nothing above */
     &au_quality_hook,
+
+    /* last, privacy: drops a deleted record's documents once every hook above has read them */
+    &au_privacy_hook,
 
     NULL,
 };

@@ -449,6 +449,35 @@ au_rc au_store_record_ids(au_store *s, const char *source, int64_t after, int li
 
 /* (end of the quality functions) */
 
+/* --- privacy ---------------------------------------------------------------------------- */
+au_rc au_store_subject_purge(au_store *s, const au_subject_purge *p, au_purge_counts *n)
+{
+    return s->ops->subject_purge(s->impl, p, n);
+}
+
+au_rc au_store_subject_runs(au_store *s, const char *needles, int limit, au_run_cb rcb,
+                            au_dead_cb dcb, void *ctx)
+{
+    return s->ops->subject_runs(s->impl, needles, limit, rcb, dcb, ctx);
+}
+
+au_rc au_store_suppressed(au_store *s, const char *hashes, int *yes)
+{
+    return s->ops->suppressed(s->impl, hashes, yes);
+}
+
+au_rc au_store_checkpoint(au_store *s, int *done)
+{
+    return s->ops->checkpoint(s->impl, done);
+}
+
+au_rc au_store_record_scrub(au_store *s, int64_t no)
+{
+    return s->ops->record_scrub(s->impl, no);
+}
+
+/* (end of the privacy functions) */
+
 /* The *_out structs are back-end independent, so their cleanup lives here. */
 
 void au_record_out_cleanup(au_record_out *r)

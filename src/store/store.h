@@ -204,6 +204,24 @@ enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
 /* A record number (and the matched key, for ident_find; NULL otherwise). */
 typedef int (*au_ident_cb)(void *ctx, int64_t rec, const char *key);
 
+/* --- privacy: erasure and export of a data subject (src/privacy/, docs/PRIVACY.md) ------- */
+/* Everything to purge for one person, and the receipt to keep. Strings borrowed for the call. */
+typedef struct au_subject_purge {
+    const char *members; /* JSON array of {"no": record number, "s": source, "r": record id} */
+    const char *refs;    /* JSON array of event customer references ("r:..", "e:..", "p:..") */
+    const char *needles; /* JSON array of strings marking flow runs / dead letters as theirs */
+    int64_t at_ms;       /* when */
+    const char *key_id;  /* receipt: the API key (or "cli") that asked */
+    const char *hashes;  /* receipt: JSON array of hashed identifiers (hex BLAKE2b) */
+    int64_t profile;     /* receipt: the profile erased */
+    int suppress;        /* 1: the hashes join the suppression list (no re-import) */
+} au_subject_purge;
+
+/* What a purge removed; receipt is the id of the erasure receipt written. */
+typedef struct au_purge_counts {
+    int64_t records, versions, events, runs, dead_letters, outbox, changes, receipt;
+} au_purge_counts;
+
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
     const char *name; /* scheme used in locations: "sqlite" */
@@ -363,6 +381,24 @@ typedef struct au_store_ops {
                         void *ctx);
 
     /* (end of the quality slots) */
+    /* --- privacy: erasure, export, suppression ------------------------------------------ */
+    /* Removes every trace of the person (versions, events, idents, assignments, runs, outbox,
+     * dead letters, change-feed ids, quality examples), leaves a tombstone per record and
+     * writes the receipt (and the suppression entries). Inside the writer's transaction. */
+    au_rc (*subject_purge)(void *impl, const au_subject_purge *p, au_purge_counts *n);
+    /* Flow runs, then dead letters, whose content holds one of the needles (JSON array), newest
+     * first, at most `limit` of each. */
+    au_rc (*subject_runs)(void *impl, const char *needles, int limit, au_run_cb rcb, au_dead_cb dcb,
+                          void *ctx);
+    /* *yes = 1 when one of the hashes (JSON array) is on the suppression list. */
+    au_rc (*suppressed)(void *impl, const char *hashes, int *yes);
+    /* Copies the WAL into the database and truncates it (outside a transaction); *done 0 when
+     * a reader kept it from completing. */
+    au_rc (*checkpoint)(void *impl, int *done);
+    /* Drops the documents of every version of record number `no` (a deleted record keeps its
+     * version numbers, hashes, origins and times: tombstones without personal data). */
+    au_rc (*record_scrub)(void *impl, int64_t no);
+    /* (end of the privacy slots) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -476,5 +512,13 @@ au_rc au_store_record_ids(au_store *s, const char *source, int64_t after, int li
                           void *ctx);
 
 /* (end of the quality functions) */
+/* --- privacy ---------------------------------------------------------------------------- */
+au_rc au_store_subject_purge(au_store *s, const au_subject_purge *p, au_purge_counts *n);
+au_rc au_store_subject_runs(au_store *s, const char *needles, int limit, au_run_cb rcb,
+                            au_dead_cb dcb, void *ctx);
+au_rc au_store_suppressed(au_store *s, const char *hashes, int *yes);
+au_rc au_store_checkpoint(au_store *s, int *done);
+au_rc au_store_record_scrub(au_store *s, int64_t no);
+/* (end of the privacy functions) */
 
 #endif

@@ -1,0 +1,246 @@
+/*
+ * Black-box tests of the data-subject routes (docs/PRIVACY.md) against the real daemon: a person
+ * written through every path (records from two sources with history, an event naming them by
+ * e-mail, Segment identify and track, a flow run that dead-letters) is exported whole, then
+ * erased, after which the bytes of the database, WAL and shared-memory files hold none of their
+ * values while another person is untouched; a deleted record keeps no document; bad requests.
+ */
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flows_helpers.h"
+#include "harness.h"
+
+TestSuite(privacy, .fini = au_rt_cleanup_all);
+
+static const char def[] =
+    "{\"record_id\":\"id\",\"country\":\"GB\",\"fields\":{\"email\":\"email\","
+    "\"first_name\":\"first\",\"last_name\":\"last\",\"phone\":\"phone\","
+    "\"address_line1\":\"street\",\"city\":\"city\"}}";
+
+/* The person's values, as the test scans for them (case-insensitively). */
+static const char *const person[] = {"Zebedee",
+                                     "Quartermaine",
+                                     "zebedee.q@example.org",
+                                     "7946 0999",
+                                     "79460999",
+                                     "Wisteria",
+                                     "c-zq1",
+                                     "s-zq77",
+                                     "seg-zq",
+                                     "Marlowe Crescent",
+                                     "ord-zq1"};
+
+/* Whether the file holds `needle` (ASCII case-insensitive); a missing file holds nothing. */
+static int file_holds(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert_not_null(buf);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    size_t nl = strlen(needle);
+    int found = 0;
+    for (size_t i = 0; !found && i + nl <= got; i++) {
+        size_t k = 0;
+        while (k < nl && tolower((unsigned char)buf[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
+        found = k == nl;
+    }
+    free(buf);
+    return found;
+}
+
+/* Which of the store's files (db, WAL, SHM) holds `needle`, or NULL. */
+static const char *store_holds(const au_rt_daemon *d, const char *needle)
+{
+    static const char *const files[] = {"aurum.db", "aurum.db-wal", "aurum.db-shm"};
+    char path[400];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", d->dir, files[i]);
+        if (file_holds(path, needle))
+            return files[i];
+    }
+    return NULL;
+}
+
+static void seed(au_rt_daemon *d, const char *blocker)
+{
+    rt_call(d, "PUT", "/v1/sources/crm", def, 200);
+    rt_call(d, "PUT", "/v1/sources/shop", def, 200);
+    char extra[700];
+    (void)extra;
+    rt_flow_put_file(d, "bad", "{profile: [created, updated]}", blocker,
+                     "{email: \"{{ record.email }}\"}", NULL);
+    rt_call(d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"c-zq1\",\"first\":\"Zebedee\",\"last\":\"Quartermaine\","
+            "\"email\":\"Zebedee.Q@example.org\",\"phone\":\"020 7946 0999\","
+            "\"street\":\"4 Marlowe Crescent\",\"city\":\"Leeds\"},"
+            "{\"id\":\"c-other\",\"first\":\"Henrietta\",\"last\":\"Oyelaran\","
+            "\"email\":\"h.oyelaran@example.net\",\"phone\":\"020 7946 0123\"}]",
+            200);
+    /* two versions in the shop: the old address stays in history */
+    rt_call(d, "POST", "/v1/sources/shop/records",
+            "[{\"id\":\"s-zq77\",\"first\":\"Zebedee\",\"last\":\"Quartermaine\","
+            "\"email\":\"zebedee.q@example.org\",\"street\":\"17 Wisteria Lane\"}]",
+            200);
+    rt_call(d, "POST", "/v1/sources/shop/records",
+            "[{\"id\":\"s-zq77\",\"first\":\"Zebedee\",\"last\":\"Quartermaine\","
+            "\"email\":\"zebedee.q@example.org\",\"street\":\"9 Marlowe Crescent\"}]",
+            200);
+    rt_call(d, "POST", "/v1/events",
+            "{\"source\":\"shop\",\"event_id\":\"ord-zq1\",\"type\":\"order\","
+            "\"customer\":{\"email\":\"zebedee.q@example.org\"},"
+            "\"properties\":{\"ship_to\":\"17 Wisteria Lane\",\"total\":12.5}}",
+            200);
+    rt_call(d, "POST", "/v1/batch",
+            "{\"batch\":[{\"type\":\"identify\",\"userId\":\"seg-zq\",\"traits\":{"
+            "\"email\":\"zebedee.q@example.org\",\"firstName\":\"Zebedee\","
+            "\"lastName\":\"Quartermaine\"}},{\"type\":\"track\",\"userId\":\"seg-zq\","
+            "\"event\":\"Viewed\",\"properties\":{\"page\":\"/zq\"}}]}",
+            200);
+}
+
+Test(privacy, export_then_erase_leaves_no_byte_of_the_person, .timeout = 120)
+{
+    au_rt_daemon d;
+    char blocker[400];
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    /* a plain file where the flow's directory should be: its deliveries dead-letter at once */
+    snprintf(blocker, sizeof(blocker), "%s/blocker", d.dir);
+    FILE *b = fopen(blocker, "w");
+    cr_assert_not_null(b);
+    fclose(b);
+    seed(&d, "blocker/x/bad.jsonl");
+    json_t *runs = rt_flow_runs_when(&d, "bad", "status=dead", 2);
+    json_decref(runs);
+    for (size_t i = 0; i < sizeof(person) / sizeof(person[0]); i++)
+        cr_assert_not_null(store_holds(&d, person[i]), "seeded: %s is stored", person[i]);
+
+    /* Export: everything, with where it came from. */
+    json_t *x = rt_get(&d, "/v1/subjects/export?email=ZEBEDEE.Q%40example.org");
+    json_t *recs = json_object_get(x, "records");
+    cr_assert_eq(json_array_size(recs), 3, "crm, shop and segment records");
+    size_t i, versions = 0;
+    json_t *r;
+    json_array_foreach(recs, i, r) versions += json_array_size(json_object_get(r, "versions"));
+    cr_assert_eq(versions, 4, "every version, the shop's old address included");
+    char *text = json_dumps(x, JSON_COMPACT);
+    cr_assert(strstr(text, "17 Wisteria Lane") && strstr(text, "ord-zq1"), "%s", text);
+    cr_assert(strstr(text, "\"origin\":\"api:"), "versions say where they came from");
+    cr_assert_gt(json_array_size(json_object_get(x, "dead_letters")), 0, "%s", text);
+    cr_assert_gt(json_array_size(json_object_get(x, "flow_runs")), 0, "%s", text);
+    cr_assert_null(strstr(text, "Henrietta"), "nobody else's data");
+    long profile = (long)json_integer_value(json_object_get(x, "profile"));
+    free(text);
+    json_decref(x);
+
+    /* Erase by profile id. */
+    au_rt_resp e = {0};
+    char body[64];
+    snprintf(body, sizeof(body), "{\"profile\":%ld}", profile);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/subjects/erase", body, &e), 200, "%s", e.body);
+    json_t *rc = au_rt_json(&e);
+    json_t *removed = json_object_get(rc, "removed");
+    cr_assert_eq(json_integer_value(json_object_get(removed, "records")), 3, "%s", e.body);
+    cr_assert_eq(json_integer_value(json_object_get(removed, "events")), 2, "%s", e.body);
+    cr_assert_gt(json_integer_value(json_object_get(removed, "dead_letters")), 0, "%s", e.body);
+    cr_assert(json_is_true(json_object_get(rc, "wal_truncated")), "%s", e.body);
+    cr_assert_gt(json_array_size(json_object_get(rc, "identifiers")), 0, "%s", e.body);
+    cr_assert_null(strstr(e.body, "zebedee"), "the receipt holds hashes only: %s", e.body);
+    json_decref(rc);
+    au_rt_resp_cleanup(&e);
+
+    for (size_t k = 0; k < sizeof(person) / sizeof(person[0]); k++) {
+        const char *where = store_holds(&d, person[k]);
+        cr_assert_null(where, "%s still in %s after erasure", person[k], where);
+    }
+    /* gone from every read; the other person is untouched */
+    au_rt_resp g = {0};
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/profiles?email=zebedee.q%40example.org", NULL, &g),
+                 404, "%s", g.body);
+    au_rt_resp_cleanup(&g);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/profiles?email=h.oyelaran%40example.net", NULL, &g),
+                 200, "%s", g.body);
+    au_rt_resp_cleanup(&g);
+    cr_assert_not_null(store_holds(&d, "Henrietta"));
+    /* the same records can be written again (no suppression asked) and resolve normally */
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"c-zq1\",\"first\":\"Zed\",\"last\":\"Q\",\"email\":\"zq@example.org\"}]",
+            200);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/profiles?email=zq%40example.org", NULL, &g), 200, "%s",
+                 g.body);
+    au_rt_resp_cleanup(&g);
+    au_rt_cleanup(&d);
+}
+
+Test(privacy, a_deleted_record_keeps_no_document)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_call(&d, "PUT", "/v1/sources/crm", def, 200);
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"d1\",\"first\":\"Ottoline\",\"email\":\"otto@example.org\"}]", 200);
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"d1\",\"first\":\"Ottoline\",\"email\":\"ottoline@example.org\"}]", 200);
+    rt_call(&d, "DELETE", "/v1/sources/crm/records/d1", NULL, 200);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/d1", NULL, &r), 404, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    /* A clean stop checkpoints the WAL into the database: the file then holds the tombstone
+     * history only, not one of the two documents (secure_delete zeroed their bytes). */
+    cr_assert_eq(au_rt_stop(&d), 0);
+    cr_assert_not_null(store_holds(&d, "d1"), "the record's key stays");
+    const char *where = store_holds(&d, "Ottoline");
+    cr_assert_null(where, "a deleted record's document is still in %s", where);
+    cr_assert_null(store_holds(&d, "otto@example.org"));
+    /* the daemon starts on it again and the record can come back */
+    cr_assert_eq(au_rt_restart(&d), 0);
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"d1\",\"first\":\"Ottilie\",\"email\":\"o@example.org\"}]", 200);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/d1?history=1", NULL, &r), 200,
+                 "%s", r.body);
+    cr_assert(strstr(r.body, "Ottilie"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    au_rt_cleanup(&d);
+}
+
+Test(privacy, bad_subject_requests)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    static const struct {
+        const char *body;
+        long status;
+    } cases[] = {
+        {"{}", 400},
+        {"{\"email\":\"a@b.com\",\"phone\":\"+44 20 7946 0000\"}", 400},
+        {"{\"source\":\"crm\"}", 400},
+        {"{\"profile\":\"x\"}", 400},
+        {"{\"email\":\"a@b.com\",\"suppress\":\"yes\"}", 400},
+        {"[1", 400},
+        {"{\"email\":\"nobody@example.org\"}", 404},
+        {"{\"profile\":999}", 404},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long st = au_rt_admin(&d, "POST", "/v1/subjects/erase", cases[i].body, &r);
+        cr_assert_eq(st, cases[i].status, "%s: %ld %s", cases[i].body, st, r.body);
+        au_rt_resp_cleanup(&r);
+    }
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/subjects/export", NULL, &r), 400, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(
+        au_rt_request(&d, "GET", "/v1/subjects/export?email=a%40b.com", NULL, NULL, 0, NULL, &r),
+        401, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    au_rt_cleanup(&d);
+}

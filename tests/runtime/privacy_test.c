@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "flows_helpers.h"
 #include "harness.h"
@@ -242,5 +244,58 @@ Test(privacy, bad_subject_requests)
         au_rt_request(&d, "GET", "/v1/subjects/export?email=a%40b.com", NULL, NULL, 0, NULL, &r),
         401, "%s", r.body);
     au_rt_resp_cleanup(&r);
+    au_rt_cleanup(&d);
+}
+
+/* Runs `aurum ARGS`, returns the exit code; *out gets stdout+stderr (free()). */
+static int run_cli(const char *args, char **out)
+{
+    const char *b = getenv("AURUM_BIN");
+    char outpath[] = "/tmp/aurum-pcli-out-XXXXXX";
+    int fd = mkstemp(outpath);
+    cr_assert(fd >= 0);
+    close(fd);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>&1", b ? b : "build/aurum", args, outpath);
+    int st = system(cmd);
+    FILE *f = fopen(outpath, "r");
+    cr_assert_not_null(f);
+    *out = calloc(1, 1 << 16);
+    size_t n = fread(*out, 1, (1 << 16) - 1, f);
+    (*out)[n] = 0;
+    fclose(f);
+    unlink(outpath);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(privacy, cli_export_and_erase_through_the_daemon)
+{
+    au_rt_daemon d;
+    char args[600], *out = NULL;
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_call(&d, "PUT", "/v1/sources/crm", def, 200);
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"k1\",\"first\":\"Peregrine\",\"email\":\"pere@example.org\"}]", 200);
+    snprintf(args, sizeof args,
+             "export --server http://127.0.0.1:%d --key %s --source crm "
+             "--record k1",
+             d.port, d.admin_key);
+    cr_assert_eq(run_cli(args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "Peregrine") && strstr(out, "\"versions\""), "%s", out);
+    free(out);
+    snprintf(args, sizeof args,
+             "erase --server http://127.0.0.1:%d --key %s --email "
+             "pere@example.org",
+             d.port, d.admin_key);
+    cr_assert_eq(run_cli(args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "\"receipt\""), "%s", out);
+    free(out);
+    /* a second erasure finds nobody: exit 1 with the daemon's message */
+    cr_assert_eq(run_cli(args, &out), 1, "%s", out);
+    cr_assert(strstr(out, "aurum erase:"), "%s", out);
+    free(out);
+    /* usage: no daemon named */
+    cr_assert_eq(run_cli("erase --email pere@example.org", &out), 2, "%s", out);
+    free(out);
     au_rt_cleanup(&d);
 }

@@ -32,7 +32,8 @@ static void print_overview(FILE *f)
     fprintf(f,
             "\nEvery command answers --help. Every command takes --log-format text|json (default:\n"
             "text on a terminal, JSON lines otherwise; also log_format in the config).\n"
-            "Documentation: README.md and docs/ (IMPORT.md, MATCHING.md, FLOWS.md, API.md).\n");
+            "Documentation: README.md and docs/ (IMPORT.md, MATCHING.md, FLOWS.md, API.md,\n"
+            "PRIVACY.md).\n");
 }
 
 static void print_usage(const au_cli_command *c, FILE *f)

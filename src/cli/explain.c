@@ -20,13 +20,34 @@
     "       aurum explain [--data DIR] [--config FILE] [--json] --profile N\n"                     \
     "\n"                                                                                           \
     "Shows the match decision for two records as a table (rule, every comparison's level and\n"    \
-    "match weight, prior, total), or for every record of profile N its best link inside it.\n"
+    "match weight, prior, total), or for every record of profile N its best link inside it.\n"     \
+    "Generic values (GET /v1/quality/generic) and quarantined values are marked on their row;\n"   \
+    "strong negative evidence (generational_suffix, parent_child, family_member, twins) and a\n"   \
+    "denial (an identifier against a different given name and birth date) are listed below.\n"
 
 static const char *ref_text(const json_t *ref, char *buf, size_t n)
 {
     snprintf(buf, n, "%s:%s", json_string_value(json_object_get(ref, "source")),
              json_string_value(json_object_get(ref, "record")));
     return buf;
+}
+
+/* Evidence beyond the column weights: negative evidence with its weight, the denial. */
+static void print_evidence(const json_t *d, const char *indent)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(d, "evidence"), i, e)
+    {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (json_is_number(json_object_get(e, "weight")))
+            printf("%s%-14s %5s  %-38s %+9.2f  (strong negative evidence: no link)\n", indent,
+                   "evidence", "", kind, json_number_value(json_object_get(e, "weight")));
+        else if (strcmp(kind, "denial") == 0)
+            printf("%s%-14s %5s  %-38s %9s  (an identifier alone does not override a different "
+                   "given name and birth date: review)\n",
+                   indent, "evidence", "", json_string_value(json_object_get(e, "reason")), "");
+    }
 }
 
 static void print_pair(const json_t *d, const char *indent)
@@ -43,13 +64,16 @@ static void print_pair(const json_t *d, const char *indent)
     printf("%s%-14s %5s  %-38s %9s %9s\n", indent, "column", "level", "label", "weight", "tf");
     json_array_foreach(json_object_get(d, "comparisons"), i, c)
     {
-        printf("%s%-14s %5lld  %-38s %+9.2f %+9.2f\n", indent,
+        printf("%s%-14s %5lld  %-38s %+9.2f %+9.2f%s%s\n", indent,
                json_string_value(json_object_get(c, "column")),
                (long long)json_integer_value(json_object_get(c, "level")),
                json_string_value(json_object_get(c, "label")),
                json_real_value(json_object_get(c, "weight")),
-               json_real_value(json_object_get(c, "tf_adjustment")));
+               json_real_value(json_object_get(c, "tf_adjustment")),
+               json_is_true(json_object_get(c, "generic")) ? "  generic value: no evidence" : "",
+               json_is_true(json_object_get(c, "quarantined")) ? "  quarantined: digits only" : "");
     }
+    print_evidence(d, indent);
     printf("%s%-14s %5s  %-38s %+9.2f\n", indent, "prior", "", "",
            json_real_value(json_object_get(d, "prior_weight")));
     printf("%s%-14s %5s  %-38s %+9.2f   probability %.4f   decision: %s\n", indent, "total", "", "",

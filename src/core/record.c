@@ -47,7 +47,8 @@ static void value_clear(au_value *v)
     au_free(v->raw);
     au_free(v->value);
     au_free(v->key);
-    v->raw = v->value = v->key = NULL;
+    au_free(v->reason);
+    v->raw = v->value = v->key = v->reason = NULL;
 }
 
 void au_record_free(au_record *r)
@@ -69,6 +70,18 @@ void au_record_set(au_record *r, au_attr a, char *raw, char *value, char *key)
     r->attrs[a].raw = raw;
     r->attrs[a].value = value;
     r->attrs[a].key = key;
+}
+
+void au_record_quarantine(au_record *r, au_attr a, char *raw, char *reason)
+{
+    value_clear(&r->attrs[a]);
+    r->attrs[a].raw = raw;
+    r->attrs[a].reason = reason;
+}
+
+int au_record_is_quarantined(const au_record *r, au_attr a)
+{
+    return r->attrs[a].reason != NULL;
 }
 
 static void hash_str(XXH3_state_t *st, const char *s)
@@ -126,7 +139,7 @@ static json_t *stored_attr(const au_value *v)
         return json_string(v->value);
     json_t *o = json_object();
     if (o && (set_form(o, "raw", v->raw, v->value) || set_opt_str(o, "value", v->value) ||
-              set_form(o, "key", v->key, v->value))) {
+              set_form(o, "key", v->key, v->value) || set_opt_str(o, "invalid", v->reason))) {
         json_decref(o);
         o = NULL;
     }
@@ -165,13 +178,17 @@ static char *dup_or_null(const char *s)
     return s ? au_strdup(s) : NULL;
 }
 
-/* Decodes one stored attribute into its three forms (pointers into `v`, not copies). */
-static void stored_forms(const json_t *v, const char **raw, const char **value, const char **key)
+/* Decodes one stored attribute into its three forms and its quarantine reason (pointers into
+ * `v`, not copies). */
+static void stored_forms(const json_t *v, const char **raw, const char **value, const char **key,
+                         const char **reason)
 {
+    *reason = NULL;
     if (json_is_string(v)) {
         *raw = *value = *key = json_string_value(v);
         return;
     }
+    *reason = json_string_value(json_object_get(v, "invalid"));
     *value = json_string_value(json_object_get(v, "value"));
     const json_t *r = json_object_get(v, "raw"), *k = json_object_get(v, "key");
     *raw = r ? json_string_value(r) : *value;
@@ -185,11 +202,13 @@ json_t *au_record_doc_attrs(const json_t *doc)
     json_t *v;
     json_object_foreach(json_object_get(doc, "attrs"), name, v)
     {
-        const char *raw, *value, *key;
-        stored_forms(v, &raw, &value, &key);
+        const char *raw, *value, *key, *reason;
+        stored_forms(v, &raw, &value, &key, &reason);
         json_t *o = json_object();
         if (!out || !o || set_opt_str(o, "raw", raw) || set_opt_str(o, "value", value) ||
-            set_opt_str(o, "key", key) || json_object_set_new(out, name, o)) {
+            set_opt_str(o, "key", key) ||
+            set_opt_str(o, "status", reason ? "quarantined" : "valid") ||
+            set_opt_str(o, "reason", reason) || json_object_set_new(out, name, o)) {
             json_decref(o);
             json_decref(out);
             return NULL;
@@ -214,9 +233,12 @@ au_rc au_record_from_json(const char *source, const char *record_id, const json_
         int a = au_attr_from_name(name);
         if (a < 0)
             continue;
-        const char *raw, *value, *key;
-        stored_forms(v, &raw, &value, &key);
-        au_record_set(r, (au_attr)a, dup_or_null(raw), dup_or_null(value), dup_or_null(key));
+        const char *raw, *value, *key, *reason;
+        stored_forms(v, &raw, &value, &key, &reason);
+        if (reason)
+            au_record_quarantine(r, (au_attr)a, dup_or_null(raw), dup_or_null(reason));
+        else
+            au_record_set(r, (au_attr)a, dup_or_null(raw), dup_or_null(value), dup_or_null(key));
     }
     json_t *c = json_object_get(doc, "custom");
     r->custom = c ? json_incref(c) : NULL;
@@ -391,6 +413,7 @@ char *au_record_to_text(const au_record *r)
         put_form(&b, "raw", v->raw, v->value, &first, &rc);
         put_member(&b, "value", v->value, &first, &rc);
         put_form(&b, "key", v->key, v->value, &first, &rc);
+        put_member(&b, "invalid", v->reason, &first, &rc);
         put_raw(&b, "}", &rc);
     }
     rc = rc ? rc : au_buf_putc(&b, '}');

@@ -61,11 +61,15 @@ au_attr_kind au_attr_kind_of(au_attr a);
 /* The attribute called `name`, or -1 when it is not canonical (it is then a custom attribute). */
 int au_attr_from_name(const char *name);
 
-/* One attribute in its three forms; all NULL when absent. Strings owned by the record. */
+/* One attribute in its three forms; all NULL when absent. Strings owned by the record.
+ * A quarantined value (one that normalisation refused and the source keeps) has raw and reason
+ * set and no value or key: lineage and the quality ledger see it, deterministic matching and the
+ * golden record do not. */
 typedef struct au_value {
-    char *raw;   /* as mapped from the source, before any cleaning */
-    char *value; /* cleaned display form */
-    char *key;   /* comparison form */
+    char *raw;    /* as mapped from the source, before any cleaning */
+    char *value;  /* cleaned display form */
+    char *key;    /* comparison form */
+    char *reason; /* why the value is quarantined; NULL for a valid or absent value */
 } au_value;
 
 /* A source record after mapping and normalisation. Heap-owned: au_record_new / au_record_free. */
@@ -82,17 +86,23 @@ au_record *au_record_new(void);
 void au_record_free(au_record *r);
 /* Sets attribute `a`; takes ownership of the three strings (any may be NULL). */
 void au_record_set(au_record *r, au_attr a, char *raw, char *value, char *key);
+/* Keeps `raw` for attribute `a` as a quarantined value with its reason; takes ownership of both. */
+void au_record_quarantine(au_record *r, au_attr a, char *raw, char *reason);
+/* 1 when attribute a holds a quarantined value. */
+int au_record_is_quarantined(const au_record *r, au_attr a);
 /* Computes and stores r->hash over the normalised content (XXH3), so re-sending an identical
  * record is detected as unchanged without comparing documents. */
 uint64_t au_record_hash(au_record *r);
 /* The stored document: {"attrs":{name:form},"custom":{...},"input":{...}}. Compact and
  * lossless because every record is written twice on the import path (WAL, then checkpoint):
  * an attribute whose raw, value and key are equal is stored as that string; otherwise as
- * {"raw","value","key"} where raw or key is omitted when equal to value and null when absent.
+ * {"raw","value","key"} where raw or key is omitted when equal to value and null when absent;
+ * a quarantined value is {"raw","invalid":reason}.
  * New reference; NULL on allocation failure. */
 json_t *au_record_to_json(const au_record *r);
-/* The attributes of a stored document in full form, {name:{"raw","value","key"}} (absent forms
- * omitted), as the API shows them. New reference; NULL on allocation failure. */
+/* The attributes of a stored document in full form, {name:{"raw","value","key","status"}}
+ * (absent forms omitted; status "valid", or "quarantined" with "reason"), as the API shows them.
+ * New reference; NULL on allocation failure. */
 json_t *au_record_doc_attrs(const json_t *doc);
 /* The same document as compact JSON text, written directly without building a JSON tree,
  * because it runs for every record on the import path. Caller frees with au_free; NULL on

@@ -36,7 +36,7 @@ struct au_source {
     size_t used_cap;               /* power of two */
     int derive_full, derive_parts; /* which name side is derived from the other */
     int shared;                    /* some source field feeds more than one attribute */
-    int keep_raw;                  /* on_invalid: keep_raw (else reject the record) */
+    int reject_invalid;            /* on_invalid: reject (else quarantine the value, the default) */
 };
 
 /* --- small helpers -------------------------------------------------------------------------- */
@@ -313,9 +313,12 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
     const json_t *inv = json_object_get(def, "on_invalid");
     if (inv) {
         const char *mode = json_string_value(inv);
-        if (!mode || (strcmp(mode, "reject") != 0 && strcmp(mode, "keep_raw") != 0))
-            return au_err_set(err, AU_ERR_INVALID, "on_invalid: expected reject or keep_raw");
-        s->keep_raw = strcmp(mode, "keep_raw") == 0;
+        /* keep_raw is the name this mode had before quarantining became the default. */
+        if (!mode || (strcmp(mode, "reject") != 0 && strcmp(mode, "quarantine") != 0 &&
+                      strcmp(mode, "keep_raw") != 0))
+            return au_err_set(err, AU_ERR_INVALID,
+                              "on_invalid: expected quarantine (the default) or reject");
+        s->reject_invalid = strcmp(mode, "reject") == 0;
     }
     int parts = s->map[AU_ATTR_FIRST_NAME].nfrom || s->map[AU_ATTR_MIDDLE_NAME].nfrom ||
                 s->map[AU_ATTR_LAST_NAME].nfrom;
@@ -454,13 +457,18 @@ static au_rc put_attr(map_ctx *c, au_attr a, const char *raw, au_date_format fmt
     au_value v = {0};
     au_norm_why why = {{0}};
     au_rc rc = au_norm_value(a, raw, &opts, &v, &why);
-    if (rc == AU_ERR_INVALID && c->s->keep_raw) {
-        /* Lineage keeps what the source said; no cleaned value or key, so matching and the
-         * golden record ignore it. */
+    if (rc == AU_ERR_INVALID && !c->s->reject_invalid) {
+        /* Losing the customer is worse than a dirty value: lineage and the quality ledger keep
+         * what the source said with the reason; no cleaned value or key, so deterministic
+         * matching and the golden record ignore it. */
         char *copy = au_strdup(raw);
-        if (!copy)
+        char *reason = au_strdup(why.reason[0] ? why.reason : "invalid value");
+        if (!copy || !reason) {
+            au_free(copy);
+            au_free(reason);
             return AU_ERR_NOMEM;
-        au_record_set(c->r, a, copy, NULL, NULL);
+        }
+        au_record_quarantine(c->r, a, copy, reason);
         return AU_OK;
     }
     if (rc == AU_ERR_INVALID) {

@@ -10,9 +10,10 @@
  *        "address_line1": ["street_number", "address_1"], joined by a space, empty ones skipped
  *        "date_of_birth": {"from": "dob", "format": "YYYYMMDD"} },
  *     "trust": { "email": 0.9, "*": 0.5 },               per-attribute trust 0..1 (survivorship)
- *     "on_invalid": "reject" }                          or "keep_raw": a value normalisation
- *                                                       refuses is kept as raw only (no value,
- *                                                       no key) and the record is accepted
+ *     "on_invalid": "quarantine" }                      the default: a value normalisation
+ *                                                       refuses is kept as raw with its reason
+ *                                                       (no value, no key) and the record is
+ *                                                       accepted; "reject" refuses the record
  *
  * Mapping a source document yields an au_record with every mapped attribute normalised; the
  * fields no mapping uses are kept as custom attributes. full_name and first/last are derived

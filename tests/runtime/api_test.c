@@ -470,12 +470,17 @@ Test(api, malformed_json_names_line_and_column)
     au_rt_cleanup(&d);
 }
 
-Test(api, one_invalid_record_rejects_the_whole_batch)
+Test(api, one_invalid_record_rejects_the_whole_batch_of_a_strict_source)
 {
     au_rt_daemon d;
     au_rt_resp r = {0};
     start(&d, NULL);
-    put_source(&d, "crm");
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/crm",
+                             "{\"record_id\":\"id\",\"on_invalid\":\"reject\","
+                             "\"fields\":{\"email\":\"email\",\"first_name\":\"first\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
     cr_assert_eq(post(&d, "/v1/sources/crm/records",
                       "[{\"id\":\"ok1\",\"email\":\"ok@example.com\"},"
                       "{\"id\":\"bad\",\"email\":\"not-an-email\"},"

@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/source.h"
+#include "lib/alloc.h"
 
 static json_t *js(const char *text)
 {
@@ -180,7 +181,8 @@ Test(source, full_name_is_split_when_only_it_is_mapped)
 Test(source, refused_values_name_field_record_and_index)
 {
     au_source *s =
-        source("{\"record_id\":\"rec_id\",\"fields\":{\"last_name\":\"surname\","
+        source("{\"record_id\":\"rec_id\",\"on_invalid\":\"reject\","
+               "\"fields\":{\"last_name\":\"surname\","
                "\"date_of_birth\":{\"from\":\"date_of_birth\",\"format\":\"YYYYMMDD\"}}}");
     json_t *doc = js("{\"rec_id\":\"rec-9\",\"surname\":\"x\",\"date_of_birth\":\"19991302\"}");
     au_record *r = NULL;
@@ -206,22 +208,52 @@ Test(source, refused_values_name_field_record_and_index)
     au_source_free(s);
 }
 
-Test(source, keep_raw_accepts_the_record_without_the_refused_value)
+/* The default keeps the record and quarantines the value with its reason, which survives the
+ * stored document; keep_raw is the old name of that mode and still accepted. */
+Test(source, invalid_values_are_quarantined_by_default)
 {
-    au_source *s = source("{\"record_id\":\"id\",\"on_invalid\":\"keep_raw\",\"fields\":"
-                          "{\"date_of_birth\":{\"from\":\"dob\",\"format\":\"YYYYMMDD\"},"
-                          "\"last_name\":\"ln\"}}");
-    au_record *r = map_ok(s, "{\"id\":\"k1\",\"dob\":\"19153312\",\"ln\":\"lee\"}");
-    cr_assert_str_eq(r->attrs[AU_ATTR_DATE_OF_BIRTH].raw, "19153312");
-    cr_assert_null(r->attrs[AU_ATTR_DATE_OF_BIRTH].value);
-    cr_assert_null(r->attrs[AU_ATTR_DATE_OF_BIRTH].key);
-    cr_assert_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Lee");
-    au_record_free(r);
-    au_source_free(s);
+    static const char *const defs[] = {
+        "{\"record_id\":\"id\",\"fields\":{\"date_of_birth\":{\"from\":\"dob\","
+        "\"format\":\"YYYYMMDD\"},\"last_name\":\"ln\"}}",
+        "{\"record_id\":\"id\",\"on_invalid\":\"keep_raw\",\"fields\":{\"date_of_birth\":"
+        "{\"from\":\"dob\",\"format\":\"YYYYMMDD\"},\"last_name\":\"ln\"}}",
+    };
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+        au_source *s = source(defs[i]);
+        au_record *r = map_ok(s, "{\"id\":\"k1\",\"dob\":\"19153312\",\"ln\":\"lee\"}");
+        const au_value *dob = &r->attrs[AU_ATTR_DATE_OF_BIRTH];
+        cr_assert_str_eq(dob->raw, "19153312");
+        cr_assert_null(dob->value);
+        cr_assert_null(dob->key);
+        cr_assert(au_record_is_quarantined(r, AU_ATTR_DATE_OF_BIRTH));
+        cr_assert_str_eq(r->attrs[AU_ATTR_LAST_NAME].value, "Lee");
+        cr_assert_not(au_record_is_quarantined(r, AU_ATTR_LAST_NAME));
+
+        json_t *doc = au_record_to_json(r);
+        char *text = au_record_to_text(r);
+        json_t *parsed = json_loads(text, 0, NULL);
+        cr_assert(json_equal(doc, parsed), "direct writer and Jansson agree: %s", text);
+        au_record *back = NULL;
+        cr_assert_eq(au_record_from_json("s", "k1", doc, &back), AU_OK);
+        cr_assert_str_eq(back->attrs[AU_ATTR_DATE_OF_BIRTH].reason, dob->reason);
+        cr_assert_str_eq(back->attrs[AU_ATTR_DATE_OF_BIRTH].raw, "19153312");
+        json_t *shown = au_record_doc_attrs(doc);
+        const json_t *sd = json_object_get(shown, "date_of_birth");
+        cr_assert_str_eq(json_string_value(json_object_get(sd, "status")), "quarantined");
+        cr_assert_str_eq(json_string_value(json_object_get(sd, "reason")), dob->reason);
+        const json_t *sl = json_object_get(shown, "last_name");
+        cr_assert_str_eq(json_string_value(json_object_get(sl, "status")), "valid");
+
+        json_decref(shown);
+        au_record_free(back);
+        json_decref(parsed);
+        au_free(text);
+        json_decref(doc);
+        au_record_free(r);
+        au_source_free(s);
+    }
     expect_invalid("{\"record_id\":\"id\",\"on_invalid\":\"ignore\"}", "on_invalid");
 }
-
-#include "lib/alloc.h"
 
 /* Every allocation failure is reported as AU_ERR_NOMEM and leaks nothing (checked under ASan). */
 Test(source, allocation_failures_are_reported)

@@ -99,7 +99,7 @@ Test(norm_value, refusals_and_encoding_errors)
         {AU_ATTR_EMAIL, "\xc3", AU_ERR_ENCODING, "not valid UTF-8"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        au_value v = {(char *)0x1, (char *)0x1, (char *)0x1};
+        au_value v = {(char *)0x1, (char *)0x1, (char *)0x1, NULL};
         au_norm_why why = {{0}};
         cr_expect_eq(au_norm_value(cases[i].a, cases[i].raw, &none, &v, &why), cases[i].rc,
                      "case %zu", i);

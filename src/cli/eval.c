@@ -15,11 +15,14 @@
 #include "resolve/eval.h"
 
 #define USAGE                                                                                      \
-    "usage: aurum eval --truth FILE [--data DIR] [--config FILE] [--json]\n"                       \
+    "usage: aurum eval --truth FILE [--traps FILE] [--data DIR] [--config FILE] [--json]\n"        \
     "\n"                                                                                           \
     "FILE is CSV with a header: source,record_id,cluster (or person_id): the true entity of\n"     \
     "each record. Prints pairwise and B-cubed precision / recall / F1 of the store's profiles;\n"  \
-    "a record of the truth missing from the store counts as a singleton.\n"
+    "a record of the truth missing from the store counts as a singleton.\n"                        \
+    "  --traps FILE  CSV source,record_id,traps (space-separated kinds per record, such as the\n"  \
+    "                traps.csv of `aurum gen --traps`): also prints, per kind, the false-merge\n"  \
+    "                and missed-link pairs in which a record of that kind takes part.\n"
 
 /* Parallel key / label lists; strings owned. */
 typedef struct keyed {
@@ -123,12 +126,131 @@ static int read_truth(const char *path, keyed *t)
     return rc ? 1 : 0;
 }
 
-static void print_result(const au_eval_result *r, int json)
+/* The kinds of a traps file: names (bit k = names[k]) and each record's mask. */
+typedef struct trap_file {
+    char *names[64]; /* owned */
+    int nnames;
+    keyed recs;     /* key -> mask, the label holding the mask in decimal */
+    int cs, ci, ck; /* columns */
+} trap_file;
+
+static au_rc traps_header(void *ctx, const au_csv *c, au_err *err)
+{
+    static const char *const src_names[] = {"source", NULL};
+    static const char *const id_names[] = {"record_id", "record", "id", NULL};
+    static const char *const kind_names[] = {"traps", "tags", "kinds", NULL};
+    trap_file *tf = ctx;
+    tf->cs = column(c, src_names);
+    tf->ci = column(c, id_names);
+    tf->ck = column(c, kind_names);
+    if (tf->cs < 0 || tf->ci < 0 || tf->ck < 0)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "the traps header must name source, record_id and traps");
+    return AU_OK;
+}
+
+/* Bit of a kind name, added when new; -1 past 64 kinds. */
+static int kind_bit(trap_file *tf, const char *name, size_t n)
+{
+    for (int k = 0; k < tf->nnames; k++)
+        if (strlen(tf->names[k]) == n && memcmp(tf->names[k], name, n) == 0)
+            return k;
+    if (tf->nnames == 64)
+        return -1;
+    tf->names[tf->nnames] = au_strndup(name, n);
+    return tf->names[tf->nnames] ? tf->nnames++ : -1;
+}
+
+static au_rc traps_record(void *ctx, const au_csv_row *row, au_err *err)
+{
+    trap_file *tf = ctx;
+    uint64_t mask = 0;
+    for (const char *s = row->fields[tf->ck]; *s;) {
+        size_t n = strcspn(s, " ;|");
+        if (n) {
+            int k = kind_bit(tf, s, n);
+            if (k < 0)
+                return au_err_set(err, AU_ERR_INVALID, "more than 64 kinds of trap");
+            mask |= 1ULL << k;
+        }
+        s += n + (s[n] != '\0');
+    }
+    char label[24];
+    snprintf(label, sizeof(label), "%llu", (unsigned long long)mask);
+    if (keyed_add(&tf->recs, row->fields[tf->cs], row->fields[tf->ci], label))
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    return AU_OK;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* tags[i] = the mask of truth record i (0 when the traps file does not list it). */
+static uint64_t *traps_align(trap_file *tf, const keyed *t)
+{
+    size_t n = tf->recs.n;
+    char **idx = au_malloc((n ? n : 1) * 2 * sizeof(char *)); /* key, label pairs */
+    uint64_t *tags = au_calloc(t->n ? t->n : 1, sizeof(uint64_t));
+    if (!idx || !tags) {
+        au_free(idx);
+        au_free(tags);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        idx[2 * i] = tf->recs.keys[i];
+        idx[2 * i + 1] = tf->recs.labels[i];
+    }
+    qsort(idx, n, 2 * sizeof(char *), by_key);
+    for (size_t i = 0; i < t->n; i++) {
+        char **hit = n ? bsearch(&t->keys[i], idx, n, 2 * sizeof(char *), by_key) : NULL;
+        if (hit)
+            tags[i] = strtoull(hit[1], NULL, 10);
+    }
+    au_free(idx);
+    return tags;
+}
+
+static int read_traps(const char *path, trap_file *tf)
+{
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = au_csv_each(path, "aurum eval", traps_header, traps_record, tf, &err);
+    if (rc)
+        fprintf(stderr, "aurum eval: %s: %s\n", path, err.message);
+    au_err_cleanup(&err);
+    return rc ? 1 : 0;
+}
+
+static void print_tags(const trap_file *tf, const au_eval_by_tag *b, int json)
 {
     if (json) {
+        printf(",\"by_trap\":{");
+        for (int k = 0; k < tf->nnames; k++)
+            printf("%s\"%s\":{\"fp\":%llu,\"fn\":%llu}", k ? "," : "", tf->names[k],
+                   (unsigned long long)b->tag_fp[k], (unsigned long long)b->tag_fn[k]);
+        printf("%s\"(none)\":{\"fp\":%llu,\"fn\":%llu}}", tf->nnames ? "," : "",
+               (unsigned long long)b->untagged_fp, (unsigned long long)b->untagged_fn);
+        return;
+    }
+    printf("\nerrors by trap kind (a pair counts under every kind either record carries)\n");
+    printf("%-26s %12s %7s %12s %7s\n", "kind", "false merge", "% fp", "missed link", "% fn");
+    for (int k = 0; k < tf->nnames; k++)
+        printf("%-26s %12llu %6.1f%% %12llu %6.1f%%\n", tf->names[k],
+               (unsigned long long)b->tag_fp[k], b->fp ? 100.0 * b->tag_fp[k] / b->fp : 0.0,
+               (unsigned long long)b->tag_fn[k], b->fn ? 100.0 * b->tag_fn[k] / b->fn : 0.0);
+    printf("%-26s %12llu %6.1f%% %12llu %6.1f%%\n", "(no kind on either record)",
+           (unsigned long long)b->untagged_fp, b->fp ? 100.0 * b->untagged_fp / b->fp : 0.0,
+           (unsigned long long)b->untagged_fn, b->fn ? 100.0 * b->untagged_fn / b->fn : 0.0);
+}
+
+static void print_result(const au_eval_result *r, int json)
+{
+    if (json) { /* the closing brace is the caller's (print_tags may add a member) */
         printf("{\"records\":%zu,\"pairwise\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,"
                "\"tp\":%llu,\"fp\":%llu,\"fn\":%llu},\"bcubed\":{\"precision\":%.6f,"
-               "\"recall\":%.6f,\"f1\":%.6f}}\n",
+               "\"recall\":%.6f,\"f1\":%.6f}",
                r->n, r->pair_p, r->pair_r, r->pair_f1, (unsigned long long)r->tp,
                (unsigned long long)r->fp, (unsigned long long)r->fn, r->b3_p, r->b3_r, r->b3_f1);
         return;
@@ -143,15 +265,22 @@ static void print_result(const au_eval_result *r, int json)
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},  {"config", required_argument, NULL, 'c'},
-        {"truth", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"truth", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"traps", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0},
     };
-    const char *data = NULL, *config = NULL, *truth = NULL;
+    const char *data = NULL, *config = NULL, *truth = NULL, *traps = NULL;
     int ch, json = 0, code = 1, lock = -1;
     optind = 0;
-    while ((ch = getopt_long(argc, argv, "d:c:t:jh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "d:c:t:jhT:", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'T':
+            traps = optarg;
+            break;
         case 'd':
             data = optarg;
             break;
@@ -177,10 +306,13 @@ static int run(int argc, char **argv)
         return 2;
     }
     keyed t = {0}, p = {0};
+    trap_file tf = {0};
+    uint64_t *tags = NULL;
     au_config *cfg = NULL;
     au_store *st = NULL;
     au_eval_result res;
-    if (read_truth(truth, &t))
+    au_eval_by_tag by;
+    if (read_truth(truth, &t) || (traps && read_traps(traps, &tf)))
         goto out;
     if (au_cli_open_store("eval", data, config, AU_STORE_RO, &cfg, &st, &lock))
         goto out;
@@ -188,13 +320,28 @@ static int run(int argc, char **argv)
     if (!rc)
         rc = au_eval_keyed((const char *const *)t.keys, (const char *const *)t.labels, t.n,
                            (const char *const *)p.keys, (const char *const *)p.labels, p.n, &res);
+    if (!rc && traps) {
+        tags = traps_align(&tf, &t);
+        rc = tags ? au_eval_keyed_tags((const char *const *)t.keys, (const char *const *)t.labels,
+                                       tags, t.n, (const char *const *)p.keys,
+                                       (const char *const *)p.labels, p.n, &by)
+                  : AU_ERR_NOMEM;
+    }
     if (rc) {
         fprintf(stderr, "aurum eval: %s\n", au_rc_message(rc));
         goto out;
     }
     print_result(&res, json);
+    if (traps)
+        print_tags(&tf, &by, json);
+    if (json)
+        printf("}\n");
     code = 0;
 out:
+    au_free(tags);
+    keyed_cleanup(&tf.recs);
+    for (int k = 0; k < tf.nnames; k++)
+        au_free(tf.names[k]);
     keyed_cleanup(&t);
     keyed_cleanup(&p);
     au_store_close(st);

@@ -29,6 +29,7 @@ static const gen_opt options[] = {
     {"--seed", OPT_U64, offsetof(au_gen_opts, seed)},
     {"--format", OPT_FORMAT, offsetof(au_gen_opts, format)},
     {"--events", OPT_FLAG, offsetof(au_gen_opts, events)},
+    {"--traps", OPT_FLAG, offsetof(au_gen_opts, traps)},
     {"--single-source", OPT_FLAG, offsetof(au_gen_opts, single_source)},
     {"--dup-rate", OPT_DOUBLE, offsetof(au_gen_opts, dup_rate)},
     {"--country", OPT_STR, offsetof(au_gen_opts, country)},
@@ -36,7 +37,7 @@ static const gen_opt options[] = {
 
 static const char usage[] =
     "usage: aurum gen --people N --out DIR [--seed S] [--format csv|jsonl] [--events]\n"
-    "                 [--dup-rate R] [--country GB]\n"
+    "                 [--dup-rate R] [--traps] [--country GB]\n"
     "       aurum gen --single-source (--records M | --people N) --out DIR [--seed S]\n"
     "                 [--dup-rate R] [--format csv|jsonl]\n"
     "\n"
@@ -49,6 +50,17 @@ static const char usage[] =
     "households share addresses and twins share surname, address and date of birth.\n"
     "  --dup-rate R   chance that a person has a second account in a system (default 0.05)\n"
     "  --events       also write events.jsonl: orders, payments, dunning cases, tickets\n"
+    "  --traps        also the dirty values and hard cases of real data, in real-world\n"
+    "                 proportions: two-digit years (12/11/70), impossible and partial dates\n"
+    "                 (1996-13-02, 19153312, 1958-03), births before 1900, 1900-01-01;\n"
+    "                 \"Bob Smith\" <bob@x.com>, role e-mails shared by colleagues (info@),\n"
+    "                 test@test.com; fathers and sons of one name (Sr/Jr), twins, families\n"
+    "                 sharing a phone; NI numbers keyed to the wrong customer, 000-00-0000;\n"
+    "                 foreign phones (+49 30 ..., 030 ..., (212) 555-0134), people abroad,\n"
+    "                 country aliases (UK, Deutschland, Lichtenstein); titles and suffixes\n"
+    "                 (Dr, Mrs, Jr, III). Adds country and ni_number columns (crm, webshop,\n"
+    "                 billing) and DIR/traps.csv (source,record_id,traps): the kinds each\n"
+    "                 record carries, for `aurum eval --traps`. See docs/GENERATOR.md.\n"
     "Also written: truth.csv (source,record_id,person_id) and northwind.yaml (the `sources:`\n"
     "mapping of every system onto the canonical attributes, usable with aurum serve --config).\n"
     "\n"
@@ -170,6 +182,9 @@ static int run(int argc, char **argv)
             "in %.2f s (%.0f rows/s)\n",
             st.files, st.total_rows, st.duplicate_rows, st.events, st.people, o.out_dir, s,
             s > 0 ? (double)st.total_rows / s : 0.0);
+    if (o.traps)
+        fprintf(stderr, "aurum gen: %ld rows (%.1f %%) carry a dirty value; traps.csv lists them\n",
+                st.trap_rows, st.total_rows ? 100.0 * (double)st.trap_rows / st.total_rows : 0.0);
     return 0;
 }
 

@@ -39,6 +39,13 @@ typedef struct view {
     const char *email;                 /* chosen address, NULL when missing */
     int swapped;                       /* first and last given the wrong way round */
     int miss_phone;                    /* system has no phone for this record */
+    const au_gen_phone *mobile;        /* the person's, or the household head's (a trap) */
+    /* Traps only (NULL / 0 / -1 otherwise): */
+    const char *title, *suffix; /* "Dr", "Jr" written into the name fields */
+    int dob_trap;               /* au_gen_trap of the date of birth, -1 when written clean */
+    int display_name;           /* e-mail written as "Name" <address> */
+    const char *nid;            /* national id as written, NULL when missing */
+    const char *country;        /* country as written, NULL when missing */
 } view;
 
 typedef struct gen gen;
@@ -54,7 +61,18 @@ typedef struct sys_def {
     double miss_phone;
     int fold; /* ASCII-only names */
     void (*fill)(gen *g, au_gen_rng *r, const au_gen_person *pe, const view *v, row *out);
-    const char *mapping; /* YAML lines under the source name (after country) */
+    const char *mapping; /* YAML lines under the source name (after country), up to trust */
+    const char *trust;   /* the YAML trust line */
+    /* With traps: the layout gains columns (tcols replaces cols) mapped by tmapping; the
+     * system's date style, how often its e-mails carry a display name, and whether it holds a
+     * national id (share of records) and a country. */
+    const char *const *tcols;
+    int ntcols;
+    const char *tmapping;
+    char dob_style;      /* 'I' ISO, 'D' DMY, 'M' MDY, 'Y' YYYYMMDD, 0 none */
+    double display_name; /* chance an e-mail is written with a display name */
+    double nid;          /* chance the record has the national id, 0 no such column */
+    int country;         /* has a country column */
 } sys_def;
 
 typedef struct out_file {
@@ -71,6 +89,9 @@ struct gen {
     long counter[AU_GEN_NSYSTEMS]; /* records written per system, for ids */
     long ev_counter;
     au_gen_stats st;
+    out_file traps;  /* traps.csv (--traps) */
+    au_gen_rng trng; /* the current record's trap stream, apart from its noise stream */
+    uint64_t tags;   /* trap bits of the current record */
     char line[LINE_CAP];
     size_t len;
 };
@@ -229,6 +250,11 @@ static const char *street_line(gen *g, const au_gen_addr *a, int abbrev, int fla
     static const char *const full[] = {"Road", "Street", "Lane", "Avenue", "Drive", "Place"};
     static const char *const ab[] = {"Rd", "St", "Ln", "Ave", "Dr", "Pl"};
     const char *type = a->stype;
+    if (a->abroad) { /* "Hauptstraße 12" or "350 Park Avenue", as that country writes it */
+        const au_gen_foreign *f = &au_gen_foreign_list[a->abroad - 1];
+        return f->number_after ? pool_printf(g, "%s %u", a->street, a->house)
+                               : pool_printf(g, "%u %s", a->house, a->street);
+    }
     if (abbrev)
         for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++)
             if (strcmp(type, full[i]) == 0)
@@ -287,6 +313,30 @@ static const char *email_variant(gen *g, au_gen_rng *r, const char *e, double ca
     return e;
 }
 
+/* A phone as written; a foreign number tags the record with the form it is written in. */
+static const char *phone_out(gen *g, const au_gen_phone *ph, au_gen_phone_style st)
+{
+    if (ph->abroad)
+        g->tags |=
+            AU_GEN_TAG(st == AU_GEN_PH_INTL_SPACED || st == AU_GEN_PH_E164 || st == AU_GEN_PH_00
+                           ? AU_GEN_TRAP_PHONE_FOREIGN
+                           : AU_GEN_TRAP_PHONE_FOREIGN_NATIONAL);
+    return au_gen_phone_fmt(&g->pool, ph, st);
+}
+
+/* The person's mobile as written; a trap may put the household head's there instead. */
+static const char *mobile_out(gen *g, const au_gen_person *pe, const view *v, au_gen_phone_style st)
+{
+    if (v->mobile != &pe->mobile)
+        g->tags |= AU_GEN_TAG(AU_GEN_TRAP_PHONE_FAMILY);
+    return phone_out(g, v->mobile, st);
+}
+
+static const char *town_name(const au_gen_addr *a)
+{
+    return a->abroad ? au_gen_foreign_list[a->abroad - 1].city : au_gen_towns[a->town].name;
+}
+
 static const char *phone_pick(gen *g, au_gen_rng *r, const au_gen_person *pe, const view *v,
                               double landline_pref, const au_gen_phone_style *styles, int nst)
 {
@@ -300,7 +350,21 @@ static const char *phone_pick(gen *g, au_gen_rng *r, const au_gen_person *pe, co
         ph = &pe->mobile;
     if (!ph)
         return "";
-    return au_gen_phone_fmt(&g->pool, ph, styles[au_gen_below(r, (uint32_t)nst)]);
+    if (ph == &pe->mobile)
+        return mobile_out(g, pe, v, styles[au_gen_below(r, (uint32_t)nst)]);
+    return phone_out(g, ph, styles[au_gen_below(r, (uint32_t)nst)]);
+}
+
+/* The first name as written in a given-name field: with the title when a trap put one. */
+static const char *given(gen *g, const char *first, const view *v)
+{
+    return v->title ? pool_printf(g, "%s %s", v->title, first) : first;
+}
+
+/* The surname as written in a surname field: with the suffix when a trap put one. */
+static const char *family(gen *g, const char *last, const view *v)
+{
+    return v->suffix ? pool_printf(g, "%s %s", last, v->suffix) : last;
 }
 
 static const char *join_name(gen *g, const view *v, int last_first, int comma)
@@ -310,6 +374,10 @@ static const char *join_name(gen *g, const view *v, int last_first, int comma)
         a = v->last;
         b = v->first;
     }
+    if (v->title || v->suffix) { /* "Dr John Smith Jr", "Smith Jr, Dr John" */
+        a = last_first ? family(g, a, v) : given(g, a, v);
+        b = last_first ? given(g, b, v) : family(g, b, v);
+    }
     pb o;
     pb_init(&o, &g->pool);
     pb_s(&o, a);
@@ -318,6 +386,63 @@ static const char *join_name(gen *g, const view *v, int last_first, int comma)
     pb_c(&o, ' ');
     pb_s(&o, b);
     return pb_done(&o);
+}
+
+/* A date in a system's style with a two-digit year: 12/11/70. */
+static const char *dob_short(gen *g, const view *v, char style)
+{
+    int a = style == 'M' ? v->m : v->d, b = style == 'M' ? v->d : v->m;
+    return pool_printf(g, "%02d/%02d/%02d", a, b, v->y % 100);
+}
+
+/* The date of birth as the system writes it, or as the trap chosen in make_view wrote it. */
+static const char *dob_str(gen *g, const view *v, char style)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!v->y)
+        return "";
+    int y = v->y, m = v->m, d = v->d;
+    switch (v->dob_trap) {
+    case AU_GEN_TRAP_DOB_2DIGIT_YEAR:
+        return dob_short(g, v, style);
+    case AU_GEN_TRAP_DOB_IMPOSSIBLE:
+        if (style == 'I' || style == 'Y') { /* day keyed as the month, else a month digit slip */
+            if (d > 12) {
+                m = v->d;
+                d = v->m;
+            } else {
+                m += m < 10 ? 20 : 10;
+            }
+        } else {
+            d = mdays[m - 1] + 1 + (m == 2); /* 31/02, 31/04, 32/01 */
+        }
+        break;
+    case AU_GEN_TRAP_DOB_BEFORE_1900:
+        y = au_gen_chance(&g->trng, 0.8) ? y - 100 : 1000 + y % 100; /* 1858 or 1058 for 1958 */
+        break;
+    case AU_GEN_TRAP_DOB_PLACEHOLDER:
+        y = 1900;
+        m = d = 1;
+        break;
+    case AU_GEN_TRAP_DOB_PARTIAL:
+        if (style == 'Y')
+            return pool_printf(g, "%04d%02d00", y, au_gen_chance(&g->trng, 0.5) ? m : 0);
+        return au_gen_chance(&g->trng, 0.5) ? pool_printf(g, "%04d", y)
+                                            : pool_printf(g, "%04d-%02d", y, m);
+    default:
+        break;
+    }
+    return pool_fmt_date(g, y, m, d, style);
+}
+
+/* An e-mail as written: with the person's name in front when a trap says so. */
+static const char *email_out(gen *g, const view *v, const char *e)
+{
+    if (!v->display_name)
+        return e;
+    if (au_gen_chance(&g->trng, 0.6))
+        return pool_printf(g, "\"%s %s\" <%s>", v->first, v->last, e);
+    return pool_printf(g, "%s %s <%s>", v->first, v->last, e);
 }
 
 static const char *date_between(gen *g, au_gen_rng *r, int y0, int y1)
@@ -340,12 +465,12 @@ static void fill_crm(gen *g, au_gen_rng *r, const au_gen_person *pe, const view 
     o->v[1] = au_gen_chance(r, 0.03) ? "Dr"
               : pe->female           ? (au_gen_chance(r, 0.5) ? "Mrs" : "Ms")
                                      : "Mr";
-    o->v[2] = v->swapped ? v->last : v->first;
+    o->v[2] = given(g, v->swapped ? v->last : v->first, v);
     o->v[3] = v->middle && au_gen_chance(r, 0.7) ? v->middle : "";
-    o->v[4] = v->swapped ? v->first : v->last;
+    o->v[4] = family(g, v->swapped ? v->first : v->last, v);
     o->v[5] = au_gen_chance(r, 0.08) ? "" : pe->female ? "F" : "M";
-    o->v[6] = v->y ? pool_fmt_date(g, v->y, v->m, v->d, 'I') : "";
-    o->v[7] = v->email ? email_variant(g, r, v->email, 0.05, 0.0) : "";
+    o->v[6] = dob_str(g, v, 'I');
+    o->v[7] = v->email ? email_out(g, v, email_variant(g, r, v->email, 0.05, 0.0)) : "";
     o->v[8] = phone_pick(g, r, pe, v, 0.3, st, 3);
     o->v[9] = street_line(g, v->a, 0, 0);
     o->v[10] = "";
@@ -356,9 +481,11 @@ static void fill_crm(gen *g, au_gen_rng *r, const au_gen_person *pe, const view 
         pb_u(&b, v->a->flat, 1);
         o->v[10] = pb_done(&b);
     }
-    o->v[11] = au_gen_towns[v->a->town].name;
+    o->v[11] = town_name(v->a);
     o->v[12] = v->a->postcode;
     o->v[13] = date_between(g, r, 2012, 2025);
+    o->v[14] = v->country ? v->country : ""; /* the trap columns */
+    o->v[15] = v->nid ? v->nid : "";
 }
 
 static const char *const web_cols[] = {"account_id", "email",       "full_name",
@@ -369,18 +496,17 @@ static void fill_webshop(gen *g, au_gen_rng *r, const au_gen_person *pe, const v
 {
     static const au_gen_phone_style st[] = {AU_GEN_PH_NATIONAL, AU_GEN_PH_DIGITS, AU_GEN_PH_E164,
                                             AU_GEN_PH_NATIONAL};
-    o->v[1] = v->email ? email_variant(g, r, v->email, 0.2, 0.04) : "";
+    o->v[1] = v->email ? email_out(g, v, email_variant(g, r, v->email, 0.2, 0.04)) : "";
     o->v[2] = join_name(g, v, 0, 0);
-    o->v[3] = pe->mobile.nsn[0] && !v->miss_phone
-                  ? au_gen_phone_fmt(&g->pool, &pe->mobile, st[au_gen_below(r, 4)])
-                  : "";
+    o->v[3] =
+        pe->mobile.nsn[0] && !v->miss_phone ? mobile_out(g, pe, v, st[au_gen_below(r, 4)]) : "";
     o->v[4] = street_line(g, v->a, au_gen_chance(r, 0.4), 1);
-    o->v[5] = au_gen_chance(r, 0.1) ? au_gen_lower(&g->pool, au_gen_towns[v->a->town].name)
-                                    : au_gen_towns[v->a->town].name;
+    o->v[5] = au_gen_chance(r, 0.1) ? au_gen_lower(&g->pool, town_name(v->a)) : town_name(v->a);
     o->v[6] = postcode_variant(g, r, v->a->postcode);
     o->v[7] = pool_printf(g, "%s %02u:%02u", date_between(g, r, 2018, 2025), au_gen_below(r, 24),
                           au_gen_below(r, 60));
     o->v[8] = au_gen_chance(r, 0.4) ? "true" : "false";
+    o->v[9] = v->country ? v->country : "";
 }
 
 static const char *const pos_cols[] = {"loyalty_card", "customer_name", "birth_date", "mobile",
@@ -391,13 +517,13 @@ static void fill_pos(gen *g, au_gen_rng *r, const au_gen_person *pe, const view 
     static const au_gen_phone_style st[] = {AU_GEN_PH_00, AU_GEN_PH_INTL_SPACED, AU_GEN_PH_DIGITS};
     const char *name = join_name(g, v, 1, 1);
     o->v[1] = au_gen_chance(r, 0.2) ? au_gen_upper(&g->pool, name) : name;
-    o->v[2] = v->y ? pool_fmt_date(g, v->y, v->m, v->d, 'M') : "";
-    o->v[3] = pe->mobile.nsn[0] && !v->miss_phone
-                  ? au_gen_phone_fmt(&g->pool, &pe->mobile, st[au_gen_below(r, 3)])
-                  : "";
-    o->v[4] = v->email ? email_variant(g, r, v->email, 0.0, 0.15) : "";
+    o->v[2] = dob_str(g, v, 'M');
+    o->v[3] =
+        pe->mobile.nsn[0] && !v->miss_phone ? mobile_out(g, pe, v, st[au_gen_below(r, 3)]) : "";
+    o->v[4] = v->email ? email_out(g, v, email_variant(g, r, v->email, 0.0, 0.15)) : "";
     o->v[5] = postcode_variant(g, r, v->a->postcode);
-    o->v[6] = pool_printf(g, "%s %s", au_gen_towns[v->a->town].name,
+    /* people abroad shop where they lived (their old address) */
+    o->v[6] = pool_printf(g, "%s %s", town_name(v->a->abroad ? &pe->old : v->a),
                           au_gen_chance(r, 0.5) ? "High Street" : "Retail Park");
     o->v[7] = date_between(g, r, 2016, 2025);
 }
@@ -411,24 +537,29 @@ static void fill_billing(gen *g, au_gen_rng *r, const au_gen_person *pe, const v
     static const au_gen_phone_style st[] = {AU_GEN_PH_NATIONAL, AU_GEN_PH_NATIONAL_SP,
                                             AU_GEN_PH_PARENS};
     static const char *const methods[] = {"direct_debit", "card", "invoice"};
-    o->v[1] = v->swapped ? v->first : v->last;
-    const char *fn = v->swapped ? v->last : v->first;
+    o->v[1] = family(g, v->swapped ? v->first : v->last, v);
+    const char *fn = given(g, v->swapped ? v->last : v->first, v);
     o->v[2] = v->middle && au_gen_chance(r, 0.4) ? pool_printf(g, "%s %s", fn, v->middle) : fn;
-    o->v[3] = v->y ? pool_fmt_date(g, v->y, v->m, v->d, 'D') : "";
-    o->v[4] = v->email ? email_variant(g, r, v->email, 0.0, 0.3) : "";
+    o->v[3] = dob_str(g, v, 'D');
+    o->v[4] = v->email ? email_out(g, v, email_variant(g, r, v->email, 0.0, 0.3)) : "";
     o->v[5] = phone_pick(g, r, pe, v, 0.6, st, 3);
     const char *street = street_line(g, v->a, au_gen_chance(r, 0.2), 1);
     pb b;
     pb_init(&b, &g->pool);
     pb_s(&b, street);
     pb_s(&b, ", ");
-    pb_s(&b, au_gen_towns[v->a->town].name);
+    pb_s(&b, town_name(v->a));
     pb_s(&b, ", ");
     pb_s(&b, v->a->postcode);
+    if (v->a->abroad && v->country) {
+        pb_s(&b, ", ");
+        pb_s(&b, v->country);
+    }
     o->v[6] = pb_done(&b);
     o->v[7] = v->a->postcode;
     o->v[8] = methods[au_gen_below(r, 3)];
     o->v[9] = au_gen_chance(r, 0.9) ? "active" : "closed";
+    o->v[10] = v->nid ? v->nid : "";
 }
 
 static const char *const coll_cols[] = {"debtor_ref", "name",     "dob",        "phone", "address",
@@ -438,10 +569,10 @@ static void fill_collections(gen *g, au_gen_rng *r, const au_gen_person *pe, con
 {
     static const au_gen_phone_style st[] = {AU_GEN_PH_E164};
     o->v[1] = au_gen_upper(&g->pool, join_name(g, v, 0, 0));
-    o->v[2] = v->y ? pool_fmt_date(g, v->y, v->m, v->d, 'Y') : "";
+    o->v[2] = dob_str(g, v, 'Y');
     o->v[3] = phone_pick(g, r, pe, v, 0.2, st, 1);
     o->v[4] = au_gen_upper(&g->pool, street_line(g, v->a, 0, 1));
-    o->v[5] = au_gen_upper(&g->pool, au_gen_towns[v->a->town].name);
+    o->v[5] = au_gen_upper(&g->pool, town_name(v->a));
     o->v[6] = v->a->postcode;
     o->v[7] = pool_printf(g, "%u.%02u", 40 + au_gen_below(r, 900), au_gen_below(r, 100));
     o->v[8] = au_gen_chance(r, 0.6) ? "in-house" : "Northgate Recoveries";
@@ -455,7 +586,7 @@ static void fill_support(gen *g, au_gen_rng *r, const au_gen_person *pe, const v
                                             AU_GEN_PH_00,          AU_GEN_PH_E164,
                                             AU_GEN_PH_DIGITS,      AU_GEN_PH_PARENS};
     o->v[1] = au_gen_chance(r, 0.05) ? v->first : join_name(g, v, 0, 0);
-    o->v[2] = v->email ? email_variant(g, r, v->email, 0.25, 0.05) : "";
+    o->v[2] = v->email ? email_out(g, v, email_variant(g, r, v->email, 0.25, 0.05)) : "";
     o->v[3] = phone_pick(g, r, pe, v, 0.4, st, 6);
     o->v[4] = pool_printf(g, "%sT%02u:%02u:00Z", date_between(g, r, 2020, 2025),
                           au_gen_below(r, 24), au_gen_below(r, 60));
@@ -463,8 +594,31 @@ static void fill_support(gen *g, au_gen_rng *r, const au_gen_person *pe, const v
 
 #define NC(a) (int)(sizeof(a) / sizeof((a)[0]))
 
+static const char *const crm_tcols[] = {
+    "customer_id", "title",      "first_name", "middle_name",   "last_name",     "gender",
+    "dob",         "email",      "phone",      "address_line1", "address_line2", "town",
+    "postcode",    "created_at", "country",    "ni_number"};
+static const char *const web_tcols[] = {"account_id",       "email",  "full_name", "phone",
+                                        "street",           "city",   "post_code", "signup_date",
+                                        "marketing_opt_in", "country"};
+static const char *const bill_tcols[] = {
+    "account_no",      "surname",          "forenames",      "date_of_birth", "email",    "tel",
+    "billing_address", "billing_postcode", "payment_method", "status",        "ni_number"};
+
 static const sys_def systems[AU_GEN_NSYSTEMS] = {
-    {"crm", crm_cols, NC(crm_cols), 0.80, 0.04, 0.02, 0.010, 0.25, 0.05, 0.10, 0.10, 0, fill_crm,
+    {"crm",
+     crm_cols,
+     NC(crm_cols),
+     0.80,
+     0.04,
+     0.02,
+     0.010,
+     0.25,
+     0.05,
+     0.10,
+     0.10,
+     0,
+     fill_crm,
      "    record_id: customer_id\n"
      "    fields:\n"
      "      first_name: first_name\n"
@@ -477,9 +631,28 @@ static const sys_def systems[AU_GEN_NSYSTEMS] = {
      "      address_line1: address_line1\n"
      "      address_line2: address_line2\n"
      "      city: town\n"
-     "      postcode: postcode\n"
-     "    trust: {\"*\": 0.8}\n"},
-    {"webshop", web_cols, NC(web_cols), 0.60, 0.20, 0.04, 0.010, 0.35, 1.0, 0.0, 0.25, 0,
+     "      postcode: postcode\n",
+     "    trust: {\"*\": 0.8}\n",
+     crm_tcols,
+     NC(crm_tcols),
+     "      country: country\n"
+     "      national_id: ni_number\n",
+     'I',
+     0.01,
+     0.6,
+     1},
+    {"webshop",
+     web_cols,
+     NC(web_cols),
+     0.60,
+     0.20,
+     0.04,
+     0.010,
+     0.35,
+     1.0,
+     0.0,
+     0.25,
+     0,
      fill_webshop,
      "    record_id: account_id\n"
      "    fields:\n"
@@ -488,18 +661,55 @@ static const sys_def systems[AU_GEN_NSYSTEMS] = {
      "      phone: phone\n"
      "      address_line1: street\n"
      "      city: city\n"
-     "      postcode: post_code\n"
-     "    trust: {email: 0.9, \"*\": 0.6}\n"},
-    {"pos", pos_cols, NC(pos_cols), 0.40, 0.10, 0.05, 0.010, 0.50, 0.30, 0.60, 0.30, 1, fill_pos,
+     "      postcode: post_code\n",
+     "    trust: {email: 0.9, \"*\": 0.6}\n",
+     web_tcols,
+     NC(web_tcols),
+     "      country: country\n",
+     0,
+     0.05,
+     0,
+     1},
+    {"pos",
+     pos_cols,
+     NC(pos_cols),
+     0.40,
+     0.10,
+     0.05,
+     0.010,
+     0.50,
+     0.30,
+     0.60,
+     0.30,
+     1,
+     fill_pos,
      "    record_id: loyalty_card\n"
      "    fields:\n"
      "      full_name: customer_name\n"
      "      date_of_birth: {from: birth_date, format: MDY}\n"
      "      phone: mobile\n"
      "      email: email\n"
-     "      postcode: postcode\n"
-     "    trust: {\"*\": 0.4}\n"},
-    {"billing", bill_cols, NC(bill_cols), 0.50, 0.02, 0.02, 0.015, 0.50, 0.08, 0.15, 0.15, 1,
+     "      postcode: postcode\n",
+     "    trust: {\"*\": 0.4}\n",
+     pos_cols,
+     NC(pos_cols),
+     "",
+     'M',
+     0.0,
+     0,
+     0},
+    {"billing",
+     bill_cols,
+     NC(bill_cols),
+     0.50,
+     0.02,
+     0.02,
+     0.015,
+     0.50,
+     0.08,
+     0.15,
+     0.15,
+     1,
      fill_billing,
      "    record_id: account_no\n"
      "    fields:\n"
@@ -509,9 +719,27 @@ static const sys_def systems[AU_GEN_NSYSTEMS] = {
      "      email: email\n"
      "      phone: tel\n"
      "      address_full: billing_address\n"
-     "      postcode: billing_postcode\n"
-     "    trust: {address_full: 0.9, postcode: 0.9, \"*\": 0.7}\n"},
-    {"collections", coll_cols, NC(coll_cols), 0.10, 0.01, 0.03, 0.020, 0.20, 0.10, 1.0, 0.10, 1,
+     "      postcode: billing_postcode\n",
+     "    trust: {address_full: 0.9, postcode: 0.9, \"*\": 0.7}\n",
+     bill_tcols,
+     NC(bill_tcols),
+     "      national_id: ni_number\n",
+     'D',
+     0.01,
+     0.5,
+     0},
+    {"collections",
+     coll_cols,
+     NC(coll_cols),
+     0.10,
+     0.01,
+     0.03,
+     0.020,
+     0.20,
+     0.10,
+     1.0,
+     0.10,
+     1,
      fill_collections,
      "    record_id: debtor_ref\n"
      "    fields:\n"
@@ -520,16 +748,41 @@ static const sys_def systems[AU_GEN_NSYSTEMS] = {
      "      phone: phone\n"
      "      address_line1: address\n"
      "      city: town\n"
-     "      postcode: postcode\n"
-     "    trust: {\"*\": 0.5}\n"},
-    {"support", sup_cols, NC(sup_cols), 0.15, 0.30, 0.05, 0.010, 0.0, 1.0, 0.30, 0.35, 0,
+     "      postcode: postcode\n",
+     "    trust: {\"*\": 0.5}\n",
+     coll_cols,
+     NC(coll_cols),
+     "",
+     'Y',
+     0.0,
+     0,
+     0},
+    {"support",
+     sup_cols,
+     NC(sup_cols),
+     0.15,
+     0.30,
+     0.05,
+     0.010,
+     0.0,
+     1.0,
+     0.30,
+     0.35,
+     0,
      fill_support,
      "    record_id: contact_id\n"
      "    fields:\n"
      "      full_name: name\n"
      "      email: email\n"
-     "      phone: phone\n"
-     "    trust: {\"*\": 0.3}\n"},
+     "      phone: phone\n",
+     "    trust: {\"*\": 0.3}\n",
+     sup_cols,
+     NC(sup_cols),
+     "",
+     0,
+     0.08,
+     0,
+     0},
 };
 
 const char *au_gen_system_name(au_gen_system s)
@@ -539,6 +792,145 @@ const char *au_gen_system_name(au_gen_system s)
 
 /* ------------------------------------------------------------------------------ the noise */
 
+static void tag(gen *g, au_gen_trap t)
+{
+    g->tags |= AU_GEN_TAG(t);
+}
+
+static int has_col(const sys_def *sd, const char *name)
+{
+    for (int i = 0; i < sd->ncols; i++)
+        if (strcmp(sd->cols[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Placeholders clerks type when a form insists on a value. */
+static const char *const placeholder_emails[] = {
+    "test@test.com", "noemail@noemail.com", "noemail@northwind.co.uk", "none@none.com",
+    "no@email.com",  "na@na.com",           "noemail@gmail.com",       "customer@northwind.co.uk"};
+static const char *const placeholder_ids[] = {"000-00-0000", "123456789", "AA000000A",
+                                              "QQ123456C",   "000000000", "999999999"};
+
+/* How this record writes the country: mostly proper names and codes, sometimes an alias or a
+ * misspelling (which tags the record). */
+static const char *country_as_written(gen *g, const au_gen_addr *a)
+{
+    /* Weights per thousand: mostly the proper name or code, then the everyday aliases, a few
+     * real misspellings. */
+    static const struct {
+        const char *name;
+        unsigned w;
+    } gb[] = {{"United Kingdom", 550}, {"GB", 120},           {"UK", 200},
+              {"England", 60},         {"Great Britain", 30}, {"U.K.", 20},
+              {"Britain", 10},         {"Untied Kingdom", 5}, {"Scotland", 5}};
+    au_gen_rng *r = &g->trng;
+    if (au_gen_chance(r, 0.08))
+        return NULL;
+    if (a->abroad) {
+        const au_gen_foreign *f = &au_gen_foreign_list[a->abroad - 1];
+        const char *c = f->names[au_gen_below(r, 4)];
+        if (strcmp(c, f->names[0]) != 0 && strcmp(c, f->iso) != 0)
+            tag(g, AU_GEN_TRAP_COUNTRY_ALIAS);
+        return c;
+    }
+    unsigned x = au_gen_below(r, 1000);
+    size_t i = 0;
+    while (i + 1 < NC(gb) && x >= gb[i].w)
+        x -= gb[i++].w;
+    const char *c = gb[i].name;
+    if (strcmp(c, "United Kingdom") != 0 && strcmp(c, "GB") != 0)
+        tag(g, AU_GEN_TRAP_COUNTRY_ALIAS);
+    return c;
+}
+
+/* The national id as keyed: the person's own (in one of its written forms), another
+ * customer's (a slip of the clerk), a placeholder, or none. */
+static const char *nid_as_written(gen *g, const au_gen_person *pe, const sys_def *sd, double k)
+{
+    au_gen_rng *r = &g->trng;
+    char other[16];
+    if (!au_gen_chance(r, sd->nid))
+        return NULL;
+    if (!pe->nid[0] || au_gen_chance(r, 0.015 * k)) {
+        if (!pe->nid[0] && !au_gen_chance(r, 0.15))
+            return NULL;
+        tag(g, AU_GEN_TRAP_ID_PLACEHOLDER);
+        return placeholder_ids[au_gen_below(r, NC(placeholder_ids))];
+    }
+    const char *id = pe->nid;
+    if (au_gen_chance(r, 0.006 * k) && g->o->people > 1) {
+        /* A neighbour in the clerk's pile: another customer keyed a few rows away. */
+        long o = (pe->pid + 1 + (long)au_gen_below(r, 40)) % g->o->people;
+        au_gen_nino(o == pe->pid ? (o + 1) % g->o->people : o, other, sizeof(other));
+        id = other;
+        tag(g, AU_GEN_TRAP_ID_REUSED);
+    }
+    if (au_gen_chance(r, 0.3)) /* "AB 12 34 56 C" as printed on the card */
+        return pool_printf(g, "%.2s %.2s %.2s %.2s %s", id, id + 2, id + 4, id + 6, id + 8);
+    return au_gen_pool_dup(&g->pool, id, strlen(id));
+}
+
+/* The record-level traps, from the record's own trap stream (g->trng): the noise decisions
+ * in make_view are those of the clean set. */
+static void trap_view(gen *g, const au_gen_person *pe, const sys_def *sd, int dup, view *v)
+{
+    static const char *const titles_m[] = {"Mr", "Mr", "Mr", "Dr", "Prof", "Rev", "Sir"};
+    static const char *const titles_f[] = {"Mrs", "Ms", "Miss", "Mrs", "Dr", "Prof", "Lady"};
+    static const char *const jr[] = {"Jr", "Jr.", "Junior", "JR"};
+    static const char *const sr[] = {"Sr", "Sr.", "Senior", "SR"};
+    au_gen_rng *r = &g->trng;
+    double k = dup ? 2.0 : 1.0;
+    g->tags |= pe->tags & (AU_GEN_TAG(AU_GEN_TRAP_ABROAD) | AU_GEN_TAG(AU_GEN_TRAP_HOUSEHOLD) |
+                           AU_GEN_TAG(AU_GEN_TRAP_TWIN) | AU_GEN_TAG(AU_GEN_TRAP_JR_SR) |
+                           AU_GEN_TAG(AU_GEN_TRAP_COMPANY_STAFF));
+    if (au_gen_chance(r, 0.04 * k)) {
+        v->title = pe->female ? titles_f[au_gen_below(r, NC(titles_f))]
+                              : titles_m[au_gen_below(r, NC(titles_m))];
+        tag(g, AU_GEN_TRAP_NAME_TITLE);
+    }
+    if (pe->suffix && au_gen_chance(r, 0.6)) {
+        v->suffix = strcmp(pe->suffix, "Jr") == 0   ? jr[au_gen_below(r, NC(jr))]
+                    : strcmp(pe->suffix, "Sr") == 0 ? sr[au_gen_below(r, NC(sr))]
+                                                    : pe->suffix;
+        tag(g, AU_GEN_TRAP_NAME_SUFFIX);
+    }
+    if (v->y && sd->dob_style) {
+        double u = au_gen_unit(r), two = sd->dob_style == 'D' || sd->dob_style == 'M' ? 0.05 : 0;
+        double part = sd->dob_style == 'I' || sd->dob_style == 'Y' ? 0.02 : 0;
+        static const au_gen_trap kinds[] = {AU_GEN_TRAP_DOB_2DIGIT_YEAR, AU_GEN_TRAP_DOB_PARTIAL,
+                                            AU_GEN_TRAP_DOB_IMPOSSIBLE, AU_GEN_TRAP_DOB_BEFORE_1900,
+                                            AU_GEN_TRAP_DOB_PLACEHOLDER};
+        const double p[] = {two, part, 0.008 * k, 0.004 * k, 0.006};
+        for (int i = 0; i < NC(kinds) && v->dob_trap < 0; i++) {
+            if (u < p[i]) {
+                v->dob_trap = (int)kinds[i];
+                tag(g, kinds[i]);
+            }
+            u -= p[i];
+        }
+    }
+    if (has_col(sd, "email")) {
+        if (pe->company && au_gen_chance(r, 0.35)) {
+            char role[96];
+            au_gen_company_email(pe->company, role, sizeof(role));
+            v->email = au_gen_pool_dup(&g->pool, role, strlen(role));
+            tag(g, AU_GEN_TRAP_EMAIL_ROLE);
+        } else if (au_gen_chance(r, v->email ? 0.01 : 0.12)) {
+            v->email = placeholder_emails[au_gen_below(r, NC(placeholder_emails))];
+            tag(g, AU_GEN_TRAP_EMAIL_PLACEHOLDER);
+        }
+        if (v->email && au_gen_chance(r, sd->display_name)) {
+            v->display_name = 1;
+            tag(g, AU_GEN_TRAP_EMAIL_DISPLAY_NAME);
+        }
+    }
+    if (pe->head_mobile.nsn[0] && pe->mobile.nsn[0] && au_gen_chance(r, 0.12))
+        v->mobile = &pe->head_mobile; /* tagged where it is written (mobile_out) */
+    v->nid = sd->nid > 0 ? nid_as_written(g, pe, sd, k) : NULL;
+    v->country = sd->country ? country_as_written(g, v->a) : NULL;
+}
+
 static void make_view(gen *g, au_gen_rng *r, const au_gen_person *pe, const sys_def *sd, int dup,
                       view *v)
 {
@@ -547,15 +939,25 @@ static void make_view(gen *g, au_gen_rng *r, const au_gen_person *pe, const sys_
     v->first = pe->first;
     v->middle = pe->middle;
     v->last = pe->last;
+    v->mobile = &pe->mobile;
+    v->dob_trap = -1;
+    if (dup)
+        tag(g, AU_GEN_TRAP_SECOND_ACCOUNT);
     if (au_gen_chance(r, sd->nick * k)) {
         const char *n = au_gen_nickname(&g->t, pe, r);
-        if (n)
+        if (n) {
             v->first = n;
+            tag(g, AU_GEN_TRAP_NICKNAME);
+        }
     }
     if (au_gen_chance(r, sd->typo * k))
         v->first = au_gen_typo(&g->pool, r, v->first);
     if (au_gen_chance(r, sd->typo * k))
         v->last = au_gen_typo(&g->pool, r, v->last);
+    if (strcmp(v->first, pe->first) && !(g->tags & AU_GEN_TAG(AU_GEN_TRAP_NICKNAME)))
+        tag(g, AU_GEN_TRAP_TYPO);
+    if (strcmp(v->last, pe->last))
+        tag(g, AU_GEN_TRAP_TYPO);
     if (sd->fold || au_gen_chance(r, 0.1)) {
         v->first = au_gen_fold(&g->pool, v->first);
         v->last = au_gen_fold(&g->pool, v->last);
@@ -564,11 +966,16 @@ static void make_view(gen *g, au_gen_rng *r, const au_gen_person *pe, const sys_
     }
     v->swapped = au_gen_chance(r, sd->swap * k);
     v->a = pe->moved && au_gen_chance(r, dup ? 0.6 : sd->old) ? &pe->old : &pe->addr;
+    if (v->swapped)
+        tag(g, AU_GEN_TRAP_SWAPPED_NAMES);
+    if (v->a == &pe->old)
+        tag(g, AU_GEN_TRAP_OLD_ADDRESS);
     if (!au_gen_chance(r, sd->miss_dob)) {
         v->y = pe->y;
         v->m = pe->m;
         v->d = pe->d;
         if (au_gen_chance(r, 0.015 * k)) { /* keying error in the date */
+            tag(g, AU_GEN_TRAP_DOB_KEYING);
             if (v->d <= 12 && v->d != v->m) {
                 v->m = pe->d;
                 v->d = pe->m;
@@ -582,6 +989,10 @@ static void make_view(gen *g, au_gen_rng *r, const au_gen_person *pe, const sys_
     else if (pe->email2[0] && !au_gen_chance(r, sd->miss_email))
         v->email = pe->email2;
     v->miss_phone = au_gen_chance(r, sd->miss_phone * (dup ? 1.5 : 1.0));
+    if (v->email && v->email == pe->email2)
+        tag(g, AU_GEN_TRAP_EMAIL_WORK);
+    if (g->o->traps)
+        trap_view(g, pe, sd, dup, v);
 }
 
 /* ---------------------------------------------------------------------------- file output */
@@ -682,6 +1093,40 @@ static au_rc write_truth(gen *g, const char *source, const char *rid, long pid)
     puts_(g, fmt_num(num + sizeof(num) - 1, (unsigned long long)pid + 1, 8));
     putc_(g, '\n');
     return flush_line(g, &g->truth);
+}
+
+/* Kinds that are dirty values (not the ordinary noise nor the kind of person). */
+#define DIRTY_TRAPS                                                                                \
+    (AU_GEN_TAG(AU_GEN_TRAP_DOB_2DIGIT_YEAR) | AU_GEN_TAG(AU_GEN_TRAP_DOB_IMPOSSIBLE) |            \
+     AU_GEN_TAG(AU_GEN_TRAP_DOB_BEFORE_1900) | AU_GEN_TAG(AU_GEN_TRAP_DOB_PLACEHOLDER) |           \
+     AU_GEN_TAG(AU_GEN_TRAP_DOB_PARTIAL) | AU_GEN_TAG(AU_GEN_TRAP_EMAIL_DISPLAY_NAME) |            \
+     AU_GEN_TAG(AU_GEN_TRAP_EMAIL_ROLE) | AU_GEN_TAG(AU_GEN_TRAP_EMAIL_PLACEHOLDER) |              \
+     AU_GEN_TAG(AU_GEN_TRAP_ID_REUSED) | AU_GEN_TAG(AU_GEN_TRAP_ID_PLACEHOLDER) |                  \
+     AU_GEN_TAG(AU_GEN_TRAP_PHONE_FOREIGN) | AU_GEN_TAG(AU_GEN_TRAP_PHONE_FOREIGN_NATIONAL) |      \
+     AU_GEN_TAG(AU_GEN_TRAP_PHONE_FAMILY) | AU_GEN_TAG(AU_GEN_TRAP_COUNTRY_ALIAS) |                \
+     AU_GEN_TAG(AU_GEN_TRAP_NAME_TITLE) | AU_GEN_TAG(AU_GEN_TRAP_NAME_SUFFIX))
+
+/* traps.csv: source,record_id,traps - the kinds the record carries, space-separated. */
+static au_rc write_traps(gen *g, const char *source, const char *rid)
+{
+    g->len = 0;
+    puts_(g, source);
+    putc_(g, ',');
+    puts_(g, rid);
+    putc_(g, ',');
+    int first = 1;
+    for (int t = 0; t < AU_GEN_NTRAPS; t++) {
+        if (!(g->tags & AU_GEN_TAG(t)))
+            continue;
+        if (!first)
+            putc_(g, ' ');
+        first = 0;
+        puts_(g, au_gen_trap_name((au_gen_trap)t));
+        g->st.traps[t]++;
+    }
+    g->st.trap_rows += (g->tags & DIRTY_TRAPS) != 0;
+    putc_(g, '\n');
+    return flush_line(g, &g->traps);
 }
 
 static au_rc open_out(gen *g, out_file *f, const char *name, au_err *err)
@@ -893,12 +1338,18 @@ static au_rc emit_record(gen *g, au_gen_rng *r, const au_gen_person *pe, au_gen_
     row rw;
     view v;
     g->pool.used = 0;
+    g->tags = 0;
+    if (g->o->traps) /* one stream per record, apart from the noise of the clean set */
+        au_gen_rng_seed(&g->trng, g->o->seed, 0x700000000ULL + (uint64_t)g->st.total_rows);
     make_view(g, r, pe, sd, dup, &v);
     rw.v[0] = make_id(g, s, g->counter[s]++);
     sd->fill(g, r, pe, &v, &rw);
-    au_rc rc = write_row(g, &g->src[s], sd->cols, sd->ncols, &rw);
+    au_rc rc = g->o->traps ? write_row(g, &g->src[s], sd->tcols, sd->ntcols, &rw)
+                           : write_row(g, &g->src[s], sd->cols, sd->ncols, &rw);
     if (!rc)
         rc = write_truth(g, sd->name, rw.v[0], pe->pid);
+    if (!rc && g->o->traps)
+        rc = write_traps(g, sd->name, rw.v[0]);
     if (ids && ids->n[s] < 2) {
         snprintf(ids->id[s][ids->n[s]], sizeof(ids->id[s][0]), "%s", rw.v[0]);
         ids->n[s]++;
@@ -947,12 +1398,28 @@ static const char *const people_cols[] = {"id",    "first_name", "last_name", "d
                                           "phone", "address",    "city",      "postcode"};
 
 /* A clean-ish first record and a noisier repeat, as in a typical CRM export. */
-static const sys_def people_new = {
-    "people", people_cols, NC(people_cols), 1.0, 0.02, 0.02, 0.005, 0.2, 0.03, 0.12, 0.12, 0,
-    NULL,     NULL};
-static const sys_def people_dup = {
-    "people", people_cols, NC(people_cols), 1.0, 0.12, 0.08, 0.02, 0.5, 0.12, 0.25, 0.25, 0,
-    NULL,     NULL};
+static const sys_def people_new = {.name = "people",
+                                   .cols = people_cols,
+                                   .ncols = NC(people_cols),
+                                   .member = 1.0,
+                                   .nick = 0.02,
+                                   .typo = 0.02,
+                                   .swap = 0.005,
+                                   .old = 0.2,
+                                   .miss_dob = 0.03,
+                                   .miss_email = 0.12,
+                                   .miss_phone = 0.12};
+static const sys_def people_dup = {.name = "people",
+                                   .cols = people_cols,
+                                   .ncols = NC(people_cols),
+                                   .member = 1.0,
+                                   .nick = 0.12,
+                                   .typo = 0.08,
+                                   .swap = 0.02,
+                                   .old = 0.5,
+                                   .miss_dob = 0.12,
+                                   .miss_email = 0.25,
+                                   .miss_phone = 0.25};
 
 static au_rc emit_people_row(gen *g, au_gen_rng *r, const au_gen_person *pe, long n, int dup)
 {
@@ -1095,8 +1562,8 @@ static au_rc write_yaml(gen *g, const char *name, au_err *err)
                 o->country);
     } else {
         for (int s = 0; s < AU_GEN_NSYSTEMS; s++)
-            fprintf(f.f, "  %s:\n    country: %s\n%s", systems[s].name, o->country,
-                    systems[s].mapping);
+            fprintf(f.f, "  %s:\n    country: %s\n%s%s%s", systems[s].name, o->country,
+                    systems[s].mapping, o->traps ? systems[s].tmapping : "", systems[s].trust);
     }
 out:
     if (f.f || f.path) {
@@ -1150,6 +1617,9 @@ static au_rc check_opts(au_gen_opts *o, au_err *err)
     if (o->people < AU_GEN_MIN_PEOPLE || o->people > AU_GEN_MAX_PEOPLE)
         return au_err_set(err, AU_ERR_INVALID, "--people %ld: must be between %d and %ld",
                           o->people, AU_GEN_MIN_PEOPLE, AU_GEN_MAX_PEOPLE);
+    if (o->single_source && o->traps)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "--traps needs the six systems (no --single-source)");
     if (o->single_source && o->events)
         return au_err_set(err, AU_ERR_INVALID,
                           "--events needs the six systems (no --single-source)");
@@ -1174,6 +1644,7 @@ au_rc au_gen_run(const au_gen_opts *opts, au_gen_stats *stats, au_err *err)
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
         goto out;
     }
+    g->t.traps = o.traps;
     g->o = &o;
     if ((rc = open_out(g, &g->truth, "truth.csv", err)))
         goto out;
@@ -1188,9 +1659,16 @@ au_rc au_gen_run(const au_gen_opts *opts, au_gen_stats *stats, au_err *err)
     } else {
         for (int s = 0; s < AU_GEN_NSYSTEMS; s++) {
             snprintf(name, sizeof(name), "%s.%s", systems[s].name, ext);
+            const sys_def *sd = &systems[s];
             if ((rc = open_out(g, &g->src[s], name, err)) ||
-                (rc = write_header(g, &g->src[s], systems[s].cols, systems[s].ncols)))
+                (rc = o.traps ? write_header(g, &g->src[s], sd->tcols, sd->ntcols)
+                              : write_header(g, &g->src[s], sd->cols, sd->ncols)))
                 goto out;
+        }
+        if (o.traps) {
+            if ((rc = open_out(g, &g->traps, "traps.csv", err)))
+                goto out;
+            fputs("source,record_id,traps\n", g->traps.f);
         }
         if (o.events && (rc = open_out(g, &g->events, "events.jsonl", err)))
             goto out;
@@ -1207,6 +1685,8 @@ out:
         au_rc rc2 = close_out(&g->truth, rc ? NULL : err);
         rc = rc ? rc : rc2;
         rc2 = close_out(&g->events, rc ? NULL : err);
+        rc = rc ? rc : rc2;
+        rc2 = close_out(&g->traps, rc ? NULL : err);
         rc = rc ? rc : rc2;
         if (stats)
             *stats = g->st;

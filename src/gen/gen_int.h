@@ -127,14 +127,16 @@ typedef struct au_gen_addr {
     unsigned house;     /* house number */
     const char *street; /* "High" */
     const char *stype;  /* "Street" */
-    unsigned town;      /* index into au_gen_towns */
+    unsigned town;      /* index into au_gen_towns (GB), or into the foreign places */
     char postcode[10];  /* "LS6 2AB" */
+    unsigned abroad;    /* 0: GB; else 1 + index into au_gen_foreign (traps.c) */
 } au_gen_addr;
 
 /* A phone number as national significant digits plus the length of its area code. */
 typedef struct au_gen_phone {
     char nsn[24];     /* "7700900123", "" when absent */
     unsigned arealen; /* 4 for mobiles, 2..4 for landlines */
+    unsigned abroad;  /* 0: GB number; else 1 + index into au_gen_foreign (traps.c) */
 } au_gen_phone;
 
 /* The truth about one person: what every system's record is a noisy view of. */
@@ -154,6 +156,12 @@ typedef struct au_gen_person {
     char email[96];        /* personal e-mail, "" when none */
     char email2[96];       /* work e-mail, "" when none */
     int twin;              /* 1 for both twins of a pair */
+    /* Set only with traps (au_gen_traps_household); zero otherwise. */
+    char nid[12];             /* National Insurance number "AB123456C", "" when none known */
+    const char *suffix;       /* "Jr", "Sr", "III" or NULL */
+    long company;             /* 1 + employer number, 0 none; staff share its role e-mail */
+    au_gen_phone head_mobile; /* the household head's mobile (family members use it) */
+    uint64_t tags;            /* person-level trap bits (1 << au_gen_trap) */
 } au_gen_person;
 
 /* Read-only lookup tables built once per run (no globals). */
@@ -163,6 +171,7 @@ typedef struct au_gen_tables {
     unsigned *nick_count[2]; /* and how many */
     long people_total;       /* for the width of unique e-mail suffixes */
     uint64_t seed;
+    int traps; /* overlay the person-level traps (au_gen_traps_household) */
 } au_gen_tables;
 
 int au_gen_tables_init(au_gen_tables *t, uint64_t seed, long people_total);
@@ -173,6 +182,11 @@ void au_gen_tables_cleanup(au_gen_tables *t);
  * Returns how many people were written to out (1..max). Pure function of (seed, h, first_pid,
  * max). */
 int au_gen_household(const au_gen_tables *t, long h, long first_pid, au_gen_person *out, int max);
+
+/* A personal e-mail for pe at domain (pattern from r; the number from pid and salt keeps it
+ * unique to the person). */
+void au_gen_make_email(const au_gen_tables *t, au_gen_rng *r, const au_gen_person *pe, char *dst,
+                       size_t cap, const char *domain, uint64_t salt);
 
 /* Per-row scratch memory: strings made while rendering one record. Reset per row. */
 typedef struct au_gen_pool {
@@ -201,4 +215,37 @@ typedef enum {
     AU_GEN_PH_DIGITS,      /* 02079460123 */
     AU_GEN_PH_PARENS       /* (020) 7946 0123 */
 } au_gen_phone_style;
+/* Foreign numbers (ph->abroad) come out in their own country's international or national form:
+ * the international styles give "+49 30 1234567", the national ones "030 1234567". */
 const char *au_gen_phone_fmt(au_gen_pool *p, const au_gen_phone *ph, au_gen_phone_style st);
+
+/* ---- traps (traps.c): the dirty values and hard cases of `--traps` ---- */
+
+#define AU_GEN_TAG(t) (1ULL << (t))
+
+/* A foreign country of residence or phone: how its numbers, addresses and name are written. */
+typedef struct au_gen_foreign {
+    const char *iso;      /* "DE" */
+    const char *cc;       /* calling code "49" */
+    const char *trunk;    /* national prefix "0", or "" where there is none */
+    const char *prefix;   /* fixed leading digits of the generated numbers, "30" */
+    unsigned digits;      /* subscriber digits after the prefix */
+    const char *city;     /* "Berlin" */
+    const char *street;   /* "Hauptstraße" */
+    int number_after;     /* "Hauptstraße 12" rather than "12 Main Street" */
+    const char *pc_fmt;   /* postcode pattern: 9 a digit, A a letter, others as is */
+    const char *names[4]; /* how customers write the country; names[0] is the proper one */
+    unsigned weight;      /* relative share among foreign customers */
+} au_gen_foreign;
+
+extern const au_gen_foreign au_gen_foreign_list[];
+extern const size_t au_gen_nforeign;
+
+/* Overlays the person-level traps on a generated household (fathers and sons of one name,
+ * foreign phones, people abroad, employers, national ids) from its own PRNG stream, so the
+ * household's other values are those of the clean set. */
+void au_gen_traps_household(const au_gen_tables *t, long h, au_gen_person *pe, int n);
+/* The person's own National Insurance number ("AB123456C"), unique to pid. */
+void au_gen_nino(long pid, char *dst, size_t cap);
+/* The employer's domain "<name>-<kind>.co.uk" and role local part ("info"), from its number. */
+void au_gen_company_email(long company, char *dst, size_t cap);

@@ -62,6 +62,7 @@ static const char pc_letters[] = "ABDEFGHJLNPQRSTUWXYZ";
 
 static void make_addr(const au_gen_tables *t, au_gen_rng *r, au_gen_addr *a)
 {
+    a->abroad = 0;
     a->town = (unsigned)au_gen_cdf_pick(&t->towns, r);
     const au_gen_town *tw = &au_gen_towns[a->town];
     a->street = au_gen_streets[au_gen_below(r, (uint32_t)au_gen_nstreets)];
@@ -128,7 +129,7 @@ static unsigned long long mail_number(const au_gen_tables *t, long pid, uint64_t
     return (((uint64_t)pid * 7919ULL) + salt * 104729ULL) % mod;
 }
 
-static void make_email(const au_gen_tables *t, au_gen_rng *r, const au_gen_person *pe, char *dst,
+void au_gen_make_email(const au_gen_tables *t, au_gen_rng *r, const au_gen_person *pe, char *dst,
                        size_t cap, const char *domain, uint64_t salt)
 {
     char f[40], l[40];
@@ -180,11 +181,11 @@ static void finish_person(const au_gen_tables *t, au_gen_rng *r, au_gen_person *
     pe->email[0] = pe->email2[0] = '\0';
     if (au_gen_chance(r, 0.87)) {
         const char *dom = au_gen_mail_domains[au_gen_cdf_pick(&t->domains, r)].name;
-        make_email(t, r, pe, pe->email, sizeof(pe->email), dom, 0);
+        au_gen_make_email(t, r, pe, pe->email, sizeof(pe->email), dom, 0);
     }
     if (au_gen_chance(r, 0.10)) {
         const char *dom = au_gen_work_domains[au_gen_below(r, (uint32_t)au_gen_nwork_domains)];
-        make_email(t, r, pe, pe->email2, sizeof(pe->email2), dom, 1);
+        au_gen_make_email(t, r, pe, pe->email2, sizeof(pe->email2), dom, 1);
     }
 }
 
@@ -217,7 +218,7 @@ int au_gen_household(const au_gen_tables *t, long h, long first_pid, au_gen_pers
     int moved = au_gen_chance(&r, 0.12);
     if (moved)
         make_addr(t, &r, &old);
-    au_gen_phone landline = {"", 0};
+    au_gen_phone landline = {"", 0, 0};
     if (au_gen_chance(&r, 0.35))
         make_landline(h, &addr, &landline);
     const char *family = au_gen_surnames[au_gen_cdf_pick(&t->surnames, &r)].name;
@@ -256,6 +257,8 @@ int au_gen_household(const au_gen_tables *t, long h, long first_pid, au_gen_pers
         }
         finish_person(t, &r, pe);
     }
+    if (t->traps)
+        au_gen_traps_household(t, h, out, size);
     return size;
 }
 
@@ -403,9 +406,31 @@ const char *au_gen_nickname(const au_gen_tables *t, const au_gen_person *pe, au_
     return au_gen_nicks[t->nick_start[pe->female][pe->first_idx] + au_gen_below(r, n)].nick;
 }
 
+/* A foreign number as written abroad (national) or anywhere (international). */
+static const char *foreign_fmt(au_gen_pool *p, const au_gen_phone *ph, au_gen_phone_style st)
+{
+    const au_gen_foreign *f = &au_gen_foreign_list[ph->abroad - 1];
+    char b[48];
+    const char *d = ph->nsn;
+    int a = (int)ph->arealen,
+        intl = st == AU_GEN_PH_INTL_SPACED || st == AU_GEN_PH_E164 || st == AU_GEN_PH_00;
+    if (st == AU_GEN_PH_E164)
+        snprintf(b, sizeof(b), "+%s%s", f->cc, d);
+    else if (intl)
+        snprintf(b, sizeof(b), "%s%s %.*s %s", st == AU_GEN_PH_00 ? "00" : "+", f->cc, a, d, d + a);
+    else if (strcmp(f->iso, "US") == 0) /* (212) 555-0134 or 212-555-0134 */
+        snprintf(b, sizeof(b), st == AU_GEN_PH_PARENS ? "(%.3s) %.3s-%s" : "%.3s-%.3s-%s", d, d + 3,
+                 d + 6);
+    else
+        snprintf(b, sizeof(b), "%s%.*s %s", f->trunk, a, d, d + a);
+    return au_gen_pool_dup(p, b, strlen(b));
+}
+
 const char *au_gen_phone_fmt(au_gen_pool *p, const au_gen_phone *ph, au_gen_phone_style st)
 {
     char b[40];
+    if (ph->abroad)
+        return foreign_fmt(p, ph, st);
     const char *d = ph->nsn;
     int a = (int)ph->arealen;
     const char *rest = d + a;

@@ -1,6 +1,8 @@
 /*
  * Clustering metrics by sorting: the contingency cells (truth, predicted) and the cluster sizes
  * on each side come from sorted label arrays, so evaluation is O(n log n) with no hash tables.
+ * The per-tag error counts use the same idea once per tag: the errors among the records without
+ * the tag, subtracted from all errors, are the errors that touch it (O(n log n + 64 n)).
  */
 #include "resolve/eval.h"
 
@@ -114,13 +116,16 @@ static uint64_t hash_label(const char *s)
     return XXH3_64bits(s, strlen(s));
 }
 
-au_rc au_eval_keyed(const char *const *tk, const char *const *tl, size_t nt, const char *const *pk,
-                    const char *const *pl, size_t np, au_eval_result *out)
+/* Labels of the truth records and of their predictions, aligned (t[i], p[i]); the caller
+ * frees both with au_free, also on error (they may be NULL). */
+static au_rc align(const char *const *tk, const char *const *tl, size_t nt, const char *const *pk,
+                   const char *const *pl, size_t np, uint64_t **tout, uint64_t **pout)
 {
     au_rc rc = AU_ERR_NOMEM;
     keyed *pred = au_malloc((np ? np : 1) * sizeof *pred);
     uint64_t *t = au_malloc((nt ? nt : 1) * sizeof *t), *p = au_malloc((nt ? nt : 1) * sizeof *p);
-    memset(out, 0, sizeof *out);
+    *tout = t;
+    *pout = p;
     if (!pred || !t || !p)
         goto out;
     for (size_t i = 0; i < np; i++)
@@ -138,9 +143,128 @@ au_rc au_eval_keyed(const char *const *tk, const char *const *tl, size_t nt, con
          * twice in practice (the high bit marks it, the index makes it unique). */
         p[i] = hit ? hit->label & ~(1ull << 63) : (1ull << 63) | i;
     }
-    rc = au_eval_labels(t, p, nt, out);
+    rc = AU_OK;
 out:
     au_free(pred);
+    return rc;
+}
+
+au_rc au_eval_keyed(const char *const *tk, const char *const *tl, size_t nt, const char *const *pk,
+                    const char *const *pl, size_t np, au_eval_result *out)
+{
+    uint64_t *t = NULL, *p = NULL;
+    memset(out, 0, sizeof *out);
+    au_rc rc = align(tk, tl, nt, pk, pl, np, &t, &p);
+    if (!rc)
+        rc = au_eval_labels(t, p, nt, out);
+    au_free(t);
+    au_free(p);
+    return rc;
+}
+
+/* A record for the per-tag counts: its labels and tags. */
+typedef struct tagged {
+    uint64_t t, p, tags;
+} tagged;
+
+static int tagged_by_tp(const void *x, const void *y)
+{
+    const tagged *a = x, *b = y;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return a->p < b->p ? -1 : a->p > b->p;
+}
+
+static int tagged_by_pt(const void *x, const void *y)
+{
+    const tagged *a = x, *b = y;
+    if (a->p != b->p)
+        return a->p < b->p ? -1 : 1;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+static uint64_t pairs(uint64_t c)
+{
+    return c * (c - (c > 0)) / 2;
+}
+
+/* Sum of C(c, 2) over runs of equal key (t or p, chosen by `by_p`) and, in `cells`, over runs
+ * of equal (t, p), counting only records without any tag of `mask`. */
+static uint64_t runs(const tagged *v, size_t n, int by_p, uint64_t mask, uint64_t *cells)
+{
+    uint64_t sum = 0, cell_sum = 0, c = 0, cc = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = by_p ? v[i].p : v[i].t;
+        if (i > 0 && key != (by_p ? v[i - 1].p : v[i - 1].t)) {
+            sum += pairs(c);
+            c = 0;
+        }
+        if (i > 0 && (v[i].t != v[i - 1].t || v[i].p != v[i - 1].p)) {
+            cell_sum += pairs(cc);
+            cc = 0;
+        }
+        if (!(v[i].tags & mask)) {
+            c++;
+            cc++;
+        }
+    }
+    *cells = cell_sum + pairs(cc);
+    return sum + pairs(c);
+}
+
+/* fp and fn among the records without any tag of mask: both are "pairs on one side minus
+ * pairs on both sides", over the sorted copies (by t then p, by p then t). */
+static void errors_without(const tagged *tp, const tagged *pt, size_t n, uint64_t mask,
+                           uint64_t *fp, uint64_t *fn)
+{
+    uint64_t both, both2;
+    uint64_t true_pairs = runs(tp, n, 0, mask, &both);
+    uint64_t pred_pairs = runs(pt, n, 1, mask, &both2);
+    *fp = pred_pairs - both;
+    *fn = true_pairs - both;
+}
+
+au_rc au_eval_tags(const uint64_t *truth, const uint64_t *pred, const uint64_t *tags, size_t n,
+                   au_eval_by_tag *out)
+{
+    memset(out, 0, sizeof *out);
+    tagged *tp = au_malloc((n ? n : 1) * sizeof *tp), *pt = au_malloc((n ? n : 1) * sizeof *pt);
+    if (!tp || !pt) {
+        au_free(tp);
+        au_free(pt);
+        return AU_ERR_NOMEM;
+    }
+    uint64_t any = 0;
+    for (size_t i = 0; i < n; i++) {
+        tp[i] = pt[i] = (tagged){truth[i], pred[i], tags[i]};
+        any |= tags[i];
+    }
+    qsort(tp, n, sizeof *tp, tagged_by_tp);
+    qsort(pt, n, sizeof *pt, tagged_by_pt);
+    errors_without(tp, pt, n, 0, &out->fp, &out->fn);
+    errors_without(tp, pt, n, ~0ULL, &out->untagged_fp, &out->untagged_fn);
+    for (int k = 0; k < 64; k++) {
+        if (!(any & (1ULL << k)))
+            continue;
+        uint64_t fp, fn;
+        errors_without(tp, pt, n, 1ULL << k, &fp, &fn);
+        out->tag_fp[k] = out->fp - fp;
+        out->tag_fn[k] = out->fn - fn;
+    }
+    au_free(tp);
+    au_free(pt);
+    return AU_OK;
+}
+
+au_rc au_eval_keyed_tags(const char *const *tk, const char *const *tl, const uint64_t *tags,
+                         size_t nt, const char *const *pk, const char *const *pl, size_t np,
+                         au_eval_by_tag *out)
+{
+    uint64_t *t = NULL, *p = NULL;
+    memset(out, 0, sizeof *out);
+    au_rc rc = align(tk, tl, nt, pk, pl, np, &t, &p);
+    if (!rc)
+        rc = au_eval_tags(t, p, tags, nt, out);
     au_free(t);
     au_free(p);
     return rc;

@@ -28,4 +28,23 @@ au_rc au_eval_keyed(const char *const *truth_keys, const char *const *truth_labe
                     const char *const *pred_keys, const char *const *pred_labels, size_t np,
                     au_eval_result *out);
 
+/* Where the errors are: for each of up to 64 record tags (bit k of a record's tag mask, such
+ * as the trap kinds of `aurum gen --traps`), the false-merge pairs (fp: put together, truly
+ * apart) and missed-link pairs (fn) in which at least one of the two records carries the tag.
+ * A pair counts once under every tag either record has, so the rows overlap and do not sum to
+ * the totals; `untagged` counts the pairs in which neither record has any tag. */
+typedef struct au_eval_by_tag {
+    uint64_t fp, fn;                   /* all false-merge and missed-link pairs */
+    uint64_t tag_fp[64], tag_fn[64];   /* pairs touching a record with tag k */
+    uint64_t untagged_fp, untagged_fn; /* pairs of two records without tags */
+} au_eval_by_tag;
+
+/* Record i has truth[i], pred[i] and tags[i]. */
+au_rc au_eval_tags(const uint64_t *truth, const uint64_t *pred, const uint64_t *tags, size_t n,
+                   au_eval_by_tag *out);
+/* au_eval_keyed, with tags[i] the tag mask of truth record i (aligned with truth_keys). */
+au_rc au_eval_keyed_tags(const char *const *truth_keys, const char *const *truth_labels,
+                         const uint64_t *tags, size_t nt, const char *const *pred_keys,
+                         const char *const *pred_labels, size_t np, au_eval_by_tag *out);
+
 #endif

@@ -604,7 +604,7 @@ Test(gen, noise_helpers)
         cr_assert(au_utf8_valid(t, strlen(t)), "typo split a UTF-8 sequence: %s", t);
         p.used = 0;
     }
-    au_gen_phone london = {"2079460123", 2}, mobile = {"7700900123", 4};
+    au_gen_phone london = {"2079460123", 2, 0}, mobile = {"7700900123", 4, 0};
     cr_assert_str_eq(au_gen_phone_fmt(&p, &london, AU_GEN_PH_INTL_SPACED), "+44 20 7946 0123");
     cr_assert_str_eq(au_gen_phone_fmt(&p, &london, AU_GEN_PH_NATIONAL), "020 79460123");
     cr_assert_str_eq(au_gen_phone_fmt(&p, &london, AU_GEN_PH_00), "0044 20 79460123");

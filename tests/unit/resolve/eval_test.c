@@ -56,3 +56,92 @@ Test(eval, keyed_lists_join_on_record_keys)
     const char *dup[] = {"x", "x"}, *dl[] = {"1", "2"};
     cr_assert_eq(au_eval_keyed(tk, tl, 4, dup, dl, 2, &r), AU_ERR_INVALID);
 }
+
+/* The hand-made example with tags: record 2 has tag 0 (a trap), record 4 tag 1, record 3 both.
+ * False merges (pred together, truth apart): 23 24. Missed links: 02 12.
+ * Tag 0 (records 2, 3): fp 23 24 -> 2; fn 02 12 -> 2.
+ * Tag 1 (records 3, 4): fp 23 24 -> 2; fn none -> 0.
+ * Untagged pairs (records 0, 1 only): no errors. Tag 5 is on no record: zero. */
+Test(eval, errors_by_tag_count_pairs_touching_a_tagged_record)
+{
+    uint64_t truth[] = {7, 7, 7, 9, 9}, pred[] = {1, 1, 2, 2, 2};
+    uint64_t tags[] = {0, 0, 1, 3, 2};
+    au_eval_by_tag b;
+    cr_assert_eq(au_eval_tags(truth, pred, tags, 5, &b), AU_OK);
+    cr_assert_eq(b.fp, 2);
+    cr_assert_eq(b.fn, 2);
+    cr_assert_eq(b.tag_fp[0], 2);
+    cr_assert_eq(b.tag_fn[0], 2);
+    cr_assert_eq(b.tag_fp[1], 2);
+    cr_assert_eq(b.tag_fn[1], 0);
+    cr_assert_eq(b.tag_fp[5], 0);
+    cr_assert_eq(b.untagged_fp, 0);
+    cr_assert_eq(b.untagged_fn, 0);
+    /* Without tags every error is untagged. */
+    uint64_t none[5] = {0};
+    cr_assert_eq(au_eval_tags(truth, pred, none, 5, &b), AU_OK);
+    cr_assert_eq(b.untagged_fp, 2);
+    cr_assert_eq(b.untagged_fn, 2);
+    cr_assert_eq(b.tag_fp[0], 0);
+}
+
+/* Against brute force over all pairs on a larger pseudo-random clustering with 3 tags. */
+Test(eval, errors_by_tag_agree_with_brute_force)
+{
+    enum { N = 400 };
+    uint64_t truth[N], pred[N], tags[N], x = 12345;
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        truth[i] = (x >> 33) % 90;
+        pred[i] = (x >> 40) % 3 ? truth[i] : (x >> 20) % 90; /* a third wrong */
+        tags[i] = (x >> 50) & 7;
+    }
+    uint64_t fp[3] = {0}, fn[3] = {0}, ufp = 0, ufn = 0, afp = 0, afn = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            int st = truth[i] == truth[j], sp = pred[i] == pred[j];
+            if (st == sp)
+                continue;
+            uint64_t u = tags[i] | tags[j];
+            for (int k = 0; k < 3; k++)
+                if (u & (1u << k)) {
+                    fp[k] += sp;
+                    fn[k] += st;
+                }
+            ufp += !u && sp;
+            ufn += !u && st;
+            afp += sp;
+            afn += st;
+        }
+    au_eval_by_tag b;
+    cr_assert_eq(au_eval_tags(truth, pred, tags, N, &b), AU_OK);
+    cr_assert_eq(b.fp, afp);
+    cr_assert_eq(b.fn, afn);
+    cr_assert_gt(afp, 0);
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(b.tag_fp[k], fp[k], "tag %d", k);
+        cr_assert_eq(b.tag_fn[k], fn[k], "tag %d", k);
+    }
+    cr_assert_eq(b.untagged_fp, ufp);
+    cr_assert_eq(b.untagged_fn, ufn);
+    au_eval_result r;
+    cr_assert_eq(au_eval_labels(truth, pred, N, &r), AU_OK);
+    cr_assert_eq(r.fp, b.fp, "the same totals as the plain metrics");
+    cr_assert_eq(r.fn, b.fn);
+}
+
+Test(eval, keyed_tags_align_with_the_truth_keys)
+{
+    const char *tk[] = {"crm:1", "crm:2", "shop:9"};
+    const char *tl[] = {"a", "b", "a"};
+    const char *pk[] = {"shop:9", "crm:1", "crm:2"};
+    const char *pl[] = {"P1", "P2", "P2"};
+    uint64_t tags[] = {0, 4, 0}; /* crm:2 carries tag 2 */
+    au_eval_by_tag b;
+    cr_assert_eq(au_eval_keyed_tags(tk, tl, tags, 3, pk, pl, 3, &b), AU_OK);
+    cr_assert_eq(b.fp, 1); /* crm:1-crm:2 */
+    cr_assert_eq(b.fn, 1); /* crm:1-shop:9 */
+    cr_assert_eq(b.tag_fp[2], 1);
+    cr_assert_eq(b.tag_fn[2], 0);
+    cr_assert_eq(b.untagged_fn, 1);
+}

@@ -679,7 +679,9 @@ static unsigned rule_fired(const au_resolver *res, const au_feat *a, const au_fe
         r &= ~(unsigned)AU_RULE_NATIONAL_ID;
     if (s->generic & (1u << AU_COL_EMAIL))
         r &= ~(unsigned)AU_RULE_EMAIL;
-    if ((s->generic | s->quarantined) & (1u << AU_COL_PHONE))
+    /* A household shares a phone: with clearly different birth dates it is no rule. */
+    if (((s->generic | s->quarantined) & (1u << AU_COL_PHONE)) ||
+        (s->level[AU_COL_DOB] == AU_DATE_DIFFERENT && !(s->quarantined & (1u << AU_COL_DOB))))
         r &= ~(unsigned)AU_RULE_PHONE;
     if ((r & AU_RULE_NATIONAL_ID) && a->nid && a->nid == b->nid)
         return AU_RULE_NATIONAL_ID;
@@ -775,6 +777,38 @@ static double cap_family(const au_resolver *res, au_score *s)
     for (int i = 0; i < nfam; i++)
         if (s->weight[fam[i]] > 0)
             s->weight[fam[i]] = (float)(s->weight[fam[i]] * cap / pos);
+    return pos - cap;
+}
+
+/* Two people of one name in one household (a father and his son, two cousins) agree on the
+ * name, the address and the landline; only their birth dates tell them apart. When the
+ * addresses agree, the dates clearly differ and no personal identifier (national id, passport)
+ * agrees, all that a household shares adds at most family_cap: the date is not outvoted by the
+ * name and address it shares with the household. (Without a shared address nothing says
+ * "household": a date typed wrong is then outweighed by the rest, as before.) */
+static double cap_generation(const au_resolver *res, const au_feat *a, const au_feat *b,
+                             au_score *s)
+{
+    static const int shared[] = {AU_COL_FIRST_NAME, AU_COL_LAST_NAME, AU_COL_MIDDLE_NAME,
+                                 AU_COL_PHONE,      AU_COL_ADDRESS,   AU_COL_CITY,
+                                 AU_COL_POSTCODE,   AU_COL_STATE,     AU_COL_GENDER};
+    const int n = (int)(sizeof shared / sizeof shared[0]);
+    int nid = s->level[AU_COL_NATIONAL_ID], addr = s->level[AU_COL_ADDRESS];
+    if (s->level[AU_COL_DOB] != AU_DATE_DIFFERENT || (s->quarantined & (1u << AU_COL_DOB)) ||
+        s->level[AU_COL_FIRST_NAME] == 5 || addr < 0 || addr > 1 ||
+        (s->generic & (1u << AU_COL_ADDRESS)) ||
+        (nid >= 0 && nid <= 1 && !(s->generic & (1u << AU_COL_NATIONAL_ID))) ||
+        (a->passport && a->passport == b->passport))
+        return 0;
+    double pos = 0, cap = res->model.family_cap;
+    for (int i = 0; i < n; i++)
+        if (s->weight[shared[i]] > 0)
+            pos += s->weight[shared[i]];
+    if (pos <= cap)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (s->weight[shared[i]] > 0)
+            s->weight[shared[i]] = (float)(s->weight[shared[i]] * cap / pos);
     return pos - cap;
 }
 
@@ -898,6 +932,7 @@ double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat 
     }
     total -= cap_location(res, s);
     total -= cap_family(res, s);
+    total -= cap_generation(res, a, b, s);
     s->negative = negative_evidence(a, b, s);
     s->penalty = s->negative ? (float)m->negative_weight : 0;
     total -= s->penalty;

@@ -228,20 +228,26 @@ static void print_tags(const trap_file *tf, const au_eval_by_tag *b, int json)
     if (json) {
         printf(",\"by_trap\":{");
         for (int k = 0; k < tf->nnames; k++)
-            printf("%s\"%s\":{\"fp\":%llu,\"fn\":%llu}", k ? "," : "", tf->names[k],
-                   (unsigned long long)b->tag_fp[k], (unsigned long long)b->tag_fn[k]);
+            printf("%s\"%s\":{\"fp\":%llu,\"fn\":%llu,\"pred_pairs\":%llu,\"true_pairs\":%llu}",
+                   k ? "," : "", tf->names[k], (unsigned long long)b->tag_fp[k],
+                   (unsigned long long)b->tag_fn[k], (unsigned long long)b->tag_pred[k],
+                   (unsigned long long)b->tag_true[k]);
         printf("%s\"(none)\":{\"fp\":%llu,\"fn\":%llu}}", tf->nnames ? "," : "",
                (unsigned long long)b->untagged_fp, (unsigned long long)b->untagged_fn);
         return;
     }
-    printf("\nerrors by trap kind (a pair counts under every kind either record carries)\n");
-    printf("%-26s %12s %7s %12s %7s\n", "kind", "false merge", "% fp", "missed link", "% fn");
+    printf("\nerrors by trap kind: pairs in which a record of the kind takes part (a pair counts\n"
+           "under every kind either record carries); precision and recall among those pairs\n");
+    printf("%-26s %11s %6s %9s %11s %6s %9s\n", "kind", "false merge", "% fp", "precision",
+           "missed link", "% fn", "recall");
     for (int k = 0; k < tf->nnames; k++)
-        printf("%-26s %12llu %6.1f%% %12llu %6.1f%%\n", tf->names[k],
+        printf("%-26s %11llu %5.1f%% %9.4f %11llu %5.1f%% %9.4f\n", tf->names[k],
                (unsigned long long)b->tag_fp[k], b->fp ? 100.0 * b->tag_fp[k] / b->fp : 0.0,
-               (unsigned long long)b->tag_fn[k], b->fn ? 100.0 * b->tag_fn[k] / b->fn : 0.0);
-    printf("%-26s %12llu %6.1f%% %12llu %6.1f%%\n", "(no kind on either record)",
-           (unsigned long long)b->untagged_fp, b->fp ? 100.0 * b->untagged_fp / b->fp : 0.0,
+               b->tag_pred[k] ? 1.0 - (double)b->tag_fp[k] / b->tag_pred[k] : 1.0,
+               (unsigned long long)b->tag_fn[k], b->fn ? 100.0 * b->tag_fn[k] / b->fn : 0.0,
+               b->tag_true[k] ? 1.0 - (double)b->tag_fn[k] / b->tag_true[k] : 1.0);
+    printf("%-26s %11llu %5.1f%% %9s %11llu %5.1f%%\n", "(no kind on either record)",
+           (unsigned long long)b->untagged_fp, b->fp ? 100.0 * b->untagged_fp / b->fp : 0.0, "",
            (unsigned long long)b->untagged_fn, b->fn ? 100.0 * b->untagged_fn / b->fn : 0.0);
 }
 

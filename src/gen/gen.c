@@ -418,7 +418,8 @@ static const char *dob_str(gen *g, const view *v, char style)
         }
         break;
     case AU_GEN_TRAP_DOB_BEFORE_1900:
-        y = au_gen_chance(&g->trng, 0.8) ? y - 100 : 1000 + y % 100; /* 1858 or 1058 for 1958 */
+        /* 1858 or 1058 for 1958; 1007 for 2007 (1907 would not be before 1900) */
+        y = y < 2000 && au_gen_chance(&g->trng, 0.8) ? y - 100 : 1000 + y % 100;
         break;
     case AU_GEN_TRAP_DOB_PLACEHOLDER:
         y = 1900;

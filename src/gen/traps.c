@@ -279,11 +279,12 @@ void au_gen_traps_household(const au_gen_tables *t, long h, au_gen_person *pe, i
         if (au_gen_chance(&r, 0.002))
             p->suffix = "III";
     }
-    /* Head and a son of the same name: only between a father and a son 22+ years younger
-     * (children are born head + 22..35), never twins, at most one per household. */
+    /* Head and a son of the same name: only between a father and a son 15+ years younger
+     * (children are born head + 22..35 but not after 2007), never twins, at most one per
+     * household. */
     if (n >= 3 && !pe[0].female)
         for (int i = 2; i < n; i++)
-            if (!pe[i].female && !pe[i].twin && au_gen_chance(&r, 0.3)) {
+            if (!pe[i].female && !pe[i].twin && pe[i].y - pe[0].y >= 15 && au_gen_chance(&r, 0.3)) {
                 junior(t, &r, &pe[0], &pe[i]);
                 break;
             }

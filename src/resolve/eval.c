@@ -212,16 +212,22 @@ static uint64_t runs(const tagged *v, size_t n, int by_p, uint64_t mask, uint64_
     return sum + pairs(c);
 }
 
-/* fp and fn among the records without any tag of mask: both are "pairs on one side minus
- * pairs on both sides", over the sorted copies (by t then p, by p then t). */
-static void errors_without(const tagged *tp, const tagged *pt, size_t n, uint64_t mask,
-                           uint64_t *fp, uint64_t *fn)
+/* Predicted pairs, true pairs, fp and fn among the records without any tag of mask: errors are
+ * "pairs on one side minus pairs on both sides", over the sorted copies (by t then p, by p then
+ * t). */
+typedef struct pair_counts {
+    uint64_t pred, truth, fp, fn;
+} pair_counts;
+
+static pair_counts counts_without(const tagged *tp, const tagged *pt, size_t n, uint64_t mask)
 {
     uint64_t both, both2;
-    uint64_t true_pairs = runs(tp, n, 0, mask, &both);
-    uint64_t pred_pairs = runs(pt, n, 1, mask, &both2);
-    *fp = pred_pairs - both;
-    *fn = true_pairs - both;
+    pair_counts c;
+    c.truth = runs(tp, n, 0, mask, &both);
+    c.pred = runs(pt, n, 1, mask, &both2);
+    c.fp = c.pred - both;
+    c.fn = c.truth - both;
+    return c;
 }
 
 au_rc au_eval_tags(const uint64_t *truth, const uint64_t *pred, const uint64_t *tags, size_t n,
@@ -241,15 +247,19 @@ au_rc au_eval_tags(const uint64_t *truth, const uint64_t *pred, const uint64_t *
     }
     qsort(tp, n, sizeof *tp, tagged_by_tp);
     qsort(pt, n, sizeof *pt, tagged_by_pt);
-    errors_without(tp, pt, n, 0, &out->fp, &out->fn);
-    errors_without(tp, pt, n, ~0ULL, &out->untagged_fp, &out->untagged_fn);
+    pair_counts all = counts_without(tp, pt, n, 0), none = counts_without(tp, pt, n, ~0ULL);
+    out->fp = all.fp;
+    out->fn = all.fn;
+    out->untagged_fp = none.fp;
+    out->untagged_fn = none.fn;
     for (int k = 0; k < 64; k++) {
         if (!(any & (1ULL << k)))
             continue;
-        uint64_t fp, fn;
-        errors_without(tp, pt, n, 1ULL << k, &fp, &fn);
-        out->tag_fp[k] = out->fp - fp;
-        out->tag_fn[k] = out->fn - fn;
+        pair_counts c = counts_without(tp, pt, n, 1ULL << k);
+        out->tag_fp[k] = all.fp - c.fp;
+        out->tag_fn[k] = all.fn - c.fn;
+        out->tag_pred[k] = all.pred - c.pred;
+        out->tag_true[k] = all.truth - c.truth;
     }
     au_free(tp);
     au_free(pt);

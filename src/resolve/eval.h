@@ -34,9 +34,11 @@ au_rc au_eval_keyed(const char *const *truth_keys, const char *const *truth_labe
  * A pair counts once under every tag either record has, so the rows overlap and do not sum to
  * the totals; `untagged` counts the pairs in which neither record has any tag. */
 typedef struct au_eval_by_tag {
-    uint64_t fp, fn;                   /* all false-merge and missed-link pairs */
-    uint64_t tag_fp[64], tag_fn[64];   /* pairs touching a record with tag k */
-    uint64_t untagged_fp, untagged_fn; /* pairs of two records without tags */
+    uint64_t fp, fn;                     /* all false-merge and missed-link pairs */
+    uint64_t tag_fp[64], tag_fn[64];     /* error pairs touching a record with tag k */
+    uint64_t tag_pred[64], tag_true[64]; /* predicted and true pairs touching tag k: precision
+                                            among them is 1 - fp/pred, recall 1 - fn/true */
+    uint64_t untagged_fp, untagged_fn;   /* pairs of two records without tags */
 } au_eval_by_tag;
 
 /* Record i has truth[i], pred[i] and tags[i]. */

@@ -74,6 +74,8 @@ Test(eval, errors_by_tag_count_pairs_touching_a_tagged_record)
     cr_assert_eq(b.tag_fn[0], 2);
     cr_assert_eq(b.tag_fp[1], 2);
     cr_assert_eq(b.tag_fn[1], 0);
+    cr_assert_eq(b.tag_pred[1], 3); /* 23 24 34 */
+    cr_assert_eq(b.tag_true[1], 1); /* 34 */
     cr_assert_eq(b.tag_fp[5], 0);
     cr_assert_eq(b.untagged_fp, 0);
     cr_assert_eq(b.untagged_fn, 0);
@@ -96,13 +98,18 @@ Test(eval, errors_by_tag_agree_with_brute_force)
         pred[i] = (x >> 40) % 3 ? truth[i] : (x >> 20) % 90; /* a third wrong */
         tags[i] = (x >> 50) & 7;
     }
-    uint64_t fp[3] = {0}, fn[3] = {0}, ufp = 0, ufn = 0, afp = 0, afn = 0;
+    uint64_t fp[3] = {0}, fn[3] = {0}, np[3] = {0}, nt[3] = {0}, ufp = 0, ufn = 0, afp = 0, afn = 0;
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++) {
             int st = truth[i] == truth[j], sp = pred[i] == pred[j];
+            uint64_t u = tags[i] | tags[j];
+            for (int k = 0; k < 3; k++)
+                if (u & (1u << k)) {
+                    np[k] += sp;
+                    nt[k] += st;
+                }
             if (st == sp)
                 continue;
-            uint64_t u = tags[i] | tags[j];
             for (int k = 0; k < 3; k++)
                 if (u & (1u << k)) {
                     fp[k] += sp;
@@ -121,6 +128,8 @@ Test(eval, errors_by_tag_agree_with_brute_force)
     for (int k = 0; k < 3; k++) {
         cr_assert_eq(b.tag_fp[k], fp[k], "tag %d", k);
         cr_assert_eq(b.tag_fn[k], fn[k], "tag %d", k);
+        cr_assert_eq(b.tag_pred[k], np[k], "tag %d", k);
+        cr_assert_eq(b.tag_true[k], nt[k], "tag %d", k);
     }
     cr_assert_eq(b.untagged_fp, ufp);
     cr_assert_eq(b.untagged_fn, ufn);

@@ -231,12 +231,12 @@ int au_gen_date_digits(const char *raw, au_date_parts *out)
             part[np] = v;
             len[np++] = l;
         }
-        if (np != 3)
-            return 0;
-        int yi = len[0] == 4 ? 0 : len[2] == 4 ? 2 : -1;
+        /* A partial date (1958, 1958-03, 03/1958) keeps its year and month, the rest 0. */
+        int yi = len[0] == 4 ? 0 : np > 1 && len[np - 1] == 4 ? np - 1 : -1;
         if (yi < 0)
             return 0;
-        int a = yi == 0 ? part[1] : part[0], b = yi == 0 ? part[2] : part[1];
+        int a = np == 1 ? 0 : yi == 0 ? part[1] : part[0];
+        int b = np < 3 ? 0 : yi == 0 ? part[2] : part[1];
         part[0] = part[yi];
         part[1] = a;
         part[2] = b;

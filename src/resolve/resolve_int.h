@@ -255,8 +255,9 @@ void au_gen_check(au_intern *t, uint32_t id, au_gcol c);
 au_rc au_gen_apply_config(au_resolver *res);
 /* The blocking key of a generic-capable value (the one au_feat_block_keys gives for it). */
 uint64_t au_gen_block_key(au_gcol c, uint32_t id);
-/* Digits of an impossible date ("1996-13-02", "19153312"): year and the two other numbers in
- * their order; 0 when the text does not hold a four-digit year and two numbers. */
+/* Digits of an impossible or partial date ("1996-13-02", "19153312", "1958-03", "1958"): the
+ * year and up to two other numbers in their order (0 when absent); 0 when the text holds no
+ * four-digit year. */
 int au_gen_date_digits(const char *raw, au_date_parts *out);
 /* "#" + the digits of an unusable phone when it has at least 7 of them; 0 otherwise. */
 int au_gen_phone_digits(const char *raw, char *out, size_t cap);

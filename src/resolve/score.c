@@ -534,8 +534,14 @@ static int quarantined_date_level(au_date_parts a, au_date_parts b)
 {
     if (!a.y || !b.y)
         return AU_DATE_MISSING;
-    int same = a.m == b.m && a.d == b.d, crossed = a.m == b.d && a.d == b.m;
     int dy = a.y > b.y ? a.y - b.y : b.y - a.y;
+    if (!a.m || !b.m || !a.d || !b.d) { /* a partial date: the year (and month) only */
+        if (dy == 1)
+            return AU_DATE_MISSING;
+        return dy || (a.m && b.m && a.m != b.m && a.m != b.d && a.d != b.m) ? AU_DATE_DIFFERENT
+                                                                            : AU_DATE_ONE_PART;
+    }
+    int same = a.m == b.m && a.d == b.d, crossed = a.m == b.d && a.d == b.m;
     if (!dy && same)
         return AU_DATE_EQUAL;
     if (!dy && crossed)
@@ -840,8 +846,8 @@ static unsigned negative_evidence(const au_feat *a, const au_feat *b, const au_s
         (nid >= 0 && nid <= 1 && !(s->generic & (1u << AU_COL_NATIONAL_ID))) ||
         (a->passport && a->passport == b->passport))
         return neg;
-    if (fl >= 0 && fl <= 2 && a->dob.y && b->dob.y && !a->dob_q && !b->dob_q &&
-        abs(a->dob.y - b->dob.y) >= 15)
+    /* A year is a year even in a quarantined date (1958-13-02, 1958). */
+    if (fl >= 0 && fl <= 4 && a->dob.y && b->dob.y && abs(a->dob.y - b->dob.y) >= 15)
         neg |= AU_NEG_GENERATION;
     if (!given_differ(s))
         return neg;

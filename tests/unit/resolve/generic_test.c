@@ -255,7 +255,11 @@ Test(generic, quarantined_digits)
     cr_assert(d.y == 1915 && d.m == 33 && d.d == 12);
     cr_assert(au_gen_date_digits("31/02/1971", &d));
     cr_assert(d.y == 1971 && d.m == 31 && d.d == 2);
-    cr_assert_not(au_gen_date_digits("1958-03", &d), "a partial date has no day");
+    cr_assert(au_gen_date_digits("1958-03", &d), "a partial date keeps its year and month");
+    cr_assert(d.y == 1958 && d.m == 3 && d.d == 0);
+    cr_assert(au_gen_date_digits("1958", &d));
+    cr_assert(d.y == 1958 && d.m == 0 && d.d == 0);
+    cr_assert_not(au_gen_date_digits("03-58", &d), "no four-digit year");
     cr_assert_not(au_gen_date_digits("soon", &d));
     cr_assert_not(au_gen_date_digits(NULL, &d));
     char buf[32];

@@ -56,6 +56,52 @@ static int name_suffix(const char *s)
     return gen;
 }
 
+/* A courtesy or professional title word (Mr, Mrs, Dr...). */
+static int title_token(const char *t, size_t n)
+{
+    static const char *const words[] = {"mr",  "mrs",  "ms",  "miss", "mx",   "dr",   "prof",
+                                        "sir", "dame", "rev", "lord", "lady", "mstr", "master"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && strncmp(t, words[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The name without a leading title and trailing generational suffixes ("mrs mary" -> "mary",
+ * "smith jr." -> "smith"), in buf; s itself when there is nothing to take off. A name that is
+ * only a title or a suffix is kept as it is. */
+static const char *bare_name(const char *s, char *buf, size_t cap)
+{
+    const char *tok[16];
+    size_t len[16], n = 0, lo = 0, used = 0;
+    if (!s)
+        return NULL;
+    for (const char *p = s; *p && n < 16;) {
+        p += strspn(p, " .,");
+        size_t l = strcspn(p, " .,");
+        if (l) {
+            tok[n] = p;
+            len[n++] = l;
+        }
+        p += l;
+    }
+    size_t hi = n;
+    while (hi - lo > 1 && title_token(tok[lo], len[lo]))
+        lo++;
+    while (hi - lo > 1 && suffix_token(tok[hi - 1], len[hi - 1]))
+        hi--;
+    if (lo == 0 && hi == n)
+        return s;
+    for (size_t i = lo; i < hi && used + len[i] + 2 <= cap; i++) {
+        if (used)
+            buf[used++] = ' ';
+        memcpy(buf + used, tok[i], len[i]);
+        used += len[i];
+    }
+    buf[used] = '\0';
+    return used ? buf : s;
+}
+
 /* The one place that knows where a generational suffix lives: today a trailing word of a name
  * attribute; a canonical suffix attribute will take its place here. */
 static int record_suffix(const au_record *rec)
@@ -130,8 +176,12 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
     au_rc rc;
     char *split = NULL;
     memset(f, 0, sizeof *f);
-    const char *first = key_of(rec, AU_ATTR_FIRST_NAME), *last = key_of(rec, AU_ATTR_LAST_NAME);
-    const char *full = key_of(rec, AU_ATTR_FULL_NAME);
+    /* Titles and generational suffixes are not the name: "mrs mary" is mary, "smith jr" is
+     * smith (the suffix is kept apart in f->suffix). */
+    char bfirst[128], blast[128], bfull[192];
+    const char *first = bare_name(key_of(rec, AU_ATTR_FIRST_NAME), bfirst, sizeof bfirst);
+    const char *last = bare_name(key_of(rec, AU_ATTR_LAST_NAME), blast, sizeof blast);
+    const char *full = bare_name(key_of(rec, AU_ATTR_FULL_NAME), bfull, sizeof bfull);
     if (!first && !last && full) {
         /* Only a full name: its last word is the surname, the rest the given name. */
         split = au_strdup(full);
@@ -849,7 +899,8 @@ static unsigned negative_evidence(const au_feat *a, const au_feat *b, const au_s
     /* A year is a year even in a quarantined date (1958-13-02, 1958). */
     if (fl >= 0 && fl <= 4 && a->dob.y && b->dob.y && abs(a->dob.y - b->dob.y) >= 15)
         neg |= AU_NEG_GENERATION;
-    if (!given_differ(s))
+    /* A personal e-mail in common says the given name was replaced, not a relative. */
+    if (!given_differ(s) || agrees(s, AU_COL_EMAIL))
         return neg;
     if (agrees(s, AU_COL_PHONE))
         neg |= AU_NEG_FAMILY;

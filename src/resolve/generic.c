@@ -143,17 +143,22 @@ static int address_placeholder(const char *key)
     return !s[0] || in_list(s, words) || (s[1] && strspn(s, "x") == strlen(s));
 }
 
-void au_gen_check(au_intern *t, uint32_t id, au_gcol c)
+unsigned au_gen_check(au_intern *t, uint32_t id, au_gcol c)
 {
-    if (!id || (t->gen[id] & AU_GEN_SEEN))
-        return;
+    if (!id)
+        return 0;
+    if (t->gen[id] & AU_GEN_SEEN) {
+        t->gen[id] |= AU_GEN_REPEAT;
+        return au_gen_is(t, id) ? 1u << c : 0;
+    }
     const char *s = au_intern_str(t, id);
     int ph = c == AU_GCOL_EMAIL         ? email_placeholder(s)
              : c == AU_GCOL_PHONE       ? phone_placeholder(s)
              : c == AU_GCOL_NATIONAL_ID ? nid_placeholder(s)
                                         : address_placeholder(s);
     t->gen[id] = (uint8_t)(t->gen[id] | AU_GEN_SEEN | (ph ? AU_GEN_PLACEHOLDER : 0) |
-                           (unsigned)c << AU_GEN_COL_SHIFT);
+                           (unsigned)(c - 1) << AU_GEN_COL_SHIFT);
+    return au_gen_is(t, id) ? 1u << c : 0;
 }
 
 /* Flags one spelling of a configured value in table t. */
@@ -303,7 +308,7 @@ static au_rc list_table(const au_intern *t, const uint32_t *count, json_t *arr, 
 {
     for (uint32_t id = 1; id <= t->n; id++) {
         uint8_t g = t->gen[id];
-        const char *col = gcol_name(g >> AU_GEN_COL_SHIFT);
+        const char *col = g & AU_GEN_SEEN ? gcol_name((g >> AU_GEN_COL_SHIFT) + 1u) : NULL;
         if (!(g & GEN_ANY) || !col)
             continue; /* never seen in a generic-capable column: a configured spelling only */
         if (!count[id] && !(g & AU_GEN_SHARED))

@@ -817,6 +817,15 @@ out:
 
 /* ---- generic values --------------------------------------------------------------------- */
 
+/* The value of generic-capable column c in a feature row. */
+static uint32_t gen_value(const au_feat *x, au_gcol c)
+{
+    return c == AU_GCOL_EMAIL         ? x->email
+           : c == AU_GCOL_PHONE       ? (x->phone_q ? 0 : x->phone)
+           : c == AU_GCOL_NATIONAL_ID ? x->nid
+                                      : x->addr;
+}
+
 /* Whether value id of column c, held by r, is held by at least the model's number of clearly
  * different people among the records of its block (the block lists every live holder until it
  * outgrows the cap). Holders are counted greedily: a record counts when it clearly differs from
@@ -829,11 +838,7 @@ static int held_by_many(au_resolver *res, uint32_t r, au_gcol c, uint32_t id, co
     reps[nrep++] = r;
     for (uint32_t i = 0; i < b->n && nrep < need && nrep < 64; i++) {
         const au_feat *x = &res->f[ids[i]];
-        uint32_t v = c == AU_GCOL_EMAIL         ? x->email
-                     : c == AU_GCOL_PHONE       ? x->phone
-                     : c == AU_GCOL_NATIONAL_ID ? x->nid
-                                                : x->addr;
-        if (ids[i] == r || v != id) /* blocks of two keys may share a slot */
+        if (ids[i] == r || gen_value(x, c) != id) /* blocks of two keys may share a slot */
             continue;
         int distinct = 1;
         for (int k = 0; k < nrep && distinct; k++)
@@ -847,7 +852,7 @@ static int held_by_many(au_resolver *res, uint32_t r, au_gcol c, uint32_t id, co
 /* Marks value id generic (held by many different people) and, when `rebuild` is set,
  * re-evaluates every profile holding it: links that rested on it no longer hold. Its block is
  * dropped (a generic value is no key). */
-static au_rc make_generic(au_resolver *res, au_gcol c, uint32_t id, int rebuild,
+static au_rc make_generic(au_resolver *res, uint32_t r, au_gcol c, uint32_t id, int rebuild,
                           au_resolve_changes *ch)
 {
     au_rc rc = AU_OK;
@@ -857,13 +862,18 @@ static au_rc make_generic(au_resolver *res, au_gcol c, uint32_t id, int rebuild,
     const au_block *b = au_bindex_find(&res->bx, key);
     uint32_t prof[64];
     size_t np = 0;
-    for (uint32_t i = 0; rebuild && b && !b->oversized && i < b->n && np < 64; i++) {
-        uint32_t p = res->f[au_block_ids(b)[i]].profile, k = 0;
-        while (k < np && prof[k] != p)
+    for (uint32_t i = 0; b && !b->oversized && i < b->n; i++) {
+        au_feat *x = &res->f[au_block_ids(b)[i]];
+        uint32_t p = x->profile, k = 0;
+        if (gen_value(x, c) != id) /* blocks of two keys may share a slot */
+            continue;
+        x->generic |= (uint8_t)(1u << c); /* the holders' rows stay exact */
+        while (rebuild && k < np && prof[k] != p)
             k++;
-        if (k == np && p)
+        if (rebuild && k == np && p && np < 64)
             prof[np++] = p;
     }
+    res->f[r].generic |= (uint8_t)(1u << c);
     au_bindex_drop(&res->bx, key);
     for (size_t k = 0; k < np && !rc; k++)
         if (res->p[prof[k]].n)
@@ -881,13 +891,15 @@ static au_rc observe_generic(au_resolver *res, uint32_t r, int rebuild, au_resol
     au_rc rc = AU_OK;
     for (int c = 1; c < AU_GCOL_COUNT && !rc; c++) {
         const au_intern *t = c == AU_GCOL_ADDRESS ? &res->text : &res->ids;
-        if (!v[c] || (t->gen[v[c]] & (AU_GEN_SHARED | AU_GEN_NEVER)) || au_gen_is(t, v[c]))
+        uint8_t g = v[c] ? t->gen[v[c]] : 0;
+        /* A value no earlier record held is shared by nobody: no block to look at. */
+        if (!(g & AU_GEN_REPEAT) || (g & (AU_GEN_SHARED | AU_GEN_NEVER)) || au_gen_is(t, v[c]))
             continue;
         const au_block *b = au_bindex_find(&res->bx, au_gen_block_key((au_gcol)c, v[c]));
         if (!b || b->oversized || (uint32_t)b->n + 1 < (uint32_t)res->model.generic_min_people[c])
             continue;
         if (held_by_many(res, r, (au_gcol)c, v[c], b))
-            rc = make_generic(res, (au_gcol)c, v[c], rebuild, ch);
+            rc = make_generic(res, r, (au_gcol)c, v[c], rebuild, ch);
     }
     return rc;
 }

@@ -59,6 +59,8 @@ typedef struct au_feat {
     uint8_t dob_q : 1;   /* dob holds a quarantined date's digits: fuzzy, lower weight, no key */
     uint8_t phone_q : 1; /* phone is "#digits" of a quarantined phone: suffix compare, no key */
     uint8_t suffix : 3;  /* generation of a name suffix (Sr 1, Jr/II 2, III 3...), 0 none */
+    uint8_t generic;     /* 1 << au_gcol of each generic value of the row: kept exact by
+                            au_feat_build and make_generic, so scoring reads no flag table */
     char finit;          /* first letter of the given name, 0 if none */
     char linit;          /* first letter of the surname, 0 if none */
     uint32_t profile;    /* current profile */
@@ -233,8 +235,9 @@ enum {
     AU_GEN_ALWAYS = 8,      /* configured generic (matching.generic.always) */
     AU_GEN_NEVER = 16       /* configured never generic (matching.generic.never): wins */
 };
-/* The column bits live above the flags: which column the value was first seen in. */
-#define AU_GEN_COL_SHIFT 5
+#define AU_GEN_REPEAT 32 /* seen again after its first record: worth a look for sharing */
+/* The top two bits: which column the value was first seen in (au_gcol - 1, with SEEN). */
+#define AU_GEN_COL_SHIFT 6
 /* Generic-capable columns, as stored in the column bits (0 = not seen yet). */
 typedef enum {
     AU_GCOL_EMAIL = 1,
@@ -249,8 +252,9 @@ static inline int au_gen_is(const au_intern *t, uint32_t id)
     uint8_t g = id ? t->gen[id] : 0;
     return (g & (AU_GEN_PLACEHOLDER | AU_GEN_SHARED | AU_GEN_ALWAYS)) && !(g & AU_GEN_NEVER);
 }
-/* Marks a newly interned value of column c as seen and flags it when it is a placeholder. */
-void au_gen_check(au_intern *t, uint32_t id, au_gcol c);
+/* Marks a value of column c as seen (or seen again: AU_GEN_REPEAT) and flags it when it is a
+ * placeholder. Returns 1 << c when the value is generic, 0 otherwise. */
+unsigned au_gen_check(au_intern *t, uint32_t id, au_gcol c);
 /* The model's never / always lists into the tables' flags (at resolver creation). */
 au_rc au_gen_apply_config(au_resolver *res);
 /* The blocking key of a generic-capable value (the one au_feat_block_keys gives for it). */

@@ -235,11 +235,10 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
         goto out;
     if ((rc = shared_id(res, rec, &f->shared)))
         goto out;
-    au_gen_check(&res->ids, f->email, AU_GCOL_EMAIL);
-    if (!f->phone_q)
-        au_gen_check(&res->ids, f->phone, AU_GCOL_PHONE);
-    au_gen_check(&res->ids, f->nid, AU_GCOL_NATIONAL_ID);
-    au_gen_check(&res->text, f->addr, AU_GCOL_ADDRESS);
+    f->generic = (uint8_t)(au_gen_check(&res->ids, f->email, AU_GCOL_EMAIL) |
+                           (f->phone_q ? 0 : au_gen_check(&res->ids, f->phone, AU_GCOL_PHONE)) |
+                           au_gen_check(&res->ids, f->nid, AU_GCOL_NATIONAL_ID) |
+                           au_gen_check(&res->text, f->addr, AU_GCOL_ADDRESS));
     f->suffix = (uint8_t)record_suffix(rec);
     if (f->email)
         f->email_sig = au_cmp_sig(au_intern_str(&res->ids, f->email));
@@ -314,7 +313,7 @@ int au_feat_block_keys(const au_resolver *res, const au_feat *f, uint64_t *k, in
     int n = 0;
     /* Generic values and quarantined ones are no keys: a generic block is all different people
      * and a quarantined value is not trusted to meet anyone by itself. */
-    const au_intern *ids = &res->ids;
+    (void)res;
     int dob_ok = f->dob.y && !f->dob_q;
     /* Keys are pure functions of the feature row, so removal recomputes the same set. The
      * name initials come from the metaphone code id's first letter would be ambiguous, so the
@@ -328,11 +327,11 @@ int au_feat_block_keys(const au_resolver *res, const au_feat *f, uint64_t *k, in
         k[n++] = mix(BK_DOB, dob, (unsigned char)f->finit);
     if (dob_ok && f->linit && f->linit != f->finit)
         k[n++] = mix(BK_DOB, dob, (unsigned char)f->linit);
-    if (f->email && !au_gen_is(ids, f->email))
+    if (f->email && !(f->generic & (1u << AU_GCOL_EMAIL)))
         k[n++] = mix(BK_EMAIL, f->email, 0);
-    if (f->phone && !f->phone_q && !au_gen_is(ids, f->phone))
+    if (f->phone && !f->phone_q && !(f->generic & (1u << AU_GCOL_PHONE)))
         k[n++] = mix(BK_PHONE, f->phone, 0);
-    if (f->nid && !au_gen_is(ids, f->nid))
+    if (f->nid && !(f->generic & (1u << AU_GCOL_NATIONAL_ID)))
         k[n++] = mix(BK_NID, f->nid, 0);
     if (f->passport)
         k[n++] = mix(BK_PASS, f->passport, 0);
@@ -357,7 +356,7 @@ int au_feat_block_keys(const au_resolver *res, const au_feat *f, uint64_t *k, in
         k[n++] = mix(BK_LASTMP_YEAR, f->last_mp, (uint64_t)f->dob.y);
     if (f->postcode && f->last_mp)
         k[n++] = mix(BK_PC_F2, f->postcode, f->last_mp);
-    if (f->addr && f->last && !au_gen_is(&res->text, f->addr))
+    if (f->addr && f->last && !(f->generic & (1u << AU_GCOL_ADDRESS)))
         k[n++] = mix(BK_ADDR_LASTINIT, f->addr, 0);
     return n;
 }
@@ -604,17 +603,18 @@ static int quarantined_date_level(au_date_parts a, au_date_parts b)
 }
 
 /* Columns in which either side holds a generic value (no evidence either way). */
-static unsigned generic_cols(const au_resolver *res, const au_feat *a, const au_feat *b)
+static unsigned generic_cols(const au_feat *a, const au_feat *b)
 {
-    const au_intern *ids = &res->ids;
-    unsigned g = 0;
-    if (a->email && b->email && (au_gen_is(ids, a->email) || au_gen_is(ids, b->email)))
+    unsigned either = (unsigned)(a->generic | b->generic), g = 0;
+    if (!either)
+        return 0;
+    if ((either & (1u << AU_GCOL_EMAIL)) && a->email && b->email)
         g |= 1u << AU_COL_EMAIL;
-    if (a->phone && b->phone && (au_gen_is(ids, a->phone) || au_gen_is(ids, b->phone)))
+    if ((either & (1u << AU_GCOL_PHONE)) && a->phone && b->phone)
         g |= 1u << AU_COL_PHONE;
-    if (a->nid && b->nid && (au_gen_is(ids, a->nid) || au_gen_is(ids, b->nid)))
+    if ((either & (1u << AU_GCOL_NATIONAL_ID)) && a->nid && b->nid)
         g |= 1u << AU_COL_NATIONAL_ID;
-    if (a->addr && b->addr && (au_gen_is(&res->text, a->addr) || au_gen_is(&res->text, b->addr)))
+    if ((either & (1u << AU_GCOL_ADDRESS)) && a->addr && b->addr)
         g |= 1u << AU_COL_ADDRESS;
     return g;
 }
@@ -672,7 +672,7 @@ static void cheap_levels(const au_resolver *res, const au_feat *a, const au_feat
     }
     if ((a->phone_q || b->phone_q) && a->phone && b->phone)
         s->quarantined |= 1u << AU_COL_PHONE;
-    s->generic = generic_cols(res, a, b);
+    s->generic = generic_cols(a, b);
     s->level[AU_COL_EMAIL] = (signed char)pending_or(a->email, b->email);
     s->level[AU_COL_PHONE] = (signed char)pending_or(a->phone, b->phone);
     s->level[AU_COL_ADDRESS] = (signed char)pending_or(a->addr, b->addr);

@@ -54,7 +54,8 @@ static const struct {
     const char *help;
 } sections[] = {
     {"sources", "name -> source definition (record_id, fields, country, trust)"},
-    {"matching", "identity resolution: blocking, comparators, thresholds"},
+    {"matching", "identity resolution: thresholds, rules, columns, generic: {never, always, "
+                 "min_people} (docs/resolve.md)"},
     {"survivorship", "golden record rules per attribute"},
     {"flows", "integration flows: when / if / then"},
     {"connectors", "inbound and outbound connectors"},

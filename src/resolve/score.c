@@ -892,15 +892,21 @@ static unsigned negative_evidence(const au_feat *a, const au_feat *b, const au_s
      * agreeing one (or one within a typo) says a name or a date was replaced in one record,
      * not two people. */
     int nid = s->level[AU_COL_NATIONAL_ID];
-    if (!same_surname || !same_addr ||
-        (nid >= 0 && nid <= 1 && !(s->generic & (1u << AU_COL_NATIONAL_ID))) ||
+    if (!same_surname || (nid >= 0 && nid <= 1 && !(s->generic & (1u << AU_COL_NATIONAL_ID))) ||
         (a->passport && a->passport == b->passport))
         return neg;
-    /* A year is a year even in a quarantined date (1958-13-02, 1958). */
-    if (fl >= 0 && fl <= 4 && a->dob.y && b->dob.y && abs(a->dob.y - b->dob.y) >= 15)
+    /* One name, birth years 15+ apart, one home (the same address, or none on a side and no
+     * other town or postcode: the son's shop account may carry only a postcode): a parent and
+     * a child; a year is a year even in a quarantined date. A personal e-mail in common says
+     * the date was mistyped, or a given name replaced, instead. */
+    if (agrees(s, AU_COL_EMAIL))
+        return neg;
+    int addr = s->level[AU_COL_ADDRESS];
+    int home =
+        (same_addr || addr < 0) && s->level[AU_COL_CITY] != 2 && s->level[AU_COL_POSTCODE] != 2;
+    if (home && fl >= 0 && fl <= 4 && a->dob.y && b->dob.y && abs(a->dob.y - b->dob.y) >= 15)
         neg |= AU_NEG_GENERATION;
-    /* A personal e-mail in common says the given name was replaced, not a relative. */
-    if (!given_differ(s) || agrees(s, AU_COL_EMAIL))
+    if (!given_differ(s) || !same_addr)
         return neg;
     if (agrees(s, AU_COL_PHONE))
         neg |= AU_NEG_FAMILY;

@@ -98,7 +98,8 @@ typedef struct pair_case {
     const char *evidence; /* kind the explanation must show, or NULL */
 } pair_case;
 
-#define HOME "|address_line1=12 oak st|city=springfield|postcode=62704"
+#define HOME      "|address_line1=12 oak st|city=springfield|postcode=62704"
+#define HOME_SW10 "|address_line1=2 canal cres|city=london|postcode=SW108GU"
 
 static const pair_case cases[] = {
     /* what worked before keeps working */
@@ -146,6 +147,12 @@ static const pair_case cases[] = {
      "first_name=john|last_name=smith sr|phone=+12175550134" HOME, 0, "generational_suffix"},
     {"parent and child", "first_name=john|last_name=smith|date_of_birth=1950-03-04" HOME,
      "first_name=john|last_name=smith|date_of_birth=1978-06-07" HOME, 0, "parent_child"},
+    {"parent and child, the son's account with a postcode only",
+     "first_name=andrew|last_name=allen|date_of_birth=1973-01-12|postcode=SW108GU",
+     "first_name=andrew|last_name=allen|date_of_birth=1998-04-19" HOME_SW10, 0, "parent_child"},
+    {"one name, 25 years apart, other towns: strangers for review, not kin",
+     "first_name=john|last_name=smith|date_of_birth=1980-01-01|city=london",
+     "first_name=john|last_name=smith|date_of_birth=1955-07-09|city=leeds", 0, NULL},
     {"family members", "first_name=mary|last_name=smith|phone=+12175550134" HOME,
      "first_name=peter|last_name=smith|phone=+12175550134" HOME, 0, "family_member"},
     {"twins", "first_name=mary|last_name=smith|date_of_birth=2001-09-09" HOME,

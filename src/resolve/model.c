@@ -303,9 +303,9 @@ static au_rc generic_people(au_model *m, const json_t *v, au_err *err)
                               "matching.generic.min_people: unknown column '%s' (email, phone, "
                               "national_id, address)",
                               k);
-        if (!json_is_integer(x) || json_integer_value(x) < 2 || json_integer_value(x) > 1000)
+        if (!json_is_integer(x) || json_integer_value(x) < 2 || json_integer_value(x) > 64)
             return au_err_set(err, AU_ERR_INVALID,
-                              "matching.generic.min_people.%s: expected an integer 2..1000", k);
+                              "matching.generic.min_people.%s: expected an integer 2..64", k);
         m->generic_min_people[c] = (int)json_integer_value(x);
     }
     return AU_OK;

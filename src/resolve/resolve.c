@@ -425,8 +425,8 @@ static int compatible(const au_resolver *res, uint32_t p, uint32_t q)
             int block, must;
             double w = support(res, a->m[(uint64_t)i * a->n / na], b->m[(uint64_t)j * b->n / nb],
                                &block, &must, NULL);
-            if (w < res->model.join_min_weight)
-                return 0;
+            if (block || w < res->model.join_min_weight)
+                return 0; /* strong negative evidence between members, like a conflict */
             sum += w;
         }
     return sum / (na * nb) >= res->model.join_mean_weight;

@@ -267,3 +267,20 @@ Test(score, twins_with_one_national_id_are_one_person)
     add(2, "first_name=peter|last_name=smith|date_of_birth=2001-09-09|national_id=7103479" HOME);
     cr_assert_eq(P(1), P(2));
 }
+
+Test(score, no_record_bridges_a_father_and_his_son)
+{
+    /* The undated shop account matches both; the two dated records are parent and child. */
+    add(1, "first_name=john|last_name=smith|date_of_birth=1950-03-04" HOME);
+    add(2, "first_name=john|last_name=smith|date_of_birth=1978-06-07" HOME);
+    cr_assert_neq(P(1), P(2));
+    add(3, "first_name=john|last_name=smith" HOME);
+    add(4, "first_name=johnny|last_name=smith|phone=+12175550134" HOME);
+    cr_assert_neq(P(1), P(2), "however many undated records link to both");
+    au_resolve_changes_reset(&ch);
+    au_record *r = mk("first_name=john|last_name=smith|date_of_birth=1978-06-07" HOME);
+    cr_assert_eq(au_resolver_update(res, 3, r, &ch), AU_OK);
+    au_record_free(r);
+    cr_assert_neq(P(1), P(2), "nor after an update re-evaluates the profiles");
+    cr_assert_eq(P(3), P(2));
+}

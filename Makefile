@@ -6,7 +6,7 @@
 CC       ?= cc
 BUILD    ?= build
 SAN      ?=
-PKGS     := sqlite3 libmicrohttpd libcurl jansson yaml-0.1 libutf8proc libsodium libxxhash libpq libnats
+PKGS     := sqlite3 libmicrohttpd libcurl jansson yaml-0.1 libutf8proc libsodium libxxhash libpq libnats zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

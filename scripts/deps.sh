@@ -1,16 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages Aurum needs to build, test and benchmark, only those missing, and
-# the npm packages of the Segment SDK test (tests/segment, from its committed package-lock.json).
-# Downloads nothing but Debian packages and those npm packages.
+# the npm packages of the SDK tests (tests/segment and tests/rudderstack, each from its committed
+# package-lock.json). Downloads nothing but Debian packages and those npm packages.
 set -e
 PKGS="build-essential pkg-config clang-format libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl sqlite3
-libpq-dev libnats-dev postgresql nats-server"
+zlib1g-dev libpq-dev libnats-dev postgresql nats-server"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
-# Node and npm run Segment's own SDK against the daemon; any installed node will do.
+# Node and npm run Segment's and RudderStack's own SDKs against the daemon; any node will do.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
@@ -21,5 +21,10 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-cd "$(dirname "$0")/../tests/segment"
-[ -d node_modules/@segment/analytics-node ] || npm ci --no-audit --no-fund --loglevel=error
+# The SDK tests: Segment's analytics-node and RudderStack's rudder-sdk-node, each pinned by its
+# committed package-lock.json.
+tests="$(dirname "$0")/../tests"
+(cd "$tests/segment" && [ -d node_modules/@segment/analytics-node ] ||
+    npm ci --no-audit --no-fund --loglevel=error)
+(cd "$tests/rudderstack" && [ -d node_modules/@rudderstack/rudder-sdk-node ] ||
+    npm ci --no-audit --no-fund --loglevel=error)

@@ -73,15 +73,24 @@ static long query_long(const au_req *req, const char *name, long def, long min, 
     return n < min ? min : n > max ? max : n;
 }
 
-/* GET /v1/flows/{name}/runs?limit=&before= */
+/* 1 when a flag parameter is on: "1", "true" or "yes". */
+static int query_flag(const au_req *req, const char *name)
+{
+    const char *v = au_req_query(req, name);
+    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"));
+}
+
+/* GET /v1/flows/{name}/runs?status=&context=1&limit=&before= */
 au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *j = NULL;
     au_flows *f = flows(req, err);
-    long limit = query_long(req, "limit", 50, 1, 1000);
-    long before = query_long(req, "before", 0, 0, __LONG_MAX__);
-    au_rc rc =
-        f ? au_flows_runs(f, au_req_param(req, "name"), before, (int)limit, &j, err) : err->rc;
+    const char *status = au_req_query(req, "status");
+    au_runs_query q = {.status = status && *status ? status : NULL,
+                       .before = query_long(req, "before", 0, 0, __LONG_MAX__),
+                       .limit = (int)query_long(req, "limit", 50, 1, 1000),
+                       .context = query_flag(req, "context")};
+    au_rc rc = f ? au_flows_runs(f, au_req_param(req, "name"), &q, &j, err) : err->rc;
     return rc ? rc : au_resp_json(resp, 200, j);
 }
 

@@ -4,6 +4,10 @@
  * route, verify the key and its scope, accumulate the body up to max_body_bytes (beyond it the
  * rest is read and discarded and the answer is 413, nothing is written), run the handler, send
  * its response or the standard error body, count it and write one access-log line.
+ * A body sent with Content-Encoding gzip or deflate is decoded piece by piece as it arrives
+ * (lib/inflate.h), and max_body_bytes bounds the decoded size: a zip bomb is cut off there and
+ * answered 413. An unknown encoding is 415 and a corrupt one 400; in every refused case the rest
+ * of the body is drained unread and the handler never runs, so nothing is written.
  */
 #include <netdb.h>
 #include <stdatomic.h>
@@ -15,6 +19,7 @@
 
 #include "api/api_int.h"
 #include "lib/alloc.h"
+#include "lib/inflate.h"
 #include "lib/log.h"
 #include "profile/segment.h"
 
@@ -28,8 +33,11 @@ struct au_api {
 typedef struct conn_ctx {
     au_req req;            /* what the handler sees */
     au_rc match_rc;        /* AU_OK when a route matched */
-    au_buf body;           /* request body, bounded by max_body_bytes */
-    int too_large;         /* the body went over the bound: answer 413 */
+    au_buf body;           /* request body (decoded), bounded by max_body_bytes */
+    int body_started;      /* the first body byte arrived and its encoding was read */
+    au_inflate *decoder;   /* decodes a gzip or deflate body; NULL for identity */
+    const char *encoding;  /* "gzip" or "deflate" for the access log; NULL for identity */
+    au_err body_err;       /* why the body was refused (413, 415, 400); the rest is drained */
     struct timespec start; /* for the latency histogram and the access log */
     au_key_scopes key;     /* verified key, when the route needs one */
     au_api *api;           /* back pointer for the completion callback */
@@ -50,6 +58,8 @@ static void ctx_free(conn_ctx *c)
         return;
     au_req_cleanup(&c->req);
     au_buf_cleanup(&c->body);
+    au_inflate_free(c->decoder);
+    au_err_cleanup(&c->body_err);
     au_key_scopes_cleanup(&c->key);
     au_free(c);
 }
@@ -89,7 +99,7 @@ static au_rc verify_segment(conn_ctx *c, au_err *err)
         return rc;
     }
     const char *token = presented_token(c->req.conn);
-    if (!token && c->body.len && !c->too_large) {
+    if (!token && c->body.len && !c->body_err.rc) {
         json_t *body = json_loadb(c->body.data, c->body.len, 0, NULL);
         const char *wk = au_segment_write_key_from_body(body);
         rc = au_keys_verify(c->req.srv->keys, wk, &c->key, err);
@@ -146,9 +156,8 @@ static au_rc dispatch(conn_ctx *c, const char *method, const char *url, au_resp 
         return au_err_set(err, rc, "%s is not allowed on %s", method, url);
     if ((rc = authorize(c, err)))
         return rc;
-    if (c->too_large)
-        return au_err_set(err, AU_ERR_TOO_LARGE, "request body exceeds max_body_bytes (%ld)",
-                          c->req.srv->cfg->max_body_bytes);
+    if (c->body_err.rc)
+        return au_err_set(err, c->body_err.rc, "%s", c->body_err.message);
     c->req.body = c->body.data ? c->body.data : "";
     c->req.body_len = c->body.len;
     c->req.content_type = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Content-Type");
@@ -162,9 +171,10 @@ static void access_log(conn_ctx *c, const char *method, const char *url, int sta
     char st[8], ms[32];
     snprintf(st, sizeof(st), "%d", status);
     snprintf(ms, sizeof(ms), "%.3f", (double)us / 1000.0);
+    /* "encoding" comes last: for an uncompressed body the NULL ends the list there. */
     au_log(AU_LOG_INFO, "request", "method", method, "route",
            c->req.route ? c->req.route->pattern : url, "status", st, "duration_ms", ms, "key_id",
-           c->key.id, NULL);
+           c->key.id, c->encoding ? "encoding" : NULL, c->encoding, NULL);
 }
 
 /* A streamed response: the handler's reader and its context. */
@@ -238,6 +248,71 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
     return ret;
 }
 
+/* The body is refused with 413: what was kept is dropped and the rest will be drained. */
+static void too_large(conn_ctx *c)
+{
+    if (!c->body_err.rc)
+        au_err_set(&c->body_err, AU_ERR_TOO_LARGE, "request body exceeds max_body_bytes (%ld)",
+                   c->req.srv->cfg->max_body_bytes);
+    au_buf_cleanup(&c->body);
+}
+
+/* Refuses the body for the reason in e (copied into the context) and frees what was kept. */
+static void refuse_body(conn_ctx *c, au_err *e)
+{
+    if (e->rc == AU_ERR_TOO_LARGE)
+        au_err_set(&c->body_err, AU_ERR_TOO_LARGE,
+                   "decoded request body exceeds max_body_bytes (%ld)",
+                   c->req.srv->cfg->max_body_bytes);
+    else
+        au_err_set(&c->body_err, e->rc, "%s", e->message);
+    au_buf_cleanup(&c->body);
+    au_inflate_free(c->decoder);
+    c->decoder = NULL;
+}
+
+/* First body byte: the encoding decides how the body is taken. */
+static void body_start(conn_ctx *c, au_err *e)
+{
+    au_encoding enc;
+    c->body_started = 1;
+    const char *ce =
+        MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    if (au_encoding_parse(ce, &enc, e) || enc == AU_ENCODING_IDENTITY)
+        return;
+    c->encoding = enc == AU_ENCODING_GZIP ? "gzip" : "deflate";
+    if (!(c->decoder = au_inflate_new(enc)))
+        au_err_set(e, AU_ERR_NOMEM, "out of memory starting the body decoder");
+}
+
+/* One piece of the body, as MHD hands it over: kept, decoded, or drained once refused. */
+static void body_piece(conn_ctx *c, const char *data, size_t n)
+{
+    au_err e;
+    au_err_init(&e);
+    if (!c->body_started)
+        body_start(c, &e);
+    if (!e.rc && !c->body_err.rc) {
+        if (c->decoder)
+            au_inflate_feed(c->decoder, data, n, &c->body, &e);
+        else if (au_buf_append(&c->body, data, n))
+            too_large(c);
+    }
+    if (e.rc && !c->body_err.rc)
+        refuse_body(c, &e);
+    au_err_cleanup(&e);
+}
+
+/* The body is complete: a compressed stream must have ended too. */
+static void body_end(conn_ctx *c)
+{
+    au_err e;
+    au_err_init(&e);
+    if (c->decoder && !c->body_err.rc && au_inflate_finish(c->decoder, &e))
+        refuse_body(c, &e);
+    au_err_cleanup(&e);
+}
+
 static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *method,
                          const char *url)
 {
@@ -250,9 +325,10 @@ static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *m
     c->req.conn = conn;
     au_buf_init(&c->body, (size_t)api->srv.cfg->max_body_bytes);
     au_route_match(method, url, &c->req, &c->match_rc);
+    au_err_init(&c->body_err);
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoll(cl, NULL, 10) > api->srv.cfg->max_body_bytes)
-        c->too_large = 1;
+        too_large(c);
     c->counted = 1;
     atomic_fetch_add(&api->in_progress, 1);
     return c;
@@ -269,14 +345,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return c ? MHD_YES : MHD_NO;
     }
     if (*upload_data_size) {
-        /* Past the bound the rest is drained, not kept: the client still gets its 413. */
-        if (!c->too_large && au_buf_append(&c->body, upload_data, *upload_data_size)) {
-            c->too_large = 1;
-            au_buf_cleanup(&c->body);
-        }
+        /* A refused body is drained, not kept: the client still gets its answer. */
+        body_piece(c, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
+    body_end(c);
     return respond(c, method, url);
 }
 

@@ -105,17 +105,21 @@
     /* (end of the profile routes) */                                                              \
     /* --- flows: flows, runs, dead letters, hooks ------------------------------------------ */   \
     X("GET", "/v1/flows", au_api_flow_list, AU_NEED_READ,                                          \
-      "Lists the flows (secrets redacted) and where each is defined (config or api).", NULL)       \
+      "Lists the flows (secrets redacted), where each is defined (config or api) and how its "     \
+      "runs stand: last_run (status, error), runs by status, failures, open dead_letters, "        \
+      "retrying deliveries and the last retry error.",                                             \
+      NULL)                                                                                        \
     X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
       "Validates (every error with its line and column) and saves a flow; it runs at once.",       \
       "flow definition, YAML or JSON (docs/FLOWS.md)")                                             \
     X("GET", "/v1/flows/{name}", au_api_flow_get, AU_NEED_READ,                                    \
-      "One flow's normalised definition (secrets redacted).", NULL)                                \
+      "One flow's normalised definition (secrets redacted) and how its runs stand.", NULL)         \
     X("DELETE", "/v1/flows/{name}", au_api_flow_delete, AU_NEED_ADMIN,                             \
       "Deletes a flow saved over the API; pending deliveries of it go to the dead letters.", NULL) \
     X("GET", "/v1/flows/{name}/runs", au_api_flow_runs, AU_NEED_READ,                              \
-      "Run history, newest first: input, condition, each step's outcome, attempts, latency.",      \
-      "?limit=50&before=RUN_ID")                                                                   \
+      "Run history, newest first: trigger, condition, status, error (why a run failed), each "     \
+      "step's outcome, attempts, latency; input with the profile as its id unless context=1.",     \
+      "?status=pending|delivered|failed|skipped|error|dead&context=1&limit=50&before=RUN_ID")      \
     X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
       "Dry run: evaluates the flow against the given context, or with none samples the newest "    \
       "matching stored event or profile change (says which in \"sampled\"), returns what each "    \
@@ -279,4 +283,9 @@ void au_api_print_routes(FILE *f, int markdown)
                     need_name(r->need), r->summary, r->body ? "       input: " : "",
                     r->body ? r->body : "", r->body ? "\n" : "");
     }
+    if (!markdown)
+        fputs("\nBodies may be sent compressed: Content-Encoding gzip or deflate (zlib or raw);\n"
+              "max_body_bytes bounds the decoded size (413), other encodings are 415 (docs/API.md)."
+              "\n",
+              f);
 }

@@ -2,15 +2,28 @@
  * The aurum command line: one binary, one subcommand per file in src/cli/, registered by one
  * line in the table of main.c. A subcommand gets argc/argv starting at its own name and returns
  * the process exit code (0 ok, 1 failure, 2 usage error).
+ *
+ * A subcommand declares its options in an au_args_spec (src/lib/args.h: one row per option with
+ * name, type, offset, value name and help) and starts its run() with
+ *     int npos, code = au_args_run(&spec, &opts, argc, argv, &npos);
+ *     if (code != AU_ARG_CONTINUE) return code;
+ * which gives it, with no code of its own: -h/--help (usage on stdout, exit 0), "unknown option
+ * '--x'" and "missing ..." with the usage (exit 2), and `aurum help NAME`, all generated from
+ * the same table. A command without a spec still gets -h/--help from main.c (its `usage` text).
  */
 #ifndef AU_CLI_H
 #define AU_CLI_H
+
+#include <stdio.h>
+
+#include "lib/args.h"
 
 typedef struct au_cli_command {
     const char *name;                  /* "serve" */
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
     const char *summary;               /* one line for `aurum help` */
-    const char *usage;                 /* full usage text for `aurum help NAME` */
+    const char *usage;                 /* usage text when there is no spec, else NULL */
+    const au_args_spec *spec;          /* declared options: parsing and usage, may be NULL */
 } au_cli_command;
 
 extern const au_cli_command au_cli_serve, au_cli_import, au_cli_gen, au_cli_keys, au_cli_version;
@@ -18,5 +31,15 @@ extern const au_cli_command au_cli_serve, au_cli_import, au_cli_gen, au_cli_keys
 extern const au_cli_command au_cli_train, au_cli_clusters, au_cli_eval, au_cli_explain;
 /* Development aid: a stand-in target system for flows. */
 extern const au_cli_command au_cli_sink;
+
+/* A help topic beyond the commands: `aurum help config`, `aurum help flows` (help.c). */
+typedef struct au_cli_topic {
+    const char *name;       /* "config" */
+    const char *summary;    /* one line for `aurum help` */
+    void (*print)(FILE *f); /* writes the topic */
+} au_cli_topic;
+
+/* The topics, ended by {NULL}. */
+extern const au_cli_topic au_cli_topics[];
 
 #endif

@@ -3,7 +3,6 @@
  * (source,record_id,profile_id) or JSON Lines, read from the store (read-only: works beside a
  * running daemon). A record not yet resolved has an empty profile.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,11 +11,27 @@
 #include "cli/resolve_common.h"
 #include "lib/lockfile.h"
 
-#define USAGE                                                                                      \
-    "usage: aurum clusters [--data DIR] [--config FILE] [--format csv|jsonl]\n"                    \
-    "\n"                                                                                           \
-    "Prints source,record_id,profile_id for every live record (CSV with a header, or one JSON\n"   \
-    "object per line).\n"
+typedef struct clusters_opts {
+    const char *data, *config;
+    int format; /* index in "csv|jsonl" */
+} clusters_opts;
+
+static const au_arg options[] = {
+    AU_ARG_ROW("--data", AU_ARG_STR, offsetof(clusters_opts, data), "DIR",
+               "data directory (default: data_dir of the config); must exist"),
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(clusters_opts, config), "FILE",
+               "YAML configuration"),
+    AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(clusters_opts, format), "csv|jsonl",
+               "CSV with a header (default) or one JSON object per line"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum clusters",
+    .about = "Prints source,record_id,profile_id for every live record. Reads the store "
+             "read-only, so\nit works beside a running daemon.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+};
 
 /* A CSV field, quoted when it holds a separator, quote or line break. */
 static void csv_field(FILE *f, const char *s)
@@ -61,44 +76,15 @@ static int print_jsonl(void *ctx, const au_resolve_row *r)
 
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *data = NULL, *config = NULL, *format = "csv";
-    int ch;
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "d:c:f:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return 0;
-        default:
-            fputs(USAGE, stderr);
-            return 2;
-        }
-    }
-    int jsonl = strcmp(format, "jsonl") == 0;
-    if ((!jsonl && strcmp(format, "csv") != 0) || optind != argc) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
+    clusters_opts o = {0};
+    int npos, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
+    int jsonl = o.format == 1;
     au_config *cfg;
     au_store *st;
     int lock;
-    if (au_cli_open_store("clusters", data, config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("clusters", o.data, o.config, AU_STORE_RO, &cfg, &st, &lock))
         return 1;
     if (!jsonl)
         fputs("source,record_id,profile_id\n", stdout);
@@ -112,4 +98,4 @@ static int run(int argc, char **argv)
 }
 
 const au_cli_command au_cli_clusters = {
-    "clusters", run, "print the profile of every record (CSV or JSON Lines)", USAGE};
+    "clusters", run, "print the profile of every record (CSV or JSON Lines)", NULL, &spec};

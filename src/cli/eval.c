@@ -3,7 +3,6 @@
  * cluster - the generator's truth.csv with person_id works as is) and prints pairwise and
  * B-cubed precision, recall and F1. Reads the store read-only.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,15 +13,32 @@
 #include "lib/lockfile.h"
 #include "resolve/eval.h"
 
-#define USAGE                                                                                      \
-    "usage: aurum eval --truth FILE [--traps FILE] [--data DIR] [--config FILE] [--json]\n"        \
-    "\n"                                                                                           \
-    "FILE is CSV with a header: source,record_id,cluster (or person_id): the true entity of\n"     \
-    "each record. Prints pairwise and B-cubed precision / recall / F1 of the store's profiles;\n"  \
-    "a record of the truth missing from the store counts as a singleton.\n"                        \
-    "  --traps FILE  CSV source,record_id,traps (space-separated kinds per record, such as the\n"  \
-    "                traps.csv of `aurum gen --traps`): also prints, per kind, the false-merge\n"  \
-    "                and missed-link pairs in which a record of that kind takes part.\n"
+typedef struct eval_opts {
+    const char *data, *config, *truth, *traps;
+    int json;
+} eval_opts;
+
+static const au_arg options[] = {
+    AU_ARG_ROW("--truth", AU_ARG_STR, offsetof(eval_opts, truth), "FILE",
+               "CSV source,record_id,cluster (or person_id)", .required = 1),
+    AU_ARG_ROW("--data", AU_ARG_STR, offsetof(eval_opts, data), "DIR",
+               "data directory (default: data_dir of the config); must exist"),
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(eval_opts, config), "FILE", "YAML configuration"),
+    AU_ARG_ROW("--traps", AU_ARG_STR, offsetof(eval_opts, traps), "FILE",
+               "CSV source,record_id,traps (space-separated kinds per record, such as the "
+               "traps.csv of `aurum gen --traps`): also print, per kind, the false-merge and "
+               "missed-link pairs in which a record of that kind takes part"),
+    AU_ARG_ROW("--json", AU_ARG_FLAG, offsetof(eval_opts, json), NULL, "print the scores as JSON"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum eval",
+    .about = "FILE is CSV with a header: source,record_id,cluster (or person_id): the true entity "
+             "of\neach record. Prints pairwise and B-cubed precision / recall / F1 of the store's "
+             "profiles;\na record of the truth missing from the store counts as a singleton.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+};
 
 /* Parallel key / label lists; strings owned. */
 typedef struct keyed {
@@ -270,47 +286,11 @@ static void print_result(const au_eval_result *r, int json)
 
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"truth", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {"traps", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *data = NULL, *config = NULL, *truth = NULL, *traps = NULL;
-    int ch, json = 0, code = 1, lock = -1;
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "d:c:t:jhT:", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'T':
-            traps = optarg;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 't':
-            truth = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return 0;
-        default:
-            fputs(USAGE, stderr);
-            return 2;
-        }
-    }
-    if (!truth || optind != argc) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
+    eval_opts o = {0};
+    int npos, code = au_args_run(&spec, &o, argc, argv, &npos), lock = -1;
+    if (code != AU_ARG_CONTINUE)
+        return code;
+    code = 1;
     keyed t = {0}, p = {0};
     trap_file tf = {0};
     uint64_t *tags = NULL;
@@ -318,15 +298,15 @@ static int run(int argc, char **argv)
     au_store *st = NULL;
     au_eval_result res;
     au_eval_by_tag by;
-    if (read_truth(truth, &t) || (traps && read_traps(traps, &tf)))
+    if (read_truth(o.truth, &t) || (o.traps && read_traps(o.traps, &tf)))
         goto out;
-    if (au_cli_open_store("eval", data, config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("eval", o.data, o.config, AU_STORE_RO, &cfg, &st, &lock))
         goto out;
     au_rc rc = au_store_resolve_scan(st, pred_row, &p);
     if (!rc)
         rc = au_eval_keyed((const char *const *)t.keys, (const char *const *)t.labels, t.n,
                            (const char *const *)p.keys, (const char *const *)p.labels, p.n, &res);
-    if (!rc && traps) {
+    if (!rc && o.traps) {
         tags = traps_align(&tf, &t);
         rc = tags ? au_eval_keyed_tags((const char *const *)t.keys, (const char *const *)t.labels,
                                        tags, t.n, (const char *const *)p.keys,
@@ -337,10 +317,10 @@ static int run(int argc, char **argv)
         fprintf(stderr, "aurum eval: %s\n", au_rc_message(rc));
         goto out;
     }
-    print_result(&res, json);
-    if (traps)
-        print_tags(&tf, &by, json);
-    if (json)
+    print_result(&res, o.json);
+    if (o.traps)
+        print_tags(&tf, &by, o.json);
+    if (o.json)
         printf("}\n");
     code = 0;
 out:
@@ -357,4 +337,4 @@ out:
 }
 
 const au_cli_command au_cli_eval = {
-    "eval", run, "precision / recall / F1 of the profiles against a truth file", USAGE};
+    "eval", run, "precision / recall / F1 of the profiles against a truth file", NULL, &spec};

@@ -4,8 +4,8 @@
  * of a profile belongs to it. Loads the resolver from the store read-only (works beside a
  * running daemon, at the cost of reading every record).
  */
-#include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +15,43 @@
 #include "core/resolve_hook.h"
 #include "lib/lockfile.h"
 
-#define USAGE                                                                                      \
-    "usage: aurum explain [--data DIR] [--config FILE] [--json] SOURCE:ID SOURCE:ID\n"             \
-    "       aurum explain [--data DIR] [--config FILE] [--json] --profile N\n"                     \
-    "\n"                                                                                           \
-    "Shows the match decision for two records as a table (rule, every comparison's level and\n"    \
-    "match weight, prior, total), or for every record of profile N its best link inside it.\n"     \
-    "Generic values (GET /v1/quality/generic) and quarantined values are marked on their row;\n"   \
-    "strong negative evidence (generational_suffix, parent_child, family_member, twins) and a\n"   \
-    "denial (an identifier against a different given name and birth date) are listed below.\n"
+typedef struct explain_opts {
+    const char *data, *config;
+    long profile;
+    int json;
+} explain_opts;
+
+static const au_arg options[] = {
+    AU_ARG_ROW("--data", AU_ARG_STR, offsetof(explain_opts, data), "DIR",
+               "data directory (default: data_dir of the config); must exist"),
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(explain_opts, config), "FILE",
+               "YAML configuration"),
+    AU_ARG_ROW("--profile", AU_ARG_LONG, offsetof(explain_opts, profile), "N",
+               "explain every record of profile N instead of a pair", .lo = 1, .hi = LONG_MAX),
+    AU_ARG_ROW("--json", AU_ARG_FLAG, offsetof(explain_opts, json), NULL,
+               "print the explanation as JSON"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum explain",
+    .synopsis = "[--data DIR] [--config FILE] [--json] SOURCE:ID SOURCE:ID\n"
+                "       aurum explain [--data DIR] [--config FILE] [--json] --profile N",
+    .about = "Shows the match decision for two records, each named SOURCE:ID (the source and the "
+             "record's\nown id, e.g. crm:C-1001 webshop:W-77), as a table (rule, every "
+             "comparison's level and\nmatch weight, prior, total), or for every record of profile "
+             "N its best link inside it.\nGeneric values (GET /v1/quality/generic) and "
+             "quarantined values are marked on their row;\nstrong negative evidence "
+             "(generational_suffix, parent_child, family_member, twins) and a\ndenial (an "
+             "identifier against a different given name and birth date) are listed below.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .args = "SOURCE:ID SOURCE:ID",
+    .max_args = 2,
+};
+
+/* Sizes of the two parts of a SOURCE:ID reference. */
+#define REF_SOURCE_MAX 256
+#define REF_ID_MAX     1024
 
 static const char *ref_text(const json_t *ref, char *buf, size_t n)
 {
@@ -100,53 +128,43 @@ static void print_profile(const json_t *d)
     }
 }
 
+/* Two SOURCE:ID references, or none with --profile; 0 or the usage exit code. */
+static int check_refs(const explain_opts *o, int npos, char **pos, char *sa, char *ra, char *sb,
+                      char *rb)
+{
+    if (o->profile > 0)
+        return npos ? au_args_fail(&spec, "--profile takes no SOURCE:ID arguments") : 0;
+    if (npos < 2)
+        return au_args_fail(&spec,
+                            "missing %s: explain wants two records as SOURCE:ID SOURCE:ID "
+                            "(e.g. crm:C-1001 webshop:W-77), or --profile N",
+                            npos ? "the second record" : "the records to compare");
+    for (int i = 0; i < 2; i++)
+        if (au_cli_split_ref(pos[i], i ? sb : sa, REF_SOURCE_MAX, i ? rb : ra, REF_ID_MAX))
+            return au_args_fail(&spec, "'%s' is not SOURCE:ID (a source name, ':', a record id)",
+                                pos[i]);
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},    {"config", required_argument, NULL, 'c'},
-        {"profile", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
-    const char *data = NULL, *config = NULL;
-    long long profile = 0;
-    int ch, json = 0, code = 1, lock = -1;
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "d:c:p:jh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'p':
-            profile = strtoll(optarg, NULL, 10);
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return 0;
-        default:
-            fputs(USAGE, stderr);
-            return 2;
-        }
-    }
-    char sa[256], ra[1024], sb[256], rb[1024];
-    if (profile <= 0 &&
-        (argc - optind != 2 || au_cli_split_ref(argv[optind], sa, sizeof(sa), ra, sizeof(ra)) ||
-         au_cli_split_ref(argv[optind + 1], sb, sizeof(sb), rb, sizeof(rb)))) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
+    explain_opts o = {0};
+    int npos, lock = -1, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
+    long long profile = o.profile;
+    int json = o.json;
+    char sa[REF_SOURCE_MAX], ra[REF_ID_MAX], sb[REF_SOURCE_MAX], rb[REF_ID_MAX];
+    if ((code = check_refs(&o, npos, argv + 1, sa, ra, sb, rb)))
+        return code;
+    code = 1;
     au_config *cfg = NULL;
     au_store *st = NULL;
     au_resolve_state *s = NULL;
     json_t *doc = NULL;
     au_err err;
     au_err_init(&err);
-    if (au_cli_open_store("explain", data, config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("explain", o.data, o.config, AU_STORE_RO, &cfg, &st, &lock))
         goto out;
     if (au_resolve_state_load(st, cfg, &s, &err))
         goto out;
@@ -178,4 +196,4 @@ out:
 const au_cli_command au_cli_explain = {"explain", run,
                                        "why two records are (not) one person, or a profile's "
                                        "records belong together",
-                                       USAGE};
+                                       NULL, &spec};

@@ -1,7 +1,7 @@
 /*
  * `aurum gen`: writes realistic, deterministic customer data with ground truth (src/gen/gen.h)
  * for the Northwind demo, tests and benchmarks. Options are declared in one table that drives
- * parsing; progress goes to stderr only on a terminal, a summary line always.
+ * parsing and the usage; progress goes to stderr only on a terminal, a summary line always.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,64 +13,69 @@
 #include "cli/cli.h"
 #include "gen/gen.h"
 
-typedef enum { OPT_LONG, OPT_U64, OPT_DOUBLE, OPT_STR, OPT_FLAG, OPT_FORMAT } opt_type;
+/* --format writes the index of csv|jsonl, which are the enum's values, as an int. */
+_Static_assert(sizeof(au_gen_format) == sizeof(int) && AU_GEN_CSV == 0 && AU_GEN_JSONL == 1,
+               "au_gen_format is filled as an int index");
 
-/* One command-line option: its name, how its argument is parsed and where it lands. */
-typedef struct gen_opt {
-    const char *name; /* "--people" */
-    opt_type type;
-    size_t offset; /* into au_gen_opts */
-} gen_opt;
-
-static const gen_opt options[] = {
-    {"--people", OPT_LONG, offsetof(au_gen_opts, people)},
-    {"--records", OPT_LONG, offsetof(au_gen_opts, records)},
-    {"--out", OPT_STR, offsetof(au_gen_opts, out_dir)},
-    {"--seed", OPT_U64, offsetof(au_gen_opts, seed)},
-    {"--format", OPT_FORMAT, offsetof(au_gen_opts, format)},
-    {"--events", OPT_FLAG, offsetof(au_gen_opts, events)},
-    {"--traps", OPT_FLAG, offsetof(au_gen_opts, traps)},
-    {"--single-source", OPT_FLAG, offsetof(au_gen_opts, single_source)},
-    {"--dup-rate", OPT_DOUBLE, offsetof(au_gen_opts, dup_rate)},
-    {"--country", OPT_STR, offsetof(au_gen_opts, country)},
+static const au_arg options[] = {
+    AU_ARG_ROW("--people", AU_ARG_LONG, offsetof(au_gen_opts, people), "N",
+               "distinct people, 1 to 10,000,000"),
+    AU_ARG_ROW("--records", AU_ARG_LONG, offsetof(au_gen_opts, records), "M",
+               "single-source: total rows (people = M x (1 - R))"),
+    AU_ARG_ROW("--out", AU_ARG_STR, offsetof(au_gen_opts, out_dir), "DIR",
+               "where the files go (created when missing)", .required = 1),
+    AU_ARG_ROW("--seed", AU_ARG_U64, offsetof(au_gen_opts, seed), "S", "PRNG seed (default 1)"),
+    AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(au_gen_opts, format), "csv|jsonl",
+               "csv (RFC 4180, default) or jsonl (one object per line, missing = absent)"),
+    AU_ARG_ROW("--events", AU_ARG_FLAG, offsetof(au_gen_opts, events), NULL,
+               "also write events.jsonl: orders, payments, dunning cases, tickets"),
+    AU_ARG_ROW("--traps", AU_ARG_FLAG, offsetof(au_gen_opts, traps), NULL,
+               "also the dirty values and hard cases of real data (see below)"),
+    AU_ARG_ROW("--single-source", AU_ARG_FLAG, offsetof(au_gen_opts, single_source), NULL,
+               "one CRM-like people.csv for benchmarks instead of six systems"),
+    AU_ARG_ROW("--dup-rate", AU_ARG_DOUBLE, offsetof(au_gen_opts, dup_rate), "R",
+               "duplicate share (default 0.05 per system, 0.30 single-source)"),
+    AU_ARG_ROW("--country", AU_ARG_STR, offsetof(au_gen_opts, country), "C", "only GB is built in"),
 };
 
-static const char usage[] =
-    "usage: aurum gen --people N --out DIR [--seed S] [--format csv|jsonl] [--events]\n"
-    "                 [--dup-rate R] [--traps] [--country GB]\n"
-    "       aurum gen --single-source (--records M | --people N) --out DIR [--seed S]\n"
-    "                 [--dup-rate R] [--format csv|jsonl]\n"
-    "\n"
-    "Writes realistic customer data with ground truth. The same seed and options always give\n"
-    "byte-identical files.\n"
-    "\n"
-    "Northwind mode (default): N people (1 to 10,000,000) spread over six systems, each with its\n"
-    "own layout: crm, webshop, pos, billing, collections, support (DIR/<system>.csv or .jsonl).\n"
-    "Records carry nicknames, typos, swapped names, old addresses, phone and e-mail variants;\n"
-    "households share addresses and twins share surname, address and date of birth.\n"
-    "  --dup-rate R   chance that a person has a second account in a system (default 0.05)\n"
-    "  --events       also write events.jsonl: orders, payments, dunning cases, tickets\n"
-    "  --traps        also the dirty values and hard cases of real data, in real-world\n"
-    "                 proportions: two-digit years (12/11/70), impossible and partial dates\n"
-    "                 (1996-13-02, 19153312, 1958-03), births before 1900, 1900-01-01;\n"
-    "                 \"Bob Smith\" <bob@x.com>, role e-mails shared by colleagues (info@),\n"
-    "                 test@test.com; fathers and sons of one name (Sr/Jr), twins, families\n"
-    "                 sharing a phone; NI numbers keyed to the wrong customer, 000-00-0000;\n"
-    "                 foreign phones (+49 30 ..., 030 ..., (212) 555-0134), people abroad,\n"
-    "                 country aliases (UK, Deutschland, Lichtenstein); titles and suffixes\n"
-    "                 (Dr, Mrs, Jr, III). Adds country and ni_number columns (crm, webshop,\n"
-    "                 billing) and DIR/traps.csv (source,record_id,traps): the kinds each\n"
-    "                 record carries, for `aurum eval --traps`. See docs/GENERATOR.md.\n"
-    "Also written: truth.csv (source,record_id,person_id) and northwind.yaml (the `sources:`\n"
-    "mapping of every system onto the canonical attributes, usable with aurum serve --config).\n"
-    "\n"
-    "Single-source mode (benchmarks): DIR/people.csv, a CRM-like export of M rows of which a\n"
-    "share R (default 0.30) repeat an earlier person with fresh noise; truth.csv and\n"
-    "people.yaml. Give --records M (people = M x (1 - R)) or --people N (M = N / (1 - R)).\n"
-    "\n"
-    "  --seed S       PRNG seed (default 1)\n"
-    "  --format F     csv (RFC 4180, default) or jsonl (one object per line, missing = absent)\n"
-    "  --country C    only GB is built in\n";
+static const au_args_spec spec = {
+    .prog = "aurum gen",
+    .synopsis = "--people N --out DIR [--seed S] [--format csv|jsonl] [--events]\n"
+                "                 [--dup-rate R] [--traps] [--country GB]\n"
+                "       aurum gen --single-source (--records M | --people N) --out DIR [--seed S]\n"
+                "                 [--dup-rate R] [--format csv|jsonl]",
+    .about =
+        "Writes realistic customer data with ground truth. The same seed and options always give\n"
+        "byte-identical files.\n"
+        "\n"
+        "Northwind mode (default): N people spread over six systems, each with its own layout:\n"
+        "crm, webshop, pos, billing, collections, support (DIR/<system>.csv or .jsonl). Records\n"
+        "carry nicknames, typos, swapped names, old addresses, phone and e-mail variants;\n"
+        "households share addresses and twins share surname, address and date of birth.\n"
+        "Also written: truth.csv (source,record_id,person_id) and northwind.yaml (the `sources:`\n"
+        "mapping of every system onto the canonical attributes, usable with aurum serve "
+        "--config).\n"
+        "\n"
+        "Single-source mode (benchmarks): DIR/people.csv, a CRM-like export of M rows of which a\n"
+        "share R (default 0.30) repeat an earlier person with fresh noise; truth.csv and\n"
+        "people.yaml. Give --records M or --people N (M = N / (1 - R)).\n"
+        "\n"
+        "--traps adds the dirty values and hard cases of real data, in real-world proportions:\n"
+        "two-digit years (12/11/70), impossible and partial dates (1996-13-02, 19153312, "
+        "1958-03),\n"
+        "births before 1900, 1900-01-01; \"Bob Smith\" <bob@x.com>, role e-mails shared by\n"
+        "colleagues (info@), test@test.com; fathers and sons of one name (Sr/Jr), twins, families\n"
+        "sharing a phone; NI numbers keyed to the wrong customer, 000-00-0000; foreign phones\n"
+        "(+49 30 ..., 030 ..., (212) 555-0134), people abroad, country aliases (UK, Deutschland,\n"
+        "Lichtenstein); titles and suffixes (Dr, Mrs, Jr, III). Adds country and ni_number "
+        "columns\n"
+        "(crm, webshop, billing) and DIR/traps.csv (source,record_id,traps): the kinds each "
+        "record\n"
+        "carries, for `aurum eval --traps`.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .notes = "See docs/GENERATOR.md.\n",
+};
 
 typedef struct progress_state {
     struct timespec start;
@@ -97,62 +102,6 @@ static void on_progress(void *ctx, long done, long total, long rows)
     fflush(stderr);
 }
 
-static int parse_value(const gen_opt *op, const char *arg, au_gen_opts *o)
-{
-    char *end = NULL;
-    void *dst = (char *)o + op->offset;
-    errno = 0;
-    switch (op->type) {
-    case OPT_LONG:
-        *(long *)dst = strtol(arg, &end, 10);
-        break;
-    case OPT_U64:
-        *(uint64_t *)dst = strtoull(arg, &end, 10);
-        break;
-    case OPT_DOUBLE:
-        *(double *)dst = strtod(arg, &end);
-        break;
-    case OPT_STR:
-        *(const char **)dst = arg;
-        return 0;
-    case OPT_FORMAT:
-        if (strcmp(arg, "csv") == 0)
-            *(au_gen_format *)dst = AU_GEN_CSV;
-        else if (strcmp(arg, "jsonl") == 0)
-            *(au_gen_format *)dst = AU_GEN_JSONL;
-        else
-            return -1;
-        return 0;
-    default:
-        return -1;
-    }
-    return (errno || !end || *end || end == arg) ? -1 : 0;
-}
-
-static int parse_args(int argc, char **argv, au_gen_opts *o)
-{
-    for (int i = 1; i < argc; i++) {
-        const gen_opt *op = NULL;
-        for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
-            if (strcmp(argv[i], options[k].name) == 0)
-                op = &options[k];
-        if (!op) {
-            fprintf(stderr, "aurum gen: unknown option '%s' (see 'aurum help gen')\n", argv[i]);
-            return -1;
-        }
-        if (op->type == OPT_FLAG) {
-            *(int *)((char *)o + op->offset) = 1;
-            continue;
-        }
-        if (i + 1 >= argc || parse_value(op, argv[i + 1], o)) {
-            fprintf(stderr, "aurum gen: %s needs a valid value (see 'aurum help gen')\n", op->name);
-            return -1;
-        }
-        i++;
-    }
-    return 0;
-}
-
 static int run(int argc, char **argv)
 {
     au_gen_opts o;
@@ -160,8 +109,9 @@ static int run(int argc, char **argv)
     au_err err;
     progress_state ps;
     au_gen_opts_init(&o);
-    if (parse_args(argc, argv, &o))
-        return 2;
+    int npos, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
     ps.tty = isatty(STDERR_FILENO);
     clock_gettime(CLOCK_MONOTONIC, &ps.start);
     o.progress = on_progress;
@@ -189,4 +139,4 @@ static int run(int argc, char **argv)
 }
 
 const au_cli_command au_cli_gen = {
-    "gen", run, "generate realistic multi-source customer data with ground truth", usage};
+    "gen", run, "generate realistic multi-source customer data with ground truth", NULL, &spec};

@@ -3,7 +3,6 @@
  * directory (locked against a running daemon), or online through a daemon's HTTP API. Parses the
  * command line, sets up, calls au_import_file per file and prints the summary.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,95 +14,60 @@
 #include "lib/buf.h"
 #include "lib/lockfile.h"
 
-#define USAGE                                                                                      \
-    "usage: aurum import --source NAME [--data DIR] [--config FILE] [--format csv|jsonl]\n"        \
-    "                    [--batch N] [--server URL --key KEY] FILE...\n"                           \
-    "\n"                                                                                           \
-    "Imports CSV (header row = field names) or JSON Lines (one object per line) records into\n"    \
-    "source NAME, mapped by the source's definition (from --config or registered earlier).\n"      \
-    "  --data DIR      data directory (default: data_dir of the config, ./aurum-data); must not\n" \
-    "                  be in use by a running daemon (use --server then)\n"                        \
-    "  --config FILE   YAML configuration with the source definitions\n"                           \
-    "  --format F      csv or jsonl (default: from the file extension; .jsonl/.ndjson = jsonl)\n"  \
-    "  --batch N       records per batch (default 8192, 4096 with --server)\n"                     \
-    "  --server URL    send to a running daemon instead (POST URL/v1/sources/NAME/records)\n"      \
-    "  --key KEY       API key for --server\n"                                                     \
-    "Rejected records do not stop the import; the summary lists the first 20.\n"                   \
-    "Exit status: 0 all records imported, 1 some rejected or a fatal error, 2 usage.\n"
-
 typedef struct args {
     const char *data, *config, *source, *server, *key;
-    au_import_format format;
+    int format; /* index in "csv|jsonl|ndjson", -1: from the file extension */
     long batch;
     char **files;
     int nfiles;
 } args;
 
+static const au_arg options[] = {
+    AU_ARG_ROW("--source", AU_ARG_STR, offsetof(args, source), "NAME",
+               "the source the records belong to", .required = 1),
+    AU_ARG_ROW(
+        "--data", AU_ARG_STR, offsetof(args, data), "DIR",
+        "data directory, created when missing (default: data_dir of the config, ./aurum-data);"
+        " must not be in use by a running daemon (use --server then)"),
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(args, config), "FILE",
+               "YAML configuration with the source definitions"),
+    AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(args, format), "csv|jsonl|ndjson",
+               "file format (default: from the extension; .jsonl/.ndjson = jsonl)"),
+    AU_ARG_ROW("--batch", AU_ARG_LONG, offsetof(args, batch), "N",
+               "records per batch (default 8192, 4096 with --server)", .lo = 1, .hi = 1000000),
+    AU_ARG_ROW("--server", AU_ARG_STR, offsetof(args, server), "URL",
+               "send to a running daemon instead (POST URL/v1/sources/NAME/records)"),
+    AU_ARG_ROW("--key", AU_ARG_STR, offsetof(args, key), "KEY",
+               "API key for --server (default: $AURUM_KEY)"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum import",
+    .synopsis = "--source NAME [--data DIR] [--config FILE] [--format csv|jsonl]\n"
+                "                    [--batch N] [--server URL --key KEY] FILE...",
+    .about = "Imports CSV (header row = field names) or JSON Lines (one object per line) records "
+             "into\nsource NAME, mapped by the source's definition (from --config or registered "
+             "earlier).\nSource definitions: 'aurum help config' and docs/IMPORT.md.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .args = "FILE...",
+    .min_args = 1,
+    .max_args = -1,
+    .notes = "Rejected records do not stop the import; the summary lists the first 20. Long "
+             "imports\nreport progress on stderr (a redrawn line on a terminal, else a line every "
+             "few seconds).\nExit status: 0 all records imported, 1 some rejected or a fatal "
+             "error, 2 usage.\n",
+};
+
 static int parse_args(int argc, char **argv, args *a)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'},
-        {"source", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"batch", required_argument, NULL, 'b'},
-        {"server", required_argument, NULL, 'S'},
-        {"key", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     memset(a, 0, sizeof *a);
-    optind = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "d:c:s:f:b:S:k:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            a->data = optarg;
-            break;
-        case 'c':
-            a->config = optarg;
-            break;
-        case 's':
-            a->source = optarg;
-            break;
-        case 'S':
-            a->server = optarg;
-            break;
-        case 'k':
-            a->key = optarg;
-            break;
-        case 'b':
-            a->batch = strtol(optarg, NULL, 10);
-            if (a->batch <= 0 || a->batch > 1000000) {
-                fprintf(stderr, "aurum import: --batch must be 1..1000000\n");
-                return 2;
-            }
-            break;
-        case 'f':
-            if (strcmp(optarg, "csv") == 0)
-                a->format = AU_IMPORT_CSV;
-            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "ndjson") == 0)
-                a->format = AU_IMPORT_JSONL;
-            else {
-                fprintf(stderr, "aurum import: --format must be csv or jsonl\n");
-                return 2;
-            }
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return -1;
-        default:
-            fputs(USAGE, stderr);
-            return 2;
-        }
-    }
-    a->files = argv + optind;
-    a->nfiles = argc - optind;
-    if (!a->source || a->nfiles < 1) {
-        fprintf(stderr, "aurum import: %s\n%s", !a->source ? "--source is required" : "no FILE",
-                USAGE);
-        return 2;
-    }
+    a->format = -1;
+    int npos, code = au_args_run(&spec, a, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code == 0 ? -1 : code;
+    a->files = argv + 1;
+    a->nfiles = npos;
     return 0;
 }
 
@@ -170,6 +134,7 @@ static int run_local(const args *a, au_import_opts *o)
     au_err_init(&err);
     if (au_config_load(a->config, &cfg, &err))
         goto out;
+    au_config_apply_logging(cfg);
     const char *dir = a->data ? a->data : cfg->data_dir;
     au_rc rc = au_lockfile_acquire(dir, &lock, &err);
     if (rc == AU_ERR_BUSY) {
@@ -205,7 +170,7 @@ static int run(int argc, char **argv)
         return code < 0 ? 0 : code;
     au_import_opts o = {0};
     o.source = a.source;
-    o.format = a.format;
+    o.format = a.format < 0 ? AU_IMPORT_AUTO : a.format == 0 ? AU_IMPORT_CSV : AU_IMPORT_JSONL;
     o.batch = (size_t)a.batch;
     o.progress = 1;
     if (!a.server)
@@ -216,4 +181,4 @@ static int run(int argc, char **argv)
 }
 
 const au_cli_command au_cli_import = {"import", run, "load CSV or JSON Lines files into a source",
-                                      USAGE};
+                                      NULL, &spec};

@@ -15,45 +15,36 @@
 #include "store/store.h"
 #include "core/keys.h"
 
-static const char usage[] =
-    "usage: aurum keys create [--config FILE] [--data DIR] --scope S [--scope S...] [--name N]\n"
-    "       aurum keys list   [--config FILE] [--data DIR]\n"
-    "       aurum keys revoke [--config FILE] [--data DIR] ID\n"
-    "\n"
-    "Scopes: admin (everything), read (every GET), write:<source>, write:* (all sources).\n"
-    "create prints the token once on stdout; only its hash is stored. Works while the daemon\n"
-    "runs: a revoked key stops working there within a few seconds.\n";
-
-#define MAX_SCOPES 32
-
 typedef struct keys_opts {
     const char *config, *data, *name, *id;
-    const char *scopes[MAX_SCOPES];
-    int nscopes;
+    au_args_list scopes;
 } keys_opts;
 
-static int parse_args(int argc, char **argv, keys_opts *o)
-{
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (strcmp(a, "--config") == 0 && has_value)
-            o->config = argv[++i];
-        else if (strcmp(a, "--data") == 0 && has_value)
-            o->data = argv[++i];
-        else if (strcmp(a, "--name") == 0 && has_value)
-            o->name = argv[++i];
-        else if (strcmp(a, "--scope") == 0 && has_value && o->nscopes < MAX_SCOPES)
-            o->scopes[o->nscopes++] = argv[++i];
-        else if (a[0] != '-' && !o->id)
-            o->id = a;
-        else {
-            fprintf(stderr, "aurum keys: unexpected argument '%s'\n%s", a, usage);
-            return 2;
-        }
-    }
-    return 0;
-}
+static const au_arg options[] = {
+    AU_ARG_ROW("--scope", AU_ARG_LIST, offsetof(keys_opts, scopes), "S",
+               "create: a scope of the new key (repeatable): admin, read, write:<source>, write:*"),
+    AU_ARG_ROW("--name", AU_ARG_STR, offsetof(keys_opts, name), "N",
+               "create: a name to recognise the key"),
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(keys_opts, config), "FILE", "YAML configuration"),
+    AU_ARG_ROW(
+        "--data", AU_ARG_STR, offsetof(keys_opts, data), "DIR",
+        "data directory (default: data_dir of the config); list and revoke need an existing one"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum keys",
+    .synopsis = "create [--config FILE] [--data DIR] --scope S [--scope S...] [--name N]\n"
+                "       aurum keys list   [--config FILE] [--data DIR]\n"
+                "       aurum keys revoke [--config FILE] [--data DIR] ID",
+    .about = "Scopes: admin (everything), read (every GET), write:<source>, write:* (all "
+             "sources).\ncreate prints the token once on stdout; only its hash is stored. Works "
+             "while the daemon\nruns: a revoked key stops working there within a few seconds.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .args = "create|list|revoke [ID]",
+    .min_args = 0,
+    .max_args = 2,
+};
 
 /* One write in its own transaction, so a busy daemon's writer and this process take turns. */
 static au_rc put_key(au_store *s, const au_key_row *row)
@@ -75,8 +66,8 @@ static au_rc do_create(au_store *s, const keys_opts *o, au_err *err)
     uint8_t hash[AU_KEY_HASH_LEN];
     au_key_scopes check;
     json_t *arr = json_array();
-    for (int i = 0; arr && i < o->nscopes; i++)
-        json_array_append_new(arr, json_string(o->scopes[i]));
+    for (int i = 0; arr && i < o->scopes.n; i++)
+        json_array_append_new(arr, json_string(o->scopes.v[i]));
     char *scopes = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
     json_decref(arr);
     if (!scopes)
@@ -133,16 +124,21 @@ static au_rc do_list(au_store *s, au_err *err)
     return rc ? au_err_set(err, rc, "cannot list keys") : AU_OK;
 }
 
-static int check_usage(const char *verb, const keys_opts *o)
+/* The verb and its arguments agree; 0 or the usage exit code. */
+static int check_usage(const char *verb, int npos, const keys_opts *o)
 {
-    if (strcmp(verb, "create") == 0 && o->nscopes > 0 && !o->id)
-        return 0;
-    if (strcmp(verb, "list") == 0 && !o->id)
-        return 0;
-    if (strcmp(verb, "revoke") == 0 && o->id)
-        return 0;
-    fputs(usage, stderr);
-    return 2;
+    if (npos == 0)
+        return au_args_fail(&spec, "missing what to do: create, list or revoke");
+    if (strcmp(verb, "create") == 0) {
+        if (npos > 1)
+            return au_args_fail(&spec, "unexpected argument '%s' (create takes no ID)", o->id);
+        return o->scopes.n ? 0 : au_args_fail(&spec, "missing --scope S: create needs a scope");
+    }
+    if (strcmp(verb, "list") == 0)
+        return npos > 1 ? au_args_fail(&spec, "unexpected argument '%s'", o->id) : 0;
+    if (strcmp(verb, "revoke") == 0)
+        return npos > 1 ? 0 : au_args_fail(&spec, "missing ID: revoke needs the key's id");
+    return au_args_fail(&spec, "unknown verb '%s' (create, list or revoke)", verb);
 }
 
 static au_rc do_revoke(au_store *s, const char *id, au_err *err)
@@ -167,19 +163,30 @@ static int run(int argc, char **argv)
     au_config *cfg = NULL;
     au_store *store = NULL;
     au_err err;
+    int npos, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
+    o.id = npos > 1 ? argv[2] : NULL;
+    if ((code = check_usage(argv[1], npos, &o)))
+        return code;
     au_err_init(&err);
-    if (argc < 2 || parse_args(argc, argv, &o) || check_usage(argv[1], &o)) {
-        if (argc < 2)
-            fputs(usage, stderr);
-        return 2;
-    }
     au_rc rc = au_config_load(o.config, &cfg, &err);
     if (rc)
         goto out;
+    au_config_apply_logging(cfg);
     const char *dir = o.data ? o.data : cfg->data_dir;
     if ((rc = au_keys_init()))
         goto out;
-    if ((rc = au_store_open(dir, AU_STORE_RW, &store, &err)))
+    /* Only create may make a new store (keys provisioned before the first start); list and
+     * revoke on a mistyped --data say so instead of creating an empty store. */
+    int creates = strcmp(argv[1], "create") == 0;
+    if (!creates && (rc = au_store_open(dir, AU_STORE_RO, &store, &err)))
+        goto out;
+    if (strcmp(argv[1], "revoke") == 0) {
+        au_store_close(store);
+        store = NULL;
+    }
+    if (!store && (rc = au_store_open(dir, AU_STORE_RW, &store, &err)))
         goto out;
     if (strcmp(argv[1], "create") == 0)
         rc = do_create(store, &o, &err);
@@ -196,4 +203,4 @@ out:
     return rc ? 1 : 0;
 }
 
-const au_cli_command au_cli_keys = {"keys", run, "create, list and revoke API keys", usage};
+const au_cli_command au_cli_keys = {"keys", run, "create, list and revoke API keys", NULL, &spec};

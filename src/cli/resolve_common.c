@@ -19,7 +19,14 @@ int au_cli_open_store(const char *cmd, const char *data, const char *config, au_
     *lock = -1;
     if (au_config_load(config, cfg, &err))
         goto out;
+    au_config_apply_logging(*cfg);
     const char *dir = data ? data : (*cfg)->data_dir;
+    /* These commands read what is there: a read-only probe first, so that a mistyped --data
+     * is reported (and no empty store created) before the lock file makes the directory. */
+    if (mode == AU_STORE_RW && au_store_open(dir, AU_STORE_RO, st, &err))
+        goto out;
+    au_store_close(*st);
+    *st = NULL;
     if (mode == AU_STORE_RW) {
         au_rc rc = au_lockfile_acquire(dir, lock, &err);
         if (rc == AU_ERR_BUSY)

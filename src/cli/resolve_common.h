@@ -8,9 +8,11 @@
 #include "core/config.h"
 #include "store/store.h"
 
-/* Opens the store of `data` (or the config's data_dir). Read-only opens take no lock and work
- * beside a running daemon; read-write opens take the data-dir lock (*lock, release with
- * au_lockfile_release). On failure the message is printed as "aurum CMD: ..." and 1 returned. */
+/* Opens the existing store of `data` (or the config's data_dir); a missing one is an error that
+ * names the path, never created. Applies the config's logging settings. Read-only opens take no
+ * lock and work beside a running daemon; read-write opens take the data-dir lock (*lock, release
+ * with au_lockfile_release). On failure the message is printed as "aurum CMD: ..." and 1 returned.
+ */
 int au_cli_open_store(const char *cmd, const char *data, const char *config, au_store_mode mode,
                       au_config **cfg, au_store **st, int *lock);
 

@@ -20,51 +20,31 @@
 #include "lib/lockfile.h"
 #include "lib/log.h"
 
-static const char usage[] =
-    "usage: aurum serve [--config FILE] [--data DIR] [--listen ADDR:PORT] [--port-file FILE]\n"
-    "\n"
-    "Runs the daemon: HTTP API on ADDR:PORT (port 0 picks a free port), embedded store in DIR.\n"
-    "  --config FILE     YAML configuration (see `aurum help config`)\n"
-    "  --data DIR        data directory (overrides data_dir)\n"
-    "  --listen A:P      listen address (overrides listen)\n"
-    "  --port-file FILE  write the bound port to FILE once listening\n"
-    "Environment: AURUM_ADMIN_KEY registers that token as an admin key; without it the first\n"
-    "start creates one and writes it to DIR/admin.key (mode 0600).\n"
-    "Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads the flows of the configuration.\n"
-    "Routes: `aurum help api`.\n";
-
 typedef struct serve_opts {
     const char *config, *data, *listen, *port_file;
 } serve_opts;
 
-static int parse_args(int argc, char **argv, serve_opts *o)
-{
-    for (int i = 1; i < argc; i++) {
-        const char **slot = NULL;
-        if (strcmp(argv[i], "--config") == 0)
-            slot = &o->config;
-        else if (strcmp(argv[i], "--data") == 0)
-            slot = &o->data;
-        else if (strcmp(argv[i], "--listen") == 0)
-            slot = &o->listen;
-        else if (strcmp(argv[i], "--port-file") == 0)
-            slot = &o->port_file;
-        if (!slot || i + 1 >= argc) {
-            fprintf(stderr, "aurum serve: unexpected argument '%s'\n%s", argv[i], usage);
-            return 2;
-        }
-        *slot = argv[++i];
-    }
-    return 0;
-}
+static const au_arg options[] = {
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(serve_opts, config), "FILE",
+               "YAML configuration (see 'aurum help config')"),
+    AU_ARG_ROW("--data", AU_ARG_STR, offsetof(serve_opts, data), "DIR",
+               "data directory, created when missing (overrides data_dir)"),
+    AU_ARG_ROW("--listen", AU_ARG_STR, offsetof(serve_opts, listen), "ADDR:PORT",
+               "listen address, port 0 picks a free port (overrides listen)"),
+    AU_ARG_ROW("--port-file", AU_ARG_STR, offsetof(serve_opts, port_file), "FILE",
+               "write the bound port to FILE once listening"),
+};
 
-static void set_log_level(const char *name)
-{
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    for (int i = 0; i < 4; i++)
-        if (name && strcmp(name, names[i]) == 0)
-            au_log_set_level((au_log_level)i);
-}
+static const au_args_spec spec = {
+    .prog = "aurum serve",
+    .about = "Runs the daemon: HTTP API on ADDR:PORT, embedded store in DIR.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+    .notes = "Environment: AURUM_ADMIN_KEY registers that token as an admin key; without it the "
+             "first\nstart creates one and writes it to DIR/admin.key (mode 0600).\n"
+             "Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads the flows of the "
+             "configuration.\nRoutes: 'aurum help api'. Configuration: 'aurum help config'.\n",
+};
 
 /* Written to a temporary name and renamed so a reader never sees a partial port number. */
 static au_rc write_port_file(const char *path, int port, au_err *err)
@@ -118,8 +98,9 @@ static int run(int argc, char **argv)
     char created[4096], addr[300];
     au_err err;
     au_err_init(&err);
-    if (parse_args(argc, argv, &o))
-        return 2;
+    int npos, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
     /* Blocked before any thread starts so that only sigwait below ever receives them. */
     sigset_t set;
     sigemptyset(&set);
@@ -132,7 +113,7 @@ static int run(int argc, char **argv)
     au_rc rc = au_config_load(o.config, &cfg, &err);
     if (rc)
         goto out;
-    set_log_level(cfg->log_level);
+    au_config_apply_logging(cfg);
     dir = o.data ? o.data : cfg->data_dir;
     listen = o.listen ? o.listen : cfg->listen;
     if ((rc = au_keys_init())) {
@@ -181,4 +162,4 @@ out:
 }
 
 const au_cli_command au_cli_serve = {"serve", run, "run the daemon (HTTP API, embedded store)",
-                                     usage};
+                                     NULL, &spec};

@@ -10,26 +10,33 @@
 #include "cli/cli.h"
 #include "flows/sink.h"
 
-static const char usage[] =
-    "usage: aurum sink [--listen ADDR:PORT] [--out FILE]\n"
-    "\n"
-    "Accepts every HTTP request on ADDR:PORT (default 127.0.0.1:9090), answers 200 and appends\n"
-    "it as a JSON line (time, method, path, flow headers, body) to FILE (default stdout).\n"
-    "Point a flow's http step at it to see what the flow sends.\n";
+typedef struct sink_opts {
+    const char *listen, *out;
+} sink_opts;
+
+static const au_arg options[] = {
+    AU_ARG_ROW("--listen", AU_ARG_STR, offsetof(sink_opts, listen), "ADDR:PORT",
+               "where to listen (default 127.0.0.1:9090)"),
+    AU_ARG_ROW("--out", AU_ARG_STR, offsetof(sink_opts, out), "FILE",
+               "append the requests to FILE (default stdout)"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum sink",
+    .about = "Accepts every HTTP request on ADDR:PORT, answers 200 and appends it as a JSON line "
+             "(time,\nmethod, path, flow headers, body) to FILE. Point a flow's http step at it "
+             "to see what\nthe flow sends. Stops on SIGINT or SIGTERM.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+};
 
 static int run(int argc, char **argv)
 {
-    const char *listen = "127.0.0.1:9090", *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
-            listen = argv[++i];
-        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-            path = argv[++i];
-        else {
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
+    sink_opts o = {"127.0.0.1:9090", NULL};
+    int npos, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
+    const char *listen = o.listen, *path = o.out;
     FILE *out = path ? fopen(path, "a") : stdout;
     if (!out) {
         perror(path);
@@ -60,4 +67,4 @@ static int run(int argc, char **argv)
 }
 
 const au_cli_command au_cli_sink = {"sink", run, "a stand-in target that records what flows send",
-                                    usage};
+                                    NULL, &spec};

@@ -4,7 +4,6 @@
  * the model (the daemon uses it from its next start; new writes are scored with it, existing
  * profiles stay as they are) and optionally writes it as JSON. Takes the data-dir lock.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,14 +17,30 @@
 #include "lib/lockfile.h"
 #include "resolve/train.h"
 
-#define USAGE                                                                                      \
-    "usage: aurum train [--data DIR] [--config FILE] [--labels FILE] [--json OUT]\n"               \
-    "\n"                                                                                           \
-    "Estimates the match model from the stored records: u probabilities from random pairs, m\n"    \
-    "by expectation-maximisation over the blocked candidate pairs (no labels needed). With\n"      \
-    "--labels (CSV: source_a,record_a,source_b,record_b,match with match 1/0) m and u are\n"       \
-    "counted from the labelled pairs instead. Prints the weights, stores the model (used by\n"     \
-    "the daemon from its next start) and writes it to OUT as JSON when asked.\n"
+typedef struct train_opts {
+    const char *data, *config, *labels, *json;
+} train_opts;
+
+static const au_arg options[] = {
+    AU_ARG_ROW("--data", AU_ARG_STR, offsetof(train_opts, data), "DIR",
+               "data directory (default: data_dir of the config); must exist"),
+    AU_ARG_ROW("--config", AU_ARG_STR, offsetof(train_opts, config), "FILE", "YAML configuration"),
+    AU_ARG_ROW("--labels", AU_ARG_STR, offsetof(train_opts, labels), "FILE",
+               "labelled pairs, CSV: source_a,record_a,source_b,record_b,match (1/0)"),
+    AU_ARG_ROW("--json", AU_ARG_STR, offsetof(train_opts, json), "OUT",
+               "also write the model to OUT as JSON"),
+};
+
+static const au_args_spec spec = {
+    .prog = "aurum train",
+    .about = "Estimates the match model from the stored records: u probabilities from random "
+             "pairs, m\nby expectation-maximisation over the blocked candidate pairs (no labels "
+             "needed). With\n--labels m and u are counted from the labelled pairs instead. Prints "
+             "the weights, stores\nthe model (used by the daemon from its next start) and writes "
+             "it to OUT when asked.\nTakes the data directory's lock: stop the daemon first.\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(options[0]),
+};
 
 typedef struct labels {
     uint32_t (*pairs)[2];
@@ -186,50 +201,20 @@ out:
 
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"config", required_argument, NULL, 'c'},
-        {"labels", required_argument, NULL, 'l'}, {"json", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
-    const char *data = NULL, *config = NULL, *labels_path = NULL, *out = NULL;
-    int ch, lock = -1;
-    optind = 0;
-    while ((ch = getopt_long(argc, argv, "d:c:l:j:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'd':
-            data = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'l':
-            labels_path = optarg;
-            break;
-        case 'j':
-            out = optarg;
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return 0;
-        default:
-            fputs(USAGE, stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
+    train_opts o = {0};
+    int npos, lock = -1, code = au_args_run(&spec, &o, argc, argv, &npos);
+    if (code != AU_ARG_CONTINUE)
+        return code;
     au_config *cfg;
     au_store *st;
-    if (au_cli_open_store("train", data, config, AU_STORE_RW, &cfg, &st, &lock))
+    if (au_cli_open_store("train", o.data, o.config, AU_STORE_RW, &cfg, &st, &lock))
         return 1;
-    int code = train(st, cfg, labels_path, out);
+    code = train(st, cfg, o.labels, o.json);
     au_store_close(st);
     au_lockfile_release(lock);
     au_config_free(cfg);
     return code;
 }
 
-const au_cli_command au_cli_train = {"train", run,
-                                     "estimate the match model from the stored records", USAGE};
+const au_cli_command au_cli_train = {
+    "train", run, "estimate the match model from the stored records", NULL, &spec};

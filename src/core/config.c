@@ -14,6 +14,8 @@
 
 #include "core/source.h"
 #include "lib/alloc.h"
+#include "lib/log.h"
+#include "resolve/model.h"
 
 /* A configuration file larger than this is certainly a mistake. */
 #define AU_CONFIG_MAX_BYTES (16 * 1024 * 1024)
@@ -45,21 +47,33 @@ static const opt_def options[] = {
     {OPT_INT, "group_commit_max", "256", offsetof(au_config, group_commit_max),
      "most write jobs folded into one transaction"},
     {OPT_STRING, "log_level", "info", offsetof(au_config, log_level), "debug, info, warn or error"},
+    {OPT_STRING, "log_format", "auto", offsetof(au_config, log_format),
+     "text, json, or auto: text on a terminal, JSON lines otherwise (--log-format overrides)"},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
-/* Top-level sections owned by other modules: accepted and kept in cfg->doc. */
+/* Top-level sections owned by other modules: accepted and kept in cfg->doc. A section with a
+ * refusal is a name users reach for that is not built: refused with what to use instead, so it
+ * never silently does nothing. */
 static const struct {
     const char *name;
-    const char *help;
+    const char *help;    /* one line for `aurum help config` */
+    const char *refusal; /* NULL: supported; else why not and what to use instead */
 } sections[] = {
-    {"sources", "name -> source definition (record_id, fields, country, trust)"},
-    {"matching", "identity resolution: thresholds, rules, columns, generic: {never, always, "
-                 "min_people} (docs/resolve.md)"},
-    {"survivorship", "golden record rules per attribute"},
-    {"flows", "integration flows: when / if / then"},
-    {"connectors", "inbound and outbound connectors"},
-    {"keys", "API keys provisioned at start-up"},
+    {"sources", "name -> source definition (record_id, fields, country, trust, on_invalid)", NULL},
+    {"matching",
+     "identity resolution: thresholds, rules, comparison columns, generic: {never, always, "
+     "min_people} (docs/MATCHING.md)",
+     NULL},
+    {"survivorship", "golden record rules per attribute (docs/PROFILES.md)", NULL},
+    {"flows", "integration flows: trigger / condition / steps (aurum help flows)", NULL},
+    {"connectors", "not supported yet",
+     "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
+     "nats, file) under 'flows:' (see 'aurum help flows'); inbound records come through POST "
+     "/v1/sources/{source}/records or 'aurum import'"},
+    {"keys", "not supported yet",
+     "is not supported yet: API keys are created with 'aurum keys create --scope S' or given "
+     "to the daemon in AURUM_ADMIN_KEY"},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -347,12 +361,31 @@ static const opt_def *find_option(const char *name)
     return NULL;
 }
 
-static int is_section(const char *name)
+/* The section row of `name`, or -1. */
+static int find_section(const char *name)
 {
     for (size_t i = 0; i < NSECTIONS; i++)
         if (strcmp(sections[i].name, name) == 0)
-            return 1;
-    return 0;
+            return (int)i;
+    return -1;
+}
+
+/* "unknown option 'x'; valid keys: listen, data_dir, ..., sources, ..." (supported ones). */
+static au_rc unknown_key(const char *k, au_err *err)
+{
+    char list[512];
+    size_t pos = 0;
+    for (size_t i = 0; i < NOPTIONS + NSECTIONS; i++) {
+        const char *name = i < NOPTIONS ? options[i].name : sections[i - NOPTIONS].name;
+        if (i >= NOPTIONS && sections[i - NOPTIONS].refusal)
+            continue;
+        int n = snprintf(list + pos, sizeof list - pos, "%s%s", pos ? ", " : "", name);
+        if (n < 0 || (size_t)n >= sizeof list - pos)
+            break;
+        pos += (size_t)n;
+    }
+    return au_err_set(err, AU_ERR_INVALID,
+                      "unknown key '%s'; valid keys: %s, x-* (see 'aurum help config')", k, list);
 }
 
 /* The key `name` in mapping node m, or NULL. */
@@ -398,8 +431,11 @@ static au_rc apply_key(au_config *cfg, const char *k, const json_t *v, au_err *e
         return set_option(cfg, o, v, err);
     if (strncmp(k, "x-", 2) == 0) /* free extension keys, e.g. to hold anchors */
         return AU_OK;
-    if (!is_section(k))
-        return au_err_set(err, AU_ERR_INVALID, "unknown option '%s' (see 'aurum help config')", k);
+    int sec = find_section(k);
+    if (sec < 0)
+        return unknown_key(k, err);
+    if (sections[sec].refusal)
+        return au_err_set(err, AU_ERR_UNSUPPORTED, "%s: this section %s", k, sections[sec].refusal);
     if (strcmp(k, "sources") != 0)
         return AU_OK;
     if (!json_is_object(v))
@@ -434,6 +470,46 @@ static au_rc check_sources(au_config *cfg, au_err *err)
     return AU_OK;
 }
 
+/* The matching section is read by the resolver at engine start; checking it here too gives
+ * its mistakes a line and column and stops read commands from running with a broken file. */
+static au_rc check_matching(const au_config *cfg, au_err *err)
+{
+    const json_t *cm = json_object_get(cfg->doc, "matching");
+    if (!cm || json_is_null(cm))
+        return AU_OK;
+    au_model *m = au_malloc(sizeof *m);
+    if (!m)
+        return AU_ERR_NOMEM;
+    au_model_default(m);
+    au_rc rc = au_model_from_json(m, cm, err);
+    au_free(m);
+    return rc;
+}
+
+static const char *const level_names[] = {"debug", "info", "warn", "error", NULL};
+
+/* log_level and log_format name values the logger knows (checked at load, not at use). */
+static au_rc check_logging(const au_config *cfg, au_err *err)
+{
+    if (!one_of(cfg->log_level, level_names))
+        return au_err_set(err, AU_ERR_INVALID,
+                          "log_level: '%s' is not one of debug, info, warn, error", cfg->log_level);
+    if (au_log_format_from_name(cfg->log_format) < 0)
+        return au_err_set(err, AU_ERR_INVALID, "log_format: '%s' is not one of auto, text, json",
+                          cfg->log_format);
+    return AU_OK;
+}
+
+void au_config_apply_logging(const au_config *c)
+{
+    for (int i = 0; level_names[i]; i++)
+        if (strcmp(c->log_level, level_names[i]) == 0)
+            au_log_set_level((au_log_level)i);
+    int f = au_log_format_from_name(c->log_format);
+    if (f >= 0)
+        au_log_set_format((au_log_format)f, AU_LOG_FROM_CONFIG);
+}
+
 static au_rc apply_doc(au_config *cfg, yaml_document_t *ydoc, const char *path, au_err *err)
 {
     if (!json_is_object(cfg->doc))
@@ -453,7 +529,11 @@ static au_rc apply_doc(au_config *cfg, yaml_document_t *ydoc, const char *path, 
             return au_err_set(err, rc, "%s:%zu:%zu: %s", path, line, col, msg);
         }
     }
-    au_rc rc = check_sources(cfg, err);
+    au_rc rc = check_logging(cfg, err);
+    if (!rc)
+        rc = check_matching(cfg, err);
+    if (!rc)
+        rc = check_sources(cfg, err);
     if (rc && rc != AU_ERR_NOMEM) {
         size_t line, col;
         char msg[sizeof err->message];
@@ -567,7 +647,8 @@ void au_config_print_help(FILE *f)
                 options[i].help);
     fprintf(f, "\nSections (read by the module that owns them):\n\n");
     for (size_t i = 0; i < NSECTIONS; i++)
-        fprintf(f, "  %-18s %s\n", sections[i].name, sections[i].help);
+        if (!sections[i].refusal)
+            fprintf(f, "  %-18s %s\n", sections[i].name, sections[i].help);
     fprintf(f, "\nAnchors, aliases and merge keys (<<) are supported; top-level keys starting "
                "with x- are ignored\n(a place for anchored blocks).\n");
 }

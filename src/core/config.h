@@ -22,6 +22,7 @@ typedef struct au_config {
     long max_connections;  /* concurrent HTTP connections */
     long group_commit_max; /* most write jobs folded into one transaction */
     char *log_level;       /* debug|info|warn|error */
+    char *log_format;      /* auto|text|json */
     json_t *sources;       /* object name -> source definition (JSON, see source.h), owned */
     json_t *doc;           /* the whole file as JSON, for sections of other modules, owned */
 } au_config;
@@ -29,6 +30,9 @@ typedef struct au_config {
 /* Loads `path` (NULL: defaults only). Errors name file, line and column. Caller frees. */
 au_rc au_config_load(const char *path, au_config **out, au_err *err);
 void au_config_free(au_config *c);
+/* Applies log_level and log_format to the logger (a --log-format given on the command line
+ * stays in force). Call once at start-up, before threads start. */
+void au_config_apply_logging(const au_config *c);
 /* Writes the option reference (name, type, default, help) generated from the table. */
 void au_config_print_help(FILE *f);
 

@@ -16,11 +16,12 @@
 typedef enum {
     AU_KIND_NAME,     /* person name part: NFKC, whitespace, display capitalisation */
     AU_KIND_TEXT,     /* free text: NFKC, whitespace */
+    AU_KIND_PLACE,    /* place name (city): NFKC, whitespace, display capitalisation */
     AU_KIND_GENDER,   /* male / female / other */
     AU_KIND_EMAIL,    /* lower-cased, validated; key drops provider-insignificant parts */
     AU_KIND_PHONE,    /* E.164 using the source's default country */
     AU_KIND_DATE,     /* ISO 8601 YYYY-MM-DD from the mapped format */
-    AU_KIND_ADDRESS,  /* address line: NFKC, whitespace, common abbreviations in the key */
+    AU_KIND_ADDRESS,  /* address line: as PLACE, common abbreviations in the key */
     AU_KIND_POSTCODE, /* upper-case, country-aware spacing */
     AU_KIND_COUNTRY,  /* ISO 3166-1 alpha-2 */
     AU_KIND_ID        /* identifier: upper-case alphanumerics only in the key */
@@ -40,7 +41,7 @@ typedef enum {
     X(ADDRESS_FULL, "address_full", AU_KIND_ADDRESS)                                               \
     X(ADDRESS_LINE1, "address_line1", AU_KIND_ADDRESS)                                             \
     X(ADDRESS_LINE2, "address_line2", AU_KIND_ADDRESS)                                             \
-    X(CITY, "city", AU_KIND_TEXT)                                                                  \
+    X(CITY, "city", AU_KIND_PLACE)                                                                 \
     X(POSTCODE, "postcode", AU_KIND_POSTCODE)                                                      \
     X(STATE, "state", AU_KIND_TEXT)                                                                \
     X(COUNTRY, "country", AU_KIND_COUNTRY)                                                         \

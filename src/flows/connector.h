@@ -69,7 +69,10 @@ typedef struct au_connector {
      * NULL if none. Fills err with a message naming the option. */
     au_rc (*validate)(const json_t *config, au_err *err);
     /* Creates per-step state (connections, handles) before the first send; *state may stay
-     * NULL. NULL slot: the connector cannot deliver yet (validation only). */
+     * NULL. NULL slot: the connector cannot deliver yet (validation only). On failure the
+     * delivery is retried (prepare runs again next time), except for AU_ERR_INVALID and
+     * AU_ERR_FORBIDDEN, which say the step can never work as configured: it fails for good
+     * (dead letter, replayable once fixed) with err's message. */
     au_rc (*prepare)(const struct au_flow_step *step, void **state, au_err *err);
     /* Delivers one run of the step for context ctx; fills out. Must not crash or block
      * longer than the step's own timeout. */

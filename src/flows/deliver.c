@@ -415,7 +415,10 @@ static int step_state(au_flows *f, flow_entry *e, size_t i, void **state, au_del
                     : c->prepare   ? c->prepare(s, &e->states[i], &err)
                                    : AU_ERR_UNSUPPORTED;
         if (prc) {
-            au_delivery_set(out, AU_DELIVER_RETRY, "%s step cannot start: %s", c->name,
+            /* A configuration that can never work is not retried (connector.h, prepare). */
+            int never = prc == AU_ERR_INVALID || prc == AU_ERR_FORBIDDEN;
+            au_delivery_set(out, never ? AU_DELIVER_FAIL : AU_DELIVER_RETRY,
+                            "%s step cannot start: %s", c->name,
                             err.message[0] ? err.message : au_rc_message(prc));
             rc = -1;
         } else {
@@ -656,11 +659,14 @@ static au_rc record_one(au_store *st, job *j, int64_t now)
                              : v == 1 ? AU_OUTBOX_PENDING
                                       : AU_OUTBOX_DEAD,
                              n, next, j->res.message[0] ? j->res.message : NULL);
+    char reason[400] = "", error[480] = "";
     if (!rc && v == 2) {
-        char reason[400], resp[400];
+        char resp[400];
         snprintf(reason, sizeof(reason), "%s: %s",
                  j->res.status == AU_DELIVER_FAIL ? "permanent failure" : "retries exhausted",
                  j->res.message);
+        /* The run's error names the step, so a run with several steps says which one. */
+        snprintf(error, sizeof(error), "step %s: %s (attempt %d)", j->step_id, reason, n);
         json_t *rj =
             json_pack("{s:i,s:s}", "http_status", j->res.http_status, "message", j->res.message);
         char *rtxt = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
@@ -678,7 +684,8 @@ static au_rc record_one(au_store *st, job *j, int64_t now)
         rc = au_store_dead_add(st, &dl, NULL);
     }
     if (!rc)
-        rc = au_store_run_step(st, j->run_id, j->step_id, txt, v != 1, v == 2, 1, now);
+        rc = au_store_run_step(st, j->run_id, j->step_id, txt, v != 1, v == 2,
+                               v == 2 ? error : NULL, 1, now);
 out:
     free(txt);
     json_decref(sum);

@@ -143,8 +143,16 @@ static void check_keys(walk *w, const yaml_node_t *m, const char *path, const ch
         int ok = extra && !strcmp(extra, scalar(k));
         for (size_t i = 0; allowed[i] && !ok; i++)
             ok = !strcmp(allowed[i], scalar(k));
-        if (!ok)
-            verr(w, AU_ERR_INVALID, k, path, "unknown key '%.60s'", scalar(k));
+        if (!ok) {
+            /* The valid keys are listed so a typo is fixed without opening the docs. */
+            char list[256];
+            size_t pos = 0;
+            for (size_t i = 0; allowed[i] && pos < sizeof list; i++)
+                pos += (size_t)snprintf(list + pos, sizeof list - pos, "%s%s", i ? ", " : "",
+                                        allowed[i]);
+            verr(w, AU_ERR_INVALID, k, path, "unknown key '%.60s' (valid keys: %s%s%s)", scalar(k),
+                 list, extra ? ", " : "", extra ? extra : "");
+        }
     }
 }
 

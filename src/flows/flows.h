@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/config.h"
 #include "core/engine.h"
@@ -43,11 +44,24 @@ au_rc au_flows_reload(au_flows *f, const au_config *cfg, au_err *err);
 au_rc au_flows_put(au_flows *f, const char *name, const char *text, size_t len, json_t **out,
                    au_err *err);
 au_rc au_flows_delete(au_flows *f, const char *name, au_err *err);
-/* One flow (secrets redacted) or the list of all of them. */
+/* One flow (secrets redacted) or the list of all of them; each with how its runs stand:
+ * last_run, runs (counts by status), failures (failed + error runs), dead_letters (open). */
 au_rc au_flows_get(au_flows *f, const char *name, json_t **out, au_err *err);
 json_t *au_flows_list(au_flows *f);
-/* Runs of a flow, newest first. */
-au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, json_t **out,
+/* Which runs au_flows_runs lists. */
+typedef struct au_runs_query {
+    const char *status; /* NULL: every run; a run status, or "dead" (a dead letter is open) */
+    int64_t before;     /* only runs with a smaller id (paging); 0: from the newest */
+    int limit;          /* at most this many */
+    int context;        /* 1: each run's whole input context; 0: `profile` reduced to its id */
+} au_runs_query;
+
+/* The values au_runs_query.status accepts, for messages and docs. */
+#define AU_RUN_STATUSES "pending, delivered, failed, skipped, error, dead"
+
+/* Runs of a flow, newest first. AU_ERR_INVALID for a status that is not one of
+ * AU_RUN_STATUSES, AU_ERR_NOT_FOUND for a flow with neither a definition nor runs. */
+au_rc au_flows_runs(au_flows *f, const char *name, const au_runs_query *q, json_t **out,
                     au_err *err);
 /* Dry run: evaluates the flow against `input` (the run context: {"event":..} / {"profile":..}
  * / {"webhook":..}) and returns what each step would send. Sends nothing, writes nothing.
@@ -65,6 +79,9 @@ au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t 
 au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err);
 /* Replays every open dead letter of `flow` (NULL: all); *count = how many. */
 au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *err);
+
+/* `aurum help flows`: definition shape, triggers, context, step options, run inspection. */
+void au_flows_print_help(FILE *f);
 
 /* Prometheus text for the per-flow counters and delivery latency histogram. */
 au_rc au_flows_metrics(au_flows *f, au_buf *out);

@@ -80,6 +80,9 @@ flow_stats *au_flows_stats(au_flows *f, const char *name);
  * idempotency keys (flow/trigger/step); a repeated trigger adds nothing. *run_id may be NULL. */
 au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
                     const char *partition, int64_t now_ms, int64_t *run_id);
+/* Adds to o, a flow's listing, how its runs stand: last_run, runs (by status), failures,
+ * dead_letters. `st` is a reader handle. */
+au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o);
 au_rc au_flows_sched_start(au_flows *f, au_err *err);
 void au_flows_sched_stop(au_flows *f);
 /* Milliseconds since the epoch. */

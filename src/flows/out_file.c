@@ -3,9 +3,18 @@
  * local file and fsyncs it before reporting success, so a delivered run survives a crash.
  * Each line is written with one write(2) on an O_APPEND descriptor, so concurrent runs do not
  * interleave lines. Useful as an audit trail, for demos and as the simplest durable target.
+ *
+ * Missing directories of the path are created (mode 0750) on the first delivery, as a user who
+ * names /var/log/aurum/orders.jsonl expects. A path that can never be written as configured (a
+ * parent that is a file, no permission, a read-only file system, a name too long) fails the
+ * delivery for good with the exact directory and reason, so the run shows it and the dead
+ * letter can be replayed once the path is fixed; other errors (no space, too many open files)
+ * are retried.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,7 +24,8 @@
 #include "lib/alloc.h"
 
 static const au_connector_option file_options[] = {
-    {"path", AU_OPT_STRING, 1, NULL, 0, 0, "absolute path of the JSONL file (created if missing)"},
+    {"path", AU_OPT_STRING, 1, NULL, 0, 0,
+     "absolute path of the JSONL file (created, with missing directories)"},
     {"body", AU_OPT_MAPPING, 1, NULL, 0, 0,
      "the object written as one line; strings are templates"},
     {NULL, 0, 0, NULL, 0, 0, NULL},
@@ -33,17 +43,58 @@ static au_rc file_validate(const json_t *config, au_err *err)
     return AU_OK;
 }
 
+/* The rc of a failed mkdir or open: AU_ERR_FORBIDDEN / AU_ERR_INVALID when the path can never
+ * work as configured (the delivery then fails for good), AU_ERR_IO when it may pass later. */
+static au_rc path_rc(int e)
+{
+    switch (e) {
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return AU_ERR_FORBIDDEN;
+    case ENOTDIR:
+    case EISDIR:
+    case ENAMETOOLONG:
+    case ELOOP:
+    case EEXIST: /* a parent exists but is not a directory */
+        return AU_ERR_INVALID;
+    default:
+        return AU_ERR_IO;
+    }
+}
+
+/* Creates the missing directories above the file `path` (absolute), like mkdir -p. */
+static au_rc make_parents(const char *path, au_err *err)
+{
+    char *dir = au_strdup(path);
+    au_rc rc = dir ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    char *end = dir ? strrchr(dir, '/') : NULL;
+    for (char *p = dir ? dir + 1 : NULL; !rc && p && p <= end; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        struct stat sb;
+        if (mkdir(dir, 0750) && errno != EEXIST)
+            rc = au_err_set(err, path_rc(errno), "cannot create directory %s for %s: %s", dir, path,
+                            strerror(errno));
+        else if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+            rc = au_err_set(err, AU_ERR_INVALID, "%s is not a directory (path %s)", dir, path);
+        *p = '/';
+    }
+    au_free(dir);
+    return rc;
+}
+
 static au_rc file_prepare(const au_flow_step *step, void **state, au_err *err)
 {
     const char *path = json_string_value(json_object_get(step->config, "path"));
     file_state *st = au_calloc(1, sizeof(*st));
-    if (!st)
-        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-    st->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (st->fd < 0) {
+    au_rc rc = st ? make_parents(path, err) : au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    if (!rc && (st->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+        rc = au_err_set(err, path_rc(errno), "cannot open %s: %s", path, strerror(errno));
+    if (rc) {
         au_free(st);
-        return au_err_set(err, AU_ERR_IO, "step %s: cannot open %s: %s", step->id, path,
-                          strerror(errno));
+        return rc;
     }
     *state = st;
     return AU_OK;

@@ -209,6 +209,25 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* Removes every "line N, column M: " from s (in place). An inline flow is parsed from a JSON
+ * dump of its part of the configuration, so those positions would point into text the user
+ * never wrote; the path in the definition (steps[0].file) still says where the mistake is. */
+static void strip_positions(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int n = 0;
+        unsigned line, col;
+        if (!strncmp(r, "line ", 5) && sscanf(r, "line %u, column %u: %n", &line, &col, &n) == 2 &&
+            n > 0) {
+            r += n;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}
+
 /* Parses item i of the `flows:` list: a path (YAML file) or an inline definition. */
 static au_rc parse_item(const json_t *item, size_t i, au_flowdef **out, char **text, au_err *err)
 {
@@ -230,10 +249,15 @@ static au_rc parse_item(const json_t *item, size_t i, au_flowdef **out, char **t
                           "flows[%zu]: must be a file path or a flow definition", i);
     }
     au_rc rc = au_flowdef_parse(*text, len, NULL, out, err);
-    if (rc && json_is_string(item)) {
+    if (rc) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        au_err_set(err, rc, "%s: %s", json_string_value(item), msg);
+        if (json_is_string(item)) {
+            au_err_set(err, rc, "%s: %s", json_string_value(item), msg);
+        } else {
+            strip_positions(msg);
+            au_err_set(err, rc, "flows[%zu] (inline in the configuration): %s", i, msg);
+        }
     }
     if (rc) {
         au_free(*text);
@@ -444,16 +468,29 @@ au_rc au_flows_get(au_flows *f, const char *name, json_t **out, au_err *err)
         return au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
     *out = entry_json(e);
     au_flows_release(f, e);
+    au_store *st = au_engine_reader(f->engine);
+    if (*out && st)
+        au_flows_run_summary(f, st, name, *out);
+    au_engine_reader_release(f->engine, st);
     return *out ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 }
 
 json_t *au_flows_list(au_flows *f)
 {
-    json_t *a = json_array();
+    json_t *a = json_array(), *o;
+    size_t i;
     pthread_mutex_lock(&f->mu);
-    for (size_t i = 0; a && i < f->n; i++)
+    for (i = 0; a && i < f->n; i++)
         json_array_append_new(a, entry_json(f->entries[i]));
     pthread_mutex_unlock(&f->mu);
+    /* The run history is read outside the registry lock: triggers must not wait on it. A
+     * flow whose history cannot be read is still listed, without the run fields. */
+    au_store *st = au_engine_reader(f->engine);
+    json_array_foreach(st ? a : NULL, i, o)
+    {
+        au_flows_run_summary(f, st, json_string_value(json_object_get(o, "name")), o);
+    }
+    au_engine_reader_release(f->engine, st);
     return a;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/record.h"
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
@@ -34,9 +35,10 @@ static json_t *iso_time(int64_t ms)
 
 /* --- runs ---------------------------------------------------------------------------------- */
 
-/* Evaluates the per-step conditions; fills steps[id] and returns how many steps will send. */
+/* Evaluates the per-step conditions; fills steps[id] and returns how many steps will send.
+ * The first `when` that cannot be evaluated is described in error[size] (left alone if none). */
 static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, json_t *steps,
-                      int *queued)
+                      int *queued, char *error, size_t size)
 {
     int n = 0;
     for (size_t i = 0; i < def->nsteps; i++) {
@@ -47,6 +49,8 @@ static int plan_steps(const au_flowdef *def, const json_t *ctx, int64_t now_ms, 
         if (s->when && au_expr_eval(s->when, ctx, now_ms, &res, &ee)) {
             json_object_set_new(steps, s->id,
                                 json_pack("{s:s,s:s}", "status", "error", "error", ee.message));
+            if (!error[0])
+                snprintf(error, size, "step %s: when: %s", s->id, ee.message);
             continue;
         }
         int go = !s->when || au_expr_truthy(res);
@@ -64,7 +68,7 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
     const au_flowdef *def = e->def;
     int match = 0, queued[AU_FLOW_MAX_STEPS], pending = 0;
     au_expr_error ee = {0};
-    char cond[300], *input = NULL, *steps_txt = NULL;
+    char cond[300], when_err[320] = "", *input = NULL, *steps_txt = NULL;
     json_t *steps = json_object();
     au_rc rc = AU_ERR_NOMEM;
     int64_t id = 0;
@@ -74,19 +78,24 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
     else
         snprintf(cond, sizeof(cond), "%s", match ? "true" : "false");
     if (!crc && match)
-        pending = plan_steps(def, ctx, now_ms, steps, queued);
+        pending = plan_steps(def, ctx, now_ms, steps, queued, when_err, sizeof(when_err));
     input = json_dumps(ctx, JSON_COMPACT);
     steps_txt = steps ? json_dumps(steps, JSON_COMPACT) : NULL;
     if (!input || !steps_txt)
         goto out;
-    const char *status = crc ? "error" : !match || !pending ? "skipped" : "pending";
+    /* A run whose only steps could not decide (their `when` failed) is an error, not a skip. */
+    const char *status = crc || (when_err[0] && !pending) ? "error"
+                         : !match || !pending             ? "skipped"
+                                                          : "pending";
     au_run_row run = {.flow = def->name,
                       .trigger = trigger_id,
                       .input = input,
                       .condition = cond,
                       .steps = steps_txt,
                       .status = status,
-                      .error = crc ? ee.message : NULL,
+                      .error = crc           ? ee.message
+                               : when_err[0] ? when_err
+                                             : NULL,
                       .pending = pending,
                       .started_ms = now_ms,
                       .finished_ms = pending ? 0 : now_ms};
@@ -113,7 +122,7 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
     if (rc)
         goto out;
     atomic_fetch_add(&e->stats->runs, 1);
-    if (crc)
+    if (!strcmp(status, "error"))
         atomic_fetch_add(&e->stats->errors, 1);
     else if (!pending)
         atomic_fetch_add(&e->stats->skipped, 1);
@@ -194,24 +203,36 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
 
 /* --- the hook: record changes (profile triggers) ------------------------------------------- */
 
-/* {"source","record_id", attribute: value..., custom fields...} from a stored document. */
+/* {"source","record_id", attribute: value..., custom fields...} from a stored document. The
+ * attributes are decoded by the record module (au_record_doc_attrs), never read by hand: the
+ * stored form is compact (an attribute whose three forms agree is a bare string), and a reader
+ * of its own once missed exactly those, so clean e-mails, phones and dates never "changed".
+ * An attribute's value is its cleaned form, else its raw form (a dirty value is kept). */
 static json_t *flat_record(const char *source, const char *record_id, const char *doc)
 {
     json_t *d = doc ? json_loads(doc, 0, NULL) : NULL, *out = json_object(), *v;
+    json_t *attrs = au_record_doc_attrs(d);
     const char *k;
     json_object_foreach(json_object_get(d, "custom"), k, v)
     {
         json_object_set(out, k, v);
     }
-    json_object_foreach(json_object_get(d, "attrs"), k, v)
+    json_object_foreach(attrs, k, v)
     {
         json_t *val = json_object_get(v, "value");
         json_object_set(out, k, val ? val : json_object_get(v, "raw"));
     }
     json_object_set_new(out, "source", json_string(source));
     json_object_set_new(out, "record_id", json_string(record_id));
+    json_decref(attrs);
     json_decref(d);
     return out;
+}
+
+/* 1 for the keys every flat record has (they name the record, they are not its content). */
+static int is_identity(const char *k)
+{
+    return !strcmp(k, "source") || !strcmp(k, "record_id");
 }
 
 /* Names of the attributes whose value differs between two flat records. */
@@ -221,12 +242,12 @@ static json_t *changed_attrs(const json_t *now, const json_t *before)
     const char *k;
     json_object_foreach((json_t *)now, k, v)
     {
-        if (!json_equal(v, json_object_get(before, k)))
+        if (!is_identity(k) && !json_equal(v, json_object_get(before, k)))
             json_array_append_new(out, json_string(k));
     }
     json_object_foreach((json_t *)before, k, v)
     {
-        if (!json_object_get(now, k))
+        if (!is_identity(k) && !json_object_get(now, k))
             json_array_append_new(out, json_string(k));
     }
     return out;
@@ -250,6 +271,7 @@ typedef struct change {
     int64_t version, at_ms;
     int64_t seq, profile, other; /* change-feed row; 0 when the change is a record's own */
     json_t *record, *changed;    /* borrowed */
+    json_t *before;              /* borrowed: the record before the change ({} when created) */
 } change;
 
 static unsigned kind_bit(const char *kind)
@@ -287,11 +309,12 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
                              f, st, c->other && c->bit == AU_PROFILE_MERGED ? c->other : c->profile)
                        : json_null();
         json_t *pj = json_is_null(prof) ? c->record : prof;
-        json_t *ctx = json_pack(
-            "{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:I,s:s,s:I,s:I}}", "record", c->record, "profile", pj,
-            "change", "kind", c->kind, "source", c->source, "record_id", c->record_id, "changed",
-            c->changed, "version", (json_int_t)c->version, "origin", c->origin ? c->origin : "",
-            "profile", (json_int_t)c->profile, "other", (json_int_t)c->other);
+        json_t *ctx =
+            json_pack("{s:O,s:O,s:{s:s,s:s,s:s,s:O,s:O,s:I,s:s,s:I,s:I}}", "record", c->record,
+                      "profile", pj, "change", "kind", c->kind, "source", c->source, "record_id",
+                      c->record_id, "changed", c->changed, "before", c->before, "version",
+                      (json_int_t)c->version, "origin", c->origin ? c->origin : "", "profile",
+                      (json_int_t)c->profile, "other", (json_int_t)c->other);
         rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
         json_decref(ctx);
     }
@@ -361,24 +384,28 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
     if (rc)
         goto out;
     flat = flat_record(r->source, r->record_id, now.doc);
-    if (version > 1 && au_store_record_get(st, r->source, r->record_id, version - 1, &before) == 0)
+    /* A record created again after a deletion has a tombstone before it: nothing was there. */
+    if (outcome != AU_PUT_INSERTED && version > 1 &&
+        au_store_record_get(st, r->source, r->record_id, version - 1, &before) == 0)
         prev = flat_record(r->source, r->record_id, before.doc);
     else
         prev = json_object();
     changed = changed_attrs(flat, prev);
+    if (!flat || !prev || !changed) {
+        rc = AU_ERR_NOMEM;
+        goto out;
+    }
     int created = outcome == AU_PUT_INSERTED;
-    change c = {created ? "created" : "updated",
-                created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
-                r->source,
-                r->record_id,
-                now.origin,
-                version,
-                at_ms,
-                0,
-                0,
-                0,
-                flat,
-                changed};
+    change c = {.kind = created ? "created" : "updated",
+                .bit = created ? AU_PROFILE_CREATED : AU_PROFILE_UPDATED,
+                .source = r->source,
+                .record_id = r->record_id,
+                .origin = now.origin,
+                .version = version,
+                .at_ms = at_ms,
+                .record = flat,
+                .changed = changed,
+                .before = prev};
     rc = fire_write(f, st, &c);
 out:
     au_record_out_cleanup(&now);
@@ -393,24 +420,34 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
                        int64_t at_ms)
 {
     au_flows *f = state;
-    au_record_out now = {0};
+    au_record_out now = {0}, last = {0};
     if (!f->record_flows)
         return AU_OK;
+    /* `now` is the tombstone just written; the version before it is what was deleted. */
     au_rc rc = au_store_record_get(st, source, record_id, 0, &now);
     if (rc)
         return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
+    if (now.version > 1)
+        au_store_record_get(st, source, record_id, now.version - 1, &last);
     json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
-    json_t *changed = json_array();
-    change c = {"deleted",  AU_PROFILE_DELETED,
-                source,     record_id,
-                now.origin, now.version,
-                at_ms,      0,
-                0,          0,
-                flat,       changed};
-    rc = flat && changed ? fire_write(f, st, &c) : AU_ERR_NOMEM;
+    json_t *before = flat_record(source, record_id, last.doc);
+    json_t *changed = flat && before ? changed_attrs(flat, before) : NULL;
+    change c = {.kind = "deleted",
+                .bit = AU_PROFILE_DELETED,
+                .source = source,
+                .record_id = record_id,
+                .origin = now.origin,
+                .version = now.version,
+                .at_ms = at_ms,
+                .record = flat,
+                .changed = changed,
+                .before = before};
+    rc = changed ? fire_write(f, st, &c) : AU_ERR_NOMEM;
     json_decref(flat);
+    json_decref(before);
     json_decref(changed);
     au_record_out_cleanup(&now);
+    au_record_out_cleanup(&last);
     return rc;
 }
 
@@ -709,46 +746,120 @@ static json_t *parse_or_string(const char *s)
     return j ? j : s ? json_string(s) : json_null();
 }
 
-static int run_to_json(void *ctx, const au_run_row *r)
+/* What a run list shows of the input when the whole context is not asked for: every root
+ * but `profile`, which is reduced to its id (the golden record with its timeline is most of
+ * the text of a run, and a list of them is read to see what happened, not to whom). */
+static json_t *brief_input(json_t *in)
 {
-    json_t *a = ctx;
+    json_t *prof = json_object_get(in, "profile");
+    if (json_is_object(prof))
+        json_object_set_new(in, "profile", json_pack("{s:O?}", "id", json_object_get(prof, "id")));
+    return in;
+}
+
+typedef struct run_list_ctx {
+    json_t *runs; /* array being filled */
+    int context;  /* 1: whole input */
+} run_list_ctx;
+
+/* One run as the API shows it. New reference, NULL when out of memory. */
+static json_t *run_json(const au_run_row *r, int context)
+{
+    json_t *in = parse_or_string(r->input);
     json_t *o = json_pack(
         "{s:I,s:s,s:s,s:o,s:s?,s:o,s:s,s:s?,s:i,s:i,s:o}", "id", (json_int_t)r->id, "flow", r->flow,
-        "trigger", r->trigger, "input", parse_or_string(r->input), "condition", r->condition,
+        "trigger", r->trigger, "input", context ? in : brief_input(in), "condition", r->condition,
         "steps", parse_or_string(r->steps), "status", r->status, "error", r->error, "attempts",
         r->attempts, "pending", r->pending, "started_at", iso_time(r->started_ms));
-    if (!o)
-        return AU_ERR_NOMEM;
-    if (r->finished_ms) {
+    if (o && r->finished_ms) {
         json_object_set_new(o, "finished_at", iso_time(r->finished_ms));
         json_object_set_new(o, "latency_ms", json_integer(r->finished_ms - r->started_ms));
     }
-    json_array_append_new(a, o);
+    return o;
+}
+
+static int run_to_json(void *ctx, const au_run_row *r)
+{
+    run_list_ctx *rl = ctx;
+    json_t *o = run_json(r, rl->context);
+    return o && !json_array_append_new(rl->runs, o) ? 0 : AU_ERR_NOMEM;
+}
+
+static int status_ok(const char *s)
+{
+    static const char *const ok[] = {"pending", "delivered", "failed", "skipped", "error", "dead"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (!strcmp(s, ok[i]))
+            return 1;
     return 0;
 }
 
-au_rc au_flows_runs(au_flows *f, const char *name, int64_t before, int limit, json_t **out,
+au_rc au_flows_runs(au_flows *f, const char *name, const au_runs_query *q, json_t **out,
                     au_err *err)
 {
+    *out = NULL;
+    if (q->status && !status_ok(q->status))
+        return au_err_set(err, AU_ERR_INVALID, "unknown run status \"%s\": use one of %s",
+                          q->status, AU_RUN_STATUSES);
     flow_entry *e = au_flows_acquire(f, name);
     au_flows_release(f, e);
-    *out = NULL;
     au_store *st = au_engine_reader(f->engine);
-    json_t *a = json_array();
-    if (!st || !a) {
+    run_list_ctx rl = {json_array(), q->context};
+    if (!st || !rl.runs) {
         au_engine_reader_release(f->engine, st);
-        json_decref(a);
+        json_decref(rl.runs);
         return au_err_set(err, AU_ERR_STORE, "cannot read the run history");
     }
-    au_rc rc = au_store_run_list(st, name, before, limit, run_to_json, a);
-    au_engine_reader_release(f->engine, st);
-    if (!rc && !e && json_array_size(a) == 0)
+    au_rc rc = au_store_run_list(st, name, q->status, q->before, q->limit, run_to_json, &rl);
+    /* A flow deleted since keeps its history; a name never seen is a typo. */
+    if (!rc && !e && json_array_size(rl.runs) == 0 &&
+        au_store_run_list(st, name, NULL, 0, 1, run_to_json, &rl) == AU_OK &&
+        json_array_size(rl.runs) == 0)
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "no flow named \"%s\"", name);
+    au_engine_reader_release(f->engine, st);
     if (rc) {
-        json_decref(a);
+        json_decref(rl.runs);
         return err && err->rc ? rc : au_err_set(err, rc, "cannot read the run history");
     }
-    *out = json_pack("{s:o}", "runs", a);
+    *out = json_pack("{s:o}", "runs", rl.runs);
+    return AU_OK;
+}
+
+/* How the runs of `name` stand, added to its listing: last_run, runs, failures, dead_letters.
+ * `st` is a reader handle. */
+au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o)
+{
+    au_run_counts c;
+    run_list_ctx rl = {json_array(), 0};
+    (void)f;
+    au_rc rc = rl.runs ? au_store_run_counts(st, name, &c) : AU_ERR_NOMEM;
+    if (!rc)
+        rc = au_store_run_list(st, name, NULL, 0, 1, run_to_json, &rl);
+    if (rc) {
+        json_decref(rl.runs);
+        return rc;
+    }
+    json_t *last = json_array_get(rl.runs, 0);
+    json_t *brief = last
+                        ? json_pack("{s:O,s:O,s:O,s:O,s:O*,s:O}", "id", json_object_get(last, "id"),
+                                    "status", json_object_get(last, "status"), "trigger",
+                                    json_object_get(last, "trigger"), "started_at",
+                                    json_object_get(last, "started_at"), "finished_at",
+                                    json_object_get(last, "finished_at"), "error",
+                                    json_object_get(last, "error"))
+                        : json_null();
+    json_decref(rl.runs);
+    json_object_set_new(o, "last_run", brief ? brief : json_null());
+    json_object_set_new(o, "runs",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "total", (json_int_t)c.total,
+                                  "pending", (json_int_t)c.pending, "delivered",
+                                  (json_int_t)c.delivered, "failed", (json_int_t)c.failed,
+                                  "skipped", (json_int_t)c.skipped, "error", (json_int_t)c.error));
+    json_object_set_new(o, "failures", json_integer(c.failed + c.error));
+    json_object_set_new(o, "dead_letters", json_integer(c.dead_letters));
+    json_object_set_new(o, "retrying", json_integer(c.retrying));
+    json_object_set_new(o, "last_retry_error",
+                        c.last_retry_error[0] ? json_string(c.last_retry_error) : json_null());
     return AU_OK;
 }
 
@@ -817,7 +928,7 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
                             json_t **sampled, au_err *err)
 {
     last_change lc = {.want = t->profile_changes};
-    au_record_out rec = {0};
+    au_record_out rec = {0}, prev = {0};
     int64_t max = 0;
     au_rc rc = au_store_change_max(st, &max);
     if (!rc)
@@ -833,25 +944,33 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
                         "context, e.g. {\"profile\": {...}}");
         goto out;
     }
-    json_t *record = lc.source && lc.record_id &&
-                             au_store_record_get(st, lc.source, lc.record_id, 0, &rec) == AU_OK
-                         ? flat_record(lc.source, lc.record_id, rec.doc)
-                         : json_object();
+    int have = lc.source && lc.record_id &&
+               au_store_record_get(st, lc.source, lc.record_id, 0, &rec) == AU_OK;
+    if (have && rec.version > 1)
+        au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev);
+    json_t *record = have ? flat_record(lc.source, lc.record_id, rec.doc) : json_object();
+    json_t *before =
+        have && prev.version ? flat_record(lc.source, lc.record_id, prev.doc) : json_object();
+    json_t *changed = record && before ? changed_attrs(record, before) : NULL;
     json_t *prof =
         au_flows_profile(f, st, lc.other && !strcmp(lc.kind, "merged") ? lc.other : lc.profile);
-    *ctx = json_pack("{s:O,s:o,s:{s:s,s:s?,s:s?,s:[],s:I,s:s,s:I,s:I}}", "record", record,
+    *ctx = json_pack("{s:O,s:o,s:{s:s,s:s?,s:s?,s:O,s:O,s:I,s:s,s:I,s:I}}", "record", record,
                      "profile", json_is_null(prof) ? json_incref(record) : prof, "change", "kind",
-                     lc.kind, "source", lc.source, "record_id", lc.record_id, "changed", "version",
-                     (json_int_t)rec.version, "origin", rec.origin ? rec.origin : "", "profile",
-                     (json_int_t)lc.profile, "other", (json_int_t)lc.other);
+                     lc.kind, "source", lc.source, "record_id", lc.record_id, "changed", changed,
+                     "before", before, "version", (json_int_t)rec.version, "origin",
+                     rec.origin ? rec.origin : "", "profile", (json_int_t)lc.profile, "other",
+                     (json_int_t)lc.other);
     if (json_is_null(prof))
         json_decref(prof);
     json_decref(record);
+    json_decref(before);
+    json_decref(changed);
     *sampled =
         json_pack("{s:I,s:I}", "profile", (json_int_t)lc.profile, "change", (json_int_t)lc.seq);
     rc = *ctx && *sampled ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 out:
     au_record_out_cleanup(&rec);
+    au_record_out_cleanup(&prev);
     au_free(lc.source);
     au_free(lc.record_id);
     return rc;

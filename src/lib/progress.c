@@ -1,5 +1,6 @@
 /*
- * Progress line: carriage return and erase-to-end-of-line redraws on a terminal.
+ * Progress reporting: carriage return and erase-to-end-of-line redraws on a terminal, plain
+ * appended lines elsewhere (see progress.h for the intervals).
  */
 #include "lib/progress.h"
 
@@ -13,29 +14,47 @@ double au_progress_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void au_progress_init(au_progress *p, const char *label, size_t total_bytes)
+void au_progress_init_on(au_progress *p, const char *label, size_t total_bytes, FILE *out, int tty,
+                         double (*now)(void))
 {
-    p->out = isatty(2) ? stderr : NULL;
+    p->out = out;
+    p->tty = tty;
+    p->now = now ? now : au_progress_now;
     p->label = label;
     p->total_bytes = total_bytes;
-    p->started = au_progress_now();
-    p->last_draw = 0;
+    p->started = p->now();
+    p->last_draw = p->started;
     p->drawn = 0;
 }
 
-static void draw(au_progress *p, long records, size_t bytes, double now)
+void au_progress_init(au_progress *p, const char *label, size_t total_bytes)
+{
+    au_progress_init_on(p, label, total_bytes, stderr, isatty(2), au_progress_now);
+}
+
+/* "label: N records, R records/s[, P%, ETA S s]" */
+static void put_state(au_progress *p, long records, size_t bytes, double now)
 {
     double el = now - p->started;
     double rate = el > 0 ? (double)records / el : 0;
-    fprintf(p->out, "\r\033[K%s: %ld records, %.0f records/s", p->label, records, rate);
+    fprintf(p->out, "%s: %ld records, %.0f records/s", p->label, records, rate);
     if (p->total_bytes && bytes <= p->total_bytes) {
         double frac = (double)bytes / (double)p->total_bytes;
         fprintf(p->out, ", %.0f%%", frac * 100);
         if (frac > 0.01 && frac < 1)
             fprintf(p->out, ", ETA %.0f s", el / frac - el);
     }
+}
+
+static void draw(au_progress *p, long records, size_t bytes, double now)
+{
+    if (p->tty)
+        fputs("\r\033[K", p->out);
+    put_state(p, records, bytes, now);
+    if (!p->tty)
+        fputc('\n', p->out);
     fflush(p->out);
-    p->drawn = 1;
+    p->drawn = p->tty;
     p->last_draw = now;
 }
 
@@ -43,16 +62,16 @@ void au_progress_update(au_progress *p, long records, size_t bytes)
 {
     if (!p->out)
         return;
-    double now = au_progress_now();
-    if (now - p->last_draw >= 0.1)
+    double now = p->now();
+    if (now - p->last_draw >= (p->tty ? 0.1 : AU_PROGRESS_PLAIN_EVERY))
         draw(p, records, bytes, now);
 }
 
 void au_progress_finish(au_progress *p, long records, size_t bytes)
 {
-    if (!p->out)
+    if (!p->out || !p->tty)
         return;
-    draw(p, records, bytes, au_progress_now());
+    draw(p, records, bytes, p->now());
     fputc('\n', p->out);
     p->drawn = 0;
 }

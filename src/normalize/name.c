@@ -1,10 +1,13 @@
 /*
- * Person names: the display capitalisation of a name part, and splitting / joining full names.
+ * Person and place names: the display capitalisation of a name part, a city or a street, and
+ * splitting / joining full names.
  *
  * Capitalisation only touches words written entirely in one case ("JOHN", "mcdonald"): a word in
  * mixed case ("MacDonald", "DeVito") was typed by someone who knew, and is kept, and so is a
- * capitalised word ("Van"), except that "Mcdonald" becomes "McDonald". Words are the
- * letter runs between spaces, hyphens and apostrophes, so "anne-marie o'brien" becomes
+ * capitalised word ("Van"), except that "Mcdonald" becomes "McDonald". When the value as a whole
+ * shows deliberate casing (a word of two or more letters in both cases: "van der Berg"), its
+ * all-lower words are kept too; its all-capital words are still re-cased ("John SMITH"). Words are
+ * the letter runs between spaces, hyphens and apostrophes, so "anne-marie o'brien" becomes
  * "Anne-Marie O'Brien". "Mc" names get their third letter raised ("McDonald"); "Mac" names do
  * not, because Mack and Macy are more common than MacLeod written in one case. Nobiliary
  * particles (van, der, de, von...) stay lower-case except as the first word, which gives
@@ -17,6 +20,11 @@
  * word belong to the last name ("Ludwig van Beethoven"); a single word is taken as the last name,
  * because a source that writes one word in a full-name field is most often writing a surname
  * (and matching weighs the last name most). Initials lose their dot ("A." -> "A").
+ *
+ * Places (cities, address lines) are re-cased by the same rules with their own lower-case words
+ * ("Newcastle upon Tyne", "Henley-on-Thames", "Rue de la Paix") and two more: letters touching
+ * digits are unit letters, postcodes or ordinals ("12A", "LS1 4AP", "5th"), and "PO" and compass
+ * points (NW, SE...) stay in capitals: "ST JOHN'S RD" -> "St John's Rd".
  */
 #include <string.h>
 #include <strings.h>
@@ -63,9 +71,43 @@ static int is_mc(const char *ascii, size_t an, size_t n)
     return n > 2 && an >= 2 && (ascii[0] | 32) == 'm' && (ascii[1] | 32) == 'c';
 }
 
-/* Re-cases the word w[0..n) (code points) in place; `first` when it opens the name, `after_apos`
- * when it follows an apostrophe. */
-static void recase_word(int32_t *w, size_t n, int first, int after_apos)
+/* Words that stay lower-case except as the first word, in places: particles and the linking
+ * words of English, French and German place names ("Newcastle upon Tyne", "Henley-on-Thames",
+ * "Barrow-in-Furness", "Ashby-de-la-Zouch", "Frankfurt am Main"). */
+static const char *const place_lower[] = {
+    "van", "von", "der", "den", "de",  "del",   "della", "di",    "da", "du", "des",
+    "la",  "le",  "les", "aux", "sur", "sous",  "upon",  "on",    "in", "by", "the",
+    "of",  "and", "am",  "im",  "an",  "super", "cum",   "under", NULL};
+/* Words written in capitals in places: post office box and compass points. */
+static const char *const place_upper[] = {"po", "nw", "ne", "sw", "se", NULL};
+
+/* How a value is re-cased. */
+typedef struct casing {
+    const char *const *lower; /* words kept lower-case except as the first word */
+    int place;                /* letters next to digits ("12a", "ls1", "5TH"), place_upper */
+    int deliberate;           /* the value shows deliberate casing: all-lower words are kept */
+} casing;
+
+static int is_ordinal(const char *ascii, size_t an, size_t n)
+{
+    return n == 2 && an == 2 &&
+           (in_list((const char *const[]){"st", "nd", "rd", "th", NULL}, ascii, 2));
+}
+
+/* Letters glued to digits in a place: unit letters and postcodes in capitals ("12A", "LS1 4AP"),
+ * ordinal suffixes in lower case ("5th"). */
+static void recase_glued(int32_t *w, size_t n, const char *ascii, size_t an, int digit_before,
+                         int digit_after)
+{
+    int lower = digit_before && !digit_after && is_ordinal(ascii, an, n);
+    for (size_t i = 0; i < n; i++)
+        w[i] = lower ? cp_lower(w[i]) : cp_upper(w[i]);
+}
+
+/* Re-cases the word w[0..n) (code points) in place; `first` when it opens the value,
+ * `after_apos` when it follows an apostrophe, digit_before/after when digits touch it. */
+static void recase_word(int32_t *w, size_t n, const casing *cs, int first, int after_apos,
+                        int digit_before, int digit_after)
 {
     if (after_apos && n == 1) { /* "JOHN'S" */
         w[0] = cp_lower(w[0]);
@@ -84,6 +126,10 @@ static void recase_word(int32_t *w, size_t n, int first, int after_apos)
         if (cp_upper(w[i]) != w[i] && w[i] != 0xDF) /* ß is in upper-case words too */
             rest_lower = 1;
     }
+    if (cs->place && (digit_before || digit_after)) {
+        recase_glued(w, n, ascii, an, digit_before, digit_after);
+        return;
+    }
     int first_upper = cp_lower(w[0]) != w[0];
     if (rest_lower && rest_upper)
         return; /* mixed case ("MacDonald", "McDONALD"): typed deliberately */
@@ -94,10 +140,17 @@ static void recase_word(int32_t *w, size_t n, int first, int after_apos)
             w[2] = cp_upper(w[2]);
         return;
     }
+    if (cs->deliberate && !first_upper)
+        return; /* "van" in "van der Berg": whoever capitalised Berg wrote "van" on purpose */
     for (size_t i = 0; i < n; i++)
         w[i] = cp_lower(w[i]);
-    if (!first && an == n && in_list(particles, ascii, n))
+    if (!first && an == n && in_list(cs->lower, ascii, n))
         return; /* "van" */
+    if (cs->place && an == n && in_list(place_upper, ascii, n)) {
+        for (size_t i = 0; i < n; i++)
+            w[i] = cp_upper(w[i]);
+        return;
+    }
     w[0] = cp_upper(w[0]);
     if (is_mc(ascii, an, n))
         w[2] = cp_upper(w[2]);
@@ -105,7 +158,58 @@ static void recase_word(int32_t *w, size_t n, int first, int after_apos)
 
 #define STACK_CPS 256
 
-au_rc au_norm_name_clean(const char *t, char **out)
+/* A word of two or more letters with both cases ("Berg", "MacDonald") shows that the writer
+ * cased the value on purpose; "o'BRIEN" and "LEEDS" do not. */
+static int shows_deliberate_case(const int32_t *w, size_t n)
+{
+    int up = 0, low = 0;
+    for (size_t i = 0; i < n; i++) {
+        up |= cp_lower(w[i]) != w[i];
+        low |= cp_upper(w[i]) != w[i] && w[i] != 0xDF;
+    }
+    return n >= 2 && up && low;
+}
+
+static int cp_is_digit(int32_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Re-cases every letter run of cp[0..ncp) in place. */
+static void recase(int32_t *cp, size_t ncp, casing *cs)
+{
+    /* letters glued to digits are forced to one case, so they say nothing (and would make a
+     * second pass over the output differ from the first) */
+    for (size_t i = 0, s; i < ncp && !cs->deliberate; i++) {
+        for (s = i; i < ncp && cp_is_letter(cp[i]); i++)
+            ;
+        int glued =
+            cs->place && ((s > 0 && cp_is_digit(cp[s - 1])) || (i < ncp && cp_is_digit(cp[i])));
+        cs->deliberate = !glued && shows_deliberate_case(cp + s, i - s);
+    }
+    int first = 1;
+    for (size_t i = 0; i < ncp;) {
+        if (!cp_is_letter(cp[i])) {
+            /* in a place, a comma or a house number starts a new name: "12 The Mall" */
+            if (cs->place &&
+                (cp[i] == ',' || (cp_is_digit(cp[i]) && (i + 1 == ncp || cp[i + 1] == ' '))))
+                first = 1;
+            i++;
+            continue;
+        }
+        size_t s = i;
+        while (i < ncp && cp_is_letter(cp[i]))
+            i++;
+        int after_apos = s > 0 && (cp[s - 1] == '\'' || cp[s - 1] == 0x2019);
+        int digit_before = s > 0 && cp_is_digit(cp[s - 1]);
+        int digit_after = i < ncp && cp_is_digit(cp[i]);
+        recase_word(cp + s, i - s, cs, first, after_apos, digit_before, digit_after);
+        first = 0;
+    }
+}
+
+/* Decodes t, re-cases it with cs and encodes the result into *out. */
+static au_rc clean_cased(const char *t, casing *cs, char **out)
 {
     int32_t stackbuf[STACK_CPS], *cp = stackbuf;
     size_t n = strlen(t), ncp = 0;
@@ -124,19 +228,7 @@ au_rc au_norm_name_clean(const char *t, char **out)
         i += (size_t)l;
         ncp++;
     }
-    int first = 1;
-    for (size_t i = 0; i < ncp;) {
-        if (!cp_is_letter(cp[i])) {
-            i++;
-            continue;
-        }
-        size_t s = i;
-        while (i < ncp && cp_is_letter(cp[i]))
-            i++;
-        int after_apos = s > 0 && (cp[s - 1] == '\'' || cp[s - 1] == 0x2019);
-        recase_word(cp + s, i - s, first, after_apos);
-        first = 0;
-    }
+    recase(cp, ncp, cs);
     /* case mapping can change encoded lengths (e.g. U+0250 -> U+2C6F: 2 -> 3 bytes) */
     size_t bytes = 0;
     for (size_t i = 0; i < ncp; i++)
@@ -154,6 +246,28 @@ au_rc au_norm_name_clean(const char *t, char **out)
 out:
     if (cp != stackbuf)
         au_free(cp);
+    return rc;
+}
+
+au_rc au_norm_name_clean(const char *t, char **out)
+{
+    casing cs = {particles, 0, 0};
+    return clean_cased(t, &cs, out);
+}
+
+au_rc au_norm_place_clean(const char *t, char **out)
+{
+    casing cs = {place_lower, 1, 0};
+    return clean_cased(t, &cs, out);
+}
+
+au_rc au_norm_place(const char *in, char **out)
+{
+    char *t = NULL;
+    au_rc rc = au_norm_text(in, &t);
+    if (!rc)
+        rc = au_norm_place_clean(t, out);
+    au_free(t);
     return rc;
 }
 

@@ -83,11 +83,14 @@ static au_rc typed(au_attr_kind kind, char **tp, const au_norm_opts *o, char **v
             return rc;
         *value = *tp, *tp = NULL;
         return AU_OK;
+    case AU_KIND_PLACE:
+        if (!(rc = au_norm_place_clean(t, value)))
+            rc = au_norm_key(t, key);
+        return rc;
     case AU_KIND_ADDRESS:
-        if ((rc = au_norm_address_clean(t, key)))
-            return rc;
-        *value = *tp, *tp = NULL;
-        return AU_OK;
+        if (!(rc = au_norm_place_clean(t, value)))
+            rc = au_norm_address_clean(t, key);
+        return rc;
     case AU_KIND_EMAIL:
         return au_norm_email_clean(t, value, key, why);
     case AU_KIND_PHONE:

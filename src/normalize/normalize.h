@@ -66,11 +66,27 @@ au_rc au_norm_gender(const char *in, char **out, au_norm_why *why);
 /* Name part display form: "o'BRIEN" -> "O'Brien", "mcdonald" -> "McDonald", "van der berg" ->
  * "Van der Berg"; words already in mixed case ("MacDonald") are kept as written. */
 au_rc au_norm_name(const char *in, char **out);
+/* Place display form (cities, address lines), by the rules of names with place words kept
+ * lower ("NEWCASTLE UPON TYNE" -> "Newcastle upon Tyne"), letters touching digits in capitals
+ * except ordinals ("12a", "ls1 4ap", "5TH" -> "12A", "LS1 4AP", "5th"), PO and compass points
+ * in capitals: "ST JOHN'S RD" -> "St John's Rd". Values showing deliberate casing keep their
+ * all-lower words ("12 High street"). */
+au_rc au_norm_place(const char *in, char **out);
 
-/* Address line: *value = au_norm_text(in); *key = au_norm_key(in) with street types, directions
+/* Address line: *value = au_norm_place(in); *key = au_norm_key(in) with street types, directions
  * and unit words folded to one spelling ("12 High Street" and "12 high st." -> "12 high st").
  * Either out may be NULL when not wanted. */
 au_rc au_norm_address(const char *in, char **value, char **key);
+
+/* The key by which two addresses are the same address whether a source gave it in parts or as
+ * one line: the words of the given keys (address lines, full line, city, state: as stored in
+ * au_value.key), street words folded, each word once and sorted, with the postcode's words
+ * removed, then '|' and the postcode key (may be NULL). "12 High St" + "Leeds" + "LS1 4AP" and
+ * "12 High Street, Leeds LS1 4AP" both give "12 high leeds st|ls14ap". Words are a set, so the
+ * order of the parts does not matter ("Flat 2, 12 High St" = "12 High St" + "Flat 2") and a
+ * city repeated in the full line counts once. NULL keys are skipped. Caller frees *out. */
+au_rc au_norm_address_match_key(const char *const *keys, size_t nkeys, const char *postcode_key,
+                                char **out);
 
 /* Splits a full name into first / middle / last ("Smith, John A." and "John A. Smith"); titles
  * and suffixes (Mr, Dr, Jr) are dropped, initials lose their dot, particles join the last name
@@ -86,9 +102,10 @@ char *au_norm_name_join(const char *first, const char *middle, const char *last)
  * raw and value/key are set (key may equal value in content; they are always separate
  * allocations); empty-after-cleaning raw (white space, punctuation only, gender "unknown") gives
  * AU_OK with value and key NULL. On AU_ERR_INVALID and AU_ERR_ENCODING `why` says why. Kinds:
- * NAME value au_norm_name, key au_norm_key; TEXT value au_norm_text, key au_norm_key; ADDRESS as
- * au_norm_address; EMAIL as au_norm_email; PHONE, DATE, COUNTRY, GENDER key = value; POSTCODE
- * key = its letters and digits; ID value = cleaned text, key = upper-case letters and digits
+ * NAME value au_norm_name, key au_norm_key; PLACE value au_norm_place, key au_norm_key; TEXT value
+ * au_norm_text, key au_norm_key; ADDRESS value au_norm_place, key as au_norm_address; EMAIL as
+ * au_norm_email; PHONE, DATE, COUNTRY, GENDER key = value; POSTCODE key = its letters and digits;
+ * ID value = cleaned text, key = upper-case letters and digits
  * ("AB 12-34" -> "AB1234"). opts may be NULL (no default country, AU_DATE_AUTO). */
 au_rc au_norm_value(au_attr a, const char *raw, const au_norm_opts *opts, au_value *out,
                     au_norm_why *why);

@@ -39,6 +39,7 @@ au_rc au_norm_postcode_clean(const char *t, const char *country, char **out, au_
 au_rc au_norm_country_clean(const char *t, char **out, au_norm_why *why);
 au_rc au_norm_gender_clean(const char *t, char **out, au_norm_why *why);
 au_rc au_norm_name_clean(const char *t, char **out);
+au_rc au_norm_place_clean(const char *t, char **out);
 au_rc au_norm_address_clean(const char *t, char **key);
 /* Shared prologue of the public typed functions: *text = au_norm_text(in), owned by the caller.
  * AU_ERR_ENCODING (with a reason) for invalid UTF-8; a NULL `in` is treated as empty. */

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <utf8proc.h>
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "normalize/normalize.h"
 
 /* Rule slots: one per canonical attribute, then the address group and custom attributes.
  * The slots of the individual address parts are unused: the parts survive as one unit. */
@@ -204,7 +206,8 @@ static au_rc parse_rule_object(const char *key, const json_t *o, rule_cfg *r, au
         if (strcmp(k, "rule") && strcmp(k, "sources") && strcmp(k, "source") &&
             strcmp(k, "fallback")) {
             char why[160];
-            snprintf(why, sizeof(why), "unknown key \"%.64s\"", k);
+            snprintf(why, sizeof(why),
+                     "unknown key \"%.64s\" (valid keys: rule, sources, source, fallback)", k);
             return bad_rule(key, err, why);
         }
     }
@@ -386,6 +389,8 @@ typedef struct cand {
     size_t vsupport;   /* most_frequent: candidates with the same key and display value */
     double gtrust;     /* highest trust among candidates with the same key */
     int64_t gupdated;  /* latest update among candidates with the same key */
+    int casing;        /* well-cased parts of the display value (cased_well); 0 when not cased */
+    unsigned shape;    /* address: bit p set when part p is present; 0 for attributes */
 } cand;
 
 static int cmp_num(double a, double b)
@@ -418,7 +423,7 @@ static int cand_better(au_survive_rule kind, const cand *a, const cand *b)
         if (!(c = cmp_num((double)a->support, (double)b->support)) &&
             !(c = cmp_num(a->gtrust, b->gtrust)) &&
             !(c = cmp_num((double)a->gupdated, (double)b->gupdated)) &&
-            !(c = -strcmp(a->key, b->key)) &&
+            !(c = -strcmp(a->key, b->key)) && !(c = cmp_num(a->casing, b->casing)) &&
             !(c = cmp_num((double)a->vsupport, (double)b->vsupport)) &&
             !(c = cmp_num(a->trust, b->trust)))
             c = cmp_recency(a, b);
@@ -433,6 +438,60 @@ static int cand_better(au_survive_rule kind, const cand *a, const cand *b)
         break;
     }
     return c ? c : cmp_num((double)b->m, (double)a->m);
+}
+
+/* 1 when the value shows deliberate casing: a word of two or more letters with both upper- and
+ * lower-case letters ("Leeds", "van der Berg", "McDonald"), as opposed to one written in a
+ * single case ("leeds", "LEEDS"). Invalid UTF-8 counts as not well cased. */
+static int cased_well(const char *s)
+{
+    int up = 0, low = 0, letters = 0;
+    for (const uint8_t *p = (const uint8_t *)s;;) {
+        int32_t c = 0;
+        utf8proc_ssize_t l = *p ? utf8proc_iterate(p, -1, &c) : 0;
+        if (l < 0)
+            return 0;
+        const utf8proc_property_t *pr = l ? utf8proc_get_property(c) : NULL;
+        int letter =
+            pr && pr->category >= UTF8PROC_CATEGORY_LU && pr->category <= UTF8PROC_CATEGORY_LO;
+        if (letter) {
+            letters++;
+            up |= utf8proc_tolower(c) != c;
+            low |= utf8proc_toupper(c) != c;
+            p += l;
+            continue;
+        }
+        if (letters >= 2 && up && low)
+            return 1;
+        up = low = letters = 0;
+        if (!l)
+            return 0;
+        p += l;
+    }
+}
+
+/* Attributes whose spelling is compared: names, cities and address lines. */
+static int is_cased_kind(au_attr a)
+{
+    au_attr_kind k = au_attr_kind_of(a);
+    return k == AU_KIND_NAME || k == AU_KIND_PLACE || k == AU_KIND_ADDRESS;
+}
+
+/* The candidate whose spelling is shown for the winner c[win]: among the candidates with the
+ * same key (the same value) and the same address parts, the best cased, so that "Leeds" from
+ * an older record is shown rather than "leeds" from the newest; the winner itself on a tie, and
+ * the rule's order among equally well-cased others. */
+static size_t spelling(au_survive_rule kind, const cand *c, size_t n, size_t win)
+{
+    size_t best = win;
+    for (size_t i = 0; i < n; i++) {
+        if (i == win || c[i].shape != c[win].shape || strcmp(c[i].key, c[win].key))
+            continue;
+        if (c[i].casing > c[best].casing || (best != win && c[i].casing == c[best].casing &&
+                                             cand_better(kind, &c[i], &c[best]) > 0))
+            best = i;
+    }
+    return best;
 }
 
 static size_t info_score(const char *s)
@@ -553,6 +612,7 @@ static au_rc attr_cands(const smember *ms, size_t n, au_attr a, cand **out, size
         c[k].value = v->value;
         c[k].key = v->key && *v->key ? v->key : v->value;
         c[k].trust = member_trust(&ms[i], a);
+        c[k].casing = is_cased_kind(a) ? cased_well(v->value) : 0;
         k++;
     }
     *out = c;
@@ -560,12 +620,33 @@ static au_rc attr_cands(const smember *ms, size_t n, au_attr a, cand **out, size
     return AU_OK;
 }
 
-/* The address of member i as one candidate: parts joined, so that equality is on the whole
- * address and completeness counts every part. *has = 0 when the member has no address. */
+/* The comparison key of an address (au_norm_address_match_key), so that an address given in
+ * parts by one source and as one line by another is one address. An address with no words and
+ * no postcode (a country alone) is keyed by its country. */
+static au_rc address_key(const au_record *r, char **out)
+{
+    static const au_attr worded[] = {AU_ATTR_ADDRESS_LINE1, AU_ATTR_ADDRESS_LINE2,
+                                     AU_ATTR_ADDRESS_FULL, AU_ATTR_CITY, AU_ATTR_STATE};
+    const char *keys[sizeof(worded) / sizeof(worded[0])];
+    for (size_t i = 0; i < sizeof(worded) / sizeof(worded[0]); i++)
+        keys[i] = r->attrs[worded[i]].value ? r->attrs[worded[i]].key : NULL;
+    const char *pc = r->attrs[AU_ATTR_POSTCODE].value ? r->attrs[AU_ATTR_POSTCODE].key : NULL;
+    au_rc rc = au_norm_address_match_key(keys, sizeof(keys) / sizeof(keys[0]), pc, out);
+    const au_value *country = &r->attrs[AU_ATTR_COUNTRY];
+    if (rc || strcmp(*out, "|") || !country->value || !*country->value)
+        return rc;
+    char *k = au_asprintf("||%s", country->key ? country->key : country->value);
+    au_free(*out);
+    *out = k;
+    return k ? AU_OK : AU_ERR_NOMEM;
+}
+
+/* The address of member i as one candidate: its comparison key, its parts joined as the value
+ * (so completeness counts every part), which parts it has and how many are well cased.
+ * *has = 0 when the member has no address. */
 static au_rc address_cand(const smember *ms, size_t i, cand *c, int *has)
 {
-    au_buf key, val;
-    au_buf_init(&key, 1 << 16);
+    au_buf val;
     au_buf_init(&val, 1 << 16);
     au_rc rc = AU_OK;
     const au_record *r = ms[i].m->record;
@@ -573,26 +654,23 @@ static au_rc address_cand(const smember *ms, size_t i, cand *c, int *has)
     *has = 0;
     for (size_t p = 0; p < NPARTS && !rc; p++) {
         const au_value *v = &r->attrs[address_parts[p]];
-        const char *vk = v->value && *v->value ? (v->key && *v->key ? v->key : v->value) : "";
-        if (*vk) {
-            *has = 1;
-            double t = member_trust(&ms[i], address_parts[p]);
-            if (t > c->trust)
-                c->trust = t;
-        }
-        /* \x1f separates parts so ("a b", "") and ("a", "b") are different addresses. */
-        if (!(rc = au_buf_puts(&key, vk)) && !(rc = au_buf_putc(&key, '\x1f')) && *vk)
-            rc = au_buf_printf(&val, "%s ", v->value);
+        if (!v->value || !*v->value)
+            continue;
+        *has = 1;
+        c->shape |= 1u << p;
+        c->casing += is_cased_kind(address_parts[p]) && cased_well(v->value);
+        double t = member_trust(&ms[i], address_parts[p]);
+        if (t > c->trust)
+            c->trust = t;
+        rc = au_buf_printf(&val, "%s ", v->value);
     }
     if (!rc && *has) {
-        c->owned_key = au_buf_steal(&key);
         c->owned_value = au_buf_steal(&val);
-        if (!c->owned_key || !c->owned_value)
-            rc = AU_ERR_NOMEM;
+        if (!c->owned_value || (rc = address_key(r, &c->owned_key)))
+            rc = rc ? rc : AU_ERR_NOMEM;
         c->key = c->owned_key;
         c->value = c->owned_value;
     }
-    au_buf_cleanup(&key);
     au_buf_cleanup(&val);
     return rc;
 }
@@ -638,7 +716,10 @@ static void iso_time(int64_t ms, char out[80])
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
 }
 
-static json_t *lineage_entry(const smember *sm, const rule_cfg *r, const choice *ch, const cand *c)
+/* Lineage of a chosen value: the member the rule chose; `speller` when the shown spelling of
+ * that value came from another member (see spelling()), else NULL. */
+static json_t *lineage_entry(const smember *sm, const rule_cfg *r, const choice *ch, const cand *c,
+                             const smember *speller)
 {
     char at[80];
     iso_time(sm->m->updated_ms, at);
@@ -654,6 +735,10 @@ static json_t *lineage_entry(const smember *sm, const rule_cfg *r, const choice 
         bad |= json_object_set_new(e, "fallback_from", json_string("fixed_source"));
     if (r->kind == AU_SURVIVE_SOURCE_PRIORITY && c->rank == r->nsources)
         bad |= json_object_set_new(e, "unlisted_source", json_true());
+    if (speller)
+        bad |= json_object_set_new(
+            e, "spelling_from",
+            json_pack("{s:s,s:s}", "source", speller->source, "record_id", speller->record_id));
     if (bad) {
         json_decref(e);
         return NULL;
@@ -731,6 +816,7 @@ static au_rc list_json(const smember *ms, cand *c, size_t n, int is_address, jso
             if (cand_better(AU_SURVIVE_MOST_RECENT, &c[j], &c[rep]) > 0)
                 rep = j;
         }
+        rep = spelling(AU_SURVIVE_MOST_RECENT, c, n, rep);
         json_t *item = is_address ? address_item(ms[c[rep].m].m->record)
                                   : json_pack("{s:s}", "value", c[rep].value);
         if (!item || json_array_append_new(list, item) ||
@@ -758,10 +844,12 @@ static au_rc survive_attr(const smember *ms, size_t n, const au_survive_config *
         goto out;
     const rule_cfg *r = &cfg->rules[a];
     choice ch = decide(r, ms, c, nc);
+    size_t show = spelling(ch.applied, c, nc, ch.idx);
     rc = AU_ERR_NOMEM;
-    if (json_object_set_new(attrs, au_attr_name(a), json_string(c[ch.idx].value)) ||
+    if (json_object_set_new(attrs, au_attr_name(a), json_string(c[show].value)) ||
         json_object_set_new(lineage, au_attr_name(a),
-                            lineage_entry(&ms[c[ch.idx].m], r, &ch, &c[ch.idx])))
+                            lineage_entry(&ms[c[ch.idx].m], r, &ch, &c[ch.idx],
+                                          show != ch.idx ? &ms[c[show].m] : NULL)))
         goto out;
     rc = AU_OK;
 out:
@@ -781,14 +869,16 @@ static au_rc survive_address(const smember *ms, size_t n, const au_survive_confi
     if (nc) {
         const rule_cfg *r = &cfg->rules[SLOT_ADDRESS];
         choice ch = decide(r, ms, c, nc);
-        const smember *w = &ms[c[ch.idx].m];
+        size_t show = spelling(ch.applied, c, nc, ch.idx);
+        const smember *w = &ms[c[ch.idx].m], *sp = &ms[c[show].m];
         for (size_t p = 0; p < NPARTS; p++) {
-            const char *v = w->m->record->attrs[address_parts[p]].value;
+            const char *v = sp->m->record->attrs[address_parts[p]].value;
             if (!v || !*v)
                 continue;
             const char *name = au_attr_name(address_parts[p]);
             if (json_object_set_new(attrs, name, json_string(v)) ||
-                json_object_set_new(lineage, name, lineage_entry(w, r, &ch, &c[ch.idx]))) {
+                json_object_set_new(lineage, name,
+                                    lineage_entry(w, r, &ch, &c[ch.idx], sp != w ? sp : NULL))) {
                 rc = AU_ERR_NOMEM;
                 goto out;
             }
@@ -853,7 +943,8 @@ static au_rc custom_one(const smember *ms, size_t n, const au_survive_config *cf
     char lkey[300];
     snprintf(lkey, sizeof(lkey), "custom.%s", name);
     if (json_object_set_new(custom, name, json_deep_copy(vals[ch.idx])) ||
-        json_object_set_new(lineage, lkey, lineage_entry(&ms[c[ch.idx].m], r, &ch, &c[ch.idx])))
+        json_object_set_new(lineage, lkey,
+                            lineage_entry(&ms[c[ch.idx].m], r, &ch, &c[ch.idx], NULL)))
         rc = AU_ERR_NOMEM;
 out:
     cands_free(c, nc);

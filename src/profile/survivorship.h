@@ -7,7 +7,10 @@
  * with the sources that hold them.
  *
  * Values shown come from the display form (au_value.value); equality for frequency and for the
- * lists is on the comparison form (au_value.key). The result does not depend on the order of the
+ * lists is on the comparison form (au_value.key), for addresses au_norm_address_match_key, so an
+ * address in parts and the same address as one line are one. Among candidates with the winner's
+ * key, a well-cased spelling of a name, city or address line is shown ("Leeds" over a newer
+ * "leeds"; lineage "spelling_from"). The result does not depend on the order of the
  * members: they are sorted by (source, record id, version) before any rule runs and every rule's
  * last tie-break is that order. Address parts survive together (line1, line2, city, postcode,
  * state, country and address_full all come from the same record) so that a profile never shows a
@@ -87,8 +90,9 @@ json_t *au_survive_config_to_json(const au_survive_config *cfg);
  *     "lineage":    {name: {"source","record_id","version","at","rule", ...}} }
  *
  * "at" is the member's updated time in ISO 8601 UTC; most_frequent lineage adds "support" (how
- * many records hold the value); a fixed_source rule that fell back says "fallback_from". Custom
- * attributes' lineage is keyed "custom.NAME". n may be 0 (an empty profile). */
+ * many records hold the value); a fixed_source rule that fell back says "fallback_from"; a value
+ * shown in another member's better-cased spelling says "spelling_from": {"source","record_id"}.
+ * Custom attributes' lineage is keyed "custom.NAME". n may be 0 (an empty profile). */
 au_rc au_survive(const au_survive_member *members, size_t n, const au_survive_config *cfg,
                  json_t **profile, au_err *err);
 

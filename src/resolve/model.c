@@ -210,8 +210,10 @@ static au_rc col_from_json(au_model_col *col, const char *name, const json_t *v,
                 dst[l] = json_number_value(p);
             }
         } else if (strcmp(k, "levels") != 0 && strcmp(k, "weights") != 0) {
-            return au_err_set(err, AU_ERR_INVALID, "matching.columns.%s: unknown key '%s'", name,
-                              k);
+            return au_err_set(err, AU_ERR_INVALID,
+                              "matching.columns.%s: unknown key '%s' (valid keys: enabled, tf, m, "
+                              "u, levels, weights)",
+                              name, k);
         }
     }
     return AU_OK;
@@ -351,6 +353,24 @@ static json_t *generic_to_json(const au_model *m)
     return o;
 }
 
+/* The keys au_model_from_json reads, for the message about any other. */
+#define MATCHING_KEYS                                                                              \
+    "prior, prior_per_record, prior_min_records, match_weight, possible_weight, family_cap, "      \
+    "location_cap, tf_max, tf_min_records, conflict_max_edits, block_cap, cluster_check_max, "     \
+    "join_mean_weight, join_min_weight, quarantine_factor, negative_weight, generic, shared_ids, " \
+    "rules, columns, prior_weight"
+
+/* "unknown column 'x' (valid columns: a, b, ...)" from the column table. */
+static au_rc unknown_column(const char *cn, au_err *err)
+{
+    char list[256];
+    size_t pos = 0;
+    for (int c = 0; c < AU_COL_COUNT && pos < sizeof list; c++)
+        pos += (size_t)snprintf(list + pos, sizeof list - pos, "%s%s", c ? ", " : "", defs[c].name);
+    return au_err_set(err, AU_ERR_INVALID,
+                      "matching.columns.%s: unknown column (valid columns: %s)", cn, list);
+}
+
 au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
 {
     au_rc rc = AU_OK;
@@ -417,13 +437,13 @@ au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
                 while (c < AU_COL_COUNT && strcmp(defs[c].name, cn) != 0)
                     c++;
                 if (c == AU_COL_COUNT)
-                    return au_err_set(err, AU_ERR_INVALID, "matching.columns: unknown column '%s'",
-                                      cn);
+                    return unknown_column(cn, err);
                 if ((rc = col_from_json(&m->col[c], cn, cv, err)))
                     return rc;
             }
         } else if (strcmp(k, "prior_weight") != 0) {
-            rc = au_err_set(err, AU_ERR_INVALID, "matching: unknown key '%s'", k);
+            rc = au_err_set(err, AU_ERR_INVALID, "matching.%s: unknown key (valid keys: %s)", k,
+                            MATCHING_KEYS);
         }
         if (rc)
             return rc;

@@ -371,15 +371,21 @@ au_rc au_store_run_add(au_store *s, const au_run_row *row, int64_t *id)
 }
 
 au_rc au_store_run_step(au_store *s, int64_t run_id, const char *step_id, const char *summary,
-                        int done, int failed, int attempts, int64_t at_ms)
+                        int done, int failed, const char *error, int attempts, int64_t at_ms)
 {
-    return s->ops->run_step(s->impl, run_id, step_id, summary, done, failed, attempts, at_ms);
+    return s->ops->run_step(s->impl, run_id, step_id, summary, done, failed, error, attempts,
+                            at_ms);
 }
 
-au_rc au_store_run_list(au_store *s, const char *flow, int64_t before, int limit, au_run_cb cb,
-                        void *ctx)
+au_rc au_store_run_list(au_store *s, const char *flow, const char *status, int64_t before,
+                        int limit, au_run_cb cb, void *ctx)
 {
-    return s->ops->run_list(s->impl, flow, before, limit, cb, ctx);
+    return s->ops->run_list(s->impl, flow, status, before, limit, cb, ctx);
+}
+
+au_rc au_store_run_counts(au_store *s, const char *flow, au_run_counts *out)
+{
+    return s->ops->run_counts(s->impl, flow, out);
 }
 
 au_rc au_store_dead_add(au_store *s, const au_dead_row *row, int64_t *id)

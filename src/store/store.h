@@ -176,6 +176,14 @@ typedef int (*au_flow_cb)(void *ctx, const char *name, const char *definition);
 typedef int (*au_outbox_cb)(void *ctx, const au_outbox_row *row);
 typedef int (*au_run_cb)(void *ctx, const au_run_row *row);
 typedef int (*au_dead_cb)(void *ctx, const au_dead_row *row);
+/* How the runs of one flow stand: what GET /v1/flows shows beside each definition. */
+typedef struct au_run_counts {
+    int64_t total;                                      /* runs recorded */
+    int64_t pending, delivered, failed, skipped, error; /* runs by status */
+    int64_t dead_letters;                               /* dead letters not replayed yet */
+    int64_t retrying;           /* deliveries waiting for another attempt after a failure */
+    char last_retry_error[256]; /* why the newest of those failed ("" when none) */
+} au_run_counts;
 /* Kinds of the record identifier index (profile lookups and name search). */
 enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
 /* A record number (and the matched key, for ident_find; NULL otherwise). */
@@ -290,12 +298,15 @@ typedef struct au_store_ops {
     au_rc (*run_add)(void *impl, const au_run_row *row, int64_t *id);
     /* Records a step's outcome in the run: steps[step_id] = summary (JSON), pending -= done,
      * attempts += attempts; the run is "failed" once a step failed, "delivered" once none is
-     * pending. */
+     * pending. `error` (when failed) becomes the run's error unless it has one already. */
     au_rc (*run_step)(void *impl, int64_t run_id, const char *step_id, const char *summary,
-                      int done, int failed, int attempts, int64_t at_ms);
-    /* Runs of `flow`, newest first, with id < before (0: from the newest), at most limit. */
-    au_rc (*run_list)(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
-                      void *ctx);
+                      int done, int failed, const char *error, int attempts, int64_t at_ms);
+    /* Runs of `flow`, newest first, with id < before (0: from the newest), at most limit;
+     * status NULL: all, "dead": runs with a dead letter not replayed, else that run status. */
+    au_rc (*run_list)(void *impl, const char *flow, const char *status, int64_t before, int limit,
+                      au_run_cb cb, void *ctx);
+    /* Runs of `flow` by status and its open dead letters. */
+    au_rc (*run_counts)(void *impl, const char *flow, au_run_counts *out);
     au_rc (*dead_add)(void *impl, const au_dead_row *row, int64_t *id);
     /* Dead letters of `flow` (NULL: all), newest first; open_only skips replayed ones. */
     au_rc (*dead_list)(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
@@ -395,9 +406,10 @@ au_rc au_store_outbox_set(au_store *s, int64_t id, int status, int attempts, int
                           const char *last_error);
 au_rc au_store_run_add(au_store *s, const au_run_row *row, int64_t *id);
 au_rc au_store_run_step(au_store *s, int64_t run_id, const char *step_id, const char *summary,
-                        int done, int failed, int attempts, int64_t at_ms);
-au_rc au_store_run_list(au_store *s, const char *flow, int64_t before, int limit, au_run_cb cb,
-                        void *ctx);
+                        int done, int failed, const char *error, int attempts, int64_t at_ms);
+au_rc au_store_run_list(au_store *s, const char *flow, const char *status, int64_t before,
+                        int limit, au_run_cb cb, void *ctx);
+au_rc au_store_run_counts(au_store *s, const char *flow, au_run_counts *out);
 au_rc au_store_dead_add(au_store *s, const au_dead_row *row, int64_t *id);
 au_rc au_store_dead_list(au_store *s, const char *flow, int open_only, int limit, au_dead_cb cb,
                          void *ctx);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/alloc.h"
 #include "lib/log.h"
@@ -330,6 +331,15 @@ static au_rc sq_open(const char *location, au_store_mode mode, void **impl, au_e
         goto out;
     }
     q->mode = mode;
+    /* A read-only open never creates: say plainly that there is nothing there (a mistyped
+     * --data is the usual cause) instead of SQLite's "unable to open database file". */
+    if (mode == AU_STORE_RO && access(path, F_OK) != 0 && errno == ENOENT) {
+        rc = au_err_set(err, AU_ERR_NOT_FOUND,
+                        "no store at '%s': %s does not exist (check --data or data_dir; "
+                        "'aurum serve' and 'aurum import' create a store)",
+                        location, path);
+        goto out;
+    }
     int src = sqlite3_open_v2(path, &q->db, flags, NULL);
     if (src != SQLITE_OK) {
         rc = au_err_set(err, AU_ERR_STORE, "cannot open store '%s': %s", path,
@@ -988,6 +998,7 @@ const au_store_ops au_store_sqlite_ops = {
     .run_add = au_sqlite_run_add,
     .run_step = au_sqlite_run_step,
     .run_list = au_sqlite_run_list,
+    .run_counts = au_sqlite_run_counts,
     .dead_add = au_sqlite_dead_add,
     .dead_list = au_sqlite_dead_list,
     .dead_replay = au_sqlite_dead_replay,

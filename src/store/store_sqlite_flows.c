@@ -6,6 +6,8 @@
  * input: it joins its run, which holds the context once for all steps.
  */
 #include <sqlite3.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -36,11 +38,24 @@ static const char sql_run_step[] =
     "pending = max(pending - ?4, 0), attempts = attempts + ?6, "
     "status = CASE WHEN ?5 THEN 'failed' WHEN status = 'failed' THEN 'failed' "
     "WHEN pending - ?4 <= 0 THEN 'delivered' ELSE 'pending' END, "
+    "error = CASE WHEN ?5 AND error IS NULL THEN ?8 ELSE error END, "
     "finished_ms = CASE WHEN pending - ?4 <= 0 THEN ?7 ELSE finished_ms END WHERE id = ?1";
+/* "dead" is not a run status but a question: which runs have a dead letter still open. */
 static const char sql_run_list[] =
     "SELECT id, flow, trigger, input, condition, steps, status, error, pending, attempts, "
     "started_ms, finished_ms FROM flow_runs WHERE flow = ?1 AND (?2 = 0 OR id < ?2) "
-    "ORDER BY id DESC LIMIT ?3";
+    "AND (?4 IS NULL OR (?4 = 'dead' AND id IN (SELECT run_id FROM dead_letters "
+    "WHERE flow = ?1 AND replayed_ms = 0)) OR status = ?4) ORDER BY id DESC LIMIT ?3";
+static const char sql_run_counts[] =
+    "SELECT status, count(*) FROM flow_runs WHERE flow = ?1 GROUP BY status "
+    "UNION ALL SELECT 'dead_letters', count(*) FROM dead_letters "
+    "WHERE flow = ?1 AND replayed_ms = 0";
+/* Deliveries of a flow that failed and wait to be retried: a target that is down shows here
+ * long before anything reaches the dead letters. */
+static const char sql_run_retrying[] =
+    "SELECT count(*), (SELECT last_error FROM outbox WHERE flow = ?1 AND status = 0 AND "
+    "attempts > 0 ORDER BY id DESC LIMIT 1) FROM outbox WHERE flow = ?1 AND status = 0 AND "
+    "attempts > 0";
 static const char sql_dead_add[] =
     "INSERT INTO dead_letters(outbox_id, run_id, flow, step_id, request, response, reason, "
     "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -53,9 +68,10 @@ static const char sql_dead_get[] =
 static const char sql_dead_mark[] = "UPDATE dead_letters SET replayed_ms = ?2 WHERE id = ?1";
 static const char sql_outbox_requeue[] =
     "UPDATE outbox SET status = 0, attempts = 0, next_ms = 0, last_error = NULL WHERE id = ?1";
+/* A replayed delivery may still succeed: the run is open again and its error is history. */
 static const char sql_run_reopen[] =
-    "UPDATE flow_runs SET pending = pending + 1, status = 'pending', finished_ms = 0 "
-    "WHERE id = ?1";
+    "UPDATE flow_runs SET pending = pending + 1, status = 'pending', error = NULL, "
+    "finished_ms = 0 WHERE id = ?1";
 
 static const char sql_change_max[] = "SELECT coalesce(max(seq), 0) FROM changes";
 /* Scans back from the newest event; only dry runs ask, so no index on type. */
@@ -74,6 +90,8 @@ enum {
     SLOT_run_add,
     SLOT_run_step,
     SLOT_run_list,
+    SLOT_run_counts,
+    SLOT_run_retrying,
     SLOT_dead_add,
     SLOT_dead_list,
     SLOT_dead_get,
@@ -206,7 +224,7 @@ au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id)
 }
 
 au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const char *summary,
-                         int done, int failed, int attempts, int64_t at_ms)
+                         int done, int failed, const char *error, int attempts, int64_t at_ms)
 {
     sqlite3_stmt *st = STMT(impl, run_step);
     if (!st)
@@ -218,11 +236,12 @@ au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const 
     sqlite3_bind_int(st, 5, failed);
     sqlite3_bind_int(st, 6, attempts);
     sqlite3_bind_int64(st, 7, at_ms);
+    au_sqlite_bind_text(st, 8, error);
     return au_sqlite_run(impl, st, "run_step");
 }
 
-au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
-                         void *ctx)
+au_rc au_sqlite_run_list(void *impl, const char *flow, const char *status, int64_t before,
+                         int limit, au_run_cb cb, void *ctx)
 {
     sqlite3_stmt *st = STMT(impl, run_list);
     int src, stop = 0;
@@ -231,6 +250,7 @@ au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit
     au_sqlite_bind_text(st, 1, flow);
     sqlite3_bind_int64(st, 2, before);
     sqlite3_bind_int(st, 3, limit);
+    au_sqlite_bind_text(st, 4, status);
     while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW) {
         au_run_row r = {
             .id = sqlite3_column_int64(st, 0),
@@ -249,6 +269,49 @@ au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit
         stop = cb(ctx, &r);
     }
     au_rc rc = stop ? stop : (src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, "run_list"));
+    sqlite3_reset(st);
+    return rc;
+}
+
+au_rc au_sqlite_run_counts(void *impl, const char *flow, au_run_counts *out)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } slots[] = {
+        {"pending", offsetof(au_run_counts, pending)},
+        {"delivered", offsetof(au_run_counts, delivered)},
+        {"failed", offsetof(au_run_counts, failed)},
+        {"skipped", offsetof(au_run_counts, skipped)},
+        {"error", offsetof(au_run_counts, error)},
+        {"dead_letters", offsetof(au_run_counts, dead_letters)},
+    };
+    sqlite3_stmt *st = STMT(impl, run_counts);
+    int src;
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return AU_ERR_STORE;
+    au_sqlite_bind_text(st, 1, flow);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = au_sqlite_col_text(st, 0);
+        int64_t n = sqlite3_column_int64(st, 1);
+        for (size_t i = 0; name && i < sizeof(slots) / sizeof(slots[0]); i++)
+            if (!strcmp(name, slots[i].name))
+                *(int64_t *)((char *)out + slots[i].off) = n;
+        if (name && strcmp(name, "dead_letters"))
+            out->total += n;
+    }
+    au_rc rc = src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, "run_counts");
+    sqlite3_reset(st);
+    if (rc || !(st = STMT(impl, run_retrying)))
+        return rc ? rc : AU_ERR_STORE;
+    au_sqlite_bind_text(st, 1, flow);
+    if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *e = au_sqlite_col_text(st, 1);
+        out->retrying = sqlite3_column_int64(st, 0);
+        snprintf(out->last_retry_error, sizeof(out->last_retry_error), "%s", e ? e : "");
+    }
+    rc = src == SQLITE_ROW ? AU_OK : au_sqlite_fail(impl, src, "run_retrying");
     sqlite3_reset(st);
     return rc;
 }

@@ -90,9 +90,10 @@ au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int
                            const char *last_error);
 au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id);
 au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const char *summary,
-                         int done, int failed, int attempts, int64_t at_ms);
-au_rc au_sqlite_run_list(void *impl, const char *flow, int64_t before, int limit, au_run_cb cb,
-                         void *ctx);
+                         int done, int failed, const char *error, int attempts, int64_t at_ms);
+au_rc au_sqlite_run_list(void *impl, const char *flow, const char *status, int64_t before,
+                         int limit, au_run_cb cb, void *ctx);
+au_rc au_sqlite_run_counts(void *impl, const char *flow, au_run_counts *out);
 au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id);
 au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
                           void *ctx);

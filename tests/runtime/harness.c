@@ -273,6 +273,26 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
     return add;
 }
 
+/* A chunked upload's body, handed to libcurl in small pieces so that the daemon receives it
+ * in several chunks; binary bodies (compressed ones) may contain NUL bytes. */
+typedef struct source {
+    const char *data;
+    size_t len, pos;
+} source;
+
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    source *src = ud;
+    size_t take = size * n;
+    if (take > 1000)
+        take = 1000;
+    if (take > src->len - src->pos)
+        take = src->len - src->pos;
+    memcpy(buf, src->data + src->pos, take);
+    src->pos += take;
+    return take;
+}
+
 long au_rt_request(const au_rt_daemon *d, const char *method, const char *path, const char *ctype,
                    const char *body, size_t len, const char *key, au_rt_resp *out)
 {
@@ -285,6 +305,7 @@ long au_rt_request_h(const au_rt_daemon *d, const char *method, const char *path
 {
     char url[1024], auth[200], ct[200];
     sink s = {NULL, 0};
+    source src = {body, len, 0};
     struct curl_slist *h = NULL;
     long status = 0;
     CURL *c = curl_easy_init();
@@ -309,9 +330,14 @@ long au_rt_request_h(const au_rt_daemon *d, const char *method, const char *path
     if (body) {
         snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
         h = curl_slist_append(h, ct);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        if (!chunked)
+        if (chunked) {
+            curl_easy_setopt(c, CURLOPT_POST, 1L);
+            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+            curl_easy_setopt(c, CURLOPT_READDATA, &src);
+        } else {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        }
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (curl_easy_perform(c) == CURLE_OK)

@@ -52,7 +52,8 @@ void au_rt_cleanup_all(void);
 long au_rt_request(const au_rt_daemon *d, const char *method, const char *path, const char *ctype,
                    const char *body, size_t len, const char *key, au_rt_resp *out);
 /* Same with extra request headers ("Name: value", NULL-terminated list, may be NULL); with
- * "Transfer-Encoding: chunked" the body is sent chunked, without Content-Length. */
+ * "Transfer-Encoding: chunked" the body is sent chunked (pieces of at most 1000 bytes; it may
+ * hold NUL bytes), without Content-Length. */
 long au_rt_request_h(const au_rt_daemon *d, const char *method, const char *path,
                      const char *const *headers, const char *ctype, const char *body, size_t len,
                      const char *key, au_rt_resp *out);

@@ -63,8 +63,7 @@ Test(import_cli, febrl_file_imports_with_exit_0)
 {
     char *d = tmpdir(), *out = NULL, args[1024];
     snprintf(args, sizeof args,
-             "--data %s --config tests/data/febrl.yaml --source febrl ../shared/data/febrl1.csv",
-             d);
+             "--data %s --config tests/data/febrl.yaml --source febrl tests/data/febrl1.csv", d);
     int code = run_import(args, &out);
     cr_assert_eq(code, 0, "exit %d: %s", code, out);
     cr_assert(strstr(out, "read 1000, inserted 1000, updated 0, unchanged 0, rejected 0"), "%s",
@@ -97,12 +96,12 @@ Test(import_cli, rejected_rows_give_exit_1_and_are_listed)
 Test(import_cli, usage_errors_and_unknown_source)
 {
     char *d = tmpdir(), *out = NULL, args[1024];
-    cr_assert_eq(run_import("../shared/data/febrl1.csv", &out), 2, "%s", out);
+    cr_assert_eq(run_import("tests/data/febrl1.csv", &out), 2, "%s", out);
     free(out);
     cr_assert_eq(run_import("--source febrl --format xml x.csv", &out), 2, "%s", out);
     free(out);
     snprintf(args, sizeof args,
-             "--data %s --config tests/data/febrl.yaml --source crm ../shared/data/febrl1.csv", d);
+             "--data %s --config tests/data/febrl.yaml --source crm tests/data/febrl1.csv", d);
     cr_assert_eq(run_import(args, &out), 1, "%s", out);
     cr_assert(strstr(out, "unknown source 'crm'; known sources: febrl"), "%s", out);
     free(out);
@@ -116,8 +115,7 @@ Test(import_cli, a_locked_data_directory_is_refused)
     int fd = open(lock, O_RDWR | O_CREAT, 0600);
     cr_assert(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0);
     snprintf(args, sizeof args,
-             "--data %s --config tests/data/febrl.yaml --source febrl ../shared/data/febrl1.csv",
-             d);
+             "--data %s --config tests/data/febrl.yaml --source febrl tests/data/febrl1.csv", d);
     cr_assert_eq(run_import(args, &out), 1, "%s", out);
     cr_assert(strstr(out, "data directory in use by a running daemon; use --server URL"), "%s",
               out);

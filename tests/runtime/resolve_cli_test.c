@@ -59,7 +59,7 @@ Test(resolve_cli, clusters_eval_explain_and_train_on_an_imported_file, .timeout 
     cr_assert_not_null(mkdtemp(d));
     snprintf(args, sizeof args,
              "import --data %s/data --config tests/data/febrl.yaml --source febrl "
-             "../shared/data/febrl1.csv",
+             "tests/data/febrl1.csv",
              d);
     cr_assert_eq(run(args, &out), 0, "%s", out);
     free(out);
@@ -113,9 +113,68 @@ Test(resolve_cli, clusters_eval_explain_and_train_on_an_imported_file, .timeout 
     /* the stored model is loaded by the next engine open */
     snprintf(args, sizeof args,
              "import --data %s/data --config tests/data/febrl.yaml --source febrl "
-             "../shared/data/febrl1.csv",
+             "tests/data/febrl1.csv",
              d);
     cr_assert_eq(run(args, &out), 0, "%s", out);
+    free(out);
+    nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
+/* `aurum eval --traps`: the errors of a trap-rich generated set per trap kind, in the table and
+ * in JSON, consistent with the pairwise totals; a traps file without its columns is refused. */
+Test(resolve_cli, eval_breaks_the_errors_down_by_trap_kind, .timeout = 300)
+{
+    char *d = strdup("/tmp/aurum-rcli-traps-XXXXXX"), *out = NULL, args[2048];
+    static const char *const systems[] = {"crm",     "webshop",     "pos",
+                                          "billing", "collections", "support"};
+    cr_assert_not_null(mkdtemp(d));
+    snprintf(args, sizeof args, "gen --people 400 --traps --seed 3 --out %s/gen", d);
+    cr_assert_eq(run(args, &out), 0, "%s", out);
+    free(out);
+    for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++) {
+        snprintf(args, sizeof args,
+                 "import --data %s/data --config %s/gen/northwind.yaml --source %s %s/gen/%s.csv",
+                 d, d, systems[i], d, systems[i]);
+        int rc = run(args, &out);
+        cr_assert(rc == 0 || rc == 1, "imported, some dirty records maybe refused: %s", out);
+        free(out);
+    }
+    snprintf(args, sizeof args,
+             "eval --data %s/data --truth %s/gen/truth.csv --traps %s/gen/traps.csv --json", d, d,
+             d);
+    cr_assert_eq(run(args, &out), 0, "%s", out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "%s", out);
+    json_t *pw = json_object_get(j, "pairwise"), *by = json_object_get(j, "by_trap");
+    cr_assert(json_is_object(by), "%s", out);
+    json_int_t fp = json_integer_value(json_object_get(pw, "fp"));
+    json_int_t fn = json_integer_value(json_object_get(pw, "fn"));
+    cr_assert_gt(fp + fn, 0, "a trap-rich set has errors to break down");
+    const char *kind;
+    json_t *v;
+    json_int_t touched = 0;
+    json_object_foreach(by, kind, v)
+    {
+        json_int_t kfp = json_integer_value(json_object_get(v, "fp"));
+        json_int_t kfn = json_integer_value(json_object_get(v, "fn"));
+        cr_assert(kfp <= fp && kfn <= fn, "%s: %s", kind, out);
+        touched += kfp + kfn;
+    }
+    cr_assert_not_null(json_object_get(by, "dob_2digit_year"), "%s", out);
+    cr_assert_not_null(json_object_get(by, "(none)"));
+    cr_assert_geq(touched, fp + fn, "every error pair is counted under a kind or (none)");
+    json_decref(j);
+    free(out);
+    snprintf(args, sizeof args,
+             "eval --data %s/data --truth %s/gen/truth.csv --traps %s/gen/traps.csv", d, d, d);
+    cr_assert_eq(run(args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "errors by trap kind") && strstr(out, "jr_sr"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args,
+             "eval --data %s/data --truth %s/gen/truth.csv --traps %s/gen/truth.csv", d, d, d);
+    cr_assert_eq(run(args, &out), 1, "%s", out);
+    cr_assert(strstr(out, "traps header"), "%s", out);
     free(out);
     nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(d);

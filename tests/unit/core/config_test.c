@@ -104,7 +104,7 @@ Test(config, defaults_without_a_file)
 Test(config, options_and_sections_are_read)
 {
     char *p = write_tmp("listen: 0.0.0.0:9000\nmax_connections: 10\ndefault_country: au\n"
-                        "matching: {threshold: 0.9}\n"
+                        "matching: {match_weight: 9}\n"
                         "sources:\n  crm:\n    record_id: id\n    fields: {email: mail}\n");
     au_config *c = NULL;
     au_err err;
@@ -118,7 +118,7 @@ Test(config, options_and_sections_are_read)
     cr_assert_not_null(crm);
     cr_assert_str_eq(json_string_value(json_object_get(crm, "country")), "au",
                      "sources without a country get default_country");
-    cr_assert_not_null(json_object_get(json_object_get(c->doc, "matching"), "threshold"));
+    cr_assert_not_null(json_object_get(json_object_get(c->doc, "matching"), "match_weight"));
     au_config_free(c);
     au_err_cleanup(&err);
     unlink(p);
@@ -143,7 +143,7 @@ static void expect_load_error(const char *text, au_rc rc, const char *want)
 Test(config, unknown_keys_and_bad_values_are_refused_with_position)
 {
     expect_load_error("listen: x\nlisten_port: 8\n", AU_ERR_INVALID,
-                      ":2:1: unknown option 'listen_port'");
+                      ":2:1: unknown key 'listen_port'; valid keys: listen, data_dir, ");
     expect_load_error("max_connections: many\n", AU_ERR_INVALID,
                       ":1:1: max_connections: expected a positive integer");
     expect_load_error("a: [\n", AU_ERR_PARSE, ":2:1:");
@@ -152,6 +152,69 @@ Test(config, unknown_keys_and_bad_values_are_refused_with_position)
     expect_load_error("sources:\n  crm:\n    record_id: id\n    fields:\n      firstname: fn\n",
                       AU_ERR_INVALID, ":5:7: sources.crm.fields.firstname: unknown canonical");
     expect_load_error("- 1\n- 2\n", AU_ERR_INVALID, "must be a mapping");
+}
+
+/* A mistyped key at any level is refused with the keys that level accepts. */
+Test(config, unknown_keys_list_the_valid_keys_at_every_level)
+{
+    expect_load_error("lisen: x\n", AU_ERR_INVALID,
+                      "valid keys: listen, data_dir, default_country, max_body_bytes, "
+                      "max_connections, group_commit_max, log_level, log_format, sources, "
+                      "matching, survivorship, flows, x-*");
+    expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
+                      AU_ERR_INVALID,
+                      ":4:5: sources.crm.feilds: unknown key (expected record_id, fields, country, "
+                      "trust, on_invalid)");
+    expect_load_error("sources:\n  crm:\n    record_id: id\n    fields:\n      email: {form: m}\n",
+                      AU_ERR_INVALID, "unknown key 'form' (expected from, format)");
+    expect_load_error("x-base: 1\nmatching:\n  match_wieght: 3\n", AU_ERR_INVALID,
+                      ":3:3: matching.match_wieght: unknown key (valid keys: prior, ");
+    expect_load_error("matching:\n  columns:\n    email: {enabled: true, tff: 1}\n", AU_ERR_INVALID,
+                      ":3:5: matching.columns.email: unknown key 'tff' (valid keys: enabled, tf, "
+                      "m, u, levels, weights)");
+    expect_load_error("matching:\n  columns:\n    emial: {enabled: true}\n", AU_ERR_INVALID,
+                      ":3:5: matching.columns.emial: unknown column (valid columns: first_name, ");
+}
+
+/* Sections users reach for that are not built are refused, saying what to use instead; they
+ * are not listed as valid keys. */
+Test(config, unbuilt_sections_are_refused_with_what_to_use_instead)
+{
+    expect_load_error("listen: x\nkeys:\n  - admin\n", AU_ERR_UNSUPPORTED,
+                      ":2:1: keys: this section is not supported yet: API keys are created with "
+                      "'aurum keys create --scope S' or given to the daemon in AURUM_ADMIN_KEY");
+    expect_load_error("connectors: {}\n", AU_ERR_UNSUPPORTED,
+                      ":1:1: connectors: this section is not supported yet: outbound systems are "
+                      "flow steps");
+    char *p = write_tmp("lisen: x\n");
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load(p, &c, &err), AU_ERR_INVALID);
+    cr_assert_null(strstr(err.message, "connectors"), "%s", err.message);
+    cr_assert_null(strstr(err.message, "keys,"), "%s", err.message);
+    au_err_cleanup(&err);
+    unlink(p);
+    free(p);
+}
+
+Test(config, log_level_and_format_are_checked)
+{
+    expect_load_error("log_format: yaml\n", AU_ERR_INVALID,
+                      ":1:1: log_format: 'yaml' is not one of auto, text, json");
+    expect_load_error("log_level: loud\n", AU_ERR_INVALID,
+                      ":1:1: log_level: 'loud' is not one of debug, info, warn, error");
+    char *p = write_tmp("log_format: json\nlog_level: warn\n");
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load(p, &c, &err), AU_OK, "%s", err.message);
+    cr_assert_str_eq(c->log_format, "json");
+    cr_assert_str_eq(c->log_level, "warn");
+    au_config_free(c);
+    au_err_cleanup(&err);
+    unlink(p);
+    free(p);
 }
 
 Test(config, missing_file_is_an_io_error)

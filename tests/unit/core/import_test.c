@@ -1,7 +1,7 @@
 /*
  * Tests of the import pipeline through the real engine and store in a temporary data
  * directory: the data-driven cases of tests/cases/import/, and an end-to-end import of the
- * shared FEBRL file (first import, re-import, modified copy).
+ * FEBRL file in tests/data (first import, re-import, modified copy).
  */
 #define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
@@ -18,7 +18,7 @@
 #include "lib/lockfile.h"
 
 #define CASES  "tests/cases/import"
-#define FEBRL1 "../shared/data/febrl1.csv"
+#define FEBRL1 "tests/data/febrl1.csv"
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {

@@ -217,14 +217,14 @@ static void febrl(const char *csv, long expect, au_eval_result *r)
 Test(resolve_pipeline, febrl1)
 {
     au_eval_result r;
-    febrl("../shared/data/febrl1.csv", 1000, &r);
+    febrl("tests/data/febrl1.csv", 1000, &r);
     cr_assert_geq(r.pair_f1, 0.97, "pairwise F1 %.4f", r.pair_f1);
 }
 
 Test(resolve_pipeline, febrl2)
 {
     au_eval_result r;
-    febrl("../shared/data/febrl2.csv", 5000, &r);
+    febrl("tests/data/febrl2.csv", 5000, &r);
     cr_assert_geq(r.pair_f1, 0.97, "pairwise F1 %.4f", r.pair_f1);
 }
 
@@ -245,7 +245,7 @@ Test(resolve_pipeline, fake_1000)
     fprintf(f, "sources:\n  fake: %s\n", json);
     fclose(f);
     free(json);
-    input in = {"fake", "../shared/data/fake_1000.csv"};
+    input in = {"fake", "tests/data/fake_1000.csv"};
     cr_assert_eq(import_all(dir, config, &in, 1), 1000);
     read_truth(&t, in.path, "fake", "unique_id", "cluster", 0);
     au_eval_result r = evaluate(dir, &t);
@@ -308,7 +308,7 @@ Test(resolve_pipeline, records_without_profiles_are_resolved_at_open)
     au_err err;
     au_err_init(&err);
     make_dir(dir, sizeof(dir));
-    input in = {"febrl", "../shared/data/febrl1.csv"};
+    input in = {"febrl", "tests/data/febrl1.csv"};
     cr_assert_eq(import_all(dir, "tests/data/febrl.yaml", &in, 1), 1000);
     snprintf(db, sizeof(db), "%s/aurum.db", dir);
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);

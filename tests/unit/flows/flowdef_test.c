@@ -196,7 +196,8 @@ static const bad_flow bad[] = {
      "flow \"bad name!\": line 1, column 7: name: must be 1-64 letters, digits, '_', '-' or '.'"},
     {HEAD "steps: []\n", "flow \"f1\": line 4, column 8: steps: needs 1 to 32 steps, found 0"},
     {HEAD "colour: red\nsteps:\n  - file: {path: /a, body: {a: 1}}\n",
-     "flow \"f1\": line 4, column 1: unknown key 'colour'"},
+     "flow \"f1\": line 4, column 1: unknown key 'colour' (valid keys: name, description, "
+     "enabled, trigger, condition, steps, retry, concurrency)"},
     {"name: f1\ntrigger:\n  event: {type: payment}\n  schedule: '* * * * *'\n"
      "steps:\n  - file: {path: /a, body: {a: 1}}\n",
      "flow \"f1\": line 4, column 13: trigger: has both 'event' and 'schedule'; a flow has one "
@@ -226,7 +227,8 @@ static const bad_flow bad[] = {
     {HEAD "steps:\n  - http:\n      url: 'ftp://x/'\n",
      "flow \"f1\": line 6, column 12: steps[0].http.url: url must start with http:// or https://"},
     {HEAD "steps:\n  - http:\n      url: 'http://x/'\n      methd: GET\n",
-     "flow \"f1\": line 7, column 7: steps[0].http: unknown key 'methd'"},
+     "flow \"f1\": line 7, column 7: steps[0].http: unknown key 'methd' (valid keys: method, "
+     "url, headers, body, secret, idempotency_key, timeout_ms)"},
     {HEAD "steps:\n  - http:\n      method: FETCH\n      url: 'http://x/'\n",
      "flow \"f1\": line 6, column 15: steps[0].http.method: method must be GET, POST, PUT, PATCH "
      "or DELETE"},

@@ -1,6 +1,7 @@
 /*
  * Tests of the `file` connector: a validated step appends one JSON line per send, fsync'd, to a
- * real file; expression errors in the body fail the delivery without writing.
+ * real file; expression errors in the body fail the delivery without writing; missing
+ * directories are created; a path that can never be created is a permanent error naming it.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -92,15 +93,66 @@ Test(out_file, expression_errors_fail_without_writing)
     au_flowdef_free(f);
 }
 
-Test(out_file, unwritable_path_is_reported_by_prepare)
+Test(out_file, missing_directories_are_created)
 {
-    au_flowdef *f = flow_for("/nonexistent-dir/x.jsonl", "        a: 1\n");
+    char dir[] = "/tmp/aurum-file-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *path = au_asprintf("%s/audit/2026/orders.jsonl", dir);
+    char *mid = au_asprintf("%s/audit/2026", dir), *top = au_asprintf("%s/audit", dir);
+    au_flowdef *f = flow_for(path, "        a: 1\n");
+    const au_connector *c = f->steps[0].connector;
     void *st = NULL;
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(f->steps[0].connector->prepare(&f->steps[0], &st, &err), AU_ERR_IO);
-    cr_assert(strstr(err.message, "/nonexistent-dir/x.jsonl"), "%s", err.message);
+    cr_assert_eq(c->prepare(&f->steps[0], &st, &err), AU_OK, "%s", err.message);
+    json_t *ctx = json_object();
+    au_delivery d;
+    c->send(st, &f->steps[0], ctx, 0, &d);
+    cr_assert_eq(d.status, AU_DELIVER_OK, "%s", d.message);
+    c->close(st);
+    FILE *in = fopen(path, "r");
+    char line[64] = "";
+    cr_assert_not_null(in, "the file is in the created directories");
+    cr_assert_not_null(fgets(line, sizeof(line), in));
+    cr_assert_str_eq(line, "{\"a\":1}\n");
+    fclose(in);
+    json_decref(ctx);
+    cr_assert_eq(unlink(path), 0);
+    cr_assert_eq(rmdir(mid), 0);
+    cr_assert_eq(rmdir(top), 0);
+    rmdir(dir);
+    au_free(path);
+    au_free(mid);
+    au_free(top);
+    au_flowdef_free(f);
     au_err_cleanup(&err);
+}
+
+/* A parent that is a file can never become a directory: a permanent error naming it (even for
+ * root, who may create directories anywhere else). */
+Test(out_file, uncreatable_directory_is_a_permanent_error_naming_it)
+{
+    char dir[] = "/tmp/aurum-file-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *blocker = au_asprintf("%s/plain-file", dir);
+    char *path = au_asprintf("%s/sub/x.jsonl", blocker);
+    FILE *b = fopen(blocker, "w");
+    cr_assert_not_null(b);
+    fclose(b);
+    au_flowdef *f = flow_for(path, "        a: 1\n");
+    void *st = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(f->steps[0].connector->prepare(&f->steps[0], &st, &err), AU_ERR_INVALID);
+    char want[512];
+    snprintf(want, sizeof(want), "%s is not a directory (path %s)", blocker, path);
+    cr_assert_str_eq(err.message, want);
+    cr_assert_null(st);
+    au_err_cleanup(&err);
+    unlink(blocker);
+    rmdir(dir);
+    au_free(blocker);
+    au_free(path);
     au_flowdef_free(f);
 }
 

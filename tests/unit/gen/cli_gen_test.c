@@ -33,14 +33,14 @@ Test(cli_gen, writes_the_files_and_rejects_bad_arguments)
     cr_assert_eq(au_cli_gen.run(7, fmt), 2);
     char *country[] = {"gen", "--people", "10", "--out", dir, "--country", "FR", NULL};
     cr_assert_eq(au_cli_gen.run(7, country), 2);
-    cr_assert_not_null(strstr(au_cli_gen.usage, "--single-source"));
+    cr_assert_not_null(strstr(au_cli_gen.spec->synopsis, "--single-source"));
     char *traps[] = {"gen", "--people", "200", "--out", dir, "--traps", NULL};
     cr_assert_eq(au_cli_gen.run(6, traps), 0);
     snprintf(path, sizeof(path), "%s/traps.csv", dir);
     cr_assert_eq(access(path, R_OK), 0, "--traps writes traps.csv");
     char *single[] = {"gen", "--single-source", "--records", "100", "--out", dir, "--traps", NULL};
     cr_assert_eq(au_cli_gen.run(7, single), 2, "--traps needs the six systems");
-    cr_assert_not_null(strstr(au_cli_gen.usage, "--traps"));
+    cr_assert_not_null(strstr(au_cli_gen.spec->about, "--traps"));
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);

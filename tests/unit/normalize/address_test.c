@@ -63,3 +63,53 @@ Test(address, value_is_cleaned_text)
     au_free(k);
     cr_expect_eq(au_norm_address("12 High St\xff", &v, &k), AU_ERR_ENCODING);
 }
+
+/* The match key of keys as au_norm_value stores them. */
+static char *mkey(const char *const *raw, size_t n, const char *postcode)
+{
+    char *keys[8] = {0}, *pk = NULL, *out = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (raw[i])
+            keys[i] = akey(raw[i]);
+    au_value v = {0};
+    if (postcode) {
+        cr_assert_eq(au_norm_value(AU_ATTR_POSTCODE, postcode, NULL, &v, NULL), AU_OK);
+        pk = v.key;
+    }
+    cr_assert_eq(au_norm_address_match_key((const char *const *)keys, n, pk, &out), AU_OK);
+    for (size_t i = 0; i < n; i++)
+        au_free(keys[i]);
+    au_free(v.raw);
+    au_free(v.value);
+    au_free(v.key);
+    return out;
+}
+
+Test(address, parts_and_full_line_share_a_match_key)
+{
+    const char *parts[] = {"12 High Street", NULL, "Leeds"};
+    const char *full[] = {"12 high st, LEEDS, LS1 4AP"};
+    const char *flat_parts[] = {"12 High St", "Flat 2", "Leeds"};
+    const char *flat_full[] = {"Flat 2, 12 High Street, Leeds LS1 4AP"};
+    const char *other[] = {"14 High Street", NULL, "Leeds"};
+    char *a = mkey(parts, 3, "ls1 4ap"), *b = mkey(full, 1, "LS14AP"), *c = mkey(full, 1, NULL),
+         *d = mkey(flat_parts, 3, "LS1 4AP"), *e = mkey(flat_full, 1, "LS1 4AP"),
+         *f = mkey(other, 3, "LS1 4AP");
+    cr_expect_str_eq(a, "12 high leeds st|ls14ap");
+    cr_expect_str_eq(b, a, "the postcode inside the line is the postcode");
+    cr_expect_str_eq(c, "12 4ap high leeds ls1 st|", "without a postcode its words stay");
+    cr_expect_str_eq(d, e, "the order of the parts does not matter");
+    cr_expect_str_neq(a, d, "a flat is another address");
+    cr_expect_str_neq(a, f, "another house number is another address");
+    au_free(a);
+    au_free(b);
+    au_free(c);
+    au_free(d);
+    au_free(e);
+    au_free(f);
+    const char *none[] = {NULL, ""};
+    char *g = NULL;
+    cr_assert_eq(au_norm_address_match_key(none, 2, NULL, &g), AU_OK);
+    cr_expect_str_eq(g, "|");
+    au_free(g);
+}

@@ -40,6 +40,15 @@ Test(name, display_capitalisation)
         {"\xce\xbd\xce\xaf\xce\xba\xce\xbf\xcf\x82", "\xce\x9d\xce\xaf\xce\xba\xce\xbf\xcf\x82"},
         {"j. r. r.", "J. R. R."},
         {"", ""},
+        /* a value in deliberate mixed case keeps its lower-case words; capitals are re-cased */
+        {"van der Berg", "van der Berg"},
+        {"Jan van der Berg", "Jan van der Berg"},
+        {"d'Artagnan", "d'Artagnan"},
+        {"John SMITH", "John Smith"},
+        {"JEAN-LUC", "Jean-Luc"},
+        {"jean-luc picard", "Jean-Luc Picard"},
+        {"O'brien", "O'Brien"}, /* "brien" alone shows no deliberate casing */
+        {"MCDONALD-O'NEILL", "McDonald-O'Neill"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *o = NULL;
@@ -47,6 +56,44 @@ Test(name, display_capitalisation)
         cr_expect_str_eq(o, cases[i].out, "case %zu: %s -> %s", i, cases[i].in, o);
         au_free(o);
     }
+}
+
+/* Cities and streets: the rules of names, place words, letters glued to digits, PO and NW. */
+Test(name, place_capitalisation)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"leeds", "Leeds"},
+        {"LEEDS", "Leeds"},
+        {"Leeds", "Leeds"},
+        {"ST JOHN'S RD", "St John's Rd"},
+        {"st john's rd", "St John's Rd"},
+        {"NEWCASTLE UPON TYNE", "Newcastle upon Tyne"},
+        {"henley-on-thames", "Henley-on-Thames"},
+        {"BARROW-IN-FURNESS", "Barrow-in-Furness"},
+        {"ashby-de-la-zouch", "Ashby-de-la-Zouch"},
+        {"THE GREEN", "The Green"},
+        {"12a high street", "12A High Street"},
+        {"FLAT 3B, 12 THE MALL", "Flat 3B, 12 The Mall"},
+        {"100 NW 5TH AVE", "100 NW 5th Ave"},
+        {"21st street", "21st Street"},
+        {"PO BOX 42", "PO Box 42"},
+        {"12 high st, leeds ls1 4ap", "12 High St, Leeds LS1 4AP"},
+        {"sw1a 1aa", "SW1A 1AA"},
+        {"MCDONALD STREET", "McDonald Street"},
+        {"12 High street", "12 High street"}, /* typed in mixed case: kept */
+        {"M\xc3\x9cNCHEN", "M\xc3\xbcnchen"}, /* MÜNCHEN */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *o = NULL;
+        cr_assert_eq(au_norm_place(cases[i].in, &o), AU_OK, "case %zu", i);
+        cr_expect_str_eq(o, cases[i].out, "case %zu: %s -> %s", i, cases[i].in, o);
+        au_free(o);
+    }
+    char *o = NULL;
+    cr_expect_eq(au_norm_place("Le\xffds", &o), AU_ERR_ENCODING);
 }
 
 static void expect_part(const char *got, const char *want, size_t i, const char *what)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "normalize/normalize.h"
 #include "profile/survivorship.h"
 
 #define DAY 86400000LL
@@ -160,7 +161,9 @@ Test(survivorship, most_frequent_outvotes_a_typo_and_breaks_ties_by_trust)
     add(&c, "billing", "b1", T0 + DAY, 0.5);
     set(&c, AU_ATTR_LAST_NAME, "SMITH", "smith");
     json_t *p = survive(&c, "{\"last_name\":\"most_frequent\"}");
-    cr_assert_str_eq(attr(p, "last_name"), "SMITH", "equal keys vote together; newer shown");
+    cr_assert_str_eq(attr(p, "last_name"), "Smith",
+                     "equal keys vote together; the well-cased spelling is shown, not the newer "
+                     "one in capitals (issue 9)");
     json_t *l = lin(p, "last_name");
     cr_assert_str_eq(json_string_value(json_object_get(l, "rule")), "most_frequent");
     cr_assert_eq(json_integer_value(json_object_get(l, "support")), 2);
@@ -183,6 +186,101 @@ Test(survivorship, most_frequent_outvotes_a_typo_and_breaks_ties_by_trust)
     p = survive(&d, "{\"first_name\":\"most_frequent\"}");
     cr_assert_str_eq(attr(p, "first_name"), "Robert");
     assert_lineage(p, "first_name", "crm", "c1", "most_frequent");
+    json_decref(p);
+    cluster_free(&c);
+    cluster_free(&d);
+}
+
+/* Sets attribute a of the last added record as the pipeline would: raw, value and key from
+ * au_norm_value. */
+static void setn(cluster *c, au_attr a, const char *raw)
+{
+    au_value v = {0};
+    au_norm_opts gb = {"GB", AU_DATE_AUTO};
+    cr_assert_eq(au_norm_value(a, raw, &gb, &v, NULL), AU_OK, "%s", raw);
+    au_record_set(c->recs[c->n - 1], a, v.raw, v.value, v.key);
+}
+
+/* Issue 9: "leeds" from one system must not beat "Leeds" from the others. The value is the
+ * rule's (same key); the spelling shown is the best-cased one, and the lineage says where it
+ * came from. Values here bypass normalisation, as values stored before it re-cased them do. */
+Test(survivorship, a_well_cased_spelling_is_shown_among_equal_keys)
+{
+    cluster c = {0};
+    add(&c, "crm", "c1", T0, 0.9);
+    set(&c, AU_ATTR_ADDRESS_LINE1, "12 High St", "12 high st");
+    set(&c, AU_ATTR_CITY, "Leeds", NULL);
+    set(&c, AU_ATTR_LAST_NAME, "McDonald", "mcdonald");
+    set(&c, AU_ATTR_COMPANY, "Acme Ltd", NULL);
+    add(&c, "webshop", "w1", T0 + 9 * DAY, 0.5);
+    set(&c, AU_ATTR_ADDRESS_LINE1, "12 high st", "12 high st");
+    set(&c, AU_ATTR_CITY, "leeds", NULL);
+    set(&c, AU_ATTR_LAST_NAME, "MCDONALD", "mcdonald");
+    set(&c, AU_ATTR_COMPANY, "ACME LTD", "acme ltd");
+    json_t *p = survive(&c, "{\"last_name\":\"most_recent\",\"company\":\"most_recent\"}");
+    cr_assert_str_eq(attr(p, "city"), "Leeds");
+    cr_assert_str_eq(attr(p, "address_line1"), "12 High St", "the address parts move together");
+    assert_lineage(p, "city", "webshop", "w1", "most_recent");
+    json_t *sp = json_object_get(lin(p, "city"), "spelling_from");
+    cr_assert_str_eq(json_string_value(json_object_get(sp, "source")), "crm");
+    cr_assert_str_eq(json_string_value(json_object_get(sp, "record_id")), "c1");
+    cr_assert_str_eq(attr(p, "last_name"), "McDonald");
+    assert_lineage(p, "last_name", "webshop", "w1", "most_recent");
+    cr_assert_str_eq(attr(p, "company"), "ACME LTD", "company is not a name: newest as given");
+    cr_assert_null(json_object_get(lin(p, "company"), "spelling_from"));
+    json_t *addrs = json_object_get(p, "addresses");
+    cr_assert_eq(json_array_size(addrs), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(addrs, 0), "city")), "Leeds");
+    json_decref(p);
+
+    /* most_frequent: two "leeds" against one "Leeds" still show "Leeds" */
+    add(&c, "pos", "p1", T0 + 10 * DAY, 0.9);
+    set(&c, AU_ATTR_FIRST_NAME, "anne", NULL);
+    add(&c, "billing", "b1", T0 + 11 * DAY, 0.9);
+    set(&c, AU_ATTR_FIRST_NAME, "anne", NULL);
+    add(&c, "support", "s1", T0 - DAY, 0.1);
+    set(&c, AU_ATTR_FIRST_NAME, "Anne", NULL);
+    p = survive(&c, NULL);
+    cr_assert_str_eq(attr(p, "first_name"), "Anne");
+    cr_assert_eq(json_integer_value(json_object_get(lin(p, "first_name"), "support")), 3);
+    json_decref(p);
+    cluster_free(&c);
+}
+
+/* Issue 9: an address given in parts by one system and as one line by another is one entry. */
+Test(survivorship, an_address_in_parts_and_in_one_line_is_one_entry)
+{
+    cluster c = {0};
+    add(&c, "crm", "c1", T0, 0.9);
+    setn(&c, AU_ATTR_ADDRESS_LINE1, "12 High Street");
+    setn(&c, AU_ATTR_CITY, "Leeds");
+    setn(&c, AU_ATTR_POSTCODE, "LS1 4AP");
+    setn(&c, AU_ATTR_COUNTRY, "GB");
+    add(&c, "billing", "b1", T0 + DAY, 0.9);
+    setn(&c, AU_ATTR_ADDRESS_FULL, "12 HIGH ST, LEEDS, LS1 4AP");
+    setn(&c, AU_ATTR_POSTCODE, "ls14ap");
+    add(&c, "pos", "p1", T0 - DAY, 0.5);
+    setn(&c, AU_ATTR_ADDRESS_FULL, "Flat 2, 9 Park Road, York YO1 7HH");
+    json_t *p = survive(&c, NULL);
+    json_t *addrs = json_object_get(p, "addresses");
+    cr_assert_eq(json_array_size(addrs), 2, "%s", json_dumps(addrs, 0));
+    json_t *a0 = json_array_get(addrs, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(a0, "full")), "12 High St, Leeds, LS1 4AP",
+                     "the newest of the group is shown, re-cased by normalisation");
+    cr_assert_eq(json_array_size(json_object_get(a0, "sources")), 2, "crm and billing");
+    cr_assert_str_eq(attr(p, "address_full"), "12 High St, Leeds, LS1 4AP");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(addrs, 1), "full")),
+                     "Flat 2, 9 Park Road, York YO1 7HH");
+    json_decref(p);
+
+    /* two countries and nothing else are two addresses */
+    cluster d = {0};
+    add(&d, "crm", "c1", T0, 0.9);
+    setn(&d, AU_ATTR_COUNTRY, "GB");
+    add(&d, "pos", "p1", T0, 0.9);
+    setn(&d, AU_ATTR_COUNTRY, "FR");
+    p = survive(&d, NULL);
+    cr_assert_eq(json_array_size(json_object_get(p, "addresses")), 2);
     json_decref(p);
     cluster_free(&c);
     cluster_free(&d);

@@ -152,7 +152,7 @@ static void resolve_file(const char *csv_path, const char *map_path, const char 
 Test(accuracy, febrl1, .timeout = 120)
 {
     acc_result r;
-    resolve_file("../shared/data/febrl1.csv", "tests/data/febrl.yaml", "rec_id", &r);
+    resolve_file("tests/data/febrl1.csv", "tests/data/febrl.yaml", "rec_id", &r);
     cr_assert_eq(r.refused, 0);
     cr_assert_eq(r.records, 1000);
     cr_assert_geq(r.e.pair_f1, 0.97, "pairwise F1 %.4f", r.e.pair_f1);
@@ -161,7 +161,7 @@ Test(accuracy, febrl1, .timeout = 120)
 Test(accuracy, febrl2, .timeout = 120)
 {
     acc_result r;
-    resolve_file("../shared/data/febrl2.csv", "tests/data/febrl.yaml", "rec_id", &r);
+    resolve_file("tests/data/febrl2.csv", "tests/data/febrl.yaml", "rec_id", &r);
     cr_assert_eq(r.records, 5000);
     cr_assert_geq(r.e.pair_f1, 0.97, "pairwise F1 %.4f", r.e.pair_f1);
 }
@@ -169,8 +169,7 @@ Test(accuracy, febrl2, .timeout = 120)
 Test(accuracy, fake_1000, .timeout = 120)
 {
     acc_result r;
-    resolve_file("../shared/data/fake_1000.csv", "tests/data/resolve/fake_1000.json", "cluster",
-                 &r);
+    resolve_file("tests/data/fake_1000.csv", "tests/data/resolve/fake_1000.json", "cluster", &r);
     cr_assert_eq(r.records, 1000);
     cr_assert_geq(r.e.pair_f1, 0.90, "pairwise F1 %.4f", r.e.pair_f1);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/alloc.h"
@@ -388,9 +389,11 @@ Test(store, read_only_open_of_a_missing_store_fails)
     au_err err;
     au_err_init(&err);
     snprintf(loc, sizeof(loc), "%s/missing", dir);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RO, &s, &err), AU_ERR_STORE);
+    cr_assert_eq(au_store_open(loc, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND);
     cr_assert_null(s);
-    cr_assert(strstr(err.message, "missing"), "%s", err.message);
+    cr_assert(strstr(err.message, "missing/aurum.db does not exist"), "%s", err.message);
+    struct stat sb;
+    cr_assert_neq(stat(loc, &sb), 0, "a read-only open creates nothing");
     au_err_cleanup(&err);
 }
 

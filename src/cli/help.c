@@ -1,0 +1,80 @@
+/*
+ * The help topics of `aurum help TOPIC` beyond the commands: `config` (the option reference
+ * generated from the config table, then a complete source definition and a complete flow as
+ * examples) and `flows` (the flow reference; each step kind's options come from its
+ * connector's declared option table, so they cannot drift from what the validator accepts).
+ */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "flows/flows.h"
+
+static const char source_example[] =
+    "sources:\n"
+    "  crm:                                  # the source name used by import and the API\n"
+    "    record_id: customer_no              # required: the field holding the record's id\n"
+    "    country: GB                         # default country of phones and postcodes\n"
+    "    on_invalid: quarantine              # the default: a value normalisation refuses is\n"
+    "                                        # kept raw with its reason; reject refuses it\n"
+    "    fields:                             # canonical attribute: source field(s)\n"
+    "      first_name: forename\n"
+    "      last_name: surname\n"
+    "      email: email_address\n"
+    "      phone: [phone_home, phone_mobile] # several fields are joined by a space\n"
+    "      address_line1: [house_no, street]\n"
+    "      city: town\n"
+    "      postcode: post_code\n"
+    "      date_of_birth: {from: dob, format: DMY}  # format (date_of_birth only): auto,\n"
+    "                                        # YYYYMMDD, YYYY-MM-DD, DMY or MDY\n"
+    "    trust: {email: 0.9, '*': 0.5}       # survivorship trust per attribute, 0..1\n"
+    "\n"
+    "Keys of a source: record_id, fields, country, trust, on_invalid (there is no other).\n"
+    "Canonical attributes: first_name, middle_name, last_name, full_name, company, gender,\n"
+    "email, phone, date_of_birth, address_full, address_line1, address_line2, city, postcode,\n"
+    "state, country, national_id, passport, drivers_license. Fields no mapping uses are kept\n"
+    "as custom attributes. The same definition (as JSON) can be sent to PUT /v1/sources/NAME.\n";
+
+static const char flow_example[] =
+    "flows:\n"
+    "  - name: payment-closes-dunning       # required; letters, digits, _ - . (max 64)\n"
+    "    description: a payment in billing closes the dunning case in collections\n"
+    "    enabled: true\n"
+    "    trigger:                           # exactly one: event, profile, schedule, webhook\n"
+    "      event: {type: payment, source: billing}\n"
+    "    condition: event.properties.amount > 0   # optional expression\n"
+    "    steps:                             # 1 to 32, run in order\n"
+    "      - id: close-case\n"
+    "        http:\n"
+    "          method: POST\n"
+    "          url: \"http://collections.example/cases/{{ profile.id }}/close\"\n"
+    "          secret: \"a-shared-signing-key\"  # adds X-Aurum-Signature (HMAC-SHA256)\n"
+    "          idempotency_key: \"payment-{{ event.id }}\"\n"
+    "          body:\n"
+    "            reason: payment_received\n"
+    "            amount: \"{{ event.properties.amount }}\"\n"
+    "    retry: {max_attempts: 10, backoff_ms: 500, max_backoff_ms: 60000}\n"
+    "    concurrency: 1\n"
+    "\n"
+    "More flows: docs/flows/*.yaml; the reference: 'aurum help flows' and docs/FLOWS.md.\n";
+
+static void config_topic(FILE *f)
+{
+    au_config_print_help(f);
+    fprintf(f, "\nA complete source definition (docs/IMPORT.md):\n\n%s", source_example);
+    fprintf(f, "\nA complete flow:\n\n%s", flow_example);
+    fprintf(f, "\nmatching: and survivorship: are described in docs/MATCHING.md and "
+               "docs/PROFILES.md.\n");
+}
+
+/* The reference lives with the flows module, beside the connector tables it prints. */
+static void flows_topic(FILE *f)
+{
+    au_flows_print_help(f);
+}
+
+const au_cli_topic au_cli_topics[] = {
+    {"config", "the configuration file: options, sections, a source and a flow", config_topic},
+    {"flows", "the flow reference: triggers, context, step kinds and their options", flows_topic},
+    {NULL, NULL, NULL},
+};

@@ -249,6 +249,10 @@ au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f)
     if (!au_cmp_date_parse(key_of(rec, AU_ATTR_DATE_OF_BIRTH), &f->dob) &&
         au_gen_date_digits(quarantined_raw(rec, AU_ATTR_DATE_OF_BIRTH), &f->dob))
         f->dob_q = 1;
+    /* 1900-01-01 and 1901-01-01 are what systems store for "unknown": a generic date, no
+     * evidence either way (and no parent 70 years older than the real date). */
+    if ((f->dob.y == 1900 || f->dob.y == 1901) && f->dob.m == 1 && f->dob.d == 1)
+        memset(&f->dob, 0, sizeof f->dob), f->dob_q = 0;
     const char *g = key_of(rec, AU_ATTR_GENDER);
     if (g)
         f->gender = (g[0] == 'm' || g[0] == 'M') ? 1 : (g[0] == 'f' || g[0] == 'F') ? 2 : 3;
@@ -895,7 +899,7 @@ static unsigned negative_evidence(const au_feat *a, const au_feat *b, const au_s
     if (!same_surname || (nid >= 0 && nid <= 1 && !(s->generic & (1u << AU_COL_NATIONAL_ID))) ||
         (a->passport && a->passport == b->passport))
         return neg;
-    /* One name, birth years 15+ apart, one home (the same address, or none on a side and no
+    /* One name, birth years 15 to 60 apart, one home (the same address, or none on a side and no
      * other town or postcode: the son's shop account may carry only a postcode): a parent and
      * a child; a year is a year even in a quarantined date. A personal e-mail in common says
      * the date was mistyped, or a given name replaced, instead. */
@@ -904,7 +908,9 @@ static unsigned negative_evidence(const au_feat *a, const au_feat *b, const au_s
     int addr = s->level[AU_COL_ADDRESS];
     int home =
         (same_addr || addr < 0) && s->level[AU_COL_CITY] != 2 && s->level[AU_COL_POSTCODE] != 2;
-    if (home && fl >= 0 && fl <= 4 && a->dob.y && b->dob.y && abs(a->dob.y - b->dob.y) >= 15)
+    int gap = a->dob.y && b->dob.y ? abs(a->dob.y - b->dob.y) : 0;
+    /* 15 to 60 years: a parent; a century (1870 for 1970) is a slip of the pen */
+    if (home && fl >= 0 && fl <= 4 && gap >= 15 && gap <= 60)
         neg |= AU_NEG_GENERATION;
     if (!given_differ(s) || !same_addr)
         return neg;

@@ -281,3 +281,40 @@ Test(quality, cli_against_the_daemon_and_the_data_directory, .timeout = 120)
     free(out);
     au_rt_cleanup(&d);
 }
+
+/* An offline import with --config stores the records but not the definition: the ledger still
+ * knows the source, so `aurum quality --source` answers without the config; a source neither
+ * defined nor counted is an error naming it. */
+Test(quality, offline_source_without_its_definition)
+{
+    char dir[] = "/tmp/aurum-qoff-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256], args[1024], *out = NULL;
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("sources:\n  people:\n    record_id: id\n    fields:\n      last_name: last\n"
+          "      date_of_birth: {from: dob, format: DMY}\n",
+          f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/p.csv", dir);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("id,last,dob\n1,Lee,23/09/1981\n2,Kay,31/02/1990\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "import --data %s/d --config %s/c.yaml --source people %s", dir,
+             dir, path);
+    cr_assert_eq(run(args, &out), 0, "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "quality --data %s/d --source people", dir);
+    cr_assert_eq(run(args, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "source people: 2 records"), "%s", out);
+    cr_assert_not_null(strstr(out, "date_impossible 1"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "quality --data %s/d --source nope", dir);
+    cr_assert_eq(run(args, &out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "unknown source 'nope'"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    cr_assert_eq(system(args), 0);
+}

@@ -16,6 +16,7 @@
 
 typedef struct purge_ctx {
     const au_subject_purge *p;
+    void *hook; /* the privacy hook's state: told when the suppression list gains entries */
     au_purge_counts n;
 } purge_ctx;
 
@@ -26,6 +27,8 @@ static au_rc purge_call(void *vctx, au_store *st, int64_t at_ms, au_err *err)
     au_subject_purge p = *c->p;
     p.at_ms = at_ms;
     au_rc rc = au_store_subject_purge(st, &p, &c->n);
+    if (!rc && p.suppress)
+        au_privacy_hook_suppressing(c->hook);
     return rc ? au_err_set(err, rc, "cannot purge the person's data") : AU_OK;
 }
 
@@ -98,7 +101,7 @@ au_rc au_privacy_erase(au_engine *e, const au_subject_query *q, const au_erase_o
     if ((rc = delete_members(e, &s, origin, err)))
         goto out;
     au_subject_purge p = {members, refs, needles, 0, o->key_id, hashes, s.profile, o->suppress};
-    purge_ctx c = {&p, {0}};
+    purge_ctx c = {&p, au_engine_hook_state(e, "privacy"), {0}};
     if ((rc = au_engine_call(e, purge_call, &c, origin, err)))
         goto out;
     int wal = truncate_wal(e);

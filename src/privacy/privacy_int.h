@@ -25,4 +25,8 @@ void au_subject_cleanup(au_subject *s);
 /* Hex BLAKE2b-256 of kind ":" value (out: 65 bytes). */
 void au_subject_hash(const char *kind, const char *value, char out[65]);
 
+/* Tells the privacy hook's state (au_engine_hook_state(e, "privacy")) that the suppression list
+ * now has entries (writer thread). NULL is ignored. */
+void au_privacy_hook_suppressing(void *state);
+
 #endif

@@ -147,7 +147,10 @@ static int on_version(void *ctx, const au_record_out *r)
     } keyed[] = {{AU_ATTR_EMAIL, "e:", "email"}, {AU_ATTR_PHONE, "p:", "phone"}};
     for (size_t i = 0; attrs && i < 2; i++) {
         const json_t *a = json_object_get(attrs, au_attr_name(keyed[i].a));
+        /* the stored form omits key when it equals value (docs/STORE.md) */
         const json_t *k = json_is_string(a) ? a : json_object_get(a, "key");
+        if (json_is_object(a) && !k)
+            k = json_object_get(a, "value");
         if (!json_is_string(k))
             continue;
         char *ref = au_asprintf("%s%s", keyed[i].ref, json_string_value(k));

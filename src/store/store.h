@@ -390,7 +390,8 @@ typedef struct au_store_ops {
      * first, at most `limit` of each. */
     au_rc (*subject_runs)(void *impl, const char *needles, int limit, au_run_cb rcb, au_dead_cb dcb,
                           void *ctx);
-    /* *yes = 1 when one of the hashes (JSON array) is on the suppression list. */
+    /* *yes = 1 when one of the hashes (JSON array) is on the suppression list; hashes NULL:
+     * when the list has any entry. */
     au_rc (*suppressed)(void *impl, const char *hashes, int *yes);
     /* Copies the WAL into the database and truncates it (outside a transaction); *done 0 when
      * a reader kept it from completing. */

@@ -211,20 +211,17 @@ au_rc au_sqlite_subject_runs(void *impl, const char *needles, int limit, au_run_
 
 au_rc au_sqlite_suppressed(void *impl, const char *hashes, int *yes)
 {
-    sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(au_sqlite_db(impl),
-                                 "SELECT 1 FROM suppressions WHERE hash IN "
-                                 "(SELECT value FROM json_each(?1)) LIMIT 1",
-                                 -1, &st, NULL);
-    if (src != SQLITE_OK)
-        return au_sqlite_fail(impl, src, "suppressed");
+    /* cached: once the list has entries it runs for every record written */
+    sqlite3_stmt *st = au_sqlite_stmt(impl, AU_SQLITE_EXT_PRIVACY + 1,
+                                      "SELECT 1 FROM suppressions WHERE ?1 IS NULL OR hash IN "
+                                      "(SELECT value FROM json_each(?1)) LIMIT 1");
+    if (!st)
+        return AU_ERR_STORE;
     au_sqlite_bind_text(st, 1, hashes);
-    src = sqlite3_step(st);
-    *yes = src == SQLITE_ROW;
-    au_rc rc =
-        src == SQLITE_ROW || src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, "suppressed");
-    sqlite3_finalize(st);
-    return rc;
+    int64_t one = 0;
+    au_rc rc = au_sqlite_one_int(impl, st, &one, "suppressed");
+    *yes = rc == AU_OK;
+    return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
 }
 
 au_rc au_sqlite_checkpoint(void *impl, int *done)

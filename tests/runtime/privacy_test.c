@@ -299,3 +299,40 @@ Test(privacy, cli_export_and_erase_through_the_daemon)
     free(out);
     au_rt_cleanup(&d);
 }
+
+Test(privacy, suppression_refuses_the_erased_person_on_reimport)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_call(&d, "PUT", "/v1/sources/crm", def, 200);
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"u1\",\"first\":\"Cosima\",\"email\":\"cosima@example.org\","
+            "\"phone\":\"020 7946 0555\"}]",
+            200);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/subjects/erase",
+                             "{\"email\":\"cosima@example.org\",\"suppress\":true}", &r),
+                 200, "%s", r.body);
+    cr_assert(strstr(r.body, "\"suppressed\":true"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    static const char *const again[] = {
+        /* the same source record, the same e-mail elsewhere, the same phone elsewhere */
+        "[{\"id\":\"u1\",\"first\":\"C\"}]",
+        "[{\"id\":\"u2\",\"first\":\"Cosima\",\"email\":\"COSIMA@example.org\"}]",
+        "[{\"id\":\"u3\",\"first\":\"Cosima\",\"phone\":\"+44 20 7946 0555\"}]",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        long st = au_rt_admin(&d, "POST", "/v1/sources/crm/records", again[i], &r);
+        cr_assert_eq(st, 409, "%s: %ld %s", again[i], st, r.body);
+        au_rt_resp_cleanup(&r);
+    }
+    /* someone else is written as usual, and the list survives a restart */
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"u4\",\"first\":\"Ines\",\"email\":\"ines@example.org\"}]", 200);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    cr_assert_eq(au_rt_restart(&d), 0);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/crm/records", again[1], &r), 409, "%s",
+                 r.body);
+    au_rt_resp_cleanup(&r);
+    au_rt_cleanup(&d);
+}

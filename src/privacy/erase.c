@@ -11,12 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "flows/flows.h"
 #include "lib/alloc.h"
 #include "privacy/privacy_int.h"
 
 typedef struct purge_ctx {
     const au_subject_purge *p;
-    void *hook; /* the privacy hook's state: told when the suppression list gains entries */
+    void *hook;      /* the privacy hook's state: told when the suppression list gains entries */
+    au_flows *flows; /* fires `profile: [erased]` flows (NULL without the flows hook) */
+    const json_t *records; /* [{"source","record_id"}]: what downstream systems need */
     au_purge_counts n;
 } purge_ctx;
 
@@ -29,6 +32,8 @@ static au_rc purge_call(void *vctx, au_store *st, int64_t at_ms, au_err *err)
     au_rc rc = au_store_subject_purge(st, &p, &c->n);
     if (!rc && p.suppress)
         au_privacy_hook_suppressing(c->hook);
+    if (!rc)
+        rc = au_flows_fire_erased(c->flows, st, p.profile, c->records, c->n.receipt, at_ms);
     return rc ? au_err_set(err, rc, "cannot purge the person's data") : AU_OK;
 }
 
@@ -101,8 +106,17 @@ au_rc au_privacy_erase(au_engine *e, const au_subject_query *q, const au_erase_o
     if ((rc = delete_members(e, &s, origin, err)))
         goto out;
     au_subject_purge p = {members, refs, needles, 0, o->key_id, hashes, s.profile, o->suppress};
-    purge_ctx c = {&p, au_engine_hook_state(e, "privacy"), {0}};
-    if ((rc = au_engine_call(e, purge_call, &c, origin, err)))
+    json_t *ids = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(s.members, i, m)
+        json_array_append_new(ids, json_pack("{s:O, s:O}", "source", json_object_get(m, "s"),
+                                             "record_id", json_object_get(m, "r")));
+    purge_ctx c = {&p, au_engine_hook_state(e, "privacy"), au_flows_of(e), ids, {0}};
+    rc = ids ? au_engine_call(e, purge_call, &c, origin, err)
+             : au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    json_decref(ids);
+    if (rc)
         goto out;
     int wal = truncate_wal(e);
     *receipt = json_pack("{s:I, s:I, s:O, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",

@@ -336,3 +336,32 @@ Test(privacy, suppression_refuses_the_erased_person_on_reimport)
     au_rt_resp_cleanup(&r);
     au_rt_cleanup(&d);
 }
+
+/* Downstream systems learn of an erasure: a `profile: [erased]` flow runs once with the person's
+ * source record ids (what they need to find them) and none of their attributes. */
+Test(privacy, erased_trigger_tells_downstream_systems, .timeout = 60)
+{
+    au_rt_daemon d;
+    char path[400];
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_call(&d, "PUT", "/v1/sources/crm", def, 200);
+    rt_flow_put_file(&d, "forget", "{profile: [erased]}", "erased.jsonl",
+                     "{records: \"{{ change.records }}\", receipt: \"{{ change.receipt }}\"}",
+                     NULL);
+    rt_call(&d, "POST", "/v1/sources/crm/records",
+            "[{\"id\":\"e-71\",\"first\":\"Leopoldina\",\"email\":\"leo@example.org\"}]", 200);
+    rt_call(&d, "POST", "/v1/subjects/erase", "{\"email\":\"leo@example.org\"}", 200);
+    json_t *runs = rt_flow_runs_when(&d, "forget", "status=delivered", 1);
+    cr_assert_eq(json_array_size(json_object_get(runs, "runs")), 1, "one run per erasure");
+    json_decref(runs);
+    snprintf(path, sizeof(path), "%s/erased.jsonl", d.dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[1024] = "";
+    cr_assert_not_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    cr_assert(strstr(line, "e-71") && strstr(line, "crm"), "%s", line);
+    cr_assert_null(strstr(line, "Leopoldina"), "no attribute goes downstream: %s", line);
+    cr_assert_null(strstr(line, "leo@example.org"), "%s", line);
+    au_rt_cleanup(&d);
+}

@@ -9,7 +9,7 @@
 #include <sys/time.h>
 
 #include "api/api_int.h"
-#include "core/quality.h"
+#include "quality/quality.h"
 
 /* Default length of the per-day series. */
 #define QUALITY_DEFAULT_DAYS 7

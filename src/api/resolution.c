@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "lib/alloc.h"
 
 static au_resolve_state *resolver_of(au_req *req, au_err *err)

@@ -1,15 +1,16 @@
 /*
- * The registry of engine hooks: the modules that act inside the write transaction (see
- * au_engine_hook in engine.h). Order matters: a later hook sees what an earlier one wrote
- * (profiles need the clusters resolution assigned; flows need the profile changes).
+ * The composition root (see compose.h): the engine hooks of every module, in order. Order
+ * matters: a later hook sees what an earlier one wrote (profiles need the clusters resolution
+ * assigned; flows need the profile changes). A new module that acts inside the transaction is
+ * a <module>/hook.c defining an au_engine_hook plus one line here.
  */
-#include "core/engine.h"
-#include "core/resolve_hook.h"
-#include "core/quality.h"
+#include "app/compose.h"
 #include "flows/flows.h"
 #include "profile/profiles.h"
+#include "quality/quality.h"
+#include "resolve/hook.h"
 
-const au_engine_hook *const au_engine_hooks[] = {
+const au_engine_hook *const au_app_hooks[] = {
     /* resolution first: it assigns records to profiles and appends to the change feed */
     &au_resolve_hook,
 
@@ -24,3 +25,8 @@ const au_engine_hook *const au_engine_hooks[] = {
 
     NULL,
 };
+
+au_rc au_app_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err)
+{
+    return au_engine_open(cfg, data_dir, au_app_hooks, out, err);
+}

@@ -103,6 +103,7 @@ struct au_engine {
     pthread_mutex_t src_mu; /* protects sources */
     src_entry *sources;     /* registry */
 
+    const au_engine_hook *const *hooks; /* the caller's NULL-terminated list, borrowed */
     void *hook_state[ENGINE_MAX_HOOKS]; /* per registered hook, owned by the hook */
     int event_linked; /* writer: the event being written is linked (au_engine_event_linked) */
     int nhooks;       /* hooks opened (closed in reverse order) */
@@ -302,6 +303,9 @@ static void sources_free(au_engine *e)
     }
 }
 
+/* An engine opened without hooks (a tool that only stores) still walks a valid list. */
+static const au_engine_hook *const no_hooks[] = {NULL};
+
 /* ---- applying jobs (writer thread) ------------------------------------------------------- */
 
 /* Hooks see every record right after its version is written, inside the job's savepoint, so
@@ -310,7 +314,7 @@ static au_rc record_written(au_engine *e, const au_record *r, au_put_outcome out
                             int64_t version, int64_t at_ms)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->record_written) {
             au_rc rc = h->record_written(e->hook_state[i], e->store, r, outcome, version, at_ms);
             if (rc)
@@ -323,7 +327,7 @@ static au_rc record_written(au_engine *e, const au_record *r, au_put_outcome out
 static au_rc record_deleted(au_engine *e, const char *source, const char *record_id, int64_t at_ms)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->record_deleted) {
             au_rc rc = h->record_deleted(e->hook_state[i], e->store, source, record_id, at_ms);
             if (rc)
@@ -336,7 +340,7 @@ static au_rc record_deleted(au_engine *e, const char *source, const char *record
 static au_rc event_written(au_engine *e, const au_event_row *ev)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->event_written) {
             au_rc rc = h->event_written(e->hook_state[i], e->store, ev);
             if (rc)
@@ -354,21 +358,21 @@ void au_engine_event_linked(au_engine *e, int linked)
 static void hooks_rolled_back(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->rolled_back)
-            au_engine_hooks[i]->rolled_back(e->hook_state[i], e->store);
+        if (e->hooks[i]->rolled_back)
+            e->hooks[i]->rolled_back(e->hook_state[i], e->store);
 }
 
 static void hooks_job_kept(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->job_kept)
-            au_engine_hooks[i]->job_kept(e->hook_state[i]);
+        if (e->hooks[i]->job_kept)
+            e->hooks[i]->job_kept(e->hook_state[i]);
 }
 
 static au_rc hooks_before_commit(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->before_commit) {
             au_rc rc = h->before_commit(e->hook_state[i], e->store);
             if (rc)
@@ -383,21 +387,21 @@ static void hooks_group_rolled_back(au_engine *e)
 {
     hooks_rolled_back(e);
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->group_rolled_back)
-            au_engine_hooks[i]->group_rolled_back(e->hook_state[i]);
+        if (e->hooks[i]->group_rolled_back)
+            e->hooks[i]->group_rolled_back(e->hook_state[i]);
 }
 
 static void hooks_committed(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->committed)
-            au_engine_hooks[i]->committed(e->hook_state[i]);
+        if (e->hooks[i]->committed)
+            e->hooks[i]->committed(e->hook_state[i]);
 }
 
 static au_rc hooks_open(au_engine *e, au_err *err)
 {
-    for (; au_engine_hooks[e->nhooks]; e->nhooks++) {
-        const au_engine_hook *h = au_engine_hooks[e->nhooks];
+    for (; e->hooks[e->nhooks]; e->nhooks++) {
+        const au_engine_hook *h = e->hooks[e->nhooks];
         if (e->nhooks == ENGINE_MAX_HOOKS)
             return au_err_set(err, AU_ERR_INTERNAL, "too many engine hooks");
         e->hook_state[e->nhooks] = NULL;
@@ -414,15 +418,15 @@ static void hooks_close(au_engine *e)
 {
     while (e->nhooks > 0) {
         e->nhooks--;
-        if (au_engine_hooks[e->nhooks]->close)
-            au_engine_hooks[e->nhooks]->close(e->hook_state[e->nhooks]);
+        if (e->hooks[e->nhooks]->close)
+            e->hooks[e->nhooks]->close(e->hook_state[e->nhooks]);
     }
 }
 
 void *au_engine_hook_state(au_engine *e, const char *name)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (strcmp(au_engine_hooks[i]->name, name) == 0)
+        if (strcmp(e->hooks[i]->name, name) == 0)
             return e->hook_state[i];
     return NULL;
 }
@@ -1016,7 +1020,8 @@ static au_rc load_sources(au_engine *e, au_err *err)
 
 /* ---- open / close ------------------------------------------------------------------------ */
 
-au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err)
+au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine_hook *const *hooks,
+                     au_engine **out, au_err *err)
 {
     const char *loc = data_dir ? data_dir : cfg ? cfg->data_dir : NULL;
     au_engine *e = NULL;
@@ -1029,6 +1034,7 @@ au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out
     if (!e)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     e->cfg = cfg;
+    e->hooks = hooks ? hooks : no_hooks;
     e->group_max = cfg && cfg->group_commit_max > 0 ? cfg->group_commit_max : ENGINE_DEFAULT_GROUP;
     e->queue_max = (size_t)e->group_max;
     pthread_mutex_init(&e->mu, NULL);

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/quality.h"
-#include "core/reason.h"
+#include "quality/quality.h"
+#include "record/reason.h"
 #include "lib/alloc.h"
 
 /* A change to the example list of (attribute, reason) in one entry, in arrival order. */

@@ -5,7 +5,7 @@
  * commit - and correctness matters more than their speed: at 1 M records a rebuild takes as
  * long as a start-up).
  */
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -47,7 +47,7 @@ const au_resolver *au_resolve_state_resolver(const au_resolve_state *s);
 
 /* A record holding only the comparison keys (attrs.<name>.key) of a stored document, read
  * without building a JSON tree (start-up of a large store). AU_ERR_PARSE for anything the
- * scanner does not understand: use au_record_from_json then. (resolve_doc.c) */
+ * scanner does not understand: use au_record_from_json then. (hook_doc.c) */
 au_rc au_resolve_keys_from_doc(const char *doc, const char *source, const char *record_id,
                                au_record **out);
 

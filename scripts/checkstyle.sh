@@ -1,6 +1,7 @@
 #!/bin/sh
 # Style check run by `make test`: clang-format layout (.clang-format), no unbounded string
-# functions, a purpose comment at the top of every C file.
+# functions, a purpose comment at the top of every C file, and the layers: the allowed include
+# graph of src/ from the table scripts/layers.txt (scripts/layers.sh).
 cd "$(dirname "$0")/.."
 status=0
 files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null)
@@ -20,5 +21,6 @@ for f in $files; do
         status=1
     fi
 done
+scripts/layers.sh || status=1
 [ $status -eq 0 ] && echo "style: ok"
 exit $status

@@ -59,6 +59,14 @@ json_t *au_resolve_explain_pair(au_resolve_state *s, au_store *st, const char *s
                                 const char *sb, const char *rb, au_err *err);
 json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t profile, au_err *err);
 
+/* Reads of the persisted resolution for API handlers, from a reader handle (au_engine_reader)
+ * so handlers stay off the store contract; same results as au_store_profile_of,
+ * au_store_record_ref (strings to au_free) and au_store_review_list. */
+au_rc au_resolve_profile_of(au_store *rd, const char *source, const char *record_id,
+                            int64_t *profile);
+au_rc au_resolve_record_ref(au_store *rd, int64_t no, char **source, char **record_id);
+au_rc au_resolve_review_list(au_store *rd, long limit, au_review_cb cb, void *ctx);
+
 /* --- manual decisions (through the writer, persisted, win in every later re-evaluation) --- */
 /* A decision on a pair of records: must-link (merge), cannot-link (split), none (forget). */
 au_rc au_resolve_override(au_engine *e, const char *sa, const char *ra, const char *sb,

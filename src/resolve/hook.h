@@ -59,6 +59,11 @@ json_t *au_resolve_explain_pair(au_resolve_state *s, au_store *st, const char *s
                                 const char *sb, const char *rb, au_err *err);
 json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t profile, au_err *err);
 
+/* The generic values of the resolver (au_resolver_generic_list), at most max of them; the
+ * quality ledger and GET /v1/quality/generic call it. New reference; NULL on allocation
+ * failure. */
+json_t *au_resolve_generic_list(au_resolve_state *s, size_t max);
+
 /* Reads of the persisted resolution for API handlers, from a reader handle (au_engine_reader)
  * so handlers stay off the store contract; same results as au_store_profile_of,
  * au_store_record_ref (strings to au_free) and au_store_review_list. */

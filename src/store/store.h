@@ -178,7 +178,7 @@ typedef struct au_quality_row {
     const char *source;    /* source name */
     const char *attribute; /* canonical attribute name; "" for the source's record count */
     const char *status;    /* "valid", "quarantined" or "records" */
-    const char *reason;    /* reason code (core/reason.h) when quarantined, else "" */
+    const char *reason;    /* reason code (record/reason.h) when quarantined, else "" */
     const char *day;       /* "YYYY-MM-DD" (UTC) of a per-day arrival count, NULL: current */
     int64_t n;             /* the count; on quality_add the amount to add */
     const char *examples;  /* current rows: JSON array of record ids, NULL: none / unchanged */

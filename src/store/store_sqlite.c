@@ -979,14 +979,14 @@ const au_store_ops au_store_sqlite_ops = {
     .changes_after = au_sqlite_changes_after,
 
     /* profiles (store_sqlite_profiles.c) */
-    .record_by_no = au_sq_record_by_no,
-    .ident_clear = au_sq_ident_clear,
-    .ident_put = au_sq_ident_put,
-    .ident_find = au_sq_ident_find,
-    .event_ref_put = au_sq_event_ref_put,
-    .timeline = au_sq_timeline,
-    .record_profile = au_sq_record_profile,
-    .change_last = au_sq_change_last,
+    .record_by_no = au_sqlite_record_by_no,
+    .ident_clear = au_sqlite_ident_clear,
+    .ident_put = au_sqlite_ident_put,
+    .ident_find = au_sqlite_ident_find,
+    .event_ref_put = au_sqlite_event_ref_put,
+    .timeline = au_sqlite_timeline,
+    .record_profile = au_sqlite_record_profile,
+    .change_last = au_sqlite_change_last,
 
     /* flows (store_sqlite_flows.c) */
     .flow_put = au_sqlite_flow_put,
@@ -1010,7 +1010,7 @@ const au_store_ops au_store_sqlite_ops = {
     .record_ids = au_sqlite_record_ids,
 
     /* events: linkage (store_sqlite_profiles.c) */
-    .events_unlinked = au_sq_events_unlinked,
+    .events_unlinked = au_sqlite_events_unlinked,
 
 };
 /* clang-format on */

@@ -70,17 +70,18 @@ au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
 au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
 
 /* The profile slots of au_store_sqlite_ops (store_sqlite_profiles.c). */
-au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
-au_rc au_sq_ident_clear(void *impl, int64_t rec);
-au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
-au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
-                       void *ctx);
-au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id);
-au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
-                     const char *source, int limit, au_event_cb cb, void *ctx);
-au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
-au_rc au_sq_change_last(void *impl, int64_t *seq);
-au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);
+au_rc au_sqlite_ident_clear(void *impl, int64_t rec);
+au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec);
+au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
+                           au_ident_cb cb, void *ctx);
+au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,
+                              const char *event_id);
+au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                         const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile);
+au_rc au_sqlite_change_last(void *impl, int64_t *seq);
+au_rc au_sqlite_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
 
 /* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c). */
 au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);

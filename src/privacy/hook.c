@@ -1,5 +1,5 @@
 /*
- * The privacy engine hook, registered last in core/hooks.c:
+ * The privacy engine hook, registered last in app/compose.c:
  * - a deleted record keeps no personal data: the documents of all its versions are dropped
  *   inside the same transaction, after every other hook has read what it needed (resolution,
  *   profiles, flows and the quality ledger read the version before the tombstone). Version

@@ -52,7 +52,7 @@ au_rc au_privacy_erase(au_engine *e, const au_subject_query *q, const au_erase_o
 au_rc au_privacy_export(au_engine *e, au_store *st, const au_subject_query *q, json_t **out,
                         au_err *err);
 
-/* The hook (registered last in core/hooks.c) that drops a deleted record's documents. */
+/* The hook (registered last in app/compose.c) that drops a deleted record's documents. */
 extern const au_engine_hook au_privacy_hook;
 
 #endif

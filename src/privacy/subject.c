@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/alloc.h"
 #include "privacy/privacy_int.h"
 #include "profile/profiles.h"

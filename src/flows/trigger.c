@@ -482,7 +482,8 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     if (au_store_change_max(st, &f->change_seq))
         f->change_seq = 0;
     f->change_commit = f->change_seq;
-    return au_flows_load(f, au_engine_config(e), st, err);
+    au_rc rc = au_flows_security_open(f, au_engine_config(e), err);
+    return rc ? rc : au_flows_load(f, au_engine_config(e), st, err);
 }
 
 static void on_close(void *state)
@@ -493,6 +494,7 @@ static void on_close(void *state)
     au_flows_sched_stop(f);
     au_flows_deliver_stop(f);
     au_flows_free_entries(f);
+    au_flows_security_close(f);
     pthread_cond_destroy(&f->sched_cv);
     pthread_mutex_destroy(&f->mu);
     au_free(f);
@@ -550,41 +552,22 @@ static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
     return rc;
 }
 
-static int secret_ok(const char *want, const char *secret, const char *signature, const char *body,
-                     size_t len)
-{
-    if (secret && strlen(secret) == strlen(want))
-        return sodium_memcmp(secret, want, strlen(want)) == 0;
-    if (signature && !strncmp(signature, "sha256=", 7) && strlen(signature) == 7 + 64) {
-        unsigned char mac[crypto_auth_hmacsha256_BYTES];
-        char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
-        crypto_auth_hmacsha256_state hs;
-        crypto_auth_hmacsha256_init(&hs, (const unsigned char *)want, strlen(want));
-        crypto_auth_hmacsha256_update(&hs, (const unsigned char *)body, len);
-        crypto_auth_hmacsha256_final(&hs, mac);
-        sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-        return sodium_memcmp(hex, signature + 7, 64) == 0;
-    }
-    return 0;
-}
-
-au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const char *signature,
-                       const char *body, size_t len, const char *request_id, json_t **out,
-                       au_err *err)
+au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call,
+                       const char *body, size_t len, json_t **out, au_err *err)
 {
     flow_entry *e = au_flows_acquire(f, name);
     json_t *payload = NULL, *ctx = NULL;
     char *tid = NULL;
+    const char *request_id = call->request_id;
     au_rc rc;
     *out = NULL;
-    if (!e || e->def->trigger.kind != AU_TRIGGER_WEBHOOK || !e->def->enabled) {
-        rc = au_err_set(err, AU_ERR_NOT_FOUND, "no enabled webhook flow named \"%s\"", name);
+    /* An unknown or disabled flow is checked like a known one (with a random key) and fails
+     * the same way: a caller cannot tell which flows exist. */
+    int usable = e && e->def->trigger.kind == AU_TRIGGER_WEBHOOK && e->def->enabled;
+    rc = au_flows_webhook_verify(f, usable ? e : NULL, call->timestamp, call->secret,
+                                 call->signature, body ? body : "", len, err);
+    if (rc)
         goto out;
-    }
-    if (!secret_ok(e->def->trigger.secret, secret, signature, body ? body : "", len)) {
-        rc = au_err_set(err, AU_ERR_UNAUTHORIZED, "wrong or missing webhook secret");
-        goto out;
-    }
     json_error_t je;
     payload = len ? json_loadb(body, len, 0, &je) : json_object();
     if (!payload) {

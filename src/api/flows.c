@@ -46,8 +46,8 @@ static void cut_body(json_t *v)
  * admin keys only: other keys see the status. */
 static void hide_bodies(json_t *j)
 {
-    static const char *const keys[] = {"response", "error", "reason", "last_retry_error",
-                                       "message", NULL};
+    static const char *const keys[] = {"response",         "error",   "reason",
+                                       "last_retry_error", "message", NULL};
     const char *k;
     json_t *v;
     size_t i;

@@ -151,9 +151,9 @@
       "Names of the stored secrets with when each was set; never their values (docs/SECRETS.md).", \
       NULL)                                                                                        \
     X("PUT", "/v1/secrets/{name}", au_api_secret_put, AU_NEED_ADMIN,                               \
-      "Stores or replaces a secret, encrypted at rest; steps use it as {{ secret.NAME }}. The "     \
+      "Stores or replaces a secret, encrypted at rest; steps use it as {{ secret.NAME }}. The "    \
       "answer never holds the value.",                                                             \
-      "{\"value\": \"...\"}; names are 1-64 letters, digits or _")                                \
+      "{\"value\": \"...\"}; names are 1-64 letters, digits or _")                                 \
     X("DELETE", "/v1/secrets/{name}", au_api_secret_delete, AU_NEED_ADMIN,                         \
       "Removes a secret; 404 when absent.", NULL)                                                  \
     /* (end of the flow routes) */                                                                 \

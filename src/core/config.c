@@ -68,8 +68,9 @@ static const struct {
      NULL},
     {"survivorship", "golden record rules per attribute (docs/PROFILES.md)", NULL},
     {"flows", "integration flows: trigger / condition / steps (aurum help flows)", NULL},
-    {"secrets", "secrets store key: {key_file: PATH} (else $AURUM_SECRETS_KEY or DATA/secret.key; "
-                "docs/SECRETS.md)",
+    {"secrets",
+     "secrets store key: {key_file: PATH} (else $AURUM_SECRETS_KEY or DATA/secret.key; "
+     "docs/SECRETS.md)",
      NULL},
     {"outbound", "hosts flow steps may reach: {allow: [rules], deny: [rules]} (docs/SECRETS.md)",
      NULL},

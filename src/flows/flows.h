@@ -81,8 +81,8 @@ typedef struct au_webhook_call {
  * "timestamp.body" (or the plain secret) and that the same signed call was not seen before,
  * then starts a run with {"webhook": body}. AU_ERR_UNAUTHORIZED otherwise, the same for an
  * unknown flow as for a wrong secret (docs/SECRETS.md). */
-au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call,
-                       const char *body, size_t len, json_t **out, au_err *err);
+au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call, const char *body,
+                       size_t len, json_t **out, au_err *err);
 /* Dead letters (flow NULL: all), and replays. */
 au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out, au_err *err);
 au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err);

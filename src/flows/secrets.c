@@ -23,11 +23,11 @@
 #define KEY_HEX (crypto_secretbox_KEYBYTES * 2)
 
 struct au_secrets {
-    pthread_mutex_t mu;                            /* guards values, updated and the file */
-    unsigned char key[crypto_secretbox_KEYBYTES];  /* the store key */
-    char *path;                                    /* DATA/secrets.json, owned */
-    json_t *values;                                /* name -> value (decrypted), owned */
-    json_t *updated;                               /* name -> ISO time of the last set, owned */
+    pthread_mutex_t mu;                           /* guards values, updated and the file */
+    unsigned char key[crypto_secretbox_KEYBYTES]; /* the store key */
+    char *path;                                   /* DATA/secrets.json, owned */
+    json_t *values;                               /* name -> value (decrypted), owned */
+    json_t *updated;                              /* name -> ISO time of the last set, owned */
 };
 
 int au_secrets_name_ok(const char *name)
@@ -49,8 +49,7 @@ static int key_from_hex(const char *text, unsigned char *key)
     const char *end = NULL;
     while (*text == ' ' || *text == '\n' || *text == '\t' || *text == '\r')
         text++;
-    if (sodium_hex2bin(key, crypto_secretbox_KEYBYTES, text, strlen(text), " \t\r\n", &len,
-                       &end) ||
+    if (sodium_hex2bin(key, crypto_secretbox_KEYBYTES, text, strlen(text), " \t\r\n", &len, &end) ||
         len != crypto_secretbox_KEYBYTES)
         return -1;
     return 0;
@@ -192,8 +191,9 @@ static char *open_box(const au_secrets *s, const char *name, const json_t *entry
     unsigned char nonce[crypto_secretbox_NONCEBYTES];
     size_t len = 0, nlen = strlen(name);
     char *value = NULL;
-    if (!nhex || !bhex || sodium_hex2bin(nonce, sizeof(nonce), nhex, strlen(nhex), NULL, &len,
-                                         NULL) || len != sizeof(nonce))
+    if (!nhex || !bhex ||
+        sodium_hex2bin(nonce, sizeof(nonce), nhex, strlen(nhex), NULL, &len, NULL) ||
+        len != sizeof(nonce))
         return NULL;
     size_t cap = strlen(bhex) / 2;
     unsigned char *box = au_malloc(cap + 1), *plain = au_malloc(cap + 1);
@@ -269,7 +269,8 @@ static au_rc save_file(au_secrets *s, au_err *err)
         }
     }
     text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
-    rc = text ? write_file(s->path, text, 0600, err) : au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    rc = text ? write_file(s->path, text, 0600, err)
+              : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 out:
     free(text);
     json_decref(doc);
@@ -291,7 +292,8 @@ au_rc au_secrets_open(const char *data_dir, const json_t *section, au_secrets **
     {
         if (strcmp(k, "key_file") || !json_is_string(v))
             return au_err_set(err, AU_ERR_INVALID,
-                              "secrets: unknown key or bad value '%.60s' (valid keys: key_file)", k);
+                              "secrets: unknown key or bad value '%.60s' (valid keys: key_file)",
+                              k);
     }
     if (!(s = au_calloc(1, sizeof(*s))))
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");

@@ -57,8 +57,8 @@ au_rc au_flows_security_open(au_flows *f, const au_config *cfg, au_err *err)
     if (!rc && !(f->replay = au_replay_new(REPLAY_SLOTS)))
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = au_secrets_open(au_engine_location(f->engine),
-                             json_object_get(doc, "secrets"), &f->secrets, err);
+        rc = au_secrets_open(au_engine_location(f->engine), json_object_get(doc, "secrets"),
+                             &f->secrets, err);
     if (!rc && !au_netpolicy_installed()) {
         rc = au_netpolicy_new(json_object_get(doc, "outbound"), &policy, err);
         if (!rc)
@@ -101,9 +101,8 @@ static int same_text(const char *a, const char *b)
     return sodium_memcmp(ha, hb, sizeof(ha)) == 0;
 }
 
-au_rc au_flows_webhook_verify(au_flows *f, const flow_entry *e, const char *ts,
-                              const char *secret, const char *signature, const char *body,
-                              size_t len, au_err *err)
+au_rc au_flows_webhook_verify(au_flows *f, const flow_entry *e, const char *ts, const char *secret,
+                              const char *signature, const char *body, size_t len, au_err *err)
 {
     unsigned char want[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES] = {0};
     char *end = NULL;

@@ -552,8 +552,8 @@ static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
     return rc;
 }
 
-au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call,
-                       const char *body, size_t len, json_t **out, au_err *err)
+au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call, const char *body,
+                       size_t len, json_t **out, au_err *err)
 {
     flow_entry *e = au_flows_acquire(f, name);
     json_t *payload = NULL, *ctx = NULL;

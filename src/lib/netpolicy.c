@@ -18,11 +18,11 @@
 typedef enum rule_kind { RULE_NET, RULE_NAME, RULE_ANY } rule_kind;
 
 typedef struct rule {
-    rule_kind kind;         /* what it matches */
-    unsigned char net[16];  /* RULE_NET: address (IPv4 mapped) */
-    int prefix;             /* RULE_NET: bits that must match, 0..128 */
-    char name[300];         /* RULE_NAME: lower case; "*.x" matches below x */
-    int port;               /* 0: any port */
+    rule_kind kind;        /* what it matches */
+    unsigned char net[16]; /* RULE_NET: address (IPv4 mapped) */
+    int prefix;            /* RULE_NET: bits that must match, 0..128 */
+    char name[300];        /* RULE_NAME: lower case; "*.x" matches below x */
+    int port;              /* 0: any port */
 } rule;
 
 struct au_netpolicy {
@@ -37,13 +37,20 @@ typedef struct range {
 } range;
 
 static const range special[] = {
-    {"127.0.0.0/8", "loopback"},     {"::1/128", "loopback"},
-    {"10.0.0.0/8", "private"},       {"172.16.0.0/12", "private"},
-    {"192.168.0.0/16", "private"},   {"fc00::/7", "private"},
-    {"100.64.0.0/10", "private"},    {"169.254.0.0/16", "link-local"},
-    {"fe80::/10", "link-local"},     {"0.0.0.0/8", "unspecified"},
-    {"::/128", "unspecified"},       {"224.0.0.0/4", "multicast"},
-    {"ff00::/8", "multicast"},       {"255.255.255.255/32", "broadcast"},
+    {"127.0.0.0/8", "loopback"},
+    {"::1/128", "loopback"},
+    {"10.0.0.0/8", "private"},
+    {"172.16.0.0/12", "private"},
+    {"192.168.0.0/16", "private"},
+    {"fc00::/7", "private"},
+    {"100.64.0.0/10", "private"},
+    {"169.254.0.0/16", "link-local"},
+    {"fe80::/10", "link-local"},
+    {"0.0.0.0/8", "unspecified"},
+    {"::/128", "unspecified"},
+    {"224.0.0.0/4", "multicast"},
+    {"ff00::/8", "multicast"},
+    {"255.255.255.255/32", "broadcast"},
     {NULL, NULL},
 };
 
@@ -236,15 +243,18 @@ au_rc au_netpolicy_new(const json_t *section, au_netpolicy **out, au_err *err)
     if (!p)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     if (section && !json_is_object(section)) {
-        rc = au_err_set(err, AU_ERR_INVALID, "outbound: must be a mapping {allow: [...], deny: "
-                                             "[...]}");
+        rc = au_err_set(err, AU_ERR_INVALID,
+                        "outbound: must be a mapping {allow: [...], deny: "
+                        "[...]}");
         goto out;
     }
     json_object_foreach((json_t *)section, k, v)
     {
         if (strcmp(k, "allow") && strcmp(k, "deny")) {
-            rc = au_err_set(err, AU_ERR_INVALID, "outbound: unknown key '%.60s' (valid keys: "
-                                                 "allow, deny)", k);
+            rc = au_err_set(err, AU_ERR_INVALID,
+                            "outbound: unknown key '%.60s' (valid keys: "
+                            "allow, deny)",
+                            k);
             goto out;
         }
     }

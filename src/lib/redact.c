@@ -12,13 +12,13 @@
 #include "lib/redact.h"
 
 static const char *const secret_keys[] = {"authorization", "proxy-authorization", "x-api-key",
-                                          "cookie", "set-cookie", NULL};
-static const char *const secret_parts[] = {"token", "secret", "password", "passwd", "apikey",
-                                           "api_key", "api-key", NULL};
+                                          "cookie",        "set-cookie",          NULL};
+static const char *const secret_parts[] = {"token",  "secret",  "password", "passwd",
+                                           "apikey", "api_key", "api-key",  NULL};
 /* Query parameters whose value is a credential (whole name, case-insensitive). */
-static const char *const secret_params[] = {"token", "key", "api_key", "apikey", "sig",
-                                            "signature", "secret", "password", "pass", "pwd",
-                                            "access_token", "auth", "client_secret", NULL};
+static const char *const secret_params[] = {
+    "token",    "key",  "api_key", "apikey",       "sig",  "signature",     "secret",
+    "password", "pass", "pwd",     "access_token", "auth", "client_secret", NULL};
 
 static int contains_ci(const char *hay, const char *needle)
 {

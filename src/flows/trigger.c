@@ -15,6 +15,7 @@
 
 #include "core/record.h"
 #include "flows/flows_int.h"
+#include "flows/secrets.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "lib/isotime.h"
@@ -1008,6 +1009,8 @@ au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t *
     steps = json_array();
     json_object_set_new(ctx, "delivery",
                         json_pack("{s:s,s:i,s:s}", "key", "dry-run", "attempt", 1, "flow", name));
+    /* A dry run shows which secret a step uses, never its value. */
+    json_object_set_new(ctx, "secret", au_secrets_context(f->secrets, 0));
     au_rc crc = au_flowdef_condition(e->def, ctx, now, &match, &ee);
     for (size_t i = 0; !crc && match && i < e->def->nsteps; i++) {
         const au_flow_step *s = &e->def->steps[i];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "../support/receiver.h"
@@ -234,6 +235,41 @@ Test(secrets, webhooks_refuse_stale_calls_and_answer_unknown_flows_alike, .timeo
                  "older than the window");
     cr_assert(strstr(a.body, "window"), "%s", a.body);
     au_rt_resp_cleanup(&a);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+/* Runs `aurum secrets ARGS` against d with the value on stdin; the exit status, output in out. */
+static int cli(au_rt_daemon *d, const char *args, const char *stdin_text, char *out, size_t cap)
+{
+    char cmd[1024];
+    const char *bin = getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum";
+    snprintf(cmd, sizeof(cmd),
+             "printf '%%s' '%s' | AURUM_KEY=%s %s secrets %s --server "
+             "http://127.0.0.1:%d 2>&1",
+             stdin_text ? stdin_text : "", d->admin_key, bin, args, d->port);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(secrets, the_cli_sets_lists_and_removes_without_showing_values, .timeout = 60)
+{
+    au_rt_daemon d;
+    char out[4096];
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    cr_assert_eq(cli(&d, "set pg_password", VALUE "\n", out, sizeof(out)), 0, "%s", out);
+    cr_assert_eq(cli(&d, "list", NULL, out, sizeof(out)), 0, "%s", out);
+    cr_assert(strstr(out, "pg_password"), "%s", out);
+    assert_absent("aurum secrets list", out, VALUE);
+    cr_assert_eq(cli(&d, "set bad-name", "v", out, sizeof(out)), 1, "%s", out);
+    cr_assert_eq(cli(&d, "set empty", "", out, sizeof(out)), 1, "%s", out);
+    cr_assert_eq(cli(&d, "rm pg_password", NULL, out, sizeof(out)), 0, "%s", out);
+    cr_assert_eq(cli(&d, "rm pg_password", NULL, out, sizeof(out)), 1, "%s", out);
+    cr_assert(strstr(out, "no secret named"), "%s", out);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
 }

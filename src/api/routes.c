@@ -71,6 +71,11 @@
       "Possible matches queued for review (between possible_weight and match_weight), "            \
       "strongest first.",                                                                          \
       "?limit=N (default 100)")                                                                    \
+    X("GET", "/v1/quality/generic", au_api_quality_generic, AU_NEED_READ,                          \
+      "Generic values: e-mails, phones, national ids and addresses held by several clearly "       \
+      "different people or known placeholders, no longer used as evidence or blocking keys "       \
+      "(override with matching.generic.never / always).",                                          \
+      "?limit=N (default 1000)")                                                                   \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
     X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \

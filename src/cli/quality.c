@@ -121,6 +121,13 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* 1 when the one source of a report has records. */
+static int source_counted(const json_t *report)
+{
+    const json_t *src = json_array_get(json_object_get(report, "sources"), 0);
+    return json_integer_value(json_object_get(src, "records")) > 0;
+}
+
 static int report_local(const args *a, json_t **out)
 {
     au_config *cfg = NULL;
@@ -135,10 +142,17 @@ static int report_local(const args *a, json_t **out)
     au_rc rc = d.byname ? au_store_source_list(st, on_stored_source, &d) : AU_ERR_NOMEM;
     if (rc)
         au_err_set(&err, rc, "cannot read the source definitions: %s", au_rc_message(rc));
-    else if (a->source && !json_object_get(d.byname, a->source))
-        rc = au_err_set(&err, AU_ERR_NOT_FOUND, "unknown source '%s'", a->source);
     else
         rc = au_quality_report(st, &q, out, &err);
+    /* An offline import with --config stores records but not the definition: a source the
+     * ledger has counted is known even when no definition is at hand. */
+    if (!rc && a->source && !json_object_get(d.byname, a->source) && !source_counted(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        rc = au_err_set(&err, AU_ERR_NOT_FOUND,
+                        "unknown source '%s' (no records, no definition; give --config?)",
+                        a->source);
+    }
     if (rc)
         fprintf(stderr, "aurum quality: %s\n", err.message);
     au_err_cleanup(&err);

@@ -197,6 +197,27 @@ Test(secrets, steps_reach_loopback_only_when_allowed_and_never_a_templated_host,
     cr_assert(strstr(err, "permanent failure"), "not retried: %s", err);
     json_decref(runs);
     cr_assert_eq(rt_receiver_count(rx), 0, "nothing reached the loopback target");
+    /* PostgreSQL and NATS steps are checked on their resolved host too (never contacted). */
+    rt_flow_put(&d, "pg",
+                "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
+                "steps:\n  - postgres: {conninfo: \"host=localhost port=5 dbname=x\", table: t, "
+                "key: [id], columns: {id: \"1\"}}\n");
+    rt_flow_put(&d, "nats",
+                "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
+                "steps:\n  - nats: {url: \"nats://127.0.0.1:5\", subject: s, body: {}}\n");
+    const char *more[] = {"pg", "nats", NULL};
+    for (int i = 0; more[i]; i++) {
+        char body[64]; /* the same signed call to another flow would be a replay */
+        snprintf(body, sizeof(body), "{\"n\":%d}", i);
+        cr_assert_eq(fire(&d, more[i], "hook-secret-0123456789", body, &r), 202, "%s", r.body);
+        au_rt_resp_cleanup(&r);
+        runs = rt_flow_runs_when(&d, more[i], "status=failed", 1);
+        err = json_string_value(
+            json_object_get(json_array_get(json_object_get(runs, "runs"), 0), "error"));
+        cr_assert(err && strstr(err, "outbound policy") && strstr(err, "permanent"), "%s: %s",
+                  more[i], err);
+        json_decref(runs);
+    }
     const char *bad = "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
                       "steps:\n  - http: {url: \"http://{{ webhook.host }}/x\"}\n";
     cr_assert_eq(au_rt_request(&d, "PUT", "/v1/flows/hosty", "application/yaml", bad, strlen(bad),

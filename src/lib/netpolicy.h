@@ -19,11 +19,12 @@
 
 #include <jansson.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "lib/rc.h"
 
 typedef struct au_netpolicy au_netpolicy;
+struct sockaddr;
+struct sockaddr_storage;
 
 /* Compiles the `outbound:` section (NULL: defaults). AU_ERR_INVALID names the bad rule. */
 au_rc au_netpolicy_new(const json_t *section, au_netpolicy **out, au_err *err);

@@ -52,7 +52,7 @@ static int is_placeholder(const char *s, size_t len)
 static size_t url_password(const char *t, size_t i, size_t *start)
 {
     size_t j = i + 3, colon = 0;
-    for (; t[j] && !strchr("/?#@ \t\r\n\"'", t[j]); j++)
+    for (; t[j] && !strchr("/?#@ \t\r\n\"'\\", t[j]); j++)
         if (t[j] == ':' && !colon)
             colon = j;
     if (t[j] != '@' || !colon)
@@ -71,7 +71,7 @@ static size_t query_value(const char *t, size_t i, size_t *start)
     for (size_t k = 0; secret_params[k]; k++) {
         if (strlen(secret_params[k]) == n && !strncasecmp(t + i, secret_params[k], n)) {
             *start = i + n + 1;
-            return *start + strcspn(t + *start, "&#; \t\r\n\"'");
+            return *start + strcspn(t + *start, "&#; \t\r\n\"'\\");
         }
     }
     return 0;
@@ -99,7 +99,7 @@ static size_t conninfo_password(const char *t, size_t i, size_t *start)
                 j++;
         return t[j] ? j + 1 : j;
     }
-    return j + strcspn(t + j, " \t\r\n");
+    return j + strcspn(t + j, " \t\r\n\"\\"); /* a quote or \\ ends it inside JSON text */
 }
 
 char *au_redact_text(const char *text)

@@ -77,3 +77,18 @@ Test(redact, json_values_by_key_and_by_text)
     free(s);
     json_decref(j);
 }
+
+Test(redact, a_json_log_line_stays_json)
+{
+    const char *line = "{\"msg\":\"cannot connect\",\"error\":\"host=db password=pw\\\"x "
+                       "dbname=a via https://u:p\\\\q@h/?token=t\\\"\"}";
+    char *out = au_redact_text(line);
+    cr_assert_not_null(out);
+    json_t *j = json_loads(out, 0, NULL);
+    cr_assert_not_null(j, "still JSON: %s", out);
+    const char *e = json_string_value(json_object_get(j, "error"));
+    cr_assert(strstr(e, "password=[redacted]") && !strstr(e, "pw"), "%s", e);
+    cr_assert(strstr(e, "token=[redacted]"), "%s", e);
+    json_decref(j);
+    au_free(out);
+}

@@ -141,8 +141,9 @@
       "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}; empty, {} " \
       "or {\"sample\":true} to sample")                                                            \
     X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
-      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Secret or "     \
-      "X-Aurum-Signature (sha256=HMAC of the body) with the flow's secret; wrong secret 401.",     \
+      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Timestamp "     \
+      "(Unix s) and X-Aurum-Signature: sha256=HMAC(secret, \"ts.body\") (or X-Aurum-Secret); "     \
+      "stale, replayed, wrong or unknown flow: the same 401 (docs/SECRETS.md).",                   \
       "any JSON; Idempotency-Key header makes repeats start no second run")                        \
     X("GET", "/v1/deadletters", au_api_deadletter_list, AU_NEED_READ,                              \
       "Dead letters, newest first, with the request, the response and the reason.",                \

@@ -49,7 +49,7 @@ au_rc au_sqlite_one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *
 /* records.id of the record the last record_put / record_delete on this handle wrote. */
 int64_t au_sqlite_last_record(void *impl);
 
-/* The resolution slots of au_store_sqlite_ops (store_sqlite_resolve.c). */
+/* The resolution domain table of au_store_sqlite_ops (store_sqlite_resolve.c). */
 int64_t au_sqlite_record_last_no(void *impl);
 au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id, int64_t *no);
 au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_id);
@@ -69,20 +69,21 @@ au_rc au_sqlite_model_get(void *impl, char **json);
 au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
 au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
 
-/* The profile slots of au_store_sqlite_ops (store_sqlite_profiles.c). */
-au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
-au_rc au_sq_ident_clear(void *impl, int64_t rec);
-au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
-au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
-                       void *ctx);
-au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id);
-au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
-                     const char *source, int limit, au_event_cb cb, void *ctx);
-au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
-au_rc au_sq_change_last(void *impl, int64_t *seq);
-au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+/* The profile domain table of au_store_sqlite_ops (store_sqlite_profiles.c). */
+au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);
+au_rc au_sqlite_ident_clear(void *impl, int64_t rec);
+au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec);
+au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
+                           au_ident_cb cb, void *ctx);
+au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,
+                              const char *event_id);
+au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                         const char *source, int limit, au_event_cb cb, void *ctx);
+au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile);
+au_rc au_sqlite_change_last(void *impl, int64_t *seq);
+au_rc au_sqlite_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
 
-/* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c). */
+/* The flow domain table of au_store_sqlite_ops (store_sqlite_flows.c). */
 au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);
 au_rc au_sqlite_flow_delete(void *impl, const char *name);
 au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx);
@@ -103,7 +104,7 @@ au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
 au_rc au_sqlite_change_max(void *impl, int64_t *seq);
 au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source, au_event_out *out);
 
-/* The quality slots of au_store_sqlite_ops (store_sqlite_quality.c). */
+/* The quality domain table of au_store_sqlite_ops (store_sqlite_quality.c). */
 au_rc au_sqlite_quality_add(void *impl, const au_quality_row *row);
 au_rc au_sqlite_quality_examples(void *impl, const char *source, const char *attribute,
                                  const char *reason, char **json);

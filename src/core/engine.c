@@ -985,11 +985,6 @@ au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size
     return run_job(e, j, NULL, err);
 }
 
-const char *au_engine_location(au_engine *e)
-{
-    return e->location;
-}
-
 au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin, au_err *err)
 {
     au_write_job *j = job_new(JOB_CALL, origin);
@@ -1200,4 +1195,9 @@ void au_engine_stats_get(au_engine *e, au_engine_stats *st)
     st->jobs = e->jobs;
     st->queue_depth = e->queued_jobs;
     pthread_mutex_unlock(&e->mu);
+}
+
+const char *au_engine_location(au_engine *e)
+{
+    return e->location;
 }

@@ -162,11 +162,10 @@ void au_engine_event_linked(au_engine *e, int linked);
 /* The state the hook called `name` created at open (NULL if none), for readers such as API
  * handlers; the hook documents which of its functions are safe to call from other threads. */
 void *au_engine_hook_state(au_engine *e, const char *name);
-/* Where the engine's store lives (as given to au_engine_open), for maintenance handles such as
- * the WAL checkpoint of an erasure. */
-const char *au_engine_location(au_engine *e);
 /* The configuration the engine was opened with (never NULL after open). */
 const au_config *au_engine_config(au_engine *e);
+/* The data directory the store was opened in (borrowed). */
+const char *au_engine_location(au_engine *e);
 
 /* Counters for /metrics. */
 typedef struct au_engine_stats {

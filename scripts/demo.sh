@@ -78,6 +78,11 @@ cat <<TXT
 Aurum is running on http://$LISTEN   (logs: $DIR/aurum.log, stop: Ctrl-C)
 Admin key: $KEY
 
+Web console, signed in as the demo admin (the key rides in the URL fragment, which browsers
+never send to the server, so it reaches no log; the page swaps it for a session cookie):
+  http://$LISTEN/#key=$KEY
+The advisor's view of the worked scenario: http://$LISTEN/#/customers/$PROFILE
+
 Flows delivered so far ($DIR/sink.jsonl, one line per request a Northwind system received):
 $(grep -o '"path":"/[a-z]*' "$DIR/sink.jsonl" 2>/dev/null | cut -d/ -f2 | sort | uniq -c)
 

@@ -37,6 +37,10 @@ export async function flowsPage() {
     h('tbody', {}, rows)) : h('p', {}, 'No flows yet.'));
 }
 
+// A run's steps: a list, or an object keyed by step id (tolerated either way).
+const stepsOf = (r) => (Array.isArray(r.steps) ? r.steps
+  : Object.entries(r.steps || {}).map(([id, s]) => ({ id, ...(typeof s === 'object' ? s : { status: s }) })));
+
 function pre(v) {
   return h('pre', {}, typeof v === 'string' ? v : JSON.stringify(v, null, 2));
 }
@@ -58,7 +62,7 @@ export async function flowPage(name) {
         h('tbody', {}, runList.map((r) => h('tr', { 'data-status': r.status }, h('td', {}, fmtTime(r.started_at)),
           h('td', {}, h('strong', {}, r.status)), h('td', {}, String(r.condition ?? '')),
           h('td.num', {}, r.latency_ms !== undefined && r.latency_ms !== null ? `${r.latency_ms} ms` : ''),
-          h('td', {}, (r.steps || []).map((s) => h('details', {}, h('summary', {},
+          h('td', {}, stepsOf(r).map((s) => h('details', {}, h('summary', {},
             `${s.id || 'step'}: ${s.status}${s.http_status ? ` (HTTP ${s.http_status})` : ''}, ${s.attempts ?? 0} attempt(s)${s.send_ms !== undefined ? `, ${s.send_ms} ms` : ''}`),
           s.request ? [h('h3', {}, 'Request'), pre(s.request)] : null,
           s.response !== undefined ? [h('h3', {}, 'Response'), pre(s.response)] : null))))))) : h('p', {}, 'No runs yet.')),

@@ -142,6 +142,9 @@ try {
   const profileOf = async (src, id) => (await apiGet(`/v1/sources/${src}/records/${encodeURIComponent(id)}/profile`)).profile;
   const idOf = (x) => (typeof x === 'object' ? x.id : x);
   await until('the split', async () => idOf(await profileOf(split.source, split.record_id)) !== idOf(await profileOf(kept.source, kept.record_id)));
+  // The split-off record is a customer of its own now; open it (the page of the old id shows
+  // whichever side kept that id) and merge it back from there.
+  await page.goto(`${URL_}/#/customers/${idOf(await profileOf(split.source, split.record_id))}`);
   await page.getByRole('heading', { name: /1 records in 1 systems/ }).waitFor();
   await page.getByLabel('Merge with').fill(`${kept.source}:${kept.record_id}`);
   await page.getByRole('button', { name: 'Merge…' }).click();
@@ -196,16 +199,16 @@ try {
   assert.equal(saved.condition, 'event.properties.amount > 0');
 
   step('a matching event is delivered and shows in the run history');
-  await apiPost('/v1/events', { source: 'billing', event_id: 'console-ev-1', type: 'payment', at: '2026-01-02T10:00:00Z', customer: { source: 'billing', record: billing }, properties: { amount: 42.5, currency: 'GBP' } });
+  await apiPost('/v1/events', { source: 'billing', event_id: `console-ev-${Date.now()}-1`, type: 'payment', at: '2026-01-02T10:00:00Z', customer: { source: 'billing', record: billing }, properties: { amount: 42.5, currency: 'GBP' } });
   await until('the delivery', async () => received.length === 1);
-  assert.equal(JSON.parse(received[0].body).amount, '42.5');
+  assert.equal(String(JSON.parse(received[0].body).amount), '42.5');
   await until('the run in the history', async () => { await page.reload(); return (await page.locator('#runs tr[data-status="delivered"]').count()) === 1; });
   await snap(page, 'flow-runs');
   await axeScan(page, 'flow');
 
   step('the target fails: a dead letter; fixed: replayed');
   failing = true;
-  await apiPost('/v1/events', { source: 'billing', event_id: 'console-ev-2', type: 'payment', at: '2026-01-02T11:00:00Z', customer: { source: 'billing', record: billing }, properties: { amount: 10, currency: 'GBP' } });
+  await apiPost('/v1/events', { source: 'billing', event_id: `console-ev-${Date.now()}-2`, type: 'payment', at: '2026-01-02T11:00:00Z', customer: { source: 'billing', record: billing }, properties: { amount: 10, currency: 'GBP' } });
   await until('the dead letter', async () => { await page.reload(); return (await page.locator('#deadletters button[data-replay]').count()) === 1; });
   await snap(page, 'dead-letter');
   failing = false;

@@ -55,8 +55,9 @@ export function activityPage() {
   show(h('h1', {}, 'Activity'), h('h2', {}, 'Metrics'), stats, h('h2', {}, 'Live profile changes'), feed);
   sample();
   timer = setInterval(sample, 5000);
-  source = new EventSource('/v1/changes?after=0', { withCredentials: true });
-  source.onmessage = (m) => {
+  source = new EventSource('/v1/changes', { withCredentials: true });
+  // The feed names its events "change" (GET /v1/changes with Accept: text/event-stream).
+  const onChange = (m) => {
     let c;
     try { c = JSON.parse(m.data); } catch { return; }
     for (const x of [].concat(c.changes || c)) {
@@ -66,4 +67,6 @@ export function activityPage() {
       while (feed.children.length > 200) feed.lastChild.remove();
     }
   };
+  source.addEventListener('change', onChange);
+  source.onmessage = onChange;
 }

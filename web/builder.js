@@ -120,6 +120,22 @@ export async function builderPage(name) {
   for (const [k, v] of Object.entries(body)) typeof v === 'string' ? addMap(k, v) : (kept[k] = v);
   refreshPaths();
 
+  // The API never shows a secret ("********"); saving that placeholder would replace the real
+  // secret, so each hidden one must be entered again before the flow can be saved.
+  const HIDDEN = '********';
+  const secretIns = [];
+  (def.steps || []).forEach((st, i) => {
+    for (const [k, v] of Object.entries(st)) {
+      if (v && typeof v === 'object' && v.secret === HIDDEN) {
+        const id = `secret-${i}-${k}`;
+        secretIns.push({ i, k, input: h('input', { id, type: 'password', autocomplete: 'off', required: true }), id, label: `Signing secret of step ${st.id || i + 1} (${k})` });
+      }
+    }
+  });
+  if (hookSecret.value === HIDDEN) {
+    hookSecret.value = '';
+    hookSecret.setAttribute('placeholder', 'hidden by the API: enter it again to save');
+  }
   const nameIn = h('input', { id: 'flow-name', value: def.name || '', required: true, pattern: '[A-Za-z0-9_.\\-]+', readonly: !!orig });
   nameIn.oninput = () => { document.getElementById('hook-name').textContent = nameIn.value; };
   const desc = h('input', { id: 'flow-desc', value: def.description || '' });
@@ -138,10 +154,12 @@ export async function builderPage(name) {
       const ks = [...document.querySelectorAll('input[name=pkind]:checked')].map((x) => x.value);
       tr.profile = Array.isArray(t.profile) || ks.length !== 1 ? ks : ks[0];
       const as = [...document.querySelectorAll('input[name=pattr]:checked')].map((x) => x.value);
-      if (as.length) tr.attributes = as;
+      const same = t.attributes && as.length === t.attributes.length && as.every((a) => t.attributes.includes(a));
+      if (as.length) tr.attributes = same ? t.attributes : as;
     }
     if (k === 'schedule') tr.schedule = typeof t.schedule === 'object' ? { ...t.schedule, cron: cron.value } : cron.value;
     if (k === 'webhook') tr.webhook = { ...(t.webhook || {}), secret: hookSecret.value };
+    if (k === 'webhook' && !hookSecret.value) throw new Error('enter the webhook secret (the API does not show it)');
     d.trigger = tr;
     const rows = [...condRows.children].map((r) => ({ field: r.querySelector('[name=cfield]').value.trim(), op: r.querySelector('[name=cop]').value, value: r.querySelector('[name=cvalue]').value }));
     const cond = [condOrig.value.trim(), conditionText(rows)].filter(Boolean);
@@ -156,11 +174,16 @@ export async function builderPage(name) {
     if (Object.keys(nb).length || http.body !== undefined) hs.body = nb;
     if (!d.steps || !d.steps.length) d.steps = [{ id: 'send', http: hs }];
     else if (d.steps[0].http) d.steps[0] = { ...d.steps[0], http: hs };
+    for (const s of secretIns) {
+      if (!s.input.value) throw new Error(`enter the ${s.label.toLowerCase()}: the API does not show it`);
+      d.steps[s.i][s.k] = { ...d.steps[s.i][s.k], secret: s.input.value };
+    }
     return d;
   };
 
   const dryRun = async () => {
-    const d = collect();
+    let d;
+    try { d = collect(); } catch (e) { result.replaceChildren(h('p.error', { role: 'alert' }, e.message)); return; }
     const draft = `${d.name || 'flow'}-dryrun`;
     result.replaceChildren(h('p', {}, 'Running…'));
     try {
@@ -178,8 +201,8 @@ export async function builderPage(name) {
   };
   const save = async (ev) => {
     ev.preventDefault();
-    const d = collect();
     try {
+      const d = collect();
       await api('PUT', `/v1/flows/${encodeURIComponent(d.name)}`, d);
       toast(`Saved ${d.name}`);
       location.hash = `#/flows/${encodeURIComponent(d.name)}`;
@@ -197,6 +220,9 @@ export async function builderPage(name) {
         h('label', { for: 'http-method' }, 'Method'), method, h('label', { for: 'http-url' }, 'URL'), url,
         h('p', {}, 'Fields sent (pick a value or write a template; type {{ for completion):'), mapRows,
         h('button', { type: 'button', id: 'add-map', onclick: () => addMap() }, 'Add a field')),
+      secretIns.length ? h('fieldset', {}, h('legend', {}, 'Secrets'),
+        h('p.hint', {}, 'The API never shows secrets; enter them again to save.'),
+        secretIns.map((s) => [h('label', { for: s.id }, s.label), s.input])) : null,
       h('div.buttons', {}, h('button', { type: 'button', id: 'dry-run', onclick: dryRun }, 'Test it (dry run)'), h('button', { type: 'submit', id: 'save' }, 'Save')),
       result));
   showPanel();

@@ -222,6 +222,9 @@ try {
     const a = await apiGet(`/v1/flows/${f}`);
     if (a.defined_in !== 'api') continue;
     await page.goto(`${URL_}/#/flows/${f}/edit`);
+    await page.getByRole('button', { name: 'Save' }).waitFor();
+    // secrets are never shown, so the builder asks for them again
+    for (const s of await page.locator('input[type=password]').all()) await s.fill('a-new-secret-of-32-characters-xx');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('#runs-h').waitFor();
     const b = await apiGet(`/v1/flows/${f}`);

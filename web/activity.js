@@ -64,7 +64,7 @@ export function activityPage() {
       feed.prepend(h('li', {}, h('time', {}, fmtTime(x.at || x.at_ms || Date.now())), ' ',
         h('strong', {}, x.kind || x.type || 'change'), ` profile #${x.profile ?? x.profile_id ?? ''}`,
         x.source ? ` from ${x.source}` : ''));
-      while (feed.children.length > 200) feed.lastChild.remove();
+      while (feed.children.length > 50) feed.lastChild.remove();
     }
   };
   source.addEventListener('change', onChange);

@@ -194,7 +194,7 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (source, day, attribute, status, reason)"
     ") WITHOUT ROWID;",
 
-    /* 8 (privacy, docs/PRIVACY.md): the receipts of erasures (hashed identifiers, who, when,
+    /* 6 (privacy, docs/PRIVACY.md): the receipts of erasures (hashed identifiers, who, when,
      * what was removed) and the suppression list of hashed identifiers refused on re-import. */
     "CREATE TABLE IF NOT EXISTS erasures ("
     "  id INTEGER PRIMARY KEY,"

@@ -1,7 +1,7 @@
 /*
  * SQLite back-end of the privacy slots (src/privacy/, docs/PRIVACY.md): the purge of every row
  * that holds a data subject's personal data, the receipt and suppression list that an erasure
- * leaves (tables erasures and suppressions of migration 8), the search of flow runs and dead
+ * leaves (tables erasures and suppressions of migration 6), the search of flow runs and dead
  * letters mentioning a person (export) and the WAL checkpoint that takes erased bytes out of
  * the WAL file.
  *

@@ -21,6 +21,7 @@
 
 #include "lib/alloc.h"
 #include "lib/log.h"
+#include "lib/clock.h"
 
 /* Records that may wait in the queue; beyond it submitters block (unless the queue is empty, so
  * one huge batch still goes through). */
@@ -109,13 +110,6 @@ struct au_engine {
     int nidle;                          /* entries used in idle */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- jobs -------------------------------------------------------------------------------- */
 
 static au_write_job *job_new(job_kind kind, const char *origin)
@@ -125,7 +119,7 @@ static au_write_job *job_new(job_kind kind, const char *origin)
         return NULL;
     j->kind = kind;
     j->weight = 1;
-    j->at_ms = now_ms();
+    j->at_ms = au_wall_ms();
     au_err_init(&j->err);
     j->origin = au_strdup(origin ? origin : "");
     if (!j->origin) {

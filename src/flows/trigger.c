@@ -17,13 +17,12 @@
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
+#include "lib/clock.h"
 #include "lib/isotime.h"
 
 int64_t au_flows_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return au_wall_ms();
 }
 
 static json_t *iso_time(int64_t ms)

@@ -13,6 +13,7 @@
 #include "lib/cursor.h"
 #include "normalize/normalize.h"
 #include "profile/profiles_int.h"
+#include "lib/clock.h"
 
 #define MAX_MEMBERS   1000 /* a profile larger than this is read partially (and says so) */
 #define MAX_REDIRECTS 32   /* hops followed through merged-away ids */
@@ -219,13 +220,6 @@ out:
     return rc;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A copy of the cached text for key, or NULL. */
 static char *cache_get(au_profiles *p, int64_t key, size_t *len, uint64_t *epoch)
 {
@@ -233,7 +227,7 @@ static char *cache_get(au_profiles *p, int64_t key, size_t *len, uint64_t *epoch
     pthread_rwlock_rdlock(&p->cache_mu);
     *epoch = p->epoch;
     const au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
-    if (sl->key == key && wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
+    if (sl->key == key && au_wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
         (out = au_malloc(sl->len + 1))) {
         memcpy(out, sl->text, sl->len + 1);
         *len = sl->len;
@@ -254,7 +248,7 @@ static void cache_put(au_profiles *p, int64_t key, const char *text, size_t len,
     if (p->epoch == epoch) {
         au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
         au_free(sl->text);
-        *sl = (au_pcache_slot){key, copy, len, wall_ms()};
+        *sl = (au_pcache_slot){key, copy, len, au_wall_ms()};
         copy = NULL;
     }
     pthread_rwlock_unlock(&p->cache_mu);

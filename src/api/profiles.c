@@ -329,7 +329,11 @@ static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp 
     s->idle_since = au_wall_ms();
     au_buf_init(&s->out, 64u << 20);
     /* The first bytes tell the client the stream is open before any change arrives. */
-    au_buf_puts(&s->out, ": aurum change feed\nretry: 1000\n\n");
+    if (au_buf_puts(&s->out, ": aurum change feed\nretry: 1000\n\n")) {
+        au_buf_cleanup(&s->out);
+        au_free(s);
+        return AU_ERR_NOMEM;
+    }
     resp->stream = sse_read;
     resp->stream_ctx = s;
     resp->stream_free = sse_free;

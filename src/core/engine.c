@@ -501,6 +501,15 @@ static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
 }
 
 /* Fails every job of the group that had not failed on its own: nothing of it was committed. */
+/* Discards the group's transaction. The group's own error is what the callers get; a failing
+ * rollback is only logged (SQLite then rolls back when the next BEGIN fails or at close). */
+static void rollback(au_engine *e)
+{
+    au_rc rc = au_store_rollback(e->store);
+    if (rc)
+        au_log(AU_LOG_ERROR, "rollback failed", "error", au_rc_code(rc), NULL);
+}
+
 static void group_fail(au_write_job *list, au_rc rc, const char *what)
 {
     for (au_write_job *j = list; j; j = j->next) {
@@ -523,14 +532,14 @@ static int apply_group(au_engine *e, au_write_job *list)
         rc = apply_in_savepoint(e, j);
     if (rc) {
         au_log(AU_LOG_ERROR, "savepoint failed, rolling back the group", NULL);
-        au_store_rollback(e->store);
+        rollback(e);
         hooks_rolled_back(e);
         group_fail(list, rc, "transaction aborted");
         return 0;
     }
     rc = au_store_commit(e->store);
     if (rc) {
-        au_store_rollback(e->store);
+        rollback(e);
         hooks_rolled_back(e);
         group_fail(list, rc, "commit failed");
         return 0;

@@ -357,8 +357,9 @@ static void *dispatcher_main(void *arg)
         pthread_mutex_unlock(&d->mu);
         au_store *st = au_engine_reader(d->f->engine);
         s.n = 0;
+        /* A failed scan leaves s.n rows (maybe 0); the next pass scans again. */
         if (st)
-            au_store_outbox_pending(st, limit, collect, &s);
+            AU_BEST_EFFORT(au_store_outbox_pending(st, limit, collect, &s));
         au_engine_reader_release(d->f->engine, st);
         pthread_mutex_lock(&d->mu);
         now = au_flows_now_ms();

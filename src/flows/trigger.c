@@ -426,8 +426,11 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
     au_rc rc = au_store_record_get(st, source, record_id, 0, &now);
     if (rc)
         return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
-    if (now.version > 1)
-        au_store_record_get(st, source, record_id, now.version - 1, &last);
+    if (now.version > 1 &&
+        (rc = au_store_record_get(st, source, record_id, now.version - 1, &last)) != AU_OK) {
+        au_record_out_cleanup(&now);
+        return rc; /* a wrong change.before would fire flows that should not */
+    }
     json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
     json_t *before = flat_record(source, record_id, last.doc);
     json_t *changed = flat && before ? changed_attrs(flat, before) : NULL;
@@ -945,8 +948,11 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
     }
     int have = lc.source && lc.record_id &&
                au_store_record_get(st, lc.source, lc.record_id, 0, &rec) == AU_OK;
-    if (have && rec.version > 1)
-        au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev);
+    if (have && rec.version > 1 &&
+        (rc = au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev))) {
+        rc = au_err_set(err, rc, "cannot read the sampled record's previous version");
+        goto out;
+    }
     json_t *record = have ? flat_record(lc.source, lc.record_id, rec.doc) : json_object();
     json_t *before =
         have && prev.version ? flat_record(lc.source, lc.record_id, prev.doc) : json_object();

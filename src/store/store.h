@@ -336,103 +336,114 @@ typedef struct au_store_ops {
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
  * "scheme:rest" naming a registered back-end. Caller frees with au_store_close. */
-au_rc au_store_open(const char *location, au_store_mode mode, au_store **out, au_err *err);
+AU_MUST_USE au_rc au_store_open(const char *location, au_store_mode mode, au_store **out,
+                                au_err *err);
 void au_store_close(au_store *s);
 const char *au_store_backend(const au_store *s);
 
-au_rc au_store_begin(au_store *s);
-au_rc au_store_commit(au_store *s);
-au_rc au_store_rollback(au_store *s);
-au_rc au_store_savepoint(au_store *s);
-au_rc au_store_savepoint_release(au_store *s);
-au_rc au_store_savepoint_rollback(au_store *s);
+AU_MUST_USE au_rc au_store_begin(au_store *s);
+AU_MUST_USE au_rc au_store_commit(au_store *s);
+AU_MUST_USE au_rc au_store_rollback(au_store *s);
+AU_MUST_USE au_rc au_store_savepoint(au_store *s);
+AU_MUST_USE au_rc au_store_savepoint_release(au_store *s);
+AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 
-au_rc au_store_source_put(au_store *s, const char *name, const char *def_json, int64_t at_ms);
-au_rc au_store_source_get(au_store *s, const char *name, char **def_json);
-au_rc au_store_source_list(au_store *s, au_source_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_source_put(au_store *s, const char *name, const char *def_json,
+                                      int64_t at_ms);
+AU_MUST_USE au_rc au_store_source_get(au_store *s, const char *name, char **def_json);
+AU_MUST_USE au_rc au_store_source_list(au_store *s, au_source_cb cb, void *ctx);
 
-au_rc au_store_record_put(au_store *s, const au_record_row *row, au_put_outcome *outcome,
-                          int64_t *version);
-au_rc au_store_record_delete(au_store *s, const char *source, const char *record_id,
-                             const char *origin, int64_t at_ms);
-au_rc au_store_record_get(au_store *s, const char *source, const char *record_id, int64_t version,
-                          au_record_out *out);
-au_rc au_store_record_history(au_store *s, const char *source, const char *record_id,
-                              au_record_cb cb, void *ctx);
-au_rc au_store_record_scan(au_store *s, au_record_cb cb, void *ctx);
-au_rc au_store_record_count(au_store *s, const char *source, int64_t *count);
+AU_MUST_USE au_rc au_store_record_put(au_store *s, const au_record_row *row,
+                                      au_put_outcome *outcome, int64_t *version);
+AU_MUST_USE au_rc au_store_record_delete(au_store *s, const char *source, const char *record_id,
+                                         const char *origin, int64_t at_ms);
+AU_MUST_USE au_rc au_store_record_get(au_store *s, const char *source, const char *record_id,
+                                      int64_t version, au_record_out *out);
+AU_MUST_USE au_rc au_store_record_history(au_store *s, const char *source, const char *record_id,
+                                          au_record_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_record_scan(au_store *s, au_record_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_record_count(au_store *s, const char *source, int64_t *count);
 
-au_rc au_store_event_put(au_store *s, const au_event_row *ev, au_put_outcome *outcome);
-au_rc au_store_event_get(au_store *s, const char *source, const char *event_id, au_event_out *out);
+AU_MUST_USE au_rc au_store_event_put(au_store *s, const au_event_row *ev, au_put_outcome *outcome);
+AU_MUST_USE au_rc au_store_event_get(au_store *s, const char *source, const char *event_id,
+                                     au_event_out *out);
 
-au_rc au_store_key_put(au_store *s, const au_key_row *key);
-au_rc au_store_key_find(au_store *s, const uint8_t hash[32], au_key_out *out);
-au_rc au_store_key_list(au_store *s, au_key_cb cb, void *ctx);
-au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms);
+AU_MUST_USE au_rc au_store_key_put(au_store *s, const au_key_row *key);
+AU_MUST_USE au_rc au_store_key_find(au_store *s, const uint8_t hash[32], au_key_out *out);
+AU_MUST_USE au_rc au_store_key_list(au_store *s, au_key_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_key_revoke(au_store *s, const char *id, int64_t at_ms);
 
 /* --- resolution ------------------------------------------------------------------------- */
 /* Forwarders of the resolution slots of au_store_ops (see there). */
 int64_t au_store_record_last_no(au_store *s);
-au_rc au_store_record_no(au_store *s, const char *source, const char *record_id, int64_t *no);
-au_rc au_store_record_ref(au_store *s, int64_t no, char **source, char **record_id);
-au_rc au_store_resolve_scan(au_store *s, au_resolve_row_cb cb, void *ctx);
-au_rc au_store_assign_put(au_store *s, int64_t no, int64_t profile);
-au_rc au_store_profile_of(au_store *s, const char *source, const char *record_id, int64_t *profile);
-au_rc au_store_profile_members(au_store *s, int64_t profile, au_resolve_row_cb cb, void *ctx);
-au_rc au_store_profile_max(au_store *s, int64_t *max);
-au_rc au_store_redirect_put(au_store *s, int64_t from, int64_t into, int64_t at_ms);
-au_rc au_store_redirect_get(au_store *s, int64_t from, int64_t *into);
-au_rc au_store_override_put(au_store *s, const au_override_row *o);
-au_rc au_store_override_list(au_store *s, au_override_cb cb, void *ctx);
-au_rc au_store_review_put(au_store *s, const au_review_row *r);
-au_rc au_store_review_list(au_store *s, long limit, au_review_cb cb, void *ctx);
-au_rc au_store_model_put(au_store *s, const char *json, int64_t at_ms);
-au_rc au_store_model_get(au_store *s, char **json);
-au_rc au_store_change_add(au_store *s, const au_change_row *c);
-au_rc au_store_changes_after(au_store *s, int64_t after, long limit, au_change_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_record_no(au_store *s, const char *source, const char *record_id,
+                                     int64_t *no);
+AU_MUST_USE au_rc au_store_record_ref(au_store *s, int64_t no, char **source, char **record_id);
+AU_MUST_USE au_rc au_store_resolve_scan(au_store *s, au_resolve_row_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_assign_put(au_store *s, int64_t no, int64_t profile);
+AU_MUST_USE au_rc au_store_profile_of(au_store *s, const char *source, const char *record_id,
+                                      int64_t *profile);
+AU_MUST_USE au_rc au_store_profile_members(au_store *s, int64_t profile, au_resolve_row_cb cb,
+                                           void *ctx);
+AU_MUST_USE au_rc au_store_profile_max(au_store *s, int64_t *max);
+AU_MUST_USE au_rc au_store_redirect_put(au_store *s, int64_t from, int64_t into, int64_t at_ms);
+AU_MUST_USE au_rc au_store_redirect_get(au_store *s, int64_t from, int64_t *into);
+AU_MUST_USE au_rc au_store_override_put(au_store *s, const au_override_row *o);
+AU_MUST_USE au_rc au_store_override_list(au_store *s, au_override_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_review_put(au_store *s, const au_review_row *r);
+AU_MUST_USE au_rc au_store_review_list(au_store *s, long limit, au_review_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_model_put(au_store *s, const char *json, int64_t at_ms);
+AU_MUST_USE au_rc au_store_model_get(au_store *s, char **json);
+AU_MUST_USE au_rc au_store_change_add(au_store *s, const au_change_row *c);
+AU_MUST_USE au_rc au_store_changes_after(au_store *s, int64_t after, long limit, au_change_cb cb,
+                                         void *ctx);
 /* (end of the resolution functions) */
 
 /* --- profiles --------------------------------------------------------------------------- */
-au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out);
-au_rc au_store_ident_clear(au_store *s, int64_t rec);
-au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec);
-au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
-                          au_ident_cb cb, void *ctx);
-au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
-                             const char *event_id);
-au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq, const char *type,
-                        const char *source, int limit, au_event_cb cb, void *ctx);
-au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile);
-au_rc au_store_change_last(au_store *s, int64_t *seq);
+AU_MUST_USE au_rc au_store_record_by_no(au_store *s, int64_t no, au_record_out *out);
+AU_MUST_USE au_rc au_store_ident_clear(au_store *s, int64_t rec);
+AU_MUST_USE au_rc au_store_ident_put(au_store *s, int kind, const char *key, int64_t rec);
+AU_MUST_USE au_rc au_store_ident_find(au_store *s, int kind, const char *key, int prefix, int limit,
+                                      au_ident_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_event_ref_put(au_store *s, const char *ref, const char *source,
+                                         const char *event_id);
+AU_MUST_USE au_rc au_store_timeline(au_store *s, const char *refs_json, int64_t before_seq,
+                                    const char *type, const char *source, int limit, au_event_cb cb,
+                                    void *ctx);
+AU_MUST_USE au_rc au_store_record_profile(au_store *s, int64_t rec, int64_t *profile);
+AU_MUST_USE au_rc au_store_change_last(au_store *s, int64_t *seq);
 
 /* (end of the profile functions) */
 
 /* --- flows ------------------------------------------------------------------------------ */
-au_rc au_store_flow_put(au_store *s, const char *name, const char *definition, int64_t at_ms);
-au_rc au_store_flow_delete(au_store *s, const char *name);
-au_rc au_store_flow_list(au_store *s, au_flow_cb cb, void *ctx);
-au_rc au_store_outbox_add(au_store *s, const au_outbox_row *row, int *added);
-au_rc au_store_outbox_pending(au_store *s, int limit, au_outbox_cb cb, void *ctx);
-au_rc au_store_outbox_set(au_store *s, int64_t id, int status, int attempts, int64_t next_ms,
-                          const char *last_error);
-au_rc au_store_run_add(au_store *s, const au_run_row *row, int64_t *id);
-au_rc au_store_run_step(au_store *s, int64_t run_id, const char *step_id, const char *summary,
-                        int done, int failed, const char *error, int attempts, int64_t at_ms);
-au_rc au_store_run_list(au_store *s, const char *flow, const char *status, int64_t before,
-                        int limit, au_run_cb cb, void *ctx);
-au_rc au_store_run_counts(au_store *s, const char *flow, au_run_counts *out);
-au_rc au_store_dead_add(au_store *s, const au_dead_row *row, int64_t *id);
-au_rc au_store_dead_list(au_store *s, const char *flow, int open_only, int limit, au_dead_cb cb,
-                         void *ctx);
-au_rc au_store_dead_replay(au_store *s, int64_t id, int64_t at_ms);
-au_rc au_store_change_max(au_store *s, int64_t *seq);
-au_rc au_store_event_latest(au_store *s, const char *type, const char *source, au_event_out *out);
+AU_MUST_USE au_rc au_store_flow_put(au_store *s, const char *name, const char *definition,
+                                    int64_t at_ms);
+AU_MUST_USE au_rc au_store_flow_delete(au_store *s, const char *name);
+AU_MUST_USE au_rc au_store_flow_list(au_store *s, au_flow_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_outbox_add(au_store *s, const au_outbox_row *row, int *added);
+AU_MUST_USE au_rc au_store_outbox_pending(au_store *s, int limit, au_outbox_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_outbox_set(au_store *s, int64_t id, int status, int attempts,
+                                      int64_t next_ms, const char *last_error);
+AU_MUST_USE au_rc au_store_run_add(au_store *s, const au_run_row *row, int64_t *id);
+AU_MUST_USE au_rc au_store_run_step(au_store *s, int64_t run_id, const char *step_id,
+                                    const char *summary, int done, int failed, const char *error,
+                                    int attempts, int64_t at_ms);
+AU_MUST_USE au_rc au_store_run_list(au_store *s, const char *flow, const char *status,
+                                    int64_t before, int limit, au_run_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_run_counts(au_store *s, const char *flow, au_run_counts *out);
+AU_MUST_USE au_rc au_store_dead_add(au_store *s, const au_dead_row *row, int64_t *id);
+AU_MUST_USE au_rc au_store_dead_list(au_store *s, const char *flow, int open_only, int limit,
+                                     au_dead_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_dead_replay(au_store *s, int64_t id, int64_t at_ms);
+AU_MUST_USE au_rc au_store_change_max(au_store *s, int64_t *seq);
+AU_MUST_USE au_rc au_store_event_latest(au_store *s, const char *type, const char *source,
+                                        au_event_out *out);
 
 /* (end of the flow functions) */
 
 /* --- events: linkage to customers -------------------------------------------------------- */
 /* The number of events linked to no customer, per event source (the data-quality ledger). */
-au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx);
+AU_MUST_USE au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx);
 
 /* (end of the event functions) */
 

@@ -53,7 +53,8 @@ Test(retry, backoff_doubles_per_attempt_and_is_capped)
         au_retry_plan lo = au_flows_retry_plan(&d, AU_DELIVER_RETRY, a, -1, now, jitter_none);
         au_retry_plan hi = au_flows_retry_plan(&d, AU_DELIVER_RETRY, a, -1, now, jitter_max);
         cr_assert_eq(lo.verdict, 1, "attempt %d", a);
-        cr_assert_eq(lo.next_ms - now, low[a], "attempt %d: %lld", a, (long long)(lo.next_ms - now));
+        cr_assert_eq(lo.next_ms - now, low[a], "attempt %d: %lld", a,
+                     (long long)(lo.next_ms - now));
         cr_assert_eq(hi.next_ms - now, high[a], "attempt %d: %lld", a,
                      (long long)(hi.next_ms - now));
         au_manual_clock_advance(&m, hi.next_ms - now);

@@ -171,7 +171,7 @@ Test(store, history_lists_every_version_in_order)
     int64_t v;
     put(st, "h", "{\"v\":1}", 1, &v);
     put(st, "h", "{\"v\":2}", 2, &v);
-    au_store_record_delete(st, "crm", "h", "test", 3);
+    cr_assert_eq(au_store_record_delete(st, "crm", "h", "test", 3), AU_OK);
     put(st, "h", "{\"v\":3}", 3, &v);
     put(st, "other", "{}", 9, &v);
     collected c = {0};
@@ -194,7 +194,7 @@ Test(store, scan_and_count_skip_deleted_records)
     put(st, "b", "{}", 2, &v);
     put(st, "c", "{}", 3, &v);
     put(st, "a", "{\"x\":1}", 4, &v);
-    au_store_record_delete(st, "crm", "b", "test", 5);
+    cr_assert_eq(au_store_record_delete(st, "crm", "b", "test", 5), AU_OK);
     au_record_row other = {"pos", "p1", "{}", 7, "test", 1};
     au_put_outcome o;
     cr_assert_eq(au_store_record_put(st, &other, &o, NULL), AU_OK);

@@ -160,5 +160,10 @@ au_rc au_api_profile_merge(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_profile_split(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_override_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_review(au_req *req, au_resp *resp, au_err *err);
+/* data quality (quality.c, renormalize.c) */
+au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_renormalize(au_req *req, au_resp *resp, au_err *err);
+/* quality_generic.c */
+au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err);
 
 #endif

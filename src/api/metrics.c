@@ -1,8 +1,10 @@
 /*
- * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c)
- * and the engine's writer statistics.
+ * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c),
+ * the engine's writer statistics, the flows' counters and the quality ledger's quarantine
+ * counts.
  */
 #include "api/api_int.h"
+#include "core/quality.h"
 #include "flows/flows.h"
 #include "lib/alloc.h"
 
@@ -18,6 +20,11 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = au_flows_of(req->srv->engine);
     if (!rc && f)
         rc = au_flows_metrics(f, &b);
+    au_store *st = rc ? NULL : au_engine_reader(req->srv->engine);
+    if (st) {
+        rc = au_quality_metrics(st, &b);
+        au_engine_reader_release(req->srv->engine, st);
+    }
     if (rc) {
         au_buf_cleanup(&b);
         return au_err_set(err, rc, "cannot render metrics");

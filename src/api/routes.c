@@ -71,6 +71,11 @@
       "Possible matches queued for review (between possible_weight and match_weight), "            \
       "strongest first.",                                                                          \
       "?limit=N (default 100)")                                                                    \
+    X("GET", "/v1/quality/generic", au_api_quality_generic, AU_NEED_READ,                          \
+      "Generic values: e-mails, phones, national ids and addresses held by several clearly "       \
+      "different people or known placeholders, no longer used as evidence or blocking keys "       \
+      "(override with matching.generic.never / always).",                                          \
+      "?limit=N (default 1000)")                                                                   \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
     X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \
@@ -147,7 +152,18 @@
       "{\"flow\": NAME} (optional)")                                                               \
     X("POST", "/v1/deadletters/{id}/replay", au_api_deadletter_replay, AU_NEED_ADMIN,              \
       "Puts one dead letter's delivery back in the outbox (attempts reset).", NULL)                \
-    /* (end of the flow routes) */
+    /* (end of the flow routes) */                                                                 \
+    /* --- data quality --------------------------------------------------------------- */         \
+    X("GET", "/v1/quality", au_api_quality, AU_NEED_READ,                                          \
+      "The data-quality ledger: per source and attribute the valid, quarantined and missing "      \
+      "counts, the top reasons with example record ids, a per-day series (docs/QUALITY.md).",      \
+      "?source=NAME&attribute=NAME&days=N (series length, default 7, 0 for none)")                 \
+    X("POST", "/v1/sources/{source}/renormalize", au_api_renormalize, AU_NEED_ADMIN,               \
+      "Maps the stored input of every current record of the source through its current "           \
+      "definition again, as updates (resolution, profiles, flows and the ledger follow). Answers " \
+      "{\"records\",\"changed\",\"unchanged\",\"quarantined\",\"failed\"}.",                       \
+      NULL)                                                                                        \
+    /* (end of the data-quality routes) */
 
 const au_route au_routes[] = {
 #define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},

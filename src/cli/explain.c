@@ -39,7 +39,10 @@ static const au_args_spec spec = {
     .about = "Shows the match decision for two records, each named SOURCE:ID (the source and the "
              "record's\nown id, e.g. crm:C-1001 webshop:W-77), as a table (rule, every "
              "comparison's level and\nmatch weight, prior, total), or for every record of profile "
-             "N its best link inside it.\n",
+             "N its best link inside it.\nGeneric values (GET /v1/quality/generic) and "
+             "quarantined values are marked on their row;\nstrong negative evidence "
+             "(generational_suffix, parent_child, family_member, twins) and a\ndenial (an "
+             "identifier against a different given name and birth date) are listed below.\n",
     .opts = options,
     .nopts = sizeof(options) / sizeof(options[0]),
     .args = "SOURCE:ID SOURCE:ID",
@@ -57,6 +60,24 @@ static const char *ref_text(const json_t *ref, char *buf, size_t n)
     return buf;
 }
 
+/* Evidence beyond the column weights: negative evidence with its weight, the denial. */
+static void print_evidence(const json_t *d, const char *indent)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(d, "evidence"), i, e)
+    {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (json_is_number(json_object_get(e, "weight")))
+            printf("%s%-14s %5s  %-38s %+9.2f  (strong negative evidence: no link)\n", indent,
+                   "evidence", "", kind, json_number_value(json_object_get(e, "weight")));
+        else if (strcmp(kind, "denial") == 0)
+            printf("%s%-14s %5s  %-38s %9s  (an identifier alone does not override a different "
+                   "given name and birth date: review)\n",
+                   indent, "evidence", "", json_string_value(json_object_get(e, "reason")), "");
+    }
+}
+
 static void print_pair(const json_t *d, const char *indent)
 {
     char a[256], b[256];
@@ -71,13 +92,16 @@ static void print_pair(const json_t *d, const char *indent)
     printf("%s%-14s %5s  %-38s %9s %9s\n", indent, "column", "level", "label", "weight", "tf");
     json_array_foreach(json_object_get(d, "comparisons"), i, c)
     {
-        printf("%s%-14s %5lld  %-38s %+9.2f %+9.2f\n", indent,
+        printf("%s%-14s %5lld  %-38s %+9.2f %+9.2f%s%s\n", indent,
                json_string_value(json_object_get(c, "column")),
                (long long)json_integer_value(json_object_get(c, "level")),
                json_string_value(json_object_get(c, "label")),
                json_real_value(json_object_get(c, "weight")),
-               json_real_value(json_object_get(c, "tf_adjustment")));
+               json_real_value(json_object_get(c, "tf_adjustment")),
+               json_is_true(json_object_get(c, "generic")) ? "  generic value: no evidence" : "",
+               json_is_true(json_object_get(c, "quarantined")) ? "  quarantined: digits only" : "");
     }
+    print_evidence(d, indent);
     printf("%s%-14s %5s  %-38s %+9.2f\n", indent, "prior", "", "",
            json_real_value(json_object_get(d, "prior_weight")));
     printf("%s%-14s %5s  %-38s %+9.2f   probability %.4f   decision: %s\n", indent, "total", "", "",

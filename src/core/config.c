@@ -64,7 +64,9 @@ static const struct {
      "name -> source definition (record_id, fields, default_country, trust, on_invalid, "
      "two_digit_year_pivot)",
      NULL},
-    {"matching", "identity resolution: thresholds, rules, comparison columns (docs/MATCHING.md)",
+    {"matching",
+     "identity resolution: thresholds, rules, comparison columns, generic: {never, always, "
+     "min_people} (docs/MATCHING.md)",
      NULL},
     {"survivorship", "golden record rules per attribute (docs/PROFILES.md)", NULL},
     {"flows", "integration flows: trigger / condition / steps (aurum help flows)", NULL},

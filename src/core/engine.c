@@ -43,7 +43,8 @@ typedef enum {
     JOB_SOURCE,     /* persist definition (a = name, b = JSON), then activate src */
     JOB_KEY_PUT,    /* store key (a = id, b = scopes, c = name, key_hash) */
     JOB_KEY_REVOKE, /* revoke key a */
-    JOB_CALL        /* run call(call_ctx) inside the transaction (au_engine_call) */
+    JOB_CALL,       /* run call(call_ctx) inside the transaction (au_engine_call) */
+    JOB_REMAP       /* re-map the stored input of records ids[0..n) of source a */
 } job_kind;
 
 struct au_write_job {
@@ -64,6 +65,8 @@ struct au_write_job {
     au_source *src;            /* JOB_SOURCE: validated definition, owned until activated */
     au_engine_call_fn call;    /* JOB_CALL: the function */
     void *call_ctx;            /* JOB_CALL: its argument, borrowed from the waiting caller */
+    char **ids;                /* JOB_REMAP: record ids and the array, owned; n of them */
+    au_remap_summary *remap;   /* JOB_REMAP: the caller's summary, added to on success */
     au_rc rc;                  /* result, set by the writer */
     au_err err;                /* result message, set by the writer */
     au_write_summary sum;      /* what the job did */
@@ -148,6 +151,9 @@ static void job_free(au_write_job *j)
         if (j->docs)
             au_free(j->docs[i]);
     }
+    for (size_t i = 0; j->ids && i < j->n; i++)
+        au_free(j->ids[i]);
+    au_free(j->ids);
     au_free(j->recs);
     au_free(j->docs);
     for (size_t i = 0; i < j->nev; i++)
@@ -346,6 +352,35 @@ static void hooks_rolled_back(au_engine *e)
             au_engine_hooks[i]->rolled_back(e->hook_state[i], e->store);
 }
 
+static void hooks_job_kept(au_engine *e)
+{
+    for (int i = 0; i < e->nhooks; i++)
+        if (au_engine_hooks[i]->job_kept)
+            au_engine_hooks[i]->job_kept(e->hook_state[i]);
+}
+
+static au_rc hooks_before_commit(au_engine *e)
+{
+    for (int i = 0; i < e->nhooks; i++) {
+        const au_engine_hook *h = au_engine_hooks[i];
+        if (h->before_commit) {
+            au_rc rc = h->before_commit(e->hook_state[i], e->store);
+            if (rc)
+                return rc;
+        }
+    }
+    return AU_OK;
+}
+
+/* The whole group is undone: the staged changes of every job, not only of the last one. */
+static void hooks_group_rolled_back(au_engine *e)
+{
+    hooks_rolled_back(e);
+    for (int i = 0; i < e->nhooks; i++)
+        if (au_engine_hooks[i]->group_rolled_back)
+            au_engine_hooks[i]->group_rolled_back(e->hook_state[i]);
+}
+
 static void hooks_committed(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
@@ -418,6 +453,102 @@ static au_rc apply_records(au_engine *e, au_write_job *j)
     return AU_OK;
 }
 
+/* Writes one record version and tells the hooks, as every record write does. */
+static au_rc put_record(au_engine *e, au_write_job *j, const au_record *r, const char *doc,
+                        au_put_outcome *outcome)
+{
+    au_record_row row = {r->source, r->record_id, doc, r->hash, j->origin, j->at_ms};
+    int64_t version = 0;
+    au_rc rc = au_store_record_put(e->store, &row, outcome, &version);
+    if (!rc && *outcome != AU_PUT_UNCHANGED)
+        rc = record_written(e, r, *outcome, version, j->at_ms);
+    return rc;
+}
+
+/* The current record `id` of the job's source mapped again from its stored input; *out NULL
+ * when there is nothing to re-map (absent, deleted) or the definition refuses it (counted). */
+static au_rc remap_one(au_engine *e, const au_source *src, const char *id, long index,
+                       au_remap_summary *sum, au_record **out)
+{
+    au_record_out cur;
+    json_t *doc = NULL;
+    au_err merr;
+    au_err_init(&merr);
+    *out = NULL;
+    au_rc rc = au_store_record_get(e->store, au_source_name(src), id, 0, &cur);
+    if (rc == AU_ERR_NOT_FOUND)
+        return AU_OK;
+    if (rc)
+        return rc;
+    if (cur.deleted || !cur.doc)
+        goto out;
+    sum->records++;
+    const json_t *input =
+        (doc = json_loads(cur.doc, 0, NULL)) ? json_object_get(doc, "input") : NULL;
+    rc = json_is_object(input) ? au_source_map(src, input, index, out, &merr) : AU_ERR_INVALID;
+    if (rc == AU_ERR_INVALID || (!rc && strcmp((*out)->record_id, id) != 0)) {
+        /* Refused now, or its id field now names another record: kept as it is. */
+        au_record_free(*out);
+        *out = NULL;
+        sum->failed++;
+        rc = AU_OK;
+    }
+out:
+    json_decref(doc);
+    au_err_cleanup(&merr);
+    au_record_out_cleanup(&cur);
+    return rc;
+}
+
+static int has_quarantined(const au_record *r)
+{
+    for (int a = 0; a < AU_ATTR_COUNT; a++)
+        if (au_record_is_quarantined(r, (au_attr)a))
+            return 1;
+    return 0;
+}
+
+/* JOB_REMAP: every listed record through the source's current definition, inside the job's
+ * savepoint, so a re-mapped record and its consequences (resolution, profiles, flows, ledger)
+ * commit together; reading the input here, on the writer, means no concurrent write can be
+ * overwritten by an older input. */
+static au_rc apply_remap(au_engine *e, au_write_job *j)
+{
+    au_remap_summary sum = {0};
+    const au_source *src = au_engine_source_acquire(e, j->a);
+    au_rc rc = AU_OK;
+    if (!src)
+        return au_err_set(&j->err, AU_ERR_NOT_FOUND, "unknown source '%s'", j->a);
+    for (size_t i = 0; i < j->n && !rc; i++) {
+        au_record *r = NULL;
+        char *doc = NULL;
+        au_put_outcome outcome = AU_PUT_UNCHANGED;
+        rc = remap_one(e, src, j->ids[i], (long)i, &sum, &r);
+        if (!rc && r) {
+            au_record_hash(r);
+            rc = (doc = au_record_to_text(r)) ? put_record(e, j, r, doc, &outcome) : AU_ERR_NOMEM;
+            sum.changed += !rc && outcome != AU_PUT_UNCHANGED;
+            sum.unchanged += !rc && outcome == AU_PUT_UNCHANGED;
+            sum.quarantined += !rc && has_quarantined(r);
+        }
+        if (rc)
+            au_err_set(&j->err, rc, "record '%s': %s", j->ids[i], au_rc_message(rc));
+        au_free(doc);
+        au_record_free(r);
+    }
+    au_engine_source_release(e, src);
+    if (!rc) {
+        j->remap->records += sum.records;
+        j->remap->changed += sum.changed;
+        j->remap->unchanged += sum.unchanged;
+        j->remap->quarantined += sum.quarantined;
+        j->remap->failed += sum.failed;
+        j->sum.updated += sum.changed;
+        j->sum.unchanged += sum.unchanged;
+    }
+    return rc;
+}
+
 static au_rc apply_events(au_engine *e, au_write_job *j)
 {
     for (size_t i = 0; i < j->nev; i++) {
@@ -471,6 +602,8 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
     }
     case JOB_CALL:
         return j->call(j->call_ctx, e->store, j->at_ms, &j->err);
+    case JOB_REMAP:
+        return apply_remap(e, j);
     case JOB_KEY_REVOKE:
         rc = au_store_key_revoke(e->store, j->a, j->at_ms);
         if (rc == AU_ERR_NOT_FOUND)
@@ -497,7 +630,10 @@ static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
         hooks_rolled_back(e);
         return rc;
     }
-    return au_store_savepoint_release(e->store);
+    rc = au_store_savepoint_release(e->store);
+    if (!rc)
+        hooks_job_kept(e);
+    return rc;
 }
 
 /* Fails every job of the group that had not failed on its own: nothing of it was committed. */
@@ -533,14 +669,16 @@ static int apply_group(au_engine *e, au_write_job *list)
     if (rc) {
         au_log(AU_LOG_ERROR, "savepoint failed, rolling back the group", NULL);
         rollback(e);
-        hooks_rolled_back(e);
+        hooks_group_rolled_back(e);
         group_fail(list, rc, "transaction aborted");
         return 0;
     }
-    rc = au_store_commit(e->store);
+    rc = hooks_before_commit(e);
+    if (!rc)
+        rc = au_store_commit(e->store);
     if (rc) {
         rollback(e);
-        hooks_rolled_back(e);
+        hooks_group_rolled_back(e);
         group_fail(list, rc, "commit failed");
         return 0;
     }
@@ -775,6 +913,24 @@ au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err)
         job_free(j);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
+    return run_job(e, j, NULL, err);
+}
+
+au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size_t n,
+                              const char *origin, au_remap_summary *sum, au_err *err)
+{
+    au_write_job *j = job_new(JOB_REMAP, origin);
+    if (!j || !(j->a = au_strdup(source))) {
+        job_free(j);
+        for (size_t i = 0; i < n; i++)
+            au_free(ids[i]);
+        au_free(ids);
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    }
+    j->ids = ids;
+    j->n = n;
+    j->weight = n ? n : 1;
+    j->remap = sum;
     return run_job(e, j, NULL, err);
 }
 

@@ -79,6 +79,22 @@ typedef struct au_event {
 AU_MUST_USE au_rc au_engine_write_events(au_engine *e, au_event *evs, size_t n, const char *origin,
                                          au_write_summary *sum, au_err *err);
 
+/* What a renormalisation did (au_engine_remap_records adds to it). */
+typedef struct au_remap_summary {
+    long records;     /* live records re-mapped */
+    long changed;     /* their content changed: written as an update */
+    long unchanged;   /* mapped to the same content: nothing written */
+    long quarantined; /* re-mapped records still holding a quarantined value */
+    long failed;      /* refused by the current definition (or re-identified): kept as is */
+} au_remap_summary;
+/* Maps the stored input of the current records ids[0..n) of `source` through the source's
+ * current definition again and writes those whose content changed as updates, through the
+ * normal write path (resolution, profiles, flows and the quality ledger follow), in one job.
+ * Absent or deleted ids are skipped. Takes ownership of ids and its strings; adds to *sum on
+ * success. */
+au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size_t n,
+                              const char *origin, au_remap_summary *sum, au_err *err);
+
 /* --- keys (through the writer so they share its durability) ------------------------------ */
 AU_MUST_USE au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err);
 AU_MUST_USE au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
@@ -125,6 +141,15 @@ typedef struct au_engine_hook {
     /* The group committed (writer thread, outside the transaction): publish staged changes,
      * wake long-polling readers. */
     void (*committed)(void *state);
+    /* The job's savepoint was released: what the hook staged for it now belongs to the group
+     * (a later rolled_back no longer undoes it). For hooks that aggregate over a group. */
+    void (*job_kept)(void *state);
+    /* Inside the transaction, after the last job, just before COMMIT: write what was
+     * aggregated over the group (one row per touched key instead of one per record). An error
+     * rolls the whole group back. */
+    au_rc (*before_commit)(void *state, au_store *st);
+    /* The whole group was rolled back (after rolled_back): discard what job_kept kept. */
+    void (*group_rolled_back)(void *state);
 } au_engine_hook;
 
 /* For the hook that indexes events under their customer reference: tells the writer, from

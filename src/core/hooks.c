@@ -5,6 +5,7 @@
  */
 #include "core/engine.h"
 #include "core/resolve_hook.h"
+#include "core/quality.h"
 #include "flows/flows.h"
 #include "profile/profiles.h"
 
@@ -17,6 +18,9 @@ const au_engine_hook *const au_engine_hooks[] = {
 
     /* then flows: triggers matched against changes and events, outbox entries */
     &au_flows_hook,
+
+    /* then the data-quality ledger: counts what was written; depends on nothing above */
+    &au_quality_hook,
 
     NULL,
 };

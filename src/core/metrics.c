@@ -149,7 +149,7 @@ void au_metrics_events_unlinked(au_metrics *m, const char *source, au_unlinked_r
 }
 
 /* Label values come from route patterns and source names; escape what the format requires. */
-static au_rc put_label(au_buf *out, const char *v)
+au_rc au_metrics_label(au_buf *out, const char *v)
 {
     au_rc rc = AU_OK;
     for (; *v && !rc; v++) {
@@ -172,7 +172,7 @@ static au_rc render_requests(au_metrics *m, au_buf *out)
                 continue;
             rc = au_buf_puts(out, "aurum_http_requests_total{route=\"");
             if (!rc)
-                rc = put_label(out, r < m->nroutes ? m->routes[r] : "unmatched");
+                rc = au_metrics_label(out, r < m->nroutes ? m->routes[r] : "unmatched");
             if (!rc)
                 rc = au_buf_printf(out, "\",status=\"%zu\"} %llu\n", s + STATUS_MIN,
                                    (unsigned long long)v);
@@ -219,7 +219,7 @@ static au_rc render_sources(au_metrics *m, au_buf *out, const char *metric, cons
                 continue;
             rc = au_buf_printf(out, "%s{source=\"", metric);
             if (!rc)
-                rc = put_label(out, s->name);
+                rc = au_metrics_label(out, s->name);
             if (!rc)
                 rc = au_buf_printf(out, "\",outcome=\"%s\"} %llu\n", outcome_names[o],
                                    (unsigned long long)v);
@@ -244,7 +244,7 @@ static au_rc render_unlinked(au_metrics *m, au_buf *out)
                 continue;
             rc = au_buf_puts(out, "aurum_events_unlinked_total{source=\"");
             if (!rc)
-                rc = put_label(out, m->sources[i].name);
+                rc = au_metrics_label(out, m->sources[i].name);
             if (!rc)
                 rc = au_buf_printf(out, "\",reason=\"%s\"} %llu\n", unlinked_names[r],
                                    (unsigned long long)v);

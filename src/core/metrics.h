@@ -51,6 +51,8 @@ typedef enum {
 void au_metrics_events_unlinked(au_metrics *m, const char *source, au_unlinked_reason reason,
                                 uint64_t n);
 
+/* Appends v as a label value, escaped as the text format requires (\\, \", \n). */
+au_rc au_metrics_label(au_buf *out, const char *v);
 /* Appends the exposition text; engine may be NULL (its gauges are then left out). */
 au_rc au_metrics_render(au_metrics *m, au_engine *engine, au_buf *out);
 

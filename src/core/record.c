@@ -102,6 +102,11 @@ uint64_t au_record_hash(au_record *r)
     for (int i = 0; i < AU_ATTR_COUNT; i++) {
         hash_str(st, r->attrs[i].raw);
         hash_str(st, r->attrs[i].value);
+        /* A new verdict on the same raw value (renormalisation, a changed rule) is a change
+         * the quality ledger must see; hashed only when present so that the hashes of records
+         * without quarantined values stay what they were. */
+        if (r->attrs[i].reason)
+            hash_str(st, r->attrs[i].reason);
     }
     if (r->custom) {
         char *c = json_dumps(r->custom, JSON_SORT_KEYS | JSON_COMPACT);

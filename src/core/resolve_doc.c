@@ -212,8 +212,8 @@ static int members(scan *s, int (*cb)(void *ctx, scan *s, const char *name), voi
 }
 
 typedef struct attr_ctx {
-    char *key, *value; /* the forms read, owned */
-    int has_key;       /* "key" was present (a null key means no key, not "use value") */
+    char *key, *value, *raw; /* the forms read, owned */
+    int has_key;             /* "key" was present (a null key means no key, not "use value") */
 } attr_ctx;
 
 /* A string value into *dst (replacing), or skips anything else (null: *dst stays NULL). */
@@ -236,11 +236,14 @@ static int on_form(void *ctx, scan *s, const char *name)
     }
     if (strcmp(name, "value") == 0)
         return take_string(s, &a->value);
+    if (strcmp(name, "raw") == 0)
+        return take_string(s, &a->raw);
     return skip(s, 2);
 }
 
 /* Mirrors the stored forms of record.c: a plain string is all three forms; in an object a
- * missing key means the key equals the value. */
+ * missing key means the key equals the value. The raw form is kept only for a quarantined
+ * value (no value, no key): the resolver compares its digits. */
 static int on_attr(void *ctx, scan *s, const char *name)
 {
     au_record *r = ctx;
@@ -259,11 +262,16 @@ static int on_attr(void *ctx, scan *s, const char *name)
             a.value = NULL;
         }
     }
-    if (!rc)
+    if (!rc && !a.key && !a.value && a.raw) {
+        au_record_set(r, (au_attr)attr, a.raw, NULL, NULL);
+        a.raw = NULL;
+    } else if (!rc) {
         au_record_set(r, (au_attr)attr, NULL, NULL, a.key);
-    else
+    } else {
         au_free(a.key);
+    }
     au_free(a.value);
+    au_free(a.raw);
     return rc;
 }
 

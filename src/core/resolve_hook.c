@@ -489,6 +489,14 @@ json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t pr
     return doc;
 }
 
+json_t *au_resolve_generic_list(au_resolve_state *s, size_t max)
+{
+    pthread_rwlock_rdlock(&s->lk); /* a read: nothing is scored */
+    json_t *doc = au_resolver_generic_list(s->res, max);
+    pthread_rwlock_unlock(&s->lk);
+    return doc;
+}
+
 /* ---- manual decisions -------------------------------------------------------------------- */
 
 int au_resolve_link_kind(const char *name)

@@ -59,6 +59,11 @@ json_t *au_resolve_explain_pair(au_resolve_state *s, au_store *st, const char *s
                                 const char *sb, const char *rb, au_err *err);
 json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t profile, au_err *err);
 
+/* The generic values of the resolver (au_resolver_generic_list), at most max of them; the
+ * quality ledger and GET /v1/quality/generic call it. New reference; NULL on allocation
+ * failure. */
+json_t *au_resolve_generic_list(au_resolve_state *s, size_t max);
+
 /* --- manual decisions (through the writer, persisted, win in every later re-evaluation) --- */
 /* A decision on a pair of records: must-link (merge), cannot-link (split), none (forget). */
 au_rc au_resolve_override(au_engine *e, const char *sa, const char *ra, const char *sb,

@@ -499,6 +499,19 @@ const json_t *au_source_definition(const au_source *s)
     return s->def;
 }
 
+int au_source_maps(const au_source *s, au_attr a)
+{
+    if ((int)a < 0 || a >= AU_ATTR_COUNT)
+        return 0;
+    if (s->map[a].nfrom)
+        return 1;
+    if (a == AU_ATTR_FULL_NAME)
+        return s->derive_full;
+    if (a == AU_ATTR_FIRST_NAME || a == AU_ATTR_MIDDLE_NAME || a == AU_ATTR_LAST_NAME)
+        return s->derive_parts;
+    return 0;
+}
+
 double au_source_trust(const au_source *s, au_attr a)
 {
     return (unsigned)a < AU_ATTR_COUNT ? s->trust[a] : 0.5;

@@ -49,6 +49,9 @@ void au_source_free(au_source *s);
 const char *au_source_name(const au_source *s);
 /* The definition as given (borrowed reference, lives as long as the source). */
 const json_t *au_source_definition(const au_source *s);
+/* 1 when the source fills attribute a: mapped from a field, or derived (full_name from the
+ * name parts or the parts from full_name); the quality ledger counts it missing where absent. */
+int au_source_maps(const au_source *s, au_attr a);
 /* Trust of attribute a in this source, 0..1 (default 0.5). */
 double au_source_trust(const au_source *s, au_attr a);
 /* The source field(s) attribute a is read from, as error details name them ("dob", "a+b"), or

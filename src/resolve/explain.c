@@ -5,6 +5,7 @@
  * CLI prints it as a table.
  */
 #include <math.h>
+#include <stddef.h>
 
 #include "resolve/resolve_int.h"
 
@@ -26,6 +27,41 @@ static const char *rule_name(unsigned r)
     default:
         return NULL;
     }
+}
+
+#define DENIAL "identifier_against_given_name_and_birth_date"
+
+/* What weighs against a link beyond the column weights, so a user sees why a pair was NOT
+ * linked: [{"kind","columns"|"weight"}]. kind: generic_value (the columns' values are generic:
+ * no evidence, no rule), quarantined_value (compared on digits at a lower weight), one of the
+ * strong negative evidences (generational_suffix, parent_child, family_member, twins: weight
+ * taken off), or denial (an identifier agrees against the given name and the birth date: no
+ * link, queued for review). */
+static json_t *evidence(const au_score *s)
+{
+    json_t *arr = json_array();
+    static const struct {
+        const char *kind;
+        size_t off;
+    } masks[] = {{"generic_value", offsetof(au_score, generic)},
+                 {"quarantined_value", offsetof(au_score, quarantined)}};
+    for (size_t k = 0; k < sizeof masks / sizeof masks[0]; k++) {
+        unsigned m = *(const unsigned *)((const char *)s + masks[k].off);
+        if (!m)
+            continue;
+        json_t *cols = json_array();
+        for (int c = 0; c < AU_COL_COUNT; c++)
+            if (m & (1u << c))
+                json_array_append_new(cols, json_string(au_model_col_name((au_col)c)));
+        json_array_append_new(arr, json_pack("{s:s, s:o}", "kind", masks[k].kind, "columns", cols));
+    }
+    for (unsigned bit = 1; bit <= AU_NEG_TWINS; bit <<= 1)
+        if (s->negative & bit)
+            json_array_append_new(arr, json_pack("{s:s, s:f}", "kind", au_neg_name(bit), "weight",
+                                                 -(double)s->penalty));
+    if (s->denied)
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "kind", "denial", "reason", DENIAL));
+    return arr;
 }
 
 static int alive(const au_resolver *res, uint32_t r)
@@ -53,14 +89,19 @@ json_t *au_resolver_explain_pair(const au_resolver *res, uint32_t a, uint32_t b)
         json_object_set_new(o, "label", json_string(au_model_level_label((au_col)c, s.level[c])));
         json_object_set_new(o, "weight", json_real(s.weight[c]));
         json_object_set_new(o, "tf_adjustment", json_real(s.tf[c]));
+        if (s.generic & (1u << c))
+            json_object_set_new(o, "generic", json_true());
+        if (s.quarantined & (1u << c))
+            json_object_set_new(o, "quarantined", json_true());
         json_array_append_new(cmp, o);
     }
     const char *rule = rule_name(s.rule);
-    const char *decision = ov == AU_LINK_MUST                                     ? "match"
-                           : ov == AU_LINK_CANNOT                                 ? "non_match"
-                           : au_score_links(res, &s)                              ? "match"
-                           : (!s.conflict && total >= res->model.possible_weight) ? "possible"
-                                                                                  : "non_match";
+    const char *decision = ov == AU_LINK_MUST        ? "match"
+                           : ov == AU_LINK_CANNOT    ? "non_match"
+                           : au_score_links(res, &s) ? "match"
+                           : (!s.conflict && (s.denied || total >= res->model.possible_weight))
+                               ? "possible"
+                               : "non_match";
     json_object_set_new(doc, "a", json_integer(a));
     json_object_set_new(doc, "b", json_integer(b));
     json_object_set_new(doc, "rule", rule ? json_string(rule) : json_null());
@@ -70,6 +111,8 @@ json_t *au_resolver_explain_pair(const au_resolver *res, uint32_t a, uint32_t b)
                                                : json_null());
     json_object_set_new(doc, "conflict", json_boolean(s.conflict));
     json_object_set_new(doc, "swapped_names", json_boolean(s.swapped));
+    json_object_set_new(doc, "evidence", evidence(&s));
+    json_object_set_new(doc, "denied", s.denied ? json_string(DENIAL) : json_null());
     json_object_set_new(doc, "comparisons", cmp);
     json_object_set_new(doc, "prior_weight", json_real(res->prior_w));
     json_object_set_new(doc, "total", json_real(total));

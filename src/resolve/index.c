@@ -25,9 +25,10 @@ au_rc au_intern_init(au_intern *t, int two_roles, int nick)
     t->nick = nick ? au_calloc(t->cap, sizeof(*t->nick)) : NULL;
     t->sig = nick ? au_calloc(t->cap, sizeof(*t->sig)) : NULL;
     t->mp = nick ? au_calloc(t->cap, sizeof(*t->mp)) : NULL;
+    t->gen = au_calloc(t->cap, 1);
     t->pool = au_malloc(t->pool_cap);
     if (!t->slots || !t->off || !t->hash || !t->count || (two_roles && !t->count2) ||
-        (nick && (!t->nick || !t->sig || !t->mp)) || !t->pool) {
+        (nick && (!t->nick || !t->sig || !t->mp)) || !t->gen || !t->pool) {
         au_intern_cleanup(t);
         return AU_ERR_NOMEM;
     }
@@ -46,6 +47,7 @@ void au_intern_cleanup(au_intern *t)
     au_free(t->nick);
     au_free(t->sig);
     au_free(t->mp);
+    au_free(t->gen);
     au_free(t->pool);
     memset(t, 0, sizeof *t);
 }
@@ -71,7 +73,8 @@ static au_rc intern_grow_ids(au_intern *t)
         grow_arr((void **)&t->count2, sizeof(uint32_t), t->cap, nc) ||
         grow_arr((void **)&t->nick, sizeof(*t->nick), t->cap, nc) ||
         grow_arr((void **)&t->sig, sizeof(*t->sig), t->cap, nc) ||
-        grow_arr((void **)&t->mp, sizeof(*t->mp), t->cap, nc))
+        grow_arr((void **)&t->mp, sizeof(*t->mp), t->cap, nc) ||
+        grow_arr((void **)&t->gen, 1, t->cap, nc))
         return AU_ERR_NOMEM;
     t->cap = nc;
     return AU_OK;
@@ -271,6 +274,20 @@ au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key64, uint32_t rec,
     b->u.ids[b->n++] = rec;
     ix->entries++;
     return AU_OK;
+}
+
+void au_bindex_drop(au_bindex *ix, uint64_t key)
+{
+    au_block *b = &ix->slots[bslot(ix, fold(key))];
+    if (!b->key || b->oversized)
+        return;
+    ix->entries -= b->n;
+    if (b->heap)
+        au_free(b->u.ids);
+    b->u.ids = NULL;
+    b->n = 0;
+    b->heap = 0;
+    b->oversized = 1;
 }
 
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec)

@@ -138,6 +138,13 @@ void au_model_default(au_model *m)
     m->cluster_check_max = 32;
     m->join_mean_weight = -8;
     m->join_min_weight = -25.0;
+    m->quarantine_factor = 0.5;
+    m->negative_weight = 20.0;
+    /* A household shares a phone and an address, a couple an e-mail: the bars sit above. */
+    m->generic_min_people[1] = 3;
+    m->generic_min_people[2] = 4;
+    m->generic_min_people[3] = 3;
+    m->generic_min_people[4] = 6;
     au_model_refresh(m);
 }
 
@@ -256,11 +263,102 @@ static au_rc shared_from_json(au_model *m, const json_t *v, au_err *err)
     return AU_OK;
 }
 
+static const char *const generic_cols[5] = {NULL, "email", "phone", "national_id", "address"};
+
+static au_rc generic_list(au_model *m, const json_t *v, int never, au_err *err)
+{
+    size_t i;
+    json_t *x;
+    const char *name = never ? "never" : "always";
+    if (!json_is_array(v))
+        return au_err_set(err, AU_ERR_INVALID, "matching.generic.%s: expected an array", name);
+    json_array_foreach(v, i, x)
+    {
+        if (!json_is_string(x) || json_string_length(x) == 0 ||
+            json_string_length(x) >= AU_GENERIC_VALUE_MAX)
+            return au_err_set(err, AU_ERR_INVALID,
+                              "matching.generic.%s[%zu]: expected a value of 1 to %d bytes", name,
+                              i, AU_GENERIC_VALUE_MAX - 1);
+        if (m->ngeneric >= AU_MAX_GENERIC_VALUES)
+            return au_err_set(err, AU_ERR_INVALID,
+                              "matching.generic: at most %d values in never and always",
+                              AU_MAX_GENERIC_VALUES);
+        snprintf(m->generic_values[m->ngeneric], AU_GENERIC_VALUE_MAX, "%s", json_string_value(x));
+        m->generic_never[m->ngeneric++] = (unsigned char)never;
+    }
+    return AU_OK;
+}
+
+static au_rc generic_people(au_model *m, const json_t *v, au_err *err)
+{
+    const char *k;
+    json_t *x;
+    if (!json_is_object(v))
+        return au_err_set(err, AU_ERR_INVALID, "matching.generic.min_people: expected an object");
+    json_object_foreach((json_t *)v, k, x)
+    {
+        int c = 1;
+        while (c < 5 && strcmp(generic_cols[c], k) != 0)
+            c++;
+        if (c == 5)
+            return au_err_set(err, AU_ERR_INVALID,
+                              "matching.generic.min_people: unknown column '%s' (email, phone, "
+                              "national_id, address)",
+                              k);
+        if (!json_is_integer(x) || json_integer_value(x) < 2 || json_integer_value(x) > 64)
+            return au_err_set(err, AU_ERR_INVALID,
+                              "matching.generic.min_people.%s: expected an integer 2..64", k);
+        m->generic_min_people[c] = (int)json_integer_value(x);
+    }
+    return AU_OK;
+}
+
+/* generic: {never: [...], always: [...], min_people: {column: n}}; the lists replace the
+ * current ones. */
+static au_rc generic_from_json(au_model *m, const json_t *v, au_err *err)
+{
+    const char *k;
+    json_t *x;
+    au_rc rc = AU_OK;
+    if (!json_is_object(v))
+        return au_err_set(err, AU_ERR_INVALID, "matching.generic: expected an object");
+    if (json_object_get(v, "never") || json_object_get(v, "always"))
+        m->ngeneric = 0;
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (strcmp(k, "never") == 0 || strcmp(k, "always") == 0)
+            rc = generic_list(m, x, k[0] == 'n', err);
+        else if (strcmp(k, "min_people") == 0)
+            rc = generic_people(m, x, err);
+        else
+            rc = au_err_set(err, AU_ERR_INVALID, "matching.generic: unknown key '%s'", k);
+        if (rc)
+            return rc;
+    }
+    return AU_OK;
+}
+
+static json_t *generic_to_json(const au_model *m)
+{
+    json_t *o = json_object(), *never = json_array(), *always = json_array(),
+           *people = json_object();
+    for (int i = 0; i < m->ngeneric; i++)
+        json_array_append_new(m->generic_never[i] ? never : always,
+                              json_string(m->generic_values[i]));
+    for (int c = 1; c < 5; c++)
+        json_object_set_new(people, generic_cols[c], json_integer(m->generic_min_people[c]));
+    json_object_set_new(o, "never", never);
+    json_object_set_new(o, "always", always);
+    json_object_set_new(o, "min_people", people);
+    return o;
+}
+
 /* The keys au_model_from_json reads, for the message about any other. */
 #define MATCHING_KEYS                                                                              \
     "prior, prior_per_record, prior_min_records, match_weight, possible_weight, family_cap, "      \
     "location_cap, tf_max, tf_min_records, conflict_max_edits, block_cap, cluster_check_max, "     \
-    "join_mean_weight, join_min_weight, shared_ids, rules, columns, prior_weight"
+    "join_mean_weight, join_min_weight, quarantine_factor, negative_weight, generic, shared_ids, " \
+    "rules, columns, prior_weight"
 
 /* "unknown column 'x' (valid columns: a, b, ...)" from the column table. */
 static au_rc unknown_column(const char *cn, au_err *err)
@@ -318,6 +416,12 @@ au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
             rc = num(v, k, -100, 100, &m->join_mean_weight, err);
         } else if (strcmp(k, "join_min_weight") == 0) {
             rc = num(v, k, -100, 100, &m->join_min_weight, err);
+        } else if (strcmp(k, "quarantine_factor") == 0) {
+            rc = num(v, k, 0, 1, &m->quarantine_factor, err);
+        } else if (strcmp(k, "negative_weight") == 0) {
+            rc = num(v, k, 0, 100, &m->negative_weight, err);
+        } else if (strcmp(k, "generic") == 0) {
+            rc = generic_from_json(m, v, err);
         } else if (strcmp(k, "shared_ids") == 0) {
             rc = shared_from_json(m, v, err);
         } else if (strcmp(k, "rules") == 0) {
@@ -370,6 +474,9 @@ json_t *au_model_to_json(const au_model *m)
     json_object_set_new(doc, "cluster_check_max", json_integer(m->cluster_check_max));
     json_object_set_new(doc, "join_mean_weight", json_real(m->join_mean_weight));
     json_object_set_new(doc, "join_min_weight", json_real(m->join_min_weight));
+    json_object_set_new(doc, "quarantine_factor", json_real(m->quarantine_factor));
+    json_object_set_new(doc, "negative_weight", json_real(m->negative_weight));
+    json_object_set_new(doc, "generic", generic_to_json(m));
     for (size_t r = 0; r < NRULES; r++)
         if (m->rules & rule_names[r].bit)
             json_array_append_new(rules, json_string(rule_names[r].name));

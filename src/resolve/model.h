@@ -58,6 +58,11 @@ enum {
     AU_RULE_SHARED_ID = 32   /* same value of a custom attribute declared in shared_ids */
 };
 
+/* Values of matching.generic.never / .always (comparison keys, as GET /v1/quality/generic
+ * lists them). */
+#define AU_MAX_GENERIC_VALUES 32
+#define AU_GENERIC_VALUE_MAX  128
+
 /* Most custom attributes that can be declared as identifiers shared across sources. */
 #define AU_MAX_SHARED_IDS 4
 
@@ -82,9 +87,18 @@ typedef struct au_model {
     char shared_ids[AU_MAX_SHARED_IDS][64]; /* custom attributes holding a cross-source
                                                customer number ("loyalty_no") */
     int nshared_ids;
-    int cluster_check_max;   /* cluster members a joining record is compared with */
-    double join_mean_weight; /* mean weight a record needs over a cluster's members to join */
-    double join_min_weight;  /* no member may score below this with a joining record */
+    int cluster_check_max;     /* cluster members a joining record is compared with */
+    double join_mean_weight;   /* mean weight a record needs over a cluster's members to join */
+    double join_min_weight;    /* no member may score below this with a joining record */
+    double quarantine_factor;  /* a value normalisation refused (an impossible date, a phone
+                                  too short) compares on its digits, its weight times this */
+    double negative_weight;    /* taken off a pair showing strong negative evidence (suffixes,
+                                  parent and child, family members, twins) */
+    int generic_min_people[5]; /* clearly different people holding one value that make it
+                                  generic: [1] email, [2] phone, [3] national id, [4] address */
+    char generic_values[AU_MAX_GENERIC_VALUES][AU_GENERIC_VALUE_MAX]; /* configured values */
+    unsigned char generic_never[AU_MAX_GENERIC_VALUES]; /* 1: never generic, 0: always */
+    int ngeneric;
 } au_model;
 
 /* Level labels ("exact", "jaro_winkler>=0.92", ...) and the column's canonical name. */

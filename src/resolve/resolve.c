@@ -358,7 +358,9 @@ static double support(const au_resolver *res, uint32_t a, uint32_t b, int *block
     au_link_kind k = au_ovr_get(&res->ovr, a, b);
     double w = au_score_pair(res, &res->f[a], &res->f[b], &s);
     *must = k == AU_LINK_MUST;
-    *block = k == AU_LINK_CANNOT || (s.conflict && !*must);
+    /* strong negative evidence (suffixes, parent and child, family, twins) keeps two records
+     * out of one profile like conflicting ids do: a third record must not bridge them */
+    *block = k == AU_LINK_CANNOT || ((s.conflict || s.negative) && !*must);
     if (link)
         *link = *must || au_score_links(res, &s);
     if (s.rule && w < res->model.match_weight)
@@ -423,8 +425,8 @@ static int compatible(const au_resolver *res, uint32_t p, uint32_t q)
             int block, must;
             double w = support(res, a->m[(uint64_t)i * a->n / na], b->m[(uint64_t)j * b->n / nb],
                                &block, &must, NULL);
-            if (w < res->model.join_min_weight)
-                return 0;
+            if (block || w < res->model.join_min_weight)
+                return 0; /* strong negative evidence between members, like a conflict */
             sum += w;
         }
     return sum / (na * nb) >= res->model.join_mean_weight;
@@ -465,7 +467,7 @@ static au_rc add_plink(plink **pl, size_t *n, size_t *cap, uint32_t p, double w,
 static au_rc index_keys(au_resolver *res, uint32_t r, int add)
 {
     uint64_t keys[AU_MAX_BKEYS];
-    int nstrong, nk = au_feat_block_keys(&res->f[r], keys, &nstrong);
+    int nstrong, nk = au_feat_block_keys(res, &res->f[r], keys, &nstrong);
     int weak = au_weak_block_cap(&res->model);
     for (int i = 0; i < nk; i++) {
         if (!add)
@@ -532,7 +534,7 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
                 w = res->model.match_weight;
             if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
                 return rc;
-        } else if (!s.conflict && w >= res->model.possible_weight) {
+        } else if (!s.conflict && (s.denied || w >= res->model.possible_weight)) {
             if ((rc = ch_possible(ch, c, r, w)))
                 return rc;
         }
@@ -559,7 +561,7 @@ static au_rc attach(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     plink *pl = NULL;
     size_t npl = 0, cappl = 0, nacc = 0, slots[AU_MAX_BKEYS];
     uint64_t keys[AU_MAX_BKEYS];
-    int nstrong, nk = au_feat_block_keys(&res->f[r], keys, &nstrong);
+    int nstrong, nk = au_feat_block_keys(res, &res->f[r], keys, &nstrong);
     /* No rehash until r is indexed: the slots found while collecting candidates are reused. */
     if ((rc = au_bindex_reserve(&res->bx, (size_t)nk)) ||
         (rc = find_links(res, r, keys, nk, slots, &pl, &npl, &cappl, ch)))
@@ -793,7 +795,7 @@ static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     plink *pl = NULL;
     size_t npl = 0, cappl = 0;
     uint64_t keys[AU_MAX_BKEYS];
-    int nk = au_feat_block_keys(&res->f[r], keys, NULL);
+    int nk = au_feat_block_keys(res, &res->f[r], keys, NULL);
     if ((rc = find_links(res, r, keys, nk, NULL, &pl, &npl, &cappl, ch)))
         goto out;
     if (npl > 1)
@@ -810,6 +812,95 @@ static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     }
 out:
     au_free(pl);
+    return rc;
+}
+
+/* ---- generic values --------------------------------------------------------------------- */
+
+/* The value of generic-capable column c in a feature row. */
+static uint32_t gen_value(const au_feat *x, au_gcol c)
+{
+    return c == AU_GCOL_EMAIL         ? x->email
+           : c == AU_GCOL_PHONE       ? (x->phone_q ? 0 : x->phone)
+           : c == AU_GCOL_NATIONAL_ID ? x->nid
+                                      : x->addr;
+}
+
+/* Whether value id of column c, held by r, is held by at least the model's number of clearly
+ * different people among the records of its block (the block lists every live holder until it
+ * outgrows the cap). Holders are counted greedily: a record counts when it clearly differs from
+ * every record counted before it. */
+static int held_by_many(au_resolver *res, uint32_t r, au_gcol c, uint32_t id, const au_block *b)
+{
+    uint32_t reps[64];
+    int nrep = 0, need = res->model.generic_min_people[c];
+    const uint32_t *ids = au_block_ids(b);
+    reps[nrep++] = r;
+    for (uint32_t i = 0; i < b->n && nrep < need && nrep < 64; i++) {
+        const au_feat *x = &res->f[ids[i]];
+        if (ids[i] == r || gen_value(x, c) != id) /* blocks of two keys may share a slot */
+            continue;
+        int distinct = 1;
+        for (int k = 0; k < nrep && distinct; k++)
+            distinct = au_feat_distinct_people(res, x, &res->f[reps[k]]);
+        if (distinct)
+            reps[nrep++] = ids[i];
+    }
+    return nrep >= need;
+}
+
+/* Marks value id generic (held by many different people) and, when `rebuild` is set,
+ * re-evaluates every profile holding it: links that rested on it no longer hold. Its block is
+ * dropped (a generic value is no key). */
+static au_rc make_generic(au_resolver *res, uint32_t r, au_gcol c, uint32_t id, int rebuild,
+                          au_resolve_changes *ch)
+{
+    au_rc rc = AU_OK;
+    au_intern *t = c == AU_GCOL_ADDRESS ? &res->text : &res->ids;
+    uint64_t key = au_gen_block_key(c, id);
+    t->gen[id] |= AU_GEN_SHARED;
+    const au_block *b = au_bindex_find(&res->bx, key);
+    uint32_t prof[64];
+    size_t np = 0;
+    for (uint32_t i = 0; b && !b->oversized && i < b->n; i++) {
+        au_feat *x = &res->f[au_block_ids(b)[i]];
+        uint32_t p = x->profile, k = 0;
+        if (gen_value(x, c) != id) /* blocks of two keys may share a slot */
+            continue;
+        x->generic |= (uint8_t)(1u << c); /* the holders' rows stay exact */
+        while (rebuild && k < np && prof[k] != p)
+            k++;
+        if (rebuild && k == np && p && np < 64)
+            prof[np++] = p;
+    }
+    res->f[r].generic |= (uint8_t)(1u << c);
+    au_bindex_drop(&res->bx, key);
+    for (size_t k = 0; k < np && !rc; k++)
+        if (res->p[prof[k]].n)
+            rc = reevaluate(res, prof[k], ch);
+    return rc;
+}
+
+/* Checks the e-mail, phone, national id and address of record r (not yet indexed) against the
+ * records already holding them: a value held by enough clearly different people becomes
+ * generic. */
+static au_rc observe_generic(au_resolver *res, uint32_t r, int rebuild, au_resolve_changes *ch)
+{
+    const au_feat *f = &res->f[r];
+    const uint32_t v[AU_GCOL_COUNT] = {0, f->email, f->phone_q ? 0 : f->phone, f->nid, f->addr};
+    au_rc rc = AU_OK;
+    for (int c = 1; c < AU_GCOL_COUNT && !rc; c++) {
+        const au_intern *t = c == AU_GCOL_ADDRESS ? &res->text : &res->ids;
+        uint8_t g = v[c] ? t->gen[v[c]] : 0;
+        /* A value no earlier record held is shared by nobody: no block to look at. */
+        if (!(g & AU_GEN_REPEAT) || (g & (AU_GEN_SHARED | AU_GEN_NEVER)) || au_gen_is(t, v[c]))
+            continue;
+        const au_block *b = au_bindex_find(&res->bx, au_gen_block_key((au_gcol)c, v[c]));
+        if (!b || b->oversized || (uint32_t)b->n + 1 < (uint32_t)res->model.generic_min_people[c])
+            continue;
+        if (held_by_many(res, r, (au_gcol)c, v[c], b))
+            rc = make_generic(res, r, (au_gcol)c, v[c], rebuild, ch);
+    }
     return rc;
 }
 
@@ -830,7 +921,8 @@ au_rc au_resolver_new(const au_model *model, au_resolver **out)
     if (!res->memo || (rc = au_nick_new(&res->nick)) || (rc = au_intern_init(&res->names, 1, 1)) ||
         (rc = au_intern_init(&res->codes, 0, 0)) || (rc = au_intern_init(&res->ids, 0, 0)) ||
         (rc = au_intern_init(&res->text, 0, 0)) || (rc = au_bindex_init(&res->bx)) ||
-        (rc = ensure_rec(res, 0)) || (rc = ensure_profile(res, 1))) {
+        (rc = ensure_rec(res, 0)) || (rc = ensure_profile(res, 1)) ||
+        (rc = au_gen_apply_config(res))) {
         rc = rc ? rc : AU_ERR_NOMEM;
         au_resolver_free(res);
         return rc;
@@ -906,7 +998,8 @@ au_rc au_resolver_add(au_resolver *res, uint32_t no, const au_record *rec, au_re
         return AU_ERR_CONFLICT;
     if ((rc = load_record(res, no, rec)))
         return rc;
-    rc = attach(res, no, ch);
+    if (!(rc = observe_generic(res, no, 1, ch)))
+        rc = attach(res, no, ch);
     coalesce(ch, start);
     return rc;
 }
@@ -930,7 +1023,8 @@ au_rc au_resolver_update(au_resolver *res, uint32_t no, const au_record *rec,
     nf.profile = res->f[no].profile;
     res->f[no] = nf;
     au_feat_count(res, &res->f[no], 1);
-    if ((rc = index_keys(res, no, 1)) || (rc = reevaluate(res, res->f[no].profile, ch)))
+    if ((rc = observe_generic(res, no, 1, ch)) || (rc = index_keys(res, no, 1)) ||
+        (rc = reevaluate(res, res->f[no].profile, ch)))
         goto out;
     rc = relink(res, no, ch);
 out:
@@ -985,7 +1079,8 @@ au_rc au_resolver_restore(au_resolver *res, uint32_t no, const au_record *rec, u
         return rc;
     if (res->f[no].alive)
         return AU_ERR_CONFLICT;
-    if ((rc = load_record(res, no, rec)) || (rc = prof_add(res, profile, no)))
+    if ((rc = load_record(res, no, rec)) || (rc = prof_add(res, profile, no)) ||
+        (rc = observe_generic(res, no, 0, NULL)))
         return rc;
     if (profile >= res->next_profile)
         res->next_profile = profile + 1;

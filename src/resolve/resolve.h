@@ -135,6 +135,14 @@ size_t au_resolver_profile_count(const au_resolver *res);
 /* Bytes held by the resolver (for /metrics and the memory budget). */
 size_t au_resolver_memory(const au_resolver *res);
 
+/* --- generic values ----------------------------------------------------------------------- */
+/* The e-mails, phones, national ids and addresses treated as generic (no evidence, no rule, no
+ * blocking key) or configured never to be: {"values":[{"column","value","generic","reason",
+ * "records"}],"total","truncated"}, at most `max` values. reason: placeholder,
+ * shared_by_different_people, configured_always, configured_never; records: live records
+ * holding the value. New reference; NULL on allocation failure. */
+json_t *au_resolver_generic_list(const au_resolver *res, size_t max);
+
 /* --- explain ---------------------------------------------------------------------------- */
 /* Why a and b do or do not match: {"a","b","rule","conflict","swapped_names","comparisons":
  * [{"column","level","label","weight","tf_adjustment"}], "prior_weight","total","probability",

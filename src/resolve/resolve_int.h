@@ -26,6 +26,7 @@ typedef struct au_intern {
     unsigned long long *sig; /* id -> au_cmp_sig (names table only), may be NULL */
     uint32_t (*mp)[3];       /* id -> codes-table ids of the metaphone codes, [2] = 1 once set
                                 (names table only), may be NULL */
+    uint8_t *gen;            /* id -> AU_GEN_* bits: is the value generic (generic.c) */
     size_t n, cap;           /* ids used (1..n), allocated */
     char *pool;              /* NUL-terminated strings */
     size_t pool_len, pool_cap;
@@ -52,12 +53,17 @@ typedef struct au_feat {
     uint32_t email, phone, nid, passport, licence; /* ids table */
     uint32_t addr, city, postcode, state;          /* text table */
     uint32_t shared;                               /* ids table: "attr=value" of a shared id */
-    au_date_parts dob;
-    uint8_t gender;   /* 0 unknown, 1 male, 2 female, 3 other */
-    uint8_t alive;    /* 1 while the record exists */
-    char finit;       /* first letter of the given name, 0 if none */
-    char linit;       /* first letter of the surname, 0 if none */
-    uint32_t profile; /* current profile */
+    au_date_parts dob;   /* with dob_q: the digits of a quarantined date (au_gen_date_digits) */
+    uint8_t gender : 2;  /* 0 unknown, 1 male, 2 female, 3 other */
+    uint8_t alive : 1;   /* 1 while the record exists */
+    uint8_t dob_q : 1;   /* dob holds a quarantined date's digits: fuzzy, lower weight, no key */
+    uint8_t phone_q : 1; /* phone is "#digits" of a quarantined phone: suffix compare, no key */
+    uint8_t suffix : 3;  /* generation of a name suffix (Sr 1, Jr/II 2, III 3...), 0 none */
+    uint8_t generic;     /* 1 << au_gcol of each generic value of the row: kept exact by
+                            au_feat_build and make_generic, so scoring reads no flag table */
+    char finit;          /* first letter of the given name, 0 if none */
+    char linit;          /* first letter of the surname, 0 if none */
+    uint32_t profile;    /* current profile */
     /* au_cmp_sig of the e-mail, phone and postcode: most candidate pairs are told apart on
      * these without reading the strings (which are rarely in cache). */
     unsigned long long email_sig, phone_sig, pc_sig;
@@ -108,6 +114,8 @@ size_t au_bindex_probe(const au_bindex *ix, uint64_t key);
 size_t au_bindex_home(const au_bindex *ix, uint64_t key);
 au_rc au_bindex_add_at(au_bindex *ix, size_t slot, uint64_t key, uint32_t rec, int cap);
 void au_bindex_remove(au_bindex *ix, uint64_t key, uint32_t rec);
+/* Marks the block of key oversized (list freed): the key is no longer used for candidates. */
+void au_bindex_drop(au_bindex *ix, uint64_t key);
 const au_block *au_bindex_find(const au_bindex *ix, uint64_t key);
 
 /* --- profiles ---------------------------------------------------------------------------- */
@@ -163,7 +171,13 @@ typedef struct au_score {
     int conflict;                    /* strong identifiers disagree: never link */
     int swapped;                     /* first/last names compared crosswise */
     int bounded;                     /* fuzzy columns skipped: total is below the floor */
-    double total;                    /* prior weight + sum of column weights */
+    unsigned quarantined;            /* columns (1 << au_col) compared on a quarantined value */
+    unsigned generic;                /* columns whose value is generic on a side: no evidence */
+    unsigned negative;               /* AU_NEG_* strong negative evidence found */
+    int denied;    /* an identifier agrees against disagreeing given name and birth date: the
+                      pair never links by itself and goes to review */
+    float penalty; /* weight taken off the total for the negative evidence */
+    double total;  /* prior weight + sum of column weights */
 } au_score;
 
 /* Recomputes res->prior_w after the record count or the hint changed. */
@@ -171,11 +185,12 @@ void au_resolver_refresh_prior(au_resolver *res);
 /* Fills the feature row of rec (interning). Updates TF counts when `count` is set. */
 au_rc au_feat_build(au_resolver *res, const au_record *rec, au_feat *f);
 void au_feat_count(au_resolver *res, const au_feat *f, int delta);
-/* Blocking keys of a feature row; returns how many were written to keys[AU_MAX_BKEYS]. The
+/* Blocking keys of a feature row (generic and quarantined values give none); returns how many
+ * were written to keys[AU_MAX_BKEYS]. The
  * first *nstrong (when not NULL) are strong keys (birth date with an initial, identifiers,
  * contact points); the others are weak keys (phonetic name codes, address), whose blocks are
  * capped at au_weak_block_cap. */
-int au_feat_block_keys(const au_feat *f, uint64_t *keys, int *nstrong);
+int au_feat_block_keys(const au_resolver *res, const au_feat *f, uint64_t *keys, int *nstrong);
 /* Block cap of the weak keys: a quarter of the model's block_cap (at least 2). A weak key
  * shared by more records than that is mostly shared by different people. */
 static inline int au_weak_block_cap(const au_model *m)
@@ -191,10 +206,66 @@ double au_score_bounded(const au_resolver *res, const au_feat *a, const au_feat 
 /* Starts loading the memo entries scoring a and b will probably read (a hint, no effect on
  * results): issued for the next candidate while the current one is scored. */
 void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *b);
-/* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict. */
+/* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict,
+ * denial or strong negative evidence. */
 int au_score_links(const au_resolver *res, const au_score *s);
 /* Strong-identifier conflict only (cheap; no scoring). */
 int au_feat_conflict(const au_resolver *res, const au_feat *a, const au_feat *b);
+/* 1 when a and b are clearly two people: their given names clearly differ (not swapped) and so
+ * do their birth dates (or, a date missing, their surnames). */
+int au_feat_distinct_people(const au_resolver *res, const au_feat *a, const au_feat *b);
+
+/* --- strong negative evidence (score.c) -------------------------------------------------- */
+enum {
+    AU_NEG_SUFFIX = 1,     /* different generational suffixes (Jr / Sr, II / III) */
+    AU_NEG_GENERATION = 2, /* same name and address, birth years 15+ apart: parent and child */
+    AU_NEG_FAMILY = 4,     /* same surname, address and phone, different given names */
+    AU_NEG_TWINS = 8       /* same surname, birth date and address, different given names */
+};
+/* Name of one AU_NEG_* bit ("generational_suffix", "parent_child", ...). */
+const char *au_neg_name(unsigned bit);
+
+/* --- generic values (generic.c) ---------------------------------------------------------- */
+/* A generic value is held by many different people or is a known placeholder: it is no
+ * evidence (weight 0), fires no rule, raises no conflict and is no blocking key. */
+enum {
+    AU_GEN_SEEN = 1,        /* the value was checked against the placeholder patterns */
+    AU_GEN_PLACEHOLDER = 2, /* a known placeholder (000-00-0000, test@test.com, info@...) */
+    AU_GEN_SHARED = 4,      /* held by records of several clearly different people */
+    AU_GEN_ALWAYS = 8,      /* configured generic (matching.generic.always) */
+    AU_GEN_NEVER = 16       /* configured never generic (matching.generic.never): wins */
+};
+#define AU_GEN_REPEAT 32 /* seen again after its first record: worth a look for sharing */
+/* The top two bits: which column the value was first seen in (au_gcol - 1, with SEEN). */
+#define AU_GEN_COL_SHIFT 6
+/* Generic-capable columns, as stored in the column bits (0 = not seen yet). */
+typedef enum {
+    AU_GCOL_EMAIL = 1,
+    AU_GCOL_PHONE = 2,
+    AU_GCOL_NATIONAL_ID = 3,
+    AU_GCOL_ADDRESS = 4
+} au_gcol;
+#define AU_GCOL_COUNT 5
+
+static inline int au_gen_is(const au_intern *t, uint32_t id)
+{
+    uint8_t g = id ? t->gen[id] : 0;
+    return (g & (AU_GEN_PLACEHOLDER | AU_GEN_SHARED | AU_GEN_ALWAYS)) && !(g & AU_GEN_NEVER);
+}
+/* Marks a value of column c as seen (or seen again: AU_GEN_REPEAT) and flags it when it is a
+ * placeholder. Returns 1 << c when the value is generic, 0 otherwise. */
+unsigned au_gen_check(au_intern *t, uint32_t id, au_gcol c);
+/* The model's never / always lists into the tables' flags (at resolver creation). */
+au_rc au_gen_apply_config(au_resolver *res);
+/* The blocking key of a generic-capable value (the one au_feat_block_keys gives for it). */
+uint64_t au_gen_block_key(au_gcol c, uint32_t id);
+/* Digits of an impossible or partial date ("1996-13-02", "19153312", "1958-03", "1958"): the
+ * year and up to two other numbers in their order (0 when absent); 0 when the text holds no
+ * four-digit year. */
+int au_gen_date_digits(const char *raw, au_date_parts *out);
+/* "#" + the digits of an unusable phone when it has at least 7 of them; 0 otherwise. */
+int au_gen_phone_digits(const char *raw, char *out, size_t cap);
+
 /* Override kind recorded for (a, b). */
 au_link_kind au_ovr_get(const au_ovr *o, uint32_t a, uint32_t b);
 

@@ -90,7 +90,7 @@ static au_rc collect_pairs(const au_resolver *res, const uint32_t *ids, size_t n
     for (size_t i = 0; i < n && np < max; i++) {
         uint32_t a = ids[i];
         uint64_t keys[AU_MAX_BKEYS];
-        int nk = au_feat_block_keys(&res->f[a], keys, NULL);
+        int nk = au_feat_block_keys(res, &res->f[a], keys, NULL);
         for (int k = 0; k < nk && np < max; k++) {
             const au_block *b = au_bindex_find(&res->bx, keys[k]);
             if (!b || b->oversized)

@@ -170,6 +170,29 @@ static const char *const migrations[] = {
     "  replayed_ms INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX IF NOT EXISTS dead_letters_by_flow ON dead_letters(flow, id);",
+
+    /* 5: the data-quality ledger: per source and attribute the current counts of valid and
+     * quarantined values (by reason code, with a few example record ids) and the source's live
+     * record count (attribute ''), and the same counts of what arrived per UTC day. Kept
+     * incrementally by src/core/quality.c, one upsert per touched key and transaction. */
+    "CREATE TABLE IF NOT EXISTS quality ("
+    "  source TEXT NOT NULL,"
+    "  attribute TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  examples TEXT,"
+    "  PRIMARY KEY (source, attribute, status, reason)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS quality_days ("
+    "  source TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"
+    "  attribute TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (source, day, attribute, status, reason)"
+    ") WITHOUT ROWID;",
 };
 
 int au_sqlite_schema_version(void)

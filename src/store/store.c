@@ -424,6 +424,30 @@ au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx)
 }
 
 /* (end of the event functions) */
+au_rc au_store_quality_add(au_store *s, const au_quality_row *row)
+{
+    return s->ops->quality_add(s->impl, row);
+}
+
+au_rc au_store_quality_examples(au_store *s, const char *source, const char *attribute,
+                                const char *reason, char **json)
+{
+    return s->ops->quality_examples(s->impl, source, attribute, reason, json);
+}
+
+au_rc au_store_quality_list(au_store *s, const char *source, const char *since, au_quality_cb cb,
+                            void *ctx)
+{
+    return s->ops->quality_list(s->impl, source, since, cb, ctx);
+}
+
+au_rc au_store_record_ids(au_store *s, const char *source, int64_t after, int limit, au_ident_cb cb,
+                          void *ctx)
+{
+    return s->ops->record_ids(s->impl, source, after, limit, cb, ctx);
+}
+
+/* (end of the quality functions) */
 
 /* The *_out structs are back-end independent, so their cleanup lives here. */
 

@@ -172,6 +172,19 @@ typedef struct au_dead_row {
     int64_t created_ms, replayed_ms;         /* replayed_ms 0 until replayed */
 } au_dead_row;
 
+/* --- quality: the data-quality ledger (src/core/quality.c) ---------------------------- */
+/* One count of the ledger. Strings borrowed for the call, or during a callback. */
+typedef struct au_quality_row {
+    const char *source;    /* source name */
+    const char *attribute; /* canonical attribute name; "" for the source's record count */
+    const char *status;    /* "valid", "quarantined" or "records" */
+    const char *reason;    /* reason code (core/reason.h) when quarantined, else "" */
+    const char *day;       /* "YYYY-MM-DD" (UTC) of a per-day arrival count, NULL: current */
+    int64_t n;             /* the count; on quality_add the amount to add */
+    const char *examples;  /* current rows: JSON array of record ids, NULL: none / unchanged */
+} au_quality_row;
+typedef int (*au_quality_cb)(void *ctx, const au_quality_row *row);
+
 typedef int (*au_flow_cb)(void *ctx, const char *name, const char *definition);
 /* A count of events not linked to any customer, per event source. */
 typedef int (*au_unlinked_cb)(void *ctx, const char *source, int64_t count);
@@ -332,6 +345,24 @@ typedef struct au_store_ops {
     au_rc (*events_unlinked)(void *impl, au_unlinked_cb cb, void *ctx);
 
     /* (end of the event slots) */
+    /* --- quality: the data-quality ledger ------------------------------------------------ */
+    /* Adds row->n to the count of (source, attribute, status, reason) — of row->day when set,
+     * else of the current state — creating it at 0 first; on a current row a non-NULL
+     * row->examples replaces the stored examples. */
+    au_rc (*quality_add)(void *impl, const au_quality_row *row);
+    /* The stored examples (JSON array text, au_free) of a current row; NULL when none. */
+    au_rc (*quality_examples)(void *impl, const char *source, const char *attribute,
+                              const char *reason, char **json);
+    /* Current rows (since NULL) or per-day rows with day >= since, of `source` (NULL: all),
+     * ordered by source, attribute, status, reason (and day). */
+    au_rc (*quality_list)(void *impl, const char *source, const char *since, au_quality_cb cb,
+                          void *ctx);
+    /* Live records of `source` with a record number > after, in number order, at most limit:
+     * cb(ctx, number, record id). Pages through a source without holding a read open. */
+    au_rc (*record_ids)(void *impl, const char *source, int64_t after, int limit, au_ident_cb cb,
+                        void *ctx);
+
+    /* (end of the quality slots) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -446,5 +477,15 @@ AU_MUST_USE au_rc au_store_event_latest(au_store *s, const char *type, const cha
 AU_MUST_USE au_rc au_store_events_unlinked(au_store *s, au_unlinked_cb cb, void *ctx);
 
 /* (end of the event functions) */
+/* --- quality ---------------------------------------------------------------------------- */
+au_rc au_store_quality_add(au_store *s, const au_quality_row *row);
+au_rc au_store_quality_examples(au_store *s, const char *source, const char *attribute,
+                                const char *reason, char **json);
+au_rc au_store_quality_list(au_store *s, const char *source, const char *since, au_quality_cb cb,
+                            void *ctx);
+au_rc au_store_record_ids(au_store *s, const char *source, int64_t after, int limit, au_ident_cb cb,
+                          void *ctx);
+
+/* (end of the quality functions) */
 
 #endif

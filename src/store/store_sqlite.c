@@ -1004,6 +1004,10 @@ const au_store_ops au_store_sqlite_ops = {
     .dead_replay = au_sqlite_dead_replay,
     .change_max = au_sqlite_change_max,
     .event_latest = au_sqlite_event_latest,
+    .quality_add = au_sqlite_quality_add,
+    .quality_examples = au_sqlite_quality_examples,
+    .quality_list = au_sqlite_quality_list,
+    .record_ids = au_sqlite_record_ids,
 
     /* events: linkage (store_sqlite_profiles.c) */
     .events_unlinked = au_sq_events_unlinked,

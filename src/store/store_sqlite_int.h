@@ -22,7 +22,8 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_RESOLVE  0  /* resolution: slots 0..31 */
 #define AU_SQLITE_EXT_PROFILES 32 /* profiles: slots 32..63 */
 #define AU_SQLITE_EXT_FLOWS    64 /* flows: slots 64..95 */
-#define AU_SQLITE_EXT_N        96
+#define AU_SQLITE_EXT_QUALITY  96 /* quality ledger: slots 96..111 */
+#define AU_SQLITE_EXT_N        112
 
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);
@@ -111,5 +112,14 @@ AU_MUST_USE au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
 AU_MUST_USE au_rc au_sqlite_change_max(void *impl, int64_t *seq);
 AU_MUST_USE au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source,
                                          au_event_out *out);
+
+/* The quality slots of au_store_sqlite_ops (store_sqlite_quality.c). */
+au_rc au_sqlite_quality_add(void *impl, const au_quality_row *row);
+au_rc au_sqlite_quality_examples(void *impl, const char *source, const char *attribute,
+                                 const char *reason, char **json);
+au_rc au_sqlite_quality_list(void *impl, const char *source, const char *since, au_quality_cb cb,
+                             void *ctx);
+au_rc au_sqlite_record_ids(void *impl, const char *source, int64_t after, int limit, au_ident_cb cb,
+                           void *ctx);
 
 #endif

@@ -114,3 +114,36 @@ Test(model, shared_ids_are_read_and_written)
     cr_assert(strstr(err.message, "shared_ids[0]"), "%s", err.message);
     au_err_cleanup(&err);
 }
+
+Test(model, generic_values_are_read_written_and_checked)
+{
+    au_model m, back;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(load("{\"generic\": {\"never\": [\"+44 20 7123 4001\"], \"always\": "
+                      "[\"info@acme.com\", \"000-00-0000\"], \"min_people\": {\"email\": 5}},"
+                      " \"quarantine_factor\": 0.25, \"negative_weight\": 30}",
+                      &m, &err),
+                 AU_OK, "%s", err.message);
+    cr_assert_eq(m.ngeneric, 3);
+    cr_assert_eq(m.generic_never[0], 1);
+    cr_assert_str_eq(m.generic_values[2], "000-00-0000");
+    cr_assert_eq(m.generic_min_people[1], 5, "email");
+    cr_assert_eq(m.generic_min_people[2], 4, "phone keeps its default");
+    cr_assert_float_eq(m.quarantine_factor, 0.25, 1e-12);
+    json_t *j = au_model_to_json(&m);
+    au_model_default(&back);
+    cr_assert_eq(au_model_from_json(&back, j, &err), AU_OK, "%s", err.message);
+    json_decref(j);
+    cr_assert_eq(back.ngeneric, 3);
+    cr_assert_eq(back.generic_never[0], 1);
+    cr_assert_eq(back.generic_min_people[1], 5);
+    cr_assert_float_eq(back.negative_weight, 30, 1e-12);
+    cr_assert_eq(load("{\"generic\": {\"sometimes\": []}}", &m, &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "sometimes"), "%s", err.message);
+    cr_assert_eq(load("{\"generic\": {\"min_people\": {\"email\": 1}}}", &m, &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "min_people.email"), "%s", err.message);
+    cr_assert_eq(load("{\"generic\": {\"always\": [\"\"]}}", &m, &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "always[0]"), "%s", err.message);
+    au_err_cleanup(&err);
+}

@@ -1,0 +1,75 @@
+/*
+ * GET /v1/quality — the data-quality ledger (src/core/quality.h) over HTTP: per source and
+ * attribute the valid, quarantined and missing counts, the top reasons with example record ids
+ * and a per-day series. This file checks the query and names the mapped attributes; the core
+ * builds the answer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "api/api_int.h"
+#include "core/quality.h"
+
+/* Default length of the per-day series. */
+#define QUALITY_DEFAULT_DAYS 7
+
+static int mapped_by_engine(void *ctx, const char *source, au_attr a)
+{
+    au_engine *e = ctx;
+    const au_source *s = au_engine_source_acquire(e, source);
+    int mapped = s ? au_source_maps(s, a) : 0;
+    if (s)
+        au_engine_source_release(e, s);
+    return mapped;
+}
+
+static au_rc parse_days(const au_req *req, int *days, au_err *err)
+{
+    const char *s = au_req_query(req, "days");
+    char *end = NULL;
+    *days = QUALITY_DEFAULT_DAYS;
+    if (!s)
+        return AU_OK;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < 0 || v > AU_QUALITY_MAX_DAYS)
+        return au_err_set(err, AU_ERR_INVALID, "days: expected an integer from 0 to %d",
+                          AU_QUALITY_MAX_DAYS);
+    *days = (int)v;
+    return AU_OK;
+}
+
+/* GET /v1/quality?source=&attribute=&days= -> {"sources":[...],"days","events"} */
+au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err)
+{
+    au_engine *e = req->srv->engine;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    au_quality_query q = {
+        .source = au_req_query(req, "source"),
+        .attribute = au_req_query(req, "attribute"),
+        .now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
+        .mapped = mapped_by_engine,
+        .mapped_ctx = e,
+    };
+    au_rc rc = parse_days(req, &q.days, err);
+    if (rc)
+        return rc;
+    if (q.attribute && au_attr_from_name(q.attribute) < 0)
+        return au_err_set(err, AU_ERR_INVALID, "attribute: '%s' is not a canonical attribute",
+                          q.attribute);
+    if (q.source) {
+        const au_source *s = au_engine_source_acquire(e, q.source);
+        if (!s)
+            return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", q.source);
+        au_engine_source_release(e, s);
+    }
+    au_store *st = au_engine_reader(e);
+    if (!st)
+        return au_err_set(err, AU_ERR_BUSY, "no store reader available");
+    json_t *report = NULL;
+    rc = au_quality_report(st, &q, &report, err);
+    au_engine_reader_release(e, st);
+    return rc ? rc : au_resp_json(resp, 200, report);
+}

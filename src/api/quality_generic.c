@@ -1,0 +1,28 @@
+/*
+ * GET /v1/quality/generic: the values identity resolution treats as generic (a placeholder such
+ * as 000-00-0000 or info@..., or a value held by several clearly different people), so a data
+ * steward can see them and override one with matching.generic.never / .always. Read from the
+ * resolve hook's in-memory resolver; the quality ledger reads the same list through
+ * au_resolve_generic_list.
+ */
+#include <stdlib.h>
+
+#include "api/api_int.h"
+#include "core/resolve_hook.h"
+
+/* GET /v1/quality/generic?limit=N */
+au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err)
+{
+    au_resolve_state *s = au_engine_hook_state(req->srv->engine, "resolve");
+    if (!s)
+        return au_err_set(err, AU_ERR_UNAVAILABLE, "identity resolution is not running");
+    const char *lim = au_req_query(req, "limit");
+    char *end = NULL;
+    long limit = lim ? strtol(lim, &end, 10) : 1000;
+    if (limit <= 0 || limit > 100000 || (lim && *end))
+        return au_err_set(err, AU_ERR_INVALID, "limit must be 1..100000");
+    json_t *doc = au_resolve_generic_list(s, (size_t)limit);
+    if (!doc)
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory listing generic values");
+    return au_resp_json(resp, 200, doc);
+}

@@ -1,7 +1,8 @@
 /*
  * The store: the durable truth behind Aurum (sources, every version of every source record,
- * events, API keys; later profiles and flows). Callers see an opaque au_store and the functions
- * below; each back-end is a const au_store_ops table registered in stores.c, so PostgreSQL can
+ * events, API keys, profiles and their change feed, flows with their runs, outbox and dead
+ * letters, the quality ledger). Callers see an opaque au_store and the functions below; each
+ * back-end is a const au_store_ops table registered in store.c, so PostgreSQL can
  * be added as one new file. A handle is used by one thread at a time: the engine's writer thread
  * owns the read-write handle, readers open their own read-only handles.
  *

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "lib/alloc.h"
 #include "lib/cursor.h"
 #include "profile/profiles.h"
@@ -31,22 +32,13 @@ static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
     return AU_OK;
 }
 
-/* Optional integer query parameter within [min, max]; `cap` clamps instead of refusing. */
+/* Optional integer query parameter within [min, max] (a declared one-row table, so the error
+ * is the same as every route's); `cap` serves a larger value as max instead of refusing it. */
 static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max, int cap,
                        long *out, au_err *err)
 {
-    const char *s = au_req_query(req, name);
-    char *end = NULL;
-    *out = dflt;
-    if (!s)
-        return AU_OK;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < min || (!cap && v > max))
-        return au_err_set(err, AU_ERR_INVALID, "%s: expected an integer from %ld to %ld", name, min,
-                          max);
-    *out = v > max ? max : v;
-    return AU_OK;
+    const au_query_spec spec[] = {{name, AU_QUERY_INT, 0, dflt, min, max, cap, ""}, {NULL}};
+    return au_query_parse(req, spec, out, err);
 }
 
 /* Query argument `name` (already percent-decoded by au_req_query) as a new string the caller

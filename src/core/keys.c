@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/log.h"
 #include "lib/clock.h"
 
@@ -237,14 +238,8 @@ static void cache_put(au_keys *k, const uint8_t *hash, const au_key_scopes *s)
     }
     if (k->n >= CACHE_MAX)
         cache_clear(k);
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 8;
-        cache_entry *e = au_realloc(k->entries, cap * sizeof(*e));
-        if (!e)
-            goto out;
-        k->entries = e;
-        k->cap = cap;
-    }
+    if (AU_ARRAY_GROW(k->entries, k->cap, k->n + 1, 8))
+        goto out;
     cache_entry *e = &k->entries[k->n];
     memcpy(e->hash, hash, AU_KEY_HASH_LEN);
     e->cached_ms = au_wall_ms();

@@ -24,6 +24,7 @@
 
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/isotime.h"
@@ -224,27 +225,15 @@ static int is_inflight(const deliver *d, int64_t id)
 
 static void recent_add(deliver *d, int64_t id)
 {
-    if (d->nrecent == d->recent_cap) {
-        size_t cap = d->recent_cap ? d->recent_cap * 2 : 256;
-        int64_t *a = au_realloc(d->recent, cap * sizeof(*a));
-        if (!a)
-            return; /* then the row may be sent twice: still at-least-once */
-        d->recent = a;
-        d->recent_cap = cap;
-    }
+    if (AU_ARRAY_GROW(d->recent, d->recent_cap, d->nrecent + 1, 256))
+        return; /* then the row may be sent twice: still at-least-once */
     d->recent[d->nrecent++] = id;
 }
 
 static int inflight_add(deliver *d, job *j)
 {
-    if (d->ninflight == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        job **a = au_realloc(d->inflight, cap * sizeof(*a));
-        if (!a)
-            return -1;
-        d->inflight = a;
-        d->cap = cap;
-    }
+    if (AU_ARRAY_GROW(d->inflight, d->cap, d->ninflight + 1, 64))
+        return -1;
     d->inflight[d->ninflight++] = j;
     return 0;
 }

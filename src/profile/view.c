@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/buf.h"
 #include "lib/cursor.h"
 #include "normalize/normalize.h"
@@ -25,14 +26,8 @@ typedef struct members {
 
 static int add_no(members *m, int64_t rec)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 8;
-        int64_t *r = au_realloc(m->recs, cap * sizeof(*r));
-        if (!r)
-            return AU_ERR_NOMEM;
-        m->recs = r;
-        m->cap = cap;
-    }
+    if (AU_ARRAY_GROW(m->recs, m->cap, m->n + 1, 8))
+        return AU_ERR_NOMEM;
     m->recs[m->n++] = rec;
     return m->n >= MAX_MEMBERS ? 1 : 0;
 }
@@ -437,14 +432,8 @@ static int on_candidate(void *vctx, int64_t rec, const char *key)
                 c->hits[i].score = s;
             return 0;
         }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        hit *h = au_realloc(c->hits, cap * sizeof(*h));
-        if (!h)
-            return AU_ERR_NOMEM;
-        c->hits = h;
-        c->cap = cap;
-    }
+    if (AU_ARRAY_GROW(c->hits, c->cap, c->n + 1, 64))
+        return AU_ERR_NOMEM;
     c->hits[c->n++] = (hit){rec, s};
     return 0;
 }

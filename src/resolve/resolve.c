@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "resolve/resolve_int.h"
 
 /* Profiles larger than this are not re-evaluated pairwise (kept as they are). */
@@ -41,17 +42,7 @@ void au_resolve_changes_cleanup(au_resolve_changes *c)
 
 static au_rc grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return AU_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    while (nc < need)
-        nc *= 2;
-    void *p = au_realloc(*arr, nc * elem);
-    if (!p)
-        return AU_ERR_NOMEM;
-    *arr = p;
-    *cap = nc;
-    return AU_OK;
+    return au_array_reserve(arr, cap, need, elem, 16);
 }
 
 static au_rc ch_move(au_resolve_changes *c, uint32_t rec, uint32_t from, uint32_t to)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Style check run by `make test`: clang-format layout (.clang-format), no unbounded string
-# functions, a purpose comment at the top of every C file.
+# functions, a purpose comment at the top of every C file, and the layers: the allowed include
+# graph of src/ from the table scripts/layers.txt (scripts/layers.sh), and docs/STORE.md's
+# contract section current with the store's X-macro lists (scripts/store-doc.sh --check).
 cd "$(dirname "$0")/.."
 status=0
 files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null)
@@ -20,5 +22,7 @@ for f in $files; do
         status=1
     fi
 done
+scripts/layers.sh || status=1
+scripts/store-doc.sh --check || status=1
 [ $status -eq 0 ] && echo "style: ok"
 exit $status

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/reads.h"
 #include "lib/alloc.h"
 #include "lib/isotime.h"
 #include "lib/clock.h"
@@ -254,7 +255,7 @@ au_rc au_api_events_unlinked(au_req *req, au_resp *resp, au_err *err)
     au_store *st = au_engine_reader(req->srv->engine);
     au_rc rc = !list ? AU_ERR_NOMEM
                : !st ? au_err_set(err, AU_ERR_BUSY, "no store reader available")
-                     : au_store_events_unlinked(st, add_unlinked, list);
+                     : au_engine_read_unlinked(st, add_unlinked, list);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
     if (rc) {

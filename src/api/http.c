@@ -21,7 +21,7 @@
 #include "lib/alloc.h"
 #include "lib/inflate.h"
 #include "lib/log.h"
-#include "profile/segment.h"
+#include "ingest/segment.h"
 
 struct au_api {
     au_server srv;             /* what handlers see */

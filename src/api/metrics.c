@@ -4,7 +4,7 @@
  * counts.
  */
 #include "api/api_int.h"
-#include "core/quality.h"
+#include "quality/quality.h"
 #include "flows/flows.h"
 #include "lib/alloc.h"
 

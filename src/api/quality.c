@@ -1,5 +1,5 @@
 /*
- * GET /v1/quality — the data-quality ledger (src/core/quality.h) over HTTP: per source and
+ * GET /v1/quality — the data-quality ledger (src/quality/quality.h) over HTTP: per source and
  * attribute the valid, quarantined and missing counts, the top reasons with example record ids
  * and a per-day series. This file checks the query and names the mapped attributes; the core
  * builds the answer.
@@ -10,7 +10,7 @@
 
 #include "api/api_int.h"
 #include "api/query.h"
-#include "core/quality.h"
+#include "quality/quality.h"
 
 /* Default length of the per-day series. */
 #define QUALITY_DEFAULT_DAYS 7

@@ -9,7 +9,7 @@
 
 #include "api/api_int.h"
 #include "api/query.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 
 /* GET /v1/quality/generic?limit=N */
 au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err)

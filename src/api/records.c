@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/reads.h"
 #include "core/warnings.h"
 #include "lib/alloc.h"
 
@@ -206,7 +207,7 @@ au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err)
     au_store *s = au_engine_reader(req->srv->engine);
     if (!s)
         return au_err_set(err, AU_ERR_BUSY, "no store reader available");
-    rc = au_store_record_get(s, name, id, 0, &cur);
+    rc = au_engine_read_record(s, name, id, 0, &cur);
     if (rc == AU_ERR_NOT_FOUND || (!rc && cur.deleted)) {
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "no record '%s' in source '%s'", id, name);
         goto out;
@@ -224,7 +225,7 @@ au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err)
     json_object_set_new(out, "record_id", json_string(id));
     if (hist && strcmp(hist, "0") != 0 && strcmp(hist, "false") != 0) {
         if (!(history = json_array()) ||
-            (rc = au_store_record_history(s, name, id, on_version, history))) {
+            (rc = au_engine_read_history(s, name, id, on_version, history))) {
             rc = au_err_set(err, rc ? rc : AU_ERR_NOMEM, "cannot read the history of '%s'", id);
             goto out;
         }

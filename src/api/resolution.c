@@ -11,7 +11,7 @@
 
 #include "api/api_int.h"
 #include "api/query.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "lib/alloc.h"
 
 static au_resolve_state *resolver_of(au_req *req, au_err *err)
@@ -104,7 +104,7 @@ au_rc au_api_record_profile(au_req *req, au_resp *resp, au_err *err)
     au_store *st = au_engine_reader(req->srv->engine);
     if (!st)
         return au_err_set(err, AU_ERR_BUSY, "no store reader available");
-    au_rc rc = au_store_profile_of(st, source, id, &p);
+    au_rc rc = au_resolve_profile_of(st, source, id, &p);
     au_engine_reader_release(req->srv->engine, st);
     if (rc == AU_ERR_NOT_FOUND)
         return au_err_set(err, rc, "no record '%s' in source '%s'", id, source);
@@ -220,7 +220,7 @@ static json_t *ref_json(au_store *st, int64_t no)
 {
     char *source = NULL, *record = NULL;
     json_t *o = NULL;
-    if (au_store_record_ref(st, no, &source, &record) == AU_OK)
+    if (au_resolve_record_ref(st, no, &source, &record) == AU_OK)
         o = json_pack("{s:s, s:s}", "source", source, "record", record);
     au_free(source);
     au_free(record);
@@ -249,7 +249,7 @@ au_rc au_api_review(au_req *req, au_resp *resp, au_err *err)
     if (!st)
         return au_err_set(err, AU_ERR_BUSY, "no store reader available");
     review_ctx c = {st, json_array()};
-    au_rc rc = au_store_review_list(st, limit, review_item, &c);
+    au_rc rc = au_resolve_review_list(st, limit, review_item, &c);
     au_engine_reader_release(req->srv->engine, st);
     if (rc) {
         json_decref(c.items);

@@ -1,6 +1,6 @@
 /*
  * Segment-compatible intake (POST /v1/identify, track, page, screen, group, alias, batch,
- * import): the message is validated and mapped by src/profile/segment.c, then written through
+ * import): the message is validated and mapped by src/ingest/segment.c, then written through
  * the engine like any other source: identify becomes a record of source `segment` (registered
  * from au_segment_source_definition on first use), track/page/screen/group become events.
  * Links (alias, identify with both ids) become must-link overrides between the records that
@@ -15,9 +15,9 @@
 
 #include "api/api_int.h"
 #include "lib/alloc.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "core/warnings.h"
-#include "profile/segment.h"
+#include "ingest/segment.h"
 #include "lib/clock.h"
 
 /* The `segment` source, registered on first use. Release with au_engine_source_release. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/reads.h"
 
 /* PUT /v1/sources/{source}   body: definition object -> {"name","definition"} */
 au_rc au_api_source_put(au_req *req, au_resp *resp, au_err *err)
@@ -81,7 +82,7 @@ au_rc au_api_source_list(au_req *req, au_resp *resp, au_err *err)
         rc = au_err_set(err, AU_ERR_BUSY, "no store reader available");
         goto out;
     }
-    rc = au_store_source_list(s, on_stored_source, &c);
+    rc = au_engine_read_sources(s, on_stored_source, &c);
     au_engine_reader_release(req->srv->engine, s);
     if (rc) {
         au_err_set(err, rc, "cannot list sources");

@@ -12,7 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/resolve_common.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "lib/lockfile.h"
 
 typedef struct explain_opts {

@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "app/compose.h"
 #include "core/config.h"
 #include "core/engine.h"
-#include "core/import.h"
+#include "ingest/import.h"
 #include "lib/buf.h"
 #include "lib/lockfile.h"
 
@@ -151,7 +152,7 @@ static int run_local(const args *a, au_import_opts *o)
                    dir);
         goto out;
     }
-    if (rc || au_engine_open(cfg, dir, &e, &err))
+    if (rc || au_app_engine_open(cfg, dir, &e, &err))
         goto out;
     const au_source *s = au_engine_source_acquire(e, a->source);
     if (!s) {

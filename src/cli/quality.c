@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "cli/http_client.h"
 #include "cli/resolve_common.h"
-#include "core/quality.h"
+#include "quality/quality.h"
 #include "core/source.h"
 #include "lib/alloc.h"
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "app/compose.h"
 #include "cli/http_client.h"
 #include "core/renormalize.h"
 #include "lib/alloc.h"
@@ -77,7 +78,7 @@ static int run_local(const args *a)
     if (rc == AU_ERR_BUSY)
         au_err_set(&err, rc, "%s: data directory in use by a running daemon; use --server URL",
                    dir);
-    if (rc || au_engine_open(cfg, dir, &e, &err))
+    if (rc || au_app_engine_open(cfg, dir, &e, &err))
         goto out;
     au_progress_init(&p, "renormalize", 0);
     rc = au_renormalize(e, a->source, "cli:renormalize", on_progress, &p, &sum, &err);

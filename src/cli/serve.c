@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "app/compose.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/engine.h"
@@ -122,7 +123,7 @@ static int run(int argc, char **argv)
     }
     if ((rc = au_lockfile_acquire(dir, &lock, &err)))
         goto out;
-    if ((rc = au_engine_open(cfg, dir, &engine, &err)))
+    if ((rc = au_app_engine_open(cfg, dir, &engine, &err)))
         goto out;
     if ((rc = au_keys_bootstrap(engine, dir, getenv("AURUM_ADMIN_KEY"), created, sizeof(created),
                                 &err)))

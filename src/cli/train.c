@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/resolve_common.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "lib/alloc.h"
 #include "lib/clock.h"
 #include "lib/csv.h"

@@ -38,13 +38,13 @@
 
 typedef enum {
     JOB_RECORDS,    /* upsert recs[0..n) */
-    JOB_DELETE,     /* tombstone (a = source, b = record id) */
+    JOB_DELETE,     /* tombstone (u.del) */
     JOB_EVENTS,     /* store evs[0..nev) */
-    JOB_SOURCE,     /* persist definition (a = name, b = JSON), then activate src */
-    JOB_KEY_PUT,    /* store key (a = id, b = scopes, c = name, key_hash) */
-    JOB_KEY_REVOKE, /* revoke key a */
-    JOB_CALL,       /* run call(call_ctx) inside the transaction (au_engine_call) */
-    JOB_REMAP       /* re-map the stored input of records ids[0..n) of source a */
+    JOB_SOURCE,     /* persist definition (u.source), then activate it */
+    JOB_KEY_PUT,    /* store key (u.key) */
+    JOB_KEY_REVOKE, /* revoke key (u.revoke) */
+    JOB_CALL,       /* run u.call.fn(u.call.ctx) inside the transaction (au_engine_call) */
+    JOB_REMAP       /* re-map the stored input of records ids[0..n) of source u.remap */
 } job_kind;
 
 struct au_write_job {
@@ -60,17 +60,37 @@ struct au_write_job {
     size_t nev;                /* JOB_EVENTS: number of events */
     au_event *ev_out;          /* JOB_EVENTS: the caller's events (borrowed while it waits):
                                   the writer sets their inserted / unlinked flags */
-    char *a, *b, *c;           /* kind-specific strings (see job_kind), owned */
-    uint8_t key_hash[32];      /* JOB_KEY_PUT */
-    au_source *src;            /* JOB_SOURCE: validated definition, owned until activated */
-    au_engine_call_fn call;    /* JOB_CALL: the function */
-    void *call_ctx;            /* JOB_CALL: its argument, borrowed from the waiting caller */
-    char **ids;                /* JOB_REMAP: record ids and the array, owned; n of them */
-    au_remap_summary *remap;   /* JOB_REMAP: the caller's summary, added to on success */
-    au_rc rc;                  /* result, set by the writer */
-    au_err err;                /* result message, set by the writer */
-    au_write_summary sum;      /* what the job did */
-    int done;                  /* set under the queue mutex once the result is final */
+    /* The arguments of the other kinds, tagged by `kind`; strings owned by the job (freed by
+     * job_free according to the kind). */
+    union {
+        struct {
+            char *source, *record_id;
+        } del; /* JOB_DELETE */
+        struct {
+            char *name, *json; /* persisted as they are */
+            au_source *src;    /* validated definition, owned until activated */
+        } source;              /* JOB_SOURCE */
+        struct {
+            char *id, *scopes, *name; /* name may be NULL */
+            uint8_t hash[32];
+        } key; /* JOB_KEY_PUT */
+        struct {
+            char *id;
+        } revoke; /* JOB_KEY_REVOKE */
+        struct {
+            au_engine_call_fn fn;
+            void *ctx; /* borrowed from the waiting caller */
+        } call;        /* JOB_CALL */
+        struct {
+            char *source;
+        } remap; /* JOB_REMAP */
+    } u;
+    char **ids;              /* JOB_REMAP: record ids and the array, owned; n of them */
+    au_remap_summary *remap; /* JOB_REMAP: the caller's summary, added to on success */
+    au_rc rc;                /* result, set by the writer */
+    au_err err;              /* result message, set by the writer */
+    au_write_summary sum;    /* what the job did */
+    int done;                /* set under the queue mutex once the result is final */
 };
 
 /* One definition of a source; replaced entries linger until their last reference goes. */
@@ -104,6 +124,7 @@ struct au_engine {
     pthread_mutex_t src_mu; /* protects sources */
     src_entry *sources;     /* registry */
 
+    const au_engine_hook *const *hooks; /* the caller's NULL-terminated list, borrowed */
     void *hook_state[ENGINE_MAX_HOOKS]; /* per registered hook, owned by the hook */
     int event_linked; /* writer: the event being written is linked (au_engine_event_linked) */
     int nhooks;       /* hooks opened (closed in reverse order) */
@@ -114,6 +135,37 @@ struct au_engine {
 };
 
 /* ---- jobs -------------------------------------------------------------------------------- */
+
+/* Frees what the kind-specific arguments own. */
+static void job_args_free(au_write_job *j)
+{
+    switch (j->kind) {
+    case JOB_DELETE:
+        au_free(j->u.del.source);
+        au_free(j->u.del.record_id);
+        break;
+    case JOB_SOURCE:
+        au_free(j->u.source.name);
+        au_free(j->u.source.json);
+        au_source_free(j->u.source.src);
+        break;
+    case JOB_KEY_PUT:
+        au_free(j->u.key.id);
+        au_free(j->u.key.scopes);
+        au_free(j->u.key.name);
+        break;
+    case JOB_KEY_REVOKE:
+        au_free(j->u.revoke.id);
+        break;
+    case JOB_REMAP:
+        au_free(j->u.remap.source);
+        break;
+    case JOB_RECORDS:
+    case JOB_EVENTS:
+    case JOB_CALL:
+        break;
+    }
+}
 
 static au_write_job *job_new(job_kind kind, const char *origin)
 {
@@ -160,10 +212,7 @@ static void job_free(au_write_job *j)
         event_row_cleanup(&j->evs[i]);
     au_free(j->evs);
     au_free(j->origin);
-    au_free(j->a);
-    au_free(j->b);
-    au_free(j->c);
-    au_source_free(j->src);
+    job_args_free(j);
     au_err_cleanup(&j->err);
     au_free(j);
 }
@@ -296,6 +345,9 @@ static void sources_free(au_engine *e)
     }
 }
 
+/* An engine opened without hooks (a tool that only stores) still walks a valid list. */
+static const au_engine_hook *const no_hooks[] = {NULL};
+
 /* ---- applying jobs (writer thread) ------------------------------------------------------- */
 
 /* Hooks see every record right after its version is written, inside the job's savepoint, so
@@ -304,7 +356,7 @@ static au_rc record_written(au_engine *e, const au_record *r, au_put_outcome out
                             int64_t version, int64_t at_ms)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->record_written) {
             au_rc rc = h->record_written(e->hook_state[i], e->store, r, outcome, version, at_ms);
             if (rc)
@@ -317,7 +369,7 @@ static au_rc record_written(au_engine *e, const au_record *r, au_put_outcome out
 static au_rc record_deleted(au_engine *e, const char *source, const char *record_id, int64_t at_ms)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->record_deleted) {
             au_rc rc = h->record_deleted(e->hook_state[i], e->store, source, record_id, at_ms);
             if (rc)
@@ -330,7 +382,7 @@ static au_rc record_deleted(au_engine *e, const char *source, const char *record
 static au_rc event_written(au_engine *e, const au_event_row *ev)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->event_written) {
             au_rc rc = h->event_written(e->hook_state[i], e->store, ev);
             if (rc)
@@ -348,21 +400,21 @@ void au_engine_event_linked(au_engine *e, int linked)
 static void hooks_rolled_back(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->rolled_back)
-            au_engine_hooks[i]->rolled_back(e->hook_state[i], e->store);
+        if (e->hooks[i]->rolled_back)
+            e->hooks[i]->rolled_back(e->hook_state[i], e->store);
 }
 
 static void hooks_job_kept(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->job_kept)
-            au_engine_hooks[i]->job_kept(e->hook_state[i]);
+        if (e->hooks[i]->job_kept)
+            e->hooks[i]->job_kept(e->hook_state[i]);
 }
 
 static au_rc hooks_before_commit(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++) {
-        const au_engine_hook *h = au_engine_hooks[i];
+        const au_engine_hook *h = e->hooks[i];
         if (h->before_commit) {
             au_rc rc = h->before_commit(e->hook_state[i], e->store);
             if (rc)
@@ -377,21 +429,21 @@ static void hooks_group_rolled_back(au_engine *e)
 {
     hooks_rolled_back(e);
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->group_rolled_back)
-            au_engine_hooks[i]->group_rolled_back(e->hook_state[i]);
+        if (e->hooks[i]->group_rolled_back)
+            e->hooks[i]->group_rolled_back(e->hook_state[i]);
 }
 
 static void hooks_committed(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (au_engine_hooks[i]->committed)
-            au_engine_hooks[i]->committed(e->hook_state[i]);
+        if (e->hooks[i]->committed)
+            e->hooks[i]->committed(e->hook_state[i]);
 }
 
 static au_rc hooks_open(au_engine *e, au_err *err)
 {
-    for (; au_engine_hooks[e->nhooks]; e->nhooks++) {
-        const au_engine_hook *h = au_engine_hooks[e->nhooks];
+    for (; e->hooks[e->nhooks]; e->nhooks++) {
+        const au_engine_hook *h = e->hooks[e->nhooks];
         if (e->nhooks == ENGINE_MAX_HOOKS)
             return au_err_set(err, AU_ERR_INTERNAL, "too many engine hooks");
         e->hook_state[e->nhooks] = NULL;
@@ -408,15 +460,15 @@ static void hooks_close(au_engine *e)
 {
     while (e->nhooks > 0) {
         e->nhooks--;
-        if (au_engine_hooks[e->nhooks]->close)
-            au_engine_hooks[e->nhooks]->close(e->hook_state[e->nhooks]);
+        if (e->hooks[e->nhooks]->close)
+            e->hooks[e->nhooks]->close(e->hook_state[e->nhooks]);
     }
 }
 
 void *au_engine_hook_state(au_engine *e, const char *name)
 {
     for (int i = 0; i < e->nhooks; i++)
-        if (strcmp(au_engine_hooks[i]->name, name) == 0)
+        if (strcmp(e->hooks[i]->name, name) == 0)
             return e->hook_state[i];
     return NULL;
 }
@@ -515,10 +567,10 @@ static int has_quarantined(const au_record *r)
 static au_rc apply_remap(au_engine *e, au_write_job *j)
 {
     au_remap_summary sum = {0};
-    const au_source *src = au_engine_source_acquire(e, j->a);
+    const au_source *src = au_engine_source_acquire(e, j->u.remap.source);
     au_rc rc = AU_OK;
     if (!src)
-        return au_err_set(&j->err, AU_ERR_NOT_FOUND, "unknown source '%s'", j->a);
+        return au_err_set(&j->err, AU_ERR_NOT_FOUND, "unknown source '%s'", j->u.remap.source);
     for (size_t i = 0; i < j->n && !rc; i++) {
         au_record *r = NULL;
         char *doc = NULL;
@@ -582,32 +634,34 @@ static au_rc apply_job(au_engine *e, au_write_job *j)
     case JOB_EVENTS:
         return apply_events(e, j);
     case JOB_DELETE:
-        rc = au_store_record_delete(e->store, j->a, j->b, j->origin, j->at_ms);
+        rc = au_store_record_delete(e->store, j->u.del.source, j->u.del.record_id, j->origin,
+                                    j->at_ms);
         if (rc == AU_ERR_NOT_FOUND)
-            return au_err_set(&j->err, rc, "record '%s' not found in source '%s'", j->b, j->a);
+            return au_err_set(&j->err, rc, "record '%s' not found in source '%s'",
+                              j->u.del.record_id, j->u.del.source);
         if (!rc)
-            rc = record_deleted(e, j->a, j->b, j->at_ms);
+            rc = record_deleted(e, j->u.del.source, j->u.del.record_id, j->at_ms);
         if (!rc)
             j->sum.deleted = 1;
         break;
     case JOB_SOURCE:
-        rc = au_store_source_put(e->store, j->a, j->b, j->at_ms);
+        rc = au_store_source_put(e->store, j->u.source.name, j->u.source.json, j->at_ms);
         break;
     case JOB_KEY_PUT: {
-        au_key_row k = {j->a, j->key_hash, j->b, j->c, j->at_ms};
+        au_key_row k = {j->u.key.id, j->u.key.hash, j->u.key.scopes, j->u.key.name, j->at_ms};
         rc = au_store_key_put(e->store, &k);
         if (rc == AU_ERR_CONFLICT)
-            return au_err_set(&j->err, rc, "an API key with id '%s' already exists", j->a);
+            return au_err_set(&j->err, rc, "an API key with id '%s' already exists", j->u.key.id);
         break;
     }
     case JOB_CALL:
-        return j->call(j->call_ctx, e->store, j->at_ms, &j->err);
+        return j->u.call.fn(j->u.call.ctx, e->store, j->at_ms, &j->err);
     case JOB_REMAP:
         return apply_remap(e, j);
     case JOB_KEY_REVOKE:
-        rc = au_store_key_revoke(e->store, j->a, j->at_ms);
+        rc = au_store_key_revoke(e->store, j->u.revoke.id, j->at_ms);
         if (rc == AU_ERR_NOT_FOUND)
-            return au_err_set(&j->err, rc, "no API key with id '%s'", j->a);
+            return au_err_set(&j->err, rc, "no API key with id '%s'", j->u.revoke.id);
         break;
     }
     if (rc)
@@ -686,8 +740,8 @@ static int apply_group(au_engine *e, au_write_job *list)
     /* Definitions become visible only once durable, in commit order. */
     for (au_write_job *j = list; j; j = j->next) {
         if (j->kind == JOB_SOURCE && !j->rc) {
-            source_install(e, j->src);
-            j->src = NULL;
+            source_install(e, j->u.source.src);
+            j->u.source.src = NULL;
         }
     }
     return 1;
@@ -824,9 +878,9 @@ au_rc au_engine_delete_record(au_engine *e, const char *source, const char *reco
     au_write_job *j = job_new(JOB_DELETE, origin);
     if (!j)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-    j->a = au_strdup(source);
-    j->b = au_strdup(record_id);
-    if (!j->a || !j->b) {
+    j->u.del.source = au_strdup(source);
+    j->u.del.record_id = au_strdup(record_id);
+    if (!j->u.del.source || !j->u.del.record_id) {
         job_free(j);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
@@ -893,13 +947,13 @@ au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err)
     au_write_job *j = job_new(JOB_KEY_PUT, "");
     if (!j)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-    j->a = au_strdup(key->id);
-    j->b = au_strdup(key->scopes ? key->scopes : "[]");
-    j->c = key->name ? au_strdup(key->name) : NULL;
-    memcpy(j->key_hash, key->hash, sizeof(j->key_hash));
+    j->u.key.id = au_strdup(key->id);
+    j->u.key.scopes = au_strdup(key->scopes ? key->scopes : "[]");
+    j->u.key.name = key->name ? au_strdup(key->name) : NULL;
+    memcpy(j->u.key.hash, key->hash, sizeof(j->u.key.hash));
     if (key->created_ms)
         j->at_ms = key->created_ms;
-    if (!j->a || !j->b || (key->name && !j->c)) {
+    if (!j->u.key.id || !j->u.key.scopes || (key->name && !j->u.key.name)) {
         job_free(j);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
@@ -909,7 +963,7 @@ au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err)
 au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err)
 {
     au_write_job *j = job_new(JOB_KEY_REVOKE, "");
-    if (!j || !(j->a = au_strdup(id))) {
+    if (!j || !(j->u.revoke.id = au_strdup(id))) {
         job_free(j);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
@@ -920,7 +974,7 @@ au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size
                               const char *origin, au_remap_summary *sum, au_err *err)
 {
     au_write_job *j = job_new(JOB_REMAP, origin);
-    if (!j || !(j->a = au_strdup(source))) {
+    if (!j || !(j->u.remap.source = au_strdup(source))) {
         job_free(j);
         for (size_t i = 0; i < n; i++)
             au_free(ids[i]);
@@ -939,8 +993,8 @@ au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *
     au_write_job *j = job_new(JOB_CALL, origin);
     if (!j)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-    j->call = fn;
-    j->call_ctx = ctx;
+    j->u.call.fn = fn;
+    j->u.call.ctx = ctx;
     return run_job(e, j, NULL, err);
 }
 
@@ -962,14 +1016,14 @@ au_rc au_engine_source_put(au_engine *e, const char *name, const json_t *def, au
         au_source_free(src);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
-    j->src = src;
-    j->a = au_strdup(name);
+    j->u.source.src = src;
+    j->u.source.name = au_strdup(name);
     char *json = json_dumps(def, JSON_COMPACT);
     if (json) {
-        j->b = au_strdup(json);
+        j->u.source.json = au_strdup(json);
         free(json);
     }
-    if (!j->a || !j->b) {
+    if (!j->u.source.name || !j->u.source.json) {
         job_free(j);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
@@ -1019,7 +1073,8 @@ static au_rc load_sources(au_engine *e, au_err *err)
 
 /* ---- open / close ------------------------------------------------------------------------ */
 
-au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err)
+au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine_hook *const *hooks,
+                     au_engine **out, au_err *err)
 {
     const char *loc = data_dir ? data_dir : cfg ? cfg->data_dir : NULL;
     au_engine *e = NULL;
@@ -1032,6 +1087,7 @@ au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out
     if (!e)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     e->cfg = cfg;
+    e->hooks = hooks ? hooks : no_hooks;
     e->group_max = cfg && cfg->group_commit_max > 0 ? cfg->group_commit_max : ENGINE_DEFAULT_GROUP;
     e->queue_max = (size_t)e->group_max;
     pthread_mutex_init(&e->mu, NULL);

@@ -15,18 +15,21 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/record.h"
+#include "record/record.h"
 #include "core/source.h"
 #include "lib/rc.h"
 #include "store/store.h"
 
 typedef struct au_engine au_engine;
+typedef struct au_engine_hook au_engine_hook; /* defined below */
 
 /* Opens the store in cfg->data_dir (or `data_dir` when not NULL), registers the sources of the
- * config and of the store (the store's later PUTs win over the file), starts the writer.
- * cfg is borrowed and must outlive the engine. */
-AU_MUST_USE au_rc au_engine_open(const au_config *cfg, const char *data_dir, au_engine **out,
-                                 au_err *err);
+ * config and of the store (the store's later PUTs win over the file), opens `hooks` (a
+ * NULL-terminated list, called in that order; NULL for none) and starts the writer. The engine
+ * knows no module: its caller, the composition root (src/app/compose.h), chooses the hooks.
+ * cfg and hooks are borrowed and must outlive the engine. */
+AU_MUST_USE au_rc au_engine_open(const au_config *cfg, const char *data_dir,
+                                 const au_engine_hook *const *hooks, au_engine **out, au_err *err);
 /* Drains the queue (pending jobs are committed), stops the writer, closes the store. */
 void au_engine_close(au_engine *e);
 
@@ -92,8 +95,8 @@ typedef struct au_remap_summary {
  * normal write path (resolution, profiles, flows and the quality ledger follow), in one job.
  * Absent or deleted ids are skipped. Takes ownership of ids and its strings; adds to *sum on
  * success. */
-au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size_t n,
-                              const char *origin, au_remap_summary *sum, au_err *err);
+AU_MUST_USE au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size_t n,
+                                          const char *origin, au_remap_summary *sum, au_err *err);
 
 /* --- keys (through the writer so they share its durability) ------------------------------ */
 AU_MUST_USE au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err);
@@ -117,12 +120,13 @@ void au_engine_reader_release(au_engine *e, au_store *s);
 /* --- hooks: modules that act inside the write transaction -------------------------------- */
 /* Identity resolution, golden records, the change feed and flow triggers must write in the same
  * transaction as the data that caused them (a change and its outbox entry commit together or not
- * at all). Each such module is a const au_engine_hook registered by one line in hooks.c. The
- * writer calls the hooks in registration order, on the writer thread, inside the job's
- * savepoint; an error from a hook fails the job and its savepoint is rolled back.
- * In-memory state a hook changes must be undone on `rolled_back` (e.g. by reloading from the
- * store), and only be made visible to readers on `committed`. Every slot may be NULL. */
-typedef struct au_engine_hook {
+ * at all). Each such module defines a const au_engine_hook in <module>/hook.c; the caller of
+ * au_engine_open passes the list (src/app/compose.c). The writer calls the hooks in list order,
+ * on the writer thread, inside the job's savepoint; an error from a hook fails the job and its
+ * savepoint is rolled back. In-memory state a hook changes must be undone on `rolled_back` (e.g. by
+ * reloading from the store), and only be made visible to readers on `committed`. Every slot may be
+ * NULL. */
+struct au_engine_hook {
     const char *name; /* "resolve", "profiles", "flows" */
     /* At open, after sources are loaded, with the read-write store: build in-memory state.
      * *state is owned by the hook and freed by close. */
@@ -150,15 +154,12 @@ typedef struct au_engine_hook {
     au_rc (*before_commit)(void *state, au_store *st);
     /* The whole group was rolled back (after rolled_back): discard what job_kept kept. */
     void (*group_rolled_back)(void *state);
-} au_engine_hook;
+};
 
 /* For the hook that indexes events under their customer reference: tells the writer, from
  * inside event_written, whether a live record holds that reference (writer thread only). An
  * event no hook reports on counts as linked. */
 void au_engine_event_linked(au_engine *e, int linked);
-
-/* NULL-terminated list of the registered hooks (hooks.c). */
-extern const au_engine_hook *const au_engine_hooks[];
 
 /* The state the hook called `name` created at open (NULL if none), for readers such as API
  * handlers; the hook documents which of its functions are safe to call from other threads. */

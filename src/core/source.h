@@ -33,7 +33,7 @@
 
 #include <stdio.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/rc.h"
 #include "normalize/normalize.h"
 

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "core/source.h"
 #include "lib/rc.h"
 

@@ -23,7 +23,7 @@
 
 typedef struct au_flows au_flows;
 
-/* The engine hook, listed in src/core/hooks.c. */
+/* The engine hook (hook.c), wired by the composition root (src/app/compose.c). */
 extern const au_engine_hook au_flows_hook;
 
 /* The flows of an open engine (NULL if the hook is not registered). */

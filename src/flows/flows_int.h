@@ -102,6 +102,18 @@ au_rc au_flows_sched_start(au_flows *f, au_err *err);
 void au_flows_sched_stop(au_flows *f);
 /* Milliseconds since the epoch. */
 int64_t au_flows_now_ms(void);
+/* ms as an ISO 8601 JSON string. New reference. */
+json_t *au_flows_iso_time(int64_t ms);
+
+/* --- hook.c: the engine hook, and the contexts it builds (shared with dry runs) ------------- */
+/* The context of a stored event ({"event": ..., "profile": ...}). New reference. */
+json_t *au_flows_event_ctx(au_flows *f, au_store *st, const au_event_row *ev);
+/* A stored record document as a flat object (attribute: value). New reference. */
+json_t *au_flows_flat_record(const char *source, const char *record_id, const char *doc);
+/* Names of the attributes whose value differs between two flat records. New reference. */
+json_t *au_flows_changed_attrs(const json_t *now, const json_t *before);
+/* The bit of a change kind ("created", "updated", ...) in a trigger's kind mask. */
+unsigned au_flows_kind_bit(const char *kind);
 
 /* --- context.c ------------------------------------------------------------------------------ */
 /* The golden profile `id` with `records` and `timeline`, or JSON null. New reference. */

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/rc.h"
 
 /* How a source writes dates. */

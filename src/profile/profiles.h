@@ -24,7 +24,7 @@
 
 typedef struct au_profiles au_profiles;
 
-/* The hook registered in core/hooks.c. */
+/* The engine hook (hook.c), wired by the composition root (src/app/compose.c). */
 extern const au_engine_hook au_profiles_hook;
 
 /* The hook's state of an engine (NULL when the hook is not registered). */

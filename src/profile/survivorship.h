@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/rc.h"
 
 /* One member record of the cluster. Everything is borrowed for the duration of the call. */

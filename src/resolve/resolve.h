@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/rc.h"
 #include "resolve/model.h"
 

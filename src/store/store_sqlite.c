@@ -933,16 +933,7 @@ int64_t au_sqlite_last_record(void *impl)
 
 /* The flow slots come from a macro, which clang-format cannot lay out. */
 /* clang-format off */
-const au_store_ops au_store_sqlite_ops = {
-    .name = "sqlite",
-    .open = sq_open,
-    .close = sq_close,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .savepoint = sq_savepoint,
-    .savepoint_release = sq_savepoint_release,
-    .savepoint_rollback = sq_savepoint_rollback,
+static const struct au_store_records_ops sqlite_records = {
     .source_put = sq_source_put,
     .source_get = sq_source_get,
     .source_list = sq_source_list,
@@ -954,11 +945,17 @@ const au_store_ops au_store_sqlite_ops = {
     .record_count = sq_record_count,
     .event_put = sq_event_put,
     .event_get = sq_event_get,
+    .events_unlinked = au_sqlite_events_unlinked,
+};
+
+static const struct au_store_keys_ops sqlite_keys = {
     .key_put = sq_key_put,
     .key_find = sq_key_find,
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
-    /* resolution (store_sqlite_resolve.c) */
+};
+
+static const struct au_store_resolution_ops sqlite_resolution = {
     .record_last_no = au_sqlite_record_last_no,
     .record_no = au_sqlite_record_no,
     .record_ref = au_sqlite_record_ref,
@@ -977,18 +974,20 @@ const au_store_ops au_store_sqlite_ops = {
     .model_get = au_sqlite_model_get,
     .change_add = au_sqlite_change_add,
     .changes_after = au_sqlite_changes_after,
+};
 
-    /* profiles (store_sqlite_profiles.c) */
-    .record_by_no = au_sq_record_by_no,
-    .ident_clear = au_sq_ident_clear,
-    .ident_put = au_sq_ident_put,
-    .ident_find = au_sq_ident_find,
-    .event_ref_put = au_sq_event_ref_put,
-    .timeline = au_sq_timeline,
-    .record_profile = au_sq_record_profile,
-    .change_last = au_sq_change_last,
+static const struct au_store_profiles_ops sqlite_profiles = {
+    .record_by_no = au_sqlite_record_by_no,
+    .ident_clear = au_sqlite_ident_clear,
+    .ident_put = au_sqlite_ident_put,
+    .ident_find = au_sqlite_ident_find,
+    .event_ref_put = au_sqlite_event_ref_put,
+    .timeline = au_sqlite_timeline,
+    .record_profile = au_sqlite_record_profile,
+    .change_last = au_sqlite_change_last,
+};
 
-    /* flows (store_sqlite_flows.c) */
+static const struct au_store_flows_ops sqlite_flows = {
     .flow_put = au_sqlite_flow_put,
     .flow_delete = au_sqlite_flow_delete,
     .flow_list = au_sqlite_flow_list,
@@ -1004,13 +1003,30 @@ const au_store_ops au_store_sqlite_ops = {
     .dead_replay = au_sqlite_dead_replay,
     .change_max = au_sqlite_change_max,
     .event_latest = au_sqlite_event_latest,
+};
+
+static const struct au_store_quality_ops sqlite_quality = {
     .quality_add = au_sqlite_quality_add,
     .quality_examples = au_sqlite_quality_examples,
     .quality_list = au_sqlite_quality_list,
     .record_ids = au_sqlite_record_ids,
+};
 
-    /* events: linkage (store_sqlite_profiles.c) */
-    .events_unlinked = au_sq_events_unlinked,
-
+const au_store_ops au_store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .savepoint_release = sq_savepoint_release,
+    .savepoint_rollback = sq_savepoint_rollback,
+    .records = &sqlite_records,
+    .keys = &sqlite_keys,
+    .resolution = &sqlite_resolution,
+    .profiles = &sqlite_profiles,
+    .flows = &sqlite_flows,
+    .quality = &sqlite_quality,
 };
 /* clang-format on */

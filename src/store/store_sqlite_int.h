@@ -50,7 +50,7 @@ AU_MUST_USE au_rc au_sqlite_one_int(void *impl, sqlite3_stmt *st, int64_t *out, 
 /* records.id of the record the last record_put / record_delete on this handle wrote. */
 int64_t au_sqlite_last_record(void *impl);
 
-/* The resolution slots of au_store_sqlite_ops (store_sqlite_resolve.c). */
+/* The resolution domain table of au_store_sqlite_ops (store_sqlite_resolve.c). */
 int64_t au_sqlite_record_last_no(void *impl);
 AU_MUST_USE au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id,
                                       int64_t *no);
@@ -74,22 +74,22 @@ AU_MUST_USE au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
 AU_MUST_USE au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb,
                                           void *ctx);
 
-/* The profile slots of au_store_sqlite_ops (store_sqlite_profiles.c). */
-AU_MUST_USE au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out);
-AU_MUST_USE au_rc au_sq_ident_clear(void *impl, int64_t rec);
-AU_MUST_USE au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec);
-AU_MUST_USE au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
-                                   au_ident_cb cb, void *ctx);
-AU_MUST_USE au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source,
-                                      const char *event_id);
-AU_MUST_USE au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq,
-                                 const char *type, const char *source, int limit, au_event_cb cb,
-                                 void *ctx);
-AU_MUST_USE au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile);
-AU_MUST_USE au_rc au_sq_change_last(void *impl, int64_t *seq);
-AU_MUST_USE au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+/* The profile domain table of au_store_sqlite_ops (store_sqlite_profiles.c). */
+AU_MUST_USE au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);
+AU_MUST_USE au_rc au_sqlite_ident_clear(void *impl, int64_t rec);
+AU_MUST_USE au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec);
+AU_MUST_USE au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
+                                       au_ident_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,
+                                          const char *event_id);
+AU_MUST_USE au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq,
+                                     const char *type, const char *source, int limit,
+                                     au_event_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile);
+AU_MUST_USE au_rc au_sqlite_change_last(void *impl, int64_t *seq);
+AU_MUST_USE au_rc au_sqlite_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
 
-/* The flow slots of au_store_sqlite_ops (store_sqlite_flows.c). */
+/* The flow domain table of au_store_sqlite_ops (store_sqlite_flows.c). */
 AU_MUST_USE au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition,
                                      int64_t at_ms);
 AU_MUST_USE au_rc au_sqlite_flow_delete(void *impl, const char *name);
@@ -113,13 +113,13 @@ AU_MUST_USE au_rc au_sqlite_change_max(void *impl, int64_t *seq);
 AU_MUST_USE au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source,
                                          au_event_out *out);
 
-/* The quality slots of au_store_sqlite_ops (store_sqlite_quality.c). */
-au_rc au_sqlite_quality_add(void *impl, const au_quality_row *row);
-au_rc au_sqlite_quality_examples(void *impl, const char *source, const char *attribute,
-                                 const char *reason, char **json);
-au_rc au_sqlite_quality_list(void *impl, const char *source, const char *since, au_quality_cb cb,
-                             void *ctx);
-au_rc au_sqlite_record_ids(void *impl, const char *source, int64_t after, int limit, au_ident_cb cb,
-                           void *ctx);
+/* The quality domain table of au_store_sqlite_ops (store_sqlite_quality.c). */
+AU_MUST_USE au_rc au_sqlite_quality_add(void *impl, const au_quality_row *row);
+AU_MUST_USE au_rc au_sqlite_quality_examples(void *impl, const char *source, const char *attribute,
+                                             const char *reason, char **json);
+AU_MUST_USE au_rc au_sqlite_quality_list(void *impl, const char *source, const char *since,
+                                         au_quality_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_record_ids(void *impl, const char *source, int64_t after, int limit,
+                                       au_ident_cb cb, void *ctx);
 
 #endif

@@ -67,7 +67,7 @@ static sqlite3_stmt *stmt(void *impl, pq_stmt id)
     return au_sqlite_stmt(impl, AU_SQLITE_EXT_PROFILES + (int)id, pq_sql[id]);
 }
 
-au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
+au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out)
 {
     sqlite3_stmt *st = stmt(impl, PQ_RECORD_BY_NO);
     au_rc rc = AU_OK;
@@ -96,7 +96,7 @@ au_rc au_sq_record_by_no(void *impl, int64_t no, au_record_out *out)
     return rc;
 }
 
-au_rc au_sq_ident_clear(void *impl, int64_t rec)
+au_rc au_sqlite_ident_clear(void *impl, int64_t rec)
 {
     sqlite3_stmt *st = stmt(impl, PQ_IDENT_CLEAR);
     if (!st)
@@ -105,7 +105,7 @@ au_rc au_sq_ident_clear(void *impl, int64_t rec)
     return au_sqlite_run(impl, st, "ident_clear");
 }
 
-au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec)
+au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec)
 {
     sqlite3_stmt *st = stmt(impl, PQ_IDENT_PUT);
     if (!st)
@@ -116,8 +116,8 @@ au_rc au_sq_ident_put(void *impl, int kind, const char *key, int64_t rec)
     return au_sqlite_run(impl, st, "ident_put");
 }
 
-au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int limit, au_ident_cb cb,
-                       void *ctx)
+au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
+                           au_ident_cb cb, void *ctx)
 {
     sqlite3_stmt *st = stmt(impl, prefix ? PQ_IDENT_PREFIX : PQ_IDENT_EXACT);
     au_rc rc = AU_OK;
@@ -137,7 +137,7 @@ au_rc au_sq_ident_find(void *impl, int kind, const char *key, int prefix, int li
     return rc;
 }
 
-au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id)
+au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source, const char *event_id)
 {
     sqlite3_stmt *st = stmt(impl, PQ_EVREF_PUT);
     if (!st)
@@ -148,8 +148,8 @@ au_rc au_sq_event_ref_put(void *impl, const char *ref, const char *source, const
     return au_sqlite_run(impl, st, "event_ref_put");
 }
 
-au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
-                     const char *source, int limit, au_event_cb cb, void *ctx)
+au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                         const char *source, int limit, au_event_cb cb, void *ctx)
 {
     sqlite3_stmt *st = stmt(impl, PQ_TIMELINE);
     au_rc rc = AU_OK;
@@ -183,7 +183,7 @@ au_rc au_sq_timeline(void *impl, const char *refs_json, int64_t before_seq, cons
     return rc;
 }
 
-au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile)
+au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile)
 {
     sqlite3_stmt *st = stmt(impl, PQ_RECORD_PROFILE);
     if (!st)
@@ -197,7 +197,7 @@ au_rc au_sq_record_profile(void *impl, int64_t rec, int64_t *profile)
     return rc;
 }
 
-au_rc au_sq_change_last(void *impl, int64_t *seq)
+au_rc au_sqlite_change_last(void *impl, int64_t *seq)
 {
     sqlite3_stmt *st = stmt(impl, PQ_CHANGE_LAST);
     if (!st)
@@ -205,7 +205,7 @@ au_rc au_sq_change_last(void *impl, int64_t *seq)
     return au_sqlite_one_int(impl, st, seq, "change_last");
 }
 
-au_rc au_sq_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx)
+au_rc au_sqlite_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx)
 {
     sqlite3_stmt *st = stmt(impl, PQ_EVENTS_UNLINKED);
     au_rc rc = AU_OK;

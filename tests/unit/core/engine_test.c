@@ -3,6 +3,10 @@
  * events, sources and keys through the writer, concurrent writers, group commit folding jobs,
  * one failing job not affecting the others of its group, close draining the queue, and
  * durability of every acknowledged write across kill -9 of the writing process.
+ *
+ * The engine knows no module: these tests open it with stub hooks (the real ones are wired by
+ * src/app/compose.c and tested with their modules), which also pin the hook contract: call
+ * order, a failing hook rolling back its job alone, commit and rollback notifications.
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -18,6 +22,78 @@
 #include "core/engine.h"
 #include "lib/alloc.h"
 
+/* --- stub hooks: each appends "<name>:<what> " to its log; fails records whose id is `fail` */
+typedef struct stub_state {
+    au_engine *e; /* to report events as linked or not, like the profile hook */
+    char log[1024];
+    const char *fail; /* record id whose record_written fails, or NULL */
+} stub_state;
+
+static const char *stub_fail_id; /* copied into the state at open */
+
+static void stub_log(stub_state *s, const char *name, const char *what, const char *arg)
+{
+    size_t len = strlen(s->log);
+    snprintf(s->log + len, sizeof(s->log) - len, "%s:%s%s%s ", name, what, arg ? "=" : "",
+             arg ? arg : "");
+}
+
+#define STUB_HOOK(NAME)                                                                            \
+    static au_rc NAME##_open(au_engine *e, au_store *st, void **state, au_err *err)                \
+    {                                                                                              \
+        stub_state *s = au_calloc(1, sizeof(*s));                                                  \
+        if (!s)                                                                                    \
+            return AU_ERR_NOMEM;                                                                   \
+        s->fail = stub_fail_id;                                                                    \
+        s->e = e;                                                                                  \
+        *state = s;                                                                                \
+        return AU_OK;                                                                              \
+    }                                                                                              \
+    static au_rc NAME##_record(void *state, au_store *st, const au_record *r,                      \
+                               au_put_outcome outcome, int64_t version, int64_t at_ms)             \
+    {                                                                                              \
+        stub_state *s = state;                                                                     \
+        stub_log(s, #NAME, "rec", r->record_id);                                                   \
+        return s->fail && !strcmp(r->record_id, s->fail) ? AU_ERR_CONFLICT : AU_OK;                \
+    }                                                                                              \
+    static au_rc NAME##_delete(void *state, au_store *st, const char *source, const char *id,      \
+                               int64_t at_ms)                                                      \
+    {                                                                                              \
+        stub_log(state, #NAME, "del", id);                                                         \
+        return AU_OK;                                                                              \
+    }                                                                                              \
+    static au_rc NAME##_event(void *state, au_store *st, const au_event_row *ev)                   \
+    {                                                                                              \
+        stub_state *s = state;                                                                     \
+        stub_log(s, #NAME, "ev", ev->event_id);                                                    \
+        /* a customer reference naming "linked" is held by a record; any other is not */           \
+        au_engine_event_linked(s->e, ev->customer &&strstr(ev->customer, "linked"));               \
+        return AU_OK;                                                                              \
+    }                                                                                              \
+    static void NAME##_rolled_back(void *state, au_store *st)                                      \
+    {                                                                                              \
+        stub_log(state, #NAME, "rollback", NULL);                                                  \
+    }                                                                                              \
+    static void NAME##_committed(void *state)                                                      \
+    {                                                                                              \
+        stub_log(state, #NAME, "commit", NULL);                                                    \
+    }                                                                                              \
+    static const au_engine_hook NAME##_hook = {                                                    \
+        .name = #NAME,                                                                             \
+        .open = NAME##_open,                                                                       \
+        .close = au_free,                                                                          \
+        .record_written = NAME##_record,                                                           \
+        .record_deleted = NAME##_delete,                                                           \
+        .event_written = NAME##_event,                                                             \
+        .rolled_back = NAME##_rolled_back,                                                         \
+        .committed = NAME##_committed,                                                             \
+    };
+
+STUB_HOOK(first)
+STUB_HOOK(second)
+
+static const au_engine_hook *const stub_hooks[] = {&first_hook, &second_hook, NULL};
+
 static char dir[64];
 static au_config cfg;
 static au_engine *eng;
@@ -32,7 +108,7 @@ static au_engine *engine_open(void)
     au_engine *e = NULL;
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_engine_open(&cfg, NULL, &e, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_engine_open(&cfg, NULL, stub_hooks, &e, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
     return e;
 }
@@ -431,7 +507,7 @@ Test(engine, close_drains_pending_jobs)
 static void durable_child(int fd)
 {
     au_engine *e = NULL;
-    if (au_engine_open(&cfg, NULL, &e, NULL) != AU_OK)
+    if (au_engine_open(&cfg, NULL, NULL, &e, NULL) != AU_OK)
         _exit(2);
     char id[32], line[40];
     for (int i = 0;; i++) {
@@ -504,4 +580,78 @@ Test(engine, allocation_failures_on_the_caller_thread_are_reported)
         cr_assert_eq(rc == AU_OK ? 3 : 0, sum.inserted);
         au_err_cleanup(&err);
     }
+}
+
+/* --- the hook contract, with the stub hooks ------------------------------------------------ */
+
+static const char *hook_log(const char *name)
+{
+    stub_state *s = au_engine_hook_state(eng, name);
+    cr_assert_not_null(s, "hook %s opened", name);
+    return s->log;
+}
+
+static void hook_log_clear(void)
+{
+    ((stub_state *)au_engine_hook_state(eng, "first"))->log[0] = 0;
+    ((stub_state *)au_engine_hook_state(eng, "second"))->log[0] = 0;
+}
+
+Test(engine, hooks_are_called_in_list_order_inside_the_write_then_told_of_the_commit)
+{
+    cr_assert_null(au_engine_hook_state(eng, "resolve"), "the engine wires no module itself");
+    hook_log_clear();
+    cr_assert_eq(write_batch(eng, "h", 2, "Ann", NULL), AU_OK);
+    cr_assert_str_eq(hook_log("first"), "first:rec=h0 first:rec=h1 first:commit ");
+    cr_assert_str_eq(hook_log("second"), "second:rec=h0 second:rec=h1 second:commit ");
+
+    hook_log_clear();
+    cr_assert_eq(write_batch(eng, "h", 2, "Ann", NULL), AU_OK);
+    cr_assert_str_eq(hook_log("first"), "first:commit ", "unchanged records are not reported");
+
+    hook_log_clear();
+    cr_assert_eq(au_engine_delete_record(eng, "crm", "h1", "t", NULL), AU_OK);
+    cr_assert_str_eq(hook_log("second"), "second:del=h1 second:commit ");
+
+    hook_log_clear();
+    json_t *linked = json_pack("{s:s}", "email", "linked@x.y");
+    au_event ev[2] = {{.source = "web", .event_id = "e1", .type = "click", .at_ms = 1},
+                      {.source = "web", .event_id = "e2", .type = "click", .customer = linked}};
+    cr_assert_eq(au_engine_write_events(eng, ev, 2, "t", NULL, NULL), AU_OK);
+    cr_assert(ev[0].unlinked && !ev[1].unlinked, "the hook's verdict reaches the caller");
+    cr_assert_eq(au_engine_write_events(eng, ev, 1, "t", NULL, NULL), AU_OK);
+    cr_assert_str_eq(hook_log("first"), "first:ev=e1 first:ev=e2 first:commit first:commit ",
+                     "a repeated event is not reported");
+    json_decref(linked);
+}
+
+Test(engine, a_failing_hook_rolls_back_its_job_and_stops_later_hooks)
+{
+    au_engine_close(eng);
+    stub_fail_id = "f1";
+    eng = engine_open();
+    stub_fail_id = NULL;
+    hook_log_clear();
+
+    au_write_summary sum;
+    cr_assert_eq(write_batch(eng, "f", 3, "Bob", &sum), AU_ERR_CONFLICT, "the hook's error");
+    /* the job's savepoint is rolled back; the (now empty) group still commits */
+    cr_assert_str_eq(hook_log("first"), "first:rec=f0 first:rec=f1 first:rollback first:commit ");
+    cr_assert_str_eq(hook_log("second"), "second:rec=f0 second:rollback second:commit ",
+                     "the hook after the failing one is not called for its record");
+    cr_assert_eq(count_records(eng), 0, "the job's records were rolled back with it");
+}
+
+Test(engine, opens_without_hooks)
+{
+    au_engine *e = NULL;
+    au_engine_close(eng);
+    eng = NULL;
+    cr_assert_eq(au_engine_open(&cfg, NULL, NULL, &e, NULL), AU_OK);
+    cr_assert_null(au_engine_hook_state(e, "first"));
+    cr_assert_eq(write_batch(e, "n", 1, "Cy", NULL), AU_OK);
+    au_event ev = {.source = "web", .event_id = "e1", .type = "click", .at_ms = 1};
+    cr_assert_eq(au_engine_write_events(e, &ev, 1, "t", NULL, NULL), AU_OK);
+    cr_assert(ev.inserted && !ev.unlinked, "an event no hook reports on counts as linked");
+    au_engine_close(e);
 }

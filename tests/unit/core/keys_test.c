@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "app/compose.h"
 #include "core/keys.h"
 
 static char dir[64];
@@ -32,7 +33,7 @@ static void setup(void)
     memset(&cfg, 0, sizeof(cfg));
     cfg.data_dir = dir;
     cfg.group_commit_max = 16;
-    cr_assert_eq(au_engine_open(&cfg, NULL, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open(&cfg, NULL, &eng, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
 }
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "gen/gen.h"
 #include "gen/gen_int.h"
 #include "lib/alloc.h"

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "lib/alloc.h"
 
 #define DOC_MAX_DEPTH 64

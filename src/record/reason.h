@@ -9,7 +9,7 @@
 #ifndef AU_REASON_H
 #define AU_REASON_H
 
-#include "core/record.h"
+#include "record/record.h"
 
 /* X(enum suffix, code, description) */
 #define AU_REASON_LIST(X)                                                                          \

@@ -47,7 +47,7 @@ const au_resolver *au_resolve_state_resolver(const au_resolve_state *s);
 
 /* A record holding only the comparison keys (attrs.<name>.key) of a stored document, read
  * without building a JSON tree (start-up of a large store). AU_ERR_PARSE for anything the
- * scanner does not understand: use au_record_from_json then. (resolve_doc.c) */
+ * scanner does not understand: use au_record_from_json then. (hook_doc.c) */
 au_rc au_resolve_keys_from_doc(const char *doc, const char *source, const char *record_id,
                                au_record **out);
 
@@ -63,6 +63,14 @@ json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t pr
  * quality ledger and GET /v1/quality/generic call it. New reference; NULL on allocation
  * failure. */
 json_t *au_resolve_generic_list(au_resolve_state *s, size_t max);
+
+/* Reads of the persisted resolution for API handlers, from a reader handle (au_engine_reader)
+ * so handlers stay off the store contract; same results as au_store_profile_of,
+ * au_store_record_ref (strings to au_free) and au_store_review_list. */
+au_rc au_resolve_profile_of(au_store *rd, const char *source, const char *record_id,
+                            int64_t *profile);
+au_rc au_resolve_record_ref(au_store *rd, int64_t no, char **source, char **record_id);
+au_rc au_resolve_review_list(au_store *rd, long limit, au_review_cb cb, void *ctx);
 
 /* --- manual decisions (through the writer, persisted, win in every later re-evaluation) --- */
 /* A decision on a pair of records: must-link (merge), cannot-link (split), none (forget). */

@@ -17,10 +17,11 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "app/compose.h"
 #include "core/engine.h"
-#include "core/import.h"
+#include "ingest/import.h"
 #include "core/source.h"
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 #include "gen/gen.h"
 #include "lib/alloc.h"
 #include "lib/csv.h"
@@ -134,7 +135,7 @@ static long import_some(const char *dir, const char *config, const input *in, si
     au_err err;
     au_err_init(&err);
     cr_assert_eq(au_config_load(config, &cfg, &err), AU_OK, "%s", err.message);
-    cr_assert_eq(au_engine_open(cfg, dir, &e, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open(cfg, dir, &e, &err), AU_OK, "%s", err.message);
     au_import_summary sum;
     au_import_summary_init(&sum);
     for (size_t i = 0; i < nin; i++) {
@@ -319,7 +320,7 @@ Test(resolve_pipeline, records_without_profiles_are_resolved_at_open)
                  SQLITE_OK);
     sqlite3_close(h);
     cr_assert_eq(au_config_load("tests/data/febrl.yaml", &cfg, &err), AU_OK);
-    cr_assert_eq(au_engine_open(cfg, dir, &e, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open(cfg, dir, &e, &err), AU_OK, "%s", err.message);
     au_engine_close(e);
     au_config_free(cfg);
     read_truth(&t, in.path, "febrl", "rec_id", "rec_id", 1);
@@ -393,7 +394,7 @@ Test(resolve_pipeline, the_change_feed_records_created_updated_split_merged_and_
     feed f = {0};
     make_dir(dir, sizeof(dir));
     cr_assert_eq(au_config_load("tests/data/febrl.yaml", &cfg, &err), AU_OK);
-    cr_assert_eq(au_engine_open(cfg, dir, &e, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open(cfg, dir, &e, &err), AU_OK, "%s", err.message);
     write_febrl(e, "a", "joan", "fitzgerald", "19700102", "1234567");
     write_febrl(e, "b", "joan", "fitzgerald", "19700102", "1234567");
     write_febrl(e, "c", "walter", "yeung", "19881111", "7654321");

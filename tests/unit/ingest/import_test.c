@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "app/compose.h"
 #include "core/engine.h"
-#include "core/import.h"
+#include "ingest/import.h"
 #include "lib/lockfile.h"
 
 #define CASES  "tests/cases/import"
@@ -39,7 +40,7 @@ static au_engine *open_engine(const char *config, au_config **cfg, char **dir)
     *dir = strdup("/tmp/aurum-import-XXXXXX");
     cr_assert_not_null(mkdtemp(*dir));
     au_engine *e = NULL;
-    cr_assert_eq(au_engine_open(*cfg, *dir, &e, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open(*cfg, *dir, &e, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
     return e;
 }

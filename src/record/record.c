@@ -2,7 +2,7 @@
  * Canonical attribute table and record (de)serialisation. The JSON form is what the store keeps
  * per record version, so it must round-trip exactly.
  */
-#include "core/record.h"
+#include "record/record.h"
 
 #include <string.h>
 #include <xxhash.h>

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/alloc.h"
-#include "profile/segment.h"
+#include "ingest/segment.h"
 #include "lib/isotime.h"
 
 #define RECEIVED 1800000000000LL

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/quality.h"
-#include "core/reason.h"
+#include "quality/quality.h"
+#include "app/compose.h"
+#include "record/reason.h"
 #include "core/renormalize.h"
 #include "lib/alloc.h"
 
@@ -435,7 +436,7 @@ static void engine_setup(void)
     cfg.sources = json_object();
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_engine_open(&cfg, NULL, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open(&cfg, NULL, &eng, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
 }
 

@@ -1,6 +1,6 @@
 /*
  * The data-quality ledger's engine hook (see quality.h): classifies every written record's
- * attributes as valid or quarantined (with the reason code of core/reason.h), and keeps the
+ * attributes as valid or quarantined (with the reason code of record/reason.h), and keeps the
  * deltas in memory in two layers, the running job and the group commit, so a job whose
  * savepoint rolls back takes only its own counts with it. Just before COMMIT the group's deltas
  * become one upsert per touched key. An update or delete reads the previous version's document
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/quality.h"
-#include "core/reason.h"
+#include "quality/quality.h"
+#include "record/reason.h"
 #include "lib/alloc.h"
 
 /* A change to the example list of (attribute, reason) in one entry, in arrival order. */

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "core/reason.h"
+#include "record/reason.h"
 
 static const char *const codes[AU_REASON_COUNT] = {
 #define AU_REASON_CODE(id, code, desc) code,

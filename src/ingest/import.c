@@ -6,7 +6,7 @@
  * with per-record details is resent without the named records (those are reported as
  * rejected), so one bad row does not sink its 4095 neighbours.
  */
-#include "core/import.h"
+#include "ingest/import.h"
 
 #include <curl/curl.h>
 #include <errno.h>

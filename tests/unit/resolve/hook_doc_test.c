@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/record.h"
-#include "core/resolve_hook.h"
+#include "record/record.h"
+#include "resolve/hook.h"
 #include "lib/alloc.h"
 
 static au_record *sample(void)

@@ -4,7 +4,7 @@
  * state of the store and per UTC day of arrival. Every quarantined value is named here with its
  * reason (PRODUCT.md, data fidelity).
  *
- * It is an engine hook (au_quality_hook, registered in hooks.c) that counts inside the write
+ * It is an engine hook (au_quality_hook, wired in src/app/compose.c) that counts inside the write
  * transaction, so the counts commit with the records that caused them: an insert adds, an update
  * moves the counts of the previous version to the new one, a delete subtracts. It aggregates in
  * memory per job and per group commit and writes one upsert per touched (source, attribute,

@@ -5,7 +5,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "core/reason.h"
+#include "record/reason.h"
 #include "lib/alloc.h"
 #include "normalize/normalize.h"
 

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "core/metrics.h"
-#include "core/quality.h"
-#include "core/reason.h"
+#include "quality/quality.h"
+#include "record/reason.h"
 #include "lib/alloc.h"
 
 /* Working state of one report: {source: {"records": n, "attrs": {attr: {...}}}}. */

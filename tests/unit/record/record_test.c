@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/alloc.h"
 
 static au_record *sample(void)

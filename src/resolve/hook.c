@@ -5,7 +5,7 @@
  * commit - and correctness matters more than their speed: at 1 M records a rebuild takes as
  * long as a start-up).
  */
-#include "core/resolve_hook.h"
+#include "resolve/hook.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -679,4 +679,22 @@ au_rc au_resolve_split(au_engine *e, int64_t p, const char *const *sources,
     decision d = {
         .e = e, .origin = origin, .profile = p, .sources = sources, .records = records, .n = n};
     return au_engine_call(e, call_split, &d, origin, err);
+}
+
+/* --- reads of the persisted resolution (any thread, the caller's reader handle) ----------- */
+
+au_rc au_resolve_profile_of(au_store *rd, const char *source, const char *record_id,
+                            int64_t *profile)
+{
+    return au_store_profile_of(rd, source, record_id, profile);
+}
+
+au_rc au_resolve_record_ref(au_store *rd, int64_t no, char **source, char **record_id)
+{
+    return au_store_record_ref(rd, no, source, record_id);
+}
+
+au_rc au_resolve_review_list(au_store *rd, long limit, au_review_cb cb, void *ctx)
+{
+    return au_store_review_list(rd, limit, cb, ctx);
 }

@@ -4,7 +4,7 @@
  * on group) and adds what Aurum needs to stay precise: typed fields, parseable timestamps, and
  * errors that name the field and, in a batch, the index.
  */
-#include "profile/segment.h"
+#include "ingest/segment.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <xxhash.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "lib/alloc.h"
 #include "lib/isotime.h"
 

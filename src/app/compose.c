@@ -1,0 +1,32 @@
+/*
+ * The composition root (see compose.h): the engine hooks of every module, in order. Order
+ * matters: a later hook sees what an earlier one wrote (profiles need the clusters resolution
+ * assigned; flows need the profile changes). A new module that acts inside the transaction is
+ * a <module>/hook.c defining an au_engine_hook plus one line here.
+ */
+#include "app/compose.h"
+#include "flows/flows.h"
+#include "profile/profiles.h"
+#include "quality/quality.h"
+#include "resolve/hook.h"
+
+const au_engine_hook *const au_app_hooks[] = {
+    /* resolution first: it assigns records to profiles and appends to the change feed */
+    &au_resolve_hook,
+
+    /* then profiles: golden records of the profiles that changed */
+    &au_profiles_hook,
+
+    /* then flows: triggers matched against changes and events, outbox entries */
+    &au_flows_hook,
+
+    /* then the data-quality ledger: counts what was written; depends on nothing above */
+    &au_quality_hook,
+
+    NULL,
+};
+
+au_rc au_app_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err)
+{
+    return au_engine_open(cfg, data_dir, au_app_hooks, out, err);
+}

@@ -100,9 +100,18 @@ fi
 export AURUM_ADMIN_KEY=$KEY
 AUTH="Authorization: Bearer $KEY"
 
+# The demo's flow targets are `aurum sink` on 127.0.0.1, which the outbound policy denies by
+# default (a step must not reach internal services unless allowed): the demo allows loopback
+# explicitly. A production configuration lists its real targets instead (docs/SECRETS.md).
+{
+    cat "$GEN/northwind.yaml"
+    printf '\n# demo only: the flow targets (aurum sink) run on this machine\n'
+    printf 'outbound: {allow: [loopback]}\n'
+} >"$DIR/demo.yaml"
+
 echo "== starting aurum serve on $LISTEN (data in $DIR/store)"
 rm -f "$DIR/port"
-"$AURUM" serve --config "$GEN/northwind.yaml" --data "$DIR/store" --listen "$LISTEN" \
+"$AURUM" serve --config "$DIR/demo.yaml" --data "$DIR/store" --listen "$LISTEN" \
     --port-file "$DIR/port" 2>>"$DIR/aurum.log" &
 PIDS+=($!)
 wait_for_line "$DIR/port" '^[0-9]+$' "${PIDS[0]}" ||

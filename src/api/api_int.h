@@ -142,6 +142,9 @@ au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_flow_test(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_secret_list(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_secret_put(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_secret_delete(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_deadletter_replay_all(au_req *req, au_resp *resp, au_err *err);
 /* profiles.c */

@@ -13,7 +13,10 @@
 
 #include "api/api_int.h"
 #include "api/query.h"
+#include "core/keys.h"
 #include "flows/flows.h"
+#include "lib/alloc.h"
+#include "lib/redact.h"
 
 static au_flows *flows(au_req *req, au_err *err)
 {
@@ -21,6 +24,58 @@ static au_flows *flows(au_req *req, au_err *err)
     if (!f)
         au_err_set(err, AU_ERR_UNAVAILABLE, "flows are not running");
     return f;
+}
+
+/* Cuts a target's response text after its status: "... HTTP 502: <body>" becomes
+ * "... HTTP 502 [response body: admin only]". */
+static void cut_body(json_t *v)
+{
+    const char *s = json_string_value(v), *p = s;
+    while (p && (p = strstr(p, "HTTP ")) != NULL) {
+        size_t d = strspn(p + 5, "0123456789");
+        if (d == 3 && p[8] == ':') {
+            char *t = au_asprintf("%.*s [response body: admin only]", (int)(p + 8 - s), s);
+            if (t)
+                json_string_set(v, t);
+            au_free(t);
+            return;
+        }
+        p += 5;
+    }
+}
+
+/* Response bodies of targets (an internal service's answer may be anything) are shown to
+ * admin keys only: other keys see the status. */
+static void hide_bodies(json_t *j)
+{
+    static const char *const keys[] = {"response",         "error",   "reason",
+                                       "last_retry_error", "message", NULL};
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, v) hide_bodies(v);
+        return;
+    }
+    json_object_foreach(j, k, v)
+    {
+        int listed = 0;
+        for (i = 0; keys[i]; i++)
+            listed |= !strcmp(k, keys[i]);
+        if (listed && json_is_string(v))
+            cut_body(v);
+        else if (json_is_object(v) || json_is_array(v))
+            hide_bodies(v);
+    }
+}
+
+/* What every flow read shows: credentials redacted by type, response bodies for admins only. */
+static json_t *shown(const au_req *req, json_t *j)
+{
+    au_redact_json(j);
+    if (!req->key || !au_key_is_admin(req->key))
+        hide_bodies(j);
+    return j;
 }
 
 static const char *header(const au_req *req, const char *name)
@@ -34,7 +89,7 @@ au_rc au_api_flow_list(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = flows(req, err);
     if (!f)
         return err->rc;
-    return au_resp_json(resp, 200, json_pack("{s:o}", "flows", au_flows_list(f)));
+    return au_resp_json(resp, 200, shown(req, json_pack("{s:o}", "flows", au_flows_list(f))));
 }
 
 /* GET /v1/flows/{name} */
@@ -43,7 +98,7 @@ au_rc au_api_flow_get(au_req *req, au_resp *resp, au_err *err)
     json_t *j = NULL;
     au_flows *f = flows(req, err);
     au_rc rc = f ? au_flows_get(f, au_req_param(req, "name"), &j, err) : err->rc;
-    return rc ? rc : au_resp_json(resp, 200, j);
+    return rc ? rc : au_resp_json(resp, 200, shown(req, j));
 }
 
 /* PUT /v1/flows/{name}   body: YAML or JSON definition -> normalised definition */
@@ -94,7 +149,7 @@ au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
                        .limit = (int)a.limit,
                        .context = a.context};
     rc = f ? au_flows_runs(f, au_req_param(req, "name"), &q, &j, err) : err->rc;
-    return rc ? rc : au_resp_json(resp, 200, j);
+    return rc ? rc : au_resp_json(resp, 200, shown(req, j));
 }
 
 /* POST /v1/flows/{name}/test   body: the run context, or nothing / {} / {"sample": true} to
@@ -115,9 +170,12 @@ au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *out = NULL;
     au_flows *f = flows(req, err);
-    au_rc rc = f ? au_flows_webhook(f, au_req_param(req, "flow"), header(req, "X-Aurum-Secret"),
-                                    header(req, "X-Aurum-Signature"), req->body, req->body_len,
-                                    header(req, "Idempotency-Key"), &out, err)
+    au_webhook_call call = {.timestamp = header(req, "X-Aurum-Timestamp"),
+                            .signature = header(req, "X-Aurum-Signature"),
+                            .secret = header(req, "X-Aurum-Secret"),
+                            .request_id = header(req, "Idempotency-Key")};
+    au_rc rc = f ? au_flows_webhook(f, au_req_param(req, "flow"), &call, req->body, req->body_len,
+                                    &out, err)
                  : err->rc;
     return rc ? rc : au_resp_json(resp, 202, out);
 }
@@ -131,7 +189,7 @@ au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err)
     au_rc rc = f ? au_flows_deadletters(f, au_req_query(req, "flow"), !(all && !strcmp(all, "1")),
                                         &out, err)
                  : err->rc;
-    return rc ? rc : au_resp_json(resp, 200, out);
+    return rc ? rc : au_resp_json(resp, 200, shown(req, out));
 }
 
 /* POST /v1/deadletters/{id}/replay */

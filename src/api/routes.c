@@ -142,8 +142,9 @@
       "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}; empty, {} " \
       "or {\"sample\":true} to sample")                                                            \
     X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
-      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Secret or "     \
-      "X-Aurum-Signature (sha256=HMAC of the body) with the flow's secret; wrong secret 401.",     \
+      "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Timestamp "     \
+      "(Unix s) and X-Aurum-Signature: sha256=HMAC(secret, \"ts.body\") (or X-Aurum-Secret); "     \
+      "stale, replayed, wrong or unknown flow: the same 401 (docs/SECRETS.md).",                   \
       "any JSON; Idempotency-Key header makes repeats start no second run")                        \
     X("GET", "/v1/deadletters", au_api_deadletter_list, AU_NEED_READ,                              \
       "Dead letters, newest first, with the request, the response and the reason.",                \
@@ -153,6 +154,15 @@
       "{\"flow\": NAME} (optional)")                                                               \
     X("POST", "/v1/deadletters/{id}/replay", au_api_deadletter_replay, AU_NEED_ADMIN,              \
       "Puts one dead letter's delivery back in the outbox (attempts reset).", NULL)                \
+    X("GET", "/v1/secrets", au_api_secret_list, AU_NEED_ADMIN,                                     \
+      "Names of the stored secrets with when each was set; never their values (docs/SECRETS.md).", \
+      NULL)                                                                                        \
+    X("PUT", "/v1/secrets/{name}", au_api_secret_put, AU_NEED_ADMIN,                               \
+      "Stores or replaces a secret, encrypted at rest; steps use it as {{ secret.NAME }}. The "    \
+      "answer never holds the value.",                                                             \
+      "{\"value\": \"...\"}; names are 1-64 letters, digits or _")                                 \
+    X("DELETE", "/v1/secrets/{name}", au_api_secret_delete, AU_NEED_ADMIN,                         \
+      "Removes a secret; 404 when absent.", NULL)                                                  \
     /* (end of the flow routes) */                                                                 \
     /* --- data quality --------------------------------------------------------------- */         \
     X("GET", "/v1/quality", au_api_quality, AU_NEED_READ,                                          \

@@ -70,6 +70,13 @@ static const struct {
      NULL},
     {"survivorship", "golden record rules per attribute (docs/PROFILES.md)", NULL},
     {"flows", "integration flows: trigger / condition / steps (aurum help flows)", NULL},
+    {"secrets",
+     "secrets store key: {key_file: PATH} (else $AURUM_SECRETS_KEY or DATA/secret.key; "
+     "docs/SECRETS.md)",
+     NULL},
+    {"outbound", "hosts flow steps may reach: {allow: [rules], deny: [rules]} (docs/SECRETS.md)",
+     NULL},
+    {"webhooks", "webhook signatures: {max_age_s: 300} accepted age of X-Aurum-Timestamp", NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
      "nats, file) under 'flows:' (see 'aurum help flows'); inbound records come through POST "

@@ -1199,3 +1199,8 @@ void au_engine_stats_get(au_engine *e, au_engine_stats *st)
     st->queue_depth = e->queued_jobs;
     pthread_mutex_unlock(&e->mu);
 }
+
+const char *au_engine_location(au_engine *e)
+{
+    return e->location;
+}

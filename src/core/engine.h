@@ -166,6 +166,8 @@ void au_engine_event_linked(au_engine *e, int linked);
 void *au_engine_hook_state(au_engine *e, const char *name);
 /* The configuration the engine was opened with (never NULL after open). */
 const au_config *au_engine_config(au_engine *e);
+/* The data directory the store was opened in (borrowed). */
+const char *au_engine_location(au_engine *e);
 
 /* Counters for /metrics. */
 typedef struct au_engine_stats {

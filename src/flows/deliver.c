@@ -23,11 +23,13 @@
 #include <xxhash.h>
 
 #include "flows/flows_int.h"
+#include "flows/secrets.h"
 #include "lib/alloc.h"
 #include "lib/array.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/isotime.h"
+#include "lib/redact.h"
 
 #define SENDERS       16   /* sender threads for blocking connectors */
 #define PASS_GAP_US   2000 /* least time between two dispatcher passes */
@@ -127,7 +129,7 @@ json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_m
         const au_flow_value *v = au_flow_step_value(s, o->name);
         json_t *val = NULL;
         au_expr_error ee;
-        if (!strcmp(o->name, "secret") || !strcmp(o->name, "conninfo")) {
+        if (!strcmp(o->name, "secret")) {
             if (json_object_get(s->config, o->name))
                 json_object_set_new(out, o->name, json_string("********"));
             continue;
@@ -149,6 +151,7 @@ json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_m
         if (val)
             json_object_set_new(out, o->name, val);
     }
+    au_redact_json(out); /* credentials by type: headers, URL passwords, conninfo password= */
     return out;
 }
 
@@ -441,14 +444,22 @@ static const au_flow_step *begin(au_flows *f, job *j, size_t *i, void **state)
     json_object_set_new(j->ctx, "delivery",
                         json_pack("{s:s,s:i,s:s,s:s}", "key", j->idem_key, "attempt",
                                   j->attempts + 1, "flow", j->flow, "step", j->step_id));
+    /* Secret values exist only in this copy of the context, for the connector to render. */
+    json_object_set_new(j->ctx, "secret", au_secrets_context(f->secrets, 1));
     j->start_ms = au_flows_now_ms();
     return step_state(f, j->e, *i, state, &j->res) == 0 ? s : NULL;
 }
 
-/* After the attempt: keeps what was sent when it failed (for the dead letters). */
-static void end(job *j, const au_flow_step *s)
+/* After the attempt: keeps what was sent when it failed (for the dead letters), with secrets
+ * as their [secret:NAME] placeholders, and scrubs any secret value the target echoed back. */
+static void end(au_flows *f, job *j, const au_flow_step *s)
 {
+    char *scrubbed = au_secrets_scrub(f->secrets, j->res.message);
+    if (scrubbed)
+        snprintf(j->res.message, sizeof(j->res.message), "%s", scrubbed);
+    au_free(scrubbed);
     if (j->res.status != AU_DELIVER_OK && s && j->ctx) {
+        json_object_set_new(j->ctx, "secret", au_secrets_context(f->secrets, 0));
         json_t *req = au_flows_preview(s, j->ctx, j->start_ms);
         char *txt = req ? json_dumps(req, JSON_COMPACT) : NULL;
         j->request = txt ? au_strdup(txt) : NULL;
@@ -468,7 +479,7 @@ static void send_one(au_flows *f, job *j)
         s->connector->send(state, s, j->ctx, j->start_ms, &j->res);
         j->send_ms = au_flows_now_ms() - j->start_ms;
     }
-    end(j, s ? s : find_step(j->e, j->step_id, &i));
+    end(f, j, s ? s : find_step(j->e, j->step_id, &i));
 }
 
 /* The target is free again; the row stays claimed until its outcome is recorded. */
@@ -516,18 +527,18 @@ static int multi_start(deliver *d, job *j)
     void *state = NULL, *easy = NULL;
     const au_flow_step *s = begin(d->f, j, &i, &state);
     if (!s) {
-        end(j, find_step(j->e, j->step_id, &i));
+        end(d->f, j, find_step(j->e, j->step_id, &i));
         return -1;
     }
     if (s->connector->start(state, s, j->ctx, j->start_ms, &j->xfer, &easy, &j->res)) {
-        end(j, s);
+        end(d->f, j, s);
         return -1;
     }
     j->step = s;
     curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)j);
     if (curl_multi_add_handle(d->multi, easy) != CURLM_OK) {
         s->connector->finish(j->xfer, CURLE_FAILED_INIT, &j->res);
-        end(j, s);
+        end(d->f, j, s);
         return -1;
     }
     return 0;
@@ -549,7 +560,7 @@ static int multi_reap(deliver *d)
         curl_multi_remove_handle(d->multi, easy);
         j->step->connector->finish(j->xfer, cc, &j->res);
         j->send_ms = au_flows_now_ms() - j->start_ms;
-        end(j, j->step);
+        end(d->f, j, j->step);
         sent(d, j);
         n++;
     }

@@ -19,6 +19,7 @@
 #include "flows/expr_int.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/redact.h"
 
 struct au_flow_value {
     enum { FV_LIT, FV_TMPL, FV_OBJ, FV_ARR } kind; /* what the value is */
@@ -1048,6 +1049,7 @@ json_t *au_flowdef_to_json(const au_flowdef *f, int redact)
                 json_object_set_new(v, "secret", json_string("********"));
         }
     }
+    au_redact_json(j); /* credentials by type: headers, URL passwords, conninfo password= */
     return j;
 }
 

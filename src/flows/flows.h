@@ -69,16 +69,28 @@ au_rc au_flows_runs(au_flows *f, const char *name, const au_runs_query *q, json_
  * event, or the newest profile change) and says which in "sampled"; AU_ERR_INVALID for
  * webhook and schedule flows, AU_ERR_NOT_FOUND when nothing is stored to sample. */
 au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err);
-/* Webhook trigger: checks the secret (plain `secret`, or `signature` = "sha256=<hex HMAC of
- * body>"), then starts a run with {"webhook": body}. AU_ERR_UNAUTHORIZED on a wrong secret. */
-au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const char *signature,
-                       const char *body, size_t len, const char *request_id, json_t **out,
-                       au_err *err);
+/* The headers of a webhook call (each NULL when absent). */
+typedef struct au_webhook_call {
+    const char *timestamp;  /* X-Aurum-Timestamp: Unix seconds */
+    const char *signature;  /* X-Aurum-Signature: "sha256=<hex HMAC-SHA256(secret, ts.body)>" */
+    const char *secret;     /* X-Aurum-Secret: the plain secret (still needs the timestamp) */
+    const char *request_id; /* Idempotency-Key */
+} au_webhook_call;
+
+/* Webhook trigger: checks the timestamp (within the configured window), the signature over
+ * "timestamp.body" (or the plain secret) and that the same signed call was not seen before,
+ * then starts a run with {"webhook": body}. AU_ERR_UNAUTHORIZED otherwise, the same for an
+ * unknown flow as for a wrong secret (docs/SECRETS.md). */
+au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call, const char *body,
+                       size_t len, json_t **out, au_err *err);
 /* Dead letters (flow NULL: all), and replays. */
 au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t **out, au_err *err);
 au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err);
 /* Replays every open dead letter of `flow` (NULL: all); *count = how many. */
 au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *err);
+
+/* The secrets store the flows' steps refer to as {{ secret.NAME }} (src/flows/secrets.h). */
+struct au_secrets *au_flows_secrets(au_flows *f);
 
 /* `aurum help flows`: definition shape, triggers, context, step options, run inspection. */
 void au_flows_print_help(FILE *f);

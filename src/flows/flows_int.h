@@ -42,22 +42,26 @@ typedef struct flow_entry {
 typedef struct deliver deliver; /* deliver.c */
 
 struct au_flows {
-    au_engine *engine;       /* borrowed */
-    pthread_mutex_t mu;      /* guards entries, refs, inflight, stats list */
-    flow_entry **entries;    /* installed flows, sorted by nothing */
-    size_t n, cap;           /* entries used / allocated */
-    flow_stats *stats;       /* every name seen, owned */
-    int record_flows;        /* 1 when some flow has a profile trigger (reads record origins) */
-    int64_t change_seq;      /* newest change-feed row already turned into runs (writer) */
-    int64_t change_commit;   /* change_seq as of the last commit (restored on rollback) */
-    atomic_int kicked;       /* the writer added outbox rows in the current group */
-    deliver *dl;             /* delivery workers, NULL until au_flows_start */
-    pthread_t sched;         /* schedule thread */
-    int sched_running;       /* started */
-    pthread_cond_t sched_cv; /* wakes the schedule thread (stop, reload) */
-    int stopping;            /* under mu */
-    double time_scale;       /* AURUM_FLOWS_TIME_SCALE (tests): the schedule clock's speed */
-    int64_t scale_origin_ms; /* real time at start, the fixed point of the scaled clock */
+    au_engine *engine;          /* borrowed */
+    pthread_mutex_t mu;         /* guards entries, refs, inflight, stats list */
+    flow_entry **entries;       /* installed flows, sorted by nothing */
+    size_t n, cap;              /* entries used / allocated */
+    flow_stats *stats;          /* every name seen, owned */
+    int record_flows;           /* 1 when some flow has a profile trigger (reads record origins) */
+    int64_t change_seq;         /* newest change-feed row already turned into runs (writer) */
+    int64_t change_commit;      /* change_seq as of the last commit (restored on rollback) */
+    atomic_int kicked;          /* the writer added outbox rows in the current group */
+    deliver *dl;                /* delivery workers, NULL until au_flows_start */
+    pthread_t sched;            /* schedule thread */
+    int sched_running;          /* started */
+    pthread_cond_t sched_cv;    /* wakes the schedule thread (stop, reload) */
+    int stopping;               /* under mu */
+    double time_scale;          /* AURUM_FLOWS_TIME_SCALE (tests): the schedule clock's speed */
+    int64_t scale_origin_ms;    /* real time at start, the fixed point of the scaled clock */
+    struct au_secrets *secrets; /* the secrets store (security.c), owned */
+    struct au_replay *replay;   /* webhook signatures seen in the window (security.c) */
+    long webhook_window_s;      /* accepted age of X-Aurum-Timestamp, either way */
+    unsigned char hook_dummy[32]; /* key for unknown flows, so they answer as known ones */
 };
 
 /* --- registry.c ----------------------------------------------------------------------------- */
@@ -121,6 +125,16 @@ json_t *au_flows_profile(au_flows *f, au_store *st, int64_t id);
 /* The profile of an event's customer reference ({source, record} | {email} | {phone}), or JSON
  * null when it is not known (yet). New reference. */
 json_t *au_flows_customer_profile(au_flows *f, au_store *st, const json_t *customer);
+
+/* --- security.c (secrets store, webhook signatures, outbound policy) -------------------- */
+/* Opens the secrets store, the replay cache and the outbound policy of the configuration. */
+au_rc au_flows_security_open(au_flows *f, const au_config *cfg, au_err *err);
+void au_flows_security_close(au_flows *f);
+/* Checks a webhook call: timestamp within the window, signature HMAC-SHA256(secret, "ts.body")
+ * (or the plain secret) in constant time, not seen before. e NULL (no such webhook flow) takes
+ * the same path with a random key and fails alike. AU_ERR_UNAUTHORIZED otherwise. */
+au_rc au_flows_webhook_verify(au_flows *f, const flow_entry *e, const char *ts, const char *secret,
+                              const char *signature, const char *body, size_t len, au_err *err);
 
 /* --- deliver.c ------------------------------------------------------------------------------ */
 au_rc au_flows_deliver_start(au_flows *f, au_err *err);

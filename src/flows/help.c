@@ -59,14 +59,18 @@ void au_flows_print_help(FILE *f)
           "           optional attributes: [..]: an update fires when one of them changed value\n"
           "  event: TYPE | {type: TYPE, source: SYSTEM}\n"
           "  schedule: \"CRON\" | {cron: \"0 7 * * MON\", timezone: Europe/London}\n"
-          "  webhook: {secret: \"16+ characters\"}   -> POST /v1/hooks/NAME\n\n"
+          "  webhook: {secret: \"16+ characters\"}   -> POST /v1/hooks/NAME with\n"
+          "           X-Aurum-Timestamp: UNIX-SECONDS and X-Aurum-Signature: sha256=HEX of\n"
+          "           HMAC-SHA256(secret, \"TIMESTAMP.BODY\"); 300 s window, replays refused\n\n"
           "Run context (roots of expressions and {{ templates }}):\n"
           "  profile  the golden record: attributes (profile.email), id, records, timeline\n"
           "  record   profile triggers: the source record after the change (record.email)\n"
           "  change   profile triggers: kind, source, record_id, changed (names), before (the\n"
           "           record before the change: change.before.email), version, origin\n"
           "  event    event triggers: id, type, source, at, properties, customer\n"
-          "  webhook  the posted JSON body;  schedule: at, timezone;  delivery: key, attempt\n\n"
+          "  webhook  the posted JSON body;  schedule: at, timezone;  delivery: key, attempt\n"
+          "  secret   in steps only: secret.NAME from `aurum secrets set NAME` (shown as\n"
+          "           [secret:NAME] everywhere; hosts reachable: config outbound, SECRETS.md)\n\n"
           "Steps (one kind each; strings of templates and mappings may hold {{ expr }}):\n",
           f);
     print_steps(f);

@@ -365,7 +365,8 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     if (au_store_change_max(st, &f->change_seq))
         f->change_seq = 0;
     f->change_commit = f->change_seq;
-    return au_flows_load(f, au_engine_config(e), st, err);
+    au_rc rc = au_flows_security_open(f, au_engine_config(e), err);
+    return rc ? rc : au_flows_load(f, au_engine_config(e), st, err);
 }
 
 static void on_close(void *state)
@@ -376,6 +377,7 @@ static void on_close(void *state)
     au_flows_sched_stop(f);
     au_flows_deliver_stop(f);
     au_flows_free_entries(f);
+    au_flows_security_close(f);
     pthread_cond_destroy(&f->sched_cv);
     pthread_mutex_destroy(&f->mu);
     au_free(f);

@@ -18,6 +18,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "flows/connector.h"
@@ -25,6 +26,7 @@
 #include "flows/flowdef.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/netpolicy.h"
 
 static const au_connector_option http_options[] = {
     {"method", AU_OPT_STRING, 0, "\"POST\"", 0, 0, "GET, POST, PUT, PATCH or DELETE"},
@@ -75,6 +77,15 @@ static au_rc http_validate(const json_t *config, au_err *err)
     /* url is absent only when building the configuration ran out of memory */
     if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
         return au_err_set(err, AU_ERR_INVALID, "url must start with http:// or https://");
+    /* A template may fill the path and query, never the target: a caller's data must not pick
+     * the scheme, host or port (server-side request forgery). */
+    const char *auth = strstr(url, "://") + 3, *tmpl = strstr(url, "{{");
+    if (tmpl && tmpl < auth + strcspn(auth, "/?#"))
+        return au_err_set(err, AU_ERR_INVALID,
+                          "url: the scheme, host and port may not hold a template ('{{' at "
+                          "character %d of the url); only the path, query, headers and body "
+                          "may",
+                          (int)(tmpl - url) + 1);
     json_object_foreach(json_object_get(config, "headers"), name, v)
     {
         if (!header_name_ok(name))
@@ -294,9 +305,35 @@ typedef struct http_xfer {
     CURL *h;
     struct curl_slist *headers;
     char *url, *body;
+    char *host; /* the URL's host name, for the outbound policy (curl_free) */
     response resp;
     char curl_msg[CURL_ERROR_SIZE];
+    char denied[256]; /* why the outbound policy refused the connection, "" when it did not */
 } http_xfer;
+
+/* Every connection is opened here, after name resolution: the address curl is about to use is
+ * the one checked against the outbound policy (src/lib/netpolicy.h), so a name that resolves
+ * elsewhere later (DNS rebinding) cannot reach a denied address. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    http_xfer *x = clientp;
+    const au_netpolicy *p = au_netpolicy_installed();
+    (void)purpose;
+    if (p && au_netpolicy_check(p, x->host, &a->addr, x->denied, sizeof(x->denied)))
+        return CURL_SOCKET_BAD;
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* The host name of x->url (NULL when it has none or out of memory). */
+static char *url_host(const char *url)
+{
+    char *host = NULL;
+    CURLU *u = curl_url();
+    if (u && !curl_url_set(u, CURLUPART_URL, url, 0))
+        curl_url_get(u, CURLUPART_HOST, &host, 0);
+    curl_url_cleanup(u);
+    return host;
+}
 
 /* Frees a transfer; its handle goes back to the step's idle handles (or is closed). */
 static void xfer_free(http_xfer *x)
@@ -315,6 +352,7 @@ static void xfer_free(http_xfer *x)
             curl_easy_cleanup(x->h);
     }
     curl_slist_free_all(x->headers);
+    curl_free(x->host);
     free(x->body);
     au_free(x->url);
     au_free(x);
@@ -375,6 +413,10 @@ static http_xfer *xfer_new(http_state *st, const au_flow_step *step, const json_
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*"); /* connect directly, to the checked address */
+    x->host = url_host(x->url);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "aurum-flow/1");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->curl_msg);
@@ -404,7 +446,10 @@ static void xfer_done(http_xfer *x, CURLcode cc, au_delivery *out)
 {
     long status = 0;
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
-    classify(cc, status, &x->resp, x->curl_msg, out);
+    if (x->denied[0] && cc != CURLE_OK) /* never retried: the policy will not change */
+        au_delivery_set(out, AU_DELIVER_FAIL, "%s", x->denied);
+    else
+        classify(cc, status, &x->resp, x->curl_msg, out);
     xfer_free(x);
 }
 

@@ -13,6 +13,7 @@
 
 #include "flows/connector.h"
 #include "flows/flowdef.h"
+#include "flows/outbound.h"
 #include "lib/alloc.h"
 
 static const au_connector_option nats_options[] = {
@@ -72,6 +73,10 @@ static jsCtx *connect_js(nats_state *st, const char *url, au_delivery *out)
     pthread_mutex_lock(&st->lock);
     if (st->nc && natsConnection_IsClosed(st->nc))
         drop(st);
+    if (!st->nc && au_outbound_nats_check(url, out)) {
+        pthread_mutex_unlock(&st->lock);
+        return NULL;
+    }
     if (!st->nc) {
         natsStatus s = natsConnection_ConnectTo(&st->nc, url);
         if (s == NATS_OK)

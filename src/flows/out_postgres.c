@@ -14,6 +14,7 @@
 
 #include "flows/connector.h"
 #include "flows/flowdef.h"
+#include "flows/outbound.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 
@@ -169,9 +170,11 @@ static void run(pg_state *st, const json_t *config, const char *sql, const json_
     if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
         if (st->conn)
             PQfinish(st->conn);
-        st->conn = PQconnectdb(json_string_value(json_object_get(config, "conninfo")));
+        st->conn =
+            au_outbound_pg_connect(json_string_value(json_object_get(config, "conninfo")), out);
     }
-    if (PQstatus(st->conn) != CONNECTION_OK) {
+    if (!st->conn) { /* refused by the outbound policy (out says why) or out of memory */
+    } else if (PQstatus(st->conn) != CONNECTION_OK) {
         au_delivery_set(out, AU_DELIVER_RETRY, "cannot connect: %s", PQerrorMessage(st->conn));
         PQfinish(st->conn);
         st->conn = NULL;

@@ -11,6 +11,7 @@
 
 #include "record/record.h"
 #include "flows/flows_int.h"
+#include "flows/secrets.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "lib/isotime.h"
@@ -152,41 +153,22 @@ static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
     return rc;
 }
 
-static int secret_ok(const char *want, const char *secret, const char *signature, const char *body,
-                     size_t len)
-{
-    if (secret && strlen(secret) == strlen(want))
-        return sodium_memcmp(secret, want, strlen(want)) == 0;
-    if (signature && !strncmp(signature, "sha256=", 7) && strlen(signature) == 7 + 64) {
-        unsigned char mac[crypto_auth_hmacsha256_BYTES];
-        char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
-        crypto_auth_hmacsha256_state hs;
-        crypto_auth_hmacsha256_init(&hs, (const unsigned char *)want, strlen(want));
-        crypto_auth_hmacsha256_update(&hs, (const unsigned char *)body, len);
-        crypto_auth_hmacsha256_final(&hs, mac);
-        sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-        return sodium_memcmp(hex, signature + 7, 64) == 0;
-    }
-    return 0;
-}
-
-au_rc au_flows_webhook(au_flows *f, const char *name, const char *secret, const char *signature,
-                       const char *body, size_t len, const char *request_id, json_t **out,
-                       au_err *err)
+au_rc au_flows_webhook(au_flows *f, const char *name, const au_webhook_call *call, const char *body,
+                       size_t len, json_t **out, au_err *err)
 {
     flow_entry *e = au_flows_acquire(f, name);
     json_t *payload = NULL, *ctx = NULL;
     char *tid = NULL;
+    const char *request_id = call->request_id;
     au_rc rc;
     *out = NULL;
-    if (!e || e->def->trigger.kind != AU_TRIGGER_WEBHOOK || !e->def->enabled) {
-        rc = au_err_set(err, AU_ERR_NOT_FOUND, "no enabled webhook flow named \"%s\"", name);
+    /* An unknown or disabled flow is checked like a known one (with a random key) and fails
+     * the same way: a caller cannot tell which flows exist. */
+    int usable = e && e->def->trigger.kind == AU_TRIGGER_WEBHOOK && e->def->enabled;
+    rc = au_flows_webhook_verify(f, usable ? e : NULL, call->timestamp, call->secret,
+                                 call->signature, body ? body : "", len, err);
+    if (rc)
         goto out;
-    }
-    if (!secret_ok(e->def->trigger.secret, secret, signature, body ? body : "", len)) {
-        rc = au_err_set(err, AU_ERR_UNAUTHORIZED, "wrong or missing webhook secret");
-        goto out;
-    }
     json_error_t je;
     payload = len ? json_loadb(body, len, 0, &je) : json_object();
     if (!payload) {
@@ -630,6 +612,8 @@ au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t *
     steps = json_array();
     json_object_set_new(ctx, "delivery",
                         json_pack("{s:s,s:i,s:s}", "key", "dry-run", "attempt", 1, "flow", name));
+    /* A dry run shows which secret a step uses, never its value. */
+    json_object_set_new(ctx, "secret", au_secrets_context(f->secrets, 0));
     au_rc crc = au_flowdef_condition(e->def, ctx, now, &match, &ee);
     for (size_t i = 0; !crc && match && i < e->def->nsteps; i++) {
         const au_flow_step *s = &e->def->steps[i];

@@ -4,6 +4,8 @@
  * space, a quote or '=' so that it stays readable and still splits unambiguously.
  */
 #include "lib/log.h"
+#include "lib/alloc.h"
+#include "lib/redact.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -145,10 +147,16 @@ void au_log(au_log_level level, const char *msg, ...)
     au_log_format f = chosen;
     if (f == AU_LOG_AUTO)
         f = isatty(STDERR_FILENO) ? AU_LOG_TEXT : AU_LOG_JSON;
-    char line[4096];
+    char line[4096 + 1]; /* + the NUL the redaction reads to */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    size_t len = au_log_format_line(line, sizeof line, f, ts.tv_sec, ts.tv_nsec, level, msg, kv);
-    ssize_t w = write(STDERR_FILENO, line, len);
+    size_t len =
+        au_log_format_line(line, sizeof line - 1, f, ts.tv_sec, ts.tv_nsec, level, msg, kv);
+    line[len] = '\0';
+    /* Credentials by type (URL passwords, ?token=, conninfo password=) never reach the log. */
+    char *clean = au_redact_text(line);
+    ssize_t w =
+        clean ? write(STDERR_FILENO, clean, strlen(clean)) : write(STDERR_FILENO, line, len);
+    au_free(clean);
     (void)w;
 }

@@ -415,29 +415,14 @@ Test(flows, schedule_fires, .timeout = 60)
     rt_receiver_free(rx);
 }
 
-static long hook(au_rt_daemon *d, const char *flow, const char *hdr, const char *body)
+/* POSTs body to the flow's webhook with the headers (NULL-terminated, may be NULL). */
+static long hook(au_rt_daemon *d, const char *flow, const char *const *hdrs, const char *body)
 {
-    char cmd[1024], path[128];
+    char path[128];
     au_rt_resp r = {0};
-    (void)cmd;
     snprintf(path, sizeof(path), "/v1/hooks/%s", flow);
-    /* The harness sends no custom headers; the secret travels in a header, so use curl. */
-    long st = 0;
-    if (!hdr) {
-        st = au_rt_request(d, "POST", path, NULL, body, strlen(body), NULL, &r);
-        au_rt_resp_cleanup(&r);
-        return st;
-    }
-    snprintf(cmd, sizeof(cmd),
-             "curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'Content-Type: application/json' "
-             "-H '%s' --data-binary '%s' http://127.0.0.1:%d%s",
-             hdr, body, d->port, path);
-    FILE *p = popen(cmd, "r");
-    if (p) {
-        if (fscanf(p, "%ld", &st) != 1)
-            st = 0;
-        pclose(p);
-    }
+    long st = au_rt_request_h(d, "POST", path, hdrs, NULL, body, strlen(body), NULL, &r);
+    au_rt_resp_cleanup(&r);
     return st;
 }
 
@@ -445,7 +430,7 @@ Test(flows, webhook_checks_its_secret, .timeout = 60)
 {
     au_rt_daemon d;
     rt_receiver *rx = rt_receiver_start(0);
-    char yaml[1024];
+    char yaml[1024], ts[64];
     cr_assert_eq(au_rt_start(&d, NULL), 0);
     snprintf(yaml, sizeof(yaml),
              "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
@@ -453,23 +438,30 @@ Test(flows, webhook_checks_its_secret, .timeout = 60)
              "      body: {order: \"{{ webhook.order }}\"}\n",
              rt_receiver_port(rx));
     put_flow(&d, "hooked", yaml);
-    cr_assert_eq(hook(&d, "hooked", NULL, "{\"order\":\"o0\"}"), 401);
-    cr_assert_eq(hook(&d, "hooked", "X-Aurum-Secret: wrong-secret-0123456", "{\"order\":\"o1\"}"),
-                 401);
-    cr_assert_eq(hook(&d, "hooked", "X-Aurum-Secret: hook-secret-0123456789", "{\"order\":\"o2\"}"),
-                 202);
-    /* HMAC of the body instead of the secret itself. */
+    snprintf(ts, sizeof(ts), "X-Aurum-Timestamp: %lld", (long long)time(NULL));
+    const char *none[] = {ts, NULL};
+    const char *wrong[] = {ts, "X-Aurum-Secret: wrong-secret-0123456", NULL};
+    const char *plain[] = {ts, "X-Aurum-Secret: hook-secret-0123456789", NULL};
+    const char *no_ts[] = {"X-Aurum-Secret: hook-secret-0123456789", NULL};
+    cr_assert_eq(hook(&d, "hooked", none, "{\"order\":\"o0\"}"), 401);
+    cr_assert_eq(hook(&d, "hooked", wrong, "{\"order\":\"o1\"}"), 401);
+    cr_assert_eq(hook(&d, "hooked", no_ts, "{\"order\":\"o2\"}"), 401, "a timestamp is required");
+    cr_assert_eq(hook(&d, "hooked", plain, "{\"order\":\"o2\"}"), 202);
+    /* HMAC of "timestamp.body" instead of the secret itself. */
     const char *body = "{\"order\":\"o3\"}";
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    char hex[2 * sizeof(mac) + 1], hdr[128];
+    char hex[2 * sizeof(mac) + 1], hdr[128], signed_text[256];
     cr_assert(sodium_init() >= 0);
+    snprintf(signed_text, sizeof(signed_text), "%s.%s", ts + strlen("X-Aurum-Timestamp: "), body);
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)"hook-secret-0123456789", 22);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)signed_text, strlen(signed_text));
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
     snprintf(hdr, sizeof(hdr), "X-Aurum-Signature: sha256=%s", hex);
-    cr_assert_eq(hook(&d, "hooked", hdr, body), 202);
+    const char *sig[] = {ts, hdr, NULL};
+    cr_assert_eq(hook(&d, "hooked", sig, body), 202);
+    cr_assert_eq(hook(&d, "hooked", sig, body), 401, "a replayed call is refused");
     cr_assert_eq(rt_receiver_wait(rx, 2, 20), 2);
     sleep_ms(300);
     cr_assert_eq(rt_receiver_count(rx), 2, "rejected calls must not deliver");

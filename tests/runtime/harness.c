@@ -202,12 +202,16 @@ static int make_dir(au_rt_daemon *d, const char *config_yaml)
         return -1;
     snprintf(d->port_file, sizeof(d->port_file), "%s/port", d->dir);
     snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
-    if (config_yaml) {
-        snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
-        FILE *f = fopen(d->config_path, "w");
-        if (!f || fputs(config_yaml, f) < 0 || fclose(f) != 0)
-            return -1;
-    }
+    /* The tests' flow targets (tests/support/receiver.c, aurum sink) listen on 127.0.0.1, which
+     * the outbound policy denies unless allowed: every daemon allows loopback explicitly,
+     * unless the test sets its own `outbound:`. */
+    static const char allow_loopback[] = "outbound: {allow: [loopback]}\n";
+    snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
+    FILE *f = fopen(d->config_path, "w");
+    int own = config_yaml && strstr(config_yaml, "outbound:");
+    if (!f || (!own && fputs(allow_loopback, f) < 0) ||
+        (config_yaml && fputs(config_yaml, f) < 0) || fclose(f) != 0)
+        return -1;
     return 0;
 }
 

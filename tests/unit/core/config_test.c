@@ -160,7 +160,7 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
     expect_load_error("lisen: x\n", AU_ERR_INVALID,
                       "valid keys: listen, data_dir, default_country, max_body_bytes, "
                       "max_connections, group_commit_max, log_level, log_format, sources, "
-                      "matching, survivorship, flows, x-*");
+                      "matching, survivorship, flows, secrets, outbound, webhooks, x-*");
     expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
                       AU_ERR_INVALID,
                       ":4:5: sources.crm.feilds: unknown key (expected record_id, fields, "

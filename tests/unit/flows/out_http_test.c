@@ -12,6 +12,7 @@
 #include "flows/connector.h"
 #include "flows/flowdef.h"
 #include "lib/alloc.h"
+#include "lib/netpolicy.h"
 #include "../../support/receiver.h"
 
 #define SECRET "collections-test-secret"
@@ -193,4 +194,63 @@ Test(out_http, evaluation_errors_fail_without_sending)
     cr_assert_str_eq(d.message, "headers: upper(): argument 1 must be a string, not number at 1:4");
     cr_assert_eq(rt_receiver_count(fx.r), 0);
     teardown(&fx);
+}
+
+Test(out_http, the_outbound_policy_refuses_loopback_after_resolution_for_good)
+{
+    fixture fx = {.r = rt_receiver_start(0)};
+    au_netpolicy *p = NULL, *lo = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_netpolicy_new(NULL, &p, &err), AU_OK);
+    json_t *allow = json_loads("{\"allow\": [\"loopback\"]}", 0, NULL);
+    cr_assert_eq(au_netpolicy_new(allow, &lo, &err), AU_OK);
+    json_decref(allow);
+    setup(&fx, rt_receiver_port(fx.r), NULL);
+    au_delivery d;
+    au_netpolicy_install(p);
+    send(&fx, &d);
+    cr_assert_eq(d.status, AU_DELIVER_FAIL, "a policy refusal is never retried: %s", d.message);
+    cr_assert(strstr(d.message, "outbound policy") && strstr(d.message, "loopback"), "%s",
+              d.message);
+    cr_assert_eq(rt_receiver_count(fx.r), 0, "no connection was made");
+    au_netpolicy_install(lo);
+    send(&fx, &d);
+    cr_assert_eq(d.status, AU_DELIVER_OK, "allowed explicitly: %s", d.message);
+    au_netpolicy_install(NULL);
+    au_netpolicy_free(p);
+    au_netpolicy_free(lo);
+    au_err_cleanup(&err);
+    teardown(&fx);
+}
+
+/* The result of validating a flow whose http url is `url`; message in msg. */
+static au_rc parse_url(const char *url, char *msg, size_t cap)
+{
+    char *y = au_asprintf("name: t\ntrigger: {event: x}\nsteps:\n  - http: {url: '%s'}\n", url);
+    au_flowdef *f = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = au_flowdef_parse(y, strlen(y), NULL, &f, &err);
+    snprintf(msg, cap, "%s", rc ? err.message : "");
+    au_flowdef_free(f);
+    au_err_cleanup(&err);
+    au_free(y);
+    return rc;
+}
+
+Test(out_http, a_template_may_not_choose_the_scheme_host_or_port)
+{
+    const char *bad[] = {"http://{{ event.host }}/x", "http://api.example:{{ event.port }}/x",
+                         "http://{{ event.user }}@api.example/x", "http://api{{ event.id }}/x",
+                         NULL};
+    const char *good[] = {"http://api.example/{{ event.id }}",
+                          "https://api.example:8443/x?q={{ event.id }}", NULL};
+    char msg[512];
+    for (int i = 0; bad[i]; i++) {
+        cr_assert_eq(parse_url(bad[i], msg, sizeof(msg)), AU_ERR_INVALID, "%s", bad[i]);
+        cr_assert(strstr(msg, "may not hold a template"), "%s", msg);
+    }
+    for (int i = 0; good[i]; i++)
+        cr_assert_eq(parse_url(good[i], msg, sizeof(msg)), AU_OK, "%s: %s", good[i], msg);
 }

@@ -27,7 +27,11 @@ RT_SRC   := $(sort $(wildcard tests/runtime/*.c))
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The web console (web/) is embedded into the binary by a generated source (never committed).
+WEB_SRC  := $(sort $(shell find web -type f ! -name '.*' 2>/dev/null))
+WEB_OBJ  := $(BUILD)/gen/web_assets.o
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(WEB_OBJ)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
@@ -51,6 +55,13 @@ $(BUILD)/test_unit: $(UNIT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a
 
 $(BUILD)/test_runtime: $(RT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a
 	$(CC) $(LDFLAGS) -o $@ $(RT_OBJ) $(SUPPORT_OBJ) $(BUILD)/libaurum.a $(LDLIBS) -lcriterion
+
+$(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/webembed.sh
+	@mkdir -p $(dir $@)
+	scripts/webembed.sh web > $@.tmp && mv $@.tmp $@
+
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

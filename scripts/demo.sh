@@ -312,6 +312,11 @@ cat <<TXT
 Aurum is running on $URL   (logs: $DIR/aurum.log$([ "$EXIT_AFTER" = 1 ] || echo ", stop: Ctrl-C"))
 Admin key: $KEY
 
+Web console, signed in as the demo admin (the key rides in the URL fragment, which browsers
+never send to the server, so it reaches no log; the page swaps it for a session cookie):
+  $URL/#key=$KEY
+The advisor's view of the worked scenario: $URL/#/customers/$PROFILE
+
 Try:
   curl -H "$AUTH" $URL/v1/sources
   curl -H "$AUTH" $URL/v1/sources/crm/records/$CRM_ID

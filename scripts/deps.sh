@@ -1,12 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages Aurum needs to build, test and benchmark, only those missing, and
-# the npm packages of the SDK tests (tests/segment and tests/rudderstack, each from its committed
-# package-lock.json). Downloads nothing but Debian packages and those npm packages. jq is for
-# scripts/demo.sh.
+# the npm packages of the SDK tests (tests/segment and tests/rudderstack) and of the console's
+# browser tests (tests/console), each from its committed package-lock.json. Downloads nothing but
+# Debian packages and those npm packages. jq is for scripts/demo.sh.
 set -e
 PKGS="build-essential pkg-config clang-format libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl jq sqlite3
-zlib1g-dev libpq-dev libnats-dev postgresql nats-server"
+zlib1g-dev libpq-dev libnats-dev postgresql nats-server chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -29,3 +29,7 @@ tests="$(dirname "$0")/../tests"
     npm ci --no-audit --no-fund --loglevel=error)
 (cd "$tests/rudderstack" && [ -d node_modules/@rudderstack/rudder-sdk-node ] ||
     npm ci --no-audit --no-fund --loglevel=error)
+# The console's browser tests: playwright-core (driving Debian's chromium, never a downloaded
+# browser) and axe-core, pinned by tests/console/package-lock.json.
+(cd "$tests/console" && [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] ||
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

@@ -36,14 +36,21 @@ typedef struct au_req au_req;
  * block; returns bytes written to buf, or -1 to end the stream. */
 typedef long (*au_stream_fn)(void *ctx, char *buf, size_t max);
 
+/* Extra response headers a handler may add (cookies, caching, security policy). */
+#define AU_RESP_MAX_HEADERS 8
+
 /* What a handler produces. body is owned (au_malloc); content_type is static. */
 typedef struct au_resp {
-    int status;               /* 200 unless set */
-    char *body;               /* owned */
-    size_t len;               /* bytes of body */
-    const char *content_type; /* "application/json" unless set */
-    au_stream_fn stream;      /* when set, the body is streamed instead of `body` */
-    void *stream_ctx;         /* owned: freed with stream_free when the stream ends */
+    int status;                             /* 200 unless set */
+    char *body;                             /* owned */
+    size_t len;                             /* bytes of body */
+    const unsigned char *static_body;       /* borrowed, static (embedded assets); or NULL */
+    const char *content_type;               /* "application/json" unless set */
+    const char *hname[AU_RESP_MAX_HEADERS]; /* static header names */
+    char *hvalue[AU_RESP_MAX_HEADERS];      /* owned header values */
+    size_t nheaders;                        /* headers in use */
+    au_stream_fn stream;                    /* when set, the body is streamed instead of `body` */
+    void *stream_ctx;                       /* owned: freed with stream_free when the stream ends */
     void (*stream_free)(void *ctx);
 } au_resp;
 
@@ -61,11 +68,12 @@ typedef struct au_route {
 
 /* The running server: what every handler may use. */
 struct au_server {
-    const au_config *cfg; /* borrowed */
-    au_engine *engine;    /* borrowed */
-    au_keys *keys;        /* borrowed */
-    au_metrics *metrics;  /* owned by the api */
-    _Atomic int stopping; /* set when the server shuts down: long-lived streams end */
+    const au_config *cfg;         /* borrowed */
+    au_engine *engine;            /* borrowed */
+    au_keys *keys;                /* borrowed */
+    au_metrics *metrics;          /* owned by the api */
+    struct au_sessions *sessions; /* console sessions, owned by the api */
+    _Atomic int stopping;         /* set when the server shuts down: long-lived streams end */
 };
 
 /* A request as a handler sees it; everything is borrowed for the handler's duration. */
@@ -86,6 +94,7 @@ struct au_req {
     size_t body_len;
     const char *content_type;          /* header value or NULL */
     au_key_scopes *key;                /* the verified key, NULL on routes without auth */
+    int via_session;                   /* the key came from the console's session cookie */
     char *decoded[AU_REQ_MAX_DECODED]; /* percent-decoded query values, owned by the request */
     size_t ndecoded;
 };
@@ -111,6 +120,10 @@ void au_req_cleanup(au_req *req);
 /* --- responses (response.c) --------------------------------------------------------------- */
 /* Serialises `json` (reference stolen) as the response body with `status`. */
 au_rc au_resp_json(au_resp *resp, int status, json_t *json);
+/* Adds a response header (value copied); AU_ERR_NOMEM, or AU_ERR_INTERNAL when full. */
+au_rc au_resp_header(au_resp *resp, const char *name, const char *value);
+/* Frees the body and the header values. */
+void au_resp_cleanup(au_resp *resp);
 /* The standard error body of err (or of rc with its default message when err has none). */
 char *au_error_body(au_rc rc, const au_err *err, size_t *len);
 /* Parses a JSON body: invalid UTF-8 -> AU_ERR_ENCODING, syntax -> AU_ERR_PARSE naming line and
@@ -153,6 +166,15 @@ au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_profile_search(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err);
+/* console.c: the web console's assets and sessions */
+au_rc au_api_console_index(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_console_asset(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_session_post(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_session_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_session_delete(au_req *req, au_resp *resp, au_err *err);
+/* The key token of the request's session cookie, when it names a live session; csrf receives
+ * the session's CSRF token (either may be NULL). 1 when found. */
+int au_api_session_token(au_req *req, char *token, char *csrf);
 /* segment.c */
 au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err);
 /* resolution (resolution.c) */

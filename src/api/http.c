@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "api/api_int.h"
+#include "api/session.h"
 #include "lib/alloc.h"
 #include "lib/inflate.h"
 #include "lib/log.h"
@@ -109,14 +112,34 @@ static au_rc verify_segment(conn_ctx *c, au_err *err)
     return au_keys_verify(c->req.srv->keys, token, &c->key, err);
 }
 
-static au_rc authorize(conn_ctx *c, au_err *err)
+/* The console's session cookie stands for its key when no key is presented; a write made with
+ * the cookie must echo the session's CSRF token, which a page of another site cannot read. */
+static au_rc verify_key_or_session(conn_ctx *c, const char *method, au_err *err)
+{
+    const char *token = presented_token(c->req.conn);
+    char stok[AU_KEY_TOKEN_MAX], csrf[AU_SESSION_CSRF_LEN];
+    if (token || !au_api_session_token(&c->req, stok, csrf))
+        return au_keys_verify(c->req.srv->keys, token, &c->key, err);
+    c->req.via_session = 1;
+    au_rc rc = au_keys_verify(c->req.srv->keys, stok, &c->key, err);
+    sodium_memzero(stok, sizeof(stok));
+    if (rc)
+        return au_err_set(err, rc, "the session's API key is no longer valid; sign in again");
+    const char *sent = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+        !au_session_csrf_ok(csrf, sent))
+        return au_err_set(err, AU_ERR_FORBIDDEN,
+                          "a write made with the session cookie needs its X-CSRF-Token header");
+    return AU_OK;
+}
+
+static au_rc authorize(conn_ctx *c, const char *method, au_err *err)
 {
     const au_route *r = c->req.route;
     if (r->need == AU_NEED_NONE)
         return AU_OK;
-    au_rc rc = r->need == AU_NEED_SEGMENT
-                   ? verify_segment(c, err)
-                   : au_keys_verify(c->req.srv->keys, presented_token(c->req.conn), &c->key, err);
+    au_rc rc =
+        r->need == AU_NEED_SEGMENT ? verify_segment(c, err) : verify_key_or_session(c, method, err);
     if (rc)
         return rc;
     c->req.key = &c->key;
@@ -154,7 +177,7 @@ static au_rc dispatch(conn_ctx *c, const char *method, const char *url, au_resp 
         return au_err_set(err, rc, "no route for %s %s", method, url);
     if (rc == AU_ERR_METHOD)
         return au_err_set(err, rc, "%s is not allowed on %s", method, url);
-    if ((rc = authorize(c, err)))
+    if ((rc = authorize(c, method, err)))
         return rc;
     if (c->body_err.rc)
         return au_err_set(err, c->body_err.rc, "%s", c->body_err.message);
@@ -227,18 +250,26 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
                : NULL;
         if (sc && !r)
             stream_done(sc);
+    } else if (!rc && resp.static_body) {
+        /* Embedded assets live as long as the program: no copy. */
+        r = MHD_create_response_from_buffer(resp.len, (void *)resp.static_body,
+                                            MHD_RESPMEM_PERSISTENT);
     } else {
         r = MHD_create_response_from_buffer(resp.len, resp.body ? resp.body : (char *)"",
                                             MHD_RESPMEM_MUST_COPY);
     }
     if (resp.stream_ctx && resp.stream_free)
         resp.stream_free(resp.stream_ctx);
-    au_free(resp.body);
+    if (r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+        if (!rc && resp.stream)
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        for (size_t i = 0; i < resp.nheaders; i++)
+            MHD_add_response_header(r, resp.hname[i], resp.hvalue[i]);
+    }
+    au_resp_cleanup(&resp);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
-    if (!rc && resp.stream)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     enum MHD_Result ret = MHD_queue_response(c->req.conn, (unsigned)resp.status, r);
     MHD_destroy_response(r);
     uint64_t us = elapsed_us(&c->start);
@@ -420,7 +451,8 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
     api->srv.cfg = cfg;
     api->srv.engine = engine;
     api->srv.keys = keys;
-    if (!(api->srv.metrics = au_metrics_new(au_route_labels, au_nroutes))) {
+    if (!(api->srv.metrics = au_metrics_new(au_route_labels, au_nroutes)) ||
+        !(api->srv.sessions = au_sessions_new())) {
         rc = AU_ERR_NOMEM;
         goto out;
     }
@@ -449,6 +481,7 @@ out:
         freeaddrinfo(ai);
     if (rc) {
         au_metrics_free(api->srv.metrics);
+        au_sessions_free(api->srv.sessions);
         au_free(api);
     }
     return rc;
@@ -470,5 +503,6 @@ void au_api_stop(au_api *api)
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     au_metrics_free(api->srv.metrics);
+    au_sessions_free(api->srv.sessions);
     au_free(api);
 }

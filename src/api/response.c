@@ -115,3 +115,24 @@ const char *au_req_query(const au_req *req, const char *name)
     owner->decoded[owner->ndecoded++] = d;
     return d;
 }
+
+au_rc au_resp_header(au_resp *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= AU_RESP_MAX_HEADERS)
+        return AU_ERR_INTERNAL;
+    char *v = au_strndup(value, strlen(value));
+    if (!v)
+        return AU_ERR_NOMEM;
+    resp->hname[resp->nheaders] = name;
+    resp->hvalue[resp->nheaders++] = v;
+    return AU_OK;
+}
+
+void au_resp_cleanup(au_resp *resp)
+{
+    au_free(resp->body);
+    resp->body = NULL;
+    for (size_t i = 0; i < resp->nheaders; i++)
+        au_free(resp->hvalue[i]);
+    resp->nheaders = 0;
+}

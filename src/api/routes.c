@@ -12,6 +12,24 @@
 #define AU_ROUTE_LIST(X)                                                                           \
     X("GET", "/healthz", au_api_health, AU_NEED_NONE, "Liveness check: {\"status\":\"ok\"}.",      \
       NULL)                                                                                        \
+    /* --- console: the web console's files and sessions ---------------------------------- */     \
+    X("GET", "/", au_api_console_index, AU_NEED_NONE,                                              \
+      "The web console (docs/CONSOLE.md); strict Content-Security-Policy, ETag revalidation.",     \
+      NULL)                                                                                        \
+    X("GET", "/console/{file}", au_api_console_asset, AU_NEED_NONE,                                \
+      "One file of the console (scripts, styles), embedded in the binary; If-None-Match -> 304.",  \
+      NULL)                                                                                        \
+    X("POST", "/v1/session", au_api_session_post, AU_NEED_NONE,                                    \
+      "Signs in: an API key for a session cookie (HttpOnly, SameSite=Strict) and a CSRF token "    \
+      "that every write made with the cookie must send as X-CSRF-Token; scopes are the key's.",    \
+      "{\"key\": API key}")                                                                        \
+    X("GET", "/v1/session", au_api_session_get, AU_NEED_NONE,                                      \
+      "The signed-in session: {\"key_id\",\"scopes\",\"csrf_token\",\"expires_at_ms\"}; 401 "      \
+      "without one.",                                                                              \
+      NULL)                                                                                        \
+    X("DELETE", "/v1/session", au_api_session_delete, AU_NEED_NONE,                                \
+      "Signs out (needs X-CSRF-Token); the cookie is cleared.", NULL)                              \
+    /* (end of the console routes) */                                                              \
     X("GET", "/metrics", au_api_metrics, AU_NEED_READ,                                             \
       "Prometheus text exposition: requests, latency, records and events ingested, events "        \
       "unlinked (aurum_events_unlinked_total{source,reason}), engine.",                            \

@@ -73,7 +73,25 @@ static void flows_topic(FILE *f)
     au_flows_print_help(f);
 }
 
+static void console_topic(FILE *f)
+{
+    fputs("The web console is served by `aurum serve` on its own port: open http://ADDR:PORT/\n"
+          "and sign in with an API key; the console acts with that key's scopes (a read key\n"
+          "sees no write actions). A link http://ADDR:PORT/#key=TOKEN signs in at once (the\n"
+          "fragment is never sent to the server); `make demo` prints one.\n"
+          "\n"
+          "Pages: Customers (search by name, e-mail, phone or system:id; the 360-degree view\n"
+          "with lineage, records side by side, timeline, why, split/merge/do-not-link),\n"
+          "Review queue, Flows (runs, dead letters, replay; the flow builder with dry run),\n"
+          "Sources and quality, Activity (live change feed, metrics).\n"
+          "\n"
+          "Sessions: POST /v1/session {\"key\"} sets an HttpOnly SameSite=Strict cookie; writes\n"
+          "made with it need the X-CSRF-Token header. Everything else: docs/CONSOLE.md.\n",
+          f);
+}
+
 const au_cli_topic au_cli_topics[] = {
+    {"console", "the web console: where it is, signing in, its pages", console_topic},
     {"config", "the configuration file: options, sections, a source and a flow", config_topic},
     {"flows", "the flow reference: triggers, context, step kinds and their options", flows_topic},
     {NULL, NULL, NULL},

@@ -188,6 +188,9 @@ au_rc au_api_review(au_req *req, au_resp *resp, au_err *err);
 /* data quality (quality.c, renormalize.c) */
 au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_renormalize(au_req *req, au_resp *resp, au_err *err);
+/* data subjects: erasure and export (subjects.c) */
+au_rc au_api_subject_erase(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_subject_export(au_req *req, au_resp *resp, au_err *err);
 /* quality_generic.c */
 au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err);
 

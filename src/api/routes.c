@@ -192,7 +192,18 @@
       "definition again, as updates (resolution, profiles, flows and the ledger follow). Answers " \
       "{\"records\",\"changed\",\"unchanged\",\"quarantined\",\"failed\"}.",                       \
       NULL)                                                                                        \
-    /* (end of the data-quality routes) */
+    /* (end of the data-quality routes) */                                                         \
+    /* --- data subjects: erasure and export (docs/PRIVACY.md) -------------------------- */       \
+    X("POST", "/v1/subjects/erase", au_api_subject_erase, AU_NEED_ADMIN,                           \
+      "Erases a person: their records are deleted (remaining records re-resolved), then every "    \
+      "trace leaves every table and the WAL; answers the receipt (hashed identifiers, counts).",   \
+      "{\"profile\":ID} | {\"email\"} | {\"phone\"} | {\"source\",\"record\"}, "                   \
+      "\"suppress\": true keeps the hashes on the suppression list")                               \
+    X("GET", "/v1/subjects/export", au_api_subject_export, AU_NEED_ADMIN,                          \
+      "Everything held about a person with where it came from: golden record with lineage, "       \
+      "every version of their records, events, flow runs and dead letters mentioning them.",       \
+      "?profile=ID | ?email= | ?phone= | ?source=&record=")                                        \
+    /* (end of the data-subject routes) */
 
 const au_route au_routes[] = {
 #define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},

@@ -6,6 +6,7 @@
  */
 #include "app/compose.h"
 #include "flows/flows.h"
+#include "privacy/privacy.h"
 #include "profile/profiles.h"
 #include "quality/quality.h"
 #include "resolve/hook.h"
@@ -22,6 +23,10 @@ const au_engine_hook *const au_app_hooks[] = {
 
     /* then the data-quality ledger: counts what was written; depends on nothing above */
     &au_quality_hook,
+
+    /* last, privacy: drops a deleted record's documents once every hook above has read them,
+     * and refuses writes naming a person erased with suppression (docs/PRIVACY.md) */
+    &au_privacy_hook,
 
     NULL,
 };

@@ -31,6 +31,8 @@ extern const au_cli_command au_cli_serve, au_cli_import, au_cli_gen, au_cli_keys
 extern const au_cli_command au_cli_train, au_cli_clusters, au_cli_eval, au_cli_explain;
 /* data quality */
 extern const au_cli_command au_cli_quality, au_cli_renormalize;
+/* data subjects: erasure and export (erase.c) */
+extern const au_cli_command au_cli_erase, au_cli_export;
 /* flows */
 extern const au_cli_command au_cli_secrets;
 /* Development aid: a stand-in target system for flows. */

@@ -15,7 +15,7 @@
 static const au_cli_command *const commands[] = {
     &au_cli_serve,       &au_cli_import,   &au_cli_gen,     &au_cli_keys,    &au_cli_version,
     &au_cli_train,       &au_cli_clusters, &au_cli_eval,    &au_cli_explain, &au_cli_quality,
-    &au_cli_renormalize, &au_cli_sink,     &au_cli_secrets,
+    &au_cli_renormalize, &au_cli_sink,     &au_cli_secrets, &au_cli_erase,   &au_cli_export,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -33,7 +33,8 @@ static void print_overview(FILE *f)
     fprintf(f,
             "\nEvery command answers --help. Every command takes --log-format text|json (default:\n"
             "text on a terminal, JSON lines otherwise; also log_format in the config).\n"
-            "Documentation: README.md and docs/ (IMPORT.md, MATCHING.md, FLOWS.md, API.md).\n");
+            "Documentation: README.md and docs/ (IMPORT.md, MATCHING.md, FLOWS.md, API.md,\n"
+            "PRIVACY.md).\n");
 }
 
 static void print_usage(const au_cli_command *c, FILE *f)

@@ -438,11 +438,9 @@ const au_flow_value *au_flow_step_value(const au_flow_step *s, const char *name)
 static const struct {
     const char *name;
     unsigned bit;
-} changes[] = {{"created", AU_PROFILE_CREATED},
-               {"updated", AU_PROFILE_UPDATED},
-               {"merged", AU_PROFILE_MERGED},
-               {"split", AU_PROFILE_SPLIT},
-               {"deleted", AU_PROFILE_DELETED}};
+} changes[] = {{"created", AU_PROFILE_CREATED}, {"updated", AU_PROFILE_UPDATED},
+               {"merged", AU_PROFILE_MERGED},   {"split", AU_PROFILE_SPLIT},
+               {"deleted", AU_PROFILE_DELETED}, {"erased", AU_PROFILE_ERASED}};
 
 static unsigned change_bit(const char *s)
 {
@@ -466,7 +464,7 @@ static void trigger_profile(walk *w, const yaml_node_t *t, const yaml_node_t *p,
         unsigned bit = is_scalar(it) ? change_bit(scalar(it)) : 0;
         if (!bit) {
             verr(w, AU_ERR_INVALID, it, "trigger.profile",
-                 "must be created, updated, merged, split or deleted");
+                 "must be created, updated, merged, split, deleted or erased");
             continue;
         }
         tr->profile_changes |= bit;

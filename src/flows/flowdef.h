@@ -39,6 +39,7 @@ typedef enum au_trigger_kind {
 #define AU_PROFILE_MERGED  4u
 #define AU_PROFILE_SPLIT   8u
 #define AU_PROFILE_DELETED 16u
+#define AU_PROFILE_ERASED  32u /* a person was erased (src/privacy, src/flows/erased.c) */
 
 typedef struct au_flow_trigger {
     au_trigger_kind kind;     /* which of the fields below apply */

@@ -29,6 +29,11 @@ extern const au_engine_hook au_flows_hook;
 /* The flows of an open engine (NULL if the hook is not registered). */
 au_flows *au_flows_of(au_engine *e);
 
+/* Runs the flows triggered by `profile: [erased]` for an erasure (erased.c); records is a JSON
+ * array of {"source","record_id"}. Writer thread, inside the erasure's transaction. */
+au_rc au_flows_fire_erased(au_flows *f, au_store *st, int64_t profile, const json_t *records,
+                           int64_t receipt, int64_t at_ms);
+
 /* Starts the delivery workers and the scheduler (the daemon does; `aurum import` does not, so
  * what it triggers waits in the outbox for the next `aurum serve`). */
 au_rc au_flows_start(au_flows *f, au_err *err);

@@ -55,7 +55,7 @@ void au_flows_print_help(FILE *f)
           "        body: {old: \"{{ change.before.postcode }}\", new: \"{{ record.postcode }}\"}\n"
           "  retry: {max_attempts: 5, backoff_ms: 1000, max_backoff_ms: 300000}\n\n"
           "Triggers (exactly one):\n"
-          "  profile: updated | [created, updated, merged, split, deleted]\n"
+          "  profile: updated | [created, updated, merged, split, deleted, erased]\n"
           "           optional attributes: [..]: an update fires when one of them changed value\n"
           "  event: TYPE | {type: TYPE, source: SYSTEM}\n"
           "  schedule: \"CRON\" | {cron: \"0 7 * * MON\", timezone: Europe/London}\n"

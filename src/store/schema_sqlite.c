@@ -193,6 +193,23 @@ static const char *const migrations[] = {
     "  n INTEGER NOT NULL,"
     "  PRIMARY KEY (source, day, attribute, status, reason)"
     ") WITHOUT ROWID;",
+
+    /* 8 (privacy, docs/PRIVACY.md): the receipts of erasures (hashed identifiers, who, when,
+     * what was removed) and the suppression list of hashed identifiers refused on re-import. */
+    "CREATE TABLE IF NOT EXISTS erasures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at_ms INTEGER NOT NULL,"
+    "  key_id TEXT NOT NULL,"
+    "  profile INTEGER NOT NULL,"
+    "  identifiers TEXT NOT NULL,"
+    "  counts TEXT NOT NULL,"
+    "  suppress INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE IF NOT EXISTS suppressions ("
+    "  hash TEXT PRIMARY KEY,"
+    "  erasure INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 int au_sqlite_schema_version(void)

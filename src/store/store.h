@@ -208,6 +208,24 @@ enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
 /* A record number (and the matched key, for ident_find; NULL otherwise). */
 typedef int (*au_ident_cb)(void *ctx, int64_t rec, const char *key);
 
+/* --- privacy: erasure and export of a data subject (src/privacy/, docs/PRIVACY.md) ------- */
+/* Everything to purge for one person, and the receipt to keep. Strings borrowed for the call. */
+typedef struct au_subject_purge {
+    const char *members; /* JSON array of {"no": record number, "s": source, "r": record id} */
+    const char *refs;    /* JSON array of event customer references ("r:..", "e:..", "p:..") */
+    const char *needles; /* JSON array of strings marking flow runs / dead letters as theirs */
+    int64_t at_ms;       /* when */
+    const char *key_id;  /* receipt: the API key (or "cli") that asked */
+    const char *hashes;  /* receipt: JSON array of hashed identifiers (hex BLAKE2b) */
+    int64_t profile;     /* receipt: the profile erased */
+    int suppress;        /* 1: the hashes join the suppression list (no re-import) */
+} au_subject_purge;
+
+/* What a purge removed; receipt is the id of the erasure receipt written. */
+typedef struct au_purge_counts {
+    int64_t records, versions, events, runs, dead_letters, outbox, changes, receipt;
+} au_purge_counts;
+
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
     const char *name; /* scheme used in locations: "sqlite" */
@@ -228,6 +246,7 @@ typedef struct au_store_ops {
     const struct au_store_profiles_ops *profiles;
     const struct au_store_flows_ops *flows;
     const struct au_store_quality_ops *quality;
+    const struct au_store_privacy_ops *privacy;
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -255,6 +274,7 @@ AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 
 #include "store/store_flows.h"
 #include "store/store_keys.h"
+#include "store/store_privacy.h"
 #include "store/store_profiles.h"
 #include "store/store_quality.h"
 #include "store/store_records.h"

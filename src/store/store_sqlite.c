@@ -290,7 +290,8 @@ static const char pragmas_rw[] = "PRAGMA page_size = 8192; PRAGMA journal_mode =
                                  "PRAGMA mmap_size = 268435456;"
                                  "PRAGMA temp_store = MEMORY;"
                                  "PRAGMA wal_autocheckpoint = 10000;"
-                                 "PRAGMA journal_size_limit = 67108864;";
+                                 "PRAGMA journal_size_limit = 67108864;"
+                                 "PRAGMA secure_delete = ON;";
 /* Readers map up to 4 GiB (address space only; pages come from the shared page cache): a profile
  * read touches a few pages scattered over the whole file, and through read() each costs a
  * system call (a quarter of the profile read time at 1 M records with 256 MiB). */
@@ -1012,6 +1013,14 @@ static const struct au_store_quality_ops sqlite_quality = {
     .record_ids = au_sqlite_record_ids,
 };
 
+static const struct au_store_privacy_ops sqlite_privacy = {
+    .subject_purge = au_sqlite_subject_purge,
+    .subject_runs = au_sqlite_subject_runs,
+    .suppressed = au_sqlite_suppressed,
+    .checkpoint = au_sqlite_checkpoint,
+    .record_scrub = au_sqlite_record_scrub,
+};
+
 const au_store_ops au_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1028,5 +1037,6 @@ const au_store_ops au_store_sqlite_ops = {
     .profiles = &sqlite_profiles,
     .flows = &sqlite_flows,
     .quality = &sqlite_quality,
+    .privacy = &sqlite_privacy,
 };
 /* clang-format on */

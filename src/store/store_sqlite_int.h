@@ -19,11 +19,12 @@ extern const au_store_ops au_store_sqlite_ops;
 
 /* Statement slots of the other files, cached per handle like store_sqlite.c's own: each file
  * owns a range so their statements never collide. */
-#define AU_SQLITE_EXT_RESOLVE  0  /* resolution: slots 0..31 */
-#define AU_SQLITE_EXT_PROFILES 32 /* profiles: slots 32..63 */
-#define AU_SQLITE_EXT_FLOWS    64 /* flows: slots 64..95 */
-#define AU_SQLITE_EXT_QUALITY  96 /* quality ledger: slots 96..111 */
-#define AU_SQLITE_EXT_N        112
+#define AU_SQLITE_EXT_RESOLVE  0   /* resolution: slots 0..31 */
+#define AU_SQLITE_EXT_PROFILES 32  /* profiles: slots 32..63 */
+#define AU_SQLITE_EXT_FLOWS    64  /* flows: slots 64..95 */
+#define AU_SQLITE_EXT_QUALITY  96  /* quality ledger: slots 96..111 */
+#define AU_SQLITE_EXT_PRIVACY  112 /* privacy: slots 112..115 */
+#define AU_SQLITE_EXT_N        116
 
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);
@@ -121,5 +122,13 @@ AU_MUST_USE au_rc au_sqlite_quality_list(void *impl, const char *source, const c
                                          au_quality_cb cb, void *ctx);
 AU_MUST_USE au_rc au_sqlite_record_ids(void *impl, const char *source, int64_t after, int limit,
                                        au_ident_cb cb, void *ctx);
+
+/* The privacy slots of au_store_sqlite_ops (store_sqlite_privacy.c). */
+au_rc au_sqlite_subject_purge(void *impl, const au_subject_purge *p, au_purge_counts *n);
+au_rc au_sqlite_subject_runs(void *impl, const char *needles, int limit, au_run_cb rcb,
+                             au_dead_cb dcb, void *ctx);
+au_rc au_sqlite_suppressed(void *impl, const char *hashes, int *yes);
+au_rc au_sqlite_checkpoint(void *impl, int *done);
+au_rc au_sqlite_record_scrub(void *impl, int64_t no);
 
 #endif

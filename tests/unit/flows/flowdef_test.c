@@ -205,8 +205,8 @@ static const bad_flow bad[] = {
      "flow \"f1\": line 4, column 13: trigger: has both 'event' and 'schedule'; a flow has one "
      "trigger"},
     {"name: f1\ntrigger:\n  profile: renamed\nsteps:\n  - file: {path: /a, body: {a: 1}}\n",
-     "flow \"f1\": line 3, column 12: trigger.profile: must be created, updated, merged, split or "
-     "deleted"},
+     "flow \"f1\": line 3, column 12: trigger.profile: must be created, updated, merged, split, "
+     "deleted or erased"},
     {"name: f1\ntrigger:\n  schedule: {cron: '0 25 * * *'}\nsteps:\n"
      "  - file: {path: /a, body: {a: 1}}\n",
      "flow \"f1\": line 3, column 20: trigger.schedule.cron: cron hour: '25' out of range 0-23 at "

@@ -36,6 +36,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+# Each bench/NAME.c is one program, build/bench/NAME, linked with the library like the daemon.
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test demo deps clean style bench
 
@@ -67,6 +69,11 @@ $(BUILD)/%.o: %.c
 
 tests: $(BUILD)/aurum $(BUILD)/test_unit $(BUILD)/test_runtime
 
+bench: $(BENCH_BIN)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaurum.a
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libaurum.a $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -86,3 +93,4 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RT_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)
+-include $(BENCH_BIN:=.d)

@@ -14,16 +14,10 @@
 #include "core/reads.h"
 #include "lib/alloc.h"
 #include "lib/isotime.h"
+#include "lib/clock.h"
 
 #define MAX_EVENTS   100000
 #define MAX_WARNINGS 100 /* listed per answer; "warnings_total" counts them all */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *nonempty(const json_t *o, const char *k)
 {
@@ -58,7 +52,7 @@ static int event_from_json(const json_t *o, long i, au_event *ev, au_err *err)
             ok = 0;
         }
     json_t *at = json_object_get(o, "at");
-    ev->at_ms = now_ms();
+    ev->at_ms = au_wall_ms();
     if (json_is_integer(at) && json_integer_value(at) >= 0) {
         ev->at_ms = json_integer_value(at);
     } else if (at && !(json_is_string(at) &&

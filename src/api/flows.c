@@ -7,10 +7,12 @@
  * (X-Aurum-Secret header, or X-Aurum-Signature: sha256=<hex HMAC-SHA256 of the body>), so an
  * external system can call it without holding an Aurum key. A wrong secret is 401.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "core/keys.h"
 #include "flows/flows.h"
 #include "lib/alloc.h"
@@ -118,34 +120,35 @@ au_rc au_api_flow_delete(au_req *req, au_resp *resp, au_err *err)
     return rc ? rc : au_resp_json(resp, 200, json_pack("{s:s,s:b}", "name", name, "deleted", 1));
 }
 
-static long query_long(const au_req *req, const char *name, long def, long min, long max)
-{
-    const char *v = au_req_query(req, name);
-    char *end = NULL;
-    long n = v ? strtol(v, &end, 10) : def;
-    if (v && (*end || end == v))
-        n = def;
-    return n < min ? min : n > max ? max : n;
-}
-
-/* 1 when a flag parameter is on: "1", "true" or "yes". */
-static int query_flag(const au_req *req, const char *name)
-{
-    const char *v = au_req_query(req, name);
-    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"));
-}
-
 /* GET /v1/flows/{name}/runs?status=&context=1&limit=&before= */
+typedef struct runs_args {
+    const char *status;
+    long before, limit;
+    int context;
+} runs_args;
+
+static const au_query_spec runs_query[] = {
+    {"status", AU_QUERY_STR, offsetof(runs_args, status), 0, 0, 0, 0, "only runs in this status"},
+    {"before", AU_QUERY_INT, offsetof(runs_args, before), 0, 0, __LONG_MAX__, 0,
+     "only runs with a smaller id (paging; 0: from the newest)"},
+    {"limit", AU_QUERY_INT, offsetof(runs_args, limit), 50, 1, 1000, 0, "runs per page"},
+    {"context", AU_QUERY_FLAG, offsetof(runs_args, context), 0, 0, 0, 0,
+     "include each run's context"},
+    {NULL}};
+
 au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *j = NULL;
+    runs_args a;
+    au_rc rc = au_query_parse(req, runs_query, &a, err);
+    if (rc)
+        return rc;
     au_flows *f = flows(req, err);
-    const char *status = au_req_query(req, "status");
-    au_runs_query q = {.status = status && *status ? status : NULL,
-                       .before = query_long(req, "before", 0, 0, __LONG_MAX__),
-                       .limit = (int)query_long(req, "limit", 50, 1, 1000),
-                       .context = query_flag(req, "context")};
-    au_rc rc = f ? au_flows_runs(f, au_req_param(req, "name"), &q, &j, err) : err->rc;
+    au_runs_query q = {.status = a.status && *a.status ? a.status : NULL,
+                       .before = a.before,
+                       .limit = (int)a.limit,
+                       .context = a.context};
+    rc = f ? au_flows_runs(f, au_req_param(req, "name"), &q, &j, err) : err->rc;
     return rc ? rc : au_resp_json(resp, 200, shown(req, j));
 }
 

@@ -325,7 +325,7 @@ static void body_piece(conn_ctx *c, const char *data, size_t n)
         body_start(c, &e);
     if (!e.rc && !c->body_err.rc) {
         if (c->decoder)
-            au_inflate_feed(c->decoder, data, n, &c->body, &e);
+            AU_BEST_EFFORT(au_inflate_feed(c->decoder, data, n, &c->body, &e)); /* sets e */
         else if (au_buf_append(&c->body, data, n))
             too_large(c);
     }

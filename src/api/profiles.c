@@ -10,19 +10,14 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "lib/alloc.h"
 #include "lib/cursor.h"
 #include "profile/profiles.h"
+#include "lib/clock.h"
 
 #define WAIT_MAX_S      60 /* long-poll cap: a longer wait is served as 60 s */
 #define SSE_KEEPALIVE_S 15 /* comment line sent on an idle stream */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A profile id from the path: decimal digits, > 0. */
 static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
@@ -37,22 +32,13 @@ static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
     return AU_OK;
 }
 
-/* Optional integer query parameter within [min, max]; `cap` clamps instead of refusing. */
+/* Optional integer query parameter within [min, max] (a declared one-row table, so the error
+ * is the same as every route's); `cap` serves a larger value as max instead of refusing it. */
 static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max, int cap,
                        long *out, au_err *err)
 {
-    const char *s = au_req_query(req, name);
-    char *end = NULL;
-    *out = dflt;
-    if (!s)
-        return AU_OK;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < min || (!cap && v > max))
-        return au_err_set(err, AU_ERR_INVALID, "%s: expected an integer from %ld to %ld", name, min,
-                          max);
-    *out = v > max ? max : v;
-    return AU_OK;
+    const au_query_spec spec[] = {{name, AU_QUERY_INT, 0, dflt, min, max, cap, ""}, {NULL}};
+    return au_query_parse(req, spec, out, err);
 }
 
 /* Query argument `name` (already percent-decoded by au_req_query) as a new string the caller
@@ -291,17 +277,17 @@ static long sse_read(void *ctx, char *buf, size_t max)
         if (sse_fill(s))
             return -1;
         if (s->out.len) {
-            s->idle_since = now_ms();
+            s->idle_since = au_wall_ms();
             break;
         }
-        if (now_ms() - s->idle_since >= SSE_KEEPALIVE_S * 1000) {
+        if (au_wall_ms() - s->idle_since >= SSE_KEEPALIVE_S * 1000) {
             if (au_buf_puts(&s->out, ": keep-alive\n\n"))
                 return -1;
-            s->idle_since = now_ms();
+            s->idle_since = au_wall_ms();
             break;
         }
         /* Short slices so a shutdown is noticed within a second. */
-        au_profiles_wait(s->prof, gen, now_ms() + 1000);
+        au_profiles_wait(s->prof, gen, au_wall_ms() + 1000);
     }
     size_t n = s->out.len - s->sent;
     if (n > max)
@@ -332,10 +318,14 @@ static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp 
     s->srv = req->srv;
     s->prof = prof;
     s->last = after;
-    s->idle_since = now_ms();
+    s->idle_since = au_wall_ms();
     au_buf_init(&s->out, 64u << 20);
     /* The first bytes tell the client the stream is open before any change arrives. */
-    au_buf_puts(&s->out, ": aurum change feed\nretry: 1000\n\n");
+    if (au_buf_puts(&s->out, ": aurum change feed\nretry: 1000\n\n")) {
+        au_buf_cleanup(&s->out);
+        au_free(s);
+        return AU_ERR_NOMEM;
+    }
     resp->stream = sse_read;
     resp->stream_ctx = s;
     resp->stream_free = sse_free;
@@ -363,17 +353,18 @@ au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
         return rc;
     if (wants_sse(req))
         return changes_sse(req, prof, after, resp, err);
-    int64_t deadline = now_ms() + wait * 1000;
+    int64_t deadline = au_wall_ms() + wait * 1000;
     for (;;) {
         /* The generation is read before the query, so a commit in between is not missed. */
         uint64_t gen = au_profiles_generation(prof);
         if ((rc = read_changes(req->srv, after, (int)limit, &list, &last, err)))
             return rc;
-        if (json_array_size(list) || now_ms() >= deadline || atomic_load(&req->srv->stopping))
+        if (json_array_size(list) || au_wall_ms() >= deadline || atomic_load(&req->srv->stopping))
             break;
         json_decref(list);
         list = NULL;
-        au_profiles_wait(prof, gen, deadline < now_ms() + 1000 ? deadline : now_ms() + 1000);
+        au_profiles_wait(prof, gen,
+                         deadline < au_wall_ms() + 1000 ? deadline : au_wall_ms() + 1000);
     }
     au_cursor_encode((uint64_t)last, cur);
     return au_resp_json(

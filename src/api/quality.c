@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "quality/quality.h"
 
 /* Default length of the per-day series. */
@@ -26,18 +27,13 @@ static int mapped_by_engine(void *ctx, const char *source, au_attr a)
 
 static au_rc parse_days(const au_req *req, int *days, au_err *err)
 {
-    const char *s = au_req_query(req, "days");
-    char *end = NULL;
-    *days = QUALITY_DEFAULT_DAYS;
-    if (!s)
-        return AU_OK;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < 0 || v > AU_QUALITY_MAX_DAYS)
-        return au_err_set(err, AU_ERR_INVALID, "days: expected an integer from 0 to %d",
-                          AU_QUALITY_MAX_DAYS);
-    *days = (int)v;
-    return AU_OK;
+    static const au_query_spec spec[] = {{"days", AU_QUERY_INT, 0, QUALITY_DEFAULT_DAYS, 0,
+                                          AU_QUALITY_MAX_DAYS, 0, "days of history"},
+                                         {NULL}};
+    long v;
+    au_rc rc = au_query_parse(req, spec, &v, err);
+    *days = rc ? QUALITY_DEFAULT_DAYS : (int)v;
+    return rc;
 }
 
 /* GET /v1/quality?source=&attribute=&days= -> {"sources":[...],"days","events"} */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "resolve/hook.h"
 
 /* GET /v1/quality/generic?limit=N */
@@ -16,11 +17,12 @@ au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err)
     au_resolve_state *s = au_engine_hook_state(req->srv->engine, "resolve");
     if (!s)
         return au_err_set(err, AU_ERR_UNAVAILABLE, "identity resolution is not running");
-    const char *lim = au_req_query(req, "limit");
-    char *end = NULL;
-    long limit = lim ? strtol(lim, &end, 10) : 1000;
-    if (limit <= 0 || limit > 100000 || (lim && *end))
-        return au_err_set(err, AU_ERR_INVALID, "limit must be 1..100000");
+    static const au_query_spec spec[] = {
+        {"limit", AU_QUERY_INT, 0, 1000, 1, 100000, 0, "values to list"}, {NULL}};
+    long limit;
+    au_rc rc = au_query_parse(req, spec, &limit, err);
+    if (rc)
+        return rc;
     json_t *doc = au_resolve_generic_list(s, (size_t)limit);
     if (!doc)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory listing generic values");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "resolve/hook.h"
 #include "lib/alloc.h"
 
@@ -238,10 +239,12 @@ static int review_item(void *ctx, const au_review_row *r)
 /* GET /v1/review?limit=N */
 au_rc au_api_review(au_req *req, au_resp *resp, au_err *err)
 {
-    const char *lim = au_req_query(req, "limit");
-    long limit = lim ? strtol(lim, NULL, 10) : 100;
-    if (limit <= 0 || limit > 10000)
-        return au_err_set(err, AU_ERR_INVALID, "limit must be 1..10000");
+    static const au_query_spec spec[] = {
+        {"limit", AU_QUERY_INT, 0, 100, 1, 10000, 0, "pairs to list"}, {NULL}};
+    long limit;
+    au_rc qrc = au_query_parse(req, spec, &limit, err);
+    if (qrc)
+        return qrc;
     au_store *st = au_engine_reader(req->srv->engine);
     if (!st)
         return au_err_set(err, AU_ERR_BUSY, "no store reader available");

@@ -88,7 +88,7 @@
     X("GET", "/v1/review", au_api_review, AU_NEED_READ,                                            \
       "Possible matches queued for review (between possible_weight and match_weight), "            \
       "strongest first.",                                                                          \
-      "?limit=N (default 100)")                                                                    \
+      "?limit=N (1..10000, default 100)")                                                          \
     X("GET", "/v1/quality/generic", au_api_quality_generic, AU_NEED_READ,                          \
       "Generic values: e-mails, phones, national ids and addresses held by several clearly "       \
       "different people or known placeholders, no longer used as evidence or blocking keys "       \
@@ -151,7 +151,8 @@
     X("GET", "/v1/flows/{name}/runs", au_api_flow_runs, AU_NEED_READ,                              \
       "Run history, newest first: trigger, condition, status, error (why a run failed), each "     \
       "step's outcome, attempts, latency; input with the profile as its id unless context=1.",     \
-      "?status=pending|delivered|failed|skipped|error|dead&context=1&limit=50&before=RUN_ID")      \
+      "?status=pending|delivered|failed|skipped|error|dead&context=1&limit=1..1000 (default "      \
+      "50)&before=RUN_ID")                                                                         \
     X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
       "Dry run: evaluates the flow against the given context, or with none samples the newest "    \
       "matching stored event or profile change (says which in \"sampled\"), returns what each "    \

@@ -18,13 +18,7 @@
 #include "resolve/hook.h"
 #include "core/warnings.h"
 #include "ingest/segment.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "lib/clock.h"
 
 /* The `segment` source, registered on first use. Release with au_engine_source_release. */
 static const au_source *segment_source(au_engine *e, au_err *err)
@@ -118,7 +112,7 @@ static au_rc event_of(json_t *it, au_event *ev, json_t **owned)
     *owned = props;
     ev->event_id = (char *)json_string_value(json_object_get(props, "_id"));
     ev->type = (char *)"alias";
-    ev->at_ms = now_ms();
+    ev->at_ms = au_wall_ms();
     ev->customer = to;
     ev->properties = props;
     return AU_OK;
@@ -194,8 +188,8 @@ au_rc au_api_segment(au_req *req, au_resp *resp, au_err *err)
     au_rc rc = au_req_parse_json(req, &body, err);
     if (rc)
         return rc;
-    rc = batch ? au_segment_map_batch(body, now_ms(), &items, err)
-               : au_segment_map(type, body, now_ms(), &items, err);
+    rc = batch ? au_segment_map_batch(body, au_wall_ms(), &items, err)
+               : au_segment_map(type, body, au_wall_ms(), &items, err);
     json_decref(body);
     if (rc)
         return rc;

@@ -84,7 +84,7 @@ static int list_source(void *ctx, const char *name, const char *def_json)
 {
     au_buf *b = ctx;
     if (!strstr(b->data ? b->data : "", name))
-        au_buf_printf(b, "%s%s", b->len ? ", " : "", name);
+        return au_buf_printf(b, "%s%s", b->len ? ", " : "", name) ? 1 : 0; /* 1: stop */
     return 0;
 }
 
@@ -101,7 +101,8 @@ static void report_unknown_source(const au_config *cfg, au_engine *e, const char
     }
     au_store *rd = au_engine_reader(e);
     if (rd) {
-        au_store_source_list(rd, list_source, &b);
+        /* The list only helps the error message; without it the message still names `name`. */
+        AU_BEST_EFFORT(au_store_source_list(rd, list_source, &b));
         au_engine_reader_release(e, rd);
     }
     fprintf(stderr, "aurum import: unknown source '%s'; known sources: %s\n", name,

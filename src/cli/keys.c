@@ -56,7 +56,7 @@ static au_rc put_key(au_store *s, const au_key_row *row)
     if (!rc)
         rc = au_store_commit(s);
     if (rc)
-        au_store_rollback(s);
+        AU_BEST_EFFORT(au_store_rollback(s)); /* rc is the error to report */
     return rc;
 }
 
@@ -149,7 +149,7 @@ static au_rc do_revoke(au_store *s, const char *id, au_err *err)
     if (!rc)
         rc = au_store_commit(s);
     if (rc) {
-        au_store_rollback(s);
+        AU_BEST_EFFORT(au_store_rollback(s)); /* rc is the error to report */
         return rc == AU_ERR_NOT_FOUND ? au_err_set(err, rc, "no API key with id '%s'", id)
                                       : au_err_set(err, rc, "cannot revoke: %s", au_rc_message(rc));
     }

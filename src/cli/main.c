@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "lib/runtime.h"
 #include "lib/log.h"
 
 static const au_cli_command *const commands[] = {
@@ -119,6 +120,10 @@ static int wants_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (au_runtime_init()) {
+        fprintf(stderr, "aurum: cannot initialise libcurl, libsodium or SQLite\n");
+        return 1;
+    }
     if (take_log_format(&argc, argv))
         return 2;
     if (argc < 2) {

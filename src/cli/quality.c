@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "cli/cli.h"
 #include "cli/http_client.h"
@@ -18,6 +17,7 @@
 #include "quality/quality.h"
 #include "core/source.h"
 #include "lib/alloc.h"
+#include "lib/clock.h"
 
 typedef struct args {
     const char *data, *config, *server, *key, *source, *attribute;
@@ -114,13 +114,6 @@ static void defs_cleanup(defs *d)
     json_decref(d->byname);
 }
 
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* 1 when the one source of a report has records. */
 static int source_counted(const json_t *report)
 {
@@ -138,7 +131,7 @@ static int report_local(const args *a, json_t **out)
     defs d = {cfg->sources ? json_deep_copy(cfg->sources) : json_object(), NULL};
     au_err err;
     au_err_init(&err);
-    au_quality_query q = {a->source, a->attribute, a->days, now_ms(), mapped_offline, &d};
+    au_quality_query q = {a->source, a->attribute, a->days, au_wall_ms(), mapped_offline, &d};
     au_rc rc = d.byname ? au_store_source_list(st, on_stored_source, &d) : AU_ERR_NOMEM;
     if (rc)
         au_err_set(&err, rc, "cannot read the source definitions: %s", au_rc_message(rc));

@@ -35,7 +35,9 @@ int au_cli_open_store(const char *cmd, const char *data, const char *config, au_
         if (rc)
             goto out;
     }
-    au_store_open(dir, mode, st, &err);
+    au_rc orc = au_store_open(dir, mode, st, &err);
+    if (orc && !err.rc) /* the check below reads err */
+        au_err_set(&err, orc, "%s: %s", dir, au_rc_message(orc));
 out:
     if (err.rc) {
         fprintf(stderr, "aurum %s: %s\n", cmd, err.message);

@@ -13,6 +13,7 @@
 #include "cli/resolve_common.h"
 #include "resolve/hook.h"
 #include "lib/alloc.h"
+#include "lib/clock.h"
 #include "lib/csv.h"
 #include "lib/lockfile.h"
 #include "resolve/train.h"
@@ -173,9 +174,7 @@ static int train(au_store *st, const au_config *cfg, const char *labels_path, co
         goto out;
     }
     print_weights(doc);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    au_rc rc = au_store_model_put(st, text, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    au_rc rc = au_store_model_put(st, text, au_wall_ms());
     if (rc) {
         au_err_set(&err, rc, "storing the model: %s", au_rc_message(rc));
         goto out;

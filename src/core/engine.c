@@ -21,6 +21,7 @@
 
 #include "lib/alloc.h"
 #include "lib/log.h"
+#include "lib/clock.h"
 
 /* Records that may wait in the queue; beyond it submitters block (unless the queue is empty, so
  * one huge batch still goes through). */
@@ -133,13 +134,6 @@ struct au_engine {
     int nidle;                          /* entries used in idle */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- jobs -------------------------------------------------------------------------------- */
 
 /* Frees what the kind-specific arguments own. */
@@ -180,7 +174,7 @@ static au_write_job *job_new(job_kind kind, const char *origin)
         return NULL;
     j->kind = kind;
     j->weight = 1;
-    j->at_ms = now_ms();
+    j->at_ms = au_wall_ms();
     au_err_init(&j->err);
     j->origin = au_strdup(origin ? origin : "");
     if (!j->origin) {
@@ -697,6 +691,15 @@ static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
 }
 
 /* Fails every job of the group that had not failed on its own: nothing of it was committed. */
+/* Discards the group's transaction. The group's own error is what the callers get; a failing
+ * rollback is only logged (SQLite then rolls back when the next BEGIN fails or at close). */
+static void rollback(au_engine *e)
+{
+    au_rc rc = au_store_rollback(e->store);
+    if (rc)
+        au_log(AU_LOG_ERROR, "rollback failed", "error", au_rc_code(rc), NULL);
+}
+
 static void group_fail(au_write_job *list, au_rc rc, const char *what)
 {
     for (au_write_job *j = list; j; j = j->next) {
@@ -719,7 +722,7 @@ static int apply_group(au_engine *e, au_write_job *list)
         rc = apply_in_savepoint(e, j);
     if (rc) {
         au_log(AU_LOG_ERROR, "savepoint failed, rolling back the group", NULL);
-        au_store_rollback(e->store);
+        rollback(e);
         hooks_group_rolled_back(e);
         group_fail(list, rc, "transaction aborted");
         return 0;
@@ -728,7 +731,7 @@ static int apply_group(au_engine *e, au_write_job *list)
     if (!rc)
         rc = au_store_commit(e->store);
     if (rc) {
-        au_store_rollback(e->store);
+        rollback(e);
         hooks_group_rolled_back(e);
         group_fail(list, rc, "commit failed");
         return 0;

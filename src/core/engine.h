@@ -28,14 +28,15 @@ typedef struct au_engine_hook au_engine_hook; /* defined below */
  * NULL-terminated list, called in that order; NULL for none) and starts the writer. The engine
  * knows no module: its caller, the composition root (src/app/compose.h), chooses the hooks.
  * cfg and hooks are borrowed and must outlive the engine. */
-au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine_hook *const *hooks,
-                     au_engine **out, au_err *err);
+AU_MUST_USE au_rc au_engine_open(const au_config *cfg, const char *data_dir,
+                                 const au_engine_hook *const *hooks, au_engine **out, au_err *err);
 /* Drains the queue (pending jobs are committed), stops the writer, closes the store. */
 void au_engine_close(au_engine *e);
 
 /* --- sources ------------------------------------------------------------------------------ */
 /* Validates, persists and activates a source definition (create or replace). */
-au_rc au_engine_source_put(au_engine *e, const char *name, const json_t *def, au_err *err);
+AU_MUST_USE au_rc au_engine_source_put(au_engine *e, const char *name, const json_t *def,
+                                       au_err *err);
 /* A reference to the current definition of `name` (NULL if unknown); release it with
  * au_engine_source_release. A later PUT does not invalidate the reference. */
 const au_source *au_engine_source_acquire(au_engine *e, const char *name);
@@ -52,16 +53,17 @@ typedef struct au_write_job au_write_job;
 
 /* Queues recs[0..n) for upsert with `origin` and returns at once; the job is freed by
  * au_engine_wait. Lets import keep parsing while the writer commits. */
-au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const char *origin,
-                               au_write_job **job);
+AU_MUST_USE au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n,
+                                           const char *origin, au_write_job **job);
 /* Waits until the job is committed (or failed); fills sum; frees the job. */
-au_rc au_engine_wait(au_engine *e, au_write_job *job, au_write_summary *sum, au_err *err);
+AU_MUST_USE au_rc au_engine_wait(au_engine *e, au_write_job *job, au_write_summary *sum,
+                                 au_err *err);
 /* submit + wait. */
-au_rc au_engine_write_records(au_engine *e, au_record **recs, size_t n, const char *origin,
-                              au_write_summary *sum, au_err *err);
+AU_MUST_USE au_rc au_engine_write_records(au_engine *e, au_record **recs, size_t n,
+                                          const char *origin, au_write_summary *sum, au_err *err);
 /* Deletes a record (tombstone version). AU_ERR_NOT_FOUND if it does not exist. */
-au_rc au_engine_delete_record(au_engine *e, const char *source, const char *record_id,
-                              const char *origin, au_err *err);
+AU_MUST_USE au_rc au_engine_delete_record(au_engine *e, const char *source, const char *record_id,
+                                          const char *origin, au_err *err);
 
 /* A business event ready to store; strings owned by the caller. */
 typedef struct au_event {
@@ -77,8 +79,8 @@ typedef struct au_event {
  * event's `inserted` and `unlinked` (as the hook that indexes events by customer saw it inside
  * the write's transaction; see au_engine_event_linked). An unlinked event is kept: it joins the
  * customer's timeline when a record holding its reference is written. */
-au_rc au_engine_write_events(au_engine *e, au_event *evs, size_t n, const char *origin,
-                             au_write_summary *sum, au_err *err);
+AU_MUST_USE au_rc au_engine_write_events(au_engine *e, au_event *evs, size_t n, const char *origin,
+                                         au_write_summary *sum, au_err *err);
 
 /* What a renormalisation did (au_engine_remap_records adds to it). */
 typedef struct au_remap_summary {
@@ -93,12 +95,12 @@ typedef struct au_remap_summary {
  * normal write path (resolution, profiles, flows and the quality ledger follow), in one job.
  * Absent or deleted ids are skipped. Takes ownership of ids and its strings; adds to *sum on
  * success. */
-au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size_t n,
-                              const char *origin, au_remap_summary *sum, au_err *err);
+AU_MUST_USE au_rc au_engine_remap_records(au_engine *e, const char *source, char **ids, size_t n,
+                                          const char *origin, au_remap_summary *sum, au_err *err);
 
 /* --- keys (through the writer so they share its durability) ------------------------------ */
-au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err);
-au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
+AU_MUST_USE au_rc au_engine_key_put(au_engine *e, const au_key_row *key, au_err *err);
+AU_MUST_USE au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
 
 /* --- other writes in the transaction (manual resolution decisions, ...) ------------------- */
 /* Runs on the writer thread inside a job's savepoint; an error (set in err, returned) rolls the
@@ -106,8 +108,8 @@ au_rc au_engine_key_revoke(au_engine *e, const char *id, au_err *err);
 typedef au_rc (*au_engine_call_fn)(void *ctx, au_store *st, int64_t at_ms, au_err *err);
 /* Runs fn(ctx, ...) on the writer and waits until it committed or failed. ctx is borrowed for
  * the duration of the call. */
-au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin,
-                     au_err *err);
+AU_MUST_USE au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin,
+                                 au_err *err);
 
 /* --- reads -------------------------------------------------------------------------------- */
 /* A read-only store handle for the calling thread's exclusive use, from a pool; give it back

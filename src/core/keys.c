@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/log.h"
+#include "lib/clock.h"
 
 /* The cache is reset when it holds this many keys, so forged tokens cannot grow memory. */
 #define CACHE_MAX 1024
@@ -36,13 +38,6 @@ struct au_keys {
     cache_entry *entries;  /* owned array */
     size_t n, cap;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 au_rc au_keys_init(void)
 {
@@ -224,7 +219,7 @@ static int cache_get(au_keys *k, const uint8_t *hash, au_key_scopes *out, au_rc 
     int hit = 0;
     pthread_rwlock_rdlock(&k->lock);
     long i = cache_find(k, hash);
-    if (i >= 0 && now_ms() - k->entries[i].cached_ms < AU_KEY_CACHE_TTL_MS) {
+    if (i >= 0 && au_wall_ms() - k->entries[i].cached_ms < AU_KEY_CACHE_TTL_MS) {
         hit = 1;
         *rc = scopes_copy(&k->entries[i].scopes, out);
     }
@@ -243,17 +238,11 @@ static void cache_put(au_keys *k, const uint8_t *hash, const au_key_scopes *s)
     }
     if (k->n >= CACHE_MAX)
         cache_clear(k);
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 8;
-        cache_entry *e = au_realloc(k->entries, cap * sizeof(*e));
-        if (!e)
-            goto out;
-        k->entries = e;
-        k->cap = cap;
-    }
+    if (AU_ARRAY_GROW(k->entries, k->cap, k->n + 1, 8))
+        goto out;
     cache_entry *e = &k->entries[k->n];
     memcpy(e->hash, hash, AU_KEY_HASH_LEN);
-    e->cached_ms = now_ms();
+    e->cached_ms = au_wall_ms();
     if (scopes_copy(s, &e->scopes) == AU_OK)
         k->n++;
 out:
@@ -326,7 +315,7 @@ au_rc au_keys_create(au_engine *e, const char *scopes_json, const char *name,
         return rc;
     au_key_scopes_cleanup(&check);
     au_key_generate(token, id, hash);
-    au_key_row row = {id, hash, scopes_json, name, now_ms()};
+    au_key_row row = {id, hash, scopes_json, name, au_wall_ms()};
     return au_engine_key_put(e, &row, err);
 }
 
@@ -367,7 +356,7 @@ static au_rc ensure_env_key(au_engine *e, const char *token, au_err *err)
     /* The id derives from the hash so the same environment key maps to the same row. */
     char id[AU_KEY_ID_MAX] = "key_";
     sodium_bin2hex(id + 4, sizeof(id) - 4, hash, 5);
-    au_key_row key = {id, hash, "[\"admin\"]", "AURUM_ADMIN_KEY", now_ms()};
+    au_key_row key = {id, hash, "[\"admin\"]", "AURUM_ADMIN_KEY", au_wall_ms()};
     rc = au_engine_key_put(e, &key, err);
     if (!rc)
         au_log(AU_LOG_INFO, "admin key from AURUM_ADMIN_KEY registered", "key_id", id, NULL);

@@ -25,6 +25,8 @@
 #include "flows/flows_int.h"
 #include "flows/secrets.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/isotime.h"
 #include "lib/redact.h"
@@ -92,13 +94,6 @@ static void job_free(au_flows *f, job *j)
     au_free(j->request);
     json_decref(j->ctx);
     au_free(j);
-}
-
-static long long mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
@@ -233,27 +228,15 @@ static int is_inflight(const deliver *d, int64_t id)
 
 static void recent_add(deliver *d, int64_t id)
 {
-    if (d->nrecent == d->recent_cap) {
-        size_t cap = d->recent_cap ? d->recent_cap * 2 : 256;
-        int64_t *a = au_realloc(d->recent, cap * sizeof(*a));
-        if (!a)
-            return; /* then the row may be sent twice: still at-least-once */
-        d->recent = a;
-        d->recent_cap = cap;
-    }
+    if (AU_ARRAY_GROW(d->recent, d->recent_cap, d->nrecent + 1, 256))
+        return; /* then the row may be sent twice: still at-least-once */
     d->recent[d->nrecent++] = id;
 }
 
 static int inflight_add(deliver *d, job *j)
 {
-    if (d->ninflight == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        job **a = au_realloc(d->inflight, cap * sizeof(*a));
-        if (!a)
-            return -1;
-        d->inflight = a;
-        d->cap = cap;
-    }
+    if (AU_ARRAY_GROW(d->inflight, d->cap, d->ninflight + 1, 64))
+        return -1;
     d->inflight[d->ninflight++] = j;
     return 0;
 }
@@ -351,12 +334,12 @@ static void *dispatcher_main(void *arg)
         /* Under load every commit and every send kicks: passes are at least PASS_GAP_US
          * apart so that reading the outbox does not eat the CPU the deliveries need. */
         pthread_mutex_unlock(&d->mu);
-        long long gap = mono_us() - last_pass;
+        long long gap = (long long)au_mono_us() - last_pass;
         if (gap < PASS_GAP_US) {
             struct timespec ts = {0, (PASS_GAP_US - gap) * 1000L};
             nanosleep(&ts, NULL);
         }
-        last_pass = mono_us();
+        last_pass = (long long)au_mono_us();
         pthread_mutex_lock(&d->mu);
         if (d->stopping)
             break;
@@ -366,8 +349,9 @@ static void *dispatcher_main(void *arg)
         pthread_mutex_unlock(&d->mu);
         au_store *st = au_engine_reader(d->f->engine);
         s.n = 0;
+        /* A failed scan leaves s.n rows (maybe 0); the next pass scans again. */
         if (st)
-            au_store_outbox_pending(st, limit, collect, &s);
+            AU_BEST_EFFORT(au_store_outbox_pending(st, limit, collect, &s));
         au_engine_reader_release(d->f->engine, st);
         pthread_mutex_lock(&d->mu);
         now = au_flows_now_ms();
@@ -618,34 +602,47 @@ static void *multi_main(void *arg)
 
 /* --- recorder ------------------------------------------------------------------------------ */
 
-static int64_t backoff_ms(const au_flowdef *def, int attempts, long retry_after)
+/* 0 delivered, 1 retry later, 2 dead: the recorder and the counters share this decision. */
+static int decide(const au_flowdef *def, int status, int attempts)
 {
+    if (status == AU_DELIVER_OK)
+        return 0;
+    long max = def ? def->max_attempts : 1;
+    return status == AU_DELIVER_RETRY && attempts + 1 < max ? 1 : 2;
+}
+
+static int verdict(const job *j)
+{
+    return decide(j->e ? j->e->def : NULL, j->res.status, j->attempts);
+}
+
+au_retry_plan au_flows_retry_plan(const au_flowdef *def, int status, int attempts,
+                                  long retry_after_ms, int64_t now_ms,
+                                  uint32_t (*uniform)(uint32_t upper))
+{
+    au_retry_plan p = {decide(def, status, attempts), 0};
+    if (p.verdict != 1)
+        return p;
+    int n = attempts + 1;
     int64_t delay = def->backoff_ms;
-    for (int i = 1; i < attempts && delay < def->max_backoff_ms; i++)
+    for (int i = 1; i < n && delay < def->max_backoff_ms; i++)
         delay *= 2;
     if (delay > def->max_backoff_ms)
         delay = def->max_backoff_ms;
     /* Full jitter over the upper half spreads the retries of many deliveries. */
-    delay = delay / 2 + (int64_t)randombytes_uniform((uint32_t)(delay / 2 + 1));
-    if (retry_after >= 0)
-        delay = retry_after;
-    return delay;
-}
-
-/* What happened to one job: 0 delivered, 1 retry later, 2 dead. */
-static int verdict(const job *j)
-{
-    if (j->res.status == AU_DELIVER_OK)
-        return 0;
-    long max = j->e ? j->e->def->max_attempts : 1;
-    if (j->res.status == AU_DELIVER_RETRY && j->attempts + 1 < max)
-        return 1;
-    return 2;
+    delay =
+        delay / 2 + (int64_t)(uniform ? uniform : randombytes_uniform)((uint32_t)(delay / 2 + 1));
+    if (retry_after_ms >= 0)
+        delay = retry_after_ms;
+    p.next_ms = now_ms + delay;
+    return p;
 }
 
 static au_rc record_one(au_store *st, job *j, int64_t now)
 {
-    int v = verdict(j), n = j->attempts + 1;
+    au_retry_plan plan = au_flows_retry_plan(j->e ? j->e->def : NULL, j->res.status, j->attempts,
+                                             j->res.retry_after_ms, now, NULL);
+    int v = plan.verdict, n = j->attempts + 1;
     static const char *const names[] = {"delivered", "retrying", "dead"};
     json_t *sum = json_pack("{s:s,s:i,s:I}", "status", names[v], "attempts", n, "send_ms",
                             (json_int_t)j->send_ms);
@@ -657,7 +654,7 @@ static au_rc record_one(au_store *st, job *j, int64_t now)
         json_object_set_new(sum, "http_status", json_integer(j->res.http_status));
     if (j->res.message[0])
         json_object_set_new(sum, "response", json_string(j->res.message));
-    int64_t next = v == 1 ? now + backoff_ms(j->e->def, n, j->res.retry_after_ms) : 0;
+    int64_t next = plan.next_ms;
     if (v == 1) {
         char at[32];
         au_iso8601_format(next, at, sizeof(at));

@@ -57,7 +57,8 @@ __attribute__((format(printf, 5, 6))) static void verr(walk *w, au_rc rc, const 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     int line = at ? (int)at->start_mark.line + 1 : 1, col = at ? (int)at->start_mark.column + 1 : 1;
-    if (w->nerrors++ == 0) {
+    /* Out of memory outranks every other error: what follows it may be its consequence. */
+    if (w->nerrors++ == 0 || (rc == AU_ERR_NOMEM && w->first_rc != AU_ERR_NOMEM)) {
         snprintf(w->first, sizeof(w->first), "flow \"%s\": line %d, column %d: %s%s%s", w->flow,
                  line, col, path ? path : "", path && *path ? ": " : "", msg);
         w->first_rc = rc;
@@ -344,6 +345,8 @@ static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *pat
             cpath = au_asprintf("%s[%zu]", path, i);
         }
         json_t *cj = NULL;
+        if (!cpath)
+            verr(w, AU_ERR_NOMEM, child, path, "out of memory");
         au_flow_value *cv = cpath ? build_value(w, child, cpath, depth + 1, &cj) : NULL;
         au_free(cpath);
         if (!cv) {
@@ -723,8 +726,10 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
     for (size_t i = 0; i < nopts; i++) {
         yaml_node_t *v = map_get(w, c, opts[i].name);
         char *path = path_join(base, opts[i].name);
-        if (!path)
+        if (!path) {
+            verr(w, AU_ERR_NOMEM, c, base, "out of memory");
             continue;
+        }
         if (v && !is_null_scalar(v))
             step_option(w, s, i, v, path, s->config);
         else if (opts[i].required)

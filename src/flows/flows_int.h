@@ -78,6 +78,21 @@ void au_flows_free_entries(au_flows *f);
 /* Counters of `name` (created on first use; never NULL unless out of memory). */
 flow_stats *au_flows_stats(au_flows *f, const char *name);
 
+/* --- deliver.c ------------------------------------------------------------------------------ */
+/* The recorder's decision after one delivery attempt, taken at now_ms of the caller's clock. */
+typedef struct au_retry_plan {
+    int verdict;     /* 0 delivered, 1 retry at next_ms, 2 dead letter */
+    int64_t next_ms; /* due time of the next attempt when verdict == 1, else 0 */
+} au_retry_plan;
+
+/* attempts: those made before this one; status: an au_deliver_status; retry_after_ms: what the
+ * target asked for (-1 none). Delay: backoff_ms doubled per attempt, capped at max_backoff_ms,
+ * jittered over its upper half by uniform(upper) in [0, upper) (NULL: libsodium's); a
+ * Retry-After replaces it. def NULL (flow removed) means a single attempt. */
+au_retry_plan au_flows_retry_plan(const au_flowdef *def, int status, int attempts,
+                                  long retry_after_ms, int64_t now_ms,
+                                  uint32_t (*uniform)(uint32_t upper));
+
 /* --- trigger.c ------------------------------------------------------------------------------ */
 /* Starts a run of entry for ctx inside the caller's transaction: evaluates the condition and
  * the per-step conditions, writes the run and one outbox row per step. trigger_id makes the

@@ -307,8 +307,11 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
     au_rc rc = au_store_record_get(st, source, record_id, 0, &now);
     if (rc)
         return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
-    if (now.version > 1)
-        au_store_record_get(st, source, record_id, now.version - 1, &last);
+    if (now.version > 1 &&
+        (rc = au_store_record_get(st, source, record_id, now.version - 1, &last)) != AU_OK) {
+        au_record_out_cleanup(&now);
+        return rc; /* a wrong change.before would fire flows that should not */
+    }
     json_t *flat = json_pack("{s:s,s:s}", "source", source, "record_id", record_id);
     json_t *before = au_flows_flat_record(source, record_id, last.doc);
     json_t *changed = flat && before ? au_flows_changed_attrs(flat, before) : NULL;

@@ -81,7 +81,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*size) {
-        au_buf_append(body, data, *size); /* past the bound the body is kept truncated */
+        /* Past the bound the body is kept truncated. */
+        AU_BEST_EFFORT(au_buf_append(body, data, *size));
         *size = 0;
         return MHD_YES;
     }

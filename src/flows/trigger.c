@@ -15,12 +15,11 @@
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "lib/isotime.h"
+#include "lib/clock.h"
 
 int64_t au_flows_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return au_wall_ms();
 }
 
 json_t *au_flows_iso_time(int64_t ms)
@@ -531,8 +530,11 @@ static au_rc sample_profile(au_flows *f, au_store *st, const au_flow_trigger *t,
     }
     int have = lc.source && lc.record_id &&
                au_store_record_get(st, lc.source, lc.record_id, 0, &rec) == AU_OK;
-    if (have && rec.version > 1)
-        au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev);
+    if (have && rec.version > 1 &&
+        (rc = au_store_record_get(st, lc.source, lc.record_id, rec.version - 1, &prev))) {
+        rc = au_err_set(err, rc, "cannot read the sampled record's previous version");
+        goto out;
+    }
     json_t *record = have ? au_flows_flat_record(lc.source, lc.record_id, rec.doc) : json_object();
     json_t *before = have && prev.version ? au_flows_flat_record(lc.source, lc.record_id, prev.doc)
                                           : json_object();

@@ -10,9 +10,11 @@
 #include <string.h>
 
 static _Thread_local long fail_countdown = -1;
+static _Thread_local long alloc_count; /* attempts since the last au_alloc_fail_after */
 
 static int should_fail(void)
 {
+    alloc_count++;
     if (fail_countdown < 0)
         return 0;
     if (fail_countdown == 0)
@@ -24,6 +26,12 @@ static int should_fail(void)
 void au_alloc_fail_after(long n)
 {
     fail_countdown = n;
+    alloc_count = 0;
+}
+
+long au_alloc_count(void)
+{
+    return alloc_count;
 }
 
 void *au_malloc(size_t n)

@@ -22,5 +22,7 @@ char *au_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Test hook: after `n` more successful allocations every allocation fails; n < 0 disables.
  * Counts are per thread so a test does not break the threads of the code it drives. */
 void au_alloc_fail_after(long n);
+/* Test hook: allocation attempts of this thread since the last au_alloc_fail_after call. */
+long au_alloc_count(void);
 
 #endif

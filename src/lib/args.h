@@ -70,8 +70,8 @@ typedef struct au_args_spec {
 /* Parses argv[1..argc-1] into `dst` (fields of options not given are left as they are). The
  * positional arguments are moved to argv[1..*npos], in order; "--" ends the options. -h and
  * --help set *help and stop. Errors (AU_ERR_INVALID) name the option or what is missing. */
-au_rc au_args_parse(const au_args_spec *spec, void *dst, int argc, char **argv, int *npos,
-                    int *help, au_err *err);
+AU_MUST_USE au_rc au_args_parse(const au_args_spec *spec, void *dst, int argc, char **argv,
+                                int *npos, int *help, au_err *err);
 /* Writes the usage: synopsis, about, the option list generated from the table, notes. */
 void au_args_usage(const au_args_spec *spec, FILE *f);
 /* au_args_parse for a command's run(): on --help prints the usage to stdout and returns 0; on

@@ -22,11 +22,12 @@ void au_buf_cleanup(au_buf *b);
 void au_buf_reset(au_buf *b);
 /* Makes room for `extra` more bytes (plus the terminator) so callers may write into
  * data + len directly; AU_ERR_TOO_LARGE past the limit. */
-au_rc au_buf_reserve(au_buf *b, size_t extra);
-au_rc au_buf_append(au_buf *b, const void *data, size_t n);
-au_rc au_buf_puts(au_buf *b, const char *s);
-au_rc au_buf_putc(au_buf *b, char c);
-au_rc au_buf_printf(au_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+AU_MUST_USE au_rc au_buf_reserve(au_buf *b, size_t extra);
+AU_MUST_USE au_rc au_buf_append(au_buf *b, const void *data, size_t n);
+AU_MUST_USE au_rc au_buf_puts(au_buf *b, const char *s);
+AU_MUST_USE au_rc au_buf_putc(au_buf *b, char c);
+AU_MUST_USE au_rc au_buf_printf(au_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Hands the data over to the caller (who frees it with au_free) and resets the buffer. */
 char *au_buf_steal(au_buf *b);
 

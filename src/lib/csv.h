@@ -36,24 +36,25 @@ typedef struct au_csv_row {
 } au_csv_row;
 
 /* Reads from fd (not closed by the reader). opts NULL = defaults. Caller frees. */
-au_rc au_csv_open_fd(int fd, const au_csv_opts *opts, au_csv **out);
+AU_MUST_USE au_rc au_csv_open_fd(int fd, const au_csv_opts *opts, au_csv **out);
 /* Reads from memory (borrowed; must outlive the reader). */
-au_rc au_csv_open_mem(const char *data, size_t len, const au_csv_opts *opts, au_csv **out);
+AU_MUST_USE au_rc au_csv_open_mem(const char *data, size_t len, const au_csv_opts *opts,
+                                  au_csv **out);
 void au_csv_free(au_csv *c);
 
 /* Next row. On AU_ERR_TOO_LARGE (a bound exceeded) or AU_ERR_PARSE (unterminated quote at the end
  * of input) err names the line; the row is skipped and the next call continues after it.
  * AU_ERR_IO is fatal. */
-au_rc au_csv_next(au_csv *c, au_csv_row *row, au_err *err);
+AU_MUST_USE au_rc au_csv_next(au_csv *c, au_csv_row *row, au_err *err);
 
 /* Reads the first row as the header: the field names every later row is checked against
  * (au_csv_next_record). Names are copied and trimmed. */
-au_rc au_csv_read_header(au_csv *c, au_err *err);
+AU_MUST_USE au_rc au_csv_read_header(au_csv *c, au_err *err);
 size_t au_csv_header_count(const au_csv *c);
 const char *au_csv_header_name(const au_csv *c, size_t i);
 /* au_csv_next, plus AU_ERR_INVALID when the row has not as many fields as the header
  * (a ragged row: reported, skipped). Blank lines are skipped. */
-au_rc au_csv_next_record(au_csv *c, au_csv_row *row, au_err *err);
+AU_MUST_USE au_rc au_csv_next_record(au_csv *c, au_csv_row *row, au_err *err);
 
 /* Called once after the header (to find columns or refuse the file) and then for each record. */
 typedef au_rc (*au_csv_header_fn)(void *ctx, const au_csv *c, au_err *err);
@@ -62,8 +63,8 @@ typedef au_rc (*au_csv_record_fn)(void *ctx, const au_csv_row *row, au_err *err)
  * record(ctx) for every well-formed record. A malformed record is reported on stderr, prefixed
  * by `who`, and skipped. Returns AU_OK, the first error a callback returned, or the file's I/O
  * error; err holds the message. For small side files (truth sets, labels), not bulk import. */
-au_rc au_csv_each(const char *path, const char *who, au_csv_header_fn header,
-                  au_csv_record_fn record, void *ctx, au_err *err);
+AU_MUST_USE au_rc au_csv_each(const char *path, const char *who, au_csv_header_fn header,
+                              au_csv_record_fn record, void *ctx, au_err *err);
 
 /* Input bytes consumed so far (for progress). */
 size_t au_csv_bytes_read(const au_csv *c);

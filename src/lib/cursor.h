@@ -24,6 +24,6 @@ void au_cursor_encode(uint64_t seq, char out[AU_CURSOR_LEN + 1]);
 /* Decodes a cursor. Anything that au_cursor_encode did not produce (wrong prefix or length,
  * characters outside the alphabet, upper case, non-zero padding bits, bad check byte) gives
  * AU_ERR_INVALID with a message saying which; *seq is then untouched. err may be NULL. */
-au_rc au_cursor_decode(const char *s, uint64_t *seq, au_err *err);
+AU_MUST_USE au_rc au_cursor_decode(const char *s, uint64_t *seq, au_err *err);
 
 #endif

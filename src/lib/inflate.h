@@ -25,7 +25,7 @@ typedef enum au_encoding {
 /* The encoding named by a Content-Encoding header value (NULL when absent); case and surrounding
  * blanks are ignored. Anything else, a list of several codings included, is AU_ERR_UNSUPPORTED
  * with a message naming it. */
-au_rc au_encoding_parse(const char *header, au_encoding *out, au_err *err);
+AU_MUST_USE au_rc au_encoding_parse(const char *header, au_encoding *out, au_err *err);
 
 /* A decoder of one body; opaque. */
 typedef struct au_inflate au_inflate;
@@ -37,10 +37,11 @@ au_inflate *au_inflate_new(au_encoding enc);
  * the output would pass out->limit (out then holds a prefix of the output), AU_ERR_PARSE for
  * corrupt input or data after the end of a deflate stream, AU_ERR_NOMEM. After an error the
  * decoder only accepts au_inflate_free. */
-au_rc au_inflate_feed(au_inflate *z, const void *in, size_t n, au_buf *out, au_err *err);
+AU_MUST_USE au_rc au_inflate_feed(au_inflate *z, const void *in, size_t n, au_buf *out,
+                                  au_err *err);
 /* The body ended: AU_ERR_PARSE when the compressed stream is incomplete. A body of zero bytes
  * is accepted and decodes to nothing. */
-au_rc au_inflate_finish(au_inflate *z, au_err *err);
+AU_MUST_USE au_rc au_inflate_finish(au_inflate *z, au_err *err);
 /* Bytes fed so far and bytes produced so far, for logs and metrics. */
 size_t au_inflate_in(const au_inflate *z);
 size_t au_inflate_out(const au_inflate *z);

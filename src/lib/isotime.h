@@ -21,7 +21,7 @@ int au_days_in_month(int64_t y, unsigned m);
 /* Parses s[0..len): "YYYY-MM-DD", optionally followed by "T" (or "t" or a space) and
  * "HH:MM[:SS[.fraction]]" and "Z" or "+HH[:MM]" / "-HH[MM]" (UTC when absent), into Unix ms.
  * Impossible dates (Feb 30) and trailing characters are AU_ERR_INVALID. */
-au_rc au_iso8601_parse(const char *s, size_t len, int64_t *ms);
+AU_MUST_USE au_rc au_iso8601_parse(const char *s, size_t len, int64_t *ms);
 /* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (milliseconds only when not zero) into buf. */
 void au_iso8601_format(int64_t ms, char *buf, size_t size);
 

@@ -13,13 +13,13 @@
 typedef struct au_lines au_lines;
 
 /* Reads fd (not closed by the reader); lines longer than max_line bytes are refused. */
-au_rc au_lines_open_fd(int fd, size_t max_line, au_lines **out);
+AU_MUST_USE au_rc au_lines_open_fd(int fd, size_t max_line, au_lines **out);
 void au_lines_free(au_lines *l);
 
 /* Next line without its LF or CRLF, valid until the next call; *line_no is 1-based. At the end
  * of input *eof = 1. AU_ERR_TOO_LARGE: line *line_no skipped; AU_ERR_IO: fatal. */
-au_rc au_lines_next(au_lines *l, const char **line, size_t *len, long *line_no, int *eof,
-                    au_err *err);
+AU_MUST_USE au_rc au_lines_next(au_lines *l, const char **line, size_t *len, long *line_no,
+                                int *eof, au_err *err);
 /* Input bytes consumed so far (for progress). */
 size_t au_lines_bytes_read(const au_lines *l);
 

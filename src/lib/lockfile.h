@@ -11,7 +11,7 @@
 /* Creates the directory `dir` if missing and takes an exclusive non-blocking lock on
  * dir/aurum.lock. AU_ERR_BUSY when another process holds it. *fd is released with
  * au_lockfile_release. */
-au_rc au_lockfile_acquire(const char *dir, int *fd, au_err *err);
+AU_MUST_USE au_rc au_lockfile_acquire(const char *dir, int *fd, au_err *err);
 /* Releases and closes; fd < 0 is a no-op. */
 void au_lockfile_release(int fd);
 

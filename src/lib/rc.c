@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 
 #define AU_RC_CASE_CODE(name, value, code, status, msg)                                            \
     case name:                                                                                     \
@@ -90,16 +91,10 @@ static void detail_push(au_err *err, long index, const char *record_id, const ch
         au_free(reason);
         return;
     }
-    if (err->ndetails == err->cap) {
-        size_t cap = err->cap ? err->cap * 2 : 4;
-        au_err_detail *d = au_realloc(err->details, cap * sizeof(*d));
-        if (!d) {
-            err->dropped++;
-            au_free(reason);
-            return;
-        }
-        err->details = d;
-        err->cap = cap;
+    if (AU_ARRAY_GROW(err->details, err->cap, err->ndetails + 1, 4)) {
+        err->dropped++;
+        au_free(reason);
+        return;
     }
     au_err_detail *d = &err->details[err->ndetails++];
     d->index = index;

@@ -31,6 +31,13 @@
     X(AU_ERR_UNAVAILABLE, -15, "unavailable", 503, "shutting down")                                \
     X(AU_ERR_INTERNAL, -16, "internal", 500, "internal error")
 
+/* On the prototype of a function returning au_rc: ignoring its result is a compile error under
+ * -Werror, so a failure cannot pass silently. Not on au_err_set, whose result is a convenience. */
+#define AU_MUST_USE __attribute__((warn_unused_result))
+/* Calls a must-use function whose failure changes nothing for the caller; the call site says
+ * why in a comment (e.g. a rollback after the error already being reported). */
+#define AU_BEST_EFFORT(call) ((void)!(call))
+
 typedef enum au_rc {
 #define AU_RC_ENUM(name, value, code, status, msg) name = value,
     AU_RC_LIST(AU_RC_ENUM)

@@ -169,13 +169,14 @@ static char *customer_ref(const au_profiles *p, const char *customer)
     au_norm_why why;
     au_buf b;
     au_buf_init(&b, 4096);
+    au_rc brc = AU_OK;
     if (src && rec)
-        au_buf_printf(&b, "r:%s\x1f%s", src, rec);
+        brc = au_buf_printf(&b, "r:%s\x1f%s", src, rec);
     else if (email && au_norm_email(email, &value, &key, &why) == AU_OK && key)
-        au_buf_printf(&b, "e:%s", key);
+        brc = au_buf_printf(&b, "e:%s", key);
     else if (phone && au_norm_phone(phone, p->country[0] ? p->country : NULL, &key, &why) == AU_OK)
-        au_buf_printf(&b, "p:%s", key);
-    if (b.len)
+        brc = au_buf_printf(&b, "p:%s", key);
+    if (!brc && b.len)
         ref = au_buf_steal(&b);
     au_buf_cleanup(&b);
     au_free(key);
@@ -266,7 +267,8 @@ static void invalidate(au_profiles *p)
         for (size_t i = 0; i < AU_PCACHE_SLOTS; i++)
             au_free(p->cache[i].text);
         memset(p->cache, 0, AU_PCACHE_SLOTS * sizeof(*p->cache));
-        au_store_change_last(p->wst, &p->feed_seq);
+        /* The cache is already empty, so a stale feed_seq only costs misses, never wrong text. */
+        AU_BEST_EFFORT(au_store_change_last(p->wst, &p->feed_seq));
     }
     pthread_rwlock_unlock(&p->cache_mu);
 }

@@ -9,10 +9,12 @@
 #include <time.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/buf.h"
 #include "lib/cursor.h"
 #include "normalize/normalize.h"
 #include "profile/profiles_int.h"
+#include "lib/clock.h"
 
 #define MAX_MEMBERS   1000 /* a profile larger than this is read partially (and says so) */
 #define MAX_REDIRECTS 32   /* hops followed through merged-away ids */
@@ -24,14 +26,8 @@ typedef struct members {
 
 static int add_no(members *m, int64_t rec)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 8;
-        int64_t *r = au_realloc(m->recs, cap * sizeof(*r));
-        if (!r)
-            return AU_ERR_NOMEM;
-        m->recs = r;
-        m->cap = cap;
-    }
+    if (AU_ARRAY_GROW(m->recs, m->cap, m->n + 1, 8))
+        return AU_ERR_NOMEM;
     m->recs[m->n++] = rec;
     return m->n >= MAX_MEMBERS ? 1 : 0;
 }
@@ -219,13 +215,6 @@ out:
     return rc;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A copy of the cached text for key, or NULL. */
 static char *cache_get(au_profiles *p, int64_t key, size_t *len, uint64_t *epoch)
 {
@@ -233,7 +222,7 @@ static char *cache_get(au_profiles *p, int64_t key, size_t *len, uint64_t *epoch
     pthread_rwlock_rdlock(&p->cache_mu);
     *epoch = p->epoch;
     const au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
-    if (sl->key == key && wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
+    if (sl->key == key && au_wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
         (out = au_malloc(sl->len + 1))) {
         memcpy(out, sl->text, sl->len + 1);
         *len = sl->len;
@@ -254,7 +243,7 @@ static void cache_put(au_profiles *p, int64_t key, const char *text, size_t len,
     if (p->epoch == epoch) {
         au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
         au_free(sl->text);
-        *sl = (au_pcache_slot){key, copy, len, wall_ms()};
+        *sl = (au_pcache_slot){key, copy, len, au_wall_ms()};
         copy = NULL;
     }
     pthread_rwlock_unlock(&p->cache_mu);
@@ -443,14 +432,8 @@ static int on_candidate(void *vctx, int64_t rec, const char *key)
                 c->hits[i].score = s;
             return 0;
         }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        hit *h = au_realloc(c->hits, cap * sizeof(*h));
-        if (!h)
-            return AU_ERR_NOMEM;
-        c->hits = h;
-        c->cap = cap;
-    }
+    if (AU_ARRAY_GROW(c->hits, c->cap, c->n + 1, 64))
+        return AU_ERR_NOMEM;
     c->hits[c->n++] = (hit){rec, s};
     return 0;
 }

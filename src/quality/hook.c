@@ -542,7 +542,7 @@ static au_rc rebuild(au_quality_state *q, au_store *st)
     rc = rc ? (c.rc ? c.rc : rc) : q_before_commit(q, st);
     rc = rc ? rc : au_store_commit(st);
     if (rc) {
-        au_store_rollback(st);
+        AU_BEST_EFFORT(au_store_rollback(st)); /* rc is the error to report */
         q_group_rolled_back(q);
     }
     return rc;

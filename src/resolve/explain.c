@@ -96,12 +96,8 @@ json_t *au_resolver_explain_pair(const au_resolver *res, uint32_t a, uint32_t b)
         json_array_append_new(cmp, o);
     }
     const char *rule = rule_name(s.rule);
-    const char *decision = ov == AU_LINK_MUST        ? "match"
-                           : ov == AU_LINK_CANNOT    ? "non_match"
-                           : au_score_links(res, &s) ? "match"
-                           : (!s.conflict && (s.denied || total >= res->model.possible_weight))
-                               ? "possible"
-                               : "non_match";
+    static const char *const names[] = {"non_match", "possible", "match"};
+    const char *decision = names[au_score_decide(res, ov, &s, total)];
     json_object_set_new(doc, "a", json_integer(a));
     json_object_set_new(doc, "b", json_integer(b));
     json_object_set_new(doc, "rule", rule ? json_string(rule) : json_null());

@@ -316,7 +316,10 @@ static au_rc rh_open(au_engine *e, au_store *st, void **state, au_err *err)
         rc = au_store_begin(st);
     if (!rc) {
         rc = rebuild(s, st, 1, err);
-        rc = rc ? (au_store_rollback(st), rc) : au_store_commit(st);
+        if (rc)
+            AU_BEST_EFFORT(au_store_rollback(st)); /* rc is the error to report */
+        else
+            rc = au_store_commit(st);
     }
     if (rc) {
         if (!err || !err->rc)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "resolve/resolve_int.h"
 
 /* Profiles larger than this are not re-evaluated pairwise (kept as they are). */
@@ -41,17 +42,7 @@ void au_resolve_changes_cleanup(au_resolve_changes *c)
 
 static au_rc grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return AU_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    while (nc < need)
-        nc *= 2;
-    void *p = au_realloc(*arr, nc * elem);
-    if (!p)
-        return AU_ERR_NOMEM;
-    *arr = p;
-    *cap = nc;
-    return AU_OK;
+    return au_array_reserve(arr, cap, need, elem, 16);
 }
 
 static au_rc ch_move(au_resolve_changes *c, uint32_t rec, uint32_t from, uint32_t to)
@@ -527,14 +518,17 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
             au_score_prefetch(res, &res->f[r], &res->f[res->cand[j + 1]]);
         au_score s;
         double w = au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
-        if (au_ovr_get(&res->ovr, r, c) == AU_LINK_CANNOT)
+        /* Must-links are added after the loop, with infinite weight; a cannot-link is skipped. */
+        au_link_kind ov = au_ovr_get(&res->ovr, r, c);
+        if (ov == AU_LINK_CANNOT)
             continue;
-        if (au_score_links(res, &s)) {
+        au_decision d = au_score_decide(res, AU_LINK_NONE, &s, w);
+        if (d == AU_DECIDE_MATCH) {
             if (s.rule && w < res->model.match_weight)
                 w = res->model.match_weight;
             if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
                 return rc;
-        } else if (!s.conflict && (s.denied || w >= res->model.possible_weight)) {
+        } else if (d == AU_DECIDE_POSSIBLE) {
             if ((rc = ch_possible(ch, c, r, w)))
                 return rc;
         }

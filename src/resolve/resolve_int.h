@@ -209,6 +209,19 @@ void au_score_prefetch(const au_resolver *res, const au_feat *a, const au_feat *
 /* 1 when the pair links: a rule fired or the total reaches the match weight, and no conflict,
  * denial or strong negative evidence. */
 int au_score_links(const au_resolver *res, const au_score *s);
+
+/* What the resolver does with a scored pair. */
+typedef enum au_decision {
+    AU_DECIDE_NON_MATCH = 0, /* nothing */
+    AU_DECIDE_POSSIBLE,      /* queued for review */
+    AU_DECIDE_MATCH          /* linked into one profile */
+} au_decision;
+
+/* The one match decision, shared by the resolver and explain so /v1/explain cannot describe a
+ * decision the resolver did not make: a manual override wins; then a link (au_score_links);
+ * then a possible match when nothing conflicts and the weight w reaches possible_weight or a
+ * denied (generic) value held the link back. w is the pair's total (or its bounded score). */
+au_decision au_score_decide(const au_resolver *res, au_link_kind ov, const au_score *s, double w);
 /* Strong-identifier conflict only (cheap; no scoring). */
 int au_feat_conflict(const au_resolver *res, const au_feat *a, const au_feat *b);
 /* 1 when a and b are clearly two people: their given names clearly differ (not swapped) and so

@@ -1022,3 +1022,16 @@ int au_score_links(const au_resolver *res, const au_score *s)
     return !s->conflict && !s->denied && !s->negative &&
            (s->rule || s->total >= res->model.match_weight);
 }
+
+au_decision au_score_decide(const au_resolver *res, au_link_kind ov, const au_score *s, double w)
+{
+    if (ov == AU_LINK_MUST)
+        return AU_DECIDE_MATCH;
+    if (ov == AU_LINK_CANNOT)
+        return AU_DECIDE_NON_MATCH;
+    if (au_score_links(res, s))
+        return AU_DECIDE_MATCH;
+    if (!s->conflict && (s->denied || w >= res->model.possible_weight))
+        return AU_DECIDE_POSSIBLE;
+    return AU_DECIDE_NON_MATCH;
+}

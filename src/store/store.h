@@ -251,23 +251,25 @@ typedef struct au_store_ops {
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
  * "scheme:rest" naming a registered back-end. Caller frees with au_store_close. */
-au_rc au_store_open(const char *location, au_store_mode mode, au_store **out, au_err *err);
+AU_MUST_USE au_rc au_store_open(const char *location, au_store_mode mode, au_store **out,
+                                au_err *err);
 void au_store_close(au_store *s);
 const char *au_store_backend(const au_store *s);
 
-au_rc au_store_begin(au_store *s);
-au_rc au_store_commit(au_store *s);
-au_rc au_store_rollback(au_store *s);
-au_rc au_store_savepoint(au_store *s);
-au_rc au_store_savepoint_release(au_store *s);
-au_rc au_store_savepoint_rollback(au_store *s);
+AU_MUST_USE au_rc au_store_begin(au_store *s);
+AU_MUST_USE au_rc au_store_commit(au_store *s);
+AU_MUST_USE au_rc au_store_rollback(au_store *s);
+AU_MUST_USE au_rc au_store_savepoint(au_store *s);
+AU_MUST_USE au_rc au_store_savepoint_release(au_store *s);
+AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 
 /* The domain contracts. Each declares its ops table and its au_store_* forwarders from one
  * X-macro list: X(return type, slot name, (parameters), (arguments)), where AU_STORE_SELF is
  * the first parameter (void *impl in a slot, au_store *s in a forwarder) and AU_STORE_IMPL the
  * first argument (s->impl when a forwarder calls its slot). */
 #define AU_STORE_SLOT(ret, name, params, args) ret(*name) params;
-#define AU_STORE_DECL(ret, name, params, args) ret au_store_##name params;
+/* Forwarders are must-use: every au_rc (and the one counter) a store call returns is read. */
+#define AU_STORE_DECL(ret, name, params, args) AU_MUST_USE ret au_store_##name params;
 #define AU_STORE_IMPL                          s->impl
 
 #include "store/store_flows.h"

@@ -32,7 +32,7 @@ sqlite3 *au_sqlite_db(void *impl);
  * sqlite3_reset. NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *au_sqlite_stmt(void *impl, int slot, const char *sql);
 /* Logs SQLite's message for `op` and maps the code onto an au_rc. */
-au_rc au_sqlite_fail(void *impl, int src, const char *op);
+AU_MUST_USE au_rc au_sqlite_fail(void *impl, int src, const char *op);
 /* Binds s, or NULL as SQL NULL, as a static (not copied) text. */
 int au_sqlite_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Column i as text, NULL for SQL NULL; valid until the statement is stepped or reset. */
@@ -42,77 +42,86 @@ char *au_sqlite_col_dup(sqlite3_stmt *st, int i);
 /* Steps a bound statement selecting source, event_id, type, customer, properties, origin,
  * at_ms, received_ms, seq and fills *out (cleared by the caller) from its first row; resets
  * the statement. AU_ERR_NOT_FOUND without a row. */
-au_rc au_sqlite_event_row(void *impl, sqlite3_stmt *st, au_event_out *out, const char *op);
+AU_MUST_USE au_rc au_sqlite_event_row(void *impl, sqlite3_stmt *st, au_event_out *out,
+                                      const char *op);
 /* Steps a bound statement whose rows, if any, are not wanted, then resets it. */
-au_rc au_sqlite_run(void *impl, sqlite3_stmt *st, const char *op);
+AU_MUST_USE au_rc au_sqlite_run(void *impl, sqlite3_stmt *st, const char *op);
 /* Steps a bound statement for one integer, then resets it; AU_ERR_NOT_FOUND without a row. */
-au_rc au_sqlite_one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op);
+AU_MUST_USE au_rc au_sqlite_one_int(void *impl, sqlite3_stmt *st, int64_t *out, const char *op);
 /* records.id of the record the last record_put / record_delete on this handle wrote. */
 int64_t au_sqlite_last_record(void *impl);
 
 /* The resolution domain table of au_store_sqlite_ops (store_sqlite_resolve.c). */
 int64_t au_sqlite_record_last_no(void *impl);
-au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id, int64_t *no);
-au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_id);
-au_rc au_sqlite_resolve_scan(void *impl, au_resolve_row_cb cb, void *ctx);
-au_rc au_sqlite_assign_put(void *impl, int64_t no, int64_t profile);
-au_rc au_sqlite_profile_of(void *impl, const char *source, const char *record_id, int64_t *profile);
-au_rc au_sqlite_profile_members(void *impl, int64_t profile, au_resolve_row_cb cb, void *ctx);
-au_rc au_sqlite_profile_max(void *impl, int64_t *max);
-au_rc au_sqlite_redirect_put(void *impl, int64_t from, int64_t into, int64_t at_ms);
-au_rc au_sqlite_redirect_get(void *impl, int64_t from, int64_t *into);
-au_rc au_sqlite_override_put(void *impl, const au_override_row *o);
-au_rc au_sqlite_override_list(void *impl, au_override_cb cb, void *ctx);
-au_rc au_sqlite_review_put(void *impl, const au_review_row *r);
-au_rc au_sqlite_review_list(void *impl, long limit, au_review_cb cb, void *ctx);
-au_rc au_sqlite_model_put(void *impl, const char *json, int64_t at_ms);
-au_rc au_sqlite_model_get(void *impl, char **json);
-au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
-au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_record_no(void *impl, const char *source, const char *record_id,
+                                      int64_t *no);
+AU_MUST_USE au_rc au_sqlite_record_ref(void *impl, int64_t no, char **source, char **record_id);
+AU_MUST_USE au_rc au_sqlite_resolve_scan(void *impl, au_resolve_row_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_assign_put(void *impl, int64_t no, int64_t profile);
+AU_MUST_USE au_rc au_sqlite_profile_of(void *impl, const char *source, const char *record_id,
+                                       int64_t *profile);
+AU_MUST_USE au_rc au_sqlite_profile_members(void *impl, int64_t profile, au_resolve_row_cb cb,
+                                            void *ctx);
+AU_MUST_USE au_rc au_sqlite_profile_max(void *impl, int64_t *max);
+AU_MUST_USE au_rc au_sqlite_redirect_put(void *impl, int64_t from, int64_t into, int64_t at_ms);
+AU_MUST_USE au_rc au_sqlite_redirect_get(void *impl, int64_t from, int64_t *into);
+AU_MUST_USE au_rc au_sqlite_override_put(void *impl, const au_override_row *o);
+AU_MUST_USE au_rc au_sqlite_override_list(void *impl, au_override_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_review_put(void *impl, const au_review_row *r);
+AU_MUST_USE au_rc au_sqlite_review_list(void *impl, long limit, au_review_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_model_put(void *impl, const char *json, int64_t at_ms);
+AU_MUST_USE au_rc au_sqlite_model_get(void *impl, char **json);
+AU_MUST_USE au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
+AU_MUST_USE au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb,
+                                          void *ctx);
 
 /* The profile domain table of au_store_sqlite_ops (store_sqlite_profiles.c). */
-au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);
-au_rc au_sqlite_ident_clear(void *impl, int64_t rec);
-au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec);
-au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
-                           au_ident_cb cb, void *ctx);
-au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,
-                              const char *event_id);
-au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
-                         const char *source, int limit, au_event_cb cb, void *ctx);
-au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile);
-au_rc au_sqlite_change_last(void *impl, int64_t *seq);
-au_rc au_sqlite_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);
+AU_MUST_USE au_rc au_sqlite_ident_clear(void *impl, int64_t rec);
+AU_MUST_USE au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec);
+AU_MUST_USE au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
+                                       au_ident_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,
+                                          const char *event_id);
+AU_MUST_USE au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq,
+                                     const char *type, const char *source, int limit,
+                                     au_event_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile);
+AU_MUST_USE au_rc au_sqlite_change_last(void *impl, int64_t *seq);
+AU_MUST_USE au_rc au_sqlite_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
 
 /* The flow domain table of au_store_sqlite_ops (store_sqlite_flows.c). */
-au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition, int64_t at_ms);
-au_rc au_sqlite_flow_delete(void *impl, const char *name);
-au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx);
-au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added);
-au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx);
-au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int64_t next_ms,
-                           const char *last_error);
-au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id);
-au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const char *summary,
-                         int done, int failed, const char *error, int attempts, int64_t at_ms);
-au_rc au_sqlite_run_list(void *impl, const char *flow, const char *status, int64_t before,
-                         int limit, au_run_cb cb, void *ctx);
-au_rc au_sqlite_run_counts(void *impl, const char *flow, au_run_counts *out);
-au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id);
-au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit, au_dead_cb cb,
-                          void *ctx);
-au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
-au_rc au_sqlite_change_max(void *impl, int64_t *seq);
-au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source, au_event_out *out);
+AU_MUST_USE au_rc au_sqlite_flow_put(void *impl, const char *name, const char *definition,
+                                     int64_t at_ms);
+AU_MUST_USE au_rc au_sqlite_flow_delete(void *impl, const char *name);
+AU_MUST_USE au_rc au_sqlite_flow_list(void *impl, au_flow_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int *added);
+AU_MUST_USE au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts,
+                                       int64_t next_ms, const char *last_error);
+AU_MUST_USE au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id);
+AU_MUST_USE au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id,
+                                     const char *summary, int done, int failed, const char *error,
+                                     int attempts, int64_t at_ms);
+AU_MUST_USE au_rc au_sqlite_run_list(void *impl, const char *flow, const char *status,
+                                     int64_t before, int limit, au_run_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_run_counts(void *impl, const char *flow, au_run_counts *out);
+AU_MUST_USE au_rc au_sqlite_dead_add(void *impl, const au_dead_row *row, int64_t *id);
+AU_MUST_USE au_rc au_sqlite_dead_list(void *impl, const char *flow, int open_only, int limit,
+                                      au_dead_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_dead_replay(void *impl, int64_t id, int64_t at_ms);
+AU_MUST_USE au_rc au_sqlite_change_max(void *impl, int64_t *seq);
+AU_MUST_USE au_rc au_sqlite_event_latest(void *impl, const char *type, const char *source,
+                                         au_event_out *out);
 
 /* The quality domain table of au_store_sqlite_ops (store_sqlite_quality.c). */
-au_rc au_sqlite_quality_add(void *impl, const au_quality_row *row);
-au_rc au_sqlite_quality_examples(void *impl, const char *source, const char *attribute,
-                                 const char *reason, char **json);
-au_rc au_sqlite_quality_list(void *impl, const char *source, const char *since, au_quality_cb cb,
-                             void *ctx);
-au_rc au_sqlite_record_ids(void *impl, const char *source, int64_t after, int limit, au_ident_cb cb,
-                           void *ctx);
+AU_MUST_USE au_rc au_sqlite_quality_add(void *impl, const au_quality_row *row);
+AU_MUST_USE au_rc au_sqlite_quality_examples(void *impl, const char *source, const char *attribute,
+                                             const char *reason, char **json);
+AU_MUST_USE au_rc au_sqlite_quality_list(void *impl, const char *source, const char *since,
+                                         au_quality_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_record_ids(void *impl, const char *source, int64_t after, int limit,
+                                       au_ident_cb cb, void *ctx);
 
 /* The privacy slots of au_store_sqlite_ops (store_sqlite_privacy.c). */
 au_rc au_sqlite_subject_purge(void *impl, const au_subject_purge *p, au_purge_counts *n);

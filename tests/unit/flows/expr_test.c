@@ -10,6 +10,8 @@
 #include "lib/alloc.h"
 #include "lib/isotime.h"
 
+#include "../../support/fault.h"
+
 /* 2026-11-23T12:00:00Z */
 #define NOW_MS 1795435200000LL
 
@@ -331,25 +333,35 @@ Test(expr, limits_refuse_hostile_input)
     json_decref(c);
 }
 
-Test(expr, allocation_failures_are_reported_not_crashes)
+typedef struct parse_eval {
+    const char *text;
+    json_t *ctx;
+} parse_eval;
+
+/* Compiles and evaluates pe->text; on success checks the value the expression must give. */
+static au_rc parse_and_eval(void *arg)
 {
-    json_t *c = ctx();
-    const char *text = "concat(lower(profile.email), '-', string(count(where(profile.timeline, "
-                       "'type', 'payment'))))";
-    for (long k = 0; k < 200; k++) {
-        au_expr *e = NULL;
-        au_expr_error err;
-        au_alloc_fail_after(k);
-        au_rc rc = au_expr_parse(text, &e, &err);
-        if (rc == AU_OK) {
-            json_t *r = NULL;
-            au_expr_eval(e, c, NOW_MS, &r, &err);
-            json_decref(r);
-        }
-        au_alloc_fail_after(-1);
-        au_expr_free(e);
-    }
-    json_decref(c);
+    parse_eval *pe = arg;
+    au_expr *e = NULL;
+    au_expr_error err;
+    json_t *r = NULL;
+    au_rc rc = au_expr_parse(pe->text, &e, &err);
+    if (!rc)
+        rc = au_expr_eval(e, pe->ctx, NOW_MS, &r, &err);
+    if (!rc)
+        cr_assert_str_eq(json_string_value(r), "ann@example.com-2");
+    json_decref(r);
+    au_expr_free(e);
+    return rc;
+}
+
+Test(expr, every_allocation_failure_is_reported_as_nomem)
+{
+    parse_eval pe = {"concat(lower(profile.email), '-', string(count(where(profile.timeline, "
+                     "'type', 'payment'))))",
+                     ctx()};
+    au_fault_every_allocation(parse_and_eval, &pe);
+    json_decref(pe.ctx);
 }
 
 Test(expr, truthiness)

@@ -289,3 +289,40 @@ Test(score, no_record_bridges_a_father_and_his_son)
     cr_assert_neq(P(1), P(2), "nor after an update re-evaluates the profiles");
     cr_assert_eq(P(3), P(2));
 }
+
+/* The one decision shared by the resolver and explain (au_score_decide), case by case. */
+Test(score, decision_overrides_links_possibles_and_non_matches)
+{
+    static au_resolver thr; /* only the model's two thresholds are read */
+    thr.model.match_weight = 0.0;
+    thr.model.possible_weight = -6.0;
+    au_score s = {0};
+    s.total = 5.0;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_MATCH);
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_CANNOT, &s, s.total), AU_DECIDE_NON_MATCH);
+    s.total = -3.0;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_POSSIBLE);
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_MUST, &s, s.total), AU_DECIDE_MATCH);
+    s.total = -6.0;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_POSSIBLE,
+                 "possible_weight itself is possible");
+    s.total = -7.0;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_NON_MATCH);
+    s.denied = 1; /* a generic identifier held the link back: review, whatever the weight */
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_POSSIBLE);
+    s.total = 9.0;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_POSSIBLE,
+                 "a denied pair never links by itself");
+    s.denied = 0;
+    s.conflict = 1;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_NON_MATCH,
+                 "conflicting identifiers: not even possible");
+    s.conflict = 0;
+    s.total = -20.0;
+    s.rule = 1;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_MATCH,
+                 "a rule links below the match weight");
+    s.negative = 1;
+    cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_NON_MATCH,
+                 "strong negative evidence stops the rule");
+}

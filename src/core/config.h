@@ -20,6 +20,9 @@ typedef struct au_config {
     char *default_country; /* ISO alpha-2 used by sources that set none, "" for none */
     long max_body_bytes;   /* request body limit (413 above it) */
     long max_connections;  /* concurrent HTTP connections */
+    long max_connections_per_client; /* concurrent connections from one client address */
+    long idle_timeout;               /* seconds of silence before a connection is closed */
+    long max_inflight_bytes;         /* request body bytes buffered by all requests at once */
     long group_commit_max; /* most write jobs folded into one transaction */
     char *log_level;       /* debug|info|warn|error */
     char *log_format;      /* auto|text|json */

@@ -242,5 +242,19 @@ Test(attack, control_characters_in_path_parameters_are_400)
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources/crm/records/a%7Fb", NULL, &r), 400);
     au_rt_resp_cleanup(&r);
+    /* Source names follow the documented pattern (lib/names.h). */
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/..%2F..%2Fevil", def, &r), 400, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/CRM", def, &r), 400, "%s", r.body);
+    cr_assert(strstr(r.body, "does not match"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/crm", def, &r), 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    /* Record ids are bounded: 257 bytes is refused, nothing written. */
+    char batch[400];
+    snprintf(batch, sizeof(batch), "[{\"id\":\"%0257d\",\"email\":\"a@example.com\"}]", 7);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/crm/records", batch, &r), 400, "%s", r.body);
+    cr_assert(strstr(r.body, "longer than 256"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
     au_rt_cleanup(&d);
 }

@@ -14,6 +14,13 @@ OPT      ?= -O2
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
             -Isrc $(PKG_CFLAGS) -pthread -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
+# FUZZ=1 (with CC=clang, BUILD=build-fuzz): the library instrumented for libFuzzer, plus ASan and
+# UBSan; scripts/fuzz.sh links the harnesses of fuzz/ against it.
+ifeq ($(FUZZ),1)
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -Wno-unknown-warning-option \
+            -fno-sanitize-recover=undefined
+endif
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -33,7 +40,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test demo deps clean style bench
+.PHONY: all test demo deps clean style bench fuzz
 
 all: $(BUILD)/aurum
 
@@ -71,7 +78,11 @@ demo:
 style:
 	@scripts/checkstyle.sh
 
+# Every libFuzzer harness for FUZZ_SECONDS each (default 60) after replaying its corpus.
+fuzz:
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RT_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)

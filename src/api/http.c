@@ -42,7 +42,12 @@ struct au_api {
     struct MHD_Daemon *daemon; /* the HTTP server */
     _Atomic long in_progress;  /* requests between first byte and queued response */
     _Atomic long inflight;     /* body bytes held by all requests (max_inflight_bytes) */
+    char *tls_cert;            /* PEM text of cfg->tls_cert, owned; NULL for plain HTTP */
+    char *tls_key;             /* PEM text of cfg->tls_key, owned; NULL for plain HTTP */
 };
+
+/* A PEM file larger than this is not a certificate or key. */
+#define AU_TLS_FILE_MAX (1024 * 1024)
 
 /* Per-request state, from MHD's first call for a request to its completion callback. */
 typedef struct conn_ctx {
@@ -498,6 +503,52 @@ static au_rc resolve_listen(const char *listen, struct addrinfo **out, au_err *e
     return AU_OK;
 }
 
+/* Reads a whole PEM file into *out (au_free). */
+static au_rc read_pem(const char *path, char **out, au_err *err)
+{
+    au_buf b;
+    char chunk[4096];
+    size_t n;
+    au_rc rc = AU_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return au_err_set(err, AU_ERR_IO, "cannot read TLS file %s", path);
+    au_buf_init(&b, AU_TLS_FILE_MAX);
+    while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = au_buf_append(&b, chunk, n);
+    fclose(f);
+    if (rc || !b.len) {
+        au_buf_cleanup(&b);
+        return au_err_set(err, rc ? rc : AU_ERR_INVALID, "TLS file %s is empty or too large", path);
+    }
+    *out = b.data; /* NUL-terminated by au_buf */
+    return AU_OK;
+}
+
+/* HTTPS when tls_cert and tls_key are set: both files are read into api and handed to MHD as
+ * options (the array ends early when TLS is off). */
+static au_rc tls_options(au_api *api, const au_config *cfg, struct MHD_OptionItem opt[3],
+                         unsigned *flags, au_err *err)
+{
+    au_rc rc;
+    opt[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    int cert = cfg->tls_cert && *cfg->tls_cert, key = cfg->tls_key && *cfg->tls_key;
+    if (!cert && !key)
+        return AU_OK;
+    if (!cert || !key)
+        return au_err_set(err, AU_ERR_INVALID, "HTTPS needs both --tls-cert and --tls-key");
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return au_err_set(err, AU_ERR_UNSUPPORTED, "this libmicrohttpd is built without TLS");
+    if ((rc = read_pem(cfg->tls_cert, &api->tls_cert, err)) ||
+        (rc = read_pem(cfg->tls_key, &api->tls_key, err)))
+        return rc;
+    opt[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, api->tls_cert};
+    opt[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key};
+    opt[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    *flags |= MHD_USE_TLS;
+    return AU_OK;
+}
+
 static int bound_port(struct MHD_Daemon *d)
 {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
@@ -514,6 +565,7 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
                    au_api **out, int *port, au_err *err)
 {
     struct addrinfo *ai = NULL;
+    struct MHD_OptionItem tls[3];
     au_rc rc = AU_OK;
     au_api *api = au_calloc(1, sizeof(*api));
     if (!api)
@@ -531,6 +583,8 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
                      MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if ((rc = tls_options(api, cfg, tls, &flags, err)))
+        goto out;
     /* The logger goes first: MHD reports problems with later options through it. */
     api->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
@@ -538,9 +592,11 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
         (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_client,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout, MHD_OPTION_UNESCAPE_CALLBACK,
-        keep_escaped, NULL, MHD_OPTION_END);
+        keep_escaped, NULL, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!api->daemon) {
-        rc = au_err_set(err, AU_ERR_IO, "cannot listen on %s (address in use or not local?)",
+        rc = au_err_set(err, AU_ERR_IO,
+                        "cannot listen on %s (address in use or not local? with TLS: a "
+                        "certificate and key that do not parse or match?)",
                         listen);
         goto out;
     }
@@ -551,6 +607,8 @@ out:
         freeaddrinfo(ai);
     if (rc) {
         au_metrics_free(api->srv.metrics);
+        au_free(api->tls_cert);
+        au_free(api->tls_key);
         au_free(api);
     }
     return rc;
@@ -572,5 +630,7 @@ void au_api_stop(au_api *api)
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     au_metrics_free(api->srv.metrics);
+    au_free(api->tls_cert);
+    au_free(api->tls_key);
     au_free(api);
 }

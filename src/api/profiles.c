@@ -222,8 +222,8 @@ typedef struct sse {
     au_profiles *prof;
     struct MHD_Connection *conn; /* checked each slice: the stream ends when the client left */
     int64_t last;                /* seq of the last change sent */
-    au_buf out;   /* formatted, not yet sent */
-    size_t sent;  /* bytes of out already handed to MHD */
+    au_buf out;                  /* formatted, not yet sent */
+    size_t sent;                 /* bytes of out already handed to MHD */
     int64_t idle_since;
 } sse;
 

@@ -26,9 +26,9 @@
 #else
 #define RSS_BOUND_KB (150L * 1024)
 #endif
-#define N_HALF 40
-#define N_POLL 40
-#define N_POST 20
+#define N_HALF     40
+#define N_POLL     40
+#define N_POST     20
 #define POST_BYTES (7700L * 1000)
 
 TestSuite(attack, .fini = au_rt_cleanup_all, .timeout = 300);
@@ -94,8 +94,11 @@ static int logged(const au_rt_daemon *d, const char *route, const char *status)
     char want[64];
     int n = 0;
     snprintf(want, sizeof(want), "\"status\":\"%s\"", status);
-    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))
+    for (char *line = log, *end; line && *line; line = end ? end + 1 : NULL) {
+        if ((end = strchr(line, '\n')))
+            *end = '\0';
         n += strstr(line, route) && strstr(line, want) && strstr(line, "\"msg\":\"request\"");
+    }
     free(log);
     return n;
 }
@@ -257,4 +260,39 @@ Test(attack, control_characters_in_path_parameters_are_400)
     cr_assert(strstr(r.body, "longer than 256"), "%s", r.body);
     au_rt_resp_cleanup(&r);
     au_rt_cleanup(&d);
+}
+
+/* A self-signed certificate for 127.0.0.1 made with the openssl CLI into dir. */
+static void make_certificate(const char *dir)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+             ">/dev/null 2>&1",
+             dir, dir);
+    cr_assert_eq(system(cmd), 0, "openssl makes a certificate (scripts/deps.sh installs it)");
+}
+
+Test(attack, tls_serves_https_and_refuses_plain_http)
+{
+    char certs[] = "/tmp/aurum-tls-XXXXXX", yaml[600], ca[300], ans[512];
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_not_null(mkdtemp(certs));
+    make_certificate(certs);
+    snprintf(yaml, sizeof(yaml), "tls_cert: %s/cert.pem\ntls_key: %s/key.pem\n", certs, certs);
+    snprintf(ca, sizeof(ca), "%s/cert.pem", certs);
+    cr_assert_eq(au_rt_start_tls(&d, yaml, ca), 0, "the daemon starts with TLS");
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/sources", NULL, &r), 200, "over HTTPS");
+    au_rt_resp_cleanup(&r);
+    /* Plain HTTP on the TLS port gets no HTTP answer. */
+    const char *plain = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw(&d, plain, strlen(plain), ans, sizeof(ans));
+    cr_assert(strncmp(ans, "HTTP/1.1 200", 12) != 0, "%s", ans);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", certs);
+    cr_assert_eq(system(cmd), 0);
 }

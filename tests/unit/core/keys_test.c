@@ -156,9 +156,9 @@ Test(keys, short_env_admin_key_is_refused_and_nothing_registered)
     au_err_cleanup(&err);
     au_err_init(&err);
     /* 32 characters is enough. */
-    cr_assert_eq(au_keys_bootstrap(eng, dir, "0123456789abcdef0123456789abcdef", path,
-                                   sizeof(path), &err),
-                 AU_OK, "%s", err.message);
+    cr_assert_eq(
+        au_keys_bootstrap(eng, dir, "0123456789abcdef0123456789abcdef", path, sizeof(path), &err),
+        AU_OK, "%s", err.message);
     au_err_cleanup(&err);
 }
 

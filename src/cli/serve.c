@@ -48,7 +48,8 @@ static const au_args_spec spec = {
     .notes = "Environment: AURUM_ADMIN_KEY registers that token as an admin key; without it the "
              "first\nstart creates one and writes it to DIR/admin.key (mode 0600).\n"
              "Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads the flows of the "
-             "configuration.\nRoutes: 'aurum help api'. Configuration: 'aurum help config'.\n",
+             "configuration.\nRoutes: 'aurum help api'. Configuration: 'aurum help config'. "
+             "Limits, TLS and\nwhat is defended: docs/SECURITY.md.\n",
 };
 
 /* Written to a temporary name and renamed so a reader never sees a partial port number. */

@@ -578,7 +578,8 @@ au_rc au_profile_search(au_engine *e, au_store *st, const char *q, int limit, js
         rc = au_err_set(err, AU_ERR_INVALID, "q: give at least one word of a name");
         goto out;
     }
-    qsort(rk, nrk, sizeof(*rk), by_score);
+    if (nrk) /* no hit leaves rk NULL, which qsort must not be given */
+        qsort(rk, nrk, sizeof(*rk), by_score);
     if (!(list = json_array())) {
         rc = AU_ERR_NOMEM;
         goto out;

@@ -14,6 +14,13 @@ OPT      ?= -O2
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
             -Isrc $(PKG_CFLAGS) -pthread -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
+# FUZZ=1 (with CC=clang, BUILD=build-fuzz): the library instrumented for libFuzzer, plus ASan and
+# UBSan; scripts/fuzz.sh links the harnesses of fuzz/ against it.
+ifeq ($(FUZZ),1)
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -Wno-unknown-warning-option \
+            -fno-sanitize-recover=undefined
+endif
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -39,7 +46,7 @@ SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 # Each bench/NAME.c is one program, build/bench/NAME, linked with the library like the daemon.
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test demo deps clean style bench
+.PHONY: all test demo deps clean style bench fuzz
 
 all: $(BUILD)/aurum
 
@@ -89,8 +96,12 @@ demo:
 style:
 	@scripts/checkstyle.sh
 
+# Every libFuzzer harness for FUZZ_SECONDS each (default 60) after replaying its corpus.
+fuzz:
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RT_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d)
 -include $(BENCH_BIN:=.d)

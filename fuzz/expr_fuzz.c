@@ -1,14 +1,10 @@
 /*
  * libFuzzer target over the flow expression parser and evaluator, templates, cron schedules
  * and flow definitions (see flows_fuzz.h for the input format). Build and run with
- * scripts/fuzz.sh; inputs worth keeping go to fuzz/corpus/.
+ * scripts/fuzz.sh; inputs worth keeping go to fuzz/corpus/expr/.
  */
-#include <stddef.h>
-#include <stdint.h>
-
 #include "flows_fuzz.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Installs the Debian packages Aurum needs to build, test and benchmark, only those missing, and
-# the npm packages of the SDK tests (tests/segment and tests/rudderstack) and of the console's
-# browser tests (tests/console), each from its committed package-lock.json. Downloads nothing but
-# Debian packages and those npm packages. jq is for scripts/demo.sh.
+# Installs the Debian packages Aurum needs to build, test, fuzz (clang-14 and its libFuzzer
+# runtime libclang-rt-14-dev) and benchmark (openssl makes the TLS test's certificate), only those
+# missing, and the npm packages of the SDK tests (tests/segment and tests/rudderstack) and of the
+# console's browser tests (tests/console), each from its committed package-lock.json. Downloads
+# nothing but Debian packages and those npm packages. jq is for scripts/demo.sh.
 set -e
 PKGS="build-essential pkg-config clang-format libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl jq sqlite3
-zlib1g-dev libpq-dev libnats-dev postgresql nats-server chromium"
+zlib1g-dev libpq-dev libnats-dev postgresql nats-server chromium clang-14 libclang-rt-14-dev openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -63,6 +63,17 @@ fi
 echo "== style"
 if scripts/checkstyle.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
+# Fuzzing: each libFuzzer harness replays its corpus, then runs FUZZ_SECONDS (default 3); one
+# pass or failure per harness.
+echo "== fuzz"
+while IFS= read -r line; do
+    echo "$line"
+    case "$line" in
+    "fuzz "*": ok") passed=$((passed + 1)) ;;
+    "fuzz "*"FAILED"*) failed=$((failed + 1)) ;;
+    esac
+done < <(scripts/fuzz.sh "${FUZZ_SECONDS:-3}" 2>&1)
+
 run_suite build normal
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" run_suite build-san sanitizers

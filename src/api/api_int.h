@@ -104,9 +104,12 @@ extern const au_route au_routes[];
 extern const size_t au_nroutes;
 /* Labels for metrics: the route patterns prefixed by the method ("GET /healthz"). */
 extern const char *const au_route_labels[];
+/* Longest decoded path parameter (a source name, flow name, record or profile id). */
+#define AU_PATH_PARAM_MAX 512
 /* Finds the route for method + path and fills the path parameters of req. Returns the route,
  * or NULL with *rc = AU_ERR_NOT_FOUND (no pattern matches) or AU_ERR_METHOD (the path exists
- * with other methods). */
+ * with other methods). A matched route whose parameter holds a NUL or control character or is
+ * longer than AU_PATH_PARAM_MAX is returned with *rc = AU_ERR_INVALID (400). */
 const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc);
 /* Value of path parameter `name`, NULL when the route has none. */
 const char *au_req_param(const au_req *req, const char *name);
@@ -114,6 +117,9 @@ const char *au_req_param(const au_req *req, const char *name);
  * absent. The server keeps the URL as sent (so path parameters are decoded per segment), so the
  * decoded copy is made here and owned by the request. */
 const char *au_req_query(const au_req *req, const char *name);
+/* Did the client close its end of the connection (hang-up, reset)? Checked by long-polls and
+ * streams between waits, without reading: a pipelined request is not consumed. */
+int au_req_client_gone(struct MHD_Connection *conn);
 /* Frees the path parameters. */
 void au_req_cleanup(au_req *req);
 

@@ -8,7 +8,14 @@
  * (lib/inflate.h), and max_body_bytes bounds the decoded size: a zip bomb is cut off there and
  * answered 413. An unknown encoding is 415 and a corrupt one 400; in every refused case the rest
  * of the body is drained unread and the handler never runs, so nothing is written.
+ *
+ * Hostile clients (docs/SECURITY.md): the key is verified as soon as the headers are in, so an
+ * unauthenticated body is drained, never buffered or parsed; the one exception, a Segment
+ * writeKey sent only in the body, is read up to AU_PREAUTH_BODY_MAX. Bytes of bodies held by all
+ * requests at once are capped (max_inflight_bytes: 503 with Retry-After beyond it); MHD limits
+ * connections per client address and closes connections silent for idle_timeout seconds.
  */
+#include <poll.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -26,11 +33,24 @@
 #include "lib/log.h"
 #include "ingest/segment.h"
 
+/* A Segment request without a key header carries its writeKey in the body (what
+ * @segment/analytics-node 2.x sends), so that body is read before the key is known: it is
+ * capped far below max_body_bytes. Segment itself refuses batches over 500 KB. */
+#define AU_PREAUTH_BODY_MAX (512 * 1024)
+/* Seconds a client told 503 by the in-flight cap should wait. */
+#define AU_RETRY_AFTER_S "1"
+
 struct au_api {
     au_server srv;             /* what handlers see */
     struct MHD_Daemon *daemon; /* the HTTP server */
     _Atomic long in_progress;  /* requests between first byte and queued response */
+    _Atomic long inflight;     /* body bytes held by all requests (max_inflight_bytes) */
+    char *tls_cert;            /* PEM text of cfg->tls_cert, owned; NULL for plain HTTP */
+    char *tls_key;             /* PEM text of cfg->tls_key, owned; NULL for plain HTTP */
 };
+
+/* A PEM file larger than this is not a certificate or key. */
+#define AU_TLS_FILE_MAX (1024 * 1024)
 
 /* Per-request state, from MHD's first call for a request to its completion callback. */
 typedef struct conn_ctx {
@@ -45,6 +65,9 @@ typedef struct conn_ctx {
     au_key_scopes key;     /* verified key, when the route needs one */
     au_api *api;           /* back pointer for the completion callback */
     int counted;           /* in_progress was incremented for this request */
+    int authed;            /* the key was verified (or refused) when the headers arrived */
+    int preauth;           /* Segment writeKey in the body: read up to AU_PREAUTH_BODY_MAX */
+    long reserved;         /* bytes of this request counted in api->inflight */
 } conn_ctx;
 
 static uint64_t elapsed_us(const struct timespec *t0)
@@ -73,8 +96,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     conn_ctx *c = *con_cls;
     if (c && c->counted)
         atomic_fetch_sub(&c->api->in_progress, 1);
+    if (c && c->reserved)
+        atomic_fetch_sub(&c->api->inflight, c->reserved);
     ctx_free(c);
     *con_cls = NULL;
+}
+
+int au_req_client_gone(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return 0;
+    /* POLLRDHUP: the peer shut down its sending side; it is reported even when unread bytes
+     * (a TLS close_notify) are still queued, where a peeking recv would not see the end. */
+    struct pollfd p = {.fd = ci->connect_fd, .events = POLLRDHUP};
+    if (poll(&p, 1, 0) <= 0)
+        return 0;
+    return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 /* "Bearer <token>" or X-API-Key. */
@@ -177,7 +216,12 @@ static au_rc dispatch(conn_ctx *c, const char *method, const char *url, au_resp 
         return au_err_set(err, rc, "no route for %s %s", method, url);
     if (rc == AU_ERR_METHOD)
         return au_err_set(err, rc, "%s is not allowed on %s", method, url);
-    if ((rc = authorize(c, method, err)))
+    if (rc)
+        return au_err_set(err, rc,
+                          "a path parameter holds a NUL or control character or is longer than "
+                          "%d bytes",
+                          AU_PATH_PARAM_MAX);
+    if (!c->authed && (rc = authorize(c, method, err)))
         return rc;
     if (c->body_err.rc)
         return au_err_set(err, c->body_err.rc, "%s", c->body_err.message);
@@ -270,6 +314,11 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
     au_resp_cleanup(&resp);
     if (!r)
         return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+    if (rc == AU_ERR_BUSY)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, AU_RETRY_AFTER_S);
+    if (!rc && resp.stream)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     enum MHD_Result ret = MHD_queue_response(c->req.conn, (unsigned)resp.status, r);
     MHD_destroy_response(r);
     uint64_t us = elapsed_us(&c->start);
@@ -282,10 +331,36 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
 /* The body is refused with 413: what was kept is dropped and the rest will be drained. */
 static void too_large(conn_ctx *c)
 {
-    if (!c->body_err.rc)
+    if (!c->body_err.rc && c->preauth)
+        au_err_set(&c->body_err, AU_ERR_UNAUTHORIZED,
+                   "a writeKey in the body is read from bodies of at most %d bytes; send the key "
+                   "as the HTTP Basic user (Authorization: Basic base64(KEY:))",
+                   AU_PREAUTH_BODY_MAX);
+    else if (!c->body_err.rc)
         au_err_set(&c->body_err, AU_ERR_TOO_LARGE, "request body exceeds max_body_bytes (%ld)",
                    c->req.srv->cfg->max_body_bytes);
     au_buf_cleanup(&c->body);
+}
+
+/* Counts the body bytes this request holds in the server-wide total; 0 when they fit under
+ * max_inflight_bytes, else nothing is counted and the body is refused with 503. */
+static int reserve(conn_ctx *c, long held)
+{
+    long more = held - c->reserved;
+    if (more <= 0)
+        return 0;
+    long total = atomic_fetch_add(&c->api->inflight, more) + more;
+    if (total > c->req.srv->cfg->max_inflight_bytes) {
+        atomic_fetch_sub(&c->api->inflight, more);
+        if (!c->body_err.rc)
+            au_err_set(&c->body_err, AU_ERR_BUSY,
+                       "too many request bytes in flight (max_inflight_bytes %ld); retry later",
+                       c->req.srv->cfg->max_inflight_bytes);
+        au_buf_cleanup(&c->body);
+        return -1;
+    }
+    c->reserved += more;
+    return 0;
 }
 
 /* Refuses the body for the reason in e (copied into the context) and frees what was kept. */
@@ -323,7 +398,8 @@ static void body_piece(conn_ctx *c, const char *data, size_t n)
     au_err_init(&e);
     if (!c->body_started)
         body_start(c, &e);
-    if (!e.rc && !c->body_err.rc) {
+    /* Raw bytes are counted before they are kept (a chunked body has no Content-Length). */
+    if (!e.rc && !c->body_err.rc && !reserve(c, (long)(c->body.len + n))) {
         if (c->decoder)
             AU_BEST_EFFORT(au_inflate_feed(c->decoder, data, n, &c->body, &e)); /* sets e */
         else if (au_buf_append(&c->body, data, n))
@@ -331,6 +407,9 @@ static void body_piece(conn_ctx *c, const char *data, size_t n)
     }
     if (e.rc && !c->body_err.rc)
         refuse_body(c, &e);
+    /* A decoded body outgrows its raw bytes: counted again once decoded. */
+    if (!c->body_err.rc)
+        reserve(c, (long)c->body.len);
     au_err_cleanup(&e);
 }
 
@@ -344,6 +423,28 @@ static void body_end(conn_ctx *c)
     au_err_cleanup(&e);
 }
 
+/* Does the request carry a key in a header (Bearer, Basic, X-API-Key)? */
+static int has_key_header(struct MHD_Connection *conn)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization") ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-API-Key");
+}
+
+/* The headers are in: the key is checked now, before any body byte is read. A refused request
+ * keeps its error in body_err, so its body is drained unread and the answer is that error. */
+static void authorize_early(conn_ctx *c, const char *method)
+{
+    const au_route *r = c->req.route;
+    if (c->match_rc || !r)
+        return;
+    if (r->need == AU_NEED_SEGMENT && !has_key_header(c->req.conn)) {
+        c->preauth = 1;
+        return;
+    }
+    c->authed = 1;
+    authorize(c, method, &c->body_err);
+}
+
 static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *method,
                          const char *url)
 {
@@ -354,12 +455,20 @@ static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *m
     c->api = api;
     c->req.srv = &api->srv;
     c->req.conn = conn;
-    au_buf_init(&c->body, (size_t)api->srv.cfg->max_body_bytes);
-    au_route_match(method, url, &c->req, &c->match_rc);
     au_err_init(&c->body_err);
+    au_route_match(method, url, &c->req, &c->match_rc);
+    authorize_early(c, method);
+    long max = api->srv.cfg->max_body_bytes;
+    if (c->preauth && max > AU_PREAUTH_BODY_MAX)
+        max = AU_PREAUTH_BODY_MAX;
+    au_buf_init(&c->body, (size_t)max);
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    if (cl && strtoll(cl, NULL, 10) > api->srv.cfg->max_body_bytes)
+    long long len = cl ? strtoll(cl, NULL, 10) : 0;
+    /* Refused before a byte is read: too large, or more than the server holds at once. */
+    if (len > max)
         too_large(c);
+    else if (len > 0 && !c->body_err.rc)
+        reserve(c, (long)len);
     c->counted = 1;
     atomic_fetch_add(&api->in_progress, 1);
     return c;
@@ -428,6 +537,52 @@ static au_rc resolve_listen(const char *listen, struct addrinfo **out, au_err *e
     return AU_OK;
 }
 
+/* Reads a whole PEM file into *out (au_free). */
+static au_rc read_pem(const char *path, char **out, au_err *err)
+{
+    au_buf b;
+    char chunk[4096];
+    size_t n;
+    au_rc rc = AU_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return au_err_set(err, AU_ERR_IO, "cannot read TLS file %s", path);
+    au_buf_init(&b, AU_TLS_FILE_MAX);
+    while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = au_buf_append(&b, chunk, n);
+    fclose(f);
+    if (rc || !b.len) {
+        au_buf_cleanup(&b);
+        return au_err_set(err, rc ? rc : AU_ERR_INVALID, "TLS file %s is empty or too large", path);
+    }
+    *out = b.data; /* NUL-terminated by au_buf */
+    return AU_OK;
+}
+
+/* HTTPS when tls_cert and tls_key are set: both files are read into api and handed to MHD as
+ * options (the array ends early when TLS is off). */
+static au_rc tls_options(au_api *api, const au_config *cfg, struct MHD_OptionItem opt[3],
+                         unsigned *flags, au_err *err)
+{
+    au_rc rc;
+    opt[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    int cert = cfg->tls_cert && *cfg->tls_cert, key = cfg->tls_key && *cfg->tls_key;
+    if (!cert && !key)
+        return AU_OK;
+    if (!cert || !key)
+        return au_err_set(err, AU_ERR_INVALID, "HTTPS needs both --tls-cert and --tls-key");
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return au_err_set(err, AU_ERR_UNSUPPORTED, "this libmicrohttpd is built without TLS");
+    if ((rc = read_pem(cfg->tls_cert, &api->tls_cert, err)) ||
+        (rc = read_pem(cfg->tls_key, &api->tls_key, err)))
+        return rc;
+    opt[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, api->tls_cert};
+    opt[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key};
+    opt[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    *flags |= MHD_USE_TLS;
+    return AU_OK;
+}
+
 static int bound_port(struct MHD_Daemon *d)
 {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
@@ -444,6 +599,7 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
                    au_api **out, int *port, au_err *err)
 {
     struct addrinfo *ai = NULL;
+    struct MHD_OptionItem tls[3];
     au_rc rc = AU_OK;
     au_api *api = au_calloc(1, sizeof(*api));
     if (!api)
@@ -462,15 +618,20 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
                      MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if ((rc = tls_options(api, cfg, tls, &flags, err)))
+        goto out;
     /* The logger goes first: MHD reports problems with later options through it. */
     api->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
-        NULL, MHD_OPTION_END);
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_client,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout, MHD_OPTION_UNESCAPE_CALLBACK,
+        keep_escaped, NULL, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!api->daemon) {
-        rc = au_err_set(err, AU_ERR_IO, "cannot listen on %s (address in use or not local?)",
+        rc = au_err_set(err, AU_ERR_IO,
+                        "cannot listen on %s (address in use or not local? with TLS: a "
+                        "certificate and key that do not parse or match?)",
                         listen);
         goto out;
     }
@@ -482,6 +643,8 @@ out:
     if (rc) {
         au_metrics_free(api->srv.metrics);
         au_sessions_free(api->srv.sessions);
+        au_free(api->tls_cert);
+        au_free(api->tls_key);
         au_free(api);
     }
     return rc;
@@ -504,5 +667,7 @@ void au_api_stop(au_api *api)
         close(lfd);
     au_metrics_free(api->srv.metrics);
     au_sessions_free(api->srv.sessions);
+    au_free(api->tls_cert);
+    au_free(api->tls_key);
     au_free(api);
 }

@@ -225,9 +225,10 @@ static au_rc read_changes(au_server *srv, int64_t after, int limit, json_t **lis
 typedef struct sse {
     au_server *srv;
     au_profiles *prof;
-    int64_t last; /* seq of the last change sent */
-    au_buf out;   /* formatted, not yet sent */
-    size_t sent;  /* bytes of out already handed to MHD */
+    struct MHD_Connection *conn; /* checked each slice: the stream ends when the client left */
+    int64_t last;                /* seq of the last change sent */
+    au_buf out;                  /* formatted, not yet sent */
+    size_t sent;                 /* bytes of out already handed to MHD */
     int64_t idle_since;
 } sse;
 
@@ -271,7 +272,7 @@ static long sse_read(void *ctx, char *buf, size_t max)
     while (s->sent == s->out.len) {
         au_buf_reset(&s->out);
         s->sent = 0;
-        if (atomic_load(&s->srv->stopping))
+        if (atomic_load(&s->srv->stopping) || au_req_client_gone(s->conn))
             return -1;
         uint64_t gen = au_profiles_generation(s->prof);
         if (sse_fill(s))
@@ -317,6 +318,7 @@ static au_rc changes_sse(au_req *req, au_profiles *prof, int64_t after, au_resp 
         return AU_ERR_NOMEM;
     s->srv = req->srv;
     s->prof = prof;
+    s->conn = req->conn;
     s->last = after;
     s->idle_since = au_wall_ms();
     au_buf_init(&s->out, 64u << 20);
@@ -361,6 +363,11 @@ au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
             return rc;
         if (json_array_size(list) || au_wall_ms() >= deadline || atomic_load(&req->srv->stopping))
             break;
+        /* A client that hung up frees its thread now, not when the wait runs out. */
+        if (au_req_client_gone(req->conn)) {
+            json_decref(list);
+            return au_err_set(err, AU_ERR_UNAVAILABLE, "the client closed the connection");
+        }
         json_decref(list);
         list = NULL;
         au_profiles_wait(prof, gen,

@@ -218,8 +218,22 @@ const char *const au_route_labels[] = {
 #undef AU_ROUTE_LABEL
 };
 
-/* Matches one path against one pattern; on success the parameters are stored in req. */
-static int match_pattern(const char *pattern, const char *path, au_req *req)
+/* A decoded path parameter is refused when it holds a NUL (which would cut the name: PUT
+ * /v1/sources/crm%00evil must not replace crm), any other control character, or more than
+ * AU_PATH_PARAM_MAX bytes. */
+static int param_ok(const char *p, size_t decoded_len)
+{
+    if (decoded_len != strlen(p) || decoded_len > AU_PATH_PARAM_MAX)
+        return 0;
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Matches one path against one pattern; on success the parameters are stored in req and
+ * *bad is set when one of them breaks param_ok. */
+static int match_pattern(const char *pattern, const char *path, au_req *req, int *bad)
 {
     const char *p = pattern, *u = path;
     size_t n = 0;
@@ -235,7 +249,9 @@ static int match_pattern(const char *pattern, const char *path, au_req *req)
                 /* Decoded per segment, so an id may contain an escaped '/' (%2F). */
                 if (!(req->params[n] = au_strndup(u, (size_t)(ue - u))))
                     goto fail;
-                MHD_http_unescape(req->params[n]);
+                size_t dl = MHD_http_unescape(req->params[n]);
+                if (!param_ok(req->params[n], dl))
+                    *bad = 1;
             }
             n++;
             p = pe + 1;
@@ -262,17 +278,17 @@ fail:
 
 const au_route *au_route_match(const char *method, const char *path, au_req *req, au_rc *rc)
 {
-    int path_known = 0;
+    int path_known = 0, bad = 0;
     for (size_t i = 0; i < au_nroutes; i++) {
         const au_route *r = &au_routes[i];
         if (strcmp(r->method, method) != 0) {
-            path_known |= match_pattern(r->pattern, path, NULL);
+            path_known |= match_pattern(r->pattern, path, NULL, &bad);
             continue;
         }
-        if (match_pattern(r->pattern, path, req)) {
+        if (match_pattern(r->pattern, path, req, &bad)) {
             if (req)
                 req->route = r;
-            *rc = AU_OK;
+            *rc = bad ? AU_ERR_INVALID : AU_OK;
             return r;
         }
     }

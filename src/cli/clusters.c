@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/resolve_common.h"
+#include "lib/csv.h"
 #include "lib/lockfile.h"
 
 typedef struct clusters_opts {
@@ -33,28 +34,12 @@ static const au_args_spec spec = {
     .nopts = sizeof(options) / sizeof(options[0]),
 };
 
-/* A CSV field, quoted when it holds a separator, quote or line break. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int print_csv(void *ctx, const au_resolve_row *r)
 {
     FILE *f = ctx;
-    csv_field(f, r->source);
+    au_csv_write_field(f, r->source);
     fputc(',', f);
-    csv_field(f, r->record_id);
+    au_csv_write_field(f, r->record_id);
     if (r->profile)
         fprintf(f, ",%lld\n", (long long)r->profile);
     else

@@ -18,11 +18,12 @@
 #include "core/engine.h"
 #include "core/keys.h"
 #include "flows/flows.h"
+#include "lib/alloc.h"
 #include "lib/lockfile.h"
 #include "lib/log.h"
 
 typedef struct serve_opts {
-    const char *config, *data, *listen, *port_file;
+    const char *config, *data, *listen, *port_file, *tls_cert, *tls_key;
 } serve_opts;
 
 static const au_arg options[] = {
@@ -34,6 +35,10 @@ static const au_arg options[] = {
                "listen address, port 0 picks a free port (overrides listen)"),
     AU_ARG_ROW("--port-file", AU_ARG_STR, offsetof(serve_opts, port_file), "FILE",
                "write the bound port to FILE once listening"),
+    AU_ARG_ROW("--tls-cert", AU_ARG_STR, offsetof(serve_opts, tls_cert), "FILE",
+               "PEM certificate: serve HTTPS (with --tls-key; overrides tls_cert)"),
+    AU_ARG_ROW("--tls-key", AU_ARG_STR, offsetof(serve_opts, tls_key), "FILE",
+               "PEM private key of the certificate (overrides tls_key)"),
 };
 
 static const au_args_spec spec = {
@@ -44,7 +49,8 @@ static const au_args_spec spec = {
     .notes = "Environment: AURUM_ADMIN_KEY registers that token as an admin key; without it the "
              "first\nstart creates one and writes it to DIR/admin.key (mode 0600).\n"
              "Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads the flows of the "
-             "configuration.\nRoutes: 'aurum help api'. Configuration: 'aurum help config'.\n",
+             "configuration.\nRoutes: 'aurum help api'. Configuration: 'aurum help config'. "
+             "Limits, TLS and\nwhat is defended: docs/SECURITY.md.\n",
 };
 
 /* Written to a temporary name and renamed so a reader never sees a partial port number. */
@@ -55,6 +61,23 @@ static au_rc write_port_file(const char *path, int port, au_err *err)
     FILE *f = fopen(tmp, "w");
     if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
         return au_err_set(err, AU_ERR_IO, "cannot write the port file %s", path);
+    return AU_OK;
+}
+
+/* --tls-cert / --tls-key replace the configuration's files. */
+static au_rc tls_override(au_config *cfg, const serve_opts *o, au_err *err)
+{
+    const char *given[2] = {o->tls_cert, o->tls_key};
+    char **field[2] = {&cfg->tls_cert, &cfg->tls_key};
+    for (int i = 0; i < 2; i++) {
+        char *copy;
+        if (!given[i])
+            continue;
+        if (!(copy = au_strdup(given[i])))
+            return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        au_free(*field[i]);
+        *field[i] = copy;
+    }
     return AU_OK;
 }
 
@@ -115,6 +138,8 @@ static int run(int argc, char **argv)
     if (rc)
         goto out;
     au_config_apply_logging(cfg);
+    if ((rc = tls_override(cfg, &o, &err)))
+        goto out;
     dir = o.data ? o.data : cfg->data_dir;
     listen = o.listen ? o.listen : cfg->listen;
     if ((rc = au_keys_init())) {

@@ -15,16 +15,21 @@
 #include "lib/rc.h"
 
 typedef struct au_config {
-    char *listen;          /* "127.0.0.1:8080" */
-    char *data_dir;        /* store directory */
-    char *default_country; /* ISO alpha-2 used by sources that set none, "" for none */
-    long max_body_bytes;   /* request body limit (413 above it) */
-    long max_connections;  /* concurrent HTTP connections */
-    long group_commit_max; /* most write jobs folded into one transaction */
-    char *log_level;       /* debug|info|warn|error */
-    char *log_format;      /* auto|text|json */
-    json_t *sources;       /* object name -> source definition (JSON, see source.h), owned */
-    json_t *doc;           /* the whole file as JSON, for sections of other modules, owned */
+    char *listen;                    /* "127.0.0.1:8080" */
+    char *data_dir;                  /* store directory */
+    char *default_country;           /* ISO alpha-2 used by sources that set none, "" for none */
+    long max_body_bytes;             /* request body limit (413 above it) */
+    long max_connections;            /* concurrent HTTP connections */
+    long max_connections_per_client; /* concurrent connections from one client address */
+    long idle_timeout;               /* seconds of silence before a connection is closed */
+    long max_inflight_bytes;         /* request body bytes buffered by all requests at once */
+    char *tls_cert;                  /* PEM certificate file, "" for plain HTTP */
+    char *tls_key;                   /* PEM private key file, "" for plain HTTP */
+    long group_commit_max;           /* most write jobs folded into one transaction */
+    char *log_level;                 /* debug|info|warn|error */
+    char *log_format;                /* auto|text|json */
+    json_t *sources; /* object name -> source definition (JSON, see source.h), owned */
+    json_t *doc;     /* the whole file as JSON, for sections of other modules, owned */
 } au_config;
 
 /* Loads `path` (NULL: defaults only). Errors name file, line and column. Caller frees. */

@@ -402,6 +402,14 @@ au_rc au_keys_bootstrap(au_engine *e, const char *data_dir, const char *env_toke
 {
     if (cap)
         created_path[0] = '\0';
+    /* A short admin token can be guessed or brute-forced over the network: refused at start,
+     * before anything is registered (an empty variable means "not set"). */
+    if (env_token && *env_token && strlen(env_token) < AU_ADMIN_KEY_MIN)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "AURUM_ADMIN_KEY has %zu characters; at least %d are required (e.g. "
+                          "'aurum keys create' prints a suitable token, or use 32 random hex "
+                          "digits)",
+                          strlen(env_token), AU_ADMIN_KEY_MIN);
     if (env_token && *env_token)
         return ensure_env_key(e, env_token, err);
     long n = 0;

@@ -64,11 +64,14 @@ au_rc au_keys_create(au_engine *e, const char *scopes_json, const char *name,
 /* Revokes key `id` (AU_ERR_NOT_FOUND if unknown) and forgets it in k's cache (k may be NULL). */
 au_rc au_keys_revoke(au_engine *e, au_keys *k, const char *id, au_err *err);
 
+/* Fewest characters of an AURUM_ADMIN_KEY token; a shorter one is refused at start. */
+#define AU_ADMIN_KEY_MIN 32
+
 /* Start-up bootstrap: when `env_token` (AURUM_ADMIN_KEY) is given, its hash is stored as an admin
  * key unless already present; otherwise, when the store holds no keys at all, a new admin key
  * is created and its token written to DIR/admin.key (created exclusively, mode 0600).
  * *created_path is set (static storage not needed: caller buffer of `cap`) when a file was
- * written, else emptied. */
+ * written, else emptied. An env_token shorter than AU_ADMIN_KEY_MIN is AU_ERR_INVALID. */
 au_rc au_keys_bootstrap(au_engine *e, const char *data_dir, const char *env_token,
                         char *created_path, size_t cap, au_err *err);
 

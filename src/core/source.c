@@ -13,6 +13,7 @@
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/names.h"
 
 /* Longest joined raw value accepted for one attribute; longer is refused as a field error. */
 #define AU_SOURCE_MAX_VALUE (64 * 1024)
@@ -453,6 +454,12 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
 au_rc au_source_new(const char *name, const json_t *def, au_source **out, au_err *err)
 {
     au_rc rc = AU_OK;
+    if (!au_name_valid(name))
+        return au_err_set(err, AU_ERR_INVALID,
+                          "source name '%.80s%s' does not match %s (lower-case letters, digits, "
+                          "'_', '.', '-'; at most %d characters)",
+                          name ? name : "", name && strlen(name) > 80 ? "..." : "", AU_NAME_PATTERN,
+                          AU_NAME_MAX);
     au_source *s = au_calloc(1, sizeof *s);
     if (!s)
         return AU_ERR_NOMEM;
@@ -736,6 +743,12 @@ static au_rc record_id_of(const au_source *s, const json_t *doc, long index, au_
                           s->record_id);
         return au_err_set(err, AU_ERR_INVALID, "record %ld: record id field %s missing", index,
                           s->record_id);
+    }
+    if (strlen(t) > AU_RECORD_ID_MAX) {
+        au_err_detail_add(err, index, NULL, s->record_id, "record id longer than %d bytes",
+                          AU_RECORD_ID_MAX);
+        return au_err_set(err, AU_ERR_INVALID, "record %ld: record id longer than %d bytes", index,
+                          AU_RECORD_ID_MAX);
     }
     return (r->record_id = au_strdup(t)) ? AU_OK : AU_ERR_NOMEM;
 }

@@ -20,6 +20,7 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/redact.h"
+#include "lib/names.h"
 
 struct au_flow_value {
     enum { FV_LIT, FV_TMPL, FV_OBJ, FV_ARR } kind; /* what the value is */
@@ -950,6 +951,11 @@ au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowde
     au_flowdef *f = NULL;
     walk w = {.flow = name ? name : "(unnamed)", .err = err, .budget = VALUE_BUDGET};
     *out = NULL;
+    if (name && !au_name_valid(name))
+        return au_err_set(err, AU_ERR_INVALID,
+                          "flow name '%.80s' does not match %s (lower-case letters, digits, '_', "
+                          "'.', '-'; at most %d characters)",
+                          name, AU_NAME_PATTERN, AU_NAME_MAX);
     if (len > AU_FLOW_MAX_BYTES)
         return au_err_set(err, AU_ERR_TOO_LARGE, "flow \"%s\": definition larger than %d bytes",
                           w.flow, AU_FLOW_MAX_BYTES);

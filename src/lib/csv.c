@@ -432,3 +432,23 @@ out:
     close(fd);
     return rc;
 }
+
+void au_csv_write_field(FILE *f, const char *s)
+{
+    int formula = strchr("=+-@\t\r", *s) != NULL && *s;
+    if (!strpbrk(s, ",\"\r\n")) {
+        if (formula)
+            fputc('\'', f);
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    if (formula)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

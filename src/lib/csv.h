@@ -10,6 +10,7 @@
 #define AU_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lib/rc.h"
 
@@ -68,5 +69,10 @@ AU_MUST_USE au_rc au_csv_each(const char *path, const char *who, au_csv_header_f
 
 /* Input bytes consumed so far (for progress). */
 size_t au_csv_bytes_read(const au_csv *c);
+
+/* Writes one CSV field for output: quoted when it holds a separator, quote or line break, and
+ * prefixed with ' when it starts with =, +, -, @, tab or carriage return, so a spreadsheet
+ * opening the file shows the text instead of evaluating a formula (CSV injection). */
+void au_csv_write_field(FILE *f, const char *s);
 
 #endif

@@ -364,6 +364,9 @@ out:
 
 #define SEARCH_WORDS      6
 #define SEARCH_CANDIDATES 2000
+/* Candidate keys one request may examine over all its words: each costs two store lookups, so
+ * this bounds the work of a search whatever q is (`search?q=a` once cost 1.5 s). */
+#define SEARCH_BUDGET 4000
 
 /* Edit distance of two short byte strings with adjacent transpositions counting one edit
  * (optimal string alignment), capped at 3. */
@@ -402,6 +405,7 @@ typedef struct search_ctx {
     size_t nword;
     hit *hits; /* best score per record for this word */
     size_t n, cap;
+    long budget; /* candidates this request may still examine (SEARCH_BUDGET) */
 } search_ctx;
 
 /* exact 100, prefix 60, one edit 40, two edits (words of 6+ letters) 20 */
@@ -423,6 +427,7 @@ static int word_score(const char *word, const char *key)
 static int on_candidate(void *vctx, int64_t rec, const char *key)
 {
     search_ctx *c = vctx;
+    c->budget--;
     int s = word_score(c->word, key ? key : "");
     if (!s)
         return 0;
@@ -438,22 +443,32 @@ static int on_candidate(void *vctx, int64_t rec, const char *key)
     return 0;
 }
 
+/* The most candidates the next lookup may return. */
+static int candidates_left(const search_ctx *c)
+{
+    return c->budget < SEARCH_CANDIDATES ? (int)(c->budget > 0 ? c->budget : 0) : SEARCH_CANDIDATES;
+}
+
 /* Candidates for one word: exact and prefix matches, plus keys sharing its first letter (for
- * typos after it; at most SEARCH_CANDIDATES of them, in key order). */
+ * typos after it; at most SEARCH_CANDIDATES of them, in key order). A one-letter word matches
+ * exactly only: as a prefix it would match a large share of all names. */
 static au_rc search_word(au_store *st, const char *word, search_ctx *c)
 {
     char pre[8];
     size_t lw = strlen(word);
     c->word = word;
-    au_rc rc = au_store_ident_find(st, AU_IDENT_NAME, word, 1, SEARCH_CANDIDATES, on_candidate, c);
-    if (!rc && lw >= 3) {
+    if (candidates_left(c) == 0)
+        return AU_OK;
+    au_rc rc =
+        au_store_ident_find(st, AU_IDENT_NAME, word, lw > 1, candidates_left(c), on_candidate, c);
+    if (!rc && lw >= 3 && candidates_left(c) > 0) {
         unsigned char c0 = (unsigned char)word[0];
         size_t k = c0 < 0x80 ? 1 : c0 < 0xe0 ? 2 : c0 < 0xf0 ? 3 : 4; /* one UTF-8 character */
         if (k > lw)
             k = lw;
         memcpy(pre, word, k);
         pre[k] = '\0';
-        rc = au_store_ident_find(st, AU_IDENT_NAME, pre, 1, SEARCH_CANDIDATES, on_candidate, c);
+        rc = au_store_ident_find(st, AU_IDENT_NAME, pre, 1, candidates_left(c), on_candidate, c);
     }
     return rc;
 }
@@ -527,7 +542,7 @@ au_rc au_profile_search(au_engine *e, au_store *st, const char *q, int limit, js
     char *key = NULL, *save = NULL;
     ranked *rk = NULL;
     size_t nrk = 0, caprk = 0, nwords = 0;
-    search_ctx c = {0};
+    search_ctx c = {.budget = SEARCH_BUDGET};
     json_t *list = NULL;
     au_rc rc = au_norm_key(q ? q : "", &key);
     if (rc)
@@ -546,7 +561,8 @@ au_rc au_profile_search(au_engine *e, au_store *st, const char *q, int limit, js
         rc = au_err_set(err, AU_ERR_INVALID, "q: give at least one word of a name");
         goto out;
     }
-    qsort(rk, nrk, sizeof(*rk), by_score);
+    if (nrk) /* no hit leaves rk NULL, which qsort must not be given */
+        qsort(rk, nrk, sizeof(*rk), by_score);
     if (!(list = json_array())) {
         rc = AU_ERR_NOMEM;
         goto out;

@@ -7,6 +7,7 @@
  * AU_ERR_BUSY); nothing here aborts.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -340,6 +341,16 @@ static au_rc sq_open(const char *location, au_store_mode mode, void **impl, au_e
                         "'aurum serve' and 'aurum import' create a store)",
                         location, path);
         goto out;
+    }
+    /* Personal data: the file is made (or made again) 0600 before SQLite opens it, and SQLite
+     * gives its -wal and -shm files the database file's mode. */
+    if (mode != AU_STORE_RO && path[0] != ':') {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            if (fchmod(fd, 0600) != 0)
+                au_log(AU_LOG_WARN, "cannot make the store file 0600", "path", path, NULL);
+            close(fd);
+        }
     }
     int src = sqlite3_open_v2(path, &q->db, flags, NULL);
     if (src != SQLITE_OK) {

@@ -164,6 +164,18 @@ int au_rt_restart(au_rt_daemon *d)
 
 static int make_dir(au_rt_daemon *d, const char *config_yaml);
 
+int au_rt_start_tls(au_rt_daemon *d, const char *config_yaml, const char *ca_file)
+{
+    if (make_dir(d, config_yaml))
+        return -1;
+    snprintf(d->ca_file, sizeof(d->ca_file), "%s", ca_file);
+    unsigned char rnd[24];
+    randombytes_buf(rnd, sizeof(rnd));
+    memcpy(d->admin_key, "au_test_", 8);
+    sodium_bin2hex(d->admin_key + 8, sizeof(d->admin_key) - 8, rnd, sizeof(rnd));
+    return au_rt_restart(d);
+}
+
 int au_rt_start(au_rt_daemon *d, const char *config_yaml)
 {
     if (make_dir(d, config_yaml))
@@ -315,8 +327,11 @@ long au_rt_request_h(const au_rt_daemon *d, const char *method, const char *path
     CURL *c = curl_easy_init();
     if (!c)
         return 0;
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", d->ca_file[0] ? "https" : "http", d->port,
+             path);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (d->ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, d->ca_file);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);

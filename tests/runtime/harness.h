@@ -19,6 +19,7 @@ typedef struct au_rt_daemon {
     char admin_key[80];    /* random token passed in AURUM_ADMIN_KEY */
     pid_t pid;             /* running daemon, 0 when stopped */
     int port;              /* bound port */
+    char ca_file[300];     /* when set, the daemon serves HTTPS, verified against this CA */
 } au_rt_daemon;
 
 typedef struct au_rt_resp {
@@ -30,6 +31,9 @@ typedef struct au_rt_resp {
 /* Creates a temporary data dir (with config.yaml holding `config_yaml` when not NULL) and
  * starts the daemon. 0 on success. */
 int au_rt_start(au_rt_daemon *d, const char *config_yaml);
+/* Like au_rt_start for a daemon whose config_yaml sets tls_cert and tls_key: requests go over
+ * HTTPS and the certificate is verified against ca_file (for 127.0.0.1). */
+int au_rt_start_tls(au_rt_daemon *d, const char *config_yaml, const char *ca_file);
 /* Like au_rt_start without AURUM_ADMIN_KEY: the daemon creates DIR/admin.key, which is then
  * read into admin_key. */
 int au_rt_start_without_key(au_rt_daemon *d);

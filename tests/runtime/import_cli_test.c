@@ -141,7 +141,7 @@ static pid_t start_daemon(const char *config, const char *dir, int *port)
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         dup2(null, 2);
-        setenv("AURUM_ADMIN_KEY", "import-test-key-0123456789", 1);
+        setenv("AURUM_ADMIN_KEY", "import-test-key-0123456789abcdef", 1);
         execl(bin(), bin(), "serve", "--config", config, "--data", dir, "--listen", "127.0.0.1:0",
               "--port-file", portfile, (char *)NULL);
         _exit(127);
@@ -178,7 +178,7 @@ Test(import_cli, server_mode_isolates_rejected_records)
         cr_skip_test("aurum serve is not built in this tree");
     }
     snprintf(args, sizeof args,
-             "--server http://127.0.0.1:%d --key import-test-key-0123456789 --source src "
+             "--server http://127.0.0.1:%d --key import-test-key-0123456789abcdef --source src "
              "--batch 2 tests/cases/import/febrl_basic/input.csv",
              port);
     int code = run_import(args, &out);

@@ -199,6 +199,10 @@ Test(profiles, search_ranks_exact_above_prefix_and_typos)
     j = get_json(&d, "/v1/profiles/search?q=rob&limit=1", 200);
     cr_assert_eq(json_array_size(json_object_get(j, "profiles")), 1);
     json_decref(j);
+    /* One letter is matched exactly, not as a prefix of every name (bounded work). */
+    j = get_json(&d, "/v1/profiles/search?q=r", 200);
+    cr_assert_eq(json_array_size(json_object_get(j, "profiles")), 0);
+    json_decref(j);
     j = get_json(&d, "/v1/profiles/search", 400);
     json_decref(j);
     au_rt_cleanup(&d);

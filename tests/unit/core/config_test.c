@@ -95,6 +95,9 @@ Test(config, defaults_without_a_file)
     cr_assert_str_eq(c->default_country, "GB");
     cr_assert_eq(c->max_body_bytes, 8 * 1024 * 1024);
     cr_assert_eq(c->max_connections, 1024);
+    cr_assert_eq(c->max_connections_per_client, 64);
+    cr_assert_eq(c->idle_timeout, 30);
+    cr_assert_eq(c->max_inflight_bytes, 32L << 20);
     cr_assert_eq(c->group_commit_max, 256);
     cr_assert_str_eq(c->log_level, "info");
     cr_assert_eq(json_object_size(c->sources), 0);
@@ -157,10 +160,12 @@ Test(config, unknown_keys_and_bad_values_are_refused_with_position)
 /* A mistyped key at any level is refused with the keys that level accepts. */
 Test(config, unknown_keys_list_the_valid_keys_at_every_level)
 {
-    expect_load_error("lisen: x\n", AU_ERR_INVALID,
-                      "valid keys: listen, data_dir, default_country, max_body_bytes, "
-                      "max_connections, group_commit_max, log_level, log_format, sources, "
-                      "matching, survivorship, flows, secrets, outbound, webhooks, x-*");
+    expect_load_error(
+        "lisen: x\n", AU_ERR_INVALID,
+        "valid keys: listen, data_dir, default_country, max_body_bytes, "
+        "max_connections, max_connections_per_client, idle_timeout, "
+        "max_inflight_bytes, tls_cert, tls_key, group_commit_max, log_level, log_format, sources, "
+        "matching, survivorship, flows, secrets, outbound, webhooks, x-*");
     expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
                       AU_ERR_INVALID,
                       ":4:5: sources.crm.feilds: unknown key (expected record_id, fields, "

@@ -141,6 +141,28 @@ Test(keys, bootstrap_writes_admin_key_once_with_mode_0600)
     au_err_cleanup(&err);
 }
 
+Test(keys, short_env_admin_key_is_refused_and_nothing_registered)
+{
+    char path[4096];
+    au_keys *k = NULL;
+    au_key_scopes s;
+    au_err err;
+    au_err_init(&err);
+    const char *shortkey = "0123456789abcdef0123456789abcde"; /* 31 characters */
+    cr_assert_eq(au_keys_bootstrap(eng, dir, shortkey, path, sizeof(path), &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "at least 32"), "%s", err.message);
+    cr_assert_eq(au_keys_new(eng, &k), AU_OK);
+    cr_assert_eq(au_keys_verify(k, shortkey, &s, &err), AU_ERR_UNAUTHORIZED);
+    au_keys_free(k);
+    au_err_cleanup(&err);
+    au_err_init(&err);
+    /* 32 characters is enough. */
+    cr_assert_eq(
+        au_keys_bootstrap(eng, dir, "0123456789abcdef0123456789abcdef", path, sizeof(path), &err),
+        AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+}
+
 Test(keys, env_admin_key_is_registered_once)
 {
     char path[4096];

@@ -1,5 +1,5 @@
 /*
- * Replays every file of fuzz/corpus/ through the same entry point as the libFuzzer target, so
+ * Replays every file of fuzz/corpus/expr/ through the same entry point as the libFuzzer target, so
  * inputs that once crashed or were interesting stay covered by `make test` (with ASan/UBSan in
  * the sanitizer build) without needing clang's fuzzer runtime.
  */
@@ -11,7 +11,7 @@
 
 Test(fuzz_corpus, replays_every_input_without_crashing)
 {
-    DIR *d = opendir("fuzz/corpus");
+    DIR *d = opendir("fuzz/corpus/expr");
     cr_assert_not_null(d, "run from the repository root");
     struct dirent *de;
     int n = 0;
@@ -20,7 +20,7 @@ Test(fuzz_corpus, replays_every_input_without_crashing)
         if (de->d_name[0] == '.')
             continue;
         char path[512];
-        snprintf(path, sizeof(path), "fuzz/corpus/%s", de->d_name);
+        snprintf(path, sizeof(path), "fuzz/corpus/expr/%s", de->d_name);
         FILE *f = fopen(path, "rb");
         if (!f)
             continue;

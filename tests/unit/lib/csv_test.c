@@ -257,3 +257,35 @@ Test(csv, each_skips_ragged_records_and_stops_on_a_callback_error)
     cr_assert(strstr(err.message, "/nonexistent/x.csv"), "%s", err.message);
     au_err_cleanup(&err);
 }
+
+/* The field as au_csv_write_field writes it. */
+static char *written(const char *field)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    cr_assert_not_null(f);
+    au_csv_write_field(f, field);
+    fclose(f);
+    return out;
+}
+
+Test(csv, output_fields_starting_with_a_formula_character_are_prefixed)
+{
+    const char *cases[][2] = {
+        {"=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""},
+        {"+1", "'+1"},
+        {"-2+3", "'-2+3"},
+        {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "'\tx"},
+        {"a=b", "a=b"},
+        {"plain", "plain"},
+        {"", ""},
+        {"x,y", "\"x,y\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = written(cases[i][0]);
+        cr_assert_str_eq(got, cases[i][1], "field %zu", i);
+        free(got);
+    }
+}

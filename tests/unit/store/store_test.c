@@ -87,6 +87,38 @@ Test(store, location_creates_the_directory_and_names_the_backend)
     au_err_cleanup(&err);
 }
 
+static unsigned mode_of(const char *fmt, const char *name)
+{
+    char path[160];
+    struct stat sb;
+    snprintf(path, sizeof(path), fmt, dir, name);
+    cr_assert_eq(stat(path, &sb), 0, "%s exists", path);
+    return (unsigned)(sb.st_mode & 0777);
+}
+
+/* Whatever the umask: the directories 0700, the database and its WAL and SHM files 0600, and
+ * a store file left 0644 by an older version is made 0600 when opened for writing. */
+Test(store, directory_and_files_are_private_whatever_the_umask)
+{
+    mode_t old = umask(0);
+    au_store_close(st);
+    st = reopen(AU_STORE_RW);
+    int64_t v;
+    put(st, "c-1", "{}", 1, &v); /* a write makes the WAL and SHM files */
+    cr_assert_eq(mode_of("%s/%s", "data"), 0700);
+    cr_assert_eq(mode_of("%s/data/%s", "inner"), 0700);
+    cr_assert_eq(mode_of("%s/data/inner/%s", "aurum.db"), 0600);
+    cr_assert_eq(mode_of("%s/data/inner/%s", "aurum.db-wal"), 0600);
+    cr_assert_eq(mode_of("%s/data/inner/%s", "aurum.db-shm"), 0600);
+    au_store_close(st);
+    char path[160];
+    snprintf(path, sizeof(path), "%s/data/inner/aurum.db", dir);
+    cr_assert_eq(chmod(path, 0644), 0);
+    st = reopen(AU_STORE_RW);
+    cr_assert_eq(mode_of("%s/data/inner/%s", "aurum.db"), 0600);
+    umask(old);
+}
+
 Test(store, put_unchanged_update_delete_reinsert)
 {
     int64_t v = -1;

@@ -134,7 +134,7 @@ static const au_query_spec runs_query[] = {
     {"limit", AU_QUERY_INT, offsetof(runs_args, limit), 50, 1, 1000, 0, "runs per page"},
     {"context", AU_QUERY_FLAG, offsetof(runs_args, context), 0, 0, 0, 0,
      "include each run's context"},
-    {NULL}};
+    {0}};
 
 au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
 {

@@ -37,7 +37,7 @@ static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
 static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max, int cap,
                        long *out, au_err *err)
 {
-    const au_query_spec spec[] = {{name, AU_QUERY_INT, 0, dflt, min, max, cap, ""}, {NULL}};
+    const au_query_spec spec[] = {{name, AU_QUERY_INT, 0, dflt, min, max, cap, ""}, {0}};
     return au_query_parse(req, spec, out, err);
 }
 

@@ -29,7 +29,7 @@ static au_rc parse_days(const au_req *req, int *days, au_err *err)
 {
     static const au_query_spec spec[] = {{"days", AU_QUERY_INT, 0, QUALITY_DEFAULT_DAYS, 0,
                                           AU_QUALITY_MAX_DAYS, 0, "days of history"},
-                                         {NULL}};
+                                         {0}};
     long v;
     au_rc rc = au_query_parse(req, spec, &v, err);
     *days = rc ? QUALITY_DEFAULT_DAYS : (int)v;

@@ -18,7 +18,7 @@ au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err)
     if (!s)
         return au_err_set(err, AU_ERR_UNAVAILABLE, "identity resolution is not running");
     static const au_query_spec spec[] = {
-        {"limit", AU_QUERY_INT, 0, 1000, 1, 100000, 0, "values to list"}, {NULL}};
+        {"limit", AU_QUERY_INT, 0, 1000, 1, 100000, 0, "values to list"}, {0}};
     long limit;
     au_rc rc = au_query_parse(req, spec, &limit, err);
     if (rc)

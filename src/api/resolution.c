@@ -240,7 +240,7 @@ static int review_item(void *ctx, const au_review_row *r)
 au_rc au_api_review(au_req *req, au_resp *resp, au_err *err)
 {
     static const au_query_spec spec[] = {
-        {"limit", AU_QUERY_INT, 0, 100, 1, 10000, 0, "pairs to list"}, {NULL}};
+        {"limit", AU_QUERY_INT, 0, 100, 1, 10000, 0, "pairs to list"}, {0}};
     long limit;
     au_rc qrc = au_query_parse(req, spec, &limit, err);
     if (qrc)

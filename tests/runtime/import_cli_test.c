@@ -230,10 +230,11 @@ Test(import_cli, quarantined_values_are_listed_and_only_strict_fails)
         cr_skip_test("aurum serve is not built in this tree");
     }
     for (int strict = 0; strict < 2; strict++) {
-        snprintf(args, sizeof args,
-                 "%s--server http://127.0.0.1:%d --key import-test-key-0123456789 --source src "
-                 "--batch 2 %s",
-                 strict ? "--strict " : "", port, input);
+        snprintf(
+            args, sizeof args,
+            "%s--server http://127.0.0.1:%d --key import-test-key-0123456789abcdef --source src "
+            "--batch 2 %s",
+            strict ? "--strict " : "", port, input);
         code = run_import(args, &out);
         cr_assert_eq(code, strict, "exit %d: %s", code, out);
         cr_assert(strstr(out, "values quarantined in 3 records"), "%s", out);

@@ -78,6 +78,9 @@ async function newPage() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   contexts.push(ctx);
+  // A bound on waiting, not a speed claim: under the sanitizer build with other suites running,
+  // a resolution after a split can take longer than Playwright's 30 s default.
+  ctx.setDefaultTimeout(120000);
   const page = ctx.pages()[0] || await ctx.newPage();
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));

@@ -5,7 +5,7 @@
  */
 #include <jansson.h>
 
-#include "core/record.h"
+#include "record/record.h"
 #include "core/source.h"
 #include "fuzz.h"
 

@@ -7,7 +7,7 @@
 
 #include "fuzz.h"
 #include "lib/alloc.h"
-#include "profile/segment.h"
+#include "ingest/segment.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

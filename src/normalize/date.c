@@ -77,7 +77,10 @@ static int today_of(const au_norm_opts *o)
  * partial date is "in the future" only when all of it is. */
 static int ymd_num(const ymd *t)
 {
-    return t->y * 10000 + (t->prec > 1 ? t->m : 1) * 100 + (t->prec > 2 ? t->d : 1);
+    /* Any year past 9999 is the future; clamping keeps the product within an int (a fuzzed
+     * "31/12/3533998" overflowed it). */
+    int y = t->y > 9999 ? 9999 : t->y;
+    return y * 10000 + (t->prec > 1 ? t->m : 1) * 100 + (t->prec > 2 ? t->d : 1);
 }
 
 /* Gives a two-digit year its century: by the source's pivot when set (yy below the pivot is

@@ -240,6 +240,26 @@ au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id, const 
     return au_sqlite_run(impl, st, "run_step");
 }
 
+/* One flow_runs row as selected in column order id, flow, trigger, input, condition, steps,
+ * status, error, pending, attempts, started_ms, finished_ms; strings borrowed from `st`. */
+void au_sqlite_run_row(sqlite3_stmt *st, au_run_row *r)
+{
+    *r = (au_run_row){
+        .id = sqlite3_column_int64(st, 0),
+        .flow = au_sqlite_col_text(st, 1),
+        .trigger = au_sqlite_col_text(st, 2),
+        .input = au_sqlite_col_text(st, 3),
+        .condition = au_sqlite_col_text(st, 4),
+        .steps = au_sqlite_col_text(st, 5),
+        .status = au_sqlite_col_text(st, 6),
+        .error = au_sqlite_col_text(st, 7),
+        .pending = sqlite3_column_int(st, 8),
+        .attempts = sqlite3_column_int(st, 9),
+        .started_ms = sqlite3_column_int64(st, 10),
+        .finished_ms = sqlite3_column_int64(st, 11),
+    };
+}
+
 au_rc au_sqlite_run_list(void *impl, const char *flow, const char *status, int64_t before,
                          int limit, au_run_cb cb, void *ctx)
 {
@@ -252,20 +272,8 @@ au_rc au_sqlite_run_list(void *impl, const char *flow, const char *status, int64
     sqlite3_bind_int(st, 3, limit);
     au_sqlite_bind_text(st, 4, status);
     while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        au_run_row r = {
-            .id = sqlite3_column_int64(st, 0),
-            .flow = au_sqlite_col_text(st, 1),
-            .trigger = au_sqlite_col_text(st, 2),
-            .input = au_sqlite_col_text(st, 3),
-            .condition = au_sqlite_col_text(st, 4),
-            .steps = au_sqlite_col_text(st, 5),
-            .status = au_sqlite_col_text(st, 6),
-            .error = au_sqlite_col_text(st, 7),
-            .pending = sqlite3_column_int(st, 8),
-            .attempts = sqlite3_column_int(st, 9),
-            .started_ms = sqlite3_column_int64(st, 10),
-            .finished_ms = sqlite3_column_int64(st, 11),
-        };
+        au_run_row r;
+        au_sqlite_run_row(st, &r);
         stop = cb(ctx, &r);
     }
     au_rc rc = stop ? stop : (src == SQLITE_DONE ? AU_OK : au_sqlite_fail(impl, src, "run_list"));

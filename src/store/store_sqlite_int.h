@@ -31,6 +31,8 @@ sqlite3 *au_sqlite_db(void *impl);
 /* The statement cached in `slot`, prepared from `sql` on first use; reset it after use with
  * sqlite3_reset. NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *au_sqlite_stmt(void *impl, int slot, const char *sql);
+/* One flow_runs row in the shared column order (store_sqlite_flows.c); strings borrowed. */
+void au_sqlite_run_row(sqlite3_stmt *st, au_run_row *r);
 /* Logs SQLite's message for `op` and maps the code onto an au_rc. */
 AU_MUST_USE au_rc au_sqlite_fail(void *impl, int src, const char *op);
 /* Binds s, or NULL as SQL NULL, as a static (not copied) text. */

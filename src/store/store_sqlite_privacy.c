@@ -170,20 +170,8 @@ au_rc au_sqlite_subject_runs(void *impl, const char *needles, int limit, au_run_
         au_sqlite_bind_text(st, 3, needles ? needles : "[]");
         while (!stop && (src = sqlite3_step(st)) == SQLITE_ROW) {
             if (!pass) {
-                au_run_row r = {
-                    .id = sqlite3_column_int64(st, 0),
-                    .flow = au_sqlite_col_text(st, 1),
-                    .trigger = au_sqlite_col_text(st, 2),
-                    .input = au_sqlite_col_text(st, 3),
-                    .condition = au_sqlite_col_text(st, 4),
-                    .steps = au_sqlite_col_text(st, 5),
-                    .status = au_sqlite_col_text(st, 6),
-                    .error = au_sqlite_col_text(st, 7),
-                    .pending = sqlite3_column_int(st, 8),
-                    .attempts = sqlite3_column_int(st, 9),
-                    .started_ms = sqlite3_column_int64(st, 10),
-                    .finished_ms = sqlite3_column_int64(st, 11),
-                };
+                au_run_row r;
+                au_sqlite_run_row(st, &r);
                 stop = rcb(ctx, &r);
             } else {
                 au_dead_row d = {

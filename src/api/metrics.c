@@ -6,6 +6,7 @@
 #include "api/api_int.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
+#include "inbound/inbound.h"
 #include "lib/alloc.h"
 
 /* Large enough for hundreds of sources and every route/status pair. */
@@ -20,6 +21,8 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = au_flows_of(req->srv->engine);
     if (!rc && f)
         rc = au_flows_metrics(f, &b);
+    if (!rc)
+        rc = au_inbound_metrics(au_inbound_of(req->srv->engine), &b);
     au_store *st = rc ? NULL : au_engine_reader(req->srv->engine);
     if (st) {
         rc = au_quality_metrics(st, &b);

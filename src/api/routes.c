@@ -37,10 +37,22 @@
     X("GET", "/v1/sources", au_api_source_list, AU_NEED_READ,                                      \
       "Lists the registered sources with their definitions.", NULL)                                \
     X("PUT", "/v1/sources/{source}", au_api_source_put, AU_NEED_ADMIN,                             \
-      "Registers or replaces a source: field mapping onto the canonical schema, trust.",           \
-      "source definition object (see src/core/source.h)")                                          \
+      "Registers or replaces a source: field mapping onto the canonical schema, trust, and an "    \
+      "optional inbound connector (docs/CONNECTORS.md), checked first and (re)started once the "   \
+      "definition is stored.",                                                                     \
+      "source definition object (see src/core/source.h), \"inbound\":{\"kind\",...}")              \
     X("GET", "/v1/sources/{source}", au_api_source_get, AU_NEED_READ,                              \
       "The definition of one source.", NULL)                                                       \
+    X("POST", "/v1/sources/{source}/sync", au_api_sync_post, AU_NEED_ADMIN,                        \
+      "Runs the source's inbound connector now (docs/CONNECTORS.md); answers its state as GET "    \
+      "does, with \"completed\": true when the run ended within ?wait. 404 without a connector.",  \
+      "?wait=SECONDS (0..600, default 0: answer at once, 202)")                                    \
+    X("GET", "/v1/sources/{source}/sync", au_api_sync_get, AU_NEED_READ,                           \
+      "The inbound connector of the source: {\"state\",\"mode\",\"schedule\",\"running\","         \
+      "\"cursor\",\"lag_ms\",\"next_run_ms\",\"failures\",\"last_run\":{\"started_ms\","           \
+      "\"finished_ms\",\"ok\",\"error\",\"counts\"},\"totals\",\"current\"}; counts are read, "    \
+      "inserted, updated, unchanged, quarantined, refused, deleted.",                              \
+      NULL)                                                                                        \
     X("POST", "/v1/sources/{source}/records", au_api_records_post, AU_NEED_WRITE_SOURCE,           \
       "Upserts a batch of source documents, all or nothing; idempotent on (source, record id). "   \
       "Answers {\"inserted\",\"updated\",\"unchanged\",\"warnings\",\"warnings_total\","           \

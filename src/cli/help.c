@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "flows/flows.h"
+#include "inbound/inbound.h"
 
 static const char source_example[] =
     "sources:\n"
@@ -94,5 +95,7 @@ const au_cli_topic au_cli_topics[] = {
     {"console", "the web console: where it is, signing in, its pages", console_topic},
     {"config", "the configuration file: options, sections, a source and a flow", config_topic},
     {"flows", "the flow reference: triggers, context, step kinds and their options", flows_topic},
+    {"connectors", "inbound connectors: file drop, PostgreSQL, HTTP API; schedules, sync",
+     au_inbound_print_help},
     {NULL, NULL, NULL},
 };

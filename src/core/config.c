@@ -89,8 +89,8 @@ static const struct {
     {"webhooks", "webhook signatures: {max_age_s: 300} accepted age of X-Aurum-Timestamp", NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
-     "nats, file) under 'flows:' (see 'aurum help flows'); inbound records come through POST "
-     "/v1/sources/{source}/records or 'aurum import'"},
+     "nats, file) under 'flows:' (see 'aurum help flows'); inbound connectors are declared per "
+     "source, under sources: NAME: inbound: (see 'aurum help connectors')"},
     {"keys", "not supported yet",
      "is not supported yet: API keys are created with 'aurum keys create --scope S' or given "
      "to the daemon in AURUM_ADMIN_KEY"},

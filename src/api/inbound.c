@@ -40,7 +40,7 @@ au_rc au_api_sync_post(au_req *req, au_resp *resp, au_err *err)
 au_rc au_api_sync_get(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *j = NULL;
-    au_rc rc = au_inbound_status(au_inbound_of(req->srv->engine), au_req_param(req, "source"),
-                                 &j, err);
+    au_rc rc =
+        au_inbound_status(au_inbound_of(req->srv->engine), au_req_param(req, "source"), &j, err);
     return rc ? rc : au_resp_json(resp, 200, j);
 }

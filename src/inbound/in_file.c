@@ -124,8 +124,7 @@ static au_rc fingerprint(const char *path, char out[33], au_err *err)
     }
     XXH128_hash_t h = XXH3_128bits_digest(st);
     XXH3_freeState(st);
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64,
-             (unsigned long long)h.low64);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
     return AU_OK;
 }
 
@@ -229,7 +228,7 @@ static au_rc import_one(file_state *s, au_inbound_run *run, const char *name, au
         goto out;
     const char *fmt = au_inbound_str(au_inbound_def(run), "format");
     au_import_opts o = {.source = au_inbound_source(run),
-                        .format = !fmt                        ? AU_IMPORT_AUTO
+                        .format = !fmt                      ? AU_IMPORT_AUTO
                                   : strcmp(fmt, "csv") == 0 ? AU_IMPORT_CSV
                                                             : AU_IMPORT_JSONL,
                         .batch = au_inbound_batch(run),

@@ -25,17 +25,21 @@ static const au_inbound_opt http_opts[] = {
      "dotted path of the array of documents in an answer (default: the answer itself when it "
      "is an array, else \"data\")"},
     {"headers", AU_IN_OBJ, 0, "extra request headers {name: value}"},
-    {"pagination", AU_IN_STR, 0, "none (default), page, offset, cursor or link (RFC 8288 Link "
-                                 "header rel=\"next\")"},
-    {"page_param", AU_IN_STR, 0, "page: the page number parameter (default page); offset: the "
-                                 "offset parameter (default offset)"},
+    {"pagination", AU_IN_STR, 0,
+     "none (default), page, offset, cursor or link (RFC 8288 Link "
+     "header rel=\"next\")"},
+    {"page_param", AU_IN_STR, 0,
+     "page: the page number parameter (default page); offset: the "
+     "offset parameter (default offset)"},
     {"first_page", AU_IN_INT, 0, "page: the first page's number (default 1)"},
     {"size_param", AU_IN_STR, 0, "parameter carrying page_size (default: none sent)"},
     {"page_size", AU_IN_INT, 0, "documents per page (default 100); a shorter page is the last"},
-    {"cursor_param", AU_IN_STR, 0, "cursor: the parameter carrying the next cursor (default "
-                                   "cursor)"},
-    {"next_cursor", AU_IN_STR, 0, "cursor: dotted path of the next cursor in an answer "
-                                  "(required for cursor; absent, null or \"\" ends the walk)"},
+    {"cursor_param", AU_IN_STR, 0,
+     "cursor: the parameter carrying the next cursor (default "
+     "cursor)"},
+    {"next_cursor", AU_IN_STR, 0,
+     "cursor: dotted path of the next cursor in an answer "
+     "(required for cursor; absent, null or \"\" ends the walk)"},
     {"since_param", AU_IN_STR, 0, "parameter carrying the persisted cursor (updated_since)"},
     {"since_field", AU_IN_STR, 0, "document field whose largest value becomes the cursor"},
     {"since_initial", AU_IN_STR, 0, "since value of the very first sync (default: none sent)"},
@@ -65,11 +69,11 @@ static au_rc http_check(const json_t *def, au_err *err)
         return au_err_set(err, AU_ERR_INVALID,
                           "inbound.pagination: expected none, page, offset, cursor or link");
     if (p && !strcmp(p, "cursor") && !au_inbound_str(def, "next_cursor"))
-        return au_err_set(err, AU_ERR_INVALID, "inbound.next_cursor: required for cursor "
-                                               "pagination");
-    if (!au_inbound_str(def, "since_param") != !au_inbound_str(def, "since_field"))
         return au_err_set(err, AU_ERR_INVALID,
-                          "inbound: since_param and since_field go together");
+                          "inbound.next_cursor: required for cursor "
+                          "pagination");
+    if (!au_inbound_str(def, "since_param") != !au_inbound_str(def, "since_field"))
+        return au_err_set(err, AU_ERR_INVALID, "inbound: since_param and since_field go together");
     const char *url = au_inbound_str(def, "url");
     if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
         return au_err_set(err, AU_ERR_INVALID, "inbound.url: expected an http or https URL");
@@ -231,7 +235,8 @@ static au_rc static_auth(http_sync *h, au_err *err)
     au_rc rc = au_inbound_secret(h->run, name, &v, err);
     if (rc)
         return rc;
-    const char *hn = au_inbound_str(h->def, "auth_header"), *pre = au_inbound_str(h->def, "auth_prefix");
+    const char *hn = au_inbound_str(h->def, "auth_header"),
+               *pre = au_inbound_str(h->def, "auth_prefix");
     h->auth = au_asprintf("%s: %s%s", hn ? hn : "Authorization", pre ? pre : "Bearer ", v);
     au_free(v);
     return h->auth ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
@@ -241,7 +246,8 @@ static au_rc static_auth(http_sync *h, au_err *err)
  * OAuth2 fetches a new token once. On success the answer is in h->body. */
 static au_rc get(http_sync *h, const char *url, au_err *err)
 {
-    long tries = au_inbound_int(h->def, "max_retries", 5), max_wait = au_inbound_int(h->def, "max_wait_s", 120);
+    long tries = au_inbound_int(h->def, "max_retries", 5),
+         max_wait = au_inbound_int(h->def, "max_wait_s", 120);
     int renewed = 0;
     for (long attempt = 0;; attempt++) {
         long status = 0, wait = -1;
@@ -266,8 +272,8 @@ static au_rc get(http_sync *h, const char *url, au_err *err)
         if (wait < 0)
             wait = 1L << (attempt < 6 ? attempt : 6);
         if (wait > max_wait)
-            return au_err_set(err, AU_ERR_IO, "%s asked to wait %ld s (more than max_wait_s)",
-                              url, wait);
+            return au_err_set(err, AU_ERR_IO, "%s asked to wait %ld s (more than max_wait_s)", url,
+                              wait);
         pause_s(h->run, wait);
     }
 }
@@ -285,7 +291,8 @@ static char *page_url(http_sync *h, long page, const char *cursor)
     if (!since)
         since = au_inbound_str(h->def, "since_initial");
     char num[32];
-    const char *pp = au_inbound_str(h->def, "page_param"), *sp = au_inbound_str(h->def, "size_param");
+    const char *pp = au_inbound_str(h->def, "page_param"),
+               *sp = au_inbound_str(h->def, "size_param");
     long size = au_inbound_int(h->def, "page_size", 100);
 #define ADD(name, value)                                                                           \
     do {                                                                                           \
@@ -341,7 +348,7 @@ static void note_since(http_sync *h, const json_t *v)
 static au_rc take_items(http_sync *h, const json_t *body, size_t *n, au_err *err)
 {
     const char *path = au_inbound_str(h->def, "items");
-    const json_t *items = path ? au_inbound_path(body, path)
+    const json_t *items = path                  ? au_inbound_path(body, path)
                           : json_is_array(body) ? body
                                                 : json_object_get(body, "data");
     const char *del = au_inbound_str(h->def, "deleted_field");
@@ -390,7 +397,8 @@ static au_rc walk(http_sync *h, au_err *err)
     const char *style = au_inbound_str(h->def, "pagination");
     if (!style)
         style = "none";
-    long max_pages = au_inbound_int(h->def, "max_pages", 100000), size = au_inbound_int(h->def, "page_size", 100);
+    long max_pages = au_inbound_int(h->def, "max_pages", 100000),
+         size = au_inbound_int(h->def, "page_size", 100);
     char *cursor = NULL, *url = page_url(h, 0, NULL);
     au_rc rc = AU_OK;
     for (long page = 0; url && page < max_pages && !au_inbound_stopping(h->run); page++) {

@@ -54,7 +54,8 @@ static au_rc pg_fail(pg_sync *p, const char *what, au_err *err)
 static au_rc conninfo(au_inbound_run *run, char **out, au_err *err)
 {
     const json_t *def = au_inbound_def(run);
-    const char *ci = au_inbound_str(def, "conninfo"), *sname = au_inbound_str(def, "password_secret");
+    const char *ci = au_inbound_str(def, "conninfo"),
+               *sname = au_inbound_str(def, "password_secret");
     char *pw = NULL;
     au_buf b;
     au_buf_init(&b, 1 << 16);
@@ -194,8 +195,8 @@ static au_rc page(pg_sync *p, int *n, au_err *err)
         params[np++] = p->last_k;
     }
     params[np++] = limit;
-    PGresult *res = PQexecParams(p->conn, p->last_k ? p->sql_next : p->sql_first, np, NULL,
-                                 params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(p->conn, p->last_k ? p->sql_next : p->sql_first, np, NULL, params,
+                                 NULL, NULL, 0);
     au_rc rc = PQresultStatus(res) == PGRES_TUPLES_OK ? AU_OK : pg_fail(p, "query", err);
     *n = rc ? 0 : PQntuples(res);
     for (int i = 0; !rc && i < *n; i++)

@@ -77,8 +77,7 @@ char *au_inbound_id_field(au_inbound_run *r);
 /* Records per batch (the block's `batch`). */
 size_t au_inbound_batch(const au_inbound_run *r);
 /* The value of secret `name` from the secrets store (new string, au_free); AU_ERR_NOT_FOUND. */
-AU_MUST_USE au_rc au_inbound_secret(au_inbound_run *r, const char *name, char **value,
-                                    au_err *err);
+AU_MUST_USE au_rc au_inbound_secret(au_inbound_run *r, const char *name, char **value, au_err *err);
 
 /* Maps doc (borrowed) and queues it; a refused document is counted (and logged), not an
  * error. A full batch is written. Errors only when the write path failed. */
@@ -90,8 +89,7 @@ AU_MUST_USE au_rc au_inbound_commit(au_inbound_run *r, const char *cursor, au_er
 /* Adds counts made elsewhere (the file drop imports through src/ingest). */
 void au_inbound_add_counts(au_inbound_run *r, const au_inbound_counts *c);
 /* Runs fn on the writer (au_engine_call) with the run's origin. */
-AU_MUST_USE au_rc au_inbound_call(au_inbound_run *r, au_engine_call_fn fn, void *ctx,
-                                  au_err *err);
+AU_MUST_USE au_rc au_inbound_call(au_inbound_run *r, au_engine_call_fn fn, void *ctx, au_err *err);
 
 /* The persisted cursor and state (JSON text) of source (each new, au_free; NULL when none). */
 AU_MUST_USE au_rc au_inbound_load(au_engine *e, const char *source, char **cursor, char **state);

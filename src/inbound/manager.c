@@ -42,9 +42,9 @@ struct runner {
     pthread_t thread;
     int thread_started;
     void *kstate; /* the kind's state (open/close), used by the thread only */
-    int wake[2]; /* pipe: a byte wakes the thread (sync request, stop) */
+    int wake[2];  /* pipe: a byte wakes the thread (sync request, stop) */
     pthread_mutex_t mu;
-    pthread_cond_t cv;    /* broadcast when a run ends */
+    pthread_cond_t cv; /* broadcast when a run ends */
     /* guarded by mu: */
     int stop;             /* the thread must end */
     long requested;       /* sync requests so far */
@@ -60,7 +60,7 @@ struct runner {
     long failures;        /* consecutive failed runs */
     long runs, runs_failed;
     au_inbound_counts last, total; /* last run, all runs */
-    char *cursor;                        /* last persisted cursor (owned copy, for status) */
+    char *cursor;                  /* last persisted cursor (owned copy, for status) */
     runner *next;
 };
 
@@ -68,11 +68,10 @@ struct runner {
 
 static json_t *counts_json(const au_inbound_counts *c)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)c->read,
-                     "inserted", (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
-                     "unchanged", (json_int_t)c->unchanged, "quarantined",
-                     (json_int_t)c->quarantined, "refused", (json_int_t)c->refused, "deleted",
-                     (json_int_t)c->deleted);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)c->read, "inserted",
+                     (json_int_t)c->inserted, "updated", (json_int_t)c->updated, "unchanged",
+                     (json_int_t)c->unchanged, "quarantined", (json_int_t)c->quarantined, "refused",
+                     (json_int_t)c->refused, "deleted", (json_int_t)c->deleted);
 }
 
 static void counts_from(const json_t *j, au_inbound_counts *c)
@@ -104,8 +103,8 @@ static json_t *state_json(const runner *r)
                      (json_int_t)r->runs, "runs_failed", (json_int_t)r->runs_failed, "failures",
                      (json_int_t)r->failures, "last_ok_ms", (json_int_t)r->last_ok_ms, "last_run",
                      "started_ms", (json_int_t)r->started_ms, "finished_ms",
-                     (json_int_t)r->finished_ms, "ok", r->last_ok, "error", r->last_error,
-                     "counts", counts_json(&r->last), "totals", counts_json(&r->total));
+                     (json_int_t)r->finished_ms, "ok", r->last_ok, "error", r->last_error, "counts",
+                     counts_json(&r->last), "totals", counts_json(&r->total));
 }
 
 static void state_restore(runner *r, const char *text)
@@ -137,23 +136,23 @@ static const char *mode_of(const runner *r)
 static json_t *status_json(const runner *r)
 {
     int64_t now = au_wall_ms();
-    const char *state = r->running           ? "running"
-                        : r->failures        ? "retrying"
+    const char *state = r->running            ? "running"
+                        : r->failures         ? "retrying"
                         : r->finished_ms == 0 ? "idle"
                                               : "ok";
     json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:s, s:b, s:s?, s:I, s:I?, s:I, s:I, s:I, s:I, s:o, s:o}",
-        "source", r->source, "kind", r->kind->name, "mode", mode_of(r), "schedule",
+        "{s:s, s:s, s:s, s:s?, s:s, s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "source",
+        r->source, "kind", r->kind->name, "mode", mode_of(r), "schedule",
         au_inbound_str(r->def, "schedule"), "state", state, "running", r->running, "cursor",
         r->cursor, "last_ok_ms", (json_int_t)r->last_ok_ms, "lag_ms",
         r->last_ok_ms ? (json_int_t)(now - r->last_ok_ms) : (json_int_t)-1, "next_run_ms",
         (json_int_t)r->next_ms, "failures", (json_int_t)r->failures, "runs", (json_int_t)r->runs,
         "runs_failed", (json_int_t)r->runs_failed, "totals", counts_json(&r->total), "current",
         r->run ? counts_json(au_inbound_run_counts(r->run)) : json_null());
-    json_t *last = json_pack("{s:I, s:I, s:b, s:s?, s:o}", "started_ms", (json_int_t)r->started_ms,
-                             "finished_ms", (json_int_t)r->finished_ms, "ok", r->last_ok, "error",
-                             r->last_error[0] ? r->last_error : NULL, "counts",
-                             counts_json(&r->last));
+    json_t *last =
+        json_pack("{s:I, s:I, s:b, s:s?, s:o}", "started_ms", (json_int_t)r->started_ms,
+                  "finished_ms", (json_int_t)r->finished_ms, "ok", r->last_ok, "error",
+                  r->last_error[0] ? r->last_error : NULL, "counts", counts_json(&r->last));
     if (!j || !last || json_object_set_new(j, "last_run", last)) {
         json_decref(j);
         return NULL;
@@ -546,8 +545,7 @@ static au_rc no_connector(const char *source, au_err *err)
                       source);
 }
 
-au_rc au_inbound_sync(au_inbound_mgr *m, const char *source, int wait_s, json_t **out,
-                      au_err *err)
+au_rc au_inbound_sync(au_inbound_mgr *m, const char *source, int wait_s, json_t **out, au_err *err)
 {
     if (!m)
         return no_connector(source, err);
@@ -601,15 +599,15 @@ au_rc au_inbound_status(au_inbound_mgr *m, const char *source, json_t **out, au_
 static au_rc metric(au_buf *b, const char *name, const runner *r, const char *label,
                     const char *value, long long n)
 {
-    au_rc rc = au_buf_printf(b, "%s{source=", name);
+    au_rc rc = au_buf_printf(b, "%s{source=\"", name);
     if (!rc)
         rc = au_metrics_label(b, r->source);
     if (!rc && label) {
-        rc = au_buf_printf(b, ",%s=", label);
+        rc = au_buf_printf(b, "\",%s=\"", label);
         if (!rc)
             rc = au_metrics_label(b, value);
     }
-    return rc ? rc : au_buf_printf(b, "} %lld\n", n);
+    return rc ? rc : au_buf_printf(b, "\"} %lld\n", n);
 }
 
 static au_rc runner_metrics(au_buf *b, const runner *r, int64_t now)
@@ -664,8 +662,8 @@ au_rc au_inbound_metrics(au_inbound_mgr *m, au_buf *b)
 
 /* --- one sync in the caller's thread (aurum sync) --------------------------------------------- */
 
-au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *progress,
-                           au_inbound_counts *out, au_err *err)
+au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *progress, au_inbound_counts *out,
+                           au_err *err)
 {
     json_t *def = inbound_of(e, source);
     void *kstate = NULL;
@@ -693,7 +691,8 @@ out:
     return rc;
 }
 
-/* --- the engine hook --------------------------------------------------------------------------- */
+/* --- the engine hook ---------------------------------------------------------------------------
+ */
 
 static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
 {

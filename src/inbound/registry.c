@@ -13,7 +13,6 @@ extern const au_inbound_kind au_inbound_file;
 extern const au_inbound_kind au_inbound_postgres;
 extern const au_inbound_kind au_inbound_http;
 
-
 const au_inbound_kind *const au_inbound_kinds[] = {
     &au_inbound_file,
     &au_inbound_postgres,
@@ -36,8 +35,9 @@ static const au_inbound_opt common_opts[] = {
      "seconds between two syncs of a continuous connector without a watch (default 5; a file "
      "drop rescans this often besides inotify, default 60)"},
     {"batch", AU_IN_INT, 0, "records per write (default 500)"},
-    {"retry_initial_s", AU_IN_INT, 0, "first backoff after a failed sync (default 1, doubled "
-                                      "after each further failure)"},
+    {"retry_initial_s", AU_IN_INT, 0,
+     "first backoff after a failed sync (default 1, doubled "
+     "after each further failure)"},
     {"retry_max_s", AU_IN_INT, 0, "longest backoff (default 300)"},
     {NULL, 0, 0, NULL},
 };
@@ -113,10 +113,9 @@ au_rc au_inbound_check(const json_t *def, au_err *err)
     const char *kname = au_inbound_str(def, "kind");
     const au_inbound_kind *kind = au_inbound_kind_find(kname);
     if (!kind)
-        return au_err_set(err, AU_ERR_INVALID,
-                          "inbound.kind: %s%s%s (expected file, postgres or http)",
-                          kname ? "unknown kind '" : "required", kname ? kname : "",
-                          kname ? "'" : "");
+        return au_err_set(
+            err, AU_ERR_INVALID, "inbound.kind: %s%s%s (expected file, postgres or http)",
+            kname ? "unknown kind '" : "required", kname ? kname : "", kname ? "'" : "");
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)def, k, v)

@@ -169,8 +169,8 @@ static void refuse(au_inbound_run *r, const au_err *merr)
 {
     r->n.refused++;
     const char *rid = merr->ndetails ? merr->details[0].record_id : NULL;
-    au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "record",
-           rid ? rid : "?", "reason", merr->message, NULL);
+    au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "record", rid ? rid : "?",
+           "reason", merr->message, NULL);
 }
 
 au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
@@ -284,6 +284,5 @@ void au_inbound_counts_print(FILE *f, const au_inbound_counts *c)
     fprintf(f,
             "read %ld, inserted %ld, updated %ld, unchanged %ld, quarantined %ld, refused %ld, "
             "deleted %ld\n",
-            c->read, c->inserted, c->updated, c->unchanged, c->quarantined, c->refused,
-            c->deleted);
+            c->read, c->inserted, c->updated, c->unchanged, c->quarantined, c->refused, c->deleted);
 }

@@ -138,7 +138,7 @@ static const key_doc source_keys[] = {
                    "reason and the record imported; reject: the record is refused"},
     {"two_digit_year_pivot", "1..99: two-digit years below it are 20yy, the others 19yy "
                              "(default: the latest century that keeps a date of birth past)"},
-    {"inbound", "a connector pulling the source's records: {kind: file|postgres|http, ...}, "
+    {"inbound", "a connector pulling the source's records: {kind: file|postgres|http|nats, ...}, "
                 "checked by src/inbound (aurum help connectors)"},
 };
 static const key_doc field_keys[] = {

@@ -297,6 +297,7 @@ const au_inbound_kind au_inbound_file = {
     .summary = "a watched drop directory of CSV / JSON Lines files, each imported once",
     .opts = file_opts,
     .continuous = 1,
+    .poll_s = 60,
     .check = file_check,
     .open = file_open,
     .close = file_close,

@@ -90,7 +90,6 @@ typedef struct http_sync {
     CURL *curl;
     char *auth;      /* "Header: value" or NULL, owned */
     char *next_link; /* link style: the next page's URL, owned */
-    char *id_field;  /* the source's record id field, owned */
     json_t *since;   /* largest since_field value seen (own reference) or NULL */
     au_buf body;     /* the answer being read */
 } http_sync;
@@ -364,15 +363,7 @@ static au_rc take_items(http_sync *h, const json_t *body, size_t *n, au_err *err
     {
         if (sf)
             note_since(h, json_object_get(doc, sf));
-        const json_t *rid = json_object_get(doc, h->id_field);
-        if (del && json_is_object(doc) && au_inbound_truthy(json_object_get(doc, del)) &&
-            (json_is_string(rid) || json_is_integer(rid))) {
-            char num[32];
-            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(rid));
-            rc = au_inbound_delete(h->run, json_is_string(rid) ? json_string_value(rid) : num, err);
-        } else {
-            rc = au_inbound_put(h->run, doc, err);
-        }
+        rc = au_inbound_put_or_delete(h->run, doc, del, err);
         if (rc)
             break;
     }
@@ -436,8 +427,7 @@ static au_rc http_sync_run(void *state, au_inbound_run *run, au_err *err)
     http_sync h = {.run = run, .def = au_inbound_def(run)};
     au_buf_init(&h.body, HTTP_MAX_BODY);
     h.curl = curl_easy_init();
-    h.id_field = au_inbound_id_field(run);
-    au_rc rc = h.curl && h.id_field ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    au_rc rc = h.curl ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
     if (!rc)
         rc = au_inbound_str(h.def, "oauth2_token_url") ? oauth2_token(&h, err)
                                                        : static_auth(&h, err);
@@ -457,7 +447,6 @@ static au_rc http_sync_run(void *state, au_inbound_run *run, au_err *err)
     au_buf_cleanup(&h.body);
     au_free(h.auth);
     au_free(h.next_link);
-    au_free(h.id_field);
     if (h.curl)
         curl_easy_cleanup(h.curl);
     return rc;

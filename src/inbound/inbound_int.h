@@ -32,6 +32,7 @@ typedef struct au_inbound_kind {
     const char *summary;        /* one line */
     const au_inbound_opt *opts; /* its own options (the common ones are in registry.c) */
     int continuous;             /* 1: runs continuously unless a schedule is given */
+    long poll_s;                /* default poll_interval_s of a continuous run (0: 5) */
     /* Checks a table cannot state (one of table/query, a style's parameters...); may be NULL. */
     au_rc (*check)(const json_t *def, au_err *err);
     /* Per connector state (connections, an inotify watch), made once, freed by close; may be
@@ -82,6 +83,12 @@ AU_MUST_USE au_rc au_inbound_secret(au_inbound_run *r, const char *name, char **
 /* Maps doc (borrowed) and queues it; a refused document is counted (and logged), not an
  * error. A full batch is written. Errors only when the write path failed. */
 AU_MUST_USE au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err);
+/* au_inbound_put, or, when deleted_field (may be NULL) holds a true value in doc, deletes the
+ * record named by doc's record id field. */
+AU_MUST_USE au_rc au_inbound_put_or_delete(au_inbound_run *r, const json_t *doc,
+                                           const char *deleted_field, au_err *err);
+/* Counts a document that could not even be read (not JSON...) as read and refused. */
+void au_inbound_refuse(au_inbound_run *r, const char *reason);
 /* Deletes record_id (after writing what is queued); an absent record is not an error. */
 AU_MUST_USE au_rc au_inbound_delete(au_inbound_run *r, const char *record_id, au_err *err);
 /* Writes what is queued, waits for its commit, then persists `cursor` (NULL: unchanged). */

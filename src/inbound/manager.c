@@ -220,6 +220,8 @@ static void record_outcome(runner *r, au_rc rc, const au_err *err, const au_inbo
 {
     int64_t now = au_wall_ms();
     pthread_mutex_lock(&r->mu);
+    /* an idle poll of a continuous connector that changes nothing is not written down */
+    int quiet = !rc && !c->read && r->last_ok && !r->failures;
     r->running = 0;
     r->finished_ms = now;
     r->last = *c;
@@ -241,7 +243,7 @@ static void record_outcome(runner *r, au_rc rc, const au_err *err, const au_inbo
         r->last_error[0] = 0;
     }
     plan_next(r, now);
-    json_t *state = state_json(r);
+    json_t *state = quiet ? NULL : state_json(r);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     char *text = state ? json_dumps(state, JSON_COMPACT) : NULL;
@@ -384,7 +386,8 @@ static au_rc runner_new(au_inbound_mgr *m, const char *source, const json_t *def
         return rc;
     }
     r->continuous = au_inbound_bool(def, "continuous", !spec && r->kind->continuous);
-    r->poll_ms = 1000 * au_inbound_int(def, "poll_interval_s", r->kind->continuous ? 60 : 5);
+    r->poll_ms =
+        1000 * au_inbound_int(def, "poll_interval_s", r->kind->poll_s ? r->kind->poll_s : 5);
     r->retry_initial_ms = 1000 * au_inbound_int(def, "retry_initial_s", 1);
     r->retry_max_ms = 1000 * au_inbound_int(def, "retry_max_s", 300);
     if (r->poll_ms <= 0)

@@ -12,18 +12,20 @@
 extern const au_inbound_kind au_inbound_file;
 extern const au_inbound_kind au_inbound_postgres;
 extern const au_inbound_kind au_inbound_http;
+extern const au_inbound_kind au_inbound_nats;
 
 const au_inbound_kind *const au_inbound_kinds[] = {
     &au_inbound_file,
     &au_inbound_postgres,
     &au_inbound_http,
+    &au_inbound_nats,
 
     NULL,
 };
 
 /* Keys of every inbound block. */
 static const au_inbound_opt common_opts[] = {
-    {"kind", AU_IN_STR, 1, "the connector kind: file, postgres or http"},
+    {"kind", AU_IN_STR, 1, "the connector kind: file, postgres, http or nats"},
     {"schedule", AU_IN_STR, 0,
      "cron schedule (\"*/5 * * * *\", @hourly...) of the syncs; without it a file drop runs "
      "continuously and the others on demand only"},
@@ -32,8 +34,8 @@ static const au_inbound_opt common_opts[] = {
      "true: sync again as soon as there may be something new (a file arrives) or every "
      "poll_interval_s"},
     {"poll_interval_s", AU_IN_INT, 0,
-     "seconds between two syncs of a continuous connector without a watch (default 5; a file "
-     "drop rescans this often besides inotify, default 60)"},
+     "seconds between two syncs of a continuous connector (default 5; nats 1; a file drop "
+     "rescans this often besides inotify, default 60)"},
     {"batch", AU_IN_INT, 0, "records per write (default 500)"},
     {"retry_initial_s", AU_IN_INT, 0,
      "first backoff after a failed sync (default 1, doubled "
@@ -114,7 +116,7 @@ au_rc au_inbound_check(const json_t *def, au_err *err)
     const au_inbound_kind *kind = au_inbound_kind_find(kname);
     if (!kind)
         return au_err_set(
-            err, AU_ERR_INVALID, "inbound.kind: %s%s%s (expected file, postgres or http)",
+            err, AU_ERR_INVALID, "inbound.kind: %s%s%s (expected file, postgres, http or nats)",
             kname ? "unknown kind '" : "required", kname ? kname : "", kname ? "'" : "");
     const char *k;
     const json_t *v;

@@ -215,6 +215,26 @@ au_rc au_inbound_delete(au_inbound_run *r, const char *record_id, au_err *err)
     return rc;
 }
 
+au_rc au_inbound_put_or_delete(au_inbound_run *r, const json_t *doc, const char *deleted_field,
+                               au_err *err)
+{
+    const char *idf = json_string_value(json_object_get(au_source_definition(r->src), "record_id"));
+    const json_t *rid = idf ? json_object_get(doc, idf) : NULL;
+    if (!deleted_field || !au_inbound_truthy(json_object_get(doc, deleted_field)) ||
+        !(json_is_string(rid) || json_is_integer(rid)))
+        return au_inbound_put(r, doc, err);
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)json_integer_value(rid));
+    return au_inbound_delete(r, json_is_string(rid) ? json_string_value(rid) : num, err);
+}
+
+void au_inbound_refuse(au_inbound_run *r, const char *reason)
+{
+    r->n.read++;
+    r->n.refused++;
+    au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "reason", reason, NULL);
+}
+
 au_rc au_inbound_commit(au_inbound_run *r, const char *cursor, au_err *err)
 {
     au_rc rc = flush(r, err);

@@ -1,12 +1,14 @@
 /*
  * Inbound connectors against the real things (docs/CONNECTORS.md): a watched drop directory, a
  * PostgreSQL server started by the test (tests/support/pgserver.h), and a paginated JSON API
- * served on loopback with OAuth2 and rate limits (tests/support/apiserver.h), all pulled by
+ * served on loopback with OAuth2 and rate limits (tests/support/apiserver.h), and a NATS
+ * JetStream server (tests/support/natsserver.h), all pulled by
  * the real daemon. kill -9 of the daemon in the middle of a PostgreSQL sync resumes from the
  * persisted cursor: every row arrives once, with one version each. A test is skipped, with the
  * reason, only when its server binary is not installed (scripts/deps.sh installs them).
  */
 #include <criterion/criterion.h>
+#include <nats/nats.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "../support/apiserver.h"
+#include "../support/natsserver.h"
 #include "../support/pgserver.h"
 #include "../support/spawn.h"
 #include "harness.h"
@@ -524,4 +527,87 @@ Test(inbound, http_api_every_pagination_style_reads_everything, .timeout = 180)
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_apiserver_free(api);
+}
+
+/* --- NATS JetStream ------------------------------------------------------------------------ */
+
+static void publish(jsCtx *js, const char *subject, const char *json)
+{
+    jsErrCode jerr = 0;
+    jsPubAck *ack = NULL;
+    cr_assert_eq(js_Publish(&ack, js, subject, json, (int)strlen(json), NULL, &jerr), NATS_OK,
+                 "publish: %d", jerr);
+    jsPubAck_Destroy(ack);
+}
+
+Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
+{
+    if (!au_natsserver_bin())
+        cr_skip_test("nats-server not installed; run scripts/deps.sh");
+    au_natsserver n;
+    cr_assert_eq(au_natsserver_start(&n), 0, "nats-server did not start (see %s)", n.log);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subjects[] = {"crm.customers.>"};
+    sc.Name = "CRM";
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    cr_assert_eq(js_AddStream(&si, js, &sc, NULL, &jerr), NATS_OK, "add stream: %d", jerr);
+    jsStreamInfo_Destroy(si);
+    char msg[256];
+    for (int i = 1; i <= 5; i++) {
+        snprintf(msg, sizeof msg,
+                 "{\"id\":\"n%d\",\"name\":\"Person %d\",\"mail\":\"p%d@example.com\"}", i, i, i);
+        publish(js, "crm.customers.upsert", msg);
+    }
+    publish(js, "crm.customers.upsert", "not json at all");
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  crmq:\n    record_id: id\n    fields: {full_name: name, email: mail}\n"
+             "    inbound: {kind: nats, url: \"%s\", stream: CRM, subject: \"crm.customers.>\", "
+             "durable: aurum_crmq, deleted_field: deleted}\n",
+             n.url);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = wait_read(&d, "crmq", 6);
+    cr_assert_eq(total(s, "inserted"), 5);
+    cr_assert_eq(total(s, "refused"), 1);
+    json_decref(s);
+    long st;
+    json_t *rec = get_record(&d, "crmq", "n3", &st);
+    cr_assert_eq(st, 200);
+    cr_assert_str_eq(attr_value(rec, "email"), "p3@example.com");
+    json_decref(rec);
+
+    /* published while the daemon is down: read when it is back (the consumer is durable) */
+    cr_assert_eq(au_rt_stop(&d), 0);
+    publish(js, "crm.customers.upsert",
+            "{\"id\":\"n1\",\"name\":\"Person 1\",\"mail\":\"p1@new.example.com\"}");
+    publish(js, "crm.customers.delete", "{\"id\":\"n2\",\"deleted\":true}");
+    cr_assert_eq(au_rt_restart(&d), 0);
+    s = wait_read(&d, "crmq", 8);
+    cr_assert_eq(total(s, "updated"), 1);
+    cr_assert_eq(total(s, "deleted"), 1);
+    cr_assert_eq(total(s, "inserted"), 5, "nothing was read twice");
+    json_decref(s);
+    rec = get_record(&d, "crmq", "n2", &st);
+    cr_assert_eq(st, 404);
+    json_decref(rec);
+    /* every message was acknowledged, after its commit */
+    jsConsumerInfo *ci = NULL;
+    cr_assert_eq(js_GetConsumerInfo(&ci, js, "CRM", "aurum_crmq", NULL, &jerr), NATS_OK);
+    cr_assert_eq(ci->NumAckPending, 0);
+    cr_assert_eq(ci->NumPending, 0);
+    jsConsumerInfo_Destroy(ci);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    au_natsserver_stop(&n);
 }

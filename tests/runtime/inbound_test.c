@@ -611,3 +611,127 @@ Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
     natsConnection_Destroy(nc);
     au_natsserver_stop(&n);
 }
+
+/* --- two-way sync -------------------------------------------------------------------------- */
+
+/* Runs of flow `name` recorded so far with status `status` (NULL: any). */
+static size_t flow_runs(au_rt_daemon *d, const char *name, const char *status)
+{
+    char path[128];
+    au_rt_resp r = {0};
+    snprintf(path, sizeof path, "/v1/flows/%s/runs", name);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *j = au_rt_json(&r), *run;
+    au_rt_resp_cleanup(&r);
+    size_t n = 0, i;
+    json_array_foreach(json_object_get(j, "runs"), i, run)
+    {
+        const char *st = json_string_value(json_object_get(run, "status"));
+        n += !status || (st && !strcmp(st, status));
+    }
+    json_decref(j);
+    return n;
+}
+
+static const char writeback_flow[] =
+    "trigger: {profile: updated, attributes: [email]}\n"
+    "steps:\n"
+    "  - id: billing\n"
+    "    when: change.source != \"billing\"\n"
+    "    postgres:\n"
+    "      conninfo: \"%s\"\n"
+    "      table: customers\n"
+    "      key: [id]\n"
+    "      columns:\n"
+    "        id: \"{{ first(where(profile.records, 'source', 'billing')).record_id }}\"\n"
+    "        email: \"{{ profile.email }}\"\n";
+
+Test(inbound, two_way_postgres_write_back_does_not_loop, .timeout = 300)
+{
+    if (!au_pgserver_available())
+        cr_skip_test("PostgreSQL server not installed (" AU_PG_BIN "); run scripts/deps.sh");
+    au_pgserver p;
+    cr_assert_eq(au_pgserver_start(&p), 0, "cannot start PostgreSQL (see %s)", p.log);
+    /* the billing system bumps updated_at on every change, as such systems do */
+    pg_ok(&p, "CREATE TABLE customers (id integer PRIMARY KEY, first text, last text, email "
+              "text, phone text, dob text, deleted boolean NOT NULL DEFAULT false, "
+              "updated_at timestamptz NOT NULL DEFAULT clock_timestamp())");
+    pg_ok(&p, "CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN NEW.updated_at = "
+              "clock_timestamp(); RETURN NEW; END $$ LANGUAGE plpgsql");
+    pg_ok(&p, "CREATE TRIGGER touch BEFORE UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION "
+              "touch()");
+    pg_ok(&p, "INSERT INTO customers (id, first, last, email, phone, dob) VALUES "
+              "(1, 'Ann', 'Lee', 'ann@old.example.com', '+44 20 7946 0958', '1980-04-12')");
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n"
+             "  billing:\n    record_id: id\n"
+             "    fields: {first_name: first, last_name: last, email: email, phone: phone, "
+             "date_of_birth: dob}\n"
+             "    trust: {email: 0.3}\n"
+             "    inbound: {kind: postgres, conninfo: \"%s\", table: customers, "
+             "cursor_column: updated_at, soft_delete_column: deleted}\n"
+             "  crm:\n    record_id: id\n"
+             "    fields: {first_name: first, last_name: last, email: email, phone: phone, "
+             "date_of_birth: dob}\n"
+             "    trust: {email: 0.9}\n",
+             p.conninfo);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    char flow[2048];
+    snprintf(flow, sizeof flow, writeback_flow, p.conninfo);
+    au_rt_resp r = {0};
+    long st = au_rt_request(&d, "PUT", "/v1/flows/email-writeback", "application/yaml", flow,
+                            strlen(flow), d.admin_key, &r);
+    cr_assert_eq(st, 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    json_t *s = sync_now(&d, "billing");
+    cr_assert_eq(last(s, "inserted"), 1);
+    json_decref(s);
+
+    /* the CRM learns a new e-mail: the golden record takes it (CRM is trusted for e-mail) and
+     * the flow writes it back to billing's row */
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/crm/records",
+                             "[{\"id\":\"c1\",\"first\":\"Ann\",\"last\":\"Lee\",\"email\":"
+                             "\"ann@new.example.com\",\"phone\":\"+44 20 7946 0958\",\"dob\":"
+                             "\"1980-04-12\"}]",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    PGresult *row = NULL;
+    for (int i = 0; i < 2400; i++) {
+        PQclear(row);
+        row = au_pgserver_exec(&p, "SELECT email FROM customers WHERE id = 1");
+        cr_assert_not_null(row);
+        if (!strcmp(PQgetvalue(row, 0, 0), "ann@new.example.com"))
+            break;
+        au_test_sleep_ms(50);
+    }
+    cr_assert_str_eq(PQgetvalue(row, 0, 0), "ann@new.example.com", "written back to billing");
+    PQclear(row);
+    cr_assert_eq(flow_runs(&d, "email-writeback", NULL), 1);
+
+    /* the echo comes back through billing's connector: the billing record changes (its e-mail
+     * is the new one now); the change is recognised by its origin (change.source is billing,
+     * the system the step writes to), so the step is skipped and nothing is written back: no
+     * second round */
+    s = sync_now(&d, "billing");
+    cr_assert_eq(last(s, "read"), 1);
+    cr_assert_eq(last(s, "updated"), 1);
+    json_decref(s);
+    long status;
+    json_t *rec = get_record(&d, "billing", "1", &status);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(attr_value(rec, "email"), "ann@new.example.com");
+    json_decref(rec);
+    s = sync_now(&d, "billing");
+    cr_assert_eq(last(s, "read"), 0, "billing's row was not written again: no second round");
+    json_decref(s);
+    cr_assert_eq(flow_runs(&d, "email-writeback", "delivered"), 1,
+                 "one delivery: the write-back; the echo delivered nothing");
+    cr_assert_eq(flow_runs(&d, "email-writeback", NULL) - 1,
+                 flow_runs(&d, "email-writeback", "skipped"), "any other run was skipped");
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_pgserver_stop(&p);
+}

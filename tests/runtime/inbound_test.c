@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../support/apiserver.h"
@@ -734,4 +735,118 @@ Test(inbound, two_way_postgres_write_back_does_not_loop, .timeout = 300)
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_pgserver_stop(&p);
+}
+
+/* --- failures, backoff, the CLI ------------------------------------------------------------ */
+
+Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 180)
+{
+    au_apiserver *api = au_apiserver_start();
+    cr_assert_not_null(api);
+    seed_api(api);
+    au_apiserver_auth(api, "the-right-token", NULL, NULL);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_json(&d, "/v1/secrets/tok", "{\"value\":\"an-old-token\"}", 200);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"record_id\":\"id\",\"fields\":{\"full_name\":\"name\",\"email\":\"mail\"},"
+             "\"inbound\":{\"kind\":\"http\",\"url\":\"http://127.0.0.1:%d/customers\","
+             "\"pagination\":\"page\",\"size_param\":\"per_page\",\"page_size\":2,"
+             "\"auth_secret\":\"tok\",\"continuous\":true,\"poll_interval_s\":3600,"
+             "\"retry_initial_s\":1,\"retry_max_s\":2}}",
+             au_apiserver_port(api));
+    put_json(&d, "/v1/sources/crm", body, 200);
+    /* the API refuses the token: the connector fails, says why, and keeps retrying */
+    json_t *s = NULL;
+    for (int i = 0; i < 2400; i++) {
+        json_decref(s);
+        s = sync_state(&d, "crm");
+        if (json_integer_value(json_object_get(s, "failures")) >= 2)
+            break;
+        au_test_sleep_ms(50);
+    }
+    cr_assert_geq(json_integer_value(json_object_get(s, "failures")), 2, "retried on its own");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "retrying");
+    cr_assert_not_null(
+        strstr(json_string_value(json_object_get(json_object_get(s, "last_run"), "error")),
+               "answered 401"));
+    json_decref(s);
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_admin(&d, "GET", "/metrics", NULL, &r), 200);
+    cr_assert_not_null(
+        strstr(r.body, "aurum_inbound_runs_total{source=\"crm\",result=\"failed\"}"));
+    au_rt_resp_cleanup(&r);
+    /* the system accepts it again: the next retry succeeds without anyone asking */
+    au_apiserver_auth(api, "an-old-token", NULL, NULL);
+    s = wait_read(&d, "crm", 5);
+    cr_assert_eq(total(s, "inserted"), 5);
+    cr_assert_eq(json_integer_value(json_object_get(s, "failures")), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "ok");
+    cr_assert_geq(json_integer_value(json_object_get(s, "runs_failed")), 2);
+    json_decref(s);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_apiserver_free(api);
+}
+
+static const char *aurum_bin(void)
+{
+    const char *b = getenv("AURUM_BIN");
+    return b ? b : "build/aurum";
+}
+
+/* Runs `aurum ARGS`; returns the exit status, output (stdout and stderr) in out[8192]. */
+static int run_cli(const char *args, char *out)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", aurum_bin(), args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, 8191, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(inbound, aurum_sync_runs_a_connector_here_or_on_the_daemon, .timeout = 180)
+{
+    char dir[] = "/tmp/aurum-sync-XXXXXX", path[512], yaml[1024], args[1400], out[8192];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  pos:\n    record_id: id\n    fields: {full_name: name}\n"
+             "    inbound: {kind: file, dir: \"%s/drop\"}\n",
+             dir);
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    write_file(path, yaml);
+    snprintf(path, sizeof path, "%s/drop", dir);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    drop(path, "a.csv", "id,name\n1,Ann Lee\n2,Bob Ray\n,no id\n");
+    /* without a daemon: in this process, on the data directory */
+    snprintf(args, sizeof args, "sync --data %s/data --config %s/config.yaml pos", dir, dir);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "read 3, inserted 2, updated 0, unchanged 0, quarantined 0, "
+                                   "refused 1, deleted 0"),
+                       "%s", out);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "read 0, inserted 0"), "%s", out);
+    snprintf(args, sizeof args, "sync --data %s/data --config %s/config.yaml nosuch", dir, dir);
+    cr_assert_eq(run_cli(args, out), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "source 'nosuch' is unknown"), "%s", out);
+    cr_assert_eq(run_cli("sync", out), 2, "%s", out);
+
+    /* with a daemon: it runs the sync and the CLI prints the run's counts */
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_decref(wait_read(&d, "pos", 0));
+    drop(path, "b.csv", "id,name\n3,Cy Oh\n");
+    snprintf(args, sizeof args, "sync --server http://127.0.0.1:%d --key %s pos", d.port,
+             d.admin_key);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    json_t *s = wait_read(&d, "pos", 1);
+    cr_assert_eq(total(s, "inserted"), 1, "b.csv was imported once, by the watch or the sync");
+    json_decref(s);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_test_rmtree(dir);
 }

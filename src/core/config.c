@@ -72,7 +72,7 @@ static const struct {
 } sections[] = {
     {"sources",
      "name -> source definition (record_id, fields, default_country, trust, on_invalid, "
-     "two_digit_year_pivot)",
+     "two_digit_year_pivot, inbound)",
      NULL},
     {"matching",
      "identity resolution: thresholds, rules, comparison columns, generic: {never, always, "

@@ -41,6 +41,8 @@ struct runner {
     long poll_ms, retry_initial_ms, retry_max_ms;
     pthread_t thread;
     int thread_started;
+    int refs;     /* requests waiting on it (m->mu): it is destroyed by the last one out */
+    int detached; /* taken out of the list (m->mu) while refs > 0 */
     void *kstate; /* the kind's state (open/close), used by the thread only */
     int wake[2];  /* pipe: a byte wakes the thread (sync request, stop) */
     pthread_mutex_t mu;
@@ -332,19 +334,27 @@ static void *runner_main(void *arg)
 
 /* --- runners ------------------------------------------------------------------------------- */
 
+/* Stops the thread: a sync in progress ends at its next batch; waiters are woken. */
+static void runner_halt(runner *r)
+{
+    if (!r->thread_started)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    if (r->run)
+        au_inbound_run_cancel(r->run);
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    AU_BEST_EFFORT(write(r->wake[1], "x", 1) == 1);
+    pthread_join(r->thread, NULL);
+    r->thread_started = 0;
+}
+
 static void runner_free(runner *r)
 {
     if (!r)
         return;
-    if (r->thread_started) {
-        pthread_mutex_lock(&r->mu);
-        r->stop = 1;
-        if (r->run)
-            au_inbound_run_cancel(r->run);
-        pthread_mutex_unlock(&r->mu);
-        AU_BEST_EFFORT(write(r->wake[1], "x", 1) == 1);
-        pthread_join(r->thread, NULL);
-    }
+    runner_halt(r);
     if (r->kstate && r->kind->close)
         r->kind->close(r->kstate);
     for (int i = 0; i < 2; i++)
@@ -502,6 +512,19 @@ au_rc au_inbound_start(au_inbound_mgr *m, au_err *err)
     return c.rc;
 }
 
+/* Halts a runner taken out of the list and frees it, or leaves that to the last request
+ * still waiting on it. */
+static void retire(au_inbound_mgr *m, runner *r)
+{
+    runner_halt(r);
+    pthread_mutex_lock(&m->mu);
+    int free_now = r->refs == 0;
+    r->detached = !free_now;
+    pthread_mutex_unlock(&m->mu);
+    if (free_now)
+        runner_free(r);
+}
+
 void au_inbound_stop(au_inbound_mgr *m)
 {
     if (!m)
@@ -513,7 +536,7 @@ void au_inbound_stop(au_inbound_mgr *m)
     pthread_mutex_unlock(&m->mu);
     while (r) {
         runner *next = r->next;
-        runner_free(r);
+        retire(m, r);
         r = next;
     }
 }
@@ -522,19 +545,20 @@ au_rc au_inbound_reload(au_inbound_mgr *m, const char *source, au_err *err)
 {
     if (!m)
         return AU_OK;
+    runner *old = NULL;
     pthread_mutex_lock(&m->mu);
-    au_rc rc = AU_OK;
-    if (m->started) {
-        for (runner **p = &m->runners; *p; p = &(*p)->next) {
-            if (strcmp((*p)->source, source) == 0) {
-                runner *old = *p;
-                *p = old->next;
-                runner_free(old);
-                break;
-            }
+    for (runner **p = &m->runners; *p; p = &(*p)->next) {
+        if (strcmp((*p)->source, source) == 0) {
+            old = *p;
+            *p = old->next;
+            break;
         }
-        rc = add_source(m, source, err);
     }
+    pthread_mutex_unlock(&m->mu);
+    if (old)
+        retire(m, old); /* joins its thread: not under m->mu */
+    pthread_mutex_lock(&m->mu);
+    au_rc rc = m->started ? add_source(m, source, err) : AU_OK;
     pthread_mutex_unlock(&m->mu);
     return rc;
 }
@@ -558,8 +582,10 @@ au_rc au_inbound_sync(au_inbound_mgr *m, const char *source, int wait_s, json_t 
         pthread_mutex_unlock(&m->mu);
         return no_connector(source, err);
     }
-    /* m->mu stays held so a reload cannot free r while we wait on it (a PUT of the same
-     * source waits for the sync; other requests do not take m->mu for long). */
+    /* held by a reference, not by m->mu: other sources' requests and /metrics go on while
+     * this one waits */
+    r->refs++;
+    pthread_mutex_unlock(&m->mu);
     pthread_mutex_lock(&r->mu);
     long target = ++r->requested;
     AU_BEST_EFFORT(write(r->wake[1], "x", 1) == 1);
@@ -573,7 +599,11 @@ au_rc au_inbound_sync(au_inbound_mgr *m, const char *source, int wait_s, json_t 
     if (j)
         json_object_set_new(j, "completed", json_boolean(r->served >= target));
     pthread_mutex_unlock(&r->mu);
+    pthread_mutex_lock(&m->mu);
+    int last = --r->refs == 0 && r->detached;
     pthread_mutex_unlock(&m->mu);
+    if (last)
+        runner_free(r);
     *out = j;
     return j ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 }

@@ -7,7 +7,9 @@
  * cursor value are told apart by the key, so none is skipped at a page boundary. Without
  * cursor_column every sync reads the whole table (paged by key). A row whose
  * `soft_delete_column` is set (true, a time, a non-empty value other than false/0) deletes
- * its record instead. Values arrive as text (PostgreSQL's output form), NULL as null.
+ * its record instead. With `key_scan`, a sync ends by comparing the table's keys with the
+ * source's live records and deleting those whose row is gone (hard deletes). Values arrive as
+ * text (PostgreSQL's output form), NULL as null.
  */
 #include <libpq-fe.h>
 #include <string.h>
@@ -26,6 +28,9 @@ static const au_inbound_opt pg_opts[] = {
     {"cursor_column", AU_IN_STR, 0,
      "NOT NULL column that grows on every change (updated_at, a sequence): incremental reads"},
     {"soft_delete_column", AU_IN_STR, 0, "column that marks a deleted row (deleted, deleted_at)"},
+    {"key_scan", AU_IN_BOOL, 0,
+     "true: each sync ends by deleting the records whose key is no longer in the table (rows "
+     "deleted for good, or gone from the query's result)"},
     {NULL, 0, 0, NULL},
 };
 
@@ -225,6 +230,69 @@ static au_rc checkpoint(pg_sync *p, au_err *err)
     return rc;
 }
 
+/* --- key scan: hard deletes ----------------------------------------------------------------- */
+
+typedef struct scan_ctx {
+    const json_t *keys; /* the table's keys as an object used as a set */
+    json_t *gone;       /* record ids of live records whose key is not in the table */
+    int64_t last;       /* last record number seen (paging) */
+    int n;              /* records seen in this page */
+} scan_ctx;
+
+static int on_record(void *ctx, int64_t rec, const char *id)
+{
+    scan_ctx *c = ctx;
+    c->last = rec;
+    c->n++;
+    if (!json_object_get(c->keys, id) && json_array_append_new(c->gone, json_string(id)))
+        return 1;
+    return 0;
+}
+
+/* The live record ids of the source that the table no longer holds (c->gone). */
+static au_rc records_gone(au_inbound_run *run, scan_ctx *c, au_err *err)
+{
+    au_engine *e = au_inbound_engine(run);
+    au_rc rc = AU_OK;
+    do {
+        au_store *st = au_engine_reader(e);
+        if (!st)
+            return au_err_set(err, AU_ERR_BUSY, "no store reader available");
+        c->n = 0;
+        rc = au_store_record_ids(st, au_inbound_source(run), c->last, 1000, on_record, c);
+        au_engine_reader_release(e, st);
+    } while (!rc && c->n == 1000);
+    return rc ? au_err_set(err, rc, "reading the source's record ids") : AU_OK;
+}
+
+static au_rc key_scan(pg_sync *p, au_err *err)
+{
+    const json_t *def = au_inbound_def(p->run);
+    const char *table = au_inbound_str(def, "table"), *query = au_inbound_str(def, "query");
+    char *from = table ? quote_ident(p->conn, table) : au_asprintf("(%s)", query);
+    char *k = quote_ident(p->conn, p->key);
+    char *sql = from && k ? au_asprintf("SELECT q.%s::text FROM %s AS q", k, from) : NULL;
+    scan_ctx c = {.keys = json_object(), .gone = json_array()};
+    PGresult *res = sql ? PQexec(p->conn, sql) : NULL;
+    au_rc rc = sql && c.keys && c.gone ? AU_OK : AU_ERR_NOMEM;
+    if (!rc && PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = pg_fail(p, "key scan", err);
+    for (int i = 0; !rc && i < PQntuples(res); i++)
+        if (json_object_set_new((json_t *)c.keys, PQgetvalue(res, i, 0), json_true()))
+            rc = AU_ERR_NOMEM;
+    PQclear(res);
+    if (!rc)
+        rc = records_gone(p->run, &c, err);
+    for (size_t i = 0; !rc && i < json_array_size(c.gone) && !au_inbound_stopping(p->run); i++)
+        rc = au_inbound_delete(p->run, json_string_value(json_array_get(c.gone, i)), err);
+    json_decref((json_t *)c.keys);
+    json_decref(c.gone);
+    au_free(from);
+    au_free(k);
+    au_free(sql);
+    return rc == AU_ERR_NOMEM ? au_err_set(err, rc, "out of memory") : rc;
+}
+
 static au_rc pg_sync_run(void *state, au_inbound_run *run, au_err *err)
 {
     const json_t *def = au_inbound_def(run);
@@ -248,6 +316,8 @@ static au_rc pg_sync_run(void *state, au_inbound_run *run, au_err *err)
         if ((rc = page(&p, &n, err)) || (rc = checkpoint(&p, err)))
             break;
     }
+    if (!rc && au_inbound_bool(def, "key_scan", 0) && !au_inbound_stopping(run))
+        rc = key_scan(&p, err);
 out:
     if (rc == AU_ERR_NOMEM)
         au_err_set(err, rc, "out of memory");

@@ -315,7 +315,7 @@ static int wait_due(runner *r, int watch)
         int n = poll(p, watch >= 0 ? 2 : 1, (int)wait);
         if (n > 0 && (p[0].revents & POLLIN))
             drain(r->wake[0]);
-        if (n > 0 && watch >= 0 && (p[1].revents & POLLIN) && r->continuous)
+        if (n > 0 && watch >= 0 && (p[1].revents & POLLIN))
             return 1; /* the kind's sync reads the watch's events */
     }
 }
@@ -324,7 +324,9 @@ static void *runner_main(void *arg)
 {
     runner *r = arg;
     for (;;) {
-        int watch = r->kstate && r->kind->watch_fd ? r->kind->watch_fd(r->kstate) : -1;
+        /* a scheduled or on-demand file drop ignores its watch (it would stay readable) */
+        int watch =
+            r->continuous && r->kstate && r->kind->watch_fd ? r->kind->watch_fd(r->kstate) : -1;
         if (!wait_due(r, watch))
             break;
         run_now(r);

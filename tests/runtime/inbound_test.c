@@ -224,7 +224,7 @@ static const char pg_source[] =
     "sources:\n  billing:\n    record_id: id\n    fields: {first_name: first, last_name: last, "
     "email: email}\n    inbound:\n      kind: postgres\n      conninfo: \"%s\"\n"
     "      table: public.customers\n      cursor_column: updated_at\n"
-    "      soft_delete_column: deleted\n      batch: %d\n";
+    "      soft_delete_column: deleted\n      key_scan: true\n      batch: %d\n";
 
 Test(inbound, postgres_incremental_with_soft_deletes, .timeout = 180)
 {
@@ -285,7 +285,18 @@ Test(inbound, postgres_incremental_with_soft_deletes, .timeout = 180)
     s = sync_now(&d, "billing");
     cr_assert_eq(last(s, "read"), 0);
     cr_assert_eq(total(s, "inserted"), 5, "the state was kept across the restart");
+    cr_assert_eq(last(s, "deleted"), 0, "the key scan deletes nothing while every row is there");
     json_decref(s);
+
+    /* a row deleted for good: the key scan notices it is gone */
+    pg_ok(&p, "DELETE FROM customers WHERE id = 5");
+    s = sync_now(&d, "billing");
+    cr_assert_eq(last(s, "deleted"), 1);
+    cr_assert_eq(last(s, "read"), 1, "the deletion is the only document of the run");
+    json_decref(s);
+    rec = get_record(&d, "billing", "5", &st);
+    cr_assert_eq(st, 404, "the hard-deleted row's record is deleted");
+    json_decref(rec);
 
     /* metrics */
     au_rt_resp r = {0};

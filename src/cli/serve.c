@@ -177,9 +177,11 @@ out:
                err.message[0] ? err.message : au_rc_message(rc), NULL);
         fprintf(stderr, "aurum serve: %s\n", err.message[0] ? err.message : au_rc_message(rc));
     }
-    au_api_stop(api);
+    /* connectors first: a request waiting for a sync (POST .../sync?wait) is answered at once
+     * instead of holding the HTTP shutdown for up to its wait */
     if (engine)
         au_inbound_stop(au_inbound_of(engine));
+    au_api_stop(api);
     if (engine)
         au_flows_stop(au_flows_of(engine));
     au_keys_free(keys);

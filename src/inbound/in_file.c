@@ -232,7 +232,8 @@ static au_rc import_one(file_state *s, au_inbound_run *run, const char *name, au
                                   : strcmp(fmt, "csv") == 0 ? AU_IMPORT_CSV
                                                             : AU_IMPORT_JSONL,
                         .batch = au_inbound_batch(run),
-                        .engine = au_inbound_engine(run)};
+                        .engine = au_inbound_engine(run),
+                        .progress = au_inbound_progress_on(run)};
     au_err ierr;
     au_err_init(&ierr);
     au_rc irc = au_import_file(&o, path, &sum, &ierr);

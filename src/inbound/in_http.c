@@ -8,6 +8,9 @@
  * a secret (auth_secret), or OAuth2 client credentials (token fetched once per sync, again on
  * a 401). A 429 or 503 is retried after its Retry-After (seconds or an HTTP date; at most
  * max_wait_s) up to max_retries times; beyond that the sync fails and the manager backs off.
+ * Quotas are honoured before they bite: after an answer saying X-RateLimit-Remaining: 0 the
+ * next request waits for X-RateLimit-Reset (delta seconds, or epoch seconds), and
+ * requests_per_s spaces requests out.
  */
 #include <curl/curl.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include "inbound/inbound_int.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 
 #define HTTP_MAX_BODY (64u << 20)
 
@@ -55,6 +59,7 @@ static const au_inbound_opt http_opts[] = {
     {"max_wait_s", AU_IN_INT, 0, "longest Retry-After waited inside a sync (default 120)"},
     {"timeout_s", AU_IN_INT, 0, "per request (default 30)"},
     {"max_pages", AU_IN_INT, 0, "pages per sync at most (default 100000)"},
+    {"requests_per_s", AU_IN_INT, 0, "at most this many requests a second (default: no limit)"},
     {NULL, 0, 0, NULL},
 };
 
@@ -91,6 +96,8 @@ typedef struct http_sync {
     char *auth;      /* "Header: value" or NULL, owned */
     char *next_link; /* link style: the next page's URL, owned */
     json_t *since;   /* largest since_field value seen (own reference) or NULL */
+    long wait_s;     /* seconds the API asked to wait before the next request (quota), or 0 */
+    int64_t last_us; /* monotonic time of the last request (requests_per_s) */
     au_buf body;     /* the answer being read */
 } http_sync;
 
@@ -135,13 +142,53 @@ static long retry_after_s(CURL *c)
     return at < 0 ? -1 : at > now ? (long)(at - now) : 0;
 }
 
-/* Sleeps s seconds in steps, ending early when the run is stopped. */
+/* Sleeps ms milliseconds in steps, ending early when the run is stopped. */
+static void pause_ms(au_inbound_run *run, int64_t ms)
+{
+    while (ms > 0 && !au_inbound_stopping(run)) {
+        int64_t step = ms < 100 ? ms : 100;
+        struct timespec ts = {0, (long)step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
 static void pause_s(au_inbound_run *run, long s)
 {
-    for (long i = 0; i < s * 10 && !au_inbound_stopping(run); i++) {
-        struct timespec ts = {0, 100000000L};
-        nanosleep(&ts, NULL);
-    }
+    pause_ms(run, (int64_t)s * 1000);
+}
+
+/* After an answer: X-RateLimit-Remaining: 0 means wait for X-RateLimit-Reset (delta seconds,
+ * or epoch seconds when larger than a day) before the next request. */
+static void note_quota(http_sync *h)
+{
+    struct curl_header *rem = NULL, *reset = NULL;
+    h->wait_s = 0;
+    if (curl_easy_header(h->curl, "X-RateLimit-Remaining", 0, CURLH_HEADER, -1, &rem) !=
+            CURLHE_OK ||
+        strtol(rem->value, NULL, 10) > 0 ||
+        curl_easy_header(h->curl, "X-RateLimit-Reset", 0, CURLH_HEADER, -1, &reset) != CURLHE_OK)
+        return;
+    long v = strtol(reset->value, NULL, 10), now = (long)time(NULL);
+    h->wait_s = v > 86400 ? (v > now ? v - now : 0) : v > 0 ? v : 0;
+}
+
+/* Waits what the quota and requests_per_s ask before a request; an error when that is longer
+ * than max_wait_s. */
+static au_rc before_request(http_sync *h, au_err *err)
+{
+    long max_wait = au_inbound_int(h->def, "max_wait_s", 120);
+    if (h->wait_s > max_wait)
+        return au_err_set(err, AU_ERR_IO, "the API's quota resets in %ld s (more than max_wait_s)",
+                          h->wait_s);
+    pause_s(h->run, h->wait_s);
+    h->wait_s = 0;
+    long rps = au_inbound_int(h->def, "requests_per_s", 0);
+    int64_t now = au_mono_us();
+    if (rps > 0 && h->last_us && now - h->last_us < 1000000 / rps)
+        pause_ms(h->run, (1000000 / rps - (now - h->last_us) + 999) / 1000);
+    h->last_us = au_mono_us();
+    return AU_OK;
 }
 
 /* One request; *status the HTTP status, h->body the answer. */
@@ -250,7 +297,12 @@ static au_rc get(http_sync *h, const char *url, au_err *err)
     int renewed = 0;
     for (long attempt = 0;; attempt++) {
         long status = 0, wait = -1;
-        au_rc rc = perform(h, url, NULL, &status, err);
+        au_rc rc = before_request(h, err);
+        if (rc)
+            return rc;
+        rc = perform(h, url, NULL, &status, err);
+        if (!rc)
+            note_quota(h);
         if (!rc && status == 401 && !renewed && au_inbound_str(h->def, "oauth2_token_url")) {
             renewed = 1;
             if ((rc = oauth2_token(h, err)))

@@ -75,6 +75,8 @@ const char *au_inbound_cursor(const au_inbound_run *r);
 int au_inbound_stopping(const au_inbound_run *r);
 /* The source field holding the record id (the definition's record_id; new string, au_free). */
 char *au_inbound_id_field(au_inbound_run *r);
+/* 1 when the run shows progress (aurum sync on a terminal), for kinds with their own. */
+int au_inbound_progress_on(const au_inbound_run *r);
 /* Records per batch (the block's `batch`). */
 size_t au_inbound_batch(const au_inbound_run *r);
 /* The value of secret `name` from the secrets store (new string, au_free); AU_ERR_NOT_FOUND. */

@@ -124,6 +124,11 @@ char *au_inbound_id_field(au_inbound_run *r)
     return au_strdup(json_string_value(json_object_get(au_source_definition(r->src), "record_id")));
 }
 
+int au_inbound_progress_on(const au_inbound_run *r)
+{
+    return r->prog.out != NULL;
+}
+
 size_t au_inbound_batch(const au_inbound_run *r)
 {
     return r->batch;

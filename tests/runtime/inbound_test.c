@@ -748,6 +748,27 @@ Test(inbound, two_way_postgres_write_back_does_not_loop, .timeout = 300)
     au_pgserver_stop(&p);
 }
 
+Test(inbound, http_api_quota_is_waited_for_before_it_bites, .timeout = 180)
+{
+    au_apiserver *api = au_apiserver_start();
+    cr_assert_not_null(api);
+    seed_api(api);
+    au_apiserver_quota(api, 2, 1); /* two requests a second; 5 documents at 2 a page: 3 pages */
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_api_source(&d, "quota", au_apiserver_port(api), "page", "");
+    json_t *s = sync_now(&d, "quota");
+    cr_assert_eq(last(s, "read"), 5);
+    json_decref(s);
+    au_apiserver_seen seen;
+    au_apiserver_seen_get(api, &seen);
+    cr_assert_eq(seen.ok, 3);
+    cr_assert_eq(seen.too_early, 0, "the third page waited for X-RateLimit-Reset");
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_apiserver_free(api);
+}
+
 /* --- failures, backoff, the CLI ------------------------------------------------------------ */
 
 Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 180)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct au_apiserver {
     struct MHD_Daemon *d;
@@ -18,6 +19,8 @@ struct au_apiserver {
     json_t *docs; /* id -> document */
     char static_token[128], client_id[128], client_secret[128];
     int nth, retry_after_s, requests;
+    int quota, window_s, used; /* au_apiserver_quota */
+    long long window_start;    /* ms, CLOCK_MONOTONIC */
     au_apiserver_seen seen;
 };
 
@@ -26,12 +29,26 @@ typedef struct body {
     size_t len;
 } body;
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Quota headers of the answer being made ("" when no quota). */
+static __thread char quota_remaining[24], quota_reset[24];
+
 static enum MHD_Result answer(struct MHD_Connection *c, int status, const char *text,
                               const char *link, const char *retry_after)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json");
+    if (quota_remaining[0]) {
+        MHD_add_response_header(r, "X-RateLimit-Remaining", quota_remaining);
+        MHD_add_response_header(r, "X-RateLimit-Reset", quota_reset);
+    }
     if (link)
         MHD_add_response_header(r, "Link", link);
     if (retry_after)
@@ -109,6 +126,23 @@ static enum MHD_Result customers(au_apiserver *s, struct MHD_Connection *c)
         s->seen.unauthorized++;
         pthread_mutex_unlock(&s->lock);
         return answer(c, 401, "{\"error\":\"unauthorized\"}", NULL, NULL);
+    }
+    quota_remaining[0] = 0;
+    if (s->quota) {
+        long long now = now_ms(), window = s->window_s * 1000LL;
+        if (now - s->window_start >= window) {
+            s->window_start = now;
+            s->used = 0;
+        }
+        long long left_ms = s->window_start + window - now;
+        snprintf(quota_reset, sizeof quota_reset, "%lld", (left_ms + 999) / 1000);
+        if (s->used >= s->quota) {
+            s->seen.too_early++;
+            pthread_mutex_unlock(&s->lock);
+            quota_remaining[0] = 0;
+            return answer(c, 429, "{\"error\":\"quota\"}", NULL, quota_reset);
+        }
+        snprintf(quota_remaining, sizeof quota_remaining, "%d", s->quota - ++s->used);
     }
     if (s->nth && s->requests % s->nth == 0) {
         s->seen.limited++;
@@ -247,6 +281,16 @@ void au_apiserver_rate_limit(au_apiserver *s, int nth, int retry_after_s)
     pthread_mutex_lock(&s->lock);
     s->nth = nth;
     s->retry_after_s = retry_after_s;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void au_apiserver_quota(au_apiserver *s, int n, int window_s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->quota = n;
+    s->window_s = window_s;
+    s->used = 0;
+    s->window_start = now_ms();
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -25,10 +25,16 @@ void au_apiserver_auth(au_apiserver *s, const char *static_token, const char *cl
 /* Every nth GET /customers (0: none) is answered 429 with Retry-After: retry_after_s. */
 void au_apiserver_rate_limit(au_apiserver *s, int nth, int retry_after_s);
 
+/* A quota of n GETs of /customers per window_s seconds (0: none): each answer says
+ * X-RateLimit-Remaining and X-RateLimit-Reset (seconds until the window ends); a request over
+ * the quota is counted as too_early and answered 429 with Retry-After. */
+void au_apiserver_quota(au_apiserver *s, int n, int window_s);
+
 /* What was seen: GETs of /customers answered 200, answered 429, tokens granted, and the
  * updated_since of the last GET ("" when absent; copied to since[128]). */
 typedef struct au_apiserver_seen {
     int ok, limited, unauthorized, tokens;
+    int too_early; /* requests over the quota (the client did not wait for the reset) */
     char since[128];
 } au_apiserver_seen;
 void au_apiserver_seen_get(au_apiserver *s, au_apiserver_seen *out);

@@ -36,7 +36,7 @@ static const au_inbound_opt common_opts[] = {
     {"poll_interval_s", AU_IN_INT, 0,
      "seconds between two syncs of a continuous connector (default 5; nats 1; a file drop "
      "rescans this often besides inotify, default 60)"},
-    {"batch", AU_IN_INT, 0, "records per write (default 500)"},
+    {"batch", AU_IN_INT, 0, "records per write (default 5000)"},
     {"retry_initial_s", AU_IN_INT, 0,
      "first backoff after a failed sync (default 1, doubled "
      "after each further failure)"},

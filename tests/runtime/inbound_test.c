@@ -23,7 +23,31 @@
 #include "../support/spawn.h"
 #include "harness.h"
 
-TestSuite(inbound, .fini = au_rt_cleanup_all);
+/* What a failed assertion leaves behind: daemons, servers, the tests' own directories. */
+static char made_dirs[16][64];
+
+static char *make_dir(char *tmpl)
+{
+    cr_assert_not_null(mkdtemp(tmpl));
+    for (int i = 0; i < 16; i++)
+        if (!made_dirs[i][0]) {
+            snprintf(made_dirs[i], sizeof made_dirs[i], "%s", tmpl);
+            break;
+        }
+    return tmpl;
+}
+
+static void suite_fini(void)
+{
+    au_rt_cleanup_all();
+    au_pgserver_cleanup_all();
+    au_natsserver_cleanup_all();
+    for (int i = 0; i < 16; i++)
+        if (made_dirs[i][0] && access(made_dirs[i], F_OK) == 0)
+            au_test_rmtree(made_dirs[i]);
+}
+
+TestSuite(inbound, .fini = suite_fini);
 
 /* The connector state of source (GET .../sync), as JSON (new reference). */
 static json_t *sync_state(au_rt_daemon *d, const char *source)
@@ -130,7 +154,7 @@ static const char *attr_value(const json_t *rec, const char *attr)
 Test(inbound, file_drop_imports_each_file_once, .timeout = 180)
 {
     char dir[] = "/tmp/aurum-drop-XXXXXX", yaml[1024], path[512];
-    cr_assert_not_null(mkdtemp(dir));
+    make_dir(dir);
     snprintf(yaml, sizeof yaml,
              "sources:\n  pos:\n    record_id: id\n    fields: {first_name: first, last_name: "
              "last, email: email}\n    inbound: {kind: file, dir: \"%s/in\"}\n",
@@ -844,7 +868,7 @@ static int run_cli(const char *args, char *out)
 Test(inbound, aurum_sync_runs_a_connector_here_or_on_the_daemon, .timeout = 180)
 {
     char dir[] = "/tmp/aurum-sync-XXXXXX", path[512], yaml[1024], args[1400], out[8192];
-    cr_assert_not_null(mkdtemp(dir));
+    make_dir(dir);
     snprintf(yaml, sizeof yaml,
              "sources:\n  pos:\n    record_id: id\n    fields: {full_name: name}\n"
              "    inbound: {kind: file, dir: \"%s/drop\"}\n",

@@ -33,6 +33,8 @@ int au_natsserver_start(au_natsserver *n)
     snprintf(n->log, sizeof n->log, "%s/log", n->dir);
     char *argv[] = {(char *)bin, "-js", "-a", "127.0.0.1", "-p", port, "-sd", n->dir, NULL};
     n->pid = au_test_spawn(argv, NULL, n->log, 0);
+    if (n->pid > 0)
+        au_test_track(n->pid, n->dir);
     for (int i = 0; n->pid > 0 && i < 100; i++) {
         natsConnection *nc = NULL;
         if (natsConnection_ConnectTo(&nc, n->url) == NATS_OK) {
@@ -44,8 +46,14 @@ int au_natsserver_start(au_natsserver *n)
     return -1;
 }
 
+void au_natsserver_cleanup_all(void)
+{
+    au_test_cleanup_tracked("/tmp/aurum-nats-");
+}
+
 void au_natsserver_stop(au_natsserver *n)
 {
+    au_test_untrack(n->pid);
     au_test_stop_pid(n->pid);
     n->pid = 0;
     if (n->dir[0])

@@ -21,5 +21,7 @@ const char *au_natsserver_bin(void);
 int au_natsserver_start(au_natsserver *n);
 /* Stops the server and removes its directory. */
 void au_natsserver_stop(au_natsserver *n);
+/* Stops every server this process started and did not stop: use in a suite's .fini. */
+void au_natsserver_cleanup_all(void);
 
 #endif

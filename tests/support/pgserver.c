@@ -36,6 +36,8 @@ int au_pgserver_start(au_pgserver *p)
     char *run[] = {AU_PG_BIN "/postgres", "-D", data, "-p", port, "-k", p->dir, "-h",
                    "127.0.0.1",           "-F", NULL};
     p->pid = au_test_spawn(run, user, p->log, 0);
+    if (p->pid > 0)
+        au_test_track(p->pid, p->dir);
     snprintf(p->conninfo, sizeof p->conninfo,
              "host=127.0.0.1 port=%d user=postgres dbname=postgres", p->port);
     for (int i = 0; p->pid > 0 && i < 300; i++) {
@@ -51,11 +53,17 @@ int au_pgserver_start(au_pgserver *p)
 
 void au_pgserver_stop(au_pgserver *p)
 {
+    au_test_untrack(p->pid);
     au_test_stop_pid(p->pid);
     p->pid = 0;
     if (p->dir[0])
         au_test_rmtree(p->dir);
     p->dir[0] = 0;
+}
+
+void au_pgserver_cleanup_all(void)
+{
+    au_test_cleanup_tracked("/tmp/aurum-pg-");
 }
 
 PGresult *au_pgserver_exec(const au_pgserver *p, const char *sql)

@@ -27,6 +27,9 @@ int au_pgserver_available(void);
 int au_pgserver_start(au_pgserver *p);
 /* Stops the server and removes its directory. */
 void au_pgserver_stop(au_pgserver *p);
+/* Stops every server this process started and did not stop (a failed assertion skips the
+ * test's own au_pgserver_stop): use in a suite's .fini. */
+void au_pgserver_cleanup_all(void);
 /* Runs sql on a new connection; the result (PQclear it), or NULL on failure (message on
  * stderr). */
 PGresult *au_pgserver_exec(const au_pgserver *p, const char *sql);

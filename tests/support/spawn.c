@@ -87,6 +87,40 @@ void au_test_stop_pid(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
+#define TRACK_MAX 16
+static struct {
+    pid_t pid;
+    char dir[128];
+} tracked[TRACK_MAX];
+
+void au_test_track(pid_t pid, const char *dir)
+{
+    for (int i = 0; i < TRACK_MAX; i++)
+        if (!tracked[i].pid) {
+            tracked[i].pid = pid;
+            snprintf(tracked[i].dir, sizeof tracked[i].dir, "%s", dir);
+            return;
+        }
+}
+
+void au_test_untrack(pid_t pid)
+{
+    for (int i = 0; i < TRACK_MAX; i++)
+        if (tracked[i].pid == pid)
+            tracked[i].pid = 0;
+}
+
+void au_test_cleanup_tracked(const char *prefix)
+{
+    for (int i = 0; i < TRACK_MAX; i++) {
+        if (!tracked[i].pid || strncmp(tracked[i].dir, prefix, strlen(prefix)) != 0)
+            continue;
+        au_test_stop_pid(tracked[i].pid);
+        au_test_rmtree(tracked[i].dir);
+        tracked[i].pid = 0;
+    }
+}
+
 void au_test_rmtree(const char *dir)
 {
     char cmd[512];

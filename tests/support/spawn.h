@@ -19,4 +19,13 @@ void au_test_stop_pid(pid_t pid);
 void au_test_rmtree(const char *dir);
 void au_test_sleep_ms(int ms);
 
+/* Servers started and not stopped yet, by pid and directory, so a suite's .fini can stop and
+ * remove them after a failed assertion left the test early. Copies, not pointers: the test's
+ * own frame is gone by then. */
+void au_test_track(pid_t pid, const char *dir);
+void au_test_untrack(pid_t pid);
+/* Stops (SIGTERM, then SIGKILL) and removes every tracked server whose directory starts with
+ * prefix ("/tmp/aurum-pg-"). */
+void au_test_cleanup_tracked(const char *prefix);
+
 #endif

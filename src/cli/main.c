@@ -77,6 +77,11 @@ static int help(int argc, char **argv)
     return 2;
 }
 
+/* The option every command shares, declared like theirs (the same converter and messages). */
+static const au_arg log_format_opt =
+    AU_ARG_ROW("--log-format", AU_ARG_CHOICE, 0, "text|json",
+               "text or json (default: text on a terminal, JSON lines otherwise)");
+
 /* Takes --log-format F / --log-format=F out of argv (wherever it is, before "--") and applies
  * it; 0, or 2 for a bad value. */
 static int take_log_format(int *argc, char **argv)
@@ -97,12 +102,16 @@ static int take_log_format(int *argc, char **argv)
             argv[n++] = argv[i];
             continue;
         }
-        int f = au_log_format_from_name(v);
-        if (f < 0) {
-            fprintf(stderr, "aurum: --log-format: '%s' is not one of text|json\n", v);
+        au_err err;
+        au_opt_val x;
+        au_err_init(&err);
+        au_rc rc = au_opt_convert(&log_format_opt, v, &x, &err);
+        if (rc)
+            fprintf(stderr, "aurum: %s: %s\n", log_format_opt.name, err.message);
+        au_err_cleanup(&err);
+        if (rc)
             return 2;
-        }
-        au_log_set_format((au_log_format)f, AU_LOG_FROM_CLI);
+        au_log_set_format((au_log_format)au_log_format_from_name(v), AU_LOG_FROM_CLI);
     }
     *argc = n;
     argv[n] = NULL;

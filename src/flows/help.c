@@ -10,33 +10,16 @@
 #include "flows/connector.h"
 #include "flows/flows.h"
 
-static const char *opt_type(au_opt_type t)
-{
-    switch (t) {
-    case AU_OPT_STRING:
-        return "string";
-    case AU_OPT_INT:
-        return "integer";
-    case AU_OPT_BOOL:
-        return "boolean";
-    case AU_OPT_STRINGS:
-        return "strings";
-    case AU_OPT_TEMPLATE:
-        return "template";
-    case AU_OPT_MAPPING:
-        return "mapping";
-    }
-    return "?";
-}
-
 static void print_steps(FILE *f)
 {
     for (const au_connector *const *c = au_connector_list(); *c; c++) {
         fprintf(f, "  %s: %s\n", (*c)->name, (*c)->help);
-        for (const au_connector_option *o = (*c)->options; o && o->name; o++)
-            fprintf(f, "    %-16s %-8s %-9s %s%s%s\n", o->name, opt_type(o->type),
-                    o->required ? "required" : "", o->help, o->def ? "; default " : "",
-                    o->def ? o->def : "");
+        for (const au_connector_option *o = (*c)->options; o && o->name; o++) {
+            char type[64];
+            au_opt_type_text(o, type, sizeof type);
+            fprintf(f, "    %-16s %-8s %-9s %s%s%s\n", o->name, type, o->required ? "required" : "",
+                    o->help, o->def ? "; default " : "", o->def ? o->def : "");
+        }
     }
 }
 

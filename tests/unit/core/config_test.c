@@ -148,7 +148,12 @@ Test(config, unknown_keys_and_bad_values_are_refused_with_position)
     expect_load_error("listen: x\nlisten_port: 8\n", AU_ERR_INVALID,
                       ":2:1: unknown key 'listen_port'; valid keys: listen, data_dir, ");
     expect_load_error("max_connections: many\n", AU_ERR_INVALID,
-                      ":1:1: max_connections: expected a positive integer");
+                      ":1:18: max_connections: expected an integer of at least 1, got 'many'");
+    expect_load_error("max_connections: 0\n", AU_ERR_INVALID,
+                      ":1:18: max_connections: expected an integer of at least 1, got '0'");
+    expect_load_error("max_connections: '12'\n", AU_ERR_INVALID,
+                      ":1:18: max_connections: expected an integer of at least 1, got the quoted "
+                      "string '12'");
     expect_load_error("a: [\n", AU_ERR_PARSE, ":2:1:");
     expect_load_error("sources:\n  crm: {fields: {email: mail}}\n", AU_ERR_INVALID,
                       ":2:3: sources.crm.record_id");
@@ -208,9 +213,9 @@ Test(config, unbuilt_sections_are_refused_with_what_to_use_instead)
 Test(config, log_level_and_format_are_checked)
 {
     expect_load_error("log_format: yaml\n", AU_ERR_INVALID,
-                      ":1:1: log_format: 'yaml' is not one of auto, text, json");
+                      ":1:1: log_format: expected one of auto, text, json, got 'yaml'");
     expect_load_error("log_level: loud\n", AU_ERR_INVALID,
-                      ":1:1: log_level: 'loud' is not one of debug, info, warn, error");
+                      ":1:1: log_level: expected one of debug, info, warn, error, got 'loud'");
     char *p = write_tmp("log_format: json\nlog_level: warn\n");
     au_config *c = NULL;
     au_err err;

@@ -23,7 +23,7 @@ typedef struct t_opts {
 
 static const au_arg rows[] = {
     AU_ARG_ROW("--name", AU_ARG_STR, offsetof(t_opts, name), "NAME", "the name", .required = 1),
-    AU_ARG_ROW("--n", AU_ARG_LONG, offsetof(t_opts, n), "N", "a count", .lo = 1, .hi = 100),
+    AU_ARG_ROW("--n", AU_ARG_LONG, offsetof(t_opts, n), "N", "a count", .min = 1, .max = 100),
     AU_ARG_ROW("--seed", AU_ARG_U64, offsetof(t_opts, seed), "S", "a seed"),
     AU_ARG_ROW("--rate", AU_ARG_DOUBLE, offsetof(t_opts, rate), "R", "a rate"),
     AU_ARG_ROW("--flag", AU_ARG_FLAG, offsetof(t_opts, flag), NULL, "a flag"),
@@ -99,12 +99,15 @@ Test(args, mistakes_name_the_option_or_what_is_missing)
     refused((char *[]){"t", "--name", "x", NULL}, "missing FILE...");
     refused((char *[]){"t", "--name", "x", "1", "2", "3", "4", NULL}, "unexpected argument '4'");
     refused((char *[]){"t", "--name", "x", "--n", "0", "f", NULL},
-            "--n: '0' is not a number from 1 to 100");
-    refused((char *[]){"t", "--name", "x", "--n", "5x", "f", NULL}, "--n: '5x'");
-    refused((char *[]){"t", "--name", "x", "--seed", "-1", "f", NULL}, "--seed: '-1'");
-    refused((char *[]){"t", "--name", "x", "--rate", "fast", "f", NULL}, "--rate: 'fast'");
+            "--n: expected an integer from 1 to 100, got '0'");
+    refused((char *[]){"t", "--name", "x", "--n", "5x", "f", NULL},
+            "--n: expected an integer from 1 to 100, got '5x'");
+    refused((char *[]){"t", "--name", "x", "--seed", "-1", "f", NULL},
+            "--seed: expected a non-negative integer, got '-1'");
+    refused((char *[]){"t", "--name", "x", "--rate", "fast", "f", NULL},
+            "--rate: expected a number, got 'fast'");
     refused((char *[]){"t", "--name", "x", "--format", "xml", "f", NULL},
-            "--format: 'xml' is not one of csv|jsonl");
+            "--format: expected one of csv, jsonl, got 'xml'");
     refused((char *[]){"t", "--name", "x", "--flag=1", "f", NULL}, "--flag takes no value");
 }
 

@@ -23,6 +23,17 @@ static void print_steps(FILE *f)
     }
 }
 
+au_rc au_flows_options_markdown(au_buf *out)
+{
+    au_rc rc = AU_OK;
+    for (const au_connector *const *c = au_connector_list(); *c && !rc; c++) {
+        rc = au_buf_printf(out, "\n### `%s`: %s\n\n", (*c)->name, (*c)->help);
+        if (!rc)
+            rc = au_opts_markdown((*c)->options, au_opts_count((*c)->options), out);
+    }
+    return rc;
+}
+
 void au_flows_print_help(FILE *f)
 {
     fputs("Flows: when something happens (trigger) and a condition holds, run steps that map\n"

@@ -262,10 +262,13 @@ au_rc au_opts_defaults(const au_opt *opts, size_t n, void *dst, unsigned flags, 
         if (!opts[i].def)
             continue;
         au_rc rc = au_opt_set(&opts[i], opts[i].def, dst, flags, err);
+        if (rc && rc != AU_ERR_NOMEM) {
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+            return au_err_set(err, AU_ERR_INTERNAL, "bad default of %s: %s", opts[i].name, msg);
+        }
         if (rc)
-            return rc == AU_ERR_NOMEM ? rc
-                                      : au_err_set(err, AU_ERR_INTERNAL, "bad default: %s",
-                                                   err ? err->message : opts[i].name);
+            return rc;
     }
     return AU_OK;
 }

@@ -6,7 +6,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/config.h"
 #include "flows/flowdef.h"
 #include "lib/alloc.h"
 
@@ -376,4 +378,38 @@ Test(flowdef, alias_bombs_and_huge_mappings_are_refused)
         found |= strstr(err.details[i].reason, "more than 20000 values") != NULL;
     cr_assert(found, "%s", err.message);
     au_err_cleanup(&err);
+}
+
+/* An inline flow of the configuration file is validated on its node of the file's YAML tree:
+ * the error gives the line and column in that file, not in a re-dumped text. */
+Test(flowdef, an_inline_flow_names_the_line_of_the_configuration_file)
+{
+    char path[] = "/tmp/aurum-flowdef-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char *text = "listen: 127.0.0.1:0\n"
+                       "flows:\n"
+                       "  - name: audit\n"
+                       "    trigger: {event: order}\n"
+                       "    steps:\n"
+                       "      - file:\n"
+                       "          path: /tmp/a.jsonl\n"
+                       "          body: {id: '{{ event.id }}'}\n"
+                       "          mode: append\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    au_config *cfg = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load(path, &cfg, &err), AU_OK, "%s", err.message);
+    const au_ynode *flows = au_config_node(cfg, "flows");
+    cr_assert_not_null(flows);
+    cr_assert_eq(flows->kind, AU_YAML_SEQ);
+    au_flowdef *f = NULL;
+    cr_assert_eq(au_flowdef_from_node(flows->items[0], NULL, &f, &err), AU_ERR_INVALID);
+    cr_assert_str_eq(err.message, "flow \"audit\": line 9, column 11: steps[0].file: unknown key "
+                                  "'mode' (valid keys: path, body)");
+    au_err_cleanup(&err);
+    au_config_free(cfg);
+    unlink(path);
 }

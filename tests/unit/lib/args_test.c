@@ -153,3 +153,32 @@ Test(args, usage_is_generated_from_the_table_and_wrapped)
               "continuation lines align with the help column: %s", text);
     free(text);
 }
+
+/* A row with a default gets it before parsing, and the usage says so. */
+Test(args, defaults_are_stored_and_shown_in_the_usage)
+{
+    typedef struct d_opts {
+        long batch;
+        const char *mode;
+    } d_opts;
+    static const au_arg drows[] = {
+        AU_ARG_ROW("--batch", AU_ARG_LONG, offsetof(d_opts, batch), "N", "records per batch",
+                   .min = 1, .max = 1000, .def = "100"),
+        AU_ARG_ROW("--mode", AU_ARG_STR, offsetof(d_opts, mode), "M", "a mode", .def = "fast"),
+    };
+    static const au_args_spec dspec = {.prog = "aurum d", .opts = drows, .nopts = 2};
+    d_opts o = {0};
+    char *argv[] = {"d", "--mode", "slow", NULL};
+    int npos = 0, help = 0;
+    cr_assert_eq(au_args_parse(&dspec, &o, 3, argv, &npos, &help, NULL), AU_OK);
+    cr_assert_eq(o.batch, 100, "absent: the default");
+    cr_assert_str_eq(o.mode, "slow", "given: the value");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    au_args_usage(&dspec, f);
+    fclose(f);
+    cr_assert(strstr(buf, "--batch N   records per batch (default 100)\n"), "%s", buf);
+    cr_assert(strstr(buf, "--mode M    a mode (default fast)\n"), "%s", buf);
+    free(buf);
+}

@@ -82,7 +82,7 @@ void au_cli_config_markdown(FILE *f)
     if (!rc)
         rc = au_config_markdown(&b);
     if (!rc)
-        rc = au_buf_printf(&b, "\n## Flow step options (`flows:` and PUT /v1/flows/NAME)\n");
+        rc = au_buf_printf(&b, "\n## Flow options (`flows:` and PUT /v1/flows/NAME)\n");
     if (!rc)
         rc = au_flows_options_markdown(&b);
     if (rc)

@@ -872,6 +872,54 @@ static void parse_steps(walk *w, const au_ynode *n, au_flowdef *f, json_t *js)
  * Flow
  */
 
+/* The flow's own scalar options, declared like every other option: the defaults, bounds and
+ * the reference (docs/CONFIG.md) come from these rows. */
+static const au_opt flow_opts[] = {
+    AU_OPT_ROW("enabled", AU_OPT_BOOL, offsetof(au_flowdef, enabled), NULL,
+               "false: the flow is kept but never runs", .def = "true"),
+    AU_OPT_ROW("concurrency", AU_OPT_INT, offsetof(au_flowdef, concurrency), "N",
+               "runs of this flow in flight at once", .def = "1", .min = 1, .max = 64),
+    {0}};
+static const au_opt retry_opts[] = {
+    AU_OPT_ROW("max_attempts", AU_OPT_INT, offsetof(au_flowdef, max_attempts), "N",
+               "deliveries tried before a dead letter", .def = "5", .min = 1, .max = 100),
+    AU_OPT_ROW("backoff_ms", AU_OPT_INT, offsetof(au_flowdef, backoff_ms), "MS",
+               "first retry delay, doubled per attempt", .def = "1000", .min = 0, .max = 3600000),
+    AU_OPT_ROW("max_backoff_ms", AU_OPT_INT, offsetof(au_flowdef, max_backoff_ms), "MS",
+               "cap of the retry delay (not less than backoff_ms)", .def = "300000", .min = 0,
+               .max = 86400000),
+    {0}};
+
+const au_opt *au_flowdef_options(void)
+{
+    return flow_opts;
+}
+
+const au_opt *au_flowdef_retry_options(void)
+{
+    return retry_opts;
+}
+
+/* Reads the n rows of opts found in mapping m into f ("PREFIX.name" in messages). */
+static void parse_declared(walk *w, const au_ynode *m, const char *prefix, const au_opt *opts,
+                           size_t n, au_flowdef *f)
+{
+    for (const au_opt *o = opts; o < opts + n && o->name; o++) {
+        const au_ynode *v = map_get(w, m, o->name);
+        char *path = *prefix ? au_asprintf("%s.%s", prefix, o->name) : au_strdup(o->name);
+        au_opt_val x;
+        if (!path)
+            verr(w, AU_ERR_NOMEM, m, prefix, "out of memory");
+        else if (v && !get_value(w, v, path, o, &x)) {
+            if (o->type == AU_OPT_BOOL)
+                *(int *)((char *)f + o->offset) = x.b;
+            else
+                *(long *)((char *)f + o->offset) = x.i;
+        }
+        au_free(path);
+    }
+}
+
 static void parse_retry(walk *w, const au_ynode *r, au_flowdef *f)
 {
     static const char *const keys[] = {"max_attempts", "backoff_ms", "max_backoff_ms", NULL};
@@ -880,14 +928,10 @@ static void parse_retry(walk *w, const au_ynode *r, au_flowdef *f)
         return;
     }
     check_keys(w, r, "retry", keys, NULL);
-    const au_ynode *v;
-    if ((v = map_get(w, r, "max_attempts")))
-        get_long(w, v, "retry.max_attempts", 1, 100, &f->max_attempts);
-    if ((v = map_get(w, r, "backoff_ms")))
-        get_long(w, v, "retry.backoff_ms", 0, 3600000, &f->backoff_ms);
-    if ((v = map_get(w, r, "max_backoff_ms")) &&
-        !get_long(w, v, "retry.max_backoff_ms", 0, 86400000, &f->max_backoff_ms) &&
-        f->max_backoff_ms < f->backoff_ms)
+    int before = w->nerrors;
+    parse_declared(w, r, "retry", retry_opts, au_opts_count(retry_opts), f);
+    const au_ynode *v = map_get(w, r, "max_backoff_ms");
+    if (v && w->nerrors == before && f->max_backoff_ms < f->backoff_ms)
         verr(w, AU_ERR_INVALID, v, "retry.max_backoff_ms", "must not be less than backoff_ms");
 }
 
@@ -926,8 +970,7 @@ static void parse_flow(walk *w, const au_ynode *root, const char *want_name, au_
     if (!f->description)
         f->description = au_strdup("");
     json_object_set_new(js, "description", json_string(f->description ? f->description : ""));
-    if ((v = map_get(w, root, "enabled")))
-        get_bool(w, v, "enabled", &f->enabled);
+    parse_declared(w, root, "", &flow_opts[0], 1, f); /* enabled: errors in document order */
     json_object_set_new(js, "enabled", json_boolean(f->enabled));
     json_t *tj = json_object();
     if ((v = map_get(w, root, "trigger")))
@@ -952,8 +995,7 @@ static void parse_flow(walk *w, const au_ynode *root, const char *want_name, au_
                         json_pack("{s:I,s:I,s:I}", "max_attempts", (json_int_t)f->max_attempts,
                                   "backoff_ms", (json_int_t)f->backoff_ms, "max_backoff_ms",
                                   (json_int_t)f->max_backoff_ms));
-    if ((v = map_get(w, root, "concurrency")))
-        get_long(w, v, "concurrency", 1, 64, &f->concurrency);
+    parse_declared(w, root, "", &flow_opts[1], 1, f); /* concurrency */
     json_object_set_new(js, "concurrency", json_integer(f->concurrency));
 }
 
@@ -982,11 +1024,11 @@ au_rc au_flowdef_from_node(const au_ynode *root, const char *name, au_flowdef **
         au_flowdef_free(f);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
-    f->enabled = 1;
-    f->max_attempts = 5;
-    f->backoff_ms = 1000;
-    f->max_backoff_ms = 300000;
-    f->concurrency = 1;
+    if (au_opts_defaults(flow_opts, au_opts_count(flow_opts), f, 0, err) ||
+        au_opts_defaults(retry_opts, au_opts_count(retry_opts), f, 0, err)) {
+        au_flowdef_free(f);
+        return err ? err->rc : AU_ERR_INTERNAL;
+    }
     if (!root)
         verr(&w, AU_ERR_INVALID, NULL, "", "empty definition");
     else

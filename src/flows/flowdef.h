@@ -17,6 +17,7 @@
 #include "flows/connector.h"
 #include "flows/cron.h"
 #include "flows/expr.h"
+#include "lib/opts.h"
 #include "lib/rc.h"
 #include "lib/yaml.h"
 
@@ -95,6 +96,10 @@ au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowde
  * configuration file): the positions in messages are the node's, in that document's text. */
 au_rc au_flowdef_from_node(const au_ynode *root, const char *name, au_flowdef **out, au_err *err);
 void au_flowdef_free(au_flowdef *f);
+/* The declared options of a flow itself (enabled, concurrency) and of its `retry:` mapping,
+ * ended by {0}: defaults and bounds, for the reference. */
+const au_opt *au_flowdef_options(void);
+const au_opt *au_flowdef_retry_options(void);
 /* The normalised JSON form; secrets are replaced by "********" when redact is set.
  * New reference. */
 json_t *au_flowdef_to_json(const au_flowdef *f, int redact);

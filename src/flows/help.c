@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "flows/connector.h"
+#include "flows/flowdef.h"
 #include "flows/flows.h"
 
 static void print_steps(FILE *f)
@@ -25,9 +26,16 @@ static void print_steps(FILE *f)
 
 au_rc au_flows_options_markdown(au_buf *out)
 {
-    au_rc rc = AU_OK;
+    au_rc rc = au_buf_printf(out, "\n### the flow itself\n\n");
+    if (!rc)
+        rc = au_opts_markdown(au_flowdef_options(), au_opts_count(au_flowdef_options()), out);
+    if (!rc)
+        rc = au_buf_printf(out, "\n### `retry:`\n\n");
+    if (!rc)
+        rc = au_opts_markdown(au_flowdef_retry_options(), au_opts_count(au_flowdef_retry_options()),
+                              out);
     for (const au_connector *const *c = au_connector_list(); *c && !rc; c++) {
-        rc = au_buf_printf(out, "\n### `%s`: %s\n\n", (*c)->name, (*c)->help);
+        rc = au_buf_printf(out, "\n### step `%s`: %s\n\n", (*c)->name, (*c)->help);
         if (!rc)
             rc = au_opts_markdown((*c)->options, au_opts_count((*c)->options), out);
     }

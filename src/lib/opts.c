@@ -240,6 +240,65 @@ au_rc au_opt_set_node(const au_opt *o, const au_ynode *n, void *dst, unsigned fl
     return au_opt_set(o, n->text, dst, flags, err);
 }
 
+/* "a, b, c": the names of the rows, for "valid keys" messages. */
+static void names_of(const au_opt *opts, size_t n, char *buf, size_t cap)
+{
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && opts[i].name && pos < cap; i++)
+        pos += (size_t)snprintf(buf + pos, cap - pos, "%s%s", i ? ", " : "", opts[i].name);
+}
+
+/* Sets *line / *col to node n and prefixes err's message with "PREFIX.". */
+static au_rc at_node(au_rc rc, const au_ynode *n, const char *prefix, unsigned *line, unsigned *col,
+                     au_err *err)
+{
+    if (rc == AU_ERR_NOMEM)
+        return rc;
+    *line = n->line;
+    *col = n->col;
+    if (err && *prefix) {
+        char msg[sizeof err->message];
+        snprintf(msg, sizeof msg, "%s", err->message);
+        au_err_set(err, rc, "%s.%s", prefix, msg);
+    }
+    return rc;
+}
+
+au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode *m, const char *prefix,
+                        void *dst, unsigned flags, unsigned *line, unsigned *col, au_err *err)
+{
+    char names[512];
+    *line = *col = 0;
+    if (!m)
+        return AU_OK;
+    names_of(opts, n, names, sizeof names);
+    if (m->kind != AU_YAML_MAP) {
+        *line = m->line;
+        *col = m->col;
+        return au_err_set(err, AU_ERR_INVALID, "%s: expected a mapping of %s, got %s", prefix,
+                          names, au_yaml_kind_name(m));
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const au_ynode *k = AU_YAML_KEY(m, i);
+        const au_opt *o = k->kind == AU_YAML_SCALAR ? au_opts_find(opts, n, k->text, k->len) : NULL;
+        if (!o) {
+            au_err_set(err, AU_ERR_INVALID, "%.60s: unknown key (valid keys: %s)",
+                       k->kind == AU_YAML_SCALAR ? k->text : "?", names);
+            return at_node(AU_ERR_INVALID, k, prefix, line, col, err);
+        }
+        au_rc rc = au_opt_set_node(o, AU_YAML_VALUE(m, i), dst, flags, err);
+        if (rc)
+            return at_node(rc, AU_YAML_VALUE(m, i), prefix, line, col, err);
+    }
+    for (size_t i = 0; i < n && opts[i].name; i++)
+        if (opts[i].required && !au_yaml_get(m, opts[i].name, NULL)) {
+            au_err_set(err, AU_ERR_INVALID, "%s: required (%s)", opts[i].name, opts[i].help);
+            return at_node(AU_ERR_INVALID, m, prefix, line, col, err);
+        }
+    return AU_OK;
+}
+
 size_t au_opts_count(const au_opt *opts)
 {
     size_t n = 0;

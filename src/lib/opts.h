@@ -110,6 +110,14 @@ AU_MUST_USE au_rc au_opts_defaults(const au_opt *opts, size_t n, void *dst, unsi
 /* Frees the STRING fields stored with AU_OPT_COPY and sets them to NULL. */
 void au_opts_cleanup(const au_opt *opts, size_t n, void *dst);
 
+/* A section of a YAML file: every key of mapping m must be a row of opts (else "PREFIX.key:
+ * unknown key (valid keys: a, b)"); each is set with au_opt_set_node, rows marked required must
+ * be there. Errors name PREFIX.option and set *line / *col to the offending node (the key when
+ * unknown, else the value). m NULL (the section is absent) sets nothing. */
+AU_MUST_USE au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode *m,
+                                    const char *prefix, void *dst, unsigned flags, unsigned *line,
+                                    unsigned *col, au_err *err);
+
 /* --- reference ----------------------------------------------------------------------------- */
 /* The type as the reference shows it: "integer 1..1000", "string", "csv|jsonl"... */
 void au_opt_type_text(const au_opt *o, char *buf, size_t cap);

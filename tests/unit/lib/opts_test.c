@@ -192,3 +192,48 @@ Test(opts, the_reference_is_generated_from_the_rows)
     cr_assert(strstr(b.data, "| `tag` | strings | required | repeatable |\n"), "%s", b.data);
     au_buf_cleanup(&b);
 }
+
+/* A section of a YAML file: unknown keys listed with the valid ones at the key, bad values at
+ * the value, required rows enforced, an absent section left alone. */
+Test(opts, a_yaml_section_is_checked_against_the_rows)
+{
+    static const char *const texts[] = {
+        "s: {n: 5, tag: a}\n",
+        "s: {n: 5, tagg: a}\n",
+        "s: {n: 500, tag: a}\n",
+        "s: {n: 5}\n",
+        "s: [1]\n",
+    };
+    static const struct {
+        au_rc rc;
+        const char *message;
+        unsigned line, col;
+    } want[] = {
+        {AU_OK, "", 0, 0},
+        {AU_ERR_INVALID,
+         "s.tagg: unknown key (valid keys: name, n, wait, flag, format, seed, rate, tag)", 1, 11},
+        {AU_ERR_INVALID, "s.n: expected an integer from 1 to 100, got '500'", 1, 8},
+        {AU_ERR_INVALID, "s.tag: required (repeatable)", 1, 4},
+        {AU_ERR_INVALID,
+         "s: expected a mapping of name, n, wait, flag, format, seed, rate, tag, got a list", 1, 4},
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        au_yaml_doc *d = NULL;
+        au_err err;
+        unsigned line = 9, col = 9;
+        t_opts t = {0};
+        au_err_init(&err);
+        cr_assert_eq(au_yaml_load(texts[i], strlen(texts[i]), NULL, &d, NULL, NULL, &err), AU_OK);
+        const au_ynode *s = au_yaml_get(au_yaml_root(d), "s", NULL);
+        cr_assert_eq(au_opts_from_yaml(table, NTABLE, s, "s", &t, 0, &line, &col, &err), want[i].rc,
+                     "%zu: %s", i, err.message);
+        cr_assert_str_eq(err.message, want[i].message, "%zu", i);
+        cr_assert_eq(line, want[i].line, "%zu", i);
+        cr_assert_eq(col, want[i].col, "%zu", i);
+        au_err_cleanup(&err);
+        au_yaml_free(d);
+    }
+    t_opts t = {0};
+    unsigned line, col;
+    cr_assert_eq(au_opts_from_yaml(table, NTABLE, NULL, "s", &t, 0, &line, &col, NULL), AU_OK);
+}

@@ -9,6 +9,8 @@
 
 #include "core/config.h"
 
+#include "../../support/fault.h"
+
 static json_t *yaml(const char *text)
 {
     json_t *j = NULL;
@@ -249,4 +251,34 @@ Test(config, help_lists_every_option_with_its_default)
     cr_assert(strstr(text, "listen") && strstr(text, "127.0.0.1:8080"));
     cr_assert(strstr(text, "group_commit_max") && strstr(text, "sources"));
     free(text);
+}
+
+/* Loads a file of options, anchors and an inline flow (config.c's own work: the loader, the
+ * option table, the kept tree); on success checks what it read. */
+static au_rc load_options(void *arg)
+{
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = au_config_load(arg, &c, &err);
+    if (!rc) {
+        cr_assert_str_eq(c->listen, "0.0.0.0:9000");
+        cr_assert_eq(c->max_connections, 10);
+        cr_assert_not_null(au_config_node(c, "flows"));
+    } else {
+        cr_assert_null(c);
+        cr_assert_eq(rc, AU_ERR_NOMEM, "%s", err.message);
+    }
+    au_config_free(c);
+    au_err_cleanup(&err);
+    return rc;
+}
+
+Test(config, every_allocation_failure_is_reported_as_nomem)
+{
+    char *p = write_tmp("x-base: &b {listen: 0.0.0.0:9000}\n<<: *b\nmax_connections: 10\n"
+                        "tls_cert: ~\nflows:\n  - name: f\n    trigger: {event: x}\n");
+    au_fault_every_allocation(load_options, p);
+    unlink(p);
+    free(p);
 }

@@ -2,12 +2,15 @@
  * Tests of the one YAML loader (src/lib/yaml.c): every node carries its line and column, merge
  * keys are applied with explicit keys winning, nesting past the depth limit and a tree past the
  * node budget are refused (an alias bomb and a recursive alias included), malformed YAML names
- * its position, and the JSON view refuses duplicate keys at the duplicate.
+ * its position, the JSON view refuses duplicate keys at the duplicate, and every allocation
+ * failure is reported as such with nothing leaked.
  */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "lib/yaml.h"
+
+#include "../../support/fault.h"
 
 static au_yaml_doc *load(const char *text, const au_yaml_limits *lim)
 {
@@ -141,4 +144,27 @@ Test(yaml_load, the_json_view_types_plain_scalars_and_refuses_duplicates)
     cr_assert_eq(au_yaml_to_json(dup, strlen(dup), &j, &err), AU_ERR_PARSE);
     cr_assert_str_eq(err.message, "4:3: duplicate key c");
     au_err_cleanup(&err);
+}
+
+/* Loads and converts a document with aliases and merge keys; on success checks the result. */
+static au_rc load_merged(void *arg)
+{
+    const char *text = arg;
+    json_t *j = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = au_yaml_to_json(text, strlen(text), &j, &err);
+    if (!rc)
+        cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "x"), "a")), 1);
+    else
+        cr_assert_eq(rc, AU_ERR_NOMEM, "%s", err.message);
+    json_decref(j);
+    au_err_cleanup(&err);
+    return rc;
+}
+
+Test(yaml_load, every_allocation_failure_is_reported_as_nomem)
+{
+    au_fault_every_allocation(load_merged, "base: &b {a: 1, b: [1, 2, 3]}\n"
+                                           "x:\n  <<: *b\n  c: {d: *b}\n");
 }

@@ -1,8 +1,9 @@
 /*
  * Configuration read once at start-up from a YAML file (--config) plus command-line overrides.
- * Options are declared in one table in config.c (type, name, default, offset, help): the table
- * fills the struct, rejects unknown keys with the line and column, and prints `aurum help config`.
- * Sections owned by other modules (sources, later matching and flows) are kept as JSON for them.
+ * Options are declared options (lib/opts.h) in one table in config.c: the table fills the struct,
+ * rejects unknown keys with the line and column, and prints `aurum help config` and
+ * docs/CONFIG.md. Sections owned by other modules (sources, matching, flows, ...) are kept for
+ * them as JSON and as the loaded YAML tree (au_config_node: positions in the file).
  * After start-up the configuration is read-only, so threads share it without locks.
  */
 #ifndef AU_CONFIG_H

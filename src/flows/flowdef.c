@@ -1,9 +1,12 @@
 /*
- * Flow definition validator. The YAML is loaded with libyaml's document API and walked node by
- * node, because each node keeps its start mark: that is what lets every error name its line
- * and column (a YAML-to-JSON conversion first would lose them). The walk keeps going after an
- * error so the user sees all mistakes at once; it builds the compiled au_flowdef and the
- * normalised JSON form in the same pass.
+ * Flow definition validator. The YAML is loaded by the one loader (lib/yaml.h: depth limit, node
+ * budget, aliases and merge keys) and walked node by node, because each node keeps its line and
+ * column: that is what lets every error name them (a YAML-to-JSON conversion first would lose
+ * them), also for a flow inline in the configuration file, whose nodes are the file's. Numbers
+ * and booleans, the connectors' step options and the flow's own options are declared options
+ * (lib/opts.h), checked with their converter and wording. The walk keeps going after an error so
+ * the user sees all mistakes at once; it builds the compiled au_flowdef and the normalised JSON
+ * form in the same pass.
  */
 #include "flows/flowdef.h"
 

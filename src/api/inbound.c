@@ -15,11 +15,11 @@ typedef struct sync_query {
     long wait; /* seconds to wait for the run to end */
 } sync_query;
 
-static const au_query_spec sync_spec[] = {
-    {"wait", AU_QUERY_INT, offsetof(sync_query, wait), 0, 0, SYNC_MAX_WAIT_S, 0,
-     "seconds to wait for the run to end (0: answer at once)"},
-    {0},
-};
+const au_query_spec au_api_query_sync[] = {
+    AU_QUERY_ROW("wait", AU_QUERY_INT, offsetof(sync_query, wait), "0",
+                 "seconds to wait for the run to end (0: answer at once, 202)", .min = 0,
+                 .max = SYNC_MAX_WAIT_S),
+    {0}};
 
 /* POST /v1/sources/{source}/sync?wait=SECONDS -> 200 {state..., "completed": true} when the
  * run ended within the wait, else 202 {state..., "completed": false} */
@@ -27,7 +27,7 @@ au_rc au_api_sync_post(au_req *req, au_resp *resp, au_err *err)
 {
     sync_query q = {0};
     json_t *j = NULL;
-    au_rc rc = au_query_parse(req, sync_spec, &q, err);
+    au_rc rc = au_query_parse(req, au_api_query_sync, &q, err);
     if (!rc)
         rc = au_inbound_sync(au_inbound_of(req->srv->engine), au_req_param(req, "source"),
                              (int)q.wait, &j, err);

@@ -54,6 +54,8 @@ extern const au_query_spec au_api_query_record_get[], au_api_query_explain[], au
     au_api_query_profile_get[], au_api_query_profile_timeline[], au_api_query_changes[],
     au_api_query_flow_runs[], au_api_query_deadletters[], au_api_query_quality[],
     au_api_query_subject_export[];
+/* POST /v1/sources/{source}/sync (api/inbound.c) */
+extern const au_query_spec au_api_query_sync[];
 /* One line per parameter, "?limit= (integer 1..1000, default 50): runs per page", each
  * followed by sep. */
 AU_MUST_USE au_rc au_query_describe_line(const au_query_spec *spec, const char *sep, au_buf *out);

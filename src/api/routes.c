@@ -47,7 +47,7 @@
     X("POST", "/v1/sources/{source}/sync", au_api_sync_post, AU_NEED_ADMIN,                        \
       "Runs the source's inbound connector now (docs/CONNECTORS.md); answers its state as GET "    \
       "does, with \"completed\": true when the run ended within ?wait. 404 without a connector.",  \
-      "?wait=SECONDS (0..600, default 0: answer at once, 202)")                                    \
+      NULL)                                                                                        \
     X("GET", "/v1/sources/{source}/sync", au_api_sync_get, AU_NEED_READ,                           \
       "The inbound connector of the source: {\"state\",\"mode\",\"schedule\",\"running\","         \
       "\"cursor\",\"lag_ms\",\"next_run_ms\",\"failures\",\"last_run\":{\"started_ms\","           \
@@ -374,6 +374,7 @@ static const struct {
     {au_api_deadletter_list, au_api_query_deadletters},
     {au_api_quality, au_api_query_quality},
     {au_api_subject_export, au_api_query_subject_export},
+    {au_api_sync_post, au_api_query_sync},
 };
 
 /* The route's input for the reference: its body text, then its query parameters. NULL: none.

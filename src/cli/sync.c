@@ -34,7 +34,7 @@ static const au_arg options[] = {
     AU_ARG_ROW("--key", AU_ARG_STR, offsetof(args, key), "KEY",
                "admin API key for --server (default: $AURUM_KEY)"),
     AU_ARG_ROW("--wait", AU_ARG_LONG, offsetof(args, wait), "SECONDS",
-               "with --server: how long to wait for the run (default 600)", .lo = 1, .hi = 600),
+               "with --server: how long to wait for the run", .def = "600", .min = 1, .max = 600),
 };
 
 static const au_args_spec spec = {

@@ -24,24 +24,19 @@
 #include "lib/log.h"
 
 static const au_inbound_opt file_opts[] = {
-    {"dir", AU_IN_STR, 1,
-     "the drop directory (created if missing); done/ and failed/ are made inside it"},
-    {"format", AU_IN_STR, 0, "csv or jsonl for every file (default: from each file's extension)"},
-    {NULL, 0, 0, NULL},
+    AU_INBOUND_OPT("dir", AU_OPT_STRING, 1, NULL, 0, 0,
+                   "the drop directory (created if missing); done/ and failed/ are made inside it"),
+    {.name = "format",
+     .type = AU_OPT_CHOICE,
+     .arg = "csv|jsonl",
+     .help = "the format of every file (default: from each file's extension)"},
+    {0},
 };
 
 typedef struct file_state {
     char *dir; /* owned */
     int fd;    /* inotify descriptor */
 } file_state;
-
-static au_rc file_check(const json_t *def, au_err *err)
-{
-    const char *f = au_inbound_str(def, "format");
-    if (f && strcmp(f, "csv") != 0 && strcmp(f, "jsonl") != 0)
-        return au_err_set(err, AU_ERR_INVALID, "inbound.format: expected csv or jsonl");
-    return AU_OK;
-}
 
 static au_rc make_dir(const char *path, au_err *err)
 {
@@ -299,7 +294,6 @@ const au_inbound_kind au_inbound_file = {
     .opts = file_opts,
     .continuous = 1,
     .poll_s = 60,
-    .check = file_check,
     .open = file_open,
     .close = file_close,
     .watch_fd = file_watch_fd,

@@ -24,55 +24,70 @@
 #define HTTP_MAX_BODY (64u << 20)
 
 static const au_inbound_opt http_opts[] = {
-    {"url", AU_IN_STR, 1, "the collection's URL (http or https), query parameters allowed"},
-    {"items", AU_IN_STR, 0,
-     "dotted path of the array of documents in an answer (default: the answer itself when it "
-     "is an array, else \"data\")"},
-    {"headers", AU_IN_OBJ, 0, "extra request headers {name: value}"},
-    {"pagination", AU_IN_STR, 0,
-     "none (default), page, offset, cursor or link (RFC 8288 Link "
-     "header rel=\"next\")"},
-    {"page_param", AU_IN_STR, 0,
-     "page: the page number parameter (default page); offset: the "
-     "offset parameter (default offset)"},
-    {"first_page", AU_IN_INT, 0, "page: the first page's number (default 1)"},
-    {"size_param", AU_IN_STR, 0, "parameter carrying page_size (default: none sent)"},
-    {"page_size", AU_IN_INT, 0, "documents per page (default 100); a shorter page is the last"},
-    {"cursor_param", AU_IN_STR, 0,
-     "cursor: the parameter carrying the next cursor (default "
-     "cursor)"},
-    {"next_cursor", AU_IN_STR, 0,
-     "cursor: dotted path of the next cursor in an answer "
-     "(required for cursor; absent, null or \"\" ends the walk)"},
-    {"since_param", AU_IN_STR, 0, "parameter carrying the persisted cursor (updated_since)"},
-    {"since_field", AU_IN_STR, 0, "document field whose largest value becomes the cursor"},
-    {"since_initial", AU_IN_STR, 0, "since value of the very first sync (default: none sent)"},
-    {"deleted_field", AU_IN_STR, 0, "document field that marks a deleted record"},
-    {"auth_secret", AU_IN_STR, 0, "secret sent in auth_header (API token)"},
-    {"auth_header", AU_IN_STR, 0, "header of auth_secret (default Authorization)"},
-    {"auth_prefix", AU_IN_STR, 0, "text before the secret (default \"Bearer \")"},
-    {"oauth2_token_url", AU_IN_STR, 0, "OAuth2 client credentials: the token endpoint"},
-    {"oauth2_client_id", AU_IN_STR, 0, "OAuth2: the client id"},
-    {"oauth2_secret", AU_IN_STR, 0, "OAuth2: name of the secret holding the client secret"},
-    {"oauth2_scope", AU_IN_STR, 0, "OAuth2: scope asked for (optional)"},
-    {"max_retries", AU_IN_INT, 0, "429/503/transport failures retried per request (default 5)"},
-    {"max_wait_s", AU_IN_INT, 0, "longest Retry-After waited inside a sync (default 120)"},
-    {"timeout_s", AU_IN_INT, 0, "per request (default 30)"},
-    {"max_pages", AU_IN_INT, 0, "pages per sync at most (default 100000)"},
-    {"requests_per_s", AU_IN_INT, 0, "at most this many requests a second (default: no limit)"},
-    {NULL, 0, 0, NULL},
+    AU_INBOUND_OPT("url", AU_OPT_STRING, 1, NULL, 0, 0,
+                   "the collection's URL (http or https), query parameters allowed"),
+    AU_INBOUND_OPT(
+        "items", AU_OPT_STRING, 0, NULL, 0, 0,
+        "dotted path of the array of documents in an answer (default: the answer itself when it "
+        "is an array, else \"data\")"),
+    AU_INBOUND_OPT("headers", AU_OPT_MAPPING, 0, NULL, 0, 0, "extra request headers {name: value}"),
+    {.name = "pagination",
+     .type = AU_OPT_CHOICE,
+     .def = "none",
+     .arg = "none|page|offset|cursor|link",
+     .help = "page numbers, offsets, a cursor in the answer, or RFC 8288 Link headers "
+             "rel=\"next\""},
+    AU_INBOUND_OPT("page_param", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "page: the page number parameter (default page); offset: the "
+                   "offset parameter (default offset)"),
+    AU_INBOUND_OPT("first_page", AU_OPT_INT, 0, "1", 0, 1000000,
+                   "page: the first page's number (default 1)"),
+    AU_INBOUND_OPT("size_param", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "parameter carrying page_size (default: none sent)"),
+    AU_INBOUND_OPT("page_size", AU_OPT_INT, 0, "100", 1, 100000,
+                   "documents per page (default 100); a shorter page is the last"),
+    AU_INBOUND_OPT("cursor_param", AU_OPT_STRING, 0, "cursor", 0, 0,
+                   "cursor: the parameter carrying the next cursor (default "
+                   "cursor)"),
+    AU_INBOUND_OPT("next_cursor", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "cursor: dotted path of the next cursor in an answer "
+                   "(required for cursor; absent, null or \"\" ends the walk)"),
+    AU_INBOUND_OPT("since_param", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "parameter carrying the persisted cursor (updated_since)"),
+    AU_INBOUND_OPT("since_field", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "document field whose largest value becomes the cursor"),
+    AU_INBOUND_OPT("since_initial", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "since value of the very first sync (default: none sent)"),
+    AU_INBOUND_OPT("deleted_field", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "document field that marks a deleted record"),
+    AU_INBOUND_OPT("auth_secret", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "secret sent in auth_header (API token)"),
+    AU_INBOUND_OPT("auth_header", AU_OPT_STRING, 0, "Authorization", 0, 0,
+                   "header of auth_secret (default Authorization)"),
+    AU_INBOUND_OPT("auth_prefix", AU_OPT_STRING, 0, "Bearer ", 0, 0,
+                   "text before the secret (default \"Bearer \")"),
+    AU_INBOUND_OPT("oauth2_token_url", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "OAuth2 client credentials: the token endpoint"),
+    AU_INBOUND_OPT("oauth2_client_id", AU_OPT_STRING, 0, NULL, 0, 0, "OAuth2: the client id"),
+    AU_INBOUND_OPT("oauth2_secret", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "OAuth2: name of the secret holding the client secret"),
+    AU_INBOUND_OPT("oauth2_scope", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "OAuth2: scope asked for (optional)"),
+    AU_INBOUND_OPT("max_retries", AU_OPT_INT, 0, "5", 0, 100,
+                   "429/503/transport failures retried per request (default 5)"),
+    AU_INBOUND_OPT("max_wait_s", AU_OPT_INT, 0, "120", 0, 86400,
+                   "longest Retry-After waited inside a sync (default 120)"),
+    AU_INBOUND_OPT("timeout_s", AU_OPT_INT, 0, "30", 1, 3600, "per request (default 30)"),
+    AU_INBOUND_OPT("max_pages", AU_OPT_INT, 0, "100000", 1, 100000000,
+                   "pages per sync at most (default 100000)"),
+    AU_INBOUND_OPT("requests_per_s", AU_OPT_INT, 0, NULL, 1, 100000,
+                   "at most this many requests a second (default: no limit)"),
+    {0},
 };
 
 static au_rc http_check(const json_t *def, au_err *err)
 {
     const char *p = au_inbound_str(def, "pagination");
-    static const char *const styles[] = {"none", "page", "offset", "cursor", "link", NULL};
-    int ok = !p;
-    for (size_t i = 0; p && styles[i]; i++)
-        ok |= strcmp(p, styles[i]) == 0;
-    if (!ok)
-        return au_err_set(err, AU_ERR_INVALID,
-                          "inbound.pagination: expected none, page, offset, cursor or link");
     if (p && !strcmp(p, "cursor") && !au_inbound_str(def, "next_cursor"))
         return au_err_set(err, AU_ERR_INVALID,
                           "inbound.next_cursor: required for cursor "

@@ -15,15 +15,21 @@
 #include "lib/alloc.h"
 
 static const au_inbound_opt nats_opts[] = {
-    {"url", AU_IN_STR, 1, "server URL (nats://host:4222), or several separated by commas"},
-    {"subject", AU_IN_STR, 1, "subject (wildcards allowed) whose messages are the documents"},
-    {"durable", AU_IN_STR, 1, "name of the durable consumer (its position is kept by JetStream)"},
-    {"stream", AU_IN_STR, 0, "stream to bind to (default: the stream holding subject)"},
-    {"token_secret", AU_IN_STR, 0, "secret holding an authentication token"},
-    {"deleted_field", AU_IN_STR, 0, "document field that marks a deleted record"},
-    {"fetch_wait_ms", AU_IN_INT, 0,
-     "how long a fetch waits for messages before the sync ends (default 1000)"},
-    {NULL, 0, 0, NULL},
+    AU_INBOUND_OPT("url", AU_OPT_STRING, 1, NULL, 0, 0,
+                   "server URL (nats://host:4222), or several separated by commas"),
+    AU_INBOUND_OPT("subject", AU_OPT_STRING, 1, NULL, 0, 0,
+                   "subject (wildcards allowed) whose messages are the documents"),
+    AU_INBOUND_OPT("durable", AU_OPT_STRING, 1, NULL, 0, 0,
+                   "name of the durable consumer (its position is kept by JetStream)"),
+    AU_INBOUND_OPT("stream", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "stream to bind to (default: the stream holding subject)"),
+    AU_INBOUND_OPT("token_secret", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "secret holding an authentication token"),
+    AU_INBOUND_OPT("deleted_field", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "document field that marks a deleted record"),
+    AU_INBOUND_OPT("fetch_wait_ms", AU_OPT_INT, 0, "1000", 1, 60000,
+                   "how long a fetch waits for messages before the sync ends (default 1000)"),
+    {0},
 };
 
 typedef struct nats_state {

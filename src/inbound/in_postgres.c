@@ -19,19 +19,27 @@
 #include "lib/buf.h"
 
 static const au_inbound_opt pg_opts[] = {
-    {"conninfo", AU_IN_STR, 1,
-     "libpq connection string or URI (\"host=db port=5432 dbname=billing user=aurum\")"},
-    {"password_secret", AU_IN_STR, 0, "name of the secret holding the password (aurum secrets)"},
-    {"table", AU_IN_STR, 0, "table (or schema.table) to read; give table or query"},
-    {"query", AU_IN_STR, 0, "a SELECT whose rows are the documents (wrapped as a subquery)"},
-    {"key", AU_IN_STR, 0, "column holding the record id (default: the source's record_id)"},
-    {"cursor_column", AU_IN_STR, 0,
-     "NOT NULL column that grows on every change (updated_at, a sequence): incremental reads"},
-    {"soft_delete_column", AU_IN_STR, 0, "column that marks a deleted row (deleted, deleted_at)"},
-    {"key_scan", AU_IN_BOOL, 0,
-     "true: each sync ends by deleting the records whose key is no longer in the table (rows "
-     "deleted for good, or gone from the query's result)"},
-    {NULL, 0, 0, NULL},
+    AU_INBOUND_OPT(
+        "conninfo", AU_OPT_STRING, 1, NULL, 0, 0,
+        "libpq connection string or URI (\"host=db port=5432 dbname=billing user=aurum\")"),
+    AU_INBOUND_OPT("password_secret", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "name of the secret holding the password (aurum secrets)"),
+    AU_INBOUND_OPT("table", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "table (or schema.table) to read; give table or query"),
+    AU_INBOUND_OPT("query", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "a SELECT whose rows are the documents (wrapped as a subquery)"),
+    AU_INBOUND_OPT("key", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "column holding the record id (default: the source's record_id)"),
+    AU_INBOUND_OPT(
+        "cursor_column", AU_OPT_STRING, 0, NULL, 0, 0,
+        "NOT NULL column that grows on every change (updated_at, a sequence): incremental reads"),
+    AU_INBOUND_OPT("soft_delete_column", AU_OPT_STRING, 0, NULL, 0, 0,
+                   "column that marks a deleted row (deleted, deleted_at)"),
+    AU_INBOUND_OPT(
+        "key_scan", AU_OPT_BOOL, 0, NULL, 0, 0,
+        "true: each sync ends by deleting the records whose key is no longer in the table (rows "
+        "deleted for good, or gone from the query's result)"),
+    {0},
 };
 
 static au_rc pg_check(const json_t *def, au_err *err)

@@ -12,17 +12,21 @@
 #include <stdio.h>
 
 #include "inbound/inbound.h"
+#include "lib/opts.h"
 
-/* Types of declared options. */
-typedef enum { AU_IN_STR, AU_IN_INT, AU_IN_BOOL, AU_IN_OBJ, AU_IN_STRS } au_in_type;
-
-/* One declared option of an inbound block. */
-typedef struct au_inbound_opt {
-    const char *name; /* key; NULL ends the table */
-    au_in_type type;  /* what the value must be */
-    int required;     /* 1: the block must set it */
-    const char *help; /* one line for `aurum help connectors` and docs/CONNECTORS.md */
-} au_inbound_opt;
+/* A declared option of an inbound block: a row of the options module (src/lib/opts.h),
+ * positional {name, type, required, default, min, max, help} like the flow connectors' tables.
+ * Types used: AU_OPT_STRING, AU_OPT_INT (within [min, max] when min < max, else >= 0),
+ * AU_OPT_BOOL, AU_OPT_MAPPING (an object), AU_OPT_STRINGS, AU_OPT_CHOICE (a string among the
+ * '|'-separated words of .arg). The block is JSON (the source definition), so registry.c checks
+ * the values against the rows itself. */
+typedef au_opt au_inbound_opt;
+/* One row: AU_INBOUND_OPT("batch", AU_OPT_INT, 0, "5000", 1, 1000000, "records per write"). */
+#define AU_INBOUND_OPT(name_, type_, required_, def_, min_, max_, help_)                           \
+    {                                                                                              \
+        .name = (name_), .type = (type_), .required = (required_), .def = (def_), .min = (min_),   \
+        .max = (max_), .help = (help_)                                                             \
+    }
 
 typedef struct au_inbound_run au_inbound_run;
 

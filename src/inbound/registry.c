@@ -25,23 +25,28 @@ const au_inbound_kind *const au_inbound_kinds[] = {
 
 /* Keys of every inbound block. */
 static const au_inbound_opt common_opts[] = {
-    {"kind", AU_IN_STR, 1, "the connector kind: file, postgres, http or nats"},
-    {"schedule", AU_IN_STR, 0,
-     "cron schedule (\"*/5 * * * *\", @hourly...) of the syncs; without it a file drop runs "
-     "continuously and the others on demand only"},
-    {"timezone", AU_IN_STR, 0, "IANA time zone of the schedule (default UTC)"},
-    {"continuous", AU_IN_BOOL, 0,
-     "true: sync again as soon as there may be something new (a file arrives) or every "
-     "poll_interval_s"},
-    {"poll_interval_s", AU_IN_INT, 0,
-     "seconds between two syncs of a continuous connector (default 5; nats 1; a file drop "
-     "rescans this often besides inotify, default 60)"},
-    {"batch", AU_IN_INT, 0, "records per write (default 5000)"},
-    {"retry_initial_s", AU_IN_INT, 0,
-     "first backoff after a failed sync (default 1, doubled "
-     "after each further failure)"},
-    {"retry_max_s", AU_IN_INT, 0, "longest backoff (default 300)"},
-    {NULL, 0, 0, NULL},
+    AU_INBOUND_OPT("kind", AU_OPT_STRING, 1, NULL, 0, 0,
+                   "the connector kind: file, postgres, http or nats"),
+    AU_INBOUND_OPT(
+        "schedule", AU_OPT_STRING, 0, NULL, 0, 0,
+        "cron schedule (\"*/5 * * * *\", @hourly...) of the syncs; without it a file drop runs "
+        "continuously and the others on demand only"),
+    AU_INBOUND_OPT("timezone", AU_OPT_STRING, 0, "UTC", 0, 0,
+                   "IANA time zone of the schedule (default UTC)"),
+    AU_INBOUND_OPT(
+        "continuous", AU_OPT_BOOL, 0, NULL, 0, 0,
+        "true: sync again as soon as there may be something new (a file arrives) or every "
+        "poll_interval_s"),
+    AU_INBOUND_OPT(
+        "poll_interval_s", AU_OPT_INT, 0, NULL, 1, 86400,
+        "seconds between two syncs of a continuous connector (default 5; nats 1; a file drop "
+        "rescans this often besides inotify, default 60)"),
+    AU_INBOUND_OPT("batch", AU_OPT_INT, 0, "5000", 1, 1000000, "records per write (default 5000)"),
+    AU_INBOUND_OPT("retry_initial_s", AU_OPT_INT, 0, "1", 1, 86400,
+                   "first backoff after a failed sync (default 1, doubled "
+                   "after each further failure)"),
+    AU_INBOUND_OPT("retry_max_s", AU_OPT_INT, 0, "300", 1, 86400, "longest backoff (default 300)"),
+    {0},
 };
 
 const au_inbound_kind *au_inbound_kind_find(const char *name)
@@ -60,18 +65,36 @@ static const au_inbound_opt *find_opt(const au_inbound_opt *t, const char *k)
     return NULL;
 }
 
-static int type_ok(au_in_type t, const json_t *v)
+/* 1 when word is one of the '|'-separated words of list. */
+static int one_of(const char *list, const char *word)
 {
-    switch (t) {
-    case AU_IN_STR:
+    size_t n = strlen(word);
+    for (const char *w = list; w && *w;) {
+        size_t len = strcspn(w, "|");
+        if (len == n && strncmp(w, word, n) == 0)
+            return 1;
+        w += len + (w[len] == '|');
+    }
+    return 0;
+}
+
+/* Whether the JSON value v is what row o declares. */
+static int value_ok(const au_inbound_opt *o, const json_t *v)
+{
+    switch (o->type) {
+    case AU_OPT_STRING:
         return json_is_string(v);
-    case AU_IN_INT:
-        return json_is_integer(v) && json_integer_value(v) >= 0;
-    case AU_IN_BOOL:
+    case AU_OPT_INT:
+        return json_is_integer(v) &&
+               (o->min < o->max ? json_integer_value(v) >= o->min && json_integer_value(v) <= o->max
+                                : json_integer_value(v) >= 0);
+    case AU_OPT_BOOL:
         return json_is_boolean(v);
-    case AU_IN_OBJ:
+    case AU_OPT_MAPPING:
         return json_is_object(v);
-    case AU_IN_STRS:
+    case AU_OPT_CHOICE:
+        return json_is_string(v) && one_of(o->arg, json_string_value(v));
+    case AU_OPT_STRINGS:
         if (json_is_string(v))
             return 1;
         if (!json_is_array(v))
@@ -80,15 +103,26 @@ static int type_ok(au_in_type t, const json_t *v)
             if (!json_is_string(json_array_get(v, i)))
                 return 0;
         return 1;
+    default:
+        return 0;
     }
-    return 0;
 }
 
-static const char *type_name(au_in_type t)
+/* "an integer from 1 to 1000000", "one of csv, jsonl", "a string"... */
+static void expected(const au_inbound_opt *o, char *buf, size_t cap)
 {
-    static const char *const names[] = {"a string", "a non-negative integer", "true or false",
-                                        "an object", "a string or a list of strings"};
-    return names[t];
+    static const char *const names[] = {[AU_OPT_STRING] = "a string",
+                                        [AU_OPT_BOOL] = "true or false",
+                                        [AU_OPT_STRINGS] = "a string or a list of strings",
+                                        [AU_OPT_MAPPING] = "an object"};
+    if (o->type == AU_OPT_INT && o->min >= o->max)
+        snprintf(buf, cap, "a non-negative integer");
+    else if (o->type == AU_OPT_INT || o->type == AU_OPT_CHOICE)
+        au_opt_expected(o, buf, cap);
+    else
+        snprintf(buf, cap, "%s",
+                 (size_t)o->type < sizeof names / sizeof *names && names[o->type] ? names[o->type]
+                                                                                  : "another type");
 }
 
 static au_rc check_schedule(const json_t *def, au_err *err)
@@ -129,9 +163,11 @@ au_rc au_inbound_check(const json_t *def, au_err *err)
             return au_err_set(err, AU_ERR_INVALID,
                               "inbound.%s: unknown key for kind %s (see 'aurum help connectors')",
                               k, kind->name);
-        if (!type_ok(o->type, v))
-            return au_err_set(err, AU_ERR_INVALID, "inbound.%s: expected %s", k,
-                              type_name(o->type));
+        if (!value_ok(o, v)) {
+            char what[160];
+            expected(o, what, sizeof what);
+            return au_err_set(err, AU_ERR_INVALID, "inbound.%s: expected %s", k, what);
+        }
     }
     for (const au_inbound_opt *o = kind->opts; o && o->name; o++)
         if (o->required && !json_object_get(def, o->name))

@@ -74,8 +74,10 @@ Test(inbound_registry, blocks_are_checked_naming_the_key)
     expect_error("{\"kind\":\"file\"}", "inbound.dir: required for kind file");
     expect_error("{\"kind\":\"file\",\"dir\":\"/x\",\"dri\":1}", "inbound.dri: unknown key");
     expect_error("{\"kind\":\"file\",\"dir\":7}", "inbound.dir: expected a string");
-    expect_error("{\"kind\":\"file\",\"dir\":\"/x\",\"batch\":-1}", "inbound.batch: expected a "
-                                                                    "non-negative integer");
+    expect_error("{\"kind\":\"file\",\"dir\":\"/x\",\"batch\":0}",
+                 "inbound.batch: expected an integer from 1 to 1000000");
+    expect_error("{\"kind\":\"file\",\"dir\":\"/x\",\"format\":\"xml\"}",
+                 "inbound.format: expected one of csv, jsonl");
     expect_error("{\"kind\":\"file\",\"dir\":\"/x\",\"schedule\":\"61 * * * *\"}",
                  "inbound.schedule:");
     expect_error("{\"kind\":\"postgres\",\"conninfo\":\"x\"}", "exactly one of table and query");
@@ -83,7 +85,7 @@ Test(inbound_registry, blocks_are_checked_naming_the_key)
                  "exactly one of table and query");
     expect_error("{\"kind\":\"http\",\"url\":\"ftp://x\"}", "inbound.url:");
     expect_error("{\"kind\":\"http\",\"url\":\"http://x\",\"pagination\":\"pages\"}",
-                 "inbound.pagination:");
+                 "inbound.pagination: expected one of none, page, offset, cursor, link");
     expect_error("{\"kind\":\"http\",\"url\":\"http://x\",\"pagination\":\"cursor\"}",
                  "inbound.next_cursor:");
     expect_error("{\"kind\":\"http\",\"url\":\"http://x\",\"since_param\":\"s\"}",

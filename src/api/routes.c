@@ -203,7 +203,15 @@
       "Everything held about a person with where it came from: golden record with lineage, "       \
       "every version of their records, events, flow runs and dead letters mentioning them.",       \
       "?profile=ID | ?email= | ?phone= | ?source=&record=")                                        \
-    /* (end of the data-subject routes) */
+    /* (end of the data-subject routes) */                                                         \
+    /* --- audit log (docs/SECURITY.md) ------------------------------------------------ */        \
+    X("GET", "/v1/audit", au_api_audit_list, AU_NEED_ADMIN,                                        \
+      "The audit log of reads and changes of personal data, newest first: key, client, route, "    \
+      "profiles and record numbers touched, time, chain hash; cursor-paginated "                   \
+      "({\"entries\",\"next_cursor\"}). `aurum audit verify` checks the chain.",                   \
+      "?profile=ID&record=SOURCE:ID|NUMBER&key=KEY_ID&route=\"GET /v1/profiles/{id}\"&since=ISO "  \
+      "8601|epoch ms&limit=1..1000 (default 100)&cursor=")                                         \
+    /* (end of the audit routes) */
 
 const au_route au_routes[] = {
 #define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},

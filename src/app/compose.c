@@ -5,6 +5,7 @@
  * a <module>/hook.c defining an au_engine_hook plus one line here.
  */
 #include "app/compose.h"
+#include "audit/audit.h"
 #include "flows/flows.h"
 #include "privacy/privacy.h"
 #include "profile/profiles.h"
@@ -27,6 +28,10 @@ const au_engine_hook *const au_app_hooks[] = {
     /* last, privacy: drops a deleted record's documents once every hook above has read them,
      * and refuses writes naming a person erased with suppression (docs/PRIVACY.md) */
     &au_privacy_hook,
+
+    /* and the audit log after everything: it logs the records the job wrote (numbers and, for
+     * a request, the profiles resolution gave them) in the job's own transaction */
+    &au_audit_hook,
 
     NULL,
 };

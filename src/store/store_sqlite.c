@@ -1049,5 +1049,6 @@ const au_store_ops au_store_sqlite_ops = {
     .flows = &sqlite_flows,
     .quality = &sqlite_quality,
     .privacy = &sqlite_privacy,
+    .audit = &au_sqlite_audit_ops,
 };
 /* clang-format on */

@@ -24,7 +24,8 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_FLOWS    64  /* flows: slots 64..95 */
 #define AU_SQLITE_EXT_QUALITY  96  /* quality ledger: slots 96..111 */
 #define AU_SQLITE_EXT_PRIVACY  112 /* privacy: slots 112..115 */
-#define AU_SQLITE_EXT_N        116
+#define AU_SQLITE_EXT_AUDIT    116 /* audit log and retention: slots 116..127 */
+#define AU_SQLITE_EXT_N        128
 
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);
@@ -132,5 +133,8 @@ au_rc au_sqlite_subject_runs(void *impl, const char *needles, int limit, au_run_
 au_rc au_sqlite_suppressed(void *impl, const char *hashes, int *yes);
 au_rc au_sqlite_checkpoint(void *impl, int *done);
 au_rc au_sqlite_record_scrub(void *impl, int64_t no);
+
+/* The audit domain table of au_store_sqlite_ops (store_sqlite_audit.c). */
+extern const struct au_store_audit_ops au_sqlite_audit_ops;
 
 #endif

@@ -215,6 +215,9 @@ static const struct {
     {"passport", AU_ATTR_PASSPORT},
     {"licen", AU_ATTR_DRIVERS_LICENSE},
     {"soc_sec", AU_ATTR_NATIONAL_ID},
+    {"ship_to", AU_ATTR_ADDRESS_FULL},
+    {"bill_to", AU_ATTR_ADDRESS_FULL},
+    {"shipping", AU_ATTR_ADDRESS_FULL},
 };
 
 /* Members that are structure around values, never values: walked into, not masked whole. */

@@ -124,6 +124,6 @@ const au_cli_topic au_cli_topics[] = {
     {"console", "the web console: where it is, signing in, its pages", console_topic},
     {"config", "the configuration file: options, sections, a source and a flow", config_topic},
     {"flows", "the flow reference: triggers, context, step kinds and their options", flows_topic},
-    {"audit", "the audit log, retention and the read:masked scope", audit_topic},
+    {"privacy", "the audit log, retention and the read:masked scope", audit_topic},
     {NULL, NULL, NULL},
 };

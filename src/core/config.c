@@ -89,10 +89,10 @@ static const struct {
     {"webhooks", "webhook signatures: {max_age_s: 300} accepted age of X-Aurum-Timestamp", NULL},
     {"retention",
      "how long history is kept: {runs: 30d, audit: 365d, interval: 1h}; 0 or forever keeps all "
-     "(aurum help audit)",
+     "(aurum help privacy)",
      NULL},
     {"masking",
-     "what read:masked keys see, per attribute: full | partial | none (aurum help audit)", NULL},
+     "what read:masked keys see, per attribute: full | partial | none (aurum help privacy)", NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
      "nats, file) under 'flows:' (see 'aurum help flows'); inbound records come through POST "

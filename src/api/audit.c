@@ -45,6 +45,8 @@ static const struct {
     {"GET /v1/sources/{source}/records/{id}", P_READ | P_MASK},
     {"GET /v1/sources/{source}/records/{id}/profile", P_READ | P_PROFILE},
     {"GET /v1/subjects/export", P_READ | P_MASK | P_PROFILE},
+    /* its deletes are logged as changes; this entry names the person's profile */
+    {"POST /v1/subjects/erase", P_READ | P_PROFILE},
     {"GET /v1/flows/{name}/runs", P_READ | P_MASK},
     {"GET /v1/deadletters", P_READ | P_MASK},
     {"GET /v1/quality/generic", P_READ | P_MASK},

@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +34,7 @@ typedef struct entry {
     struct entry *next;
     int64_t at_ms;
     int change;        /* 1: a change (logged in its transaction), 0: a read */
+    int request;       /* made for an API request (else an offline write: no profiles) */
     au_actor who;      /* key, client, route; key is the origin for writes without one */
     int64_t *profiles; /* profile ids */
     size_t nprof, cprof;
@@ -86,11 +88,10 @@ static void list_free(entry *x)
     }
 }
 
+/* Appends an id; duplicates are removed once, before the entry is written (unique_ids), so a
+ * job of n records costs n appends, not n^2 comparisons. */
 static au_rc add_id(int64_t **ids, size_t *n, size_t *cap, int64_t id)
 {
-    for (size_t i = 0; i < *n; i++)
-        if ((*ids)[i] == id)
-            return AU_OK;
     if (AU_ARRAY_GROW(*ids, *cap, *n + 1, 4))
         return AU_ERR_NOMEM;
     (*ids)[(*n)++] = id;
@@ -241,6 +242,7 @@ static void audit_job_kept(void *state)
     x->at_ms = au_wall_ms();
     if (who) {
         x->who = *who;
+        x->request = 1;
     } else {
         const char *origin = au_engine_job_origin(a->engine);
         snprintf(x->who.key_id, sizeof(x->who.key_id), "%s", origin ? origin : "");
@@ -259,6 +261,25 @@ static au_rc ids_json(au_buf *b, const int64_t *ids, size_t n)
     return rc ? rc : au_buf_puts(b, "]");
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts ids and drops the repeats. */
+static void unique_ids(int64_t *ids, size_t *n)
+{
+    size_t k = 0;
+    if (*n < 2)
+        return;
+    qsort(ids, *n, sizeof(*ids), cmp_id);
+    for (size_t i = 1; i < *n; i++)
+        if (ids[i] != ids[k])
+            ids[++k] = ids[i];
+    *n = k + 1;
+}
+
 /* Numbers the records named by reference, and adds the profiles of the entry's records. */
 static au_rc resolve_ids(au_store *st, entry *x)
 {
@@ -274,9 +295,10 @@ static au_rc resolve_ids(au_store *st, entry *x)
         else if (!rc)
             rc = add_id(&x->records, &x->nrec, &x->crec, no);
     }
+    unique_ids(x->records, &x->nrec);
     /* Offline bulk writes (no request) are logged by record only: a profile lookup per record
      * would cost an import a second per million records. */
-    for (size_t i = 0; i < x->nrec && !rc && (!x->change || x->who.client[0]); i++) {
+    for (size_t i = 0; i < x->nrec && !rc && x->request; i++) {
         int64_t p = 0;
         rc = au_store_record_profile(st, x->records[i], &p);
         if (rc == AU_ERR_NOT_FOUND)
@@ -284,6 +306,7 @@ static au_rc resolve_ids(au_store *st, entry *x)
         else if (!rc && p > 0)
             rc = add_id(&x->profiles, &x->nprof, &x->cprof, p);
     }
+    unique_ids(x->profiles, &x->nprof);
     return rc;
 }
 
@@ -418,6 +441,7 @@ au_rc au_audit_note_read(au_engine *e, const au_audit_read *r)
         return AU_ERR_NOMEM;
     x->at_ms = au_wall_ms();
     x->who = *r->who;
+    x->request = 1;
     for (size_t i = 0; i < r->nprofiles && !rc; i++)
         rc = add_id(&x->profiles, &x->nprof, &x->cprof, r->profiles[i]);
     for (size_t i = 0; i < r->nrecords && !rc; i++)

@@ -254,17 +254,27 @@ Test(audit, reads_and_changes_are_logged_and_verify_catches_tampering, .timeout 
     snprintf(edit, sizeof(edit), "UPDATE audit SET key_id = '%s' WHERE id = 3", was);
     sql(&d, edit, NULL, 0);
     cr_assert_eq(run_cli(args, out, sizeof(out)), 0, "%s", out);
-    /* an entry deleted in the middle */
+    /* an entry deleted in the middle, then the hole filled with a forged entry (a copy of
+     * entry 4 under id 5, hash included), then the original put back */
+    sql(&d, "CREATE TABLE saved AS SELECT * FROM audit WHERE id = 5", NULL, 0);
     sql(&d, "DELETE FROM audit WHERE id = 5", NULL, 0);
     cr_assert_eq(run_cli(args, out, sizeof(out)), 1, "%s", out);
     cr_assert_not_null(strstr(out, "broken: entry 5 is missing"), "%s", out);
-    /* the hole filled with a forged entry (a copy of entry 4 under id 5, hash included) */
     sql(&d,
-        "INSERT INTO audit SELECT 5, at_ms, action, key_id, client, route, profiles, "
-        "records, hash FROM audit WHERE id = 4",
+        "INSERT INTO audit SELECT 5, at_ms, action, key_id, client, route, profiles, records, "
+        "hash FROM audit WHERE id = 4",
         NULL, 0);
     cr_assert_eq(run_cli(args, out, sizeof(out)), 1, "%s", out);
     cr_assert_not_null(strstr(out, "broken: entry 5 does not match"), "%s", out);
+    sql(&d, "DELETE FROM audit WHERE id = 5", NULL, 0);
+    sql(&d, "INSERT INTO audit SELECT * FROM saved", NULL, 0);
+    cr_assert_eq(run_cli(args, out, sizeof(out)), 0, "%s", out);
+    /* two entries reordered (their ids exchanged) */
+    sql(&d, "UPDATE audit SET id = -6 WHERE id = 6", NULL, 0);
+    sql(&d, "UPDATE audit SET id = 6 WHERE id = 7", NULL, 0);
+    sql(&d, "UPDATE audit SET id = 7 WHERE id = -6", NULL, 0);
+    cr_assert_eq(run_cli(args, out, sizeof(out)), 1, "%s", out);
+    cr_assert_not_null(strstr(out, "broken: entry 6 does not match"), "%s", out);
     au_rt_cleanup(&d);
 }
 

@@ -44,4 +44,23 @@ for r in $(seq "$ROUNDS"); do
             "$(awk -v m="$ms" 'BEGIN { printf "%.1f", m * 1000 / 40000 }') us/request"
     done
 done
+# HTTP ingest: the same file posted to a fresh daemon of each build (a request's writes are
+# logged with their profiles, looked up per record on the writer).
+for v in base new; do
+    bin=$BASE
+    [ "$v" = new ] && bin=$NEW
+    rm -rf "$OUT/http-$v"
+    "$bin" serve --data "$OUT/http-$v" --config "$OUT/gen/people.yaml" \
+        --listen "127.0.0.1:18820" >"$OUT/http-$v.log" 2>&1 &
+    p=$!
+    PIDS+=($p)
+    sleep 2
+    c0=$(cpu "$p")
+    /usr/bin/time -f "$v HTTP import: wall %e s" "$bin" import --server http://127.0.0.1:18820 \
+        --key "$AURUM_ADMIN_KEY" --source people "$OUT/gen/people.csv" 2>&1 >/dev/null | tail -1
+    c1=$(cpu "$p")
+    echo "$v HTTP import: daemon CPU $(((c1 - c0) * 1000 / TCK)) ms"
+    kill "$p"
+    wait "$p" 2>/dev/null || true
+done
 uptime

@@ -372,6 +372,12 @@ static au_rc walk_object(walker *w, json_t *obj, const char *source)
     const char *own = json_string_value(json_object_get(obj, "source"));
     if (own)
         source = own;
+    /* {"column": "phone", "value": ...}: a value labelled by its attribute (generic values) */
+    const char *col = json_string_value(json_object_get(obj, "column"));
+    json_t *labelled = json_object_get(obj, "value");
+    int ca = col && labelled ? attr_of_key(col) : -1;
+    if (ca >= 0 && (rc = mask_under(w, obj, "value", 0, labelled, (au_attr)ca)))
+        return rc;
     json_object_foreach_safe(obj, tmp, k, v)
     {
         int a = attr_of_key(k);

@@ -11,7 +11,8 @@
  * The walker masks a JSON answer in place by the names of its members: a canonical attribute
  * name, a common source field name (given_name, surname, dob, street, zip...) or a name
  * containing one (customer_email, ship_to_address); under such a member every string is masked,
- * except the metadata beside a value (status, reason, sources, lineage). A record's raw input
+ * except the metadata beside a value (status, reason, sources, lineage); a "value" labelled by
+ * its "column" (generic values) is masked as that attribute. A record's raw input
  * is masked through its source's field mapping. JSON held in a string (a dead letter's request)
  * is parsed and masked; text that is not JSON under request, response or body is masked whole.
  */

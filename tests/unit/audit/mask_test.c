@@ -93,7 +93,8 @@ static const char answer[] =
     "\"crm\",\"record_id\":\"c1\"}]}],\"emails\":[{\"value\":\"j@x.com\"}],"
     "\"input\":{\"pc\":\"SW1A 1AA\",\"surname\":\"Smith\",\"plan\":\"gold\"},"
     "\"properties\":{\"ship_to\":\"2 Low St\",\"note\":\"j@x.com\",\"total\":12.5},"
-    "\"request\":\"{\\\"email\\\":\\\"j@x.com\\\"}\",\"response\":\"Smith's record\"}";
+    "\"request\":\"{\\\"email\\\":\\\"j@x.com\\\"}\",\"response\":\"Smith's record\","
+    "\"values\":[{\"column\":\"phone\",\"value\":\"+447700900123\",\"records\":3}]}";
 
 static const char masked[] =
     "{\"source\":\"crm\",\"record_id\":\"c1\",\"attributes\":{\"email\":{\"raw\":\"J***@X.com\","
@@ -103,7 +104,8 @@ static const char masked[] =
     "\"crm\",\"record_id\":\"c1\"}]}],\"emails\":[{\"value\":\"j***@x.com\"}],"
     "\"input\":{\"pc\":\"***\",\"surname\":\"S.\",\"plan\":\"gold\"},"
     "\"properties\":{\"ship_to\":\"***\",\"note\":\"j***@x.com\",\"total\":12.5},"
-    "\"request\":\"{\\\"email\\\":\\\"j***@x.com\\\"}\",\"response\":\"***\"}";
+    "\"request\":\"{\\\"email\\\":\\\"j***@x.com\\\"}\",\"response\":\"***\","
+    "\"values\":[{\"column\":\"phone\",\"value\":\"***0123\",\"records\":3}]}";
 
 Test(mask, the_walker_masks_values_and_keeps_metadata)
 {

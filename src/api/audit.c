@@ -250,8 +250,8 @@ static au_rc build_filter(const audit_query *q, au_audit_filter *f, au_err *err)
 }
 
 /* GET /v1/audit?profile=&record=&key=&route=&since=&limit=&cursor=
- * -> {"entries":[{"id","at","at_ms","action","key_id","client","route","profiles","records",
- * "hash"}],"next_cursor":CURSOR|null}, newest first */
+ * -> {"entries":[{"id","at","at_ms","action","key_id","key_name","client","route","profiles",
+ * "records","hash"}],"next_cursor":CURSOR|null}, newest first */
 au_rc au_api_audit_list(au_req *req, au_resp *resp, au_err *err)
 {
     audit_query q = {0};

@@ -129,6 +129,10 @@ static int add_entry(void *ctx, const au_audit_row *r)
                   "key_id", r->key_id ? r->key_id : "", "client", r->client ? r->client : "",
                   "route", r->route ? r->route : "", "profiles", profiles ? profiles : json_array(),
                   "records", records ? records : json_array(), "hash", hex);
+    if (o && r->key_name && json_object_set_new(o, "key_name", json_string(r->key_name))) {
+        json_decref(o);
+        return AU_ERR_NOMEM;
+    }
     if (!o || json_array_append_new(l->list, o))
         return AU_ERR_NOMEM;
     l->last = r->id;

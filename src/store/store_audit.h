@@ -25,6 +25,7 @@ typedef struct au_audit_row {
     const char *profiles; /* JSON array of the profile ids touched */
     const char *records;  /* JSON array of the record numbers touched (records.id) */
     uint8_t hash[AU_AUDIT_HASH_LEN]; /* BLAKE2b over the previous hash and this content */
+    const char *key_name; /* audit_list only: the key's name now (not hashed), NULL if none */
 } au_audit_row;
 typedef int (*au_audit_cb)(void *ctx, const au_audit_row *row);
 

@@ -20,7 +20,8 @@
     X(APPEND, "INSERT INTO audit(" AQ_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")        \
     X(HEAD, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")                                 \
     X(ANCHOR, "SELECT id, hash, at_ms FROM audit_anchor WHERE one = 1")                            \
-    X(LIST, "SELECT " AQ_COLS " FROM audit WHERE (?1 = 0 OR id < ?1) "                             \
+    X(LIST, "SELECT " AQ_COLS ", (SELECT name FROM api_keys k WHERE k.id = audit.key_id) "         \
+            "FROM audit WHERE (?1 = 0 OR id < ?1) "                                                \
             "AND (?2 IS NULL OR key_id = ?2) AND (?3 IS NULL OR route = ?3) AND at_ms >= ?4 "      \
             "AND (?5 = 0 OR EXISTS (SELECT 1 FROM json_each(audit.profiles) p "                    \
             "WHERE p.value = ?5)) "                                                                \
@@ -140,6 +141,8 @@ static au_rc each_row(void *impl, sqlite3_stmt *st, au_audit_cb cb, void *ctx, c
             .records = au_sqlite_col_text(st, 7),
         };
         col_hash(st, 8, r.hash);
+        if (sqlite3_column_count(st) > 9)
+            r.key_name = au_sqlite_col_text(st, 9);
         int stop = cb(ctx, &r);
         if (stop) {
             rc = (au_rc)stop;

@@ -206,6 +206,7 @@ Test(audit, reads_and_changes_are_logged_and_verify_catches_tampering, .timeout 
     cr_assert_str_eq(rt_str_at(post, "action", NULL, NULL), "change");
     cr_assert(holds_id(post, "records", rec) && holds_id(post, "profiles", profile));
     cr_assert_neq(strcmp(rt_str_at(post, "key_id", NULL, NULL), k.read_id), 0);
+    cr_assert_str_eq(rt_str_at(post, "key_name", NULL, NULL), "AURUM_ADMIN_KEY");
     json_decref(all);
     all = audit_when(&d, "route=DELETE%20/v1/sources/%7Bsource%7D/records/%7Bid%7D", 1);
     cr_assert_eq(json_array_size(all), 1, "the delete of c2");

@@ -104,6 +104,18 @@ static json_t *entry_of(json_t *entries, const char *route)
     return NULL;
 }
 
+/* The entries of GET /v1/audit?query once one of them is of `route`. New reference. */
+static json_t *audit_with(au_rt_daemon *d, const char *query, const char *route)
+{
+    for (size_t want = 1;; want++) {
+        json_t *e = audit_when(d, query, want);
+        if (entry_of(e, route))
+            return e;
+        want = json_array_size(e);
+        json_decref(e);
+    }
+}
+
 static int holds_id(json_t *e, const char *field, long id)
 {
     size_t i;
@@ -229,10 +241,30 @@ Test(audit, reads_and_changes_are_logged_and_verify_catches_tampering, .timeout 
     /* admin only */
     cr_assert_eq(get_with(&d, k.read, "/v1/audit", &r), 403);
     au_rt_resp_cleanup(&r);
+    /* by profile, and since a time after everything: nothing */
+    snprintf(args, sizeof(args), "profile=%ld", profile);
+    json_t *byp = audit_when(&d, args, 6);
+    cr_assert_geq(json_array_size(byp), 6, "five reads and the upsert");
+    json_decref(byp);
+    json_t *later = rt_get(&d, "/v1/audit?since=2999-01-01T00:00:00Z");
+    cr_assert_eq(json_array_size(json_object_get(later, "entries")), 0);
+    json_decref(later);
+    cr_assert_eq(au_rt_admin(&d, "GET", "/v1/audit?since=yesterday", NULL, &r), 400, "%s", r.body);
+    au_rt_resp_cleanup(&r);
 
-    /* a read just before shutdown is appended before the daemon exits */
     snprintf(path, sizeof(path), "/v1/profiles/%ld/explain", profile);
     cr_assert_eq(get_with(&d, k.read, path, &r), 200);
+    au_rt_resp_cleanup(&r);
+    /* erasing the person leaves the log as it is (it holds no value and no source id) */
+    char body[64];
+    snprintf(body, sizeof(body), "{\"profile\":%ld}", profile);
+    rt_call(&d, "POST", "/v1/subjects/erase", body, 200);
+    json_t *after = audit_with(&d, args, "POST /v1/subjects/erase");
+    cr_assert_not_null(entry_of(after, "GET /v1/profiles/{id}/timeline"), "earlier reads stay");
+    json_decref(after);
+
+    /* a read just before shutdown is appended before the daemon exits */
+    cr_assert_eq(get_with(&d, k.read, "/v1/profiles/search?q=nobody", &r), 200);
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_stop(&d), 0);
 
@@ -242,9 +274,8 @@ Test(audit, reads_and_changes_are_logged_and_verify_catches_tampering, .timeout 
     long n = strtol(strstr(out, "ok: ") + 4, NULL, 10);
     cr_assert_geq(n, 9, "%s", out);
     char got[300];
-    sql(&d, "SELECT count(*) FROM audit WHERE route = 'GET /v1/profiles/{id}/explain'", got,
-        sizeof(got));
-    cr_assert_str_eq(got, "1", "the last read is in the log");
+    sql(&d, "SELECT count(*) FROM audit WHERE route = 'GET /v1/profiles/search'", got, sizeof(got));
+    cr_assert_str_eq(got, "2", "the last read is in the log");
 
     /* an entry edited in the file: verify names it and fails; put back, it passes again */
     char was[300], edit[400];

@@ -48,6 +48,8 @@ static const struct {
     /* its deletes are logged as changes; this entry names the person's profile */
     {"POST /v1/subjects/erase", P_READ | P_PROFILE},
     {"GET /v1/flows/{name}/runs", P_READ | P_MASK},
+    /* a dry run answers what each step would send for a sampled stored event or profile */
+    {"POST /v1/flows/{name}/test", P_READ},
     {"GET /v1/deadletters", P_READ | P_MASK},
     {"GET /v1/quality/generic", P_READ | P_MASK},
     {"GET /v1/review", P_READ | P_MASK},

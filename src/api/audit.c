@@ -203,20 +203,20 @@ typedef struct audit_query {
     const char *record, *key, *route, *since, *cursor;
 } audit_query;
 
-static const au_query_spec audit_spec[] = {
-    {"profile", AU_QUERY_INT, offsetof(audit_query, profile), 0, 1, LONG_MAX, 0,
-     "entries touching this profile"},
-    {"record", AU_QUERY_STR, offsetof(audit_query, record), 0, 0, 0, 0,
-     "entries touching this record: SOURCE:ID, or its number"},
-    {"key", AU_QUERY_STR, offsetof(audit_query, key), 0, 0, 0, 0, "entries of this key id"},
-    {"route", AU_QUERY_STR, offsetof(audit_query, route), 0, 0, 0, 0,
-     "entries of this route, as \"GET /v1/profiles/{id}\""},
-    {"since", AU_QUERY_STR, offsetof(audit_query, since), 0, 0, 0, 0,
-     "entries at or after this time (ISO 8601 or epoch ms)"},
-    {"limit", AU_QUERY_INT, offsetof(audit_query, limit), 100, 1, 1000, 0,
-     "entries per page (default 100)"},
-    {"cursor", AU_QUERY_STR, offsetof(audit_query, cursor), 0, 0, 0, 0,
-     "next_cursor of the previous page"},
+const au_query_spec au_api_query_audit[] = {
+    AU_QUERY_ROW("profile", AU_QUERY_INT, offsetof(audit_query, profile), NULL,
+                 "entries touching this profile", .min = 1, .max = LONG_MAX),
+    AU_QUERY_ROW("record", AU_QUERY_STR, offsetof(audit_query, record), NULL,
+                 "entries touching this record: SOURCE:ID, or its number"),
+    AU_QUERY_ROW("key", AU_QUERY_STR, offsetof(audit_query, key), NULL, "entries of this key id"),
+    AU_QUERY_ROW("route", AU_QUERY_STR, offsetof(audit_query, route), NULL,
+                 "entries of this route, as GET /v1/profiles/{id}"),
+    AU_QUERY_ROW("since", AU_QUERY_STR, offsetof(audit_query, since), NULL,
+                 "entries at or after this time (ISO 8601 or epoch ms)"),
+    AU_QUERY_ROW("limit", AU_QUERY_INT, offsetof(audit_query, limit), "100", "entries per page",
+                 .min = 1, .max = 1000),
+    AU_QUERY_ROW("cursor", AU_QUERY_STR, offsetof(audit_query, cursor), NULL,
+                 "next_cursor of the previous page"),
     {0},
 };
 
@@ -261,7 +261,7 @@ au_rc au_api_audit_list(au_req *req, au_resp *resp, au_err *err)
     json_t *list = NULL;
     int64_t next = 0;
     au_store *st = NULL;
-    au_rc rc = au_query_parse(req, audit_spec, &q, err);
+    au_rc rc = au_query_parse(req, au_api_query_audit, &q, err);
     if (!rc)
         rc = build_filter(&q, &f, err);
     if (!rc && !(st = au_engine_reader(req->srv->engine)))

@@ -49,5 +49,8 @@ typedef struct au_cli_topic {
 
 /* The topics, ended by {NULL}. */
 extern const au_cli_topic au_cli_topics[];
+/* docs/CONFIG.md: the configuration and flow-step option tables as Markdown
+ * (`aurum help config --markdown`, written by scripts/opts-doc.sh). */
+void au_cli_config_markdown(FILE *f);
 
 #endif

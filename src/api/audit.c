@@ -118,7 +118,8 @@ static au_rc note_read(au_req *req, const au_actor *who, int flags, const json_t
         if (id > 0)
             profiles[np++] = id;
     }
-    if (flags & P_PROFILE && json_integer_value(json_object_get(body, "profile")) > 0)
+    if (flags & P_PROFILE && np < MAX_READ_IDS &&
+        json_integer_value(json_object_get(body, "profile")) > 0)
         profiles[np++] = json_integer_value(json_object_get(body, "profile"));
     for (int i = 0; flags & P_QUERY_AB && i < 2; i++) {
         const char *v = au_req_query(req, i ? "b" : "a");
@@ -146,7 +147,9 @@ static int field_attr(void *ctx, const char *name, const char *field)
     int found = -1;
     json_object_foreach((json_t *)fields, attr, spec)
     {
-        /* a field name, or a list of them (joined into one value) */
+        /* a field name, a list of them (joined into one value), or {from: name, format} */
+        if (json_is_object(spec))
+            spec = json_object_get(spec, "from");
         int hit = json_is_string(spec) && strcmp(json_string_value(spec), field) == 0;
         for (size_t i = 0; !hit && i < json_array_size(spec); i++)
             hit = json_is_string(json_array_get(spec, i)) &&
@@ -186,7 +189,7 @@ au_rc au_api_run_handler(au_req *req, au_resp *resp, au_err *err)
     if ((flags & (P_PROFILES | P_PROFILE)) || (masked && (flags & P_MASK))) {
         body = json_loadb(resp->body, resp->len, 0, NULL);
         if (!body)
-            return au_err_set(err, AU_ERR_INTERNAL, "cannot read back the answer to log it");
+            return au_err_set(err, AU_ERR_NOMEM, "cannot read back the answer to log it");
     }
     if (flags & P_READ)
         rc = note_read(req, &who, flags, body, err);

@@ -352,6 +352,8 @@ static au_rc audit_before_commit(void *state, au_store *st)
         return AU_ERR_NOMEM;
     for (entry *x = a->group; x && !rc; x = x->next)
         rc = append(a, st, x);
+    if (rc)
+        return rc;
     /* Reads queued so far ride on this commit. */
     pthread_mutex_lock(&a->mu);
     a->drained = a->qhead;

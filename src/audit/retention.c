@@ -13,33 +13,35 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
+#include "lib/opts.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-/* The configuration keys of the section: name, default, offset in au_retention. */
-static const struct {
-    const char *name;
-    const char *dflt;
-    size_t offset;
-} keys[] = {
-    {"runs", "30d", offsetof(au_retention, runs_ms)},
-    {"audit", "365d", offsetof(au_retention, audit_ms)},
-    {"interval", "1h", offsetof(au_retention, interval_ms)},
-};
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+/* The section as written; each value is a duration converted below. */
+typedef struct retention_text {
+    const char *runs, *audit, *interval; /* borrowed from the configuration */
+} retention_text;
+
+/* The `retention:` section, declared (lib/opts.h): unknown keys and non-text values are refused
+ * with the file, line and column like every option. */
+static const au_opt retention_opts[] = {
+    AU_OPT_ROW("runs", AU_OPT_STRING, offsetof(retention_text, runs), "DURATION",
+               "flow runs (outbox rows, dead letters) older than this are removed", .def = "30d"),
+    AU_OPT_ROW("audit", AU_OPT_STRING, offsetof(retention_text, audit), "DURATION",
+               "audit entries older than this are removed", .def = "365d"),
+    AU_OPT_ROW("interval", AU_OPT_STRING, offsetof(retention_text, interval), "DURATION",
+               "how often the daemon sweeps", .def = "1h"),
+    {0}};
+#define NKEYS (sizeof(retention_opts) / sizeof(retention_opts[0]) - 1)
 
 /* "30d", "12h", "90m", "45s", "0", "forever" into ms; -1 when malformed. */
-static int64_t duration_ms(const json_t *v)
+static int64_t duration_ms(const char *s)
 {
-    if (json_is_integer(v))
-        return json_integer_value(v) >= 0 && json_integer_value(v) < INT64_MAX / 1000
-                   ? json_integer_value(v) * 1000
-                   : -1;
-    const char *s = json_string_value(v);
     if (!s)
         return -1;
     if (strcmp(s, "forever") == 0)
@@ -59,38 +61,34 @@ static int64_t duration_ms(const json_t *v)
     return n * unit;
 }
 
-au_rc au_retention_parse(const au_config *cfg, au_retention *out, au_err *err)
+/* The rows' text into out: the fields of au_retention in the rows' order. */
+static au_rc convert(const retention_text *t, au_retention *out, au_err *err)
 {
-    const json_t *sec = cfg && cfg->doc ? json_object_get(cfg->doc, "retention") : NULL;
-    const char *k;
-    json_t *v;
-    for (size_t i = 0; i < NKEYS; i++) {
-        json_t *d = json_string(keys[i].dflt);
-        *(int64_t *)((char *)out + keys[i].offset) = duration_ms(d);
-        json_decref(d);
-    }
-    if (!sec || json_is_null(sec))
-        return AU_OK;
-    if (!json_is_object(sec))
-        return au_err_set(err, AU_ERR_INVALID,
-                          "retention: expected a mapping (runs, audit, interval: durations)");
-    json_object_foreach((json_t *)sec, k, v)
-    {
-        size_t i = 0;
-        while (i < NKEYS && strcmp(keys[i].name, k) != 0)
-            i++;
-        if (i == NKEYS)
-            return au_err_set(err, AU_ERR_INVALID,
-                              "retention.%s: unknown key (runs, audit, interval)", k);
-        int64_t ms = duration_ms(v);
-        if (ms < 0)
+    const char *text[NKEYS] = {t->runs, t->audit, t->interval};
+    int64_t *ms[NKEYS] = {&out->runs_ms, &out->audit_ms, &out->interval_ms};
+    for (size_t i = 0; i < NKEYS; i++)
+        if ((*ms[i] = duration_ms(text[i])) < 0)
             return au_err_set(err, AU_ERR_INVALID,
                               "retention.%s: expected a duration such as 30d, 12h, 90m, 45s, 0 "
-                              "or forever",
-                              k);
-        *(int64_t *)((char *)out + keys[i].offset) = ms;
-    }
+                              "or forever, got '%.40s'",
+                              retention_opts[i].name, text[i] ? text[i] : "");
     return AU_OK;
+}
+
+au_rc au_retention_parse(const au_config *cfg, au_retention *out, au_err *err)
+{
+    retention_text t = {0};
+    unsigned line = 0, col = 0;
+    au_rc rc = au_opts_defaults(retention_opts, NKEYS, &t, 0, err);
+    if (!rc && cfg)
+        rc = au_opts_from_yaml(retention_opts, NKEYS, au_config_node(cfg, "retention"), "retention",
+                               &t, 0, &line, &col, err);
+    if (rc && rc != AU_ERR_NOMEM) {
+        char msg[sizeof err->message];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        au_err_set(err, rc, "%s:%u:%u: %s", au_config_path(cfg), line, col, msg);
+    }
+    return rc ? rc : convert(&t, out, err);
 }
 
 typedef struct sweep_ctx {

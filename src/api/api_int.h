@@ -199,6 +199,12 @@ au_rc au_api_renormalize(au_req *req, au_resp *resp, au_err *err);
 /* data subjects: erasure and export (subjects.c) */
 au_rc au_api_subject_erase(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_subject_export(au_req *req, au_resp *resp, au_err *err);
+/* audit log and masking (audit.c) */
+/* Runs the request's route handler with the audit log and masking around it: the actor of the
+ * jobs it submits, the read entry of a successful answer, the masked answer of a read:masked
+ * key. http.c calls this instead of route->handler. */
+au_rc au_api_run_handler(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_audit_list(au_req *req, au_resp *resp, au_err *err);
 /* quality_generic.c */
 au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err);
 

@@ -102,9 +102,9 @@ static json_t *session_json(const au_key_scopes *k, const char *csrf, int64_t ex
         json_array_append_new(write, json_string(k->write[i]));
     if (k->write_all)
         json_array_append_new(write, json_string("*"));
-    return json_pack("{s:s, s:{s:b, s:b, s:o}, s:s, s:I}", "key_id", k->id, "scopes", "admin",
-                     k->admin, "read", k->admin || k->read, "write", write, "csrf_token", csrf,
-                     "expires_at_ms", (json_int_t)expires_ms);
+    return json_pack("{s:s, s:{s:b, s:b, s:b, s:o}, s:s, s:I}", "key_id", k->id, "scopes", "admin",
+                     k->admin, "read", au_key_can_read(k), "masked", au_key_is_masked(k), "write",
+                     write, "csrf_token", csrf, "expires_at_ms", (json_int_t)expires_ms);
 }
 
 static au_rc set_cookie(au_resp *resp, const char *id, long max_age)

@@ -212,7 +212,14 @@
       "Everything held about a person with where it came from: golden record with lineage, "       \
       "every version of their records, events, flow runs and dead letters mentioning them.",       \
       NULL)                                                                                        \
-    /* (end of the data-subject routes) */
+    /* (end of the data-subject routes) */                                                         \
+    /* --- audit log (docs/SECURITY.md) ------------------------------------------------ */        \
+    X("GET", "/v1/audit", au_api_audit_list, AU_NEED_ADMIN,                                        \
+      "The audit log of reads and changes of personal data, newest first: key, client, route, "    \
+      "profiles and record numbers touched, time, chain hash; cursor-paginated "                   \
+      "({\"entries\",\"next_cursor\"}). `aurum audit verify` checks the chain.",                   \
+      NULL)                                                                                        \
+    /* (end of the audit routes) */
 
 const au_route au_routes[] = {
 #define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},
@@ -375,6 +382,7 @@ static const struct {
     {au_api_quality, au_api_query_quality},
     {au_api_subject_export, au_api_query_subject_export},
     {au_api_sync_post, au_api_query_sync},
+    {au_api_audit_list, au_api_query_audit},
 };
 
 /* The route's input for the reference: its body text, then its query parameters. NULL: none.

@@ -22,7 +22,8 @@ typedef struct keys_opts {
 
 static const au_arg options[] = {
     AU_ARG_ROW("--scope", AU_ARG_LIST, offsetof(keys_opts, scopes), "S",
-               "create: a scope of the new key (repeatable): admin, read, write:<source>, write:*"),
+               "create: a scope of the new key (repeatable): admin, read, read:masked, "
+               "write:<source>, write:*"),
     AU_ARG_ROW("--name", AU_ARG_STR, offsetof(keys_opts, name), "N",
                "create: a name to recognise the key"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(keys_opts, config), "FILE", "YAML configuration"),
@@ -36,8 +37,10 @@ static const au_args_spec spec = {
     .synopsis = "create [--config FILE] [--data DIR] --scope S [--scope S...] [--name N]\n"
                 "       aurum keys list   [--config FILE] [--data DIR]\n"
                 "       aurum keys revoke [--config FILE] [--data DIR] ID",
-    .about = "Scopes: admin (everything), read (every GET), write:<source>, write:* (all "
-             "sources).\ncreate prints the token once on stdout; only its hash is stored. Works "
+    .about = "Scopes: admin (everything), read (every GET), read:masked (every GET with personal "
+             "values\nmasked: j***@example.com, ***0958, J., 1980; no export; masking: in the "
+             "config), write:<source>,\nwrite:* (all sources).\ncreate prints the token once on "
+             "stdout; only its hash is stored. Works "
              "while the daemon\nruns: a revoked key stops working there within a few seconds.\n",
     .opts = options,
     .nopts = sizeof(options) / sizeof(options[0]),

@@ -91,6 +91,12 @@ static const struct {
     {"outbound", "hosts flow steps may reach: {allow: [rules], deny: [rules]} (docs/SECRETS.md)",
      NULL},
     {"webhooks", "webhook signatures: {max_age_s: 300} accepted age of X-Aurum-Timestamp", NULL},
+    {"retention",
+     "how long history is kept: {runs: 30d, audit: 365d, interval: 1h}; 0 or forever keeps all "
+     "(aurum help privacy)",
+     NULL},
+    {"masking",
+     "what read:masked keys see, per attribute: full, partial or none (aurum help privacy)", NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
      "nats, file) under 'flows:' (see 'aurum help flows'); inbound connectors are declared per "

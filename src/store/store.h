@@ -248,6 +248,7 @@ typedef struct au_store_ops {
     const struct au_store_quality_ops *quality;
     const struct au_store_privacy_ops *privacy;
     const struct au_store_inbound_ops *inbound;
+    const struct au_store_audit_ops *audit; /* audit log and retention (store_audit.h) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -273,6 +274,7 @@ AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 #define AU_STORE_DECL(ret, name, params, args) AU_MUST_USE ret au_store_##name params;
 #define AU_STORE_IMPL                          s->impl
 
+#include "store/store_audit.h"
 #include "store/store_flows.h"
 #include "store/store_inbound.h"
 #include "store/store_keys.h"

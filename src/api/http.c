@@ -1,6 +1,10 @@
 /*
- * libmicrohttpd glue. MHD runs one thread per connection, so a handler may block while the
- * engine's writer commits its batch without stalling other clients. Per request: match the
+ * libmicrohttpd glue. MHD runs AU_HTTP_IO_THREADS epoll event loops that only move bytes;
+ * handlers run on AU_HTTP_WORKERS worker threads while their connection is suspended, so a
+ * handler may block (a write waiting for the engine's group commit, a store read) without
+ * stalling an event loop, and an idle or slow client holds no thread (http_pool.h). /healthz
+ * and requests refused before their handler are answered on the event loop at once, so they
+ * never queue behind the workers. Per request: match the
  * route, verify the key and its scope, accumulate the body up to max_body_bytes (beyond it the
  * rest is read and discarded and the answer is 413, nothing is written), run the handler, send
  * its response or the standard error body, count it and write one access-log line.
@@ -16,6 +20,7 @@
  * connections per client address and closes connections silent for idle_timeout seconds.
  */
 #include <poll.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@
 #include "api/http_pool.h"
 #include "api/session.h"
 #include "lib/alloc.h"
+#include "lib/clock.h"
 #include "lib/inflate.h"
 #include "lib/log.h"
 #include "ingest/segment.h"
@@ -53,12 +59,26 @@ struct au_api {
     _Atomic long in_progress;  /* requests between first byte and queued response */
     _Atomic long inflight;     /* body bytes held by all requests (max_inflight_bytes) */
     au_http_pool *pool;        /* handler workers and parked requests; also api->srv.pool */
+    pthread_mutex_t conns_mu;  /* guards conns */
+    struct conn_watch *conns;  /* every open connection, for the header deadline */
     char *tls_cert;            /* PEM text of cfg->tls_cert, owned; NULL for plain HTTP */
     char *tls_key;             /* PEM text of cfg->tls_key, owned; NULL for plain HTTP */
 };
 
 /* A PEM file larger than this is not a certificate or key. */
 #define AU_TLS_FILE_MAX (1024 * 1024)
+
+/* One open TCP connection (MHD's socket context), watched for the header deadline: the
+ * headers of a request must all arrive within idle_timeout of the connection opening or of
+ * the previous request's end. MHD's own timeout only closes a connection silent for that long,
+ * so a client trickling a header byte at a time would otherwise hold its slot for ever. */
+typedef struct conn_watch {
+    struct conn_watch *next, *prev; /* api->conns, under conns_mu */
+    int fd;                         /* the socket; valid until the CLOSED notification */
+    _Atomic int64_t since_ms;       /* when it started waiting for headers */
+    _Atomic int in_request;         /* headers are in: the deadline does not apply */
+    int cut;                        /* shut down by the deadline (once) */
+} conn_watch;
 
 /* Where a request is between MHD's calls of on_request. */
 typedef enum {
@@ -114,9 +134,75 @@ static void ctx_free(conn_ctx *c)
     au_free(c);
 }
 
+/* The connection's watch (NULL before MHD has told us about it). */
+static conn_watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* MHD's connection start and close: the watch is linked while the socket is open. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    au_api *api = cls;
+    conn_watch *w = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || !(w = au_calloc(1, sizeof(*w))))
+            return; /* not watched: MHD's idle timeout still applies */
+        w->fd = ci->connect_fd;
+        atomic_store(&w->since_ms, au_wall_ms());
+        pthread_mutex_lock(&api->conns_mu);
+        w->next = api->conns;
+        if (w->next)
+            w->next->prev = w;
+        api->conns = w;
+        pthread_mutex_unlock(&api->conns_mu);
+        *socket_context = w;
+        return;
+    }
+    if (!w)
+        return;
+    /* Unlinked before MHD closes the socket, so the deadline never shuts down a reused fd. */
+    pthread_mutex_lock(&api->conns_mu);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        api->conns = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&api->conns_mu);
+    au_free(w);
+    *socket_context = NULL;
+}
+
+/* On the waker thread, every slice: connections whose headers are late are shut down; MHD
+ * sees the socket end on its event loop and closes the connection. */
+static void header_deadline(void *arg)
+{
+    au_api *api = arg;
+    int64_t limit = au_wall_ms() - (int64_t)api->srv.cfg->idle_timeout * 1000;
+    pthread_mutex_lock(&api->conns_mu);
+    for (conn_watch *w = api->conns; w; w = w->next) {
+        if (w->cut || atomic_load(&w->in_request) || atomic_load(&w->since_ms) > limit)
+            continue;
+        w->cut = 1;
+        shutdown(w->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&api->conns_mu);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    conn_watch *w = watch_of(conn);
+    if (w) {
+        atomic_store(&w->since_ms, au_wall_ms());
+        atomic_store(&w->in_request, 0);
+    }
     conn_ctx *c = *con_cls;
     if (c && c->counted)
         atomic_fetch_sub(&c->api->in_progress, 1);
@@ -574,6 +660,9 @@ static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *m
     c->req.conn = conn;
     c->method = method;
     c->url = url;
+    conn_watch *w = watch_of(conn);
+    if (w)
+        atomic_store(&w->in_request, 1);
     au_err_init(&c->body_err);
     au_route_match(method, url, &c->req, &c->match_rc);
     authorize_early(c, method);
@@ -727,6 +816,7 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
     au_api *api = au_calloc(1, sizeof(*api));
     if (!api)
         return AU_ERR_NOMEM;
+    pthread_mutex_init(&api->conns_mu, NULL);
     api->srv.cfg = cfg;
     api->srv.engine = engine;
     api->srv.keys = keys;
@@ -737,7 +827,8 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
     }
     if ((rc = resolve_listen(listen, &ai, err)))
         goto out;
-    api->pool = au_http_pool_new(AU_HTTP_WORKERS, au_profiles_of(engine), &api->srv.stopping);
+    api->pool = au_http_pool_new(AU_HTTP_WORKERS, au_profiles_of(engine), &api->srv.stopping,
+                                 header_deadline, api);
     if (!api->pool) {
         rc = au_err_set(err, AU_ERR_NOMEM, "cannot start the HTTP worker threads");
         goto out;
@@ -755,7 +846,8 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)AU_HTTP_IO_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, api, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->idle_timeout, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
         MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
@@ -777,6 +869,7 @@ out:
         au_sessions_free(api->srv.sessions);
         au_free(api->tls_cert);
         au_free(api->tls_key);
+        pthread_mutex_destroy(&api->conns_mu);
         au_free(api);
     }
     return rc;
@@ -805,5 +898,6 @@ void au_api_stop(au_api *api)
     au_sessions_free(api->srv.sessions);
     au_free(api->tls_cert);
     au_free(api->tls_key);
+    pthread_mutex_destroy(&api->conns_mu);
     au_free(api);
 }

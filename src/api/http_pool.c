@@ -29,6 +29,8 @@ struct au_http_pool {
     au_profiles *prof;              /* the change feed's generation; may be NULL */
     _Atomic int *stopping;          /* the server's flag: parked requests wake at once */
     pthread_t waker;                /* the waker thread */
+    au_http_fn tick;                /* called each slice on the waker thread; may be NULL */
+    void *tick_arg;                 /* its argument */
     int nworkers;                   /* started workers */
     pthread_t workers[MAX_WORKERS]; /* the worker threads */
 };
@@ -145,6 +147,8 @@ static void *waker_main(void *arg)
         }
         if (done)
             return NULL;
+        if (p->tick)
+            p->tick(p->tick_arg);
         if (p->prof)
             au_profiles_wait(p->prof, gen, next_ms);
         else {
@@ -171,7 +175,8 @@ long au_http_pool_queued(au_http_pool *p)
     return n;
 }
 
-au_http_pool *au_http_pool_new(int nworkers, au_profiles *prof, _Atomic int *stopping)
+au_http_pool *au_http_pool_new(int nworkers, au_profiles *prof, _Atomic int *stopping,
+                               au_http_fn tick, void *tick_arg)
 {
     au_http_pool *p = au_calloc(1, sizeof(*p));
     if (!p)
@@ -180,6 +185,8 @@ au_http_pool *au_http_pool_new(int nworkers, au_profiles *prof, _Atomic int *sto
     pthread_cond_init(&p->work, NULL);
     p->prof = prof;
     p->stopping = stopping;
+    p->tick = tick;
+    p->tick_arg = tick_arg;
     if (nworkers < 1)
         nworkers = 1;
     if (nworkers > MAX_WORKERS)

@@ -37,8 +37,11 @@ typedef struct au_http_node {
 } au_http_node;
 
 /* Starts `nworkers` workers and the waker; parked requests wake on prof's generation. *stopping
- * is the server's flag, read by the waker. NULL when threads cannot be started. */
-au_http_pool *au_http_pool_new(int nworkers, au_profiles *prof, _Atomic int *stopping);
+ * is the server's flag, read by the waker. tick(tick_arg), when set, is called on the waker
+ * thread about every WAKER_SLICE_MS (200 ms): the server's header deadline. NULL when threads
+ * cannot be started. */
+au_http_pool *au_http_pool_new(int nworkers, au_profiles *prof, _Atomic int *stopping,
+                               au_http_fn tick, void *tick_arg);
 /* Wakes every parked request, lets the workers finish every queued job and joins all threads.
  * Afterwards parking is refused and a queued job runs on the caller's thread, so no connection
  * stays suspended (MHD_stop_daemon requires it). */

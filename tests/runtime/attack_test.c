@@ -8,6 +8,7 @@
  * path parameter are 400. Raw sockets, so half-sent and abandoned requests can be made.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -212,6 +213,39 @@ Test(attack, healthz_answers_and_memory_stays_bounded)
     cr_log_info("daemon peak RSS %ld kB (bound %ld kB)", hwm, RSS_BOUND_KB);
     cr_assert(hwm > 0 && hwm < RSS_BOUND_KB, "peak RSS %ld kB, bound %ld kB", hwm, RSS_BOUND_KB);
     cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+/* Has the server closed (or reset) fd? Does not wait. */
+static int closed_by_server(int fd)
+{
+    char b[64];
+    ssize_t r = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+    return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* A client trickling its headers, one byte more often than the idle timeout could see, is cut
+ * off once its headers are late: MHD's timeout alone only closes silent connections. The loop
+ * bound (400 bytes) is far beyond the 1 s deadline and only keeps a broken server from hanging
+ * the test; the server must not answer the unfinished request. */
+Test(attack, headers_trickled_past_the_idle_timeout_are_cut_off)
+{
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, "idle_timeout: 1\n"), 0);
+    int probes = logged(&d, "/healthz", "200"); /* the harness's readiness checks */
+    int fd = connect_to(&d);
+    const char *head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    send_all(fd, head, strlen(head));
+    int sent = 0;
+    while (sent < 400 && !closed_by_server(fd)) {
+        send(fd, "a", 1, MSG_NOSIGNAL);
+        sent++;
+        usleep(100000);
+    }
+    cr_assert(sent < 400, "the trickled headers were never cut off");
+    close(fd);
+    healthz_answers(&d, "after a trickled request");
+    cr_assert_eq(logged(&d, "/healthz", "200"), probes + 1, "only the later one was answered");
     au_rt_cleanup(&d);
 }
 

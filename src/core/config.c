@@ -47,8 +47,8 @@ static const opt_def options[] = {
     {OPT_INT, "max_connections_per_client", "64", offsetof(au_config, max_connections_per_client),
      "concurrent HTTP connections from one client address (more are refused at accept)"},
     {OPT_INT, "idle_timeout", "30", offsetof(au_config, idle_timeout),
-     "seconds a connection may send nothing (half-sent headers, idle keep-alive) before it is "
-     "closed"},
+     "seconds a connection may send nothing, or take to send a request's headers in full, "
+     "before it is closed"},
     {OPT_INT, "max_inflight_bytes", "33554432", offsetof(au_config, max_inflight_bytes),
      "request body bytes held by all requests at once; beyond it 503 with Retry-After"},
     {OPT_STRING, "tls_cert", "", offsetof(au_config, tls_cert),

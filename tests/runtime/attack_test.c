@@ -179,7 +179,12 @@ Test(attack, healthz_answers_and_memory_stays_bounded)
     while (gauge(&d, "aurum_http_parked") < N_POLL)
         usleep(10000);
     healthz_answers(&d, "40 long-polls");
-    cr_assert_eq(status_value(d.pid, "Threads"), threads0, "the long-polls hold no thread");
+    /* Thread per connection would have added 40; a margin for any thread started lazily. */
+    long threads = status_value(d.pid, "Threads");
+    cr_assert(threads < threads0 + N_POLL / 2,
+              "the long-polls hold no thread: %ld threads, %ld "
+              "at start",
+              threads, threads0);
     for (int i = 0; i < N_POLL; i++)
         close(poll_fd[i]);
     /* Each ends because its client left (503 in the log), long before its 60 s wait would

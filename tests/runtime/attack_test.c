@@ -1,11 +1,13 @@
 /*
  * The attack script of issue 12 against the real daemon, loopback only: 40 half-sent request
- * headers, 40 long-polls whose clients hang up, 20 parallel unauthenticated 7.7 MB posts to
- * /v1/batch. During each, /healthz must answer; afterwards the daemon's peak resident memory
- * (VmHWM in /proc/PID/status) must stay under RSS_BOUND_KB, and every abandoned long-poll must
- * have ended because its client left (logged 503), not because its 60 s wait ran out (200).
- * Also: the in-flight byte cap answers 503 with Retry-After, and NUL or control characters in a
- * path parameter are 400. Raw sockets, so half-sent and abandoned requests can be made.
+ * headers; 40 long-polls and 20 Server-Sent Events streams whose clients hang up; 20 parallel
+ * unauthenticated 7.7 MB posts to /v1/batch. During each, /healthz must answer; the waiting
+ * requests must hold no thread; afterwards the daemon's peak resident memory (VmHWM in
+ * /proc/PID/status) must stay under RSS_BOUND_KB, every abandoned long-poll must have ended
+ * because its client left (logged 503), not because its 60 s wait ran out (200), and no stream
+ * may stay parked. Also: a client trickling its headers is cut off at the header deadline, the
+ * in-flight byte cap answers 503 with Retry-After, and NUL or control characters in a path
+ * parameter are 400. Raw sockets, so half-sent and abandoned requests can be made.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +31,7 @@
 #endif
 #define N_HALF     40
 #define N_POLL     40
+#define N_SSE      20
 #define N_POST     20
 #define POST_BYTES (7700L * 1000)
 
@@ -150,7 +153,7 @@ static long gauge(const au_rt_daemon *d, const char *name)
 Test(attack, healthz_answers_and_memory_stays_bounded)
 {
     au_rt_daemon d;
-    int half[N_HALF], poll_fd[N_POLL];
+    int half[N_HALF], poll_fd[N_POLL], sse_fd[N_SSE];
     /* All attacks come from 127.0.0.1, as does /healthz: the per-client limit is raised above
      * their sum (the attacks' connections overlap while the earlier ones are being closed). */
     cr_assert_eq(au_rt_start(&d, "max_connections_per_client: 200\n"), 0);
@@ -165,33 +168,46 @@ Test(attack, healthz_answers_and_memory_stays_bounded)
     for (int i = 0; i < N_HALF; i++)
         close(half[i]);
 
-    /* 2. Long-polls whose clients hang up once the daemon holds them. */
-    char req[256];
+    /* 2. Long-polls and SSE streams whose clients hang up once the daemon holds them. */
+    char req[256], sse[300];
     int rl = snprintf(req, sizeof(req),
                       "GET /v1/changes?wait=60 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                       "%s\r\n\r\n",
+                      d.admin_key);
+    int sl = snprintf(sse, sizeof(sse),
+                      "GET /v1/changes HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+                      "Authorization: Bearer %s\r\n\r\n",
                       d.admin_key);
     for (int i = 0; i < N_POLL; i++) {
         poll_fd[i] = connect_to(&d);
         send_all(poll_fd[i], req, (size_t)rl);
     }
-    /* Every poll is parked (the daemon holds it, waiting for a change) and costs no thread. */
-    while (gauge(&d, "aurum_http_parked") < N_POLL)
+    for (int i = 0; i < N_SSE; i++) {
+        sse_fd[i] = connect_to(&d);
+        send_all(sse_fd[i], sse, (size_t)sl);
+    }
+    /* Every one is parked (the daemon holds it, waiting for a change) and costs no thread. */
+    while (gauge(&d, "aurum_http_parked") < N_POLL + N_SSE)
         usleep(10000);
-    healthz_answers(&d, "40 long-polls");
-    /* Thread per connection would have added 40; a margin for any thread started lazily. */
+    healthz_answers(&d, "40 long-polls and 20 event streams");
+    /* Thread per connection would have added 60; a margin for any thread started lazily. */
     long threads = status_value(d.pid, "Threads");
-    cr_assert(threads < threads0 + N_POLL / 2,
-              "the long-polls hold no thread: %ld threads, %ld "
-              "at start",
+    cr_assert(threads < threads0 + N_POLL / 2, "they hold no thread: %ld threads, %ld at start",
               threads, threads0);
+    int streams_ok = logged(&d, "/v1/changes", "200"); /* a stream is logged when it opens */
     for (int i = 0; i < N_POLL; i++)
         close(poll_fd[i]);
-    /* Each ends because its client left (503 in the log), long before its 60 s wait would
-     * answer 200: the loop waits for the condition, not for a time. */
-    while (logged(&d, "/v1/changes", "503") + logged(&d, "/v1/changes", "200") < N_POLL)
+    for (int i = 0; i < N_SSE; i++)
+        close(sse_fd[i]);
+    /* Each long-poll ends because its client left (503 in the log), long before its 60 s wait
+     * would answer 200: the loop waits for the condition, not for a time. */
+    while (logged(&d, "/v1/changes", "503") + logged(&d, "/v1/changes", "200") - streams_ok <
+           N_POLL)
         usleep(50000);
     cr_assert_eq(logged(&d, "/v1/changes", "503"), N_POLL, "every abandoned long-poll ended");
+    /* The streams end too: nothing stays parked. */
+    while (gauge(&d, "aurum_http_parked") > 0)
+        usleep(50000);
 
     /* 3. Parallel unauthenticated 7.7 MB posts: refused before a byte of body is kept. */
     char *body = malloc((size_t)POST_BYTES);

@@ -4,6 +4,7 @@
  * counts.
  */
 #include "api/api_int.h"
+#include "api/http_pool.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
@@ -18,6 +19,15 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_buf b;
     au_buf_init(&b, METRICS_MAX_BYTES);
     au_rc rc = au_metrics_render(req->srv->metrics, req->srv->engine, &b);
+    if (!rc && req->srv->pool)
+        rc =
+            au_buf_printf(&b,
+                          "# HELP aurum_http_parked Long-polls and event streams waiting for a "
+                          "change (they hold no thread).\n# TYPE aurum_http_parked gauge\n"
+                          "aurum_http_parked %ld\n"
+                          "# HELP aurum_http_queued Requests waiting for a handler worker.\n"
+                          "# TYPE aurum_http_queued gauge\naurum_http_queued %ld\n",
+                          au_http_pool_parked(req->srv->pool), au_http_pool_queued(req->srv->pool));
     au_flows *f = au_flows_of(req->srv->engine);
     if (!rc && f)
         rc = au_flows_metrics(f, &b);

@@ -43,8 +43,8 @@ static const au_opt options[] = {
                "concurrent HTTP connections from one client address (more are refused at accept)",
                .def = "64", .min = 1, .max = __LONG_MAX__),
     AU_OPT_ROW("idle_timeout", AU_OPT_INT, offsetof(au_config, idle_timeout), "SECONDS",
-               "seconds a connection may send nothing (half-sent headers, idle keep-alive) before "
-               "it is closed",
+               "seconds a connection may send nothing, or take to send a request's headers in "
+               "full, before it is closed",
                .def = "30", .min = 1, .max = __LONG_MAX__),
     AU_OPT_ROW("max_inflight_bytes", AU_OPT_INT, offsetof(au_config, max_inflight_bytes), "BYTES",
                "request body bytes held by all requests at once; beyond it 503 with Retry-After",

@@ -76,7 +76,8 @@
       "The profile a record belongs to: {\"source\",\"record_id\",\"profile\"}.", NULL)            \
     X("POST", "/v1/profiles/{id}/merge", au_api_profile_merge, AU_NEED_ADMIN,                      \
       "Merges another profile (or a record's profile) into this one; kept as a must-link that "    \
-      "wins in every later re-evaluation.",                                                        \
+      "wins in every later re-evaluation; do-not-link rules between the two profiles' records "    \
+      "(a split's) are forgotten.",                                                                \
       "{\"with\": profile id | {\"source\",\"record\"}}")                                          \
     X("POST", "/v1/profiles/{id}/split", au_api_profile_split, AU_NEED_ADMIN,                      \
       "Splits the listed records off the profile; kept as cannot-links between them and the "      \

@@ -537,6 +537,21 @@ static au_rc apply_override(au_resolve_state *s, au_store *st, uint32_t a, uint3
     return rc;
 }
 
+/* A decision recorded (store and resolver) without re-evaluating anything yet: the caller
+ * applies the last of a set with apply_override, which re-evaluates once. */
+static au_rc stage_override(au_resolve_state *s, au_store *st, uint32_t a, uint32_t b,
+                            au_link_kind kind, const char *origin, int64_t at_ms, au_err *err)
+{
+    au_override_row o = {a < b ? a : b, a < b ? b : a, au_resolve_link_name(kind), origin, at_ms};
+    au_rc rc = au_store_override_put(st, &o);
+    if (!rc) {
+        pthread_rwlock_wrlock(&s->lk);
+        rc = au_resolver_restore_override(s->res, a, b, kind);
+        pthread_rwlock_unlock(&s->lk);
+    }
+    return rc ? au_err_set(err, rc, "recording the decision: %s", au_rc_message(rc)) : AU_OK;
+}
+
 typedef struct decision {
     au_engine *e;
     const char *origin;
@@ -594,6 +609,29 @@ static au_rc first_member(au_resolve_state *s, int64_t p, uint32_t *no, au_err *
     return AU_OK;
 }
 
+/* A merge says the two profiles are one person: every do-not-link between their members (a
+ * split's, or one made by hand) contradicts it and is forgotten first, or the next
+ * re-evaluation would split them again and a merge after a split would undo nothing. The two
+ * profiles stay apart while this runs (forgetting a decision between different profiles moves
+ * no record). */
+static au_rc forget_cannot_links(au_resolve_state *s, au_store *st, uint32_t a, uint32_t b,
+                                 const char *origin, int64_t at_ms, au_err *err)
+{
+    uint32_t *pairs = NULL;
+    size_t n = 0;
+    pthread_rwlock_rdlock(&s->lk);
+    au_rc rc = au_resolver_cannot_links(s->res, au_resolver_profile_of(s->res, a),
+                                        au_resolver_profile_of(s->res, b), &pairs, &n);
+    pthread_rwlock_unlock(&s->lk);
+    if (rc)
+        return au_err_set(err, rc, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++)
+        rc =
+            apply_override(s, st, pairs[2 * i], pairs[2 * i + 1], AU_LINK_NONE, origin, at_ms, err);
+    au_free(pairs);
+    return rc;
+}
+
 static au_rc call_merge(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     decision *d = ctx;
@@ -608,6 +646,8 @@ static au_rc call_merge(void *ctx, au_store *st, int64_t at_ms, au_err *err)
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "record '%s' is deleted", d->ra);
     if (!rc && au_resolver_profile_of(s->res, a) == au_resolver_profile_of(s->res, b))
         return AU_OK; /* already one profile: nothing to decide */
+    if (!rc)
+        rc = forget_cannot_links(s, st, a, b, d->origin, at_ms, err);
     if (!rc)
         rc = apply_override(s, st, a, b, AU_LINK_MUST, d->origin, at_ms, err);
     return rc;
@@ -662,9 +702,16 @@ static au_rc call_split(void *ctx, au_store *st, int64_t at_ms, au_err *err)
         rc = au_err_set(err, AU_ERR_INVALID, "a split must leave at least one record behind");
         goto out;
     }
+    /* Every rule is recorded first and the profile re-evaluated once, with all of them: one
+     * re-evaluation per rule would cut the records that stay apart from each other too (after
+     * the first rule the records not yet ruled out could leave with either side). */
     for (size_t i = 0; i < d->n && !rc; i++)
         for (size_t k = 0; k < nrest && !rc; k++)
-            rc = apply_override(s, st, out[i], rest[k], AU_LINK_CANNOT, d->origin, at_ms, err);
+            if (i + 1 < d->n || k + 1 < nrest)
+                rc = stage_override(s, st, out[i], rest[k], AU_LINK_CANNOT, d->origin, at_ms, err);
+    if (!rc)
+        rc = apply_override(s, st, out[d->n - 1], rest[nrest - 1], AU_LINK_CANNOT, d->origin, at_ms,
+                            err);
 out:
     au_free(out);
     au_free(rest);

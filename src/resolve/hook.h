@@ -77,7 +77,8 @@ au_rc au_resolve_review_list(au_store *rd, long limit, au_review_cb cb, void *ct
 au_rc au_resolve_override(au_engine *e, const char *sa, const char *ra, const char *sb,
                           const char *rb, au_link_kind kind, const char *origin, au_err *err);
 /* Merges profile `a` with the profile of record (source, record) or, with source NULL, with
- * profile `b`: a must-link between one member of each. */
+ * profile `b`: a must-link between one member of each; every cannot-link between a member of
+ * one and a member of the other is forgotten first (a merge after a split undoes the split). */
 au_rc au_resolve_merge(au_engine *e, int64_t a, const char *source, const char *record, int64_t b,
                        const char *origin, au_err *err);
 /* Splits the listed records off profile `p`: cannot-links between each of them and every other

@@ -143,7 +143,9 @@
       "retrying deliveries and the last retry error.",                                             \
       NULL)                                                                                        \
     X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
-      "Validates (every error with its line and column) and saves a flow; it runs at once.",       \
+      "Validates (every error with its line and column) and saves a flow; it runs at once. "       \
+      "Placeholders of hidden values read from GET (\"********\", \"[redacted]\") keep the "       \
+      "stored values; anywhere else they are refused.",                                            \
       "flow definition, YAML or JSON (docs/FLOWS.md)")                                             \
     X("GET", "/v1/flows/{name}", au_api_flow_get, AU_NEED_READ,                                    \
       "One flow's normalised definition (secrets redacted) and how its runs stand.", NULL)         \

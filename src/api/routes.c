@@ -161,7 +161,8 @@
       "matching stored event or profile change (says which in \"sampled\"), returns what each "    \
       "step would send. Sends and writes nothing.",                                                \
       "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}; empty, {} " \
-      "or {\"sample\":true} to sample")                                                            \
+      "or {\"sample\":true} to sample; {\"sample\":{\"profile\":ID}} or "                          \
+      "{\"sample\":{\"source\":S,\"event\":ID}} for a chosen customer or event")                   \
     X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
       "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Timestamp "     \
       "(Unix s) and X-Aurum-Signature: sha256=HMAC(secret, \"ts.body\") (or X-Aurum-Secret); "     \

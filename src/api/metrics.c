@@ -1,12 +1,13 @@
 /*
  * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c),
- * the engine's writer statistics, the flows' counters and the quality ledger's quarantine
- * counts.
+ * the engine's writer statistics, the flows' counters, the resolution decisions (change-feed
+ * rows by kind) and the quality ledger's quarantine counts.
  */
 #include "api/api_int.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
 #include "lib/alloc.h"
+#include "resolve/hook.h"
 
 /* Large enough for hundreds of sources and every route/status pair. */
 #define METRICS_MAX_BYTES (4u << 20)
@@ -20,6 +21,9 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = au_flows_of(req->srv->engine);
     if (!rc && f)
         rc = au_flows_metrics(f, &b);
+    au_resolve_state *rs = au_engine_hook_state(req->srv->engine, "resolve");
+    if (!rc && rs)
+        rc = au_resolve_metrics(rs, &b);
     au_store *st = rc ? NULL : au_engine_reader(req->srv->engine);
     if (st) {
         rc = au_quality_metrics(st, &b);

@@ -9,10 +9,14 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/buf.h"
 #include "lib/log.h"
+
+#define AU_CHANGE_KINDS 5
 
 struct au_resolve_state {
     pthread_rwlock_t lk;   /* taken exclusively around every resolver call (scoring writes memos) */
@@ -20,7 +24,15 @@ struct au_resolve_state {
     au_model model;        /* the model the resolver was built with */
     au_resolve_changes ch; /* scratch: what the current call changed */
     uint32_t max_profile;  /* highest profile number known: above it a profile is new */
+    /* Change-feed rows by kind (change_kinds order) for /metrics: staged per job and per group
+     * on the writer, published when the group commits, so a rollback counts nothing. */
+    uint64_t job_changes[AU_CHANGE_KINDS], group_changes[AU_CHANGE_KINDS];
+    _Atomic uint64_t changes_total[AU_CHANGE_KINDS]; /* read by /metrics on any thread */
 };
+
+/* The kinds of the change feed, in the order of the counters above. */
+static const char *const change_kinds[AU_CHANGE_KINDS] = {"created", "updated", "merged", "split",
+                                                          "deleted"};
 
 /* ---- model ------------------------------------------------------------------------------- */
 
@@ -87,7 +99,8 @@ static int redirected(const au_resolve_changes *ch, uint32_t p)
 
 /* Derives the change-feed rows of one call: one per (profile, kind). */
 static au_rc write_changes(au_store *st, const au_resolve_changes *ch, uint32_t max_before,
-                           const char *source, const char *record_id, int64_t at_ms)
+                           const char *source, const char *record_id, int64_t at_ms,
+                           uint64_t *counts)
 {
     size_t cap = 2 * ch->nmoves + ch->nredirects + 1, n = 0;
     change_ent *v = au_malloc(cap * sizeof(*v));
@@ -111,6 +124,8 @@ static au_rc write_changes(au_store *st, const au_resolve_changes *ch, uint32_t 
     for (size_t i = 0; i < n && !rc; i++) {
         au_change_row c = {0, v[i].profile, v[i].kind, v[i].other, source, record_id, at_ms};
         rc = au_store_change_add(st, &c);
+        for (size_t k = 0; !rc && k < AU_CHANGE_KINDS; k++)
+            counts[k] += strcmp(v[i].kind, change_kinds[k]) == 0;
     }
     au_free(v);
     return rc;
@@ -138,7 +153,7 @@ static au_rc persist(au_resolve_state *s, au_store *st, const char *source, cons
         rc = au_store_review_put(st, &r);
     }
     if (!rc)
-        rc = write_changes(st, ch, max_before, source, record_id, at_ms);
+        rc = write_changes(st, ch, max_before, source, record_id, at_ms, s->job_changes);
     au_resolve_changes_reset(ch);
     return rc;
 }
@@ -360,9 +375,46 @@ static au_rc rh_record_deleted(void *state, au_store *st, const char *source, co
     return rc;
 }
 
+/* The job's changes belong to the group now. */
+static void rh_job_kept(void *state)
+{
+    au_resolve_state *s = state;
+    for (size_t k = 0; k < AU_CHANGE_KINDS; k++) {
+        s->group_changes[k] += s->job_changes[k];
+        s->job_changes[k] = 0;
+    }
+}
+
+static void rh_group_rolled_back(void *state)
+{
+    au_resolve_state *s = state;
+    memset(s->group_changes, 0, sizeof(s->group_changes));
+}
+
+static void rh_committed(void *state)
+{
+    au_resolve_state *s = state;
+    for (size_t k = 0; k < AU_CHANGE_KINDS; k++) {
+        atomic_fetch_add(&s->changes_total[k], s->group_changes[k]);
+        s->group_changes[k] = 0;
+    }
+}
+
+au_rc au_resolve_metrics(au_resolve_state *s, au_buf *out)
+{
+    au_rc rc = au_buf_puts(out, "# HELP aurum_profile_changes_total Resolution decisions: "
+                                "change-feed rows by kind (created, updated, merged, split, "
+                                "deleted).\n# TYPE aurum_profile_changes_total counter\n");
+    for (size_t k = 0; !rc && k < AU_CHANGE_KINDS; k++)
+        rc = au_buf_printf(out, "aurum_profile_changes_total{kind=\"%s\"} %llu\n", change_kinds[k],
+                           (unsigned long long)atomic_load(&s->changes_total[k]));
+    return rc;
+}
+
 static void rh_rolled_back(void *state, au_store *st)
 {
     au_resolve_state *s = state;
+    memset(s->job_changes, 0, sizeof(s->job_changes));
     au_err err;
     au_err_init(&err);
     au_log(AU_LOG_INFO, "write rolled back: rebuilding identity resolution from the store", NULL);
@@ -408,6 +460,9 @@ const au_engine_hook au_resolve_hook = {
     .record_written = rh_record_written,
     .record_deleted = rh_record_deleted,
     .rolled_back = rh_rolled_back,
+    .committed = rh_committed,
+    .job_kept = rh_job_kept,
+    .group_rolled_back = rh_group_rolled_back,
 };
 
 /* ---- reads ------------------------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/engine.h"
+#include "lib/buf.h"
 #include "resolve/model.h"
 #include "resolve/resolve.h"
 #include "store/store.h"
@@ -63,6 +64,10 @@ json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t pr
  * quality ledger and GET /v1/quality/generic call it. New reference; NULL on allocation
  * failure. */
 json_t *au_resolve_generic_list(au_resolve_state *s, size_t max);
+
+/* Appends aurum_profile_changes_total{kind} (change-feed rows written by committed groups) to
+ * the /metrics text; any thread. */
+au_rc au_resolve_metrics(au_resolve_state *s, au_buf *out);
 
 /* Reads of the persisted resolution for API handlers, from a reader handle (au_engine_reader)
  * so handlers stay off the store contract; same results as au_store_profile_of,

@@ -312,6 +312,12 @@ Test(resolve, a_merge_after_a_split_forgets_the_splits_do_not_link_rules)
     upsert(&d, body);
     cr_assert(profile_of(&d, "1") == profile_of(&d, "3"), "record 3's update keeps it with 1");
     cr_assert(profile_of(&d, "1") == profile_of(&d, "4"));
+    /* the decisions are counted for /metrics (the console's Activity chart) */
+    cr_assert_eq(au_rt_admin(&d, "GET", "/metrics", NULL, &r), 200);
+    cr_assert(strstr(r.body, "aurum_profile_changes_total{kind=\"merged\"} 1\n") &&
+                  strstr(r.body, "aurum_profile_changes_total{kind=\"split\"} 1\n"),
+              "%s", r.body);
+    au_rt_resp_cleanup(&r);
     restart(&d);
     cr_assert(profile_of(&d, "1") == profile_of(&d, "3"), "and a restart too");
     upsert(&d, "[{\"id\":\"1\",\"first\":\"John\",\"last\":\"Smith\",\"email\":"

@@ -312,6 +312,30 @@ Test(flows, permanent_error_goes_to_dead_letters_and_replays, .timeout = 60)
     rt_receiver_free(rx);
 }
 
+/* Per-customer order is kept per flow: a customer's deliveries to a target that is down (and
+ * waiting a minute for its retry) do not hold that customer's deliveries of another flow. */
+Test(flows, a_down_target_holds_only_its_own_flows_deliveries, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *down = rt_receiver_start(0), *up = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_receiver_answer(down, 503, NULL, 0);
+    put_http_flow(&d, "a-slow", "payment", rt_receiver_port(down),
+                  "retry: {max_attempts: 10, backoff_ms: 60000, max_backoff_ms: 60000}\n");
+    put_http_flow(&d, "b-fast", "payment", rt_receiver_port(up), NULL);
+    post_event(&d, "payment", "o1", "B9", 5);
+    cr_assert_eq(rt_receiver_wait(down, 1, 20), 1, "the down target was tried");
+    post_event(&d, "payment", "o2", "B9", 6);
+    cr_assert_eq(rt_receiver_wait(up, 2, 20), 2,
+                 "the other flow delivered both payments of the customer meanwhile");
+    json_decref(wait_runs_done(&d, "b-fast", 2, 20));
+    cr_assert_eq(rt_receiver_count(down), 1, "the down target waits for its retry, in order");
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(down);
+    rt_receiver_free(up);
+}
+
 Test(flows, pending_deliveries_survive_kill_9, .timeout = 120)
 {
     au_rt_daemon d;

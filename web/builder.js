@@ -514,6 +514,7 @@ export async function builderPage(name) {
       const what = s.event ? `event ${s.event} from ${s.source}` : s.profile ? `customer #${s.profile}${s.record ? ` (record ${s.record.source}:${s.record.record_id})` : ''}` : 'the given context';
       result.replaceChildren(h('h3', {}, 'Dry run'),
         h('p', { id: 'dry-summary' }, `Tested against ${what}. Condition: ${r.condition === true ? 'holds' : r.condition === false ? 'does not hold' : 'error'}${r.condition_error ? ` (${r.condition_error})` : ''}. Nothing was sent.`),
+        r.condition === false ? h('p', {}, 'The condition does not hold for this one: no step would run. Choose another customer or event to see what would be sent.') : null,
         ...(r.steps || []).map((x) => h('div.step', {}, h('h4', {}, `${x.id} (${x.kind}): ${x.would_send ? 'would send' : x.when === false ? 'skipped (only when does not hold)' : 'not reached'}`),
           h('pre', { id: `would-${x.id}` }, JSON.stringify(x.would_send ?? x, null, 2)))));
     } catch (e) { result.replaceChildren(h('p.error', { role: 'alert' }, e.message)); }

@@ -252,7 +252,7 @@ try {
 
   step('dry run: the newest match, then a chosen customer, then one of their events');
   await page.getByRole('button', { name: 'Test it (dry run)' }).click();
-  await page.locator('#result pre, #result .error').first().waitFor();
+  await page.locator('#dry-summary, #result .error').first().waitFor();
   await page.getByLabel('Test against').selectOption('customer');
   await page.getByLabel('Find the customer').pressSequentially(name, { delay: 10 });
   await page.locator(`#test-results button[data-profile="${pid}"]`).click();
@@ -288,7 +288,10 @@ try {
 
   step('a payment arrives in billing: the dunning case is closed, the advisor sees it all on one timeline');
   await apiPost('/v1/events', { source: 'billing', event_id: `console-ev-${Date.now()}-1`, type: 'payment', at: '2026-01-02T10:00:00Z', customer: { source: 'billing', record: billing }, properties: { amount: 42.5, currency: 'GBP' } });
-  await until('the delivery', async () => received.length === 1);
+  await until('the delivery', async () => received.length === 1).catch(async (e) => {
+    console.error('runs:', JSON.stringify(await apiGet('/v1/flows/console-payment/runs'), null, 1).slice(0, 6000));
+    throw e;
+  });
   assert.equal(received[0].url, `/hook/collections/${collections}/dunning/close`);
   assert.equal(String(JSON.parse(received[0].body).amount), '42.5');
   // collections, on the close request, records the case as closed (what its system sends)

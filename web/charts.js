@@ -93,16 +93,17 @@ export function columnChart(title, categories, series, opts = {}) {
 // A line over the last samples with its current value and peak written out (small multiples:
 // one chart per measure, so no two lines share a chart and need telling apart).
 export function lineChart(title, values, unit) {
-  const W = 260, H = 70, max = Math.max(1e-9, ...values), n = Math.max(values.length, 2);
+  const peak = values.length ? Math.max(...values) : 0;
+  const W = 260, H = 70, max = Math.max(1e-9, peak), n = Math.max(values.length, 2);
   const pts = values.map((v, i) => `${(i / (n - 1)) * (W - 10) + 5},${H - 8 - (v / max) * (H - 24)}`).join(' ');
   const now = values.length ? values[values.length - 1] : 0;
   const fmt = (v) => (v >= 10 || v === 0 ? String(Math.round(v)) : v.toFixed(2));
-  const summary = `${title}: now ${fmt(now)} ${unit}, peak ${fmt(values.length ? max : 0)} ${unit} over the last ${values.length} samples`;
+  const summary = `${title}: now ${fmt(now)} ${unit}, peak ${fmt(peak)} ${unit} over the last ${values.length} samples`;
   return h('figure.chart.small', {}, h('figcaption', {}, title),
     s('svg', { role: 'img', 'aria-label': summary, viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'chart' },
       s('title', {}, summary),
       s('line', { x1: 5, y1: H - 8, x2: W - 5, y2: H - 8, stroke: '#767676' }),
       values.length > 1 ? s('polyline', { points: pts, fill: 'none', stroke: '#0b4f8a', 'stroke-width': 2 }) : null,
       values.length ? s('circle', { cx: W - 5, cy: H - 8 - (now / max) * (H - 24), r: 3, fill: '#0b4f8a' }) : null,
-      s('text', { x: 5, y: 12, class: 'val small' }, `now ${fmt(now)} ${unit} · peak ${fmt(values.length ? max : 0)}`)));
+      s('text', { x: 5, y: 12, class: 'val small' }, `now ${fmt(now)} ${unit} · peak ${fmt(peak)}`)));
 }

@@ -5,7 +5,7 @@
 // AURUM_OUT (screenshots). Exits non-zero on the first failed check.
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
-import { readFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ const ADMIN = process.env.AURUM_ADMIN_KEY;
 const READ = process.env.AURUM_READ_KEY;
 const OUT = process.env.AURUM_OUT || 'build/console-screenshots';
 mkdirSync(OUT, { recursive: true });
+for (const f of readdirSync(OUT)) if (f.endsWith('.png')) rmSync(join(OUT, f)); // this run's only
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const step = (m) => console.log(`console test: ${m}`);
 
@@ -302,7 +303,7 @@ try {
   await page.goto(`${URL_}/#/customers/${pid}`);
   await page.locator('#timeline li').first().waitFor();
   const types = await page.locator('#timeline li').evaluateAll((ls) => [...new Set(ls.map((l) => l.dataset.type))]);
-  for (const t of ['order', 'payment', 'dunning_case_opened', 'dunning_case_closed']) assert.ok(types.includes(t), `the advisor's timeline shows ${t}: ${types}`);
+  for (const t of ['order', 'payment', 'dunning_case_opened', 'dunning_case_closed', 'ticket_opened']) assert.ok(types.includes(t), `the advisor's timeline shows ${t}: ${types}`);
   step(`the advisor's timeline: ${types.join(', ')}`);
   await snap(page, 'advisor-timeline');
 

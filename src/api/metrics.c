@@ -1,7 +1,7 @@
 /*
  * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c),
- * the engine's writer statistics, the flows' counters and the quality ledger's quarantine
- * counts.
+ * the engine's writer statistics, the flows' counters, the resolution decisions (change-feed
+ * rows by kind) and the quality ledger's quarantine counts.
  */
 #include "api/api_int.h"
 #include "api/http_pool.h"
@@ -9,6 +9,7 @@
 #include "flows/flows.h"
 #include "inbound/inbound.h"
 #include "lib/alloc.h"
+#include "resolve/hook.h"
 
 /* Large enough for hundreds of sources and every route/status pair. */
 #define METRICS_MAX_BYTES (4u << 20)
@@ -33,6 +34,9 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
         rc = au_flows_metrics(f, &b);
     if (!rc)
         rc = au_inbound_metrics(au_inbound_of(req->srv->engine), &b);
+    au_resolve_state *rs = au_engine_hook_state(req->srv->engine, "resolve");
+    if (!rc && rs)
+        rc = au_resolve_metrics(rs, &b);
     au_store *st = rc ? NULL : au_engine_reader(req->srv->engine);
     if (st) {
         rc = au_quality_metrics(st, &b);

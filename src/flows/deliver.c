@@ -2,8 +2,8 @@
  * Delivery of the outbox. A dispatcher thread reads pending rows (in id order) with a reader
  * handle and hands the due ones to a pool of sender threads, respecting each flow's
  * concurrency limit and per-partition order (a row is not sent while an earlier row of the
- * same partition — the same customer — is in flight or waiting for its retry). Senders call
- * the step's connector; a recorder thread writes the outcomes of everything sent since its
+ * same flow and partition — the same customer — is in flight or waiting for its retry). Senders
+ * call the step's connector; a recorder thread writes the outcomes of everything sent since its
  * last pass in one writer job (delivered; retry later with exponential backoff, jitter and the
  * target's Retry-After; or dead letter with the request, the response and the reason).
  *
@@ -186,7 +186,12 @@ static int collect(void *ctx, const au_outbox_row *r)
     s->rows[s->n++] = j;
     if (!j->flow || !j->step_id || !j->idem_key || !j->partition || !j->input)
         return AU_ERR_NOMEM;
-    j->part_hash = *j->partition ? (XXH3_64bits(j->partition, strlen(j->partition)) | 1) : 0;
+    /* Order is kept per flow (one flow = one target): a customer's deliveries to a target that
+     * is down wait for it, not that customer's deliveries of every other flow. */
+    j->part_hash = *j->partition ? (XXH3_64bits_withSeed(j->partition, strlen(j->partition),
+                                                         XXH3_64bits(j->flow, strlen(j->flow))) |
+                                    1)
+                                 : 0;
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
@@ -399,16 +400,51 @@ static au_rc delete_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err
     return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
 }
 
+/* A definition read from the API and sent back holds placeholders where values are hidden:
+ * the stored flow's values are put back in their place (au_flowdef_keep_hidden). Returns the
+ * text to save instead (au_free), or NULL to save `text` as it is (nothing restored, or not
+ * readable: the parser then reports why). */
+static char *keep_hidden(au_flows *f, const char *name, const char *text, size_t len)
+{
+    json_t *nw = NULL;
+    char *out = NULL;
+    au_err err;
+    au_err_init(&err);
+    flow_entry *e = au_flows_acquire(f, name);
+    if (e && au_yaml_to_json(text, len, &nw, &err) == AU_OK &&
+        au_flowdef_keep_hidden(nw, e->def) > 0)
+        out = json_dumps(nw, JSON_COMPACT);
+    au_flows_release(f, e);
+    json_decref(nw);
+    au_err_cleanup(&err);
+    return out;
+}
+
 au_rc au_flows_put(au_flows *f, const char *name, const char *text, size_t len, json_t **out,
                    au_err *err)
 {
     au_flowdef *def = NULL;
-    char *copy = NULL;
+    char *copy = NULL, *kept = keep_hidden(f, name, text, len), where[256];
     *out = NULL;
+    if (kept) {
+        text = kept;
+        len = strlen(kept);
+    }
     au_rc rc = au_flowdef_parse(text, len, name, &def, err);
-    if (rc)
+    if (!rc && au_flowdef_placeholder_at(def, where, sizeof(where)))
+        rc = au_err_set(err, AU_ERR_INVALID,
+                        "flow \"%s\": %s: holds the placeholder the API shows instead of a hidden "
+                        "value (\"********\" or \"[redacted]\"), not the value itself; enter the "
+                        "value, or use {{ secret.NAME }} (docs/SECRETS.md)",
+                        name, where);
+    if (rc) {
+        au_flowdef_free(def);
+        au_free(kept);
         return rc;
-    if (!(copy = au_strndup(text, len))) {
+    }
+    copy = kept ? kept : au_strndup(text, len);
+    kept = NULL;
+    if (!copy) {
         au_flowdef_free(def);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }

@@ -1064,6 +1064,35 @@ au_rc au_resolver_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kin
     return rc;
 }
 
+au_rc au_resolver_cannot_links(const au_resolver *res, uint32_t pa, uint32_t pb, uint32_t **pairs,
+                               size_t *n)
+{
+    size_t na = 0, nb = 0, cap = 0;
+    const uint32_t *ma = au_resolver_members(res, pa, &na);
+    const uint32_t *mb = au_resolver_members(res, pb, &nb);
+    *pairs = NULL;
+    *n = 0;
+    /* Only members that carry an override at all can hold one: the scan stays short. */
+    for (size_t i = 0; i < na; i++) {
+        if (!res->ovr.per_rec || !res->ovr.per_rec[ma[i]])
+            continue;
+        for (size_t j = 0; j < nb; j++) {
+            if (au_ovr_get(&res->ovr, ma[i], mb[j]) != AU_LINK_CANNOT)
+                continue;
+            if (AU_ARRAY_GROW(*pairs, cap, 2 * (*n + 1), 16)) {
+                au_free(*pairs);
+                *pairs = NULL;
+                *n = 0;
+                return AU_ERR_NOMEM;
+            }
+            (*pairs)[2 * *n] = ma[i];
+            (*pairs)[2 * *n + 1] = mb[j];
+            (*n)++;
+        }
+    }
+    return AU_OK;
+}
+
 au_rc au_resolver_restore(au_resolver *res, uint32_t no, const au_record *rec, uint32_t profile)
 {
     au_rc rc;

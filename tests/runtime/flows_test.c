@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flows_helpers.h"
 #include "harness.h"
 #include "../support/receiver.h"
 
@@ -309,6 +310,30 @@ Test(flows, permanent_error_goes_to_dead_letters_and_replays, .timeout = 60)
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     rt_receiver_free(rx);
+}
+
+/* Per-customer order is kept per flow: a customer's deliveries to a target that is down (and
+ * waiting a minute for its retry) do not hold that customer's deliveries of another flow. */
+Test(flows, a_down_target_holds_only_its_own_flows_deliveries, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *down = rt_receiver_start(0), *up = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_receiver_answer(down, 503, NULL, 0);
+    put_http_flow(&d, "a-slow", "payment", rt_receiver_port(down),
+                  "retry: {max_attempts: 10, backoff_ms: 60000, max_backoff_ms: 60000}\n");
+    put_http_flow(&d, "b-fast", "payment", rt_receiver_port(up), NULL);
+    post_event(&d, "payment", "o1", "B9", 5);
+    cr_assert_eq(rt_receiver_wait(down, 1, 20), 1, "the down target was tried");
+    post_event(&d, "payment", "o2", "B9", 6);
+    cr_assert_eq(rt_receiver_wait(up, 2, 20), 2,
+                 "the other flow delivered both payments of the customer meanwhile");
+    json_decref(wait_runs_done(&d, "b-fast", 2, 20));
+    cr_assert_eq(rt_receiver_count(down), 1, "the down target waits for its retry, in order");
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(down);
+    rt_receiver_free(up);
 }
 
 Test(flows, pending_deliveries_survive_kill_9, .timeout = 120)
@@ -607,6 +632,69 @@ Test(flows, dry_run_samples_the_latest_changed_profile, .timeout = 60)
     cr_assert_str_eq(json_string_value(json_object_get(body, "name")), "Bob");
     cr_assert_str_eq(json_string_value(json_object_get(body, "who")), "bob@example.com");
     json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+/* The console's "test against this customer / this event": {"sample": {"profile": ID}} takes
+ * the customer's newest matching event (event trigger) or the customer itself (profile
+ * trigger); {"sample": {"source", "event"}} takes that stored event. */
+Test(flows, dry_run_takes_a_chosen_customer_or_event, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/billing",
+                             "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\","
+                             "\"last_name\":\"last\",\"email\":\"email\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/billing/records",
+                             "[{\"id\":\"B1\",\"first\":\"Ann\",\"last\":\"Lee\",\"email\":"
+                             "\"ann@example.com\"},{\"id\":\"B2\",\"first\":\"Bob\",\"last\":"
+                             "\"Roe\",\"email\":\"bob@example.org\"}]",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "p1", "B1", 10);
+    post_event(&d, "payment", "p2", "B2", 77);
+    post_event(&d, "payment", "p3", "B1", 5);
+    put_http_flow(&d, "chosen", "payment", 1, NULL);
+    json_t *j = get_json(&d, "/v1/sources/billing/records/B2/profile");
+    json_int_t bob = json_integer_value(json_object_get(j, "profile"));
+    json_decref(j);
+    char body[256];
+    snprintf(body, sizeof(body), "{\"sample\":{\"profile\":%lld}}", (long long)bob);
+    j = dry_run(&d, "chosen", body, 200);
+    cr_assert_str_eq(rt_str_at(j, "sampled", "event", NULL), "p2", "Bob's payment, not the newest");
+    json_t *send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(send, "body"), "amount")), 77);
+    json_decref(j);
+    j = dry_run(&d, "chosen", "{\"sample\":{\"source\":\"billing\",\"event\":\"p1\"}}", 200);
+    cr_assert_str_eq(rt_str_at(j, "sampled", "event", NULL), "p1");
+    send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(send, "body"), "amount")), 10);
+    json_decref(j);
+    json_decref(
+        dry_run(&d, "chosen", "{\"sample\":{\"source\":\"billing\",\"event\":\"nope\"}}", 404));
+    json_decref(dry_run(&d, "chosen", "{\"sample\":{\"profile\":\"x\"}}", 400));
+    json_decref(dry_run(&d, "chosen", "{\"sample\":{\"profile\":999999}}", 404));
+
+    /* a profile trigger: the chosen customer as if its record had just changed */
+    put_flow(&d, "hello",
+             "trigger: {profile: [created, updated]}\n"
+             "steps:\n  - file:\n      path: /dev/null\n"
+             "      body: {name: \"{{ record.first_name }}\", who: \"{{ profile.email }}\"}\n");
+    j = dry_run(&d, "hello", body, 200);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "sampled"), "profile")),
+                 bob);
+    send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    cr_assert_str_eq(rt_str_at(send, "body", "name", NULL), "Bob");
+    cr_assert_str_eq(rt_str_at(send, "body", "who", NULL), "bob@example.org");
+    json_decref(j);
+    json_decref(
+        dry_run(&d, "hello", "{\"sample\":{\"source\":\"billing\",\"event\":\"p1\"}}", 400));
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
 }

@@ -311,6 +311,8 @@ Test(secrets, a_bad_webhooks_value_names_its_line_in_the_configuration, .timeout
               "%s", log);
     free(log);
     au_rt_cleanup(&d);
+}
+
 /* The definition part of a GET /v1/flows/{name} answer, as a client would send it back. */
 static char *definition_of(au_rt_daemon *d, const char *name)
 {

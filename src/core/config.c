@@ -87,6 +87,10 @@ static const struct {
     {"outbound", "hosts flow steps may reach: {allow: [rules], deny: [rules]} (docs/SECRETS.md)",
      NULL},
     {"webhooks", "webhook signatures: {max_age_s: 300} accepted age of X-Aurum-Timestamp", NULL},
+    {"clock",
+     "tests only: {offset_file: PATH} runs the flows' clock ahead by the milliseconds in PATH "
+     "(docs/FLOWS.md)",
+     NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
      "nats, file) under 'flows:' (see 'aurum help flows'); inbound records come through POST "

@@ -324,7 +324,7 @@ static void *dispatcher_main(void *arg)
     int64_t next_due = 0;
     pthread_mutex_lock(&d->mu);
     while (!d->stopping && s.rows && b) {
-        int64_t now = au_flows_now_ms();
+        int64_t now = au_flows_now_ms(d->f);
         if (!d->kicked && next_due > now) {
             int64_t w = next_due - now < IDLE_WAKE_MS ? next_due - now : IDLE_WAKE_MS;
             wait_ms(&d->dispatch_cv, &d->mu, w);
@@ -354,7 +354,7 @@ static void *dispatcher_main(void *arg)
             AU_BEST_EFFORT(au_store_outbox_pending(st, limit, collect, &s));
         au_engine_reader_release(d->f->engine, st);
         pthread_mutex_lock(&d->mu);
-        now = au_flows_now_ms();
+        now = au_flows_now_ms(d->f);
         size_t before = d->ninflight, read = s.n;
         int64_t soonest = dispatch(d, &s, b, now);
         /* A full pass that could start nothing looks further next time (rows behind a held
@@ -446,7 +446,7 @@ static const au_flow_step *begin(au_flows *f, job *j, size_t *i, void **state)
                                   j->attempts + 1, "flow", j->flow, "step", j->step_id));
     /* Secret values exist only in this copy of the context, for the connector to render. */
     json_object_set_new(j->ctx, "secret", au_secrets_context(f->secrets, 1));
-    j->start_ms = au_flows_now_ms();
+    j->start_ms = au_flows_now_ms(f);
     return step_state(f, j->e, *i, state, &j->res) == 0 ? s : NULL;
 }
 
@@ -477,7 +477,7 @@ static void send_one(au_flows *f, job *j)
     const au_flow_step *s = begin(f, j, &i, &state);
     if (s) {
         s->connector->send(state, s, j->ctx, j->start_ms, &j->res);
-        j->send_ms = au_flows_now_ms() - j->start_ms;
+        j->send_ms = au_flows_now_ms(f) - j->start_ms;
     }
     end(f, j, s ? s : find_step(j->e, j->step_id, &i));
 }
@@ -559,7 +559,7 @@ static int multi_reap(deliver *d)
         job *j = (job *)p;
         curl_multi_remove_handle(d->multi, easy);
         j->step->connector->finish(j->xfer, cc, &j->res);
-        j->send_ms = au_flows_now_ms() - j->start_ms;
+        j->send_ms = au_flows_now_ms(d->f) - j->start_ms;
         end(d->f, j, j->step);
         sent(d, j);
         n++;
@@ -700,10 +700,17 @@ out:
     return rc;
 }
 
+/* A batch of outcomes for the writer: the jobs (borrowed) and whose clock times them. */
+typedef struct record_ctx {
+    au_flows *f;
+    job *list;
+} record_ctx;
+
 static au_rc record_batch(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
-    int64_t now = au_flows_now_ms();
-    for (job *j = ctx; j; j = j->next) {
+    record_ctx *rec = ctx;
+    int64_t now = au_flows_now_ms(rec->f);
+    for (job *j = rec->list; j; j = j->next) {
         au_rc rc = record_one(st, j, now);
         if (rc)
             return au_err_set(err, rc, "cannot record the delivery of outbox row %lld",
@@ -737,12 +744,13 @@ static void record(deliver *d, job *list)
 {
     au_err err;
     au_err_init(&err);
-    if (au_engine_call(d->f->engine, record_batch, list, "flows", &err))
+    record_ctx rctx = {d->f, list};
+    if (au_engine_call(d->f->engine, record_batch, &rctx, "flows", &err))
         au_log(AU_LOG_ERROR, "delivery outcomes not recorded (they will be sent again)", "error",
                err.message, NULL);
     else
         for (job *j = list; j; j = j->next)
-            count(j, au_flows_now_ms());
+            count(j, au_flows_now_ms(d->f));
     au_err_cleanup(&err);
     pthread_mutex_lock(&d->mu);
     for (job *j = list; j; j = j->next) {
@@ -900,7 +908,8 @@ au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t 
 }
 
 typedef struct replay_ctx {
-    int64_t id; /* one dead letter, or 0: all open ones of flow */
+    au_flows *f; /* whose clock dates the replay */
+    int64_t id;  /* one dead letter, or 0: all open ones of flow */
     const char *flow;
     long count;
     int64_t ids[1000];
@@ -910,7 +919,7 @@ typedef struct replay_ctx {
 static au_rc replay_one(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     replay_ctx *r = ctx;
-    au_rc rc = au_store_dead_replay(st, r->id, au_flows_now_ms());
+    au_rc rc = au_store_dead_replay(st, r->id, au_flows_now_ms(r->f));
     if (rc == AU_ERR_NOT_FOUND)
         return au_err_set(err, rc, "no dead letter %lld", (long long)r->id);
     if (rc == AU_ERR_CONFLICT)
@@ -929,7 +938,7 @@ static int collect_id(void *ctx, const au_dead_row *row)
 static au_rc replay_all(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     replay_ctx *r = ctx;
-    int64_t now = au_flows_now_ms();
+    int64_t now = au_flows_now_ms(r->f);
     r->nids = 0;
     au_rc rc = au_store_dead_list(st, r->flow, 1, 1000, collect_id, r);
     if (rc == 1)
@@ -945,6 +954,7 @@ au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err)
     replay_ctx *r = au_calloc(1, sizeof(*r));
     if (!r)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    r->f = f;
     r->id = id;
     au_rc rc = au_engine_call(f->engine, replay_one, r, "flows", err);
     au_free(r);
@@ -959,6 +969,7 @@ au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *er
     *count = 0;
     if (!r)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    r->f = f;
     r->flow = flow;
     /* In rounds of at most 1000, each its own writer job. */
     do {

@@ -12,6 +12,7 @@
 
 #include "flows/flowdef.h"
 #include "flows/flows.h"
+#include "lib/clock.h"
 
 /* Delivery latency histogram bounds (ms); one more bucket counts the rest. */
 #define AU_FLOWS_NBUCKETS 13
@@ -56,8 +57,8 @@ struct au_flows {
     int sched_running;          /* started */
     pthread_cond_t sched_cv;    /* wakes the schedule thread (stop, reload) */
     int stopping;               /* under mu */
-    double time_scale;          /* AURUM_FLOWS_TIME_SCALE (tests): the schedule clock's speed */
-    int64_t scale_origin_ms;    /* real time at start, the fixed point of the scaled clock */
+    const au_clock *clock;      /* times runs, retries and schedules: the real clock, or test */
+    au_offset_clock *offset;    /* `clock: {offset_file}` of the configuration, owned, or NULL */
     struct au_secrets *secrets; /* the secrets store (security.c), owned */
     struct au_replay *replay;   /* webhook signatures seen in the window (security.c) */
     long webhook_window_s;      /* accepted age of X-Aurum-Timestamp, either way */
@@ -104,8 +105,8 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
 au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o);
 au_rc au_flows_sched_start(au_flows *f, au_err *err);
 void au_flows_sched_stop(au_flows *f);
-/* Milliseconds since the epoch. */
-int64_t au_flows_now_ms(void);
+/* Milliseconds since the epoch by the flows' clock (f->clock). */
+int64_t au_flows_now_ms(const au_flows *f);
 /* ms as an ISO 8601 JSON string. New reference. */
 json_t *au_flows_iso_time(int64_t ms);
 

@@ -350,6 +350,34 @@ static void on_committed(void *state)
         au_flows_deliver_kick(f);
 }
 
+/* The clock runs, retries and schedules are timed by: the real one, unless the configuration
+ * says `clock: {offset_file: PATH}` (a relative PATH is in the data directory). That file is how
+ * the runtime tests move the daemon's time forward instead of sleeping; it is read only when
+ * configured, so it is no way in for anyone who cannot already change the configuration. */
+static au_rc open_clock(au_flows *f, const au_config *cfg, au_err *err)
+{
+    const json_t *sec = json_object_get(cfg->doc, "clock");
+    const char *file = json_string_value(json_object_get(sec, "offset_file"));
+    f->clock = au_clock_system();
+    if (!sec)
+        return AU_OK;
+    if (!json_is_object(sec) || json_object_size(sec) != 1 || !file || !*file)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "clock: must be a mapping {offset_file: PATH} (for tests only)");
+    char *path = file[0] == '/' ? au_strdup(file)
+                                : au_asprintf("%s/%s", au_engine_location(f->engine), file);
+    f->offset = au_calloc(1, sizeof(*f->offset));
+    au_rc rc = path && f->offset ? au_offset_clock_init(f->offset, path) : AU_ERR_NOMEM;
+    au_free(path);
+    if (rc)
+        return au_err_set(err, rc, "clock: offset_file: %s",
+                          rc == AU_ERR_NOMEM ? "out of memory" : "path too long");
+    f->clock = &f->offset->clock;
+    au_log(AU_LOG_WARN, "the flows' clock is offset by a file (a test configuration)", "file",
+           f->offset->path, NULL);
+    return AU_OK;
+}
+
 static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
 {
     au_flows *f = au_calloc(1, sizeof(*f));
@@ -358,14 +386,13 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     f->engine = e;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->sched_cv, NULL);
-    const char *scale = getenv("AURUM_FLOWS_TIME_SCALE");
-    f->time_scale = scale && atof(scale) > 0 ? atof(scale) : 1.0;
-    f->scale_origin_ms = au_flows_now_ms();
     *state = f;
     if (au_store_change_max(st, &f->change_seq))
         f->change_seq = 0;
     f->change_commit = f->change_seq;
-    au_rc rc = au_flows_security_open(f, au_engine_config(e), err);
+    au_rc rc = open_clock(f, au_engine_config(e), err);
+    if (!rc)
+        rc = au_flows_security_open(f, au_engine_config(e), err);
     return rc ? rc : au_flows_load(f, au_engine_config(e), st, err);
 }
 
@@ -378,6 +405,7 @@ static void on_close(void *state)
     au_flows_deliver_stop(f);
     au_flows_free_entries(f);
     au_flows_security_close(f);
+    au_free(f->offset);
     pthread_cond_destroy(&f->sched_cv);
     pthread_mutex_destroy(&f->mu);
     au_free(f);

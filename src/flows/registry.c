@@ -400,7 +400,7 @@ typedef struct put_ctx {
 static au_rc put_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     put_ctx *p = ctx;
-    return au_store_flow_put(st, p->name, p->text, au_flows_now_ms());
+    return au_store_flow_put(st, p->name, p->text, au_wall_ms());
 }
 
 static au_rc delete_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)

@@ -17,9 +17,9 @@
 #include "lib/isotime.h"
 #include "lib/clock.h"
 
-int64_t au_flows_now_ms(void)
+int64_t au_flows_now_ms(const au_flows *f)
 {
-    return au_wall_ms();
+    return au_clock_now_ms(f->clock);
 }
 
 json_t *au_flows_iso_time(int64_t ms)
@@ -146,8 +146,8 @@ typedef struct fire_job {
 static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     fire_job *j = ctx;
-    au_rc rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, j->partition, au_flows_now_ms(),
-                             &j->run_id);
+    au_rc rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, j->partition,
+                             au_flows_now_ms(j->f), &j->run_id);
     if (rc)
         au_err_set(err, rc, "cannot start a run of flow \"%s\"", j->e->def->name);
     return rc;
@@ -198,17 +198,10 @@ out:
     return rc;
 }
 
-/* The schedule clock: real time, or real time sped up by AURUM_FLOWS_TIME_SCALE (tests). */
-static int64_t sched_now_ms(const au_flows *f)
-{
-    int64_t real = au_flows_now_ms();
-    return f->scale_origin_ms + (int64_t)((double)(real - f->scale_origin_ms) * f->time_scale);
-}
-
 typedef struct sched_slot {
     char name[AU_FLOW_MAX_NAME + 1];
     const au_cron *cron; /* identity of the definition the next time was computed for */
-    int64_t next;        /* Unix seconds (scaled clock) */
+    int64_t next;        /* Unix seconds (the flows' clock) */
 } sched_slot;
 
 #define SCHED_MAX 256
@@ -229,11 +222,11 @@ static void sched_fire(au_flows *f, flow_entry *e, int64_t at)
     au_err_cleanup(&err);
 }
 
-/* One pass: fires what is due; returns the earliest next firing (scaled seconds). */
+/* One pass: fires what is due; returns the earliest next firing (Unix seconds). */
 static int64_t sched_pass(au_flows *f, sched_slot *slots, size_t *nslots)
 {
     size_t n = 0;
-    int64_t now = sched_now_ms(f) / 1000, soonest = now + 60;
+    int64_t now = au_flows_now_ms(f) / 1000, soonest = now + 60;
     flow_entry **all = au_flows_snapshot(f, &n);
     for (size_t i = 0; all && i < n; i++) {
         const au_flowdef *d = all[i]->def;
@@ -277,8 +270,9 @@ static void *sched_main(void *arg)
     while (slots && !f->stopping) {
         pthread_mutex_unlock(&f->mu);
         int64_t next = sched_pass(f, slots, &nslots);
-        /* Sleep until the next firing in real time, at most a second (reloads, clock). */
-        int64_t wait_ms = (int64_t)((double)(next * 1000 - sched_now_ms(f)) / f->time_scale);
+        /* Sleep until the next firing, at most a second: a reload, or a clock that moved
+         * (system time set, a test's offset clock advanced), is noticed within that. */
+        int64_t wait_ms = next * 1000 - au_flows_now_ms(f);
         if (wait_ms > 1000)
             wait_ms = 1000;
         if (wait_ms < 5)
@@ -586,7 +580,7 @@ static au_rc sample(au_flows *f, const flow_entry *e, json_t **ctx, json_t **sam
 au_rc au_flows_test(au_flows *f, const char *name, const json_t *input, json_t **out, au_err *err)
 {
     flow_entry *e = au_flows_acquire(f, name);
-    int64_t now = au_flows_now_ms();
+    int64_t now = au_flows_now_ms(f);
     int match = 0;
     au_expr_error ee = {0};
     *out = NULL;

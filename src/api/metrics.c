@@ -1,11 +1,12 @@
 /*
  * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c),
- * the engine's writer statistics, the flows' counters and the quality ledger's quarantine
- * counts.
+ * the engine's writer statistics, the flows' counters, the change-feed waiters and the quality
+ * ledger's quarantine counts.
  */
 #include "api/api_int.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
+#include "profile/profiles.h"
 #include "lib/alloc.h"
 
 /* Large enough for hundreds of sources and every route/status pair. */
@@ -20,6 +21,14 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = au_flows_of(req->srv->engine);
     if (!rc && f)
         rc = au_flows_metrics(f, &b);
+    au_profiles *prof = au_profiles_of(req->srv->engine);
+    if (!rc && prof)
+        rc = au_buf_printf(&b,
+                           "# HELP aurum_changes_waiting Change-feed long-polls and streams "
+                           "waiting for a commit.\n"
+                           "# TYPE aurum_changes_waiting gauge\n"
+                           "aurum_changes_waiting %d\n",
+                           au_profiles_waiting(prof));
     au_store *st = rc ? NULL : au_engine_reader(req->srv->engine);
     if (st) {
         rc = au_quality_metrics(st, &b);

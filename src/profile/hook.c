@@ -320,9 +320,19 @@ int au_profiles_wait(au_profiles *p, uint64_t gen, int64_t deadline_ms)
     struct timespec ts = {(time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000L};
     int changed;
     pthread_mutex_lock(&p->mu);
+    p->waiting++;
     while (p->gen == gen && pthread_cond_timedwait(&p->cv, &p->mu, &ts) == 0)
         ;
+    p->waiting--;
     changed = p->gen != gen;
     pthread_mutex_unlock(&p->mu);
     return changed;
+}
+
+int au_profiles_waiting(au_profiles *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int n = p->waiting;
+    pthread_mutex_unlock(&p->mu);
+    return n;
 }

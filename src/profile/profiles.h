@@ -36,6 +36,9 @@ uint64_t au_profiles_generation(au_profiles *p);
 /* Waits until the generation differs from `gen` or `deadline_ms` (CLOCK_REALTIME ms) passes.
  * Returns 1 when it changed. */
 int au_profiles_wait(au_profiles *p, uint64_t gen, int64_t deadline_ms);
+/* How many threads are in au_profiles_wait now: change-feed long-polls and streams waiting for
+ * a commit (the gauge aurum_changes_waiting; a test writes once a poll is seen waiting). */
+int au_profiles_waiting(au_profiles *p);
 
 /* --- reads ---------------------------------------------------------------------------------- */
 /* The golden record of profile `id` (following merges: the answer then carries "merged_into"

@@ -26,6 +26,7 @@ struct au_profiles {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on every commit */
     uint64_t gen;      /* committed groups, under mu */
+    int waiting;       /* threads in au_profiles_wait, under mu */
     /* cache: invalidated on commit from the change feed (every profile a commit touched) */
     pthread_rwlock_t cache_mu;
     au_pcache_slot *cache; /* AU_PCACHE_SLOTS, NULL when it could not be allocated */

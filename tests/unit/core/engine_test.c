@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -402,7 +403,8 @@ static void unblock_writer(au_store *s)
     au_store_close(s);
 }
 
-/* Polls until the queue holds `n` jobs exactly (the writer takes jobs, it never adds any). */
+/* Polls until the queue holds `n` jobs exactly (the writer takes jobs, it never adds any);
+ * yields instead of sleeping, so it waits for the state, never for a time. */
 static void wait_queue_depth(uint64_t n)
 {
     au_engine_stats st;
@@ -410,7 +412,19 @@ static void wait_queue_depth(uint64_t n)
         au_engine_stats_get(eng, &st);
         if (st.queue_depth == n)
             return;
-        usleep(1000);
+        sched_yield();
+    }
+}
+
+/* Polls until au_engine_close has begun on another thread. */
+static void wait_stopping(void)
+{
+    au_engine_stats st;
+    for (;;) {
+        au_engine_stats_get(eng, &st);
+        if (st.stopping)
+            return;
+        sched_yield();
     }
 }
 
@@ -488,9 +502,9 @@ Test(engine, close_drains_pending_jobs)
     for (long t = 0; t < THREADS; t++)
         pthread_create(&th[t], NULL, async_writer, (void *)t);
     while (atomic_load(&submitted) < THREADS)
-        usleep(1000);
+        sched_yield();
     pthread_create(&cl, NULL, closer, NULL);
-    usleep(50 * 1000); /* lets close start while the jobs wait; the test holds either way */
+    wait_stopping(); /* close has begun while the jobs wait behind the blocked writer */
     unblock_writer(lock);
     for (int t = 0; t < THREADS; t++) {
         void *res;

@@ -1,7 +1,9 @@
 /*
  * Internals shared by the daemon-side flow files: registry.c (definitions, reload, API reads),
- * trigger.c (the engine hook, webhook and schedule triggers, runs) and deliver.c (outbox
- * workers, retries, dead letters). One au_flows per engine.
+ * hook.c (the engine hook), run.c (starting a run, the flows' clock), webhook.c and
+ * schedule.c (the triggers outside the write path), history.c (run history), dryrun.c (dry
+ * runs and their samples), deliver.c (outbox workers, retries, dead letters). One au_flows per
+ * engine.
  */
 #ifndef AU_FLOWS_INT_H
 #define AU_FLOWS_INT_H
@@ -94,21 +96,29 @@ au_retry_plan au_flows_retry_plan(const au_flowdef *def, int status, int attempt
                                   long retry_after_ms, int64_t now_ms,
                                   uint32_t (*uniform)(uint32_t upper));
 
-/* --- trigger.c ------------------------------------------------------------------------------ */
+/* --- run.c ---------------------------------------------------------------------------------- */
 /* Starts a run of entry for ctx inside the caller's transaction: evaluates the condition and
  * the per-step conditions, writes the run and one outbox row per step. trigger_id makes the
  * idempotency keys (flow/trigger/step); a repeated trigger adds nothing. *run_id may be NULL. */
 au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
                     const char *partition, int64_t now_ms, int64_t *run_id);
-/* Adds to o, a flow's listing, how its runs stand: last_run, runs (by status), failures,
- * dead_letters. `st` is a reader handle. */
-au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o);
-au_rc au_flows_sched_start(au_flows *f, au_err *err);
-void au_flows_sched_stop(au_flows *f);
+/* The same as a writer job of its own (webhook and schedule triggers): the run is committed
+ * when this returns AU_OK; *run_id may be NULL. */
+au_rc au_flows_fire_call(au_flows *f, flow_entry *e, const char *trigger_id, json_t *ctx,
+                         int64_t *run_id, au_err *err);
 /* Milliseconds since the epoch by the flows' clock (f->clock). */
 int64_t au_flows_now_ms(const au_flows *f);
 /* ms as an ISO 8601 JSON string. New reference. */
 json_t *au_flows_iso_time(int64_t ms);
+
+/* --- schedule.c ----------------------------------------------------------------------------- */
+au_rc au_flows_sched_start(au_flows *f, au_err *err);
+void au_flows_sched_stop(au_flows *f);
+
+/* --- history.c ------------------------------------------------------------------------------ */
+/* Adds to o, a flow's listing, how its runs stand: last_run, runs (by status), failures,
+ * dead_letters. `st` is a reader handle. */
+au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o);
 
 /* --- hook.c: the engine hook, and the contexts it builds (shared with dry runs) ------------- */
 /* The context of a stored event ({"event": ..., "profile": ...}). New reference. */

@@ -1,9 +1,10 @@
 /*
  * The engine hook "flows": turns events and record changes into runs inside the write
  * transaction, so a change and its outbox rows commit together or not at all. Wired by the
- * composition root (src/app/compose.c). Webhook and schedule triggers, run history and dry runs
- * are in trigger.c; the dry runs build their sample contexts with the helpers defined here
- * (declared in flows_int.h) so a dry run sees what a real trigger would.
+ * composition root (src/app/compose.c). Runs start in run.c; webhook and schedule triggers are
+ * in webhook.c and schedule.c, run history in history.c and dry runs in dryrun.c; the dry runs
+ * build their sample contexts with the helpers defined here (declared in flows_int.h) so a dry
+ * run sees what a real trigger would.
  *
  * Loop prevention: a write made by a flow's upsert_record step carries the origin
  * "flow:<name>", and a change or event with that origin never triggers the flow <name> again.

@@ -2,7 +2,7 @@
  * The `upsert_record` step: writes a record into a registered source through the engine's
  * normal write path (mapping, normalisation, resolution hooks, durability), with the origin
  * "flow:<name>". That origin is what keeps two-way sync loop-free: the change the step causes
- * never triggers the flow that wrote it (src/flows/trigger.c). The write happens on the
+ * never triggers the flow that wrote it (src/flows/hook.c). The write happens on the
  * delivery thread and is acknowledged once committed, so OK means durable.
  */
 #include <ctype.h>

@@ -24,6 +24,12 @@ int64_t au_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct timespec au_timespec_of_ms(int64_t wall_ms)
+{
+    struct timespec ts = {(time_t)(wall_ms / 1000), (long)(wall_ms % 1000) * 1000000L};
+    return ts;
+}
+
 static int64_t system_now(void *ctx)
 {
     (void)ctx;

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lib/rc.h"
 
@@ -16,6 +17,9 @@
 int64_t au_wall_ms(void);
 /* Microseconds of a monotonic clock with an arbitrary origin: for durations only. */
 int64_t au_mono_us(void);
+
+/* The CLOCK_REALTIME instant wall_ms as a timespec: the deadline pthread_cond_timedwait takes. */
+struct timespec au_timespec_of_ms(int64_t wall_ms);
 
 /* A clock as a method table; ctx is the implementation's state (not owned). */
 typedef struct au_clock {

@@ -6,11 +6,11 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/time.h>
 
 #include "api/api_int.h"
 #include "api/query.h"
 #include "quality/quality.h"
+#include "lib/clock.h"
 
 /* Default length of the per-day series. */
 #define QUALITY_DEFAULT_DAYS 7
@@ -40,12 +40,10 @@ static au_rc parse_days(const au_req *req, int *days, au_err *err)
 au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err)
 {
     au_engine *e = req->srv->engine;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
     au_quality_query q = {
         .source = au_req_query(req, "source"),
         .attribute = au_req_query(req, "attribute"),
-        .now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
+        .now_ms = au_wall_ms(),
         .mapped = mapped_by_engine,
         .mapped_ctx = e,
     };

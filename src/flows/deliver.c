@@ -98,14 +98,7 @@ static void job_free(au_flows *f, job *j)
 
 static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = au_timespec_of_ms(au_wall_ms() + ms);
     pthread_cond_timedwait(cv, mu, &ts);
 }
 

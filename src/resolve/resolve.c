@@ -261,14 +261,10 @@ static au_rc ensure_profile(au_resolver *res, uint32_t p)
 static au_rc prof_add(au_resolver *res, uint32_t p, uint32_t rec)
 {
     au_profile *pr = &res->p[p];
-    if (pr->n == pr->cap) {
-        uint32_t nc = pr->cap ? pr->cap * 2 : 2;
-        uint32_t *m = au_realloc(pr->m, nc * sizeof(uint32_t));
-        if (!m)
-            return AU_ERR_NOMEM;
-        pr->m = m;
-        pr->cap = nc;
-    }
+    size_t cap = pr->cap; /* the profile keeps 32-bit counts: a million profiles add up */
+    if (AU_ARRAY_GROW(pr->m, cap, (size_t)pr->n + 1, 2) || cap > UINT32_MAX)
+        return AU_ERR_NOMEM;
+    pr->cap = (uint32_t)cap;
     if (pr->n == 0)
         res->live_profiles++;
     pr->fwd = 0;

@@ -77,6 +77,9 @@ struct deliver {
     int64_t *recent;
     size_t nrecent, recent_cap;
     int scanning;
+    unsigned long passes;   /* dispatcher passes completed, under mu (a test waits for one) */
+    int64_t held_until;     /* the last pass's earliest due time of rows held for time */
+    pthread_cond_t pass_cv; /* a pass completed */
     pthread_t dispatcher, recorder, senders[SENDERS];
     int nsenders, dispatcher_running, recorder_running;
 };
@@ -100,6 +103,24 @@ static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
 {
     struct timespec ts = au_timespec_of_ms(au_wall_ms() + ms);
     pthread_cond_timedwait(cv, mu, &ts);
+}
+
+int64_t au_flows_deliver_pass(au_flows *f)
+{
+    deliver *d = f->dl;
+    if (!d)
+        return INT64_MAX;
+    pthread_mutex_lock(&d->mu);
+    /* The pass running now may have read the clock before the caller changed it: wait for the
+     * one after it, which starts after this kick. */
+    unsigned long want = d->passes + 2;
+    d->kicked = 1;
+    pthread_cond_signal(&d->dispatch_cv);
+    while (d->passes < want && !d->stopping)
+        pthread_cond_wait(&d->pass_cv, &d->mu);
+    int64_t held = d->held_until;
+    pthread_mutex_unlock(&d->mu);
+    return held;
 }
 
 void au_flows_deliver_kick(au_flows *f)
@@ -358,6 +379,9 @@ static void *dispatcher_main(void *arg)
             limit = SCAN_MIN;
         d->scanning = 0;
         d->nrecent = 0;
+        d->passes++;
+        d->held_until = soonest;
+        pthread_cond_broadcast(&d->pass_cv);
         next_due = soonest == INT64_MAX ? now + IDLE_WAKE_MS : soonest;
     }
     pthread_mutex_unlock(&d->mu);
@@ -798,6 +822,7 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err)
     pthread_cond_init(&d->dispatch_cv, NULL);
     pthread_cond_init(&d->work_cv, NULL);
     pthread_cond_init(&d->done_cv, NULL);
+    pthread_cond_init(&d->pass_cv, NULL);
     f->dl = d;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if ((d->multi = curl_multi_init()) &&
@@ -827,6 +852,7 @@ void au_flows_deliver_stop(au_flows *f)
     d->stopping = 1;
     pthread_cond_broadcast(&d->dispatch_cv);
     pthread_cond_broadcast(&d->work_cv);
+    pthread_cond_broadcast(&d->pass_cv);
     if (d->multi)
         curl_multi_wakeup(d->multi);
     pthread_mutex_unlock(&d->mu);
@@ -860,6 +886,7 @@ void au_flows_deliver_stop(au_flows *f)
     pthread_cond_destroy(&d->dispatch_cv);
     pthread_cond_destroy(&d->work_cv);
     pthread_cond_destroy(&d->done_cv);
+    pthread_cond_destroy(&d->pass_cv);
     pthread_mutex_destroy(&d->mu);
     au_free(d);
 }

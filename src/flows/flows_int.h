@@ -152,6 +152,10 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err);
 void au_flows_deliver_stop(au_flows *f);
 /* Wakes the dispatcher: new or re-queued outbox rows. */
 void au_flows_deliver_kick(au_flows *f);
+/* Wakes the dispatcher and returns once a whole pass has run after the call, so every row due
+ * by the flows' clock as of the call has been dispatched (tests with a manual clock). Returns
+ * that pass's earliest due time among the rows it held back for time (INT64_MAX: none). */
+int64_t au_flows_deliver_pass(au_flows *f);
 /* What a step would send for ctx: its evaluated options (secrets redacted). New reference. */
 json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_ms);
 

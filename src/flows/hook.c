@@ -71,7 +71,7 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
             rc = AU_ERR_NOMEM;
             break;
         }
-        rc = au_flows_fire(f, st, all[i], tid, ctx, part, ev->received_ms, NULL);
+        rc = au_flows_fire(f, st, all[i], tid, ctx, part, au_flows_now_ms(f), NULL);
     }
     for (size_t i = 0; i < n; i++)
         au_flows_release(f, all[i]);
@@ -149,7 +149,7 @@ typedef struct change {
     const char *kind; /* created, updated, merged, split, deleted */
     unsigned bit;     /* AU_PROFILE_* */
     const char *source, *record_id, *origin;
-    int64_t version, at_ms;
+    int64_t version;
     int64_t seq, profile, other; /* change-feed row; 0 when the change is a record's own */
     json_t *record, *changed;    /* borrowed */
     json_t *before;              /* borrowed: the record before the change ({} when created) */
@@ -196,7 +196,8 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
                       c->record_id, "changed", c->changed, "before", c->before, "version",
                       (json_int_t)c->version, "origin", c->origin ? c->origin : "", "profile",
                       (json_int_t)c->profile, "other", (json_int_t)c->other);
-        rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
+        rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, au_flows_now_ms(f), NULL)
+                 : AU_ERR_NOMEM;
         json_decref(ctx);
     }
     for (size_t i = 0; i < n; i++)
@@ -257,6 +258,7 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
 {
     au_flows *f = state;
     au_record_out now = {0}, before = {0};
+    (void)at_ms; /* runs are timed by the flows' clock (au_flows_now_ms) */
     json_t *flat = NULL, *prev = NULL, *changed = NULL;
     if (!f->record_flows)
         return AU_OK;
@@ -283,7 +285,6 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
                 .record_id = r->record_id,
                 .origin = now.origin,
                 .version = version,
-                .at_ms = at_ms,
                 .record = flat,
                 .changed = changed,
                 .before = prev};
@@ -302,6 +303,7 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
 {
     au_flows *f = state;
     au_record_out now = {0}, last = {0};
+    (void)at_ms; /* runs are timed by the flows' clock (au_flows_now_ms) */
     if (!f->record_flows)
         return AU_OK;
     /* `now` is the tombstone just written; the version before it is what was deleted. */
@@ -322,7 +324,6 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
                 .record_id = record_id,
                 .origin = now.origin,
                 .version = now.version,
-                .at_ms = at_ms,
                 .record = flat,
                 .changed = changed,
                 .before = before};

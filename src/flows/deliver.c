@@ -78,6 +78,7 @@ struct deliver {
     size_t nrecent, recent_cap;
     int scanning;
     unsigned long passes;   /* dispatcher passes completed, under mu (a test waits for one) */
+    unsigned long wanted;   /* under mu: pass again at once until this many ran */
     int64_t held_until;     /* the last pass's earliest due time of rows held for time */
     pthread_cond_t pass_cv; /* a pass completed */
     pthread_t dispatcher, recorder, senders[SENDERS];
@@ -114,6 +115,8 @@ int64_t au_flows_deliver_pass(au_flows *f)
     /* The pass running now may have read the clock before the caller changed it: wait for the
      * one after it, which starts after this kick. */
     unsigned long want = d->passes + 2;
+    if (d->wanted < want)
+        d->wanted = want;
     d->kicked = 1;
     pthread_cond_signal(&d->dispatch_cv);
     while (d->passes < want && !d->stopping)
@@ -339,7 +342,7 @@ static void *dispatcher_main(void *arg)
     pthread_mutex_lock(&d->mu);
     while (!d->stopping && s.rows && b) {
         int64_t now = au_flows_now_ms(d->f);
-        if (!d->kicked && next_due > now) {
+        if (!d->kicked && d->passes >= d->wanted && next_due > now) {
             int64_t w = next_due - now < IDLE_WAKE_MS ? next_due - now : IDLE_WAKE_MS;
             wait_ms(&d->dispatch_cv, &d->mu, w);
             if (d->stopping)

@@ -58,6 +58,10 @@ struct au_flows {
     pthread_t sched;            /* schedule thread */
     int sched_running;          /* started */
     pthread_cond_t sched_cv;    /* wakes the schedule thread (stop, reload) */
+    unsigned long sched_wanted; /* under mu: pass again at once until this many ran */
+    unsigned long sched_passes; /* under mu: schedule passes completed */
+    int64_t sched_next;         /* under mu: the last pass's earliest next firing (Unix s) */
+    pthread_cond_t passed_cv;   /* a schedule pass completed */
     int stopping;               /* under mu */
     const au_clock *clock;      /* times runs, retries and schedules: the real clock, or test */
     au_offset_clock *offset;    /* `clock: {offset_file}` of the configuration, owned, or NULL */
@@ -114,6 +118,10 @@ json_t *au_flows_iso_time(int64_t ms);
 /* --- schedule.c ----------------------------------------------------------------------------- */
 au_rc au_flows_sched_start(au_flows *f, au_err *err);
 void au_flows_sched_stop(au_flows *f);
+/* Wakes the scheduler and returns once a whole pass has run after the call (the schedules due
+ * by the flows' clock as of the call have started their runs, committed), with that pass's
+ * earliest next firing in Unix seconds (tests with a manual clock). */
+int64_t au_flows_sched_tick(au_flows *f);
 
 /* --- history.c ------------------------------------------------------------------------------ */
 /* Adds to o, a flow's listing, how its runs stand: last_run, runs (by status), failures,

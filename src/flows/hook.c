@@ -388,6 +388,7 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     f->engine = e;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->sched_cv, NULL);
+    pthread_cond_init(&f->passed_cv, NULL);
     *state = f;
     if (au_store_change_max(st, &f->change_seq))
         f->change_seq = 0;
@@ -409,6 +410,7 @@ static void on_close(void *state)
     au_flows_security_close(f);
     au_free(f->offset);
     pthread_cond_destroy(&f->sched_cv);
+    pthread_cond_destroy(&f->passed_cv);
     pthread_mutex_destroy(&f->mu);
     au_free(f);
 }

@@ -93,7 +93,10 @@ static void *sched_main(void *arg)
             wait_ms = 5;
         struct timespec ts = au_timespec_of_ms(au_wall_ms() + wait_ms);
         pthread_mutex_lock(&f->mu);
-        if (!f->stopping)
+        f->sched_passes++;
+        f->sched_next = next;
+        pthread_cond_broadcast(&f->passed_cv);
+        if (!f->stopping && f->sched_passes >= f->sched_wanted)
             pthread_cond_timedwait(&f->sched_cv, &f->mu, &ts);
     }
     pthread_mutex_unlock(&f->mu);
@@ -118,7 +121,24 @@ void au_flows_sched_stop(au_flows *f)
     pthread_mutex_lock(&f->mu);
     f->stopping = 1;
     pthread_cond_broadcast(&f->sched_cv);
+    pthread_cond_broadcast(&f->passed_cv);
     pthread_mutex_unlock(&f->mu);
     pthread_join(f->sched, NULL);
     f->sched_running = 0;
+}
+
+int64_t au_flows_sched_tick(au_flows *f)
+{
+    pthread_mutex_lock(&f->mu);
+    /* The pass running now may have read the clock before the caller moved it: wait for the
+     * one after it. */
+    unsigned long want = f->sched_passes + 2;
+    if (f->sched_wanted < want)
+        f->sched_wanted = want;
+    pthread_cond_broadcast(&f->sched_cv);
+    while (f->sched_running && !f->stopping && f->sched_passes < want)
+        pthread_cond_wait(&f->passed_cv, &f->mu);
+    int64_t next = f->sched_next;
+    pthread_mutex_unlock(&f->mu);
+    return next;
 }

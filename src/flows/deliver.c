@@ -880,6 +880,14 @@ void au_flows_deliver_stop(au_flows *f)
         d->mwork = j->next;
         job_free(f, j);
     }
+    /* Sent after the recorder had already left (it stops when it finds nothing to record, and a
+     * sender may finish after that): not recorded, so the row stays pending and is sent again
+     * after a restart (at least once). Their memory goes here. */
+    while (d->done) {
+        job *j = d->done;
+        d->done = j->next;
+        job_free(f, j);
+    }
     if (d->multi)
         curl_multi_cleanup(d->multi);
     curl_global_cleanup();

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Style check run by `make test`: clang-format layout (.clang-format), no unbounded string
 # functions, a purpose comment at the top of every C file, the clocks read only in
-# src/lib/clock.c (everything else goes through au_wall_ms/au_mono_us/au_clock), and the layers: the allowed include
-# graph of src/ from the table scripts/layers.txt (scripts/layers.sh), and docs/STORE.md's
-# contract section current with the store's X-macro lists (scripts/store-doc.sh --check).
+# src/lib/clock.c (everything else goes through au_wall_ms/au_mono_us/au_clock), and the
+# layers: the allowed include graph of src/ from the table scripts/layers.txt
+# (scripts/layers.sh), docs/STORE.md's contract section current with the store's X-macro lists
+# (scripts/store-doc.sh --check), and docs/CONFIG.md and docs/CLI.md current with the option
+# tables (scripts/opts-doc.sh --check).
 cd "$(dirname "$0")/.."
 status=0
 files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null)
@@ -31,5 +33,12 @@ for f in $files; do
 done
 scripts/layers.sh || status=1
 scripts/store-doc.sh --check || status=1
+# docs/CONFIG.md and docs/CLI.md are generated from the option tables: checked when the binary
+# is built (make test builds it first).
+if [ -x build/aurum ]; then
+    scripts/opts-doc.sh --check || status=1
+else
+    echo "style: build/aurum not built, docs/CONFIG.md and docs/CLI.md not checked"
+fi
 [ $status -eq 0 ] && echo "style: ok"
 exit $status

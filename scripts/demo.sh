@@ -7,6 +7,9 @@
 # and per flow the runs delivered / failed / dead-lettered. It exits non-zero, naming the flow
 # and the reason, when any demo flow fails or dead-letters. Then the daemon stays in the
 # foreground (Ctrl-C stops it), unless --exit (or AURUM_DEMO_EXIT=1) was given.
+# Billing lives in a PostgreSQL database that Aurum pulls from with an inbound connector, and
+# the POS drops its nightly CSV into a directory Aurum watches (docs/CONNECTORS.md); without
+# PostgreSQL installed (or with AURUM_DEMO_POSTGRES=0) billing is imported from its CSV.
 #
 # Environment (all optional): AURUM (the binary), AURUM_DEMO_DIR (working directory, default
 # demo-data), AURUM_DEMO_LISTEN / AURUM_DEMO_SINK (ADDR:PORT; port 0 picks a free one),
@@ -58,9 +61,13 @@ mkdir -p "$AUDIT_DIR" 2>/dev/null || true
 : >"$DIR/aurum.log"
 
 PIDS=()
+PG_DIR=
+PG_PID=
 stop_all() {
     for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ -n "$PG_PID" ]; then kill -INT "$PG_PID" 2>/dev/null || true; wait "$PG_PID" 2>/dev/null || true; fi
+    if [ -n "$PG_DIR" ]; then rm -rf "$PG_DIR"; fi
 }
 trap 'stop_all' EXIT
 trap 'exit 130' INT TERM
@@ -120,13 +127,82 @@ LISTEN="${LISTEN%:*}:$(cat "$DIR/port")"
 URL="http://$LISTEN"
 api() { curl -fsS -H "$AUTH" "$@"; }
 
-echo "== loading the six systems through the API"
+# --- billing's database (PostgreSQL, when installed) ------------------------------------------
+# A throwaway cluster in /tmp, listening on a Unix socket only, as the `postgres` user when the
+# demo runs as root (PostgreSQL refuses root). billing.csv becomes its billing_accounts table,
+# with an updated_at column the connector reads incrementally. Any failure here falls back to
+# importing billing.csv: the demo never depends on PostgreSQL.
+PG_BIN=/usr/lib/postgresql/15/bin
+start_billing_db() {
+    [ "${AURUM_DEMO_POSTGRES:-1}" != 0 ] && [ -x "$PG_BIN/postgres" ] || return 1
+    PG_DIR=$(mktemp -d /tmp/aurum-demo-pg-XXXXXX) || return 1
+    local as=()
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres: "$PG_DIR" || return 1
+        as=(setpriv --reuid=postgres --regid=postgres --init-groups)
+    fi
+    "${as[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync \
+        >"$PG_DIR/initdb.log" 2>&1 || return 1
+    "${as[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR" -h '' -F \
+        >>"$PG_DIR/postgres.log" 2>&1 &
+    PG_PID=$!
+    for _ in $(seq 1 100); do
+        "$PG_BIN/pg_isready" -q -h "$PG_DIR" -U postgres && break
+        sleep 0.1
+    done
+    local cols
+    cols=$(head -n 1 "$GEN/billing.csv" | tr -d '\r')
+    "$PG_BIN/psql" -q -h "$PG_DIR" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TABLE billing_accounts (${cols//,/ text, } text,
+    updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
+\\copy billing_accounts (${cols}) FROM '$GEN/billing.csv' WITH (FORMAT csv, HEADER true)
+SQL
+}
+BILLING_DB=
+if start_billing_db 2>>"$DIR/aurum.log"; then
+    BILLING_DB="host=$PG_DIR user=postgres dbname=postgres"
+fi
+
+# Adds an inbound block to the definition the configuration gave a source.
+add_inbound() {
+    api "$URL/v1/sources/$1" | jq --argjson in "$2" '.definition + {inbound: $in}' |
+        api -X PUT -H 'Content-Type: application/json' --data-binary @- "$URL/v1/sources/$1" \
+            >/dev/null
+}
+
+echo "== loading the six systems"
 SOURCES=$(awk '/^sources:/{s=1; next} s && /^  [a-z_]+:$/{sub(":", ""); print $1} /^[a-z]/{s=0}' \
     "$GEN/northwind.yaml")
 for src in $SOURCES; do
-    "$AURUM" import --server "$URL" --key "$KEY" --config "$GEN/northwind.yaml" \
-        --source "$src" "$GEN/$src.csv" 2>&1 | sed "s/^/  $src: /" ||
-        fail "aurum import of $GEN/$src.csv into source $src failed (see above)"
+    if [ "$src" = billing ] && [ -n "$BILLING_DB" ]; then
+        add_inbound billing "$(jq -n --arg ci "$BILLING_DB" '{kind: "postgres", conninfo: $ci,
+            table: "billing_accounts", cursor_column: "updated_at"}')" ||
+            fail "the billing connector was refused"
+        echo "  billing: pulled from PostgreSQL (table billing_accounts) by its inbound connector"
+        "$AURUM" sync --server "$URL" --key "$KEY" billing 2>&1 | sed "s/^/  billing: /" ||
+            fail "aurum sync billing failed (see above and $DIR/aurum.log)"
+    elif [ "$src" = pos ]; then
+        # The POS drops its nightly file: written under a dot name, renamed into the drop.
+        rm -rf "$DIR/drop"
+        mkdir -p "$DIR/drop/pos"
+        add_inbound pos "$(jq -n --arg d "$DIR_ABS/drop/pos" '{kind: "file", dir: $d}')" ||
+            fail "the pos connector was refused"
+        cp "$GEN/pos.csv" "$DIR/drop/pos/.pos-nightly.csv.part"
+        mv "$DIR/drop/pos/.pos-nightly.csv.part" "$DIR/drop/pos/pos-nightly.csv"
+        for _ in $(seq 1 1200); do
+            [ -f "$DIR/drop/pos/done/pos-nightly.csv.report.txt" ] ||
+                [ -f "$DIR/drop/pos/failed/pos-nightly.csv.report.txt" ] && break
+            sleep 0.05
+        done
+        [ -f "$DIR/drop/pos/done/pos-nightly.csv.report.txt" ] ||
+            fail "the POS file was not imported from $DIR/drop/pos (see $DIR/aurum.log)"
+        echo "  pos: nightly file dropped into $DIR/drop/pos, imported by its watcher:"
+        grep '^read' "$DIR/drop/pos/done/pos-nightly.csv.report.txt" | sed 's/^/  pos: /'
+    else
+        "$AURUM" import --server "$URL" --key "$KEY" --config "$GEN/northwind.yaml" \
+            --source "$src" "$GEN/$src.csv" 2>&1 | sed "s/^/  $src: /" ||
+            fail "aurum import of $GEN/$src.csv into source $src failed (see above)"
+    fi
 done
 
 # The Northwind systems the flows talk to are played by `aurum sink`, which records what it
@@ -330,6 +406,11 @@ Try:
   curl -H "$AUTH" $URL/v1/events/unlinked                 # events for customers nobody holds
   curl -H "$AUTH" $URL/metrics
   curl $URL/healthz
+Inbound connectors (docs/CONNECTORS.md): drop another POS file into $DIR/drop/pos/, and
+$([ -n "$BILLING_DB" ] && echo "change a row of billing's database (psql -h $PG_DIR -U postgres, table billing_accounts,
+set updated_at = now()), then pull it with" || echo "(billing was imported from its CSV: PostgreSQL is not installed or AURUM_DEMO_POSTGRES=0)")
+  $AURUM sync --server $URL --key $KEY $([ -n "$BILLING_DB" ] && echo billing || echo pos)
+  curl -H "$AUTH" $URL/v1/sources/pos/sync                 # state, cursor, counts
 TXT
 [ "$EXIT_AFTER" = 1 ] && exit 0
 wait "${PIDS[0]}"

@@ -127,20 +127,23 @@ typedef struct runs_args {
     int context;
 } runs_args;
 
-static const au_query_spec runs_query[] = {
-    {"status", AU_QUERY_STR, offsetof(runs_args, status), 0, 0, 0, 0, "only runs in this status"},
-    {"before", AU_QUERY_INT, offsetof(runs_args, before), 0, 0, __LONG_MAX__, 0,
-     "only runs with a smaller id (paging; 0: from the newest)"},
-    {"limit", AU_QUERY_INT, offsetof(runs_args, limit), 50, 1, 1000, 0, "runs per page"},
-    {"context", AU_QUERY_FLAG, offsetof(runs_args, context), 0, 0, 0, 0,
-     "include each run's context"},
+const au_query_spec au_api_query_flow_runs[] = {
+    AU_QUERY_ROW("status", AU_QUERY_STR, offsetof(runs_args, status), NULL,
+                 "only runs in this status"),
+    AU_QUERY_ROW("before", AU_QUERY_INT, offsetof(runs_args, before), "0",
+                 "only runs with a smaller id (paging; 0: from the newest)", .min = 0,
+                 .max = __LONG_MAX__),
+    AU_QUERY_ROW("limit", AU_QUERY_INT, offsetof(runs_args, limit), "50", "runs per page", .min = 1,
+                 .max = 1000),
+    AU_QUERY_ROW("context", AU_QUERY_FLAG, offsetof(runs_args, context), "0",
+                 "include each run's context"),
     {0}};
 
 au_rc au_api_flow_runs(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *j = NULL;
     runs_args a;
-    au_rc rc = au_query_parse(req, runs_query, &a, err);
+    au_rc rc = au_query_parse(req, au_api_query_flow_runs, &a, err);
     if (rc)
         return rc;
     au_flows *f = flows(req, err);
@@ -181,27 +184,44 @@ au_rc au_api_flow_hook(au_req *req, au_resp *resp, au_err *err)
 }
 
 /* GET /v1/deadletters?flow=&all=1 */
+typedef struct deadletter_args {
+    const char *flow; /* only this flow's */
+    int all;          /* replayed ones too */
+} deadletter_args;
+
+const au_query_spec au_api_query_deadletters[] = {
+    AU_QUERY_ROW("flow", AU_QUERY_STR, offsetof(deadletter_args, flow), NULL,
+                 "only this flow's dead letters"),
+    AU_QUERY_ROW("all", AU_QUERY_FLAG, offsetof(deadletter_args, all), "0",
+                 "replayed dead letters too"),
+    {0}};
+
 au_rc au_api_deadletter_list(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *out = NULL;
+    deadletter_args a;
+    au_rc rc = au_query_parse(req, au_api_query_deadletters, &a, err);
+    if (rc)
+        return rc;
     au_flows *f = flows(req, err);
-    const char *all = au_req_query(req, "all");
-    au_rc rc = f ? au_flows_deadletters(f, au_req_query(req, "flow"), !(all && !strcmp(all, "1")),
-                                        &out, err)
-                 : err->rc;
+    rc = f ? au_flows_deadletters(f, a.flow, !a.all, &out, err) : err->rc;
     return rc ? rc : au_resp_json(resp, 200, shown(req, out));
 }
 
 /* POST /v1/deadletters/{id}/replay */
+static const au_query_spec deadletter_path[] = {AU_QUERY_ROW("id", AU_QUERY_INT, 0, NULL,
+                                                             "dead letter id", .min = 1,
+                                                             .max = __LONG_MAX__, .required = 1),
+                                                {0}};
+
 au_rc au_api_deadletter_replay(au_req *req, au_resp *resp, au_err *err)
 {
-    const char *p = au_req_param(req, "id");
-    char *end = NULL;
-    long long id = strtoll(p, &end, 10);
-    if (*end || end == p || id <= 0)
-        return au_err_set(err, AU_ERR_INVALID, "dead letter id must be a positive integer");
+    long id = 0;
+    au_rc rc = au_path_parse(req, deadletter_path, &id, err);
+    if (rc)
+        return rc;
     au_flows *f = flows(req, err);
-    au_rc rc = f ? au_flows_replay(f, id, err) : err->rc;
+    rc = f ? au_flows_replay(f, id, err) : err->rc;
     return rc ? rc
               : au_resp_json(resp, 202,
                              json_pack("{s:I,s:b}", "id", (json_int_t)id, "replayed", 1));

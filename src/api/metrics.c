@@ -6,6 +6,7 @@
 #include "api/api_int.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
+#include "inbound/inbound.h"
 #include "profile/profiles.h"
 #include "lib/alloc.h"
 
@@ -21,6 +22,8 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
     au_flows *f = au_flows_of(req->srv->engine);
     if (!rc && f)
         rc = au_flows_metrics(f, &b);
+    if (!rc)
+        rc = au_inbound_metrics(au_inbound_of(req->srv->engine), &b);
     au_profiles *prof = au_profiles_of(req->srv->engine);
     if (!rc && prof)
         rc = au_buf_printf(&b,

@@ -19,40 +19,86 @@
 #define WAIT_MAX_S      60 /* long-poll cap: a longer wait is served as 60 s */
 #define SSE_KEEPALIVE_S 15 /* comment line sent on an idle stream */
 
-/* A profile id from the path: decimal digits, > 0. */
+/* A profile id from the path: a positive integer; anything else names no profile (404). */
+static const au_query_spec id_path[] = {AU_QUERY_ROW("id", AU_QUERY_INT, 0, NULL, "profile",
+                                                     .min = 1, .max = __LONG_MAX__, .required = 1,
+                                                     .flags = AU_OPT_NOT_FOUND),
+                                        {0}};
+
 static au_rc path_id(const au_req *req, int64_t *id, au_err *err)
 {
-    const char *s = au_req_param(req, "id");
-    char *end = NULL;
-    errno = 0;
-    long long v = s && isdigit((unsigned char)*s) ? strtoll(s, &end, 10) : 0;
-    if (!end || *end || errno || v <= 0)
-        return au_err_set(err, AU_ERR_NOT_FOUND, "no profile '%s'", s ? s : "");
+    long v = 0;
+    au_rc rc = au_path_parse(req, id_path, &v, err);
     *id = v;
-    return AU_OK;
+    return rc;
 }
 
-/* Optional integer query parameter within [min, max] (a declared one-row table, so the error
- * is the same as every route's); `cap` serves a larger value as max instead of refusing it. */
-static au_rc query_int(const au_req *req, const char *name, long dflt, long min, long max, int cap,
-                       long *out, au_err *err)
-{
-    const au_query_spec spec[] = {{name, AU_QUERY_INT, 0, dflt, min, max, cap, ""}, {0}};
-    return au_query_parse(req, spec, out, err);
-}
+/* GET /v1/profiles/{id}?lineage=1 */
+const au_query_spec au_api_query_profile_get[] = {
+    AU_QUERY_ROW("lineage", AU_QUERY_FLAG, 0, "0", "add where every value came from"), {0}};
 
-/* Query argument `name` (already percent-decoded by au_req_query) as a new string the caller
- * frees with au_free; NULL when absent (or out of memory). */
-static char *query_dup(const au_req *req, const char *name)
-{
-    return au_strdup(au_req_query(req, name));
-}
+/* GET /v1/profiles?email=|phone=|source=&record=&lineage=1 */
+typedef struct lookup_args {
+    const char *email, *phone, *source, *record; /* borrowed from the request */
+    int lineage;                                 /* add where every value came from */
+} lookup_args;
 
-static int query_flag(const au_req *req, const char *name)
-{
-    const char *v = au_req_query(req, name);
-    return v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
-}
+const au_query_spec au_api_query_profile_lookup[] = {
+    AU_QUERY_ROW("email", AU_QUERY_STR, offsetof(lookup_args, email), NULL, "an e-mail address"),
+    AU_QUERY_ROW("phone", AU_QUERY_STR, offsetof(lookup_args, phone), NULL, "a phone number"),
+    AU_QUERY_ROW("source", AU_QUERY_STR, offsetof(lookup_args, source), NULL,
+                 "a source (with record)"),
+    AU_QUERY_ROW("record", AU_QUERY_STR, offsetof(lookup_args, record), NULL,
+                 "a record id of that source"),
+    AU_QUERY_ROW("lineage", AU_QUERY_FLAG, offsetof(lookup_args, lineage), "0",
+                 "add where every value came from"),
+    {0}};
+
+/* GET /v1/profiles/search?q=NAME&limit=N */
+typedef struct search_args {
+    const char *q; /* the name, borrowed */
+    long limit;    /* profiles to answer */
+} search_args;
+
+const au_query_spec au_api_query_profile_search[] = {
+    AU_QUERY_ROW("q", AU_QUERY_STR, offsetof(search_args, q), NULL,
+                 "a name or part of one (required)"),
+    AU_QUERY_ROW("limit", AU_QUERY_INT, offsetof(search_args, limit), "20", "profiles to answer",
+                 .min = 1, .max = 100),
+    {0}};
+
+/* GET /v1/profiles/{id}/timeline?type=&source=&limit=&cursor= */
+typedef struct timeline_args {
+    const char *type, *source, *cursor; /* borrowed */
+    long limit;                         /* events per page */
+} timeline_args;
+
+const au_query_spec au_api_query_profile_timeline[] = {
+    AU_QUERY_ROW("type", AU_QUERY_STR, offsetof(timeline_args, type), NULL,
+                 "only events of this type"),
+    AU_QUERY_ROW("source", AU_QUERY_STR, offsetof(timeline_args, source), NULL,
+                 "only events of this source"),
+    AU_QUERY_ROW("limit", AU_QUERY_INT, offsetof(timeline_args, limit), "50", "events per page",
+                 .min = 1, .max = 500),
+    AU_QUERY_ROW("cursor", AU_QUERY_STR, offsetof(timeline_args, cursor), NULL,
+                 "the \"next\" of the previous page"),
+    {0}};
+
+/* GET /v1/changes?after=CURSOR|0|now&wait=SECONDS&limit=N */
+typedef struct changes_args {
+    const char *after; /* borrowed */
+    long wait, limit;  /* long-poll seconds, changes per answer */
+} changes_args;
+
+const au_query_spec au_api_query_changes[] = {
+    AU_QUERY_ROW("after", AU_QUERY_STR, offsetof(changes_args, after), NULL,
+                 "a cursor, 0 (from the beginning) or now (only later changes)"),
+    AU_QUERY_ROW("wait", AU_QUERY_INT, offsetof(changes_args, wait), "0",
+                 "seconds to wait for a change (long-poll)", .min = 0, .max = WAIT_MAX_S,
+                 .flags = AU_OPT_CLAMP),
+    AU_QUERY_ROW("limit", AU_QUERY_INT, offsetof(changes_args, limit), "100", "changes per answer",
+                 .min = 1, .max = 1000),
+    {0}};
 
 static au_rc with_reader(au_req *req, au_store **st, au_err *err)
 {
@@ -64,15 +110,17 @@ static au_rc with_reader(au_req *req, au_store **st, au_err *err)
 au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err)
 {
     int64_t id = 0;
+    int lineage = 0;
     au_store *st = NULL;
     char *text = NULL;
     size_t len = 0;
     au_rc rc = path_id(req, &id, err);
     if (!rc)
+        rc = au_query_parse(req, au_api_query_profile_get, &lineage, err);
+    if (!rc)
         rc = with_reader(req, &st, err);
     if (!rc)
-        rc = au_profile_get_text(req->srv->engine, st, id, query_flag(req, "lineage"), &text, &len,
-                                 err);
+        rc = au_profile_get_text(req->srv->engine, st, id, lineage, &text, &len, err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
     if (rc)
@@ -83,71 +131,59 @@ au_rc au_api_profile_get(au_req *req, au_resp *resp, au_err *err)
     return AU_OK;
 }
 
-/* GET /v1/profiles?email=|phone=|source=&record= */
 au_rc au_api_profile_lookup(au_req *req, au_resp *resp, au_err *err)
 {
-    char *email = query_dup(req, "email"), *phone = query_dup(req, "phone");
-    char *source = query_dup(req, "source"), *record = query_dup(req, "record");
+    lookup_args a = {0};
     au_store *st = NULL;
     json_t *list = NULL;
-    au_rc rc = AU_OK;
-    if ((source != NULL) != (record != NULL)) {
-        rc = au_err_set(err, AU_ERR_INVALID, "source and record go together");
-        goto out;
-    }
+    au_rc rc = au_query_parse(req, au_api_query_profile_lookup, &a, err);
+    if (rc)
+        return rc;
+    if ((a.source != NULL) != (a.record != NULL))
+        return au_err_set(err, AU_ERR_INVALID, "source and record go together");
     rc = with_reader(req, &st, err);
     if (!rc)
-        rc = au_profile_lookup(req->srv->engine, st, email, phone, source, record,
-                               query_flag(req, "lineage"), &list, err);
+        rc = au_profile_lookup(req->srv->engine, st, a.email, a.phone, a.source, a.record,
+                               a.lineage, &list, err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
     if (!rc && json_array_size(list) == 0) {
         json_decref(list);
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "no profile holds %s '%s'",
-                        email   ? "email"
-                        : phone ? "phone"
-                                : "record",
-                        email   ? email
-                        : phone ? phone
-                                : record);
+                        a.email   ? "email"
+                        : a.phone ? "phone"
+                                  : "record",
+                        a.email   ? a.email
+                        : a.phone ? a.phone
+                                  : a.record);
     } else if (!rc) {
         rc = au_resp_json(resp, 200, json_pack("{s:o}", "profiles", list));
     }
-out:
-    au_free(email);
-    au_free(phone);
-    au_free(source);
-    au_free(record);
     return rc;
 }
 
-/* GET /v1/profiles/search?q=NAME&limit=N */
 au_rc au_api_profile_search(au_req *req, au_resp *resp, au_err *err)
 {
-    char *q = query_dup(req, "q");
-    long limit = 20;
+    search_args a = {0};
     au_store *st = NULL;
     json_t *list = NULL;
-    au_rc rc =
-        q && *q ? AU_OK : au_err_set(err, AU_ERR_INVALID, "q: required (a name or part of one)");
-    if (!rc)
-        rc = query_int(req, "limit", 20, 1, 100, 0, &limit, err);
+    au_rc rc = au_query_parse(req, au_api_query_profile_search, &a, err);
+    if (!rc && (!a.q || !*a.q))
+        rc = au_err_set(err, AU_ERR_INVALID, "q: required (a name or part of one)");
     if (!rc)
         rc = with_reader(req, &st, err);
     if (!rc)
-        rc = au_profile_search(req->srv->engine, st, q, (int)limit, &list, err);
+        rc = au_profile_search(req->srv->engine, st, a.q, (int)a.limit, &list, err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
     if (!rc)
-        rc = au_resp_json(resp, 200, json_pack("{s:s, s:o}", "q", q, "profiles", list));
-    au_free(q);
+        rc = au_resp_json(resp, 200, json_pack("{s:s, s:o}", "q", a.q, "profiles", list));
     return rc;
 }
 
-/* A cursor query parameter (absent: 0). */
-static au_rc query_cursor(const au_req *req, const char *name, int64_t *seq, au_err *err)
+/* A cursor query parameter s (absent: 0). */
+static au_rc query_cursor(const char *s, const char *name, int64_t *seq, au_err *err)
 {
-    const char *s = au_req_query(req, name);
     uint64_t v = 0;
     au_err e2;
     *seq = 0;
@@ -166,14 +202,13 @@ static au_rc query_cursor(const au_req *req, const char *name, int64_t *seq, au_
 
 /* `after` of the change feed: a cursor, "0" (the beginning, as when absent) or "now" (the newest
  * committed change, so that only later ones are answered). */
-static au_rc query_after(au_req *req, int64_t *seq, au_err *err)
+static au_rc query_after(au_req *req, const char *s, int64_t *seq, au_err *err)
 {
-    const char *s = au_req_query(req, "after");
     *seq = 0;
     if (s && strcmp(s, "0") == 0)
         return AU_OK;
     if (!s || strcmp(s, "now") != 0)
-        return query_cursor(req, "after", seq, err);
+        return query_cursor(s, "after", seq, err);
     au_store *st = NULL;
     au_rc rc = with_reader(req, &st, err);
     if (!rc && (rc = au_profile_changes_now(st, seq)))
@@ -183,28 +218,24 @@ static au_rc query_after(au_req *req, int64_t *seq, au_err *err)
     return rc;
 }
 
-/* GET /v1/profiles/{id}/timeline?type=&source=&limit=&cursor= */
 au_rc au_api_profile_timeline(au_req *req, au_resp *resp, au_err *err)
 {
     int64_t id = 0, before = 0;
-    long limit = 50;
+    timeline_args a = {0};
     au_store *st = NULL;
     json_t *page = NULL;
-    char *type = query_dup(req, "type"), *source = query_dup(req, "source");
     au_rc rc = path_id(req, &id, err);
     if (!rc)
-        rc = query_int(req, "limit", 50, 1, 500, 0, &limit, err);
+        rc = au_query_parse(req, au_api_query_profile_timeline, &a, err);
     if (!rc)
-        rc = query_cursor(req, "cursor", &before, err);
+        rc = query_cursor(a.cursor, "cursor", &before, err);
     if (!rc)
         rc = with_reader(req, &st, err);
     if (!rc)
-        rc = au_profile_timeline(req->srv->engine, st, id, before, type, source, (int)limit, &page,
-                                 err);
+        rc = au_profile_timeline(req->srv->engine, st, id, before, a.type, a.source, (int)a.limit,
+                                 &page, err);
     if (st)
         au_engine_reader_release(req->srv->engine, st);
-    au_free(type);
-    au_free(source);
     return rc ? rc : au_resp_json(resp, 200, page);
 }
 
@@ -342,15 +373,14 @@ au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
 {
     au_profiles *prof = au_profiles_of(req->srv->engine);
     int64_t after = 0, last = 0;
-    long wait = 0, limit = 100;
+    changes_args a = {0};
     json_t *list = NULL;
     char cur[AU_CURSOR_LEN + 1];
     /* wait and limit are checked first, so a bad request does not cost a store read */
-    au_rc rc = query_int(req, "wait", 0, 0, WAIT_MAX_S, 1, &wait, err);
+    au_rc rc = au_query_parse(req, au_api_query_changes, &a, err);
+    long wait = a.wait, limit = a.limit;
     if (!rc)
-        rc = query_int(req, "limit", 100, 1, 1000, 0, &limit, err);
-    if (!rc)
-        rc = query_after(req, &after, err);
+        rc = query_after(req, a.after, &after, err);
     if (rc)
         return rc;
     if (wants_sse(req))

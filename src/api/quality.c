@@ -12,8 +12,8 @@
 #include "quality/quality.h"
 #include "lib/clock.h"
 
-/* Default length of the per-day series. */
-#define QUALITY_DEFAULT_DAYS 7
+/* Default length of the per-day series (as the option table writes it). */
+#define QUALITY_DEFAULT_DAYS "7"
 
 static int mapped_by_engine(void *ctx, const char *source, au_attr a)
 {
@@ -25,31 +25,36 @@ static int mapped_by_engine(void *ctx, const char *source, au_attr a)
     return mapped;
 }
 
-static au_rc parse_days(const au_req *req, int *days, au_err *err)
-{
-    static const au_query_spec spec[] = {{"days", AU_QUERY_INT, 0, QUALITY_DEFAULT_DAYS, 0,
-                                          AU_QUALITY_MAX_DAYS, 0, "days of history"},
-                                         {0}};
-    long v;
-    au_rc rc = au_query_parse(req, spec, &v, err);
-    *days = rc ? QUALITY_DEFAULT_DAYS : (int)v;
-    return rc;
-}
+/* GET /v1/quality?source=&attribute=&days= */
+typedef struct quality_args {
+    const char *source, *attribute; /* borrowed */
+    long days;                      /* length of the per-day series */
+} quality_args;
+
+const au_query_spec au_api_query_quality[] = {
+    AU_QUERY_ROW("source", AU_QUERY_STR, offsetof(quality_args, source), NULL, "only this source"),
+    AU_QUERY_ROW("attribute", AU_QUERY_STR, offsetof(quality_args, attribute), NULL,
+                 "only this canonical attribute"),
+    AU_QUERY_ROW("days", AU_QUERY_INT, offsetof(quality_args, days), QUALITY_DEFAULT_DAYS,
+                 "days of the per-day series (0: none)", .min = 0, .max = AU_QUALITY_MAX_DAYS),
+    {0}};
 
 /* GET /v1/quality?source=&attribute=&days= -> {"sources":[...],"days","events"} */
 au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err)
 {
     au_engine *e = req->srv->engine;
+    quality_args a = {0};
+    au_rc rc = au_query_parse(req, au_api_query_quality, &a, err);
+    if (rc)
+        return rc;
     au_quality_query q = {
-        .source = au_req_query(req, "source"),
-        .attribute = au_req_query(req, "attribute"),
+        .source = a.source,
+        .attribute = a.attribute,
+        .days = (int)a.days,
         .now_ms = au_wall_ms(),
         .mapped = mapped_by_engine,
         .mapped_ctx = e,
     };
-    au_rc rc = parse_days(req, &q.days, err);
-    if (rc)
-        return rc;
     if (q.attribute && au_attr_from_name(q.attribute) < 0)
         return au_err_set(err, AU_ERR_INVALID, "attribute: '%s' is not a canonical attribute",
                           q.attribute);

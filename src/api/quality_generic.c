@@ -12,15 +12,16 @@
 #include "resolve/hook.h"
 
 /* GET /v1/quality/generic?limit=N */
+const au_query_spec au_api_query_quality_generic[] = {
+    AU_QUERY_ROW("limit", AU_QUERY_INT, 0, "1000", "values to list", .min = 1, .max = 100000), {0}};
+
 au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err)
 {
     au_resolve_state *s = au_engine_hook_state(req->srv->engine, "resolve");
     if (!s)
         return au_err_set(err, AU_ERR_UNAVAILABLE, "identity resolution is not running");
-    static const au_query_spec spec[] = {
-        {"limit", AU_QUERY_INT, 0, 1000, 1, 100000, 0, "values to list"}, {0}};
     long limit;
-    au_rc rc = au_query_parse(req, spec, &limit, err);
+    au_rc rc = au_query_parse(req, au_api_query_quality_generic, &limit, err);
     if (rc)
         return rc;
     json_t *doc = au_resolve_generic_list(s, (size_t)limit);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "core/batch.h"
 #include "core/reads.h"
 #include "core/warnings.h"
@@ -164,16 +165,21 @@ static au_rc check_source(au_req *req, const char *name, au_err *err)
     return AU_OK;
 }
 
+const au_query_spec au_api_query_record_get[] = {
+    AU_QUERY_ROW("history", AU_QUERY_FLAG, 0, "0", "add every version, oldest first"), {0}};
+
 /* GET /v1/sources/{source}/records/{id}[?history=1]
  * -> {"source","record_id","version","updated_at","origin","attributes":{name:{raw,value,key}},
  *     "custom","input"[,"history":[versions, oldest first]]} */
 au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err)
 {
     const char *name = au_req_param(req, "source"), *id = au_req_param(req, "id");
-    const char *hist = au_req_query(req, "history");
+    int hist = 0;
     au_record_out cur = {0};
     json_t *out = NULL, *history = NULL;
-    au_rc rc = check_source(req, name, err);
+    au_rc rc = au_query_parse(req, au_api_query_record_get, &hist, err);
+    if (!rc)
+        rc = check_source(req, name, err);
     if (rc)
         return rc;
     au_store *s = au_engine_reader(req->srv->engine);
@@ -195,7 +201,7 @@ au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err)
     json_object_del(out, "deleted");
     json_object_set_new(out, "source", json_string(name));
     json_object_set_new(out, "record_id", json_string(id));
-    if (hist && strcmp(hist, "0") != 0 && strcmp(hist, "false") != 0) {
+    if (hist) {
         if (!(history = json_array()) ||
             (rc = au_engine_read_history(s, name, id, on_version, history))) {
             rc = au_err_set(err, rc ? rc : AU_ERR_NOMEM, "cannot read the history of '%s'", id);

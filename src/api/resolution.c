@@ -22,16 +22,18 @@ static au_resolve_state *resolver_of(au_req *req, au_err *err)
     return s;
 }
 
-/* The {id} path parameter as a profile number. */
+/* The {id} path parameter as a profile number; anything else names no profile (404). */
+static const au_query_spec id_path[] = {AU_QUERY_ROW("id", AU_QUERY_INT, 0, NULL, "profile",
+                                                     .min = 1, .max = __LONG_MAX__, .required = 1,
+                                                     .flags = AU_OPT_NOT_FOUND),
+                                        {0}};
+
 static au_rc profile_param(au_req *req, int64_t *p, au_err *err)
 {
-    const char *v = au_req_param(req, "id");
-    char *end = NULL;
-    long long n = v ? strtoll(v, &end, 10) : 0;
-    if (!v || !*v || *end || n <= 0)
-        return au_err_set(err, AU_ERR_NOT_FOUND, "no profile '%s'", v ? v : "");
-    *p = n;
-    return AU_OK;
+    long v = 0;
+    au_rc rc = au_path_parse(req, id_path, &v, err);
+    *p = v;
+    return rc;
 }
 
 /* {"source": "...", "record": "..."} -> borrowed strings. */
@@ -46,11 +48,26 @@ static au_rc ref_of(const json_t *o, const char *what, const char **source, cons
     return AU_OK;
 }
 
-/* "SOURCE:ID" query argument into two buffers. */
-static au_rc query_ref(au_req *req, const char *name, char *src, size_t ns, char *id, size_t ni,
+/* GET /v1/explain?a=SOURCE:ID&b=SOURCE:ID */
+typedef struct explain_args {
+    const char *a, *b; /* borrowed */
+} explain_args;
+
+const au_query_spec au_api_query_explain[] = {
+    AU_QUERY_ROW("a", AU_QUERY_STR, offsetof(explain_args, a), NULL, "a record: SOURCE:RECORD_ID",
+                 .required = 1),
+    AU_QUERY_ROW("b", AU_QUERY_STR, offsetof(explain_args, b), NULL,
+                 "the other record: SOURCE:RECORD_ID", .required = 1),
+    {0}};
+
+/* GET /v1/review?limit=N */
+const au_query_spec au_api_query_review[] = {
+    AU_QUERY_ROW("limit", AU_QUERY_INT, 0, "100", "pairs to list", .min = 1, .max = 10000), {0}};
+
+/* A "SOURCE:ID" query value v (argument `name`) into two buffers. */
+static au_rc query_ref(const char *v, const char *name, char *src, size_t ns, char *id, size_t ni,
                        au_err *err)
 {
-    const char *v = au_req_query(req, name);
     const char *colon = v ? strchr(v, ':') : NULL;
     if (!colon || colon == v || !colon[1] || (size_t)(colon - v) >= ns || strlen(colon) > ni)
         return au_err_set(err, AU_ERR_INVALID, "query argument '%s' must be SOURCE:RECORD_ID",
@@ -83,9 +100,12 @@ au_rc au_api_explain(au_req *req, au_resp *resp, au_err *err)
     au_resolve_state *s = resolver_of(req, err);
     if (!s)
         return AU_ERR_UNAVAILABLE;
-    au_rc rc = query_ref(req, "a", sa, sizeof(sa), ra, sizeof(ra), err);
+    explain_args a = {0};
+    au_rc rc = au_query_parse(req, au_api_query_explain, &a, err);
     if (!rc)
-        rc = query_ref(req, "b", sb, sizeof(sb), rb, sizeof(rb), err);
+        rc = query_ref(a.a, "a", sa, sizeof(sa), ra, sizeof(ra), err);
+    if (!rc)
+        rc = query_ref(a.b, "b", sb, sizeof(sb), rb, sizeof(rb), err);
     if (rc)
         return rc;
     au_store *st = au_engine_reader(req->srv->engine);
@@ -239,10 +259,8 @@ static int review_item(void *ctx, const au_review_row *r)
 /* GET /v1/review?limit=N */
 au_rc au_api_review(au_req *req, au_resp *resp, au_err *err)
 {
-    static const au_query_spec spec[] = {
-        {"limit", AU_QUERY_INT, 0, 100, 1, 10000, 0, "pairs to list"}, {0}};
     long limit;
-    au_rc qrc = au_query_parse(req, spec, &limit, err);
+    au_rc qrc = au_query_parse(req, au_api_query_review, &limit, err);
     if (qrc)
         return qrc;
     au_store *st = au_engine_reader(req->srv->engine);

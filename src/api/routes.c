@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "lib/alloc.h"
 
 /* X(method, pattern, handler, scope, summary, body/query) */
@@ -37,10 +38,22 @@
     X("GET", "/v1/sources", au_api_source_list, AU_NEED_READ,                                      \
       "Lists the registered sources with their definitions.", NULL)                                \
     X("PUT", "/v1/sources/{source}", au_api_source_put, AU_NEED_ADMIN,                             \
-      "Registers or replaces a source: field mapping onto the canonical schema, trust.",           \
-      "source definition object (see src/core/source.h)")                                          \
+      "Registers or replaces a source: field mapping onto the canonical schema, trust, and an "    \
+      "optional inbound connector (docs/CONNECTORS.md), checked first and (re)started once the "   \
+      "definition is stored.",                                                                     \
+      "source definition object (see src/core/source.h), \"inbound\":{\"kind\",...}")              \
     X("GET", "/v1/sources/{source}", au_api_source_get, AU_NEED_READ,                              \
       "The definition of one source.", NULL)                                                       \
+    X("POST", "/v1/sources/{source}/sync", au_api_sync_post, AU_NEED_ADMIN,                        \
+      "Runs the source's inbound connector now (docs/CONNECTORS.md); answers its state as GET "    \
+      "does, with \"completed\": true when the run ended within ?wait. 404 without a connector.",  \
+      NULL)                                                                                        \
+    X("GET", "/v1/sources/{source}/sync", au_api_sync_get, AU_NEED_READ,                           \
+      "The inbound connector of the source: {\"state\",\"mode\",\"schedule\",\"running\","         \
+      "\"cursor\",\"lag_ms\",\"next_run_ms\",\"failures\",\"last_run\":{\"started_ms\","           \
+      "\"finished_ms\",\"ok\",\"error\",\"counts\"},\"totals\",\"current\"}; counts are read, "    \
+      "inserted, updated, unchanged, quarantined, refused, deleted.",                              \
+      NULL)                                                                                        \
     X("POST", "/v1/sources/{source}/records", au_api_records_post, AU_NEED_WRITE_SOURCE,           \
       "Upserts a batch of source documents, all or nothing; idempotent on (source, record id). "   \
       "Answers {\"inserted\",\"updated\",\"unchanged\",\"warnings\",\"warnings_total\","           \
@@ -49,7 +62,7 @@
     X("GET", "/v1/sources/{source}/records/{id}", au_api_record_get, AU_NEED_READ,                 \
       "The current version of a record: attributes (raw, value, key, status, reason), custom "     \
       "fields, input.",                                                                            \
-      "?history=1 adds every version")                                                             \
+      NULL)                                                                                        \
     X("DELETE", "/v1/sources/{source}/records/{id}", au_api_record_delete, AU_NEED_WRITE_SOURCE,   \
       "Deletes a record (a tombstone version is kept); 404 when absent.", NULL)                    \
     X("POST", "/v1/events", au_api_events_post, AU_NEED_WRITE_BODY,                                \
@@ -71,7 +84,7 @@
     X("GET", "/v1/explain", au_api_explain, AU_NEED_READ,                                          \
       "Why two records are (not) one person: rule, each comparison's level and match weight, "     \
       "prior, total, probability, decision.",                                                      \
-      "?a=SOURCE:ID&b=SOURCE:ID")                                                                  \
+      NULL)                                                                                        \
     X("GET", "/v1/sources/{source}/records/{id}/profile", au_api_record_profile, AU_NEED_READ,     \
       "The profile a record belongs to: {\"source\",\"record_id\",\"profile\"}.", NULL)            \
     X("POST", "/v1/profiles/{id}/merge", au_api_profile_merge, AU_NEED_ADMIN,                      \
@@ -88,33 +101,31 @@
     X("GET", "/v1/review", au_api_review, AU_NEED_READ,                                            \
       "Possible matches queued for review (between possible_weight and match_weight), "            \
       "strongest first.",                                                                          \
-      "?limit=N (1..10000, default 100)")                                                          \
+      NULL)                                                                                        \
     X("GET", "/v1/quality/generic", au_api_quality_generic, AU_NEED_READ,                          \
       "Generic values: e-mails, phones, national ids and addresses held by several clearly "       \
       "different people or known placeholders, no longer used as evidence or blocking keys "       \
       "(override with matching.generic.never / always).",                                          \
-      "?limit=N (default 1000)")                                                                   \
+      NULL)                                                                                        \
     /* (end of the resolution routes) */                                                           \
     /* --- profiles: profile reads, search, timeline, changes, Segment intake -------------- */    \
     X("GET", "/v1/profiles/search", au_api_profile_search, AU_NEED_READ,                           \
       "Name search for the console: every word matched exactly, by prefix or within one or two "   \
       "edits; profiles ranked by score.",                                                          \
-      "?q=NAME&limit=N (default 20, at most 100)")                                                 \
+      NULL)                                                                                        \
     X("GET", "/v1/profiles", au_api_profile_lookup, AU_NEED_READ,                                  \
-      "Profiles holding an identifier: {\"profiles\":[golden records]}; 404 when none.",           \
-      "?email= | ?phone= | ?source=&record= ; &lineage=1")                                         \
+      "Profiles holding an identifier: {\"profiles\":[golden records]}; 404 when none.", NULL)     \
     X("GET", "/v1/profiles/{id}", au_api_profile_get, AU_NEED_READ,                                \
       "The golden record of a profile; a merged-away id answers with the surviving profile and "   \
       "\"merged_into\".",                                                                          \
-      "?lineage=1 adds where every value came from")                                               \
+      NULL)                                                                                        \
     X("GET", "/v1/profiles/{id}/timeline", au_api_profile_timeline, AU_NEED_READ,                  \
-      "Events of every record of the profile, newest first, cursor-paginated.",                    \
-      "?type=&source=&limit= (default 50, at most 500)&cursor=")                                   \
+      "Events of every record of the profile, newest first, cursor-paginated.", NULL)              \
     X("GET", "/v1/changes", au_api_changes, AU_NEED_READ,                                          \
       "Change feed of profiles after a cursor (after=now: only changes from now on; after=0 or "   \
       "none: from the beginning); answers the cursor to resume from as \"next\"; long-polls with " \
       "wait; Server-Sent Events with Accept: text/event-stream (Last-Event-ID honoured).",         \
-      "?after=CURSOR|0|now&wait=SECONDS (at most 60)&limit= (default 100, at most 1000)")          \
+      NULL)                                                                                        \
     X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
       "Segment identify: a record of source segment; dirty traits are quarantined and listed in "  \
       "warnings.",                                                                                 \
@@ -151,8 +162,7 @@
     X("GET", "/v1/flows/{name}/runs", au_api_flow_runs, AU_NEED_READ,                              \
       "Run history, newest first: trigger, condition, status, error (why a run failed), each "     \
       "step's outcome, attempts, latency; input with the profile as its id unless context=1.",     \
-      "?status=pending|delivered|failed|skipped|error|dead&context=1&limit=1..1000 (default "      \
-      "50)&before=RUN_ID")                                                                         \
+      NULL)                                                                                        \
     X("POST", "/v1/flows/{name}/test", au_api_flow_test, AU_NEED_ADMIN,                            \
       "Dry run: evaluates the flow against the given context, or with none samples the newest "    \
       "matching stored event or profile change (says which in \"sampled\"), returns what each "    \
@@ -165,8 +175,7 @@
       "stale, replayed, wrong or unknown flow: the same 401 (docs/SECRETS.md).",                   \
       "any JSON; Idempotency-Key header makes repeats start no second run")                        \
     X("GET", "/v1/deadletters", au_api_deadletter_list, AU_NEED_READ,                              \
-      "Dead letters, newest first, with the request, the response and the reason.",                \
-      "?flow=NAME&all=1 (all: replayed ones too)")                                                 \
+      "Dead letters, newest first, with the request, the response and the reason.", NULL)          \
     X("POST", "/v1/deadletters/replay", au_api_deadletter_replay_all, AU_NEED_ADMIN,               \
       "Replays every open dead letter (of one flow) once the target is fixed.",                    \
       "{\"flow\": NAME} (optional)")                                                               \
@@ -186,7 +195,7 @@
     X("GET", "/v1/quality", au_api_quality, AU_NEED_READ,                                          \
       "The data-quality ledger: per source and attribute the valid, quarantined and missing "      \
       "counts, the top reasons with example record ids, a per-day series (docs/QUALITY.md).",      \
-      "?source=NAME&attribute=NAME&days=N (series length, default 7, 0 for none)")                 \
+      NULL)                                                                                        \
     X("POST", "/v1/sources/{source}/renormalize", au_api_renormalize, AU_NEED_ADMIN,               \
       "Maps the stored input of every current record of the source through its current "           \
       "definition again, as updates (resolution, profiles, flows and the ledger follow). Answers " \
@@ -202,7 +211,7 @@
     X("GET", "/v1/subjects/export", au_api_subject_export, AU_NEED_ADMIN,                          \
       "Everything held about a person with where it came from: golden record with lineage, "       \
       "every version of their records, events, flow runs and dead letters mentioning them.",       \
-      "?profile=ID | ?email= | ?phone= | ?source=&record=")                                        \
+      NULL)                                                                                        \
     /* (end of the data-subject routes) */
 
 const au_route au_routes[] = {
@@ -346,6 +355,45 @@ static void md_cell(FILE *f, const char *s)
         fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, f);
 }
 
+/* The declared query parameters of the routes that take any: the reference prints them from
+ * the rows the handlers parse with, so it cannot drift from what is accepted. */
+static const struct {
+    au_handler handler;         /* the route's handler */
+    const au_query_spec *query; /* its table (api/query.h) */
+} route_queries[] = {
+    {au_api_record_get, au_api_query_record_get},
+    {au_api_explain, au_api_query_explain},
+    {au_api_review, au_api_query_review},
+    {au_api_quality_generic, au_api_query_quality_generic},
+    {au_api_profile_search, au_api_query_profile_search},
+    {au_api_profile_lookup, au_api_query_profile_lookup},
+    {au_api_profile_get, au_api_query_profile_get},
+    {au_api_profile_timeline, au_api_query_profile_timeline},
+    {au_api_changes, au_api_query_changes},
+    {au_api_flow_runs, au_api_query_flow_runs},
+    {au_api_deadletter_list, au_api_query_deadletters},
+    {au_api_quality, au_api_query_quality},
+    {au_api_subject_export, au_api_query_subject_export},
+    {au_api_sync_post, au_api_query_sync},
+};
+
+/* The route's input for the reference: its body text, then its query parameters. NULL: none.
+ * Caller frees with au_free. */
+static char *route_input(const au_route *r, const char *sep)
+{
+    au_buf b;
+    au_buf_init(&b, 1 << 16);
+    au_rc rc = r->body ? au_buf_printf(&b, "%s%s", r->body, sep) : AU_OK;
+    for (size_t i = 0; i < sizeof(route_queries) / sizeof(route_queries[0]) && !rc; i++)
+        if (route_queries[i].handler == r->handler)
+            rc = au_query_describe_line(route_queries[i].query, sep, &b);
+    if (!rc && b.len >= strlen(sep))
+        b.len -= strlen(sep); /* no separator after the last item */
+    char *out = !rc && b.len ? au_strndup(b.data, b.len) : NULL;
+    au_buf_cleanup(&b);
+    return out;
+}
+
 void au_api_print_routes(FILE *f, int markdown)
 {
     if (markdown)
@@ -353,16 +401,18 @@ void au_api_print_routes(FILE *f, int markdown)
                    "|---|---|---|---|---|\n");
     for (size_t i = 0; i < au_nroutes; i++) {
         const au_route *r = &au_routes[i];
+        char *in = route_input(r, markdown ? "<br>" : "\n              ");
         if (markdown) {
             fprintf(f, "| %s | `%s` | %s | ", r->method, r->pattern, need_name(r->need));
             md_cell(f, r->summary);
             fputs(" | ", f);
-            md_cell(f, r->body);
+            md_cell(f, in);
             fputs(" |\n", f);
         } else
             fprintf(f, "%-6s %-36s scope: %s\n       %s\n%s%s%s", r->method, r->pattern,
-                    need_name(r->need), r->summary, r->body ? "       input: " : "",
-                    r->body ? r->body : "", r->body ? "\n" : "");
+                    need_name(r->need), r->summary, in ? "       input: " : "", in ? in : "",
+                    in ? "\n" : "");
+        au_free(in);
     }
     if (!markdown)
         fputs("\nBodies may be sent compressed: Content-Encoding gzip or deflate (zlib or raw);\n"

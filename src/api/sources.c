@@ -6,8 +6,10 @@
 
 #include "api/api_int.h"
 #include "core/reads.h"
+#include "inbound/inbound.h"
 
-/* PUT /v1/sources/{source}   body: definition object -> {"name","definition"} */
+/* PUT /v1/sources/{source}   body: definition object -> {"name","definition"}; an `inbound`
+ * block is checked first and its connector (re)started once the definition is stored */
 au_rc au_api_source_put(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *def = NULL;
@@ -19,7 +21,13 @@ au_rc au_api_source_put(au_req *req, au_resp *resp, au_err *err)
         rc = au_err_set(err, AU_ERR_INVALID, "a source definition must be a JSON object");
         goto out;
     }
+    const json_t *inbound = json_object_get(def, "inbound");
+    if (inbound && (rc = au_inbound_check(inbound, err)))
+        goto out;
     if ((rc = au_engine_source_put(req->srv->engine, name, def, err)))
+        goto out;
+    /* The definition is stored: a connector that cannot start is reported, not undone. */
+    if ((rc = au_inbound_reload(au_inbound_of(req->srv->engine), name, err)))
         goto out;
     rc = au_resp_json(resp, 200, json_pack("{s:s, s:O}", "name", name, "definition", def));
 out:

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/query.h"
 #include "lib/alloc.h"
 #include "privacy/privacy.h"
 
@@ -31,24 +32,36 @@ au_rc au_api_subject_erase(au_req *req, au_resp *resp, au_err *err)
 }
 
 /* GET /v1/subjects/export?profile=ID | email= | phone= | source=&record= */
+typedef struct export_args {
+    long profile;                                /* 0: not given */
+    const char *email, *phone, *source, *record; /* borrowed */
+} export_args;
+
+const au_query_spec au_api_query_subject_export[] = {
+    AU_QUERY_ROW("profile", AU_QUERY_INT, offsetof(export_args, profile), NULL, "a profile id",
+                 .min = 1, .max = __LONG_MAX__),
+    AU_QUERY_ROW("email", AU_QUERY_STR, offsetof(export_args, email), NULL, "an e-mail address"),
+    AU_QUERY_ROW("phone", AU_QUERY_STR, offsetof(export_args, phone), NULL, "a phone number"),
+    AU_QUERY_ROW("source", AU_QUERY_STR, offsetof(export_args, source), NULL,
+                 "a source (with record)"),
+    AU_QUERY_ROW("record", AU_QUERY_STR, offsetof(export_args, record), NULL,
+                 "a record id of that source"),
+    {0}};
+
 au_rc au_api_subject_export(au_req *req, au_resp *resp, au_err *err)
 {
     json_t *args = json_object(), *doc = NULL;
     au_subject_query q;
     au_store *st = NULL;
-    au_rc rc = args ? AU_OK : AU_ERR_NOMEM;
+    export_args a = {0};
+    au_rc rc = args ? au_query_parse(req, au_api_query_subject_export, &a, err) : AU_ERR_NOMEM;
+    const char *const strs[] = {a.email, a.phone, a.source, a.record};
     static const char *const names[] = {"email", "phone", "source", "record"};
-    for (size_t i = 0; !rc && i < 4; i++) {
-        const char *v = au_req_query(req, names[i]);
-        if (v)
-            json_object_set_new(args, names[i], json_string(v));
-    }
-    const char *p = au_req_query(req, "profile");
-    if (!rc && p) {
-        char *end = NULL;
-        long long id = strtoll(p, &end, 10);
-        json_object_set_new(args, "profile", *end || id <= 0 ? json_string(p) : json_integer(id));
-    }
+    for (size_t i = 0; !rc && i < 4; i++)
+        if (strs[i])
+            json_object_set_new(args, names[i], json_string(strs[i]));
+    if (!rc && a.profile)
+        json_object_set_new(args, "profile", json_integer((json_int_t)a.profile));
     if (!rc)
         rc = au_subject_query_from_json(args, &q, err);
     if (!rc && !(st = au_engine_reader(req->srv->engine)))

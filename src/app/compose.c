@@ -6,6 +6,7 @@
  */
 #include "app/compose.h"
 #include "flows/flows.h"
+#include "inbound/inbound.h"
 #include "privacy/privacy.h"
 #include "profile/profiles.h"
 #include "quality/quality.h"
@@ -27,7 +28,9 @@ const au_engine_hook *const au_app_hooks[] = {
     /* last, privacy: drops a deleted record's documents once every hook above has read them,
      * and refuses writes naming a person erased with suppression (docs/PRIVACY.md) */
     &au_privacy_hook,
-
+    /* inbound connectors act outside the transaction: the hook is their home in the engine
+     * (au_inbound_of), started by `aurum serve` (docs/CONNECTORS.md) */
+    &au_inbound_hook,
     NULL,
 };
 

@@ -27,6 +27,8 @@ typedef struct au_cli_command {
 } au_cli_command;
 
 extern const au_cli_command au_cli_serve, au_cli_import, au_cli_gen, au_cli_keys, au_cli_version;
+/* inbound connectors (sync.c) */
+extern const au_cli_command au_cli_sync;
 /* identity resolution */
 extern const au_cli_command au_cli_train, au_cli_clusters, au_cli_eval, au_cli_explain;
 /* data quality */
@@ -47,5 +49,8 @@ typedef struct au_cli_topic {
 
 /* The topics, ended by {NULL}. */
 extern const au_cli_topic au_cli_topics[];
+/* docs/CONFIG.md: the configuration and flow-step option tables as Markdown
+ * (`aurum help config --markdown`, written by scripts/opts-doc.sh). */
+void au_cli_config_markdown(FILE *f);
 
 #endif

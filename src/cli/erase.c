@@ -27,7 +27,7 @@ typedef struct args {
         AU_ARG_ROW("--key", AU_ARG_STR, offsetof(args, key), "KEY",                                \
                    "API key with the admin scope (default $AURUM_KEY)"),                           \
         AU_ARG_ROW("--profile", AU_ARG_LONG, offsetof(args, profile), "ID",                        \
-                   "the person's profile", .lo = 1, .hi = LONG_MAX),                               \
+                   "the person's profile", .min = 1, .max = LONG_MAX),                             \
         AU_ARG_ROW("--email", AU_ARG_STR, offsetof(args, email), "ADDRESS",                        \
                    "the person holding this e-mail"),                                              \
         AU_ARG_ROW("--phone", AU_ARG_STR, offsetof(args, phone), "NUMBER",                         \

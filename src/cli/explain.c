@@ -27,7 +27,7 @@ static const au_arg options[] = {
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(explain_opts, config), "FILE",
                "YAML configuration"),
     AU_ARG_ROW("--profile", AU_ARG_LONG, offsetof(explain_opts, profile), "N",
-               "explain every record of profile N instead of a pair", .lo = 1, .hi = LONG_MAX),
+               "explain every record of profile N instead of a pair", .min = 1, .max = LONG_MAX),
     AU_ARG_ROW("--json", AU_ARG_FLAG, offsetof(explain_opts, json), NULL,
                "print the explanation as JSON"),
 };

@@ -36,7 +36,7 @@ static const au_arg options[] = {
     AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(args, format), "csv|jsonl|ndjson",
                "file format (default: from the extension; .jsonl/.ndjson = jsonl)"),
     AU_ARG_ROW("--batch", AU_ARG_LONG, offsetof(args, batch), "N",
-               "records per batch (default 8192, 4096 with --server)", .lo = 1, .hi = 1000000),
+               "records per batch (default 8192, 4096 with --server)", .min = 1, .max = 1000000),
     AU_ARG_ROW("--server", AU_ARG_STR, offsetof(args, server), "URL",
                "send to a running daemon instead (POST URL/v1/sources/NAME/records)"),
     AU_ARG_ROW("--key", AU_ARG_STR, offsetof(args, key), "KEY",

@@ -37,8 +37,8 @@ static const au_arg options[] = {
     AU_ARG_ROW("--source", AU_ARG_STR, offsetof(args, source), "NAME", "only this source"),
     AU_ARG_ROW("--attribute", AU_ARG_STR, offsetof(args, attribute), "NAME", "only this attribute"),
     AU_ARG_ROW("--days", AU_ARG_LONG, offsetof(args, days), "N",
-               "per-day series of the last N days (JSON only; default 7)", .lo = 0,
-               .hi = AU_QUALITY_MAX_DAYS),
+               "per-day series of the last N days (JSON only; default 7)", .min = 0,
+               .max = AU_QUALITY_MAX_DAYS),
     AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(args, json), "table|json",
                "table (default) or json"),
 };

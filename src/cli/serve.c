@@ -18,6 +18,7 @@
 #include "core/engine.h"
 #include "core/keys.h"
 #include "flows/flows.h"
+#include "inbound/inbound.h"
 #include "lib/alloc.h"
 #include "lib/lockfile.h"
 #include "lib/log.h"
@@ -159,6 +160,8 @@ static int run(int argc, char **argv)
         goto out;
     if ((rc = au_flows_start(au_flows_of(engine), &err)))
         goto out;
+    if ((rc = au_inbound_start(au_inbound_of(engine), &err)))
+        goto out;
     if ((rc = au_api_start(cfg, engine, keys, listen, &api, &port, &err)))
         goto out;
     const char *colon = strrchr(listen, ':');
@@ -174,6 +177,10 @@ out:
                err.message[0] ? err.message : au_rc_message(rc), NULL);
         fprintf(stderr, "aurum serve: %s\n", err.message[0] ? err.message : au_rc_message(rc));
     }
+    /* connectors first: a request waiting for a sync (POST .../sync?wait) is answered at once
+     * instead of holding the HTTP shutdown for up to its wait */
+    if (engine)
+        au_inbound_stop(au_inbound_of(engine));
     au_api_stop(api);
     if (engine)
         au_flows_stop(au_flows_of(engine));

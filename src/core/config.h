@@ -1,8 +1,9 @@
 /*
  * Configuration read once at start-up from a YAML file (--config) plus command-line overrides.
- * Options are declared in one table in config.c (type, name, default, offset, help): the table
- * fills the struct, rejects unknown keys with the line and column, and prints `aurum help config`.
- * Sections owned by other modules (sources, later matching and flows) are kept as JSON for them.
+ * Options are declared options (lib/opts.h) in one table in config.c: the table fills the struct,
+ * rejects unknown keys with the line and column, and prints `aurum help config` and
+ * docs/CONFIG.md. Sections owned by other modules (sources, matching, flows, ...) are kept for
+ * them as JSON and as the loaded YAML tree (au_config_node: positions in the file).
  * After start-up the configuration is read-only, so threads share it without locks.
  */
 #ifndef AU_CONFIG_H
@@ -12,7 +13,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lib/buf.h"
 #include "lib/rc.h"
+#include "lib/yaml.h"
 
 typedef struct au_config {
     char *listen;                    /* "127.0.0.1:8080" */
@@ -28,8 +31,10 @@ typedef struct au_config {
     long group_commit_max;           /* most write jobs folded into one transaction */
     char *log_level;                 /* debug|info|warn|error */
     char *log_format;                /* auto|text|json */
-    json_t *sources; /* object name -> source definition (JSON, see source.h), owned */
-    json_t *doc;     /* the whole file as JSON, for sections of other modules, owned */
+    json_t *sources;   /* object name -> source definition (JSON, see source.h), owned */
+    json_t *doc;       /* the whole file as JSON, for sections of other modules, owned */
+    au_yaml_doc *yaml; /* the loaded file (positions for inline flows), owned; NULL: no file */
+    char *path;        /* the file, owned; NULL: no file */
 } au_config;
 
 /* Loads `path` (NULL: defaults only). Errors name file, line and column. Caller frees. */
@@ -41,9 +46,13 @@ void au_config_apply_logging(const au_config *c);
 /* Writes the option reference (name, type, default, help) generated from the table. */
 void au_config_print_help(FILE *f);
 
-/* YAML (one document, anchors/aliases resolved, merge keys `<<` honoured) to JSON. Scalars
- * that are plain YAML ints/floats/bools/null become JSON numbers/booleans/null, others strings.
- * Errors give line and column. *out is a new reference. */
-au_rc au_yaml_to_json(const char *text, size_t len, json_t **out, au_err *err);
+/* The YAML node of a top-level section of the file (its value), NULL when absent: modules
+ * validating a section with positions (inline flows) read it here. Borrowed from c. */
+const au_ynode *au_config_node(const au_config *c, const char *section);
+/* The file the configuration came from, for messages. */
+const char *au_config_path(const au_config *c);
+/* The reference of docs/CONFIG.md: a Markdown table of the options, then of the sections,
+ * generated from the tables that parse them. */
+AU_MUST_USE au_rc au_config_markdown(au_buf *out);
 
 #endif

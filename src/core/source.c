@@ -138,6 +138,8 @@ static const key_doc source_keys[] = {
                    "reason and the record imported; reject: the record is refused"},
     {"two_digit_year_pivot", "1..99: two-digit years below it are 20yy, the others 19yy "
                              "(default: the latest century that keeps a date of birth past)"},
+    {"inbound", "a connector pulling the source's records: {kind: file|postgres|http|nats, ...}, "
+                "checked by src/inbound (aurum help connectors)"},
 };
 static const key_doc field_keys[] = {
     {"from", "source field name, or an array of them joined by a space (required)"},
@@ -403,9 +405,12 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
         if (!known_key(source_keys, NKEYS(source_keys), k))
             return au_err_set(err, AU_ERR_INVALID,
                               "%s: unknown key (expected record_id, fields, default_country, "
-                              "trust, on_invalid, two_digit_year_pivot)",
+                              "trust, on_invalid, two_digit_year_pivot, inbound)",
                               k);
     }
+    const json_t *inbound = json_object_get(def, "inbound");
+    if (inbound && !json_is_object(inbound))
+        return au_err_set(err, AU_ERR_INVALID, "inbound: expected an object {kind: ..., ...}");
     const json_t *rid = json_object_get(def, "record_id");
     if (!json_is_string(rid) || json_string_length(rid) == 0)
         return au_err_set(err, AU_ERR_INVALID,

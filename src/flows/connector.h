@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "lib/opts.h"
 #include "lib/rc.h"
 
 /* Outcome of one delivery attempt. */
@@ -31,25 +32,19 @@ typedef struct au_delivery {
     char message[256];        /* human-readable reason, empty on success */
 } au_delivery;
 
-/* Types of connector options. */
-typedef enum au_opt_type {
-    AU_OPT_STRING,   /* a literal string */
-    AU_OPT_INT,      /* an integer within [min, max] */
-    AU_OPT_BOOL,     /* true / false */
-    AU_OPT_STRINGS,  /* a list of literal strings (a single string is a list of one) */
-    AU_OPT_TEMPLATE, /* a string with {{ expr }} parts, rendered for each run */
-    AU_OPT_MAPPING   /* an object (nested objects/lists allowed) whose strings are templates */
-} au_opt_type;
-
-/* One declared option of a connector. */
-typedef struct au_connector_option {
-    const char *name; /* key in the step's configuration; NULL ends the table */
-    au_opt_type type; /* what the value must be */
-    int required;     /* 1 if the step must set it */
-    const char *def;  /* default as JSON text (NULL: none, the key stays absent) */
-    long min, max;    /* bounds for AU_OPT_INT */
-    const char *help; /* one line for the option reference */
-} au_connector_option;
+/* A connector option is a declared option (lib/opts.h), written in the connector tables as
+ * AU_CONNECTOR_OPT(name, type, required, default, min, max, help): STRING, INT (within min..max),
+ * BOOL, STRINGS (a list; a single string is a list of one), TEMPLATE (a string with {{ expr }}
+ * parts, rendered for each run) or MAPPING (an object whose strings are templates). The default
+ * is written as in YAML ("10000", "POST"). */
+typedef au_opt au_connector_option;
+/* One row of a connector table: AU_CONNECTOR_OPT("timeout_ms", AU_OPT_INT, 0, "10000", 1, 300000,
+ * "whole-request time limit"); the table ends with {0}. */
+#define AU_CONNECTOR_OPT(name_, type_, required_, def_, min_, max_, help_)                         \
+    {                                                                                              \
+        .name = (name_), .type = (type_), .required = (required_), .def = (def_), .min = (min_),   \
+        .max = (max_), .help = (help_)                                                             \
+    }
 
 struct au_flow_step;
 struct au_engine;

@@ -1,9 +1,12 @@
 /*
- * Flow definition validator. The YAML is loaded with libyaml's document API and walked node by
- * node, because each node keeps its start mark: that is what lets every error name its line
- * and column (a YAML-to-JSON conversion first would lose them). The walk keeps going after an
- * error so the user sees all mistakes at once; it builds the compiled au_flowdef and the
- * normalised JSON form in the same pass.
+ * Flow definition validator. The YAML is loaded by the one loader (lib/yaml.h: depth limit, node
+ * budget, aliases and merge keys) and walked node by node, because each node keeps its line and
+ * column: that is what lets every error name them (a YAML-to-JSON conversion first would lose
+ * them), also for a flow inline in the configuration file, whose nodes are the file's. Numbers
+ * and booleans, the connectors' step options and the flow's own options are declared options
+ * (lib/opts.h), checked with their converter and wording. The walk keeps going after an error so
+ * the user sees all mistakes at once; it builds the compiled au_flowdef and the normalised JSON
+ * form in the same pass.
  */
 #include "flows/flowdef.h"
 
@@ -14,13 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "flows/expr_int.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/redact.h"
 #include "lib/names.h"
+#include "lib/opts.h"
+#include "lib/yaml.h"
 
 struct au_flow_value {
     enum { FV_LIT, FV_TMPL, FV_OBJ, FV_ARR } kind; /* what the value is */
@@ -33,13 +37,12 @@ struct au_flow_value {
 
 /* Walk state. */
 typedef struct walk {
-    yaml_document_t *doc; /* the loaded document */
-    const char *flow;     /* flow name for messages */
-    au_err *err;          /* collects every error as a detail */
-    int nerrors;          /* errors so far */
-    char first[400];      /* text of the first error */
-    au_rc first_rc;       /* its code */
-    long budget;          /* value nodes left to visit: aliases must not multiply work */
+    const char *flow; /* flow name for messages */
+    au_err *err;      /* collects every error as a detail */
+    int nerrors;      /* errors so far */
+    char first[400];  /* text of the first error */
+    au_rc first_rc;   /* its code */
+    long budget;      /* value nodes left to visit: aliases must not multiply work */
 } walk;
 
 /* Value nodes visited per definition; YAML aliases could otherwise expand exponentially. */
@@ -49,7 +52,7 @@ typedef struct walk {
  * Errors
  */
 
-__attribute__((format(printf, 5, 6))) static void verr(walk *w, au_rc rc, const yaml_node_t *at,
+__attribute__((format(printf, 5, 6))) static void verr(walk *w, au_rc rc, const au_ynode *at,
                                                        const char *path, const char *fmt, ...)
 {
     char msg[300];
@@ -57,7 +60,7 @@ __attribute__((format(printf, 5, 6))) static void verr(walk *w, au_rc rc, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    int line = at ? (int)at->start_mark.line + 1 : 1, col = at ? (int)at->start_mark.column + 1 : 1;
+    int line = at ? (int)at->line : 1, col = at ? (int)at->col : 1;
     /* Out of memory outranks every other error: what follows it may be its consequence. */
     if (w->nerrors++ == 0 || (rc == AU_ERR_NOMEM && w->first_rc != AU_ERR_NOMEM)) {
         snprintf(w->first, sizeof(w->first), "flow \"%s\": line %d, column %d: %s%s%s", w->flow,
@@ -69,7 +72,7 @@ __attribute__((format(printf, 5, 6))) static void verr(walk *w, au_rc rc, const 
 
 /* An expression error inside the scalar `at`: report the scalar's position and the position
  * inside the expression. */
-static void expr_err(walk *w, const yaml_node_t *at, const char *path, const au_expr_error *e,
+static void expr_err(walk *w, const au_ynode *at, const char *path, const au_expr_error *e,
                      au_rc rc)
 {
     verr(w, rc == AU_ERR_NOMEM ? AU_ERR_NOMEM : AU_ERR_INVALID, at, path,
@@ -80,66 +83,50 @@ static void expr_err(walk *w, const yaml_node_t *at, const char *path, const au_
  * Node helpers
  */
 
-static yaml_node_t *ynode(walk *w, int id)
+static const char *kind_name(const au_ynode *n)
 {
-    return yaml_document_get_node(w->doc, id);
+    return au_yaml_kind_name(n);
 }
 
-static const char *kind_name(const yaml_node_t *n)
+static int is_scalar(const au_ynode *n)
 {
-    return n->type == YAML_MAPPING_NODE    ? "a mapping"
-           : n->type == YAML_SEQUENCE_NODE ? "a list"
-                                           : "a scalar";
+    return n && n->kind == AU_YAML_SCALAR;
 }
 
-static int is_scalar(const yaml_node_t *n)
+static const char *scalar(const au_ynode *n)
 {
-    return n && n->type == YAML_SCALAR_NODE;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-    return (const char *)n->data.scalar.value;
+    return n->text;
 }
 
 /* A plain (unquoted) scalar that YAML would read as null. */
-static int is_null_scalar(const yaml_node_t *n)
+static int is_null_scalar(const au_ynode *n)
 {
-    if (!is_scalar(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return 0;
-    const char *s = scalar(n);
-    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+    return au_yaml_is_null(n);
 }
 
 /* The value node of key `key` in mapping m, or NULL. */
-static yaml_node_t *map_get(walk *w, const yaml_node_t *m, const char *key)
+static const au_ynode *map_get(walk *w, const au_ynode *m, const char *key)
 {
-    if (!m || m->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = ynode(w, p->key);
-        if (is_scalar(k) && !strcmp(scalar(k), key))
-            return ynode(w, p->value);
-    }
-    return NULL;
+    (void)w;
+    return au_yaml_get(m, key, NULL);
 }
 
 /* Reports keys of m not in allowed[] (NULL-terminated) and duplicate keys. */
-static void check_keys(walk *w, const yaml_node_t *m, const char *path, const char *const *allowed,
+static void check_keys(walk *w, const au_ynode *m, const char *path, const char *const *allowed,
                        const char *extra)
 {
-    if (m->data.mapping.pairs.top - m->data.mapping.pairs.start > AU_FLOW_MAX_MAPPING) {
+    if (m->n > AU_FLOW_MAX_MAPPING) {
         verr(w, AU_ERR_TOO_LARGE, m, path, "more than %d keys", AU_FLOW_MAX_MAPPING);
         return;
     }
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = ynode(w, p->key);
+    for (size_t p = 0; p < m->n; p++) {
+        const au_ynode *k = AU_YAML_KEY(m, p);
         if (!is_scalar(k)) {
             verr(w, AU_ERR_INVALID, k, path, "keys must be plain names");
             continue;
         }
-        for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *k2 = ynode(w, q->key);
+        for (size_t q = 0; q < p; q++) {
+            const au_ynode *k2 = AU_YAML_KEY(m, q);
             if (is_scalar(k2) && !strcmp(scalar(k2), scalar(k)))
                 verr(w, AU_ERR_INVALID, k, path, "duplicate key '%s'", scalar(k));
         }
@@ -165,7 +152,7 @@ static char *path_join(const char *base, const char *key)
 }
 
 /* Reads a string scalar into *out (owned); reports and returns -1 if not a string. */
-static int get_string(walk *w, const yaml_node_t *n, const char *path, int allow_empty, char **out)
+static int get_string(walk *w, const au_ynode *n, const char *path, int allow_empty, char **out)
 {
     *out = NULL;
     if (!is_scalar(n) || is_null_scalar(n)) {
@@ -181,36 +168,47 @@ static int get_string(walk *w, const yaml_node_t *n, const char *path, int allow
     return *out ? 0 : (verr(w, AU_ERR_NOMEM, n, path, "out of memory"), -1);
 }
 
-static int get_long(walk *w, const yaml_node_t *n, const char *path, long min, long max, long *out)
+/* A scalar checked by the declared-option converter (lib/opts), so a number or a boolean in a
+ * flow is refused with the same words as in the configuration, a query or a command line. */
+static int get_value(walk *w, const au_ynode *n, const char *path, const au_opt *o, au_opt_val *out)
 {
-    char *end;
-    if (is_scalar(n) && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && *scalar(n)) {
-        errno = 0;
-        long v = strtol(scalar(n), &end, 10);
-        if (!*end && !errno && v >= min && v <= max) {
-            *out = v;
-            return 0;
-        }
+    char what[160];
+    au_err e;
+    if (is_scalar(n) && n->plain) {
+        au_err_init(&e);
+        au_rc rc = au_opt_convert(o, scalar(n), out, &e);
+        if (rc)
+            verr(w, rc, n, path, "%s", e.message);
+        au_err_cleanup(&e);
+        return rc ? -1 : 0;
     }
-    verr(w, AU_ERR_INVALID, n, path, "must be a whole number from %ld to %ld", min, max);
+    au_opt_expected(o, what, sizeof what);
+    if (is_scalar(n))
+        verr(w, AU_ERR_INVALID, n, path, "expected %s, got the quoted string '%.64s'", what,
+             scalar(n));
+    else
+        verr(w, AU_ERR_INVALID, n, path, "expected %s, got %s", what, kind_name(n));
     return -1;
 }
 
-static int get_bool(walk *w, const yaml_node_t *n, const char *path, int *out)
+static int get_long(walk *w, const au_ynode *n, const char *path, long min, long max, long *out)
 {
-    if (is_scalar(n) && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-        const char *s = scalar(n);
-        if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on")) {
-            *out = 1;
-            return 0;
-        }
-        if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off")) {
-            *out = 0;
-            return 0;
-        }
-    }
-    verr(w, AU_ERR_INVALID, n, path, "must be true or false");
-    return -1;
+    const au_opt o = {.name = path, .type = AU_OPT_INT, .min = min, .max = max};
+    au_opt_val v;
+    if (get_value(w, n, path, &o, &v))
+        return -1;
+    *out = v.i;
+    return 0;
+}
+
+static int get_bool(walk *w, const au_ynode *n, const char *path, int *out)
+{
+    const au_opt o = {.name = path, .type = AU_OPT_BOOL};
+    au_opt_val v;
+    if (get_value(w, n, path, &o, &v))
+        return -1;
+    *out = v.b;
+    return 0;
 }
 
 static int valid_name(const char *s)
@@ -225,10 +223,10 @@ static int valid_name(const char *s)
 }
 
 /* Typed JSON of a plain scalar (number, boolean, null) or a string. */
-static json_t *scalar_json(const yaml_node_t *n)
+static json_t *scalar_json(const au_ynode *n)
 {
     const char *s = scalar(n);
-    if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+    if (n->plain) {
         char *end;
         if (is_null_scalar(n))
             return json_null();
@@ -268,7 +266,7 @@ static void value_free(au_flow_value *v)
 }
 
 /* Compiles node n into a value and its JSON form (*json). depth bounds nesting. */
-static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *path, int depth,
+static au_flow_value *build_value(walk *w, const au_ynode *n, const char *path, int depth,
                                   json_t **json)
 {
     au_flow_value *v = au_calloc(1, sizeof(*v));
@@ -287,7 +285,7 @@ static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *pat
         verr(w, AU_ERR_TOO_LARGE, n, path, "nested more than 8 levels");
         goto fail;
     }
-    if (n->type == YAML_SCALAR_NODE) {
+    if (n->kind == AU_YAML_SCALAR) {
         json_t *lit = scalar_json(n);
         *json = json_incref(lit);
         if (!json_is_string(lit) || !strstr(scalar(n), "{{")) {
@@ -305,14 +303,12 @@ static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *pat
         v->kind = FV_TMPL;
         return v;
     }
-    size_t count = n->type == YAML_MAPPING_NODE
-                       ? (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start)
-                       : (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    size_t count = n->n;
     if (count > AU_FLOW_MAX_MAPPING) {
         verr(w, AU_ERR_TOO_LARGE, n, path, "more than %d entries", AU_FLOW_MAX_MAPPING);
         goto fail;
     }
-    v->kind = n->type == YAML_MAPPING_NODE ? FV_OBJ : FV_ARR;
+    v->kind = n->kind == AU_YAML_MAP ? FV_OBJ : FV_ARR;
     v->items = au_calloc(count ? count : 1, sizeof(*v->items));
     v->keys = v->kind == FV_OBJ ? au_calloc(count ? count : 1, sizeof(*v->keys)) : NULL;
     *json = v->kind == FV_OBJ ? json_object() : json_array();
@@ -321,12 +317,11 @@ static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *pat
         goto fail;
     }
     for (size_t i = 0; i < count; i++) {
-        yaml_node_t *child;
+        const au_ynode *child;
         char *cpath;
         if (v->kind == FV_OBJ) {
-            yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
-            yaml_node_t *k = ynode(w, p->key);
-            child = ynode(w, p->value);
+            const au_ynode *k = AU_YAML_KEY(n, i);
+            child = AU_YAML_VALUE(n, i);
             if (!is_scalar(k) || !*scalar(k)) {
                 verr(w, AU_ERR_INVALID, k, path, "keys must be non-empty strings");
                 continue;
@@ -342,7 +337,7 @@ static au_flow_value *build_value(walk *w, const yaml_node_t *n, const char *pat
             }
             cpath = path_join(path, scalar(k));
         } else {
-            child = ynode(w, n->data.sequence.items.start[i]);
+            child = n->items[i];
             cpath = au_asprintf("%s[%zu]", path, i);
         }
         json_t *cj = NULL;
@@ -451,17 +446,14 @@ static unsigned change_bit(const char *s)
     return 0;
 }
 
-static void trigger_profile(walk *w, const yaml_node_t *t, const yaml_node_t *p,
-                            au_flow_trigger *tr, json_t *js)
+static void trigger_profile(walk *w, const au_ynode *t, const au_ynode *p, au_flow_trigger *tr,
+                            json_t *js)
 {
     json_t *list = json_array();
     tr->kind = AU_TRIGGER_PROFILE;
-    size_t n = p->type == YAML_SEQUENCE_NODE
-                   ? (size_t)(p->data.sequence.items.top - p->data.sequence.items.start)
-                   : 1;
+    size_t n = p->kind == AU_YAML_SEQ ? p->n : 1;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = p->type == YAML_SEQUENCE_NODE ? ynode(w, p->data.sequence.items.start[i])
-                                                        : (yaml_node_t *)p;
+        const au_ynode *it = p->kind == AU_YAML_SEQ ? p->items[i] : p;
         unsigned bit = is_scalar(it) ? change_bit(scalar(it)) : 0;
         if (!bit) {
             verr(w, AU_ERR_INVALID, it, "trigger.profile",
@@ -474,20 +466,20 @@ static void trigger_profile(walk *w, const yaml_node_t *t, const yaml_node_t *p,
     if (n == 0)
         verr(w, AU_ERR_INVALID, p, "trigger.profile", "needs at least one kind of change");
     json_object_set_new(js, "profile", list);
-    yaml_node_t *attrs = map_get(w, t, "attributes");
+    const au_ynode *attrs = map_get(w, t, "attributes");
     if (!attrs)
         return;
     if (!(tr->profile_changes & AU_PROFILE_UPDATED))
         verr(w, AU_ERR_INVALID, attrs, "trigger.attributes", "only applies to 'updated'");
-    if (attrs->type != YAML_SEQUENCE_NODE) {
+    if (attrs->kind != AU_YAML_SEQ) {
         verr(w, AU_ERR_INVALID, attrs, "trigger.attributes", "must be a list of attribute names");
         return;
     }
-    size_t na = (size_t)(attrs->data.sequence.items.top - attrs->data.sequence.items.start);
+    size_t na = attrs->n;
     tr->attributes = au_calloc(na ? na : 1, sizeof(char *));
     json_t *aj = json_array();
     for (size_t i = 0; i < na && tr->attributes; i++) {
-        yaml_node_t *it = ynode(w, attrs->data.sequence.items.start[i]);
+        const au_ynode *it = attrs->items[i];
         char *a;
         if (get_string(w, it, "trigger.attributes", 0, &a))
             continue;
@@ -497,16 +489,16 @@ static void trigger_profile(walk *w, const yaml_node_t *t, const yaml_node_t *p,
     json_object_set_new(js, "attributes", aj);
 }
 
-static void trigger_event(walk *w, const yaml_node_t *e, au_flow_trigger *tr, json_t *js)
+static void trigger_event(walk *w, const au_ynode *e, au_flow_trigger *tr, json_t *js)
 {
     static const char *const keys[] = {"type", "source", NULL};
     tr->kind = AU_TRIGGER_EVENT;
     json_t *ej = json_object();
     if (is_scalar(e)) {
         get_string(w, e, "trigger.event", 0, &tr->event_type);
-    } else if (e->type == YAML_MAPPING_NODE) {
+    } else if (e->kind == AU_YAML_MAP) {
         check_keys(w, e, "trigger.event", keys, NULL);
-        yaml_node_t *type = map_get(w, e, "type"), *src = map_get(w, e, "source");
+        const au_ynode *type = map_get(w, e, "type"), *src = map_get(w, e, "source");
         if (!type)
             verr(w, AU_ERR_INVALID, e, "trigger.event", "missing 'type'");
         else
@@ -523,13 +515,13 @@ static void trigger_event(walk *w, const yaml_node_t *e, au_flow_trigger *tr, js
     json_object_set_new(js, "event", ej);
 }
 
-static void trigger_schedule(walk *w, const yaml_node_t *s, au_flow_trigger *tr, json_t *js)
+static void trigger_schedule(walk *w, const au_ynode *s, au_flow_trigger *tr, json_t *js)
 {
     static const char *const keys[] = {"cron", "timezone", NULL};
-    const yaml_node_t *cron = s, *tz = NULL;
+    const au_ynode *cron = s, *tz = NULL;
     char *spec = NULL, *zone = NULL;
     tr->kind = AU_TRIGGER_SCHEDULE;
-    if (s->type == YAML_MAPPING_NODE) {
+    if (s->kind == AU_YAML_MAP) {
         check_keys(w, s, "trigger.schedule", keys, NULL);
         cron = map_get(w, s, "cron");
         tz = map_get(w, s, "timezone");
@@ -558,12 +550,12 @@ out:
     au_free(zone);
 }
 
-static void parse_trigger(walk *w, const yaml_node_t *t, au_flow_trigger *tr, json_t *js)
+static void parse_trigger(walk *w, const au_ynode *t, au_flow_trigger *tr, json_t *js)
 {
     static const char *const keys[] = {"profile",  "attributes", "event",
                                        "schedule", "webhook",    NULL};
     static const char *const kinds[] = {"profile", "event", "schedule", "webhook"};
-    if (t->type != YAML_MAPPING_NODE) {
+    if (t->kind != AU_YAML_MAP) {
         verr(w, AU_ERR_INVALID, t, "trigger",
              "must be a mapping with one of profile, event, schedule, webhook");
         return;
@@ -571,7 +563,7 @@ static void parse_trigger(walk *w, const yaml_node_t *t, au_flow_trigger *tr, js
     check_keys(w, t, "trigger", keys, NULL);
     int found = -1;
     for (int i = 0; i < 4; i++) {
-        yaml_node_t *k = map_get(w, t, kinds[i]);
+        const au_ynode *k = map_get(w, t, kinds[i]);
         if (!k)
             continue;
         if (found >= 0) {
@@ -596,9 +588,9 @@ static void parse_trigger(walk *w, const yaml_node_t *t, au_flow_trigger *tr, js
              "only applies to profile triggers");
     if (found == 3) {
         static const char *const wkeys[] = {"secret", NULL};
-        yaml_node_t *wh = map_get(w, t, "webhook"), *sec = map_get(w, wh, "secret");
+        const au_ynode *wh = map_get(w, t, "webhook"), *sec = map_get(w, wh, "secret");
         tr->kind = AU_TRIGGER_WEBHOOK;
-        if (!wh || wh->type != YAML_MAPPING_NODE || !sec) {
+        if (!wh || wh->kind != AU_YAML_MAP || !sec) {
             verr(w, AU_ERR_INVALID, wh, "trigger.webhook", "needs a 'secret'");
             return;
         }
@@ -616,7 +608,7 @@ static void parse_trigger(walk *w, const yaml_node_t *t, au_flow_trigger *tr, js
  * Steps
  */
 
-static au_expr *compile_expr(walk *w, const yaml_node_t *n, const char *path)
+static au_expr *compile_expr(walk *w, const au_ynode *n, const char *path)
 {
     au_expr *e = NULL;
     au_expr_error ee;
@@ -631,7 +623,7 @@ static au_expr *compile_expr(walk *w, const yaml_node_t *n, const char *path)
 }
 
 /* Validates one option value against its declaration; fills config and the compiled value. */
-static void step_option(walk *w, au_flow_step *s, size_t oi, const yaml_node_t *v, const char *path,
+static void step_option(walk *w, au_flow_step *s, size_t oi, const au_ynode *v, const char *path,
                         json_t *config)
 {
     const au_connector_option *o = &s->connector->options[oi];
@@ -659,13 +651,12 @@ static void step_option(walk *w, au_flow_step *s, size_t oi, const yaml_node_t *
                 json_array_append_new(j, json_string(str));
             break;
         }
-        if (v->type != YAML_SEQUENCE_NODE) {
+        if (v->kind != AU_YAML_SEQ) {
             verr(w, AU_ERR_INVALID, v, path, "must be a list of strings");
             break;
         }
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             it++) {
-            if (!get_string(w, ynode(w, *it), path, 0, &str))
+        for (size_t it = 0; it < v->n; it++) {
+            if (!get_string(w, v->items[it], path, 0, &str))
                 json_array_append_new(j, json_string(str));
             au_free(str);
             str = NULL;
@@ -689,19 +680,47 @@ static void step_option(walk *w, au_flow_step *s, size_t oi, const yaml_node_t *
         }
         break;
     case AU_OPT_MAPPING:
-        if (v->type != YAML_MAPPING_NODE) {
+        if (v->kind != AU_YAML_MAP) {
             verr(w, AU_ERR_INVALID, v, path, "must be a mapping of field: value");
             break;
         }
         s->values[oi] = build_value(w, v, path, 0, &j);
         break;
+    case AU_OPT_U64:
+    case AU_OPT_DOUBLE:
+    case AU_OPT_CHOICE: {
+        au_opt_val x;
+        if (get_value(w, v, path, o, &x))
+            break;
+        j = o->type == AU_OPT_U64      ? json_integer((json_int_t)x.u)
+            : o->type == AU_OPT_DOUBLE ? json_real(x.d)
+                                       : json_string(scalar(v));
+        break;
+    }
     }
     au_free(str);
     if (j)
         json_object_set_new(config, o->name, j);
 }
 
-static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, const char *base)
+/* The JSON of an option's default (written as in YAML: "10000", "POST"); NULL if it does not
+ * convert, which the connector tables' unit test rules out. */
+static json_t *default_json(const au_opt *o)
+{
+    au_opt_val v;
+    if (au_opt_convert(o, o->def, &v, NULL))
+        return NULL;
+    switch (o->type) {
+    case AU_OPT_INT:
+        return json_integer(v.i);
+    case AU_OPT_BOOL:
+        return json_boolean(v.b);
+    default:
+        return json_string(o->def);
+    }
+}
+
+static void parse_connector(walk *w, au_flow_step *s, const au_ynode *c, const char *base)
 {
     const au_connector_option *opts = s->connector->options;
     size_t nopts = 0;
@@ -714,7 +733,7 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
         verr(w, AU_ERR_NOMEM, c, base, "out of memory");
         return;
     }
-    if (c->type != YAML_MAPPING_NODE) {
+    if (c->kind != AU_YAML_MAP) {
         verr(w, AU_ERR_INVALID, c, base, "must be a mapping of options");
         return;
     }
@@ -725,7 +744,7 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
     check_keys(w, c, base, names, NULL);
     int before = w->nerrors;
     for (size_t i = 0; i < nopts; i++) {
-        yaml_node_t *v = map_get(w, c, opts[i].name);
+        const au_ynode *v = map_get(w, c, opts[i].name);
         char *path = path_join(base, opts[i].name);
         if (!path) {
             verr(w, AU_ERR_NOMEM, c, base, "out of memory");
@@ -736,8 +755,7 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
         else if (opts[i].required)
             verr(w, AU_ERR_INVALID, c, base, "missing required option '%s'", opts[i].name);
         else if (opts[i].def)
-            json_object_set_new(s->config, opts[i].name,
-                                json_loads(opts[i].def, JSON_DECODE_ANY, NULL));
+            json_object_set_new(s->config, opts[i].name, default_json(&opts[i]));
         au_free(path);
     }
     if (w->nerrors == before && s->connector->validate) {
@@ -747,7 +765,7 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
             /* Point at the option the message starts with, when there is one. */
             char word[64];
             snprintf(word, sizeof(word), "%.*s", (int)strcspn(e.message, " :"), e.message);
-            yaml_node_t *at = map_get(w, c, word);
+            const au_ynode *at = map_get(w, c, word);
             char *path = at ? path_join(base, word) : NULL;
             verr(w, e.rc, at ? at : c, path ? path : base, "%s", e.message);
             au_free(path);
@@ -756,17 +774,17 @@ static void parse_connector(walk *w, au_flow_step *s, const yaml_node_t *c, cons
     }
 }
 
-static void parse_step(walk *w, const yaml_node_t *n, size_t idx, au_flow_step *s, json_t *sj)
+static void parse_step(walk *w, const au_ynode *n, size_t idx, au_flow_step *s, json_t *sj)
 {
     char base[48];
     snprintf(base, sizeof(base), "steps[%zu]", idx);
-    if (n->type != YAML_MAPPING_NODE) {
+    if (n->kind != AU_YAML_MAP) {
         verr(w, AU_ERR_INVALID, n, base, "must be a mapping: {id, <kind>: {...}}");
         return;
     }
-    const yaml_node_t *kind = NULL, *kind_key = NULL;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = ynode(w, p->key);
+    const au_ynode *kind = NULL, *kind_key = NULL;
+    for (size_t p = 0; p < n->n; p++) {
+        const au_ynode *k = AU_YAML_KEY(n, p);
         if (!is_scalar(k))
             continue;
         const char *key = scalar(k);
@@ -784,11 +802,11 @@ static void parse_step(walk *w, const yaml_node_t *n, size_t idx, au_flow_step *
                  s->connector->name, key);
             continue;
         }
-        kind = ynode(w, p->value);
+        kind = AU_YAML_VALUE(n, p);
         kind_key = k;
         s->connector = c;
     }
-    yaml_node_t *id = map_get(w, n, "id"), *when = map_get(w, n, "when");
+    const au_ynode *id = map_get(w, n, "id"), *when = map_get(w, n, "when");
     if (id) {
         if (!get_string(w, id, base, 0, &s->id) && !valid_name(s->id))
             verr(w, AU_ERR_INVALID, id, base, "id must be 1-%d letters, digits, '_', '-' or '.'",
@@ -818,13 +836,13 @@ static void parse_step(walk *w, const yaml_node_t *n, size_t idx, au_flow_step *
         json_object_set(sj, s->connector->name, s->config);
 }
 
-static void parse_steps(walk *w, const yaml_node_t *n, au_flowdef *f, json_t *js)
+static void parse_steps(walk *w, const au_ynode *n, au_flowdef *f, json_t *js)
 {
-    if (n->type != YAML_SEQUENCE_NODE) {
+    if (n->kind != AU_YAML_SEQ) {
         verr(w, AU_ERR_INVALID, n, "steps", "must be a list of steps");
         return;
     }
-    size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    size_t count = n->n;
     if (count == 0 || count > AU_FLOW_MAX_STEPS) {
         verr(w, AU_ERR_INVALID, n, "steps", "needs 1 to %d steps, found %zu", AU_FLOW_MAX_STEPS,
              count);
@@ -839,7 +857,7 @@ static void parse_steps(walk *w, const yaml_node_t *n, au_flowdef *f, json_t *js
     }
     f->nsteps = count;
     for (size_t i = 0; i < count; i++) {
-        yaml_node_t *sn = ynode(w, n->data.sequence.items.start[i]);
+        const au_ynode *sn = n->items[i];
         json_t *sj = json_object();
         parse_step(w, sn, i, &f->steps[i], sj);
         json_array_append_new(js, sj);
@@ -857,36 +875,80 @@ static void parse_steps(walk *w, const yaml_node_t *n, au_flowdef *f, json_t *js
  * Flow
  */
 
-static void parse_retry(walk *w, const yaml_node_t *r, au_flowdef *f)
+/* The flow's own scalar options, declared like every other option: the defaults, bounds and
+ * the reference (docs/CONFIG.md) come from these rows. */
+static const au_opt flow_opts[] = {
+    AU_OPT_ROW("enabled", AU_OPT_BOOL, offsetof(au_flowdef, enabled), NULL,
+               "false: the flow is kept but never runs", .def = "true"),
+    AU_OPT_ROW("concurrency", AU_OPT_INT, offsetof(au_flowdef, concurrency), "N",
+               "runs of this flow in flight at once", .def = "1", .min = 1, .max = 64),
+    {0}};
+static const au_opt retry_opts[] = {
+    AU_OPT_ROW("max_attempts", AU_OPT_INT, offsetof(au_flowdef, max_attempts), "N",
+               "deliveries tried before a dead letter", .def = "5", .min = 1, .max = 100),
+    AU_OPT_ROW("backoff_ms", AU_OPT_INT, offsetof(au_flowdef, backoff_ms), "MS",
+               "first retry delay, doubled per attempt", .def = "1000", .min = 0, .max = 3600000),
+    AU_OPT_ROW("max_backoff_ms", AU_OPT_INT, offsetof(au_flowdef, max_backoff_ms), "MS",
+               "cap of the retry delay (not less than backoff_ms)", .def = "300000", .min = 0,
+               .max = 86400000),
+    {0}};
+
+const au_opt *au_flowdef_options(void)
+{
+    return flow_opts;
+}
+
+const au_opt *au_flowdef_retry_options(void)
+{
+    return retry_opts;
+}
+
+/* Reads the n rows of opts found in mapping m into f ("PREFIX.name" in messages). */
+static void parse_declared(walk *w, const au_ynode *m, const char *prefix, const au_opt *opts,
+                           size_t n, au_flowdef *f)
+{
+    for (const au_opt *o = opts; o < opts + n && o->name; o++) {
+        const au_ynode *v = map_get(w, m, o->name);
+        char *path = *prefix ? au_asprintf("%s.%s", prefix, o->name) : au_strdup(o->name);
+        au_opt_val x;
+        if (!path)
+            verr(w, AU_ERR_NOMEM, m, prefix, "out of memory");
+        else if (v && !get_value(w, v, path, o, &x)) {
+            if (o->type == AU_OPT_BOOL)
+                *(int *)((char *)f + o->offset) = x.b;
+            else
+                *(long *)((char *)f + o->offset) = x.i;
+        }
+        au_free(path);
+    }
+}
+
+static void parse_retry(walk *w, const au_ynode *r, au_flowdef *f)
 {
     static const char *const keys[] = {"max_attempts", "backoff_ms", "max_backoff_ms", NULL};
-    if (r->type != YAML_MAPPING_NODE) {
+    if (r->kind != AU_YAML_MAP) {
         verr(w, AU_ERR_INVALID, r, "retry", "must be a mapping");
         return;
     }
     check_keys(w, r, "retry", keys, NULL);
-    yaml_node_t *v;
-    if ((v = map_get(w, r, "max_attempts")))
-        get_long(w, v, "retry.max_attempts", 1, 100, &f->max_attempts);
-    if ((v = map_get(w, r, "backoff_ms")))
-        get_long(w, v, "retry.backoff_ms", 0, 3600000, &f->backoff_ms);
-    if ((v = map_get(w, r, "max_backoff_ms")) &&
-        !get_long(w, v, "retry.max_backoff_ms", 0, 86400000, &f->max_backoff_ms) &&
-        f->max_backoff_ms < f->backoff_ms)
+    int before = w->nerrors;
+    parse_declared(w, r, "retry", retry_opts, au_opts_count(retry_opts), f);
+    const au_ynode *v = map_get(w, r, "max_backoff_ms");
+    if (v && w->nerrors == before && f->max_backoff_ms < f->backoff_ms)
         verr(w, AU_ERR_INVALID, v, "retry.max_backoff_ms", "must not be less than backoff_ms");
 }
 
-static void parse_flow(walk *w, const yaml_node_t *root, const char *want_name, au_flowdef *f)
+static void parse_flow(walk *w, const au_ynode *root, const char *want_name, au_flowdef *f)
 {
     static const char *const keys[] = {"name",    "description", "enabled",
                                        "trigger", "condition",   "steps",
                                        "retry",   "concurrency", NULL};
     json_t *js = f->json;
-    if (root->type != YAML_MAPPING_NODE) {
+    if (root->kind != AU_YAML_MAP) {
         verr(w, AU_ERR_INVALID, root, "", "a flow definition must be a mapping");
         return;
     }
-    yaml_node_t *v = map_get(w, root, "name");
+    const au_ynode *v = map_get(w, root, "name");
     if (v && !get_string(w, v, "name", 0, &f->name)) {
         w->flow = f->name;
         if (!valid_name(f->name))
@@ -911,8 +973,7 @@ static void parse_flow(walk *w, const yaml_node_t *root, const char *want_name, 
     if (!f->description)
         f->description = au_strdup("");
     json_object_set_new(js, "description", json_string(f->description ? f->description : ""));
-    if ((v = map_get(w, root, "enabled")))
-        get_bool(w, v, "enabled", &f->enabled);
+    parse_declared(w, root, "", &flow_opts[0], 1, f); /* enabled: errors in document order */
     json_object_set_new(js, "enabled", json_boolean(f->enabled));
     json_t *tj = json_object();
     if ((v = map_get(w, root, "trigger")))
@@ -937,18 +998,23 @@ static void parse_flow(walk *w, const yaml_node_t *root, const char *want_name, 
                         json_pack("{s:I,s:I,s:I}", "max_attempts", (json_int_t)f->max_attempts,
                                   "backoff_ms", (json_int_t)f->backoff_ms, "max_backoff_ms",
                                   (json_int_t)f->max_backoff_ms));
-    if ((v = map_get(w, root, "concurrency")))
-        get_long(w, v, "concurrency", 1, 64, &f->concurrency);
+    parse_declared(w, root, "", &flow_opts[1], 1, f); /* concurrency */
     json_object_set_new(js, "concurrency", json_integer(f->concurrency));
 }
 
-au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowdef **out,
-                       au_err *err)
+/* The error of a walk that found mistakes. */
+static au_rc walk_result(walk *w, au_err *err)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int have_doc = 0;
-    au_flowdef *f = NULL;
+    if (w->nerrors > 1)
+        au_err_set(err, w->first_rc, "%s (and %d more error%s)", w->first, w->nerrors - 1,
+                   w->nerrors > 2 ? "s" : "");
+    else
+        au_err_set(err, w->first_rc, "%s", w->first);
+    return w->first_rc;
+}
+
+au_rc au_flowdef_from_node(const au_ynode *root, const char *name, au_flowdef **out, au_err *err)
+{
     walk w = {.flow = name ? name : "(unnamed)", .err = err, .budget = VALUE_BUDGET};
     *out = NULL;
     if (name && !au_name_valid(name))
@@ -956,55 +1022,53 @@ au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowde
                           "flow name '%.80s' does not match %s (lower-case letters, digits, '_', "
                           "'.', '-'; at most %d characters)",
                           name, AU_NAME_PATTERN, AU_NAME_MAX);
-    if (len > AU_FLOW_MAX_BYTES)
-        return au_err_set(err, AU_ERR_TOO_LARGE, "flow \"%s\": definition larger than %d bytes",
-                          w.flow, AU_FLOW_MAX_BYTES);
-    f = au_calloc(1, sizeof(*f));
-    if (!f || !(f->json = json_object()))
-        goto nomem;
-    f->enabled = 1;
-    f->max_attempts = 5;
-    f->backoff_ms = 1000;
-    f->max_backoff_ms = 300000;
-    f->concurrency = 1;
-    if (!yaml_parser_initialize(&parser))
-        goto nomem;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        au_err_set(err, AU_ERR_PARSE, "flow \"%s\": line %zu, column %zu: YAML error: %s", w.flow,
-                   parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                   parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
+    au_flowdef *f = au_calloc(1, sizeof(*f));
+    if (!f || !(f->json = json_object())) {
         au_flowdef_free(f);
-        return AU_ERR_PARSE;
+        return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }
-    yaml_parser_delete(&parser);
-    have_doc = 1;
-    w.doc = &doc;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (au_opts_defaults(flow_opts, au_opts_count(flow_opts), f, 0, err) ||
+        au_opts_defaults(retry_opts, au_opts_count(retry_opts), f, 0, err)) {
+        au_flowdef_free(f);
+        return err ? err->rc : AU_ERR_INTERNAL;
+    }
     if (!root)
         verr(&w, AU_ERR_INVALID, NULL, "", "empty definition");
     else
         parse_flow(&w, root, name, f);
-    yaml_document_delete(&doc);
-    have_doc = 0;
     if (w.nerrors) {
-        if (w.nerrors > 1)
-            au_err_set(err, w.first_rc, "%s (and %d more error%s)", w.first, w.nerrors - 1,
-                       w.nerrors > 2 ? "s" : "");
-        else
-            au_err_set(err, w.first_rc, "%s", w.first);
-        au_rc rc = w.first_rc;
         au_flowdef_free(f);
-        return rc;
+        return walk_result(&w, err);
     }
     *out = f;
     return AU_OK;
-nomem:
-    if (have_doc)
-        yaml_document_delete(&doc);
-    au_flowdef_free(f);
-    return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+}
+
+au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowdef **out,
+                       au_err *err)
+{
+    const char *flow = name ? name : "(unnamed)";
+    const au_yaml_limits lim = {.max_depth = AU_FLOW_MAX_DEPTH, .max_nodes = AU_FLOW_MAX_NODES};
+    au_yaml_doc *doc = NULL;
+    unsigned line = 0, col = 0;
+    *out = NULL;
+    if (name && !au_name_valid(name))
+        return au_flowdef_from_node(NULL, name, out, err); /* the same refusal */
+    if (len > AU_FLOW_MAX_BYTES)
+        return au_err_set(err, AU_ERR_TOO_LARGE, "flow \"%s\": definition larger than %d bytes",
+                          flow, AU_FLOW_MAX_BYTES);
+    au_rc rc = au_yaml_load(text, len, &lim, &doc, &line, &col, err);
+    if (rc == AU_ERR_NOMEM)
+        return rc;
+    if (rc) {
+        char msg[sizeof(err->message)];
+        snprintf(msg, sizeof(msg), "%s", err ? err->message : "");
+        return au_err_set(err, rc, "flow \"%s\": line %u, column %u: YAML error: %s", flow, line,
+                          col, msg);
+    }
+    rc = au_flowdef_from_node(au_yaml_root(doc), name, out, err);
+    au_yaml_free(doc);
+    return rc;
 }
 
 void au_flowdef_free(au_flowdef *f)

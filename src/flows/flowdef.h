@@ -17,13 +17,17 @@
 #include "flows/connector.h"
 #include "flows/cron.h"
 #include "flows/expr.h"
+#include "lib/opts.h"
 #include "lib/rc.h"
+#include "lib/yaml.h"
 
 /* Limits on one definition. */
 #define AU_FLOW_MAX_BYTES   (256 * 1024) /* YAML text */
 #define AU_FLOW_MAX_STEPS   32
-#define AU_FLOW_MAX_NAME    64  /* flow and step names: [A-Za-z0-9_.-] */
-#define AU_FLOW_MAX_MAPPING 256 /* entries of one mapping (body, headers...) */
+#define AU_FLOW_MAX_NAME    64     /* flow and step names: [A-Za-z0-9_.-] */
+#define AU_FLOW_MAX_MAPPING 256    /* entries of one mapping (body, headers...) */
+#define AU_FLOW_MAX_DEPTH   32     /* YAML nesting of a definition */
+#define AU_FLOW_MAX_NODES   100000 /* YAML nodes of a definition, aliases expanded */
 
 /* What starts a run. */
 typedef enum au_trigger_kind {
@@ -88,7 +92,14 @@ typedef struct au_flowdef {
  * reason = "line L, column C: ..."). *out is freed with au_flowdef_free. */
 au_rc au_flowdef_parse(const char *text, size_t len, const char *name, au_flowdef **out,
                        au_err *err);
+/* The same from a node of an already loaded YAML document (an inline flow of the
+ * configuration file): the positions in messages are the node's, in that document's text. */
+au_rc au_flowdef_from_node(const au_ynode *root, const char *name, au_flowdef **out, au_err *err);
 void au_flowdef_free(au_flowdef *f);
+/* The declared options of a flow itself (enabled, concurrency) and of its `retry:` mapping,
+ * ended by {0}: defaults and bounds, for the reference. */
+const au_opt *au_flowdef_options(void);
+const au_opt *au_flowdef_retry_options(void);
 /* The normalised JSON form; secrets are replaced by "********" when redact is set.
  * New reference. */
 json_t *au_flowdef_to_json(const au_flowdef *f, int redact);

@@ -99,6 +99,9 @@ struct au_secrets *au_flows_secrets(au_flows *f);
 
 /* `aurum help flows`: definition shape, triggers, context, step options, run inspection. */
 void au_flows_print_help(FILE *f);
+/* The step options of every connector as Markdown tables (docs/CONFIG.md), from the same
+ * declared tables that validate flows. */
+AU_MUST_USE au_rc au_flows_options_markdown(au_buf *out);
 
 /* Prometheus text for the per-flow counters and delivery latency histogram. */
 au_rc au_flows_metrics(au_flows *f, au_buf *out);

@@ -8,36 +8,38 @@
 #include <stdio.h>
 
 #include "flows/connector.h"
+#include "flows/flowdef.h"
 #include "flows/flows.h"
-
-static const char *opt_type(au_opt_type t)
-{
-    switch (t) {
-    case AU_OPT_STRING:
-        return "string";
-    case AU_OPT_INT:
-        return "integer";
-    case AU_OPT_BOOL:
-        return "boolean";
-    case AU_OPT_STRINGS:
-        return "strings";
-    case AU_OPT_TEMPLATE:
-        return "template";
-    case AU_OPT_MAPPING:
-        return "mapping";
-    }
-    return "?";
-}
 
 static void print_steps(FILE *f)
 {
     for (const au_connector *const *c = au_connector_list(); *c; c++) {
         fprintf(f, "  %s: %s\n", (*c)->name, (*c)->help);
-        for (const au_connector_option *o = (*c)->options; o && o->name; o++)
-            fprintf(f, "    %-16s %-8s %-9s %s%s%s\n", o->name, opt_type(o->type),
-                    o->required ? "required" : "", o->help, o->def ? "; default " : "",
-                    o->def ? o->def : "");
+        for (const au_connector_option *o = (*c)->options; o && o->name; o++) {
+            char type[64];
+            au_opt_type_text(o, type, sizeof type);
+            fprintf(f, "    %-16s %-8s %-9s %s%s%s\n", o->name, type, o->required ? "required" : "",
+                    o->help, o->def ? "; default " : "", o->def ? o->def : "");
+        }
     }
+}
+
+au_rc au_flows_options_markdown(au_buf *out)
+{
+    au_rc rc = au_buf_printf(out, "\n### the flow itself\n\n");
+    if (!rc)
+        rc = au_opts_markdown(au_flowdef_options(), au_opts_count(au_flowdef_options()), out);
+    if (!rc)
+        rc = au_buf_printf(out, "\n### `retry:`\n\n");
+    if (!rc)
+        rc = au_opts_markdown(au_flowdef_retry_options(), au_opts_count(au_flowdef_retry_options()),
+                              out);
+    for (const au_connector *const *c = au_connector_list(); *c && !rc; c++) {
+        rc = au_buf_printf(out, "\n### step `%s`: %s\n\n", (*c)->name, (*c)->help);
+        if (!rc)
+            rc = au_opts_markdown((*c)->options, au_opts_count((*c)->options), out);
+    }
+    return rc;
 }
 
 void au_flows_print_help(FILE *f)

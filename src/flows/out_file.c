@@ -24,11 +24,11 @@
 #include "lib/alloc.h"
 
 static const au_connector_option file_options[] = {
-    {"path", AU_OPT_STRING, 1, NULL, 0, 0,
-     "absolute path of the JSONL file (created, with missing directories)"},
-    {"body", AU_OPT_MAPPING, 1, NULL, 0, 0,
-     "the object written as one line; strings are templates"},
-    {NULL, 0, 0, NULL, 0, 0, NULL},
+    AU_CONNECTOR_OPT("path", AU_OPT_STRING, 1, NULL, 0, 0,
+                     "absolute path of the JSONL file (created, with missing directories)"),
+    AU_CONNECTOR_OPT("body", AU_OPT_MAPPING, 1, NULL, 0, 0,
+                     "the object written as one line; strings are templates"),
+    {0},
 };
 
 typedef struct file_state {

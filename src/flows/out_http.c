@@ -30,14 +30,17 @@
 #include "lib/clock.h"
 
 static const au_connector_option http_options[] = {
-    {"method", AU_OPT_STRING, 0, "\"POST\"", 0, 0, "GET, POST, PUT, PATCH or DELETE"},
-    {"url", AU_OPT_TEMPLATE, 1, NULL, 0, 0, "http(s) URL; {{ }} values are percent-encoded"},
-    {"headers", AU_OPT_MAPPING, 0, NULL, 0, 0, "extra request headers (templates)"},
-    {"body", AU_OPT_MAPPING, 0, NULL, 0, 0, "JSON body; strings are templates"},
-    {"secret", AU_OPT_STRING, 0, NULL, 0, 0, "HMAC-SHA256 key for X-Aurum-Signature"},
-    {"idempotency_key", AU_OPT_TEMPLATE, 0, NULL, 0, 0, "value of the Idempotency-Key header"},
-    {"timeout_ms", AU_OPT_INT, 0, "10000", 1, 300000, "whole-request time limit"},
-    {NULL, 0, 0, NULL, 0, 0, NULL},
+    AU_CONNECTOR_OPT("method", AU_OPT_STRING, 0, "POST", 0, 0, "GET, POST, PUT, PATCH or DELETE"),
+    AU_CONNECTOR_OPT("url", AU_OPT_TEMPLATE, 1, NULL, 0, 0,
+                     "http(s) URL; {{ }} values are percent-encoded"),
+    AU_CONNECTOR_OPT("headers", AU_OPT_MAPPING, 0, NULL, 0, 0, "extra request headers (templates)"),
+    AU_CONNECTOR_OPT("body", AU_OPT_MAPPING, 0, NULL, 0, 0, "JSON body; strings are templates"),
+    AU_CONNECTOR_OPT("secret", AU_OPT_STRING, 0, NULL, 0, 0,
+                     "HMAC-SHA256 key for X-Aurum-Signature"),
+    AU_CONNECTOR_OPT("idempotency_key", AU_OPT_TEMPLATE, 0, NULL, 0, 0,
+                     "value of the Idempotency-Key header"),
+    AU_CONNECTOR_OPT("timeout_ms", AU_OPT_INT, 0, "10000", 1, 300000, "whole-request time limit"),
+    {0},
 };
 
 /* Longest response excerpt kept for the run history, and longest Retry-After honoured. */

@@ -17,11 +17,13 @@
 #include "lib/alloc.h"
 
 static const au_connector_option nats_options[] = {
-    {"url", AU_OPT_STRING, 1, NULL, 0, 0, "nats:// or tls:// server URL"},
-    {"subject", AU_OPT_TEMPLATE, 1, NULL, 0, 0, "subject to publish to (a JetStream stream's)"},
-    {"body", AU_OPT_MAPPING, 1, NULL, 0, 0, "the JSON message"},
-    {"timeout_ms", AU_OPT_INT, 0, "5000", 1, 300000, "wait for the stream's acknowledgement"},
-    {NULL, 0, 0, NULL, 0, 0, NULL},
+    AU_CONNECTOR_OPT("url", AU_OPT_STRING, 1, NULL, 0, 0, "nats:// or tls:// server URL"),
+    AU_CONNECTOR_OPT("subject", AU_OPT_TEMPLATE, 1, NULL, 0, 0,
+                     "subject to publish to (a JetStream stream's)"),
+    AU_CONNECTOR_OPT("body", AU_OPT_MAPPING, 1, NULL, 0, 0, "the JSON message"),
+    AU_CONNECTOR_OPT("timeout_ms", AU_OPT_INT, 0, "5000", 1, 300000,
+                     "wait for the stream's acknowledgement"),
+    {0},
 };
 
 static au_rc nats_validate(const json_t *config, au_err *err)

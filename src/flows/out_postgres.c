@@ -38,11 +38,13 @@ static int sql_ident(const char *s, int allow_dot)
 }
 
 static const au_connector_option pg_options[] = {
-    {"conninfo", AU_OPT_STRING, 1, NULL, 0, 0, "libpq connection string"},
-    {"table", AU_OPT_STRING, 1, NULL, 0, 0, "target table, optionally schema.table"},
-    {"key", AU_OPT_STRINGS, 1, NULL, 0, 0, "columns of the conflict key (INSERT .. ON CONFLICT)"},
-    {"columns", AU_OPT_MAPPING, 1, NULL, 0, 0, "column: value"},
-    {NULL, 0, 0, NULL, 0, 0, NULL},
+    AU_CONNECTOR_OPT("conninfo", AU_OPT_STRING, 1, NULL, 0, 0, "libpq connection string"),
+    AU_CONNECTOR_OPT("table", AU_OPT_STRING, 1, NULL, 0, 0,
+                     "target table, optionally schema.table"),
+    AU_CONNECTOR_OPT("key", AU_OPT_STRINGS, 1, NULL, 0, 0,
+                     "columns of the conflict key (INSERT .. ON CONFLICT)"),
+    AU_CONNECTOR_OPT("columns", AU_OPT_MAPPING, 1, NULL, 0, 0, "column: value"),
+    {0},
 };
 
 static au_rc pg_validate(const json_t *config, au_err *err)

@@ -17,10 +17,12 @@
 #include "lib/alloc.h"
 
 static const au_connector_option upsert_options[] = {
-    {"source", AU_OPT_STRING, 1, NULL, 0, 0, "registered source to write the record into"},
-    {"record_id", AU_OPT_TEMPLATE, 1, NULL, 0, 0, "the record's id in that source"},
-    {"fields", AU_OPT_MAPPING, 1, NULL, 0, 0, "the record's fields (the source's own names)"},
-    {NULL, 0, 0, NULL, 0, 0, NULL},
+    AU_CONNECTOR_OPT("source", AU_OPT_STRING, 1, NULL, 0, 0,
+                     "registered source to write the record into"),
+    AU_CONNECTOR_OPT("record_id", AU_OPT_TEMPLATE, 1, NULL, 0, 0, "the record's id in that source"),
+    AU_CONNECTOR_OPT("fields", AU_OPT_MAPPING, 1, NULL, 0, 0,
+                     "the record's fields (the source's own names)"),
+    {0},
 };
 
 static au_rc upsert_validate(const json_t *config, au_err *err)

@@ -203,55 +203,41 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Removes every "line N, column M: " from s (in place). An inline flow is parsed from a JSON
- * dump of its part of the configuration, so those positions would point into text the user
- * never wrote; the path in the definition (steps[0].file) still says where the mistake is. */
-static void strip_positions(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r;) {
-        int n = 0;
-        unsigned line, col;
-        if (!strncmp(r, "line ", 5) && sscanf(r, "line %u, column %u: %n", &line, &col, &n) == 2 &&
-            n > 0) {
-            r += n;
-            continue;
-        }
-        *w++ = *r++;
-    }
-    *w = '\0';
-}
-
-/* Parses item i of the `flows:` list: a path (YAML file) or an inline definition. */
-static au_rc parse_item(const json_t *item, size_t i, au_flowdef **out, char **text, au_err *err)
+/* Parses item i of the `flows:` list: a path (YAML file) or an inline definition. An inline
+ * one is validated on its node of the configuration's YAML tree, so its errors give the line
+ * and column in the configuration file; *text is its JSON form (what GET shows as the source). */
+static au_rc parse_item(const au_config *cfg, const au_ynode *node, const json_t *item, size_t i,
+                        au_flowdef **out, char **text, au_err *err)
 {
     size_t len = 0;
+    au_rc rc;
     *text = NULL;
     if (json_is_string(item)) {
         const char *path = json_string_value(item);
         if (!(*text = read_file(path, &len)))
             return au_err_set(err, AU_ERR_IO, "flows[%zu]: cannot read flow file '%s'", i, path);
+        rc = au_flowdef_parse(*text, len, NULL, out, err);
     } else if (json_is_object(item)) {
         char *j = json_dumps(item, JSON_INDENT(1));
         *text = j ? au_strdup(j) : NULL;
         free(j);
         if (!*text)
             return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-        len = strlen(*text);
+        /* A configuration built in memory (no file) has no tree: its JSON is the text. */
+        rc = node ? au_flowdef_from_node(node, NULL, out, err)
+                  : au_flowdef_parse(*text, strlen(*text), NULL, out, err);
     } else {
         return au_err_set(err, AU_ERR_INVALID,
                           "flows[%zu]: must be a file path or a flow definition", i);
     }
-    au_rc rc = au_flowdef_parse(*text, len, NULL, out, err);
-    if (rc) {
+    if (rc && rc != AU_ERR_NOMEM) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        if (json_is_string(item)) {
+        if (json_is_string(item))
             au_err_set(err, rc, "%s: %s", json_string_value(item), msg);
-        } else {
-            strip_positions(msg);
-            au_err_set(err, rc, "flows[%zu] (inline in the configuration): %s", i, msg);
-        }
+        else
+            au_err_set(err, rc, "%s: flows[%zu] (inline in the configuration): %s",
+                       au_config_path(cfg), i, msg);
     }
     if (rc) {
         au_free(*text);
@@ -294,7 +280,11 @@ static au_rc parse_config(const au_config *cfg, parsed *p, au_err *err)
     if (!p->defs || !p->texts)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        au_rc rc = parse_item(json_array_get(list, i), i, &p->defs[i], &p->texts[i], err);
+        const au_ynode *nodes = au_config_node(cfg, "flows");
+        const au_ynode *node =
+            nodes && nodes->kind == AU_YAML_SEQ && i < nodes->n ? nodes->items[i] : NULL;
+        au_rc rc =
+            parse_item(cfg, node, json_array_get(list, i), i, &p->defs[i], &p->texts[i], err);
         if (rc) {
             parsed_free(p);
             return rc;

@@ -10,6 +10,8 @@
  * same status and body, as a wrong secret: callers cannot probe which flows exist.
  */
 #include <sodium.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,34 +19,38 @@
 #include "flows/flows_int.h"
 #include "flows/secrets.h"
 #include "lib/netpolicy.h"
+#include "lib/opts.h"
 #include "lib/replay.h"
 #include "lib/clock.h"
 
-#define WINDOW_DEFAULT_S 300
+#define WINDOW_DEFAULT_S "300"
 #define WINDOW_MAX_S     86400
 #define REPLAY_SLOTS     (1 << 16) /* signatures remembered at once (2.6 MB) */
 
 /* The policy compiled from the configuration; installed for the process (start-up config). */
 static au_netpolicy *policy;
 
-static au_rc webhook_section(au_flows *f, const json_t *sec, au_err *err)
+/* The `webhooks:` section, declared (lib/opts.h): the same converter and messages as every
+ * option, with the line and column in the configuration file. */
+static const au_opt webhook_opts[] = {
+    AU_OPT_ROW("max_age_s", AU_OPT_INT, offsetof(au_flows, webhook_window_s), "SECONDS",
+               "accepted age of X-Aurum-Timestamp, either way", .def = WINDOW_DEFAULT_S, .min = 1,
+               .max = WINDOW_MAX_S),
+    {0}};
+
+static au_rc webhook_section(au_flows *f, const au_config *cfg, au_err *err)
 {
-    const char *k;
-    json_t *v;
-    f->webhook_window_s = WINDOW_DEFAULT_S;
-    if (sec && !json_is_object(sec))
-        return au_err_set(err, AU_ERR_INVALID, "webhooks: must be a mapping {max_age_s: N}");
-    json_object_foreach((json_t *)sec, k, v)
-    {
-        if (strcmp(k, "max_age_s") || !json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > WINDOW_MAX_S)
-            return au_err_set(err, AU_ERR_INVALID,
-                              "webhooks: '%.60s' is not valid (valid keys: max_age_s, 1..%d "
-                              "seconds)",
-                              k, WINDOW_MAX_S);
-        f->webhook_window_s = (long)json_integer_value(v);
+    unsigned line = 0, col = 0;
+    au_rc rc = au_opts_defaults(webhook_opts, 1, f, 0, err);
+    if (!rc)
+        rc = au_opts_from_yaml(webhook_opts, 1, au_config_node(cfg, "webhooks"), "webhooks", f, 0,
+                               &line, &col, err);
+    if (rc && rc != AU_ERR_NOMEM) {
+        char msg[sizeof err->message];
+        snprintf(msg, sizeof msg, "%s", err ? err->message : "");
+        au_err_set(err, rc, "%s:%u:%u: %s", au_config_path(cfg), line, col, msg);
     }
-    return AU_OK;
+    return rc;
 }
 
 au_rc au_flows_security_open(au_flows *f, const au_config *cfg, au_err *err)
@@ -54,7 +60,7 @@ au_rc au_flows_security_open(au_flows *f, const au_config *cfg, au_err *err)
     if (sodium_init() < 0)
         return au_err_set(err, AU_ERR_INTERNAL, "libsodium failed to initialise");
     randombytes_buf(f->hook_dummy, sizeof(f->hook_dummy));
-    rc = webhook_section(f, json_object_get(doc, "webhooks"), err);
+    rc = webhook_section(f, cfg, err);
     if (!rc && !(f->replay = au_replay_new(REPLAY_SLOTS)))
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
     if (!rc)

@@ -1,7 +1,8 @@
 /*
- * Table-driven argv parsing and usage generation (see opt.h). One pass over argv: an option is
- * looked up in the table, its value converted into the field at its offset; everything else is
- * a positional argument, compacted to the front of argv so the command sees them in order.
+ * Table-driven argv parsing and usage generation (see args.h). One pass over argv: an option is
+ * looked up in the table, its value converted into the field at its offset by lib/opts (the
+ * converter every source of options shares); everything else is a positional argument,
+ * compacted to the front of argv so the command sees them in order.
  */
 #include "lib/args.h"
 
@@ -16,87 +17,7 @@
 
 static const au_arg *find(const au_args_spec *spec, const char *name, size_t len)
 {
-    for (size_t i = 0; i < spec->nopts; i++)
-        if (strlen(spec->opts[i].name) == len && strncmp(spec->opts[i].name, name, len) == 0)
-            return &spec->opts[i];
-    return NULL;
-}
-
-/* Index of `v` among the '|'-separated words of `words`, or -1. */
-static int choice_index(const char *words, const char *v)
-{
-    size_t vl = strlen(v);
-    int i = 0;
-    for (const char *w = words; w && *w; i++) {
-        size_t n = strcspn(w, "|");
-        if (n == vl && strncmp(w, v, n) == 0)
-            return i;
-        w += n + (w[n] == '|');
-    }
-    return -1;
-}
-
-static au_rc bad_value(const au_arg *o, const char *v, au_err *err)
-{
-    if (o->type == AU_ARG_CHOICE)
-        return au_err_set(err, AU_ERR_INVALID, "%s: '%s' is not one of %s", o->name, v, o->arg);
-    if (o->type == AU_ARG_LONG && o->lo < o->hi)
-        return au_err_set(err, AU_ERR_INVALID, "%s: '%s' is not a number from %ld to %ld", o->name,
-                          v, o->lo, o->hi);
-    return au_err_set(err, AU_ERR_INVALID, "%s: '%s' is not a valid %s", o->name, v,
-                      o->arg ? o->arg : "value");
-}
-
-/* Converts `v` into the field of `o` in dst. */
-static au_rc set_value(const au_arg *o, const char *v, void *dst, au_err *err)
-{
-    void *field = (char *)dst + o->offset;
-    char *end = NULL;
-    errno = 0;
-    switch (o->type) {
-    case AU_ARG_STR:
-        *(const char **)field = v;
-        return AU_OK;
-    case AU_ARG_LIST: {
-        au_args_list *l = field;
-        if (l->n >= AU_ARG_LIST_MAX)
-            return au_err_set(err, AU_ERR_INVALID, "%s: at most %d times", o->name,
-                              AU_ARG_LIST_MAX);
-        l->v[l->n++] = v;
-        return AU_OK;
-    }
-    case AU_ARG_CHOICE: {
-        int i = choice_index(o->arg, v);
-        if (i < 0)
-            return bad_value(o, v, err);
-        *(int *)field = i;
-        return AU_OK;
-    }
-    case AU_ARG_LONG: {
-        long x = strtol(v, &end, 10);
-        if (errno || end == v || *end || (o->lo < o->hi && (x < o->lo || x > o->hi)))
-            return bad_value(o, v, err);
-        *(long *)field = x;
-        return AU_OK;
-    }
-    case AU_ARG_U64: {
-        unsigned long long x = strtoull(v, &end, 10);
-        if (errno || end == v || *end || v[0] == '-')
-            return bad_value(o, v, err);
-        *(uint64_t *)field = (uint64_t)x;
-        return AU_OK;
-    }
-    case AU_ARG_DOUBLE: {
-        double x = strtod(v, &end);
-        if (errno || end == v || *end)
-            return bad_value(o, v, err);
-        *(double *)field = x;
-        return AU_OK;
-    }
-    case AU_ARG_FLAG:
-        break;
-    }
-    return au_err_set(err, AU_ERR_INTERNAL, "%s: bad option table", o->name);
+    return au_opts_find(spec->opts, spec->nopts, name, len);
 }
 
 /* Handles argv[*i], an option; advances *i past its value. `seen` marks the rows given. */
@@ -117,11 +38,11 @@ static au_rc one_option(const au_args_spec *spec, void *dst, int argc, char **ar
         return AU_OK;
     }
     if (eq)
-        return set_value(o, eq + 1, dst, err);
+        return au_opt_set(o, eq + 1, dst, 0, err);
     if (*i + 1 >= argc)
         return au_err_set(err, AU_ERR_INVALID, "%s needs a value (%s)", o->name,
                           o->arg ? o->arg : "a value");
-    return set_value(o, argv[++*i], dst, err);
+    return au_opt_set(o, argv[++*i], dst, 0, err);
 }
 
 /* After parsing: required options and the number of positional arguments. */
@@ -148,6 +69,8 @@ au_rc au_args_parse(const au_args_spec *spec, void *dst, int argc, char **argv, 
     *help = 0;
     if (spec->nopts > sizeof seen)
         return au_err_set(err, AU_ERR_INTERNAL, "too many options in the table");
+    if ((rc = au_opts_defaults(spec->opts, spec->nopts, dst, 0, err)))
+        return rc;
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i];
         if (!only_args && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
@@ -246,7 +169,12 @@ void au_args_usage(const au_args_spec *spec, FILE *f)
         int pad = (int)(w - opt_width(o));
         fprintf(f, "  %s%s%s%*s  ", o->name, o->type == AU_ARG_FLAG ? "" : " ",
                 o->type == AU_ARG_FLAG ? "" : (o->arg ? o->arg : "X"), pad, "");
-        put_wrapped(f, o->help, o->required ? " (required)" : "", w + 4);
+        char tail[160];
+        snprintf(tail, sizeof tail, "%s%s%s", o->required ? " (required)" : "",
+                 o->def ? " (default " : "", o->def ? o->def : "");
+        if (o->def)
+            snprintf(tail + strlen(tail), sizeof tail - strlen(tail), ")");
+        put_wrapped(f, o->help, tail, w + 4);
     }
     fprintf(f, "  %-*s  %s\n", (int)w, "-h, --help", "this help");
     if (spec->notes)

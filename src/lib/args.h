@@ -3,8 +3,8 @@
  * offset into its options struct, value name, help) plus its positional arguments, and this
  * module parses argv into the struct, answers -h/--help, refuses unknown options and missing
  * values or arguments with a message naming them, and prints the usage generated from the same
- * table - so the help can never drift from what is parsed (Fluent Bit's config_map, applied to
- * argv). Domain-free: the CLI (src/cli/) supplies the tables.
+ * table - so the help can never drift from what is parsed. The rows are lib/opts.h's declared
+ * options; this file is their argv front-end. Domain-free: the CLI (src/cli/) supplies the tables.
  */
 #ifndef AU_ARGS_H
 #define AU_ARGS_H
@@ -12,44 +12,26 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lib/opts.h"
 #include "lib/rc.h"
 
-typedef enum {
-    AU_ARG_FLAG,   /* no value: the int at offset is set to 1 */
-    AU_ARG_STR,    /* const char * into argv (borrowed) */
-    AU_ARG_LIST,   /* repeatable string, appended to an au_args_list */
-    AU_ARG_LONG,   /* long; the whole value must be a number within lo..hi when lo < hi */
-    AU_ARG_U64,    /* uint64_t */
-    AU_ARG_DOUBLE, /* double */
-    AU_ARG_CHOICE, /* int: index of the value among the '|'-separated words of `arg` */
-} au_args_type;
-
-/* Values of a repeatable option (AU_ARG_LIST), borrowed from argv. */
-#define AU_ARG_LIST_MAX 32
-typedef struct au_args_list {
-    const char *v[AU_ARG_LIST_MAX]; /* in command-line order */
-    int n;                          /* used entries */
-} au_args_list;
-
-/* One option: one row of a command's table. */
-typedef struct au_arg {
-    const char *name;  /* "--people" (a long name; --name=value is accepted too) */
-    au_args_type type; /* how the value is parsed */
-    size_t offset;     /* offsetof the field in the command's options struct */
-    const char *arg;   /* value name in the usage ("FILE"); the words for AU_ARG_CHOICE */
-    const char *help;  /* one line of the usage */
-    int required;      /* missing from the command line: a usage error naming it */
-    long lo, hi;       /* AU_ARG_LONG range when lo < hi */
-} au_arg;
-
-/* One row of a table: name, type, offset, value name, help, then optional designated fields
- * (.required = 1, .lo = 1, .hi = 100). Designated initialisers leave the rest zero without a
- * -Wmissing-field-initializers warning. */
-#define AU_ARG_ROW(name_, type_, offset_, arg_, help_, ...)                                        \
-    {                                                                                              \
-        .name = (name_), .type = (type_), .offset = (offset_), .arg = (arg_), .help = (help_),     \
-        __VA_ARGS__                                                                                \
-    }
+/* A command's option rows are declared options (lib/opts.h): the same types, bounds and
+ * messages as the configuration, connector options and query parameters. The argv names of
+ * the shared types: */
+typedef au_opt au_arg;
+#define AU_ARG_FLAG   AU_OPT_BOOL    /* no value: the int at offset is set to 1 */
+#define AU_ARG_STR    AU_OPT_STRING  /* const char * into argv (borrowed) */
+#define AU_ARG_LIST   AU_OPT_STRINGS /* repeatable string, appended to an au_args_list */
+#define AU_ARG_LONG   AU_OPT_INT     /* long; within .min..max when min < max */
+#define AU_ARG_U64    AU_OPT_U64     /* uint64_t */
+#define AU_ARG_DOUBLE AU_OPT_DOUBLE  /* double */
+#define AU_ARG_CHOICE AU_OPT_CHOICE  /* int: index of the value among the '|'-separated words */
+typedef au_opt_list au_args_list;
+#define AU_ARG_LIST_MAX AU_OPT_LIST_MAX
+/* One row: name ("--people"), type, offset, value name, help, then designated fields
+ * (.required = 1, .min = 1, .max = 100, .def = "8192": a default is stored before parsing and
+ * shown in the usage). */
+#define AU_ARG_ROW AU_OPT_ROW
 
 /* A command's whole interface: what `--help` prints and what is parsed. */
 typedef struct au_args_spec {
@@ -68,7 +50,8 @@ typedef struct au_args_spec {
 #define AU_ARG_CONTINUE (-1)
 
 /* Parses argv[1..argc-1] into `dst` (fields of options not given are left as they are). The
- * positional arguments are moved to argv[1..*npos], in order; "--" ends the options. -h and
+ * positional arguments are moved to argv[1..*npos], in order; "--" ends the options. Rows with
+ * a default get it first. -h and
  * --help set *help and stop. Errors (AU_ERR_INVALID) name the option or what is missing. */
 AU_MUST_USE au_rc au_args_parse(const au_args_spec *spec, void *dst, int argc, char **argv,
                                 int *npos, int *help, au_err *err);

@@ -210,6 +210,23 @@ static const char *const migrations[] = {
     "  erasure INTEGER NOT NULL,"
     "  at_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+
+    /* 9 (inbound connectors, docs/CONNECTORS.md): per source the cursor its connector resumes
+     * from and its run state (JSON), and the fingerprints of the files a file drop imported. */
+    "CREATE TABLE IF NOT EXISTS inbound_state ("
+    "  source TEXT PRIMARY KEY,"
+    "  cursor TEXT,"
+    "  state TEXT,"
+    "  updated_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS inbound_files ("
+    "  source TEXT NOT NULL,"
+    "  fingerprint TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (source, fingerprint)"
+    ") WITHOUT ROWID;",
 };
 
 int au_sqlite_schema_version(void)

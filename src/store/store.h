@@ -247,6 +247,7 @@ typedef struct au_store_ops {
     const struct au_store_flows_ops *flows;
     const struct au_store_quality_ops *quality;
     const struct au_store_privacy_ops *privacy;
+    const struct au_store_inbound_ops *inbound;
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -273,6 +274,7 @@ AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 #define AU_STORE_IMPL                          s->impl
 
 #include "store/store_flows.h"
+#include "store/store_inbound.h"
 #include "store/store_keys.h"
 #include "store/store_privacy.h"
 #include "store/store_profiles.h"

@@ -1032,6 +1032,13 @@ static const struct au_store_privacy_ops sqlite_privacy = {
     .record_scrub = au_sqlite_record_scrub,
 };
 
+static const struct au_store_inbound_ops sqlite_inbound = {
+    .inbound_get = au_sqlite_inbound_get,
+    .inbound_put = au_sqlite_inbound_put,
+    .inbound_file_get = au_sqlite_inbound_file_get,
+    .inbound_file_put = au_sqlite_inbound_file_put,
+};
+
 const au_store_ops au_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1049,5 +1056,6 @@ const au_store_ops au_store_sqlite_ops = {
     .flows = &sqlite_flows,
     .quality = &sqlite_quality,
     .privacy = &sqlite_privacy,
+    .inbound = &sqlite_inbound,
 };
 /* clang-format on */

@@ -24,7 +24,8 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_FLOWS    64  /* flows: slots 64..95 */
 #define AU_SQLITE_EXT_QUALITY  96  /* quality ledger: slots 96..111 */
 #define AU_SQLITE_EXT_PRIVACY  112 /* privacy: slots 112..115 */
-#define AU_SQLITE_EXT_N        116
+#define AU_SQLITE_EXT_INBOUND  136 /* inbound connectors: slots 136..151 */
+#define AU_SQLITE_EXT_N        152
 
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);
@@ -132,5 +133,16 @@ au_rc au_sqlite_subject_runs(void *impl, const char *needles, int limit, au_run_
 au_rc au_sqlite_suppressed(void *impl, const char *hashes, int *yes);
 au_rc au_sqlite_checkpoint(void *impl, int *done);
 au_rc au_sqlite_record_scrub(void *impl, int64_t no);
+
+/* The inbound slots of au_store_sqlite_ops (store_sqlite_inbound.c). */
+AU_MUST_USE au_rc au_sqlite_inbound_get(void *impl, const char *source, char **cursor,
+                                        char **state);
+AU_MUST_USE au_rc au_sqlite_inbound_put(void *impl, const char *source, const char *cursor,
+                                        const char *state, int64_t at_ms);
+AU_MUST_USE au_rc au_sqlite_inbound_file_get(void *impl, const char *source,
+                                             const char *fingerprint, char **outcome);
+AU_MUST_USE au_rc au_sqlite_inbound_file_put(void *impl, const char *source,
+                                             const char *fingerprint, const char *name,
+                                             const char *outcome, int64_t at_ms);
 
 #endif

@@ -136,9 +136,10 @@ Test(cli, missing_arguments_and_values_say_what_is_missing)
     expect_usage_error("import x.csv", "missing --source NAME");
     expect_usage_error("import --source crm", "missing FILE...");
     expect_usage_error("import --source", "--source needs a value (NAME)");
-    expect_usage_error("import --source crm --batch 0 x.csv", "--batch: '0' is not a number");
+    expect_usage_error("import --source crm --batch 0 x.csv",
+                       "--batch: expected an integer from 1 to 1000000, got '0'");
     expect_usage_error("import --source crm --format xml x.csv",
-                       "--format: 'xml' is not one of csv|jsonl|ndjson");
+                       "--format: expected one of csv, jsonl, ndjson, got 'xml'");
     expect_usage_error("eval", "missing --truth FILE");
     expect_usage_error("explain", "explain wants two records as SOURCE:ID SOURCE:ID");
     expect_usage_error("explain crm:1", "missing the second record");
@@ -152,7 +153,8 @@ Test(cli, missing_arguments_and_values_say_what_is_missing)
     expect_usage_error("eval --json=1 --truth t", "--json takes no value");
     expect_usage_error("no-such-command", "unknown command 'no-such-command'");
     expect_usage_error("help no-such-topic", "no command or help topic 'no-such-topic'");
-    expect_usage_error("version --log-format yaml", "--log-format: 'yaml' is not one of");
+    expect_usage_error("version --log-format yaml",
+                       "--log-format: expected one of text, json, got 'yaml'");
 }
 
 /* `aurum ARGS` (with DIR the missing data dir) exits 1 saying the store does not exist, and

@@ -113,6 +113,10 @@ Test(demo, every_flow_delivers_and_the_summary_adds_up, .timeout = 300)
     char *d = tmpdir(), *out = NULL;
     int code = run_demo(d, "", &out);
     cr_assert_eq(code, 0, "exit %d:\n%s", code, out);
+    /* billing is pulled from PostgreSQL when it is installed, the POS file from a drop */
+    if (access("/usr/lib/postgresql/15/bin/postgres", X_OK) == 0)
+        cr_assert_not_null(strstr(out, "\n  billing: pulled from PostgreSQL"), "%s", out);
+    cr_assert_not_null(strstr(out, "\n  pos: nightly file dropped into "), "%s", out);
 
     long total = 0;
     for (size_t i = 0; i < 6; i++) {

@@ -294,3 +294,19 @@ Test(secrets, the_cli_sets_lists_and_removes_without_showing_values, .timeout = 
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
 }
+
+/* The webhooks section is a declared option: a bad value stops the daemon with the option's
+ * bounds and its line and column in the configuration file (the harness writes one line of its
+ * own first). */
+Test(secrets, a_bad_webhooks_value_names_its_line_in_the_configuration, .timeout = 30)
+{
+    au_rt_daemon d;
+    cr_assert_neq(au_rt_start(&d, "webhooks: {max_age_s: 0}\n"), 0);
+    char *log = au_rt_log(&d);
+    cr_assert_not_null(log);
+    cr_assert(strstr(log, "config.yaml:2:23: webhooks.max_age_s: expected an integer from 1 to "
+                          "86400, got '0'"),
+              "%s", log);
+    free(log);
+    au_rt_cleanup(&d);
+}

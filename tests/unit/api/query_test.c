@@ -16,10 +16,12 @@ typedef struct args {
 } args;
 
 static const au_query_spec spec[] = {
-    {"limit", AU_QUERY_INT, offsetof(args, limit), 50, 1, 1000, 0, "rows per page"},
-    {"wait", AU_QUERY_INT, offsetof(args, wait), 0, 0, 60, 1, "seconds to wait"},
-    {"context", AU_QUERY_FLAG, offsetof(args, ctx), 0, 0, 0, 0, "with context"},
-    {"status", AU_QUERY_STR, offsetof(args, status), 0, 0, 0, 0, "only this status"},
+    AU_QUERY_ROW("limit", AU_QUERY_INT, offsetof(args, limit), "50", "rows per page", .min = 1,
+                 .max = 1000),
+    AU_QUERY_ROW("wait", AU_QUERY_INT, offsetof(args, wait), "0", "seconds to wait", .min = 0,
+                 .max = 60, .flags = AU_OPT_CLAMP),
+    AU_QUERY_ROW("context", AU_QUERY_FLAG, offsetof(args, ctx), "0", "with context"),
+    AU_QUERY_ROW("status", AU_QUERY_STR, offsetof(args, status), NULL, "only this status"),
     {NULL}};
 
 /* "name=value" pairs, NULL-terminated. */
@@ -105,7 +107,8 @@ Test(query, flags_refuse_other_words)
     au_err err;
     au_err_init(&err);
     cr_assert_eq(parse(q, &a, &err), AU_ERR_INVALID);
-    cr_assert_str_eq(err.message, "context: expected 1, true, yes, 0, false or no, got 'maybe'");
+    cr_assert_str_eq(err.message,
+                     "context: expected true or false (yes/no, on/off, 1/0), got 'maybe'");
     au_err_cleanup(&err);
 }
 
@@ -115,9 +118,9 @@ Test(query, reference_lines_come_from_the_table)
     au_buf_init(&b, 4096);
     cr_assert_eq(au_query_describe(spec, &b), AU_OK);
     cr_assert_str_eq(b.data, "- `limit` (integer 1..1000, default 50): rows per page\n"
-                             "- `wait` (integer 0..60, more is served as the maximum, default 0): "
+                             "- `wait` (integer 0..60 (more: the maximum), default 0): "
                              "seconds to wait\n"
-                             "- `context` (flag, default 0): with context\n"
-                             "- `status` (text): only this status\n");
+                             "- `context` (boolean, default 0): with context\n"
+                             "- `status` (string): only this status\n");
     au_buf_cleanup(&b);
 }

@@ -9,6 +9,8 @@
 
 #include "core/config.h"
 
+#include "../../support/fault.h"
+
 static json_t *yaml(const char *text)
 {
     json_t *j = NULL;
@@ -148,7 +150,12 @@ Test(config, unknown_keys_and_bad_values_are_refused_with_position)
     expect_load_error("listen: x\nlisten_port: 8\n", AU_ERR_INVALID,
                       ":2:1: unknown key 'listen_port'; valid keys: listen, data_dir, ");
     expect_load_error("max_connections: many\n", AU_ERR_INVALID,
-                      ":1:1: max_connections: expected a positive integer");
+                      ":1:18: max_connections: expected an integer of at least 1, got 'many'");
+    expect_load_error("max_connections: 0\n", AU_ERR_INVALID,
+                      ":1:18: max_connections: expected an integer of at least 1, got '0'");
+    expect_load_error("max_connections: '12'\n", AU_ERR_INVALID,
+                      ":1:18: max_connections: expected an integer of at least 1, got the quoted "
+                      "string '12'");
     expect_load_error("a: [\n", AU_ERR_PARSE, ":2:1:");
     expect_load_error("sources:\n  crm: {fields: {email: mail}}\n", AU_ERR_INVALID,
                       ":2:3: sources.crm.record_id");
@@ -169,7 +176,7 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
     expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
                       AU_ERR_INVALID,
                       ":4:5: sources.crm.feilds: unknown key (expected record_id, fields, "
-                      "default_country, trust, on_invalid, two_digit_year_pivot)");
+                      "default_country, trust, on_invalid, two_digit_year_pivot, inbound)");
     expect_load_error(
         "sources:\n  crm:\n    record_id: id\n    fields:\n      email: {form: m}\n",
         AU_ERR_INVALID,
@@ -208,9 +215,9 @@ Test(config, unbuilt_sections_are_refused_with_what_to_use_instead)
 Test(config, log_level_and_format_are_checked)
 {
     expect_load_error("log_format: yaml\n", AU_ERR_INVALID,
-                      ":1:1: log_format: 'yaml' is not one of auto, text, json");
+                      ":1:1: log_format: expected one of auto, text, json, got 'yaml'");
     expect_load_error("log_level: loud\n", AU_ERR_INVALID,
-                      ":1:1: log_level: 'loud' is not one of debug, info, warn, error");
+                      ":1:1: log_level: expected one of debug, info, warn, error, got 'loud'");
     char *p = write_tmp("log_format: json\nlog_level: warn\n");
     au_config *c = NULL;
     au_err err;
@@ -244,4 +251,34 @@ Test(config, help_lists_every_option_with_its_default)
     cr_assert(strstr(text, "listen") && strstr(text, "127.0.0.1:8080"));
     cr_assert(strstr(text, "group_commit_max") && strstr(text, "sources"));
     free(text);
+}
+
+/* Loads a file of options, anchors and an inline flow (config.c's own work: the loader, the
+ * option table, the kept tree); on success checks what it read. */
+static au_rc load_options(void *arg)
+{
+    au_config *c = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_rc rc = au_config_load(arg, &c, &err);
+    if (!rc) {
+        cr_assert_str_eq(c->listen, "0.0.0.0:9000");
+        cr_assert_eq(c->max_connections, 10);
+        cr_assert_not_null(au_config_node(c, "flows"));
+    } else {
+        cr_assert_null(c);
+        cr_assert_eq(rc, AU_ERR_NOMEM, "%s", err.message);
+    }
+    au_config_free(c);
+    au_err_cleanup(&err);
+    return rc;
+}
+
+Test(config, every_allocation_failure_is_reported_as_nomem)
+{
+    char *p = write_tmp("x-base: &b {listen: 0.0.0.0:9000}\n<<: *b\nmax_connections: 10\n"
+                        "tls_cert: ~\nflows:\n  - name: f\n    trigger: {event: x}\n");
+    au_fault_every_allocation(load_options, p);
+    unlink(p);
+    free(p);
 }

@@ -6,7 +6,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/config.h"
 #include "flows/flowdef.h"
 #include "lib/alloc.h"
 
@@ -190,7 +192,8 @@ typedef struct bad_flow {
 
 static const bad_flow bad[] = {
     {"name: f1\ntrigger: {event: x}\nsteps: [ {http: {url: 'http://x'} }",
-     "flow \"(unnamed)\": line 4, column 1: YAML error: did not find expected ',' or ']'"},
+     "flow \"(unnamed)\": line 4, column 1: YAML error: did not find expected ',' or ']' while "
+     "parsing a flow sequence"},
     {"- a\n- b\n", "flow \"(unnamed)\": line 1, column 1: a flow definition must be a mapping"},
     {"trigger: {event: x}\nsteps: [{file: {path: /a, body: {a: 1}}}]\n",
      "flow \"(unnamed)\": line 1, column 1: missing 'name'"},
@@ -235,8 +238,8 @@ static const bad_flow bad[] = {
      "flow \"f1\": line 6, column 15: steps[0].http.method: method must be GET, POST, PUT, PATCH "
      "or DELETE"},
     {HEAD "steps:\n  - http:\n      url: 'http://x/'\n      timeout_ms: 0\n",
-     "flow \"f1\": line 7, column 19: steps[0].http.timeout_ms: must be a whole number from 1 to "
-     "300000"},
+     "flow \"f1\": line 7, column 19: steps[0].http.timeout_ms: expected an integer from 1 to "
+     "300000, got '0'"},
     {HEAD "steps:\n  - http:\n      url: 'http://x/'\n      body:\n        a: '{{ 1 + }}'\n",
      "flow \"f1\": line 8, column 12: steps[0].http.body.a: expression error: expected a value, "
      "found end of expression at 1:8 (line:column within the expression)"},
@@ -260,9 +263,11 @@ static const bad_flow bad[] = {
     {HEAD "steps:\n  - file: {path: /a, body: {a: 1}}\n    http: {url: 'http://x'}\n",
      "flow \"f1\": line 6, column 5: steps[0]: has both 'file' and 'http'; one kind per step"},
     {HEAD "steps:\n  - file: {path: /a, body: {a: 1}}\nretry: {max_attempts: 0}\n",
-     "flow \"f1\": line 6, column 23: retry.max_attempts: must be a whole number from 1 to 100"},
+     "flow \"f1\": line 6, column 23: retry.max_attempts: expected an integer from 1 to 100, got "
+     "'0'"},
     {HEAD "steps:\n  - file: {path: /a, body: {a: 1}}\nenabled: maybe\n",
-     "flow \"f1\": line 6, column 10: enabled: must be true or false"},
+     "flow \"f1\": line 6, column 10: enabled: expected true or false (yes/no, on/off, 1/0), got "
+     "'maybe'"},
 };
 
 Test(flowdef, every_mistake_names_flow_line_and_column)
@@ -353,10 +358,58 @@ Test(flowdef, alias_bombs_and_huge_mappings_are_refused)
     au_flowdef *f;
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_flowdef_parse(y, strlen(y), NULL, &f, &err), AU_ERR_INVALID);
+    /* The YAML loader refuses it before the flow is walked: the expanded tree is over budget. */
+    cr_assert_eq(au_flowdef_parse(y, strlen(y), NULL, &f, &err), AU_ERR_TOO_LARGE);
+    cr_assert(strstr(err.message, "more than 100000 nodes"), "%s", err.message);
+    au_err_cleanup(&err);
+    /* Under the loader's budget, the walk's own budget of values still holds: 10^4 copies of a
+     * one-key mapping fit the tree (about 66000 nodes) but not the 20000 values of a step. */
+    const char *y2 = "name: bomb\ntrigger: {event: x}\n"
+                     "x-a: &a [{k: x}, {k: x}, {k: x}, {k: x}, {k: x}, {k: x}, {k: x}, {k: x}, "
+                     "{k: x}, {k: x}]\n"
+                     "x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                     "x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                     "x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                     "steps:\n  - file: {path: /a, body: {v: *d}}\n";
+    au_err_init(&err);
+    cr_assert_neq(au_flowdef_parse(y2, strlen(y2), NULL, &f, &err), AU_OK);
     int found = 0;
     for (size_t i = 0; i < err.ndetails; i++)
         found |= strstr(err.details[i].reason, "more than 20000 values") != NULL;
     cr_assert(found, "%s", err.message);
     au_err_cleanup(&err);
+}
+
+/* An inline flow of the configuration file is validated on its node of the file's YAML tree:
+ * the error gives the line and column in that file, not in a re-dumped text. */
+Test(flowdef, an_inline_flow_names_the_line_of_the_configuration_file)
+{
+    char path[] = "/tmp/aurum-flowdef-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char *text = "listen: 127.0.0.1:0\n"
+                       "flows:\n"
+                       "  - name: audit\n"
+                       "    trigger: {event: order}\n"
+                       "    steps:\n"
+                       "      - file:\n"
+                       "          path: /tmp/a.jsonl\n"
+                       "          body: {id: '{{ event.id }}'}\n"
+                       "          mode: append\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    au_config *cfg = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_config_load(path, &cfg, &err), AU_OK, "%s", err.message);
+    const au_ynode *flows = au_config_node(cfg, "flows");
+    cr_assert_not_null(flows);
+    cr_assert_eq(flows->kind, AU_YAML_SEQ);
+    au_flowdef *f = NULL;
+    cr_assert_eq(au_flowdef_from_node(flows->items[0], NULL, &f, &err), AU_ERR_INVALID);
+    cr_assert_str_eq(err.message, "flow \"audit\": line 9, column 11: steps[0].file: unknown key "
+                                  "'mode' (valid keys: path, body)");
+    au_err_cleanup(&err);
+    au_config_free(cfg);
+    unlink(path);
 }

@@ -23,7 +23,7 @@ typedef struct t_opts {
 
 static const au_arg rows[] = {
     AU_ARG_ROW("--name", AU_ARG_STR, offsetof(t_opts, name), "NAME", "the name", .required = 1),
-    AU_ARG_ROW("--n", AU_ARG_LONG, offsetof(t_opts, n), "N", "a count", .lo = 1, .hi = 100),
+    AU_ARG_ROW("--n", AU_ARG_LONG, offsetof(t_opts, n), "N", "a count", .min = 1, .max = 100),
     AU_ARG_ROW("--seed", AU_ARG_U64, offsetof(t_opts, seed), "S", "a seed"),
     AU_ARG_ROW("--rate", AU_ARG_DOUBLE, offsetof(t_opts, rate), "R", "a rate"),
     AU_ARG_ROW("--flag", AU_ARG_FLAG, offsetof(t_opts, flag), NULL, "a flag"),
@@ -99,12 +99,15 @@ Test(args, mistakes_name_the_option_or_what_is_missing)
     refused((char *[]){"t", "--name", "x", NULL}, "missing FILE...");
     refused((char *[]){"t", "--name", "x", "1", "2", "3", "4", NULL}, "unexpected argument '4'");
     refused((char *[]){"t", "--name", "x", "--n", "0", "f", NULL},
-            "--n: '0' is not a number from 1 to 100");
-    refused((char *[]){"t", "--name", "x", "--n", "5x", "f", NULL}, "--n: '5x'");
-    refused((char *[]){"t", "--name", "x", "--seed", "-1", "f", NULL}, "--seed: '-1'");
-    refused((char *[]){"t", "--name", "x", "--rate", "fast", "f", NULL}, "--rate: 'fast'");
+            "--n: expected an integer from 1 to 100, got '0'");
+    refused((char *[]){"t", "--name", "x", "--n", "5x", "f", NULL},
+            "--n: expected an integer from 1 to 100, got '5x'");
+    refused((char *[]){"t", "--name", "x", "--seed", "-1", "f", NULL},
+            "--seed: expected a non-negative integer, got '-1'");
+    refused((char *[]){"t", "--name", "x", "--rate", "fast", "f", NULL},
+            "--rate: expected a number, got 'fast'");
     refused((char *[]){"t", "--name", "x", "--format", "xml", "f", NULL},
-            "--format: 'xml' is not one of csv|jsonl");
+            "--format: expected one of csv, jsonl, got 'xml'");
     refused((char *[]){"t", "--name", "x", "--flag=1", "f", NULL}, "--flag takes no value");
 }
 
@@ -149,4 +152,33 @@ Test(args, usage_is_generated_from_the_table_and_wrapped)
     cr_assert(strstr(text, "\n                      of the usage\n"),
               "continuation lines align with the help column: %s", text);
     free(text);
+}
+
+/* A row with a default gets it before parsing, and the usage says so. */
+Test(args, defaults_are_stored_and_shown_in_the_usage)
+{
+    typedef struct d_opts {
+        long batch;
+        const char *mode;
+    } d_opts;
+    static const au_arg drows[] = {
+        AU_ARG_ROW("--batch", AU_ARG_LONG, offsetof(d_opts, batch), "N", "records per batch",
+                   .min = 1, .max = 1000, .def = "100"),
+        AU_ARG_ROW("--mode", AU_ARG_STR, offsetof(d_opts, mode), "M", "a mode", .def = "fast"),
+    };
+    static const au_args_spec dspec = {.prog = "aurum d", .opts = drows, .nopts = 2};
+    d_opts o = {0};
+    char *argv[] = {"d", "--mode", "slow", NULL};
+    int npos = 0, help = 0;
+    cr_assert_eq(au_args_parse(&dspec, &o, 3, argv, &npos, &help, NULL), AU_OK);
+    cr_assert_eq(o.batch, 100, "absent: the default");
+    cr_assert_str_eq(o.mode, "slow", "given: the value");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    au_args_usage(&dspec, f);
+    fclose(f);
+    cr_assert(strstr(buf, "--batch N   records per batch (default 100)\n"), "%s", buf);
+    cr_assert(strstr(buf, "--mode M    a mode (default fast)\n"), "%s", buf);
+    free(buf);
 }

@@ -59,6 +59,13 @@ Test(store_ops, every_slot_of_every_domain_is_implemented)
         AU_STORE_QUALITY(CHECK_SLOT)
     }
     cr_assert_eq(n, 61, "the six domains hold the 61 slots of the former single table");
+    {
+        const struct au_store_inbound_ops *tab = ops->inbound;
+        domain = "inbound";
+        cr_assert_not_null(tab);
+        AU_STORE_INBOUND(CHECK_SLOT)
+    }
+    cr_assert_eq(n, 65, "inbound adds its 4 slots");
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -1,11 +1,12 @@
 /*
  * Inbound documents on their way to the writer, mapped the same way by every intake: the API's
  * record batches (src/api/records.c), Segment identify calls (src/api/segment.c), the importer
- * (src/ingest/import.c) and the upsert_record flow step (src/flows/out_upsert.c). Each document
- * is mapped and normalised by its source (au_source_map) on the caller's thread; a document the
- * source refuses (not an object, no record id, ...) is reported to the caller, who decides whether
- * it sinks the whole batch (the API) or is skipped (the importer); its quarantined values are noted
- * in the batch's warnings. The records then go to the engine in one job.
+ * (src/ingest/import.c), inbound connector syncs (src/inbound/run.c) and the upsert_record flow
+ * step (src/flows/out_upsert.c). Each document is mapped and normalised by its source
+ * (au_source_map) on the caller's thread; a document the source refuses (not an object, no
+ * record id, ...) is reported to the caller, who decides whether it sinks the whole batch (the
+ * API) or is skipped (the importer, a sync); the quarantined values of the others are noted in
+ * the batch's warnings. The records then go to the engine in one job.
  */
 #ifndef AU_BATCH_H
 #define AU_BATCH_H

@@ -350,8 +350,7 @@ static double support(const au_resolver *res, uint32_t a, uint32_t b, int *block
     *block = k == AU_LINK_CANNOT || ((s.conflict || s.negative) && !*must);
     if (link)
         *link = *must || au_score_links(res, &s);
-    if (s.rule && w < res->model.match_weight)
-        w = res->model.match_weight;
+    w = au_score_link_weight(res, &s, w);
     return w > SUPPORT_CLAMP ? SUPPORT_CLAMP : w < -SUPPORT_CLAMP ? -SUPPORT_CLAMP : w;
 }
 
@@ -520,9 +519,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
             continue;
         au_decision d = au_score_decide(res, AU_LINK_NONE, &s, w);
         if (d == AU_DECIDE_MATCH) {
-            if (s.rule && w < res->model.match_weight)
-                w = res->model.match_weight;
-            if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
+            if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, au_score_link_weight(res, &s, w),
+                                0)))
                 return rc;
         } else if (d == AU_DECIDE_POSSIBLE) {
             if ((rc = ch_possible(ch, c, r, w)))

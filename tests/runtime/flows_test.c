@@ -163,6 +163,22 @@ Test(flows, event_is_delivered_signed_with_idempotency_key, .timeout = 60)
     rt_receiver_free(rx);
 }
 
+/* Polls /metrics until the sample `name` reaches `want` (or timeout_s passes); its value. */
+static long wait_metric(au_rt_daemon *d, const char *name, long want, int timeout_s)
+{
+    long v = -1;
+    for (int i = 0; i < timeout_s * 10 && v < want; i++) {
+        au_rt_resp r = {0};
+        cr_assert_eq(au_rt_admin(d, "GET", "/metrics", NULL, &r), 200);
+        const char *at = strstr(r.body, name);
+        v = at ? strtol(at + strlen(name), NULL, 10) : -1;
+        au_rt_resp_cleanup(&r);
+        if (v < want)
+            sleep_ms(100);
+    }
+    return v;
+}
+
 static const char retry_fast[] = "retry: {max_attempts: 100, backoff_ms: 50, max_backoff_ms: 400}\n"
                                  "concurrency: 4\n";
 
@@ -196,7 +212,9 @@ Test(flows, target_down_for_a_while_loses_nothing, .timeout = 120)
         snprintf(cust, sizeof(cust), "C%d", i % 5); /* 5 partitions of 4 ordered events */
         post_event(&d, "payment", id, cust, 10 + i);
     }
-    sleep_ms(1500); /* several failed attempts each */
+    /* Several failed attempts: wait until every customer's head payment was retried twice
+     * (the later ones wait behind it), not for a guessed time. */
+    cr_assert_geq(wait_metric(&d, "aurum_flow_retries_total{flow=\"down\"}", 10, 60), 10);
     cr_assert_eq(rt_receiver_count(rx), 0);
     cr_assert_eq(rt_receiver_up(rx), 0);
     json_t *j = wait_runs_done(&d, "down", 20, 60);

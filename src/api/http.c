@@ -39,6 +39,7 @@
 #include "lib/inflate.h"
 #include "lib/log.h"
 #include "ingest/segment.h"
+#include "lib/clock.h"
 
 /* A Segment request without a key header carries its writeKey in the body (what
  * @segment/analytics-node 2.x sends), so that body is read before the key is known: it is
@@ -96,7 +97,7 @@ typedef struct conn_ctx {
     au_inflate *decoder;   /* decodes a gzip or deflate body; NULL for identity */
     const char *encoding;  /* "gzip" or "deflate" for the access log; NULL for identity */
     au_err body_err;       /* why the body was refused (413, 415, 400); the rest is drained */
-    struct timespec start; /* for the latency histogram and the access log */
+    int64_t start_us;      /* au_mono_us() at arrival: the latency histogram, the access log */
     au_key_scopes key;     /* verified key, when the route needs one */
     au_api *api;           /* back pointer for the completion callback */
     int counted;           /* in_progress was incremented for this request */
@@ -112,12 +113,9 @@ typedef struct conn_ctx {
     int ran;                  /* the handler ran once: a woken request runs it again directly */
 } conn_ctx;
 
-static uint64_t elapsed_us(const struct timespec *t0)
+static uint64_t elapsed_us(int64_t t0_us)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000u +
-           (uint64_t)((t1.tv_nsec - t0->tv_nsec) / 1000);
+    return (uint64_t)(au_mono_us() - t0_us);
 }
 
 static void ctx_free(conn_ctx *c)
@@ -472,7 +470,7 @@ static int build(conn_ctx *c, int again, au_wait *w)
     c->status = resp.status;
     /* Counted and logged now: a client that left meanwhile never sees the response, but the
      * request was answered (a departed long-poll is logged 503). */
-    uint64_t us = elapsed_us(&c->start);
+    uint64_t us = elapsed_us(c->start_us);
     size_t route = c->req.route ? (size_t)(c->req.route - au_routes) : au_nroutes;
     au_metrics_request(c->req.srv->metrics, route, c->status, us);
     access_log(c, method, url, c->status, us);
@@ -678,7 +676,7 @@ static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *m
     conn_ctx *c = au_calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    clock_gettime(CLOCK_MONOTONIC, &c->start);
+    c->start_us = au_mono_us();
     c->api = api;
     c->req.srv = &api->srv;
     c->req.conn = conn;

@@ -1,13 +1,14 @@
 /*
  * GET /metrics — the Prometheus text exposition of the daemon's counters (src/core/metrics.c),
  * the engine's writer statistics, the flows' counters, the resolution decisions (change-feed
- * rows by kind) and the quality ledger's quarantine counts.
+ * rows by kind), the parked change-feed waits and the quality ledger's quarantine counts.
  */
 #include "api/api_int.h"
 #include "api/http_pool.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
+#include "profile/profiles.h"
 #include "lib/alloc.h"
 #include "resolve/hook.h"
 

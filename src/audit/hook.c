@@ -517,9 +517,7 @@ static void *background(void *arg)
             if (a->stopping)
                 break;
         }
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
+        struct timespec until = au_timespec_of_ms(au_wall_ms() + 1000);
         if (a->nqueued < AU_AUDIT_FLUSH_AT)
             pthread_cond_timedwait(&a->wake, &a->mu, &until);
     }

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "store/store.h"
 #include "core/keys.h"
+#include "lib/clock.h"
 
 typedef struct keys_opts {
     const char *config, *data, *name, *id;
@@ -82,7 +83,7 @@ static au_rc do_create(au_store *s, const keys_opts *o, au_err *err)
     }
     au_key_scopes_cleanup(&check);
     au_key_generate(token, id, hash);
-    au_key_row row = {id, hash, scopes, o->name, (int64_t)time(NULL) * 1000};
+    au_key_row row = {id, hash, scopes, o->name, au_wall_ms()};
     rc = put_key(s, &row);
     if (rc)
         au_err_set(err, rc, "cannot store the key: %s", au_rc_message(rc));
@@ -148,7 +149,7 @@ static au_rc do_revoke(au_store *s, const char *id, au_err *err)
 {
     au_rc rc = au_store_begin(s);
     if (!rc)
-        rc = au_store_key_revoke(s, id, (int64_t)time(NULL) * 1000);
+        rc = au_store_key_revoke(s, id, au_wall_ms());
     if (!rc)
         rc = au_store_commit(s);
     if (rc) {

@@ -97,6 +97,10 @@ static const struct {
      NULL},
     {"masking",
      "what read:masked keys see, per attribute: full, partial or none (aurum help privacy)", NULL},
+    {"clock",
+     "tests only: {offset_file: PATH} runs the flows' clock ahead by the milliseconds in PATH "
+     "(docs/FLOWS.md)",
+     NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
      "nats, file) under 'flows:' (see 'aurum help flows'); inbound connectors are declared per "

@@ -1228,6 +1228,7 @@ void au_engine_stats_get(au_engine *e, au_engine_stats *st)
     st->commits = e->commits;
     st->jobs = e->jobs;
     st->queue_depth = e->queued_jobs;
+    st->stopping = e->stopping;
     pthread_mutex_unlock(&e->mu);
 }
 

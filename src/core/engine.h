@@ -195,6 +195,7 @@ typedef struct au_engine_stats {
     uint64_t commits;     /* transactions committed by the writer */
     uint64_t jobs;        /* jobs applied */
     uint64_t queue_depth; /* jobs waiting now */
+    int stopping;         /* 1 once au_engine_close has begun (no new jobs are taken) */
 } au_engine_stats;
 void au_engine_stats_get(au_engine *e, au_engine_stats *st);
 

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 static void entry_free(flow_entry *e)
@@ -94,16 +95,9 @@ au_rc au_flows_install(au_flows *f, au_flowdef *def, const char *text, int from_
     if (i >= 0) {
         unref_locked(f->entries[i], &old);
         f->entries[i] = e;
-    } else if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        flow_entry **a = au_realloc(f->entries, cap * sizeof(*a));
-        if (!a) {
-            pthread_mutex_unlock(&f->mu);
-            goto fail;
-        }
-        f->entries = a;
-        f->cap = cap;
-        f->entries[f->n++] = e;
+    } else if (AU_ARRAY_GROW(f->entries, f->cap, f->n + 1, 16)) {
+        pthread_mutex_unlock(&f->mu);
+        goto fail;
     } else {
         f->entries[f->n++] = e;
     }
@@ -391,7 +385,7 @@ typedef struct put_ctx {
 static au_rc put_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     put_ctx *p = ctx;
-    return au_store_flow_put(st, p->name, p->text, au_flows_now_ms());
+    return au_store_flow_put(st, p->name, p->text, au_wall_ms());
 }
 
 static au_rc delete_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)

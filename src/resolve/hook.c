@@ -14,6 +14,7 @@
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 #define AU_CHANGE_KINDS 5
@@ -200,15 +201,9 @@ static int restore_row(void *ctx, const au_resolve_row *r)
         au_record_free(rec);
         return c->rc ? 1 : 0;
     }
-    if (c->npend == c->cappend) {
-        size_t ncap = c->cappend ? 2 * c->cappend : 1024;
-        uint32_t *np = au_realloc(c->pend, ncap * sizeof(*np));
-        if (!np) {
-            c->rc = AU_ERR_NOMEM;
-            return 1;
-        }
-        c->pend = np;
-        c->cappend = ncap;
+    if (AU_ARRAY_GROW(c->pend, c->cappend, c->npend + 1, 1024)) {
+        c->rc = AU_ERR_NOMEM;
+        return 1;
     }
     c->pend[c->npend++] = (uint32_t)r->no;
     return 0;

@@ -87,6 +87,7 @@ typedef struct sq_store {
     sqlite3_stmt *stmt[SQ_COUNT];       /* prepared on first use, finalised at close */
     sqlite3_stmt *ext[AU_SQLITE_EXT_N]; /* statements of the other back-end files, same rule */
     int64_t last_rec;                   /* records.id last written by record_put/_delete */
+    au_sqlite_ckpt *ckpt;               /* RW: the WAL checkpointer thread, owned (may be NULL) */
 } sq_store;
 
 /* Logs SQLite's message for `op` and maps the SQLite code onto an au_rc. */
@@ -281,9 +282,9 @@ static au_rc check_version(sq_store *q, au_err *err)
 
 /* 8 KiB pages measured fastest for a bulk load of ~600-byte documents (fewer WAL frames than
  * 4 KiB, less rewritten per touched index page than 16 KiB); it only applies to a new file.
- * WAL lets readers run beside the writer; synchronous=FULL makes every COMMIT durable; a larger
- * autocheckpoint keeps bulk loads from checkpointing every few transactions, and the size limit
- * gives the disk back once a bulk load's WAL has been checkpointed. */
+ * WAL lets readers run beside the writer; synchronous=FULL makes every COMMIT durable; the
+ * autocheckpoint only applies while the checkpointer thread (store_sqlite_ckpt.c) is not running,
+ * and the size limit gives the disk back once a bulk load's WAL has been checkpointed. */
 static const char pragmas_rw[] = "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL;"
                                  "PRAGMA synchronous = FULL;"
                                  "PRAGMA foreign_keys = ON;"
@@ -305,6 +306,7 @@ static void sq_close(void *impl)
     sq_store *q = impl;
     if (!q)
         return;
+    au_sqlite_ckpt_stop(q->ckpt, q->db);
     for (int i = 0; i < SQ_COUNT; i++)
         sqlite3_finalize(q->stmt[i]);
     for (int i = 0; i < AU_SQLITE_EXT_N; i++)
@@ -366,6 +368,8 @@ static au_rc sq_open(const char *location, au_store_mode mode, void **impl, au_e
     rc = mode == AU_STORE_RO ? check_version(q, err) : migrate(q, err);
     if (rc)
         goto out;
+    if (mode == AU_STORE_RW)
+        q->ckpt = au_sqlite_ckpt_start(q->db);
     *impl = q;
     q = NULL;
 out:

@@ -148,6 +148,10 @@ struct au_engine_hook {
     /* The job's savepoint was released: what the hook staged for it now belongs to the group
      * (a later rolled_back no longer undoes it). For hooks that aggregate over a group. */
     void (*job_kept)(void *state);
+    /* Inside the job's savepoint, after every item of the job was applied without error: write
+     * what the hook deferred to the end of the job (sorted index rows). An error fails the job
+     * alone, like an error of record_written. */
+    au_rc (*job_applied)(void *state, au_store *st);
     /* Inside the transaction, after the last job, just before COMMIT: write what was
      * aggregated over the group (one row per touched key instead of one per record). An error
      * rolls the whole group back. */

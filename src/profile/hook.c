@@ -106,6 +106,8 @@ static void drop_idents(au_profiles *p)
 static au_rc flush_idents(au_profiles *p, au_store *st)
 {
     au_rc rc = AU_OK;
+    if (!p->npend)
+        return AU_OK; /* also: pend may still be NULL, which qsort_r must not see */
     qsort_r(p->pend, p->npend, sizeof(*p->pend), pending_cmp, p->pend_keys);
     for (size_t i = 0; i < p->npend && !rc; i++)
         rc = au_store_ident_put(st, p->pend[i].kind, p->pend_keys + p->pend[i].key, p->pend[i].rec);

@@ -24,7 +24,7 @@ met() { # awk condition on $1 -> "met" / "not met"
 declare -A WALL CPU RSS DISK
 for n in $SIZES; do
     if [ ! -f "$OUT/gen-$n/people.csv" ]; then
-        "$AURUM" gen --single-source --records "$n" --seed 7 --out "$OUT/gen-$n" >/dev/null
+        "$AURUM" gen --single-source --records "$n" --seed 7 --out "$OUT/gen-$n" >/dev/null 2>&1
     fi
     rm -rf "$OUT/data-$n"
     /usr/bin/time -f "%e %U %S %M" -o "$OUT/import-$n.time" "$AURUM" import \

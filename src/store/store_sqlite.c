@@ -284,11 +284,14 @@ static au_rc check_version(sq_store *q, au_err *err)
  * 4 KiB, less rewritten per touched index page than 16 KiB); it only applies to a new file.
  * WAL lets readers run beside the writer; synchronous=FULL makes every COMMIT durable; the
  * autocheckpoint only applies while the checkpointer thread (store_sqlite_ckpt.c) is not running,
- * and the size limit gives the disk back once a bulk load's WAL has been checkpointed. */
+ * and the size limit gives the disk back once a bulk load's WAL has been checkpointed. The
+ * writer's 192 MB page cache (allocated as used) holds the randomly written indexes of a 1 M-record
+ * store (identifiers, record ids): with 64 MB a 1 M import spent ~9 % more CPU re-reading their
+ * pages through read() (1 M import: 50.9 -> 46.3 CPU s, peak RSS 735 -> 863 MB). */
 static const char pragmas_rw[] = "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL;"
                                  "PRAGMA synchronous = FULL;"
                                  "PRAGMA foreign_keys = ON;"
-                                 "PRAGMA cache_size = -65536;"
+                                 "PRAGMA cache_size = -196608;"
                                  "PRAGMA mmap_size = 268435456;"
                                  "PRAGMA temp_store = MEMORY;"
                                  "PRAGMA wal_autocheckpoint = 10000;"

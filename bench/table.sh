@@ -56,8 +56,9 @@ last=${!#}
 if [ "$first" != "$last" ]; then
     ratio=$(awk -v a="${CPU[$first]}" -v b="${CPU[$last]}" -v na="$first" -v nb="$last" \
         'BEGIN { printf "%.2f", (b / nb) / (a / na) }')
-    row "CPU per record at $last / at $first" "≤ 1.3 (5 M against 1 M)" "$ratio×" \
-        "$(met "$ratio" 'v <= 1.3')"
+    # The issue's figure is 5 M against 1 M; SIZES="1000000 5000000" measures it (≈ 10 GB).
+    row "CPU per record at $last / at $first" "≤ 1.3 (issue: 5 M against 1 M)" "$ratio×" \
+        "$(met "$ratio" 'v <= 1.3') (at $last / $first)"
 fi
 if command -v wrk >/dev/null; then
     BENCH_OUT="$OUT" bench/read_write.sh "$OUT/data-$last" 10 >"$OUT/read_write.txt" 2>&1 || true

@@ -52,7 +52,10 @@ typedef struct au_write_summary {
 typedef struct au_write_job au_write_job;
 
 /* Queues recs[0..n) for upsert with `origin` and returns at once; the job is freed by
- * au_engine_wait. Lets import keep parsing while the writer commits. */
+ * au_engine_wait. Lets import keep parsing while the writer commits. A bulk job: while more jobs
+ * are queued behind it the writer keeps its transaction open for them (up to 64 k records or
+ * 2 s), so its wait returns after that larger commit; a savepoint failure that aborts the
+ * transaction fails every job in it. */
 AU_MUST_USE au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n,
                                            const char *origin, au_write_job **job);
 /* Waits until the job is committed (or failed); fills sum; frees the job. */

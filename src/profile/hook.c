@@ -61,6 +61,7 @@ static void hook_close(void *state)
     au_free(p->cache);
     au_free(p->pend);
     au_free(p->pend_keys);
+    au_free(p->inv);
     pthread_rwlock_destroy(&p->cache_mu);
     au_survive_config_free(p->survive);
     pthread_cond_destroy(&p->cv);
@@ -287,41 +288,54 @@ static void drop_slot(au_profiles *p, int64_t key)
     }
 }
 
+/* Collects the profile ids of one committed change; the callback stops on a full list. */
 static int on_committed_change(void *ctx, const au_change_row *c)
 {
     au_profiles *p = ctx;
-    drop_slot(p, c->profile * 2);
-    drop_slot(p, c->profile * 2 + 1);
-    if (c->other) {
-        drop_slot(p, c->other * 2);
-        drop_slot(p, c->other * 2 + 1);
+    if (AU_ARRAY_GROW(p->inv, p->inv_cap, p->ninv + 2, 1024)) {
+        p->inv_failed = 1;
+        return 1;
     }
+    p->inv[p->ninv++] = c->profile;
+    if (c->other)
+        p->inv[p->ninv++] = c->other;
     p->feed_seq = c->seq;
     return 0;
 }
 
 /* Drops the cached profiles the committed group touched (the change feed names them all:
  * created, updated, merged with the profile it went into, split with the one it came from,
- * deleted). On any doubt the whole cache is dropped. */
+ * deleted). On any doubt the whole cache is dropped. Readers never wait for the feed query: the
+ * epoch is bumped first (so text built from an older snapshot is not cached from now on), the
+ * feed is read without the lock, and the lock is taken again only to drop the slots. */
 static void invalidate(au_profiles *p)
 {
     if (!p->cache)
         return;
     pthread_rwlock_wrlock(&p->cache_mu);
     p->epoch++;
+    pthread_rwlock_unlock(&p->cache_mu);
     au_rc rc;
+    p->ninv = 0;
+    p->inv_failed = 0;
     do {
         int64_t before = p->feed_seq;
         rc = au_store_changes_after(p->wst, p->feed_seq, 4096, on_committed_change, p);
-        if (rc || p->feed_seq == before)
+        if (rc || p->inv_failed || p->feed_seq == before)
             break;
     } while (1);
-    if (rc) {
+    pthread_rwlock_wrlock(&p->cache_mu);
+    if (rc || p->inv_failed) {
         for (size_t i = 0; i < AU_PCACHE_SLOTS; i++)
             au_free(p->cache[i].text);
         memset(p->cache, 0, AU_PCACHE_SLOTS * sizeof(*p->cache));
         /* The cache is already empty, so a stale feed_seq only costs misses, never wrong text. */
         AU_BEST_EFFORT(au_store_change_last(p->wst, &p->feed_seq));
+    } else {
+        for (size_t i = 0; i < p->ninv; i++) {
+            drop_slot(p, p->inv[i] * 2);
+            drop_slot(p, p->inv[i] * 2 + 1);
+        }
     }
     pthread_rwlock_unlock(&p->cache_mu);
 }

@@ -38,6 +38,10 @@ struct au_profiles {
     struct au_ident_pending *pend; /* rows; keys are offsets into pend_keys */
     size_t npend, pend_cap;
     char *pend_keys; /* NUL-separated keys */
+    /* writer thread: profile ids a commit touched, collected before the cache lock is taken */
+    int64_t *inv;
+    size_t ninv, inv_cap;
+    int inv_failed; /* the list could not grow: the whole cache is dropped */
     size_t pend_len, pend_keys_cap;
 };
 

@@ -26,6 +26,13 @@
 /* Records that may wait in the queue; beyond it submitters block (unless the queue is empty, so
  * one huge batch still goes through). */
 #define ENGINE_MAX_QUEUED_ITEMS 50000
+/* A transaction of bulk jobs (au_engine_submit_records: an importer with several batches in
+ * flight) stays open while more bulk jobs are already waiting, up to this many records or
+ * ENGINE_BULK_TXN_US: each commit writes every index page it dirtied to the WAL, and with
+ * random keys (identifiers, record ids) an 8 k-record commit into a 1 M-record store dirties
+ * nearly every leaf page, so the WAL written per record grew with the store. */
+#define ENGINE_BULK_TXN_RECORDS 65536
+#define ENGINE_BULK_TXN_US      2000000
 /* Default for cfg->group_commit_max when the configuration leaves it unset. */
 #define ENGINE_DEFAULT_GROUP 64
 /* Most hooks the registry may list. */
@@ -49,6 +56,7 @@ typedef enum {
 
 struct au_write_job {
     job_kind kind;             /* what to apply */
+    int bulk;                  /* may wait for later bulk jobs to share its commit */
     struct au_write_job *next; /* queue link */
     size_t weight;             /* items counted against ENGINE_MAX_QUEUED_ITEMS */
     int64_t at_ms;             /* time of the write (submission time) */
@@ -121,6 +129,13 @@ struct au_engine {
     long outstanding;          /* jobs submitted and not yet returned by au_engine_wait */
     int stopping;              /* close was called: no new jobs */
     uint64_t commits, jobs;    /* counters for /metrics */
+    /* writer only: the transaction left open for more bulk jobs */
+    int txn_open;                /* BEGIN done, COMMIT not yet */
+    au_write_job *applied;       /* jobs applied in it, waiting for its commit (linked by next) */
+    au_write_job **applied_tail; /* where the next applied job is linked */
+    long applied_n;              /* how many */
+    size_t txn_records;          /* records applied in it */
+    int64_t txn_since_us;        /* when it began */
 
     pthread_mutex_t src_mu; /* protects sources */
     src_entry *sources;     /* registry */
@@ -422,6 +437,17 @@ static void hooks_rolled_back(au_engine *e)
             e->hooks[i]->rolled_back(e->hook_state[i], e->store);
 }
 
+static au_rc hooks_job_applied(au_engine *e)
+{
+    for (int i = 0; i < e->nhooks; i++) {
+        const au_engine_hook *h = e->hooks[i];
+        au_rc rc = h->job_applied ? h->job_applied(e->hook_state[i], e->store) : AU_OK;
+        if (rc)
+            return rc;
+    }
+    return AU_OK;
+}
+
 static void hooks_job_kept(au_engine *e)
 {
     for (int i = 0; i < e->nhooks; i++)
@@ -707,6 +733,8 @@ static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
         return rc;
     e->cur = j;
     j->rc = apply_job(e, j);
+    if (!j->rc && (j->rc = hooks_job_applied(e)))
+        au_err_set(&j->err, j->rc, "%s", au_rc_message(j->rc));
     if (j->rc) {
         memset(&j->sum, 0, sizeof(j->sum));
         rc = au_store_savepoint_rollback(e->store);
@@ -741,16 +769,58 @@ static void group_fail(au_write_job *list, au_rc rc, const char *what)
     }
 }
 
-/* One transaction for the whole group. Returns 1 when it committed. */
-static int apply_group(au_engine *e, au_write_job *list)
+/* Runs the group's jobs in the open transaction (begun here if none is open) and adds them to
+ * the applied list. Returns non-zero when the transaction is in doubt and must be rolled back. */
+static au_rc txn_apply(au_engine *e, au_write_job *list)
 {
-    au_rc rc = au_store_begin(e->store);
-    if (rc) {
-        group_fail(list, rc, "cannot begin a transaction");
-        return 0;
+    au_rc rc = AU_OK;
+    if (!e->txn_open) {
+        rc = au_store_begin(e->store);
+        if (rc) {
+            group_fail(list, rc, "cannot begin a transaction");
+            e->applied = list; /* nothing else is applied when no transaction is open */
+            for (e->applied_tail = &e->applied; *e->applied_tail; e->applied_n++)
+                e->applied_tail = &(*e->applied_tail)->next;
+            return rc;
+        }
+        e->txn_open = 1;
+        e->txn_records = 0;
+        e->txn_since_us = au_mono_us();
     }
     for (au_write_job *j = list; j && !rc; j = j->next)
         rc = apply_in_savepoint(e, j);
+    for (au_write_job *j = list; j; j = j->next)
+        e->txn_records += j->n;
+    *e->applied_tail = list;
+    while (*e->applied_tail) {
+        e->applied_tail = &(*e->applied_tail)->next;
+        e->applied_n++;
+    }
+    return rc;
+}
+
+/* Whether the open transaction may take the next group too: it holds only bulk jobs, is under
+ * its bounds, and more jobs are already queued (the caller holds e->mu). The next group may
+ * hold other jobs: they are committed with it, no later than they would have been. */
+static int txn_may_grow(au_engine *e)
+{
+    if (!e->head || e->stopping || e->txn_records >= ENGINE_BULK_TXN_RECORDS ||
+        au_mono_us() - e->txn_since_us >= ENGINE_BULK_TXN_US)
+        return 0;
+    for (au_write_job *j = e->applied; j; j = j->next)
+        if (!j->bulk)
+            return 0;
+    return 1;
+}
+
+/* Commits (or, after `rc`, rolls back) the open transaction. Returns 1 when it committed. */
+static int txn_finish(au_engine *e, au_rc rc)
+{
+    au_write_job *list = e->applied;
+    int was_open = e->txn_open;
+    e->txn_open = 0;
+    if (!was_open)
+        return 0; /* BEGIN failed: the jobs already carry the error */
     if (rc) {
         au_log(AU_LOG_ERROR, "savepoint failed, rolling back the group", NULL);
         rollback(e);
@@ -778,6 +848,44 @@ static int apply_group(au_engine *e, au_write_job *list)
     return 1;
 }
 
+/* Hands the applied jobs their results (the caller holds e->mu). */
+static void txn_release(au_engine *e, int committed)
+{
+    au_write_job *list = e->applied;
+    e->commits += (uint64_t)committed;
+    e->jobs += (uint64_t)e->applied_n;
+    e->applied = NULL;
+    e->applied_tail = &e->applied;
+    e->applied_n = 0;
+    while (list) {
+        au_write_job *next = list->next;
+        list->next = NULL;
+        list->done = 1; /* the waiter may free it as soon as the mutex is released */
+        list = next;
+    }
+    pthread_cond_broadcast(&e->done_cv);
+}
+
+/* Takes up to group_max waiting jobs off the queue (the caller holds e->mu). */
+static au_write_job *take_group(au_engine *e)
+{
+    au_write_job *list = e->head, *last = list;
+    long k = 1;
+    e->queued_items -= last->weight;
+    while (last->next && k < e->group_max) {
+        last = last->next;
+        e->queued_items -= last->weight;
+        k++;
+    }
+    e->head = last->next;
+    if (!e->head)
+        e->tail = NULL;
+    last->next = NULL;
+    e->queued_jobs -= (size_t)k;
+    pthread_cond_broadcast(&e->space_cv);
+    return list;
+}
+
 static void *writer_main(void *arg)
 {
     au_engine *e = arg;
@@ -787,34 +895,18 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&e->work_cv, &e->mu);
         if (!e->head)
             break;
-        au_write_job *list = e->head, *last = list;
-        long k = 1;
-        e->queued_items -= last->weight;
-        while (last->next && k < e->group_max) {
-            last = last->next;
-            e->queued_items -= last->weight;
-            k++;
-        }
-        e->head = last->next;
-        if (!e->head)
-            e->tail = NULL;
-        last->next = NULL;
-        e->queued_jobs -= (size_t)k;
-        pthread_cond_broadcast(&e->space_cv);
+        au_write_job *list = take_group(e);
         pthread_mutex_unlock(&e->mu);
 
-        int committed = apply_group(e, list);
+        au_rc rc = txn_apply(e, list);
 
         pthread_mutex_lock(&e->mu);
-        e->commits += (uint64_t)committed;
-        e->jobs += (uint64_t)k;
-        while (list) {
-            au_write_job *next = list->next;
-            list->next = NULL;
-            list->done = 1; /* the waiter may free it as soon as the mutex is released */
-            list = next;
-        }
-        pthread_cond_broadcast(&e->done_cv);
+        if (!rc && txn_may_grow(e))
+            continue;
+        pthread_mutex_unlock(&e->mu);
+        int committed = txn_finish(e, rc);
+        pthread_mutex_lock(&e->mu);
+        txn_release(e, committed);
     }
     pthread_mutex_unlock(&e->mu);
     return NULL;
@@ -841,8 +933,8 @@ static au_rc records_prepare(au_write_job *j)
     return AU_OK;
 }
 
-au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const char *origin,
-                               au_write_job **job)
+static au_rc submit_records(au_engine *e, au_record **recs, size_t n, const char *origin, int bulk,
+                            au_write_job **job)
 {
     au_write_job *j = job_new(JOB_RECORDS, origin);
     au_rc rc;
@@ -855,6 +947,7 @@ au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const c
     }
     j->recs = recs;
     j->n = n;
+    j->bulk = bulk;
     j->weight = n ? n : 1;
     rc = records_prepare(j);
     if (rc) {
@@ -873,6 +966,12 @@ au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const c
     return rc;
 }
 
+au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n, const char *origin,
+                               au_write_job **job)
+{
+    return submit_records(e, recs, n, origin, 1, job);
+}
+
 au_rc au_engine_wait(au_engine *e, au_write_job *job, au_write_summary *sum, au_err *err)
 {
     if (sum)
@@ -886,7 +985,7 @@ au_rc au_engine_write_records(au_engine *e, au_record **recs, size_t n, const ch
                               au_write_summary *sum, au_err *err)
 {
     au_write_job *j = NULL;
-    au_rc rc = au_engine_submit_records(e, recs, n, origin, &j);
+    au_rc rc = submit_records(e, recs, n, origin, 0, &j);
     if (sum)
         memset(sum, 0, sizeof(*sum));
     if (rc)
@@ -1121,6 +1220,7 @@ au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine
     e->hooks = hooks ? hooks : no_hooks;
     e->group_max = cfg && cfg->group_commit_max > 0 ? cfg->group_commit_max : ENGINE_DEFAULT_GROUP;
     e->queue_max = (size_t)e->group_max;
+    e->applied_tail = &e->applied;
     pthread_mutex_init(&e->mu, NULL);
     pthread_mutex_init(&e->src_mu, NULL);
     pthread_mutex_init(&e->rd_mu, NULL);

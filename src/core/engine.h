@@ -52,7 +52,10 @@ typedef struct au_write_summary {
 typedef struct au_write_job au_write_job;
 
 /* Queues recs[0..n) for upsert with `origin` and returns at once; the job is freed by
- * au_engine_wait. Lets import keep parsing while the writer commits. */
+ * au_engine_wait. Lets import keep parsing while the writer commits. A bulk job: while more jobs
+ * are queued behind it the writer keeps its transaction open for them (up to 64 k records or
+ * 2 s), so its wait returns after that larger commit; a savepoint failure that aborts the
+ * transaction fails every job in it. */
 AU_MUST_USE au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n,
                                            const char *origin, au_write_job **job);
 /* Waits until the job is committed (or failed); fills sum; frees the job. */
@@ -169,6 +172,10 @@ struct au_engine_hook {
     /* The job's savepoint was released: what the hook staged for it now belongs to the group
      * (a later rolled_back no longer undoes it). For hooks that aggregate over a group. */
     void (*job_kept)(void *state);
+    /* Inside the job's savepoint, after every item of the job was applied without error: write
+     * what the hook deferred to the end of the job (sorted index rows). An error fails the job
+     * alone, like an error of record_written. */
+    au_rc (*job_applied)(void *state, au_store *st);
     /* Inside the transaction, after the last job, just before COMMIT: write what was
      * aggregated over the group (one row per touched key instead of one per record). An error
      * rolls the whole group back. */

@@ -1,10 +1,12 @@
 /*
  * Import pipeline: read a row, turn it into a source document, map it, batch it. In local mode
- * the calling thread parses and maps while the engine's writer commits: up to two batches are in
- * flight, the oldest is waited for before a third is submitted, so both cores work and memory
- * stays bounded. In remote mode batches are POSTed as JSON arrays; a batch the server refuses
- * with per-record details is resent without the named records (those are reported as
- * rejected), so one bad row does not sink its 4095 neighbours.
+ * the calling thread parses and maps while the engine's writer commits: up to four batches are in
+ * flight, the oldest is waited for before a fifth is submitted, so both cores work and memory
+ * stays bounded; the writer folds the batches waiting into one transaction (bulk jobs, see
+ * engine.c), so a commit rewrites the randomly keyed index pages once per ~32 k records. In remote
+ * mode batches are POSTed as JSON arrays; a batch the server refuses with per-record details is
+ * resent without the named records (those are reported as rejected), so one bad row does not sink
+ * its 4095 neighbours.
  */
 #include "ingest/import.h"
 
@@ -31,7 +33,7 @@
 #define AU_IMPORT_MAX_LINE (1 << 20)
 /* Largest server response read. */
 #define AU_IMPORT_MAX_RESPONSE (16 << 20)
-#define AU_IMPORT_INFLIGHT     2
+#define AU_IMPORT_INFLIGHT     4
 
 void au_import_summary_init(au_import_summary *s)
 {

@@ -11,10 +11,12 @@
  * every commit this hook bumps a generation counter and wakes long-polling change-feed readers.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/buf.h"
 #include "normalize/normalize.h"
 #include "profile/profiles_int.h"
@@ -57,6 +59,9 @@ static void hook_close(void *state)
     for (size_t i = 0; p->cache && i < AU_PCACHE_SLOTS; i++)
         au_free(p->cache[i].text);
     au_free(p->cache);
+    au_free(p->pend);
+    au_free(p->pend_keys);
+    au_free(p->inv);
     pthread_rwlock_destroy(&p->cache_mu);
     au_survive_config_free(p->survive);
     pthread_cond_destroy(&p->cv);
@@ -64,37 +69,81 @@ static void hook_close(void *state)
     au_free(p);
 }
 
-/* Indexes every word of a name key (so "mary ann" is found by "ann" too). */
-static au_rc put_words(au_store *st, const char *key, int64_t rec)
+/* Identifier rows are not inserted one by one as records arrive: their keys are random, so
+ * each insert descended the index to a different leaf (a third of the writer's time in a bulk
+ * import). They are kept for the job and inserted sorted when it ends (job_applied), inside
+ * its savepoint, so consecutive inserts land on the same pages. Anything that reads or clears
+ * the index in the same job (an update, a delete, an event's reference check) flushes first. */
+static au_rc defer_ident(au_profiles *p, int kind, const char *key, size_t n, int64_t rec)
 {
-    char word[128];
+    if (AU_ARRAY_GROW(p->pend, p->pend_cap, p->npend + 1, 1024) ||
+        AU_ARRAY_GROW(p->pend_keys, p->pend_keys_cap, p->pend_len + n + 1, 16384))
+        return AU_ERR_NOMEM;
+    memcpy(p->pend_keys + p->pend_len, key, n);
+    p->pend_keys[p->pend_len + n] = '\0';
+    p->pend[p->npend++] = (au_ident_pending){kind, p->pend_len, rec};
+    p->pend_len += n + 1;
+    return AU_OK;
+}
+
+static int pending_cmp(const void *a, const void *b, void *keys)
+{
+    const au_ident_pending *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    int c = strcmp((const char *)keys + x->key, (const char *)keys + y->key);
+    if (c)
+        return c;
+    return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+static void drop_idents(au_profiles *p)
+{
+    p->npend = 0;
+    p->pend_len = 0;
+}
+
+/* Inserts the deferred rows in (kind, key, rec) order, the index's own. */
+static au_rc flush_idents(au_profiles *p, au_store *st)
+{
+    au_rc rc = AU_OK;
+    if (!p->npend)
+        return AU_OK; /* also: pend may still be NULL, which qsort_r must not see */
+    qsort_r(p->pend, p->npend, sizeof(*p->pend), pending_cmp, p->pend_keys);
+    for (size_t i = 0; i < p->npend && !rc; i++)
+        rc = au_store_ident_put(st, p->pend[i].kind, p->pend_keys + p->pend[i].key, p->pend[i].rec);
+    drop_idents(p);
+    return rc;
+}
+
+/* Indexes every word of a name key (so "mary ann" is found by "ann" too). */
+static au_rc put_words(au_profiles *p, const char *key, int64_t rec)
+{
     au_rc rc = AU_OK;
     for (const char *s = key; s && *s && !rc;) {
         size_t n = strcspn(s, " ");
-        if (n > 0 && n < sizeof(word)) {
-            memcpy(word, s, n);
-            word[n] = '\0';
-            rc = au_store_ident_put(st, AU_IDENT_NAME, word, rec);
-        }
+        if (n > 0 && n < 128)
+            rc = defer_ident(p, AU_IDENT_NAME, s, n, rec);
         s += n;
         s += strspn(s, " ");
     }
     return rc;
 }
 
-static au_rc index_record(au_store *st, const au_record *r, int64_t rec)
+static au_rc index_record(au_profiles *p, const au_record *r, int64_t rec)
 {
     static const au_attr names[] = {AU_ATTR_FIRST_NAME, AU_ATTR_LAST_NAME, AU_ATTR_MIDDLE_NAME,
                                     AU_ATTR_FULL_NAME};
     /* full_name is derived from the parts when they exist: its words are then already in */
     size_t nnames = r->attrs[AU_ATTR_FIRST_NAME].key || r->attrs[AU_ATTR_LAST_NAME].key ? 3 : 4;
+    const char *email = r->attrs[AU_ATTR_EMAIL].key, *phone = r->attrs[AU_ATTR_PHONE].key;
     au_rc rc = AU_OK;
-    if (r->attrs[AU_ATTR_EMAIL].key)
-        rc = au_store_ident_put(st, AU_IDENT_EMAIL, r->attrs[AU_ATTR_EMAIL].key, rec);
-    if (!rc && r->attrs[AU_ATTR_PHONE].key)
-        rc = au_store_ident_put(st, AU_IDENT_PHONE, r->attrs[AU_ATTR_PHONE].key, rec);
+    if (email)
+        rc = defer_ident(p, AU_IDENT_EMAIL, email, strlen(email), rec);
+    if (!rc && phone)
+        rc = defer_ident(p, AU_IDENT_PHONE, phone, strlen(phone), rec);
     for (size_t i = 0; i < nnames && !rc; i++)
-        rc = put_words(st, r->attrs[names[i]].key, rec);
+        rc = put_words(p, r->attrs[names[i]].key, rec);
     return rc;
 }
 
@@ -133,13 +182,15 @@ static au_rc note_content_update(au_profiles *p, au_store *st, const au_record *
 static au_rc hook_record_written(void *state, au_store *st, const au_record *r,
                                  au_put_outcome outcome, int64_t version, int64_t at_ms)
 {
+    au_profiles *p = state;
     (void)version;
     au_rc rc;
     int64_t rec = au_store_record_last_no(st);
     /* A first version has nothing to clear: skipping the delete keeps bulk import cheap. */
-    if (outcome != AU_PUT_INSERTED && (rc = au_store_ident_clear(st, rec)))
+    if (outcome != AU_PUT_INSERTED &&
+        ((rc = flush_idents(p, st)) || (rc = au_store_ident_clear(st, rec))))
         return rc;
-    if ((rc = index_record(st, r, rec)))
+    if ((rc = index_record(p, r, rec)))
         return rc;
     if (outcome == AU_PUT_UPDATED && (rc = note_content_update(state, st, r, rec, at_ms)))
         return rc;
@@ -150,9 +201,10 @@ static au_rc hook_record_deleted(void *state, au_store *st, const char *source,
                                  const char *record_id, int64_t at_ms)
 {
     int64_t rec = 0;
-    (void)state;
     (void)at_ms;
-    au_rc rc = au_store_record_no(st, source, record_id, &rec);
+    au_rc rc = flush_idents(state, st);
+    if (!rc)
+        rc = au_store_record_no(st, source, record_id, &rec);
     return rc ? rc : au_store_ident_clear(st, rec);
 }
 
@@ -216,7 +268,9 @@ static au_rc hook_event_written(void *state, au_store *st, const au_event_row *e
     au_profiles *p = state;
     int held = 0;
     char *ref = customer_ref(p, ev->customer);
-    au_rc rc = ref ? au_store_event_ref_put(st, ref, ev->source, ev->event_id) : AU_OK;
+    au_rc rc = flush_idents(p, st);
+    if (!rc && ref)
+        rc = au_store_event_ref_put(st, ref, ev->source, ev->event_id);
     if (!rc && ref)
         rc = ref_held(st, ref, &held);
     if (!rc)
@@ -234,49 +288,68 @@ static void drop_slot(au_profiles *p, int64_t key)
     }
 }
 
+/* Collects the profile ids of one committed change; the callback stops on a full list. */
 static int on_committed_change(void *ctx, const au_change_row *c)
 {
     au_profiles *p = ctx;
-    drop_slot(p, c->profile * 2);
-    drop_slot(p, c->profile * 2 + 1);
-    if (c->other) {
-        drop_slot(p, c->other * 2);
-        drop_slot(p, c->other * 2 + 1);
+    if (AU_ARRAY_GROW(p->inv, p->inv_cap, p->ninv + 2, 1024)) {
+        p->inv_failed = 1;
+        return 1;
     }
+    p->inv[p->ninv++] = c->profile;
+    if (c->other)
+        p->inv[p->ninv++] = c->other;
     p->feed_seq = c->seq;
     return 0;
 }
 
 /* Drops the cached profiles the committed group touched (the change feed names them all:
  * created, updated, merged with the profile it went into, split with the one it came from,
- * deleted). On any doubt the whole cache is dropped. */
+ * deleted). On any doubt the whole cache is dropped. Readers never wait for the feed query: the
+ * epoch is bumped first (so text built from an older snapshot is not cached from now on), the
+ * feed is read without the lock, and the lock is taken again only to drop the slots. */
 static void invalidate(au_profiles *p)
 {
     if (!p->cache)
         return;
     pthread_rwlock_wrlock(&p->cache_mu);
     p->epoch++;
+    pthread_rwlock_unlock(&p->cache_mu);
     au_rc rc;
+    p->ninv = 0;
+    p->inv_failed = 0;
     do {
         int64_t before = p->feed_seq;
         rc = au_store_changes_after(p->wst, p->feed_seq, 4096, on_committed_change, p);
-        if (rc || p->feed_seq == before)
+        if (rc || p->inv_failed || p->feed_seq == before)
             break;
     } while (1);
-    if (rc) {
+    pthread_rwlock_wrlock(&p->cache_mu);
+    if (rc || p->inv_failed) {
         for (size_t i = 0; i < AU_PCACHE_SLOTS; i++)
             au_free(p->cache[i].text);
         memset(p->cache, 0, AU_PCACHE_SLOTS * sizeof(*p->cache));
         /* The cache is already empty, so a stale feed_seq only costs misses, never wrong text. */
         AU_BEST_EFFORT(au_store_change_last(p->wst, &p->feed_seq));
+    } else {
+        for (size_t i = 0; i < p->ninv; i++) {
+            drop_slot(p, p->inv[i] * 2);
+            drop_slot(p, p->inv[i] * 2 + 1);
+        }
     }
     pthread_rwlock_unlock(&p->cache_mu);
 }
 
 /* Rows of a rolled-back job are gone: look again from the store's feed. */
+static au_rc hook_job_applied(void *state, au_store *st)
+{
+    return flush_idents(state, st);
+}
+
 static void hook_rolled_back(void *state, au_store *st)
 {
     au_profiles *p = state;
+    drop_idents(p); /* the failed job's rows, never written */
     if (au_store_change_last(st, &p->note_seq))
         p->note_seq = 0;
 }
@@ -298,6 +371,7 @@ const au_engine_hook au_profiles_hook = {
     .record_written = hook_record_written,
     .record_deleted = hook_record_deleted,
     .event_written = hook_event_written,
+    .job_applied = hook_job_applied,
     .rolled_back = hook_rolled_back,
     .committed = hook_committed,
 };

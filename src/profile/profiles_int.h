@@ -33,7 +33,24 @@ struct au_profiles {
     au_store *wst;         /* the writer's store, used on `committed` (writer thread) */
     int64_t feed_seq;      /* change-feed position already applied to the cache */
     int64_t note_seq;      /* writer thread: feed position when this hook last wrote/looked */
+    /* writer thread: identifier rows of the current job's new records, written sorted when the
+     * job ends (hook.c, flush_idents) */
+    struct au_ident_pending *pend; /* rows; keys are offsets into pend_keys */
+    size_t npend, pend_cap;
+    char *pend_keys; /* NUL-separated keys */
+    /* writer thread: profile ids a commit touched, collected before the cache lock is taken */
+    int64_t *inv;
+    size_t ninv, inv_cap;
+    int inv_failed; /* the list could not grow: the whole cache is dropped */
+    size_t pend_len, pend_keys_cap;
 };
+
+/* One deferred profile_idents row. */
+typedef struct au_ident_pending {
+    int kind;    /* AU_IDENT_* */
+    size_t key;  /* offset of the key in au_profiles.pend_keys */
+    int64_t rec; /* record number */
+} au_ident_pending;
 
 static inline size_t au_pcache_slot_of(int64_t key)
 {

@@ -25,8 +25,16 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_QUALITY  96  /* quality ledger: slots 96..111 */
 #define AU_SQLITE_EXT_PRIVACY  112 /* privacy: slots 112..115 */
 #define AU_SQLITE_EXT_AUDIT    116 /* audit log and retention: slots 116..127 */
-#define AU_SQLITE_EXT_INBOUND  136 /* inbound connectors: slots 136..151 */
+#define AU_SQLITE_EXT_INBOUND  136 /* inbound connectors: slots 136..151 (128..135 free) */
 #define AU_SQLITE_EXT_N        152
+
+/* The WAL checkpointer of a read-write handle (store_sqlite_ckpt.c). */
+typedef struct au_sqlite_ckpt au_sqlite_ckpt;
+/* Starts the thread and turns the writer connection's autocheckpoint off; NULL (logged) when
+ * the database has no file or the thread cannot start: the writer then checkpoints itself. */
+au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer);
+/* Stops the thread (NULL: no-op) and gives the writer its autocheckpoint back. */
+void au_sqlite_ckpt_stop(au_sqlite_ckpt *c, sqlite3 *writer);
 
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);

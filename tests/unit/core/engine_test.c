@@ -471,7 +471,9 @@ Test(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
     }
     au_engine_stats_get(eng, &after);
     cr_assert_eq(after.jobs - before.jobs, 7);
-    cr_assert_eq(after.commits - before.commits, 2, "the six queued jobs shared one commit");
+    /* Job 0 is a bulk job (au_engine_submit_records): with six jobs queued behind it, its
+     * transaction stays open for them, so all seven share one commit. */
+    cr_assert_eq(after.commits - before.commits, 1, "the seven jobs shared one commit");
     cr_assert_eq(count_records(eng), 60, "the failing job did not undo its neighbours");
 }
 

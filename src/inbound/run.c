@@ -4,6 +4,7 @@
  * through the writer only after the batch it covers was committed. A refused document is
  * counted and logged with its reason, never a reason to stop: data fidelity is the import's.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,16 +19,20 @@
 #include "lib/progress.h"
 
 struct au_inbound_run {
-    au_engine *engine;     /* borrowed */
-    char *source;          /* owned */
-    const json_t *def;     /* the inbound block, borrowed */
-    const au_source *src;  /* acquired for the run */
-    char *origin;          /* "inbound:<source>", written with every record */
-    char *cursor;          /* persisted cursor, owned, NULL when none */
-    au_record **recs;      /* batch being filled, owned */
-    size_t nrecs, batch;   /* fill and size of the batch */
-    long index;            /* documents seen, for error details */
-    au_inbound_counts n;   /* what the run did so far */
+    au_engine *engine;    /* borrowed */
+    char *source;         /* owned */
+    const json_t *def;    /* the inbound block, borrowed */
+    const au_source *src; /* acquired for the run */
+    char *origin;         /* "inbound:<source>", written with every record */
+    char *cursor;         /* persisted cursor, owned, NULL when none */
+    au_record **recs;     /* batch being filled, owned */
+    size_t nrecs, batch;  /* fill and size of the batch */
+    long index;           /* documents seen, for error details */
+    /* What the run did so far: written by the run's thread, read by status requests
+     * (au_inbound_run_counts) from others, so every change and every copy holds nmu. */
+    pthread_mutex_t nmu;
+    au_inbound_counts n;
+    char refusal[256];     /* why the last document was refused ("": none yet), under nmu */
     au_progress prog;      /* progress line (out NULL: none) */
     _Atomic int cancelled; /* set by au_inbound_run_cancel */
 };
@@ -42,6 +47,7 @@ au_rc au_inbound_run_new(au_engine *e, const char *source, const json_t *def, FI
         return rc;
     r->engine = e;
     r->def = def;
+    pthread_mutex_init(&r->nmu, NULL);
     r->batch = (size_t)au_inbound_int(def, "batch", AU_INBOUND_BATCH_DEFAULT);
     if (!r->batch)
         r->batch = AU_INBOUND_BATCH_DEFAULT;
@@ -81,12 +87,25 @@ void au_inbound_run_free(au_inbound_run *r)
     au_free(r->source);
     au_free(r->origin);
     au_free(r->cursor);
+    pthread_mutex_destroy(&r->nmu);
     au_free(r);
 }
 
-const au_inbound_counts *au_inbound_run_counts(const au_inbound_run *r)
+void au_inbound_run_counts(au_inbound_run *r, au_inbound_counts *out, char *refusal, size_t cap)
 {
-    return &r->n;
+    pthread_mutex_lock(&r->nmu);
+    *out = r->n;
+    if (refusal && cap)
+        snprintf(refusal, cap, "%s", r->refusal);
+    pthread_mutex_unlock(&r->nmu);
+}
+
+/* Adds d to the run's counter at *field (a member of r->n) under nmu. */
+static void count(au_inbound_run *r, long *field, long d)
+{
+    pthread_mutex_lock(&r->nmu);
+    *field += d;
+    pthread_mutex_unlock(&r->nmu);
 }
 
 void au_inbound_run_cancel(au_inbound_run *r)
@@ -163,17 +182,30 @@ static au_rc flush(au_inbound_run *r, au_err *err)
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
     if (rc)
         return rc;
+    pthread_mutex_lock(&r->nmu);
     r->n.inserted += ws.inserted;
     r->n.updated += ws.updated;
     r->n.unchanged += ws.unchanged;
+    pthread_mutex_unlock(&r->nmu);
     au_progress_update(&r->prog, r->n.read, 0);
     return AU_OK;
 }
 
+/* Counts a refusal and keeps its reason for the run's state (the quality ledger shows it). */
+static void note_refusal(au_inbound_run *r, const char *rid, const char *reason)
+{
+    pthread_mutex_lock(&r->nmu);
+    r->n.refused++;
+    /* A long reason is cut: it is a hint for people, the log has it whole. */
+    snprintf(r->refusal, sizeof r->refusal, "%.64s%s%.180s", rid ? rid : "", rid ? ": " : "",
+             reason);
+    pthread_mutex_unlock(&r->nmu);
+}
+
 static void refuse(au_inbound_run *r, const au_err *merr)
 {
-    r->n.refused++;
     const char *rid = merr->ndetails ? merr->details[0].record_id : NULL;
+    note_refusal(r, rid, merr->message);
     au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "record", rid ? rid : "?",
            "reason", merr->message, NULL);
 }
@@ -183,7 +215,7 @@ au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
     au_record *rec = NULL;
     au_err merr;
     au_err_init(&merr);
-    r->n.read++;
+    count(r, &r->n.read, 1);
     au_rc rc = au_source_map(r->src, doc, r->index++, &rec, &merr);
     if (rc == AU_ERR_INVALID || rc == AU_ERR_ENCODING) {
         refuse(r, &merr);
@@ -191,8 +223,10 @@ au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
     } else if (rc) {
         au_err_set(err, rc, "mapping: %s", merr.message);
     } else {
+        long q = 0;
         for (int a = 0; a < AU_ATTR_COUNT; a++)
-            r->n.quarantined += au_record_is_quarantined(rec, (au_attr)a);
+            q += au_record_is_quarantined(rec, (au_attr)a);
+        count(r, &r->n.quarantined, q);
         r->recs[r->nrecs++] = rec;
         if (r->nrecs == r->batch)
             rc = flush(r, err);
@@ -206,12 +240,12 @@ au_rc au_inbound_delete(au_inbound_run *r, const char *record_id, au_err *err)
     au_rc rc = flush(r, err);
     if (rc)
         return rc;
-    r->n.read++;
+    count(r, &r->n.read, 1);
     au_err e2;
     au_err_init(&e2);
     rc = au_engine_delete_record(r->engine, r->source, record_id, r->origin, &e2);
     if (!rc)
-        r->n.deleted++;
+        count(r, &r->n.deleted, 1);
     else if (rc == AU_ERR_NOT_FOUND)
         rc = AU_OK; /* never imported, or deleted already: nothing to do */
     else
@@ -235,8 +269,8 @@ au_rc au_inbound_put_or_delete(au_inbound_run *r, const json_t *doc, const char 
 
 void au_inbound_refuse(au_inbound_run *r, const char *reason)
 {
-    r->n.read++;
-    r->n.refused++;
+    count(r, &r->n.read, 1);
+    note_refusal(r, NULL, reason);
     au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "reason", reason, NULL);
 }
 
@@ -259,6 +293,7 @@ au_rc au_inbound_commit(au_inbound_run *r, const char *cursor, au_err *err)
 
 void au_inbound_add_counts(au_inbound_run *r, const au_inbound_counts *c)
 {
+    pthread_mutex_lock(&r->nmu);
     r->n.read += c->read;
     r->n.inserted += c->inserted;
     r->n.updated += c->updated;
@@ -266,6 +301,7 @@ void au_inbound_add_counts(au_inbound_run *r, const au_inbound_counts *c)
     r->n.quarantined += c->quarantined;
     r->n.refused += c->refused;
     r->n.deleted += c->deleted;
+    pthread_mutex_unlock(&r->nmu);
 }
 
 au_rc au_inbound_call(au_inbound_run *r, au_engine_call_fn fn, void *ctx, au_err *err)

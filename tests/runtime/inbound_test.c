@@ -102,6 +102,34 @@ static json_t *sync_now(au_rt_daemon *d, const char *source)
     return j;
 }
 
+/* The entry of source's connector in the quality ledger (GET /v1/quality?source=), polled
+ * until its integer `key` reaches at least `want` and (want_failing >= 0) "failing" equals it:
+ * the ledger reads the state the connector stores just after its run ends. A guard against a
+ * hang, not a timing assertion. New reference. */
+static json_t *quality_connector(au_rt_daemon *d, const char *source, const char *key, long want,
+                                 long want_failing)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/quality?source=%s", source);
+    json_t *c = NULL;
+    for (int i = 0; i < 2400; i++) {
+        au_rt_resp r = {0};
+        cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+        json_t *j = au_rt_json(&r);
+        au_rt_resp_cleanup(&r);
+        json_decref(c);
+        c = json_incref(json_array_get(json_object_get(j, "connectors"), 0));
+        json_decref(j);
+        if (c && json_integer_value(json_object_get(c, key)) >= want &&
+            (want_failing < 0 || json_integer_value(json_object_get(c, "failing")) == want_failing))
+            break;
+        au_test_sleep_ms(50);
+    }
+    cr_assert_not_null(c, "no connector of %s in the quality ledger", source);
+    cr_assert_str_eq(json_string_value(json_object_get(c, "source")), source);
+    return c;
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -615,6 +643,15 @@ Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
     cr_assert_eq(total(s, "inserted"), 5);
     cr_assert_eq(total(s, "refused"), 1);
     json_decref(s);
+    /* the refused message is in the quality ledger with its reason */
+    json_t *qc = quality_connector(&d, "crmq", "refused", 1, -1);
+    cr_assert_eq(json_integer_value(json_object_get(qc, "refused")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(qc, "kind")), "nats");
+    const char *why =
+        json_string_value(json_object_get(json_object_get(qc, "last_refusal"), "reason"));
+    cr_assert_not_null(why, "the last refusal has its reason");
+    cr_assert_gt(strlen(why), 0);
+    json_decref(qc);
     long st;
     json_t *rec = get_record(&d, "crmq", "n3", &st);
     cr_assert_eq(st, 200);
@@ -907,6 +944,14 @@ Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 
         strstr(json_string_value(json_object_get(json_object_get(s, "last_run"), "error")),
                "answered 401"));
     json_decref(s);
+    /* the failures are in the quality ledger, with the error, while they last */
+    json_t *qc = quality_connector(&d, "crm", "runs_failed", 2, -1);
+    cr_assert_geq(json_integer_value(json_object_get(qc, "failing")), 1);
+    const char *qerr =
+        json_string_value(json_object_get(json_object_get(qc, "last_failure"), "error"));
+    cr_assert_not_null(qerr);
+    cr_assert_not_null(strstr(qerr, "answered 401"), "%s", qerr);
+    json_decref(qc);
     au_rt_resp r = {0};
     cr_assert_eq(au_rt_admin(&d, "GET", "/metrics", NULL, &r), 200);
     cr_assert_not_null(
@@ -920,6 +965,11 @@ Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 
     cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "ok");
     cr_assert_geq(json_integer_value(json_object_get(s, "runs_failed")), 2);
     json_decref(s);
+    /* recovered: no longer failing, the last failure still on record */
+    qc = quality_connector(&d, "crm", "read", 5, 0);
+    cr_assert_eq(json_integer_value(json_object_get(qc, "failing")), 0);
+    cr_assert_not_null(json_object_get(qc, "last_failure"));
+    json_decref(qc);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_apiserver_free(api);

@@ -34,6 +34,8 @@ typedef struct au_inbound_counts {
     long quarantined; /* values kept raw with a reason (their records were written) */
     long refused;     /* documents refused by the mapping (no record id, reject mode, ...) */
     long deleted;     /* records deleted (soft-delete column/field) */
+    long events;      /* of those read, business events (`documents: events|auto`); they count
+                       * as inserted (new) or unchanged (an id seen before) like records */
 } au_inbound_counts;
 
 /* The engine hook that holds the manager (registered in src/app/compose.c). */

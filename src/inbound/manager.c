@@ -76,10 +76,11 @@ struct runner {
 
 static json_t *counts_json(const au_inbound_counts *c)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)c->read, "inserted",
-                     (json_int_t)c->inserted, "updated", (json_int_t)c->updated, "unchanged",
-                     (json_int_t)c->unchanged, "quarantined", (json_int_t)c->quarantined, "refused",
-                     (json_int_t)c->refused, "deleted", (json_int_t)c->deleted);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)c->read,
+                     "inserted", (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
+                     "unchanged", (json_int_t)c->unchanged, "quarantined",
+                     (json_int_t)c->quarantined, "refused", (json_int_t)c->refused, "deleted",
+                     (json_int_t)c->deleted, "events", (json_int_t)c->events);
 }
 
 static void counts_from(const json_t *j, au_inbound_counts *c)
@@ -91,6 +92,7 @@ static void counts_from(const json_t *j, au_inbound_counts *c)
     c->quarantined = (long)json_integer_value(json_object_get(j, "quarantined"));
     c->refused = (long)json_integer_value(json_object_get(j, "refused"));
     c->deleted = (long)json_integer_value(json_object_get(j, "deleted"));
+    c->events = (long)json_integer_value(json_object_get(j, "events"));
 }
 
 static void counts_add(au_inbound_counts *t, const au_inbound_counts *c)
@@ -102,6 +104,7 @@ static void counts_add(au_inbound_counts *t, const au_inbound_counts *c)
     t->quarantined += c->quarantined;
     t->refused += c->refused;
     t->deleted += c->deleted;
+    t->events += c->events;
 }
 
 /* The persisted part of the state (mu held). */

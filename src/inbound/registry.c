@@ -46,6 +46,14 @@ static const au_inbound_opt common_opts[] = {
                    "first backoff after a failed sync (default 1, doubled "
                    "after each further failure)"),
     AU_INBOUND_OPT("retry_max_s", AU_OPT_INT, 0, "300", 1, 86400, "longest backoff (default 300)"),
+    {.name = "documents",
+     .type = AU_OPT_CHOICE,
+     .def = "records",
+     .arg = "records|events|auto",
+     .help = "what the documents are: records of the source (default), business events "
+             "({event_id, type, at, customer, properties}, as POST /v1/events takes them; the "
+             "source is the connector's unless an event names another), or auto: an event when "
+             "it has event_id, type and a customer object, else a record"},
     {0},
 };
 

@@ -13,6 +13,7 @@
 #include "flows/flows.h"
 #include "flows/secrets.h"
 #include "inbound/inbound_int.h"
+#include "ingest/events.h"
 #include "lib/alloc.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -27,6 +28,9 @@ struct au_inbound_run {
     char *cursor;         /* persisted cursor, owned, NULL when none */
     au_record **recs;     /* batch being filled, owned */
     size_t nrecs, batch;  /* fill and size of the batch */
+    json_t **evdocs;      /* event documents of the batch (own references), written by flush */
+    size_t nevs;          /* their number (at most batch) */
+    int documents;        /* what documents are: DOCS_RECORDS, DOCS_EVENTS or DOCS_AUTO */
     long index;           /* documents seen, for error details */
     /* What the run did so far: written by the run's thread, read by status requests
      * (au_inbound_run_counts) from others, so every change and every copy holds nmu. */
@@ -36,6 +40,18 @@ struct au_inbound_run {
     au_progress prog;      /* progress line (out NULL: none) */
     _Atomic int cancelled; /* set by au_inbound_run_cancel */
 };
+
+/* The `documents` option: records (default), events, or auto (per document). */
+enum { DOCS_RECORDS, DOCS_EVENTS, DOCS_AUTO };
+
+static int documents_of(const json_t *def)
+{
+    const char *d = au_inbound_str(def, "documents");
+    return !d                         ? DOCS_RECORDS
+           : strcmp(d, "events") == 0 ? DOCS_EVENTS
+           : strcmp(d, "auto") == 0   ? DOCS_AUTO
+                                      : DOCS_RECORDS;
+}
 
 au_rc au_inbound_run_new(au_engine *e, const char *source, const json_t *def, FILE *progress,
                          au_inbound_run **out, au_err *err)
@@ -51,10 +67,12 @@ au_rc au_inbound_run_new(au_engine *e, const char *source, const json_t *def, FI
     r->batch = (size_t)au_inbound_int(def, "batch", AU_INBOUND_BATCH_DEFAULT);
     if (!r->batch)
         r->batch = AU_INBOUND_BATCH_DEFAULT;
+    r->documents = documents_of(def);
     au_progress_init_on(&r->prog, source, 0, progress, progress && isatty(fileno(progress)),
                         au_progress_now);
     if (!(r->source = au_strdup(source)) || !(r->origin = au_asprintf("inbound:%s", source)) ||
-        !(r->recs = au_calloc(r->batch, sizeof(au_record *))))
+        !(r->recs = au_calloc(r->batch, sizeof(au_record *))) ||
+        !(r->evdocs = au_calloc(r->batch, sizeof(json_t *))))
         goto fail;
     if (!(r->src = au_engine_source_acquire(e, source))) {
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", source);
@@ -81,6 +99,9 @@ void au_inbound_run_free(au_inbound_run *r)
     for (size_t i = 0; i < r->nrecs; i++)
         au_record_free(r->recs[i]);
     au_free(r->recs);
+    for (size_t i = 0; i < r->nevs; i++)
+        json_decref(r->evdocs[i]);
+    au_free(r->evdocs);
     if (r->src)
         au_engine_source_release(r->engine, r->src);
     au_progress_finish(&r->prog, r->n.read, 0);
@@ -169,13 +190,49 @@ au_rc au_inbound_secret(au_inbound_run *r, const char *name, char **value, au_er
     return rc;
 }
 
-/* Writes the queued records and waits for their commit. */
+/* Writes the queued events (all or none) and waits for their commit. The documents were
+ * checked when queued, so mapping them again cannot fail. */
+static au_rc flush_events(au_inbound_run *r, au_err *err)
+{
+    au_event *evs = r->nevs ? au_calloc(r->nevs, sizeof *evs) : NULL;
+    json_t *empty = json_object();
+    au_write_summary ws = {0};
+    au_rc rc = AU_OK;
+    if (!r->nevs)
+        goto out;
+    if (!evs || !empty) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < r->nevs; i++) {
+        AU_BEST_EFFORT(au_event_from_json(r->evdocs[i], (long)i, r->source, &evs[i], err));
+        if (!evs[i].properties)
+            evs[i].properties = empty;
+    }
+    if ((rc = au_engine_write_events(r->engine, evs, r->nevs, r->origin, &ws, err)))
+        goto out;
+    for (size_t i = 0; i < r->nevs; i++)
+        json_decref(r->evdocs[i]);
+    r->nevs = 0;
+    pthread_mutex_lock(&r->nmu);
+    r->n.inserted += ws.inserted;
+    r->n.updated += ws.updated;
+    r->n.unchanged += ws.unchanged;
+    pthread_mutex_unlock(&r->nmu);
+out:
+    au_free(evs);
+    json_decref(empty);
+    return rc;
+}
+
+/* Writes the queued records and events and waits for their commit. */
 static au_rc flush(au_inbound_run *r, au_err *err)
 {
-    if (!r->nrecs)
-        return AU_OK;
+    au_rc rc = flush_events(r, err);
+    if (rc || !r->nrecs)
+        return rc;
     au_write_summary ws = {0};
-    au_rc rc = au_engine_write_records(r->engine, r->recs, r->nrecs, r->origin, &ws, err);
+    rc = au_engine_write_records(r->engine, r->recs, r->nrecs, r->origin, &ws, err);
     /* The engine owns the submitted records now, even when it failed. */
     r->nrecs = 0;
     if (!(r->recs = au_calloc(r->batch, sizeof(au_record *))) && !rc)
@@ -210,8 +267,43 @@ static void refuse(au_inbound_run *r, const au_err *merr)
            "reason", merr->message, NULL);
 }
 
+/* Whether doc is a business event rather than a record document. */
+static int is_event(const au_inbound_run *r, const json_t *doc)
+{
+    return r->documents == DOCS_EVENTS || (r->documents == DOCS_AUTO && au_event_looks_like(doc));
+}
+
+/* Checks an event document and queues it (a full batch is written); an invalid one is refused
+ * with the first problem found. */
+static au_rc put_event(au_inbound_run *r, const json_t *doc, au_err *err)
+{
+    au_event ev;
+    au_err merr;
+    au_err_init(&merr);
+    count(r, &r->n.read, 1);
+    count(r, &r->n.events, 1);
+    au_rc rc = AU_OK;
+    if (!au_event_from_json(doc, r->index++, r->source, &ev, &merr)) {
+        const au_err_detail *d = merr.ndetails ? &merr.details[0] : NULL;
+        char *why = au_asprintf("event %s%s%s", d && d->field ? d->field : "",
+                                d && d->field ? ": " : "", d ? d->reason : "invalid");
+        note_refusal(r, ev.event_id, why ? why : "invalid event");
+        au_log(AU_LOG_WARN, "inbound event refused", "source", r->source, "event",
+               ev.event_id ? ev.event_id : "?", "reason", why ? why : "invalid event", NULL);
+        au_free(why);
+    } else {
+        r->evdocs[r->nevs++] = json_incref((json_t *)doc);
+        if (r->nevs == r->batch)
+            rc = flush(r, err);
+    }
+    au_err_cleanup(&merr);
+    return rc;
+}
+
 au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
 {
+    if (is_event(r, doc))
+        return put_event(r, doc, err);
     au_record *rec = NULL;
     au_err merr;
     au_err_init(&merr);
@@ -259,7 +351,8 @@ au_rc au_inbound_put_or_delete(au_inbound_run *r, const json_t *doc, const char 
 {
     const char *idf = json_string_value(json_object_get(au_source_definition(r->src), "record_id"));
     const json_t *rid = idf ? json_object_get(doc, idf) : NULL;
-    if (!deleted_field || !au_inbound_truthy(json_object_get(doc, deleted_field)) ||
+    if (!deleted_field || is_event(r, doc) ||
+        !au_inbound_truthy(json_object_get(doc, deleted_field)) ||
         !(json_is_string(rid) || json_is_integer(rid)))
         return au_inbound_put(r, doc, err);
     char num[32];
@@ -301,6 +394,7 @@ void au_inbound_add_counts(au_inbound_run *r, const au_inbound_counts *c)
     r->n.quarantined += c->quarantined;
     r->n.refused += c->refused;
     r->n.deleted += c->deleted;
+    r->n.events += c->events;
     pthread_mutex_unlock(&r->nmu);
 }
 
@@ -344,6 +438,9 @@ void au_inbound_counts_print(FILE *f, const au_inbound_counts *c)
 {
     fprintf(f,
             "read %ld, inserted %ld, updated %ld, unchanged %ld, quarantined %ld, refused %ld, "
-            "deleted %ld\n",
+            "deleted %ld",
             c->read, c->inserted, c->updated, c->unchanged, c->quarantined, c->refused, c->deleted);
+    if (c->events)
+        fprintf(f, " (%ld of those read were events)", c->events);
+    fputc('\n', f);
 }

@@ -685,6 +685,112 @@ Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
     au_natsserver_stop(&n);
 }
 
+/* Event ids on the timeline of the profile holding record source/rec, as "id,id,". */
+static void timeline_ids(au_rt_daemon *d, const char *source, const char *rec, char *out,
+                         size_t cap)
+{
+    char path[256];
+    au_rt_resp r = {0};
+    snprintf(path, sizeof path, "/v1/profiles?source=%s&record=%s", source, rec);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *p = au_rt_json(&r);
+    au_rt_resp_cleanup(&r);
+    json_int_t id = json_integer_value(
+        json_object_get(json_array_get(json_object_get(p, "profiles"), 0), "id"));
+    json_decref(p);
+    cr_assert_gt(id, 0, "no profile holds %s/%s", source, rec);
+    snprintf(path, sizeof path, "/v1/profiles/%lld/timeline", (long long)id);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *t = au_rt_json(&r), *e;
+    au_rt_resp_cleanup(&r);
+    size_t i, len = 0;
+    out[0] = 0;
+    json_array_foreach(json_object_get(t, "events"), i, e)
+    {
+        len += (size_t)snprintf(out + len, cap - len, "%s,",
+                                json_string_value(json_object_get(e, "event_id")));
+        cr_assert_lt(len, cap);
+    }
+    json_decref(t);
+}
+
+/* Business events through a connector: `documents: auto` tells an event (event_id, type,
+ * customer) from a record per message; an event lands on its customer's timeline once, an
+ * invalid one is refused with its reason, and every message is acknowledged after its commit. */
+Test(inbound, nats_events_arrive_on_the_timeline_of_their_profile, .timeout = 180)
+{
+    if (!au_natsserver_bin())
+        cr_skip_test("nats-server not installed; run scripts/deps.sh");
+    au_natsserver n;
+    cr_assert_eq(au_natsserver_start(&n), 0, "nats-server did not start (see %s)", n.log);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subjects[] = {"shop.>"};
+    sc.Name = "SHOP";
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    cr_assert_eq(js_AddStream(&si, js, &sc, NULL, &jerr), NATS_OK, "add stream: %d", jerr);
+    jsStreamInfo_Destroy(si);
+    publish(js, "shop.customers",
+            "{\"id\":\"s1\",\"name\":\"Ann Lee\",\"mail\":\"ann@shop.example\"}");
+    publish(js, "shop.orders",
+            "{\"event_id\":\"o1\",\"type\":\"order\",\"at\":\"2026-12-01T10:00:00Z\","
+            "\"customer\":{\"source\":\"shop\",\"record\":\"s1\"},"
+            "\"properties\":{\"total\":42}}");
+    /* the same event again (a redelivery, a producer's retry): stored once */
+    publish(js, "shop.orders",
+            "{\"event_id\":\"o1\",\"type\":\"order\",\"at\":\"2026-12-01T10:00:00Z\","
+            "\"customer\":{\"source\":\"shop\",\"record\":\"s1\"},"
+            "\"properties\":{\"total\":42}}");
+    /* an event whose customer names nobody it could be */
+    publish(js, "shop.orders",
+            "{\"event_id\":\"o2\",\"type\":\"order\",\"customer\":{\"email\":\"\"}}");
+    /* an event found by the customer's e-mail */
+    publish(js, "shop.tickets",
+            "{\"event_id\":\"t1\",\"type\":\"ticket\",\"at\":1764583200000,"
+            "\"customer\":{\"email\":\"ANN@shop.example\"}}");
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  shop:\n    record_id: id\n    fields: {full_name: name, email: mail}\n"
+             "    inbound: {kind: nats, url: \"%s\", stream: SHOP, subject: \"shop.>\", "
+             "durable: aurum_shop, documents: auto}\n",
+             n.url);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = wait_read(&d, "shop", 5);
+    cr_assert_eq(total(s, "events"), 4, "four of the five messages were events");
+    cr_assert_eq(total(s, "inserted"), 3, "the record, o1 and t1");
+    cr_assert_eq(total(s, "unchanged"), 1, "o1 again");
+    cr_assert_eq(total(s, "refused"), 1, "o2");
+    json_decref(s);
+    char ids[256];
+    timeline_ids(&d, "shop", "s1", ids, sizeof ids);
+    cr_assert(strstr(ids, "o1,") && strstr(ids, "t1,"), "timeline: %s", ids);
+    cr_assert_null(strstr(strstr(ids, "o1,") + 3, "o1,"), "o1 is there once: %s", ids);
+    cr_assert_null(strstr(ids, "o2,"), "%s", ids);
+    json_t *qc = quality_connector(&d, "shop", "refused", 1, -1);
+    const char *why =
+        json_string_value(json_object_get(json_object_get(qc, "last_refusal"), "reason"));
+    cr_assert(why && strstr(why, "o2") && strstr(why, "customer"), "%s", why ? why : "(none)");
+    json_decref(qc);
+    jsConsumerInfo *ci = NULL;
+    cr_assert_eq(js_GetConsumerInfo(&ci, js, "SHOP", "aurum_shop", NULL, &jerr), NATS_OK);
+    cr_assert_eq(ci->NumAckPending, 0);
+    cr_assert_eq(ci->NumPending, 0);
+    jsConsumerInfo_Destroy(ci);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    au_natsserver_stop(&n);
+}
+
 Test(inbound, nats_kill9_mid_stream_loses_and_doubles_nothing, .timeout = 600)
 {
     if (!au_natsserver_bin())

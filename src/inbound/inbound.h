@@ -77,5 +77,8 @@ AU_MUST_USE au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *p
 void au_inbound_counts_print(FILE *f, const au_inbound_counts *c);
 /* `aurum help connectors`: the common keys and each kind's options. */
 void au_inbound_print_help(FILE *f);
+/* The same rows as Markdown tables (`aurum help connectors --markdown`; scripts/opts-doc.sh
+ * writes them into docs/CONNECTORS.md): the common keys, then one table per kind. */
+AU_MUST_USE au_rc au_inbound_options_markdown(au_buf *out);
 
 #endif

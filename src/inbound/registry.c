@@ -233,6 +233,20 @@ void au_inbound_print_help(FILE *f)
                "each kind: docs/CONNECTORS.md.\n");
 }
 
+au_rc au_inbound_options_markdown(au_buf *out)
+{
+    au_rc rc = au_buf_printf(out, "### Keys of every inbound block\n\n");
+    if (!rc)
+        rc = au_opts_markdown(common_opts, au_opts_count(common_opts), out);
+    for (size_t i = 0; !rc && au_inbound_kinds[i]; i++) {
+        const au_inbound_kind *k = au_inbound_kinds[i];
+        rc = au_buf_printf(out, "\n### kind: `%s` — %s\n\n", k->name, k->summary);
+        if (!rc)
+            rc = au_opts_markdown(k->opts, au_opts_count(k->opts), out);
+    }
+    return rc;
+}
+
 /* --- helpers for kinds ------------------------------------------------------------------- */
 
 const char *au_inbound_str(const json_t *def, const char *key)

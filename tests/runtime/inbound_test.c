@@ -377,6 +377,106 @@ static long db_count(const au_rt_daemon *d, const char *sql)
     return n;
 }
 
+/* Polls the state until `key` (a top-level integer) reaches at least `want`; a guard against a
+ * hang, not a timing assertion. New reference. */
+static json_t *wait_state(au_rt_daemon *d, const char *source, const char *key, long want)
+{
+    for (int i = 0; i < 2400; i++) {
+        json_t *j = sync_state(d, source);
+        if (json_integer_value(json_object_get(j, key)) >= want)
+            return j;
+        json_decref(j);
+        au_test_sleep_ms(50);
+    }
+    cr_assert_fail("the connector of %s never reached %s >= %ld", source, key, want);
+    return NULL;
+}
+
+/* PostgreSQL goes down while the daemon runs: the connector fails, says so, retries on its own
+ * with backoff, and when the server is back reads everything that changed before and during
+ * the outage, once. */
+Test(inbound, postgres_down_and_back_catches_up_without_the_daemon_restarting, .timeout = 300)
+{
+    if (!au_pgserver_available())
+        cr_skip_test("PostgreSQL server not installed (" AU_PG_BIN "); run scripts/deps.sh");
+    au_pgserver p;
+    cr_assert_eq(au_pgserver_start(&p), 0, "cannot start PostgreSQL (see %s)", p.log);
+    pg_ok(&p, "CREATE TABLE customers (id integer PRIMARY KEY, first text, last text, email "
+              "text, deleted boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL)");
+    pg_ok(&p, "INSERT INTO customers VALUES "
+              "(1,'Ann','Lee','ann@example.com',false,'2026-01-01T10:00:00Z'),"
+              "(2,'Bob','Ray','bob@example.com',false,'2026-01-02T10:00:00Z'),"
+              "(3,'Cy','Oh','cy@example.com',false,'2026-01-03T10:00:00Z')");
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  billing:\n    record_id: id\n    fields: {first_name: first, "
+             "last_name: last, email: email}\n    inbound:\n      kind: postgres\n"
+             "      conninfo: \"%s\"\n      table: public.customers\n"
+             "      cursor_column: updated_at\n      soft_delete_column: deleted\n"
+             "      retry_initial_s: 1\n      retry_max_s: 2\n",
+             p.conninfo);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = sync_now(&d, "billing");
+    cr_assert_eq(last(s, "inserted"), 3);
+    json_decref(s);
+
+    /* changes the connector has not pulled yet, then the server goes away */
+    pg_ok(&p, "INSERT INTO customers VALUES "
+              "(4,'Di','Ng','di@example.com',false,'2026-01-04T10:00:00Z'),"
+              "(5,'Ed','Po','ed@example.com',false,'2026-01-05T10:00:00Z')");
+    pg_ok(&p, "UPDATE customers SET email = 'ann@new.example.com', updated_at = "
+              "'2026-01-06T00:00:00Z' WHERE id = 1");
+    pg_ok(&p, "UPDATE customers SET deleted = true, updated_at = '2026-01-07T00:00:00Z' "
+              "WHERE id = 2");
+    au_pgserver_halt(&p);
+    au_rt_resp r = {0};
+    long ast = au_rt_admin(&d, "POST", "/v1/sources/billing/sync", NULL, &r);
+    cr_assert(ast == 200 || ast == 202, "%ld %s", ast, r.body);
+    au_rt_resp_cleanup(&r);
+    /* it fails, and retries on its own (nobody asks again) */
+    s = wait_state(&d, "billing", "failures", 2);
+    cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "retrying");
+    cr_assert_eq(total(s, "read"), 3, "nothing was read from a server that is not there");
+    json_decref(s);
+    json_t *qc = quality_connector(&d, "billing", "runs_failed", 2, -1);
+    cr_assert_geq(json_integer_value(json_object_get(qc, "failing")), 1);
+    json_decref(qc);
+
+    /* the server is back: the next retry reads what changed, once */
+    cr_assert_eq(au_pgserver_resume(&p), 0, "PostgreSQL did not come back (see %s)", p.log);
+    for (int i = 0; i < 2400; i++) {
+        s = sync_state(&d, "billing");
+        if (!json_integer_value(json_object_get(s, "failures")) && total(s, "read") >= 7)
+            break;
+        json_decref(s);
+        s = NULL;
+        au_test_sleep_ms(50);
+    }
+    cr_assert_not_null(s, "the connector never caught up");
+    cr_assert_eq(total(s, "read"), 7);
+    cr_assert_eq(total(s, "inserted"), 5);
+    cr_assert_eq(total(s, "updated"), 1);
+    cr_assert_eq(total(s, "deleted"), 1);
+    cr_assert_eq(total(s, "unchanged"), 0, "nothing was read twice");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "ok");
+    json_decref(s);
+    long st;
+    json_t *rec = get_record(&d, "billing", "1", &st);
+    cr_assert_eq(st, 200);
+    cr_assert_str_eq(attr_value(rec, "email"), "ann@new.example.com");
+    json_decref(rec);
+    rec = get_record(&d, "billing", "5", &st);
+    cr_assert_eq(st, 200);
+    json_decref(rec);
+    rec = get_record(&d, "billing", "2", &st);
+    cr_assert_eq(st, 404);
+    json_decref(rec);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_pgserver_stop(&p);
+}
+
 Test(inbound, postgres_kill9_mid_sync_resumes_from_cursor, .timeout = 600)
 {
     if (!au_pgserver_available())

@@ -891,6 +891,87 @@ Test(inbound, nats_events_arrive_on_the_timeline_of_their_profile, .timeout = 18
     au_natsserver_stop(&n);
 }
 
+/* nats-server goes down and comes back (its store kept) while the daemon runs: the connector
+ * keeps trying, and afterwards reads what was published since from its durable consumer, once,
+ * acknowledging everything. */
+Test(inbound, nats_server_down_and_back_catches_up_without_the_daemon_restarting, .timeout = 300)
+{
+    if (!au_natsserver_bin())
+        cr_skip_test("nats-server not installed; run scripts/deps.sh");
+    au_natsserver n;
+    cr_assert_eq(au_natsserver_start(&n), 0, "nats-server did not start (see %s)", n.log);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subjects[] = {"crm.>"};
+    sc.Name = "CRM";
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    sc.Storage = js_FileStorage;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    cr_assert_eq(js_AddStream(&si, js, &sc, NULL, &jerr), NATS_OK, "add stream: %d", jerr);
+    jsStreamInfo_Destroy(si);
+    char msg[256];
+    for (int i = 1; i <= 3; i++) {
+        snprintf(msg, sizeof msg, "{\"id\":\"m%d\",\"name\":\"P %d\",\"mail\":\"p%d@example.com\"}",
+                 i, i, i);
+        publish(js, "crm.customers", msg);
+    }
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  crmq:\n    record_id: id\n    fields: {full_name: name, email: mail}\n"
+             "    inbound: {kind: nats, url: \"%s\", stream: CRM, subject: \"crm.>\", "
+             "durable: aurum_crmq, retry_initial_s: 1, retry_max_s: 2}\n",
+             n.url);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = wait_read(&d, "crmq", 3);
+    cr_assert_eq(total(s, "inserted"), 3);
+    long runs = (long)json_integer_value(json_object_get(s, "runs"));
+    json_decref(s);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+
+    /* the server goes away; the connector goes on trying (runs end, failed or empty) */
+    au_natsserver_halt(&n);
+    json_decref(wait_state(&d, "crmq", "runs", runs + 3));
+    cr_assert_eq(au_natsserver_resume(&n), 0, "nats-server did not come back (see %s)", n.log);
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    for (int i = 4; i <= 6; i++) {
+        snprintf(msg, sizeof msg, "{\"id\":\"m%d\",\"name\":\"P %d\",\"mail\":\"p%d@example.com\"}",
+                 i, i, i);
+        publish(js, "crm.customers", msg);
+    }
+    publish(js, "crm.customers",
+            "{\"id\":\"m1\",\"name\":\"P 1\",\"mail\":\"p1@new.example.com\"}");
+    s = wait_read(&d, "crmq", 7);
+    cr_assert_eq(total(s, "read"), 7);
+    cr_assert_eq(total(s, "inserted"), 6);
+    cr_assert_eq(total(s, "updated"), 1);
+    cr_assert_eq(total(s, "unchanged"), 0, "nothing was read twice");
+    json_decref(s);
+    long st;
+    json_t *rec = get_record(&d, "crmq", "m1", &st);
+    cr_assert_eq(st, 200);
+    cr_assert_str_eq(attr_value(rec, "email"), "p1@new.example.com");
+    json_decref(rec);
+    jsConsumerInfo *ci = NULL;
+    cr_assert_eq(js_GetConsumerInfo(&ci, js, "CRM", "aurum_crmq", NULL, &jerr), NATS_OK);
+    cr_assert_eq(ci->NumAckPending, 0);
+    cr_assert_eq(ci->NumPending, 0);
+    jsConsumerInfo_Destroy(ci);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    au_natsserver_stop(&n);
+}
+
 Test(inbound, nats_kill9_mid_stream_loses_and_doubles_nothing, .timeout = 600)
 {
     if (!au_natsserver_bin())

@@ -53,7 +53,7 @@ static const au_inbound_opt common_opts[] = {
      .help = "what the documents are: records of the source (default), business events "
              "({event_id, type, at, customer, properties}, as POST /v1/events takes them; the "
              "source is the connector's unless an event names another), or auto: an event when "
-             "it has event_id, type and a customer object, else a record"},
+             "it has event_id, type and a customer object, else a record (file: JSON Lines only)"},
     {0},
 };
 

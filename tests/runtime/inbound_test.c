@@ -177,6 +177,35 @@ static const char *attr_value(const json_t *rec, const char *attr)
     return json_string_value(json_object_get(a, "value"));
 }
 
+/* Event ids on the timeline of the profile holding record source/rec, as "id,id,". */
+static void timeline_ids(au_rt_daemon *d, const char *source, const char *rec, char *out,
+                         size_t cap)
+{
+    char path[256];
+    au_rt_resp r = {0};
+    snprintf(path, sizeof path, "/v1/profiles?source=%s&record=%s", source, rec);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *p = au_rt_json(&r);
+    au_rt_resp_cleanup(&r);
+    json_int_t id = json_integer_value(
+        json_object_get(json_array_get(json_object_get(p, "profiles"), 0), "id"));
+    json_decref(p);
+    cr_assert_gt(id, 0, "no profile holds %s/%s", source, rec);
+    snprintf(path, sizeof path, "/v1/profiles/%lld/timeline", (long long)id);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *t = au_rt_json(&r), *e;
+    au_rt_resp_cleanup(&r);
+    size_t i, len = 0;
+    out[0] = 0;
+    json_array_foreach(json_object_get(t, "events"), i, e)
+    {
+        len += (size_t)snprintf(out + len, cap - len, "%s,",
+                                json_string_value(json_object_get(e, "event_id")));
+        cr_assert_lt(len, cap);
+    }
+    json_decref(t);
+}
+
 /* --- file drop --------------------------------------------------------------------------- */
 
 Test(inbound, file_drop_imports_each_file_once, .timeout = 180)
@@ -258,6 +287,48 @@ Test(inbound, file_drop_imports_each_file_once, .timeout = 180)
     cr_assert_eq(total(s, "inserted"), 3);
     cr_assert_eq(total(s, "updated"), 1, "nothing was imported twice");
     json_decref(s);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_test_rmtree(dir);
+}
+
+/* A JSON Lines drop with `documents: auto`: its records and its events (one per line) land, the
+ * events on their customer's timeline; an invalid event is refused, named in the report. */
+Test(inbound, file_drop_jsonl_carries_events_to_the_timeline, .timeout = 180)
+{
+    char dir[] = "/tmp/aurum-drop-XXXXXX", yaml[1024], path[512];
+    make_dir(dir);
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  pos:\n    record_id: id\n    fields: {first_name: first, last_name: "
+             "last, email: email}\n    inbound: {kind: file, dir: \"%s/in\", documents: auto}\n",
+             dir);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_decref(wait_read(&d, "pos", 0));
+    snprintf(path, sizeof path, "%s/in", dir);
+    drop(path, "day1.jsonl",
+         "{\"id\":\"7\",\"first\":\"Ann\",\"last\":\"Lee\",\"email\":\"ann@example.com\"}\n"
+         "{\"event_id\":\"r1\",\"type\":\"purchase\",\"at\":\"2026-12-01T09:30:00Z\","
+         "\"customer\":{\"source\":\"pos\",\"record\":\"7\"},\"properties\":{\"till\":3}}\n"
+         "{\"event_id\":\"r2\",\"type\":\"purchase\",\"at\":\"yesterday\","
+         "\"customer\":{\"source\":\"pos\",\"record\":\"7\"}}\n");
+    json_t *s = wait_read(&d, "pos", 3);
+    cr_assert_eq(total(s, "events"), 2);
+    cr_assert_eq(total(s, "inserted"), 2, "the record and r1");
+    cr_assert_eq(total(s, "refused"), 1, "r2: its time cannot be read");
+    json_decref(s);
+    char ids[256];
+    timeline_ids(&d, "pos", "7", ids, sizeof ids);
+    cr_assert_str_eq(ids, "r1,");
+    /* the report is written before the file is moved */
+    snprintf(path, sizeof path, "%s/in/done/day1.jsonl", dir);
+    for (int i = 0; i < 2400 && access(path, F_OK) != 0; i++)
+        au_test_sleep_ms(50);
+    snprintf(path, sizeof path, "%s/in/done/day1.jsonl.report.txt", dir);
+    char *report = read_file(path);
+    cr_assert_not_null(report, "the file went to done/ with a report");
+    cr_assert_not_null(strstr(report, "read 3, inserted 2"), "%s", report);
+    free(report);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_test_rmtree(dir);
@@ -783,35 +854,6 @@ Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     au_natsserver_stop(&n);
-}
-
-/* Event ids on the timeline of the profile holding record source/rec, as "id,id,". */
-static void timeline_ids(au_rt_daemon *d, const char *source, const char *rec, char *out,
-                         size_t cap)
-{
-    char path[256];
-    au_rt_resp r = {0};
-    snprintf(path, sizeof path, "/v1/profiles?source=%s&record=%s", source, rec);
-    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
-    json_t *p = au_rt_json(&r);
-    au_rt_resp_cleanup(&r);
-    json_int_t id = json_integer_value(
-        json_object_get(json_array_get(json_object_get(p, "profiles"), 0), "id"));
-    json_decref(p);
-    cr_assert_gt(id, 0, "no profile holds %s/%s", source, rec);
-    snprintf(path, sizeof path, "/v1/profiles/%lld/timeline", (long long)id);
-    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
-    json_t *t = au_rt_json(&r), *e;
-    au_rt_resp_cleanup(&r);
-    size_t i, len = 0;
-    out[0] = 0;
-    json_array_foreach(json_object_get(t, "events"), i, e)
-    {
-        len += (size_t)snprintf(out + len, cap - len, "%s,",
-                                json_string_value(json_object_get(e, "event_id")));
-        cr_assert_lt(len, cap);
-    }
-    json_decref(t);
 }
 
 /* Business events through a connector: `documents: auto` tells an event (event_id, type,

@@ -1240,6 +1240,8 @@ Test(inbound, http_api_quota_is_waited_for_before_it_bites, .timeout = 180)
 
 /* --- failures, backoff, the CLI ------------------------------------------------------------ */
 
+static int run_cli(const char *args, char *out);
+
 Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 180)
 {
     au_apiserver *api = au_apiserver_start();
@@ -1299,6 +1301,14 @@ Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 
     cr_assert_eq(json_integer_value(json_object_get(qc, "failing")), 0);
     cr_assert_not_null(json_object_get(qc, "last_failure"));
     json_decref(qc);
+    /* aurum quality prints the same */
+    char args[512], out[8192];
+    snprintf(args, sizeof args, "quality --server http://127.0.0.1:%d --key %s --source crm",
+             d.port, d.admin_key);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "connector crm (http):"), "%s", out);
+    cr_assert_not_null(strstr(out, "last failure:"), "%s", out);
+    cr_assert_not_null(strstr(out, "answered 401"), "%s", out);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_apiserver_free(api);

@@ -652,6 +652,46 @@ static void put_api_source(au_rt_daemon *d, const char *name, int port, const ch
     put_json(d, path, body, 200);
 }
 
+/* An API that serves customers and their events in one feed: `documents: auto` writes each to
+ * its place, the event to its customer's timeline; polled again, nothing is written twice. */
+Test(inbound, http_api_events_arrive_on_the_timeline_of_their_profile, .timeout = 180)
+{
+    au_apiserver *api = au_apiserver_start();
+    cr_assert_not_null(api);
+    cr_assert_eq(au_apiserver_put(api,
+                                  "{\"id\":\"c1\",\"name\":\"Ann Lee\",\"mail\":"
+                                  "\"ann@example.com\",\"updated_at\":\"2026-01-01T00:00:01Z\"}"),
+                 0);
+    cr_assert_eq(au_apiserver_put(api, "{\"id\":\"e1\",\"event_id\":\"e1\",\"type\":\"visit\","
+                                       "\"at\":\"2026-01-01T00:00:02Z\",\"customer\":{\"source\":"
+                                       "\"crmapi\",\"record\":\"c1\"},\"updated_at\":"
+                                       "\"2026-01-01T00:00:02Z\"}"),
+                 0);
+    cr_assert_eq(au_apiserver_put(api, "{\"id\":\"e2\",\"event_id\":\"e2\",\"type\":\"visit\","
+                                       "\"customer\":{\"email\":\"ANN@example.com\"},"
+                                       "\"updated_at\":\"2026-01-01T00:00:03Z\"}"),
+                 0);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_api_source(&d, "crmapi", au_apiserver_port(api), "page", "\"documents\":\"auto\"");
+    json_t *s = sync_now(&d, "crmapi");
+    cr_assert_eq(last(s, "read"), 3);
+    cr_assert_eq(last(s, "events"), 2);
+    cr_assert_eq(last(s, "inserted"), 3);
+    json_decref(s);
+    char ids[256];
+    timeline_ids(&d, "crmapi", "c1", ids, sizeof ids);
+    cr_assert(strstr(ids, "e1,") && strstr(ids, "e2,"), "timeline: %s", ids);
+    /* the since cursor moved past them: a second poll reads nothing */
+    s = sync_now(&d, "crmapi");
+    cr_assert_eq(last(s, "read"), 0);
+    cr_assert_eq(total(s, "inserted"), 3);
+    json_decref(s);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_apiserver_free(api);
+}
+
 Test(inbound, http_api_oauth2_pages_since_and_retry_after, .timeout = 180)
 {
     au_apiserver *api = au_apiserver_start();

@@ -735,7 +735,9 @@ au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *progress, au_
 {
     json_t *def = inbound_of(e, source);
     void *kstate = NULL;
-    char *cursor = NULL;
+    char *cursor = NULL, refusal[256] = "";
+    runner *r = NULL; /* the connector's state, recorded like the daemon's (quality ledger) */
+    au_inbound_mgr *m = au_inbound_of(e);
     au_rc rc;
     memset(out, 0, sizeof *out);
     if (!def) {
@@ -748,12 +750,23 @@ au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *progress, au_
     const au_inbound_kind *kind = au_inbound_kind_find(au_inbound_str(def, "kind"));
     if ((rc = au_inbound_check(def, err)))
         goto out;
-    if (kind->open && (rc = kind->open(def, &kstate, err)))
+    if (m && (rc = runner_new(m, source, def, &r, err)))
         goto out;
-    rc = sync_once(e, source, def, kind, kstate, progress, NULL, out, &cursor, NULL, 0, err);
+    if (r)
+        r->started_ms = au_wall_ms();
+    if (kind->open && (rc = kind->open(def, &kstate, err)))
+        goto record;
+    rc = sync_once(e, source, def, kind, kstate, progress, NULL, out, &cursor, refusal,
+                   sizeof refusal, err);
+record:
+    if (r) {
+        record_outcome(r, rc, err, out, cursor, refusal); /* takes cursor */
+        cursor = NULL;
+    }
 out:
     if (kstate && kind->close)
         kind->close(kstate);
+    runner_free(r);
     au_free(cursor);
     json_decref(def);
     return rc;

@@ -1394,6 +1394,12 @@ Test(inbound, aurum_sync_runs_a_connector_here_or_on_the_daemon, .timeout = 180)
                        "%s", out);
     cr_assert_eq(run_cli(args, out), 0, "%s", out);
     cr_assert_not_null(strstr(out, "read 0, inserted 0"), "%s", out);
+    /* the refusal is in the quality ledger, as for a daemon's sync */
+    snprintf(args, sizeof args, "quality --data %s/data --config %s/config.yaml --source pos", dir,
+             dir);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "connector pos (file):"), "%s", out);
+    cr_assert_not_null(strstr(out, "1 refused of 3 read"), "%s", out);
     snprintf(args, sizeof args, "sync --data %s/data --config %s/config.yaml nosuch", dir, dir);
     cr_assert_eq(run_cli(args, out), 1, "%s", out);
     cr_assert_not_null(strstr(out, "source 'nosuch' is unknown"), "%s", out);

@@ -6,15 +6,16 @@
  * timelines find events by reference when read) but answered with a warning and counted in
  * aurum_events_unlinked_total (the customer check is made when an event is first stored; a
  * repeat is not checked again); GET /v1/events/unlinked counts those still unlinked per source.
+ * What an event is (its validation and mapping) is src/ingest/events.c, shared with the inbound
+ * connectors.
  */
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
 #include "core/reads.h"
+#include "ingest/events.h"
 #include "lib/alloc.h"
-#include "lib/isotime.h"
-#include "lib/clock.h"
 
 #define MAX_EVENTS   100000
 #define MAX_WARNINGS 100 /* listed per answer; "warnings_total" counts them all */
@@ -23,61 +24,6 @@ static const char *nonempty(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s && *s ? s : NULL;
-}
-
-/* {"source","record"} | {"email"} | {"phone"} */
-static int customer_valid(const json_t *c)
-{
-    if (!json_is_object(c))
-        return 0;
-    if (json_object_get(c, "source") || json_object_get(c, "record"))
-        return nonempty(c, "source") && nonempty(c, "record");
-    return nonempty(c, "email") || nonempty(c, "phone");
-}
-
-/* Validates event i and fills ev (strings borrowed from the JSON); adds details on error. */
-static int event_from_json(const json_t *o, long i, au_event *ev, au_err *err)
-{
-    int ok = 1;
-    const char *id = nonempty(o, "event_id");
-    memset(ev, 0, sizeof(*ev));
-    if (!json_is_object(o)) {
-        au_err_detail_add(err, i, NULL, NULL, "an event must be a JSON object");
-        return 0;
-    }
-    const char *required[] = {"source", "event_id", "type"};
-    for (size_t k = 0; k < 3; k++)
-        if (!nonempty(o, required[k])) {
-            au_err_detail_add(err, i, id, required[k], "required non-empty string");
-            ok = 0;
-        }
-    json_t *at = json_object_get(o, "at");
-    ev->at_ms = au_wall_ms();
-    if (json_is_integer(at) && json_integer_value(at) >= 0) {
-        ev->at_ms = json_integer_value(at);
-    } else if (at && !(json_is_string(at) &&
-                       au_iso8601_parse(json_string_value(at), json_string_length(at),
-                                        &ev->at_ms) == AU_OK)) {
-        au_err_detail_add(err, i, id, "at", "expected an ISO 8601 time or epoch milliseconds");
-        ok = 0;
-    }
-    json_t *cust = json_object_get(o, "customer");
-    if (!customer_valid(cust)) {
-        au_err_detail_add(err, i, id, "customer",
-                          "expected {\"source\",\"record\"}, {\"email\"} or {\"phone\"}");
-        ok = 0;
-    }
-    json_t *props = json_object_get(o, "properties");
-    if (props && !json_is_object(props)) {
-        au_err_detail_add(err, i, id, "properties", "expected an object");
-        ok = 0;
-    }
-    ev->source = (char *)nonempty(o, "source");
-    ev->event_id = (char *)id;
-    ev->type = (char *)nonempty(o, "type");
-    ev->customer = cust;
-    ev->properties = props;
-    return ok;
 }
 
 /* Every event's source must be writable by the key; checked before anything else. */
@@ -102,17 +48,6 @@ static const char *metrics_source(const au_event *evs, size_t n)
         if (strcmp(evs[i].source, evs[0].source) != 0)
             return "*";
     return evs[0].source;
-}
-
-/* "crm/C1", "the e-mail a@b.c" or "the phone +44...": what an event named its customer by. */
-static char *customer_text(const json_t *c)
-{
-    const char *src = nonempty(c, "source"), *rec = nonempty(c, "record");
-    if (src && rec)
-        return au_asprintf("the record %s/%s", src, rec);
-    if (nonempty(c, "email"))
-        return au_asprintf("the e-mail %s", nonempty(c, "email"));
-    return au_asprintf("the phone %s", nonempty(c, "phone") ? nonempty(c, "phone") : "");
 }
 
 /* Adds warning {"index","event_id","source","reason"} (the first MAX_WARNINGS only). */
@@ -145,7 +80,7 @@ static au_rc unlinked_warnings(au_req *req, const au_event *evs, size_t n, json_
             last = evs[i].source;
         }
         if (evs[i].unlinked) {
-            char *who = customer_text(evs[i].customer);
+            char *who = au_event_customer_text(evs[i].customer);
             rc = warn(warnings, i, &evs[i],
                       who ? au_asprintf("unknown customer: no record holds %s; the event is kept "
                                         "and joins a profile's timeline once a record holds it",
@@ -202,7 +137,7 @@ au_rc au_api_events_post(au_req *req, au_resp *resp, au_err *err)
     json_t *o;
     json_array_foreach(list, i, o)
     {
-        if (!event_from_json(o, (long)i, &evs[i], err))
+        if (!au_event_from_json(o, (long)i, NULL, &evs[i], err))
             nbad++;
         else if (!evs[i].properties)
             evs[i].properties = empty_props;

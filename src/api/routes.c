@@ -198,7 +198,8 @@
     /* --- data quality --------------------------------------------------------------- */         \
     X("GET", "/v1/quality", au_api_quality, AU_NEED_READ,                                          \
       "The data-quality ledger: per source and attribute the valid, quarantined and missing "      \
-      "counts, the top reasons with example record ids, a per-day series (docs/QUALITY.md).",      \
+      "counts, the top reasons with example record ids, a per-day series, and per inbound "        \
+      "connector its refused documents and failed syncs with the last reasons (docs/QUALITY.md).", \
       NULL)                                                                                        \
     X("POST", "/v1/sources/{source}/renormalize", au_api_renormalize, AU_NEED_ADMIN,               \
       "Maps the stored input of every current record of the source through its current "           \

@@ -9,6 +9,8 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "inbound/inbound.h"
+#include "lib/buf.h"
 #include "lib/runtime.h"
 #include "lib/log.h"
 
@@ -70,6 +72,21 @@ static void print_commands_markdown(FILE *f)
     }
 }
 
+/* The option reference of docs/CONNECTORS.md (`aurum help connectors --markdown`; only the
+ * tables: scripts/opts-doc.sh puts them between the markers of that hand-written page). */
+static int print_connectors_markdown(FILE *f)
+{
+    au_buf b;
+    au_buf_init(&b, 1 << 20);
+    au_rc rc = au_inbound_options_markdown(&b);
+    if (rc)
+        fprintf(stderr, "aurum: %s\n", au_rc_message(rc));
+    else
+        fwrite(b.data, 1, b.len, f);
+    au_buf_cleanup(&b);
+    return rc ? 1 : 0;
+}
+
 static int help(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
@@ -84,6 +101,8 @@ static int help(int argc, char **argv)
         print_commands_markdown(stdout);
         return 0;
     }
+    if (argc > 3 && strcmp(argv[3], "--markdown") == 0 && strcmp(argv[2], "connectors") == 0)
+        return print_connectors_markdown(stdout);
     if (strcmp(argv[2], "api") == 0) {
         au_api_print_routes(stdout, argc > 3 && strcmp(argv[3], "--markdown") == 0);
         return 0;

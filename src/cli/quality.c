@@ -215,6 +215,27 @@ static void print_source(FILE *f, const json_t *s)
     }
 }
 
+/* The connectors' refusals and failures (the "connectors" slot), one line each. */
+static void print_connectors(FILE *f, const json_t *list)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c)
+    {
+        const json_t *lf = json_object_get(c, "last_failure");
+        const json_t *lr = json_object_get(c, "last_refusal");
+        fprintf(f, "%sconnector %s (%s): %lld runs, %lld failed, %lld refused of %lld read\n",
+                i ? "" : "\n", json_string_value(json_object_get(c, "source")),
+                json_string_value(json_object_get(c, "kind")) ?: "?", num(c, "runs"),
+                num(c, "runs_failed"), num(c, "refused"), num(c, "read"));
+        if (lf)
+            fprintf(f, "  last failure: %s%s\n", json_string_value(json_object_get(lf, "error")),
+                    num(c, "failing") ? " (still failing)" : "");
+        if (lr)
+            fprintf(f, "  last refused: %s\n", json_string_value(json_object_get(lr, "reason")));
+    }
+}
+
 static void print_table(FILE *f, const json_t *report)
 {
     size_t i;
@@ -230,6 +251,7 @@ static void print_table(FILE *f, const json_t *report)
     if (json_is_integer(unlinked))
         fprintf(f, "\nevents of no known customer: %lld\n",
                 (long long)json_integer_value(unlinked));
+    print_connectors(f, json_object_get(report, "connectors"));
 }
 
 static int run(int argc, char **argv)

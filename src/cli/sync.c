@@ -114,7 +114,7 @@ static int run_remote(const args *a, const char *source)
         au_inbound_counts c = {count(cj, "read"),        count(cj, "inserted"),
                                count(cj, "updated"),     count(cj, "unchanged"),
                                count(cj, "quarantined"), count(cj, "refused"),
-                               count(cj, "deleted")};
+                               count(cj, "deleted"),     count(cj, "events")};
         au_inbound_counts_print(stdout, &c);
         const char *e = json_string_value(json_object_get(last, "error"));
         if (e)

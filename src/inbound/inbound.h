@@ -34,6 +34,8 @@ typedef struct au_inbound_counts {
     long quarantined; /* values kept raw with a reason (their records were written) */
     long refused;     /* documents refused by the mapping (no record id, reject mode, ...) */
     long deleted;     /* records deleted (soft-delete column/field) */
+    long events;      /* of those read, business events (`documents: events|auto`); they count
+                       * as inserted (new) or unchanged (an id seen before) like records */
 } au_inbound_counts;
 
 /* The engine hook that holds the manager (registered in src/app/compose.c). */
@@ -75,5 +77,8 @@ AU_MUST_USE au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *p
 void au_inbound_counts_print(FILE *f, const au_inbound_counts *c);
 /* `aurum help connectors`: the common keys and each kind's options. */
 void au_inbound_print_help(FILE *f);
+/* The same rows as Markdown tables (`aurum help connectors --markdown`; scripts/opts-doc.sh
+ * writes them into docs/CONNECTORS.md): the common keys, then one table per kind. */
+AU_MUST_USE au_rc au_inbound_options_markdown(au_buf *out);
 
 #endif

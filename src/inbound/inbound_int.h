@@ -67,8 +67,9 @@ AU_MUST_USE au_rc au_inbound_run_new(au_engine *e, const char *source, const jso
                                      FILE *progress, au_inbound_run **out, au_err *err);
 /* Flushes nothing: what was not committed is dropped (the cursor was not advanced past it). */
 void au_inbound_run_free(au_inbound_run *r);
-/* Counts so far (borrowed, updated as the run goes). */
-const au_inbound_counts *au_inbound_run_counts(const au_inbound_run *r);
+/* A copy of the counts so far and, when refusal is not NULL, the reason of the last refused
+ * document ("" when none) in refusal[cap]. Safe from any thread while the run goes on. */
+void au_inbound_run_counts(au_inbound_run *r, au_inbound_counts *out, char *refusal, size_t cap);
 /* Makes au_inbound_stopping answer 1 (another thread may call it). */
 void au_inbound_run_cancel(au_inbound_run *r);
 

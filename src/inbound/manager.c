@@ -62,7 +62,13 @@ struct runner {
     long failures;        /* consecutive failed runs */
     long runs, runs_failed;
     au_inbound_counts last, total; /* last run, all runs */
-    char *cursor;                  /* last persisted cursor (owned copy, for status) */
+    /* For the quality ledger (persisted with the state): the last failed run and the last
+     * refused document, each kept after later successes. */
+    int64_t failed_ms;        /* end of the last failed run, 0: none */
+    char failed_error[512];   /* its error */
+    int64_t refused_ms;       /* end of the last run that refused a document, 0: none */
+    char refused_reason[256]; /* "record: reason" of the last refused document */
+    char *cursor;             /* last persisted cursor (owned copy, for status) */
     runner *next;
 };
 
@@ -70,10 +76,11 @@ struct runner {
 
 static json_t *counts_json(const au_inbound_counts *c)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)c->read, "inserted",
-                     (json_int_t)c->inserted, "updated", (json_int_t)c->updated, "unchanged",
-                     (json_int_t)c->unchanged, "quarantined", (json_int_t)c->quarantined, "refused",
-                     (json_int_t)c->refused, "deleted", (json_int_t)c->deleted);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)c->read,
+                     "inserted", (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
+                     "unchanged", (json_int_t)c->unchanged, "quarantined",
+                     (json_int_t)c->quarantined, "refused", (json_int_t)c->refused, "deleted",
+                     (json_int_t)c->deleted, "events", (json_int_t)c->events);
 }
 
 static void counts_from(const json_t *j, au_inbound_counts *c)
@@ -85,6 +92,7 @@ static void counts_from(const json_t *j, au_inbound_counts *c)
     c->quarantined = (long)json_integer_value(json_object_get(j, "quarantined"));
     c->refused = (long)json_integer_value(json_object_get(j, "refused"));
     c->deleted = (long)json_integer_value(json_object_get(j, "deleted"));
+    c->events = (long)json_integer_value(json_object_get(j, "events"));
 }
 
 static void counts_add(au_inbound_counts *t, const au_inbound_counts *c)
@@ -96,17 +104,28 @@ static void counts_add(au_inbound_counts *t, const au_inbound_counts *c)
     t->quarantined += c->quarantined;
     t->refused += c->refused;
     t->deleted += c->deleted;
+    t->events += c->events;
 }
 
 /* The persisted part of the state (mu held). */
 static json_t *state_json(const runner *r)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b, s:s, s:o}, s:o}", "runs",
-                     (json_int_t)r->runs, "runs_failed", (json_int_t)r->runs_failed, "failures",
-                     (json_int_t)r->failures, "last_ok_ms", (json_int_t)r->last_ok_ms, "last_run",
-                     "started_ms", (json_int_t)r->started_ms, "finished_ms",
-                     (json_int_t)r->finished_ms, "ok", r->last_ok, "error", r->last_error, "counts",
-                     counts_json(&r->last), "totals", counts_json(&r->total));
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:b, s:s, s:o}, s:o, s:{s:I, s:s}, "
+                     "s:{s:I, s:s}}",
+                     "kind", r->kind->name, "runs", (json_int_t)r->runs, "runs_failed",
+                     (json_int_t)r->runs_failed, "failures", (json_int_t)r->failures, "last_ok_ms",
+                     (json_int_t)r->last_ok_ms, "last_run", "started_ms", (json_int_t)r->started_ms,
+                     "finished_ms", (json_int_t)r->finished_ms, "ok", r->last_ok, "error",
+                     r->last_error, "counts", counts_json(&r->last), "totals",
+                     counts_json(&r->total), "last_failure", "at_ms", (json_int_t)r->failed_ms,
+                     "error", r->failed_error, "last_refusal", "at_ms", (json_int_t)r->refused_ms,
+                     "reason", r->refused_reason);
+}
+
+/* Copies the string at key of object j into buf[cap] ("" when absent). */
+static void str_from(const json_t *j, const char *key, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", json_string_value(json_object_get(j, key)) ?: "");
 }
 
 static void state_restore(runner *r, const char *text)
@@ -126,6 +145,11 @@ static void state_restore(runner *r, const char *text)
              json_string_value(json_object_get(last, "error")) ?: "");
     counts_from(json_object_get(last, "counts"), &r->last);
     counts_from(json_object_get(j, "totals"), &r->total);
+    const json_t *lf = json_object_get(j, "last_failure"), *lr = json_object_get(j, "last_refusal");
+    r->failed_ms = json_integer_value(json_object_get(lf, "at_ms"));
+    str_from(lf, "error", r->failed_error, sizeof r->failed_error);
+    r->refused_ms = json_integer_value(json_object_get(lr, "at_ms"));
+    str_from(lr, "reason", r->refused_reason, sizeof r->refused_reason);
     json_decref(j);
 }
 
@@ -138,19 +162,22 @@ static const char *mode_of(const runner *r)
 static json_t *status_json(const runner *r)
 {
     int64_t now = au_wall_ms();
+    au_inbound_counts cur = {0};
+    if (r->run)
+        au_inbound_run_counts(r->run, &cur, NULL, 0);
     const char *state = r->running            ? "running"
                         : r->failures         ? "retrying"
                         : r->finished_ms == 0 ? "idle"
                                               : "ok";
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:s, s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "source",
-        r->source, "kind", r->kind->name, "mode", mode_of(r), "schedule",
-        au_inbound_str(r->def, "schedule"), "state", state, "running", r->running, "cursor",
-        r->cursor, "last_ok_ms", (json_int_t)r->last_ok_ms, "lag_ms",
-        r->last_ok_ms ? (json_int_t)(now - r->last_ok_ms) : (json_int_t)-1, "next_run_ms",
-        (json_int_t)r->next_ms, "failures", (json_int_t)r->failures, "runs", (json_int_t)r->runs,
-        "runs_failed", (json_int_t)r->runs_failed, "totals", counts_json(&r->total), "current",
-        r->run ? counts_json(au_inbound_run_counts(r->run)) : json_null());
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+                  "source", r->source, "kind", r->kind->name, "mode", mode_of(r), "schedule",
+                  au_inbound_str(r->def, "schedule"), "state", state, "running", r->running,
+                  "cursor", r->cursor, "last_ok_ms", (json_int_t)r->last_ok_ms, "lag_ms",
+                  r->last_ok_ms ? (json_int_t)(now - r->last_ok_ms) : (json_int_t)-1, "next_run_ms",
+                  (json_int_t)r->next_ms, "failures", (json_int_t)r->failures, "runs",
+                  (json_int_t)r->runs, "runs_failed", (json_int_t)r->runs_failed, "totals",
+                  counts_json(&r->total), "current", r->run ? counts_json(&cur) : json_null());
     json_t *last =
         json_pack("{s:I, s:I, s:b, s:s?, s:o}", "started_ms", (json_int_t)r->started_ms,
                   "finished_ms", (json_int_t)r->finished_ms, "ok", r->last_ok, "error",
@@ -189,7 +216,7 @@ static void plan_next(runner *r, int64_t now)
 /* Runs one sync with the kind's state; fills *c. */
 static au_rc sync_once(au_engine *e, const char *source, const json_t *def,
                        const au_inbound_kind *kind, void *kstate, FILE *progress, runner *owner,
-                       au_inbound_counts *c, char **cursor, au_err *err)
+                       au_inbound_counts *c, char **cursor, char *refusal, size_t cap, au_err *err)
 {
     au_inbound_run *run = NULL;
     au_rc rc = au_inbound_run_new(e, source, def, progress, &run, err);
@@ -205,7 +232,7 @@ static au_rc sync_once(au_engine *e, const char *source, const json_t *def,
     rc = kind->sync(kstate, run, err);
     if (!rc)
         rc = au_inbound_commit(run, NULL, err);
-    *c = *au_inbound_run_counts(run);
+    au_inbound_run_counts(run, c, refusal, cap);
     if (cursor && au_inbound_cursor(run))
         *cursor = au_strdup(au_inbound_cursor(run));
     if (owner) {
@@ -218,7 +245,7 @@ static au_rc sync_once(au_engine *e, const char *source, const json_t *def,
 }
 
 static void record_outcome(runner *r, au_rc rc, const au_err *err, const au_inbound_counts *c,
-                           char *cursor)
+                           char *cursor, const char *refusal)
 {
     int64_t now = au_wall_ms();
     pthread_mutex_lock(&r->mu);
@@ -239,10 +266,16 @@ static void record_outcome(runner *r, au_rc rc, const au_err *err, const au_inbo
         r->runs_failed++;
         snprintf(r->last_error, sizeof r->last_error, "%s",
                  err->message[0] ? err->message : au_rc_message(rc));
+        r->failed_ms = now;
+        memcpy(r->failed_error, r->last_error, sizeof r->failed_error);
     } else {
         r->failures = 0;
         r->last_ok_ms = now;
         r->last_error[0] = 0;
+    }
+    if (c->refused && refusal[0]) {
+        r->refused_ms = now;
+        snprintf(r->refused_reason, sizeof r->refused_reason, "%s", refusal);
     }
     plan_next(r, now);
     json_t *state = quiet ? NULL : state_json(r);
@@ -264,7 +297,7 @@ static void record_outcome(runner *r, au_rc rc, const au_err *err, const au_inbo
 static void run_now(runner *r)
 {
     au_inbound_counts c = {0};
-    char *cursor = NULL;
+    char *cursor = NULL, refusal[256] = "";
     au_err err;
     au_err_init(&err);
     pthread_mutex_lock(&r->mu);
@@ -279,11 +312,11 @@ static void run_now(runner *r)
         r->kstate = NULL;
     if (!rc)
         rc = sync_once(r->m->engine, r->source, r->def, r->kind, r->kstate, NULL, r, &c, &cursor,
-                       &err);
+                       refusal, sizeof refusal, &err);
     pthread_mutex_lock(&r->mu);
     r->served = target;
     pthread_mutex_unlock(&r->mu);
-    record_outcome(r, rc, &err, &c, cursor);
+    record_outcome(r, rc, &err, &c, cursor, refusal);
     au_err_cleanup(&err);
 }
 
@@ -700,7 +733,9 @@ au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *progress, au_
 {
     json_t *def = inbound_of(e, source);
     void *kstate = NULL;
-    char *cursor = NULL;
+    char *cursor = NULL, refusal[256] = "";
+    runner *r = NULL; /* the connector's state, recorded like the daemon's (quality ledger) */
+    au_inbound_mgr *m = au_inbound_of(e);
     au_rc rc;
     memset(out, 0, sizeof *out);
     if (!def) {
@@ -713,12 +748,23 @@ au_rc au_inbound_sync_here(au_engine *e, const char *source, FILE *progress, au_
     const au_inbound_kind *kind = au_inbound_kind_find(au_inbound_str(def, "kind"));
     if ((rc = au_inbound_check(def, err)))
         goto out;
-    if (kind->open && (rc = kind->open(def, &kstate, err)))
+    if (m && (rc = runner_new(m, source, def, &r, err)))
         goto out;
-    rc = sync_once(e, source, def, kind, kstate, progress, NULL, out, &cursor, err);
+    if (r)
+        r->started_ms = au_wall_ms();
+    if (kind->open && (rc = kind->open(def, &kstate, err)))
+        goto record;
+    rc = sync_once(e, source, def, kind, kstate, progress, NULL, out, &cursor, refusal,
+                   sizeof refusal, err);
+record:
+    if (r) {
+        record_outcome(r, rc, err, out, cursor, refusal); /* takes cursor */
+        cursor = NULL;
+    }
 out:
     if (kstate && kind->close)
         kind->close(kstate);
+    runner_free(r);
     au_free(cursor);
     json_decref(def);
     return rc;

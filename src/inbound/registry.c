@@ -46,6 +46,14 @@ static const au_inbound_opt common_opts[] = {
                    "first backoff after a failed sync (default 1, doubled "
                    "after each further failure)"),
     AU_INBOUND_OPT("retry_max_s", AU_OPT_INT, 0, "300", 1, 86400, "longest backoff (default 300)"),
+    {.name = "documents",
+     .type = AU_OPT_CHOICE,
+     .def = "records",
+     .arg = "records|events|auto",
+     .help = "what the documents are: records of the source (default), business events "
+             "({event_id, type, at, customer, properties}, as POST /v1/events takes them; the "
+             "source is the connector's unless an event names another), or auto: an event when "
+             "it has event_id, type and a customer object, else a record (file: JSON Lines only)"},
     {0},
 };
 
@@ -223,6 +231,20 @@ void au_inbound_print_help(FILE *f)
     fprintf(f, "\nSync now: 'aurum sync SOURCE' or POST /v1/sources/SOURCE/sync; state, cursor,\n"
                "lag and counts: GET /v1/sources/SOURCE/sync and /metrics. Complete examples of\n"
                "each kind: docs/CONNECTORS.md.\n");
+}
+
+au_rc au_inbound_options_markdown(au_buf *out)
+{
+    au_rc rc = au_buf_printf(out, "### Keys of every inbound block\n\n");
+    if (!rc)
+        rc = au_opts_markdown(common_opts, au_opts_count(common_opts), out);
+    for (size_t i = 0; !rc && au_inbound_kinds[i]; i++) {
+        const au_inbound_kind *k = au_inbound_kinds[i];
+        rc = au_buf_printf(out, "\n### kind: `%s` — %s\n\n", k->name, k->summary);
+        if (!rc)
+            rc = au_opts_markdown(k->opts, au_opts_count(k->opts), out);
+    }
+    return rc;
 }
 
 /* --- helpers for kinds ------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
  * document is counted and logged with its reason, never a reason to stop: data fidelity is the
  * import's.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,25 +15,45 @@
 #include "flows/flows.h"
 #include "flows/secrets.h"
 #include "inbound/inbound_int.h"
+#include "ingest/events.h"
 #include "lib/alloc.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/progress.h"
 
 struct au_inbound_run {
-    au_engine *engine;     /* borrowed */
-    char *source;          /* owned */
-    const json_t *def;     /* the inbound block, borrowed */
-    const au_source *src;  /* acquired for the run */
-    char *origin;          /* "inbound:<source>", written with every record */
-    char *cursor;          /* persisted cursor, owned, NULL when none */
-    au_record_batch recs;  /* records mapped, owned until written */
-    size_t batch;          /* records per write */
-    long index;            /* documents seen, for error details */
-    au_inbound_counts n;   /* what the run did so far */
+    au_engine *engine;    /* borrowed */
+    char *source;         /* owned */
+    const json_t *def;    /* the inbound block, borrowed */
+    const au_source *src; /* acquired for the run */
+    char *origin;         /* "inbound:<source>", written with every record */
+    char *cursor;         /* persisted cursor, owned, NULL when none */
+    au_record_batch recs; /* records mapped, owned until written */
+    size_t batch;         /* records (and events) per write */
+    json_t **evdocs;      /* event documents of the batch (own references), written by flush */
+    size_t nevs;          /* their number (at most batch) */
+    int documents;        /* what documents are: DOCS_RECORDS, DOCS_EVENTS or DOCS_AUTO */
+    long index;           /* documents seen, for error details */
+    /* What the run did so far: written by the run's thread, read by status requests
+     * (au_inbound_run_counts) from others, so every change and every copy holds nmu. */
+    pthread_mutex_t nmu;
+    au_inbound_counts n;
+    char refusal[256];     /* why the last document was refused ("": none yet), under nmu */
     au_progress prog;      /* progress line (out NULL: none) */
     _Atomic int cancelled; /* set by au_inbound_run_cancel */
 };
+
+/* The `documents` option: records (default), events, or auto (per document). */
+enum { DOCS_RECORDS, DOCS_EVENTS, DOCS_AUTO };
+
+static int documents_of(const json_t *def)
+{
+    const char *d = au_inbound_str(def, "documents");
+    return !d                         ? DOCS_RECORDS
+           : strcmp(d, "events") == 0 ? DOCS_EVENTS
+           : strcmp(d, "auto") == 0   ? DOCS_AUTO
+                                      : DOCS_RECORDS;
+}
 
 au_rc au_inbound_run_new(au_engine *e, const char *source, const json_t *def, FILE *progress,
                          au_inbound_run **out, au_err *err)
@@ -44,12 +65,15 @@ au_rc au_inbound_run_new(au_engine *e, const char *source, const json_t *def, FI
         return rc;
     r->engine = e;
     r->def = def;
+    pthread_mutex_init(&r->nmu, NULL);
     r->batch = (size_t)au_inbound_int(def, "batch", AU_INBOUND_BATCH_DEFAULT);
     if (!r->batch)
         r->batch = AU_INBOUND_BATCH_DEFAULT;
+    r->documents = documents_of(def);
     au_progress_init_on(&r->prog, source, 0, progress, progress && isatty(fileno(progress)),
                         au_progress_now);
-    if (!(r->source = au_strdup(source)) || !(r->origin = au_asprintf("inbound:%s", source)))
+    if (!(r->source = au_strdup(source)) || !(r->origin = au_asprintf("inbound:%s", source)) ||
+        !(r->evdocs = au_calloc(r->batch, sizeof(json_t *))))
         goto fail;
     if (!(r->src = au_engine_source_acquire(e, source))) {
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", source);
@@ -75,18 +99,34 @@ void au_inbound_run_free(au_inbound_run *r)
     if (!r)
         return;
     au_record_batch_cleanup(&r->recs);
+    for (size_t i = 0; i < r->nevs; i++)
+        json_decref(r->evdocs[i]);
+    au_free(r->evdocs);
     if (r->src)
         au_engine_source_release(r->engine, r->src);
     au_progress_finish(&r->prog, r->n.read, 0);
     au_free(r->source);
     au_free(r->origin);
     au_free(r->cursor);
+    pthread_mutex_destroy(&r->nmu);
     au_free(r);
 }
 
-const au_inbound_counts *au_inbound_run_counts(const au_inbound_run *r)
+void au_inbound_run_counts(au_inbound_run *r, au_inbound_counts *out, char *refusal, size_t cap)
 {
-    return &r->n;
+    pthread_mutex_lock(&r->nmu);
+    *out = r->n;
+    if (refusal && cap)
+        snprintf(refusal, cap, "%s", r->refusal);
+    pthread_mutex_unlock(&r->nmu);
+}
+
+/* Adds d to the run's counter at *field (a member of r->n) under nmu. */
+static void count(au_inbound_run *r, long *field, long d)
+{
+    pthread_mutex_lock(&r->nmu);
+    *field += d;
+    pthread_mutex_unlock(&r->nmu);
 }
 
 void au_inbound_run_cancel(au_inbound_run *r)
@@ -150,36 +190,120 @@ au_rc au_inbound_secret(au_inbound_run *r, const char *name, char **value, au_er
     return rc;
 }
 
-/* Writes the queued records and waits for their commit. */
-static au_rc flush(au_inbound_run *r, au_err *err)
+/* Writes the queued events (all or none) and waits for their commit. The documents were
+ * checked when queued, so mapping them again cannot fail. */
+static au_rc flush_events(au_inbound_run *r, au_err *err)
 {
-    if (!r->recs.n)
-        return AU_OK;
+    au_event *evs = r->nevs ? au_calloc(r->nevs, sizeof *evs) : NULL;
+    json_t *empty = json_object();
     au_write_summary ws = {0};
-    /* The engine owns the submitted records now, even when it failed. */
-    au_rc rc = au_record_batch_write(&r->recs, r->engine, r->origin, &ws, err);
-    if (rc)
-        return rc;
+    au_rc rc = AU_OK;
+    if (!r->nevs)
+        goto out;
+    if (!evs || !empty) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < r->nevs; i++) {
+        AU_BEST_EFFORT(au_event_from_json(r->evdocs[i], (long)i, r->source, &evs[i], err));
+        if (!evs[i].properties)
+            evs[i].properties = empty;
+    }
+    if ((rc = au_engine_write_events(r->engine, evs, r->nevs, r->origin, &ws, err)))
+        goto out;
+    for (size_t i = 0; i < r->nevs; i++)
+        json_decref(r->evdocs[i]);
+    r->nevs = 0;
+    pthread_mutex_lock(&r->nmu);
     r->n.inserted += ws.inserted;
     r->n.updated += ws.updated;
     r->n.unchanged += ws.unchanged;
+    pthread_mutex_unlock(&r->nmu);
+out:
+    au_free(evs);
+    json_decref(empty);
+    return rc;
+}
+
+/* Writes the queued records and events and waits for their commit. */
+static au_rc flush(au_inbound_run *r, au_err *err)
+{
+    au_rc rc = flush_events(r, err);
+    if (rc || !r->recs.n)
+        return rc;
+    au_write_summary ws = {0};
+    /* The engine owns the submitted records now, even when it failed. */
+    rc = au_record_batch_write(&r->recs, r->engine, r->origin, &ws, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&r->nmu);
+    r->n.inserted += ws.inserted;
+    r->n.updated += ws.updated;
+    r->n.unchanged += ws.unchanged;
+    pthread_mutex_unlock(&r->nmu);
     au_progress_update(&r->prog, r->n.read, 0);
     return AU_OK;
 }
 
+/* Counts a refusal and keeps its reason for the run's state (the quality ledger shows it). */
+static void note_refusal(au_inbound_run *r, const char *rid, const char *reason)
+{
+    pthread_mutex_lock(&r->nmu);
+    r->n.refused++;
+    /* A long reason is cut: it is a hint for people, the log has it whole. */
+    snprintf(r->refusal, sizeof r->refusal, "%.64s%s%.180s", rid ? rid : "", rid ? ": " : "",
+             reason);
+    pthread_mutex_unlock(&r->nmu);
+}
+
 static void refuse(au_inbound_run *r, const au_err *merr)
 {
-    r->n.refused++;
     const char *rid = merr->ndetails ? merr->details[0].record_id : NULL;
+    note_refusal(r, rid, merr->message);
     au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "record", rid ? rid : "?",
            "reason", merr->message, NULL);
 }
 
-au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
+/* Whether doc is a business event rather than a record document. */
+static int is_event(const au_inbound_run *r, const json_t *doc)
 {
+    return r->documents == DOCS_EVENTS || (r->documents == DOCS_AUTO && au_event_looks_like(doc));
+}
+
+/* Checks an event document and queues it (a full batch is written); an invalid one is refused
+ * with the first problem found. */
+static au_rc put_event(au_inbound_run *r, const json_t *doc, au_err *err)
+{
+    au_event ev;
     au_err merr;
     au_err_init(&merr);
-    r->n.read++;
+    count(r, &r->n.read, 1);
+    count(r, &r->n.events, 1);
+    au_rc rc = AU_OK;
+    if (!au_event_from_json(doc, r->index++, r->source, &ev, &merr)) {
+        const au_err_detail *d = merr.ndetails ? &merr.details[0] : NULL;
+        char *why = au_asprintf("event %s%s%s", d && d->field ? d->field : "",
+                                d && d->field ? ": " : "", d ? d->reason : "invalid");
+        note_refusal(r, ev.event_id, why ? why : "invalid event");
+        au_log(AU_LOG_WARN, "inbound event refused", "source", r->source, "event",
+               ev.event_id ? ev.event_id : "?", "reason", why ? why : "invalid event", NULL);
+        au_free(why);
+    } else {
+        r->evdocs[r->nevs++] = json_incref((json_t *)doc);
+        if (r->nevs == r->batch)
+            rc = flush(r, err);
+    }
+    au_err_cleanup(&merr);
+    return rc;
+}
+
+au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
+{
+    if (is_event(r, doc))
+        return put_event(r, doc, err);
+    au_err merr;
+    au_err_init(&merr);
+    count(r, &r->n.read, 1);
     au_rc rc = au_record_batch_add(&r->recs, doc, r->index++, &merr);
     if (rc == AU_ERR_INVALID || rc == AU_ERR_ENCODING) {
         refuse(r, &merr);
@@ -188,8 +312,10 @@ au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
         au_err_set(err, rc, "mapping: %s", merr.message);
     } else {
         const au_record *rec = r->recs.recs[r->recs.n - 1];
+        long q = 0;
         for (int a = 0; a < AU_ATTR_COUNT; a++)
-            r->n.quarantined += au_record_is_quarantined(rec, (au_attr)a);
+            q += au_record_is_quarantined(rec, (au_attr)a);
+        count(r, &r->n.quarantined, q);
         if (r->recs.n == r->batch)
             rc = flush(r, err);
     }
@@ -202,12 +328,12 @@ au_rc au_inbound_delete(au_inbound_run *r, const char *record_id, au_err *err)
     au_rc rc = flush(r, err);
     if (rc)
         return rc;
-    r->n.read++;
+    count(r, &r->n.read, 1);
     au_err e2;
     au_err_init(&e2);
     rc = au_engine_delete_record(r->engine, r->source, record_id, r->origin, &e2);
     if (!rc)
-        r->n.deleted++;
+        count(r, &r->n.deleted, 1);
     else if (rc == AU_ERR_NOT_FOUND)
         rc = AU_OK; /* never imported, or deleted already: nothing to do */
     else
@@ -221,7 +347,8 @@ au_rc au_inbound_put_or_delete(au_inbound_run *r, const json_t *doc, const char 
 {
     const char *idf = json_string_value(json_object_get(au_source_definition(r->src), "record_id"));
     const json_t *rid = idf ? json_object_get(doc, idf) : NULL;
-    if (!deleted_field || !au_inbound_truthy(json_object_get(doc, deleted_field)) ||
+    if (!deleted_field || is_event(r, doc) ||
+        !au_inbound_truthy(json_object_get(doc, deleted_field)) ||
         !(json_is_string(rid) || json_is_integer(rid)))
         return au_inbound_put(r, doc, err);
     char num[32];
@@ -231,8 +358,8 @@ au_rc au_inbound_put_or_delete(au_inbound_run *r, const json_t *doc, const char 
 
 void au_inbound_refuse(au_inbound_run *r, const char *reason)
 {
-    r->n.read++;
-    r->n.refused++;
+    count(r, &r->n.read, 1);
+    note_refusal(r, NULL, reason);
     au_log(AU_LOG_WARN, "inbound document refused", "source", r->source, "reason", reason, NULL);
 }
 
@@ -255,6 +382,7 @@ au_rc au_inbound_commit(au_inbound_run *r, const char *cursor, au_err *err)
 
 void au_inbound_add_counts(au_inbound_run *r, const au_inbound_counts *c)
 {
+    pthread_mutex_lock(&r->nmu);
     r->n.read += c->read;
     r->n.inserted += c->inserted;
     r->n.updated += c->updated;
@@ -262,6 +390,8 @@ void au_inbound_add_counts(au_inbound_run *r, const au_inbound_counts *c)
     r->n.quarantined += c->quarantined;
     r->n.refused += c->refused;
     r->n.deleted += c->deleted;
+    r->n.events += c->events;
+    pthread_mutex_unlock(&r->nmu);
 }
 
 au_rc au_inbound_call(au_inbound_run *r, au_engine_call_fn fn, void *ctx, au_err *err)
@@ -304,6 +434,9 @@ void au_inbound_counts_print(FILE *f, const au_inbound_counts *c)
 {
     fprintf(f,
             "read %ld, inserted %ld, updated %ld, unchanged %ld, quarantined %ld, refused %ld, "
-            "deleted %ld\n",
+            "deleted %ld",
             c->read, c->inserted, c->updated, c->unchanged, c->quarantined, c->refused, c->deleted);
+    if (c->events)
+        fprintf(f, " (%ld of those read were events)", c->events);
+    fputc('\n', f);
 }

@@ -52,7 +52,9 @@ typedef struct au_quality_query {
 /* The report as JSON: {"sources":[{"source","records","attributes":[{"attribute","mapped",
  * "valid","quarantined","missing","reasons":[{"reason","description","count","examples"}],
  * "days":[{"day","arrived","valid","quarantined","missing","reasons":{code:n}}]}]}],"days",
- * "events":{...}} (see docs/QUALITY.md). *out is a new reference. */
+ * "events":{...},"connectors":[{"source","kind","runs","runs_failed","failing","read","refused",
+ * "updated_ms","last_failure":{"at_ms","error"},"last_refusal":{"at_ms","reason"}}]}
+ * (see docs/QUALITY.md). *out is a new reference. */
 au_rc au_quality_report(au_store *st, const au_quality_query *q, json_t **out, au_err *err);
 
 /* Appends the Prometheus families aurum_values_quarantined (current, gauge) and

@@ -269,6 +269,56 @@ static json_t *events_slot(au_store *st)
     return slot;
 }
 
+/* {"at_ms", key: text} of a connector's last failure or refusal, NULL when there was none. */
+static json_t *last_event(const json_t *j, const char *key)
+{
+    json_int_t at = json_integer_value(json_object_get(j, "at_ms"));
+    const char *text = json_string_value(json_object_get(j, key));
+    return at ? json_pack("{s:I, s:s}", "at_ms", at, key, text ? text : "") : NULL;
+}
+
+typedef struct connectors_ctx {
+    const char *source; /* only this source, NULL: all */
+    json_t *list;       /* the "connectors" array being filled */
+} connectors_ctx;
+
+/* One connector's entry from its stored run state (src/inbound/manager.c writes it). */
+static au_rc add_connector(void *ctx, const char *source, const char *state, int64_t updated_ms)
+{
+    connectors_ctx *c = ctx;
+    if (c->source && strcmp(c->source, source) != 0)
+        return AU_OK;
+    json_t *j = json_loads(state, 0, NULL);
+    if (!j)
+        return AU_OK; /* not ours to judge: an unreadable state is left out */
+    const json_t *totals = json_object_get(j, "totals");
+    json_t *e = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o*, s:o*}", "source", source,
+                          "kind", json_string_value(json_object_get(j, "kind")), "runs",
+                          json_integer_value(json_object_get(j, "runs")), "runs_failed",
+                          json_integer_value(json_object_get(j, "runs_failed")), "failing",
+                          json_integer_value(json_object_get(j, "failures")), "read",
+                          json_integer_value(json_object_get(totals, "read")), "refused",
+                          json_integer_value(json_object_get(totals, "refused")), "updated_ms",
+                          (json_int_t)updated_ms, "last_failure",
+                          last_event(json_object_get(j, "last_failure"), "error"), "last_refusal",
+                          last_event(json_object_get(j, "last_refusal"), "reason"));
+    json_decref(j);
+    return json_array_append_new(c->list, e) ? AU_ERR_NOMEM : AU_OK;
+}
+
+/* The "connectors" slot: per inbound connector its refused documents and failed syncs, so a
+ * source whose system stopped answering, or sends what cannot be read, shows here. New
+ * reference; NULL when the store cannot say. */
+static json_t *connectors_slot(au_store *st, const char *source)
+{
+    connectors_ctx c = {source, json_array()};
+    if (c.list && au_store_inbound_list(st, add_connector, &c)) {
+        json_decref(c.list);
+        return NULL;
+    }
+    return c.list;
+}
+
 au_rc au_quality_report(au_store *st, const au_quality_query *q, json_t **out, au_err *err)
 {
     report_ctx c = {q, json_object(), json_object(), AU_OK};
@@ -292,8 +342,8 @@ au_rc au_quality_report(au_store *st, const au_quality_query *q, json_t **out, a
             goto out;
         }
     }
-    *out =
-        json_pack("{s:O, s:i, s:o*}", "sources", list, "days", q->days, "events", events_slot(st));
+    *out = json_pack("{s:O, s:i, s:o*, s:o*}", "sources", list, "days", q->days, "events",
+                     events_slot(st), "connectors", connectors_slot(st, q->source));
     if (!*out)
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
 out:

@@ -11,6 +11,10 @@
 
 #include "store/store.h"
 
+/* One connector's stored state (inbound_list): source and state borrowed for the call. */
+typedef au_rc (*au_inbound_state_cb)(void *ctx, const char *source, const char *state,
+                                     int64_t updated_ms);
+
 /* clang-format off */
 #define AU_STORE_INBOUND(X) \
     /* The cursor and the state (JSON object text) of the connector of `source`; each new \
@@ -27,7 +31,12 @@
     /* Remembers that the file with `fingerprint` (its name `name`) was imported into \
      * `source` with `outcome`; a second import of the same content is then skipped. */ \
     X(au_rc, inbound_file_put, (AU_STORE_SELF, const char *source, const char *fingerprint, const char *name, const char *outcome, int64_t at_ms), \
-      (AU_STORE_IMPL, source, fingerprint, name, outcome, at_ms))
+      (AU_STORE_IMPL, source, fingerprint, name, outcome, at_ms)) \
+    /* Calls cb with the state (JSON object text, borrowed for the call) of every connector \
+     * that stored one, by source name; a non-zero return of cb stops and is returned. The \
+     * quality ledger reads the connectors' refusals and failures with it. */ \
+    X(au_rc, inbound_list, (AU_STORE_SELF, au_inbound_state_cb cb, void *ctx), \
+      (AU_STORE_IMPL, cb, ctx))
 /* clang-format on */
 
 /* The slots of the domain, implemented by a back-end (store_sqlite_inbound.c for SQLite). */

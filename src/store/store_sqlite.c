@@ -1044,6 +1044,7 @@ static const struct au_store_inbound_ops sqlite_inbound = {
     .inbound_put = au_sqlite_inbound_put,
     .inbound_file_get = au_sqlite_inbound_file_get,
     .inbound_file_put = au_sqlite_inbound_file_put,
+    .inbound_list = au_sqlite_inbound_list,
 };
 
 const au_store_ops au_store_sqlite_ops = {

@@ -114,3 +114,25 @@ au_rc au_sqlite_inbound_file_put(void *impl, const char *source, const char *fin
     sqlite3_bind_int64(st, 5, at_ms);
     return au_sqlite_run(impl, st, "inbound_file_put");
 }
+
+/* Slots of the second range (AU_SQLITE_EXT_INBOUND2), added after the first was laid out. */
+#define IB2_LIST 0
+
+au_rc au_sqlite_inbound_list(void *impl, au_inbound_state_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = au_sqlite_stmt(impl, AU_SQLITE_EXT_INBOUND2 + IB2_LIST,
+                                      "SELECT source, state, updated_ms FROM inbound_state "
+                                      "WHERE state IS NOT NULL ORDER BY source");
+    au_rc rc = AU_OK;
+    int src;
+    if (!st)
+        return AU_ERR_STORE;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = cb(ctx, au_sqlite_col_text(st, 0), au_sqlite_col_text(st, 1),
+                     sqlite3_column_int64(st, 2))))
+            break;
+    if (!rc && src != SQLITE_DONE)
+        rc = au_sqlite_fail(impl, src, "inbound_list");
+    sqlite3_reset(st);
+    return rc;
+}

@@ -26,7 +26,8 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_PRIVACY  112 /* privacy: slots 112..115 */
 #define AU_SQLITE_EXT_AUDIT    116 /* audit log and retention: slots 116..127 */
 #define AU_SQLITE_EXT_INBOUND  136 /* inbound connectors: slots 136..151 (128..135 free) */
-#define AU_SQLITE_EXT_N        152
+#define AU_SQLITE_EXT_INBOUND2 152 /* inbound connectors, second range: slots 152..159 */
+#define AU_SQLITE_EXT_N        160
 
 /* The WAL checkpointer of a read-write handle (store_sqlite_ckpt.c). */
 typedef struct au_sqlite_ckpt au_sqlite_ckpt;
@@ -150,6 +151,7 @@ AU_MUST_USE au_rc au_sqlite_inbound_put(void *impl, const char *source, const ch
                                         const char *state, int64_t at_ms);
 AU_MUST_USE au_rc au_sqlite_inbound_file_get(void *impl, const char *source,
                                              const char *fingerprint, char **outcome);
+AU_MUST_USE au_rc au_sqlite_inbound_list(void *impl, au_inbound_state_cb cb, void *ctx);
 AU_MUST_USE au_rc au_sqlite_inbound_file_put(void *impl, const char *source,
                                              const char *fingerprint, const char *name,
                                              const char *outcome, int64_t at_ms);

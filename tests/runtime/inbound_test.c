@@ -102,6 +102,34 @@ static json_t *sync_now(au_rt_daemon *d, const char *source)
     return j;
 }
 
+/* The entry of source's connector in the quality ledger (GET /v1/quality?source=), polled
+ * until its integer `key` reaches at least `want` and (want_failing >= 0) "failing" equals it:
+ * the ledger reads the state the connector stores just after its run ends. A guard against a
+ * hang, not a timing assertion. New reference. */
+static json_t *quality_connector(au_rt_daemon *d, const char *source, const char *key, long want,
+                                 long want_failing)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/quality?source=%s", source);
+    json_t *c = NULL;
+    for (int i = 0; i < 2400; i++) {
+        au_rt_resp r = {0};
+        cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+        json_t *j = au_rt_json(&r);
+        au_rt_resp_cleanup(&r);
+        json_decref(c);
+        c = json_incref(json_array_get(json_object_get(j, "connectors"), 0));
+        json_decref(j);
+        if (c && json_integer_value(json_object_get(c, key)) >= want &&
+            (want_failing < 0 || json_integer_value(json_object_get(c, "failing")) == want_failing))
+            break;
+        au_test_sleep_ms(50);
+    }
+    cr_assert_not_null(c, "no connector of %s in the quality ledger", source);
+    cr_assert_str_eq(json_string_value(json_object_get(c, "source")), source);
+    return c;
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -147,6 +175,35 @@ static const char *attr_value(const json_t *rec, const char *attr)
 {
     const json_t *a = json_object_get(json_object_get(rec, "attributes"), attr);
     return json_string_value(json_object_get(a, "value"));
+}
+
+/* Event ids on the timeline of the profile holding record source/rec, as "id,id,". */
+static void timeline_ids(au_rt_daemon *d, const char *source, const char *rec, char *out,
+                         size_t cap)
+{
+    char path[256];
+    au_rt_resp r = {0};
+    snprintf(path, sizeof path, "/v1/profiles?source=%s&record=%s", source, rec);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *p = au_rt_json(&r);
+    au_rt_resp_cleanup(&r);
+    json_int_t id = json_integer_value(
+        json_object_get(json_array_get(json_object_get(p, "profiles"), 0), "id"));
+    json_decref(p);
+    cr_assert_gt(id, 0, "no profile holds %s/%s", source, rec);
+    snprintf(path, sizeof path, "/v1/profiles/%lld/timeline", (long long)id);
+    cr_assert_eq(au_rt_admin(d, "GET", path, NULL, &r), 200, "%s", r.body);
+    json_t *t = au_rt_json(&r), *e;
+    au_rt_resp_cleanup(&r);
+    size_t i, len = 0;
+    out[0] = 0;
+    json_array_foreach(json_object_get(t, "events"), i, e)
+    {
+        len += (size_t)snprintf(out + len, cap - len, "%s,",
+                                json_string_value(json_object_get(e, "event_id")));
+        cr_assert_lt(len, cap);
+    }
+    json_decref(t);
 }
 
 /* --- file drop --------------------------------------------------------------------------- */
@@ -230,6 +287,48 @@ Test(inbound, file_drop_imports_each_file_once, .timeout = 180)
     cr_assert_eq(total(s, "inserted"), 3);
     cr_assert_eq(total(s, "updated"), 1, "nothing was imported twice");
     json_decref(s);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_test_rmtree(dir);
+}
+
+/* A JSON Lines drop with `documents: auto`: its records and its events (one per line) land, the
+ * events on their customer's timeline; an invalid event is refused, named in the report. */
+Test(inbound, file_drop_jsonl_carries_events_to_the_timeline, .timeout = 180)
+{
+    char dir[] = "/tmp/aurum-drop-XXXXXX", yaml[1024], path[512];
+    make_dir(dir);
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  pos:\n    record_id: id\n    fields: {first_name: first, last_name: "
+             "last, email: email}\n    inbound: {kind: file, dir: \"%s/in\", documents: auto}\n",
+             dir);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_decref(wait_read(&d, "pos", 0));
+    snprintf(path, sizeof path, "%s/in", dir);
+    drop(path, "day1.jsonl",
+         "{\"id\":\"7\",\"first\":\"Ann\",\"last\":\"Lee\",\"email\":\"ann@example.com\"}\n"
+         "{\"event_id\":\"r1\",\"type\":\"purchase\",\"at\":\"2026-12-01T09:30:00Z\","
+         "\"customer\":{\"source\":\"pos\",\"record\":\"7\"},\"properties\":{\"till\":3}}\n"
+         "{\"event_id\":\"r2\",\"type\":\"purchase\",\"at\":\"yesterday\","
+         "\"customer\":{\"source\":\"pos\",\"record\":\"7\"}}\n");
+    json_t *s = wait_read(&d, "pos", 3);
+    cr_assert_eq(total(s, "events"), 2);
+    cr_assert_eq(total(s, "inserted"), 2, "the record and r1");
+    cr_assert_eq(total(s, "refused"), 1, "r2: its time cannot be read");
+    json_decref(s);
+    char ids[256];
+    timeline_ids(&d, "pos", "7", ids, sizeof ids);
+    cr_assert_str_eq(ids, "r1,");
+    /* the report is written before the file is moved */
+    snprintf(path, sizeof path, "%s/in/done/day1.jsonl", dir);
+    for (int i = 0; i < 2400 && access(path, F_OK) != 0; i++)
+        au_test_sleep_ms(50);
+    snprintf(path, sizeof path, "%s/in/done/day1.jsonl.report.txt", dir);
+    char *report = read_file(path);
+    cr_assert_not_null(report, "the file went to done/ with a report");
+    cr_assert_not_null(strstr(report, "read 3, inserted 2"), "%s", report);
+    free(report);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_test_rmtree(dir);
@@ -349,6 +448,106 @@ static long db_count(const au_rt_daemon *d, const char *sql)
     return n;
 }
 
+/* Polls the state until `key` (a top-level integer) reaches at least `want`; a guard against a
+ * hang, not a timing assertion. New reference. */
+static json_t *wait_state(au_rt_daemon *d, const char *source, const char *key, long want)
+{
+    for (int i = 0; i < 2400; i++) {
+        json_t *j = sync_state(d, source);
+        if (json_integer_value(json_object_get(j, key)) >= want)
+            return j;
+        json_decref(j);
+        au_test_sleep_ms(50);
+    }
+    cr_assert_fail("the connector of %s never reached %s >= %ld", source, key, want);
+    return NULL;
+}
+
+/* PostgreSQL goes down while the daemon runs: the connector fails, says so, retries on its own
+ * with backoff, and when the server is back reads everything that changed before and during
+ * the outage, once. */
+Test(inbound, postgres_down_and_back_catches_up_without_the_daemon_restarting, .timeout = 300)
+{
+    if (!au_pgserver_available())
+        cr_skip_test("PostgreSQL server not installed (" AU_PG_BIN "); run scripts/deps.sh");
+    au_pgserver p;
+    cr_assert_eq(au_pgserver_start(&p), 0, "cannot start PostgreSQL (see %s)", p.log);
+    pg_ok(&p, "CREATE TABLE customers (id integer PRIMARY KEY, first text, last text, email "
+              "text, deleted boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL)");
+    pg_ok(&p, "INSERT INTO customers VALUES "
+              "(1,'Ann','Lee','ann@example.com',false,'2026-01-01T10:00:00Z'),"
+              "(2,'Bob','Ray','bob@example.com',false,'2026-01-02T10:00:00Z'),"
+              "(3,'Cy','Oh','cy@example.com',false,'2026-01-03T10:00:00Z')");
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  billing:\n    record_id: id\n    fields: {first_name: first, "
+             "last_name: last, email: email}\n    inbound:\n      kind: postgres\n"
+             "      conninfo: \"%s\"\n      table: public.customers\n"
+             "      cursor_column: updated_at\n      soft_delete_column: deleted\n"
+             "      retry_initial_s: 1\n      retry_max_s: 2\n",
+             p.conninfo);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = sync_now(&d, "billing");
+    cr_assert_eq(last(s, "inserted"), 3);
+    json_decref(s);
+
+    /* changes the connector has not pulled yet, then the server goes away */
+    pg_ok(&p, "INSERT INTO customers VALUES "
+              "(4,'Di','Ng','di@example.com',false,'2026-01-04T10:00:00Z'),"
+              "(5,'Ed','Po','ed@example.com',false,'2026-01-05T10:00:00Z')");
+    pg_ok(&p, "UPDATE customers SET email = 'ann@new.example.com', updated_at = "
+              "'2026-01-06T00:00:00Z' WHERE id = 1");
+    pg_ok(&p, "UPDATE customers SET deleted = true, updated_at = '2026-01-07T00:00:00Z' "
+              "WHERE id = 2");
+    au_pgserver_halt(&p);
+    au_rt_resp r = {0};
+    long ast = au_rt_admin(&d, "POST", "/v1/sources/billing/sync", NULL, &r);
+    cr_assert(ast == 200 || ast == 202, "%ld %s", ast, r.body);
+    au_rt_resp_cleanup(&r);
+    /* it fails, and retries on its own (nobody asks again) */
+    s = wait_state(&d, "billing", "failures", 2);
+    cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "retrying");
+    cr_assert_eq(total(s, "read"), 3, "nothing was read from a server that is not there");
+    json_decref(s);
+    json_t *qc = quality_connector(&d, "billing", "runs_failed", 2, -1);
+    cr_assert_geq(json_integer_value(json_object_get(qc, "failing")), 1);
+    json_decref(qc);
+
+    /* the server is back: the next retry reads what changed, once */
+    cr_assert_eq(au_pgserver_resume(&p), 0, "PostgreSQL did not come back (see %s)", p.log);
+    for (int i = 0; i < 2400; i++) {
+        s = sync_state(&d, "billing");
+        if (!json_integer_value(json_object_get(s, "failures")) && total(s, "read") >= 7)
+            break;
+        json_decref(s);
+        s = NULL;
+        au_test_sleep_ms(50);
+    }
+    cr_assert_not_null(s, "the connector never caught up");
+    cr_assert_eq(total(s, "read"), 7);
+    cr_assert_eq(total(s, "inserted"), 5);
+    cr_assert_eq(total(s, "updated"), 1);
+    cr_assert_eq(total(s, "deleted"), 1);
+    cr_assert_eq(total(s, "unchanged"), 0, "nothing was read twice");
+    cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "ok");
+    json_decref(s);
+    long st;
+    json_t *rec = get_record(&d, "billing", "1", &st);
+    cr_assert_eq(st, 200);
+    cr_assert_str_eq(attr_value(rec, "email"), "ann@new.example.com");
+    json_decref(rec);
+    rec = get_record(&d, "billing", "5", &st);
+    cr_assert_eq(st, 200);
+    json_decref(rec);
+    rec = get_record(&d, "billing", "2", &st);
+    cr_assert_eq(st, 404);
+    json_decref(rec);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_pgserver_stop(&p);
+}
+
 Test(inbound, postgres_kill9_mid_sync_resumes_from_cursor, .timeout = 600)
 {
     if (!au_pgserver_available())
@@ -451,6 +650,46 @@ static void put_api_source(au_rt_daemon *d, const char *name, int port, const ch
              port, style, auth[0] ? "," : "", auth);
     snprintf(path, sizeof path, "/v1/sources/%s", name);
     put_json(d, path, body, 200);
+}
+
+/* An API that serves customers and their events in one feed: `documents: auto` writes each to
+ * its place, the event to its customer's timeline; polled again, nothing is written twice. */
+Test(inbound, http_api_events_arrive_on_the_timeline_of_their_profile, .timeout = 180)
+{
+    au_apiserver *api = au_apiserver_start();
+    cr_assert_not_null(api);
+    cr_assert_eq(au_apiserver_put(api,
+                                  "{\"id\":\"c1\",\"name\":\"Ann Lee\",\"mail\":"
+                                  "\"ann@example.com\",\"updated_at\":\"2026-01-01T00:00:01Z\"}"),
+                 0);
+    cr_assert_eq(au_apiserver_put(api, "{\"id\":\"e1\",\"event_id\":\"e1\",\"type\":\"visit\","
+                                       "\"at\":\"2026-01-01T00:00:02Z\",\"customer\":{\"source\":"
+                                       "\"crmapi\",\"record\":\"c1\"},\"updated_at\":"
+                                       "\"2026-01-01T00:00:02Z\"}"),
+                 0);
+    cr_assert_eq(au_apiserver_put(api, "{\"id\":\"e2\",\"event_id\":\"e2\",\"type\":\"visit\","
+                                       "\"customer\":{\"email\":\"ANN@example.com\"},"
+                                       "\"updated_at\":\"2026-01-01T00:00:03Z\"}"),
+                 0);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    put_api_source(&d, "crmapi", au_apiserver_port(api), "page", "\"documents\":\"auto\"");
+    json_t *s = sync_now(&d, "crmapi");
+    cr_assert_eq(last(s, "read"), 3);
+    cr_assert_eq(last(s, "events"), 2);
+    cr_assert_eq(last(s, "inserted"), 3);
+    json_decref(s);
+    char ids[256];
+    timeline_ids(&d, "crmapi", "c1", ids, sizeof ids);
+    cr_assert(strstr(ids, "e1,") && strstr(ids, "e2,"), "timeline: %s", ids);
+    /* the since cursor moved past them: a second poll reads nothing */
+    s = sync_now(&d, "crmapi");
+    cr_assert_eq(last(s, "read"), 0);
+    cr_assert_eq(total(s, "inserted"), 3);
+    json_decref(s);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    au_apiserver_free(api);
 }
 
 Test(inbound, http_api_oauth2_pages_since_and_retry_after, .timeout = 180)
@@ -615,6 +854,15 @@ Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
     cr_assert_eq(total(s, "inserted"), 5);
     cr_assert_eq(total(s, "refused"), 1);
     json_decref(s);
+    /* the refused message is in the quality ledger with its reason */
+    json_t *qc = quality_connector(&d, "crmq", "refused", 1, -1);
+    cr_assert_eq(json_integer_value(json_object_get(qc, "refused")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(qc, "kind")), "nats");
+    const char *why =
+        json_string_value(json_object_get(json_object_get(qc, "last_refusal"), "reason"));
+    cr_assert_not_null(why, "the last refusal has its reason");
+    cr_assert_gt(strlen(why), 0);
+    json_decref(qc);
     long st;
     json_t *rec = get_record(&d, "crmq", "n3", &st);
     cr_assert_eq(st, 200);
@@ -636,6 +884,164 @@ Test(inbound, nats_consumer_acks_after_commit_and_catches_up, .timeout = 180)
     cr_assert_eq(st, 404);
     json_decref(rec);
     /* every message was acknowledged, after its commit */
+    jsConsumerInfo *ci = NULL;
+    cr_assert_eq(js_GetConsumerInfo(&ci, js, "CRM", "aurum_crmq", NULL, &jerr), NATS_OK);
+    cr_assert_eq(ci->NumAckPending, 0);
+    cr_assert_eq(ci->NumPending, 0);
+    jsConsumerInfo_Destroy(ci);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    au_natsserver_stop(&n);
+}
+
+/* Business events through a connector: `documents: auto` tells an event (event_id, type,
+ * customer) from a record per message; an event lands on its customer's timeline once, an
+ * invalid one is refused with its reason, and every message is acknowledged after its commit. */
+Test(inbound, nats_events_arrive_on_the_timeline_of_their_profile, .timeout = 180)
+{
+    if (!au_natsserver_bin())
+        cr_skip_test("nats-server not installed; run scripts/deps.sh");
+    au_natsserver n;
+    cr_assert_eq(au_natsserver_start(&n), 0, "nats-server did not start (see %s)", n.log);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subjects[] = {"shop.>"};
+    sc.Name = "SHOP";
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    cr_assert_eq(js_AddStream(&si, js, &sc, NULL, &jerr), NATS_OK, "add stream: %d", jerr);
+    jsStreamInfo_Destroy(si);
+    publish(js, "shop.customers",
+            "{\"id\":\"s1\",\"name\":\"Ann Lee\",\"mail\":\"ann@shop.example\"}");
+    publish(js, "shop.orders",
+            "{\"event_id\":\"o1\",\"type\":\"order\",\"at\":\"2026-12-01T10:00:00Z\","
+            "\"customer\":{\"source\":\"shop\",\"record\":\"s1\"},"
+            "\"properties\":{\"total\":42}}");
+    /* the same event again (a redelivery, a producer's retry): stored once */
+    publish(js, "shop.orders",
+            "{\"event_id\":\"o1\",\"type\":\"order\",\"at\":\"2026-12-01T10:00:00Z\","
+            "\"customer\":{\"source\":\"shop\",\"record\":\"s1\"},"
+            "\"properties\":{\"total\":42}}");
+    /* an event whose customer names nobody it could be */
+    publish(js, "shop.orders",
+            "{\"event_id\":\"o2\",\"type\":\"order\",\"customer\":{\"email\":\"\"}}");
+    /* an event found by the customer's e-mail */
+    publish(js, "shop.tickets",
+            "{\"event_id\":\"t1\",\"type\":\"ticket\",\"at\":1764583200000,"
+            "\"customer\":{\"email\":\"ANN@shop.example\"}}");
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  shop:\n    record_id: id\n    fields: {full_name: name, email: mail}\n"
+             "    inbound: {kind: nats, url: \"%s\", stream: SHOP, subject: \"shop.>\", "
+             "durable: aurum_shop, documents: auto}\n",
+             n.url);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = wait_read(&d, "shop", 5);
+    cr_assert_eq(total(s, "events"), 4, "four of the five messages were events");
+    cr_assert_eq(total(s, "inserted"), 3, "the record, o1 and t1");
+    cr_assert_eq(total(s, "unchanged"), 1, "o1 again");
+    cr_assert_eq(total(s, "refused"), 1, "o2");
+    json_decref(s);
+    char ids[256];
+    timeline_ids(&d, "shop", "s1", ids, sizeof ids);
+    cr_assert(strstr(ids, "o1,") && strstr(ids, "t1,"), "timeline: %s", ids);
+    cr_assert_null(strstr(strstr(ids, "o1,") + 3, "o1,"), "o1 is there once: %s", ids);
+    cr_assert_null(strstr(ids, "o2,"), "%s", ids);
+    json_t *qc = quality_connector(&d, "shop", "refused", 1, -1);
+    const char *why =
+        json_string_value(json_object_get(json_object_get(qc, "last_refusal"), "reason"));
+    cr_assert(why && strstr(why, "o2") && strstr(why, "customer"), "%s", why ? why : "(none)");
+    json_decref(qc);
+    jsConsumerInfo *ci = NULL;
+    cr_assert_eq(js_GetConsumerInfo(&ci, js, "SHOP", "aurum_shop", NULL, &jerr), NATS_OK);
+    cr_assert_eq(ci->NumAckPending, 0);
+    cr_assert_eq(ci->NumPending, 0);
+    jsConsumerInfo_Destroy(ci);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    au_natsserver_stop(&n);
+}
+
+/* nats-server goes down and comes back (its store kept) while the daemon runs: the connector
+ * keeps trying, and afterwards reads what was published since from its durable consumer, once,
+ * acknowledging everything. */
+Test(inbound, nats_server_down_and_back_catches_up_without_the_daemon_restarting, .timeout = 300)
+{
+    if (!au_natsserver_bin())
+        cr_skip_test("nats-server not installed; run scripts/deps.sh");
+    au_natsserver n;
+    cr_assert_eq(au_natsserver_start(&n), 0, "nats-server did not start (see %s)", n.log);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subjects[] = {"crm.>"};
+    sc.Name = "CRM";
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    sc.Storage = js_FileStorage;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    cr_assert_eq(js_AddStream(&si, js, &sc, NULL, &jerr), NATS_OK, "add stream: %d", jerr);
+    jsStreamInfo_Destroy(si);
+    char msg[256];
+    for (int i = 1; i <= 3; i++) {
+        snprintf(msg, sizeof msg, "{\"id\":\"m%d\",\"name\":\"P %d\",\"mail\":\"p%d@example.com\"}",
+                 i, i, i);
+        publish(js, "crm.customers", msg);
+    }
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "sources:\n  crmq:\n    record_id: id\n    fields: {full_name: name, email: mail}\n"
+             "    inbound: {kind: nats, url: \"%s\", stream: CRM, subject: \"crm.>\", "
+             "durable: aurum_crmq, retry_initial_s: 1, retry_max_s: 2}\n",
+             n.url);
+    au_rt_daemon d;
+    cr_assert_eq(au_rt_start(&d, yaml), 0);
+    json_t *s = wait_read(&d, "crmq", 3);
+    cr_assert_eq(total(s, "inserted"), 3);
+    long runs = (long)json_integer_value(json_object_get(s, "runs"));
+    json_decref(s);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+
+    /* the server goes away; the connector goes on trying (runs end, failed or empty) */
+    au_natsserver_halt(&n);
+    json_decref(wait_state(&d, "crmq", "runs", runs + 3));
+    cr_assert_eq(au_natsserver_resume(&n), 0, "nats-server did not come back (see %s)", n.log);
+    cr_assert_eq(natsConnection_ConnectTo(&nc, n.url), NATS_OK);
+    cr_assert_eq(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    for (int i = 4; i <= 6; i++) {
+        snprintf(msg, sizeof msg, "{\"id\":\"m%d\",\"name\":\"P %d\",\"mail\":\"p%d@example.com\"}",
+                 i, i, i);
+        publish(js, "crm.customers", msg);
+    }
+    publish(js, "crm.customers",
+            "{\"id\":\"m1\",\"name\":\"P 1\",\"mail\":\"p1@new.example.com\"}");
+    s = wait_read(&d, "crmq", 7);
+    cr_assert_eq(total(s, "read"), 7);
+    cr_assert_eq(total(s, "inserted"), 6);
+    cr_assert_eq(total(s, "updated"), 1);
+    cr_assert_eq(total(s, "unchanged"), 0, "nothing was read twice");
+    json_decref(s);
+    long st;
+    json_t *rec = get_record(&d, "crmq", "m1", &st);
+    cr_assert_eq(st, 200);
+    cr_assert_str_eq(attr_value(rec, "email"), "p1@new.example.com");
+    json_decref(rec);
     jsConsumerInfo *ci = NULL;
     cr_assert_eq(js_GetConsumerInfo(&ci, js, "CRM", "aurum_crmq", NULL, &jerr), NATS_OK);
     cr_assert_eq(ci->NumAckPending, 0);
@@ -874,6 +1280,8 @@ Test(inbound, http_api_quota_is_waited_for_before_it_bites, .timeout = 180)
 
 /* --- failures, backoff, the CLI ------------------------------------------------------------ */
 
+static int run_cli(const char *args, char *out);
+
 Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 180)
 {
     au_apiserver *api = au_apiserver_start();
@@ -907,6 +1315,14 @@ Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 
         strstr(json_string_value(json_object_get(json_object_get(s, "last_run"), "error")),
                "answered 401"));
     json_decref(s);
+    /* the failures are in the quality ledger, with the error, while they last */
+    json_t *qc = quality_connector(&d, "crm", "runs_failed", 2, -1);
+    cr_assert_geq(json_integer_value(json_object_get(qc, "failing")), 1);
+    const char *qerr =
+        json_string_value(json_object_get(json_object_get(qc, "last_failure"), "error"));
+    cr_assert_not_null(qerr);
+    cr_assert_not_null(strstr(qerr, "answered 401"), "%s", qerr);
+    json_decref(qc);
     au_rt_resp r = {0};
     cr_assert_eq(au_rt_admin(&d, "GET", "/metrics", NULL, &r), 200);
     cr_assert_not_null(
@@ -920,6 +1336,19 @@ Test(inbound, a_failing_connector_retries_with_backoff_and_recovers, .timeout = 
     cr_assert_str_eq(json_string_value(json_object_get(s, "state")), "ok");
     cr_assert_geq(json_integer_value(json_object_get(s, "runs_failed")), 2);
     json_decref(s);
+    /* recovered: no longer failing, the last failure still on record */
+    qc = quality_connector(&d, "crm", "read", 5, 0);
+    cr_assert_eq(json_integer_value(json_object_get(qc, "failing")), 0);
+    cr_assert_not_null(json_object_get(qc, "last_failure"));
+    json_decref(qc);
+    /* aurum quality prints the same */
+    char args[512], out[8192];
+    snprintf(args, sizeof args, "quality --server http://127.0.0.1:%d --key %s --source crm",
+             d.port, d.admin_key);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "connector crm (http):"), "%s", out);
+    cr_assert_not_null(strstr(out, "last failure:"), "%s", out);
+    cr_assert_not_null(strstr(out, "answered 401"), "%s", out);
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     au_apiserver_free(api);
@@ -965,6 +1394,12 @@ Test(inbound, aurum_sync_runs_a_connector_here_or_on_the_daemon, .timeout = 180)
                        "%s", out);
     cr_assert_eq(run_cli(args, out), 0, "%s", out);
     cr_assert_not_null(strstr(out, "read 0, inserted 0"), "%s", out);
+    /* the refusal is in the quality ledger, as for a daemon's sync */
+    snprintf(args, sizeof args, "quality --data %s/data --config %s/config.yaml --source pos", dir,
+             dir);
+    cr_assert_eq(run_cli(args, out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "connector pos (file):"), "%s", out);
+    cr_assert_not_null(strstr(out, "1 refused of 3 read"), "%s", out);
     snprintf(args, sizeof args, "sync --data %s/data --config %s/config.yaml nosuch", dir, dir);
     cr_assert_eq(run_cli(args, out), 1, "%s", out);
     cr_assert_not_null(strstr(out, "source 'nosuch' is unknown"), "%s", out);

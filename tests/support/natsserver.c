@@ -19,18 +19,14 @@ const char *au_natsserver_bin(void)
     return NULL;
 }
 
-int au_natsserver_start(au_natsserver *n)
+/* Runs nats-server on n's port and store; waits until a client connects. */
+static int run_server(au_natsserver *n)
 {
     const char *bin = au_natsserver_bin();
     char port[16];
-    memset(n, 0, sizeof *n);
-    snprintf(n->dir, sizeof n->dir, "/tmp/aurum-nats-XXXXXX");
-    if (!bin || !mkdtemp(n->dir))
+    if (!bin)
         return -1;
-    n->port = au_test_free_port();
     snprintf(port, sizeof port, "%d", n->port);
-    snprintf(n->url, sizeof n->url, "nats://127.0.0.1:%d", n->port);
-    snprintf(n->log, sizeof n->log, "%s/log", n->dir);
     char *argv[] = {(char *)bin, "-js", "-a", "127.0.0.1", "-p", port, "-sd", n->dir, NULL};
     n->pid = au_test_spawn(argv, NULL, n->log, 0);
     if (n->pid > 0)
@@ -44,6 +40,30 @@ int au_natsserver_start(au_natsserver *n)
         au_test_sleep_ms(100);
     }
     return -1;
+}
+
+int au_natsserver_start(au_natsserver *n)
+{
+    memset(n, 0, sizeof *n);
+    snprintf(n->dir, sizeof n->dir, "/tmp/aurum-nats-XXXXXX");
+    if (!au_natsserver_bin() || !mkdtemp(n->dir))
+        return -1;
+    n->port = au_test_free_port();
+    snprintf(n->url, sizeof n->url, "nats://127.0.0.1:%d", n->port);
+    snprintf(n->log, sizeof n->log, "%s/log", n->dir);
+    return run_server(n);
+}
+
+void au_natsserver_halt(au_natsserver *n)
+{
+    au_test_untrack(n->pid);
+    au_test_stop_pid(n->pid);
+    n->pid = 0;
+}
+
+int au_natsserver_resume(au_natsserver *n)
+{
+    return n->pid ? 0 : run_server(n);
 }
 
 void au_natsserver_cleanup_all(void)

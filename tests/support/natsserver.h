@@ -21,6 +21,11 @@ const char *au_natsserver_bin(void);
 int au_natsserver_start(au_natsserver *n);
 /* Stops the server and removes its directory. */
 void au_natsserver_stop(au_natsserver *n);
+/* Stops the server but keeps its JetStream store (a system that went down while Aurum runs). */
+void au_natsserver_halt(au_natsserver *n);
+/* Starts a halted server again on the same port and store (streams, consumers and their
+ * positions come back); waits until a client connects. 0 on success. */
+int au_natsserver_resume(au_natsserver *n);
 /* Stops every server this process started and did not stop: use in a suite's .fini. */
 void au_natsserver_cleanup_all(void);
 

@@ -16,30 +16,23 @@ int au_pgserver_available(void)
     return access(AU_PG_BIN "/postgres", X_OK) == 0 && access(AU_PG_BIN "/initdb", X_OK) == 0;
 }
 
-int au_pgserver_start(au_pgserver *p)
+/* The user the server runs as: PostgreSQL refuses root. */
+static const char *pg_user(void)
+{
+    return geteuid() == 0 ? "postgres" : NULL;
+}
+
+/* Starts the postmaster on p's data and port; waits until it accepts connections. */
+static int run_server(au_pgserver *p)
 {
     char data[200], port[16];
-    const char *user = geteuid() == 0 ? "postgres" : NULL;
-    struct passwd *pw = user ? getpwnam(user) : NULL;
-    memset(p, 0, sizeof *p);
-    snprintf(p->dir, sizeof p->dir, "/tmp/aurum-pg-XXXXXX");
-    if (!mkdtemp(p->dir) || (user && (!pw || chown(p->dir, pw->pw_uid, pw->pw_gid) != 0)))
-        return -1;
     snprintf(data, sizeof data, "%s/data", p->dir);
-    snprintf(p->log, sizeof p->log, "%s/log", p->dir);
-    p->port = au_test_free_port();
     snprintf(port, sizeof port, "%d", p->port);
-    char *init[] = {AU_PG_BIN "/initdb", "-D", data, "-U", "postgres", "-A", "trust",
-                    "--no-sync",         NULL};
-    if (au_test_spawn(init, user, p->log, 1) != 0)
-        return -1;
     char *run[] = {AU_PG_BIN "/postgres", "-D", data, "-p", port, "-k", p->dir, "-h",
                    "127.0.0.1",           "-F", NULL};
-    p->pid = au_test_spawn(run, user, p->log, 0);
+    p->pid = au_test_spawn(run, pg_user(), p->log, 0);
     if (p->pid > 0)
         au_test_track(p->pid, p->dir);
-    snprintf(p->conninfo, sizeof p->conninfo,
-             "host=127.0.0.1 port=%d user=postgres dbname=postgres", p->port);
     for (int i = 0; p->pid > 0 && i < 300; i++) {
         PGconn *c = PQconnectdb(p->conninfo);
         int ok = PQstatus(c) == CONNECTION_OK;
@@ -49,6 +42,39 @@ int au_pgserver_start(au_pgserver *p)
         au_test_sleep_ms(100);
     }
     return -1;
+}
+
+int au_pgserver_start(au_pgserver *p)
+{
+    char data[200];
+    const char *user = pg_user();
+    struct passwd *pw = user ? getpwnam(user) : NULL;
+    memset(p, 0, sizeof *p);
+    snprintf(p->dir, sizeof p->dir, "/tmp/aurum-pg-XXXXXX");
+    if (!mkdtemp(p->dir) || (user && (!pw || chown(p->dir, pw->pw_uid, pw->pw_gid) != 0)))
+        return -1;
+    snprintf(data, sizeof data, "%s/data", p->dir);
+    snprintf(p->log, sizeof p->log, "%s/log", p->dir);
+    p->port = au_test_free_port();
+    char *init[] = {AU_PG_BIN "/initdb", "-D", data, "-U", "postgres", "-A", "trust",
+                    "--no-sync",         NULL};
+    if (au_test_spawn(init, user, p->log, 1) != 0)
+        return -1;
+    snprintf(p->conninfo, sizeof p->conninfo,
+             "host=127.0.0.1 port=%d user=postgres dbname=postgres", p->port);
+    return run_server(p);
+}
+
+void au_pgserver_halt(au_pgserver *p)
+{
+    au_test_untrack(p->pid);
+    au_test_stop_pid(p->pid);
+    p->pid = 0;
+}
+
+int au_pgserver_resume(au_pgserver *p)
+{
+    return p->pid ? 0 : run_server(p);
 }
 
 void au_pgserver_stop(au_pgserver *p)

@@ -27,6 +27,11 @@ int au_pgserver_available(void);
 int au_pgserver_start(au_pgserver *p);
 /* Stops the server and removes its directory. */
 void au_pgserver_stop(au_pgserver *p);
+/* Stops the server but keeps its data (a system that went down while Aurum runs). */
+void au_pgserver_halt(au_pgserver *p);
+/* Starts a halted server again on the same port and data; waits until it accepts
+ * connections. 0 on success. */
+int au_pgserver_resume(au_pgserver *p);
 /* Stops every server this process started and did not stop (a failed assertion skips the
  * test's own au_pgserver_stop): use in a suite's .fini. */
 void au_pgserver_cleanup_all(void);

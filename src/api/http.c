@@ -90,21 +90,21 @@ typedef enum {
 
 /* Per-request state, from MHD's first call for a request to its completion callback. */
 typedef struct conn_ctx {
-    au_req req;            /* what the handler sees */
-    au_rc match_rc;        /* AU_OK when a route matched */
-    au_buf body;           /* request body (decoded), bounded by max_body_bytes */
-    int body_started;      /* the first body byte arrived and its encoding was read */
-    au_inflate *decoder;   /* decodes a gzip or deflate body; NULL for identity */
-    const char *encoding;  /* "gzip" or "deflate" for the access log; NULL for identity */
-    au_err body_err;       /* why the body was refused (413, 415, 400); the rest is drained */
-    int64_t start_us;      /* au_mono_us() at arrival: the latency histogram, the access log */
-    au_key_scopes key;     /* verified key, when the route needs one */
-    au_api *api;           /* back pointer for the completion callback */
-    int counted;           /* in_progress was incremented for this request */
-    int authed;            /* the key was verified (or refused) when the headers arrived */
-    int preauth;           /* Segment writeKey in the body: read up to AU_PREAUTH_BODY_MAX */
-    long reserved;         /* bytes of this request counted in api->inflight */
-    const char *method;    /* MHD's, valid for the request: the worker dispatches with them */
+    au_req req;           /* what the handler sees */
+    au_rc match_rc;       /* AU_OK when a route matched */
+    au_buf body;          /* request body (decoded), bounded by max_body_bytes */
+    int body_started;     /* the first body byte arrived and its encoding was read */
+    au_inflate *decoder;  /* decodes a gzip or deflate body; NULL for identity */
+    const char *encoding; /* "gzip" or "deflate" for the access log; NULL for identity */
+    au_err body_err;      /* why the body was refused (413, 415, 400); the rest is drained */
+    int64_t start_us;     /* au_mono_us() at arrival: the latency histogram, the access log */
+    au_key_scopes key;    /* verified key, when the route needs one */
+    au_api *api;          /* back pointer for the completion callback */
+    int counted;          /* in_progress was incremented for this request */
+    int authed;           /* the key was verified (or refused) when the headers arrived */
+    int preauth;          /* Segment writeKey in the body: read up to AU_PREAUTH_BODY_MAX */
+    long reserved;        /* bytes of this request counted in api->inflight */
+    const char *method;   /* MHD's, valid for the request: the worker dispatches with them */
     const char *url;
     ctx_state state;          /* see ctx_state; written by one thread at a time (suspend orders) */
     au_http_node node;        /* queued for a worker or parked */

@@ -1,10 +1,21 @@
 /*
- * Store conformance tests, written against the au_store_* API only so the same cases can run
- * against every back-end (PostgreSQL later): upsert outcomes and versions, history, deletes and
- * re-inserts, events idempotency, API keys, sources, savepoints, reopening and migrations.
+ * Store conformance tests, written against the au_store_* API only, so each case runs on every
+ * back-end: CASE(name) defines store/<name> on SQLite and store_pg/<name> on a real PostgreSQL
+ * (tests/support/pgserver: one server per run of the suite, started by a report hook in the
+ * runner process, one fresh database per test), with the same assertions. Covered: upsert
+ * outcomes and versions, history, deletes and re-inserts, events idempotency, API keys,
+ * sources, savepoints, reopening and migrations, readers, allocation failures and the
+ * resolution domain. Tests named store/ only are about SQLite's files and directories;
+ * store_pg/ only, about what PostgreSQL adds (locations, concurrent migration, aborted
+ * transactions, domains not implemented yet).
  */
 #include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <criterion/options.h>
+#include <fnmatch.h>
 #include <ftw.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +26,10 @@
 #include "store/store.h"
 
 #include "../../support/fault.h"
+#include "../../support/pgserver.h"
 
 static char dir[64];
+static char loc[256]; /* the location every case opens: a directory or a postgres:// URI */
 static au_store *st;
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -24,17 +37,23 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+static au_store *open_at(const char *where, au_store_mode mode)
+{
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(where, mode, &s, &err), AU_OK, "%s: %s", where, err.message);
+    au_err_cleanup(&err);
+    return s;
+}
+
 static void store_setup(void)
 {
-    au_err err;
     snprintf(dir, sizeof(dir), "/tmp/aurum-store-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
-    au_err_init(&err);
-    char loc[128];
     /* a directory that does not exist yet: open must create it */
     snprintf(loc, sizeof(loc), "%s/data/inner", dir);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
+    st = open_at(loc, AU_STORE_RW);
 }
 
 static void store_teardown(void)
@@ -44,17 +63,117 @@ static void store_teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The suite's PostgreSQL server, started in the runner process before the store_pg tests and
+ * stopped after them. Criterion runs each test in a fresh process image, so the server's port
+ * reaches the tests through the environment (AURUM_TEST_PG_PORT; AURUM_TEST_PG_LOG for a
+ * failure's message). The server dies with the thread that started it (PR_SET_PDEATHSIG), and
+ * Criterion may run hooks on a short-lived thread: a thread of its own owns it until
+ * POST_ALL. */
+static au_pgserver pg;
+static pthread_t pg_owner;
+static pthread_mutex_t pg_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pg_cv = PTHREAD_COND_INITIALIZER;
+static int pg_state; /* 0 starting, 1 started (or failed), 2 asked to stop */
+
+static void *pg_own(void *arg)
+{
+    char port[16];
+    int ok = au_pgserver_start(&pg) == 0;
+    snprintf(port, sizeof(port), "%d", ok ? pg.port : 0);
+    setenv("AURUM_TEST_PG_PORT", port, 1);
+    setenv("AURUM_TEST_PG_LOG", pg.log, 1);
+    pthread_mutex_lock(&pg_mu);
+    pg_state = 1;
+    pthread_cond_broadcast(&pg_cv);
+    while (pg_state != 2)
+        pthread_cond_wait(&pg_cv, &pg_mu);
+    pthread_mutex_unlock(&pg_mu);
+    au_pgserver_stop(&pg);
+    return arg;
+}
+
+/* Whether this run includes store_pg tests: the suite part (before '/') of --filter matches. */
+static int pg_wanted(void)
+{
+    char suite[256];
+    const char *pat = criterion_options.pattern;
+    if (!pat || !*pat)
+        return 1;
+    snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(pat, "/"), pat);
+    return fnmatch(suite, "store_pg", 0) == 0;
+}
+
+/* PRE_ALL and POST_ALL bracket every test of the run (suite hooks of a filtered run do not). */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+    if (!pg_wanted() || !au_pgserver_available())
+        return;
+    if (pthread_create(&pg_owner, NULL, pg_own, NULL) != 0)
+        return;
+    pthread_mutex_lock(&pg_mu);
+    while (pg_state != 1)
+        pthread_cond_wait(&pg_cv, &pg_mu);
+    pthread_mutex_unlock(&pg_mu);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    if (pg_state != 1)
+        return;
+    pthread_mutex_lock(&pg_mu);
+    pg_state = 2;
+    pthread_cond_broadcast(&pg_cv);
+    pthread_mutex_unlock(&pg_mu);
+    pthread_join(pg_owner, NULL);
+}
+
+/* A fresh database per test: cases never see each other's rows. */
+static void pg_setup(void)
+{
+    char sql[96];
+    const char *port = getenv("AURUM_TEST_PG_PORT");
+    if (!au_pgserver_available())
+        cr_skip_test("PostgreSQL is not installed (scripts/deps.sh)");
+    cr_assert(port && atoi(port) > 0, "cannot start PostgreSQL (see %s)",
+              getenv("AURUM_TEST_PG_LOG") ? getenv("AURUM_TEST_PG_LOG") : "its log");
+    pg.port = atoi(port);
+    snprintf(pg.conninfo, sizeof(pg.conninfo),
+             "host=127.0.0.1 port=%d user=postgres dbname=postgres", pg.port);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE t%d", (int)getpid());
+    PGresult *r = au_pgserver_exec(&pg, sql);
+    cr_assert_not_null(r, "cannot create the test database");
+    PQclear(r);
+    snprintf(loc, sizeof(loc), "postgres://postgres@127.0.0.1:%d/t%d", pg.port, (int)getpid());
+    dir[0] = 0;
+    st = open_at(loc, AU_STORE_RW);
+}
+
+static void pg_teardown(void)
+{
+    au_store_close(st);
+    st = NULL;
+}
+
 static au_store *reopen(au_store_mode mode)
 {
-    char loc[128];
-    au_store *s = NULL;
-    au_err err;
-    au_err_init(&err);
-    snprintf(loc, sizeof(loc), "%s/data/inner", dir);
-    cr_assert_eq(au_store_open(loc, mode, &s, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-    return s;
+    return open_at(loc, mode);
 }
+
+TestSuite(store, .init = store_setup, .fini = store_teardown);
+TestSuite(store_pg, .init = pg_setup, .fini = pg_teardown);
+
+/* One body, two tests: store/<name> (SQLite) and store_pg/<name> (PostgreSQL). */
+#define CASE(name)                                                                                 \
+    static void name(void);                                                                        \
+    Test(store, name)                                                                              \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    Test(store_pg, name)                                                                           \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    static void name(void)
 
 static au_put_outcome put(au_store *s, const char *id, const char *doc, uint64_t hash,
                           int64_t *version)
@@ -64,8 +183,6 @@ static au_put_outcome put(au_store *s, const char *id, const char *doc, uint64_t
     cr_assert_eq(au_store_record_put(s, &row, &o, version), AU_OK);
     return o;
 }
-
-TestSuite(store, .init = store_setup, .fini = store_teardown);
 
 Test(store, location_creates_the_directory_and_names_the_backend)
 {
@@ -119,7 +236,7 @@ Test(store, directory_and_files_are_private_whatever_the_umask)
     umask(old);
 }
 
-Test(store, put_unchanged_update_delete_reinsert)
+CASE(put_unchanged_update_delete_reinsert)
 {
     int64_t v = -1;
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -162,7 +279,7 @@ Test(store, put_unchanged_update_delete_reinsert)
                  "ids are per source");
 }
 
-Test(store, current_tombstone_is_returned)
+CASE(current_tombstone_is_returned)
 {
     int64_t v;
     au_record_out r;
@@ -200,7 +317,7 @@ static int stop_at_first(void *ctx, const au_record_out *r)
     return 42;
 }
 
-Test(store, history_lists_every_version_in_order)
+CASE(history_lists_every_version_in_order)
 {
     int64_t v;
     put(st, "h", "{\"v\":1}", 1, &v);
@@ -221,7 +338,7 @@ Test(store, history_lists_every_version_in_order)
     cr_assert_eq(calls, 1);
 }
 
-Test(store, scan_and_count_skip_deleted_records)
+CASE(scan_and_count_skip_deleted_records)
 {
     int64_t v, n = -1;
     put(st, "a", "{}", 1, &v);
@@ -248,7 +365,7 @@ Test(store, scan_and_count_skip_deleted_records)
     cr_assert_eq(n, 0);
 }
 
-Test(store, events_are_idempotent_on_source_and_id)
+CASE(events_are_idempotent_on_source_and_id)
 {
     au_event_row ev = {"billing",         "pay-1", "payment", 100, 200, "{\"source\":\"crm\"}",
                        "{\"amount\":10}", "api:k1"};
@@ -285,7 +402,7 @@ static int count_keys(void *ctx, const au_key_out *k)
     return 0;
 }
 
-Test(store, keys_find_list_revoke)
+CASE(keys_find_list_revoke)
 {
     uint8_t h1[32], h2[32];
     memset(h1, 1, sizeof(h1));
@@ -328,7 +445,7 @@ static int list_sources(void *ctx, const char *name, const char *def)
     return 0;
 }
 
-Test(store, sources_put_replace_get_list)
+CASE(sources_put_replace_get_list)
 {
     char *def = NULL;
     cr_assert_eq(au_store_source_get(st, "crm", &def), AU_ERR_NOT_FOUND);
@@ -343,7 +460,7 @@ Test(store, sources_put_replace_get_list)
     cr_assert_str_eq(all, "billing={\"b\":1};crm={\"v\":2};");
 }
 
-Test(store, savepoint_rollback_leaves_nothing)
+CASE(savepoint_rollback_leaves_nothing)
 {
     int64_t v, n;
     au_put_outcome o;
@@ -379,7 +496,7 @@ Test(store, savepoint_rollback_leaves_nothing)
     cr_assert_eq(au_store_record_get(st, "crm", "rolled", 0, &r), AU_ERR_NOT_FOUND);
 }
 
-Test(store, reopen_keeps_data_and_migration_is_idempotent)
+CASE(reopen_keeps_data_and_migration_is_idempotent)
 {
     int64_t v, n = 0;
     put(st, "r1", "{\"a\":1}", 1, &v);
@@ -400,7 +517,7 @@ Test(store, reopen_keeps_data_and_migration_is_idempotent)
     cr_assert_eq(put(st, "r2", "{}", 3, &v), AU_PUT_INSERTED);
 }
 
-Test(store, readers_see_commits_and_cannot_write)
+CASE(readers_see_commits_and_cannot_write)
 {
     int64_t v;
     au_store *ro = reopen(AU_STORE_RO);
@@ -418,29 +535,29 @@ Test(store, readers_see_commits_and_cannot_write)
 
 Test(store, read_only_open_of_a_missing_store_fails)
 {
-    char loc[128];
+    char missing[128];
     au_store *s = NULL;
     au_err err;
     au_err_init(&err);
-    snprintf(loc, sizeof(loc), "%s/missing", dir);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND);
+    snprintf(missing, sizeof(missing), "%s/missing", dir);
+    cr_assert_eq(au_store_open(missing, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND);
     cr_assert_null(s);
     cr_assert(strstr(err.message, "missing/aurum.db does not exist"), "%s", err.message);
     struct stat sb;
-    cr_assert_neq(stat(loc, &sb), 0, "a read-only open creates nothing");
+    cr_assert_neq(stat(missing, &sb), 0, "a read-only open creates nothing");
     au_err_cleanup(&err);
 }
 
 /* Opens the store again and reads one record and one event; checks them on success. */
 static au_rc open_and_read(void *arg)
 {
-    const char *loc = arg;
+    const char *where = arg;
     au_store *s = NULL;
     au_record_out r = {0};
     au_event_out e = {0};
     au_err err;
     au_err_init(&err);
-    au_rc rc = au_store_open(loc, AU_STORE_RW, &s, &err);
+    au_rc rc = au_store_open(where, AU_STORE_RW, &s, &err);
     cr_assert_eq(rc == AU_OK, s != NULL, "a store handle exactly when open succeeds");
     if (!rc && !(rc = au_store_record_get(s, "crm", "r1", 0, &r))) {
         cr_assert_eq(r.version, 1);
@@ -455,14 +572,340 @@ static au_rc open_and_read(void *arg)
     return rc;
 }
 
-Test(store, every_allocation_failure_is_reported_as_nomem)
+CASE(every_allocation_failure_is_reported_as_nomem)
 {
     int64_t v;
     put(st, "r1", "{\"a\":1}", 1, &v);
     au_event_row ev = {"pos", "e1", "order", 1, 1, "{}", "{}", "t"};
     au_put_outcome o;
     cr_assert_eq(au_store_event_put(st, &ev, &o), AU_OK);
-    char loc[128];
-    snprintf(loc, sizeof(loc), "%s/data/inner", dir);
     au_fault_every_allocation(open_and_read, loc);
+}
+
+/* --- the resolution domain ---------------------------------------------------------------- */
+
+typedef struct {
+    int n;
+    int64_t no[8], profile[8];
+    char ids[8][16];
+} resolved;
+
+static int collect_resolve(void *ctx, const au_resolve_row *r)
+{
+    resolved *c = ctx;
+    if (c->n < 8) {
+        c->no[c->n] = r->no;
+        c->profile[c->n] = r->profile;
+        snprintf(c->ids[c->n], sizeof(c->ids[0]), "%s", r->record_id);
+    }
+    c->n++;
+    return 0;
+}
+
+CASE(resolution_assignments_members_and_redirects)
+{
+    int64_t v, a, b, c, p = -1, max = -1;
+    put(st, "a", "{\"n\":1}", 1, &v);
+    a = au_store_record_last_no(st);
+    put(st, "b", "{}", 2, &v);
+    b = au_store_record_last_no(st);
+    put(st, "c", "{}", 3, &v);
+    c = au_store_record_last_no(st);
+    cr_assert(a > 0 && b > a && c > b, "record numbers grow with insertion");
+    cr_assert_eq(au_store_record_no(st, "crm", "b", &v), AU_OK);
+    cr_assert_eq(v, b);
+    cr_assert_eq(au_store_record_no(st, "crm", "zz", &v), AU_ERR_NOT_FOUND);
+    char *src = NULL, *rid = NULL;
+    cr_assert_eq(au_store_record_ref(st, c, &src, &rid), AU_OK);
+    cr_assert_str_eq(src, "crm");
+    cr_assert_str_eq(rid, "c");
+    au_free(src);
+    au_free(rid);
+    cr_assert_eq(au_store_record_ref(st, c + 100, &src, &rid), AU_ERR_NOT_FOUND);
+
+    cr_assert_eq(au_store_profile_max(st, &max), AU_OK);
+    cr_assert_eq(max, 0);
+    cr_assert_eq(au_store_assign_put(st, a, 7), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, b, 7), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, c, 9), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, c, 0), AU_OK, "0 removes the assignment");
+    cr_assert_eq(au_store_profile_of(st, "crm", "a", &p), AU_OK);
+    cr_assert_eq(p, 7);
+    cr_assert_eq(au_store_profile_of(st, "crm", "c", &p), AU_OK);
+    cr_assert_eq(p, 0, "unassigned");
+    cr_assert_eq(au_store_profile_of(st, "crm", "zz", &p), AU_ERR_NOT_FOUND);
+
+    resolved m = {0};
+    cr_assert_eq(au_store_profile_members(st, 7, collect_resolve, &m), AU_OK);
+    cr_assert_eq(m.n, 2);
+    cr_assert_str_eq(m.ids[0], "a", "record-number order");
+    cr_assert_str_eq(m.ids[1], "b");
+    cr_assert_eq(m.profile[1], 7);
+    cr_assert_eq(au_store_record_delete(st, "crm", "b", "t", 5), AU_OK);
+    resolved s = {0};
+    cr_assert_eq(au_store_resolve_scan(st, collect_resolve, &s), AU_OK);
+    cr_assert_eq(s.n, 2, "the scan skips deleted records");
+    cr_assert_eq(s.no[0], a);
+    cr_assert_eq(s.profile[0], 7);
+    cr_assert_eq(s.no[1], c);
+    cr_assert_eq(s.profile[1], 0);
+
+    cr_assert_eq(au_store_redirect_get(st, 9, &v), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_redirect_put(st, 9, 7, 100), AU_OK);
+    cr_assert_eq(au_store_redirect_put(st, 12, 0, 100), AU_OK);
+    cr_assert_eq(au_store_redirect_get(st, 9, &v), AU_OK);
+    cr_assert_eq(v, 7);
+    cr_assert_eq(au_store_profile_max(st, &max), AU_OK);
+    cr_assert_eq(max, 12, "redirects count towards the highest profile number");
+}
+
+typedef struct {
+    int n;
+    char text[256];
+} listed;
+
+static int list_override(void *ctx, const au_override_row *o)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld-%lld:%s:%s;", (long long)o->a,
+             (long long)o->b, o->kind, o->origin);
+    l->n++;
+    return 0;
+}
+
+static int list_review(void *ctx, const au_review_row *r)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld-%lld:%.3f;", (long long)r->a,
+             (long long)r->b, r->weight);
+    l->n++;
+    return 0;
+}
+
+static int list_change(void *ctx, const au_change_row *c)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld:%s:%lld:%s;", (long long)c->profile,
+             c->kind, (long long)c->other, c->source ? c->source : "-");
+    l->n++;
+    return 0;
+}
+
+CASE(resolution_overrides_review_model_and_changes)
+{
+    au_override_row o1 = {1, 2, "must_link", "cli", 10};
+    au_override_row o2 = {3, 4, "cannot_link", "api:k", 20};
+    cr_assert_eq(au_store_override_put(st, &o2), AU_OK);
+    cr_assert_eq(au_store_override_put(st, &o1), AU_OK);
+    o1.kind = "cannot_link";
+    o1.at_ms = 30;
+    cr_assert_eq(au_store_override_put(st, &o1), AU_OK, "a new decision replaces the old");
+    au_override_row none = {3, 4, "none", "cli", 40};
+    cr_assert_eq(au_store_override_put(st, &none), AU_OK);
+    listed l = {0};
+    cr_assert_eq(au_store_override_list(st, list_override, &l), AU_OK);
+    cr_assert_str_eq(l.text, "1-2:cannot_link:cli;");
+
+    au_review_row r1 = {1, 2, 3.25, 1}, r2 = {1, 3, 5.5, 1}, r3 = {2, 3, 4.125, 1};
+    cr_assert_eq(au_store_review_put(st, &r1), AU_OK);
+    cr_assert_eq(au_store_review_put(st, &r2), AU_OK);
+    cr_assert_eq(au_store_review_put(st, &r3), AU_OK);
+    au_review_row gone = {1, 3, NAN, 2};
+    cr_assert_eq(au_store_review_put(st, &gone), AU_OK, "NAN removes the pair");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_review_list(st, 10, list_review, &l), AU_OK);
+    cr_assert_str_eq(l.text, "2-3:4.125;1-2:3.250;", "heaviest first");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_review_list(st, 1, list_review, &l), AU_OK);
+    cr_assert_eq(l.n, 1, "the limit is applied");
+
+    char *json = NULL;
+    cr_assert_eq(au_store_model_get(st, &json), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_model_put(st, "{\"m\":1}", 1), AU_OK);
+    cr_assert_eq(au_store_model_put(st, "{\"m\":2}", 2), AU_OK);
+    cr_assert_eq(au_store_model_get(st, &json), AU_OK);
+    cr_assert_str_eq(json, "{\"m\":2}", "the newest model");
+    au_free(json);
+
+    au_change_row c1 = {0, 5, "created", 0, "crm", "a", 1};
+    au_change_row c2 = {0, 6, "merged", 5, NULL, NULL, 2};
+    au_change_row c3 = {0, 5, "updated", 0, "crm", "b", 3};
+    cr_assert_eq(au_store_change_add(st, &c1), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c2), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c3), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_changes_after(st, 0, 10, list_change, &l), AU_OK);
+    cr_assert_str_eq(l.text, "5:created:0:crm;6:merged:5:-;5:updated:0:crm;");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_changes_after(st, 0, 2, list_change, &l), AU_OK);
+    cr_assert_eq(l.n, 2);
+}
+
+/* A failed statement inside a savepoint is undone by rolling back to it, and the transaction
+ * goes on (the engine's group commit relies on it; PostgreSQL otherwise aborts the whole
+ * transaction at the first error). */
+CASE(savepoint_rollback_recovers_from_a_failed_write)
+{
+    uint8_t h[32];
+    int64_t v;
+    memset(h, 7, sizeof(h));
+    au_key_row k = {"k1", h, "[]", NULL, 1};
+    cr_assert_eq(au_store_key_put(st, &k), AU_OK);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "before", "{}", 1, &v);
+    cr_assert_eq(au_store_savepoint(st), AU_OK);
+    cr_assert_eq(au_store_key_put(st, &k), AU_ERR_CONFLICT);
+    cr_assert_eq(au_store_savepoint_rollback(st), AU_OK);
+    put(st, "after", "{}", 2, &v);
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    int64_t n = 0;
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK);
+    cr_assert_eq(n, 2, "both writes around the failed one are committed");
+}
+
+/* Many records: the scans page through them (PostgreSQL by record number) and miss none. */
+CASE(scans_see_every_record_of_a_large_store)
+{
+    char id[32];
+    int64_t v;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    for (int i = 0; i < 4500; i++) {
+        snprintf(id, sizeof(id), "r%05d", i);
+        put(st, id, "{}", (uint64_t)i + 1, &v);
+    }
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    collected c = {0};
+    cr_assert_eq(au_store_record_scan(st, collect, &c), AU_OK);
+    cr_assert_eq(c.n, 4500);
+    resolved r = {0};
+    cr_assert_eq(au_store_resolve_scan(st, collect_resolve, &r), AU_OK);
+    cr_assert_eq(r.n, 4500);
+    int calls = 0;
+    cr_assert_eq(au_store_record_scan(st, stop_at_first, &calls), 42, "a stop ends the paging");
+    cr_assert_eq(calls, 1);
+}
+
+/* --- what only PostgreSQL has --------------------------------------------------------------- */
+
+Test(store_pg, both_uri_schemes_select_the_backend_and_bad_locations_say_why)
+{
+    char other[256];
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_str_eq(au_store_backend(st), "postgres");
+    snprintf(other, sizeof(other), "postgresql%s", strchr(loc, ':'));
+    s = open_at(other, AU_STORE_RW);
+    cr_assert_str_eq(au_store_backend(s), "postgresql");
+    au_store_close(s);
+    cr_assert_eq(au_store_open("postgres:nohost", AU_STORE_RW, &s, &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "postgres://"), "%s", err.message);
+    au_err_cleanup(&err);
+    snprintf(other, sizeof(other), "postgres://postgres:secret@127.0.0.1:%d/nosuchdb", pg.port);
+    cr_assert_eq(au_store_open(other, AU_STORE_RW, &s, &err), AU_ERR_UNAVAILABLE);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, "nosuchdb"), "%s", err.message);
+    cr_assert_null(strstr(err.message, "secret"), "the password is never repeated");
+    au_err_cleanup(&err);
+}
+
+/* A read-only handle cannot create the schema: a database without one is not a store. */
+Test(store_pg, read_only_open_of_a_database_without_a_store_fails)
+{
+    char other[256];
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    snprintf(other, sizeof(other), "postgres://postgres@127.0.0.1:%d/postgres", pg.port);
+    cr_assert_eq(au_store_open(other, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND, "%s", err.message);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, "no Aurum store"), "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+typedef struct {
+    const char *where;
+    au_rc rc;
+} opener;
+
+static void *open_concurrently(void *arg)
+{
+    opener *o = arg;
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    o->rc = au_store_open(o->where, AU_STORE_RW, &s, &err);
+    au_store_close(s);
+    au_err_cleanup(&err);
+    return NULL;
+}
+
+/* Nodes starting together on an empty database: the advisory lock makes one of them migrate
+ * and the others find the schema done; every open succeeds. */
+Test(store_pg, nodes_opening_a_new_database_at_once_migrate_it_once)
+{
+    char sql[96], fresh[256];
+    snprintf(sql, sizeof(sql), "CREATE DATABASE n%d", (int)getpid());
+    PQclear(au_pgserver_exec(&pg, sql));
+    snprintf(fresh, sizeof(fresh), "postgres://postgres@127.0.0.1:%d/n%d", pg.port, (int)getpid());
+    pthread_t t[4];
+    opener o[4];
+    for (int i = 0; i < 4; i++) {
+        o[i] = (opener){fresh, AU_ERR_INTERNAL};
+        cr_assert_eq(pthread_create(&t[i], NULL, open_concurrently, &o[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(o[i].rc, AU_OK, "node %d", i);
+    }
+    au_store *s = open_at(fresh, AU_STORE_RO);
+    int64_t n = -1;
+    cr_assert_eq(au_store_record_count(s, NULL, &n), AU_OK);
+    cr_assert_eq(n, 0);
+    au_store_close(s);
+}
+
+/* In PostgreSQL an error aborts the transaction: its COMMIT must fail, not report success for
+ * writes that were thrown away. */
+Test(store_pg, commit_of_a_transaction_aborted_by_an_error_fails)
+{
+    uint8_t h[32];
+    int64_t v, n = -1;
+    memset(h, 9, sizeof(h));
+    au_key_row k = {"k1", h, "[]", NULL, 1};
+    cr_assert_eq(au_store_key_put(st, &k), AU_OK);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "lost", "{}", 1, &v);
+    cr_assert_eq(au_store_key_put(st, &k), AU_ERR_CONFLICT);
+    cr_assert_eq(au_store_commit(st), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK, "the handle is usable again");
+    cr_assert_eq(n, 0);
+}
+
+/* Domains not implemented yet answer AU_ERR_UNSUPPORTED instead of crashing, and the store
+ * says it is incomplete (the engine, so `aurum serve`, refuses it: tests/runtime). */
+Test(store_pg, missing_domains_fail_clearly)
+{
+    int64_t seq = -1;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_store_change_last(st, &seq), AU_ERR_UNSUPPORTED); /* profiles */
+    cr_assert_eq(au_store_change_max(st, &seq), AU_ERR_UNSUPPORTED);  /* flows */
+    cr_assert_eq(au_store_flow_delete(st, "f"), AU_ERR_UNSUPPORTED);
+    cr_assert_eq(au_store_require_complete(st, &err), AU_ERR_UNSUPPORTED);
+    cr_assert(strstr(err.message, "postgres store does not implement"), "%s", err.message);
+    cr_assert(strstr(err.message, "profiles"), "%s", err.message);
+    cr_assert(strstr(err.message, "flows"), "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+Test(store, sqlite_implements_every_domain)
+{
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_store_require_complete(st, &err), AU_OK);
+    au_err_cleanup(&err);
 }

@@ -62,7 +62,33 @@ static const char *const migrations[] = {
     "  name text,"
     "  created_ms bigint NOT NULL,"
     "  revoked_ms bigint NOT NULL DEFAULT 0"
-    ");",
+    ");"
+    /* record_put in one round trip (store_pg.c): insert the key or lock its current row,
+     * compare the hash, write the next version. outcome is au_put_outcome. */
+    "CREATE FUNCTION aurum_record_put(p_source text, p_record_id text, p_doc text,"
+    "  p_hash bigint, p_origin text, p_at bigint,"
+    "  OUT o_id bigint, OUT o_version bigint, OUT o_outcome integer)"
+    " LANGUAGE plpgsql AS $$"
+    " DECLARE c_version bigint; c_hash bigint; c_deleted boolean;"
+    " BEGIN"
+    "  INSERT INTO records(source, record_id, version, hash, deleted)"
+    "   VALUES (p_source, p_record_id, 1, p_hash, false)"
+    "   ON CONFLICT (source, record_id) DO NOTHING RETURNING id INTO o_id;"
+    "  IF FOUND THEN"
+    "   o_version := 1; o_outcome := 0;"
+    "  ELSE"
+    "   SELECT id, version, hash, deleted INTO o_id, c_version, c_hash, c_deleted FROM records"
+    "    WHERE source = p_source AND record_id = p_record_id FOR UPDATE;"
+    "   IF NOT c_deleted AND c_hash = p_hash THEN"
+    "    o_version := c_version; o_outcome := 2; RETURN;"
+    "   END IF;"
+    "   o_outcome := CASE WHEN c_deleted THEN 0 ELSE 1 END;"
+    "   o_version := c_version + 1;"
+    "   UPDATE records SET version = o_version, hash = p_hash, deleted = false WHERE id = o_id;"
+    "  END IF;"
+    "  INSERT INTO record_versions(rec, version, doc, hash, origin, at_ms, deleted)"
+    "   VALUES (o_id, o_version, p_doc, p_hash, p_origin, p_at, false);"
+    " END $$;",
 
     /* 2: resolution: record -> profile assignments, vanished profiles, manual overrides, the
      * review queue, trained models and the change feed. */

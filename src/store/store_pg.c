@@ -181,9 +181,7 @@ int64_t au_pg_last_record(void *impl)
                   "updated_ms = excluded.updated_ms")                                              \
     X(SOURCE_GET, "SELECT definition FROM sources WHERE name = $1")                                \
     X(SOURCE_LIST, "SELECT name, definition FROM sources ORDER BY name")                           \
-    X(REC_INSERT, "INSERT INTO records(source, record_id, version, hash, deleted) "                \
-                  "VALUES ($1, $2, 1, $3, false) ON CONFLICT (source, record_id) DO NOTHING "      \
-                  "RETURNING id")                                                                  \
+    X(REC_PUT, "SELECT o_id, o_version, o_outcome FROM aurum_record_put($1, $2, $3, $4, $5, $6)")  \
     X(REC_CURRENT, "SELECT id, version, hash, deleted::int FROM records "                          \
                    "WHERE source = $1 AND record_id = $2 FOR UPDATE")                              \
     X(REC_UPDATE, "UPDATE records SET version = $2, hash = $3, deleted = $4 WHERE id = $1")        \
@@ -519,27 +517,6 @@ static au_rc update_current(pg_store *q, const cur_state *c)
     return exec(q, PG_REC_UPDATE, &p, "record_update");
 }
 
-/* Creates the current-state row (version 1) if the key is new; *created 0 when it existed.
- * Insert first: a fresh key (the bulk-load case) costs one round trip. */
-static au_rc insert_current(pg_store *q, const au_record_row *row, cur_state *c, int *created)
-{
-    au_pg_params p = {0};
-    au_rc rc;
-    au_pg_text(&p, row->source);
-    au_pg_text(&p, row->record_id);
-    au_pg_int(&p, (int64_t)row->hash);
-    PGresult *res = run(q, PG_REC_INSERT, &p, "record_insert", &rc);
-    *created = res && PQntuples(res) > 0;
-    if (*created) {
-        c->id = au_pg_col_int(res, 0, 0);
-        c->version = 1;
-        c->hash = row->hash;
-        c->deleted = 0;
-    }
-    PQclear(res);
-    return rc;
-}
-
 static au_rc add_version(pg_store *q, const cur_state *c, const char *doc, const char *origin,
                          int64_t at_ms)
 {
@@ -554,38 +531,32 @@ static au_rc add_version(pg_store *q, const cur_state *c, const char *doc, const
     return exec(q, PG_VER_INSERT, &p, "record_add_version");
 }
 
+/* One round trip: the function aurum_record_put (schema_pg.c) does what sq_record_put does
+ * statement by statement, holding the record's row lock until the transaction ends. */
 static au_rc pg_record_put(void *impl, const au_record_row *row, au_put_outcome *outcome,
                            int64_t *version)
 {
     pg_store *q = impl;
-    cur_state c = {0};
-    int created = 0;
-    au_rc rc = insert_current(q, row, &c, &created);
-    if (rc)
+    au_pg_params p = {0};
+    au_rc rc;
+    au_pg_text(&p, row->source);
+    au_pg_text(&p, row->record_id);
+    au_pg_text(&p, row->doc);
+    au_pg_int(&p, (int64_t)row->hash);
+    au_pg_text(&p, row->origin ? row->origin : "");
+    au_pg_int(&p, row->at_ms);
+    PGresult *res = run(q, PG_REC_PUT, &p, "record_put", &rc);
+    if (!res)
         return rc;
-    if (created) {
-        *outcome = AU_PUT_INSERTED;
+    if (PQntuples(res) != 1) {
+        rc = AU_ERR_STORE;
     } else {
-        if ((rc = current(q, row->source, row->record_id, &c)))
-            return rc;
-        if (!c.deleted && c.hash == row->hash) {
-            q->last_rec = c.id;
-            *outcome = AU_PUT_UNCHANGED;
-            if (version)
-                *version = c.version;
-            return AU_OK;
-        }
-        *outcome = c.deleted ? AU_PUT_INSERTED : AU_PUT_UPDATED;
-        c.version++;
-        c.hash = row->hash;
-        c.deleted = 0;
-        rc = update_current(q, &c);
+        q->last_rec = au_pg_col_int(res, 0, 0);
+        *outcome = (au_put_outcome)au_pg_col_int(res, 0, 2);
+        if (version)
+            *version = au_pg_col_int(res, 0, 1);
     }
-    q->last_rec = c.id;
-    if (!rc)
-        rc = add_version(q, &c, row->doc, row->origin, row->at_ms);
-    if (!rc && version)
-        *version = c.version;
+    PQclear(res);
     return rc;
 }
 

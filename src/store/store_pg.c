@@ -30,6 +30,8 @@ typedef struct pg_store {
     PGconn *conn;                         /* owned */
     au_store_mode mode;                   /* RW or RO */
     int64_t last_rec;                     /* records.id last written by record_put/_delete */
+    int in_txn;                           /* between a successful begin and commit/rollback */
+    int lost;                             /* the connection broke inside that transaction */
     unsigned char prepared[AU_PG_SLOT_N]; /* 1: statement "s<slot>" exists on conn */
 } pg_store;
 
@@ -71,6 +73,17 @@ void au_pg_bin(au_pg_params *p, const void *data, int len)
     param_add(p, data, len, 1);
 }
 
+/* A new session in place of a broken one; its prepared statements are gone. Never inside a
+ * transaction: the statements after a silent reconnect would each commit on their own, outside
+ * the group they belong to. A connection lost in a transaction stays lost (every call fails)
+ * until commit (which fails) or rollback ends it. */
+static void reconnect(pg_store *q)
+{
+    PQreset(q->conn);
+    memset(q->prepared, 0, sizeof(q->prepared));
+    q->lost = 0;
+}
+
 /* Logs the server's message and maps its SQLSTATE onto an au_rc. A broken connection is reset
  * (the statements prepared on it are gone) so that the next call can succeed. */
 static au_rc pg_fail(pg_store *q, const PGresult *res, const char *op)
@@ -83,8 +96,10 @@ static au_rc pg_fail(pg_store *q, const PGresult *res, const char *op)
     au_log(AU_LOG_ERROR, "postgres error", "op", op, "sqlstate", state ? state : "-", "error", line,
            NULL);
     if (PQstatus(q->conn) == CONNECTION_BAD) {
-        PQreset(q->conn);
-        memset(q->prepared, 0, sizeof(q->prepared));
+        if (q->in_txn)
+            q->lost = 1; /* see reconnect() */
+        else
+            reconnect(q);
     }
     if (state && strcmp(state, "23505") == 0)
         return AU_ERR_CONFLICT;
@@ -120,6 +135,10 @@ PGresult *au_pg_run(void *impl, int slot, const char *sql, const au_pg_params *p
     char name[16];
     if (slot < 0 || slot >= AU_PG_SLOT_N) {
         *rc = AU_ERR_INTERNAL;
+        return NULL;
+    }
+    if (q->lost) {
+        *rc = AU_ERR_STORE; /* the transaction died with the connection */
         return NULL;
     }
     snprintf(name, sizeof(name), "s%d", slot);
@@ -388,9 +407,10 @@ out:
 
 /* Runs a transaction-control command; `want` is the command tag success must carry (COMMIT of
  * a transaction aborted by an earlier error answers ROLLBACK: that is a failure). */
-static au_rc control(void *impl, const char *sql, const char *want)
+static au_rc control(pg_store *q, const char *sql, const char *want)
 {
-    pg_store *q = impl;
+    if (q->lost)
+        return AU_ERR_STORE;
     PGresult *res = PQexec(q->conn, sql);
     au_rc rc = AU_OK;
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -404,19 +424,47 @@ static au_rc control(void *impl, const char *sql, const char *want)
     return rc;
 }
 
+/* Ends the transaction on our side; a connection lost inside it is replaced now. */
+static void txn_over(pg_store *q)
+{
+    q->in_txn = 0;
+    if (q->lost || PQstatus(q->conn) == CONNECTION_BAD)
+        reconnect(q);
+}
+
 static au_rc pg_begin(void *impl)
 {
-    return control(impl, "BEGIN", "BEGIN");
+    pg_store *q = impl;
+    au_rc rc = control(q, "BEGIN", "BEGIN");
+    q->in_txn = rc == AU_OK;
+    return rc;
 }
 
+/* A COMMIT outside a transaction only warns in PostgreSQL: the server must still be in ours
+ * (PQTRANS_INTRANS) for a COMMIT to mean anything. */
 static au_rc pg_commit(void *impl)
 {
-    return control(impl, "COMMIT", "COMMIT");
+    pg_store *q = impl;
+    au_rc rc = AU_ERR_STORE;
+    if (q->lost)
+        au_log(AU_LOG_ERROR, "postgres commit failed: the connection was lost", NULL);
+    else if (q->in_txn && PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+        au_log(AU_LOG_ERROR, "postgres commit failed: no transaction on the server", NULL);
+    else
+        rc = control(q, "COMMIT", "COMMIT");
+    txn_over(q);
+    return rc;
 }
 
+/* After a lost connection the server has rolled back already: that is success. */
 static au_rc pg_rollback(void *impl)
 {
-    return control(impl, "ROLLBACK", "ROLLBACK");
+    pg_store *q = impl;
+    au_rc rc = q->lost ? AU_OK : control(q, "ROLLBACK", "ROLLBACK");
+    if (rc && PQstatus(q->conn) == CONNECTION_BAD)
+        rc = AU_OK;
+    txn_over(q);
+    return rc;
 }
 
 static au_rc pg_savepoint(void *impl)

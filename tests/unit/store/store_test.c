@@ -966,3 +966,47 @@ Test(store_pg, nodes_writing_the_same_records_take_turns)
         cr_assert_eq(c.versions[1], 2);
     }
 }
+
+/* Ends the store's server session (as a restart or a network cut would). */
+static void kill_sessions(void)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 't%d' "
+             "AND application_name = 'aurum'",
+             (int)getpid());
+    PGresult *r = au_pgserver_exec(&pg, sql);
+    cr_assert_not_null(r);
+    cr_assert_eq(PQntuples(r), 1, "the store's one session");
+    PQclear(r);
+}
+
+/* A connection lost inside a transaction loses the whole transaction: the writes after it
+ * fail too (they must not each commit on a new session) and so does the commit; the handle
+ * then reconnects. Outside a transaction, one call fails and the next reconnects. */
+Test(store_pg, a_lost_connection_fails_the_transaction_then_reconnects)
+{
+    int64_t v, n = -1;
+    au_record_row row = {"crm", "after-cut", "{}", 2, "t", 1};
+    au_put_outcome o;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "before-cut", "{}", 1, &v);
+    kill_sessions();
+    cr_assert_eq(au_store_record_put(st, &row, &o, NULL), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_put(st, &row, &o, NULL), AU_ERR_STORE, "still in the lost one");
+    cr_assert_eq(au_store_commit(st), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK, "reconnected");
+    cr_assert_eq(n, 0, "nothing of the lost transaction is stored");
+
+    put(st, "autocommit", "{}", 3, &v);
+    kill_sessions();
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    kill_sessions();
+    cr_assert_eq(au_store_rollback(st), AU_OK, "the server already rolled back");
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "fine", "{}", 4, &v);
+    cr_assert_eq(au_store_commit(st), AU_OK);
+}

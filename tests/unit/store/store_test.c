@@ -1,7 +1,7 @@
 /*
  * Store conformance tests, written against the au_store_* API only, so each case runs on every
  * back-end: CASE(name) defines store/<name> on SQLite and store_pg/<name> on a real PostgreSQL
- * (tests/support/pgserver: one server per run of the suite, started by a report hook in the
+ * (pgsuite.h: one server per run of test_unit, started by a report hook in the
  * runner process, one fresh database per test), with the same assertions. Covered: upsert
  * outcomes and versions, history, deletes and re-inserts, events idempotency, API keys,
  * sources, savepoints, reopening and migrations, readers, allocation failures and the
@@ -10,9 +10,6 @@
  * transactions, domains not implemented yet).
  */
 #include <criterion/criterion.h>
-#include <criterion/hooks.h>
-#include <criterion/options.h>
-#include <fnmatch.h>
 #include <ftw.h>
 #include <math.h>
 #include <pthread.h>
@@ -26,7 +23,7 @@
 #include "store/store.h"
 
 #include "../../support/fault.h"
-#include "../../support/pgserver.h"
+#include "pgsuite.h"
 
 static char dir[64];
 static char loc[256]; /* the location every case opens: a directory or a postgres:// URI */
@@ -63,87 +60,10 @@ static void store_teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The suite's PostgreSQL server, started in the runner process before the store_pg tests and
- * stopped after them. Criterion runs each test in a fresh process image, so the server's port
- * reaches the tests through the environment (AURUM_TEST_PG_PORT; AURUM_TEST_PG_LOG for a
- * failure's message). The server dies with the thread that started it (PR_SET_PDEATHSIG), and
- * Criterion may run hooks on a short-lived thread: a thread of its own owns it until
- * POST_ALL. */
-static au_pgserver pg;
-static pthread_t pg_owner;
-static pthread_mutex_t pg_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pg_cv = PTHREAD_COND_INITIALIZER;
-static int pg_state; /* 0 starting, 1 started (or failed), 2 asked to stop */
-
-static void *pg_own(void *arg)
-{
-    char port[16];
-    int ok = au_pgserver_start(&pg) == 0;
-    snprintf(port, sizeof(port), "%d", ok ? pg.port : 0);
-    setenv("AURUM_TEST_PG_PORT", port, 1);
-    setenv("AURUM_TEST_PG_LOG", pg.log, 1);
-    pthread_mutex_lock(&pg_mu);
-    pg_state = 1;
-    pthread_cond_broadcast(&pg_cv);
-    while (pg_state != 2)
-        pthread_cond_wait(&pg_cv, &pg_mu);
-    pthread_mutex_unlock(&pg_mu);
-    au_pgserver_stop(&pg);
-    return arg;
-}
-
-/* Whether this run includes store_pg tests: the suite part (before '/') of --filter matches. */
-static int pg_wanted(void)
-{
-    char suite[256];
-    const char *pat = criterion_options.pattern;
-    if (!pat || !*pat)
-        return 1;
-    snprintf(suite, sizeof(suite), "%.*s", (int)strcspn(pat, "/"), pat);
-    return fnmatch(suite, "store_pg", 0) == 0;
-}
-
-/* PRE_ALL and POST_ALL bracket every test of the run (suite hooks of a filtered run do not). */
-ReportHook(PRE_ALL)(struct criterion_test_set *set)
-{
-    if (!pg_wanted() || !au_pgserver_available())
-        return;
-    if (pthread_create(&pg_owner, NULL, pg_own, NULL) != 0)
-        return;
-    pthread_mutex_lock(&pg_mu);
-    while (pg_state != 1)
-        pthread_cond_wait(&pg_cv, &pg_mu);
-    pthread_mutex_unlock(&pg_mu);
-}
-
-ReportHook(POST_ALL)(struct criterion_global_stats *stats)
-{
-    if (pg_state != 1)
-        return;
-    pthread_mutex_lock(&pg_mu);
-    pg_state = 2;
-    pthread_cond_broadcast(&pg_cv);
-    pthread_mutex_unlock(&pg_mu);
-    pthread_join(pg_owner, NULL);
-}
-
-/* A fresh database per test: cases never see each other's rows. */
+/* A fresh database per test on the run's server (pgsuite.h). */
 static void pg_setup(void)
 {
-    char sql[96];
-    const char *port = getenv("AURUM_TEST_PG_PORT");
-    if (!au_pgserver_available())
-        cr_skip_test("PostgreSQL is not installed (scripts/deps.sh)");
-    cr_assert(port && atoi(port) > 0, "cannot start PostgreSQL (see %s)",
-              getenv("AURUM_TEST_PG_LOG") ? getenv("AURUM_TEST_PG_LOG") : "its log");
-    pg.port = atoi(port);
-    snprintf(pg.conninfo, sizeof(pg.conninfo),
-             "host=127.0.0.1 port=%d user=postgres dbname=postgres", pg.port);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE t%d", (int)getpid());
-    PGresult *r = au_pgserver_exec(&pg, sql);
-    cr_assert_not_null(r, "cannot create the test database");
-    PQclear(r);
-    snprintf(loc, sizeof(loc), "postgres://postgres@127.0.0.1:%d/t%d", pg.port, (int)getpid());
+    au_pgsuite_database(loc, sizeof(loc));
     dir[0] = 0;
     st = open_at(loc, AU_STORE_RW);
 }
@@ -804,7 +724,8 @@ Test(store_pg, both_uri_schemes_select_the_backend_and_bad_locations_say_why)
     cr_assert_eq(au_store_open("postgres:nohost", AU_STORE_RW, &s, &err), AU_ERR_INVALID);
     cr_assert(strstr(err.message, "postgres://"), "%s", err.message);
     au_err_cleanup(&err);
-    snprintf(other, sizeof(other), "postgres://postgres:secret@127.0.0.1:%d/nosuchdb", pg.port);
+    snprintf(other, sizeof(other), "postgres://postgres:secret@127.0.0.1:%d/nosuchdb",
+             au_pgsuite_server()->port);
     cr_assert_eq(au_store_open(other, AU_STORE_RW, &s, &err), AU_ERR_UNAVAILABLE);
     cr_assert_null(s);
     cr_assert(strstr(err.message, "nosuchdb"), "%s", err.message);
@@ -819,7 +740,8 @@ Test(store_pg, read_only_open_of_a_database_without_a_store_fails)
     au_store *s = NULL;
     au_err err;
     au_err_init(&err);
-    snprintf(other, sizeof(other), "postgres://postgres@127.0.0.1:%d/postgres", pg.port);
+    snprintf(other, sizeof(other), "postgres://postgres@127.0.0.1:%d/postgres",
+             au_pgsuite_server()->port);
     cr_assert_eq(au_store_open(other, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND, "%s", err.message);
     cr_assert_null(s);
     cr_assert(strstr(err.message, "no Aurum store"), "%s", err.message);
@@ -849,8 +771,9 @@ Test(store_pg, nodes_opening_a_new_database_at_once_migrate_it_once)
 {
     char sql[96], fresh[256];
     snprintf(sql, sizeof(sql), "CREATE DATABASE n%d", (int)getpid());
-    PQclear(au_pgserver_exec(&pg, sql));
-    snprintf(fresh, sizeof(fresh), "postgres://postgres@127.0.0.1:%d/n%d", pg.port, (int)getpid());
+    PQclear(au_pgserver_exec(au_pgsuite_server(), sql));
+    snprintf(fresh, sizeof(fresh), "postgres://postgres@127.0.0.1:%d/n%d",
+             au_pgsuite_server()->port, (int)getpid());
     pthread_t t[4];
     opener o[4];
     for (int i = 0; i < 4; i++) {
@@ -975,7 +898,7 @@ static void kill_sessions(void)
              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 't%d' "
              "AND application_name = 'aurum'",
              (int)getpid());
-    PGresult *r = au_pgserver_exec(&pg, sql);
+    PGresult *r = au_pgserver_exec(au_pgsuite_server(), sql);
     cr_assert_not_null(r);
     cr_assert_eq(PQntuples(r), 1, "the store's one session");
     PQclear(r);

@@ -12,6 +12,8 @@
  * - hashes are bigint (the uint64 stored as its two's complement), API key hashes bytea, JSON
  *   documents text: the store keeps the bytes the engine wrote, it never queries inside them.
  * - WITHOUT ROWID tables become plain tables with the same primary key.
+ * - text keys are COLLATE "C": byte order, as SQLite's BINARY, whatever the database's locale
+ *   (orderings and prefix ranges agree across back-ends), and memcmp-fast comparisons.
  */
 #include <stddef.h>
 
@@ -20,14 +22,14 @@
 static const char *const migrations[] = {
     /* 1: sources, records and their versions, events, API keys */
     "CREATE TABLE sources ("
-    "  name text PRIMARY KEY,"
+    "  name text COLLATE \"C\" PRIMARY KEY,"
     "  definition text NOT NULL,"
     "  updated_ms bigint NOT NULL"
     ");"
     "CREATE TABLE records ("
     "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-    "  source text NOT NULL,"
-    "  record_id text NOT NULL,"
+    "  source text COLLATE \"C\" NOT NULL,"
+    "  record_id text COLLATE \"C\" NOT NULL,"
     "  version bigint NOT NULL,"
     "  hash bigint NOT NULL,"
     "  deleted boolean NOT NULL DEFAULT false,"
@@ -45,9 +47,9 @@ static const char *const migrations[] = {
     ");"
     "CREATE TABLE events ("
     "  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-    "  source text NOT NULL,"
-    "  event_id text NOT NULL,"
-    "  type text NOT NULL,"
+    "  source text COLLATE \"C\" NOT NULL,"
+    "  event_id text COLLATE \"C\" NOT NULL,"
+    "  type text COLLATE \"C\" NOT NULL,"
     "  at_ms bigint NOT NULL,"
     "  received_ms bigint NOT NULL,"
     "  customer text,"
@@ -56,7 +58,7 @@ static const char *const migrations[] = {
     "  UNIQUE (source, event_id)"
     ");"
     "CREATE TABLE api_keys ("
-    "  id text PRIMARY KEY,"
+    "  id text COLLATE \"C\" PRIMARY KEY,"
     "  hash bytea NOT NULL UNIQUE,"
     "  scopes text NOT NULL,"
     "  name text,"
@@ -131,6 +133,21 @@ static const char *const migrations[] = {
     "  source text,"
     "  record_id text,"
     "  at_ms bigint NOT NULL"
+    ");",
+
+    /* 3: profiles: identifier index of records (lookups, name search) and customer references
+     * of events (timeline) */
+    "CREATE TABLE profile_idents ("
+    "  kind integer NOT NULL,"
+    "  key text COLLATE \"C\" NOT NULL,"
+    "  rec bigint NOT NULL,"
+    "  PRIMARY KEY (kind, key, rec)"
+    ");"
+    "CREATE INDEX profile_idents_rec ON profile_idents(rec);"
+    "CREATE TABLE event_refs ("
+    "  ref text COLLATE \"C\" NOT NULL,"
+    "  seq bigint NOT NULL,"
+    "  PRIMARY KEY (ref, seq)"
     ");",
 };
 

@@ -9,9 +9,9 @@
  * rest AU_ERR_STORE; nothing here aborts.
  *
  * Domains are implemented one at a time, in dependency order: records and keys here, resolution
- * in store_pg_resolve.c. The others are tables of slots that log and answer AU_ERR_UNSUPPORTED
- * naming the domain, and au_store_ops.missing lists them so the engine refuses to start on an
- * incomplete back-end instead of running half a daemon.
+ * in store_pg_resolve.c, profiles in store_pg_profiles.c. The others are tables of slots that log
+ * and answer AU_ERR_UNSUPPORTED naming the domain, and au_store_ops.missing lists them so the
+ * engine refuses to start on an incomplete back-end instead of running half a daemon.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -641,6 +641,22 @@ static void record_borrow(const PGresult *res, int i, au_record_out *r)
     r->deleted = strcmp(PQgetvalue(res, i, 7), "t") == 0;
 }
 
+au_rc au_pg_record_copy(const PGresult *res, int r, au_record_out *out)
+{
+    au_record_out b;
+    record_borrow(res, r, &b);
+    *out = b;
+    out->source = au_strdup(b.source);
+    out->record_id = au_strdup(b.record_id);
+    out->doc = b.doc ? au_strdup(b.doc) : NULL;
+    out->origin = au_strdup(b.origin);
+    if (!out->source || !out->record_id || !out->origin || (b.doc && !out->doc)) {
+        au_record_out_cleanup(out);
+        return AU_ERR_NOMEM;
+    }
+    return AU_OK;
+}
+
 static au_rc pg_record_get(void *impl, const char *source, const char *record_id, int64_t version,
                            au_record_out *out)
 {
@@ -655,21 +671,7 @@ static au_rc pg_record_get(void *impl, const char *source, const char *record_id
         run(impl, version ? PG_REC_GET_VERSION : PG_REC_GET_CURRENT, &p, "record_get", &rc);
     if (!res)
         return rc;
-    if (PQntuples(res) == 0) {
-        rc = AU_ERR_NOT_FOUND;
-    } else {
-        au_record_out b;
-        record_borrow(res, 0, &b);
-        *out = b;
-        out->source = au_strdup(b.source);
-        out->record_id = au_strdup(b.record_id);
-        out->doc = b.doc ? au_strdup(b.doc) : NULL;
-        out->origin = au_strdup(b.origin);
-        if (!out->source || !out->record_id || !out->origin || (b.doc && !out->doc)) {
-            au_record_out_cleanup(out);
-            rc = AU_ERR_NOMEM;
-        }
-    }
+    rc = PQntuples(res) == 0 ? AU_ERR_NOT_FOUND : au_pg_record_copy(res, 0, out);
     PQclear(res);
     return rc;
 }
@@ -890,27 +892,18 @@ static au_rc unsupported(const char *domain, const char *slot)
     {                                                                                              \
         return (ret)unsupported(domain, #name);                                                    \
     }
-#define UNSUP_PROFILES(ret, name, params, args) UNSUP_FN("profiles", ret, name, params, args)
-#define UNSUP_FLOWS(ret, name, params, args)    UNSUP_FN("flows", ret, name, params, args)
-#define UNSUP_QUALITY(ret, name, params, args)  UNSUP_FN("quality", ret, name, params, args)
-#define UNSUP_PRIVACY(ret, name, params, args)  UNSUP_FN("privacy", ret, name, params, args)
-#define UNSUP_INBOUND(ret, name, params, args)  UNSUP_FN("inbound", ret, name, params, args)
-AU_STORE_PROFILES(UNSUP_PROFILES)
+#define UNSUP_FLOWS(ret, name, params, args)   UNSUP_FN("flows", ret, name, params, args)
+#define UNSUP_QUALITY(ret, name, params, args) UNSUP_FN("quality", ret, name, params, args)
+#define UNSUP_PRIVACY(ret, name, params, args) UNSUP_FN("privacy", ret, name, params, args)
+#define UNSUP_INBOUND(ret, name, params, args) UNSUP_FN("inbound", ret, name, params, args)
 AU_STORE_FLOWS(UNSUP_FLOWS)
 AU_STORE_QUALITY(UNSUP_QUALITY)
 AU_STORE_PRIVACY(UNSUP_PRIVACY)
 AU_STORE_INBOUND(UNSUP_INBOUND)
-/* records.events_unlinked reads the identifier index of the profiles domain */
-static au_rc pg_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx)
-{
-    return unsupported("profiles (records.events_unlinked reads its identifier index)",
-                       "events_unlinked");
-}
 #undef AU_STORE_SELF
 #pragma GCC diagnostic pop
 
 #define UNSUP_SLOT(ret, name, params, args) .name = pgu_##name,
-static const struct au_store_profiles_ops pg_profiles = {AU_STORE_PROFILES(UNSUP_SLOT)};
 static const struct au_store_flows_ops pg_flows = {AU_STORE_FLOWS(UNSUP_SLOT)};
 static const struct au_store_quality_ops pg_quality = {AU_STORE_QUALITY(UNSUP_SLOT)};
 static const struct au_store_privacy_ops pg_privacy = {AU_STORE_PRIVACY(UNSUP_SLOT)};
@@ -930,7 +923,7 @@ static const struct au_store_records_ops pg_records = {
     .record_count = pg_record_count,
     .event_put = pg_event_put,
     .event_get = pg_event_get,
-    .events_unlinked = pg_events_unlinked,
+    .events_unlinked = au_pg_events_unlinked, /* store_pg_profiles.c: reads its index */
 };
 
 static const struct au_store_keys_ops pg_keys = {
@@ -940,14 +933,14 @@ static const struct au_store_keys_ops pg_keys = {
     .key_revoke = pg_key_revoke,
 };
 
-#define PG_MISSING "profiles, flows, quality, privacy, inbound"
+#define PG_MISSING "flows, quality, privacy, inbound"
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
         .name = scheme, .missing = PG_MISSING, .open = pg_open, .close = pg_close,                 \
         .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,                           \
         .savepoint = pg_savepoint, .savepoint_release = pg_savepoint_release,                      \
         .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
-        .resolution = &au_pg_resolution_ops, .profiles = &pg_profiles, .flows = &pg_flows,         \
+        .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops, .flows = &pg_flows,  \
         .quality = &pg_quality, .privacy = &pg_privacy, .inbound = &pg_inbound,                    \
     }
 

@@ -23,9 +23,10 @@ extern const au_store_ops au_store_postgresql_ops;
 
 /* Statement slots: each file owns a range, like the SQLite back-end's, so the names of the
  * statements prepared on a connection ("s<slot>") never collide. */
-#define AU_PG_SLOT_RECORDS 0  /* store_pg.c: records and keys, 0..31 */
-#define AU_PG_SLOT_RESOLVE 32 /* store_pg_resolve.c: 32..63 */
-#define AU_PG_SLOT_N       64
+#define AU_PG_SLOT_RECORDS  0  /* store_pg.c: records and keys, 0..31 */
+#define AU_PG_SLOT_RESOLVE  32 /* store_pg_resolve.c: 32..63 */
+#define AU_PG_SLOT_PROFILES 64 /* store_pg_profiles.c: 64..79 */
+#define AU_PG_SLOT_N        80
 
 /* Parameters of one statement, all sent as text except binary ones (bytea). The numbers are
  * formatted into `num`, so a au_pg_params lives on the caller's stack for the call. */
@@ -68,5 +69,12 @@ int64_t au_pg_last_record(void *impl);
 
 /* The resolution domain table of au_store_pg_ops (store_pg_resolve.c). */
 extern const struct au_store_resolution_ops au_pg_resolution_ops;
+/* The profiles domain table (store_pg_profiles.c), and records.events_unlinked, which reads
+ * the profiles' identifier index. */
+extern const struct au_store_profiles_ops au_pg_profiles_ops;
+AU_MUST_USE au_rc au_pg_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+/* Fills *out (cleared first) with copies of row r of a result whose columns are source,
+ * record_id, version, doc, hash, origin, at_ms, deleted; AU_ERR_NOMEM on a failed copy. */
+AU_MUST_USE au_rc au_pg_record_copy(const PGresult *res, int r, au_record_out *out);
 
 #endif

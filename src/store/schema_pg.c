@@ -149,6 +149,41 @@ static const char *const migrations[] = {
     "  seq bigint NOT NULL,"
     "  PRIMARY KEY (ref, seq)"
     ");",
+
+    /* 4: the data-quality ledger (current counts and per-day arrivals, docs/QUALITY.md) and the
+     * inbound connectors' state and imported files (docs/CONNECTORS.md) */
+    "CREATE TABLE quality ("
+    "  source text COLLATE \"C\" NOT NULL,"
+    "  attribute text COLLATE \"C\" NOT NULL,"
+    "  status text COLLATE \"C\" NOT NULL,"
+    "  reason text COLLATE \"C\" NOT NULL,"
+    "  n bigint NOT NULL,"
+    "  examples text,"
+    "  PRIMARY KEY (source, attribute, status, reason)"
+    ");"
+    "CREATE TABLE quality_days ("
+    "  source text COLLATE \"C\" NOT NULL,"
+    "  day text COLLATE \"C\" NOT NULL,"
+    "  attribute text COLLATE \"C\" NOT NULL,"
+    "  status text COLLATE \"C\" NOT NULL,"
+    "  reason text COLLATE \"C\" NOT NULL,"
+    "  n bigint NOT NULL,"
+    "  PRIMARY KEY (source, day, attribute, status, reason)"
+    ");"
+    "CREATE TABLE inbound_state ("
+    "  source text COLLATE \"C\" PRIMARY KEY,"
+    "  cursor text,"
+    "  state text,"
+    "  updated_ms bigint NOT NULL"
+    ");"
+    "CREATE TABLE inbound_files ("
+    "  source text COLLATE \"C\" NOT NULL,"
+    "  fingerprint text COLLATE \"C\" NOT NULL,"
+    "  name text NOT NULL,"
+    "  outcome text NOT NULL,"
+    "  at_ms bigint NOT NULL,"
+    "  PRIMARY KEY (source, fingerprint)"
+    ");",
 };
 
 int au_pg_schema_version(void)

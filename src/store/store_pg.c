@@ -8,10 +8,10 @@
  * SQLite back-end: unique violations AU_ERR_CONFLICT, serialization failures AU_ERR_BUSY, the
  * rest AU_ERR_STORE; nothing here aborts.
  *
- * Domains are implemented one at a time, in dependency order: records and keys here, resolution
- * in store_pg_resolve.c, profiles in store_pg_profiles.c. The others are tables of slots that log
- * and answer AU_ERR_UNSUPPORTED naming the domain, and au_store_ops.missing lists them so the
- * engine refuses to start on an incomplete back-end instead of running half a daemon.
+ * Domains are implemented one at a time, in dependency order: records and keys here, the others
+ * in store_pg_<domain>.c. Those not implemented yet are tables of slots that log and answer
+ * AU_ERR_UNSUPPORTED naming the domain, and au_store_ops.missing lists them so the engine refuses
+ * to start on an incomplete back-end instead of running half a daemon.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -760,14 +760,19 @@ static au_rc pg_event_put(void *impl, const au_event_row *ev, au_put_outcome *ou
     return rc;
 }
 
-/* A copy of column c of row 0, NULL for SQL NULL; *bad set when the copy failed. */
-static char *dup_col(const PGresult *res, int c, int *bad)
+char *au_pg_col_dup(const PGresult *res, int r, int c, int *bad)
 {
-    const char *v = au_pg_col(res, 0, c);
+    const char *v = au_pg_col(res, r, c);
     char *s = v ? au_strdup(v) : NULL;
     if (v && !s)
         *bad = 1;
     return s;
+}
+
+/* A copy of column c of row 0 (see au_pg_col_dup). */
+static char *dup_col(const PGresult *res, int c, int *bad)
+{
+    return au_pg_col_dup(res, 0, c, bad);
 }
 
 static au_rc pg_event_get(void *impl, const char *source, const char *event_id, au_event_out *out)
@@ -893,21 +898,15 @@ static au_rc unsupported(const char *domain, const char *slot)
         return (ret)unsupported(domain, #name);                                                    \
     }
 #define UNSUP_FLOWS(ret, name, params, args)   UNSUP_FN("flows", ret, name, params, args)
-#define UNSUP_QUALITY(ret, name, params, args) UNSUP_FN("quality", ret, name, params, args)
 #define UNSUP_PRIVACY(ret, name, params, args) UNSUP_FN("privacy", ret, name, params, args)
-#define UNSUP_INBOUND(ret, name, params, args) UNSUP_FN("inbound", ret, name, params, args)
 AU_STORE_FLOWS(UNSUP_FLOWS)
-AU_STORE_QUALITY(UNSUP_QUALITY)
 AU_STORE_PRIVACY(UNSUP_PRIVACY)
-AU_STORE_INBOUND(UNSUP_INBOUND)
 #undef AU_STORE_SELF
 #pragma GCC diagnostic pop
 
 #define UNSUP_SLOT(ret, name, params, args) .name = pgu_##name,
 static const struct au_store_flows_ops pg_flows = {AU_STORE_FLOWS(UNSUP_SLOT)};
-static const struct au_store_quality_ops pg_quality = {AU_STORE_QUALITY(UNSUP_SLOT)};
 static const struct au_store_privacy_ops pg_privacy = {AU_STORE_PRIVACY(UNSUP_SLOT)};
-static const struct au_store_inbound_ops pg_inbound = {AU_STORE_INBOUND(UNSUP_SLOT)};
 
 /* ---- the method tables ------------------------------------------------------------------- */
 
@@ -933,7 +932,7 @@ static const struct au_store_keys_ops pg_keys = {
     .key_revoke = pg_key_revoke,
 };
 
-#define PG_MISSING "flows, quality, privacy, inbound"
+#define PG_MISSING "flows, privacy"
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
         .name = scheme, .missing = PG_MISSING, .open = pg_open, .close = pg_close,                 \
@@ -941,7 +940,7 @@ static const struct au_store_keys_ops pg_keys = {
         .savepoint = pg_savepoint, .savepoint_release = pg_savepoint_release,                      \
         .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
         .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops, .flows = &pg_flows,  \
-        .quality = &pg_quality, .privacy = &pg_privacy, .inbound = &pg_inbound,                    \
+        .quality = &au_pg_quality_ops, .privacy = &pg_privacy, .inbound = &au_pg_inbound_ops,      \
     }
 
 const au_store_ops au_store_pg_ops = PG_OPS("postgres");

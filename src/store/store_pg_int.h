@@ -26,7 +26,9 @@ extern const au_store_ops au_store_postgresql_ops;
 #define AU_PG_SLOT_RECORDS  0  /* store_pg.c: records and keys, 0..31 */
 #define AU_PG_SLOT_RESOLVE  32 /* store_pg_resolve.c: 32..63 */
 #define AU_PG_SLOT_PROFILES 64 /* store_pg_profiles.c: 64..79 */
-#define AU_PG_SLOT_N        80
+#define AU_PG_SLOT_QUALITY  80 /* store_pg_quality.c: 80..95 */
+#define AU_PG_SLOT_INBOUND  96 /* store_pg_inbound.c: 96..103 */
+#define AU_PG_SLOT_N        104
 
 /* Parameters of one statement, all sent as text except binary ones (bytea). The numbers are
  * formatted into `num`, so a au_pg_params lives on the caller's stack for the call. */
@@ -73,6 +75,11 @@ extern const struct au_store_resolution_ops au_pg_resolution_ops;
  * the profiles' identifier index. */
 extern const struct au_store_profiles_ops au_pg_profiles_ops;
 AU_MUST_USE au_rc au_pg_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+/* The quality and inbound domain tables (store_pg_quality.c, store_pg_inbound.c). */
+extern const struct au_store_quality_ops au_pg_quality_ops;
+extern const struct au_store_inbound_ops au_pg_inbound_ops;
+/* A copy of column c of row r (au_free), NULL for SQL NULL; *bad set when the copy failed. */
+char *au_pg_col_dup(const PGresult *res, int r, int c, int *bad);
 /* Fills *out (cleared first) with copies of row r of a result whose columns are source,
  * record_id, version, doc, hash, origin, at_ms, deleted; AU_ERR_NOMEM on a failed copy. */
 AU_MUST_USE au_rc au_pg_record_copy(const PGresult *res, int r, au_record_out *out);

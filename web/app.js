@@ -142,7 +142,7 @@ export async function route() {
   nav.hidden = false;
   const s = state.session;
   document.getElementById('who').replaceChildren(
-    `Key ${s.key_id} · ${s.scopes.admin ? 'admin' : 'read only'} `,
+    `Key ${s.key_id} · ${s.scopes.admin ? 'admin' : s.scopes.masked ? 'read, masked' : 'read only'} `,
     h('button.link', { type: 'button', onclick: signOut }, 'Sign out'));
   const hash = location.hash || '#/customers';
   for (const a of nav.querySelectorAll('a'))

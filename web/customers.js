@@ -127,7 +127,7 @@ function timelineSection(events) {
   const list = h('ol.timeline', { id: 'timeline' });
   const render = () => list.replaceChildren(...events
     .filter((e) => (!sys.value || e.source === sys.value) && (!typ.value || e.type === typ.value))
-    .map((e) => h('li', { 'data-source': e.source }, h('time', { datetime: e.at }, fmtTime(e.at)),
+    .map((e) => h('li', { 'data-source': e.source, 'data-type': e.type }, h('time', { datetime: e.at }, fmtTime(e.at)),
       h('span.sys', {}, e.source), h('strong', {}, e.type),
       h('span.props', {}, Object.entries(e.properties || {}).slice(0, 6)
         .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')))));
@@ -168,7 +168,7 @@ function actionsSection(p, records, reload) {
     h('form.inline', { onsubmit: async (ev) => {
       ev.preventDefault();
       if (!other.value.trim()) return;
-      if (!await confirmDialog('Merge customers?', `${other.value} will be merged into customer #${p.id}; the decision is kept in later re-evaluations.`, 'Merge')) return;
+      if (!await confirmDialog('Merge customers?', `${other.value} will be merged into customer #${p.id}; the decision is kept in later re-evaluations, and any do-not-link rule between the two (a split's) is removed.`, 'Merge')) return;
       try { await api('POST', `/v1/profiles/${p.id}/merge`, { with: target(other.value.trim()) }); toast('Merged'); reload(); } catch (e) { toast(e.message); }
     } }, h('label', { for: 'merge-with' }, 'Merge with'), other, h('button', { type: 'submit' }, 'Merge…')),
     h('form.inline', { onsubmit: async (ev) => {

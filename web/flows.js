@@ -11,6 +11,15 @@ export function triggerText(t) {
   return JSON.stringify(t);
 }
 
+// One line per step: what it does and where.
+export function stepText(st) {
+  const k = ['http', 'postgres', 'nats', 'file', 'upsert_record'].find((x) => st[x]) || Object.keys(st).find((x) => x !== 'id' && x !== 'when');
+  const o = st[k] || {};
+  const where = k === 'http' ? `${o.method || 'POST'} ${o.url || ''}` : k === 'postgres' ? `row in ${o.table || ''}`
+    : k === 'nats' ? `message on ${o.subject || ''}` : k === 'file' ? `line in ${o.path || ''}` : k === 'upsert_record' ? `record into ${o.source || ''}` : '';
+  return `${st.id ? `${st.id}: ` : ''}${k} ${where}${st.when ? ` (only when ${st.when})` : ''}`;
+}
+
 export async function flowsPage() {
   const r = await api('GET', '/v1/flows');
   const flows = r.flows || [];
@@ -56,6 +65,8 @@ export async function flowPage(name) {
   show(h('p', {}, h('a', { href: '#/flows' }, '← Flows')),
     h('h1', {}, f.name, h('span.muted', {}, ` · ${triggerText(f.trigger)}`)),
     h('p', {}, f.description || ''),
+    f.trigger && f.trigger.webhook ? h('p', { id: 'webhook-url' }, 'Webhook URL: ', h('code', {}, `${location.origin}/v1/hooks/${f.name}`), ' (signed with the flow\'s secret, which is never shown)') : null,
+    h('ol.steps', { id: 'flow-steps', 'aria-label': 'Steps' }, (f.steps || []).map((st) => h('li', {}, stepText(st)))),
     canWrite() ? h('p', {}, h('a.button', { href: `#/flows/${n}/edit` }, 'Edit in the builder')) : null,
     h('section', { 'aria-labelledby': 'runs-h' }, h('h2', { id: 'runs-h' }, 'Run history'),
       runList.length ? h('table.grid', { id: 'runs' }, h('thead', {}, h('tr', {}, ['Started', 'Status', 'Condition', 'Latency', 'Steps'].map((t) => h('th', { scope: 'col' }, t)))),

@@ -1,5 +1,6 @@
 /*
- * The HTTP API of the daemon: libmicrohttpd in thread-per-connection mode in front of the
+ * The HTTP API of the daemon: libmicrohttpd (epoll event loops, handlers on a worker pool,
+ * waiting long-polls and streams parked without a thread: http_pool.h) in front of the
  * engine. Every route is declared once in the table of routes.c (method, path pattern, handler,
  * required scope, summary); the router, the scope checks, the metrics labels, `aurum help api`
  * and docs/API.md all come from that table.

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/api.h"
 #include "core/keys.h"
@@ -32,9 +33,17 @@ typedef enum {
 typedef struct au_server au_server;
 typedef struct au_req au_req;
 
-/* A streamed body (Server-Sent Events): called on MHD's connection thread for more bytes; may
- * block; returns bytes written to buf, or -1 to end the stream. */
-typedef long (*au_stream_fn)(void *ctx, char *buf, size_t max);
+/* What a request with nothing to send yet waits for (http_pool.h): it is woken when the change
+ * feed's generation is no longer `gen`, at `until_ms`, when its client leaves or at shutdown. */
+typedef struct au_wait {
+    uint64_t gen;     /* au_profiles_generation read before the request last looked */
+    int64_t until_ms; /* wall-clock ms (au_wall_ms) to wake at without a change */
+} au_wait;
+
+/* A streamed body (Server-Sent Events): called on an MHD event-loop thread for more bytes and
+ * must not block. Returns bytes written to buf; -1 ends the stream; 0 means nothing yet, with
+ * *w saying what to wait for (the connection is parked meanwhile, holding no thread). */
+typedef long (*au_stream_fn)(void *ctx, char *buf, size_t max, au_wait *w);
 
 /* Extra response headers a handler may add (cookies, caching, security policy). */
 #define AU_RESP_MAX_HEADERS 8
@@ -52,6 +61,8 @@ typedef struct au_resp {
     au_stream_fn stream;                    /* when set, the body is streamed instead of `body` */
     void *stream_ctx;                       /* owned: freed with stream_free when the stream ends */
     void (*stream_free)(void *ctx);
+    int waiting;  /* set by a handler with nothing to answer yet: it runs again after `wait` */
+    au_wait wait; /* when waiting: what wakes the request (a long-poll) */
 } au_resp;
 
 typedef au_rc (*au_handler)(au_req *req, au_resp *resp, au_err *err);
@@ -74,6 +85,7 @@ struct au_server {
     au_metrics *metrics;          /* owned by the api */
     struct au_sessions *sessions; /* console sessions, owned by the api */
     _Atomic int stopping;         /* set when the server shuts down: long-lived streams end */
+    struct au_http_pool *pool;    /* request workers and parked requests (http_pool.h) */
 };
 
 /* A request as a handler sees it; everything is borrowed for the handler's duration. */
@@ -97,6 +109,9 @@ struct au_req {
     int via_session;                   /* the key came from the console's session cookie */
     char *decoded[AU_REQ_MAX_DECODED]; /* percent-decoded query values, owned by the request */
     size_t ndecoded;
+    int64_t deadline_ms; /* 0 on a request's first run; a handler that answered `waiting` may
+                          * keep its deadline here for the runs after it wakes */
+    int64_t wait_after;  /* likewise, its position (the change feed's resolved `after`) */
 };
 
 /* --- route table (routes.c) --------------------------------------------------------------- */
@@ -199,6 +214,12 @@ au_rc au_api_renormalize(au_req *req, au_resp *resp, au_err *err);
 /* data subjects: erasure and export (subjects.c) */
 au_rc au_api_subject_erase(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_subject_export(au_req *req, au_resp *resp, au_err *err);
+/* audit log and masking (audit.c) */
+/* Runs the request's route handler with the audit log and masking around it: the actor of the
+ * jobs it submits, the read entry of a successful answer, the masked answer of a read:masked
+ * key. http.c calls this instead of route->handler. */
+au_rc au_api_run_handler(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_audit_list(au_req *req, au_resp *resp, au_err *err);
 /* quality_generic.c */
 au_rc au_api_quality_generic(au_req *req, au_resp *resp, au_err *err);
 

@@ -13,18 +13,12 @@
 #include "api/api_int.h"
 #include "api/assets.h"
 #include "api/session.h"
+#include "lib/clock.h"
 
 #define CONSOLE_CSP                                                                                \
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "             \
     "form-action 'self'"
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const au_asset *find_asset(const char *path)
 {
@@ -85,7 +79,7 @@ int au_api_session_token(au_req *req, char *token, char *csrf)
     int64_t exp;
     const char *cookie = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Cookie");
     if (!au_cookie_value(cookie, AU_SESSION_COOKIE, id, sizeof(id)) ||
-        au_sessions_get(req->srv->sessions, id, wall_ms(), tok, cs, &exp))
+        au_sessions_get(req->srv->sessions, id, au_wall_ms(), tok, cs, &exp))
         return 0;
     if (token)
         memcpy(token, tok, AU_KEY_TOKEN_MAX);
@@ -102,9 +96,9 @@ static json_t *session_json(const au_key_scopes *k, const char *csrf, int64_t ex
         json_array_append_new(write, json_string(k->write[i]));
     if (k->write_all)
         json_array_append_new(write, json_string("*"));
-    return json_pack("{s:s, s:{s:b, s:b, s:o}, s:s, s:I}", "key_id", k->id, "scopes", "admin",
-                     k->admin, "read", k->admin || k->read, "write", write, "csrf_token", csrf,
-                     "expires_at_ms", (json_int_t)expires_ms);
+    return json_pack("{s:s, s:{s:b, s:b, s:b, s:o}, s:s, s:I}", "key_id", k->id, "scopes", "admin",
+                     k->admin, "read", au_key_can_read(k), "masked", au_key_is_masked(k), "write",
+                     write, "csrf_token", csrf, "expires_at_ms", (json_int_t)expires_ms);
 }
 
 static au_rc set_cookie(au_resp *resp, const char *id, long max_age)
@@ -132,7 +126,7 @@ au_rc au_api_session_post(au_req *req, au_resp *resp, au_err *err)
     }
     if ((rc = au_keys_verify(req->srv->keys, key, &k, err)))
         goto out;
-    if ((rc = au_sessions_create(req->srv->sessions, key, wall_ms(), id, csrf, &exp)) ||
+    if ((rc = au_sessions_create(req->srv->sessions, key, au_wall_ms(), id, csrf, &exp)) ||
         (rc = set_cookie(resp, id, (long)(AU_SESSION_LIFE_MS / 1000))) ||
         (rc = au_resp_header(resp, "Cache-Control", "no-store")))
         goto out;
@@ -153,7 +147,7 @@ au_rc au_api_session_get(au_req *req, au_resp *resp, au_err *err)
     int64_t exp;
     const char *cookie = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Cookie");
     if (!au_cookie_value(cookie, AU_SESSION_COOKIE, id, sizeof(id)) ||
-        au_sessions_get(req->srv->sessions, id, wall_ms(), tok, csrf, &exp))
+        au_sessions_get(req->srv->sessions, id, au_wall_ms(), tok, csrf, &exp))
         return au_err_set(err, AU_ERR_UNAUTHORIZED, "not signed in");
     au_rc rc = au_keys_verify(req->srv->keys, tok, &k, err);
     if (rc) {
@@ -174,7 +168,7 @@ au_rc au_api_session_delete(au_req *req, au_resp *resp, au_err *err)
     const char *cookie = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Cookie");
     const char *sent = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-CSRF-Token");
     if (!au_cookie_value(cookie, AU_SESSION_COOKIE, id, sizeof(id)) ||
-        au_sessions_get(req->srv->sessions, id, wall_ms(), tok, csrf, &exp))
+        au_sessions_get(req->srv->sessions, id, au_wall_ms(), tok, csrf, &exp))
         return au_err_set(err, AU_ERR_UNAUTHORIZED, "not signed in");
     if (!au_session_csrf_ok(csrf, sent))
         return au_err_set(err, AU_ERR_FORBIDDEN, "signing out needs the X-CSRF-Token header");

@@ -1,6 +1,10 @@
 /*
- * libmicrohttpd glue. MHD runs one thread per connection, so a handler may block while the
- * engine's writer commits its batch without stalling other clients. Per request: match the
+ * libmicrohttpd glue. MHD runs AU_HTTP_IO_THREADS epoll event loops that only move bytes;
+ * handlers run on AU_HTTP_WORKERS worker threads while their connection is suspended, so a
+ * handler may block (a write waiting for the engine's group commit, a store read) without
+ * stalling an event loop, and an idle or slow client holds no thread (http_pool.h). /healthz
+ * and requests refused before their handler are answered on the event loop at once, so they
+ * never queue behind the workers. Per request: match the
  * route, verify the key and its scope, accumulate the body up to max_body_bytes (beyond it the
  * rest is read and discarded and the answer is 413, nothing is written), run the handler, send
  * its response or the standard error body, count it and write one access-log line.
@@ -16,6 +20,7 @@
  * connections per client address and closes connections silent for idle_timeout seconds.
  */
 #include <poll.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -27,11 +32,14 @@
 #include <sodium.h>
 
 #include "api/api_int.h"
+#include "api/http_pool.h"
 #include "api/session.h"
 #include "lib/alloc.h"
+#include "lib/clock.h"
 #include "lib/inflate.h"
 #include "lib/log.h"
 #include "ingest/segment.h"
+#include "lib/clock.h"
 
 /* A Segment request without a key header carries its writeKey in the body (what
  * @segment/analytics-node 2.x sends), so that body is read before the key is known: it is
@@ -39,18 +47,46 @@
 #define AU_PREAUTH_BODY_MAX (512 * 1024)
 /* Seconds a client told 503 by the in-flight cap should wait. */
 #define AU_RETRY_AFTER_S "1"
+/* MHD event-loop threads (each an epoll loop over its share of the connections): they only
+ * move bytes, so one per core of the shared 2-core target is enough. */
+#define AU_HTTP_IO_THREADS 2
+/* Threads that run handlers. A request beyond them waits in the queue; /healthz and refused
+ * requests never do. Enough for concurrent writers to share the engine's group commit. */
+#define AU_HTTP_WORKERS 16
 
 struct au_api {
     au_server srv;             /* what handlers see */
     struct MHD_Daemon *daemon; /* the HTTP server */
     _Atomic long in_progress;  /* requests between first byte and queued response */
     _Atomic long inflight;     /* body bytes held by all requests (max_inflight_bytes) */
+    au_http_pool *pool;        /* handler workers and parked requests; also api->srv.pool */
+    pthread_mutex_t conns_mu;  /* guards conns */
+    struct conn_watch *conns;  /* every open connection, for the header deadline */
     char *tls_cert;            /* PEM text of cfg->tls_cert, owned; NULL for plain HTTP */
     char *tls_key;             /* PEM text of cfg->tls_key, owned; NULL for plain HTTP */
 };
 
 /* A PEM file larger than this is not a certificate or key. */
 #define AU_TLS_FILE_MAX (1024 * 1024)
+
+/* One open TCP connection (MHD's socket context), watched for the header deadline: the
+ * headers of a request must all arrive within idle_timeout of the connection opening or of
+ * the previous request's end. MHD's own timeout only closes a connection silent for that long,
+ * so a client trickling a header byte at a time would otherwise hold its slot for ever. */
+typedef struct conn_watch {
+    struct conn_watch *next, *prev; /* api->conns, under conns_mu */
+    int fd;                         /* the socket; valid until the CLOSED notification */
+    _Atomic int64_t since_ms;       /* when it started waiting for headers */
+    _Atomic int in_request;         /* headers are in: the deadline does not apply */
+    int cut;                        /* shut down by the deadline (once) */
+} conn_watch;
+
+/* Where a request is between MHD's calls of on_request. */
+typedef enum {
+    CTX_READING, /* headers and body arriving on the event loop */
+    CTX_RUNNING, /* connection suspended: a worker runs the handler, or it is parked */
+    CTX_READY    /* the response is built (out) and the connection resumed to send it */
+} ctx_state;
 
 /* Per-request state, from MHD's first call for a request to its completion callback. */
 typedef struct conn_ctx {
@@ -61,21 +97,25 @@ typedef struct conn_ctx {
     au_inflate *decoder;   /* decodes a gzip or deflate body; NULL for identity */
     const char *encoding;  /* "gzip" or "deflate" for the access log; NULL for identity */
     au_err body_err;       /* why the body was refused (413, 415, 400); the rest is drained */
-    struct timespec start; /* for the latency histogram and the access log */
+    int64_t start_us;      /* au_mono_us() at arrival: the latency histogram, the access log */
     au_key_scopes key;     /* verified key, when the route needs one */
     au_api *api;           /* back pointer for the completion callback */
     int counted;           /* in_progress was incremented for this request */
     int authed;            /* the key was verified (or refused) when the headers arrived */
     int preauth;           /* Segment writeKey in the body: read up to AU_PREAUTH_BODY_MAX */
     long reserved;         /* bytes of this request counted in api->inflight */
+    const char *method;    /* MHD's, valid for the request: the worker dispatches with them */
+    const char *url;
+    ctx_state state;          /* see ctx_state; written by one thread at a time (suspend orders) */
+    au_http_node node;        /* queued for a worker or parked */
+    struct MHD_Response *out; /* built response (CTX_READY), owned until queued */
+    int status;               /* its HTTP status */
+    int ran;                  /* the handler ran once: a woken request runs it again directly */
 } conn_ctx;
 
-static uint64_t elapsed_us(const struct timespec *t0)
+static uint64_t elapsed_us(int64_t t0_us)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000u +
-           (uint64_t)((t1.tv_nsec - t0->tv_nsec) / 1000);
+    return (uint64_t)(au_mono_us() - t0_us);
 }
 
 static void ctx_free(conn_ctx *c)
@@ -87,12 +127,80 @@ static void ctx_free(conn_ctx *c)
     au_inflate_free(c->decoder);
     au_err_cleanup(&c->body_err);
     au_key_scopes_cleanup(&c->key);
+    if (c->out)
+        MHD_destroy_response(c->out);
     au_free(c);
+}
+
+/* The connection's watch (NULL before MHD has told us about it). */
+static conn_watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* MHD's connection start and close: the watch is linked while the socket is open. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    au_api *api = cls;
+    conn_watch *w = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || !(w = au_calloc(1, sizeof(*w))))
+            return; /* not watched: MHD's idle timeout still applies */
+        w->fd = ci->connect_fd;
+        atomic_store(&w->since_ms, au_wall_ms());
+        pthread_mutex_lock(&api->conns_mu);
+        w->next = api->conns;
+        if (w->next)
+            w->next->prev = w;
+        api->conns = w;
+        pthread_mutex_unlock(&api->conns_mu);
+        *socket_context = w;
+        return;
+    }
+    if (!w)
+        return;
+    /* Unlinked before MHD closes the socket, so the deadline never shuts down a reused fd. */
+    pthread_mutex_lock(&api->conns_mu);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        api->conns = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&api->conns_mu);
+    au_free(w);
+    *socket_context = NULL;
+}
+
+/* On the waker thread, every slice: connections whose headers are late are shut down; MHD
+ * sees the socket end on its event loop and closes the connection. */
+static void header_deadline(void *arg)
+{
+    au_api *api = arg;
+    int64_t limit = au_wall_ms() - (int64_t)api->srv.cfg->idle_timeout * 1000;
+    pthread_mutex_lock(&api->conns_mu);
+    for (conn_watch *w = api->conns; w; w = w->next) {
+        if (w->cut || atomic_load(&w->in_request) || atomic_load(&w->since_ms) > limit)
+            continue;
+        w->cut = 1;
+        shutdown(w->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&api->conns_mu);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    conn_watch *w = watch_of(conn);
+    if (w) {
+        atomic_store(&w->since_ms, au_wall_ms());
+        atomic_store(&w->in_request, 0);
+    }
     conn_ctx *c = *con_cls;
     if (c && c->counted)
         atomic_fetch_sub(&c->api->in_progress, 1);
@@ -230,7 +338,8 @@ static au_rc dispatch(conn_ctx *c, const char *method, const char *url, au_resp 
     c->req.content_type = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Content-Type");
     resp->status = 200;
     resp->content_type = "application/json";
-    return c->req.route->handler(&c->req, resp, err);
+    /* The handler, with the audit log and masking around it (api/audit.c). */
+    return au_api_run_handler(&c->req, resp, err);
 }
 
 static void access_log(conn_ctx *c, const char *method, const char *url, int status, uint64_t us)
@@ -249,14 +358,37 @@ typedef struct stream_ctx {
     au_stream_fn fn;
     void *ctx;
     void (*free_fn)(void *ctx);
+    struct MHD_Connection *conn; /* suspended while the stream waits */
+    au_http_pool *pool;          /* where it waits */
+    au_http_node node;           /* its place among the parked */
 } stream_ctx;
 
+/* The waker's call for a parked stream: MHD asks the reader again. */
+static void stream_wake(void *arg)
+{
+    stream_ctx *sc = arg;
+    MHD_resume_connection(sc->conn);
+}
+
+/* On an event-loop thread: never blocks. With nothing to send, the connection is suspended
+ * and parked until what the reader waits for happens, and 0 returned (MHD asks again once it
+ * is resumed). Suspending comes first, so the waker can never resume a running connection. */
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     stream_ctx *sc = cls;
     (void)pos;
-    long n = sc->fn(sc->ctx, buf, max);
-    return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+    for (;;) {
+        au_wait w = {0, 0};
+        long n = sc->fn(sc->ctx, buf, max, &w);
+        if (n < 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (n > 0)
+            return (ssize_t)n;
+        MHD_suspend_connection(sc->conn);
+        if (!au_http_pool_park(sc->pool, &sc->node, sc->conn, &w, stream_wake, sc))
+            return 0;
+        MHD_resume_connection(sc->conn); /* the feed moved meanwhile: read again */
+    }
 }
 
 static void stream_done(void *cls)
@@ -267,12 +399,23 @@ static void stream_done(void *cls)
     au_free(sc);
 }
 
-static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
+/* Runs the handler (again, after a wait: without re-dispatching, but through the audit and
+ * masking wrapper like the first run) and builds the response into
+ * c->out. Returns 1 when the handler has nothing to answer yet: *w says what to wait for. */
+static int build(conn_ctx *c, int again, au_wait *w)
 {
     au_resp resp = {0};
     au_err err;
+    const char *method = c->method, *url = c->url;
     au_err_init(&err);
-    au_rc rc = dispatch(c, method, url, &resp, &err);
+    au_rc rc =
+        again ? au_api_run_handler(&c->req, &resp, &err) : dispatch(c, method, url, &resp, &err);
+    if (!rc && resp.waiting) {
+        *w = resp.wait;
+        au_resp_cleanup(&resp);
+        au_err_cleanup(&err);
+        return 1;
+    }
     if (rc) {
         au_free(resp.body);
         resp.body = au_error_body(rc, &err, &resp.len);
@@ -286,7 +429,11 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
     if (!rc && resp.stream) {
         stream_ctx *sc = au_calloc(1, sizeof(*sc));
         if (sc) {
-            *sc = (stream_ctx){resp.stream, resp.stream_ctx, resp.stream_free};
+            sc->fn = resp.stream;
+            sc->ctx = resp.stream_ctx;
+            sc->free_fn = resp.stream_free;
+            sc->conn = c->req.conn;
+            sc->pool = c->api->pool;
             resp.stream_ctx = NULL;
         }
         r = sc ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, sc,
@@ -312,20 +459,98 @@ static enum MHD_Result respond(conn_ctx *c, const char *method, const char *url)
             MHD_add_response_header(r, resp.hname[i], resp.hvalue[i]);
     }
     au_resp_cleanup(&resp);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
-    if (rc == AU_ERR_BUSY)
+    if (r && rc == AU_ERR_BUSY)
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, AU_RETRY_AFTER_S);
-    if (!rc && resp.stream)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    enum MHD_Result ret = MHD_queue_response(c->req.conn, (unsigned)resp.status, r);
-    MHD_destroy_response(r);
-    uint64_t us = elapsed_us(&c->start);
+    /* A refused body was drained unread: the connection is closed after the answer instead of
+     * kept alive for a client that was refused (and whose hang-up, sent with its last bytes,
+     * the edge-triggered event loop may not report until the idle timeout). */
+    if (r && c->body_err.rc && c->body_started)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    c->out = r;
+    c->status = resp.status;
+    /* Counted and logged now: a client that left meanwhile never sees the response, but the
+     * request was answered (a departed long-poll is logged 503). */
+    uint64_t us = elapsed_us(c->start_us);
     size_t route = c->req.route ? (size_t)(c->req.route - au_routes) : au_nroutes;
-    au_metrics_request(c->req.srv->metrics, route, resp.status, us);
-    access_log(c, method, url, resp.status, us);
+    au_metrics_request(c->req.srv->metrics, route, c->status, us);
+    access_log(c, method, url, c->status, us);
+    return 0;
+}
+
+/* On the event loop: sends the built response. */
+static enum MHD_Result send_built(conn_ctx *c)
+{
+    if (!c->out)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(c->req.conn, (unsigned)c->status, c->out);
+    MHD_destroy_response(c->out);
+    c->out = NULL;
     return ret;
+}
+
+static void run_job(void *arg);
+
+/* The waker's call for a parked request: its handler runs again on a worker. */
+static void job_wake(void *arg)
+{
+    conn_ctx *c = arg;
+    au_http_pool_run(c->api->pool, &c->node, run_job, c);
+}
+
+/* On a worker, while the connection is suspended: runs the handler; a request with nothing to
+ * answer yet is parked (its connection stays suspended), else the connection is resumed and
+ * on_request sends the response. Nothing may touch c after the resume: MHD may free it. */
+static void run_job(void *arg)
+{
+    conn_ctx *c = arg;
+    au_wait w;
+    int again = c->ran;
+    c->ran = 1;
+    while (build(c, again, &w)) {
+        again = 1;
+        if (!au_http_pool_park(c->api->pool, &c->node, c->req.conn, &w, job_wake, c))
+            return;
+    }
+    c->state = CTX_READY;
+    MHD_resume_connection(c->req.conn);
+}
+
+/* Handlers that answer on the event loop: /healthz, and reads of one item by its key (one
+ * indexed lookup, a bounded answer, never a wait for the writer). Handing them to a worker
+ * would cost two thread switches per request, which halved by-id read throughput at 4
+ * connections on the loaded 2-core machine. Anything that may take long (writes, searches,
+ * listings, reports, explanations, the change feed, exports, /metrics) runs on a worker. */
+static const au_handler on_loop[] = {
+    au_api_health,      au_api_profile_get,    au_api_profile_lookup,
+    au_api_record_get,  au_api_record_profile, au_api_source_get,
+    au_api_session_get, au_api_console_index,  au_api_console_asset,
+};
+
+static int runs_on_loop(const conn_ctx *c)
+{
+    if (c->match_rc || c->body_err.rc)
+        return 1; /* refused before the handler: only the error is formatted */
+    for (size_t i = 0; i < sizeof(on_loop) / sizeof(on_loop[0]); i++)
+        if (c->req.route->handler == on_loop[i])
+            return 1;
+    return 0;
+}
+
+/* The request is complete: cheap answers (refused requests, /healthz, reads by key) are given
+ * on the event loop at once, so they never queue behind slow handlers; the rest go to a
+ * worker. */
+static enum MHD_Result respond(conn_ctx *c)
+{
+    au_wait w;
+    if (runs_on_loop(c)) {
+        if (build(c, 0, &w))
+            return MHD_NO; /* these never wait */
+        return send_built(c);
+    }
+    c->state = CTX_RUNNING;
+    MHD_suspend_connection(c->req.conn);
+    au_http_pool_run(c->api->pool, &c->node, run_job, c);
+    return MHD_YES;
 }
 
 /* The body is refused with 413: what was kept is dropped and the rest will be drained. */
@@ -451,10 +676,15 @@ static conn_ctx *ctx_new(au_api *api, struct MHD_Connection *conn, const char *m
     conn_ctx *c = au_calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    clock_gettime(CLOCK_MONOTONIC, &c->start);
+    c->start_us = au_mono_us();
     c->api = api;
     c->req.srv = &api->srv;
     c->req.conn = conn;
+    c->method = method;
+    c->url = url;
+    conn_watch *w = watch_of(conn);
+    if (w)
+        atomic_store(&w->in_request, 1);
     au_err_init(&c->body_err);
     au_route_match(method, url, &c->req, &c->match_rc);
     authorize_early(c, method);
@@ -484,6 +714,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = c;
         return c ? MHD_YES : MHD_NO;
     }
+    if (c->state == CTX_READY)
+        return send_built(c);
+    if (c->state == CTX_RUNNING)
+        return MHD_YES; /* not expected while suspended; the worker resumes it */
     if (*upload_data_size) {
         /* A refused body is drained, not kept: the client still gets its answer. */
         body_piece(c, upload_data, *upload_data_size);
@@ -491,7 +725,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     body_end(c);
-    return respond(c, method, url);
+    return respond(c);
 }
 
 /* MHD would decode the whole path before routing, turning %2F inside an id into a separator;
@@ -604,6 +838,7 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
     au_api *api = au_calloc(1, sizeof(*api));
     if (!api)
         return AU_ERR_NOMEM;
+    pthread_mutex_init(&api->conns_mu, NULL);
     api->srv.cfg = cfg;
     api->srv.engine = engine;
     api->srv.keys = keys;
@@ -614,8 +849,16 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
     }
     if ((rc = resolve_listen(listen, &ai, err)))
         goto out;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    api->pool = au_http_pool_new(AU_HTTP_WORKERS, au_profiles_of(engine), &api->srv.stopping,
+                                 header_deadline, api);
+    if (!api->pool) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "cannot start the HTTP worker threads");
+        goto out;
+    }
+    api->srv.pool = api->pool;
+    /* A few event loops move bytes; handlers run on the pool's workers (see the top). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if ((rc = tls_options(api, cfg, tls, &flags, err)))
@@ -623,11 +866,13 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
     /* The logger goes first: MHD reports problems with later options through it. */
     api->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_client,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout, MHD_OPTION_UNESCAPE_CALLBACK,
-        keep_escaped, NULL, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)AU_HTTP_IO_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, api, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->idle_timeout, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!api->daemon) {
         rc = au_err_set(err, AU_ERR_IO,
                         "cannot listen on %s (address in use or not local? with TLS: a "
@@ -641,10 +886,12 @@ out:
     if (ai)
         freeaddrinfo(ai);
     if (rc) {
+        au_http_pool_free(api->pool);
         au_metrics_free(api->srv.metrics);
         au_sessions_free(api->srv.sessions);
         au_free(api->tls_cert);
         au_free(api->tls_key);
+        pthread_mutex_destroy(&api->conns_mu);
         au_free(api);
     }
     return rc;
@@ -662,12 +909,17 @@ void au_api_stop(au_api *api)
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (int i = 0; i < 3000 && atomic_load(&api->in_progress) > 0; i++)
         nanosleep(&tick, NULL);
+    /* No connection may stay suspended into MHD_stop_daemon: the pool wakes every parked one
+     * and runs every queued job before the daemon stops. */
+    au_http_pool_stop(api->pool);
     MHD_stop_daemon(api->daemon);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
+    au_http_pool_free(api->pool);
     au_metrics_free(api->srv.metrics);
     au_sessions_free(api->srv.sessions);
     au_free(api->tls_cert);
     au_free(api->tls_key);
+    pthread_mutex_destroy(&api->conns_mu);
     au_free(api);
 }

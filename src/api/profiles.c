@@ -297,10 +297,12 @@ static au_rc sse_fill(sse *s)
     return rc;
 }
 
-static long sse_read(void *ctx, char *buf, size_t max)
+/* Never blocks (it runs on an event loop): with nothing to send it returns 0 and says what to
+ * wait for; the server parks the stream until then, the client's departure or shutdown. */
+static long sse_read(void *ctx, char *buf, size_t max, au_wait *w)
 {
     sse *s = ctx;
-    while (s->sent == s->out.len) {
+    if (s->sent == s->out.len) {
         au_buf_reset(&s->out);
         s->sent = 0;
         if (atomic_load(&s->srv->stopping) || au_req_client_gone(s->conn))
@@ -308,18 +310,15 @@ static long sse_read(void *ctx, char *buf, size_t max)
         uint64_t gen = au_profiles_generation(s->prof);
         if (sse_fill(s))
             return -1;
-        if (s->out.len) {
-            s->idle_since = au_wall_ms();
-            break;
+        int64_t now = au_wall_ms();
+        if (!s->out.len && now - s->idle_since >= SSE_KEEPALIVE_S * 1000 &&
+            au_buf_puts(&s->out, ": keep-alive\n\n"))
+            return -1;
+        if (!s->out.len) {
+            *w = (au_wait){gen, s->idle_since + SSE_KEEPALIVE_S * 1000};
+            return 0;
         }
-        if (au_wall_ms() - s->idle_since >= SSE_KEEPALIVE_S * 1000) {
-            if (au_buf_puts(&s->out, ": keep-alive\n\n"))
-                return -1;
-            s->idle_since = au_wall_ms();
-            break;
-        }
-        /* Short slices so a shutdown is noticed within a second. */
-        au_profiles_wait(s->prof, gen, au_wall_ms() + 1000);
+        s->idle_since = now;
     }
     size_t n = s->out.len - s->sent;
     if (n > max)
@@ -379,29 +378,34 @@ au_rc au_api_changes(au_req *req, au_resp *resp, au_err *err)
     /* wait and limit are checked first, so a bad request does not cost a store read */
     au_rc rc = au_query_parse(req, au_api_query_changes, &a, err);
     long wait = a.wait, limit = a.limit;
-    if (!rc)
+    /* A waiting request is parked by the server, holding no thread, and runs again when the
+     * feed moves, its deadline passes or its client leaves; the deadline and the position
+     * (`after=now` resolved once) are the first run's. */
+    if (!rc && req->deadline_ms)
+        after = req->wait_after;
+    else if (!rc)
         rc = query_after(req, a.after, &after, err);
     if (rc)
         return rc;
     if (wants_sse(req))
         return changes_sse(req, prof, after, resp, err);
-    int64_t deadline = au_wall_ms() + wait * 1000;
-    for (;;) {
-        /* The generation is read before the query, so a commit in between is not missed. */
-        uint64_t gen = au_profiles_generation(prof);
-        if ((rc = read_changes(req->srv, after, (int)limit, &list, &last, err)))
-            return rc;
-        if (json_array_size(list) || au_wall_ms() >= deadline || atomic_load(&req->srv->stopping))
-            break;
-        /* A client that hung up frees its thread now, not when the wait runs out. */
-        if (au_req_client_gone(req->conn)) {
-            json_decref(list);
-            return au_err_set(err, AU_ERR_UNAVAILABLE, "the client closed the connection");
-        }
+    if (!req->deadline_ms) {
+        req->deadline_ms = au_wall_ms() + wait * 1000;
+        req->wait_after = after;
+    }
+    /* The generation is read before the query, so a commit in between is not missed. */
+    uint64_t gen = au_profiles_generation(prof);
+    if ((rc = read_changes(req->srv, after, (int)limit, &list, &last, err)))
+        return rc;
+    if (!json_array_size(list) && au_wall_ms() < req->deadline_ms &&
+        !atomic_load(&req->srv->stopping)) {
         json_decref(list);
-        list = NULL;
-        au_profiles_wait(prof, gen,
-                         deadline < au_wall_ms() + 1000 ? deadline : au_wall_ms() + 1000);
+        /* A client that hung up is answered (and logged) now, not when the wait runs out. */
+        if (au_req_client_gone(req->conn))
+            return au_err_set(err, AU_ERR_UNAVAILABLE, "the client closed the connection");
+        resp->waiting = 1;
+        resp->wait = (au_wait){gen, req->deadline_ms};
+        return AU_OK;
     }
     au_cursor_encode((uint64_t)last, cur);
     return au_resp_json(

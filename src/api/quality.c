@@ -6,11 +6,11 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/time.h>
 
 #include "api/api_int.h"
 #include "api/query.h"
 #include "quality/quality.h"
+#include "lib/clock.h"
 
 /* Default length of the per-day series (as the option table writes it). */
 #define QUALITY_DEFAULT_DAYS "7"
@@ -43,8 +43,6 @@ const au_query_spec au_api_query_quality[] = {
 au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err)
 {
     au_engine *e = req->srv->engine;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
     quality_args a = {0};
     au_rc rc = au_query_parse(req, au_api_query_quality, &a, err);
     if (rc)
@@ -53,7 +51,7 @@ au_rc au_api_quality(au_req *req, au_resp *resp, au_err *err)
         .source = a.source,
         .attribute = a.attribute,
         .days = (int)a.days,
-        .now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000,
+        .now_ms = au_wall_ms(),
         .mapped = mapped_by_engine,
         .mapped_ctx = e,
     };

@@ -53,7 +53,7 @@ extern const au_query_spec au_api_query_record_get[], au_api_query_explain[], au
     au_api_query_quality_generic[], au_api_query_profile_search[], au_api_query_profile_lookup[],
     au_api_query_profile_get[], au_api_query_profile_timeline[], au_api_query_changes[],
     au_api_query_flow_runs[], au_api_query_deadletters[], au_api_query_quality[],
-    au_api_query_subject_export[];
+    au_api_query_subject_export[], au_api_query_audit[];
 /* POST /v1/sources/{source}/sync (api/inbound.c) */
 extern const au_query_spec au_api_query_sync[];
 /* One line per parameter, "?limit= (integer 1..1000, default 50): runs per page", each

@@ -11,6 +11,7 @@
 
 #include "api/api_int.h"
 #include "api/query.h"
+#include "core/batch.h"
 #include "core/reads.h"
 #include "core/warnings.h"
 #include "lib/alloc.h"
@@ -18,9 +19,9 @@
 /* Records in one batch, bounded so an error listing or a job stays reasonable. */
 #define MAX_BATCH 100000
 
-/* Maps every document; on any failure frees what was mapped and reports every bad one. */
-static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_t *nbad,
-                     au_err *err)
+/* Maps every document (noting quarantined values in the batch's warnings); when any is bad,
+ * every bad one is reported and nothing is kept. *nbad: documents refused (all on NOMEM). */
+static au_rc map_all(au_record_batch *b, json_t *docs, size_t *nbad, au_err *err)
 {
     size_t i, n = json_array_size(docs);
     json_t *doc;
@@ -30,7 +31,7 @@ static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_
         au_err one;
         au_err_init(&one);
         au_rc rc = json_is_object(doc)
-                       ? au_source_map(src, doc, (long)i, &recs[i], &one)
+                       ? au_record_batch_add(b, doc, (long)i, &one)
                        : au_err_set(&one, AU_ERR_INVALID, "document is not a JSON object");
         if (rc == AU_ERR_NOMEM) {
             au_err_cleanup(&one);
@@ -39,7 +40,6 @@ static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_
         }
         if (rc) {
             (*nbad)++;
-            recs[i] = NULL;
             if (one.ndetails)
                 au_err_take_details(err, &one, 0);
             else
@@ -47,24 +47,21 @@ static au_rc map_all(const au_source *src, json_t *docs, au_record **recs, size_
         }
         au_err_cleanup(&one);
     }
-    if (*nbad) {
-        for (i = 0; i < n; i++)
-            au_record_free(recs[i]);
+    if (*nbad)
         return au_err_set(err, AU_ERR_INVALID,
                           "%zu of %zu records are invalid; nothing was written", *nbad, n);
-    }
     return AU_OK;
 }
 
-static au_rc write_batch(au_req *req, const char *source, au_record **recs, size_t n,
-                         const au_warnings *w, au_resp *resp, au_err *err)
+static au_rc write_batch(au_req *req, const char *source, au_record_batch *b, const au_warnings *w,
+                         au_resp *resp, au_err *err)
 {
     char origin[64];
     au_write_summary sum = {0};
     au_req_origin(req, origin, sizeof(origin));
-    /* The engine owns recs and its records from here on, whatever the outcome. An empty batch
-     * writes nothing and is answered all the same. */
-    au_rc rc = n ? au_engine_write_records(req->srv->engine, recs, n, origin, &sum, err) : AU_OK;
+    /* The engine owns the records from here on, whatever the outcome. An empty batch writes
+     * nothing and is answered all the same. */
+    au_rc rc = au_record_batch_write(b, req->srv->engine, origin, &sum, err);
     if (rc)
         return rc;
     au_metrics *m = req->srv->metrics;
@@ -80,15 +77,6 @@ static au_rc write_batch(au_req *req, const char *source, au_record **recs, size
     return au_resp_json(resp, 200, answer);
 }
 
-/* The quarantined values of a mapped batch, before the engine takes the records. */
-static au_rc collect_warnings(const au_source *src, au_record **recs, size_t n, au_warnings *w)
-{
-    au_rc rc = AU_OK;
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = au_warnings_add(w, src, (long)i, recs[i]);
-    return rc;
-}
-
 /* POST /v1/sources/{source}/records   body: [doc, ...] or JSON lines
  * -> {"inserted":n,"updated":n,"unchanged":n,"warnings":[{index,record_id,field,attribute,value,
  *     reason}] (the first 100 quarantined values),"warnings_total":n,"records_with_warnings":n};
@@ -97,40 +85,24 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
 {
     const char *name = au_req_param(req, "source");
     json_t *docs = NULL;
-    au_record **recs = NULL;
-    size_t nbad = 0, n = 0;
+    size_t nbad = 0;
     au_warnings w;
+    au_record_batch b;
     au_warnings_init(&w, AU_WARNINGS_MAX);
     au_rc rc = AU_OK;
     const au_source *src = au_engine_source_acquire(req->srv->engine, name);
     if (!src)
         return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", name);
+    au_record_batch_init(&b, src, &w);
     if ((rc = au_req_parse_batch(req, MAX_BATCH, &docs, err)))
         goto out;
-    n = json_array_size(docs);
-    if (n == 0) {
-        rc = write_batch(req, name, NULL, 0, &w, resp, err);
-        goto out;
-    }
-    if (!(recs = au_calloc(n, sizeof(*recs)))) {
-        rc = AU_ERR_NOMEM;
-        goto out;
-    }
-    if ((rc = map_all(src, docs, recs, &nbad, err))) {
-        /* map_all has freed every record it mapped */
+    if ((rc = map_all(&b, docs, &nbad, err))) {
         au_metrics_records(req->srv->metrics, name, AU_OUTCOME_REJECTED, nbad);
-        n = 0;
         goto out;
     }
-    if ((rc = collect_warnings(src, recs, n, &w)))
-        goto out;
-    rc = write_batch(req, name, recs, n, &w, resp, err);
-    recs = NULL;
-    n = 0;
+    rc = write_batch(req, name, &b, &w, resp, err);
 out:
-    for (size_t i = 0; recs && i < n; i++)
-        au_record_free(recs[i]);
-    au_free(recs);
+    au_record_batch_cleanup(&b);
     au_warnings_cleanup(&w);
     json_decref(docs);
     au_engine_source_release(req->srv->engine, src);

@@ -89,7 +89,8 @@
       "The profile a record belongs to: {\"source\",\"record_id\",\"profile\"}.", NULL)            \
     X("POST", "/v1/profiles/{id}/merge", au_api_profile_merge, AU_NEED_ADMIN,                      \
       "Merges another profile (or a record's profile) into this one; kept as a must-link that "    \
-      "wins in every later re-evaluation.",                                                        \
+      "wins in every later re-evaluation; do-not-link rules between the two profiles' records "    \
+      "(a split's) are forgotten.",                                                                \
       "{\"with\": profile id | {\"source\",\"record\"}}")                                          \
     X("POST", "/v1/profiles/{id}/split", au_api_profile_split, AU_NEED_ADMIN,                      \
       "Splits the listed records off the profile; kept as cannot-links between them and the "      \
@@ -153,7 +154,9 @@
       "retrying deliveries and the last retry error.",                                             \
       NULL)                                                                                        \
     X("PUT", "/v1/flows/{name}", au_api_flow_put, AU_NEED_ADMIN,                                   \
-      "Validates (every error with its line and column) and saves a flow; it runs at once.",       \
+      "Validates (every error with its line and column) and saves a flow; it runs at once. "       \
+      "Placeholders of hidden values read from GET (\"********\", \"[redacted]\") keep the "       \
+      "stored values; anywhere else they are refused.",                                            \
       "flow definition, YAML or JSON (docs/FLOWS.md)")                                             \
     X("GET", "/v1/flows/{name}", au_api_flow_get, AU_NEED_READ,                                    \
       "One flow's normalised definition (secrets redacted) and how its runs stand.", NULL)         \
@@ -168,7 +171,8 @@
       "matching stored event or profile change (says which in \"sampled\"), returns what each "    \
       "step would send. Sends and writes nothing.",                                                \
       "the run context: {\"event\":{...}} | {\"profile\":{...}} | {\"webhook\":{...}}; empty, {} " \
-      "or {\"sample\":true} to sample")                                                            \
+      "or {\"sample\":true} to sample; {\"sample\":{\"profile\":ID}} or "                          \
+      "{\"sample\":{\"source\":S,\"event\":ID}} for a chosen customer or event")                   \
     X("POST", "/v1/hooks/{flow}", au_api_flow_hook, AU_NEED_NONE,                                  \
       "Webhook trigger: starts a run with {\"webhook\": body}. No API key: X-Aurum-Timestamp "     \
       "(Unix s) and X-Aurum-Signature: sha256=HMAC(secret, \"ts.body\") (or X-Aurum-Secret); "     \
@@ -212,7 +216,14 @@
       "Everything held about a person with where it came from: golden record with lineage, "       \
       "every version of their records, events, flow runs and dead letters mentioning them.",       \
       NULL)                                                                                        \
-    /* (end of the data-subject routes) */
+    /* (end of the data-subject routes) */                                                         \
+    /* --- audit log (docs/SECURITY.md) ------------------------------------------------ */        \
+    X("GET", "/v1/audit", au_api_audit_list, AU_NEED_ADMIN,                                        \
+      "The audit log of reads and changes of personal data, newest first: key, client, route, "    \
+      "profiles and record numbers touched, time, chain hash; cursor-paginated "                   \
+      "({\"entries\",\"next_cursor\"}). `aurum audit verify` checks the chain.",                   \
+      NULL)                                                                                        \
+    /* (end of the audit routes) */
 
 const au_route au_routes[] = {
 #define AU_ROUTE_ROW(m, p, h, n, s, b) {m, p, h, n, s, b},
@@ -375,6 +386,7 @@ static const struct {
     {au_api_quality, au_api_query_quality},
     {au_api_subject_export, au_api_query_subject_export},
     {au_api_sync_post, au_api_query_sync},
+    {au_api_audit_list, au_api_query_audit},
 };
 
 /* The route's input for the reference: its body text, then its query parameters. NULL: none.

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/batch.h"
 #include "lib/alloc.h"
 #include "resolve/hook.h"
 #include "core/warnings.h"
@@ -48,28 +49,22 @@ static au_rc write_records(au_req *req, const json_t *items, const char *origin,
     const au_source *src = segment_source(req->srv->engine, err);
     if (!src)
         return err->rc ? err->rc : AU_ERR_INTERNAL;
-    au_record **recs = au_calloc(n, sizeof(*recs));
-    au_rc rc = recs ? AU_OK : AU_ERR_NOMEM;
-    size_t k = 0;
+    au_record_batch b;
+    au_rc rc = AU_OK;
+    au_record_batch_init(&b, src, w);
     json_array_foreach(items, i, it)
     {
         if (rc || strcmp(json_string_value(json_object_get(it, "kind")), "record") != 0)
             continue;
         long index = (long)json_integer_value(json_object_get(it, "index"));
-        rc = au_source_map(src, json_object_get(it, "doc"), index, &recs[k], err);
-        if (!rc)
-            rc = au_warnings_add(w, src, index, recs[k++]);
-    }
-    au_engine_source_release(req->srv->engine, src);
-    if (rc) {
-        for (size_t j = 0; j < k; j++)
-            au_record_free(recs[j]);
-        au_free(recs);
-        return rc;
+        rc = au_record_batch_add(&b, json_object_get(it, "doc"), index, err);
     }
     au_write_summary sum = {0};
-    /* The engine owns recs and its records from here on. */
-    return au_engine_write_records(req->srv->engine, recs, n, origin, &sum, err);
+    if (!rc)
+        rc = au_record_batch_write(&b, req->srv->engine, origin, &sum, err);
+    au_record_batch_cleanup(&b);
+    au_engine_source_release(req->srv->engine, src);
+    return rc;
 }
 
 /* An event item, or a link item turned into an "alias" event on the linked user. */

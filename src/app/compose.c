@@ -5,6 +5,7 @@
  * a <module>/hook.c defining an au_engine_hook plus one line here.
  */
 #include "app/compose.h"
+#include "audit/audit.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
 #include "privacy/privacy.h"
@@ -31,6 +32,11 @@ const au_engine_hook *const au_app_hooks[] = {
     /* inbound connectors act outside the transaction: the hook is their home in the engine
      * (au_inbound_of), started by `aurum serve` (docs/CONNECTORS.md) */
     &au_inbound_hook,
+
+    /* and the audit log after everything: it logs the records the job wrote (numbers and, for
+     * a request, the profiles resolution gave them) in the job's own transaction */
+    &au_audit_hook,
+
     NULL,
 };
 

@@ -35,6 +35,8 @@ extern const au_cli_command au_cli_train, au_cli_clusters, au_cli_eval, au_cli_e
 extern const au_cli_command au_cli_quality, au_cli_renormalize;
 /* data subjects: erasure and export (erase.c) */
 extern const au_cli_command au_cli_erase, au_cli_export;
+/* the audit log: verification and retention (audit.c) */
+extern const au_cli_command au_cli_audit;
 /* flows */
 extern const au_cli_command au_cli_secrets;
 /* Development aid: a stand-in target system for flows. */

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/resolve_common.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/csv.h"
 #include "lib/lockfile.h"
 #include "resolve/eval.h"
@@ -43,23 +44,14 @@ static const au_args_spec spec = {
 /* Parallel key / label lists; strings owned. */
 typedef struct keyed {
     char **keys, **labels;
-    size_t n, cap;
+    size_t n, keys_cap, labels_cap; /* the two arrays grow apart, each by AU_ARRAY_GROW */
 } keyed;
 
 static int keyed_add(keyed *k, const char *source, const char *record_id, const char *label)
 {
-    if (k->n == k->cap) {
-        size_t ncap = k->cap ? 2 * k->cap : 4096;
-        char **nk = au_realloc(k->keys, ncap * sizeof(*nk));
-        if (!nk)
-            return -1;
-        k->keys = nk;
-        char **nl = au_realloc(k->labels, ncap * sizeof(*nl));
-        if (!nl)
-            return -1;
-        k->labels = nl;
-        k->cap = ncap;
-    }
+    if (AU_ARRAY_GROW(k->keys, k->keys_cap, k->n + 1, 4096) ||
+        AU_ARRAY_GROW(k->labels, k->labels_cap, k->n + 1, 4096))
+        return -1;
     /* \x1f cannot appear in a source name and keeps "a:b" + "c" apart from "a" + "b:c" */
     k->keys[k->n] = au_asprintf("%s\x1f%s", source, record_id);
     k->labels[k->n] = au_strdup(label);

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "gen/gen.h"
+#include "lib/clock.h"
 
 /* --format writes the index of csv|jsonl, which are the enum's values, as an int. */
 _Static_assert(sizeof(au_gen_format) == sizeof(int) && AU_GEN_CSV == 0 && AU_GEN_JSONL == 1,
@@ -78,15 +79,13 @@ static const au_args_spec spec = {
 };
 
 typedef struct progress_state {
-    struct timespec start;
+    int64_t start_us; /* au_mono_us() when generation began */
     int tty;
 } progress_state;
 
-static double elapsed(const struct timespec *t0)
+static double elapsed(int64_t t0_us)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+    return (double)(au_mono_us() - t0_us) / 1e6;
 }
 
 static void on_progress(void *ctx, long done, long total, long rows)
@@ -94,7 +93,7 @@ static void on_progress(void *ctx, long done, long total, long rows)
     progress_state *ps = ctx;
     if (!ps->tty)
         return;
-    double s = elapsed(&ps->start);
+    double s = elapsed(ps->start_us);
     double rate = s > 0 ? (double)rows / s : 0;
     double eta = done > 0 ? s * (double)(total - done) / (double)done : 0;
     fprintf(stderr, "\raurum gen: %ld/%ld people, %ld rows, %.0f rows/s, ETA %.0f s   ", done,
@@ -113,7 +112,7 @@ static int run(int argc, char **argv)
     if (code != AU_ARG_CONTINUE)
         return code;
     ps.tty = isatty(STDERR_FILENO);
-    clock_gettime(CLOCK_MONOTONIC, &ps.start);
+    ps.start_us = au_mono_us();
     o.progress = on_progress;
     o.progress_ctx = &ps;
     au_err_init(&err);
@@ -126,7 +125,7 @@ static int run(int argc, char **argv)
         return rc == AU_ERR_INVALID ? 2 : 1;
     }
     au_err_cleanup(&err);
-    double s = elapsed(&ps.start);
+    double s = elapsed(ps.start_us);
     fprintf(stderr,
             "aurum gen: %d files, %ld rows (%ld duplicates), %ld events, %ld people in %s "
             "in %.2f s (%.0f rows/s)\n",

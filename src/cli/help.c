@@ -69,6 +69,36 @@ static void config_topic(FILE *f)
                "docs/PROFILES.md.\n");
 }
 
+static void audit_topic(FILE *f)
+{
+    fputs(
+        "Audit log: every read and change of personal data is logged with the API key's id, the\n"
+        "client address, the route, the profile ids and record numbers touched and the time;\n"
+        "never a value. Changes are logged in their own transaction; reads are queued and\n"
+        "appended within about a second (and at shutdown). Each entry's hash covers the previous\n"
+        "hash and its content, so an edited, removed or reordered entry breaks the chain.\n"
+        "  GET /v1/audit?profile=&record=SOURCE:ID&key=&route=&since=&limit=&cursor=  (admin)\n"
+        "  aurum audit verify --data DIR    'ok: N entries', or the first broken link (exit 1)\n"
+        "  aurum audit sweep --data DIR     apply retention now (the daemon does it hourly)\n"
+        "\n"
+        "Retention (configuration):\n"
+        "  retention:\n"
+        "    runs: 30d        # flow runs with nothing left to deliver, their dead letters\n"
+        "    audit: 365d      # audit entries; the chain still verifies from the anchor left\n"
+        "    interval: 1h     # how often the daemon sweeps; durations: s, m, h, d, 0 = forever\n"
+        "\n"
+        "Masked reads: a key created with --scope read:masked reads everything a read key does,\n"
+        "with personal values masked (e-mail j***@example.com, phone ***0958, names J., date of\n"
+        "birth 1980, addresses reduced to city and country) on every route that returns them;\n"
+        "it may not export. The policy per canonical attribute (full | partial | none):\n"
+        "  masking:\n"
+        "    email: partial\n"
+        "    phone: full\n"
+        "    city: none\n"
+        "Details: docs/SECURITY.md.\n",
+        f);
+}
+
 void au_cli_config_markdown(FILE *f)
 {
     au_buf b;
@@ -123,5 +153,6 @@ const au_cli_topic au_cli_topics[] = {
     {"flows", "the flow reference: triggers, context, step kinds and their options", flows_topic},
     {"connectors", "inbound connectors: file drop, PostgreSQL, HTTP API; schedules, sync",
      au_inbound_print_help},
+    {"privacy", "the audit log, retention and the read:masked scope", audit_topic},
     {NULL, NULL, NULL},
 };

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "store/store.h"
 #include "core/keys.h"
+#include "lib/clock.h"
 
 typedef struct keys_opts {
     const char *config, *data, *name, *id;
@@ -22,7 +23,8 @@ typedef struct keys_opts {
 
 static const au_arg options[] = {
     AU_ARG_ROW("--scope", AU_ARG_LIST, offsetof(keys_opts, scopes), "S",
-               "create: a scope of the new key (repeatable): admin, read, write:<source>, write:*"),
+               "create: a scope of the new key (repeatable): admin, read, read:masked, "
+               "write:<source>, write:*"),
     AU_ARG_ROW("--name", AU_ARG_STR, offsetof(keys_opts, name), "N",
                "create: a name to recognise the key"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(keys_opts, config), "FILE", "YAML configuration"),
@@ -36,8 +38,10 @@ static const au_args_spec spec = {
     .synopsis = "create [--config FILE] [--data DIR] --scope S [--scope S...] [--name N]\n"
                 "       aurum keys list   [--config FILE] [--data DIR]\n"
                 "       aurum keys revoke [--config FILE] [--data DIR] ID",
-    .about = "Scopes: admin (everything), read (every GET), write:<source>, write:* (all "
-             "sources).\ncreate prints the token once on stdout; only its hash is stored. Works "
+    .about = "Scopes: admin (everything), read (every GET), read:masked (every GET with personal "
+             "values\nmasked: j***@example.com, ***0958, J., 1980; no export; masking: in the "
+             "config), write:<source>,\nwrite:* (all sources).\ncreate prints the token once on "
+             "stdout; only its hash is stored. Works "
              "while the daemon\nruns: a revoked key stops working there within a few seconds.\n",
     .opts = options,
     .nopts = sizeof(options) / sizeof(options[0]),
@@ -79,7 +83,7 @@ static au_rc do_create(au_store *s, const keys_opts *o, au_err *err)
     }
     au_key_scopes_cleanup(&check);
     au_key_generate(token, id, hash);
-    au_key_row row = {id, hash, scopes, o->name, (int64_t)time(NULL) * 1000};
+    au_key_row row = {id, hash, scopes, o->name, au_wall_ms()};
     rc = put_key(s, &row);
     if (rc)
         au_err_set(err, rc, "cannot store the key: %s", au_rc_message(rc));
@@ -145,7 +149,7 @@ static au_rc do_revoke(au_store *s, const char *id, au_err *err)
 {
     au_rc rc = au_store_begin(s);
     if (!rc)
-        rc = au_store_key_revoke(s, id, (int64_t)time(NULL) * 1000);
+        rc = au_store_key_revoke(s, id, au_wall_ms());
     if (!rc)
         rc = au_store_commit(s);
     if (rc) {

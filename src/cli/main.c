@@ -13,10 +13,10 @@
 #include "lib/log.h"
 
 static const au_cli_command *const commands[] = {
-    &au_cli_serve,   &au_cli_import,  &au_cli_gen,         &au_cli_keys,
-    &au_cli_version, &au_cli_train,   &au_cli_clusters,    &au_cli_eval,
-    &au_cli_explain, &au_cli_quality, &au_cli_renormalize, &au_cli_sink,
-    &au_cli_secrets, &au_cli_erase,   &au_cli_export,      &au_cli_sync,
+    &au_cli_serve,       &au_cli_import,   &au_cli_gen,     &au_cli_keys,    &au_cli_version,
+    &au_cli_train,       &au_cli_clusters, &au_cli_eval,    &au_cli_explain, &au_cli_quality,
+    &au_cli_renormalize, &au_cli_sink,     &au_cli_secrets, &au_cli_erase,   &au_cli_export,
+    &au_cli_sync,        &au_cli_audit,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "app/compose.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/engine.h"
@@ -166,6 +167,8 @@ static int run(int argc, char **argv)
         goto out;
     if ((rc = au_inbound_start(au_inbound_of(engine), &err)))
         goto out;
+    if ((rc = au_audit_start(engine, &err)))
+        goto out;
     if ((rc = au_api_start(cfg, engine, keys, listen, &api, &port, &err)))
         goto out;
     const char *colon = strrchr(listen, ':');
@@ -188,6 +191,8 @@ out:
     au_api_stop(api);
     if (engine)
         au_flows_stop(au_flows_of(engine));
+    if (engine)
+        au_audit_stop(engine); /* queued read entries are appended before the store closes */
     au_keys_free(keys);
     au_engine_close(engine);
     au_lockfile_release(lock);

@@ -13,6 +13,7 @@
 #include "cli/resolve_common.h"
 #include "resolve/hook.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/clock.h"
 #include "lib/csv.h"
 #include "lib/lockfile.h"
@@ -46,23 +47,14 @@ static const au_args_spec spec = {
 typedef struct labels {
     uint32_t (*pairs)[2];
     int *match;
-    size_t n, cap;
+    size_t n, pairs_cap, match_cap; /* pairs and match grow apart, each by AU_ARRAY_GROW */
 } labels;
 
 static int labels_add(labels *l, uint32_t a, uint32_t b, int m)
 {
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? 2 * l->cap : 1024;
-        uint32_t(*np)[2] = au_realloc(l->pairs, ncap * sizeof(*np));
-        if (!np)
-            return -1;
-        l->pairs = np;
-        int *nm = au_realloc(l->match, ncap * sizeof(*nm));
-        if (!nm)
-            return -1;
-        l->match = nm;
-        l->cap = ncap;
-    }
+    if (AU_ARRAY_GROW(l->pairs, l->pairs_cap, l->n + 1, 1024) ||
+        AU_ARRAY_GROW(l->match, l->match_cap, l->n + 1, 1024))
+        return -1;
     l->pairs[l->n][0] = a;
     l->pairs[l->n][1] = b;
     l->match[l->n++] = m;

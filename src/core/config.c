@@ -47,8 +47,8 @@ static const au_opt options[] = {
                "concurrent HTTP connections from one client address (more are refused at accept)",
                .def = "64", .min = 1, .max = __LONG_MAX__),
     AU_OPT_ROW("idle_timeout", AU_OPT_INT, offsetof(au_config, idle_timeout), "SECONDS",
-               "seconds a connection may send nothing (half-sent headers, idle keep-alive) before "
-               "it is closed",
+               "seconds a connection may send nothing, or take to send a request's headers in "
+               "full, before it is closed",
                .def = "30", .min = 1, .max = __LONG_MAX__),
     AU_OPT_ROW("max_inflight_bytes", AU_OPT_INT, offsetof(au_config, max_inflight_bytes), "BYTES",
                "request body bytes held by all requests at once; beyond it 503 with Retry-After",
@@ -95,6 +95,16 @@ static const struct {
     {"outbound", "hosts flow steps may reach: {allow: [rules], deny: [rules]} (docs/SECRETS.md)",
      NULL},
     {"webhooks", "webhook signatures: {max_age_s: 300} accepted age of X-Aurum-Timestamp", NULL},
+    {"retention",
+     "how long history is kept: {runs: 30d, audit: 365d, interval: 1h}; 0 or forever keeps all "
+     "(aurum help privacy)",
+     NULL},
+    {"masking",
+     "what read:masked keys see, per attribute: full, partial or none (aurum help privacy)", NULL},
+    {"clock",
+     "tests only: {offset_file: PATH} runs the flows' clock ahead by the milliseconds in PATH "
+     "(docs/FLOWS.md)",
+     NULL},
     {"connectors", "not supported yet",
      "is not supported yet: outbound systems are flow steps (http, upsert_record, postgres, "
      "nats, file) under 'flows:' (see 'aurum help flows'); inbound connectors are declared per "

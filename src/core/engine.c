@@ -53,6 +53,7 @@ struct au_write_job {
     size_t weight;             /* items counted against ENGINE_MAX_QUEUED_ITEMS */
     int64_t at_ms;             /* time of the write (submission time) */
     char *origin;              /* who wrote it, owned */
+    au_actor *actor;           /* the request it was made for (audit), owned; NULL: none */
     au_record **recs;          /* JOB_RECORDS: records and the array, owned */
     char **docs;               /* JOB_RECORDS: compact JSON per record, owned (au_free) */
     size_t n;                  /* JOB_RECORDS: number of records */
@@ -126,8 +127,9 @@ struct au_engine {
 
     const au_engine_hook *const *hooks; /* the caller's NULL-terminated list, borrowed */
     void *hook_state[ENGINE_MAX_HOOKS]; /* per registered hook, owned by the hook */
-    int event_linked; /* writer: the event being written is linked (au_engine_event_linked) */
-    int nhooks;       /* hooks opened (closed in reverse order) */
+    int event_linked;  /* writer: the event being written is linked (au_engine_event_linked) */
+    int nhooks;        /* hooks opened (closed in reverse order) */
+    au_write_job *cur; /* writer: the job being applied (au_engine_job_actor) */
 
     pthread_mutex_t rd_mu;              /* protects the reader pool */
     au_store *idle[ENGINE_READER_POOL]; /* idle read-only handles */
@@ -135,6 +137,18 @@ struct au_engine {
 };
 
 /* ---- jobs -------------------------------------------------------------------------------- */
+
+/* The actor of the calling thread (au_engine_actor_set): per thread, never shared, so a request
+ * handler's identity reaches the jobs it submits without a parameter on every write function. */
+static _Thread_local au_actor tl_actor;
+static _Thread_local int tl_actor_set;
+
+void au_engine_actor_set(const au_actor *a)
+{
+    tl_actor_set = a != NULL;
+    if (a)
+        tl_actor = *a;
+}
 
 /* Frees what the kind-specific arguments own. */
 static void job_args_free(au_write_job *j)
@@ -177,7 +191,10 @@ static au_write_job *job_new(job_kind kind, const char *origin)
     j->at_ms = au_wall_ms();
     au_err_init(&j->err);
     j->origin = au_strdup(origin ? origin : "");
-    if (!j->origin) {
+    if (tl_actor_set && j->origin && (j->actor = au_malloc(sizeof(*j->actor))))
+        *j->actor = tl_actor;
+    if (!j->origin || (tl_actor_set && !j->actor)) {
+        au_free(j->origin);
         au_free(j);
         return NULL;
     }
@@ -212,6 +229,7 @@ static void job_free(au_write_job *j)
         event_row_cleanup(&j->evs[i]);
     au_free(j->evs);
     au_free(j->origin);
+    au_free(j->actor);
     job_args_free(j);
     au_err_cleanup(&j->err);
     au_free(j);
@@ -473,6 +491,16 @@ void *au_engine_hook_state(au_engine *e, const char *name)
     return NULL;
 }
 
+const au_actor *au_engine_job_actor(au_engine *e)
+{
+    return e->cur ? e->cur->actor : NULL;
+}
+
+const char *au_engine_job_origin(au_engine *e)
+{
+    return e->cur ? e->cur->origin : NULL;
+}
+
 const au_config *au_engine_config(au_engine *e)
 {
     return e->cfg;
@@ -677,16 +705,19 @@ static au_rc apply_in_savepoint(au_engine *e, au_write_job *j)
     au_rc rc = au_store_savepoint(e->store);
     if (rc)
         return rc;
+    e->cur = j;
     j->rc = apply_job(e, j);
     if (j->rc) {
         memset(&j->sum, 0, sizeof(j->sum));
         rc = au_store_savepoint_rollback(e->store);
         hooks_rolled_back(e);
+        e->cur = NULL;
         return rc;
     }
     rc = au_store_savepoint_release(e->store);
     if (!rc)
         hooks_job_kept(e);
+    e->cur = NULL;
     return rc;
 }
 
@@ -1199,6 +1230,7 @@ void au_engine_stats_get(au_engine *e, au_engine_stats *st)
     st->commits = e->commits;
     st->jobs = e->jobs;
     st->queue_depth = e->queued_jobs;
+    st->stopping = e->stopping;
     pthread_mutex_unlock(&e->mu);
 }
 

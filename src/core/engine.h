@@ -111,6 +111,27 @@ typedef au_rc (*au_engine_call_fn)(void *ctx, au_store *st, int64_t at_ms, au_er
 AU_MUST_USE au_rc au_engine_call(au_engine *e, au_engine_call_fn fn, void *ctx, const char *origin,
                                  au_err *err);
 
+/* --- who writes: the audit log's view of a job (src/audit, docs/SECURITY.md) ------------- */
+/* The identity a write is made for: an API request's key, client address and route, and the
+ * profile or record its path names. While a thread has one set, every job it submits carries a
+ * copy, so the audit hook can log the change inside the job's transaction without every write
+ * function taking another parameter. Strings are truncated to their arrays. */
+typedef struct au_actor {
+    char key_id[24];  /* the API key's public id */
+    char client[48];  /* client address, numeric */
+    char route[96];   /* "POST /v1/sources/{source}/records" */
+    int64_t profile;  /* the profile id of the path, 0 when none */
+    char source[72];  /* the source of a record named by the path, "" when none */
+    char record[260]; /* that record's id */
+} au_actor;
+/* Sets (a copied into thread-local storage) or, with NULL, clears the calling thread's actor.
+ * The API sets it around a request's handler. */
+void au_engine_actor_set(const au_actor *a);
+/* Inside a hook slot, on the writer: the actor of the job being applied (NULL for writes that
+ * no request made: imports, flow deliveries, the CLI) and its origin. */
+const au_actor *au_engine_job_actor(au_engine *e);
+const char *au_engine_job_origin(au_engine *e);
+
 /* --- reads -------------------------------------------------------------------------------- */
 /* A read-only store handle for the calling thread's exclusive use, from a pool; give it back
  * with au_engine_reader_release. NULL when none can be opened. */
@@ -174,6 +195,7 @@ typedef struct au_engine_stats {
     uint64_t commits;     /* transactions committed by the writer */
     uint64_t jobs;        /* jobs applied */
     uint64_t queue_depth; /* jobs waiting now */
+    int stopping;         /* 1 once au_engine_close has begun (no new jobs are taken) */
 } au_engine_stats;
 void au_engine_stats_get(au_engine *e, au_engine_stats *st);
 

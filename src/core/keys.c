@@ -58,7 +58,8 @@ int au_key_scope_valid(const char *scope)
 {
     if (!scope)
         return 0;
-    if (strcmp(scope, "admin") == 0 || strcmp(scope, "read") == 0)
+    if (strcmp(scope, "admin") == 0 || strcmp(scope, "read") == 0 ||
+        strcmp(scope, "read:masked") == 0)
         return 1;
     return strncmp(scope, "write:", 6) == 0 && scope[6] != '\0';
 }
@@ -69,6 +70,8 @@ static au_rc scopes_add(au_key_scopes *out, const char *scope)
         out->admin = 1;
     } else if (strcmp(scope, "read") == 0) {
         out->read = 1;
+    } else if (strcmp(scope, "read:masked") == 0) {
+        out->masked = 1;
     } else if (strcmp(scope, "write:*") == 0) {
         out->write_all = 1;
     } else {
@@ -99,7 +102,8 @@ au_rc au_key_scopes_parse(const char *json, au_key_scopes *out, au_err *err)
         const char *s = json_string_value(v);
         if (!au_key_scope_valid(s)) {
             rc = au_err_set(err, AU_ERR_INVALID,
-                            "unknown scope '%s' (admin, read, write:<source>, write:*)",
+                            "unknown scope '%s' (admin, read, read:masked, write:<source>, "
+                            "write:*)",
                             s ? s : "(not a string)");
             goto out;
         }
@@ -120,7 +124,12 @@ int au_key_is_admin(const au_key_scopes *s)
 
 int au_key_can_read(const au_key_scopes *s)
 {
-    return s && (s->admin || s->read);
+    return s && (s->admin || s->read || s->masked);
+}
+
+int au_key_is_masked(const au_key_scopes *s)
+{
+    return s && s->masked && !s->read && !s->admin;
 }
 
 int au_key_can_write(const au_key_scopes *s, const char *source)

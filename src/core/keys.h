@@ -1,7 +1,8 @@
 /*
  * API keys. A token is "au_" followed by 32 random bytes in unpadded base64url; the store keeps
  * only its BLAKE2b-256 hash, the public id ("key_" + 10 hex digits) and the scopes. Scopes are a
- * JSON array of "admin" (everything), "read" (every GET) and "write:<source>" / "write:*".
+ * JSON array of "admin" (everything), "read" (every GET), "read:masked" (every GET, personal
+ * values masked: src/audit/mask.h; no export) and "write:<source>" / "write:*".
  * Verification hashes the presented token and looks the hash up in an in-memory cache filled
  * from the store on a miss; revoking through au_keys_revoke updates the store (through the
  * engine's writer) and drops the cached entry at once.
@@ -27,6 +28,7 @@ typedef struct au_key_scopes {
     char id[AU_KEY_ID_MAX]; /* public id of the key, for logs and origins */
     int admin;              /* "admin": every scope */
     int read;               /* "read" */
+    int masked;             /* "read:masked": reads, with personal values masked */
     int write_all;          /* "write:*" */
     char **write;           /* sources of "write:<source>" */
     size_t nwrite;
@@ -35,12 +37,14 @@ void au_key_scopes_cleanup(au_key_scopes *s);
 
 /* Parses a JSON array of scope strings; unknown scopes are AU_ERR_INVALID naming the scope. */
 au_rc au_key_scopes_parse(const char *json, au_key_scopes *out, au_err *err);
-/* Checks a scope string ("admin", "read", "write:crm", "write:*") for validity. */
+/* Checks a scope string ("admin", "read", "read:masked", "write:crm", "write:*") for validity. */
 int au_key_scope_valid(const char *scope);
 /* 1 when the key may read / may write to `source` / is an admin. */
 int au_key_can_read(const au_key_scopes *s);
 int au_key_can_write(const au_key_scopes *s, const char *source);
 int au_key_is_admin(const au_key_scopes *s);
+/* 1 when the key's reads are masked: read:masked without read or admin. */
+int au_key_is_masked(const au_key_scopes *s);
 
 /* A new random token, its public id and its hash. Needs sodium_init() done (au_keys_init). */
 au_rc au_key_generate(char token[AU_KEY_TOKEN_MAX], char id[AU_KEY_ID_MAX],

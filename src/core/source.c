@@ -699,7 +699,10 @@ static au_rc derive_names(map_ctx *c)
         char *full = au_norm_name_join(r->attrs[AU_ATTR_FIRST_NAME].value,
                                        r->attrs[AU_ATTR_MIDDLE_NAME].value,
                                        r->attrs[AU_ATTR_LAST_NAME].value);
-        if (full && *full)
+        /* NULL is out of memory, not "no name": the record must not lose its full name. */
+        if (!full)
+            return AU_ERR_NOMEM;
+        if (*full)
             rc = put_attr(c, AU_ATTR_FULL_NAME, full, full, "full_name");
         au_free(full);
         return rc;

@@ -2,8 +2,8 @@
  * Delivery of the outbox. A dispatcher thread reads pending rows (in id order) with a reader
  * handle and hands the due ones to a pool of sender threads, respecting each flow's
  * concurrency limit and per-partition order (a row is not sent while an earlier row of the
- * same partition — the same customer — is in flight or waiting for its retry). Senders call
- * the step's connector; a recorder thread writes the outcomes of everything sent since its
+ * same flow and partition — the same customer — is in flight or waiting for its retry). Senders
+ * call the step's connector; a recorder thread writes the outcomes of everything sent since its
  * last pass in one writer job (delivered; retry later with exponential backoff, jitter and the
  * target's Retry-After; or dead letter with the request, the response and the reason).
  *
@@ -77,6 +77,10 @@ struct deliver {
     int64_t *recent;
     size_t nrecent, recent_cap;
     int scanning;
+    unsigned long passes;   /* dispatcher passes completed, under mu (a test waits for one) */
+    unsigned long wanted;   /* under mu: pass again at once until this many ran */
+    int64_t held_until;     /* the last pass's earliest due time of rows held for time */
+    pthread_cond_t pass_cv; /* a pass completed */
     pthread_t dispatcher, recorder, senders[SENDERS];
     int nsenders, dispatcher_running, recorder_running;
 };
@@ -98,15 +102,28 @@ static void job_free(au_flows *f, job *j)
 
 static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = au_timespec_of_ms(au_wall_ms() + ms);
     pthread_cond_timedwait(cv, mu, &ts);
+}
+
+int64_t au_flows_deliver_pass(au_flows *f)
+{
+    deliver *d = f->dl;
+    if (!d)
+        return INT64_MAX;
+    pthread_mutex_lock(&d->mu);
+    /* The pass running now may have read the clock before the caller changed it: wait for the
+     * one after it, which starts after this kick. */
+    unsigned long want = d->passes + 2;
+    if (d->wanted < want)
+        d->wanted = want;
+    d->kicked = 1;
+    pthread_cond_signal(&d->dispatch_cv);
+    while (d->passes < want && !d->stopping)
+        pthread_cond_wait(&d->pass_cv, &d->mu);
+    int64_t held = d->held_until;
+    pthread_mutex_unlock(&d->mu);
+    return held;
 }
 
 void au_flows_deliver_kick(au_flows *f)
@@ -186,7 +203,12 @@ static int collect(void *ctx, const au_outbox_row *r)
     s->rows[s->n++] = j;
     if (!j->flow || !j->step_id || !j->idem_key || !j->partition || !j->input)
         return AU_ERR_NOMEM;
-    j->part_hash = *j->partition ? (XXH3_64bits(j->partition, strlen(j->partition)) | 1) : 0;
+    /* Order is kept per flow (one flow = one target): a customer's deliveries to a target that
+     * is down wait for it, not that customer's deliveries of every other flow. */
+    j->part_hash = *j->partition ? (XXH3_64bits_withSeed(j->partition, strlen(j->partition),
+                                                         XXH3_64bits(j->flow, strlen(j->flow))) |
+                                    1)
+                                 : 0;
     return 0;
 }
 
@@ -324,8 +346,8 @@ static void *dispatcher_main(void *arg)
     int64_t next_due = 0;
     pthread_mutex_lock(&d->mu);
     while (!d->stopping && s.rows && b) {
-        int64_t now = au_flows_now_ms();
-        if (!d->kicked && next_due > now) {
+        int64_t now = au_flows_now_ms(d->f);
+        if (!d->kicked && d->passes >= d->wanted && next_due > now) {
             int64_t w = next_due - now < IDLE_WAKE_MS ? next_due - now : IDLE_WAKE_MS;
             wait_ms(&d->dispatch_cv, &d->mu, w);
             if (d->stopping)
@@ -354,7 +376,7 @@ static void *dispatcher_main(void *arg)
             AU_BEST_EFFORT(au_store_outbox_pending(st, limit, collect, &s));
         au_engine_reader_release(d->f->engine, st);
         pthread_mutex_lock(&d->mu);
-        now = au_flows_now_ms();
+        now = au_flows_now_ms(d->f);
         size_t before = d->ninflight, read = s.n;
         int64_t soonest = dispatch(d, &s, b, now);
         /* A full pass that could start nothing looks further next time (rows behind a held
@@ -365,6 +387,9 @@ static void *dispatcher_main(void *arg)
             limit = SCAN_MIN;
         d->scanning = 0;
         d->nrecent = 0;
+        d->passes++;
+        d->held_until = soonest;
+        pthread_cond_broadcast(&d->pass_cv);
         next_due = soonest == INT64_MAX ? now + IDLE_WAKE_MS : soonest;
     }
     pthread_mutex_unlock(&d->mu);
@@ -446,7 +471,7 @@ static const au_flow_step *begin(au_flows *f, job *j, size_t *i, void **state)
                                   j->attempts + 1, "flow", j->flow, "step", j->step_id));
     /* Secret values exist only in this copy of the context, for the connector to render. */
     json_object_set_new(j->ctx, "secret", au_secrets_context(f->secrets, 1));
-    j->start_ms = au_flows_now_ms();
+    j->start_ms = au_flows_now_ms(f);
     return step_state(f, j->e, *i, state, &j->res) == 0 ? s : NULL;
 }
 
@@ -477,7 +502,7 @@ static void send_one(au_flows *f, job *j)
     const au_flow_step *s = begin(f, j, &i, &state);
     if (s) {
         s->connector->send(state, s, j->ctx, j->start_ms, &j->res);
-        j->send_ms = au_flows_now_ms() - j->start_ms;
+        j->send_ms = au_flows_now_ms(f) - j->start_ms;
     }
     end(f, j, s ? s : find_step(j->e, j->step_id, &i));
 }
@@ -559,7 +584,7 @@ static int multi_reap(deliver *d)
         job *j = (job *)p;
         curl_multi_remove_handle(d->multi, easy);
         j->step->connector->finish(j->xfer, cc, &j->res);
-        j->send_ms = au_flows_now_ms() - j->start_ms;
+        j->send_ms = au_flows_now_ms(d->f) - j->start_ms;
         end(d->f, j, j->step);
         sent(d, j);
         n++;
@@ -700,10 +725,17 @@ out:
     return rc;
 }
 
+/* A batch of outcomes for the writer: the jobs (borrowed) and whose clock times them. */
+typedef struct record_ctx {
+    au_flows *f;
+    job *list;
+} record_ctx;
+
 static au_rc record_batch(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
-    int64_t now = au_flows_now_ms();
-    for (job *j = ctx; j; j = j->next) {
+    record_ctx *rec = ctx;
+    int64_t now = au_flows_now_ms(rec->f);
+    for (job *j = rec->list; j; j = j->next) {
         au_rc rc = record_one(st, j, now);
         if (rc)
             return au_err_set(err, rc, "cannot record the delivery of outbox row %lld",
@@ -737,12 +769,13 @@ static void record(deliver *d, job *list)
 {
     au_err err;
     au_err_init(&err);
-    if (au_engine_call(d->f->engine, record_batch, list, "flows", &err))
+    record_ctx rctx = {d->f, list};
+    if (au_engine_call(d->f->engine, record_batch, &rctx, "flows", &err))
         au_log(AU_LOG_ERROR, "delivery outcomes not recorded (they will be sent again)", "error",
                err.message, NULL);
     else
         for (job *j = list; j; j = j->next)
-            count(j, au_flows_now_ms());
+            count(j, au_flows_now_ms(d->f));
     au_err_cleanup(&err);
     pthread_mutex_lock(&d->mu);
     for (job *j = list; j; j = j->next) {
@@ -797,6 +830,7 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err)
     pthread_cond_init(&d->dispatch_cv, NULL);
     pthread_cond_init(&d->work_cv, NULL);
     pthread_cond_init(&d->done_cv, NULL);
+    pthread_cond_init(&d->pass_cv, NULL);
     f->dl = d;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if ((d->multi = curl_multi_init()) &&
@@ -826,6 +860,7 @@ void au_flows_deliver_stop(au_flows *f)
     d->stopping = 1;
     pthread_cond_broadcast(&d->dispatch_cv);
     pthread_cond_broadcast(&d->work_cv);
+    pthread_cond_broadcast(&d->pass_cv);
     if (d->multi)
         curl_multi_wakeup(d->multi);
     pthread_mutex_unlock(&d->mu);
@@ -850,6 +885,14 @@ void au_flows_deliver_stop(au_flows *f)
         d->mwork = j->next;
         job_free(f, j);
     }
+    /* Sent after the recorder had already left (it stops when it finds nothing to record, and a
+     * sender may finish after that): not recorded, so the row stays pending and is sent again
+     * after a restart (at least once). Their memory goes here. */
+    while (d->done) {
+        job *j = d->done;
+        d->done = j->next;
+        job_free(f, j);
+    }
     if (d->multi)
         curl_multi_cleanup(d->multi);
     curl_global_cleanup();
@@ -859,6 +902,7 @@ void au_flows_deliver_stop(au_flows *f)
     pthread_cond_destroy(&d->dispatch_cv);
     pthread_cond_destroy(&d->work_cv);
     pthread_cond_destroy(&d->done_cv);
+    pthread_cond_destroy(&d->pass_cv);
     pthread_mutex_destroy(&d->mu);
     au_free(d);
 }
@@ -900,7 +944,8 @@ au_rc au_flows_deadletters(au_flows *f, const char *flow, int open_only, json_t 
 }
 
 typedef struct replay_ctx {
-    int64_t id; /* one dead letter, or 0: all open ones of flow */
+    au_flows *f; /* whose clock dates the replay */
+    int64_t id;  /* one dead letter, or 0: all open ones of flow */
     const char *flow;
     long count;
     int64_t ids[1000];
@@ -910,7 +955,7 @@ typedef struct replay_ctx {
 static au_rc replay_one(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     replay_ctx *r = ctx;
-    au_rc rc = au_store_dead_replay(st, r->id, au_flows_now_ms());
+    au_rc rc = au_store_dead_replay(st, r->id, au_flows_now_ms(r->f));
     if (rc == AU_ERR_NOT_FOUND)
         return au_err_set(err, rc, "no dead letter %lld", (long long)r->id);
     if (rc == AU_ERR_CONFLICT)
@@ -929,7 +974,7 @@ static int collect_id(void *ctx, const au_dead_row *row)
 static au_rc replay_all(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     replay_ctx *r = ctx;
-    int64_t now = au_flows_now_ms();
+    int64_t now = au_flows_now_ms(r->f);
     r->nids = 0;
     au_rc rc = au_store_dead_list(st, r->flow, 1, 1000, collect_id, r);
     if (rc == 1)
@@ -945,6 +990,7 @@ au_rc au_flows_replay(au_flows *f, int64_t id, au_err *err)
     replay_ctx *r = au_calloc(1, sizeof(*r));
     if (!r)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    r->f = f;
     r->id = id;
     au_rc rc = au_engine_call(f->engine, replay_one, r, "flows", err);
     au_free(r);
@@ -959,6 +1005,7 @@ au_rc au_flows_replay_all(au_flows *f, const char *flow, long *count, au_err *er
     *count = 0;
     if (!r)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    r->f = f;
     r->flow = flow;
     /* In rounds of at most 1000, each its own writer job. */
     do {

@@ -12,6 +12,7 @@
 
 #include "flows/expr_int.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/buf.h"
 
 static node *node_new(au_expr_parser *ps, enum node_kind kind, int line, int col)
@@ -105,14 +106,8 @@ static au_rc parse_list(au_expr_parser *ps, node *n, enum tok close, const char 
         if (n->nargs == max)
             return au_expr_perr(ps, AU_ERR_TOO_LARGE, ps->tok.line, ps->tok.col,
                                 "too many elements (limit %zu)", max);
-        if (n->nargs == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            node **a = au_realloc(n->args, ncap * sizeof(*a));
-            if (!a)
-                return au_expr_perr(ps, AU_ERR_NOMEM, ps->tok.line, ps->tok.col, "out of memory");
-            n->args = a;
-            cap = ncap;
-        }
+        if (AU_ARRAY_GROW(n->args, cap, n->nargs + 1, 4))
+            return au_expr_perr(ps, AU_ERR_NOMEM, ps->tok.line, ps->tok.col, "out of memory");
         node *arg = parse_expr(ps, 0);
         if (!arg)
             return ps->rc;

@@ -26,6 +26,9 @@
 #include "lib/opts.h"
 #include "lib/yaml.h"
 
+/* What the API shows instead of a secret option (au_flowdef_to_json). */
+#define HIDDEN_SECRET "********"
+
 struct au_flow_value {
     enum { FV_LIT, FV_TMPL, FV_OBJ, FV_ARR } kind; /* what the value is */
     json_t *lit;                                   /* FV_LIT: the literal, owned */
@@ -1106,7 +1109,7 @@ json_t *au_flowdef_to_json(const au_flowdef *f, int redact)
         return j;
     json_t *wh = json_object_get(json_object_get(j, "trigger"), "webhook");
     if (json_object_get(wh, "secret"))
-        json_object_set_new(wh, "secret", json_string("********"));
+        json_object_set_new(wh, "secret", json_string(HIDDEN_SECRET));
     json_t *steps = json_object_get(j, "steps");
     for (size_t i = 0; i < json_array_size(steps); i++) {
         const char *k;
@@ -1114,11 +1117,132 @@ json_t *au_flowdef_to_json(const au_flowdef *f, int redact)
         json_object_foreach(json_array_get(steps, i), k, v)
         {
             if (json_is_object(v) && json_object_get(v, "secret"))
-                json_object_set_new(v, "secret", json_string("********"));
+                json_object_set_new(v, "secret", json_string(HIDDEN_SECRET));
         }
     }
     au_redact_json(j); /* credentials by type: headers, URL passwords, conninfo password= */
     return j;
+}
+
+/* A value the API showed instead of a hidden one: a secret, or a string with a redacted part. */
+static int is_placeholder(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && (!strcmp(s, HIDDEN_SECRET) || strstr(s, AU_REDACTED));
+}
+
+static int keep_hidden_in(json_t *nw, const json_t *shown, const json_t *raw);
+
+/* One value of nw against the shown and stored values at the same place; 1 when replaced. */
+static int keep_hidden_value(json_t *nw, const char *key, size_t idx, json_t *v,
+                             const json_t *shown, const json_t *raw)
+{
+    if (!shown || !raw)
+        return 0;
+    if (json_is_string(v) && is_placeholder(v) && json_equal(v, shown) && !json_equal(v, raw)) {
+        json_t *copy = json_deep_copy(raw);
+        if (!copy)
+            return 0;
+        return key ? !json_object_set_new(nw, key, copy) : !json_array_set_new(nw, idx, copy);
+    }
+    return keep_hidden_in(v, shown, raw);
+}
+
+/* The stored step of id `id` (shown and raw share their order). */
+static size_t step_index(const json_t *steps, const json_t *id)
+{
+    for (size_t i = 0; id && i < json_array_size(steps); i++)
+        if (json_equal(json_object_get(json_array_get(steps, i), "id"), id))
+            return i;
+    return (size_t)-1;
+}
+
+static int keep_hidden_in(json_t *nw, const json_t *shown, const json_t *raw)
+{
+    int n = 0;
+    if (json_is_object(nw) && json_is_object(shown) && json_is_object(raw)) {
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(nw, tmp, k, v)
+        {
+            n += keep_hidden_value(nw, k, 0, v, json_object_get(shown, k), json_object_get(raw, k));
+        }
+    } else if (json_is_array(nw) && json_is_array(shown) && json_is_array(raw)) {
+        for (size_t i = 0; i < json_array_size(nw); i++)
+            n += keep_hidden_value(nw, NULL, i, json_array_get(nw, i), json_array_get(shown, i),
+                                   json_array_get(raw, i));
+    }
+    return n;
+}
+
+int au_flowdef_keep_hidden(json_t *nw, const au_flowdef *old)
+{
+    if (!old || !json_is_object(nw))
+        return 0;
+    json_t *shown = au_flowdef_to_json(old, 1);
+    const json_t *raw = old->json;
+    int n = 0;
+    if (!shown)
+        return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(nw, k, v)
+    {
+        if (strcmp(k, "steps"))
+            n += keep_hidden_value(nw, k, 0, v, json_object_get(shown, k), json_object_get(raw, k));
+    }
+    /* Steps by id: the builder may have reordered, added or removed steps. A step without an
+     * id takes the default of its place (step1, step2...), as the parser gives it. */
+    json_t *steps = json_object_get(nw, "steps"), *st;
+    size_t i;
+    json_array_foreach(steps, i, st)
+    {
+        json_t *id = json_object_get(st, "id");
+        char dflt[32];
+        snprintf(dflt, sizeof(dflt), "step%zu", i + 1);
+        json_t *tmp = id ? NULL : json_string(dflt);
+        size_t at = step_index(json_object_get(shown, "steps"), id ? id : tmp);
+        json_decref(tmp);
+        if (at != (size_t)-1)
+            n += keep_hidden_in(st, json_array_get(json_object_get(shown, "steps"), at),
+                                json_array_get(json_object_get(raw, "steps"), at));
+    }
+    json_decref(shown);
+    return n;
+}
+
+/* Depth-first search for a placeholder; path is extended as it descends. */
+static int placeholder_in(const json_t *j, char *path, size_t cap, size_t len)
+{
+    if (is_placeholder(j))
+        return 1;
+    if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v)
+        {
+            snprintf(path + len, cap - len, "%s%s", len ? "." : "", k);
+            if (placeholder_in(v, path, cap, strlen(path)))
+                return 1;
+        }
+    } else if (json_is_array(j)) {
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            snprintf(path + len, cap - len, "[%zu]", i);
+            if (placeholder_in(json_array_get(j, i), path, cap, strlen(path)))
+                return 1;
+        }
+    }
+    path[len] = '\0';
+    return 0;
+}
+
+int au_flowdef_placeholder_at(const au_flowdef *f, char *path, size_t cap)
+{
+    if (!cap)
+        return 0;
+    path[0] = '\0';
+    return placeholder_in(f->json, path, cap, 0);
 }
 
 au_rc au_flowdef_condition(const au_flowdef *f, const json_t *ctx, int64_t now_ms, int *match,

@@ -103,6 +103,15 @@ const au_opt *au_flowdef_retry_options(void);
 /* The normalised JSON form; secrets are replaced by "********" when redact is set.
  * New reference. */
 json_t *au_flowdef_to_json(const au_flowdef *f, int redact);
+/* A definition read from the API (hidden values shown as "********" or "[redacted]") and sent
+ * back must not replace the hidden values with their placeholders. In `nw`, a client's
+ * definition as JSON, every value that equals what au_flowdef_to_json(old, 1) shows at the same
+ * place (steps matched by id) while the stored value differs is replaced by the stored value.
+ * Returns how many were put back (0 when old is NULL). */
+int au_flowdef_keep_hidden(json_t *nw, const au_flowdef *old);
+/* Where a placeholder of a hidden value is left in a parsed definition ("steps[0].http.secret"
+ * written into path), 1 if one is; 0 when none is. Saving it would store the placeholder. */
+int au_flowdef_placeholder_at(const au_flowdef *f, char *path, size_t cap);
 
 /* Evaluates the flow's condition for ctx: *match is 1 when there is none or it is truthy. */
 au_rc au_flowdef_condition(const au_flowdef *f, const json_t *ctx, int64_t now_ms, int *match,

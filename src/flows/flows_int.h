@@ -1,7 +1,9 @@
 /*
  * Internals shared by the daemon-side flow files: registry.c (definitions, reload, API reads),
- * trigger.c (the engine hook, webhook and schedule triggers, runs) and deliver.c (outbox
- * workers, retries, dead letters). One au_flows per engine.
+ * hook.c (the engine hook), run.c (starting a run, the flows' clock), webhook.c and
+ * schedule.c (the triggers outside the write path), history.c (run history), dryrun.c (dry
+ * runs and their samples), deliver.c (outbox workers, retries, dead letters). One au_flows per
+ * engine.
  */
 #ifndef AU_FLOWS_INT_H
 #define AU_FLOWS_INT_H
@@ -12,6 +14,7 @@
 
 #include "flows/flowdef.h"
 #include "flows/flows.h"
+#include "lib/clock.h"
 
 /* Delivery latency histogram bounds (ms); one more bucket counts the rest. */
 #define AU_FLOWS_NBUCKETS 13
@@ -55,9 +58,13 @@ struct au_flows {
     pthread_t sched;            /* schedule thread */
     int sched_running;          /* started */
     pthread_cond_t sched_cv;    /* wakes the schedule thread (stop, reload) */
+    unsigned long sched_wanted; /* under mu: pass again at once until this many ran */
+    unsigned long sched_passes; /* under mu: schedule passes completed */
+    int64_t sched_next;         /* under mu: the last pass's earliest next firing (Unix s) */
+    pthread_cond_t passed_cv;   /* a schedule pass completed */
     int stopping;               /* under mu */
-    double time_scale;          /* AURUM_FLOWS_TIME_SCALE (tests): the schedule clock's speed */
-    int64_t scale_origin_ms;    /* real time at start, the fixed point of the scaled clock */
+    const au_clock *clock;      /* times runs, retries and schedules: the real clock, or test */
+    au_offset_clock *offset;    /* `clock: {offset_file}` of the configuration, owned, or NULL */
     struct au_secrets *secrets; /* the secrets store (security.c), owned */
     struct au_replay *replay;   /* webhook signatures seen in the window (security.c) */
     long webhook_window_s;      /* accepted age of X-Aurum-Timestamp, either way */
@@ -93,21 +100,33 @@ au_retry_plan au_flows_retry_plan(const au_flowdef *def, int status, int attempt
                                   long retry_after_ms, int64_t now_ms,
                                   uint32_t (*uniform)(uint32_t upper));
 
-/* --- trigger.c ------------------------------------------------------------------------------ */
+/* --- run.c ---------------------------------------------------------------------------------- */
 /* Starts a run of entry for ctx inside the caller's transaction: evaluates the condition and
  * the per-step conditions, writes the run and one outbox row per step. trigger_id makes the
  * idempotency keys (flow/trigger/step); a repeated trigger adds nothing. *run_id may be NULL. */
 au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigger_id, json_t *ctx,
                     const char *partition, int64_t now_ms, int64_t *run_id);
+/* The same as a writer job of its own (webhook and schedule triggers): the run is committed
+ * when this returns AU_OK; *run_id may be NULL. */
+au_rc au_flows_fire_call(au_flows *f, flow_entry *e, const char *trigger_id, json_t *ctx,
+                         int64_t *run_id, au_err *err);
+/* Milliseconds since the epoch by the flows' clock (f->clock). */
+int64_t au_flows_now_ms(const au_flows *f);
+/* ms as an ISO 8601 JSON string. New reference. */
+json_t *au_flows_iso_time(int64_t ms);
+
+/* --- schedule.c ----------------------------------------------------------------------------- */
+au_rc au_flows_sched_start(au_flows *f, au_err *err);
+void au_flows_sched_stop(au_flows *f);
+/* Wakes the scheduler and returns once a whole pass has run after the call (the schedules due
+ * by the flows' clock as of the call have started their runs, committed), with that pass's
+ * earliest next firing in Unix seconds (tests with a manual clock). */
+int64_t au_flows_sched_tick(au_flows *f);
+
+/* --- history.c ------------------------------------------------------------------------------ */
 /* Adds to o, a flow's listing, how its runs stand: last_run, runs (by status), failures,
  * dead_letters. `st` is a reader handle. */
 au_rc au_flows_run_summary(au_flows *f, au_store *st, const char *name, json_t *o);
-au_rc au_flows_sched_start(au_flows *f, au_err *err);
-void au_flows_sched_stop(au_flows *f);
-/* Milliseconds since the epoch. */
-int64_t au_flows_now_ms(void);
-/* ms as an ISO 8601 JSON string. New reference. */
-json_t *au_flows_iso_time(int64_t ms);
 
 /* --- hook.c: the engine hook, and the contexts it builds (shared with dry runs) ------------- */
 /* The context of a stored event ({"event": ..., "profile": ...}). New reference. */
@@ -141,6 +160,10 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err);
 void au_flows_deliver_stop(au_flows *f);
 /* Wakes the dispatcher: new or re-queued outbox rows. */
 void au_flows_deliver_kick(au_flows *f);
+/* Wakes the dispatcher and returns once a whole pass has run after the call, so every row due
+ * by the flows' clock as of the call has been dispatched (tests with a manual clock). Returns
+ * that pass's earliest due time among the rows it held back for time (INT64_MAX: none). */
+int64_t au_flows_deliver_pass(au_flows *f);
 /* What a step would send for ctx: its evaluated options (secrets redacted). New reference. */
 json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_ms);
 

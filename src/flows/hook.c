@@ -1,9 +1,10 @@
 /*
  * The engine hook "flows": turns events and record changes into runs inside the write
  * transaction, so a change and its outbox rows commit together or not at all. Wired by the
- * composition root (src/app/compose.c). Webhook and schedule triggers, run history and dry runs
- * are in trigger.c; the dry runs build their sample contexts with the helpers defined here
- * (declared in flows_int.h) so a dry run sees what a real trigger would.
+ * composition root (src/app/compose.c). Runs start in run.c; webhook and schedule triggers are
+ * in webhook.c and schedule.c, run history in history.c and dry runs in dryrun.c; the dry runs
+ * build their sample contexts with the helpers defined here (declared in flows_int.h) so a dry
+ * run sees what a real trigger would.
  *
  * Loop prevention: a write made by a flow's upsert_record step carries the origin
  * "flow:<name>", and a change or event with that origin never triggers the flow <name> again.
@@ -70,7 +71,7 @@ static au_rc on_event(void *state, au_store *st, const au_event_row *ev)
             rc = AU_ERR_NOMEM;
             break;
         }
-        rc = au_flows_fire(f, st, all[i], tid, ctx, part, ev->received_ms, NULL);
+        rc = au_flows_fire(f, st, all[i], tid, ctx, part, au_flows_now_ms(f), NULL);
     }
     for (size_t i = 0; i < n; i++)
         au_flows_release(f, all[i]);
@@ -148,7 +149,7 @@ typedef struct change {
     const char *kind; /* created, updated, merged, split, deleted */
     unsigned bit;     /* AU_PROFILE_* */
     const char *source, *record_id, *origin;
-    int64_t version, at_ms;
+    int64_t version;
     int64_t seq, profile, other; /* change-feed row; 0 when the change is a record's own */
     json_t *record, *changed;    /* borrowed */
     json_t *before;              /* borrowed: the record before the change ({} when created) */
@@ -195,7 +196,8 @@ static au_rc fire_change(au_flows *f, au_store *st, const change *c)
                       c->record_id, "changed", c->changed, "before", c->before, "version",
                       (json_int_t)c->version, "origin", c->origin ? c->origin : "", "profile",
                       (json_int_t)c->profile, "other", (json_int_t)c->other);
-        rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, c->at_ms, NULL) : AU_ERR_NOMEM;
+        rc = ctx ? au_flows_fire(f, st, all[i], tid, ctx, part, au_flows_now_ms(f), NULL)
+                 : AU_ERR_NOMEM;
         json_decref(ctx);
     }
     for (size_t i = 0; i < n; i++)
@@ -256,6 +258,7 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
 {
     au_flows *f = state;
     au_record_out now = {0}, before = {0};
+    (void)at_ms; /* runs are timed by the flows' clock (au_flows_now_ms) */
     json_t *flat = NULL, *prev = NULL, *changed = NULL;
     if (!f->record_flows)
         return AU_OK;
@@ -282,7 +285,6 @@ static au_rc on_record(void *state, au_store *st, const au_record *r, au_put_out
                 .record_id = r->record_id,
                 .origin = now.origin,
                 .version = version,
-                .at_ms = at_ms,
                 .record = flat,
                 .changed = changed,
                 .before = prev};
@@ -301,6 +303,7 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
 {
     au_flows *f = state;
     au_record_out now = {0}, last = {0};
+    (void)at_ms; /* runs are timed by the flows' clock (au_flows_now_ms) */
     if (!f->record_flows)
         return AU_OK;
     /* `now` is the tombstone just written; the version before it is what was deleted. */
@@ -321,7 +324,6 @@ static au_rc on_delete(void *state, au_store *st, const char *source, const char
                 .record_id = record_id,
                 .origin = now.origin,
                 .version = now.version,
-                .at_ms = at_ms,
                 .record = flat,
                 .changed = changed,
                 .before = before};
@@ -350,6 +352,34 @@ static void on_committed(void *state)
         au_flows_deliver_kick(f);
 }
 
+/* The clock runs, retries and schedules are timed by: the real one, unless the configuration
+ * says `clock: {offset_file: PATH}` (a relative PATH is in the data directory). That file is how
+ * the runtime tests move the daemon's time forward instead of sleeping; it is read only when
+ * configured, so it is no way in for anyone who cannot already change the configuration. */
+static au_rc open_clock(au_flows *f, const au_config *cfg, au_err *err)
+{
+    const json_t *sec = json_object_get(cfg->doc, "clock");
+    const char *file = json_string_value(json_object_get(sec, "offset_file"));
+    f->clock = au_clock_system();
+    if (!sec)
+        return AU_OK;
+    if (!json_is_object(sec) || json_object_size(sec) != 1 || !file || !*file)
+        return au_err_set(err, AU_ERR_INVALID,
+                          "clock: must be a mapping {offset_file: PATH} (for tests only)");
+    char *path = file[0] == '/' ? au_strdup(file)
+                                : au_asprintf("%s/%s", au_engine_location(f->engine), file);
+    f->offset = au_calloc(1, sizeof(*f->offset));
+    au_rc rc = path && f->offset ? au_offset_clock_init(f->offset, path) : AU_ERR_NOMEM;
+    au_free(path);
+    if (rc)
+        return au_err_set(err, rc, "clock: offset_file: %s",
+                          rc == AU_ERR_NOMEM ? "out of memory" : "path too long");
+    f->clock = &f->offset->clock;
+    au_log(AU_LOG_WARN, "the flows' clock is offset by a file (a test configuration)", "file",
+           f->offset->path, NULL);
+    return AU_OK;
+}
+
 static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
 {
     au_flows *f = au_calloc(1, sizeof(*f));
@@ -358,14 +388,14 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     f->engine = e;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->sched_cv, NULL);
-    const char *scale = getenv("AURUM_FLOWS_TIME_SCALE");
-    f->time_scale = scale && atof(scale) > 0 ? atof(scale) : 1.0;
-    f->scale_origin_ms = au_flows_now_ms();
+    pthread_cond_init(&f->passed_cv, NULL);
     *state = f;
     if (au_store_change_max(st, &f->change_seq))
         f->change_seq = 0;
     f->change_commit = f->change_seq;
-    au_rc rc = au_flows_security_open(f, au_engine_config(e), err);
+    au_rc rc = open_clock(f, au_engine_config(e), err);
+    if (!rc)
+        rc = au_flows_security_open(f, au_engine_config(e), err);
     return rc ? rc : au_flows_load(f, au_engine_config(e), st, err);
 }
 
@@ -378,7 +408,9 @@ static void on_close(void *state)
     au_flows_deliver_stop(f);
     au_flows_free_entries(f);
     au_flows_security_close(f);
+    au_free(f->offset);
     pthread_cond_destroy(&f->sched_cv);
+    pthread_cond_destroy(&f->passed_cv);
     pthread_mutex_destroy(&f->mu);
     au_free(f);
 }

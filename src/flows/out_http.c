@@ -27,6 +27,7 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/netpolicy.h"
+#include "lib/clock.h"
 
 static const au_connector_option http_options[] = {
     AU_CONNECTOR_OPT("method", AU_OPT_STRING, 0, "POST", 0, 0, "GET, POST, PUT, PATCH or DELETE"),
@@ -160,7 +161,7 @@ static long parse_retry_after(const char *v)
     time_t when = curl_getdate(v, NULL);
     if (when < 0)
         return -1;
-    long delta = (long)(when - time(NULL));
+    long delta = (long)(when - au_wall_ms() / 1000);
     if (delta < 0)
         delta = 0;
     return delta > RETRY_AFTER_MAX / 1000 ? RETRY_AFTER_MAX : delta * 1000;

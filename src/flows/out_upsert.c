@@ -2,7 +2,7 @@
  * The `upsert_record` step: writes a record into a registered source through the engine's
  * normal write path (mapping, normalisation, resolution hooks, durability), with the origin
  * "flow:<name>". That origin is what keeps two-way sync loop-free: the change the step causes
- * never triggers the flow that wrote it (src/flows/trigger.c). The write happens on the
+ * never triggers the flow that wrote it (src/flows/hook.c). The write happens on the
  * delivery thread and is acknowledged once committed, so OK means durable.
  */
 #include <ctype.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/engine.h"
+#include "core/batch.h"
 #include "core/source.h"
 #include "flows/connector.h"
 #include "flows/flowdef.h"
@@ -88,9 +89,10 @@ static void upsert_send(void *state, const au_flow_step *step, const json_t *ctx
     upsert_state *st = state;
     const char *name = json_string_value(json_object_get(step->config, "source"));
     const au_source *src = au_engine_source_acquire(st->engine, name);
-    au_record *rec = NULL;
+    au_record_batch b;
     au_err err;
     au_err_init(&err);
+    au_record_batch_init(&b, src, NULL);
     memset(out, 0, sizeof(*out));
     out->retry_after_ms = -1;
     if (!src) {
@@ -100,28 +102,25 @@ static void upsert_send(void *state, const au_flow_step *step, const json_t *ctx
     json_t *doc = build_doc(src, step, ctx, now_ms, out);
     if (!doc)
         goto out;
-    au_rc rc = au_source_map(src, doc, 0, &rec, &err);
+    au_rc rc = au_record_batch_add(&b, doc, 0, &err);
     json_decref(doc);
+    if (rc == AU_ERR_NOMEM) { /* transient: the delivery is tried again */
+        au_delivery_set(out, AU_DELIVER_RETRY, "out of memory");
+        goto out;
+    }
     if (rc) {
         au_delivery_set(out, AU_DELIVER_FAIL, "record refused: %s", err.message);
         goto out;
     }
     au_write_summary sum;
-    au_record **recs = au_malloc(sizeof(*recs));
-    if (!recs) {
-        au_delivery_set(out, AU_DELIVER_RETRY, "out of memory");
-        goto out;
-    }
-    recs[0] = rec;
-    rec = NULL; /* the engine takes the array and the record */
-    rc = au_engine_write_records(st->engine, recs, 1, st->origin, &sum, &err);
+    rc = au_record_batch_write(&b, st->engine, st->origin, &sum, &err);
     if (rc)
         au_delivery_set(out, rc == AU_ERR_INVALID ? AU_DELIVER_FAIL : AU_DELIVER_RETRY,
                         "write failed: %s", err.message);
     else
         au_delivery_set(out, AU_DELIVER_OK, "%s", sum.unchanged ? "unchanged" : "written");
 out:
-    au_record_free(rec);
+    au_record_batch_cleanup(&b);
     au_engine_source_release(st->engine, src);
     au_err_cleanup(&err);
 }

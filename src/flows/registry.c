@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "flows/flows_int.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/log.h"
 
 static void entry_free(flow_entry *e)
@@ -93,16 +95,9 @@ au_rc au_flows_install(au_flows *f, au_flowdef *def, const char *text, int from_
     if (i >= 0) {
         unref_locked(f->entries[i], &old);
         f->entries[i] = e;
-    } else if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        flow_entry **a = au_realloc(f->entries, cap * sizeof(*a));
-        if (!a) {
-            pthread_mutex_unlock(&f->mu);
-            goto fail;
-        }
-        f->entries = a;
-        f->cap = cap;
-        f->entries[f->n++] = e;
+    } else if (AU_ARRAY_GROW(f->entries, f->cap, f->n + 1, 16)) {
+        pthread_mutex_unlock(&f->mu);
+        goto fail;
     } else {
         f->entries[f->n++] = e;
     }
@@ -390,7 +385,7 @@ typedef struct put_ctx {
 static au_rc put_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     put_ctx *p = ctx;
-    return au_store_flow_put(st, p->name, p->text, au_flows_now_ms());
+    return au_store_flow_put(st, p->name, p->text, au_wall_ms());
 }
 
 static au_rc delete_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err)
@@ -399,16 +394,51 @@ static au_rc delete_in_store(void *ctx, au_store *st, int64_t at_ms, au_err *err
     return rc == AU_ERR_NOT_FOUND ? AU_OK : rc;
 }
 
+/* A definition read from the API and sent back holds placeholders where values are hidden:
+ * the stored flow's values are put back in their place (au_flowdef_keep_hidden). Returns the
+ * text to save instead (au_free), or NULL to save `text` as it is (nothing restored, or not
+ * readable: the parser then reports why). */
+static char *keep_hidden(au_flows *f, const char *name, const char *text, size_t len)
+{
+    json_t *nw = NULL;
+    char *out = NULL;
+    au_err err;
+    au_err_init(&err);
+    flow_entry *e = au_flows_acquire(f, name);
+    if (e && au_yaml_to_json(text, len, &nw, &err) == AU_OK &&
+        au_flowdef_keep_hidden(nw, e->def) > 0)
+        out = json_dumps(nw, JSON_COMPACT);
+    au_flows_release(f, e);
+    json_decref(nw);
+    au_err_cleanup(&err);
+    return out;
+}
+
 au_rc au_flows_put(au_flows *f, const char *name, const char *text, size_t len, json_t **out,
                    au_err *err)
 {
     au_flowdef *def = NULL;
-    char *copy = NULL;
+    char *copy = NULL, *kept = keep_hidden(f, name, text, len), where[256];
     *out = NULL;
+    if (kept) {
+        text = kept;
+        len = strlen(kept);
+    }
     au_rc rc = au_flowdef_parse(text, len, name, &def, err);
-    if (rc)
+    if (!rc && au_flowdef_placeholder_at(def, where, sizeof(where)))
+        rc = au_err_set(err, AU_ERR_INVALID,
+                        "flow \"%s\": %s: holds the placeholder the API shows instead of a hidden "
+                        "value (\"********\" or \"[redacted]\"), not the value itself; enter the "
+                        "value, or use {{ secret.NAME }} (docs/SECRETS.md)",
+                        name, where);
+    if (rc) {
+        au_flowdef_free(def);
+        au_free(kept);
         return rc;
-    if (!(copy = au_strndup(text, len))) {
+    }
+    copy = kept ? kept : au_strndup(text, len);
+    kept = NULL;
+    if (!copy) {
         au_flowdef_free(def);
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     }

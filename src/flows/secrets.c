@@ -19,6 +19,7 @@
 #include "flows/secrets.h"
 #include "lib/alloc.h"
 #include "lib/isotime.h"
+#include "lib/clock.h"
 
 #define KEY_HEX (crypto_secretbox_KEYBYTES * 2)
 
@@ -338,7 +339,7 @@ au_rc au_secrets_set(au_secrets *s, const char *name, const char *value, au_err 
     if (!value || !*value || strlen(value) > AU_SECRET_VALUE_MAX)
         return au_err_set(err, AU_ERR_INVALID, "a secret value is 1 to %d bytes",
                           AU_SECRET_VALUE_MAX);
-    au_iso8601_format((int64_t)time(NULL) * 1000, now, sizeof(now));
+    au_iso8601_format(au_wall_ms(), now, sizeof(now));
     pthread_mutex_lock(&s->mu);
     json_t *old_v = json_incref(json_object_get(s->values, name));
     json_t *old_u = json_incref(json_object_get(s->updated, name));

@@ -21,6 +21,7 @@
 #include "lib/netpolicy.h"
 #include "lib/opts.h"
 #include "lib/replay.h"
+#include "lib/clock.h"
 
 #define WINDOW_DEFAULT_S "300"
 #define WINDOW_MAX_S     86400
@@ -113,7 +114,7 @@ au_rc au_flows_webhook_verify(au_flows *f, const flow_entry *e, const char *ts, 
     unsigned char want[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES] = {0};
     char *end = NULL;
     long long t = ts ? strtoll(ts, &end, 10) : 0;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = au_wall_ms() / 1000;
     size_t glen = 0;
     if (!ts || !*ts || *end || llabs(t - (long long)now) > f->webhook_window_s)
         return au_err_set(err, AU_ERR_UNAUTHORIZED,

@@ -15,6 +15,7 @@
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 
 #define SINK_MAX_BODY (1u << 20)
 
@@ -37,13 +38,13 @@ static void record(au_sink *s, struct MHD_Connection *c, const char *method, con
                    const au_buf *body)
 {
     json_t *line = json_object(), *h = json_object();
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = au_wall_ms();
+    time_t secs = (time_t)(ms / 1000);
     char at[40];
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    gmtime_r(&secs, &tm);
     size_t n = strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(at + n, sizeof(at) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    snprintf(at + n, sizeof(at) - n, ".%03dZ", (int)(ms % 1000));
     const char *names[] = {"Content-Type", "Idempotency-Key", "X-Aurum-Signature", "X-Aurum-Flow",
                            "X-Northwind-Origin"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -153,7 +153,7 @@ static long retry_after_s(CURL *c)
     if (end != hd->value && *end == 0)
         return s < 0 ? 0 : s;
     time_t at = curl_getdate(hd->value, NULL);
-    time_t now = time(NULL);
+    time_t now = (time_t)(au_wall_ms() / 1000);
     return at < 0 ? -1 : at > now ? (long)(at - now) : 0;
 }
 
@@ -184,7 +184,7 @@ static void note_quota(http_sync *h)
         strtol(rem->value, NULL, 10) > 0 ||
         curl_easy_header(h->curl, "X-RateLimit-Reset", 0, CURLH_HEADER, -1, &reset) != CURLHE_OK)
         return;
-    long v = strtol(reset->value, NULL, 10), now = (long)time(NULL);
+    long v = strtol(reset->value, NULL, 10), now = (long)(au_wall_ms() / 1000);
     h->wait_s = v > 86400 ? (v > now ? v - now : 0) : v > 0 ? v : 0;
 }
 

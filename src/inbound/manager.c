@@ -591,9 +591,7 @@ au_rc au_inbound_sync(au_inbound_mgr *m, const char *source, int wait_s, json_t 
     pthread_mutex_lock(&r->mu);
     long target = ++r->requested;
     AU_BEST_EFFORT(write(r->wake[1], "x", 1) == 1);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_s;
+    struct timespec until = au_timespec_of_ms(au_wall_ms() + (int64_t)wait_s * 1000);
     while (wait_s > 0 && r->served < target && !r->stop)
         if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT)
             break;

@@ -1,13 +1,15 @@
 /*
- * The run context of one sync: documents a kind hands over are mapped (au_source_map, the
- * mapping `aurum import` uses), batched and written through the engine; the cursor is persisted
- * through the writer only after the batch it covers was committed. A refused document is
- * counted and logged with its reason, never a reason to stop: data fidelity is the import's.
+ * The run context of one sync: documents a kind hands over are mapped (au_record_batch, the
+ * mapping `aurum import` and the API use), batched and written through the engine; the cursor
+ * is persisted through the writer only after the batch it covers was committed. A refused
+ * document is counted and logged with its reason, never a reason to stop: data fidelity is the
+ * import's.
  */
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/batch.h"
 #include "core/reads.h"
 #include "flows/flows.h"
 #include "flows/secrets.h"
@@ -24,8 +26,8 @@ struct au_inbound_run {
     const au_source *src;  /* acquired for the run */
     char *origin;          /* "inbound:<source>", written with every record */
     char *cursor;          /* persisted cursor, owned, NULL when none */
-    au_record **recs;      /* batch being filled, owned */
-    size_t nrecs, batch;   /* fill and size of the batch */
+    au_record_batch recs;  /* records mapped, owned until written */
+    size_t batch;          /* records per write */
     long index;            /* documents seen, for error details */
     au_inbound_counts n;   /* what the run did so far */
     au_progress prog;      /* progress line (out NULL: none) */
@@ -47,13 +49,13 @@ au_rc au_inbound_run_new(au_engine *e, const char *source, const json_t *def, FI
         r->batch = AU_INBOUND_BATCH_DEFAULT;
     au_progress_init_on(&r->prog, source, 0, progress, progress && isatty(fileno(progress)),
                         au_progress_now);
-    if (!(r->source = au_strdup(source)) || !(r->origin = au_asprintf("inbound:%s", source)) ||
-        !(r->recs = au_calloc(r->batch, sizeof(au_record *))))
+    if (!(r->source = au_strdup(source)) || !(r->origin = au_asprintf("inbound:%s", source)))
         goto fail;
     if (!(r->src = au_engine_source_acquire(e, source))) {
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", source);
         goto fail;
     }
+    au_record_batch_init(&r->recs, r->src, NULL);
     if ((rc = au_inbound_load(e, source, &r->cursor, &state))) {
         au_err_set(err, rc, "cannot read the cursor of '%s'", source);
         goto fail;
@@ -72,9 +74,7 @@ void au_inbound_run_free(au_inbound_run *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nrecs; i++)
-        au_record_free(r->recs[i]);
-    au_free(r->recs);
+    au_record_batch_cleanup(&r->recs);
     if (r->src)
         au_engine_source_release(r->engine, r->src);
     au_progress_finish(&r->prog, r->n.read, 0);
@@ -153,14 +153,11 @@ au_rc au_inbound_secret(au_inbound_run *r, const char *name, char **value, au_er
 /* Writes the queued records and waits for their commit. */
 static au_rc flush(au_inbound_run *r, au_err *err)
 {
-    if (!r->nrecs)
+    if (!r->recs.n)
         return AU_OK;
     au_write_summary ws = {0};
-    au_rc rc = au_engine_write_records(r->engine, r->recs, r->nrecs, r->origin, &ws, err);
     /* The engine owns the submitted records now, even when it failed. */
-    r->nrecs = 0;
-    if (!(r->recs = au_calloc(r->batch, sizeof(au_record *))) && !rc)
-        rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
+    au_rc rc = au_record_batch_write(&r->recs, r->engine, r->origin, &ws, err);
     if (rc)
         return rc;
     r->n.inserted += ws.inserted;
@@ -180,21 +177,20 @@ static void refuse(au_inbound_run *r, const au_err *merr)
 
 au_rc au_inbound_put(au_inbound_run *r, const json_t *doc, au_err *err)
 {
-    au_record *rec = NULL;
     au_err merr;
     au_err_init(&merr);
     r->n.read++;
-    au_rc rc = au_source_map(r->src, doc, r->index++, &rec, &merr);
+    au_rc rc = au_record_batch_add(&r->recs, doc, r->index++, &merr);
     if (rc == AU_ERR_INVALID || rc == AU_ERR_ENCODING) {
         refuse(r, &merr);
         rc = AU_OK;
     } else if (rc) {
         au_err_set(err, rc, "mapping: %s", merr.message);
     } else {
+        const au_record *rec = r->recs.recs[r->recs.n - 1];
         for (int a = 0; a < AU_ATTR_COUNT; a++)
             r->n.quarantined += au_record_is_quarantined(rec, (au_attr)a);
-        r->recs[r->nrecs++] = rec;
-        if (r->nrecs == r->batch)
+        if (r->recs.n == r->batch)
             rc = flush(r, err);
     }
     au_err_cleanup(&merr);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/batch.h"
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/csv.h"
@@ -245,8 +246,7 @@ typedef struct importer {
     char *origin;
     au_import_summary *sum;
     size_t batch_max;
-    au_record **recs; /* local: batch being filled, owned until submitted */
-    size_t nrecs;
+    au_record_batch batch;                  /* local: records being mapped, owned until submitted */
     au_write_job *jobs[AU_IMPORT_INFLIGHT]; /* oldest first */
     size_t njobs;
     json_t *docs; /* remote: batch being filled */
@@ -352,35 +352,30 @@ static au_rc wait_oldest(importer *im, au_err *err)
 static au_rc flush_local(importer *im, au_err *err)
 {
     au_rc rc = AU_OK;
-    if (!im->nrecs)
+    if (!im->batch.n)
         return AU_OK;
     if (im->njobs == AU_IMPORT_INFLIGHT && (rc = wait_oldest(im, err)))
         return rc;
     au_write_job *job = NULL;
-    rc = au_engine_submit_records(im->o->engine, im->recs, im->nrecs, im->origin, &job);
-    /* The engine owns the submitted array and its records now, even when it failed. */
-    im->recs = NULL;
-    im->nrecs = 0;
+    /* The engine owns the submitted records now, even when it failed. */
+    rc = au_record_batch_submit(&im->batch, im->o->engine, im->origin, &job);
     if (rc)
         return au_err_set(err, rc, "submitting a batch: %s", au_rc_message(rc));
     im->jobs[im->njobs++] = job;
-    im->recs = au_calloc(im->batch_max, sizeof(au_record *));
-    return im->recs ? AU_OK : AU_ERR_NOMEM;
+    return AU_OK;
 }
 
 static au_rc add_local(importer *im, json_t *doc, long index, long line, au_err *err)
 {
-    au_record *rec = NULL;
     au_err merr;
     au_err_init(&merr);
-    au_rc rc = au_source_map(im->src, doc, index, &rec, &merr);
+    au_rc rc = au_record_batch_add(&im->batch, doc, index, &merr);
     if (rc == AU_ERR_INVALID || rc == AU_ERR_ENCODING) {
         reject(im, line, &merr);
         rc = AU_OK;
     } else if (!rc) {
-        note_quarantined(im, line, rec);
-        im->recs[im->nrecs++] = rec;
-        if (im->nrecs == im->batch_max)
+        note_quarantined(im, line, im->batch.recs[im->batch.n - 1]);
+        if (im->batch.n == im->batch_max)
             rc = flush_local(im, err);
     } else {
         au_err_set(err, rc, "line %ld: %s", line, merr.message);
@@ -549,8 +544,8 @@ static au_rc importer_init(importer *im, const au_import_opts *o, const char *pa
     if (o->engine) {
         if (!(im->src = au_engine_source_acquire(o->engine, o->source)))
             return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", o->source);
-        im->recs = au_calloc(im->batch_max, sizeof(au_record *));
-        return im->recs ? AU_OK : AU_ERR_NOMEM;
+        au_record_batch_init(&im->batch, im->src, NULL);
+        return AU_OK;
     }
     if (!o->server)
         return au_err_set(err, AU_ERR_INVALID, "import needs an engine or a server URL");
@@ -571,9 +566,7 @@ static au_rc importer_cleanup(importer *im, au_rc rc, au_err *err)
         if (!rc)
             rc = r2;
     }
-    for (size_t i = 0; i < im->nrecs; i++)
-        au_record_free(im->recs[i]);
-    au_free(im->recs);
+    au_record_batch_cleanup(&im->batch);
     if (im->src)
         au_engine_source_release(im->o->engine, im->src);
     json_decref(im->docs);

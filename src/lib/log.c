@@ -6,6 +6,7 @@
 #include "lib/log.h"
 #include "lib/alloc.h"
 #include "lib/redact.h"
+#include "lib/clock.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -148,10 +149,9 @@ void au_log(au_log_level level, const char *msg, ...)
     if (f == AU_LOG_AUTO)
         f = isatty(STDERR_FILENO) ? AU_LOG_TEXT : AU_LOG_JSON;
     char line[4096 + 1]; /* + the NUL the redaction reads to */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    size_t len =
-        au_log_format_line(line, sizeof line - 1, f, ts.tv_sec, ts.tv_nsec, level, msg, kv);
+    int64_t ms = au_wall_ms();
+    size_t len = au_log_format_line(line, sizeof line - 1, f, (long long)(ms / 1000),
+                                    (long)(ms % 1000) * 1000000L, level, msg, kv);
     line[len] = '\0';
     /* Credentials by type (URL passwords, ?token=, conninfo password=) never reach the log. */
     char *clean = au_redact_text(line);

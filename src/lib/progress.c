@@ -3,15 +3,14 @@
  * appended lines elsewhere (see progress.h for the intervals).
  */
 #include "lib/progress.h"
+#include "lib/clock.h"
 
 #include <time.h>
 #include <unistd.h>
 
 double au_progress_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)au_mono_us() / 1e6;
 }
 
 void au_progress_init_on(au_progress *p, const char *label, size_t total_bytes, FILE *out, int tty,

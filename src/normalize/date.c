@@ -17,6 +17,7 @@
 
 #include "lib/alloc.h"
 #include "normalize/normalize_int.h"
+#include "lib/clock.h"
 
 #define YEAR_MIN 1000
 
@@ -67,7 +68,7 @@ static int today_of(const au_norm_opts *o)
 {
     if (o && o->today)
         return o->today;
-    time_t now = time(NULL);
+    time_t now = (time_t)(au_wall_ms() / 1000);
     struct tm tm;
     gmtime_r(&now, &tm);
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;

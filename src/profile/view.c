@@ -502,14 +502,8 @@ static au_rc add_scores(au_store *st, search_ctx *c, ranked **rk, size_t *nrk, s
         while (k < *nrk && (*rk)[k].profile != prof)
             k++;
         if (k == *nrk) {
-            if (*nrk == *caprk) {
-                size_t cap = *caprk ? *caprk * 2 : 64;
-                ranked *r = au_realloc(*rk, cap * sizeof(*r));
-                if (!r)
-                    return AU_ERR_NOMEM;
-                *rk = r;
-                *caprk = cap;
-            }
+            if (AU_ARRAY_GROW(*rk, *caprk, *nrk + 1, 64))
+                return AU_ERR_NOMEM;
             (*rk)[(*nrk)++] = (ranked){prof, 0};
         }
         (*rk)[k].score += c->hits[i].score;

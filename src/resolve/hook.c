@@ -9,10 +9,15 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/buf.h"
+#include "lib/array.h"
 #include "lib/log.h"
+
+#define AU_CHANGE_KINDS 5
 
 struct au_resolve_state {
     pthread_rwlock_t lk;   /* taken exclusively around every resolver call (scoring writes memos) */
@@ -20,7 +25,15 @@ struct au_resolve_state {
     au_model model;        /* the model the resolver was built with */
     au_resolve_changes ch; /* scratch: what the current call changed */
     uint32_t max_profile;  /* highest profile number known: above it a profile is new */
+    /* Change-feed rows by kind (change_kinds order) for /metrics: staged per job and per group
+     * on the writer, published when the group commits, so a rollback counts nothing. */
+    uint64_t job_changes[AU_CHANGE_KINDS], group_changes[AU_CHANGE_KINDS];
+    _Atomic uint64_t changes_total[AU_CHANGE_KINDS]; /* read by /metrics on any thread */
 };
+
+/* The kinds of the change feed, in the order of the counters above. */
+static const char *const change_kinds[AU_CHANGE_KINDS] = {"created", "updated", "merged", "split",
+                                                          "deleted"};
 
 /* ---- model ------------------------------------------------------------------------------- */
 
@@ -87,7 +100,8 @@ static int redirected(const au_resolve_changes *ch, uint32_t p)
 
 /* Derives the change-feed rows of one call: one per (profile, kind). */
 static au_rc write_changes(au_store *st, const au_resolve_changes *ch, uint32_t max_before,
-                           const char *source, const char *record_id, int64_t at_ms)
+                           const char *source, const char *record_id, int64_t at_ms,
+                           uint64_t *counts)
 {
     size_t cap = 2 * ch->nmoves + ch->nredirects + 1, n = 0;
     change_ent *v = au_malloc(cap * sizeof(*v));
@@ -111,6 +125,8 @@ static au_rc write_changes(au_store *st, const au_resolve_changes *ch, uint32_t 
     for (size_t i = 0; i < n && !rc; i++) {
         au_change_row c = {0, v[i].profile, v[i].kind, v[i].other, source, record_id, at_ms};
         rc = au_store_change_add(st, &c);
+        for (size_t k = 0; !rc && k < AU_CHANGE_KINDS; k++)
+            counts[k] += strcmp(v[i].kind, change_kinds[k]) == 0;
     }
     au_free(v);
     return rc;
@@ -138,7 +154,7 @@ static au_rc persist(au_resolve_state *s, au_store *st, const char *source, cons
         rc = au_store_review_put(st, &r);
     }
     if (!rc)
-        rc = write_changes(st, ch, max_before, source, record_id, at_ms);
+        rc = write_changes(st, ch, max_before, source, record_id, at_ms, s->job_changes);
     au_resolve_changes_reset(ch);
     return rc;
 }
@@ -185,15 +201,9 @@ static int restore_row(void *ctx, const au_resolve_row *r)
         au_record_free(rec);
         return c->rc ? 1 : 0;
     }
-    if (c->npend == c->cappend) {
-        size_t ncap = c->cappend ? 2 * c->cappend : 1024;
-        uint32_t *np = au_realloc(c->pend, ncap * sizeof(*np));
-        if (!np) {
-            c->rc = AU_ERR_NOMEM;
-            return 1;
-        }
-        c->pend = np;
-        c->cappend = ncap;
+    if (AU_ARRAY_GROW(c->pend, c->cappend, c->npend + 1, 1024)) {
+        c->rc = AU_ERR_NOMEM;
+        return 1;
     }
     c->pend[c->npend++] = (uint32_t)r->no;
     return 0;
@@ -360,9 +370,46 @@ static au_rc rh_record_deleted(void *state, au_store *st, const char *source, co
     return rc;
 }
 
+/* The job's changes belong to the group now. */
+static void rh_job_kept(void *state)
+{
+    au_resolve_state *s = state;
+    for (size_t k = 0; k < AU_CHANGE_KINDS; k++) {
+        s->group_changes[k] += s->job_changes[k];
+        s->job_changes[k] = 0;
+    }
+}
+
+static void rh_group_rolled_back(void *state)
+{
+    au_resolve_state *s = state;
+    memset(s->group_changes, 0, sizeof(s->group_changes));
+}
+
+static void rh_committed(void *state)
+{
+    au_resolve_state *s = state;
+    for (size_t k = 0; k < AU_CHANGE_KINDS; k++) {
+        atomic_fetch_add(&s->changes_total[k], s->group_changes[k]);
+        s->group_changes[k] = 0;
+    }
+}
+
+au_rc au_resolve_metrics(au_resolve_state *s, au_buf *out)
+{
+    au_rc rc = au_buf_puts(out, "# HELP aurum_profile_changes_total Resolution decisions: "
+                                "change-feed rows by kind (created, updated, merged, split, "
+                                "deleted).\n# TYPE aurum_profile_changes_total counter\n");
+    for (size_t k = 0; !rc && k < AU_CHANGE_KINDS; k++)
+        rc = au_buf_printf(out, "aurum_profile_changes_total{kind=\"%s\"} %llu\n", change_kinds[k],
+                           (unsigned long long)atomic_load(&s->changes_total[k]));
+    return rc;
+}
+
 static void rh_rolled_back(void *state, au_store *st)
 {
     au_resolve_state *s = state;
+    memset(s->job_changes, 0, sizeof(s->job_changes));
     au_err err;
     au_err_init(&err);
     au_log(AU_LOG_INFO, "write rolled back: rebuilding identity resolution from the store", NULL);
@@ -408,6 +455,9 @@ const au_engine_hook au_resolve_hook = {
     .record_written = rh_record_written,
     .record_deleted = rh_record_deleted,
     .rolled_back = rh_rolled_back,
+    .committed = rh_committed,
+    .job_kept = rh_job_kept,
+    .group_rolled_back = rh_group_rolled_back,
 };
 
 /* ---- reads ------------------------------------------------------------------------------- */
@@ -537,6 +587,21 @@ static au_rc apply_override(au_resolve_state *s, au_store *st, uint32_t a, uint3
     return rc;
 }
 
+/* A decision recorded (store and resolver) without re-evaluating anything yet: the caller
+ * applies the last of a set with apply_override, which re-evaluates once. */
+static au_rc stage_override(au_resolve_state *s, au_store *st, uint32_t a, uint32_t b,
+                            au_link_kind kind, const char *origin, int64_t at_ms, au_err *err)
+{
+    au_override_row o = {a < b ? a : b, a < b ? b : a, au_resolve_link_name(kind), origin, at_ms};
+    au_rc rc = au_store_override_put(st, &o);
+    if (!rc) {
+        pthread_rwlock_wrlock(&s->lk);
+        rc = au_resolver_restore_override(s->res, a, b, kind);
+        pthread_rwlock_unlock(&s->lk);
+    }
+    return rc ? au_err_set(err, rc, "recording the decision: %s", au_rc_message(rc)) : AU_OK;
+}
+
 typedef struct decision {
     au_engine *e;
     const char *origin;
@@ -594,6 +659,29 @@ static au_rc first_member(au_resolve_state *s, int64_t p, uint32_t *no, au_err *
     return AU_OK;
 }
 
+/* A merge says the two profiles are one person: every do-not-link between their members (a
+ * split's, or one made by hand) contradicts it and is forgotten first, or the next
+ * re-evaluation would split them again and a merge after a split would undo nothing. The two
+ * profiles stay apart while this runs (forgetting a decision between different profiles moves
+ * no record). */
+static au_rc forget_cannot_links(au_resolve_state *s, au_store *st, uint32_t a, uint32_t b,
+                                 const char *origin, int64_t at_ms, au_err *err)
+{
+    uint32_t *pairs = NULL;
+    size_t n = 0;
+    pthread_rwlock_rdlock(&s->lk);
+    au_rc rc = au_resolver_cannot_links(s->res, au_resolver_profile_of(s->res, a),
+                                        au_resolver_profile_of(s->res, b), &pairs, &n);
+    pthread_rwlock_unlock(&s->lk);
+    if (rc)
+        return au_err_set(err, rc, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++)
+        rc =
+            apply_override(s, st, pairs[2 * i], pairs[2 * i + 1], AU_LINK_NONE, origin, at_ms, err);
+    au_free(pairs);
+    return rc;
+}
+
 static au_rc call_merge(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     decision *d = ctx;
@@ -608,6 +696,8 @@ static au_rc call_merge(void *ctx, au_store *st, int64_t at_ms, au_err *err)
         rc = au_err_set(err, AU_ERR_NOT_FOUND, "record '%s' is deleted", d->ra);
     if (!rc && au_resolver_profile_of(s->res, a) == au_resolver_profile_of(s->res, b))
         return AU_OK; /* already one profile: nothing to decide */
+    if (!rc)
+        rc = forget_cannot_links(s, st, a, b, d->origin, at_ms, err);
     if (!rc)
         rc = apply_override(s, st, a, b, AU_LINK_MUST, d->origin, at_ms, err);
     return rc;
@@ -662,9 +752,16 @@ static au_rc call_split(void *ctx, au_store *st, int64_t at_ms, au_err *err)
         rc = au_err_set(err, AU_ERR_INVALID, "a split must leave at least one record behind");
         goto out;
     }
+    /* Every rule is recorded first and the profile re-evaluated once, with all of them: one
+     * re-evaluation per rule would cut the records that stay apart from each other too (after
+     * the first rule the records not yet ruled out could leave with either side). */
     for (size_t i = 0; i < d->n && !rc; i++)
         for (size_t k = 0; k < nrest && !rc; k++)
-            rc = apply_override(s, st, out[i], rest[k], AU_LINK_CANNOT, d->origin, at_ms, err);
+            if (i + 1 < d->n || k + 1 < nrest)
+                rc = stage_override(s, st, out[i], rest[k], AU_LINK_CANNOT, d->origin, at_ms, err);
+    if (!rc)
+        rc = apply_override(s, st, out[d->n - 1], rest[nrest - 1], AU_LINK_CANNOT, d->origin, at_ms,
+                            err);
 out:
     au_free(out);
     au_free(rest);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/engine.h"
+#include "lib/buf.h"
 #include "resolve/model.h"
 #include "resolve/resolve.h"
 #include "store/store.h"
@@ -64,6 +65,10 @@ json_t *au_resolve_explain_profile(au_resolve_state *s, au_store *st, int64_t pr
  * failure. */
 json_t *au_resolve_generic_list(au_resolve_state *s, size_t max);
 
+/* Appends aurum_profile_changes_total{kind} (change-feed rows written by committed groups) to
+ * the /metrics text; any thread. */
+au_rc au_resolve_metrics(au_resolve_state *s, au_buf *out);
+
 /* Reads of the persisted resolution for API handlers, from a reader handle (au_engine_reader)
  * so handlers stay off the store contract; same results as au_store_profile_of,
  * au_store_record_ref (strings to au_free) and au_store_review_list. */
@@ -77,7 +82,8 @@ au_rc au_resolve_review_list(au_store *rd, long limit, au_review_cb cb, void *ct
 au_rc au_resolve_override(au_engine *e, const char *sa, const char *ra, const char *sb,
                           const char *rb, au_link_kind kind, const char *origin, au_err *err);
 /* Merges profile `a` with the profile of record (source, record) or, with source NULL, with
- * profile `b`: a must-link between one member of each. */
+ * profile `b`: a must-link between one member of each; every cannot-link between a member of
+ * one and a member of the other is forgotten first (a merge after a split undoes the split). */
 au_rc au_resolve_merge(au_engine *e, int64_t a, const char *source, const char *record, int64_t b,
                        const char *origin, au_err *err);
 /* Splits the listed records off profile `p`: cannot-links between each of them and every other

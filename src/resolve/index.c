@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "resolve/resolve_int.h"
 
 au_rc au_intern_init(au_intern *t, int two_roles, int nick)
@@ -124,16 +125,8 @@ au_rc au_intern_get(au_intern *t, const char *s, uint32_t *id)
     }
     if (t->n + 2 >= t->cap && intern_grow_ids(t))
         return AU_ERR_NOMEM;
-    if (t->pool_len + len + 1 > t->pool_cap) {
-        size_t nc = t->pool_cap * 2;
-        while (nc < t->pool_len + len + 1)
-            nc *= 2;
-        char *p = au_realloc(t->pool, nc);
-        if (!p)
-            return AU_ERR_NOMEM;
-        t->pool = p;
-        t->pool_cap = nc;
-    }
+    if (AU_ARRAY_GROW(t->pool, t->pool_cap, t->pool_len + len + 1, 1))
+        return AU_ERR_NOMEM;
     uint32_t nid = (uint32_t)++t->n;
     t->off[nid] = (uint32_t)t->pool_len;
     memcpy(t->pool + t->pool_len, s, len + 1);

@@ -261,14 +261,10 @@ static au_rc ensure_profile(au_resolver *res, uint32_t p)
 static au_rc prof_add(au_resolver *res, uint32_t p, uint32_t rec)
 {
     au_profile *pr = &res->p[p];
-    if (pr->n == pr->cap) {
-        uint32_t nc = pr->cap ? pr->cap * 2 : 2;
-        uint32_t *m = au_realloc(pr->m, nc * sizeof(uint32_t));
-        if (!m)
-            return AU_ERR_NOMEM;
-        pr->m = m;
-        pr->cap = nc;
-    }
+    size_t cap = pr->cap; /* the profile keeps 32-bit counts: a million profiles add up */
+    if (AU_ARRAY_GROW(pr->m, cap, (size_t)pr->n + 1, 2) || cap > UINT32_MAX)
+        return AU_ERR_NOMEM;
+    pr->cap = (uint32_t)cap;
     if (pr->n == 0)
         res->live_profiles++;
     pr->fwd = 0;
@@ -354,8 +350,7 @@ static double support(const au_resolver *res, uint32_t a, uint32_t b, int *block
     *block = k == AU_LINK_CANNOT || ((s.conflict || s.negative) && !*must);
     if (link)
         *link = *must || au_score_links(res, &s);
-    if (s.rule && w < res->model.match_weight)
-        w = res->model.match_weight;
+    w = au_score_link_weight(res, &s, w);
     return w > SUPPORT_CLAMP ? SUPPORT_CLAMP : w < -SUPPORT_CLAMP ? -SUPPORT_CLAMP : w;
 }
 
@@ -524,9 +519,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
             continue;
         au_decision d = au_score_decide(res, AU_LINK_NONE, &s, w);
         if (d == AU_DECIDE_MATCH) {
-            if (s.rule && w < res->model.match_weight)
-                w = res->model.match_weight;
-            if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, w, 0)))
+            if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, au_score_link_weight(res, &s, w),
+                                0)))
                 return rc;
         } else if (d == AU_DECIDE_POSSIBLE) {
             if ((rc = ch_possible(ch, c, r, w)))
@@ -1062,6 +1056,35 @@ au_rc au_resolver_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kin
     }
     coalesce(ch, start);
     return rc;
+}
+
+au_rc au_resolver_cannot_links(const au_resolver *res, uint32_t pa, uint32_t pb, uint32_t **pairs,
+                               size_t *n)
+{
+    size_t na = 0, nb = 0, cap = 0;
+    const uint32_t *ma = au_resolver_members(res, pa, &na);
+    const uint32_t *mb = au_resolver_members(res, pb, &nb);
+    *pairs = NULL;
+    *n = 0;
+    /* Only members that carry an override at all can hold one: the scan stays short. */
+    for (size_t i = 0; i < na; i++) {
+        if (!res->ovr.per_rec || !res->ovr.per_rec[ma[i]])
+            continue;
+        for (size_t j = 0; j < nb; j++) {
+            if (au_ovr_get(&res->ovr, ma[i], mb[j]) != AU_LINK_CANNOT)
+                continue;
+            if (AU_ARRAY_GROW(*pairs, cap, 2 * (*n + 1), 16)) {
+                au_free(*pairs);
+                *pairs = NULL;
+                *n = 0;
+                return AU_ERR_NOMEM;
+            }
+            (*pairs)[2 * *n] = ma[i];
+            (*pairs)[2 * *n + 1] = mb[j];
+            (*n)++;
+        }
+    }
+    return AU_OK;
 }
 
 au_rc au_resolver_restore(au_resolver *res, uint32_t no, const au_record *rec, uint32_t profile)

@@ -115,6 +115,12 @@ typedef enum {
 au_rc au_resolver_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kind kind,
                            au_resolve_changes *ch);
 
+/* The cannot-link decisions between a member of profile pa and a member of profile pb, as
+ * pairs of record numbers: (*pairs)[2i], (*pairs)[2i+1] for i < *n. *pairs is allocated
+ * (au_free; NULL when *n is 0). A merge of the two profiles forgets them first. */
+AU_MUST_USE au_rc au_resolver_cannot_links(const au_resolver *res, uint32_t pa, uint32_t pb,
+                                           uint32_t **pairs, size_t *n);
+
 /* --- start-up from persisted state ------------------------------------------------------ */
 au_rc au_resolver_restore(au_resolver *res, uint32_t record_no, const au_record *rec,
                           uint32_t profile_no);

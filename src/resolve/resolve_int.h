@@ -222,6 +222,9 @@ typedef enum au_decision {
  * then a possible match when nothing conflicts and the weight w reaches possible_weight or a
  * denied (generic) value held the link back. w is the pair's total (or its bounded score). */
 au_decision au_score_decide(const au_resolver *res, au_link_kind ov, const au_score *s, double w);
+/* The weight a linking pair carries into a profile's support: w, raised to match_weight when a
+ * rule linked it below that (a rule is as good as a match, never better). */
+double au_score_link_weight(const au_resolver *res, const au_score *s, double w);
 /* Strong-identifier conflict only (cheap; no scoring). */
 int au_feat_conflict(const au_resolver *res, const au_feat *a, const au_feat *b);
 /* 1 when a and b are clearly two people: their given names clearly differ (not swapped) and so

@@ -1023,6 +1023,11 @@ int au_score_links(const au_resolver *res, const au_score *s)
            (s->rule || s->total >= res->model.match_weight);
 }
 
+double au_score_link_weight(const au_resolver *res, const au_score *s, double w)
+{
+    return s->rule && w < res->model.match_weight ? res->model.match_weight : w;
+}
+
 au_decision au_score_decide(const au_resolver *res, au_link_kind ov, const au_score *s, double w)
 {
     if (ov == AU_LINK_MUST)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "resolve/resolve_int.h"
 
 void au_train_opts_default(au_train_opts *o)
@@ -100,15 +101,10 @@ static au_rc collect_pairs(const au_resolver *res, const uint32_t *ids, size_t n
                 if (c <= a || seen[c] == a + 1 || !res->f[c].alive)
                     continue;
                 seen[c] = a + 1;
-                if (np == cap) {
-                    lv_t *q = au_realloc(lv, cap * 2 * sizeof *lv);
-                    if (!q) {
-                        au_free(lv);
-                        au_free(seen);
-                        return AU_ERR_NOMEM;
-                    }
-                    lv = q;
-                    cap *= 2;
+                if (AU_ARRAY_GROW(lv, cap, np + 1, 1024)) {
+                    au_free(lv);
+                    au_free(seen);
+                    return AU_ERR_NOMEM;
                 }
                 au_score s;
                 au_score_pair(res, &res->f[a], &res->f[c], &s);

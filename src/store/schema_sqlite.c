@@ -211,7 +211,30 @@ static const char *const migrations[] = {
     "  at_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;",
 
-    /* 9 (inbound connectors, docs/CONNECTORS.md): per source the cursor its connector resumes
+    /* 7 (audit, docs/SECURITY.md): the append-only audit log of reads and changes of personal
+     * data, hash-chained by src/audit (ids are consecutive: a hole is a removed entry), and the
+     * anchor a retention sweep leaves (the hash of the newest entry it removed). Entries name
+     * profiles and record numbers, never values or source record ids, so erasure leaves them. */
+    "CREATE TABLE IF NOT EXISTS audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at_ms INTEGER NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  key_id TEXT NOT NULL,"
+    "  client TEXT NOT NULL,"
+    "  route TEXT NOT NULL,"
+    "  profiles TEXT NOT NULL,"
+    "  records TEXT NOT NULL,"
+    "  hash BLOB NOT NULL"
+    ");"
+    "CREATE TABLE IF NOT EXISTS audit_anchor ("
+    "  one INTEGER PRIMARY KEY CHECK (one = 1),"
+    "  id INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  at_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS audit_at ON audit(at_ms);"
+    "CREATE INDEX IF NOT EXISTS flow_runs_started ON flow_runs(started_ms);",
+    /* 8 (inbound connectors, docs/CONNECTORS.md): per source the cursor its connector resumes
      * from and its run state (JSON), and the fingerprints of the files a file drop imported. */
     "CREATE TABLE IF NOT EXISTS inbound_state ("
     "  source TEXT PRIMARY KEY,"

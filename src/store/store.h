@@ -1,13 +1,13 @@
 /*
  * The store: the durable truth behind Aurum (sources, every version of every source record,
- * events, API keys, resolution, golden-record indexes, flows and the quality ledger). Callers
- * see an opaque au_store and the au_store_* functions; each back-end is a const au_store_ops
- * table registered in store.c: the lifecycle slots below plus one ops table per domain
- * (store_records.h, store_keys.h, store_resolution.h, store_profiles.h, store_flows.h,
- * store_quality.h), each declared with its forwarders from one X-macro list, so a second
- * back-end (PostgreSQL) implements the domains one at a time. A handle is used by one thread
- * at a time: the engine's writer thread owns the read-write handle, readers open their own
- * read-only handles.
+ * events, API keys, resolution, golden-record indexes, flows, the quality ledger and the
+ * privacy records: tombstones and suppression). Callers see an opaque au_store and the
+ * au_store_* functions; each back-end is a const au_store_ops table registered in store.c: the
+ * lifecycle slots below plus one ops table per domain (store_records.h, store_keys.h,
+ * store_resolution.h, store_profiles.h, store_flows.h, store_quality.h, store_privacy.h), each
+ * declared with its forwarders from one X-macro list, so a second back-end (PostgreSQL)
+ * implements the domains one at a time. A handle is used by one thread at a time: the engine's
+ * writer thread owns the read-write handle, readers open their own read-only handles.
  *
  * Writes happen inside au_store_begin/au_store_commit. Savepoints let one batch of a group commit
  * fail without undoing the others. A commit that returned AU_OK is on disk (survives kill -9).
@@ -251,6 +251,7 @@ typedef struct au_store_ops {
     const struct au_store_quality_ops *quality;
     const struct au_store_privacy_ops *privacy;
     const struct au_store_inbound_ops *inbound;
+    const struct au_store_audit_ops *audit; /* audit log and retention (store_audit.h) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -279,6 +280,7 @@ AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 #define AU_STORE_DECL(ret, name, params, args) AU_MUST_USE ret au_store_##name params;
 #define AU_STORE_IMPL                          s->impl
 
+#include "store/store_audit.h"
 #include "store/store_flows.h"
 #include "store/store_inbound.h"
 #include "store/store_keys.h"

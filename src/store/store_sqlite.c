@@ -1057,5 +1057,6 @@ const au_store_ops au_store_sqlite_ops = {
     .quality = &sqlite_quality,
     .privacy = &sqlite_privacy,
     .inbound = &sqlite_inbound,
+    .audit = &au_sqlite_audit_ops,
 };
 /* clang-format on */

@@ -1,7 +1,7 @@
 /*
  * SQLite back-end of the inbound slots (src/inbound/, docs/CONNECTORS.md): the cursor and run
  * state of each source's connector (table inbound_state) and the fingerprints of the files a
- * file-drop connector imported (table inbound_files), both of migration 9. Written through the
+ * file-drop connector imported (table inbound_files), both of migration 8. Written through the
  * writer (au_engine_call), read through reader handles.
  */
 #include <string.h>

@@ -24,6 +24,7 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_FLOWS    64  /* flows: slots 64..95 */
 #define AU_SQLITE_EXT_QUALITY  96  /* quality ledger: slots 96..111 */
 #define AU_SQLITE_EXT_PRIVACY  112 /* privacy: slots 112..115 */
+#define AU_SQLITE_EXT_AUDIT    116 /* audit log and retention: slots 116..127 */
 #define AU_SQLITE_EXT_INBOUND  136 /* inbound connectors: slots 136..151 */
 #define AU_SQLITE_EXT_N        152
 
@@ -144,5 +145,7 @@ AU_MUST_USE au_rc au_sqlite_inbound_file_get(void *impl, const char *source,
 AU_MUST_USE au_rc au_sqlite_inbound_file_put(void *impl, const char *source,
                                              const char *fingerprint, const char *name,
                                              const char *outcome, int64_t at_ms);
+/* The audit domain table of au_store_sqlite_ops (store_sqlite_audit.c). */
+extern const struct au_store_audit_ops au_sqlite_audit_ops;
 
 #endif

@@ -3,12 +3,16 @@
  * real daemon with its mapping, loads every system through the API, creates a read-only key,
  * and runs tests/console/console.test.mjs (playwright-core driving Debian's chromium; installed
  * by scripts/deps.sh). The script signs in, searches, opens the 360° view, the "why" view,
- * splits and merges, builds a flow by clicks, dry-runs and saves it, sees a delivery and a dead
- * letter replayed, checks that a read key sees no write actions, scans every page with axe-core
- * and saves screenshots next to the binary (BUILD/console-screenshots). It fails when the
- * script fails.
+ * splits and merges back, plays the demo story (a payment flow built by clicks closes the
+ * dunning case; the advisor's timeline), dry-runs against a chosen customer and event, sees a
+ * delivery and a dead letter replayed, round-trips every example flow through the builder,
+ * checks the schedule preview, the webhook URL, the quality charts and the activity charts,
+ * checks that a read key sees no write actions, measures the first page's compressed size,
+ * scans every page with axe-core and saves screenshots next to the binary
+ * (BUILD/console-screenshots). It fails when the script fails.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,17 +85,29 @@ Test(console_browser, the_console_story_in_chromium)
     au_rt_resp_cleanup(&r);
     free(events);
 
-    /* The Northwind flows (docs/flows) saved over the API: the script round-trips each through
-     * the builder. Their targets are never reached: no matching event is posted for them. */
-    static const char *flows[] = {"payment-closes-dunning", "address-sync", "complaint-to-support"};
-    for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
-        snprintf(path, sizeof(path), "docs/flows/%s.yaml", flows[i]);
-        char *yaml = slurp(path), url[128];
-        snprintf(url, sizeof(url), "/v1/flows/%s", flows[i]);
-        st = au_rt_request(&d, "PUT", url, "application/yaml", yaml, strlen(yaml), d.admin_key, &r);
-        cr_assert_eq(st, 200, "%s: %ld %s", url, st, r.body);
-        au_rt_resp_cleanup(&r);
-        free(yaml);
+    /* Every example flow (docs/flows: the Northwind ones; tests/console/flows: one of every
+     * trigger and step kind) saved over the API: the script round-trips each through the
+     * builder. Their targets are never reached: no matching event is posted for them. */
+    static const char *flow_dirs[] = {"docs/flows", "tests/console/flows"};
+    for (size_t k = 0; k < sizeof(flow_dirs) / sizeof(flow_dirs[0]); k++) {
+        DIR *dp = opendir(flow_dirs[k]);
+        struct dirent *de;
+        cr_assert_not_null(dp, "cannot list %s", flow_dirs[k]);
+        while ((de = readdir(dp))) {
+            size_t n = strlen(de->d_name);
+            if (n < 6 || strcmp(de->d_name + n - 5, ".yaml"))
+                continue;
+            char url[160];
+            snprintf(path, sizeof(path), "%s/%s", flow_dirs[k], de->d_name);
+            snprintf(url, sizeof(url), "/v1/flows/%.*s", (int)(n - 5), de->d_name);
+            char *yaml = slurp(path);
+            st = au_rt_request(&d, "PUT", url, "application/yaml", yaml, strlen(yaml), d.admin_key,
+                               &r);
+            cr_assert_eq(st, 200, "%s: %ld %s", url, st, r.body);
+            au_rt_resp_cleanup(&r);
+            free(yaml);
+        }
+        closedir(dp);
     }
 
     /* screenshots next to the binary under test: BUILD/console-screenshots */

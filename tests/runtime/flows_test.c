@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flows_helpers.h"
 #include "harness.h"
 #include "../support/receiver.h"
 
@@ -163,6 +164,22 @@ Test(flows, event_is_delivered_signed_with_idempotency_key, .timeout = 60)
     rt_receiver_free(rx);
 }
 
+/* Polls /metrics until the sample `name` reaches `want` (or timeout_s passes); its value. */
+static long wait_metric(au_rt_daemon *d, const char *name, long want, int timeout_s)
+{
+    long v = -1;
+    for (int i = 0; i < timeout_s * 10 && v < want; i++) {
+        au_rt_resp r = {0};
+        cr_assert_eq(au_rt_admin(d, "GET", "/metrics", NULL, &r), 200);
+        const char *at = strstr(r.body, name);
+        v = at ? strtol(at + strlen(name), NULL, 10) : -1;
+        au_rt_resp_cleanup(&r);
+        if (v < want)
+            sleep_ms(100);
+    }
+    return v;
+}
+
 static const char retry_fast[] = "retry: {max_attempts: 100, backoff_ms: 50, max_backoff_ms: 400}\n"
                                  "concurrency: 4\n";
 
@@ -196,7 +213,9 @@ Test(flows, target_down_for_a_while_loses_nothing, .timeout = 120)
         snprintf(cust, sizeof(cust), "C%d", i % 5); /* 5 partitions of 4 ordered events */
         post_event(&d, "payment", id, cust, 10 + i);
     }
-    sleep_ms(1500); /* several failed attempts each */
+    /* Several failed attempts: wait until every customer's head payment was retried twice
+     * (the later ones wait behind it), not for a guessed time. */
+    cr_assert_geq(wait_metric(&d, "aurum_flow_retries_total{flow=\"down\"}", 10, 60), 10);
     cr_assert_eq(rt_receiver_count(rx), 0);
     cr_assert_eq(rt_receiver_up(rx), 0);
     json_t *j = wait_runs_done(&d, "down", 20, 60);
@@ -311,6 +330,30 @@ Test(flows, permanent_error_goes_to_dead_letters_and_replays, .timeout = 60)
     rt_receiver_free(rx);
 }
 
+/* Per-customer order is kept per flow: a customer's deliveries to a target that is down (and
+ * waiting a minute for its retry) do not hold that customer's deliveries of another flow. */
+Test(flows, a_down_target_holds_only_its_own_flows_deliveries, .timeout = 60)
+{
+    au_rt_daemon d;
+    rt_receiver *down = rt_receiver_start(0), *up = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    rt_receiver_answer(down, 503, NULL, 0);
+    put_http_flow(&d, "a-slow", "payment", rt_receiver_port(down),
+                  "retry: {max_attempts: 10, backoff_ms: 60000, max_backoff_ms: 60000}\n");
+    put_http_flow(&d, "b-fast", "payment", rt_receiver_port(up), NULL);
+    post_event(&d, "payment", "o1", "B9", 5);
+    cr_assert_eq(rt_receiver_wait(down, 1, 20), 1, "the down target was tried");
+    post_event(&d, "payment", "o2", "B9", 6);
+    cr_assert_eq(rt_receiver_wait(up, 2, 20), 2,
+                 "the other flow delivered both payments of the customer meanwhile");
+    json_decref(wait_runs_done(&d, "b-fast", 2, 20));
+    cr_assert_eq(rt_receiver_count(down), 1, "the down target waits for its retry, in order");
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(down);
+    rt_receiver_free(up);
+}
+
 Test(flows, pending_deliveries_survive_kill_9, .timeout = 120)
 {
     au_rt_daemon d;
@@ -388,28 +431,48 @@ Test(flows, a_flows_own_write_does_not_trigger_it_again, .timeout = 60)
     au_rt_cleanup(&d);
 }
 
-Test(flows, schedule_fires, .timeout = 60)
+/* Sets the daemon's flow clock `ms` ahead of real time through its `clock: {offset_file}`:
+ * written under a temporary name and renamed, so the daemon never reads half a number. */
+static void set_clock_offset(const au_rt_daemon *d, long long ms)
+{
+    char tmp[320], path[320];
+    snprintf(tmp, sizeof(tmp), "%s/clock.offset.tmp", d->dir);
+    snprintf(path, sizeof(path), "%s/clock.offset", d->dir);
+    FILE *f = fopen(tmp, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%lld\n", ms);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(rename(tmp, path), 0);
+}
+
+Test(flows, schedule_fires, .timeout = 120)
 {
     au_rt_daemon d;
     rt_receiver *rx = rt_receiver_start(0);
     char yaml[1024];
-    /* The schedule clock runs 120 times faster: "every minute" is every half second. */
-    setenv("AURUM_FLOWS_TIME_SCALE", "120", 1);
-    int started = au_rt_start(&d, NULL);
-    unsetenv("AURUM_FLOWS_TIME_SCALE");
-    cr_assert_eq(started, 0);
+    /* The test moves the daemon's clock a minute at a time instead of waiting for minutes. */
+    cr_assert_eq(au_rt_start(&d, "clock: {offset_file: clock.offset}\n"), 0);
     snprintf(yaml, sizeof(yaml),
              "trigger: {schedule: {cron: \"* * * * *\", timezone: Europe/London}}\n"
              "steps:\n  - http:\n      url: \"http://127.0.0.1:%d/tick\"\n"
              "      body: {at: \"{{ schedule.at }}\"}\n",
              rt_receiver_port(rx));
     put_flow(&d, "tick", yaml);
-    cr_assert_geq(rt_receiver_wait(rx, 3, 30), 3);
+    /* Each minute passed is at most one firing; a minute the scheduler had not yet counted
+     * from (it had not seen the flow) only makes the next minute count. */
+    long long offset = 0;
+    for (int minutes = 0; minutes < 20 && rt_receiver_count(rx) < 3; minutes++) {
+        offset += 60000;
+        set_clock_offset(&d, offset);
+        rt_receiver_wait(rx, rt_receiver_count(rx) + 1, 5);
+    }
+    cr_assert_geq(rt_receiver_count(rx), 3);
     rt_request a, b;
     rt_receiver_get(rx, 0, &a);
     rt_receiver_get(rx, 1, &b);
     cr_assert_str_neq(a.idempotency_key, b.idempotency_key, "each firing is its own run");
     cr_assert(strstr(a.idempotency_key, "tick/schedule:"), "%s", a.idempotency_key);
+    cr_assert_str_neq(a.body, b.body, "each firing has its own minute");
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
     rt_receiver_free(rx);
@@ -607,6 +670,69 @@ Test(flows, dry_run_samples_the_latest_changed_profile, .timeout = 60)
     cr_assert_str_eq(json_string_value(json_object_get(body, "name")), "Bob");
     cr_assert_str_eq(json_string_value(json_object_get(body, "who")), "bob@example.com");
     json_decref(j);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+}
+
+/* The console's "test against this customer / this event": {"sample": {"profile": ID}} takes
+ * the customer's newest matching event (event trigger) or the customer itself (profile
+ * trigger); {"sample": {"source", "event"}} takes that stored event. */
+Test(flows, dry_run_takes_a_chosen_customer_or_event, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/sources/billing",
+                             "{\"record_id\":\"id\",\"fields\":{\"first_name\":\"first\","
+                             "\"last_name\":\"last\",\"email\":\"email\"}}",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(au_rt_admin(&d, "POST", "/v1/sources/billing/records",
+                             "[{\"id\":\"B1\",\"first\":\"Ann\",\"last\":\"Lee\",\"email\":"
+                             "\"ann@example.com\"},{\"id\":\"B2\",\"first\":\"Bob\",\"last\":"
+                             "\"Roe\",\"email\":\"bob@example.org\"}]",
+                             &r),
+                 200, "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    post_event(&d, "payment", "p1", "B1", 10);
+    post_event(&d, "payment", "p2", "B2", 77);
+    post_event(&d, "payment", "p3", "B1", 5);
+    put_http_flow(&d, "chosen", "payment", 1, NULL);
+    json_t *j = get_json(&d, "/v1/sources/billing/records/B2/profile");
+    json_int_t bob = json_integer_value(json_object_get(j, "profile"));
+    json_decref(j);
+    char body[256];
+    snprintf(body, sizeof(body), "{\"sample\":{\"profile\":%lld}}", (long long)bob);
+    j = dry_run(&d, "chosen", body, 200);
+    cr_assert_str_eq(rt_str_at(j, "sampled", "event", NULL), "p2", "Bob's payment, not the newest");
+    json_t *send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(send, "body"), "amount")), 77);
+    json_decref(j);
+    j = dry_run(&d, "chosen", "{\"sample\":{\"source\":\"billing\",\"event\":\"p1\"}}", 200);
+    cr_assert_str_eq(rt_str_at(j, "sampled", "event", NULL), "p1");
+    send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(send, "body"), "amount")), 10);
+    json_decref(j);
+    json_decref(
+        dry_run(&d, "chosen", "{\"sample\":{\"source\":\"billing\",\"event\":\"nope\"}}", 404));
+    json_decref(dry_run(&d, "chosen", "{\"sample\":{\"profile\":\"x\"}}", 400));
+    json_decref(dry_run(&d, "chosen", "{\"sample\":{\"profile\":999999}}", 404));
+
+    /* a profile trigger: the chosen customer as if its record had just changed */
+    put_flow(&d, "hello",
+             "trigger: {profile: [created, updated]}\n"
+             "steps:\n  - file:\n      path: /dev/null\n"
+             "      body: {name: \"{{ record.first_name }}\", who: \"{{ profile.email }}\"}\n");
+    j = dry_run(&d, "hello", body, 200);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "sampled"), "profile")),
+                 bob);
+    send = json_object_get(json_array_get(json_object_get(j, "steps"), 0), "would_send");
+    cr_assert_str_eq(rt_str_at(send, "body", "name", NULL), "Bob");
+    cr_assert_str_eq(rt_str_at(send, "body", "who", NULL), "bob@example.org");
+    json_decref(j);
+    json_decref(
+        dry_run(&d, "hello", "{\"sample\":{\"source\":\"billing\",\"event\":\"p1\"}}", 400));
     cr_assert_eq(au_rt_stop(&d), 0);
     au_rt_cleanup(&d);
 }

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -482,12 +483,28 @@ Test(profiles, change_feed_resumes_without_gaps_or_duplicates_under_concurrent_w
 
 typedef struct delayed {
     au_rt_daemon *d;
+    _Atomic int answered; /* the long-poll has returned (then nobody is waiting any more) */
 } delayed;
 
+/* 1 when /metrics shows a change-feed long-poll parked, waiting for a commit. */
+static int poll_waiting(au_rt_daemon *d)
+{
+    au_rt_resp r = {0};
+    cr_assert_eq(au_rt_admin(d, "GET", "/metrics", NULL, &r), 200);
+    const char *g = strstr(r.body, "\naurum_http_parked ");
+    int n = g ? atoi(g + strlen("\naurum_http_parked ")) : -1;
+    au_rt_resp_cleanup(&r);
+    cr_assert_geq(n, 0, "the gauge is there");
+    return n > 0;
+}
+
+/* Writes once the long-poll is seen waiting (not after a guessed delay), so the write is what
+ * ends the wait. */
 static void *late_write(void *v)
 {
     delayed *w = v;
-    usleep(300 * 1000);
+    while (!atomic_load(&w->answered) && !poll_waiting(w->d))
+        ;
     post_ok(w->d, "/v1/sources/crm/records",
             "[{\"id\":\"LATE\",\"first\":\"Late\",\"last\":\"Comer\"}]");
     return NULL;
@@ -504,12 +521,13 @@ Test(profiles, long_poll_wakes_on_a_write_and_bad_input_is_400)
     char cursor[64];
     snprintf(cursor, sizeof(cursor), "%s", json_string_value(json_object_get(j, "next_cursor")));
     json_decref(j);
-    delayed w = {&d};
+    delayed w = {&d, 0};
     pthread_create(&th, NULL, late_write, &w);
     char path[160];
     /* an over-long wait is capped, not refused; the write ends the wait */
     snprintf(path, sizeof(path), "/v1/changes?wait=100000&after=%s", cursor);
     j = get_json(&d, path, 200);
+    atomic_store(&w.answered, 1);
     pthread_join(th, NULL);
     json_t *c = json_array_get(json_object_get(j, "changes"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(c, "record_id")), "LATE");

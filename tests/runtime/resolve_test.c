@@ -267,3 +267,63 @@ Test(resolve, bad_decisions_are_refused)
     au_rt_resp_cleanup(&r);
     au_rt_cleanup(&d);
 }
+
+/* A merge after a split undoes the split: the split's do-not-link rules between the record and
+ * the others are forgotten, so a later re-evaluation (an update) keeps the three together, and
+ * so does a restart. Before, only the pair named in the merge was linked and the next update
+ * split the record off again. */
+Test(resolve, a_merge_after_a_split_forgets_the_splits_do_not_link_rules)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    char body[2048], path[64];
+    start(&d);
+    snprintf(body, sizeof(body),
+             "[%s,%s,{\"id\":\"4\",\"first\":\"John\",\"last\":\"Smith\",\"email\":"
+             "\"john.smith@example.com\",\"dob\":\"1980-01-02\",\"phone\":\"+44 20 7946 "
+             "0123\"}]",
+             john, johnny);
+    upsert(&d, body);
+    long p = profile_of(&d, "1");
+    cr_assert(profile_of(&d, "4") == p && profile_of(&d, "3") == p, "one person to begin with");
+
+    snprintf(path, sizeof(path), "/v1/profiles/%ld/split", p);
+    cr_assert_eq(post(&d, path, "{\"records\":[{\"source\":\"crm\",\"record\":\"1\"}]}", &r), 200,
+                 "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_neq(profile_of(&d, "1"), profile_of(&d, "4"));
+    cr_assert_neq(profile_of(&d, "1"), profile_of(&d, "3"));
+    cr_assert_eq(profile_of(&d, "4"), profile_of(&d, "3"), "3 and 4 stay together: %ld %ld %ld",
+                 profile_of(&d, "1"), profile_of(&d, "3"), profile_of(&d, "4"));
+
+    /* merge back by naming one record of the other side only */
+    snprintf(path, sizeof(path), "/v1/profiles/%ld/merge", profile_of(&d, "1"));
+    cr_assert_eq(post(&d, path, "{\"with\":{\"source\":\"crm\",\"record\":\"4\"}}", &r), 200, "%s",
+                 r.body);
+    au_rt_resp_cleanup(&r);
+    long m = profile_of(&d, "1");
+    cr_assert(profile_of(&d, "4") == m && profile_of(&d, "3") == m, "merged back: %ld %ld %ld", m,
+              profile_of(&d, "4"), profile_of(&d, "3"));
+
+    /* an update re-evaluates the profile: no do-not-link rule is left to split it */
+    snprintf(body, sizeof(body),
+             "[{\"id\":\"3\",\"first\":\"John\",\"last\":\"Smith\",\"email\":"
+             "\"john.smith@example.com\",\"dob\":\"1980-01-02\",\"phone\":\"+44 20 7946 0124\"}]");
+    upsert(&d, body);
+    cr_assert(profile_of(&d, "1") == profile_of(&d, "3"), "record 3's update keeps it with 1");
+    cr_assert(profile_of(&d, "1") == profile_of(&d, "4"));
+    /* the decisions are counted for /metrics (the console's Activity chart) */
+    cr_assert_eq(au_rt_admin(&d, "GET", "/metrics", NULL, &r), 200);
+    cr_assert(strstr(r.body, "aurum_profile_changes_total{kind=\"merged\"} 1\n") &&
+                  strstr(r.body, "aurum_profile_changes_total{kind=\"split\"} 1\n"),
+              "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    restart(&d);
+    cr_assert(profile_of(&d, "1") == profile_of(&d, "3"), "and a restart too");
+    upsert(&d, "[{\"id\":\"1\",\"first\":\"John\",\"last\":\"Smith\",\"email\":"
+               "\"john.smith@example.com\",\"dob\":\"1980-01-02\",\"postcode\":\"SW1A 2AA\"}]");
+    cr_assert(profile_of(&d, "1") == profile_of(&d, "3") &&
+                  profile_of(&d, "1") == profile_of(&d, "4"),
+              "no cannot-link survives in the store");
+    au_rt_cleanup(&d);
+}

@@ -4,10 +4,12 @@
  * dead letter, dry run, log line or store file holds it —; credentials written into
  * definitions are redacted by type; a step cannot reach loopback unless allowed, nor template
  * its host; response bodies are for admin keys; webhooks refuse stale, replayed and unsigned
- * calls, and answer an unknown flow exactly as a wrong secret.
+ * calls, and answer an unknown flow exactly as a wrong secret; a definition read from the API
+ * and saved back keeps its hidden values instead of storing their placeholders.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,4 +311,104 @@ Test(secrets, a_bad_webhooks_value_names_its_line_in_the_configuration, .timeout
               "%s", log);
     free(log);
     au_rt_cleanup(&d);
+}
+
+/* The definition part of a GET /v1/flows/{name} answer, as a client would send it back. */
+static char *definition_of(au_rt_daemon *d, const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/flows/%s", name);
+    json_t *j = rt_get(d, path), *def = json_object();
+    const char *keys[] = {"name",  "description", "enabled",     "trigger", "condition",
+                          "steps", "retry",       "concurrency", NULL};
+    for (int i = 0; keys[i]; i++)
+        if (json_object_get(j, keys[i]))
+            json_object_set(def, keys[i], json_object_get(j, keys[i]));
+    char *t = json_dumps(def, JSON_SORT_KEYS);
+    json_decref(j);
+    json_decref(def);
+    return t;
+}
+
+/* The console's builder reads a flow (secrets shown as "********", credentials as
+ * "[redacted]") and saves it back: the stored values stay, the placeholders are never saved;
+ * a placeholder that matches nothing stored is refused with where it is. */
+Test(secrets, a_flow_read_and_saved_back_keeps_its_hidden_values, .timeout = 60)
+{
+    au_rt_daemon d;
+    au_rt_resp r = {0};
+    char yaml[1024];
+    rt_receiver *rx = rt_receiver_start(0);
+    cr_assert_eq(au_rt_start(&d, NULL), 0);
+    snprintf(yaml, sizeof(yaml),
+             "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
+             "steps:\n  - id: audit\n    file: {path: /dev/null, body: {a: 1}}\n"
+             "  - id: send\n    http:\n"
+             "      url: \"http://127.0.0.1:%d/k?token=querytok88\"\n"
+             "      secret: \"step-signing-secret-42\"\n"
+             "      body: {order: \"{{ webhook.order }}\", api_token: \"body-tok-77\"}\n",
+             rt_receiver_port(rx));
+    rt_flow_put(&d, "kept", yaml);
+    char *shown = definition_of(&d, "kept");
+    cr_assert(strstr(shown, "********") && strstr(shown, "token=[redacted]") &&
+                  !strstr(shown, "body-tok-77"),
+              "%s", shown);
+    rt_call(&d, "PUT", "/v1/flows/kept", shown, 200);
+    char *again = definition_of(&d, "kept");
+    cr_assert_str_eq(again, shown, "reading after saving back shows the same");
+    free(again);
+    /* the steps reordered, as the builder may: secrets follow their step's id */
+    json_t *j = json_loads(shown, 0, NULL), *steps = json_object_get(j, "steps");
+    json_t *first = json_incref(json_array_get(steps, 0));
+    json_array_remove(steps, 0);
+    json_array_append_new(steps, first);
+    char *reordered = json_dumps(j, 0);
+    json_decref(j);
+    rt_call(&d, "PUT", "/v1/flows/kept", reordered, 200);
+    free(reordered);
+
+    /* the real webhook secret, URL token and signing secret are still in force */
+    cr_assert_eq(fire(&d, "kept", "hook-secret-0123456789", "{\"order\":\"o1\"}", &r), 202,
+                 "the webhook secret is the stored one: %s", r.body);
+    au_rt_resp_cleanup(&r);
+    cr_assert_eq(rt_receiver_wait(rx, 1, 30), 1);
+    rt_request q;
+    rt_receiver_get(rx, 0, &q);
+    cr_assert_str_eq(q.url, "/k");
+    cr_assert(strstr(q.body, "\"body-tok-77\""), "the body's credential is the stored one: %s",
+              q.body);
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char hex[2 * sizeof(mac) + 1], want[80];
+    cr_assert(sodium_init() >= 0);
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)"step-signing-secret-42", 22);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)q.body, q.body_len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+    snprintf(want, sizeof(want), "sha256=%s", hex);
+    cr_assert_str_eq(q.signature, want, "signed with the stored secret, not the placeholder");
+
+    /* a placeholder with no stored value behind it is refused, naming where it is */
+    const char *bad = "{\"trigger\":{\"event\":\"payment\"},\"steps\":[{\"id\":\"s\","
+                      "\"http\":{\"url\":\"http://127.0.0.1:1/x\",\"secret\":\"********\"}}]}";
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/flows/fresh", bad, &r), 400, "%s", r.body);
+    cr_assert(strstr(r.body, "steps[0].http.secret") && strstr(r.body, "placeholder"), "%s",
+              r.body);
+    au_rt_resp_cleanup(&r);
+    /* an edited URL that still holds a redacted part cannot be restored either */
+    j = json_loads(shown, 0, NULL);
+    json_t *http = json_object_get(json_array_get(json_object_get(j, "steps"), 1), "http");
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/other?token=[redacted]", rt_receiver_port(rx));
+    json_object_set_new(http, "url", json_string(url));
+    char *edited = json_dumps(j, 0);
+    json_decref(j);
+    cr_assert_eq(au_rt_admin(&d, "PUT", "/v1/flows/kept", edited, &r), 400, "%s", r.body);
+    cr_assert(strstr(r.body, "steps[1].http.url"), "%s", r.body);
+    au_rt_resp_cleanup(&r);
+    free(edited);
+    free(shown);
+    cr_assert_eq(au_rt_stop(&d), 0);
+    au_rt_cleanup(&d);
+    rt_receiver_free(rx);
 }

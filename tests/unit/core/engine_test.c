@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -402,7 +403,8 @@ static void unblock_writer(au_store *s)
     au_store_close(s);
 }
 
-/* Polls until the queue holds `n` jobs exactly (the writer takes jobs, it never adds any). */
+/* Polls until the queue holds `n` jobs exactly (the writer takes jobs, it never adds any);
+ * yields instead of sleeping, so it waits for the state, never for a time. */
 static void wait_queue_depth(uint64_t n)
 {
     au_engine_stats st;
@@ -410,7 +412,19 @@ static void wait_queue_depth(uint64_t n)
         au_engine_stats_get(eng, &st);
         if (st.queue_depth == n)
             return;
-        usleep(1000);
+        sched_yield();
+    }
+}
+
+/* Polls until au_engine_close has begun on another thread. */
+static void wait_stopping(void)
+{
+    au_engine_stats st;
+    for (;;) {
+        au_engine_stats_get(eng, &st);
+        if (st.stopping)
+            return;
+        sched_yield();
     }
 }
 
@@ -488,9 +502,9 @@ Test(engine, close_drains_pending_jobs)
     for (long t = 0; t < THREADS; t++)
         pthread_create(&th[t], NULL, async_writer, (void *)t);
     while (atomic_load(&submitted) < THREADS)
-        usleep(1000);
+        sched_yield();
     pthread_create(&cl, NULL, closer, NULL);
-    usleep(50 * 1000); /* lets close start while the jobs wait; the test holds either way */
+    wait_stopping(); /* close has begun while the jobs wait behind the blocked writer */
     unblock_writer(lock);
     for (int t = 0; t < THREADS; t++) {
         void *res;
@@ -562,24 +576,45 @@ Test(engine, acknowledged_writes_survive_kill_9)
     free(ids);
 }
 
+/* SQLite-style, for the caller's side of a write and of a delete (the writer thread's own
+ * allocations are not counted here): the operation is counted once, then run with each of its
+ * allocations failing in turn. Each failing run answers AU_ERR_NOMEM and writes nothing; the
+ * records are built before the fault is armed because the engine takes them either way. */
 Test(engine, allocation_failures_on_the_caller_thread_are_reported)
 {
     char prefix[32];
-    for (long n = 0; n < 10; n++) {
+    au_write_summary sum;
+    au_err err;
+    au_err_init(&err);
+    au_record **recs = batch("m-", 3, "Hal");
+    au_alloc_fail_after(-1);
+    cr_assert_eq(au_engine_write_records(eng, recs, 3, "t", &sum, &err), AU_OK);
+    long total = au_alloc_count();
+    cr_assert_gt(total, 0);
+    for (long n = 0; n <= total; n++) {
         snprintf(prefix, sizeof(prefix), "m%ld-", n);
-        au_record **recs = batch(prefix, 3, "Hal");
-        au_write_summary sum;
-        au_err err;
-        au_err_init(&err);
+        recs = batch(prefix, 3, "Hal");
         au_alloc_fail_after(n);
         au_rc rc = au_engine_write_records(eng, recs, 3, "t", &sum, &err);
-        au_rc rc2 = au_engine_delete_record(eng, "crm", "m0-0", "t", &err);
         au_alloc_fail_after(-1);
-        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "write with %ld allocations: %d", n, rc);
-        cr_assert(rc2 == AU_OK || rc2 == AU_ERR_NOMEM || rc2 == AU_ERR_NOT_FOUND);
-        cr_assert_eq(rc == AU_OK ? 3 : 0, sum.inserted);
-        au_err_cleanup(&err);
+        cr_assert_eq(rc, n < total ? AU_ERR_NOMEM : AU_OK, "allocation %ld of %ld: rc %d", n + 1,
+                     total, rc);
+        cr_assert_eq(sum.inserted, n < total ? 0 : 3);
     }
+    cr_assert_eq(count_records(eng), 6, "no failing write wrote anything");
+    au_alloc_fail_after(-1);
+    cr_assert_eq(au_engine_delete_record(eng, "crm", "m-0", "t", &err), AU_OK);
+    total = au_alloc_count();
+    for (long n = 0; n <= total; n++) {
+        snprintf(prefix, sizeof(prefix), "m-%d", n < total ? 1 : 2);
+        au_alloc_fail_after(n);
+        au_rc rc = au_engine_delete_record(eng, "crm", prefix, "t", &err);
+        au_alloc_fail_after(-1);
+        cr_assert_eq(rc, n < total ? AU_ERR_NOMEM : AU_OK, "delete, allocation %ld of %ld: %d",
+                     n + 1, total, rc);
+    }
+    cr_assert_eq(count_records(eng), 4, "m-0 and m-2 deleted, m-1 kept");
+    au_err_cleanup(&err);
 }
 
 /* --- the hook contract, with the stub hooks ------------------------------------------------ */

@@ -345,6 +345,52 @@ Test(flowdef, every_allocation_failure_is_reported_as_nomem)
     au_free(text);
 }
 
+/* What GET shows (secrets "********", credentials "[redacted]") sent back, even with the steps
+ * reordered, gets the stored values back; a placeholder nothing stands behind is found. */
+Test(flowdef, placeholders_sent_back_keep_the_stored_values)
+{
+    const char *yaml = "trigger: {webhook: {secret: \"hook-secret-0123456789\"}}\n"
+                       "steps:\n  - id: a\n    http:\n      url: \"https://x.test/p?token=t0k\"\n"
+                       "      secret: \"sign-secret-1\"\n"
+                       "      headers: {Authorization: \"Bearer b3arer\"}\n"
+                       "  - id: b\n    file: {path: /tmp/x.jsonl, body: {k: 1}}\n";
+    au_flowdef *old = NULL, *nf = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_flowdef_parse(yaml, strlen(yaml), "f", &old, &err), AU_OK, "%s", err.message);
+    json_t *nw = au_flowdef_to_json(old, 1), *steps = json_object_get(nw, "steps");
+    json_t *first = json_incref(json_array_get(steps, 0));
+    json_array_remove(steps, 0);
+    json_array_append_new(steps, first);
+    char path[128];
+    cr_assert_eq(au_flowdef_keep_hidden(nw, old), 4, "webhook secret, step secret, url, header");
+    json_t *want = json_deep_copy(old->json), *ws = json_object_get(want, "steps");
+    first = json_incref(json_array_get(ws, 0));
+    json_array_remove(ws, 0);
+    json_array_append_new(ws, first);
+    cr_assert(json_equal(nw, want), "the stored values are back");
+    char *text = json_dumps(nw, 0);
+    cr_assert_eq(au_flowdef_parse(text, strlen(text), "f", &nf, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_flowdef_placeholder_at(nf, path, sizeof(path)), 0);
+    free(text);
+    au_flowdef_free(nf);
+    nf = NULL;
+    /* a new step holding a placeholder: nothing to put back, and it is found */
+    json_object_set_new(json_object_get(json_array_get(steps, 0), "file"), "path",
+                        json_string("/tmp/[redacted].jsonl"));
+    cr_assert_eq(au_flowdef_keep_hidden(nw, NULL), 0);
+    text = json_dumps(nw, 0);
+    cr_assert_eq(au_flowdef_parse(text, strlen(text), "f", &nf, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_flowdef_placeholder_at(nf, path, sizeof(path)), 1);
+    cr_assert_str_eq(path, "steps[0].file.path");
+    free(text);
+    json_decref(nw);
+    json_decref(want);
+    au_flowdef_free(nf);
+    au_flowdef_free(old);
+    au_err_cleanup(&err);
+}
+
 Test(flowdef, alias_bombs_and_huge_mappings_are_refused)
 {
     /* Each level repeats the previous one 10 times: 10^6 values if expanded. */

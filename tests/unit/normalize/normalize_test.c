@@ -8,6 +8,7 @@
 
 #include "lib/alloc.h"
 #include "normalize/normalize.h"
+#include "../../support/fault.h"
 
 static void clear(au_value *v)
 {
@@ -154,50 +155,79 @@ static const struct {
     {AU_ATTR_NATIONAL_ID, "AB 12 34 56 C"},
 };
 
+/* One value of the record normalised under fault injection: AU_ERR_NOMEM with nothing
+ * returned, or exactly the forms a run without faults gives. */
+typedef struct value_run {
+    size_t i;      /* which value of `record` */
+    au_value want; /* its forms without faults */
+} value_run;
+
+static au_rc value_once(void *ctx)
+{
+    value_run *vr = ctx;
+    au_norm_opts gb = {"GB", AU_DATE_DMY, 0, 0};
+    au_value v = {0};
+    au_rc rc = au_norm_value(record[vr->i].a, record[vr->i].raw, &gb, &v, NULL);
+    if (rc) {
+        cr_assert(!v.raw && !v.value && !v.key, "value %zu: nothing returned on failure", vr->i);
+    } else {
+        cr_assert_str_eq(v.value, vr->want.value, "value %zu", vr->i);
+        cr_assert_str_eq(v.key, vr->want.key, "value %zu", vr->i);
+    }
+    clear(&v);
+    return rc;
+}
+
 Test(norm_value, allocation_failure_leaks_nothing)
 {
     au_norm_opts gb = {"GB", AU_DATE_DMY, 0, 0};
     for (size_t i = 0; i < sizeof(record) / sizeof(record[0]); i++) {
-        int succeeded = 0;
-        for (long n = 0; n < 20 && !succeeded; n++) {
-            au_value v = {0};
-            au_alloc_fail_after(n);
-            au_rc rc = au_norm_value(record[i].a, record[i].raw, &gb, &v, NULL);
-            au_alloc_fail_after(-1);
-            cr_expect(rc == AU_OK || rc == AU_ERR_NOMEM, "attr %zu, fail after %ld: rc %d", i, n,
-                      rc);
-            if (rc == AU_OK) {
-                cr_expect_not_null(v.value, "attr %zu after %ld", i, n);
-                cr_expect_not_null(v.key, "attr %zu after %ld", i, n);
-                succeeded = 1;
-            } else {
-                cr_expect(!v.raw && !v.value && !v.key, "nothing returned on failure");
-            }
-            clear(&v);
-        }
-        cr_expect(succeeded, "attr %zu eventually succeeds", i);
+        value_run vr = {i, {0}};
+        cr_assert_eq(au_norm_value(record[i].a, record[i].raw, &gb, &vr.want, NULL), AU_OK);
+        cr_assert(vr.want.value && vr.want.key, "value %zu has both forms", i);
+        au_fault_every_allocation(value_once, &vr);
+        clear(&vr.want);
     }
+}
+
+/* Name splitting and address parsing, every allocation failing in turn: AU_ERR_NOMEM with
+ * nothing returned, or the very parts a run without faults gives. */
+typedef struct parts_run {
+    int address;   /* 0: au_norm_name_split, 1: au_norm_address */
+    char *want[3]; /* the parts without faults */
+} parts_run;
+
+static au_rc parts_of(int address, char *out[3])
+{
+    out[0] = out[1] = out[2] = NULL;
+    return address ? au_norm_address("Flat 2, 12 High Street", &out[0], &out[1])
+                   : au_norm_name_split("Dr. John Adam Smith Jr", &out[0], &out[1], &out[2]);
+}
+
+static au_rc parts_once(void *ctx)
+{
+    parts_run *pr = ctx;
+    char *got[3];
+    au_rc rc = parts_of(pr->address, got);
+    for (int i = 0; i < 3; i++) {
+        if (rc)
+            cr_assert_null(got[i], "part %d returned on failure", i);
+        else if (pr->want[i])
+            cr_assert_str_eq(got[i], pr->want[i]);
+        else
+            cr_assert_null(got[i]);
+        au_free(got[i]);
+    }
+    return rc;
 }
 
 Test(norm_value, other_functions_survive_allocation_failure)
 {
-    for (long n = 0; n < 6; n++) {
-        char *a = NULL, *b = NULL, *c = NULL;
-        au_alloc_fail_after(n);
-        au_rc r1 = au_norm_name_split("Dr. John Adam Smith Jr", &a, &b, &c);
-        au_alloc_fail_after(-1);
-        cr_expect(r1 == AU_OK || r1 == AU_ERR_NOMEM);
-        if (r1 != AU_OK)
-            cr_expect(!a && !b && !c);
-        au_free(a);
-        au_free(b);
-        au_free(c);
-        a = b = NULL;
-        au_alloc_fail_after(n);
-        au_rc r2 = au_norm_address("Flat 2, 12 High Street", &a, &b);
-        au_alloc_fail_after(-1);
-        cr_expect(r2 == AU_OK || r2 == AU_ERR_NOMEM);
-        au_free(a);
-        au_free(b);
+    for (int address = 0; address < 2; address++) {
+        parts_run pr = {address, {NULL, NULL, NULL}};
+        cr_assert_eq(parts_of(address, pr.want), AU_OK);
+        au_fault_every_allocation(parts_once, &pr);
+        for (int i = 0; i < 3; i++)
+            au_free(pr.want[i]);
     }
 }

@@ -11,6 +11,7 @@
 #include "lib/alloc.h"
 #include "normalize/normalize.h"
 #include "profile/survivorship.h"
+#include "../../support/fault.h"
 
 #define DAY 86400000LL
 #define T0  1700000000000LL /* 2023-11-14T22:13:20Z */
@@ -608,26 +609,39 @@ Test(survivorship, configuration_round_trips_with_star_and_overrides)
     au_survive_config_free(dflt);
 }
 
+/* One profile build under fault injection: on success the profile must be the reference,
+ * whole (a failed allocation swallowed on the way would leave a piece missing). */
+typedef struct build_run {
+    cluster *c;
+    au_survive_config *cfg;
+    json_t *want; /* the profile built without faults */
+} build_run;
+
+static au_rc build_once(void *ctx)
+{
+    build_run *b = ctx;
+    json_t *p = NULL;
+    au_rc rc = au_survive(b->c->m, b->c->n, b->cfg, &p, NULL);
+    if (!rc)
+        cr_assert(json_equal(p, b->want), "the profile built is the reference, whole");
+    else
+        cr_assert_null(p, "nothing is returned on failure");
+    json_decref(p);
+    return rc;
+}
+
 Test(survivorship, allocation_failure_reports_nomem_and_leaks_nothing)
 {
     cluster c = {0};
     northwind(&c);
     c.recs[1]->custom = json_pack("{s:s}", "plan", "gold");
     au_survive_config *cfg = config("{\"email\":\"fixed_source:crm\"}");
-    int succeeded = 0;
-    for (long k = 0; k < 10000 && !succeeded; k++) {
-        json_t *p = NULL;
-        au_alloc_fail_after(k);
-        au_rc rc = au_survive(c.m, c.n, cfg, &p, NULL);
-        au_alloc_fail_after(-1);
-        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "k=%ld rc=%d", k, rc);
-        if (rc == AU_OK) {
-            cr_assert_str_eq(attr(p, "first_name"), "Robert");
-            succeeded = 1;
-        }
-        json_decref(p);
-    }
-    cr_assert(succeeded);
+    build_run b = {&c, cfg, NULL};
+    cr_assert_eq(au_survive(c.m, c.n, cfg, &b.want, NULL), AU_OK);
+    cr_assert_str_eq(attr(b.want, "first_name"), "Robert");
+    cr_assert_not_null(json_object_get(b.want, "lineage"));
+    au_fault_every_allocation(build_once, &b);
+    json_decref(b.want);
     au_survive_config_free(cfg);
     cluster_free(&c);
 }
@@ -652,22 +666,37 @@ Test(survivorship, member_without_record_is_refused_with_its_index)
     cluster_free(&c);
 }
 
+typedef struct parse_run {
+    json_t *text; /* the configuration section */
+    json_t *want; /* its parse, rendered back, without faults */
+} parse_run;
+
+static au_rc parse_once(void *ctx)
+{
+    parse_run *pr = ctx;
+    au_survive_config *cfg = NULL;
+    au_rc rc = au_survive_config_parse(pr->text, &cfg, NULL);
+    if (!rc) {
+        json_t *got = au_survive_config_to_json(cfg);
+        cr_assert(json_equal(got, pr->want), "every rule was kept");
+        json_decref(got);
+    }
+    au_survive_config_free(cfg);
+    return rc;
+}
+
 Test(survivorship, config_parse_under_allocation_failure)
 {
-    json_t *j = json_loads("{\"*\":\"trust\",\"address\":{\"rule\":\"source_priority\","
-                           "\"sources\":[\"crm\",\"billing\",\"pos\"]},\"email\":"
-                           "\"fixed_source:crm\"}",
-                           0, NULL);
-    int succeeded = 0;
-    for (long k = 0; k < 10000 && !succeeded; k++) {
-        au_survive_config *cfg = NULL;
-        au_alloc_fail_after(k);
-        au_rc rc = au_survive_config_parse(j, &cfg, NULL);
-        au_alloc_fail_after(-1);
-        cr_assert(rc == AU_OK || rc == AU_ERR_NOMEM, "k=%ld rc=%d", k, rc);
-        succeeded = rc == AU_OK;
-        au_survive_config_free(cfg);
-    }
-    cr_assert(succeeded);
-    json_decref(j);
+    parse_run pr = {json_loads("{\"*\":\"trust\",\"address\":{\"rule\":\"source_priority\","
+                               "\"sources\":[\"crm\",\"billing\",\"pos\"]},\"email\":"
+                               "\"fixed_source:crm\"}",
+                               0, NULL),
+                    NULL};
+    au_survive_config *cfg = NULL;
+    cr_assert_eq(au_survive_config_parse(pr.text, &cfg, NULL), AU_OK);
+    pr.want = au_survive_config_to_json(cfg);
+    au_survive_config_free(cfg);
+    au_fault_every_allocation(parse_once, &pr);
+    json_decref(pr.want);
+    json_decref(pr.text);
 }

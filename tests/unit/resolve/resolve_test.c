@@ -273,6 +273,24 @@ Test(resolve, cannot_link_override_splits_and_survives_updates)
     cr_assert_eq(au_resolver_override(res, 1, 2, AU_LINK_NONE, &ch), AU_OK);
 }
 
+Test(resolve, cannot_links_between_two_profiles_are_listed_for_a_merge)
+{
+    add(1, john);
+    add(2, john);
+    add(3, mary);
+    cr_assert_eq(au_resolver_override(res, 1, 2, AU_LINK_CANNOT, &ch), AU_OK);
+    cr_assert_eq(au_resolver_override(res, 2, 3, AU_LINK_CANNOT, &ch), AU_OK);
+    uint32_t *pairs = NULL;
+    size_t n = 0;
+    cr_assert_eq(au_resolver_cannot_links(res, P(1), P(2), &pairs, &n), AU_OK);
+    cr_assert_eq(n, 1, "only the pair across these two profiles");
+    cr_assert((pairs[0] == 1 && pairs[1] == 2) || (pairs[0] == 2 && pairs[1] == 1));
+    au_free(pairs);
+    cr_assert_eq(au_resolver_cannot_links(res, P(1), P(3), &pairs, &n), AU_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_null(pairs);
+}
+
 Test(resolve, restore_takes_the_persisted_clustering_as_is)
 {
     au_record *a = mk(john), *b = mk(john);

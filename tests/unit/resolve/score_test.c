@@ -326,3 +326,17 @@ Test(score, decision_overrides_links_possibles_and_non_matches)
     cr_assert_eq(au_score_decide(&thr, AU_LINK_NONE, &s, s.total), AU_DECIDE_NON_MATCH,
                  "strong negative evidence stops the rule");
 }
+
+/* A rule link weighs as much as a match in a profile's support, never more; a scored link keeps
+ * its own weight (one function, used by both places in the resolver that weigh links). */
+Test(score, a_rule_link_weighs_the_match_weight)
+{
+    static au_resolver thr; /* only the model's match weight is read */
+    thr.model.match_weight = 4.0;
+    au_score s = {0};
+    s.rule = 1;
+    cr_assert_eq(au_score_link_weight(&thr, &s, -20.0), 4.0);
+    cr_assert_eq(au_score_link_weight(&thr, &s, 9.0), 9.0);
+    s.rule = 0;
+    cr_assert_eq(au_score_link_weight(&thr, &s, 5.5), 5.5);
+}

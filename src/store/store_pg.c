@@ -899,14 +899,17 @@ static au_rc unsupported(const char *domain, const char *slot)
     }
 #define UNSUP_FLOWS(ret, name, params, args)   UNSUP_FN("flows", ret, name, params, args)
 #define UNSUP_PRIVACY(ret, name, params, args) UNSUP_FN("privacy", ret, name, params, args)
+#define UNSUP_AUDIT(ret, name, params, args)   UNSUP_FN("audit", ret, name, params, args)
 AU_STORE_FLOWS(UNSUP_FLOWS)
 AU_STORE_PRIVACY(UNSUP_PRIVACY)
+AU_STORE_AUDIT(UNSUP_AUDIT)
 #undef AU_STORE_SELF
 #pragma GCC diagnostic pop
 
 #define UNSUP_SLOT(ret, name, params, args) .name = pgu_##name,
 static const struct au_store_flows_ops pg_flows = {AU_STORE_FLOWS(UNSUP_SLOT)};
 static const struct au_store_privacy_ops pg_privacy = {AU_STORE_PRIVACY(UNSUP_SLOT)};
+static const struct au_store_audit_ops pg_audit = {AU_STORE_AUDIT(UNSUP_SLOT)};
 
 /* ---- the method tables ------------------------------------------------------------------- */
 
@@ -932,7 +935,7 @@ static const struct au_store_keys_ops pg_keys = {
     .key_revoke = pg_key_revoke,
 };
 
-#define PG_MISSING "flows, privacy"
+#define PG_MISSING "flows, privacy, audit"
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
         .name = scheme, .missing = PG_MISSING, .open = pg_open, .close = pg_close,                 \
@@ -941,6 +944,7 @@ static const struct au_store_keys_ops pg_keys = {
         .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
         .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops, .flows = &pg_flows,  \
         .quality = &au_pg_quality_ops, .privacy = &pg_privacy, .inbound = &au_pg_inbound_ops,      \
+        .audit = &pg_audit,                                                                        \
     }
 
 const au_store_ops au_store_pg_ops = PG_OPS("postgres");

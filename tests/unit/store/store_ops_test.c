@@ -67,6 +67,12 @@ static int count_slots(const au_store_ops *ops)
         AU_STORE_INBOUND(CHECK_SLOT)
     }
     cr_assert_eq(n, 65, "inbound adds its 4 slots");
+    {
+        const struct au_store_audit_ops *tab = ops->audit;
+        domain = "audit";
+        cr_assert_not_null(tab);
+        AU_STORE_AUDIT(CHECK_SLOT)
+    }
     return n;
 }
 

@@ -933,6 +933,9 @@ Test(store_pg, missing_domains_fail_clearly)
     cr_assert(strstr(err.message, "postgres store does not implement"), "%s", err.message);
     cr_assert(strstr(err.message, "flows"), "%s", err.message);
     cr_assert(strstr(err.message, "privacy"), "%s", err.message);
+    cr_assert(strstr(err.message, "audit"), "%s", err.message);
+    int64_t removed = -1;
+    cr_assert_eq(au_store_runs_sweep(st, 0, &removed), AU_ERR_UNSUPPORTED); /* audit */
     au_err_cleanup(&err);
 }
 

@@ -769,40 +769,35 @@ char *au_pg_col_dup(const PGresult *res, int r, int c, int *bad)
     return s;
 }
 
-/* A copy of column c of row 0 (see au_pg_col_dup). */
-static char *dup_col(const PGresult *res, int c, int *bad)
+au_rc au_pg_event_copy(const PGresult *res, int r, au_event_out *out)
 {
-    return au_pg_col_dup(res, 0, c, bad);
+    int bad = 0;
+    out->source = au_pg_col_dup(res, r, 0, &bad);
+    out->event_id = au_pg_col_dup(res, r, 1, &bad);
+    out->type = au_pg_col_dup(res, r, 2, &bad);
+    out->customer = au_pg_col_dup(res, r, 3, &bad);
+    out->properties = au_pg_col_dup(res, r, 4, &bad);
+    out->origin = au_pg_col_dup(res, r, 5, &bad);
+    out->at_ms = au_pg_col_int(res, r, 6);
+    out->received_ms = au_pg_col_int(res, r, 7);
+    out->seq = au_pg_col_int(res, r, 8);
+    if (bad) {
+        au_event_out_cleanup(out);
+        return AU_ERR_NOMEM;
+    }
+    return AU_OK;
 }
 
 static au_rc pg_event_get(void *impl, const char *source, const char *event_id, au_event_out *out)
 {
     au_pg_params p = {0};
     au_rc rc;
-    int bad = 0;
     memset(out, 0, sizeof(*out));
     au_pg_text(&p, source);
     au_pg_text(&p, event_id);
     PGresult *res = run(impl, PG_EV_GET, &p, "event_get", &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 0) {
-        rc = AU_ERR_NOT_FOUND;
-    } else {
-        out->source = dup_col(res, 0, &bad);
-        out->event_id = dup_col(res, 1, &bad);
-        out->type = dup_col(res, 2, &bad);
-        out->customer = dup_col(res, 3, &bad);
-        out->properties = dup_col(res, 4, &bad);
-        out->origin = dup_col(res, 5, &bad);
-        out->at_ms = au_pg_col_int(res, 0, 6);
-        out->received_ms = au_pg_col_int(res, 0, 7);
-        out->seq = au_pg_col_int(res, 0, 8);
-        if (bad) {
-            au_event_out_cleanup(out);
-            rc = AU_ERR_NOMEM;
-        }
-    }
+    if (res)
+        rc = PQntuples(res) == 0 ? AU_ERR_NOT_FOUND : au_pg_event_copy(res, 0, out);
     PQclear(res);
     return rc;
 }
@@ -897,17 +892,14 @@ static au_rc unsupported(const char *domain, const char *slot)
     {                                                                                              \
         return (ret)unsupported(domain, #name);                                                    \
     }
-#define UNSUP_FLOWS(ret, name, params, args)   UNSUP_FN("flows", ret, name, params, args)
 #define UNSUP_PRIVACY(ret, name, params, args) UNSUP_FN("privacy", ret, name, params, args)
 #define UNSUP_AUDIT(ret, name, params, args)   UNSUP_FN("audit", ret, name, params, args)
-AU_STORE_FLOWS(UNSUP_FLOWS)
 AU_STORE_PRIVACY(UNSUP_PRIVACY)
 AU_STORE_AUDIT(UNSUP_AUDIT)
 #undef AU_STORE_SELF
 #pragma GCC diagnostic pop
 
 #define UNSUP_SLOT(ret, name, params, args) .name = pgu_##name,
-static const struct au_store_flows_ops pg_flows = {AU_STORE_FLOWS(UNSUP_SLOT)};
 static const struct au_store_privacy_ops pg_privacy = {AU_STORE_PRIVACY(UNSUP_SLOT)};
 static const struct au_store_audit_ops pg_audit = {AU_STORE_AUDIT(UNSUP_SLOT)};
 
@@ -935,16 +927,16 @@ static const struct au_store_keys_ops pg_keys = {
     .key_revoke = pg_key_revoke,
 };
 
-#define PG_MISSING "flows, privacy, audit"
+#define PG_MISSING "privacy, audit"
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
         .name = scheme, .missing = PG_MISSING, .open = pg_open, .close = pg_close,                 \
         .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,                           \
         .savepoint = pg_savepoint, .savepoint_release = pg_savepoint_release,                      \
         .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
-        .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops, .flows = &pg_flows,  \
-        .quality = &au_pg_quality_ops, .privacy = &pg_privacy, .inbound = &au_pg_inbound_ops,      \
-        .audit = &pg_audit,                                                                        \
+        .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops,                      \
+        .flows = &au_pg_flows_ops, .quality = &au_pg_quality_ops, .privacy = &pg_privacy,          \
+        .inbound = &au_pg_inbound_ops, .audit = &pg_audit,                                         \
     }
 
 const au_store_ops au_store_pg_ops = PG_OPS("postgres");

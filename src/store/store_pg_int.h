@@ -23,16 +23,17 @@ extern const au_store_ops au_store_postgresql_ops;
 
 /* Statement slots: each file owns a range, like the SQLite back-end's, so the names of the
  * statements prepared on a connection ("s<slot>") never collide. */
-#define AU_PG_SLOT_RECORDS  0  /* store_pg.c: records and keys, 0..31 */
-#define AU_PG_SLOT_RESOLVE  32 /* store_pg_resolve.c: 32..63 */
-#define AU_PG_SLOT_PROFILES 64 /* store_pg_profiles.c: 64..79 */
-#define AU_PG_SLOT_QUALITY  80 /* store_pg_quality.c: 80..95 */
-#define AU_PG_SLOT_INBOUND  96 /* store_pg_inbound.c: 96..103 */
-#define AU_PG_SLOT_N        104
+#define AU_PG_SLOT_RECORDS  0   /* store_pg.c: records and keys, 0..31 */
+#define AU_PG_SLOT_RESOLVE  32  /* store_pg_resolve.c: 32..63 */
+#define AU_PG_SLOT_PROFILES 64  /* store_pg_profiles.c: 64..79 */
+#define AU_PG_SLOT_QUALITY  80  /* store_pg_quality.c: 80..95 */
+#define AU_PG_SLOT_INBOUND  96  /* store_pg_inbound.c: 96..103 */
+#define AU_PG_SLOT_FLOWS    104 /* store_pg_flows.c: 104..127 */
+#define AU_PG_SLOT_N        128
 
 /* Parameters of one statement, all sent as text except binary ones (bytea). The numbers are
  * formatted into `num`, so a au_pg_params lives on the caller's stack for the call. */
-#define AU_PG_MAX_PARAMS 8
+#define AU_PG_MAX_PARAMS 12
 typedef struct au_pg_params {
     int n;
     const char *val[AU_PG_MAX_PARAMS];
@@ -78,6 +79,11 @@ AU_MUST_USE au_rc au_pg_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx
 /* The quality and inbound domain tables (store_pg_quality.c, store_pg_inbound.c). */
 extern const struct au_store_quality_ops au_pg_quality_ops;
 extern const struct au_store_inbound_ops au_pg_inbound_ops;
+/* The flows domain table (store_pg_flows.c). */
+extern const struct au_store_flows_ops au_pg_flows_ops;
+/* Fills *out (cleared by the caller) with copies of row r of an event result (source,
+ * event_id, type, customer, properties, origin, at_ms, received_ms, seq). */
+AU_MUST_USE au_rc au_pg_event_copy(const PGresult *res, int r, au_event_out *out);
 /* A copy of column c of row r (au_free), NULL for SQL NULL; *bad set when the copy failed. */
 char *au_pg_col_dup(const PGresult *res, int r, int c, int *bad);
 /* Fills *out (cleared first) with copies of row r of a result whose columns are source,

@@ -67,7 +67,7 @@ Test(store_pg_serve, refused_until_every_domain_exists, .timeout = 120)
 
     char *by_flag[] = {"--store", uri, NULL};
     cr_assert_eq(serve(dir, by_flag, out, sizeof(out)), 1, "%s", out);
-    cr_assert(strstr(out, "the postgres store does not implement these domains yet: flows"), "%s",
+    cr_assert(strstr(out, "the postgres store does not implement these domains yet: privacy"), "%s",
               out);
 
     snprintf(cfg, sizeof(cfg), "%s/aurum.yaml", dir);

@@ -91,7 +91,7 @@ Test(store_ops, postgres_fills_every_slot_and_names_its_missing_domains)
     for (int i = 0; i < 2; i++) {
         count_slots(both[i]);
         cr_assert_not_null(both[i]->missing);
-        cr_assert(strstr(both[i]->missing, "flows"));
+        cr_assert(strstr(both[i]->missing, "privacy"));
         cr_assert_eq(both[i]->records, both[0]->records, "one back-end under two schemes");
     }
 }

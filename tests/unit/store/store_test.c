@@ -582,6 +582,7 @@ CASE(resolution_assignments_members_and_redirects)
 typedef struct {
     int n;
     char text[256];
+    int64_t id[8]; /* outbox ids, in the order listed */
 } listed;
 
 static int list_override(void *ctx, const au_override_row *o)
@@ -820,6 +821,165 @@ CASE(inbound_cursor_state_and_files)
                  "fingerprints are per source");
 }
 
+/* --- flows --------------------------------------------------------------------------------- */
+
+static int list_flow(void *ctx, const char *name, const char *def)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s=%s;", name, def);
+    l->n++;
+    return 0;
+}
+
+static int list_outbox(void *ctx, const au_outbox_row *o)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s/%s/%s/%s:%d:%d;", o->flow, o->step_id,
+             o->partition, o->input, o->status, o->attempts);
+    if (l->n < 8)
+        l->id[l->n] = o->id;
+    l->n++;
+    return 0;
+}
+
+static int list_run(void *ctx, const au_run_row *r)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld:%s:%d:%s;", (long long)r->id, r->status,
+             r->pending, r->error ? r->error : "-");
+    l->n++;
+    return 0;
+}
+
+static int list_dead(void *ctx, const au_dead_row *d)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s/%s:%s:%lld;", d->flow, d->step_id, d->reason,
+             (long long)d->replayed_ms);
+    l->n++;
+    return 0;
+}
+
+CASE(flows_definitions_runs_outbox_and_dead_letters)
+{
+    listed l = {0};
+    cr_assert_eq(au_store_flow_put(st, "welcome", "{\"v\":1}", 1), AU_OK);
+    cr_assert_eq(au_store_flow_put(st, "alert", "{}", 1), AU_OK);
+    cr_assert_eq(au_store_flow_put(st, "welcome", "{\"v\":2}", 2), AU_OK);
+    cr_assert_eq(au_store_flow_delete(st, "alert"), AU_OK);
+    cr_assert_eq(au_store_flow_delete(st, "alert"), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_flow_list(st, list_flow, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome={\"v\":2};");
+
+    int64_t run = 0, run2 = 0, dead = 0;
+    au_run_row r = {.flow = "welcome",
+                    .trigger = "event:pos/e1",
+                    .input = "{\"x\":1}",
+                    .condition = "true",
+                    .status = "pending",
+                    .pending = 2,
+                    .started_ms = 10};
+    cr_assert_eq(au_store_run_add(st, &r, &run), AU_OK);
+    r.trigger = "event:pos/e2";
+    r.pending = 1;
+    cr_assert_eq(au_store_run_add(st, &r, &run2), AU_OK);
+    cr_assert(run > 0 && run2 > run);
+    int added = -1;
+    au_outbox_row o = {.flow = "welcome",
+                       .run_id = run,
+                       .step_id = "mail",
+                       .idem_key = "k1",
+                       .partition = "p1",
+                       .created_ms = 10};
+    cr_assert_eq(au_store_outbox_add(st, &o, &added), AU_OK);
+    cr_assert_eq(added, 1);
+    cr_assert_eq(au_store_outbox_add(st, &o, &added), AU_OK);
+    cr_assert_eq(added, 0, "the idempotency key is already there");
+    o.step_id = "sms";
+    o.idem_key = "k2";
+    cr_assert_eq(au_store_outbox_add(st, &o, &added), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_outbox, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome/mail/p1/{\"x\":1}:0:0;welcome/sms/p1/{\"x\":1}:0:0;",
+                     "id order, with the run's input");
+    int64_t mail = l.id[0], sms = l.id[1]; /* increasing, not necessarily dense */
+    cr_assert_gt(sms, mail);
+
+    /* first delivery done, the second fails for good: the run is failed with its error */
+    cr_assert_eq(au_store_outbox_set(st, mail, AU_OUTBOX_DELIVERED, 1, 0, NULL), AU_OK);
+    cr_assert_eq(au_store_run_step(st, run, "mail", "{\"status\":200}", 1, 0, NULL, 1, 20), AU_OK);
+    cr_assert_eq(au_store_run_step(st, run, "sms", "{\"status\":500}", 1, 1, "boom", 3, 30), AU_OK);
+    au_dead_row d = {.outbox_id = sms,
+                     .run_id = run,
+                     .flow = "welcome",
+                     .step_id = "sms",
+                     .request = "{}",
+                     .response = "500",
+                     .reason = "retries exhausted",
+                     .created_ms = 30};
+    cr_assert_eq(au_store_dead_add(st, &d, &dead), AU_OK);
+    cr_assert_gt(dead, 0);
+    cr_assert_eq(au_store_outbox_set(st, sms, AU_OUTBOX_DEAD, 3, 0, "boom"), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_run_list(st, "welcome", NULL, 0, 10, list_run, &l), AU_OK);
+    char want[128];
+    snprintf(want, sizeof(want), "%lld:pending:1:-;%lld:failed:0:boom;", (long long)run2,
+             (long long)run);
+    cr_assert_str_eq(l.text, want, "newest first");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_run_list(st, "welcome", "dead", 0, 10, list_run, &l), AU_OK);
+    cr_assert_eq(l.n, 1, "runs with an open dead letter");
+    au_run_counts c;
+    cr_assert_eq(au_store_run_counts(st, "welcome", &c), AU_OK);
+    cr_assert_eq(c.total, 2);
+    cr_assert_eq(c.failed, 1);
+    cr_assert_eq(c.pending, 1);
+    cr_assert_eq(c.dead_letters, 1);
+    cr_assert_eq(c.retrying, 0);
+
+    cr_assert_eq(au_store_dead_replay(st, dead, 40), AU_OK);
+    cr_assert_eq(au_store_dead_replay(st, dead, 41), AU_ERR_CONFLICT, "already replayed");
+    cr_assert_eq(au_store_dead_replay(st, dead + 100, 41), AU_ERR_NOT_FOUND);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_dead_list(st, NULL, 0, 10, list_dead, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome/sms:retries exhausted:40;");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_dead_list(st, "welcome", 1, 10, list_dead, &l), AU_OK);
+    cr_assert_eq(l.n, 0, "open only");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_outbox, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome/sms/p1/{\"x\":1}:0:0;", "the delivery is queued again");
+    cr_assert_eq(au_store_run_counts(st, "welcome", &c), AU_OK);
+    cr_assert_eq(c.pending, 2, "the replayed run is open again");
+    cr_assert_eq(c.dead_letters, 0);
+
+    cr_assert_eq(au_store_outbox_set(st, sms, AU_OUTBOX_PENDING, 1, 99, "timeout"), AU_OK);
+    cr_assert_eq(au_store_run_counts(st, "welcome", &c), AU_OK);
+    cr_assert_eq(c.retrying, 1);
+    cr_assert_str_eq(c.last_retry_error, "timeout");
+
+    int64_t seq = -1;
+    cr_assert_eq(au_store_change_max(st, &seq), AU_OK);
+    cr_assert_eq(seq, 0);
+    au_event_out e;
+    cr_assert_eq(au_store_event_latest(st, "order", NULL, &e), AU_ERR_NOT_FOUND);
+    au_event_row e1 = {"pos", "e1", "order", 1, 1, NULL, "{}", "t"};
+    au_event_row e2 = {"web", "e2", "order", 1, 2, NULL, "{}", "t"};
+    au_put_outcome po;
+    cr_assert_eq(au_store_event_put(st, &e1, &po), AU_OK);
+    cr_assert_eq(au_store_event_put(st, &e2, &po), AU_OK);
+    cr_assert_eq(au_store_event_latest(st, "order", NULL, &e), AU_OK);
+    cr_assert_str_eq(e.event_id, "e2", "the newest by arrival");
+    au_event_out_cleanup(&e);
+    cr_assert_eq(au_store_event_latest(st, "order", "pos", &e), AU_OK);
+    cr_assert_str_eq(e.event_id, "e1");
+    au_event_out_cleanup(&e);
+}
+
 /* --- what only PostgreSQL has --------------------------------------------------------------- */
 
 Test(store_pg, both_uri_schemes_select_the_backend_and_bad_locations_say_why)
@@ -924,18 +1084,16 @@ Test(store_pg, commit_of_a_transaction_aborted_by_an_error_fails)
  * says it is incomplete (the engine, so `aurum serve`, refuses it: tests/runtime). */
 Test(store_pg, missing_domains_fail_clearly)
 {
-    int64_t seq = -1;
+    int yes = -1;
+    int64_t removed = -1;
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_store_change_max(st, &seq), AU_ERR_UNSUPPORTED); /* flows */
-    cr_assert_eq(au_store_flow_delete(st, "f"), AU_ERR_UNSUPPORTED);
+    cr_assert_eq(au_store_suppressed(st, "[]", &yes), AU_ERR_UNSUPPORTED);  /* privacy */
+    cr_assert_eq(au_store_runs_sweep(st, 0, &removed), AU_ERR_UNSUPPORTED); /* audit */
     cr_assert_eq(au_store_require_complete(st, &err), AU_ERR_UNSUPPORTED);
     cr_assert(strstr(err.message, "postgres store does not implement"), "%s", err.message);
-    cr_assert(strstr(err.message, "flows"), "%s", err.message);
     cr_assert(strstr(err.message, "privacy"), "%s", err.message);
     cr_assert(strstr(err.message, "audit"), "%s", err.message);
-    int64_t removed = -1;
-    cr_assert_eq(au_store_runs_sweep(st, 0, &removed), AU_ERR_UNSUPPORTED); /* audit */
     au_err_cleanup(&err);
 }
 

@@ -32,6 +32,7 @@ typedef struct pg_store {
     int64_t last_rec;                     /* records.id last written by record_put/_delete */
     int in_txn;                           /* between a successful begin and commit/rollback */
     int lost;                             /* the connection broke inside that transaction */
+    int feed_locked;                      /* this transaction holds the change-feed lock */
     unsigned char prepared[AU_PG_SLOT_N]; /* 1: statement "s<slot>" exists on conn */
 } pg_store;
 
@@ -413,7 +414,7 @@ static au_rc control(pg_store *q, const char *sql, const char *want)
         return AU_ERR_STORE;
     PGresult *res = PQexec(q->conn, sql);
     au_rc rc = AU_OK;
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (!res || !result_ok(res))
         rc = pg_fail(q, res, sql);
     else if (strcmp(PQcmdStatus(res), want) != 0) {
         au_log(AU_LOG_ERROR, "postgres transaction failed", "op", sql, "result", PQcmdStatus(res),
@@ -428,11 +429,12 @@ static au_rc control(pg_store *q, const char *sql, const char *want)
 static void txn_over(pg_store *q)
 {
     q->in_txn = 0;
+    q->feed_locked = 0;
     if (q->lost || PQstatus(q->conn) == CONNECTION_BAD)
         reconnect(q);
 }
 
-static au_rc pg_begin(void *impl)
+au_rc au_pg_begin(void *impl)
 {
     pg_store *q = impl;
     au_rc rc = control(q, "BEGIN", "BEGIN");
@@ -442,7 +444,7 @@ static au_rc pg_begin(void *impl)
 
 /* A COMMIT outside a transaction only warns in PostgreSQL: the server must still be in ours
  * (PQTRANS_INTRANS) for a COMMIT to mean anything. */
-static au_rc pg_commit(void *impl)
+au_rc au_pg_commit(void *impl)
 {
     pg_store *q = impl;
     au_rc rc = AU_ERR_STORE;
@@ -457,7 +459,7 @@ static au_rc pg_commit(void *impl)
 }
 
 /* After a lost connection the server has rolled back already: that is success. */
-static au_rc pg_rollback(void *impl)
+au_rc au_pg_rollback(void *impl)
 {
     pg_store *q = impl;
     au_rc rc = q->lost ? AU_OK : control(q, "ROLLBACK", "ROLLBACK");
@@ -484,6 +486,30 @@ static au_rc pg_savepoint_rollback(void *impl)
     if (!rc)
         rc = pg_savepoint_release(impl);
     return rc;
+}
+
+/* ---- the change feed's order (docs/POSTGRES.md) ----------------------------------------- */
+
+/* Key of the advisory lock under which change-feed rows are appended ("AURUMFEE"). */
+#define PG_FEED_LOCK "4705271443759072581"
+
+/* Feed positions are taken at insert time but become visible at commit: without this lock a
+ * later position could commit first and a reader paging by position would skip the earlier one
+ * for good. Held from the transaction's first change row to its end, so positions are in commit
+ * order across every node. Outside a transaction the caller wraps its one insert in one. */
+au_rc au_pg_feed_lock(void *impl)
+{
+    pg_store *q = impl;
+    if (q->feed_locked)
+        return AU_OK;
+    au_rc rc = control(q, "SELECT pg_advisory_xact_lock(" PG_FEED_LOCK ")", "SELECT 1");
+    q->feed_locked = rc == AU_OK;
+    return rc;
+}
+
+int au_pg_in_transaction(void *impl)
+{
+    return ((pg_store *)impl)->in_txn;
 }
 
 /* ---- sources ----------------------------------------------------------------------------- */
@@ -931,7 +957,7 @@ static const struct au_store_keys_ops pg_keys = {
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
         .name = scheme, .missing = PG_MISSING, .open = pg_open, .close = pg_close,                 \
-        .begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,                           \
+        .begin = au_pg_begin, .commit = au_pg_commit, .rollback = au_pg_rollback,                  \
         .savepoint = pg_savepoint, .savepoint_release = pg_savepoint_release,                      \
         .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
         .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops,                      \

@@ -67,6 +67,14 @@ AU_MUST_USE au_rc au_pg_one_int(void *impl, int slot, const char *sql, const au_
 const char *au_pg_col(const PGresult *res, int r, int c);
 /* Column c of row r as an integer, 0 for SQL NULL. */
 int64_t au_pg_col_int(const PGresult *res, int r, int c);
+/* Takes the change-feed append lock for the rest of the transaction (once per transaction). */
+AU_MUST_USE au_rc au_pg_feed_lock(void *impl);
+/* 1 between a successful begin and the commit or rollback. */
+int au_pg_in_transaction(void *impl);
+/* Transaction control of the handle (store_pg.c), for slots that need their own. */
+AU_MUST_USE au_rc au_pg_begin(void *impl);
+AU_MUST_USE au_rc au_pg_commit(void *impl);
+AU_MUST_USE au_rc au_pg_rollback(void *impl);
 /* records.id of the record the last record_put / record_delete on this handle wrote. */
 int64_t au_pg_last_record(void *impl);
 

@@ -292,9 +292,15 @@ static au_rc pg_model_get(void *impl, char **json)
     return rc;
 }
 
+/* Appended under the feed lock (au_pg_feed_lock), in a transaction of its own when the caller
+ * has none, so feed positions are in commit order across nodes. */
 static au_rc pg_change_add(void *impl, const au_change_row *c)
 {
     au_pg_params p = {0};
+    int own = !au_pg_in_transaction(impl);
+    au_rc rc = own ? au_pg_begin(impl) : AU_OK;
+    if (!rc)
+        rc = au_pg_feed_lock(impl);
     au_pg_int(&p, c->profile);
     au_pg_text(&p, c->kind);
     if (c->other)
@@ -304,7 +310,13 @@ static au_rc pg_change_add(void *impl, const au_change_row *c)
     au_pg_text(&p, c->source);
     au_pg_text(&p, c->record_id);
     au_pg_int(&p, c->at_ms);
-    return exec(impl, RS_CHANGE_ADD, &p, "change_add");
+    if (!rc)
+        rc = exec(impl, RS_CHANGE_ADD, &p, "change_add");
+    if (own && !rc)
+        return au_pg_commit(impl);
+    if (own)
+        AU_BEST_EFFORT(au_pg_rollback(impl)); /* the error is the insert's */
+    return rc;
 }
 
 static au_rc pg_changes_after(void *impl, int64_t after, long limit, au_change_cb cb, void *ctx)

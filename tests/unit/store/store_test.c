@@ -23,6 +23,7 @@
 #include "store/store.h"
 
 #include "../../support/fault.h"
+#include "../../support/spawn.h"
 #include "pgsuite.h"
 
 static char dir[64];
@@ -1204,4 +1205,67 @@ Test(store_pg, a_lost_connection_fails_the_transaction_then_reconnects)
     cr_assert_eq(au_store_begin(st), AU_OK);
     put(st, "fine", "{}", 4, &v);
     cr_assert_eq(au_store_commit(st), AU_OK);
+}
+
+typedef struct {
+    au_rc rc;
+} feeder;
+
+/* A second node appending to the change feed in its own transaction. */
+static void *append_change(void *arg)
+{
+    feeder *f = arg;
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_change_row c = {0, 2, "created", 0, "pos", "b", 2};
+    f->rc = au_store_open(loc, AU_STORE_RW, &s, &err);
+    if (!f->rc)
+        f->rc = au_store_begin(s);
+    if (!f->rc)
+        f->rc = au_store_change_add(s, &c);
+    if (!f->rc)
+        f->rc = au_store_commit(s);
+    au_store_close(s);
+    au_err_cleanup(&err);
+    return NULL;
+}
+
+/* 1 when a session of the store waits for an advisory lock. */
+static int someone_waits_for_the_feed(void)
+{
+    PGresult *r = au_pgserver_exec(au_pgsuite_server(),
+                                   "SELECT 1 FROM pg_stat_activity WHERE application_name = "
+                                   "'aurum' AND wait_event_type = 'Lock' AND wait_event = "
+                                   "'advisory'");
+    cr_assert_not_null(r);
+    int n = PQntuples(r);
+    PQclear(r);
+    return n > 0;
+}
+
+/* While one node's transaction has appended to the change feed, another node's append waits
+ * for its commit: feed positions are in commit order, so a reader paging by position never
+ * sees a later position before an earlier one commits. */
+Test(store_pg, change_feed_appends_from_two_nodes_commit_in_position_order, .timeout = 60)
+{
+    au_change_row c = {0, 1, "created", 0, "crm", "a", 1};
+    feeder f = {AU_ERR_INTERNAL};
+    pthread_t t;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c), AU_OK);
+    cr_assert_eq(pthread_create(&t, NULL, append_change, &f), 0);
+    while (!someone_waits_for_the_feed())
+        au_test_sleep_ms(20); /* the other node is blocked: no threshold, the loop just waits */
+    listed l = {0};
+    au_store *reader = open_at(loc, AU_STORE_RO);
+    cr_assert_eq(au_store_changes_after(reader, 0, 10, list_change, &l), AU_OK);
+    cr_assert_eq(l.n, 0, "nothing is visible before the first commit");
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    pthread_join(t, NULL);
+    cr_assert_eq(f.rc, AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_changes_after(reader, 0, 10, list_change, &l), AU_OK);
+    cr_assert_str_eq(l.text, "1:created:0:crm;2:created:0:pos;", "commit order is feed order");
+    au_store_close(reader);
 }

@@ -25,7 +25,7 @@
 #include "lib/log.h"
 
 typedef struct serve_opts {
-    const char *config, *data, *listen, *port_file, *tls_cert, *tls_key;
+    const char *config, *data, *store, *listen, *port_file, *tls_cert, *tls_key;
 } serve_opts;
 
 static const au_arg options[] = {
@@ -33,6 +33,9 @@ static const au_arg options[] = {
                "YAML configuration (see 'aurum help config')"),
     AU_ARG_ROW("--data", AU_ARG_STR, offsetof(serve_opts, data), "DIR",
                "data directory, created when missing (overrides data_dir)"),
+    AU_ARG_ROW("--store", AU_ARG_STR, offsetof(serve_opts, store), "LOCATION",
+               "store location, e.g. postgres://user@host:5432/db (overrides store; default: "
+               "the SQLite store in DIR)"),
     AU_ARG_ROW("--listen", AU_ARG_STR, offsetof(serve_opts, listen), "ADDR:PORT",
                "listen address, port 0 picks a free port (overrides listen)"),
     AU_ARG_ROW("--port-file", AU_ARG_STR, offsetof(serve_opts, port_file), "FILE",
@@ -120,7 +123,7 @@ static int run(int argc, char **argv)
     au_keys *keys = NULL;
     au_api *api = NULL;
     int lock = -1, port = 0, status = 1;
-    const char *dir = NULL, *listen = NULL;
+    const char *dir = NULL, *store = NULL, *listen = NULL;
     char created[4096], addr[300];
     au_err err;
     au_err_init(&err);
@@ -143,6 +146,7 @@ static int run(int argc, char **argv)
     if ((rc = tls_override(cfg, &o, &err)))
         goto out;
     dir = o.data ? o.data : cfg->data_dir;
+    store = o.store ? o.store : cfg->store && *cfg->store ? cfg->store : dir;
     listen = o.listen ? o.listen : cfg->listen;
     if ((rc = au_keys_init())) {
         au_err_set(&err, rc, "cannot initialise libsodium");
@@ -150,7 +154,7 @@ static int run(int argc, char **argv)
     }
     if ((rc = au_lockfile_acquire(dir, &lock, &err)))
         goto out;
-    if ((rc = au_app_engine_open(cfg, dir, &engine, &err)))
+    if ((rc = au_app_engine_open(cfg, store, &engine, &err)))
         goto out;
     if ((rc = au_keys_bootstrap(engine, dir, getenv("AURUM_ADMIN_KEY"), created, sizeof(created),
                                 &err)))

@@ -30,6 +30,10 @@ static const au_opt options[] = {
                "address and port the HTTP API listens on", .def = "127.0.0.1:8080"),
     AU_OPT_ROW("data_dir", AU_OPT_STRING, offsetof(au_config, data_dir), "DIR",
                "directory of the embedded store", .def = "./aurum-data"),
+    AU_OPT_ROW("store", AU_OPT_STRING, offsetof(au_config, store), "LOCATION",
+               "store location when not the embedded SQLite store of data_dir: "
+               "postgres://user@host:port/db (docs/POSTGRES.md)",
+               .def = ""),
     AU_OPT_ROW("default_country", AU_OPT_STRING, offsetof(au_config, default_country), "CC",
                "ISO 3166 alpha-2 country for phones and postcodes of sources that set none",
                .def = "GB"),

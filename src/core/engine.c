@@ -1233,6 +1233,8 @@ au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine
         goto out;
     }
     rc = au_store_open(loc, AU_STORE_RW, &e->store, err);
+    if (!rc) /* no half-working daemon on a back-end still missing domains */
+        rc = au_store_require_complete(e->store, err);
     if (rc)
         goto out;
     rc = load_sources(e, err);

@@ -8,11 +8,14 @@
 #include <string.h>
 
 #include "lib/alloc.h"
+#include "store/store_pg_int.h"
 #include "store/store_sqlite_int.h"
 
 /* The first entry is the default, used for plain directory locations. */
 static const au_store_ops *const backends[] = {
-    &au_store_sqlite_ops,
+    &au_store_sqlite_ops,     /* a directory, or sqlite:DIR */
+    &au_store_pg_ops,         /* postgres://user@host:port/db (store_pg.c) */
+    &au_store_postgresql_ops, /* postgresql://..., the same back-end */
 };
 
 struct au_store {
@@ -81,6 +84,16 @@ void au_store_close(au_store *s)
 const char *au_store_backend(const au_store *s)
 {
     return s->ops->name;
+}
+
+au_rc au_store_require_complete(const au_store *s, au_err *err)
+{
+    if (!s->ops->missing)
+        return AU_OK;
+    return au_err_set(err, AU_ERR_UNSUPPORTED,
+                      "the %s store does not implement these domains yet: %s; run on the "
+                      "embedded SQLite store (docs/POSTGRES.md)",
+                      s->ops->name, s->ops->missing);
 }
 
 au_rc au_store_begin(au_store *s)

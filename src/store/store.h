@@ -229,6 +229,9 @@ typedef struct au_purge_counts {
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
     const char *name; /* scheme used in locations: "sqlite" */
+    /* NULL when every domain is implemented; else the domains that are not yet (their slots
+     * log and answer AU_ERR_UNSUPPORTED): see au_store_require_complete. */
+    const char *missing;
     /* Opens (creating and migrating if RW) the store at `location`; *impl owned by the store. */
     au_rc (*open)(const char *location, au_store_mode mode, void **impl, au_err *err);
     void (*close)(void *impl);
@@ -257,6 +260,9 @@ AU_MUST_USE au_rc au_store_open(const char *location, au_store_mode mode, au_sto
                                 au_err *err);
 void au_store_close(au_store *s);
 const char *au_store_backend(const au_store *s);
+/* AU_ERR_UNSUPPORTED (naming the missing domains) when the back-end does not implement every
+ * domain yet: what needs the whole store (the engine, so `aurum serve`) refuses to start. */
+AU_MUST_USE au_rc au_store_require_complete(const au_store *s, au_err *err);
 
 AU_MUST_USE au_rc au_store_begin(au_store *s);
 AU_MUST_USE au_rc au_store_commit(au_store *s);

@@ -8,20 +8,21 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/store.h"
+#include "store/store_pg_int.h"
 #include "store/store_sqlite_int.h"
 
 #define CHECK_SLOT(ret, name, params, args)                                                        \
     cr_assert_not_null((const void *)tab->name, "slot %s of %s", #name, domain);                   \
     n++;
 
-Test(store_ops, every_slot_of_every_domain_is_implemented)
+/* Every slot of every domain of `ops` is set; returns how many there are. */
+static int count_slots(const au_store_ops *ops)
 {
-    const au_store_ops *ops = &au_store_sqlite_ops;
     const char *domain;
     int n = 0;
-    cr_assert_str_eq(ops->name, "sqlite");
     {
         const struct au_store_records_ops *tab = ops->records;
         domain = "records";
@@ -66,6 +67,33 @@ Test(store_ops, every_slot_of_every_domain_is_implemented)
         AU_STORE_INBOUND(CHECK_SLOT)
     }
     cr_assert_eq(n, 66, "inbound adds its 5 slots");
+    {
+        const struct au_store_audit_ops *tab = ops->audit;
+        domain = "audit";
+        cr_assert_not_null(tab);
+        AU_STORE_AUDIT(CHECK_SLOT)
+    }
+    return n;
+}
+
+Test(store_ops, every_slot_of_every_domain_is_implemented)
+{
+    cr_assert_str_eq(au_store_sqlite_ops.name, "sqlite");
+    cr_assert_null(au_store_sqlite_ops.missing, "SQLite implements every domain");
+    count_slots(&au_store_sqlite_ops);
+}
+
+/* PostgreSQL's missing domains are tables of slots that fail with AU_ERR_UNSUPPORTED, never
+ * NULL slots (a NULL slot would crash its forwarder). */
+Test(store_ops, postgres_fills_every_slot_and_names_its_missing_domains)
+{
+    const au_store_ops *both[] = {&au_store_pg_ops, &au_store_postgresql_ops};
+    for (int i = 0; i < 2; i++) {
+        count_slots(both[i]);
+        cr_assert_not_null(both[i]->missing);
+        cr_assert(strstr(both[i]->missing, "privacy"));
+        cr_assert_eq(both[i]->records, both[0]->records, "one back-end under two schemes");
+    }
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -1,5 +1,7 @@
 /*
- * Store tests of the profile slots (store_sqlite_profiles.c): the record identifier index
+ * Store tests of the profile slots (store_sqlite_profiles.c, store_pg_profiles.c), each run as
+ * store_profiles/<name> on SQLite and store_profiles_pg/<name> on PostgreSQL (pgsuite.h), with
+ * the same assertions: the record identifier index
  * (exact and prefix finds, clearing a record), record reads by number, event references and the
  * timeline order, paging and filters, the record-to-profile read of assignments, and the count
  * per source of events that no live record holds the customer reference of.
@@ -13,6 +15,8 @@
 
 #include "lib/alloc.h"
 #include "store/store.h"
+
+#include "pgsuite.h"
 
 static char dir[64];
 static au_store *st;
@@ -38,7 +42,36 @@ static void teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static void pg_setup(void)
+{
+    char loc[256];
+    au_err err;
+    au_pgsuite_database(loc, sizeof(loc));
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+static void pg_teardown(void)
+{
+    au_store_close(st);
+}
+
 TestSuite(store_profiles, .init = setup, .fini = teardown);
+TestSuite(store_profiles_pg, .init = pg_setup, .fini = pg_teardown);
+
+/* One body, two tests: store_profiles/<name> (SQLite), store_profiles_pg/<name> (PostgreSQL). */
+#define CASE(name)                                                                                 \
+    static void name(void);                                                                        \
+    Test(store_profiles, name)                                                                     \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    Test(store_profiles_pg, name)                                                                  \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    static void name(void)
 
 static int64_t put_record(const char *id, const char *doc)
 {
@@ -67,7 +100,7 @@ static int on_found(void *ctx, int64_t rec, const char *key)
     return 0;
 }
 
-Test(store_profiles, ident_exact_prefix_and_clear)
+CASE(ident_exact_prefix_and_clear)
 {
     int64_t a = put_record("A", "{}"), b = put_record("B", "{\"x\":1}");
     cr_assert_eq(au_store_ident_put(st, AU_IDENT_NAME, "smith", a), AU_OK);
@@ -93,7 +126,7 @@ Test(store_profiles, ident_exact_prefix_and_clear)
     cr_assert_eq(f.recs[0], b);
 }
 
-Test(store_profiles, record_by_no_and_unassigned_profile)
+CASE(record_by_no_and_unassigned_profile)
 {
     int64_t a = put_record("A", "{\"k\":2}");
     au_record_out r = {0};
@@ -129,7 +162,7 @@ static int on_event(void *ctx, const au_event_out *e)
     return 0;
 }
 
-Test(store_profiles, timeline_newest_first_with_paging_and_filters)
+CASE(timeline_newest_first_with_paging_and_filters)
 {
     event("e1", "order", 3000);
     event("e2", "ticket", 1000); /* arrived later, happened earlier */
@@ -182,7 +215,7 @@ static counts unlinked_counts(void)
     return c;
 }
 
-Test(store_profiles, events_unlinked_until_a_record_holds_their_reference)
+CASE(events_unlinked_until_a_record_holds_their_reference)
 {
     au_put_outcome o;
     au_event_row shop = {"shop", "s1", "order", 1, 1, "{}", "{}", "t"};

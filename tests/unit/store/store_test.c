@@ -1,10 +1,18 @@
 /*
- * Store conformance tests, written against the au_store_* API only so the same cases can run
- * against every back-end (PostgreSQL later): upsert outcomes and versions, history, deletes and
- * re-inserts, events idempotency, API keys, sources, savepoints, reopening and migrations.
+ * Store conformance tests, written against the au_store_* API only, so each case runs on every
+ * back-end: CASE(name) defines store/<name> on SQLite and store_pg/<name> on a real PostgreSQL
+ * (pgsuite.h: one server per run of test_unit, started by a report hook in the
+ * runner process, one fresh database per test), with the same assertions. Covered: upsert
+ * outcomes and versions, history, deletes and re-inserts, events idempotency, API keys,
+ * sources, savepoints, reopening and migrations, readers, allocation failures and the
+ * resolution domain. Tests named store/ only are about SQLite's files and directories;
+ * store_pg/ only, about what PostgreSQL adds (locations, concurrent migration, aborted
+ * transactions, domains not implemented yet).
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +23,11 @@
 #include "store/store.h"
 
 #include "../../support/fault.h"
+#include "../../support/spawn.h"
+#include "pgsuite.h"
 
 static char dir[64];
+static char loc[256]; /* the location every case opens: a directory or a postgres:// URI */
 static au_store *st;
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -24,17 +35,23 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+static au_store *open_at(const char *where, au_store_mode mode)
+{
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(where, mode, &s, &err), AU_OK, "%s: %s", where, err.message);
+    au_err_cleanup(&err);
+    return s;
+}
+
 static void store_setup(void)
 {
-    au_err err;
     snprintf(dir, sizeof(dir), "/tmp/aurum-store-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
-    au_err_init(&err);
-    char loc[128];
     /* a directory that does not exist yet: open must create it */
     snprintf(loc, sizeof(loc), "%s/data/inner", dir);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
+    st = open_at(loc, AU_STORE_RW);
 }
 
 static void store_teardown(void)
@@ -44,17 +61,40 @@ static void store_teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A fresh database per test on the run's server (pgsuite.h). */
+static void pg_setup(void)
+{
+    au_pgsuite_database(loc, sizeof(loc));
+    dir[0] = 0;
+    st = open_at(loc, AU_STORE_RW);
+}
+
+static void pg_teardown(void)
+{
+    au_store_close(st);
+    st = NULL;
+}
+
 static au_store *reopen(au_store_mode mode)
 {
-    char loc[128];
-    au_store *s = NULL;
-    au_err err;
-    au_err_init(&err);
-    snprintf(loc, sizeof(loc), "%s/data/inner", dir);
-    cr_assert_eq(au_store_open(loc, mode, &s, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-    return s;
+    return open_at(loc, mode);
 }
+
+TestSuite(store, .init = store_setup, .fini = store_teardown);
+TestSuite(store_pg, .init = pg_setup, .fini = pg_teardown);
+
+/* One body, two tests: store/<name> (SQLite) and store_pg/<name> (PostgreSQL). */
+#define CASE(name)                                                                                 \
+    static void name(void);                                                                        \
+    Test(store, name)                                                                              \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    Test(store_pg, name)                                                                           \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    static void name(void)
 
 static au_put_outcome put(au_store *s, const char *id, const char *doc, uint64_t hash,
                           int64_t *version)
@@ -64,8 +104,6 @@ static au_put_outcome put(au_store *s, const char *id, const char *doc, uint64_t
     cr_assert_eq(au_store_record_put(s, &row, &o, version), AU_OK);
     return o;
 }
-
-TestSuite(store, .init = store_setup, .fini = store_teardown);
 
 Test(store, location_creates_the_directory_and_names_the_backend)
 {
@@ -119,7 +157,7 @@ Test(store, directory_and_files_are_private_whatever_the_umask)
     umask(old);
 }
 
-Test(store, put_unchanged_update_delete_reinsert)
+CASE(put_unchanged_update_delete_reinsert)
 {
     int64_t v = -1;
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -162,7 +200,7 @@ Test(store, put_unchanged_update_delete_reinsert)
                  "ids are per source");
 }
 
-Test(store, current_tombstone_is_returned)
+CASE(current_tombstone_is_returned)
 {
     int64_t v;
     au_record_out r;
@@ -200,7 +238,7 @@ static int stop_at_first(void *ctx, const au_record_out *r)
     return 42;
 }
 
-Test(store, history_lists_every_version_in_order)
+CASE(history_lists_every_version_in_order)
 {
     int64_t v;
     put(st, "h", "{\"v\":1}", 1, &v);
@@ -221,7 +259,7 @@ Test(store, history_lists_every_version_in_order)
     cr_assert_eq(calls, 1);
 }
 
-Test(store, scan_and_count_skip_deleted_records)
+CASE(scan_and_count_skip_deleted_records)
 {
     int64_t v, n = -1;
     put(st, "a", "{}", 1, &v);
@@ -248,7 +286,7 @@ Test(store, scan_and_count_skip_deleted_records)
     cr_assert_eq(n, 0);
 }
 
-Test(store, events_are_idempotent_on_source_and_id)
+CASE(events_are_idempotent_on_source_and_id)
 {
     au_event_row ev = {"billing",         "pay-1", "payment", 100, 200, "{\"source\":\"crm\"}",
                        "{\"amount\":10}", "api:k1"};
@@ -285,7 +323,7 @@ static int count_keys(void *ctx, const au_key_out *k)
     return 0;
 }
 
-Test(store, keys_find_list_revoke)
+CASE(keys_find_list_revoke)
 {
     uint8_t h1[32], h2[32];
     memset(h1, 1, sizeof(h1));
@@ -328,7 +366,7 @@ static int list_sources(void *ctx, const char *name, const char *def)
     return 0;
 }
 
-Test(store, sources_put_replace_get_list)
+CASE(sources_put_replace_get_list)
 {
     char *def = NULL;
     cr_assert_eq(au_store_source_get(st, "crm", &def), AU_ERR_NOT_FOUND);
@@ -343,7 +381,7 @@ Test(store, sources_put_replace_get_list)
     cr_assert_str_eq(all, "billing={\"b\":1};crm={\"v\":2};");
 }
 
-Test(store, savepoint_rollback_leaves_nothing)
+CASE(savepoint_rollback_leaves_nothing)
 {
     int64_t v, n;
     au_put_outcome o;
@@ -379,7 +417,7 @@ Test(store, savepoint_rollback_leaves_nothing)
     cr_assert_eq(au_store_record_get(st, "crm", "rolled", 0, &r), AU_ERR_NOT_FOUND);
 }
 
-Test(store, reopen_keeps_data_and_migration_is_idempotent)
+CASE(reopen_keeps_data_and_migration_is_idempotent)
 {
     int64_t v, n = 0;
     put(st, "r1", "{\"a\":1}", 1, &v);
@@ -400,7 +438,7 @@ Test(store, reopen_keeps_data_and_migration_is_idempotent)
     cr_assert_eq(put(st, "r2", "{}", 3, &v), AU_PUT_INSERTED);
 }
 
-Test(store, readers_see_commits_and_cannot_write)
+CASE(readers_see_commits_and_cannot_write)
 {
     int64_t v;
     au_store *ro = reopen(AU_STORE_RO);
@@ -418,29 +456,29 @@ Test(store, readers_see_commits_and_cannot_write)
 
 Test(store, read_only_open_of_a_missing_store_fails)
 {
-    char loc[128];
+    char missing[128];
     au_store *s = NULL;
     au_err err;
     au_err_init(&err);
-    snprintf(loc, sizeof(loc), "%s/missing", dir);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND);
+    snprintf(missing, sizeof(missing), "%s/missing", dir);
+    cr_assert_eq(au_store_open(missing, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND);
     cr_assert_null(s);
     cr_assert(strstr(err.message, "missing/aurum.db does not exist"), "%s", err.message);
     struct stat sb;
-    cr_assert_neq(stat(loc, &sb), 0, "a read-only open creates nothing");
+    cr_assert_neq(stat(missing, &sb), 0, "a read-only open creates nothing");
     au_err_cleanup(&err);
 }
 
 /* Opens the store again and reads one record and one event; checks them on success. */
 static au_rc open_and_read(void *arg)
 {
-    const char *loc = arg;
+    const char *where = arg;
     au_store *s = NULL;
     au_record_out r = {0};
     au_event_out e = {0};
     au_err err;
     au_err_init(&err);
-    au_rc rc = au_store_open(loc, AU_STORE_RW, &s, &err);
+    au_rc rc = au_store_open(where, AU_STORE_RW, &s, &err);
     cr_assert_eq(rc == AU_OK, s != NULL, "a store handle exactly when open succeeds");
     if (!rc && !(rc = au_store_record_get(s, "crm", "r1", 0, &r))) {
         cr_assert_eq(r.version, 1);
@@ -455,14 +493,799 @@ static au_rc open_and_read(void *arg)
     return rc;
 }
 
-Test(store, every_allocation_failure_is_reported_as_nomem)
+CASE(every_allocation_failure_is_reported_as_nomem)
 {
     int64_t v;
     put(st, "r1", "{\"a\":1}", 1, &v);
     au_event_row ev = {"pos", "e1", "order", 1, 1, "{}", "{}", "t"};
     au_put_outcome o;
     cr_assert_eq(au_store_event_put(st, &ev, &o), AU_OK);
-    char loc[128];
-    snprintf(loc, sizeof(loc), "%s/data/inner", dir);
     au_fault_every_allocation(open_and_read, loc);
+}
+
+/* --- the resolution domain ---------------------------------------------------------------- */
+
+typedef struct {
+    int n;
+    int64_t no[8], profile[8];
+    char ids[8][16];
+} resolved;
+
+static int collect_resolve(void *ctx, const au_resolve_row *r)
+{
+    resolved *c = ctx;
+    if (c->n < 8) {
+        c->no[c->n] = r->no;
+        c->profile[c->n] = r->profile;
+        snprintf(c->ids[c->n], sizeof(c->ids[0]), "%s", r->record_id);
+    }
+    c->n++;
+    return 0;
+}
+
+CASE(resolution_assignments_members_and_redirects)
+{
+    int64_t v, a, b, c, p = -1, max = -1;
+    put(st, "a", "{\"n\":1}", 1, &v);
+    a = au_store_record_last_no(st);
+    put(st, "b", "{}", 2, &v);
+    b = au_store_record_last_no(st);
+    put(st, "c", "{}", 3, &v);
+    c = au_store_record_last_no(st);
+    cr_assert(a > 0 && b > a && c > b, "record numbers grow with insertion");
+    cr_assert_eq(au_store_record_no(st, "crm", "b", &v), AU_OK);
+    cr_assert_eq(v, b);
+    cr_assert_eq(au_store_record_no(st, "crm", "zz", &v), AU_ERR_NOT_FOUND);
+    char *src = NULL, *rid = NULL;
+    cr_assert_eq(au_store_record_ref(st, c, &src, &rid), AU_OK);
+    cr_assert_str_eq(src, "crm");
+    cr_assert_str_eq(rid, "c");
+    au_free(src);
+    au_free(rid);
+    cr_assert_eq(au_store_record_ref(st, c + 100, &src, &rid), AU_ERR_NOT_FOUND);
+
+    cr_assert_eq(au_store_profile_max(st, &max), AU_OK);
+    cr_assert_eq(max, 0);
+    cr_assert_eq(au_store_assign_put(st, a, 7), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, b, 7), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, c, 9), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, c, 0), AU_OK, "0 removes the assignment");
+    cr_assert_eq(au_store_profile_of(st, "crm", "a", &p), AU_OK);
+    cr_assert_eq(p, 7);
+    cr_assert_eq(au_store_profile_of(st, "crm", "c", &p), AU_OK);
+    cr_assert_eq(p, 0, "unassigned");
+    cr_assert_eq(au_store_profile_of(st, "crm", "zz", &p), AU_ERR_NOT_FOUND);
+
+    resolved m = {0};
+    cr_assert_eq(au_store_profile_members(st, 7, collect_resolve, &m), AU_OK);
+    cr_assert_eq(m.n, 2);
+    cr_assert_str_eq(m.ids[0], "a", "record-number order");
+    cr_assert_str_eq(m.ids[1], "b");
+    cr_assert_eq(m.profile[1], 7);
+    cr_assert_eq(au_store_record_delete(st, "crm", "b", "t", 5), AU_OK);
+    resolved s = {0};
+    cr_assert_eq(au_store_resolve_scan(st, collect_resolve, &s), AU_OK);
+    cr_assert_eq(s.n, 2, "the scan skips deleted records");
+    cr_assert_eq(s.no[0], a);
+    cr_assert_eq(s.profile[0], 7);
+    cr_assert_eq(s.no[1], c);
+    cr_assert_eq(s.profile[1], 0);
+
+    cr_assert_eq(au_store_redirect_get(st, 9, &v), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_redirect_put(st, 9, 7, 100), AU_OK);
+    cr_assert_eq(au_store_redirect_put(st, 12, 0, 100), AU_OK);
+    cr_assert_eq(au_store_redirect_get(st, 9, &v), AU_OK);
+    cr_assert_eq(v, 7);
+    cr_assert_eq(au_store_profile_max(st, &max), AU_OK);
+    cr_assert_eq(max, 12, "redirects count towards the highest profile number");
+}
+
+typedef struct {
+    int n;
+    char text[256];
+    int64_t id[8]; /* outbox ids, in the order listed */
+} listed;
+
+static int list_override(void *ctx, const au_override_row *o)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld-%lld:%s:%s;", (long long)o->a,
+             (long long)o->b, o->kind, o->origin);
+    l->n++;
+    return 0;
+}
+
+static int list_review(void *ctx, const au_review_row *r)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld-%lld:%.3f;", (long long)r->a,
+             (long long)r->b, r->weight);
+    l->n++;
+    return 0;
+}
+
+static int list_change(void *ctx, const au_change_row *c)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld:%s:%lld:%s;", (long long)c->profile,
+             c->kind, (long long)c->other, c->source ? c->source : "-");
+    l->n++;
+    return 0;
+}
+
+CASE(resolution_overrides_review_model_and_changes)
+{
+    au_override_row o1 = {1, 2, "must_link", "cli", 10};
+    au_override_row o2 = {3, 4, "cannot_link", "api:k", 20};
+    cr_assert_eq(au_store_override_put(st, &o2), AU_OK);
+    cr_assert_eq(au_store_override_put(st, &o1), AU_OK);
+    o1.kind = "cannot_link";
+    o1.at_ms = 30;
+    cr_assert_eq(au_store_override_put(st, &o1), AU_OK, "a new decision replaces the old");
+    au_override_row none = {3, 4, "none", "cli", 40};
+    cr_assert_eq(au_store_override_put(st, &none), AU_OK);
+    listed l = {0};
+    cr_assert_eq(au_store_override_list(st, list_override, &l), AU_OK);
+    cr_assert_str_eq(l.text, "1-2:cannot_link:cli;");
+
+    au_review_row r1 = {1, 2, 3.25, 1}, r2 = {1, 3, 5.5, 1}, r3 = {2, 3, 4.125, 1};
+    cr_assert_eq(au_store_review_put(st, &r1), AU_OK);
+    cr_assert_eq(au_store_review_put(st, &r2), AU_OK);
+    cr_assert_eq(au_store_review_put(st, &r3), AU_OK);
+    au_review_row gone = {1, 3, NAN, 2};
+    cr_assert_eq(au_store_review_put(st, &gone), AU_OK, "NAN removes the pair");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_review_list(st, 10, list_review, &l), AU_OK);
+    cr_assert_str_eq(l.text, "2-3:4.125;1-2:3.250;", "heaviest first");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_review_list(st, 1, list_review, &l), AU_OK);
+    cr_assert_eq(l.n, 1, "the limit is applied");
+
+    char *json = NULL;
+    cr_assert_eq(au_store_model_get(st, &json), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_model_put(st, "{\"m\":1}", 1), AU_OK);
+    cr_assert_eq(au_store_model_put(st, "{\"m\":2}", 2), AU_OK);
+    cr_assert_eq(au_store_model_get(st, &json), AU_OK);
+    cr_assert_str_eq(json, "{\"m\":2}", "the newest model");
+    au_free(json);
+
+    au_change_row c1 = {0, 5, "created", 0, "crm", "a", 1};
+    au_change_row c2 = {0, 6, "merged", 5, NULL, NULL, 2};
+    au_change_row c3 = {0, 5, "updated", 0, "crm", "b", 3};
+    cr_assert_eq(au_store_change_add(st, &c1), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c2), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c3), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_changes_after(st, 0, 10, list_change, &l), AU_OK);
+    cr_assert_str_eq(l.text, "5:created:0:crm;6:merged:5:-;5:updated:0:crm;");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_changes_after(st, 0, 2, list_change, &l), AU_OK);
+    cr_assert_eq(l.n, 2);
+}
+
+/* A failed statement inside a savepoint is undone by rolling back to it, and the transaction
+ * goes on (the engine's group commit relies on it; PostgreSQL otherwise aborts the whole
+ * transaction at the first error). */
+CASE(savepoint_rollback_recovers_from_a_failed_write)
+{
+    uint8_t h[32];
+    int64_t v;
+    memset(h, 7, sizeof(h));
+    au_key_row k = {"k1", h, "[]", NULL, 1};
+    cr_assert_eq(au_store_key_put(st, &k), AU_OK);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "before", "{}", 1, &v);
+    cr_assert_eq(au_store_savepoint(st), AU_OK);
+    cr_assert_eq(au_store_key_put(st, &k), AU_ERR_CONFLICT);
+    cr_assert_eq(au_store_savepoint_rollback(st), AU_OK);
+    put(st, "after", "{}", 2, &v);
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    int64_t n = 0;
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK);
+    cr_assert_eq(n, 2, "both writes around the failed one are committed");
+}
+
+/* Many records: the scans page through them (PostgreSQL by record number) and miss none. */
+CASE(scans_see_every_record_of_a_large_store)
+{
+    char id[32];
+    int64_t v;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    for (int i = 0; i < 4500; i++) {
+        snprintf(id, sizeof(id), "r%05d", i);
+        put(st, id, "{}", (uint64_t)i + 1, &v);
+    }
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    collected c = {0};
+    cr_assert_eq(au_store_record_scan(st, collect, &c), AU_OK);
+    cr_assert_eq(c.n, 4500);
+    resolved r = {0};
+    cr_assert_eq(au_store_resolve_scan(st, collect_resolve, &r), AU_OK);
+    cr_assert_eq(r.n, 4500);
+    int calls = 0;
+    cr_assert_eq(au_store_record_scan(st, stop_at_first, &calls), 42, "a stop ends the paging");
+    cr_assert_eq(calls, 1);
+}
+
+/* --- quality and inbound ------------------------------------------------------------------ */
+
+static int list_quality(void *ctx, const au_quality_row *q)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s/%s/%s/%s=%lld%s%s;", q->source, q->attribute,
+             q->status, q->reason, (long long)q->n, q->day ? "@" : "",
+             q->day ? q->day : (q->examples ? q->examples : ""));
+    l->n++;
+    return 0;
+}
+
+CASE(quality_counts_add_up_and_list_in_key_order)
+{
+    au_quality_row a = {"crm", "email", "quarantined", "bad_syntax", NULL, 2, "[\"r1\"]"};
+    au_quality_row b = {"crm", "", "records", "", NULL, 5, NULL};
+    au_quality_row c = {"billing", "phone", "valid", "", NULL, 1, NULL};
+    cr_assert_eq(au_store_quality_add(st, &a), AU_OK);
+    cr_assert_eq(au_store_quality_add(st, &b), AU_OK);
+    cr_assert_eq(au_store_quality_add(st, &c), AU_OK);
+    a.n = 3;
+    a.examples = NULL;
+    cr_assert_eq(au_store_quality_add(st, &a), AU_OK, "adds, keeps the examples");
+    b.n = -2;
+    cr_assert_eq(au_store_quality_add(st, &b), AU_OK);
+    au_quality_row d1 = {"crm", "email", "valid", "", "2026-12-01", 4, NULL};
+    au_quality_row d2 = {"crm", "email", "valid", "", "2026-12-02", 1, NULL};
+    cr_assert_eq(au_store_quality_add(st, &d1), AU_OK);
+    cr_assert_eq(au_store_quality_add(st, &d1), AU_OK);
+    cr_assert_eq(au_store_quality_add(st, &d2), AU_OK);
+
+    listed l = {0};
+    cr_assert_eq(au_store_quality_list(st, NULL, NULL, list_quality, &l), AU_OK);
+    cr_assert_str_eq(l.text, "billing/phone/valid/=1;crm//records/=3;"
+                             "crm/email/quarantined/bad_syntax=5[\"r1\"];");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_quality_list(st, "crm", "2026-12-02", list_quality, &l), AU_OK);
+    cr_assert_str_eq(l.text, "crm/email/valid/=1@2026-12-02;", "days from `since` on");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_quality_list(st, "crm", "2026-01-01", list_quality, &l), AU_OK);
+    cr_assert_str_eq(l.text, "crm/email/valid/=8@2026-12-01;crm/email/valid/=1@2026-12-02;");
+
+    char *json = NULL;
+    cr_assert_eq(au_store_quality_examples(st, "crm", "email", "bad_syntax", &json), AU_OK);
+    cr_assert_str_eq(json, "[\"r1\"]");
+    au_free(json);
+    cr_assert_eq(au_store_quality_examples(st, "crm", "phone", "bad_syntax", &json), AU_OK);
+    cr_assert_null(json, "none");
+}
+
+typedef struct {
+    int n;
+    int64_t last;
+    char ids[256];
+} paged;
+
+static int collect_ids(void *ctx, int64_t rec, const char *id)
+{
+    paged *p = ctx;
+    size_t len = strlen(p->ids);
+    snprintf(p->ids + len, sizeof(p->ids) - len, "%s;", id);
+    p->last = rec;
+    p->n++;
+    return 0;
+}
+
+CASE(record_ids_page_through_a_source)
+{
+    int64_t v;
+    put(st, "a", "{}", 1, &v);
+    put(st, "b", "{}", 2, &v);
+    put(st, "c", "{}", 3, &v);
+    put(st, "d", "{}", 4, &v);
+    cr_assert_eq(au_store_record_delete(st, "crm", "b", "t", 5), AU_OK);
+    au_record_row other = {"pos", "p1", "{}", 7, "t", 1};
+    au_put_outcome o;
+    cr_assert_eq(au_store_record_put(st, &other, &o, NULL), AU_OK);
+    paged p = {0};
+    cr_assert_eq(au_store_record_ids(st, "crm", 0, 2, collect_ids, &p), AU_OK);
+    cr_assert_str_eq(p.ids, "a;c;", "live records only, in number order, at most the limit");
+    p.ids[0] = 0;
+    cr_assert_eq(au_store_record_ids(st, "crm", p.last, 2, collect_ids, &p), AU_OK);
+    cr_assert_str_eq(p.ids, "d;");
+}
+
+CASE(inbound_cursor_state_and_files)
+{
+    char *cursor = NULL, *state = NULL, *outcome = NULL;
+    cr_assert_eq(au_store_inbound_get(st, "crm", &cursor, &state), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_inbound_put(st, "crm", "c1", NULL, 1), AU_OK);
+    cr_assert_eq(au_store_inbound_get(st, "crm", &cursor, &state), AU_OK);
+    cr_assert_str_eq(cursor, "c1");
+    cr_assert_null(state, "never set");
+    au_free(cursor);
+    cr_assert_eq(au_store_inbound_put(st, "crm", NULL, "{\"runs\":1}", 2), AU_OK);
+    cr_assert_eq(au_store_inbound_get(st, "crm", &cursor, &state), AU_OK);
+    cr_assert_str_eq(cursor, "c1", "a NULL cursor keeps the stored one");
+    cr_assert_str_eq(state, "{\"runs\":1}");
+    au_free(cursor);
+    au_free(state);
+
+    cr_assert_eq(au_store_inbound_file_get(st, "crm", "f1", &outcome), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_inbound_file_put(st, "crm", "f1", "a.csv", "failed", 1), AU_OK);
+    cr_assert_eq(au_store_inbound_file_put(st, "crm", "f1", "a.csv", "done", 2), AU_OK);
+    cr_assert_eq(au_store_inbound_file_get(st, "crm", "f1", &outcome), AU_OK);
+    cr_assert_str_eq(outcome, "done", "the last outcome");
+    au_free(outcome);
+    cr_assert_eq(au_store_inbound_file_get(st, "pos", "f1", &outcome), AU_ERR_NOT_FOUND,
+                 "fingerprints are per source");
+}
+
+/* Appends "source=state@ms;" for each listed connector. */
+static au_rc list_inbound(void *ctx, const char *source, const char *state, int64_t updated_ms)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+    snprintf(out + len, 256 - len, "%s=%s@%lld;", source, state, (long long)updated_ms);
+    return AU_OK;
+}
+
+CASE(inbound_list_gives_every_stored_state_by_source)
+{
+    char out[256] = "";
+    cr_assert_eq(au_store_inbound_put(st, "pos", NULL, "{\"b\":2}", 5), AU_OK);
+    cr_assert_eq(au_store_inbound_put(st, "crm", NULL, "{\"a\":1}", 7), AU_OK);
+    cr_assert_eq(au_store_inbound_put(st, "erp", "c9", NULL, 8), AU_OK);
+    cr_assert_eq(au_store_inbound_list(st, list_inbound, out), AU_OK);
+    cr_assert_str_eq(out, "crm={\"a\":1}@7;pos={\"b\":2}@5;",
+                     "by source, only connectors that stored a state");
+}
+
+/* --- flows --------------------------------------------------------------------------------- */
+
+static int list_flow(void *ctx, const char *name, const char *def)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s=%s;", name, def);
+    l->n++;
+    return 0;
+}
+
+static int list_outbox(void *ctx, const au_outbox_row *o)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s/%s/%s/%s:%d:%d;", o->flow, o->step_id,
+             o->partition, o->input, o->status, o->attempts);
+    if (l->n < 8)
+        l->id[l->n] = o->id;
+    l->n++;
+    return 0;
+}
+
+static int list_run(void *ctx, const au_run_row *r)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%lld:%s:%d:%s;", (long long)r->id, r->status,
+             r->pending, r->error ? r->error : "-");
+    l->n++;
+    return 0;
+}
+
+static int list_dead(void *ctx, const au_dead_row *d)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s/%s:%s:%lld;", d->flow, d->step_id, d->reason,
+             (long long)d->replayed_ms);
+    l->n++;
+    return 0;
+}
+
+CASE(flows_definitions_runs_outbox_and_dead_letters)
+{
+    listed l = {0};
+    cr_assert_eq(au_store_flow_put(st, "welcome", "{\"v\":1}", 1), AU_OK);
+    cr_assert_eq(au_store_flow_put(st, "alert", "{}", 1), AU_OK);
+    cr_assert_eq(au_store_flow_put(st, "welcome", "{\"v\":2}", 2), AU_OK);
+    cr_assert_eq(au_store_flow_delete(st, "alert"), AU_OK);
+    cr_assert_eq(au_store_flow_delete(st, "alert"), AU_ERR_NOT_FOUND);
+    cr_assert_eq(au_store_flow_list(st, list_flow, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome={\"v\":2};");
+
+    int64_t run = 0, run2 = 0, dead = 0;
+    au_run_row r = {.flow = "welcome",
+                    .trigger = "event:pos/e1",
+                    .input = "{\"x\":1}",
+                    .condition = "true",
+                    .status = "pending",
+                    .pending = 2,
+                    .started_ms = 10};
+    cr_assert_eq(au_store_run_add(st, &r, &run), AU_OK);
+    r.trigger = "event:pos/e2";
+    r.pending = 1;
+    cr_assert_eq(au_store_run_add(st, &r, &run2), AU_OK);
+    cr_assert(run > 0 && run2 > run);
+    int added = -1;
+    au_outbox_row o = {.flow = "welcome",
+                       .run_id = run,
+                       .step_id = "mail",
+                       .idem_key = "k1",
+                       .partition = "p1",
+                       .created_ms = 10};
+    cr_assert_eq(au_store_outbox_add(st, &o, &added), AU_OK);
+    cr_assert_eq(added, 1);
+    cr_assert_eq(au_store_outbox_add(st, &o, &added), AU_OK);
+    cr_assert_eq(added, 0, "the idempotency key is already there");
+    o.step_id = "sms";
+    o.idem_key = "k2";
+    cr_assert_eq(au_store_outbox_add(st, &o, &added), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_outbox, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome/mail/p1/{\"x\":1}:0:0;welcome/sms/p1/{\"x\":1}:0:0;",
+                     "id order, with the run's input");
+    int64_t mail = l.id[0], sms = l.id[1]; /* increasing, not necessarily dense */
+    cr_assert_gt(sms, mail);
+
+    /* first delivery done, the second fails for good: the run is failed with its error */
+    cr_assert_eq(au_store_outbox_set(st, mail, AU_OUTBOX_DELIVERED, 1, 0, NULL), AU_OK);
+    cr_assert_eq(au_store_run_step(st, run, "mail", "{\"status\":200}", 1, 0, NULL, 1, 20), AU_OK);
+    cr_assert_eq(au_store_run_step(st, run, "sms", "{\"status\":500}", 1, 1, "boom", 3, 30), AU_OK);
+    au_dead_row d = {.outbox_id = sms,
+                     .run_id = run,
+                     .flow = "welcome",
+                     .step_id = "sms",
+                     .request = "{}",
+                     .response = "500",
+                     .reason = "retries exhausted",
+                     .created_ms = 30};
+    cr_assert_eq(au_store_dead_add(st, &d, &dead), AU_OK);
+    cr_assert_gt(dead, 0);
+    cr_assert_eq(au_store_outbox_set(st, sms, AU_OUTBOX_DEAD, 3, 0, "boom"), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_run_list(st, "welcome", NULL, 0, 10, list_run, &l), AU_OK);
+    char want[128];
+    snprintf(want, sizeof(want), "%lld:pending:1:-;%lld:failed:0:boom;", (long long)run2,
+             (long long)run);
+    cr_assert_str_eq(l.text, want, "newest first");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_run_list(st, "welcome", "dead", 0, 10, list_run, &l), AU_OK);
+    cr_assert_eq(l.n, 1, "runs with an open dead letter");
+    au_run_counts c;
+    cr_assert_eq(au_store_run_counts(st, "welcome", &c), AU_OK);
+    cr_assert_eq(c.total, 2);
+    cr_assert_eq(c.failed, 1);
+    cr_assert_eq(c.pending, 1);
+    cr_assert_eq(c.dead_letters, 1);
+    cr_assert_eq(c.retrying, 0);
+
+    cr_assert_eq(au_store_dead_replay(st, dead, 40), AU_OK);
+    cr_assert_eq(au_store_dead_replay(st, dead, 41), AU_ERR_CONFLICT, "already replayed");
+    cr_assert_eq(au_store_dead_replay(st, dead + 100, 41), AU_ERR_NOT_FOUND);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_dead_list(st, NULL, 0, 10, list_dead, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome/sms:retries exhausted:40;");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_dead_list(st, "welcome", 1, 10, list_dead, &l), AU_OK);
+    cr_assert_eq(l.n, 0, "open only");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_outbox, &l), AU_OK);
+    cr_assert_str_eq(l.text, "welcome/sms/p1/{\"x\":1}:0:0;", "the delivery is queued again");
+    cr_assert_eq(au_store_run_counts(st, "welcome", &c), AU_OK);
+    cr_assert_eq(c.pending, 2, "the replayed run is open again");
+    cr_assert_eq(c.dead_letters, 0);
+
+    cr_assert_eq(au_store_outbox_set(st, sms, AU_OUTBOX_PENDING, 1, 99, "timeout"), AU_OK);
+    cr_assert_eq(au_store_run_counts(st, "welcome", &c), AU_OK);
+    cr_assert_eq(c.retrying, 1);
+    cr_assert_str_eq(c.last_retry_error, "timeout");
+
+    int64_t seq = -1;
+    cr_assert_eq(au_store_change_max(st, &seq), AU_OK);
+    cr_assert_eq(seq, 0);
+    au_event_out e;
+    cr_assert_eq(au_store_event_latest(st, "order", NULL, &e), AU_ERR_NOT_FOUND);
+    au_event_row e1 = {"pos", "e1", "order", 1, 1, NULL, "{}", "t"};
+    au_event_row e2 = {"web", "e2", "order", 1, 2, NULL, "{}", "t"};
+    au_put_outcome po;
+    cr_assert_eq(au_store_event_put(st, &e1, &po), AU_OK);
+    cr_assert_eq(au_store_event_put(st, &e2, &po), AU_OK);
+    cr_assert_eq(au_store_event_latest(st, "order", NULL, &e), AU_OK);
+    cr_assert_str_eq(e.event_id, "e2", "the newest by arrival");
+    au_event_out_cleanup(&e);
+    cr_assert_eq(au_store_event_latest(st, "order", "pos", &e), AU_OK);
+    cr_assert_str_eq(e.event_id, "e1");
+    au_event_out_cleanup(&e);
+}
+
+/* --- what only PostgreSQL has --------------------------------------------------------------- */
+
+Test(store_pg, both_uri_schemes_select_the_backend_and_bad_locations_say_why)
+{
+    char other[256];
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_str_eq(au_store_backend(st), "postgres");
+    snprintf(other, sizeof(other), "postgresql%s", strchr(loc, ':'));
+    s = open_at(other, AU_STORE_RW);
+    cr_assert_str_eq(au_store_backend(s), "postgresql");
+    au_store_close(s);
+    cr_assert_eq(au_store_open("postgres:nohost", AU_STORE_RW, &s, &err), AU_ERR_INVALID);
+    cr_assert(strstr(err.message, "postgres://"), "%s", err.message);
+    au_err_cleanup(&err);
+    snprintf(other, sizeof(other), "postgres://postgres:secret@127.0.0.1:%d/nosuchdb",
+             au_pgsuite_server()->port);
+    cr_assert_eq(au_store_open(other, AU_STORE_RW, &s, &err), AU_ERR_UNAVAILABLE);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, "nosuchdb"), "%s", err.message);
+    cr_assert_null(strstr(err.message, "secret"), "the password is never repeated");
+    au_err_cleanup(&err);
+}
+
+/* A read-only handle cannot create the schema: a database without one is not a store. */
+Test(store_pg, read_only_open_of_a_database_without_a_store_fails)
+{
+    char other[256];
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    snprintf(other, sizeof(other), "postgres://postgres@127.0.0.1:%d/postgres",
+             au_pgsuite_server()->port);
+    cr_assert_eq(au_store_open(other, AU_STORE_RO, &s, &err), AU_ERR_NOT_FOUND, "%s", err.message);
+    cr_assert_null(s);
+    cr_assert(strstr(err.message, "no Aurum store"), "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+typedef struct {
+    const char *where;
+    au_rc rc;
+} opener;
+
+static void *open_concurrently(void *arg)
+{
+    opener *o = arg;
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    o->rc = au_store_open(o->where, AU_STORE_RW, &s, &err);
+    au_store_close(s);
+    au_err_cleanup(&err);
+    return NULL;
+}
+
+/* Nodes starting together on an empty database: the advisory lock makes one of them migrate
+ * and the others find the schema done; every open succeeds. */
+Test(store_pg, nodes_opening_a_new_database_at_once_migrate_it_once)
+{
+    char sql[96], fresh[256];
+    snprintf(sql, sizeof(sql), "CREATE DATABASE n%d", (int)getpid());
+    PQclear(au_pgserver_exec(au_pgsuite_server(), sql));
+    snprintf(fresh, sizeof(fresh), "postgres://postgres@127.0.0.1:%d/n%d",
+             au_pgsuite_server()->port, (int)getpid());
+    pthread_t t[4];
+    opener o[4];
+    for (int i = 0; i < 4; i++) {
+        o[i] = (opener){fresh, AU_ERR_INTERNAL};
+        cr_assert_eq(pthread_create(&t[i], NULL, open_concurrently, &o[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(o[i].rc, AU_OK, "node %d", i);
+    }
+    au_store *s = open_at(fresh, AU_STORE_RO);
+    int64_t n = -1;
+    cr_assert_eq(au_store_record_count(s, NULL, &n), AU_OK);
+    cr_assert_eq(n, 0);
+    au_store_close(s);
+}
+
+/* In PostgreSQL an error aborts the transaction: its COMMIT must fail, not report success for
+ * writes that were thrown away. */
+Test(store_pg, commit_of_a_transaction_aborted_by_an_error_fails)
+{
+    uint8_t h[32];
+    int64_t v, n = -1;
+    memset(h, 9, sizeof(h));
+    au_key_row k = {"k1", h, "[]", NULL, 1};
+    cr_assert_eq(au_store_key_put(st, &k), AU_OK);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "lost", "{}", 1, &v);
+    cr_assert_eq(au_store_key_put(st, &k), AU_ERR_CONFLICT);
+    cr_assert_eq(au_store_commit(st), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK, "the handle is usable again");
+    cr_assert_eq(n, 0);
+}
+
+/* Domains not implemented yet answer AU_ERR_UNSUPPORTED instead of crashing, and the store
+ * says it is incomplete (the engine, so `aurum serve`, refuses it: tests/runtime). */
+Test(store_pg, missing_domains_fail_clearly)
+{
+    int yes = -1;
+    int64_t removed = -1;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_store_suppressed(st, "[]", &yes), AU_ERR_UNSUPPORTED);  /* privacy */
+    cr_assert_eq(au_store_runs_sweep(st, 0, &removed), AU_ERR_UNSUPPORTED); /* audit */
+    cr_assert_eq(au_store_require_complete(st, &err), AU_ERR_UNSUPPORTED);
+    cr_assert(strstr(err.message, "postgres store does not implement"), "%s", err.message);
+    cr_assert(strstr(err.message, "privacy"), "%s", err.message);
+    cr_assert(strstr(err.message, "audit"), "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+Test(store, sqlite_implements_every_domain)
+{
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_store_require_complete(st, &err), AU_OK);
+    au_err_cleanup(&err);
+}
+
+typedef struct {
+    uint64_t hash_base;
+    au_rc rc;
+} writer;
+
+/* One node: its own handle, the same 200 keys as the other node, 20 per transaction. */
+static void *write_keys(void *arg)
+{
+    writer *w = arg;
+    au_store *s = NULL;
+    au_err err;
+    char id[16];
+    au_err_init(&err);
+    w->rc = au_store_open(loc, AU_STORE_RW, &s, &err);
+    for (int i = 0; !w->rc && i < 200; i++) {
+        au_put_outcome o;
+        snprintf(id, sizeof(id), "k%03d", i);
+        au_record_row row = {"crm", id, "{}", w->hash_base + (uint64_t)i, "node", 1};
+        if (i % 20 == 0)
+            w->rc = au_store_begin(s);
+        if (!w->rc)
+            w->rc = au_store_record_put(s, &row, &o, NULL);
+        if (!w->rc && i % 20 == 19)
+            w->rc = au_store_commit(s);
+    }
+    au_store_close(s);
+    au_err_cleanup(&err);
+    return NULL;
+}
+
+/* Two nodes writing the same records at once: the row lock taken by record_put makes them take
+ * turns, so every record ends with exactly two versions (one insert, one update), none lost,
+ * no duplicate-key failure. */
+Test(store_pg, nodes_writing_the_same_records_take_turns)
+{
+    pthread_t t[2];
+    writer w[2] = {{1000, AU_ERR_INTERNAL}, {5000, AU_ERR_INTERNAL}};
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, write_keys, &w[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(w[i].rc, AU_OK, "node %d", i);
+    }
+    int64_t n = 0;
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK);
+    cr_assert_eq(n, 200);
+    for (int i = 0; i < 200; i += 37) {
+        char id[16];
+        collected c = {0};
+        snprintf(id, sizeof(id), "k%03d", i);
+        cr_assert_eq(au_store_record_history(st, "crm", id, collect, &c), AU_OK);
+        cr_assert_eq(c.n, 2, "%s has one version per node", id);
+        cr_assert_eq(c.versions[0], 1);
+        cr_assert_eq(c.versions[1], 2);
+    }
+}
+
+/* Ends the store's server session (as a restart or a network cut would). */
+static void kill_sessions(void)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 't%d' "
+             "AND application_name = 'aurum'",
+             (int)getpid());
+    PGresult *r = au_pgserver_exec(au_pgsuite_server(), sql);
+    cr_assert_not_null(r);
+    cr_assert_eq(PQntuples(r), 1, "the store's one session");
+    PQclear(r);
+}
+
+/* A connection lost inside a transaction loses the whole transaction: the writes after it
+ * fail too (they must not each commit on a new session) and so does the commit; the handle
+ * then reconnects. Outside a transaction, one call fails and the next reconnects. */
+Test(store_pg, a_lost_connection_fails_the_transaction_then_reconnects)
+{
+    int64_t v, n = -1;
+    au_record_row row = {"crm", "after-cut", "{}", 2, "t", 1};
+    au_put_outcome o;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "before-cut", "{}", 1, &v);
+    kill_sessions();
+    cr_assert_eq(au_store_record_put(st, &row, &o, NULL), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_put(st, &row, &o, NULL), AU_ERR_STORE, "still in the lost one");
+    cr_assert_eq(au_store_commit(st), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK, "reconnected");
+    cr_assert_eq(n, 0, "nothing of the lost transaction is stored");
+
+    put(st, "autocommit", "{}", 3, &v);
+    kill_sessions();
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_ERR_STORE);
+    cr_assert_eq(au_store_record_count(st, NULL, &n), AU_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    kill_sessions();
+    cr_assert_eq(au_store_rollback(st), AU_OK, "the server already rolled back");
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    put(st, "fine", "{}", 4, &v);
+    cr_assert_eq(au_store_commit(st), AU_OK);
+}
+
+typedef struct {
+    au_rc rc;
+} feeder;
+
+/* A second node appending to the change feed in its own transaction. */
+static void *append_change(void *arg)
+{
+    feeder *f = arg;
+    au_store *s = NULL;
+    au_err err;
+    au_err_init(&err);
+    au_change_row c = {0, 2, "created", 0, "pos", "b", 2};
+    f->rc = au_store_open(loc, AU_STORE_RW, &s, &err);
+    if (!f->rc)
+        f->rc = au_store_begin(s);
+    if (!f->rc)
+        f->rc = au_store_change_add(s, &c);
+    if (!f->rc)
+        f->rc = au_store_commit(s);
+    au_store_close(s);
+    au_err_cleanup(&err);
+    return NULL;
+}
+
+/* 1 when a session of the store waits for an advisory lock. */
+static int someone_waits_for_the_feed(void)
+{
+    PGresult *r = au_pgserver_exec(au_pgsuite_server(),
+                                   "SELECT 1 FROM pg_stat_activity WHERE application_name = "
+                                   "'aurum' AND wait_event_type = 'Lock' AND wait_event = "
+                                   "'advisory'");
+    cr_assert_not_null(r);
+    int n = PQntuples(r);
+    PQclear(r);
+    return n > 0;
+}
+
+/* While one node's transaction has appended to the change feed, another node's append waits
+ * for its commit: feed positions are in commit order, so a reader paging by position never
+ * sees a later position before an earlier one commits. */
+Test(store_pg, change_feed_appends_from_two_nodes_commit_in_position_order, .timeout = 60)
+{
+    au_change_row c = {0, 1, "created", 0, "crm", "a", 1};
+    feeder f = {AU_ERR_INTERNAL};
+    pthread_t t;
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c), AU_OK);
+    cr_assert_eq(pthread_create(&t, NULL, append_change, &f), 0);
+    while (!someone_waits_for_the_feed())
+        au_test_sleep_ms(20); /* the other node is blocked: no threshold, the loop just waits */
+    listed l = {0};
+    au_store *reader = open_at(loc, AU_STORE_RO);
+    cr_assert_eq(au_store_changes_after(reader, 0, 10, list_change, &l), AU_OK);
+    cr_assert_eq(l.n, 0, "nothing is visible before the first commit");
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    pthread_join(t, NULL);
+    cr_assert_eq(f.rc, AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_changes_after(reader, 0, 10, list_change, &l), AU_OK);
+    cr_assert_str_eq(l.text, "1:created:0:crm;2:created:0:pos;", "commit order is feed order");
+    au_store_close(reader);
 }

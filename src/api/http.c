@@ -16,7 +16,8 @@
  * Hostile clients (docs/SECURITY.md): the key is verified as soon as the headers are in, so an
  * unauthenticated body is drained, never buffered or parsed; the one exception, a Segment
  * writeKey sent only in the body, is read up to AU_PREAUTH_BODY_MAX. Bytes of bodies held by all
- * requests at once are capped (max_inflight_bytes: 503 with Retry-After beyond it); MHD limits
+ * requests at once, weighted by their parse cost, are capped (max_inflight_bytes: 503 with
+ * Retry-After beyond it); MHD limits
  * connections per client address and closes connections silent for idle_timeout seconds.
  */
 #include <malloc.h>

@@ -17,8 +17,8 @@
  * unauthenticated body is drained, never buffered or parsed; the one exception, a Segment
  * writeKey sent only in the body, is read up to AU_PREAUTH_BODY_MAX. Bytes of bodies held by all
  * requests at once, weighted by their parse cost, are capped (max_inflight_bytes: 503 with
- * Retry-After beyond it); MHD limits
- * connections per client address and closes connections silent for idle_timeout seconds.
+ * Retry-After beyond it); MHD limits connections per client address and closes connections
+ * silent for idle_timeout seconds.
  */
 #include <malloc.h>
 #include <poll.h>

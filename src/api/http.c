@@ -16,9 +16,11 @@
  * Hostile clients (docs/SECURITY.md): the key is verified as soon as the headers are in, so an
  * unauthenticated body is drained, never buffered or parsed; the one exception, a Segment
  * writeKey sent only in the body, is read up to AU_PREAUTH_BODY_MAX. Bytes of bodies held by all
- * requests at once are capped (max_inflight_bytes: 503 with Retry-After beyond it); MHD limits
- * connections per client address and closes connections silent for idle_timeout seconds.
+ * requests at once, weighted by their parse cost, are capped (max_inflight_bytes: 503 with
+ * Retry-After beyond it); MHD limits connections per client address and closes connections
+ * silent for idle_timeout seconds.
  */
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <netdb.h>
@@ -45,6 +47,14 @@
  * @segment/analytics-node 2.x sends), so that body is read before the key is known: it is
  * capped far below max_body_bytes. Segment itself refuses batches over 500 KB. */
 #define AU_PREAUTH_BODY_MAX (512 * 1024)
+/* Memory a body costs while handled, per byte: parsing and mapping it (documents, records, their
+ * texts in the write job) measured about 25x for an 8 MiB batch of records (docs/SECURITY.md), so
+ * max_inflight_bytes counts each body byte this many times: the cap bounds that cost, not only
+ * the raw bytes. */
+#define AU_INFLIGHT_PER_BODY_BYTE 8
+/* Weighted bytes (see reserve) of a request after which freed heap is returned to the system:
+ * a 1 MiB body. */
+#define AU_TRIM_AFTER_BYTES ((long)AU_INFLIGHT_PER_BODY_BYTE << 20)
 /* Seconds a client told 503 by the in-flight cap should wait. */
 #define AU_RETRY_AFTER_S "1"
 /* MHD event-loop threads (each an epoll loop over its share of the connections): they only
@@ -58,7 +68,7 @@ struct au_api {
     au_server srv;             /* what handlers see */
     struct MHD_Daemon *daemon; /* the HTTP server */
     _Atomic long in_progress;  /* requests between first byte and queued response */
-    _Atomic long inflight;     /* body bytes held by all requests (max_inflight_bytes) */
+    _Atomic long inflight;     /* body bytes held by all requests, weighted (reserve) */
     au_http_pool *pool;        /* handler workers and parked requests; also api->srv.pool */
     pthread_mutex_t conns_mu;  /* guards conns */
     struct conn_watch *conns;  /* every open connection, for the header deadline */
@@ -206,6 +216,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&c->api->in_progress, 1);
     if (c && c->reserved)
         atomic_fetch_sub(&c->api->inflight, c->reserved);
+    /* A large body's parse and write freed hundreds of MB in its worker's malloc arena, which
+     * glibc keeps; the next large body may run in another worker's arena, so peaks added up
+     * (910 MB for four 8 MiB batches, two at a time). Given back to the system here. */
+    if (c && c->reserved >= AU_TRIM_AFTER_BYTES)
+        malloc_trim(0);
     ctx_free(c);
     *con_cls = NULL;
 }
@@ -567,11 +582,12 @@ static void too_large(conn_ctx *c)
     au_buf_cleanup(&c->body);
 }
 
-/* Counts the body bytes this request holds in the server-wide total; 0 when they fit under
- * max_inflight_bytes, else nothing is counted and the body is refused with 503. */
+/* Counts the body bytes this request holds (AU_INFLIGHT_PER_BODY_BYTE times each) in the
+ * server-wide total; 0 when they fit under max_inflight_bytes, else nothing is counted and the
+ * body is refused with 503. */
 static int reserve(conn_ctx *c, long held)
 {
-    long more = held - c->reserved;
+    long more = held * AU_INFLIGHT_PER_BODY_BYTE - c->reserved;
     if (more <= 0)
         return 0;
     long total = atomic_fetch_add(&c->api->inflight, more) + more;

@@ -19,37 +19,48 @@
 /* Records in one batch, bounded so an error listing or a job stays reasonable. */
 #define MAX_BATCH 100000
 
-/* Maps every document (noting quarantined values in the batch's warnings); when any is bad,
- * every bad one is reported and nothing is kept. *nbad: documents refused (all on NOMEM). */
-static au_rc map_all(au_record_batch *b, json_t *docs, size_t *nbad, au_err *err)
+/* What map_one adds to: the batch, and the documents seen and refused. */
+typedef struct map_ctx {
+    au_record_batch *b;
+    size_t n, nbad;
+} map_ctx;
+
+/* One document, mapped (noting quarantined values in the batch's warnings); a bad one is
+ * reported in err's details and the next is mapped all the same. */
+static au_rc map_one(json_t *doc, size_t i, void *p, au_err *err)
 {
-    size_t i, n = json_array_size(docs);
-    json_t *doc;
-    *nbad = 0;
-    json_array_foreach(docs, i, doc)
-    {
-        au_err one;
-        au_err_init(&one);
-        au_rc rc = json_is_object(doc)
-                       ? au_record_batch_add(b, doc, (long)i, &one)
-                       : au_err_set(&one, AU_ERR_INVALID, "document is not a JSON object");
-        if (rc == AU_ERR_NOMEM) {
-            au_err_cleanup(&one);
-            *nbad = n;
-            return AU_ERR_NOMEM;
-        }
-        if (rc) {
-            (*nbad)++;
-            if (one.ndetails)
-                au_err_take_details(err, &one, 0);
-            else
-                au_err_detail_add(err, (long)i, NULL, NULL, "%s", one.message);
-        }
-        au_err_cleanup(&one);
+    map_ctx *m = p;
+    au_err one;
+    au_err_init(&one);
+    m->n++;
+    au_rc rc = json_is_object(doc)
+                   ? au_record_batch_add(m->b, doc, (long)i, &one)
+                   : au_err_set(&one, AU_ERR_INVALID, "document is not a JSON object");
+    if (rc && rc != AU_ERR_NOMEM) {
+        m->nbad++;
+        if (one.ndetails)
+            au_err_take_details(err, &one, 0);
+        else
+            au_err_detail_add(err, (long)i, NULL, NULL, "%s", one.message);
+        rc = AU_OK;
     }
-    if (*nbad)
+    au_err_cleanup(&one);
+    return rc;
+}
+
+/* Maps every document of the body as it is parsed, one at a time (the batch never exists as one
+ * Jansson tree); when any is bad, every bad one is reported and nothing is kept. *nbad:
+ * documents refused (all on NOMEM). */
+static au_rc map_all(au_req *req, au_record_batch *b, size_t *nbad, au_err *err)
+{
+    map_ctx m = {b, 0, 0};
+    au_rc rc = au_req_batch_each(req, MAX_BATCH, map_one, &m, err);
+    *nbad = rc == AU_ERR_NOMEM ? m.n : rc ? 0 : m.nbad; /* a body error refuses no record */
+    if (rc)
+        return rc == AU_ERR_NOMEM ? au_err_set(err, rc, "out of memory") : rc;
+    if (m.nbad)
         return au_err_set(err, AU_ERR_INVALID,
-                          "%zu of %zu records are invalid; nothing was written", *nbad, n);
+                          "%zu of %zu records are invalid; nothing was written", m.nbad, m.n);
     return AU_OK;
 }
 
@@ -84,7 +95,6 @@ static au_rc write_batch(au_req *req, const char *source, au_record_batch *b, co
 au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
 {
     const char *name = au_req_param(req, "source");
-    json_t *docs = NULL;
     size_t nbad = 0;
     au_warnings w;
     au_record_batch b;
@@ -94,17 +104,15 @@ au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err)
     if (!src)
         return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", name);
     au_record_batch_init(&b, src, &w);
-    if ((rc = au_req_parse_batch(req, MAX_BATCH, &docs, err)))
-        goto out;
-    if ((rc = map_all(&b, docs, &nbad, err))) {
-        au_metrics_records(req->srv->metrics, name, AU_OUTCOME_REJECTED, nbad);
+    if ((rc = map_all(req, &b, &nbad, err))) {
+        if (nbad)
+            au_metrics_records(req->srv->metrics, name, AU_OUTCOME_REJECTED, nbad);
         goto out;
     }
     rc = write_batch(req, name, &b, &w, resp, err);
 out:
     au_record_batch_cleanup(&b);
     au_warnings_cleanup(&w);
-    json_decref(docs);
     au_engine_source_release(req->srv->engine, src);
     return rc;
 }

@@ -51,8 +51,9 @@ static const au_opt options[] = {
                "full, before it is closed",
                .def = "30", .min = 1, .max = __LONG_MAX__),
     AU_OPT_ROW("max_inflight_bytes", AU_OPT_INT, offsetof(au_config, max_inflight_bytes), "BYTES",
-               "request body bytes held by all requests at once; beyond it 503 with Retry-After",
-               .def = "33554432", .min = 1, .max = __LONG_MAX__),
+               "memory for request bodies handled at once, each body byte counted 8 times (its "
+               "parse cost); beyond it 503 with Retry-After",
+               .def = "134217728", .min = 1, .max = __LONG_MAX__),
     AU_OPT_ROW("tls_cert", AU_OPT_STRING, offsetof(au_config, tls_cert), "FILE",
                "PEM certificate (chain) file: the API is served over HTTPS (with tls_key)",
                .def = ""),

@@ -26,7 +26,7 @@ typedef struct au_config {
     long max_connections;            /* concurrent HTTP connections */
     long max_connections_per_client; /* concurrent connections from one client address */
     long idle_timeout;               /* seconds of silence before a connection is closed */
-    long max_inflight_bytes;         /* request body bytes buffered by all requests at once */
+    long max_inflight_bytes;         /* body bytes x 8 (parse cost) handled at once */
     char *tls_cert;                  /* PEM certificate file, "" for plain HTTP */
     char *tls_key;                   /* PEM private key file, "" for plain HTTP */
     long group_commit_max;           /* most write jobs folded into one transaction */

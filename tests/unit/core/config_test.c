@@ -99,7 +99,7 @@ Test(config, defaults_without_a_file)
     cr_assert_eq(c->max_connections, 1024);
     cr_assert_eq(c->max_connections_per_client, 64);
     cr_assert_eq(c->idle_timeout, 30);
-    cr_assert_eq(c->max_inflight_bytes, 32L << 20);
+    cr_assert_eq(c->max_inflight_bytes, 128L << 20);
     cr_assert_eq(c->group_commit_max, 256);
     cr_assert_str_eq(c->log_level, "info");
     cr_assert_eq(json_object_size(c->sources), 0);

@@ -434,5 +434,9 @@ char *au_record_to_text(const au_record *r)
     size_t len = b.len;
     char *text = au_buf_steal(&b);
     char *fit = au_realloc(text, len + 1);
-    return fit ? fit : text;
+    /* An allocator that refuses even to shrink is out of memory: said so like every other
+     * allocation failure (the fault-injection loops hold every step to that). */
+    if (!fit)
+        au_free(text);
+    return fit;
 }

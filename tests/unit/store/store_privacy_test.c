@@ -144,8 +144,8 @@ CASE(purge_removes_the_person_and_leaves_a_receipt)
     int64_t mine = run_with("{\"email\":\"ann@x.io\"}");
     run_with("{\"email\":\"bob@x.io\"}");
     cr_assert_eq(au_store_assign_put(st, ann, 7), AU_OK);
-    au_change_row c = {.profile = 7, .kind = "created", .source = "crm", .record_id = "ann",
-                       .at_ms = 1000};
+    au_change_row c = {
+        .profile = 7, .kind = "created", .source = "crm", .record_id = "ann", .at_ms = 1000};
     cr_assert_eq(au_store_change_add(st, &c), AU_OK);
     cr_assert_eq(au_store_commit(st), AU_OK);
 

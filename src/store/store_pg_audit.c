@@ -10,8 +10,7 @@
 
 #include "store/store_pg_int.h"
 
-#define AQ_COLS                                                                                    \
-    "id, at_ms, action, key_id, client, route, profiles, records, encode(hash, 'hex')"
+#define AQ_COLS "id, at_ms, action, key_id, client, route, profiles, records, encode(hash, 'hex')"
 
 #define AQ_STMT_LIST(X)                                                                            \
     X(APPEND, "INSERT INTO audit(id, at_ms, action, key_id, client, route, profiles, records, "    \

@@ -438,6 +438,10 @@ int au_rt_create_key(au_rt_daemon *d, char token[80], ...)
     argv[n++] = "create";
     argv[n++] = "--data";
     argv[n++] = d->dir;
+    if (d->config_path[0]) { /* its store: line, when the suite runs on PostgreSQL */
+        argv[n++] = "--config";
+        argv[n++] = d->config_path;
+    }
     va_list ap;
     va_start(ap, token);
     for (const char *s; n < 60 && (s = va_arg(ap, const char *));) {

@@ -258,8 +258,12 @@ static int make_dir(au_rt_daemon *d, const char *config_yaml)
             fclose(f);
         return -1;
     }
-    if (!f || (!own && fputs(allow_loopback, f) < 0) || fputs(store, f) < 0 ||
-        (config_yaml && fputs(config_yaml, f) < 0) || fclose(f) != 0)
+    /* the store line goes last: tests assert on line numbers of their own config */
+    size_t cl = config_yaml ? strlen(config_yaml) : 0;
+    const char *nl = store[0] && cl && config_yaml[cl - 1] != '\n' ? "\n" : "";
+    if (!f || (!own && fputs(allow_loopback, f) < 0) ||
+        (config_yaml && fputs(config_yaml, f) < 0) || fputs(nl, f) < 0 || fputs(store, f) < 0 ||
+        fclose(f) != 0)
         return -1;
     return 0;
 }

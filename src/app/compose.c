@@ -44,3 +44,9 @@ au_rc au_app_engine_open(const au_config *cfg, const char *data_dir, au_engine *
 {
     return au_engine_open(cfg, data_dir, au_app_hooks, out, err);
 }
+
+au_rc au_app_engine_open_at(const au_config *cfg, const char *store, const char *data_dir,
+                            au_engine **out, au_err *err)
+{
+    return au_engine_open_at(cfg, store, data_dir, au_app_hooks, out, err);
+}

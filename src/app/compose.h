@@ -14,5 +14,8 @@ extern const au_engine_hook *const au_app_hooks[];
 
 /* au_engine_open with au_app_hooks: every module wired. Same contract as au_engine_open. */
 au_rc au_app_engine_open(const au_config *cfg, const char *data_dir, au_engine **out, au_err *err);
+/* au_engine_open_at with au_app_hooks: the store at `store`, local files in `data_dir`. */
+au_rc au_app_engine_open_at(const au_config *cfg, const char *store, const char *data_dir,
+                            au_engine **out, au_err *err);
 
 #endif

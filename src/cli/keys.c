@@ -30,7 +30,8 @@ static const au_arg options[] = {
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(keys_opts, config), "FILE", "YAML configuration"),
     AU_ARG_ROW(
         "--data", AU_ARG_STR, offsetof(keys_opts, data), "DIR",
-        "data directory (default: data_dir of the config); list and revoke need an existing one"),
+        "data directory (default: data_dir of the config); list and revoke need an existing one; "
+        "with store: in the config, the keys are in that store"),
 };
 
 static const au_args_spec spec = {
@@ -178,7 +179,8 @@ static int run(int argc, char **argv)
     if (rc)
         goto out;
     au_config_apply_logging(cfg);
-    const char *dir = o.data ? o.data : cfg->data_dir;
+    /* keys live in the store: the config's `store:` (PostgreSQL) when set, else DIR */
+    const char *dir = cfg->store && *cfg->store ? cfg->store : o.data ? o.data : cfg->data_dir;
     if ((rc = au_keys_init()))
         goto out;
     /* Only create may make a new store (keys provisioned before the first start); list and

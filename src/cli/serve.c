@@ -154,7 +154,7 @@ static int run(int argc, char **argv)
     }
     if ((rc = au_lockfile_acquire(dir, &lock, &err)))
         goto out;
-    if ((rc = au_app_engine_open(cfg, store, &engine, &err)))
+    if ((rc = au_app_engine_open_at(cfg, store, dir, &engine, &err)))
         goto out;
     if ((rc = au_keys_bootstrap(engine, dir, getenv("AURUM_ADMIN_KEY"), created, sizeof(created),
                                 &err)))

@@ -114,6 +114,7 @@ typedef struct src_entry {
 struct au_engine {
     const au_config *cfg; /* borrowed, outlives the engine */
     char *location;       /* store location, owned */
+    char *data_dir;       /* local files (secrets, clock offset), owned; = location for SQLite */
     au_store *store;      /* read-write handle, used only by the writer once it runs */
     pthread_t writer;     /* the writer thread */
     int writer_running;   /* writer was started and not yet joined */
@@ -1213,7 +1214,14 @@ static au_rc load_sources(au_engine *e, au_err *err)
 au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine_hook *const *hooks,
                      au_engine **out, au_err *err)
 {
-    const char *loc = data_dir ? data_dir : cfg ? cfg->data_dir : NULL;
+    return au_engine_open_at(cfg, data_dir, data_dir, hooks, out, err);
+}
+
+au_rc au_engine_open_at(const au_config *cfg, const char *store, const char *data_dir,
+                        const au_engine_hook *const *hooks, au_engine **out, au_err *err)
+{
+    const char *dir = data_dir ? data_dir : cfg ? cfg->data_dir : NULL;
+    const char *loc = store ? store : dir;
     au_engine *e = NULL;
     au_rc rc = AU_OK;
 
@@ -1235,7 +1243,8 @@ au_rc au_engine_open(const au_config *cfg, const char *data_dir, const au_engine
     pthread_cond_init(&e->space_cv, NULL);
     pthread_cond_init(&e->done_cv, NULL);
     e->location = au_strdup(loc);
-    if (!e->location) {
+    e->data_dir = au_strdup(dir && *dir ? dir : loc);
+    if (!e->location || !e->data_dir) {
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -1288,6 +1297,7 @@ void au_engine_close(au_engine *e)
     au_store_close(e->store);
     sources_free(e);
     au_free(e->location);
+    au_free(e->data_dir);
     pthread_cond_destroy(&e->work_cv);
     pthread_cond_destroy(&e->space_cv);
     pthread_cond_destroy(&e->done_cv);
@@ -1344,4 +1354,9 @@ void au_engine_stats_get(au_engine *e, au_engine_stats *st)
 const char *au_engine_location(au_engine *e)
 {
     return e->location;
+}
+
+const char *au_engine_data_dir(au_engine *e)
+{
+    return e->data_dir;
 }

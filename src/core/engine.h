@@ -30,6 +30,12 @@ typedef struct au_engine_hook au_engine_hook; /* defined below */
  * cfg and hooks are borrowed and must outlive the engine. */
 AU_MUST_USE au_rc au_engine_open(const au_config *cfg, const char *data_dir,
                                  const au_engine_hook *const *hooks, au_engine **out, au_err *err);
+/* au_engine_open with the store somewhere else than the data directory (a postgres:// URI):
+ * the store is opened at `store`, the node's local files live in `data_dir` (NULL: the
+ * config's data_dir). */
+AU_MUST_USE au_rc au_engine_open_at(const au_config *cfg, const char *store, const char *data_dir,
+                                    const au_engine_hook *const *hooks, au_engine **out,
+                                    au_err *err);
 /* Drains the queue (pending jobs are committed), stops the writer, closes the store. */
 void au_engine_close(au_engine *e);
 
@@ -194,8 +200,11 @@ void au_engine_event_linked(au_engine *e, int linked);
 void *au_engine_hook_state(au_engine *e, const char *name);
 /* The configuration the engine was opened with (never NULL after open). */
 const au_config *au_engine_config(au_engine *e);
-/* The data directory the store was opened in (borrowed). */
+/* The store's location: the data directory for SQLite, a postgres:// URI (borrowed). */
 const char *au_engine_location(au_engine *e);
+/* The data directory of the node's local files (secrets key, clock offset): the store's
+ * location unless au_engine_open_at was given another (borrowed). */
+const char *au_engine_data_dir(au_engine *e);
 
 /* Counters for /metrics. */
 typedef struct au_engine_stats {

@@ -367,7 +367,7 @@ static au_rc open_clock(au_flows *f, const au_config *cfg, au_err *err)
         return au_err_set(err, AU_ERR_INVALID,
                           "clock: must be a mapping {offset_file: PATH} (for tests only)");
     char *path = file[0] == '/' ? au_strdup(file)
-                                : au_asprintf("%s/%s", au_engine_location(f->engine), file);
+                                : au_asprintf("%s/%s", au_engine_data_dir(f->engine), file);
     f->offset = au_calloc(1, sizeof(*f->offset));
     au_rc rc = path && f->offset ? au_offset_clock_init(f->offset, path) : AU_ERR_NOMEM;
     au_free(path);

@@ -64,7 +64,7 @@ au_rc au_flows_security_open(au_flows *f, const au_config *cfg, au_err *err)
     if (!rc && !(f->replay = au_replay_new(REPLAY_SLOTS)))
         rc = au_err_set(err, AU_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = au_secrets_open(au_engine_location(f->engine), json_object_get(doc, "secrets"),
+        rc = au_secrets_open(au_engine_data_dir(f->engine), json_object_get(doc, "secrets"),
                              &f->secrets, err);
     if (!rc && !au_netpolicy_installed()) {
         rc = au_netpolicy_new(json_object_get(doc, "outbound"), &policy, err);

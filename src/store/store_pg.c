@@ -8,10 +8,8 @@
  * SQLite back-end: unique violations AU_ERR_CONFLICT, serialization failures AU_ERR_BUSY, the
  * rest AU_ERR_STORE; nothing here aborts.
  *
- * Domains are implemented one at a time, in dependency order: records and keys here, the others
- * in store_pg_<domain>.c. Those not implemented yet are tables of slots that log and answer
- * AU_ERR_UNSUPPORTED naming the domain, and au_store_ops.missing lists them so the engine refuses
- * to start on an incomplete back-end instead of running half a daemon.
+ * Records and keys are here, the other domains in store_pg_<domain>.c; every domain is
+ * implemented (au_store_ops.missing is NULL).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -898,36 +896,18 @@ static au_rc pg_key_revoke(void *impl, const char *id, int64_t at_ms)
     return rc;
 }
 
-/* ---- domains not implemented yet --------------------------------------------------------- */
+/* ---- commands outside the prepared statements ------------------------------------------ */
 
-/* What every slot of a missing domain does: say so, loudly, and fail. */
-static au_rc unsupported(const char *domain, const char *slot)
+au_rc au_pg_utility(void *impl, const char *sql, const char *op)
 {
-    au_log(AU_LOG_ERROR, "store slot not implemented", "backend", "postgres", "domain", domain,
-           "slot", slot, NULL);
-    return AU_ERR_UNSUPPORTED;
+    pg_store *q = impl;
+    if (q->lost)
+        return AU_ERR_STORE;
+    PGresult *res = PQexec(q->conn, sql);
+    au_rc rc = res && result_ok(res) ? AU_OK : pg_fail(q, res, op);
+    PQclear(res);
+    return rc;
 }
-
-/* One function per slot of a missing domain, generated from the domain's X-macro list; the
- * parameters are unused by design. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#define AU_STORE_SELF void *impl
-#define UNSUP_FN(domain, ret, name, params, args)                                                  \
-    static ret pgu_##name params                                                                   \
-    {                                                                                              \
-        return (ret)unsupported(domain, #name);                                                    \
-    }
-#define UNSUP_PRIVACY(ret, name, params, args) UNSUP_FN("privacy", ret, name, params, args)
-#define UNSUP_AUDIT(ret, name, params, args)   UNSUP_FN("audit", ret, name, params, args)
-AU_STORE_PRIVACY(UNSUP_PRIVACY)
-AU_STORE_AUDIT(UNSUP_AUDIT)
-#undef AU_STORE_SELF
-#pragma GCC diagnostic pop
-
-#define UNSUP_SLOT(ret, name, params, args) .name = pgu_##name,
-static const struct au_store_privacy_ops pg_privacy = {AU_STORE_PRIVACY(UNSUP_SLOT)};
-static const struct au_store_audit_ops pg_audit = {AU_STORE_AUDIT(UNSUP_SLOT)};
 
 /* ---- the method tables ------------------------------------------------------------------- */
 
@@ -953,16 +933,14 @@ static const struct au_store_keys_ops pg_keys = {
     .key_revoke = pg_key_revoke,
 };
 
-#define PG_MISSING "privacy, audit"
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
-        .name = scheme, .missing = PG_MISSING, .open = pg_open, .close = pg_close,                 \
-        .begin = au_pg_begin, .commit = au_pg_commit, .rollback = au_pg_rollback,                  \
-        .savepoint = pg_savepoint, .savepoint_release = pg_savepoint_release,                      \
-        .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
-        .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops,                      \
-        .flows = &au_pg_flows_ops, .quality = &au_pg_quality_ops, .privacy = &pg_privacy,          \
-        .inbound = &au_pg_inbound_ops, .audit = &pg_audit,                                         \
+        .name = scheme, .missing = NULL, .open = pg_open, .close = pg_close, .begin = au_pg_begin, \
+        .commit = au_pg_commit, .rollback = au_pg_rollback, .savepoint = pg_savepoint,             \
+        .savepoint_release = pg_savepoint_release, .savepoint_rollback = pg_savepoint_rollback,    \
+        .records = &pg_records, .keys = &pg_keys, .resolution = &au_pg_resolution_ops,             \
+        .profiles = &au_pg_profiles_ops, .flows = &au_pg_flows_ops, .quality = &au_pg_quality_ops, \
+        .privacy = &au_pg_privacy_ops, .inbound = &au_pg_inbound_ops, .audit = &au_pg_audit_ops,   \
     }
 
 const au_store_ops au_store_pg_ops = PG_OPS("postgres");

@@ -29,7 +29,9 @@ extern const au_store_ops au_store_postgresql_ops;
 #define AU_PG_SLOT_QUALITY  80  /* store_pg_quality.c: 80..95 */
 #define AU_PG_SLOT_INBOUND  96  /* store_pg_inbound.c: 96..103 */
 #define AU_PG_SLOT_FLOWS    104 /* store_pg_flows.c: 104..127 */
-#define AU_PG_SLOT_N        128
+#define AU_PG_SLOT_PRIVACY  128 /* store_pg_privacy.c: 128..143 */
+#define AU_PG_SLOT_AUDIT    144 /* store_pg_audit.c: 144..159 */
+#define AU_PG_SLOT_N        160
 
 /* Parameters of one statement, all sent as text except binary ones (bytea). The numbers are
  * formatted into `num`, so a au_pg_params lives on the caller's stack for the call. */
@@ -89,6 +91,12 @@ extern const struct au_store_quality_ops au_pg_quality_ops;
 extern const struct au_store_inbound_ops au_pg_inbound_ops;
 /* The flows domain table (store_pg_flows.c). */
 extern const struct au_store_flows_ops au_pg_flows_ops;
+/* The privacy and audit domain tables (store_pg_privacy.c, store_pg_audit.c). */
+extern const struct au_store_privacy_ops au_pg_privacy_ops;
+extern const struct au_store_audit_ops au_pg_audit_ops;
+/* Runs a command that cannot be prepared (VACUUM, CHECKPOINT) outside a transaction; the
+ * server's message is logged under `op`. */
+AU_MUST_USE au_rc au_pg_utility(void *impl, const char *sql, const char *op);
 /* Fills *out (cleared by the caller) with copies of row r of an event result (source,
  * event_id, type, customer, properties, origin, at_ms, received_ms, seq). */
 AU_MUST_USE au_rc au_pg_event_copy(const PGresult *res, int r, au_event_out *out);

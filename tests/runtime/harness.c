@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+#include "../support/pgserver.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,8 +58,37 @@ static void untrack(const au_rt_daemon *d)
             started[i].dir[0] = '\0';
 }
 
+/* AURUM_TEST_STORE=postgres: every daemon of this test process stores in a database of its own
+ * on one PostgreSQL server (tests/support/pgserver), started with the first daemon and stopped
+ * by au_rt_cleanup_all; the data directory keeps the node's local files. */
+static au_pgserver pg;
+static int pg_dbs;
+
+/* The `store:` line of a new daemon's config in buf, "" when the tests run on SQLite; -1 when
+ * PostgreSQL was asked for and cannot serve. */
+static int store_line(char *buf, size_t cap)
+{
+    const char *want = getenv("AURUM_TEST_STORE");
+    char sql[64];
+    buf[0] = '\0';
+    if (!want || strcmp(want, "postgres") != 0)
+        return 0;
+    if (!pg.pid && (!au_pgserver_available() || au_pgserver_start(&pg) != 0))
+        return -1;
+    snprintf(sql, sizeof(sql), "CREATE DATABASE rt%d_%d", (int)getpid(), ++pg_dbs);
+    PGresult *r = au_pgserver_exec(&pg, sql);
+    if (!r)
+        return -1;
+    PQclear(r);
+    snprintf(buf, cap, "store: \"postgres://postgres@127.0.0.1:%d/rt%d_%d\"\n", pg.port,
+             (int)getpid(), pg_dbs);
+    return 0;
+}
+
 void au_rt_cleanup_all(void)
 {
+    if (pg.pid)
+        au_pgserver_stop(&pg);
     for (int i = 0; i < MAX_DAEMONS; i++)
         if (started[i].dir[0]) {
             au_rt_daemon d = {0};
@@ -221,8 +252,18 @@ static int make_dir(au_rt_daemon *d, const char *config_yaml)
     snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
     FILE *f = fopen(d->config_path, "w");
     int own = config_yaml && strstr(config_yaml, "outbound:");
+    char store[200] = "";
+    if (!(config_yaml && strstr(config_yaml, "store:")) && store_line(store, sizeof(store))) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    /* the store line goes last: tests assert on line numbers of their own config */
+    size_t cl = config_yaml ? strlen(config_yaml) : 0;
+    const char *nl = store[0] && cl && config_yaml[cl - 1] != '\n' ? "\n" : "";
     if (!f || (!own && fputs(allow_loopback, f) < 0) ||
-        (config_yaml && fputs(config_yaml, f) < 0) || fclose(f) != 0)
+        (config_yaml && fputs(config_yaml, f) < 0) || fputs(nl, f) < 0 || fputs(store, f) < 0 ||
+        fclose(f) != 0)
         return -1;
     return 0;
 }
@@ -401,6 +442,10 @@ int au_rt_create_key(au_rt_daemon *d, char token[80], ...)
     argv[n++] = "create";
     argv[n++] = "--data";
     argv[n++] = d->dir;
+    if (d->config_path[0]) { /* its store: line, when the suite runs on PostgreSQL */
+        argv[n++] = "--config";
+        argv[n++] = d->config_path;
+    }
     va_list ap;
     va_start(ap, token);
     for (const char *s; n < 60 && (s = va_arg(ap, const char *));) {

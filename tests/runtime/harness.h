@@ -3,6 +3,8 @@
  * on a fresh temporary data directory and a free loopback port, like Redis' start_server. It
  * waits for the port file and /healthz, talks HTTP with libcurl, stops the daemon with SIGTERM
  * (or kill -9), restarts it on the same directory and removes the directory at the end.
+ * With AURUM_TEST_STORE=postgres in the environment, each daemon stores in a fresh database of
+ * a real PostgreSQL server the harness starts (tests/support/pgserver), not in SQLite.
  */
 #ifndef AU_RT_HARNESS_H
 #define AU_RT_HARNESS_H

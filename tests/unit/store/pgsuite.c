@@ -18,7 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const pg_suites[] = {"store_pg", "store_profiles_pg"};
+static const char *const pg_suites[] = {"store_pg", "store_profiles_pg", "store_audit_pg",
+                                        "store_privacy_pg"};
 
 static au_pgserver pg;
 static pthread_t pg_owner;

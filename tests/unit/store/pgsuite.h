@@ -1,7 +1,8 @@
 /*
  * The PostgreSQL server of the store test suites that run on PostgreSQL (store_pg,
- * store_profiles_pg): started once per run of test_unit, in the runner process, when the
- * --filter includes one of them, and stopped at the end; each test gets a fresh database.
+ * store_profiles_pg, store_audit_pg, store_privacy_pg): started once per run of test_unit, in
+ * the runner process, when the --filter includes one of them, and stopped at the end; each test
+ * gets a fresh database.
  */
 #ifndef AU_TEST_PGSUITE_H
 #define AU_TEST_PGSUITE_H

@@ -2,6 +2,7 @@
  * Store tests of the audit slots (store_sqlite_audit.c): appending and the head, the listing's
  * filters and cursor, the sweep that removes a prefix and leaves the anchor (so a chain built by
  * src/audit still verifies), and the run-history sweep that keeps runs with deliveries pending.
+ * Each runs as store_audit/<name> on SQLite and store_audit_pg/<name> on PostgreSQL (pgsuite.h).
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -12,6 +13,8 @@
 
 #include "audit/audit.h"
 #include "store/store.h"
+
+#include "pgsuite.h"
 
 static char dir[64];
 static au_store *st;
@@ -37,7 +40,36 @@ static void teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static void pg_setup(void)
+{
+    char loc[256];
+    au_err err;
+    au_pgsuite_database(loc, sizeof(loc));
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+static void pg_teardown(void)
+{
+    au_store_close(st);
+}
+
 TestSuite(store_audit, .init = setup, .fini = teardown);
+TestSuite(store_audit_pg, .init = pg_setup, .fini = pg_teardown);
+
+/* One body, two tests: store_audit/<name> (SQLite), store_audit_pg/<name> (PostgreSQL). */
+#define CASE(name)                                                                                 \
+    static void name(void);                                                                        \
+    Test(store_audit, name)                                                                        \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    Test(store_audit_pg, name)                                                                     \
+    {                                                                                              \
+        name();                                                                                    \
+    }                                                                                              \
+    static void name(void)
 
 /* Appends entries 1..n at times 1000 * id, chained as src/audit chains them; entry i is of key
  * "key_<i % 2>", names profile i and record 100 + i. */
@@ -84,7 +116,7 @@ static ids list(au_audit_filter f)
     return x;
 }
 
-Test(store_audit, append_head_and_filters)
+CASE(append_head_and_filters)
 {
     int64_t head = -1;
     uint8_t h[AU_AUDIT_HASH_LEN];
@@ -110,7 +142,7 @@ Test(store_audit, append_head_and_filters)
     cr_assert(x.n == 2 && x.v[0] == 3 && x.v[1] == 2, "the page before id 4");
 }
 
-Test(store_audit, a_sweep_removes_a_prefix_and_the_rest_still_verifies)
+CASE(a_sweep_removes_a_prefix_and_the_rest_still_verifies)
 {
     au_audit_verdict v;
     int64_t removed = 0;
@@ -160,7 +192,7 @@ static int64_t add_run(const char *status, int pending, int64_t started)
     return id;
 }
 
-Test(store_audit, the_run_sweep_keeps_what_is_recent_or_still_pending)
+CASE(the_run_sweep_keeps_what_is_recent_or_still_pending)
 {
     cr_assert_eq(au_store_begin(st), AU_OK);
     add_run("delivered", 0, 1000);

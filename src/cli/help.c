@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/config.h"
+#include "core/source.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
 
@@ -113,6 +114,12 @@ void au_cli_config_markdown(FILE *f)
         "## Options (`aurum serve --config FILE`)\n\n");
     if (!rc)
         rc = au_config_markdown(&b);
+    if (!rc)
+        rc = au_buf_printf(&b, "\n## Sources (`sources: NAME` and PUT /v1/sources/NAME)\n\n"
+                               "`fields`, `trust` and `inbound` are described in `aurum help "
+                               "config` and docs/CONNECTORS.md.\n\n");
+    if (!rc)
+        rc = au_source_options_markdown(&b);
     if (!rc)
         rc = au_buf_printf(&b, "\n## Flow options (`flows:` and PUT /v1/flows/NAME)\n");
     if (!rc)

@@ -240,8 +240,7 @@ au_rc au_opt_set_node(const au_opt *o, const au_ynode *n, void *dst, unsigned fl
     return au_opt_set(o, n->text, dst, flags, err);
 }
 
-/* "a, b, c": the names of the rows, for "valid keys" messages. */
-static void names_of(const au_opt *opts, size_t n, char *buf, size_t cap)
+void au_opts_names(const au_opt *opts, size_t n, char *buf, size_t cap)
 {
     size_t pos = 0;
     buf[0] = '\0';
@@ -272,7 +271,7 @@ au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode *m, const c
     *line = *col = 0;
     if (!m)
         return AU_OK;
-    names_of(opts, n, names, sizeof names);
+    au_opts_names(opts, n, names, sizeof names);
     if (m->kind != AU_YAML_MAP) {
         *line = m->line;
         *col = m->col;

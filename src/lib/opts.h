@@ -118,6 +118,21 @@ AU_MUST_USE au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode
                                     const char *prefix, void *dst, unsigned flags, unsigned *line,
                                     unsigned *col, au_err *err);
 
+/* The same for a JSON object (a configuration section converted from YAML, the body of an API
+ * request): unknown key "PREFIX.key: unknown key (valid keys: a, b)", a value of the wrong kind
+ * "PREFIX.key: expected an integer from 1 to 99, got the string '30'" (the wording of
+ * au_opt_expected), rows marked required must be there. A MAPPING row takes an object and
+ * stores it as a borrowed const json_t * for the consumer to read; an object or array where a
+ * scalar is expected is refused. obj NULL sets nothing; prefix NULL or "" adds nothing. */
+struct json_t;
+AU_MUST_USE au_rc au_opts_from_json(const au_opt *opts, size_t n, const struct json_t *obj,
+                                    const char *prefix, void *dst, unsigned flags, au_err *err);
+/* One value from JSON (errors start with the option's name). */
+AU_MUST_USE au_rc au_opt_set_json(const au_opt *o, const struct json_t *v, void *dst,
+                                  unsigned flags, au_err *err);
+/* "a, b, c": the names of the rows, for "valid keys" messages. */
+void au_opts_names(const au_opt *opts, size_t n, char *buf, size_t cap);
+
 /* --- reference ----------------------------------------------------------------------------- */
 /* The type as the reference shows it: "integer 1..1000", "string", "csv|jsonl"... */
 void au_opt_type_text(const au_opt *o, char *buf, size_t cap);

@@ -176,8 +176,9 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
         "x-*");
     expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
                       AU_ERR_INVALID,
-                      ":4:5: sources.crm.feilds: unknown key (expected record_id, fields, "
-                      "default_country, trust, on_invalid, two_digit_year_pivot, inbound)");
+                      ":4:5: sources.crm.feilds: unknown key (valid keys: record_id, fields, "
+                      "default_country, country, trust, on_invalid, two_digit_year_pivot, "
+                      "inbound)");
     expect_load_error(
         "sources:\n  crm:\n    record_id: id\n    fields:\n      email: {form: m}\n",
         AU_ERR_INVALID,

@@ -11,6 +11,7 @@
 #include "core/source.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
+#include "resolve/model.h"
 
 static const char source_example[] =
     "sources:\n"
@@ -120,6 +121,12 @@ void au_cli_config_markdown(FILE *f)
                                "config` and docs/CONNECTORS.md.\n\n");
     if (!rc)
         rc = au_source_options_markdown(&b);
+    if (!rc)
+        rc = au_buf_printf(
+            &b, "\n## Matching (`matching:`)\n\n"
+                "Absent keys keep the built-in model's values; `aurum train` estimates them.\n\n");
+    if (!rc)
+        rc = au_model_options_markdown(&b);
     if (!rc)
         rc = au_buf_printf(&b, "\n## Flow options (`flows:` and PUT /v1/flows/NAME)\n");
     if (!rc)

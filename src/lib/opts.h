@@ -38,6 +38,10 @@ typedef enum au_opt_type {
 /* au_opt.flags */
 #define AU_OPT_CLAMP     1 /* INT: a value above max is served as max (a documented cap) */
 #define AU_OPT_NOT_FOUND 2 /* a path parameter naming a resource: malformed is a 404, not 400 */
+#define AU_OPT_INT_FIELD 4 /* INT: the field is an int, not a long (bounds within int's) */
+#define AU_OPT_CONSUMER                                                                            \
+    8 /* MAPPING: a known key whose value the consumer reads and checks                            \
+       * itself (any JSON value); the section front-ends skip it */
 
 /* One option. The first seven fields are positional for the connector tables
  * ({name, type, required, def, min, max, help}); other tables use AU_OPT_ROW. */
@@ -50,11 +54,13 @@ typedef struct au_opt {
     const char *help; /* one line for the help and the reference */
     size_t offset;    /* offsetof the field in the consumer's struct */
     const char *arg;  /* value name in a usage ("FILE"); the words of AU_OPT_CHOICE */
-    unsigned flags;   /* AU_OPT_CLAMP, AU_OPT_NOT_FOUND */
+    unsigned flags;   /* AU_OPT_CLAMP, AU_OPT_NOT_FOUND, AU_OPT_INT_FIELD, AU_OPT_CONSUMER */
+    double lo, hi;    /* AU_OPT_DOUBLE bounds (inclusive) when lo < hi */
 } au_opt;
 
 /* A table row: name, type, offset, value name, help, then designated fields
- * (.def = "50", .min = 1, .max = 1000, .required = 1). */
+ * (.def = "50", .min = 1, .max = 1000, .lo = 0, .hi = 0.5, .required = 1). A MAPPING row's
+ * arg, when set, is its type in the reference ("list"). */
 #define AU_OPT_ROW(name_, type_, offset_, arg_, help_, ...)                                        \
     {                                                                                              \
         .name = (name_), .type = (type_), .offset = (offset_), .arg = (arg_), .help = (help_),     \

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* "a string", "an object"...: what a JSON value is, for "expected X, got Y". */
@@ -45,6 +46,17 @@ static au_rc wrong_kind(const au_opt *o, const json_t *v, au_err *err)
     return au_err_set(err, AU_ERR_INVALID, "%s: expected %s, got %s", o->name, what, json_kind(v));
 }
 
+/* The shortest decimal text that reads back as d, so a message quotes 0.7, not
+ * 0.69999999999999996. */
+static void shortest(double d, char *buf, size_t cap)
+{
+    for (int p = 6; p <= 17; p++) {
+        snprintf(buf, cap, "%.*g", p, d);
+        if (strtod(buf, NULL) == d)
+            return;
+    }
+}
+
 /* A JSON scalar as the text au_opt_set converts, when it is of the kind o's type takes; "" when
  * it is not (the caller then reports the kind). */
 static int scalar_text(const au_opt *o, const json_t *v, char *buf, size_t cap)
@@ -60,7 +72,7 @@ static int scalar_text(const au_opt *o, const json_t *v, char *buf, size_t cap)
     case AU_OPT_U64:
         return json_is_integer(v) ? (snprintf(buf, cap, "%lld", json_integer_value(v)), 1) : 0;
     case AU_OPT_DOUBLE:
-        return json_is_number(v) ? (snprintf(buf, cap, "%.17g", json_number_value(v)), 1) : 0;
+        return json_is_number(v) ? (shortest(json_number_value(v), buf, cap), 1) : 0;
     case AU_OPT_BOOL:
         return json_is_boolean(v) ? (snprintf(buf, cap, "%s", json_is_true(v) ? "1" : "0"), 1) : 0;
     case AU_OPT_TEMPLATE:
@@ -133,7 +145,7 @@ au_rc au_opts_from_json(const au_opt *opts, size_t n, const struct json_t *obj, 
             return prefixed(
                 au_err_set(err, AU_ERR_INVALID, "%.60s: unknown key (valid keys: %s)", k, names),
                 prefix, err);
-        au_rc rc = au_opt_set_json(o, v, dst, flags, err);
+        au_rc rc = o->flags & AU_OPT_CONSUMER ? AU_OK : au_opt_set_json(o, v, dst, flags, err);
         if (rc)
             return prefixed(rc, prefix, err);
     }

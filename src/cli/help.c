@@ -11,6 +11,7 @@
 #include "core/source.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
+#include "profile/survivorship.h"
 #include "resolve/model.h"
 
 static const char source_example[] =
@@ -127,6 +128,14 @@ void au_cli_config_markdown(FILE *f)
                 "Absent keys keep the built-in model's values; `aurum train` estimates them.\n\n");
     if (!rc)
         rc = au_model_options_markdown(&b);
+    if (!rc)
+        rc = au_buf_printf(
+            &b, "\n## Survivorship (`survivorship:`)\n\n"
+                "Each canonical attribute (address parts together as `address`), `*` for the "
+                "others and `custom`\nfor unmapped attributes takes a rule name, "
+                "`fixed_source:SOURCE`, or an object:\n\n");
+    if (!rc)
+        rc = au_survive_options_markdown(&b);
     if (!rc)
         rc = au_buf_printf(&b, "\n## Flow options (`flows:` and PUT /v1/flows/NAME)\n");
     if (!rc)

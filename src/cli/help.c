@@ -10,7 +10,9 @@
 #include "core/config.h"
 #include "core/source.h"
 #include "flows/flows.h"
+#include "flows/secrets.h"
 #include "inbound/inbound.h"
+#include "lib/netpolicy.h"
 #include "profile/survivorship.h"
 #include "resolve/model.h"
 
@@ -136,6 +138,16 @@ void au_cli_config_markdown(FILE *f)
                 "`fixed_source:SOURCE`, or an object:\n\n");
     if (!rc)
         rc = au_survive_options_markdown(&b);
+    if (!rc)
+        rc = au_buf_printf(&b, "\n## Secrets (`secrets:`)\n\n");
+    if (!rc)
+        rc = au_secrets_options_markdown(&b);
+    if (!rc)
+        rc = au_buf_printf(&b, "\n## Outbound connections (`outbound:`)\n\n"
+                               "Which hosts flow steps may connect to; docs/SECRETS.md has the "
+                               "decision order.\n\n");
+    if (!rc)
+        rc = au_netpolicy_options_markdown(&b);
     if (!rc)
         rc = au_buf_printf(&b, "\n## Flow options (`flows:` and PUT /v1/flows/NAME)\n");
     if (!rc)

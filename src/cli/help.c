@@ -120,8 +120,8 @@ void au_cli_config_markdown(FILE *f)
         rc = au_config_markdown(&b);
     if (!rc)
         rc = au_buf_printf(&b, "\n## Sources (`sources: NAME` and PUT /v1/sources/NAME)\n\n"
-                               "`fields`, `trust` and `inbound` are described in `aurum help "
-                               "config` and docs/CONNECTORS.md.\n\n");
+                               "`trust` and `inbound` are described in `aurum help config` and "
+                               "docs/CONNECTORS.md.\n\n");
     if (!rc)
         rc = au_source_options_markdown(&b);
     if (!rc)

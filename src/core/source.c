@@ -121,13 +121,6 @@ static void close_name_hint(const char *name, char *out, size_t n)
 
 /* --- definition ----------------------------------------------------------------------------- */
 
-/* The keys of a source definition and of a field written as an object: one table checks for
- * unknown keys and prints `aurum help config`, so the two cannot drift apart. */
-typedef struct key_doc {
-    const char *name;
-    const char *help;
-} key_doc;
-
 /* The keys of a source definition, as declared options: au_opts_from_json checks them (unknown
  * keys, types, bounds) and `aurum help config` / docs/CONFIG.md print them. fields, trust and
  * inbound are objects read below (and inbound by src/inbound). */
@@ -168,25 +161,34 @@ static const au_opt source_opts_table[] = {
 };
 #define NSOURCE_OPTS (sizeof source_opts_table / sizeof source_opts_table[0] - 1)
 
-static const key_doc field_keys[] = {
-    {"from", "source field name, or an array of them joined by a space (required)"},
-    {"format", "date_of_birth only: YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto (default)"},
-    {"on_invalid", "quarantine or reject, overriding the source's for this attribute"},
-    {"two_digit_year_pivot", "date_of_birth only: overrides the source's pivot"},
-};
-#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+/* The keys of a field written as an object, as declared options (prefix "fields.ATTR"). */
+typedef struct field_opts {
+    const char *format; /* borrowed; NULL: auto */
+    int on_invalid;     /* index in "quarantine|reject|keep_raw", -1: the source's */
+    long pivot;         /* -1: the source's */
+} field_opts;
 
-static int known_key(const key_doc *t, size_t n, const char *k)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].name, k) == 0)
-            return 1;
-    return 0;
-}
+static const au_opt field_opts_table[] = {
+    AU_OPT_ROW("from", AU_OPT_MAPPING, 0, "string or list",
+               "source field name, or an array of them joined by a space", .required = 1,
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("format", AU_OPT_STRING, offsetof(field_opts, format), "FORMAT",
+               "date_of_birth only: YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto (default)"),
+    AU_OPT_ROW("on_invalid", AU_OPT_CHOICE, offsetof(field_opts, on_invalid),
+               "quarantine|reject|keep_raw",
+               "overrides the source's on_invalid for this attribute"),
+    AU_OPT_ROW("two_digit_year_pivot", AU_OPT_INT, offsetof(field_opts, pivot), "YY",
+               "date_of_birth only: overrides the source's pivot", .min = 1, .max = 99),
+    {0},
+};
+#define NFIELD_OPTS (sizeof field_opts_table / sizeof field_opts_table[0] - 1)
 
 au_rc au_source_options_markdown(au_buf *out)
 {
-    return au_opts_markdown(source_opts_table, NSOURCE_OPTS, out);
+    au_rc rc = au_opts_markdown(source_opts_table, NSOURCE_OPTS, out);
+    if (!rc)
+        rc = au_buf_printf(out, "\nA field of `fields` written as an object:\n\n");
+    return rc ? rc : au_opts_markdown(field_opts_table, NFIELD_OPTS, out);
 }
 
 void au_source_print_help(FILE *f)
@@ -196,8 +198,8 @@ void au_source_print_help(FILE *f)
     for (size_t i = 0; i < NSOURCE_OPTS; i++)
         fprintf(f, "  %-22s %s\n", source_opts_table[i].name, source_opts_table[i].help);
     fprintf(f, "\nA field written as an object:\n\n");
-    for (size_t i = 0; i < NKEYS(field_keys); i++)
-        fprintf(f, "  %-22s %s\n", field_keys[i].name, field_keys[i].help);
+    for (size_t i = 0; i < NFIELD_OPTS; i++)
+        fprintf(f, "  %-22s %s\n", field_opts_table[i].name, field_opts_table[i].help);
     fprintf(f, "\nCanonical attributes:");
     for (int a = 0; a < AU_ATTR_COUNT; a++)
         fprintf(f, "%s%s", a % 8 ? " " : "\n  ", au_attr_name((au_attr)a));
@@ -262,63 +264,26 @@ static au_rc make_label(attr_map *m)
     return rc ? rc : (m->label ? AU_OK : AU_ERR_NOMEM);
 }
 
-/* on_invalid: "quarantine" (the default; "keep_raw" is its old name) or "reject". */
-static au_rc parse_on_invalid(const json_t *v, const char *where, int *mode, au_err *err)
-{
-    const char *m = json_string_value(v);
-    if (!m ||
-        (strcmp(m, "reject") != 0 && strcmp(m, "quarantine") != 0 && strcmp(m, "keep_raw") != 0))
-        return au_err_set(err, AU_ERR_INVALID, "%s: expected quarantine (the default) or reject",
-                          where);
-    *mode = strcmp(m, "reject") == 0 ? INV_REJECT : INV_QUARANTINE;
-    return AU_OK;
-}
-
-/* two_digit_year_pivot: 1..99, two-digit years below it are 20yy, the others 19yy. */
-static au_rc parse_pivot(const json_t *v, const char *where, int *pivot, au_err *err)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 99)
-        return au_err_set(err, AU_ERR_INVALID,
-                          "%s: expected 1..99 (two-digit years below it are 20yy, the others "
-                          "19yy)",
-                          where);
-    *pivot = (int)json_integer_value(v);
-    return AU_OK;
-}
-
 /* The options of a field written as an object: {"from", "format", "on_invalid",
  * "two_digit_year_pivot"}. */
 static au_rc parse_field_options(attr_map *m, au_attr a, const char *attr, const json_t *v,
                                  au_err *err)
 {
     char where[128];
-    const char *k;
-    const json_t *x;
-    au_rc rc = AU_OK;
-    json_object_foreach((json_t *)v, k, x)
-    {
-        snprintf(where, sizeof where, "fields.%s.%s", attr, k);
-        if (strcmp(k, "from") == 0)
-            continue;
-        if (strcmp(k, "on_invalid") == 0)
-            rc = parse_on_invalid(x, where, &m->on_invalid, err);
-        else if (!known_key(field_keys, NKEYS(field_keys), k))
-            rc = au_err_set(err, AU_ERR_INVALID,
-                            "fields.%s: unknown key '%s' (expected from, format, on_invalid, "
-                            "two_digit_year_pivot)",
-                            attr, k);
-        else if (a != AU_ATTR_DATE_OF_BIRTH)
-            rc = au_err_set(err, AU_ERR_INVALID, "%s: only date_of_birth takes a %s", where, k);
-        else if (strcmp(k, "two_digit_year_pivot") == 0)
-            rc = parse_pivot(x, where, &m->yy_pivot, err);
-        if (rc)
-            return rc;
-    }
-    if (!json_object_get(v, "from"))
-        return au_err_set(err, AU_ERR_INVALID, "fields.%s: 'from' is required", attr);
-    const json_t *fmt = json_object_get(v, "format");
-    if (fmt) {
-        int f = json_is_string(fmt) ? au_date_format_from_name(json_string_value(fmt)) : -1;
+    field_opts fo = {NULL, -1, -1};
+    snprintf(where, sizeof where, "fields.%s", attr);
+    au_rc rc = au_opts_from_json(field_opts_table, NFIELD_OPTS, v, where, &fo, 0, err);
+    if (rc)
+        return rc;
+    if (fo.on_invalid >= 0)
+        m->on_invalid = fo.on_invalid == 1 ? INV_REJECT : INV_QUARANTINE;
+    if (a != AU_ATTR_DATE_OF_BIRTH && (fo.format || fo.pivot >= 0))
+        return au_err_set(err, AU_ERR_INVALID, "%s.%s: only date_of_birth takes a %s", where,
+                          fo.format ? "format" : "two_digit_year_pivot",
+                          fo.format ? "format" : "two_digit_year_pivot");
+    m->yy_pivot = (int)fo.pivot;
+    if (fo.format) {
+        int f = au_date_format_from_name(fo.format);
         if (f < 0)
             return au_err_set(err, AU_ERR_INVALID,
                               "fields.%s.format: expected YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto",

@@ -182,7 +182,8 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
     expect_load_error(
         "sources:\n  crm:\n    record_id: id\n    fields:\n      email: {form: m}\n",
         AU_ERR_INVALID,
-        "unknown key 'form' (expected from, format, on_invalid, two_digit_year_pivot)");
+        "sources.crm.fields.email.form: unknown key (valid keys: from, format, on_invalid, "
+        "two_digit_year_pivot)");
     expect_load_error("x-base: 1\nmatching:\n  match_wieght: 3\n", AU_ERR_INVALID,
                       ":3:3: matching.match_wieght: unknown key (valid keys: prior, ");
     expect_load_error("matching:\n  columns:\n    email: {enabled: true, tff: 1}\n", AU_ERR_INVALID,

@@ -173,41 +173,49 @@ static const struct {
                   {"shared_id", AU_RULE_SHARED_ID}};
 #define NRULES (sizeof rule_names / sizeof rule_names[0])
 
+/* The keys of matching.columns.NAME, as declared options; m and u are read below, levels and
+ * weights (written by au_model_to_json for reading) are accepted and ignored. */
+#define CO(f) offsetof(au_model_col, f)
+static const au_opt col_opts[] = {
+    AU_OPT_ROW("enabled", AU_OPT_BOOL, CO(enabled), NULL, "false: the column is ignored"),
+    AU_OPT_ROW("tf", AU_OPT_BOOL, CO(tf), NULL, "term-frequency adjust the exact level"),
+    AU_OPT_ROW("m", AU_OPT_MAPPING, 0, "list", "P(level | match), one probability per level",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("u", AU_OPT_MAPPING, 0, "list", "P(level | non-match), one probability per level",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("levels", AU_OPT_MAPPING, 0, "any", "accepted and ignored (written for reading)",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("weights", AU_OPT_MAPPING, 0, "any", "accepted and ignored (written for reading)",
+               .flags = AU_OPT_CONSUMER),
+    {0},
+};
+#define NCOL_OPTS (sizeof col_opts / sizeof col_opts[0] - 1)
+
 static au_rc col_from_json(au_model_col *col, const char *name, const json_t *v, au_err *err)
 {
-    const char *k;
-    json_t *x;
-    if (!json_is_object(v))
-        return au_err_set(err, AU_ERR_INVALID, "matching.columns.%s: expected an object", name);
-    json_object_foreach((json_t *)v, k, x)
-    {
-        if (strcmp(k, "enabled") == 0 || strcmp(k, "tf") == 0) {
-            if (!json_is_boolean(x))
-                return au_err_set(err, AU_ERR_INVALID, "matching.columns.%s.%s: expected a boolean",
-                                  name, k);
-            *(strcmp(k, "tf") == 0 ? &col->tf : &col->enabled) = json_is_true(x);
-        } else if (strcmp(k, "m") == 0 || strcmp(k, "u") == 0) {
-            double *dst = k[0] == 'm' ? col->m : col->u;
-            if (!json_is_array(x) || (int)json_array_size(x) != col->nlevels)
-                return au_err_set(err, AU_ERR_INVALID,
-                                  "matching.columns.%s.%s: expected an array of %d probabilities",
-                                  name, k, col->nlevels);
-            for (int l = 0; l < col->nlevels; l++) {
-                json_t *p = json_array_get(x, (size_t)l);
-                if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
-                    return au_err_set(err, AU_ERR_INVALID,
-                                      "matching.columns.%s.%s[%d]: expected a probability 0..1",
-                                      name, k, l);
-                dst[l] = json_number_value(p);
-            }
-        } else if (strcmp(k, "levels") != 0 && strcmp(k, "weights") != 0) {
+    char where[64];
+    snprintf(where, sizeof where, "matching.columns.%s", name);
+    au_rc rc = au_opts_from_json(col_opts, NCOL_OPTS, v, where, col, 0, err);
+    for (int i = 0; !rc && i < 2; i++) {
+        const char *k = i ? "u" : "m";
+        const json_t *x = json_object_get(v, k);
+        double *dst = i ? col->u : col->m;
+        if (!x)
+            continue;
+        if (!json_is_array(x) || (int)json_array_size(x) != col->nlevels)
             return au_err_set(err, AU_ERR_INVALID,
-                              "matching.columns.%s: unknown key '%s' (valid keys: enabled, tf, m, "
-                              "u, levels, weights)",
-                              name, k);
+                              "matching.columns.%s.%s: expected an array of %d probabilities", name,
+                              k, col->nlevels);
+        for (int l = 0; l < col->nlevels; l++) {
+            json_t *p = json_array_get(x, (size_t)l);
+            if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
+                return au_err_set(err, AU_ERR_INVALID,
+                                  "matching.columns.%s.%s[%d]: expected a probability 0..1", name,
+                                  k, l);
+            dst[l] = json_number_value(p);
         }
     }
-    return AU_OK;
+    return rc;
 }
 
 static au_rc rules_from_json(au_model *m, const json_t *v, au_err *err)
@@ -306,23 +314,34 @@ static au_rc generic_people(au_model *m, const json_t *v, au_err *err)
 
 /* generic: {never: [...], always: [...], min_people: {column: n}}; the lists replace the
  * current ones. */
+/* The keys of matching.generic (names only: their values are read below). */
+static const au_opt generic_opts[] = {
+    AU_OPT_ROW("never", AU_OPT_MAPPING, 0, "list", "comparison keys never treated as generic",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("always", AU_OPT_MAPPING, 0, "list", "comparison keys always treated as generic",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("min_people", AU_OPT_MAPPING, 0, NULL,
+               "column -> clearly different people holding one value that make it generic",
+               .flags = AU_OPT_CONSUMER),
+    {0},
+};
+#define NGENERIC_OPTS (sizeof generic_opts / sizeof generic_opts[0] - 1)
+
 static au_rc generic_from_json(au_model *m, const json_t *v, au_err *err)
 {
     const char *k;
     json_t *x;
     au_rc rc = AU_OK;
-    if (!json_is_object(v))
-        return au_err_set(err, AU_ERR_INVALID, "matching.generic: expected an object");
+    if ((rc = au_opts_from_json(generic_opts, NGENERIC_OPTS, v, "matching.generic", NULL, 0, err)))
+        return rc;
     if (json_object_get(v, "never") || json_object_get(v, "always"))
         m->ngeneric = 0;
     json_object_foreach((json_t *)v, k, x)
     {
         if (strcmp(k, "never") == 0 || strcmp(k, "always") == 0)
             rc = generic_list(m, x, k[0] == 'n', err);
-        else if (strcmp(k, "min_people") == 0)
-            rc = generic_people(m, x, err);
         else
-            rc = au_err_set(err, AU_ERR_INVALID, "matching.generic: unknown key '%s'", k);
+            rc = generic_people(m, x, err);
         if (rc)
             return rc;
     }
@@ -420,7 +439,14 @@ au_rc au_model_options_markdown(au_buf *out)
             continue;
         rows[i].def = dtext[i];
     }
-    return au_opts_markdown(rows, NMATCHING_OPTS, out);
+    au_rc rc = au_opts_markdown(rows, NMATCHING_OPTS, out);
+    if (!rc)
+        rc = au_buf_printf(out, "\nAn entry of `columns`:\n\n");
+    if (!rc)
+        rc = au_opts_markdown(col_opts, NCOL_OPTS, out);
+    if (!rc)
+        rc = au_buf_printf(out, "\n`generic`:\n\n");
+    return rc ? rc : au_opts_markdown(generic_opts, NGENERIC_OPTS, out);
 }
 
 /* "unknown column 'x' (valid columns: a, b, ...)" from the column table. */

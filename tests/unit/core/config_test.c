@@ -187,7 +187,7 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
     expect_load_error("x-base: 1\nmatching:\n  match_wieght: 3\n", AU_ERR_INVALID,
                       ":3:3: matching.match_wieght: unknown key (valid keys: prior, ");
     expect_load_error("matching:\n  columns:\n    email: {enabled: true, tff: 1}\n", AU_ERR_INVALID,
-                      ":3:5: matching.columns.email: unknown key 'tff' (valid keys: enabled, tf, "
+                      ":3:28: matching.columns.email.tff: unknown key (valid keys: enabled, tf, "
                       "m, u, levels, weights)");
     expect_load_error("matching:\n  columns:\n    emial: {enabled: true}\n", AU_ERR_INVALID,
                       ":3:5: matching.columns.emial: unknown column (valid columns: first_name, ");

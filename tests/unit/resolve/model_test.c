@@ -115,6 +115,11 @@ Test(model, scalar_keys_are_declared_options)
         {"{\"tf_max\": {\"a\": 1}}",
          "matching.tf_max: expected a number from 0 to 20, got an object"},
         {"{\"match_wieght\": 3}", "matching.match_wieght: unknown key (valid keys: prior, "},
+        {"{\"columns\": {\"email\": {\"tf\": \"yes\"}}}",
+         "matching.columns.email.tf: expected true or false (yes/no, on/off, 1/0), got the string "
+         "'yes'"},
+        {"{\"generic\": {\"nevr\": []}}",
+         "matching.generic.nevr: unknown key (valid keys: never, always, min_people)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         au_model m;

@@ -6,6 +6,7 @@
  */
 #include "core/source.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "lib/alloc.h"
 #include "lib/buf.h"
 #include "lib/names.h"
+#include "lib/opts.h"
 
 /* Longest joined raw value accepted for one attribute; longer is refused as a field error. */
 #define AU_SOURCE_MAX_VALUE (64 * 1024)
@@ -119,53 +121,85 @@ static void close_name_hint(const char *name, char *out, size_t n)
 
 /* --- definition ----------------------------------------------------------------------------- */
 
-/* The keys of a source definition and of a field written as an object: one table checks for
- * unknown keys and prints `aurum help config`, so the two cannot drift apart. */
-typedef struct key_doc {
-    const char *name;
-    const char *help;
-} key_doc;
+/* The keys of a source definition, as declared options: au_opts_from_json checks them (unknown
+ * keys, types, bounds) and `aurum help config` / docs/CONFIG.md print them. fields, trust and
+ * inbound are objects read below (and inbound by src/inbound). */
+typedef struct source_opts {
+    const char *record_id, *default_country, *country; /* borrowed from the definition */
+    int on_invalid;                                    /* index in "quarantine|reject|keep_raw" */
+    long pivot;                                        /* 0: not given */
+    const json_t *fields, *trust, *inbound;            /* borrowed; NULL: not given */
+} source_opts;
 
-static const key_doc source_keys[] = {
-    {"record_id", "source field holding the record id (required; a record without one is refused)"},
-    {"fields", "canonical attribute -> source field, [fields joined by a space], or an object "
-               "{from, format, on_invalid, two_digit_year_pivot}"},
-    {"default_country", "ISO 3166 country of phones and postcodes written nationally (alias: "
-                        "country; default: the top-level default_country)"},
-    {"country", "the first name of default_country"},
-    {"trust", "attribute -> 0..1 trust for survivorship, \"*\" for the rest (default 0.5)"},
-    {"on_invalid", "quarantine (default): a value normalisation refuses is kept raw with its "
-                   "reason and the record imported; reject: the record is refused"},
-    {"two_digit_year_pivot", "1..99: two-digit years below it are 20yy, the others 19yy "
-                             "(default: the latest century that keeps a date of birth past)"},
-    {"inbound", "a connector pulling the source's records: {kind: file|postgres|http|nats, ...}, "
-                "checked by src/inbound (aurum help connectors)"},
+#define SO(f) offsetof(source_opts, f)
+static const au_opt source_opts_table[] = {
+    AU_OPT_ROW("record_id", AU_OPT_STRING, SO(record_id), "FIELD",
+               "source field holding the record id (a record without one is refused)",
+               .required = 1),
+    AU_OPT_ROW("fields", AU_OPT_MAPPING, SO(fields), NULL,
+               "canonical attribute -> source field, [fields joined by a space], or an object "
+               "{from, format, on_invalid, two_digit_year_pivot}"),
+    AU_OPT_ROW("default_country", AU_OPT_STRING, SO(default_country), "CC",
+               "ISO 3166 country of phones and postcodes written nationally (alias: country; "
+               "default: the top-level default_country)"),
+    AU_OPT_ROW("country", AU_OPT_STRING, SO(country), "CC", "the first name of default_country"),
+    AU_OPT_ROW("trust", AU_OPT_MAPPING, SO(trust), NULL,
+               "attribute -> 0..1 trust for survivorship, \"*\" for the rest (default 0.5)"),
+    AU_OPT_ROW("on_invalid", AU_OPT_CHOICE, SO(on_invalid), "quarantine|reject|keep_raw",
+               "quarantine: a value normalisation refuses is kept raw with its reason and the "
+               "record imported; reject: the record is refused (keep_raw: the old name of "
+               "quarantine)",
+               .def = "quarantine"),
+    AU_OPT_ROW("two_digit_year_pivot", AU_OPT_INT, SO(pivot), "YY",
+               "two-digit years below it are 20yy, the others 19yy (default: the latest century "
+               "that keeps a date of birth past)",
+               .min = 1, .max = 99),
+    AU_OPT_ROW("inbound", AU_OPT_MAPPING, SO(inbound), NULL,
+               "a connector pulling the source's records: {kind: file|postgres|http|nats, ...}, "
+               "checked by src/inbound (aurum help connectors)"),
+    {0},
 };
-static const key_doc field_keys[] = {
-    {"from", "source field name, or an array of them joined by a space (required)"},
-    {"format", "date_of_birth only: YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto (default)"},
-    {"on_invalid", "quarantine or reject, overriding the source's for this attribute"},
-    {"two_digit_year_pivot", "date_of_birth only: overrides the source's pivot"},
-};
-#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+#define NSOURCE_OPTS (sizeof source_opts_table / sizeof source_opts_table[0] - 1)
 
-static int known_key(const key_doc *t, size_t n, const char *k)
+/* The keys of a field written as an object, as declared options (prefix "fields.ATTR"). */
+typedef struct field_opts {
+    const char *format; /* borrowed; NULL: auto */
+    int on_invalid;     /* index in "quarantine|reject|keep_raw", -1: the source's */
+    long pivot;         /* -1: the source's */
+} field_opts;
+
+static const au_opt field_opts_table[] = {
+    AU_OPT_ROW("from", AU_OPT_MAPPING, 0, "string or list",
+               "source field name, or an array of them joined by a space", .required = 1,
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("format", AU_OPT_STRING, offsetof(field_opts, format), "FORMAT",
+               "date_of_birth only: YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto (default)"),
+    AU_OPT_ROW("on_invalid", AU_OPT_CHOICE, offsetof(field_opts, on_invalid),
+               "quarantine|reject|keep_raw",
+               "overrides the source's on_invalid for this attribute"),
+    AU_OPT_ROW("two_digit_year_pivot", AU_OPT_INT, offsetof(field_opts, pivot), "YY",
+               "date_of_birth only: overrides the source's pivot", .min = 1, .max = 99),
+    {0},
+};
+#define NFIELD_OPTS (sizeof field_opts_table / sizeof field_opts_table[0] - 1)
+
+au_rc au_source_options_markdown(au_buf *out)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].name, k) == 0)
-            return 1;
-    return 0;
+    au_rc rc = au_opts_markdown(source_opts_table, NSOURCE_OPTS, out);
+    if (!rc)
+        rc = au_buf_printf(out, "\nA field of `fields` written as an object:\n\n");
+    return rc ? rc : au_opts_markdown(field_opts_table, NFIELD_OPTS, out);
 }
 
 void au_source_print_help(FILE *f)
 {
     fprintf(f,
             "Source definitions (under sources: NAME, or the body of PUT /v1/sources/NAME):\n\n");
-    for (size_t i = 0; i < NKEYS(source_keys); i++)
-        fprintf(f, "  %-22s %s\n", source_keys[i].name, source_keys[i].help);
+    for (size_t i = 0; i < NSOURCE_OPTS; i++)
+        fprintf(f, "  %-22s %s\n", source_opts_table[i].name, source_opts_table[i].help);
     fprintf(f, "\nA field written as an object:\n\n");
-    for (size_t i = 0; i < NKEYS(field_keys); i++)
-        fprintf(f, "  %-22s %s\n", field_keys[i].name, field_keys[i].help);
+    for (size_t i = 0; i < NFIELD_OPTS; i++)
+        fprintf(f, "  %-22s %s\n", field_opts_table[i].name, field_opts_table[i].help);
     fprintf(f, "\nCanonical attributes:");
     for (int a = 0; a < AU_ATTR_COUNT; a++)
         fprintf(f, "%s%s", a % 8 ? " " : "\n  ", au_attr_name((au_attr)a));
@@ -230,63 +264,26 @@ static au_rc make_label(attr_map *m)
     return rc ? rc : (m->label ? AU_OK : AU_ERR_NOMEM);
 }
 
-/* on_invalid: "quarantine" (the default; "keep_raw" is its old name) or "reject". */
-static au_rc parse_on_invalid(const json_t *v, const char *where, int *mode, au_err *err)
-{
-    const char *m = json_string_value(v);
-    if (!m ||
-        (strcmp(m, "reject") != 0 && strcmp(m, "quarantine") != 0 && strcmp(m, "keep_raw") != 0))
-        return au_err_set(err, AU_ERR_INVALID, "%s: expected quarantine (the default) or reject",
-                          where);
-    *mode = strcmp(m, "reject") == 0 ? INV_REJECT : INV_QUARANTINE;
-    return AU_OK;
-}
-
-/* two_digit_year_pivot: 1..99, two-digit years below it are 20yy, the others 19yy. */
-static au_rc parse_pivot(const json_t *v, const char *where, int *pivot, au_err *err)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 99)
-        return au_err_set(err, AU_ERR_INVALID,
-                          "%s: expected 1..99 (two-digit years below it are 20yy, the others "
-                          "19yy)",
-                          where);
-    *pivot = (int)json_integer_value(v);
-    return AU_OK;
-}
-
 /* The options of a field written as an object: {"from", "format", "on_invalid",
  * "two_digit_year_pivot"}. */
 static au_rc parse_field_options(attr_map *m, au_attr a, const char *attr, const json_t *v,
                                  au_err *err)
 {
     char where[128];
-    const char *k;
-    const json_t *x;
-    au_rc rc = AU_OK;
-    json_object_foreach((json_t *)v, k, x)
-    {
-        snprintf(where, sizeof where, "fields.%s.%s", attr, k);
-        if (strcmp(k, "from") == 0)
-            continue;
-        if (strcmp(k, "on_invalid") == 0)
-            rc = parse_on_invalid(x, where, &m->on_invalid, err);
-        else if (!known_key(field_keys, NKEYS(field_keys), k))
-            rc = au_err_set(err, AU_ERR_INVALID,
-                            "fields.%s: unknown key '%s' (expected from, format, on_invalid, "
-                            "two_digit_year_pivot)",
-                            attr, k);
-        else if (a != AU_ATTR_DATE_OF_BIRTH)
-            rc = au_err_set(err, AU_ERR_INVALID, "%s: only date_of_birth takes a %s", where, k);
-        else if (strcmp(k, "two_digit_year_pivot") == 0)
-            rc = parse_pivot(x, where, &m->yy_pivot, err);
-        if (rc)
-            return rc;
-    }
-    if (!json_object_get(v, "from"))
-        return au_err_set(err, AU_ERR_INVALID, "fields.%s: 'from' is required", attr);
-    const json_t *fmt = json_object_get(v, "format");
-    if (fmt) {
-        int f = json_is_string(fmt) ? au_date_format_from_name(json_string_value(fmt)) : -1;
+    field_opts fo = {NULL, -1, -1};
+    snprintf(where, sizeof where, "fields.%s", attr);
+    au_rc rc = au_opts_from_json(field_opts_table, NFIELD_OPTS, v, where, &fo, 0, err);
+    if (rc)
+        return rc;
+    if (fo.on_invalid >= 0)
+        m->on_invalid = fo.on_invalid == 1 ? INV_REJECT : INV_QUARANTINE;
+    if (a != AU_ATTR_DATE_OF_BIRTH && (fo.format || fo.pivot >= 0))
+        return au_err_set(err, AU_ERR_INVALID, "%s.%s: only date_of_birth takes a %s", where,
+                          fo.format ? "format" : "two_digit_year_pivot",
+                          fo.format ? "format" : "two_digit_year_pivot");
+    m->yy_pivot = (int)fo.pivot;
+    if (fo.format) {
+        int f = au_date_format_from_name(fo.format);
         if (f < 0)
             return au_err_set(err, AU_ERR_INVALID,
                               "fields.%s.format: expected YYYYMMDD, YYYY-MM-DD, DMY, MDY or auto",
@@ -398,56 +395,38 @@ static au_rc parse_def(au_source *s, const json_t *def, au_err *err)
     if (!json_is_object(def))
         return au_err_set(err, AU_ERR_INVALID, "source '%s': definition must be an object",
                           s->name);
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)def, k, v)
-    {
-        if (!known_key(source_keys, NKEYS(source_keys), k))
-            return au_err_set(err, AU_ERR_INVALID,
-                              "%s: unknown key (expected record_id, fields, default_country, "
-                              "trust, on_invalid, two_digit_year_pivot, inbound)",
-                              k);
-    }
-    const json_t *inbound = json_object_get(def, "inbound");
-    if (inbound && !json_is_object(inbound))
-        return au_err_set(err, AU_ERR_INVALID, "inbound: expected an object {kind: ..., ...}");
-    const json_t *rid = json_object_get(def, "record_id");
-    if (!json_is_string(rid) || json_string_length(rid) == 0)
+    source_opts o = {0};
+    au_rc rc = au_opts_defaults(source_opts_table, NSOURCE_OPTS, &o, 0, err);
+    if (!rc)
+        rc = au_opts_from_json(source_opts_table, NSOURCE_OPTS, def, NULL, &o, 0, err);
+    if (rc)
+        return rc;
+    if (!*o.record_id)
         return au_err_set(err, AU_ERR_INVALID,
                           "record_id: required, the name of the field holding the record id");
-    if (!(s->record_id = au_strdup(json_string_value(rid))))
+    if (!(s->record_id = au_strdup(o.record_id)))
         return AU_ERR_NOMEM;
     for (int i = 0; i < AU_ATTR_COUNT; i++)
         s->trust[i] = 0.5;
-    au_rc rc = AU_OK;
-    const json_t *fields = json_object_get(def, "fields");
-    if (fields && !json_is_object(fields))
-        return au_err_set(err, AU_ERR_INVALID, "fields: expected an object attribute -> field");
-    json_object_foreach((json_t *)fields, k, v)
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)o.fields, k, v)
     {
         if ((rc = parse_field(s, k, v, err)))
             return rc;
     }
     /* default_country says what the key does (phones and postcodes written nationally); country
      * is its first name. */
-    const json_t *country = json_object_get(def, "default_country");
-    if (country && json_object_get(def, "country"))
+    if (o.country && o.default_country)
         return au_err_set(err, AU_ERR_INVALID,
                           "country and default_country are the same setting: give one");
-    if (!country)
-        country = json_object_get(def, "country");
+    const json_t *country = json_object_get(def, o.default_country ? "default_country" : "country");
     if (country && (rc = parse_country(s, country, err)))
         return rc;
-    const json_t *pivot = json_object_get(def, "two_digit_year_pivot");
-    if (pivot && (rc = parse_pivot(pivot, "two_digit_year_pivot", &s->yy_pivot, err)))
+    s->yy_pivot = (int)o.pivot;
+    if (o.trust && (rc = parse_trust(s, o.trust, err)))
         return rc;
-    if (json_object_get(def, "trust") && (rc = parse_trust(s, json_object_get(def, "trust"), err)))
-        return rc;
-    const json_t *inv = json_object_get(def, "on_invalid");
-    int mode = INV_QUARANTINE;
-    if (inv && (rc = parse_on_invalid(inv, "on_invalid", &mode, err)))
-        return rc;
-    s->reject_invalid = mode == INV_REJECT;
+    s->reject_invalid = o.on_invalid == 1;
     int parts = s->map[AU_ATTR_FIRST_NAME].nfrom || s->map[AU_ATTR_MIDDLE_NAME].nfrom ||
                 s->map[AU_ATTR_LAST_NAME].nfrom;
     int full = s->map[AU_ATTR_FULL_NAME].nfrom > 0;

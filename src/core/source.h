@@ -34,6 +34,7 @@
 #include <stdio.h>
 
 #include "record/record.h"
+#include "lib/buf.h"
 #include "lib/rc.h"
 #include "normalize/normalize.h"
 
@@ -44,6 +45,8 @@ void au_source_print_help(FILE *f);
 
 /* Parses and validates a definition; every error names the offending key. The definition is
  * copied. Caller frees with au_source_free. */
+/* The reference of a definition's keys (docs/CONFIG.md, from the rows that check them). */
+au_rc au_source_options_markdown(au_buf *out);
 au_rc au_source_new(const char *name, const json_t *def, au_source **out, au_err *err);
 void au_source_free(au_source *s);
 const char *au_source_name(const au_source *s);

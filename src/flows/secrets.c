@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "flows/secrets.h"
 #include "lib/alloc.h"
 #include "lib/isotime.h"
+#include "lib/opts.h"
 #include "lib/clock.h"
 
 #define KEY_HEX (crypto_secretbox_KEYBYTES * 2)
@@ -114,6 +116,25 @@ out:
         unlink(tmp);
     au_free(tmp);
     return rc;
+}
+
+/* The keys of the secrets: section, as declared options (checked by au_opts_from_json, printed
+ * in docs/CONFIG.md); load_key reads key_file from the section once it is checked. */
+typedef struct secrets_opts {
+    const char *key_file; /* borrowed from the section */
+} secrets_opts;
+
+static const au_opt secrets_table[] = {
+    AU_OPT_ROW("key_file", AU_OPT_STRING, offsetof(secrets_opts, key_file), "PATH",
+               "file holding the key that encrypts the secrets (default: DATA/secret.key, "
+               "created when missing; $AURUM_SECRETS_KEY wins)"),
+    {0},
+};
+#define NSECRETS_OPTS (sizeof secrets_table / sizeof secrets_table[0] - 1)
+
+au_rc au_secrets_options_markdown(au_buf *out)
+{
+    return au_opts_markdown(secrets_table, NSECRETS_OPTS, out);
 }
 
 /* The key: $AURUM_SECRETS_KEY, else key_file, else DATA/secret.key (created when missing). */
@@ -285,17 +306,9 @@ au_rc au_secrets_open(const char *data_dir, const json_t *section, au_secrets **
     *out = NULL;
     if (sodium_init() < 0)
         return au_err_set(err, AU_ERR_INTERNAL, "libsodium failed to initialise");
-    if (section && !json_is_object(section))
-        return au_err_set(err, AU_ERR_INVALID, "secrets: must be a mapping {key_file: PATH}");
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)section, k, v)
-    {
-        if (strcmp(k, "key_file") || !json_is_string(v))
-            return au_err_set(err, AU_ERR_INVALID,
-                              "secrets: unknown key or bad value '%.60s' (valid keys: key_file)",
-                              k);
-    }
+    secrets_opts o = {0};
+    if ((rc = au_opts_from_json(secrets_table, NSECRETS_OPTS, section, "secrets", &o, 0, err)))
+        return rc;
     if (!(s = au_calloc(1, sizeof(*s))))
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&s->mu, NULL);

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "lib/buf.h"
 #include "lib/rc.h"
 
 typedef struct au_secrets au_secrets;
@@ -24,6 +25,8 @@ typedef struct au_secrets au_secrets;
 #define AU_SECRET_NAME_MAX  64
 #define AU_SECRET_VALUE_MAX 8192
 
+/* The reference of the secrets: section (docs/CONFIG.md, from the rows that check it). */
+au_rc au_secrets_options_markdown(au_buf *out);
 /* Opens (or creates) the store of data_dir. `section` is the configuration's `secrets:` object
  * (NULL: none). AU_ERR_INVALID for a bad key or key file, AU_ERR_IO for unreadable files. */
 au_rc au_secrets_open(const char *data_dir, const json_t *section, au_secrets **out, au_err *err);

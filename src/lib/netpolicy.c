@@ -15,6 +15,7 @@
 
 #include "lib/alloc.h"
 #include "lib/netpolicy.h"
+#include "lib/opts.h"
 
 typedef enum rule_kind { RULE_NET, RULE_NAME, RULE_ANY } rule_kind;
 
@@ -234,35 +235,36 @@ static au_rc compile_list(const json_t *section, const char *key, rule **list, s
     return AU_OK;
 }
 
+/* The keys of the outbound: section, as declared options: au_opts_from_json checks the names,
+ * compile_list the rules (so no field is stored); docs/CONFIG.md prints them. */
+static const au_opt outbound_table[] = {
+    AU_OPT_ROW("allow", AU_OPT_MAPPING, 0, "list",
+               "rules a destination may match: address, CIDR, host name (*.suffix), loopback, "
+               "private or link-local, each with an optional :port",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("deny", AU_OPT_MAPPING, 0, "list", "rules refused even when allowed (deny wins)",
+               .flags = AU_OPT_CONSUMER),
+    {0},
+};
+#define NOUTBOUND_OPTS (sizeof outbound_table / sizeof outbound_table[0] - 1)
+
+au_rc au_netpolicy_options_markdown(au_buf *out)
+{
+    return au_opts_markdown(outbound_table, NOUTBOUND_OPTS, out);
+}
+
 au_rc au_netpolicy_new(const json_t *section, au_netpolicy **out, au_err *err)
 {
     au_netpolicy *p = au_calloc(1, sizeof(*p));
-    const char *k;
-    json_t *v;
     au_rc rc = AU_OK;
     *out = NULL;
     if (!p)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
-    if (section && !json_is_object(section)) {
-        rc = au_err_set(err, AU_ERR_INVALID,
-                        "outbound: must be a mapping {allow: [...], deny: "
-                        "[...]}");
-        goto out;
-    }
-    json_object_foreach((json_t *)section, k, v)
-    {
-        if (strcmp(k, "allow") && strcmp(k, "deny")) {
-            rc = au_err_set(err, AU_ERR_INVALID,
-                            "outbound: unknown key '%.60s' (valid keys: "
-                            "allow, deny)",
-                            k);
-            goto out;
-        }
-    }
-    rc = compile_list(section, "allow", &p->allow, &p->nallow, err);
+    rc = au_opts_from_json(outbound_table, NOUTBOUND_OPTS, section, "outbound", NULL, 0, err);
+    if (!rc)
+        rc = compile_list(section, "allow", &p->allow, &p->nallow, err);
     if (!rc)
         rc = compile_list(section, "deny", &p->deny, &p->ndeny, err);
-out:
     if (rc)
         au_netpolicy_free(p);
     else

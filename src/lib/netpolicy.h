@@ -20,12 +20,15 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "lib/buf.h"
 #include "lib/rc.h"
 
 typedef struct au_netpolicy au_netpolicy;
 struct sockaddr;
 struct sockaddr_storage;
 
+/* The reference of the outbound: section (docs/CONFIG.md, from the rows that check it). */
+au_rc au_netpolicy_options_markdown(au_buf *out);
 /* Compiles the `outbound:` section (NULL: defaults). AU_ERR_INVALID names the bad rule. */
 au_rc au_netpolicy_new(const json_t *section, au_netpolicy **out, au_err *err);
 void au_netpolicy_free(au_netpolicy *p);

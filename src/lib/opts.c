@@ -47,7 +47,10 @@ void au_opt_expected(const au_opt *o, char *buf, size_t cap)
         snprintf(buf, cap, "a non-negative integer");
         return;
     case AU_OPT_DOUBLE:
-        snprintf(buf, cap, "a number");
+        if (o->lo < o->hi)
+            snprintf(buf, cap, "a number from %g to %g", o->lo, o->hi);
+        else
+            snprintf(buf, cap, "a number");
         return;
     case AU_OPT_CHOICE: {
         /* "one of a, b, c" from "a|b|c" */
@@ -136,7 +139,7 @@ au_rc au_opt_convert(const au_opt *o, const char *text, au_opt_val *out, au_err 
     }
     case AU_OPT_DOUBLE: {
         double v = *text && !strchr(" \t\n+", *text) ? strtod(text, &end) : 0;
-        if (!end || *end || errno || !isfinite(v))
+        if (!end || *end || errno || !isfinite(v) || (o->lo < o->hi && !(v >= o->lo && v <= o->hi)))
             return bad(o, text, err);
         out->d = v;
         return AU_OK;
@@ -176,7 +179,10 @@ static au_rc store(const au_opt *o, const au_opt_val *v, void *dst, unsigned fla
         return AU_OK;
     }
     case AU_OPT_INT:
-        *(long *)field = v->i;
+        if (o->flags & AU_OPT_INT_FIELD) /* the bounds fit an int (checked by the unit test) */
+            *(int *)field = (int)v->i;
+        else
+            *(long *)field = v->i;
         return AU_OK;
     case AU_OPT_BOOL:
     case AU_OPT_CHOICE:
@@ -240,8 +246,7 @@ au_rc au_opt_set_node(const au_opt *o, const au_ynode *n, void *dst, unsigned fl
     return au_opt_set(o, n->text, dst, flags, err);
 }
 
-/* "a, b, c": the names of the rows, for "valid keys" messages. */
-static void names_of(const au_opt *opts, size_t n, char *buf, size_t cap)
+void au_opts_names(const au_opt *opts, size_t n, char *buf, size_t cap)
 {
     size_t pos = 0;
     buf[0] = '\0';
@@ -272,7 +277,7 @@ au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode *m, const c
     *line = *col = 0;
     if (!m)
         return AU_OK;
-    names_of(opts, n, names, sizeof names);
+    au_opts_names(opts, n, names, sizeof names);
     if (m->kind != AU_YAML_MAP) {
         *line = m->line;
         *col = m->col;
@@ -287,7 +292,9 @@ au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode *m, const c
                        k->kind == AU_YAML_SCALAR ? k->text : "?", names);
             return at_node(AU_ERR_INVALID, k, prefix, line, col, err);
         }
-        au_rc rc = au_opt_set_node(o, AU_YAML_VALUE(m, i), dst, flags, err);
+        au_rc rc = o->flags & AU_OPT_CONSUMER
+                       ? AU_OK
+                       : au_opt_set_node(o, AU_YAML_VALUE(m, i), dst, flags, err);
         if (rc)
             return at_node(rc, AU_YAML_VALUE(m, i), prefix, line, col, err);
     }
@@ -361,7 +368,10 @@ void au_opt_type_text(const au_opt *o, char *buf, size_t cap)
         snprintf(buf, cap, "integer >= 0");
         return;
     case AU_OPT_DOUBLE:
-        snprintf(buf, cap, "number");
+        if (o->lo < o->hi)
+            snprintf(buf, cap, "number %g..%g", o->lo, o->hi);
+        else
+            snprintf(buf, cap, "number");
         return;
     case AU_OPT_CHOICE:
         snprintf(buf, cap, "%s", o->arg ? o->arg : "");
@@ -373,7 +383,7 @@ void au_opt_type_text(const au_opt *o, char *buf, size_t cap)
         snprintf(buf, cap, "template");
         return;
     case AU_OPT_MAPPING:
-        snprintf(buf, cap, "mapping");
+        snprintf(buf, cap, "%s", o->arg ? o->arg : "mapping");
         return;
     case AU_OPT_STRING:
         break;

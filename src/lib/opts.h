@@ -38,6 +38,10 @@ typedef enum au_opt_type {
 /* au_opt.flags */
 #define AU_OPT_CLAMP     1 /* INT: a value above max is served as max (a documented cap) */
 #define AU_OPT_NOT_FOUND 2 /* a path parameter naming a resource: malformed is a 404, not 400 */
+#define AU_OPT_INT_FIELD 4 /* INT: the field is an int, not a long (bounds within int's) */
+#define AU_OPT_CONSUMER                                                                            \
+    8 /* MAPPING: a known key whose value the consumer reads and checks                            \
+       * itself (any JSON value); the section front-ends skip it */
 
 /* One option. The first seven fields are positional for the connector tables
  * ({name, type, required, def, min, max, help}); other tables use AU_OPT_ROW. */
@@ -50,11 +54,13 @@ typedef struct au_opt {
     const char *help; /* one line for the help and the reference */
     size_t offset;    /* offsetof the field in the consumer's struct */
     const char *arg;  /* value name in a usage ("FILE"); the words of AU_OPT_CHOICE */
-    unsigned flags;   /* AU_OPT_CLAMP, AU_OPT_NOT_FOUND */
+    unsigned flags;   /* AU_OPT_CLAMP, AU_OPT_NOT_FOUND, AU_OPT_INT_FIELD, AU_OPT_CONSUMER */
+    double lo, hi;    /* AU_OPT_DOUBLE bounds (inclusive) when lo < hi */
 } au_opt;
 
 /* A table row: name, type, offset, value name, help, then designated fields
- * (.def = "50", .min = 1, .max = 1000, .required = 1). */
+ * (.def = "50", .min = 1, .max = 1000, .lo = 0, .hi = 0.5, .required = 1). A MAPPING row's
+ * arg, when set, is its type in the reference ("list"). */
 #define AU_OPT_ROW(name_, type_, offset_, arg_, help_, ...)                                        \
     {                                                                                              \
         .name = (name_), .type = (type_), .offset = (offset_), .arg = (arg_), .help = (help_),     \
@@ -117,6 +123,21 @@ void au_opts_cleanup(const au_opt *opts, size_t n, void *dst);
 AU_MUST_USE au_rc au_opts_from_yaml(const au_opt *opts, size_t n, const au_ynode *m,
                                     const char *prefix, void *dst, unsigned flags, unsigned *line,
                                     unsigned *col, au_err *err);
+
+/* The same for a JSON object (a configuration section converted from YAML, the body of an API
+ * request): unknown key "PREFIX.key: unknown key (valid keys: a, b)", a value of the wrong kind
+ * "PREFIX.key: expected an integer from 1 to 99, got the string '30'" (the wording of
+ * au_opt_expected), rows marked required must be there. A MAPPING row takes an object and
+ * stores it as a borrowed const json_t * for the consumer to read; an object or array where a
+ * scalar is expected is refused. obj NULL sets nothing; prefix NULL or "" adds nothing. */
+struct json_t;
+AU_MUST_USE au_rc au_opts_from_json(const au_opt *opts, size_t n, const struct json_t *obj,
+                                    const char *prefix, void *dst, unsigned flags, au_err *err);
+/* One value from JSON (errors start with the option's name). */
+AU_MUST_USE au_rc au_opt_set_json(const au_opt *o, const struct json_t *v, void *dst,
+                                  unsigned flags, au_err *err);
+/* "a, b, c": the names of the rows, for "valid keys" messages. */
+void au_opts_names(const au_opt *opts, size_t n, char *buf, size_t cap);
 
 /* --- reference ----------------------------------------------------------------------------- */
 /* The type as the reference shows it: "integer 1..1000", "string", "csv|jsonl"... */

@@ -7,6 +7,8 @@
  */
 #include "profile/survivorship.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +16,7 @@
 
 #include "lib/alloc.h"
 #include "lib/buf.h"
+#include "lib/opts.h"
 #include "normalize/normalize.h"
 
 /* Rule slots: one per canonical attribute, then the address group and custom attributes.
@@ -197,44 +200,58 @@ static au_rc parse_sources(const char *key, const json_t *list, rule_cfg *r, au_
     return AU_OK;
 }
 
+/* The keys of a rule written as an object, as declared options: au_opts_from_json checks
+ * names and values, docs/CONFIG.md prints them. The words of "rule" and "fallback" are
+ * rule_names in enum order, so the index is the rule. */
+typedef struct rule_opts {
+    int rule, fallback; /* au_survive_rule */
+    const char *source; /* borrowed from the object; NULL: not given */
+} rule_opts;
+
+static const au_opt rule_opts_table[] = {
+    AU_OPT_ROW("rule", AU_OPT_CHOICE, offsetof(rule_opts, rule),
+               "trust|most_recent|most_frequent|most_complete|source_priority|fixed_source",
+               "how the attribute's value is chosen among the cluster's records", .required = 1),
+    AU_OPT_ROW("sources", AU_OPT_MAPPING, 0, "list",
+               "source_priority: the sources in order (the unlisted come last)",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("source", AU_OPT_STRING, offsetof(rule_opts, source), "SOURCE",
+               "fixed_source: the source whose latest record gives the value"),
+    AU_OPT_ROW("fallback", AU_OPT_CHOICE, offsetof(rule_opts, fallback),
+               "trust|most_recent|most_frequent|most_complete",
+               "fixed_source: the rule for clusters without a record of that source",
+               .def = "trust"),
+    {0},
+};
+#define NRULE_OPTS (sizeof rule_opts_table / sizeof rule_opts_table[0] - 1)
+
+au_rc au_survive_options_markdown(au_buf *out)
+{
+    return au_opts_markdown(rule_opts_table, NRULE_OPTS, out);
+}
+
 static au_rc parse_rule_object(const char *key, const json_t *o, rule_cfg *r, au_err *err)
 {
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)o, k, v)
-    {
-        if (strcmp(k, "rule") && strcmp(k, "sources") && strcmp(k, "source") &&
-            strcmp(k, "fallback")) {
-            char why[160];
-            snprintf(why, sizeof(why),
-                     "unknown key \"%.64s\" (valid keys: rule, sources, source, fallback)", k);
-            return bad_rule(key, err, why);
-        }
+    rule_opts ro = {0};
+    au_rc rc = au_opts_defaults(rule_opts_table, NRULE_OPTS, &ro, 0, err);
+    if (!rc)
+        rc = au_opts_from_json(rule_opts_table, NRULE_OPTS, o, NULL, &ro, 0, err);
+    if (rc == AU_ERR_INVALID) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return bad_rule(key, err, why);
     }
-    const char *name = json_string_value(json_object_get(o, "rule"));
-    if (!name)
-        return bad_rule(key, err, "\"rule\" must be a rule name");
-    int kind = rule_from_name(name);
-    if (kind < 0)
-        return unknown_rule(key, name, err);
-    r->kind = (au_survive_rule)kind;
-    if (kind == AU_SURVIVE_SOURCE_PRIORITY)
+    if (rc)
+        return rc;
+    r->kind = (au_survive_rule)ro.rule;
+    r->fallback = (au_survive_rule)ro.fallback;
+    if (ro.rule == AU_SURVIVE_SOURCE_PRIORITY)
         return parse_sources(key, json_object_get(o, "sources"), r, err);
-    if (kind != AU_SURVIVE_FIXED_SOURCE)
+    if (ro.rule != AU_SURVIVE_FIXED_SOURCE)
         return AU_OK;
-    const char *src = json_string_value(json_object_get(o, "source"));
-    if (!src || !*src)
+    if (!ro.source || !*ro.source)
         return bad_rule(key, err, "fixed_source needs \"source\"");
-    const json_t *fb = json_object_get(o, "fallback");
-    if (fb) {
-        int f = json_is_string(fb) ? rule_from_name(json_string_value(fb)) : -1;
-        if (f < 0 || f == AU_SURVIVE_SOURCE_PRIORITY || f == AU_SURVIVE_FIXED_SOURCE)
-            return bad_rule(key, err,
-                            "\"fallback\" must be trust, most_recent, most_frequent or "
-                            "most_complete");
-        r->fallback = (au_survive_rule)f;
-    }
-    return add_source(r, src);
+    return add_source(r, ro.source);
 }
 
 static au_rc parse_rule(const char *key, const json_t *v, rule_cfg *r, au_err *err)

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "record/record.h"
+#include "lib/buf.h"
 #include "lib/rc.h"
 
 /* One member record of the cluster. Everything is borrowed for the duration of the call. */
@@ -69,6 +70,8 @@ typedef struct au_survive_config au_survive_config;
  * shows the new address), identifiers (national_id, passport, drivers_license) trust, custom
  * attributes most_recent. Caller frees with au_survive_config_free. */
 au_rc au_survive_config_default(au_survive_config **out);
+/* The reference of a rule written as an object (docs/CONFIG.md, from the rows that check it). */
+au_rc au_survive_options_markdown(au_buf *out);
 /* Parses a configuration (see above) on top of the default. Errors name the offending key and
  * what is wrong (unknown attribute, unknown rule, missing or empty source list...). NULL json
  * gives the default. Caller frees *out. */

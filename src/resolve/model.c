@@ -6,8 +6,11 @@
 #include "resolve/model.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "lib/opts.h"
 
 typedef struct col_def {
     const char *name;
@@ -170,53 +173,49 @@ static const struct {
                   {"shared_id", AU_RULE_SHARED_ID}};
 #define NRULES (sizeof rule_names / sizeof rule_names[0])
 
-static au_rc num(const json_t *v, const char *key, double lo, double hi, double *out, au_err *err)
-{
-    if (!json_is_number(v))
-        return au_err_set(err, AU_ERR_INVALID, "matching.%s: expected a number", key);
-    double d = json_number_value(v);
-    if (!(d >= lo && d <= hi))
-        return au_err_set(err, AU_ERR_INVALID, "matching.%s: %g out of range [%g, %g]", key, d, lo,
-                          hi);
-    *out = d;
-    return AU_OK;
-}
+/* The keys of matching.columns.NAME, as declared options; m and u are read below, levels and
+ * weights (written by au_model_to_json for reading) are accepted and ignored. */
+#define CO(f) offsetof(au_model_col, f)
+static const au_opt col_opts[] = {
+    AU_OPT_ROW("enabled", AU_OPT_BOOL, CO(enabled), NULL, "false: the column is ignored"),
+    AU_OPT_ROW("tf", AU_OPT_BOOL, CO(tf), NULL, "term-frequency adjust the exact level"),
+    AU_OPT_ROW("m", AU_OPT_MAPPING, 0, "list", "P(level | match), one probability per level",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("u", AU_OPT_MAPPING, 0, "list", "P(level | non-match), one probability per level",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("levels", AU_OPT_MAPPING, 0, "any", "accepted and ignored (written for reading)",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("weights", AU_OPT_MAPPING, 0, "any", "accepted and ignored (written for reading)",
+               .flags = AU_OPT_CONSUMER),
+    {0},
+};
+#define NCOL_OPTS (sizeof col_opts / sizeof col_opts[0] - 1)
 
 static au_rc col_from_json(au_model_col *col, const char *name, const json_t *v, au_err *err)
 {
-    const char *k;
-    json_t *x;
-    if (!json_is_object(v))
-        return au_err_set(err, AU_ERR_INVALID, "matching.columns.%s: expected an object", name);
-    json_object_foreach((json_t *)v, k, x)
-    {
-        if (strcmp(k, "enabled") == 0 || strcmp(k, "tf") == 0) {
-            if (!json_is_boolean(x))
-                return au_err_set(err, AU_ERR_INVALID, "matching.columns.%s.%s: expected a boolean",
-                                  name, k);
-            *(strcmp(k, "tf") == 0 ? &col->tf : &col->enabled) = json_is_true(x);
-        } else if (strcmp(k, "m") == 0 || strcmp(k, "u") == 0) {
-            double *dst = k[0] == 'm' ? col->m : col->u;
-            if (!json_is_array(x) || (int)json_array_size(x) != col->nlevels)
-                return au_err_set(err, AU_ERR_INVALID,
-                                  "matching.columns.%s.%s: expected an array of %d probabilities",
-                                  name, k, col->nlevels);
-            for (int l = 0; l < col->nlevels; l++) {
-                json_t *p = json_array_get(x, (size_t)l);
-                if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
-                    return au_err_set(err, AU_ERR_INVALID,
-                                      "matching.columns.%s.%s[%d]: expected a probability 0..1",
-                                      name, k, l);
-                dst[l] = json_number_value(p);
-            }
-        } else if (strcmp(k, "levels") != 0 && strcmp(k, "weights") != 0) {
+    char where[64];
+    snprintf(where, sizeof where, "matching.columns.%s", name);
+    au_rc rc = au_opts_from_json(col_opts, NCOL_OPTS, v, where, col, 0, err);
+    for (int i = 0; !rc && i < 2; i++) {
+        const char *k = i ? "u" : "m";
+        const json_t *x = json_object_get(v, k);
+        double *dst = i ? col->u : col->m;
+        if (!x)
+            continue;
+        if (!json_is_array(x) || (int)json_array_size(x) != col->nlevels)
             return au_err_set(err, AU_ERR_INVALID,
-                              "matching.columns.%s: unknown key '%s' (valid keys: enabled, tf, m, "
-                              "u, levels, weights)",
-                              name, k);
+                              "matching.columns.%s.%s: expected an array of %d probabilities", name,
+                              k, col->nlevels);
+        for (int l = 0; l < col->nlevels; l++) {
+            json_t *p = json_array_get(x, (size_t)l);
+            if (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1)
+                return au_err_set(err, AU_ERR_INVALID,
+                                  "matching.columns.%s.%s[%d]: expected a probability 0..1", name,
+                                  k, l);
+            dst[l] = json_number_value(p);
         }
     }
-    return AU_OK;
+    return rc;
 }
 
 static au_rc rules_from_json(au_model *m, const json_t *v, au_err *err)
@@ -315,23 +314,34 @@ static au_rc generic_people(au_model *m, const json_t *v, au_err *err)
 
 /* generic: {never: [...], always: [...], min_people: {column: n}}; the lists replace the
  * current ones. */
+/* The keys of matching.generic (names only: their values are read below). */
+static const au_opt generic_opts[] = {
+    AU_OPT_ROW("never", AU_OPT_MAPPING, 0, "list", "comparison keys never treated as generic",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("always", AU_OPT_MAPPING, 0, "list", "comparison keys always treated as generic",
+               .flags = AU_OPT_CONSUMER),
+    AU_OPT_ROW("min_people", AU_OPT_MAPPING, 0, NULL,
+               "column -> clearly different people holding one value that make it generic",
+               .flags = AU_OPT_CONSUMER),
+    {0},
+};
+#define NGENERIC_OPTS (sizeof generic_opts / sizeof generic_opts[0] - 1)
+
 static au_rc generic_from_json(au_model *m, const json_t *v, au_err *err)
 {
     const char *k;
     json_t *x;
     au_rc rc = AU_OK;
-    if (!json_is_object(v))
-        return au_err_set(err, AU_ERR_INVALID, "matching.generic: expected an object");
+    if ((rc = au_opts_from_json(generic_opts, NGENERIC_OPTS, v, "matching.generic", NULL, 0, err)))
+        return rc;
     if (json_object_get(v, "never") || json_object_get(v, "always"))
         m->ngeneric = 0;
     json_object_foreach((json_t *)v, k, x)
     {
         if (strcmp(k, "never") == 0 || strcmp(k, "always") == 0)
             rc = generic_list(m, x, k[0] == 'n', err);
-        else if (strcmp(k, "min_people") == 0)
-            rc = generic_people(m, x, err);
         else
-            rc = au_err_set(err, AU_ERR_INVALID, "matching.generic: unknown key '%s'", k);
+            rc = generic_people(m, x, err);
         if (rc)
             return rc;
     }
@@ -353,12 +363,91 @@ static json_t *generic_to_json(const au_model *m)
     return o;
 }
 
-/* The keys au_model_from_json reads, for the message about any other. */
-#define MATCHING_KEYS                                                                              \
-    "prior, prior_per_record, prior_min_records, match_weight, possible_weight, family_cap, "      \
-    "location_cap, tf_max, tf_min_records, conflict_max_edits, block_cap, cluster_check_max, "     \
-    "join_mean_weight, join_min_weight, quarantine_factor, negative_weight, generic, shared_ids, " \
-    "rules, columns, prior_weight"
+/* The keys of matching:, as declared options: au_opts_from_json checks names, kinds and bounds
+ * and stores the scalars straight into the model (absent keys keep au_model_default's values);
+ * generic, shared_ids, rules and columns are read below. docs/CONFIG.md prints the rows. */
+#define MO(f) offsetof(au_model, f)
+#define NUM(name_, f, lo_, hi_, help_)                                                             \
+    AU_OPT_ROW(name_, AU_OPT_DOUBLE, MO(f), "N", help_, .lo = (lo_), .hi = (hi_))
+#define INT(name_, f, min_, max_, help_, ...)                                                      \
+    AU_OPT_ROW(name_, AU_OPT_INT, MO(f), "N", help_, .min = (min_), .max = (max_), __VA_ARGS__)
+#define OWN(name_, arg_, help_)                                                                    \
+    AU_OPT_ROW(name_, AU_OPT_MAPPING, 0, arg_, help_, .flags = AU_OPT_CONSUMER)
+static const au_opt matching_opts[] = {
+    NUM("prior", prior, 0, 0.5, "P(match) of two records before comparing them; 0: derived"),
+    NUM("prior_per_record", prior_per_record, 1e-6, 1e6,
+        "when prior is 0: expected true partners of a record (prior = this / records)"),
+    INT("prior_min_records", prior_min_records, 1, 1000000000000L,
+        "floor on the record count of the derived prior"),
+    NUM("match_weight", match_weight, -100, 100,
+        "total weight (bits) at or above which a pair "
+        "is a match"),
+    NUM("possible_weight", possible_weight, -100, 100,
+        "at or above (and below match_weight): queued for review"),
+    NUM("family_cap", family_cap, 0, 100,
+        "most positive weight attributes a family shares add when given names clearly differ"),
+    NUM("location_cap", location_cap, 0, 100,
+        "most positive weight address, city and postcode add together"),
+    NUM("tf_max", tf_max, 0, 20, "bound on the term-frequency adjustment, bits"),
+    INT("tf_min_records", tf_min_records, 0, 1000000000000L,
+        "column values seen before the term-frequency adjustment starts"),
+    INT("conflict_max_edits", conflict_max_edits, 0, 10,
+        "strong ids further apart than this many edits never merge", .flags = AU_OPT_INT_FIELD),
+    INT("block_cap", block_cap, 2, 1000000, "blocks larger than this are not used for candidates",
+        .flags = AU_OPT_INT_FIELD),
+    INT("cluster_check_max", cluster_check_max, 1, 10000,
+        "cluster members a joining record is compared with", .flags = AU_OPT_INT_FIELD),
+    NUM("join_mean_weight", join_mean_weight, -100, 100,
+        "mean weight a record needs over a cluster's members to join"),
+    NUM("join_min_weight", join_min_weight, -100, 100,
+        "no member may score below this with a joining record"),
+    NUM("quarantine_factor", quarantine_factor, 0, 1,
+        "a value normalisation refused compares on its digits, its weight times this"),
+    NUM("negative_weight", negative_weight, 0, 100,
+        "taken off a pair showing strong negative evidence (suffixes, parent and child, twins)"),
+    OWN("generic", NULL,
+        "{never: [...], always: [...], min_people: {column: N}}: values too "
+        "common to identify a person"),
+    OWN("shared_ids", "list",
+        "custom attributes holding a cross-source customer number (at "
+        "most 4)"),
+    OWN("rules", "list", "the deterministic rules enabled (email, phone, national_id, ...)"),
+    OWN("columns", NULL, "column -> {enabled, tf, m, u}: a comparison column's own settings"),
+    OWN("prior_weight", "any", "accepted and ignored"),
+    {0},
+};
+#define NMATCHING_OPTS (sizeof matching_opts / sizeof matching_opts[0] - 1)
+
+/* The rows with their defaults taken from au_model_default, so the reference shows the values
+ * the model really starts from rather than a second copy of them. */
+au_rc au_model_options_markdown(au_buf *out)
+{
+    au_opt rows[NMATCHING_OPTS + 1];
+    char dtext[NMATCHING_OPTS][32];
+    au_model d;
+    au_model_default(&d);
+    memcpy(rows, matching_opts, sizeof rows);
+    for (size_t i = 0; i < NMATCHING_OPTS; i++) {
+        const char *field = (const char *)&d + rows[i].offset;
+        if (rows[i].type == AU_OPT_DOUBLE)
+            snprintf(dtext[i], sizeof dtext[i], "%g", *(const double *)field);
+        else if (rows[i].type == AU_OPT_INT && (rows[i].flags & AU_OPT_INT_FIELD))
+            snprintf(dtext[i], sizeof dtext[i], "%d", *(const int *)field);
+        else if (rows[i].type == AU_OPT_INT)
+            snprintf(dtext[i], sizeof dtext[i], "%ld", *(const long *)field);
+        else
+            continue;
+        rows[i].def = dtext[i];
+    }
+    au_rc rc = au_opts_markdown(rows, NMATCHING_OPTS, out);
+    if (!rc)
+        rc = au_buf_printf(out, "\nAn entry of `columns`:\n\n");
+    if (!rc)
+        rc = au_opts_markdown(col_opts, NCOL_OPTS, out);
+    if (!rc)
+        rc = au_buf_printf(out, "\n`generic`:\n\n");
+    return rc ? rc : au_opts_markdown(generic_opts, NGENERIC_OPTS, out);
+}
 
 /* "unknown column 'x' (valid columns: a, b, ...)" from the column table. */
 static au_rc unknown_column(const char *cn, au_err *err)
@@ -375,77 +464,29 @@ au_rc au_model_from_json(au_model *m, const json_t *doc, au_err *err)
 {
     au_rc rc = AU_OK;
     const char *k;
-    json_t *v;
-    double d;
+    json_t *v, *cv;
     if (!doc)
         return AU_OK;
     if (!json_is_object(doc))
         return au_err_set(err, AU_ERR_INVALID, "matching: expected an object");
-    json_object_foreach((json_t *)doc, k, v)
+    if ((rc = au_opts_from_json(matching_opts, NMATCHING_OPTS, doc, "matching", m, 0, err)))
+        return rc;
+    if ((v = json_object_get(doc, "generic")) && (rc = generic_from_json(m, v, err)))
+        return rc;
+    if ((v = json_object_get(doc, "shared_ids")) && (rc = shared_from_json(m, v, err)))
+        return rc;
+    if ((v = json_object_get(doc, "rules")) && (rc = rules_from_json(m, v, err)))
+        return rc;
+    if ((v = json_object_get(doc, "columns")) && !json_is_object(v))
+        return au_err_set(err, AU_ERR_INVALID, "matching.columns: expected an object");
+    json_object_foreach(v, k, cv)
     {
-        if (strcmp(k, "prior") == 0) {
-            rc = num(v, k, 0, 0.5, &m->prior, err);
-        } else if (strcmp(k, "prior_per_record") == 0) {
-            rc = num(v, k, 1e-6, 1e6, &m->prior_per_record, err);
-        } else if (strcmp(k, "prior_min_records") == 0) {
-            rc = num(v, k, 1, 1e12, &d, err);
-            m->prior_min_records = (long)d;
-        } else if (strcmp(k, "match_weight") == 0) {
-            rc = num(v, k, -100, 100, &m->match_weight, err);
-        } else if (strcmp(k, "possible_weight") == 0) {
-            rc = num(v, k, -100, 100, &m->possible_weight, err);
-        } else if (strcmp(k, "family_cap") == 0) {
-            rc = num(v, k, 0, 100, &m->family_cap, err);
-        } else if (strcmp(k, "location_cap") == 0) {
-            rc = num(v, k, 0, 100, &m->location_cap, err);
-        } else if (strcmp(k, "tf_max") == 0) {
-            rc = num(v, k, 0, 20, &m->tf_max, err);
-        } else if (strcmp(k, "tf_min_records") == 0) {
-            rc = num(v, k, 0, 1e12, &d, err);
-            m->tf_min_records = (long)d;
-        } else if (strcmp(k, "conflict_max_edits") == 0) {
-            rc = num(v, k, 0, 10, &d, err);
-            m->conflict_max_edits = (int)d;
-        } else if (strcmp(k, "block_cap") == 0) {
-            rc = num(v, k, 2, 1e6, &d, err);
-            m->block_cap = (int)d;
-        } else if (strcmp(k, "cluster_check_max") == 0) {
-            rc = num(v, k, 1, 1e4, &d, err);
-            m->cluster_check_max = (int)d;
-        } else if (strcmp(k, "join_mean_weight") == 0) {
-            rc = num(v, k, -100, 100, &m->join_mean_weight, err);
-        } else if (strcmp(k, "join_min_weight") == 0) {
-            rc = num(v, k, -100, 100, &m->join_min_weight, err);
-        } else if (strcmp(k, "quarantine_factor") == 0) {
-            rc = num(v, k, 0, 1, &m->quarantine_factor, err);
-        } else if (strcmp(k, "negative_weight") == 0) {
-            rc = num(v, k, 0, 100, &m->negative_weight, err);
-        } else if (strcmp(k, "generic") == 0) {
-            rc = generic_from_json(m, v, err);
-        } else if (strcmp(k, "shared_ids") == 0) {
-            rc = shared_from_json(m, v, err);
-        } else if (strcmp(k, "rules") == 0) {
-            rc = rules_from_json(m, v, err);
-        } else if (strcmp(k, "columns") == 0) {
-            const char *cn;
-            json_t *cv;
-            if (!json_is_object(v))
-                return au_err_set(err, AU_ERR_INVALID, "matching.columns: expected an object");
-            json_object_foreach(v, cn, cv)
-            {
-                int c = 0;
-                while (c < AU_COL_COUNT && strcmp(defs[c].name, cn) != 0)
-                    c++;
-                if (c == AU_COL_COUNT)
-                    return unknown_column(cn, err);
-                if ((rc = col_from_json(&m->col[c], cn, cv, err)))
-                    return rc;
-            }
-        } else if (strcmp(k, "prior_weight") != 0) {
-            rc = au_err_set(err, AU_ERR_INVALID, "matching.%s: unknown key (valid keys: %s)", k,
-                            MATCHING_KEYS);
-        }
-        if (rc)
+        int c = 0;
+        while (c < AU_COL_COUNT && strcmp(defs[c].name, k) != 0)
+            c++;
+        if (c == AU_COL_COUNT)
+            return unknown_column(k, err);
+        if ((rc = col_from_json(&m->col[c], k, cv, err)))
             return rc;
     }
     if (m->possible_weight > m->match_weight)

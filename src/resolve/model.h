@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "lib/buf.h"
 #include "lib/rc.h"
 
 /* Comparison columns. */
@@ -105,6 +106,8 @@ typedef struct au_model {
 const char *au_model_col_name(au_col c);
 const char *au_model_level_label(au_col c, int level);
 
+/* The reference of the matching: keys (docs/CONFIG.md, from the rows that check them). */
+au_rc au_model_options_markdown(au_buf *out);
 /* The built-in defaults for person data. */
 void au_model_default(au_model *m);
 /* Recomputes the cached weights after m/u changed. */

@@ -176,16 +176,18 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
         "x-*");
     expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
                       AU_ERR_INVALID,
-                      ":4:5: sources.crm.feilds: unknown key (expected record_id, fields, "
-                      "default_country, trust, on_invalid, two_digit_year_pivot, inbound)");
+                      ":4:5: sources.crm.feilds: unknown key (valid keys: record_id, fields, "
+                      "default_country, country, trust, on_invalid, two_digit_year_pivot, "
+                      "inbound)");
     expect_load_error(
         "sources:\n  crm:\n    record_id: id\n    fields:\n      email: {form: m}\n",
         AU_ERR_INVALID,
-        "unknown key 'form' (expected from, format, on_invalid, two_digit_year_pivot)");
+        "sources.crm.fields.email.form: unknown key (valid keys: from, format, on_invalid, "
+        "two_digit_year_pivot)");
     expect_load_error("x-base: 1\nmatching:\n  match_wieght: 3\n", AU_ERR_INVALID,
                       ":3:3: matching.match_wieght: unknown key (valid keys: prior, ");
     expect_load_error("matching:\n  columns:\n    email: {enabled: true, tff: 1}\n", AU_ERR_INVALID,
-                      ":3:5: matching.columns.email: unknown key 'tff' (valid keys: enabled, tf, "
+                      ":3:28: matching.columns.email.tff: unknown key (valid keys: enabled, tf, "
                       "m, u, levels, weights)");
     expect_load_error("matching:\n  columns:\n    emial: {enabled: true}\n", AU_ERR_INVALID,
                       ":3:5: matching.columns.emial: unknown column (valid columns: first_name, ");

@@ -60,22 +60,40 @@ Test(source, validation_errors_name_the_key)
                    "fields.date_of_birth.format");
     expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":[]}}", "fields.email");
     expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{\"form\":\"x\"}}}",
-                   "fields.email: unknown key");
-    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{}}}", "'from' is required");
+                   "fields.email.form: unknown key (valid keys: from, format, on_invalid, "
+                   "two_digit_year_pivot)");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{}}}",
+                   "fields.email.from: required");
     expect_invalid("{\"record_id\":\"id\",\"trust\":{\"email\":2}}", "trust.email");
     expect_invalid("{\"record_id\":\"id\",\"trust\":{\"emial\":0.5}}", "did you mean 'email'");
     expect_invalid("{\"record_id\":\"id\",\"mapping\":{}}", "mapping: unknown key");
-    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{\"from\":\"m\","
-                   "\"on_invalid\":\"drop\"}}}",
-                   "fields.email.on_invalid: expected quarantine (the default) or reject");
+    expect_invalid(
+        "{\"record_id\":\"id\",\"fields\":{\"email\":{\"from\":\"m\","
+        "\"on_invalid\":\"drop\"}}}",
+        "fields.email.on_invalid: expected one of quarantine, reject, keep_raw, got 'drop'");
     expect_invalid("{\"record_id\":\"id\",\"fields\":{\"email\":{\"from\":\"m\","
                    "\"two_digit_year_pivot\":30}}}",
                    "fields.email.two_digit_year_pivot: only date_of_birth");
-    expect_invalid("{\"record_id\":\"id\",\"fields\":{\"date_of_birth\":{\"from\":\"d\","
-                   "\"two_digit_year_pivot\":100}}}",
-                   "fields.date_of_birth.two_digit_year_pivot: expected 1..99");
+    expect_invalid(
+        "{\"record_id\":\"id\",\"fields\":{\"date_of_birth\":{\"from\":\"d\","
+        "\"two_digit_year_pivot\":100}}}",
+        "fields.date_of_birth.two_digit_year_pivot: expected an integer from 1 to 99, got "
+        "'100'");
+    /* the source's scalar keys are declared options (src/lib/opts.h): their shared wording */
     expect_invalid("{\"record_id\":\"id\",\"two_digit_year_pivot\":\"30\"}",
-                   "two_digit_year_pivot: expected 1..99");
+                   "two_digit_year_pivot: expected an integer from 1 to 99, got the string '30'");
+    expect_invalid("{\"record_id\":\"id\",\"two_digit_year_pivot\":100}",
+                   "two_digit_year_pivot: expected an integer from 1 to 99, got '100'");
+    expect_invalid("{\"record_id\":\"id\",\"on_invalid\":\"drop\"}",
+                   "on_invalid: expected one of quarantine, reject, keep_raw, got 'drop'");
+    expect_invalid("{\"record_id\":{\"a\":1}}", "record_id: expected a string, got an object");
+    expect_invalid("{\"fields\":{}}", "record_id: required (source field holding the record id");
+    expect_invalid("{\"record_id\":\"\"}", "record_id: required, the name of the field");
+    expect_invalid("{\"record_id\":\"id\",\"fields\":\"email\"}",
+                   "fields: expected an object, got a string");
+    expect_invalid("{\"record_id\":\"id\",\"mapping\":{}}",
+                   "mapping: unknown key (valid keys: record_id, fields, default_country, country, "
+                   "trust, on_invalid, two_digit_year_pivot, inbound)");
     expect_invalid("{\"record_id\":\"id\",\"country\":\"GB\",\"default_country\":\"GB\"}",
                    "give one");
     expect_invalid("{\"record_id\":\"id\",\"default_country\":\"Narnia\"}", "not a known country");

@@ -127,3 +127,27 @@ Test(secrets, names_and_values_are_checked_and_scrubbed, .init = mkdir_tmp, .fin
     au_secrets_free(s);
     au_err_cleanup(&err);
 }
+
+/* The section's keys are declared options (src/lib/opts.h): an unknown key or a value of the
+ * wrong kind is refused with the wording every option uses, before any key file is read. */
+Test(secrets, the_section_is_checked_against_its_rows, .init = mkdir_tmp, .fini = rm_tmp)
+{
+    static const struct {
+        const char *json, *message;
+    } bad[] = {
+        {"{\"keyfile\": \"/x\"}", "secrets.keyfile: unknown key (valid keys: key_file)"},
+        {"{\"key_file\": 7}", "secrets.key_file: expected a string, got an integer"},
+        {"[\"/x\"]", "secrets: expected an object of key_file, got an array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        au_err err;
+        au_secrets *s = NULL;
+        json_t *j = json_loads(bad[i].json, JSON_DECODE_ANY, NULL);
+        au_err_init(&err);
+        cr_assert_eq(au_secrets_open(dir, j, &s, &err), AU_ERR_INVALID, "%s", bad[i].json);
+        cr_assert_str_eq(err.message, bad[i].message);
+        cr_assert_null(s);
+        json_decref(j);
+        au_err_cleanup(&err);
+    }
+}

@@ -103,4 +103,13 @@ Test(netpolicy, bad_rules_are_named)
         json_decref(j);
         au_err_cleanup(&err);
     }
+    /* the section's keys are declared options: the shared wording of an unknown key */
+    au_err err;
+    au_netpolicy *p = NULL;
+    json_t *j = json_loads("{\"allow\": [], \"permit\": []}", 0, NULL);
+    au_err_init(&err);
+    cr_assert_eq(au_netpolicy_new(j, &p, &err), AU_ERR_INVALID);
+    cr_assert_str_eq(err.message, "outbound.permit: unknown key (valid keys: allow, deny)");
+    json_decref(j);
+    au_err_cleanup(&err);
 }

@@ -6,6 +6,7 @@
  * unknown names, and the reference generated from the rows.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -236,4 +237,125 @@ Test(opts, a_yaml_section_is_checked_against_the_rows)
     t_opts t = {0};
     unsigned line, col;
     cr_assert_eq(au_opts_from_yaml(table, NTABLE, NULL, "s", &t, 0, &line, &col, NULL), AU_OK);
+}
+
+/* The JSON text checked against the rows under prefix "s"; returns its rc, err has the message.
+ * *doc (freed by the caller) keeps the strings t borrows. */
+static au_rc from_json(const char *text, t_opts *t, unsigned flags, json_t **doc, au_err *err)
+{
+    json_error_t je;
+    *doc = json_loads(text, JSON_DECODE_ANY, &je);
+    cr_assert_not_null(*doc, "%s: %s", text, je.text);
+    return au_opts_from_json(table, NTABLE, *doc, "s", t, flags, err);
+}
+
+Test(opts, a_json_object_is_checked_against_the_rows)
+{
+    static const struct {
+        const char *text;
+        au_rc rc;
+        const char *message;
+    } cases[] = {
+        {"{\"n\": 5, \"tag\": \"a\"}", AU_OK, ""},
+        {"{\"n\": 5, \"tagg\": \"a\"}", AU_ERR_INVALID,
+         "s.tagg: unknown key (valid keys: name, n, wait, flag, format, seed, rate, tag)"},
+        /* bounds and kinds: the wording of every other source of options */
+        {"{\"n\": 500, \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.n: expected an integer from 1 to 100, got '500'"},
+        {"{\"n\": 0, \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.n: expected an integer from 1 to 100, got '0'"},
+        {"{\"n\": \"5\", \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.n: expected an integer from 1 to 100, got the string '5'"},
+        {"{\"n\": 2.5, \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.n: expected an integer from 1 to 100, got a number"},
+        {"{\"flag\": \"yes\", \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.flag: expected true or false (yes/no, on/off, 1/0), got the string 'yes'"},
+        {"{\"format\": \"xml\", \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.format: expected one of csv, jsonl, got 'xml'"},
+        {"{\"seed\": -1, \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.seed: expected a non-negative integer, got '-1'"},
+        /* an object or an array where a scalar is expected */
+        {"{\"name\": {\"a\": 1}, \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.name: expected a string, got an object"},
+        {"{\"n\": [5], \"tag\": \"a\"}", AU_ERR_INVALID,
+         "s.n: expected an integer from 1 to 100, got an array"},
+        {"{\"tag\": [\"a\", {}]}", AU_ERR_INVALID,
+         "s.tag: expected a list of strings, got an object"},
+        {"{\"n\": 5}", AU_ERR_INVALID, "s.tag: required (repeatable)"},
+        {"[1]", AU_ERR_INVALID,
+         "s: expected an object of name, n, wait, flag, format, seed, rate, tag, got an array"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        au_err err;
+        t_opts t = {0};
+        json_t *doc;
+        au_err_init(&err);
+        cr_assert_eq(from_json(cases[i].text, &t, 0, &doc, &err), cases[i].rc, "%zu: %s", i,
+                     err.message);
+        cr_assert_str_eq(err.message, cases[i].message, "%zu", i);
+        au_err_cleanup(&err);
+        json_decref(doc);
+    }
+    t_opts t = {0};
+    cr_assert_eq(au_opts_from_json(table, NTABLE, NULL, "s", &t, 0, NULL), AU_OK);
+}
+
+Test(opts, json_values_fill_the_struct_over_the_defaults)
+{
+    t_opts t = {0};
+    json_t *doc, *doc2;
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_opts_defaults(table, NTABLE, &t, AU_OPT_COPY, &err), AU_OK);
+    cr_assert_eq(from_json("{\"wait\": 600, \"flag\": true, \"format\": \"jsonl\", \"seed\": "
+                           "42, \"rate\": 0.25, \"tag\": [\"a\", \"b\"]}",
+                           &t, AU_OPT_COPY, &doc, &err),
+                 AU_OK, "%s", err.message);
+    cr_assert_str_eq(t.name, "anon"); /* defaults stay where the object is silent */
+    cr_assert_eq(t.n, 10);
+    cr_assert_eq(t.wait, 60); /* the declared cap */
+    cr_assert_eq(t.flag, 1);
+    cr_assert_eq(t.format, 1);
+    cr_assert_eq(t.rate, 0.25);
+    cr_assert_eq(t.tags.n, 2);
+    cr_assert_str_eq(t.tags.v[1], "b");
+    /* an integer too large for JSON's int64 is refused by the parser, not here; 2^63-1 passes */
+    cr_assert_eq(from_json("{\"seed\": 9223372036854775807, \"name\": null, \"tag\": \"c\"}", &t,
+                           AU_OPT_COPY, &doc2, &err),
+                 AU_OK, "%s", err.message);
+    cr_assert_eq(t.seed, UINT64_C(9223372036854775807));
+    cr_assert_str_eq(t.name, ""); /* null is an empty string, as in YAML */
+    au_opts_cleanup(table, NTABLE, &t);
+    cr_assert_null(t.name);
+    au_err_cleanup(&err);
+    json_decref(doc);
+    json_decref(doc2);
+}
+
+/* A MAPPING row takes an object and hands it to the consumer; a scalar there is refused. */
+typedef struct t_nested {
+    const char *id;
+    const json_t *fields;
+} t_nested;
+
+Test(opts, a_json_mapping_row_hands_over_the_object)
+{
+    static const au_opt rows[] = {
+        AU_OPT_ROW("id", AU_OPT_STRING, offsetof(t_nested, id), "ID", "an id"),
+        AU_OPT_ROW("fields", AU_OPT_MAPPING, offsetof(t_nested, fields), NULL, "a map"),
+        {0},
+    };
+    json_t *j = json_loads("{\"id\": \"x\", \"fields\": {\"a\": 1}}", 0, NULL);
+    t_nested t = {0};
+    au_err err;
+    au_err_init(&err);
+    cr_assert_eq(au_opts_from_json(rows, 2, j, NULL, &t, 0, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(t.fields, json_object_get(j, "fields"));
+    cr_assert_str_eq(t.id, "x");
+    json_decref(j);
+    j = json_loads("{\"fields\": 3}", 0, NULL);
+    cr_assert_eq(au_opts_from_json(rows, 2, j, "", &t, 0, &err), AU_ERR_INVALID);
+    cr_assert_str_eq(err.message, "fields: expected an object, got an integer");
+    json_decref(j);
+    au_err_cleanup(&err);
 }

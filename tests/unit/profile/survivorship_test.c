@@ -564,9 +564,18 @@ Test(survivorship, configuration_errors_name_the_key_and_the_problem)
     assert_config_error("{\"email\":{\"rule\":\"fixed_source\"}}", "needs \"source\"");
     assert_config_error("{\"email\":{\"rule\":\"fixed_source\",\"source\":\"crm\","
                         "\"fallback\":\"fixed_source\"}}",
-                        "\"fallback\"");
+                        "survivorship.email: fallback: expected one of trust, most_recent, "
+                        "most_frequent, most_complete, got 'fixed_source'");
+    /* a rule object's keys are declared options (src/lib/opts.h): their shared wording */
     assert_config_error("{\"email\":{\"rule\":\"trust\",\"sorces\":[\"crm\"]}}",
-                        "unknown key \"sorces\"");
+                        "survivorship.email: sorces: unknown key (valid keys: rule, sources, "
+                        "source, fallback)");
+    assert_config_error("{\"email\":{\"rule\":\"newest\"}}",
+                        "survivorship.email: rule: expected one of trust, most_recent, ");
+    assert_config_error("{\"email\":{\"sources\":[\"crm\"]}}",
+                        "survivorship.email: rule: required");
+    assert_config_error("{\"email\":{\"rule\":\"fixed_source\",\"source\":[\"crm\"]}}",
+                        "survivorship.email: source: expected a string, got an array");
     assert_config_error("{\"email\":42}", "must be a rule name");
     assert_config_error("{\"*\":\"newest\"}", "survivorship.*");
     assert_config_error("[\"trust\"]", "must be an object");

@@ -98,6 +98,55 @@ Test(model, errors_name_the_key)
     au_err_cleanup(&err);
 }
 
+/* The scalar keys are declared options (src/lib/opts.h): names, kinds and bounds are checked
+ * with the wording every other option uses, and ints land in their int fields. */
+Test(model, scalar_keys_are_declared_options)
+{
+    static const struct {
+        const char *json, *message;
+    } bad[] = {
+        {"{\"prior\": 0.7}", "matching.prior: expected a number from 0 to 0.5, got '0.7'"},
+        {"{\"match_weight\": \"12\"}",
+         "matching.match_weight: expected a number from -100 to 100, got the string '12'"},
+        {"{\"block_cap\": 1}",
+         "matching.block_cap: expected an integer from 2 to 1000000, got '1'"},
+        {"{\"conflict_max_edits\": 1.5}",
+         "matching.conflict_max_edits: expected an integer from 0 to 10, got a number"},
+        {"{\"tf_max\": {\"a\": 1}}",
+         "matching.tf_max: expected a number from 0 to 20, got an object"},
+        {"{\"match_wieght\": 3}", "matching.match_wieght: unknown key (valid keys: prior, "},
+        {"{\"columns\": {\"email\": {\"tf\": \"yes\"}}}",
+         "matching.columns.email.tf: expected true or false (yes/no, on/off, 1/0), got the string "
+         "'yes'"},
+        {"{\"generic\": {\"nevr\": []}}",
+         "matching.generic.nevr: unknown key (valid keys: never, always, min_people)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        au_model m;
+        au_err err;
+        au_err_init(&err);
+        cr_assert_eq(load(bad[i].json, &m, &err), AU_ERR_INVALID, "%s", bad[i].json);
+        cr_assert(strncmp(err.message, bad[i].message, strlen(bad[i].message)) == 0, "%s",
+                  err.message);
+        au_err_cleanup(&err);
+    }
+    au_model m, d;
+    au_err err;
+    au_err_init(&err);
+    au_model_default(&d);
+    cr_assert_eq(load("{\"conflict_max_edits\": 3, \"block_cap\": 40, \"tf_min_records\": 7, "
+                      "\"prior\": 0.25, \"prior_weight\": [1]}",
+                      &m, &err),
+                 AU_OK, "%s", err.message);
+    cr_assert_eq(m.conflict_max_edits, 3);
+    cr_assert_eq(m.block_cap, 40);
+    cr_assert_eq(m.cluster_check_max, d.cluster_check_max); /* the neighbour is untouched */
+    cr_assert_eq(m.tf_min_records, 7);
+    cr_assert_eq(m.prior, 0.25);
+    cr_assert_eq(m.match_weight, d.match_weight);
+    au_err_cleanup(&err);
+}
+
 Test(model, shared_ids_are_read_and_written)
 {
     au_model m;

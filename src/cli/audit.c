@@ -12,6 +12,7 @@
 #include "app/compose.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "cli/resolve_common.h"
 #include "core/config.h"
 #include "core/engine.h"
 #include "lib/clock.h"
@@ -19,12 +20,15 @@
 #include "lib/lockfile.h"
 
 typedef struct args {
-    const char *data, *config, *at, *verb;
+    const char *data, *store, *config, *at, *verb;
 } args;
 
 static const au_arg options[] = {
     AU_ARG_ROW("--data", AU_ARG_STR, offsetof(args, data), "DIR",
                "data directory (default: the config's data_dir)"),
+    AU_ARG_ROW("--store", AU_ARG_STR, offsetof(args, store), "LOCATION",
+               "store location, e.g. postgres://user@host:5432/db (overrides store; default: "
+               "the SQLite store in DIR)"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(args, config), "FILE",
                "YAML configuration (its retention: section for sweep)"),
     AU_ARG_ROW("--at", AU_ARG_STR, offsetof(args, at), "TIME",
@@ -33,8 +37,9 @@ static const au_arg options[] = {
 
 static const au_args_spec spec = {
     .prog = "aurum audit",
-    .synopsis = "verify [--data DIR] [--config FILE]\n"
-                "       aurum audit sweep  [--data DIR] [--config FILE] [--at TIME]",
+    .synopsis =
+        "verify [--data DIR] [--store LOCATION] [--config FILE]\n"
+        "       aurum audit sweep  [--data DIR] [--store LOCATION] [--config FILE] [--at TIME]",
     .about = "The audit log of reads and changes of personal data (docs/SECURITY.md).\n"
              "verify: walks the hash chain; prints \"ok: N entries\" and the head hash, or the "
              "first\n        broken link (an entry edited, removed or reordered) and exits 1. "
@@ -50,12 +55,12 @@ static const au_args_spec spec = {
              "detect\na log rewritten from scratch or cut at its end.\n",
 };
 
-static int verify(const char *dir, au_err *err)
+static int verify(const char *at, au_err *err)
 {
     au_store *st = NULL;
     au_audit_verdict v;
     char hex[AU_AUDIT_HASH_LEN * 2 + 1];
-    au_rc rc = au_store_open(dir, AU_STORE_RO, &st, err);
+    au_rc rc = au_store_open(at, AU_STORE_RO, &st, err);
     if (!rc && (rc = au_audit_verify(st, &v)))
         au_err_set(err, rc, "cannot read the audit log: %s", au_rc_message(rc));
     au_store_close(st);
@@ -89,7 +94,7 @@ static int sweep(const args *a, au_config *cfg, const char *dir, au_err *err)
                    "retention.interval)",
                    dir);
     if (!rc)
-        rc = au_app_engine_open(cfg, dir, &e, err);
+        rc = au_app_engine_open_at(cfg, au_cli_store_at(cfg, a->store, dir), dir, &e, err);
     if (!rc)
         rc = au_audit_sweep(e, &r, now, &n, err);
     au_engine_close(e);
@@ -116,7 +121,8 @@ static int run(int argc, char **argv)
     code = 1;
     if (!au_config_load(a.config, &cfg, &err)) {
         const char *dir = a.data ? a.data : cfg->data_dir;
-        code = strcmp(a.verb, "verify") == 0 ? verify(dir, &err) : sweep(&a, cfg, dir, &err);
+        code = strcmp(a.verb, "verify") == 0 ? verify(au_cli_store_at(cfg, a.store, dir), &err)
+                                             : sweep(&a, cfg, dir, &err);
     }
     if (err.rc)
         fprintf(stderr, "aurum audit: %s\n", err.message);

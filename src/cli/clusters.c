@@ -13,13 +13,16 @@
 #include "lib/lockfile.h"
 
 typedef struct clusters_opts {
-    const char *data, *config;
+    const char *data, *store, *config;
     int format; /* index in "csv|jsonl" */
 } clusters_opts;
 
 static const au_arg options[] = {
     AU_ARG_ROW("--data", AU_ARG_STR, offsetof(clusters_opts, data), "DIR",
                "data directory (default: data_dir of the config); must exist"),
+    AU_ARG_ROW("--store", AU_ARG_STR, offsetof(clusters_opts, store), "LOCATION",
+               "store location, e.g. postgres://user@host:5432/db (overrides store; default: "
+               "the SQLite store in DIR)"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(clusters_opts, config), "FILE",
                "YAML configuration"),
     AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(clusters_opts, format), "csv|jsonl",
@@ -69,7 +72,7 @@ static int run(int argc, char **argv)
     au_config *cfg;
     au_store *st;
     int lock;
-    if (au_cli_open_store("clusters", o.data, o.config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("clusters", o.data, o.store, o.config, AU_STORE_RO, &cfg, &st, &lock))
         return 1;
     if (!jsonl)
         fputs("source,record_id,profile_id\n", stdout);

@@ -292,7 +292,7 @@ static int run(int argc, char **argv)
     au_eval_by_tag by;
     if (read_truth(o.truth, &t) || (o.traps && read_traps(o.traps, &tf)))
         goto out;
-    if (au_cli_open_store("eval", o.data, o.config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("eval", o.data, NULL, o.config, AU_STORE_RO, &cfg, &st, &lock))
         goto out;
     au_rc rc = au_store_resolve_scan(st, pred_row, &p);
     if (!rc)

@@ -164,7 +164,7 @@ static int run(int argc, char **argv)
     json_t *doc = NULL;
     au_err err;
     au_err_init(&err);
-    if (au_cli_open_store("explain", o.data, o.config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("explain", o.data, NULL, o.config, AU_STORE_RO, &cfg, &st, &lock))
         goto out;
     if (au_resolve_state_load(st, cfg, &s, &err))
         goto out;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/resolve_common.h"
 #include "app/compose.h"
 #include "core/config.h"
 #include "core/engine.h"
@@ -16,7 +17,7 @@
 #include "lib/lockfile.h"
 
 typedef struct args {
-    const char *data, *config, *source, *server, *key;
+    const char *data, *store, *config, *source, *server, *key;
     int strict; /* --strict: a quarantined value fails the import too */
     int format; /* index in "csv|jsonl|ndjson", -1: from the file extension */
     long batch;
@@ -31,6 +32,9 @@ static const au_arg options[] = {
         "--data", AU_ARG_STR, offsetof(args, data), "DIR",
         "data directory, created when missing (default: data_dir of the config, ./aurum-data);"
         " must not be in use by a running daemon (use --server then)"),
+    AU_ARG_ROW("--store", AU_ARG_STR, offsetof(args, store), "LOCATION",
+               "store location, e.g. postgres://user@host:5432/db (overrides store; default: "
+               "the SQLite store in DIR)"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(args, config), "FILE",
                "YAML configuration with the source definitions"),
     AU_ARG_ROW("--format", AU_ARG_CHOICE, offsetof(args, format), "csv|jsonl|ndjson",
@@ -47,8 +51,9 @@ static const au_arg options[] = {
 
 static const au_args_spec spec = {
     .prog = "aurum import",
-    .synopsis = "--source NAME [--data DIR] [--config FILE] [--format csv|jsonl]\n"
-                "                    [--batch N] [--server URL --key KEY] [--strict] FILE...",
+    .synopsis =
+        "--source NAME [--data DIR] [--store LOCATION] [--config FILE] [--format csv|jsonl]\n"
+        "                    [--batch N] [--server URL --key KEY] [--strict] FILE...",
     .about = "Imports CSV (header row = field names) or JSON Lines (one object per line) records "
              "into\nsource NAME, mapped by the source's definition (from --config or registered "
              "earlier).\nSource definitions: 'aurum help config' and docs/IMPORT.md.\n",
@@ -152,7 +157,7 @@ static int run_local(const args *a, au_import_opts *o)
                    dir);
         goto out;
     }
-    if (rc || au_app_engine_open(cfg, dir, &e, &err))
+    if (rc || au_app_engine_open_at(cfg, au_cli_store_at(cfg, a->store, dir), dir, &e, &err))
         goto out;
     const au_source *s = au_engine_source_acquire(e, a->source);
     if (!s) {

@@ -20,7 +20,7 @@
 #include "lib/clock.h"
 
 typedef struct args {
-    const char *data, *config, *server, *key, *source, *attribute;
+    const char *data, *store, *config, *server, *key, *source, *attribute;
     long days;
     int json; /* index of the --format word: 0 table, 1 json */
 } args;
@@ -29,6 +29,9 @@ static const au_arg options[] = {
     AU_ARG_ROW("--data", AU_ARG_STR, offsetof(args, data), "DIR",
                "data directory to read (default: the config's data_dir); read-only, works "
                "beside a running daemon"),
+    AU_ARG_ROW("--store", AU_ARG_STR, offsetof(args, store), "LOCATION",
+               "store location, e.g. postgres://user@host:5432/db (overrides store; default: "
+               "the SQLite store in DIR)"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(args, config), "FILE", "YAML configuration"),
     AU_ARG_ROW("--server", AU_ARG_STR, offsetof(args, server), "URL",
                "ask a running daemon instead (GET URL/v1/quality)"),
@@ -126,7 +129,7 @@ static int report_local(const args *a, json_t **out)
     au_config *cfg = NULL;
     au_store *st = NULL;
     int lock = -1;
-    if (au_cli_open_store("quality", a->data, a->config, AU_STORE_RO, &cfg, &st, &lock))
+    if (au_cli_open_store("quality", a->data, a->store, a->config, AU_STORE_RO, &cfg, &st, &lock))
         return 1;
     defs d = {cfg->sources ? json_deep_copy(cfg->sources) : json_object(), NULL};
     au_err err;

@@ -13,13 +13,14 @@
 #include "cli/cli.h"
 #include "app/compose.h"
 #include "cli/http_client.h"
+#include "cli/resolve_common.h"
 #include "core/renormalize.h"
 #include "lib/alloc.h"
 #include "lib/lockfile.h"
 #include "lib/progress.h"
 
 typedef struct args {
-    const char *data, *config, *server, *key, *source;
+    const char *data, *store, *config, *server, *key, *source;
 } args;
 
 static const au_arg options[] = {
@@ -28,6 +29,9 @@ static const au_arg options[] = {
     AU_ARG_ROW("--data", AU_ARG_STR, offsetof(args, data), "DIR",
                "data directory (default: the config's data_dir); not while a daemon runs on it "
                "(use --server then)"),
+    AU_ARG_ROW("--store", AU_ARG_STR, offsetof(args, store), "LOCATION",
+               "store location, e.g. postgres://user@host:5432/db (overrides store; default: "
+               "the SQLite store in DIR)"),
     AU_ARG_ROW("--config", AU_ARG_STR, offsetof(args, config), "FILE",
                "YAML configuration with the source definitions"),
     AU_ARG_ROW("--server", AU_ARG_STR, offsetof(args, server), "URL",
@@ -78,7 +82,7 @@ static int run_local(const args *a)
     if (rc == AU_ERR_BUSY)
         au_err_set(&err, rc, "%s: data directory in use by a running daemon; use --server URL",
                    dir);
-    if (rc || au_app_engine_open(cfg, dir, &e, &err))
+    if (rc || au_app_engine_open_at(cfg, au_cli_store_at(cfg, a->store, dir), dir, &e, &err))
         goto out;
     au_progress_init(&p, "renormalize", 0);
     rc = au_renormalize(e, a->source, "cli:renormalize", on_progress, &p, &sum, &err);

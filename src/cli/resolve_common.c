@@ -8,8 +8,15 @@
 
 #include "lib/lockfile.h"
 
-int au_cli_open_store(const char *cmd, const char *data, const char *config, au_store_mode mode,
-                      au_config **cfg, au_store **st, int *lock)
+const char *au_cli_store_at(const au_config *cfg, const char *store, const char *dir)
+{
+    if (store && *store)
+        return store;
+    return cfg->store && *cfg->store ? cfg->store : dir;
+}
+
+int au_cli_open_store(const char *cmd, const char *data, const char *store, const char *config,
+                      au_store_mode mode, au_config **cfg, au_store **st, int *lock)
 {
     au_err err;
     au_err_init(&err);
@@ -21,9 +28,10 @@ int au_cli_open_store(const char *cmd, const char *data, const char *config, au_
         goto out;
     au_config_apply_logging(*cfg);
     const char *dir = data ? data : (*cfg)->data_dir;
+    const char *at = au_cli_store_at(*cfg, store, dir);
     /* These commands read what is there: a read-only probe first, so that a mistyped --data
      * is reported (and no empty store created) before the lock file makes the directory. */
-    if (mode == AU_STORE_RW && au_store_open(dir, AU_STORE_RO, st, &err))
+    if (mode == AU_STORE_RW && au_store_open(at, AU_STORE_RO, st, &err))
         goto out;
     au_store_close(*st);
     *st = NULL;
@@ -35,7 +43,7 @@ int au_cli_open_store(const char *cmd, const char *data, const char *config, au_
         if (rc)
             goto out;
     }
-    au_rc orc = au_store_open(dir, mode, st, &err);
+    au_rc orc = au_store_open(at, mode, st, &err);
     if (orc && !err.rc) /* the check below reads err */
         au_err_set(&err, orc, "%s: %s", dir, au_rc_message(orc));
 out:

@@ -198,7 +198,7 @@ static int run(int argc, char **argv)
         return code;
     au_config *cfg;
     au_store *st;
-    if (au_cli_open_store("train", o.data, o.config, AU_STORE_RW, &cfg, &st, &lock))
+    if (au_cli_open_store("train", o.data, NULL, o.config, AU_STORE_RW, &cfg, &st, &lock))
         return 1;
     code = train(st, cfg, o.labels, o.json);
     au_store_close(st);

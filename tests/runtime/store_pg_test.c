@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../support/pgserver.h"
@@ -70,6 +71,26 @@ static void profile_names(au_rt_daemon *d, long p, const char *want)
     au_rt_resp_cleanup(&r);
 }
 
+/* Runs `aurum ARGS` ($AURUM_BIN); stdout and stderr into out[cap]; returns the exit code. */
+static int run_cli(const char *args, char *out, size_t cap)
+{
+    char o[] = "/tmp/aurum-pgcli-out-XXXXXX";
+    int fd = mkstemp(o);
+    cr_assert(fd >= 0);
+    close(fd);
+    const char *b = getenv("AURUM_BIN");
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "%s %s </dev/null >%s 2>&1", b && *b ? b : "build/aurum", args, o);
+    int st = system(cmd);
+    FILE *f = fopen(o, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    unlink(o);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 Test(store_pg_serve, a_daemon_on_postgres_resolves_serves_and_survives_a_restart, .timeout = 180)
 {
     if (!au_pgserver_available())
@@ -110,6 +131,25 @@ Test(store_pg_serve, a_daemon_on_postgres_resolves_serves_and_survives_a_restart
     PQclear(q);
 
     cr_assert_eq(au_rt_stop(&d), 0, "daemon did not stop cleanly");
+
+    /* the batch subcommands read the same store: --store, or store: in the config; the empty
+     * SQLite-less data directory alone would have no quality ledger and no audit log */
+    char args[1024], out[8192];
+    snprintf(args, sizeof(args),
+             "quality --format json --data %s --store postgres://postgres@127.0.0.1:%d/postgres",
+             d.dir, p.port);
+    cr_assert_eq(run_cli(args, out, sizeof(out)), 0, "%s", out);
+    cr_assert(strstr(out, "\"crm\"") && strstr(out, "\"email\""), "%s", out);
+    snprintf(args, sizeof(args), "audit verify --data %s --config %s", d.dir, d.config_path);
+    cr_assert_eq(run_cli(args, out, sizeof(out)), 0, "%s", out);
+    cr_assert(strstr(out, "ok: ") && strtol(strstr(out, "ok: ") + 4, NULL, 10) >= 2, "%s", out);
+    q = au_pgserver_exec(&p, "SELECT count(*) FROM audit");
+    cr_assert_not_null(q);
+    char want[64];
+    snprintf(want, sizeof(want), "ok: %s entries", PQgetvalue(q, 0, 0));
+    PQclear(q);
+    cr_assert(strstr(out, want), "%s (want %s)", out, want);
+
     cr_assert_eq(au_rt_restart(&d), 0, "daemon did not restart");
     cr_assert_eq(profile_of(&d, "1"), john, "the assignment read back from PostgreSQL");
     cr_assert_eq(profile_of(&d, "2"), john);

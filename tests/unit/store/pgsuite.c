@@ -12,6 +12,7 @@
 #include <criterion/hooks.h>
 #include <criterion/options.h>
 #include <fnmatch.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,4 +104,37 @@ void au_pgsuite_database(char *loc, size_t cap)
 const au_pgserver *au_pgsuite_server(void)
 {
     return &pg;
+}
+
+void au_pgsuite_open_sqlite(char *dir, size_t cap, au_store **st)
+{
+    au_err err;
+    snprintf(dir, cap, "/tmp/aurum-store-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(dir, AU_STORE_RW, st, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+void au_pgsuite_open_pg(char *dir, au_store **st)
+{
+    char loc[256];
+    au_err err;
+    dir[0] = '\0';
+    au_pgsuite_database(loc, sizeof(loc));
+    au_err_init(&err);
+    cr_assert_eq(au_store_open(loc, AU_STORE_RW, st, &err), AU_OK, "%s", err.message);
+    au_err_cleanup(&err);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+void au_pgsuite_close(au_store *st, const char *dir)
+{
+    au_store_close(st);
+    if (dir && dir[0])
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -5,7 +5,6 @@
  * Each runs as store_audit/<name> on SQLite and store_audit_pg/<name> on PostgreSQL (pgsuite.h).
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,60 +15,10 @@
 
 #include "pgsuite.h"
 
-static char dir[64];
-static au_store *st;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void setup(void)
-{
-    au_err err;
-    snprintf(dir, sizeof(dir), "/tmp/aurum-saudit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    au_err_init(&err);
-    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-}
-
-static void teardown(void)
-{
-    au_store_close(st);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void pg_setup(void)
-{
-    char loc[256];
-    au_err err;
-    au_pgsuite_database(loc, sizeof(loc));
-    au_err_init(&err);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-}
-
-static void pg_teardown(void)
-{
-    au_store_close(st);
-}
-
-TestSuite(store_audit, .init = setup, .fini = teardown);
-TestSuite(store_audit_pg, .init = pg_setup, .fini = pg_teardown);
+AU_STORE_BOTH(store_audit);
 
 /* One body, two tests: store_audit/<name> (SQLite), store_audit_pg/<name> (PostgreSQL). */
-#define CASE(name)                                                                                 \
-    static void name(void);                                                                        \
-    Test(store_audit, name)                                                                        \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(store_audit_pg, name)                                                                     \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
+#define CASE(name) AU_STORE_CASE(store_audit, name)
 
 /* Appends entries 1..n at times 1000 * id, chained as src/audit chains them; entry i is of key
  * "key_<i % 2>", names profile i and record 100 + i. */

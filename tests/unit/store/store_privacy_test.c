@@ -6,7 +6,6 @@
  * of runs and dead letters by needle; the scrub of a deleted record; the checkpoint.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,60 +15,10 @@
 
 #include "pgsuite.h"
 
-static char dir[64];
-static au_store *st;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void setup(void)
-{
-    au_err err;
-    snprintf(dir, sizeof(dir), "/tmp/aurum-spriv-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    au_err_init(&err);
-    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-}
-
-static void teardown(void)
-{
-    au_store_close(st);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void pg_setup(void)
-{
-    char loc[256];
-    au_err err;
-    au_pgsuite_database(loc, sizeof(loc));
-    au_err_init(&err);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-}
-
-static void pg_teardown(void)
-{
-    au_store_close(st);
-}
-
-TestSuite(store_privacy, .init = setup, .fini = teardown);
-TestSuite(store_privacy_pg, .init = pg_setup, .fini = pg_teardown);
+AU_STORE_BOTH(store_privacy);
 
 /* One body, two tests: store_privacy/<name> (SQLite), store_privacy_pg/<name> (PostgreSQL). */
-#define CASE(name)                                                                                 \
-    static void name(void);                                                                        \
-    Test(store_privacy, name)                                                                      \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(store_privacy_pg, name)                                                                   \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
+#define CASE(name) AU_STORE_CASE(store_privacy, name)
 
 static int64_t put(const char *id, const char *doc, uint64_t hash)
 {

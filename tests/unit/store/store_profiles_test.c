@@ -7,7 +7,6 @@
  * per source of events that no live record holds the customer reference of.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,60 +17,10 @@
 
 #include "pgsuite.h"
 
-static char dir[64];
-static au_store *st;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void setup(void)
-{
-    au_err err;
-    snprintf(dir, sizeof(dir), "/tmp/aurum-sprof-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    au_err_init(&err);
-    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-}
-
-static void teardown(void)
-{
-    au_store_close(st);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void pg_setup(void)
-{
-    char loc[256];
-    au_err err;
-    au_pgsuite_database(loc, sizeof(loc));
-    au_err_init(&err);
-    cr_assert_eq(au_store_open(loc, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
-    au_err_cleanup(&err);
-}
-
-static void pg_teardown(void)
-{
-    au_store_close(st);
-}
-
-TestSuite(store_profiles, .init = setup, .fini = teardown);
-TestSuite(store_profiles_pg, .init = pg_setup, .fini = pg_teardown);
+AU_STORE_BOTH(store_profiles);
 
 /* One body, two tests: store_profiles/<name> (SQLite), store_profiles_pg/<name> (PostgreSQL). */
-#define CASE(name)                                                                                 \
-    static void name(void);                                                                        \
-    Test(store_profiles, name)                                                                     \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(store_profiles_pg, name)                                                                  \
-    {                                                                                              \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
+#define CASE(name) AU_STORE_CASE(store_profiles, name)
 
 static int64_t put_record(const char *id, const char *doc)
 {

@@ -225,6 +225,26 @@ static au_rc pg_run_step(void *impl, int64_t run_id, const char *step_id, const 
     return exec(impl, FL_RUN_STEP, &p, "run_step");
 }
 
+/* Row i of a flow_runs result in the column order every run query selects (strings borrowed
+ * from the result); the flows and privacy files read runs through it. */
+au_run_row au_pg_run_row(const PGresult *res, int i)
+{
+    return (au_run_row){
+        .id = au_pg_col_int(res, i, 0),
+        .flow = au_pg_col(res, i, 1),
+        .trigger = au_pg_col(res, i, 2),
+        .input = au_pg_col(res, i, 3),
+        .condition = au_pg_col(res, i, 4),
+        .steps = au_pg_col(res, i, 5),
+        .status = au_pg_col(res, i, 6),
+        .error = au_pg_col(res, i, 7),
+        .pending = (int)au_pg_col_int(res, i, 8),
+        .attempts = (int)au_pg_col_int(res, i, 9),
+        .started_ms = au_pg_col_int(res, i, 10),
+        .finished_ms = au_pg_col_int(res, i, 11),
+    };
+}
+
 static au_rc pg_run_list(void *impl, const char *flow, const char *status, int64_t before,
                          int limit, au_run_cb cb, void *ctx)
 {
@@ -236,20 +256,7 @@ static au_rc pg_run_list(void *impl, const char *flow, const char *status, int64
     au_pg_text(&p, status);
     PGresult *res = run(impl, FL_RUN_LIST, &p, "run_list", &rc);
     for (int i = 0; res && !rc && i < PQntuples(res); i++) {
-        au_run_row r = {
-            .id = au_pg_col_int(res, i, 0),
-            .flow = au_pg_col(res, i, 1),
-            .trigger = au_pg_col(res, i, 2),
-            .input = au_pg_col(res, i, 3),
-            .condition = au_pg_col(res, i, 4),
-            .steps = au_pg_col(res, i, 5),
-            .status = au_pg_col(res, i, 6),
-            .error = au_pg_col(res, i, 7),
-            .pending = (int)au_pg_col_int(res, i, 8),
-            .attempts = (int)au_pg_col_int(res, i, 9),
-            .started_ms = au_pg_col_int(res, i, 10),
-            .finished_ms = au_pg_col_int(res, i, 11),
-        };
+        au_run_row r = au_pg_run_row(res, i);
         rc = (au_rc)cb(ctx, &r);
     }
     PQclear(res);

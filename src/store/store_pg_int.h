@@ -86,6 +86,9 @@ extern const struct au_store_resolution_ops au_pg_resolution_ops;
  * the profiles' identifier index. */
 extern const struct au_store_profiles_ops au_pg_profiles_ops;
 AU_MUST_USE au_rc au_pg_events_unlinked(void *impl, au_unlinked_cb cb, void *ctx);
+/* Row i of a flow_runs result in the run queries' column order (store_pg_flows.c). */
+au_run_row au_pg_run_row(const PGresult *res, int i);
+
 /* The quality and inbound domain tables (store_pg_quality.c, store_pg_inbound.c). */
 extern const struct au_store_quality_ops au_pg_quality_ops;
 extern const struct au_store_inbound_ops au_pg_inbound_ops;

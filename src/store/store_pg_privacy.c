@@ -113,20 +113,7 @@ static int each_run(const PGresult *res, au_run_cb cb, void *ctx)
 {
     int stop = 0;
     for (int i = 0; !stop && i < PQntuples(res); i++) {
-        au_run_row r = {
-            .id = au_pg_col_int(res, i, 0),
-            .flow = au_pg_col(res, i, 1),
-            .trigger = au_pg_col(res, i, 2),
-            .input = au_pg_col(res, i, 3),
-            .condition = au_pg_col(res, i, 4),
-            .steps = au_pg_col(res, i, 5),
-            .status = au_pg_col(res, i, 6),
-            .error = au_pg_col(res, i, 7),
-            .pending = (int)au_pg_col_int(res, i, 8),
-            .attempts = (int)au_pg_col_int(res, i, 9),
-            .started_ms = au_pg_col_int(res, i, 10),
-            .finished_ms = au_pg_col_int(res, i, 11),
-        };
+        au_run_row r = au_pg_run_row(res, i);
         stop = cb(ctx, &r);
     }
     return stop;

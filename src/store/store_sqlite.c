@@ -297,11 +297,14 @@ static const char pragmas_rw[] = "PRAGMA page_size = 8192; PRAGMA journal_mode =
                                  "PRAGMA wal_autocheckpoint = 10000;"
                                  "PRAGMA journal_size_limit = 67108864;"
                                  "PRAGMA secure_delete = ON;";
-/* Readers map up to 4 GiB (address space only; pages come from the shared page cache): a profile
- * read touches a few pages scattered over the whole file, and through read() each costs a
- * system call (a quarter of the profile read time at 1 M records with 256 MiB). */
+/* Readers do not memory-map the file. SQLite unmaps a connection's whole map whenever a read
+ * transaction begins after another connection committed (pagerBeginReadTransaction), so while
+ * records are written every profile read paid a munmap and then a page fault for each page it
+ * touched, which on this machine's virtualised CPU cost more than the read() they replace:
+ * bench/read_write.sh on a 200 k store (perf: a quarter of the daemon's samples were those faults
+ * and munmaps) went from 170-290 to 100-140 us of daemon CPU per read, alone and beside writes. */
 static const char pragmas_ro[] = "PRAGMA cache_size = -16384;"
-                                 "PRAGMA mmap_size = 4294967296;"
+                                 "PRAGMA mmap_size = 0;"
                                  "PRAGMA temp_store = MEMORY;";
 
 static void sq_close(void *impl)

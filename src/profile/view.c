@@ -250,8 +250,8 @@ static void cache_put(au_profiles *p, int64_t key, const char *text, size_t len,
     au_free(copy);
 }
 
-/* Ends the read transaction of in_snapshot; a read-only one has nothing to keep, so a failed
- * answer just rolls it back. */
+/* Ends the read transaction of get_in_snapshot; a read-only one has nothing to keep, so a
+ * failed answer just rolls it back. */
 static au_rc snapshot_end(au_store *st, au_rc rc)
 {
     if (rc) {
@@ -281,6 +281,9 @@ static au_rc get_in_snapshot(au_engine *e, au_store *st, int64_t id, int lineage
     return rc;
 }
 
+/* Only for a reader handle outside any transaction (the API's, from au_engine_reader): lookups
+ * are also made by hooks on the writer's handle inside its write transaction, where a BEGIN
+ * would fail, so au_profile_lookup and au_profile_get take no transaction of their own. */
 au_rc au_profile_get_text(au_engine *e, au_store *st, int64_t id, int lineage, char **text,
                           size_t *len, au_err *err)
 {
@@ -328,8 +331,9 @@ static au_rc profiles_of_records(au_store *st, const members *recs, members *pro
     return AU_OK;
 }
 
-static au_rc lookup(au_engine *e, au_store *st, const char *email, const char *phone,
-                    const char *source, const char *record, int lineage, json_t **out, au_err *err)
+au_rc au_profile_lookup(au_engine *e, au_store *st, const char *email, const char *phone,
+                        const char *source, const char *record, int lineage, json_t **out,
+                        au_err *err)
 {
     au_profiles *p = au_profiles_of(e);
     members recs = {0}, profs = {0};
@@ -388,25 +392,6 @@ out:
     au_free(profs.recs);
     json_decref(list);
     return rc;
-}
-
-/* A lookup reads the identifier index and every profile it finds in one read transaction (see
- * get_in_snapshot). */
-au_rc au_profile_lookup(au_engine *e, au_store *st, const char *email, const char *phone,
-                        const char *source, const char *record, int lineage, json_t **out,
-                        au_err *err)
-{
-    json_t *list = NULL;
-    au_rc rc = au_store_begin(st);
-    if (rc)
-        return au_err_set(err, rc, "cannot begin a read transaction");
-    rc = snapshot_end(st, lookup(e, st, email, phone, source, record, lineage, &list, err));
-    if (rc) {
-        json_decref(list); /* only when the commit of the finished read failed */
-        return rc;
-    }
-    *out = list;
-    return AU_OK;
 }
 
 /* --- search ------------------------------------------------------------------------------- */

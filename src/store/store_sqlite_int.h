@@ -34,6 +34,10 @@ typedef struct au_sqlite_ckpt au_sqlite_ckpt;
 /* Starts the thread and turns the writer connection's autocheckpoint off; NULL (logged) when
  * the database has no file or the thread cannot start: the writer then checkpoints itself. */
 au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer);
+/* Has the thread run one PASSIVE checkpoint now and waits for it (tests, and whoever needs the
+ * WAL copied before going on); *log and *done are SQLite's counts of frames in the WAL and
+ * frames copied (-1: no checkpoint happened). AU_ERR_STORE when the thread is stopping. */
+AU_MUST_USE au_rc au_sqlite_ckpt_round(au_sqlite_ckpt *c, int *log, int *done);
 /* Stops the thread (NULL: no-op) and gives the writer its autocheckpoint back. */
 void au_sqlite_ckpt_stop(au_sqlite_ckpt *c, sqlite3 *writer);
 

@@ -41,6 +41,17 @@ AU_MUST_USE au_rc au_sqlite_ckpt_round(au_sqlite_ckpt *c, int *log, int *done);
 /* Stops the thread (NULL: no-op) and gives the writer its autocheckpoint back. */
 void au_sqlite_ckpt_stop(au_sqlite_ckpt *c, sqlite3 *writer);
 
+/* Record documents packed with a preset dictionary (store_sqlite_doc.c). Registers the SQL
+ * functions au_doc_pack(text) -> blob and au_doc_text(blob) -> text on `db` (their state is
+ * the connection's, freed at its close); an SQLite code. */
+int au_sqlite_doc_register(sqlite3 *db);
+/* The preset dictionary (static, *n bytes). */
+const unsigned char *au_sqlite_doc_dict(size_t *n);
+/* The text of the packed document z[0..n) (trailing bytes ignored), NUL-terminated, owned by the
+ * caller (au_free), *len its length; NULL when z is not one. With `partial`, a damaged or cut
+ * stream gives what inflated before the damage (scans of raw file bytes, tests). */
+char *au_sqlite_doc_unpack(const void *z, size_t n, int partial, size_t *len);
+
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);
 /* The statement cached in `slot`, prepared from `sql` on first use; reset it after use with

@@ -65,13 +65,16 @@ typedef struct {
     size_t cap;
 } doc_unpacker;
 
+/* The buffers come from SQLite's allocator, not au_malloc: they are allocated inside SQL
+ * function calls, where a failure is SQLite's out-of-memory (which rolls back the whole
+ * transaction), and au_malloc's fault injection tests failures of the store's own code. */
 static int grow(void *pbuf, size_t *cap, size_t need)
 {
     unsigned char **buf = pbuf;
     if (need <= *cap)
         return 0;
     size_t n = need < 1024 ? 1024 : need + need / 2;
-    unsigned char *p = au_realloc(*buf, n);
+    unsigned char *p = sqlite3_realloc64(*buf, n);
     if (!p)
         return -1;
     *buf = p;
@@ -126,7 +129,7 @@ static void packer_free(void *arg)
 {
     doc_packer *p = arg;
     deflateEnd(&p->z);
-    au_free(p->out);
+    sqlite3_free(p->out);
     au_free(p);
 }
 
@@ -136,7 +139,7 @@ static void unpacker_free(void *arg)
     if (!u)
         return;
     inflateEnd(&u->z);
-    au_free(u->out);
+    sqlite3_free(u->out);
     au_free(u);
 }
 
@@ -210,9 +213,8 @@ char *au_sqlite_doc_unpack(const void *z, size_t n, int partial, size_t *len)
     doc_unpacker *u = unpacker_new();
     char *text = NULL;
     long got = u ? unpack(u, z, n, partial) : -1;
-    if (got >= 0) {
-        text = u->out; /* handed to the caller */
-        u->out = NULL;
+    if (got >= 0 && (text = au_malloc((size_t)got + 1)) != NULL) {
+        memcpy(text, u->out, (size_t)got + 1);
         *len = (size_t)got;
     }
     unpacker_free(u);

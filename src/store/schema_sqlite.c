@@ -7,9 +7,10 @@
  * Layout notes (the bulk import writes through these tables, so they are shaped for it):
  * - records holds one compact row per (source, record_id): current version, hash and deleted flag.
  *   Its rowid is the internal record number that profiles, clusters and indexes will refer to.
- * - record_versions holds every version, document included, keyed by (rec, version) WITHOUT
- *   ROWID, so a fresh load appends to the end of one b-tree and history is a range scan.
- * - record_versions.rec deliberately has no REFERENCES clause: the only writer of both tables is
+ * - versions (record_versions before step 9, now a view of it) holds every version, document
+ *   included, keyed by (rec, version) WITHOUT ROWID, so a fresh load appends to the end of one
+ *   b-tree and history is a range scan. Documents are packed (store_sqlite_doc.c).
+ * - versions.rec deliberately has no REFERENCES clause: the only writer of both tables is
  *   record_put/record_delete, and a foreign-key probe per inserted version costs measurable
  *   import throughput. foreign_keys is on for the tables that do declare them.
  * - events.seq and the rowids are monotonically increasing: they can serve as cursors later
@@ -250,6 +251,37 @@ static const char *const migrations[] = {
     "  at_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (source, fingerprint)"
     ") WITHOUT ROWID;",
+
+    /* 9 (disk, docs/STORE.md): the slimmer versions table. Documents are stored packed
+     * (au_doc_pack: deflate with a preset dictionary of the schema's keys, store_sqlite_doc.c)
+     * and origins by number (a handful of distinct strings repeated on every version), which
+     * takes a version row from ~750 to ~210 bytes. The old rows are converted in place, in key
+     * order (an append to the new b-tree); DROP TABLE zeroes the old pages (secure_delete).
+     * record_versions becomes a view with the old columns, so SQL that read it still works
+     * (it needs au_doc_text, registered on every connection the store opens). */
+    "CREATE TABLE origins ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE"
+    ");"
+    "INSERT INTO origins(name) VALUES ('erasure');"
+    "INSERT OR IGNORE INTO origins(name) SELECT DISTINCT origin FROM record_versions;"
+    "CREATE TABLE versions ("
+    "  rec INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  doc BLOB,"
+    "  hash INTEGER NOT NULL,"
+    "  origin INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (rec, version)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO versions(rec, version, doc, hash, origin, at_ms, deleted) "
+    "  SELECT v.rec, v.version, au_doc_pack(v.doc), v.hash, o.id, v.at_ms, v.deleted "
+    "  FROM record_versions v JOIN origins o ON o.name = v.origin ORDER BY v.rec, v.version;"
+    "DROP TABLE record_versions;"
+    "CREATE VIEW record_versions AS"
+    "  SELECT v.rec, v.version, au_doc_text(v.doc) AS doc, v.hash, o.name AS origin, v.at_ms,"
+    "  v.deleted FROM versions v JOIN origins o ON o.id = v.origin;",
 };
 
 int au_sqlite_schema_version(void)

@@ -37,8 +37,10 @@
     X(REC_INSERT, "INSERT INTO records(source, record_id, version, hash, deleted) "                \
                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(source, record_id) DO NOTHING")         \
     X(REC_UPDATE, "UPDATE records SET version = ?2, hash = ?3, deleted = ?4 WHERE id = ?1")        \
-    X(VER_INSERT, "INSERT INTO record_versions(rec, version, doc, hash, origin, at_ms, deleted) "  \
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                           \
+    X(VER_INSERT, "INSERT INTO versions(rec, version, doc, hash, origin, at_ms, deleted) "         \
+                  "VALUES (?1, ?2, au_doc_pack(?3), ?4, "                                          \
+                  "(SELECT id FROM origins WHERE name = ?5), ?6, ?7)")                             \
+    X(ORIGIN_ADD, "INSERT INTO origins(name) VALUES (?1) ON CONFLICT(name) DO NOTHING")            \
     X(REC_GET_CURRENT, "SELECT r.source, r.record_id, v.version, v.doc, v.hash, v.origin, "        \
                        "v.at_ms, v.deleted FROM records r JOIN record_versions v "                 \
                        "ON v.rec = r.id AND v.version = r.version "                                \
@@ -368,6 +370,12 @@ static au_rc sq_open(const char *location, au_store_mode mode, void **impl, au_e
     }
     sqlite3_extended_result_codes(q->db, 1);
     sqlite3_busy_timeout(q->db, 5000);
+    /* before the migration, which packs the documents of a store older than step 9 */
+    src = au_sqlite_doc_register(q->db);
+    if (src != SQLITE_OK) {
+        rc = au_err_set(err, AU_ERR_NOMEM, "cannot open store '%s': %s", path, sqlite3_errstr(src));
+        goto out;
+    }
     rc = exec_sql(q, mode == AU_STORE_RO ? pragmas_ro : pragmas_rw, err);
     if (rc)
         goto out;
@@ -552,6 +560,22 @@ static au_rc insert_current(sq_store *q, const au_record_row *row, cur_state *c,
     return rc;
 }
 
+/* Adds `origin` to the origins table (nothing when it is there). */
+static au_rc add_origin(sq_store *q, const char *origin)
+{
+    sqlite3_stmt *st = sq_stmt_get(q, SQ_ORIGIN_ADD);
+    if (!st)
+        return AU_ERR_STORE;
+    bind_text(st, 1, origin);
+    int src = sqlite3_step(st);
+    sq_done(st);
+    return src == SQLITE_DONE ? AU_OK : sq_fail(q, src, "origin_add");
+}
+
+/* Inserts the version row. The origin's number is looked up inside the insert; an origin not
+ * seen yet makes it fail on versions.origin NOT NULL (only that statement is undone), and it
+ * is added and the insert retried. No cache of origin numbers: one would have to follow every
+ * rollback that can remove a just-added origin. */
 static au_rc add_version(sq_store *q, const cur_state *c, const char *doc, const char *origin,
                          int64_t at_ms)
 {
@@ -566,9 +590,15 @@ static au_rc add_version(sq_store *q, const cur_state *c, const char *doc, const
     sqlite3_bind_int64(st, 6, at_ms);
     sqlite3_bind_int(st, 7, c->deleted);
     int src = sqlite3_step(st);
-    au_rc rc = src == SQLITE_DONE ? AU_OK : sq_fail(q, src, "record_add_version");
     sq_done(st);
-    return rc;
+    if (src == SQLITE_CONSTRAINT_NOTNULL) {
+        au_rc rc = add_origin(q, origin ? origin : "");
+        if (rc)
+            return rc;
+        src = sqlite3_step(st);
+        sq_done(st);
+    }
+    return src == SQLITE_DONE ? AU_OK : sq_fail(q, src, "record_add_version");
 }
 
 static au_rc sq_record_put(void *impl, const au_record_row *row, au_put_outcome *outcome,

@@ -37,12 +37,17 @@
 #define CKPT_BUSY_MS 2000
 
 struct au_sqlite_ckpt {
-    sqlite3 *db;        /* the checkpointer's own connection, owned */
-    pthread_t thread;   /* runs ckpt_main */
-    pthread_mutex_t mu; /* protects the fields below */
-    pthread_cond_t cv;  /* wakes the thread: frames added or stopping */
-    int frames;         /* WAL size in frames at the writer's last commit */
-    int stopping;       /* close: finish and exit */
+    sqlite3 *db;                /* the checkpointer's own connection, owned */
+    pthread_t thread;           /* runs ckpt_main */
+    pthread_mutex_t mu;         /* protects the fields below */
+    pthread_cond_t cv;          /* wakes the thread: frames added, a round asked for, or stopping */
+    pthread_cond_t answered_cv; /* wakes au_sqlite_ckpt_round: a round finished */
+    int frames;                 /* WAL size in frames at the writer's last commit */
+    int stopping;               /* close: finish and exit */
+    uint64_t asked;             /* rounds asked for by au_sqlite_ckpt_round */
+    uint64_t answered;          /* of those, the last one run */
+    int last_log;               /* what the last round's checkpoint reported: frames in the WAL */
+    int last_done;      /* and frames copied into the database (both -1: nothing was done) */
     uint64_t passive;   /* checkpoints run, for the log at close */
     uint64_t truncates; /* TRUNCATE checkpoints run */
 };
@@ -61,11 +66,10 @@ static int ckpt_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 }
 
 /* One checkpoint of `mode`; logs what SQLite reports beside BUSY (a reader or the writer held
- * it up: the next round retries). */
-static void ckpt_run(au_sqlite_ckpt *c, int mode)
+ * it up: the next round retries). *log and *done are SQLite's frame counts. */
+static void ckpt_run(au_sqlite_ckpt *c, int mode, int *log, int *done)
 {
-    int log = 0, done = 0;
-    int src = sqlite3_wal_checkpoint_v2(c->db, NULL, mode, &log, &done);
+    int src = sqlite3_wal_checkpoint_v2(c->db, NULL, mode, log, done);
     if (src != SQLITE_OK && (src & 0xff) != SQLITE_BUSY && (src & 0xff) != SQLITE_LOCKED)
         au_log(AU_LOG_WARN, "wal checkpoint failed", "error", sqlite3_errmsg(c->db), NULL);
     if (mode == SQLITE_CHECKPOINT_TRUNCATE)
@@ -74,27 +78,54 @@ static void ckpt_run(au_sqlite_ckpt *c, int mode)
         c->passive++;
 }
 
+/* Under c->mu: whether a round is due now (a big WAL or one asked for); otherwise waits up to
+ * CKPT_PERIOD_MS and says whether the WAL grew past CKPT_IDLE_FRAMES meanwhile. */
+static int ckpt_due(au_sqlite_ckpt *c)
+{
+    if (c->frames >= CKPT_PASSIVE_FRAMES || c->asked != c->answered)
+        return 1;
+    struct timespec ts = au_timespec_of_ms(au_wall_ms() + CKPT_PERIOD_MS);
+    pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+    return !c->stopping && (c->frames >= CKPT_IDLE_FRAMES || c->asked != c->answered);
+}
+
 static void *ckpt_main(void *arg)
 {
     au_sqlite_ckpt *c = arg;
     pthread_mutex_lock(&c->mu);
     while (!c->stopping) {
-        if (c->frames < CKPT_PASSIVE_FRAMES) {
-            struct timespec ts = au_timespec_of_ms(au_wall_ms() + CKPT_PERIOD_MS);
-            pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-            if (c->stopping || c->frames < CKPT_IDLE_FRAMES)
-                continue;
-        }
+        if (!ckpt_due(c))
+            continue;
         int mode = c->frames >= CKPT_TRUNCATE_FRAMES ? SQLITE_CHECKPOINT_TRUNCATE
                                                      : SQLITE_CHECKPOINT_PASSIVE;
+        uint64_t ticket = c->asked;
+        int log = -1, done = -1;
         /* Frames committed from now on wake the next round; those before are copied now. */
         c->frames = 0;
         pthread_mutex_unlock(&c->mu);
-        ckpt_run(c, mode);
+        ckpt_run(c, mode, &log, &done);
         pthread_mutex_lock(&c->mu);
+        c->last_log = log;
+        c->last_done = done;
+        c->answered = ticket;
+        pthread_cond_broadcast(&c->answered_cv);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
+}
+
+au_rc au_sqlite_ckpt_round(au_sqlite_ckpt *c, int *log, int *done)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t ticket = ++c->asked;
+    pthread_cond_signal(&c->cv);
+    while (c->answered < ticket && !c->stopping)
+        pthread_cond_wait(&c->answered_cv, &c->mu);
+    au_rc rc = c->answered >= ticket ? AU_OK : AU_ERR_STORE;
+    *log = c->last_log;
+    *done = c->last_done;
+    pthread_mutex_unlock(&c->mu);
+    return rc;
 }
 
 au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer)
@@ -108,9 +139,15 @@ au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer)
         return NULL;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
+    pthread_cond_init(&c->answered_cv, NULL);
+    /* The read: a connection learns that the file is in WAL mode only when it first reads it;
+     * until then sqlite3_wal_checkpoint_v2 on it does nothing and reports -1 frames, and the WAL
+     * grew by every commit until the daemon stopped. Once read, the connection keeps the WAL
+     * open until it closes. */
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
-        sqlite3_exec(c->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(c->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(c->db, CKPT_BUSY_MS);
     if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0)
@@ -124,6 +161,7 @@ fail:
            c->db ? sqlite3_errmsg(c->db) : "open", NULL);
     sqlite3_close_v2(c->db);
     pthread_cond_destroy(&c->cv);
+    pthread_cond_destroy(&c->answered_cv);
     pthread_mutex_destroy(&c->mu);
     au_free(c);
     return NULL;
@@ -147,6 +185,7 @@ void au_sqlite_ckpt_stop(au_sqlite_ckpt *c, sqlite3 *writer)
     au_log(AU_LOG_DEBUG, "wal checkpointer stopped", "passive+truncate", n, NULL);
     sqlite3_close_v2(c->db);
     pthread_cond_destroy(&c->cv);
+    pthread_cond_destroy(&c->answered_cv);
     pthread_mutex_destroy(&c->mu);
     au_free(c);
 }

@@ -34,8 +34,23 @@ typedef struct au_sqlite_ckpt au_sqlite_ckpt;
 /* Starts the thread and turns the writer connection's autocheckpoint off; NULL (logged) when
  * the database has no file or the thread cannot start: the writer then checkpoints itself. */
 au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer);
+/* Has the thread run one PASSIVE checkpoint now and waits for it (tests, and whoever needs the
+ * WAL copied before going on); *log and *done are SQLite's counts of frames in the WAL and
+ * frames copied (-1: no checkpoint happened). AU_ERR_STORE when the thread is stopping. */
+AU_MUST_USE au_rc au_sqlite_ckpt_round(au_sqlite_ckpt *c, int *log, int *done);
 /* Stops the thread (NULL: no-op) and gives the writer its autocheckpoint back. */
 void au_sqlite_ckpt_stop(au_sqlite_ckpt *c, sqlite3 *writer);
+
+/* Record documents packed with a preset dictionary (store_sqlite_doc.c). Registers the SQL
+ * functions au_doc_pack(text) -> blob and au_doc_text(blob) -> text on `db` (their state is
+ * the connection's, freed at its close); an SQLite code. */
+int au_sqlite_doc_register(sqlite3 *db);
+/* The preset dictionary (static, *n bytes). */
+const unsigned char *au_sqlite_doc_dict(size_t *n);
+/* The text of the packed document z[0..n) (trailing bytes ignored), NUL-terminated, owned by the
+ * caller (au_free), *len its length; NULL when z is not one. With `partial`, a damaged or cut
+ * stream gives what inflated before the damage (scans of raw file bytes, tests). */
+char *au_sqlite_doc_unpack(const void *z, size_t n, int partial, size_t *len);
 
 /* The connection of a handle. */
 sqlite3 *au_sqlite_db(void *impl);

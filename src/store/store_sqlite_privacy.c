@@ -70,12 +70,13 @@ static const pv_step purge_steps[] = {
     {"DELETE FROM assignments WHERE rec IN " PV_RECS, PV_NONE},
     {"DELETE FROM overrides WHERE a IN " PV_RECS " OR b IN " PV_RECS, PV_NONE},
     {"DELETE FROM review WHERE a IN " PV_RECS " OR b IN " PV_RECS, PV_NONE},
-    {"DELETE FROM record_versions WHERE rec IN " PV_RECS, PV_AT(versions)},
+    {"DELETE FROM versions WHERE rec IN " PV_RECS, PV_AT(versions)},
     /* the record number stays (it is never reused); its id becomes "erased:<number>" */
     {"UPDATE records SET record_id = 'erased:' || id, hash = 0, deleted = 1 WHERE id IN " PV_RECS,
      PV_AT(records)},
-    {"INSERT INTO record_versions(rec, version, doc, hash, origin, at_ms, deleted) "
-     "SELECT id, version, NULL, 0, 'erasure', ?4, 1 FROM records WHERE id IN " PV_RECS,
+    {"INSERT INTO versions(rec, version, doc, hash, origin, at_ms, deleted) "
+     "SELECT id, version, NULL, 0, (SELECT id FROM origins WHERE name = 'erasure'), ?4, 1 "
+     "FROM records WHERE id IN " PV_RECS,
      PV_NONE},
 };
 
@@ -225,7 +226,7 @@ au_rc au_sqlite_record_scrub(void *impl, int64_t no)
 {
     /* cached: it runs on every record deletion */
     sqlite3_stmt *st = au_sqlite_stmt(impl, AU_SQLITE_EXT_PRIVACY,
-                                      "UPDATE record_versions SET doc = NULL "
+                                      "UPDATE versions SET doc = NULL "
                                       "WHERE rec = ?1 AND doc IS NOT NULL");
     if (!st)
         return AU_ERR_STORE;

@@ -22,6 +22,7 @@
 #include "../support/pgserver.h"
 #include "../support/spawn.h"
 #include "harness.h"
+#include "store/store_sqlite_int.h"
 
 /* What a failed assertion leaves behind: daemons, servers, the tests' own directories. */
 static char made_dirs[16][64];
@@ -440,6 +441,8 @@ static long db_count(const au_rt_daemon *d, const char *sql)
     sqlite3_stmt *st = NULL;
     snprintf(path, sizeof path, "%s/aurum.db", d->dir);
     cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    /* the record_versions view reads documents through au_doc_text (store migration 9) */
+    cr_assert_eq(au_sqlite_doc_register(db), SQLITE_OK);
     cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
     long n = (long)sqlite3_column_int64(st, 0);

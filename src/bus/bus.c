@@ -138,11 +138,13 @@ au_bus *au_bus_of(au_engine *e)
 au_rc au_bus_start(au_bus *b, au_err *err)
 {
     if (!b || !b->cfg.enabled || b->running)
-        return AU_OK;
+        return AU_OK; /* running is only written by this thread (start, stop) */
     b->stop = 0;
     if (pthread_create(&b->thread, NULL, au_bus_publisher, b) != 0)
         return au_err_set(err, AU_ERR_IO, "cannot start the bus publisher thread");
-    b->running = 1;
+    pthread_mutex_lock(&b->mu);
+    b->running = 1; /* under mu: GET /v1/bus reads it */
+    pthread_mutex_unlock(&b->mu);
     au_log(AU_LOG_INFO, "bus publishing", "url", b->cfg.url, "stream", b->cfg.stream, NULL);
     return AU_OK;
 }
@@ -156,7 +158,9 @@ void au_bus_stop(au_bus *b)
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
     pthread_join(b->thread, NULL);
+    pthread_mutex_lock(&b->mu);
     b->running = 0;
+    pthread_mutex_unlock(&b->mu);
 }
 
 int au_bus_stopping(au_bus *b)
@@ -300,7 +304,7 @@ void au_bus_print_help(FILE *f)
           f);
     for (size_t i = 0; i < NOPTS; i++) {
         au_opt_type_text(&bus_opts[i], type, sizeof type);
-        fprintf(f, "  %-20s %-16s default %-24s %s\n", bus_opts[i].name, type, bus_opts[i].def,
+        fprintf(f, "  %-20s %s, default %s\n      %s\n", bus_opts[i].name, type, bus_opts[i].def,
                 bus_opts[i].help);
     }
     fputs("\nExample:\n\n  bus:\n    enabled: true\n    url: nats://127.0.0.1:4222\n"

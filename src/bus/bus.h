@@ -41,9 +41,9 @@ AU_MUST_USE au_rc au_bus_start(au_bus *b, au_err *err);
  * before the engine closes: the thread writes its watermarks through the writer. */
 void au_bus_stop(au_bus *b);
 
-/* GET /v1/bus: {"enabled","url","stream","subjects","connected","changes":{...},
+/* GET /v1/bus: {"enabled","url","stream","subjects","running","connected","changes":{...},
  * "events":{...},"duplicates","errors","last_error","last_error_ms","last_publish_ms"}; each
- * feed {"published_seq","head_seq","lag","published"}. *out is a new reference. */
+ * feed {"enabled","published_seq","head_seq","lag","published"}. *out is a new reference. */
 AU_MUST_USE au_rc au_bus_status(au_bus *b, json_t **out, au_err *err);
 /* Appends aurum_bus_* (Prometheus text): published, duplicates, errors, lag, connected. */
 AU_MUST_USE au_rc au_bus_metrics(au_bus *b, au_buf *out);

@@ -221,9 +221,9 @@ static au_rc heads(au_bus *b, int64_t *changes, int64_t *events)
 static json_t *feed_json(const au_bus_feed *f, int64_t head, int on)
 {
     int64_t lag = on && head > f->wm ? head - f->wm : 0;
-    return json_pack("{s:b, s:I, s:I, s:I, s:I}", "enabled", on, "published_seq",
-                     (json_int_t)f->wm, "head_seq", (json_int_t)head, "lag", (json_int_t)lag,
-                     "published", (json_int_t)f->published);
+    return json_pack("{s:b, s:I, s:I, s:I, s:I}", "enabled", on, "published_seq", (json_int_t)f->wm,
+                     "head_seq", (json_int_t)head, "lag", (json_int_t)lag, "published",
+                     (json_int_t)f->published);
 }
 
 au_rc au_bus_status(au_bus *b, json_t **out, au_err *err)
@@ -238,14 +238,14 @@ au_rc au_bus_status(au_bus *b, json_t **out, au_err *err)
     snprintf(changes, sizeof changes, "%s.profiles.changed", b->cfg.prefix);
     snprintf(events, sizeof events, "%s.events.TYPE", b->cfg.prefix);
     pthread_mutex_lock(&b->mu);
-    *out = json_pack(
-        "{s:b, s:s, s:s, s:{s:s, s:s}, s:b, s:b, s:o, s:o, s:I, s:I, s:s, s:I, s:I}", "enabled",
-        b->cfg.enabled, "url", b->cfg.url, "stream", b->cfg.stream, "subjects", "changes", changes,
-        "events", events, "running", b->running, "connected", b->connected, "changes",
-        feed_json(&b->changes, hc, b->cfg.changes), "events",
-        feed_json(&b->events, he, b->cfg.events), "duplicates", (json_int_t)b->duplicates,
-        "errors", (json_int_t)b->errors, "last_error", b->last_error, "last_error_ms",
-        (json_int_t)b->last_error_ms, "last_publish_ms", (json_int_t)b->last_publish_ms);
+    *out =
+        json_pack("{s:b, s:s, s:s, s:{s:s, s:s}, s:b, s:b, s:o, s:o, s:I, s:I, s:s, s:I, s:I}",
+                  "enabled", b->cfg.enabled, "url", b->cfg.url, "stream", b->cfg.stream, "subjects",
+                  "changes", changes, "events", events, "running", b->running, "connected",
+                  b->connected, "changes", feed_json(&b->changes, hc, b->cfg.changes), "events",
+                  feed_json(&b->events, he, b->cfg.events), "duplicates", (json_int_t)b->duplicates,
+                  "errors", (json_int_t)b->errors, "last_error", b->last_error, "last_error_ms",
+                  (json_int_t)b->last_error_ms, "last_publish_ms", (json_int_t)b->last_publish_ms);
     pthread_mutex_unlock(&b->mu);
     return *out ? AU_OK : au_err_set(err, AU_ERR_NOMEM, "out of memory");
 }

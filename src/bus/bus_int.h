@@ -43,14 +43,14 @@ struct au_bus {
     int stop;           /* 1: the thread must end */
     int running;        /* 1 while the thread exists (joined by au_bus_stop) */
     pthread_t thread;
-    int connected;              /* 1 while a connection to the server is up */
-    au_bus_feed changes;        /* the change feed */
-    au_bus_feed events;         /* the events */
-    long duplicates;            /* acknowledgements saying "duplicate" (a resend after a restart) */
-    long errors;                /* failed connects, publishes, reads */
-    char last_error[256];       /* the last failure, "" when none */
-    int64_t last_error_ms;      /* when, 0 when never */
-    int64_t last_publish_ms;    /* last acknowledged publish, 0 when never */
+    int connected;           /* 1 while a connection to the server is up */
+    au_bus_feed changes;     /* the change feed */
+    au_bus_feed events;      /* the events */
+    long duplicates;         /* acknowledgements saying "duplicate" (a resend after a restart) */
+    long errors;             /* failed connects, publishes, reads */
+    char last_error[256];    /* the last failure, "" when none */
+    int64_t last_error_ms;   /* when, 0 when never */
+    int64_t last_publish_ms; /* last acknowledged publish, 0 when never */
 };
 
 /* The publisher thread (publish.c); arg is the au_bus. */

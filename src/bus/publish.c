@@ -22,7 +22,7 @@
 
 /* The thread's own connection state (never shared). */
 typedef struct pub {
-    au_bus *b;         /* borrowed */
+    au_bus *b;          /* borrowed */
     natsConnection *nc; /* NULL while disconnected */
     jsCtx *js;          /* JetStream context of nc */
 } pub;
@@ -36,7 +36,7 @@ typedef struct bus_msg {
 } bus_msg;
 
 typedef struct msg_list {
-    bus_msg *v;   /* au_malloc'd array */
+    bus_msg *v; /* au_malloc'd array */
     size_t n, cap;
     const au_bus_config *cfg;
 } msg_list;
@@ -83,8 +83,7 @@ static void disconnect(pub *p)
 
 static void fail_text(char *buf, size_t cap, const char *what, natsStatus s, jsErrCode jerr)
 {
-    snprintf(buf, cap, "%s: %s%s", what, natsStatus_GetText(s),
-             jerr ? " (JetStream error)" : "");
+    snprintf(buf, cap, "%s: %s%s", what, natsStatus_GetText(s), jerr ? " (JetStream error)" : "");
     if (jerr) {
         size_t n = strlen(buf);
         snprintf(buf + n, cap - n, " %d", (int)jerr);
@@ -219,10 +218,10 @@ static int on_event(void *ctx, const au_event_out *e)
     snprintf(subject, sizeof subject, "%s.events.%s", l->cfg->prefix, token);
     au_iso8601_format(e->at_ms, at, sizeof at);
     au_iso8601_format(e->received_ms, received, sizeof received);
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "seq", (json_int_t)e->seq,
-                          "source", e->source, "event_id", e->event_id, "type", e->type, "at", at,
-                          "received_at", received, "customer", json_of(e->customer),
-                          "properties", json_of(e->properties));
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "seq", (json_int_t)e->seq, "source",
+                  e->source, "event_id", e->event_id, "type", e->type, "at", at, "received_at",
+                  received, "customer", json_of(e->customer), "properties", json_of(e->properties));
     char *data = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return msg_list_add(l, e->seq, au_strdup(subject),

@@ -138,8 +138,7 @@ static void check_event(stream_seen *s, natsMsg *m, const char *id)
 {
     json_t *j = json_loadb(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), 0, NULL);
     char want[128];
-    snprintf(want, sizeof want, "event:shop:%s",
-             json_string_value(json_object_get(j, "event_id")));
+    snprintf(want, sizeof want, "event:shop:%s", json_string_value(json_object_get(j, "event_id")));
     if (!j || strcmp(id, want) != 0 || strcmp(natsMsg_GetSubject(m), "aurum.events.order_placed"))
         s->bad++;
     if (!s->events)

@@ -171,6 +171,7 @@ au_rc au_api_source_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_source_list(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_sync_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_sync_get(au_req *req, au_resp *resp, au_err *err);
+au_rc au_api_bus_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_records_post(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_get(au_req *req, au_resp *resp, au_err *err);
 au_rc au_api_record_delete(au_req *req, au_resp *resp, au_err *err);

@@ -5,6 +5,7 @@
  */
 #include "api/api_int.h"
 #include "api/http_pool.h"
+#include "bus/bus.h"
 #include "quality/quality.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
@@ -35,6 +36,8 @@ au_rc au_api_metrics(au_req *req, au_resp *resp, au_err *err)
         rc = au_flows_metrics(f, &b);
     if (!rc)
         rc = au_inbound_metrics(au_inbound_of(req->srv->engine), &b);
+    if (!rc)
+        rc = au_bus_metrics(au_bus_of(req->srv->engine), &b);
     au_resolve_state *rs = au_engine_hook_state(req->srv->engine, "resolve");
     if (!rc && rs)
         rc = au_resolve_metrics(rs, &b);

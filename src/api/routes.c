@@ -127,6 +127,11 @@
       "none: from the beginning); answers the cursor to resume from as \"next\"; long-polls with " \
       "wait; Server-Sent Events with Accept: text/event-stream (Last-Event-ID honoured).",         \
       NULL)                                                                                        \
+    X("GET", "/v1/bus", au_api_bus_get, AU_NEED_READ,                                              \
+      "The NATS JetStream publisher of profile changes and events (docs/BUS.md): per feed the "    \
+      "acknowledged watermark, the newest stored position and the lag; connection, duplicates "    \
+      "the stream dropped, errors and the last one.",                                              \
+      NULL)                                                                                        \
     X("POST", "/v1/identify", au_api_segment, AU_NEED_SEGMENT,                                     \
       "Segment identify: a record of source segment; dirty traits are quarantined and listed in "  \
       "warnings.",                                                                                 \

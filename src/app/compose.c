@@ -6,6 +6,7 @@
  */
 #include "app/compose.h"
 #include "audit/audit.h"
+#include "bus/bus.h"
 #include "flows/flows.h"
 #include "inbound/inbound.h"
 #include "privacy/privacy.h"
@@ -32,6 +33,9 @@ const au_engine_hook *const au_app_hooks[] = {
     /* inbound connectors act outside the transaction: the hook is their home in the engine
      * (au_inbound_of), started by `aurum serve` (docs/CONNECTORS.md) */
     &au_inbound_hook,
+    /* the bus publisher acts outside the transaction too: its committed slot wakes it to
+     * publish what the commit stored (docs/BUS.md), started by `aurum serve` */
+    &au_bus_hook,
 
     /* and the audit log after everything: it logs the records the job wrote (numbers and, for
      * a request, the profiles resolution gave them) in the job's own transaction */

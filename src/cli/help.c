@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "bus/bus.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/source.h"
@@ -151,6 +152,12 @@ void au_cli_config_markdown(FILE *f)
     if (!rc)
         rc = au_netpolicy_options_markdown(&b);
     if (!rc)
+        rc = au_buf_printf(&b, "\n## Bus (`bus:`)\n\n"
+                               "Publishing of profile changes and events to NATS JetStream; "
+                               "docs/BUS.md.\n\n");
+    if (!rc)
+        rc = au_bus_options_markdown(&b);
+    if (!rc)
         rc = au_buf_printf(&b, "\n## Flow options (`flows:` and PUT /v1/flows/NAME)\n");
     if (!rc)
         rc = au_flows_options_markdown(&b);
@@ -191,5 +198,6 @@ const au_cli_topic au_cli_topics[] = {
     {"connectors", "inbound connectors: file drop, PostgreSQL, HTTP API; schedules, sync",
      au_inbound_print_help},
     {"privacy", "the audit log, retention and the read:masked scope", audit_topic},
+    {"bus", "NATS JetStream: profile changes and events published as subjects", au_bus_print_help},
     {NULL, NULL, NULL},
 };

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "app/compose.h"
 #include "audit/audit.h"
+#include "bus/bus.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/engine.h"
@@ -169,6 +170,8 @@ static int run(int argc, char **argv)
         goto out;
     if ((rc = au_audit_start(engine, &err)))
         goto out;
+    if ((rc = au_bus_start(au_bus_of(engine), &err)))
+        goto out;
     if ((rc = au_api_start(cfg, engine, keys, listen, &api, &port, &err)))
         goto out;
     const char *colon = strrchr(listen, ':');
@@ -189,6 +192,8 @@ out:
     if (engine)
         au_inbound_stop(au_inbound_of(engine));
     au_api_stop(api);
+    if (engine)
+        au_bus_stop(au_bus_of(engine)); /* it writes watermarks through the engine */
     if (engine)
         au_flows_stop(au_flows_of(engine));
     if (engine)

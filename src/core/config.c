@@ -102,6 +102,10 @@ static const struct {
      NULL},
     {"masking",
      "what read:masked keys see, per attribute: full, partial or none (aurum help privacy)", NULL},
+    {"bus",
+     "NATS JetStream publishing of profile changes and events: {enabled, url, stream, "
+     "subject_prefix, ...} (aurum help bus, docs/BUS.md)",
+     NULL},
     {"clock",
      "tests only: {offset_file: PATH} runs the flows' clock ahead by the milliseconds in PATH "
      "(docs/FLOWS.md)",

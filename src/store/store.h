@@ -252,6 +252,7 @@ typedef struct au_store_ops {
     const struct au_store_privacy_ops *privacy;
     const struct au_store_inbound_ops *inbound;
     const struct au_store_audit_ops *audit; /* audit log and retention (store_audit.h) */
+    const struct au_store_bus_ops *bus;     /* the NATS publisher's reads (store_bus.h) */
 } au_store_ops;
 
 /* Opens a store. `location` is "DIR" (SQLite in DIR/aurum.db, DIR created if missing) or
@@ -281,6 +282,7 @@ AU_MUST_USE au_rc au_store_savepoint_rollback(au_store *s);
 #define AU_STORE_IMPL                          s->impl
 
 #include "store/store_audit.h"
+#include "store/store_bus.h"
 #include "store/store_flows.h"
 #include "store/store_inbound.h"
 #include "store/store_keys.h"

@@ -941,6 +941,7 @@ static const struct au_store_keys_ops pg_keys = {
         .records = &pg_records, .keys = &pg_keys, .resolution = &au_pg_resolution_ops,             \
         .profiles = &au_pg_profiles_ops, .flows = &au_pg_flows_ops, .quality = &au_pg_quality_ops, \
         .privacy = &au_pg_privacy_ops, .inbound = &au_pg_inbound_ops, .audit = &au_pg_audit_ops,   \
+        .bus = &au_pg_bus_ops,                                                                     \
     }
 
 const au_store_ops au_store_pg_ops = PG_OPS("postgres");

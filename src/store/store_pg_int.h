@@ -31,7 +31,8 @@ extern const au_store_ops au_store_postgresql_ops;
 #define AU_PG_SLOT_FLOWS    104 /* store_pg_flows.c: 104..127 */
 #define AU_PG_SLOT_PRIVACY  128 /* store_pg_privacy.c: 128..143 */
 #define AU_PG_SLOT_AUDIT    144 /* store_pg_audit.c: 144..159 */
-#define AU_PG_SLOT_N        160
+#define AU_PG_SLOT_BUS      184 /* store_pg_bus.c: 184..191 (160..183: nodes, nodesflow) */
+#define AU_PG_SLOT_N        192
 
 /* Parameters of one statement, all sent as text except binary ones (bytea). The numbers are
  * formatted into `num`, so a au_pg_params lives on the caller's stack for the call. */
@@ -97,6 +98,8 @@ extern const struct au_store_flows_ops au_pg_flows_ops;
 /* The privacy and audit domain tables (store_pg_privacy.c, store_pg_audit.c). */
 extern const struct au_store_privacy_ops au_pg_privacy_ops;
 extern const struct au_store_audit_ops au_pg_audit_ops;
+/* The bus domain table (store_pg_bus.c). */
+extern const struct au_store_bus_ops au_pg_bus_ops;
 /* Runs a command that cannot be prepared (VACUUM, CHECKPOINT) outside a transaction; the
  * server's message is logged under `op`. */
 AU_MUST_USE au_rc au_pg_utility(void *impl, const char *sql, const char *op);

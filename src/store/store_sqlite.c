@@ -1099,5 +1099,6 @@ const au_store_ops au_store_sqlite_ops = {
     .privacy = &sqlite_privacy,
     .inbound = &sqlite_inbound,
     .audit = &au_sqlite_audit_ops,
+    .bus = &au_sqlite_bus_ops,
 };
 /* clang-format on */

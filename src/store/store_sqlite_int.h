@@ -13,6 +13,8 @@ int au_sqlite_schema_version(void);
 const char *au_sqlite_migration(int i);
 
 extern const au_store_ops au_store_sqlite_ops;
+/* The bus domain table (store_sqlite_bus.c). */
+extern const struct au_store_bus_ops au_sqlite_bus_ops;
 
 /* --- helpers for the back-end's other files (store_sqlite_resolve.c, ...) ----------------- */
 #include <sqlite3.h>
@@ -27,7 +29,8 @@ extern const au_store_ops au_store_sqlite_ops;
 #define AU_SQLITE_EXT_AUDIT    116 /* audit log and retention: slots 116..127 */
 #define AU_SQLITE_EXT_INBOUND  136 /* inbound connectors: slots 136..151 (128..135 free) */
 #define AU_SQLITE_EXT_INBOUND2 152 /* inbound connectors, second range: slots 152..159 */
-#define AU_SQLITE_EXT_N        160
+#define AU_SQLITE_EXT_BUS      160 /* the bus publisher's reads: slots 160..167 */
+#define AU_SQLITE_EXT_N        168
 
 /* The WAL checkpointer of a read-write handle (store_sqlite_ckpt.c). */
 typedef struct au_sqlite_ckpt au_sqlite_ckpt;

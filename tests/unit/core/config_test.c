@@ -172,7 +172,8 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
         "valid keys: listen, data_dir, store, default_country, max_body_bytes, "
         "max_connections, max_connections_per_client, idle_timeout, "
         "max_inflight_bytes, tls_cert, tls_key, group_commit_max, log_level, log_format, sources, "
-        "matching, survivorship, flows, secrets, outbound, webhooks, retention, masking, clock, "
+        "matching, survivorship, flows, secrets, outbound, webhooks, retention, masking, bus, "
+        "clock, "
         "x-*");
     expect_load_error("sources:\n  crm:\n    record_id: id\n    feilds: {email: mail}\n",
                       AU_ERR_INVALID,

@@ -73,6 +73,12 @@ static int count_slots(const au_store_ops *ops)
         cr_assert_not_null(tab);
         AU_STORE_AUDIT(CHECK_SLOT)
     }
+    {
+        const struct au_store_bus_ops *tab = ops->bus;
+        domain = "bus";
+        cr_assert_not_null(tab);
+        AU_STORE_BUS(CHECK_SLOT)
+    }
     return n;
 }
 

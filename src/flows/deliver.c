@@ -36,13 +36,13 @@
 #include "lib/isotime.h"
 #include "lib/redact.h"
 
-#define SENDERS       16   /* sender threads for blocking connectors */
-#define PASS_GAP_US   2000 /* least time between two dispatcher passes */
-#define SCAN_MIN      256  /* pending rows looked at per dispatcher pass, at first */
-#define SCAN_MAX      8192 /* ... and at most, when the head of the outbox is held back */
-#define IDLE_WAKE_MS  1000 /* dispatcher wakes at least this often */
-#define BLOCKED_SLOTS 8192 /* partition hash set per pass (power of two) */
-#define RECORD_MAX    512  /* outcomes recorded per writer job */
+#define SENDERS       16    /* sender threads for blocking connectors */
+#define PASS_GAP_US   2000  /* least time between two dispatcher passes */
+#define SCAN_MIN      256   /* pending rows looked at per dispatcher pass, at first */
+#define SCAN_MAX      8192  /* ... and at most, when the head of the outbox is held back */
+#define IDLE_WAKE_MS  1000  /* dispatcher wakes at least this often */
+#define BLOCKED_SLOTS 8192  /* partition hash set per pass (power of two) */
+#define RECORD_MAX    512   /* outcomes recorded per writer job */
 #define LEASE_MS      30000 /* how long a claimed row is this node's without a renewal */
 #define RENEW_MS      10000 /* leases of rows in flight are renewed this often */
 
@@ -89,7 +89,7 @@ struct deliver {
     unsigned long wanted;   /* under mu: pass again at once until this many ran */
     int64_t held_until;     /* the last pass's earliest due time of rows held for time */
     pthread_cond_t pass_cv; /* a pass completed */
-    int64_t renewed_ms; /* dispatcher only: when the leases in flight were last renewed */
+    int64_t renewed_ms;     /* dispatcher only: when the leases in flight were last renewed */
     pthread_t dispatcher, recorder, senders[SENDERS];
     int nsenders, dispatcher_running, recorder_running;
 };
@@ -320,8 +320,8 @@ static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now, size_t *nc
         job *j = s->rows[i];
         s->rows[i] = NULL;
         int64_t due = j->res.retry_after_ms;
-        int hold = j->elsewhere || is_inflight(d, j->id) ||
-                   (j->part_hash && blocked_has(b, j->part_hash));
+        int hold =
+            j->elsewhere || is_inflight(d, j->id) || (j->part_hash && blocked_has(b, j->part_hash));
         if (!hold && due > now) {
             hold = 1;
             soonest = due < soonest ? due : soonest;
@@ -389,8 +389,7 @@ static au_rc claim_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err
     claim_ctx *c = ctx;
     int64_t now = au_flows_now_ms(c->f);
     memset(c->won, 0, (size_t)c->n);
-    au_rc rc =
-        au_store_outbox_claim(st, c->node, c->ids, c->n, now, now + LEASE_MS, claim_won, c);
+    au_rc rc = au_store_outbox_claim(st, c->node, c->ids, c->n, now, now + LEASE_MS, claim_won, c);
     return rc ? au_err_set(err, rc, "cannot claim outbox rows") : AU_OK;
 }
 
@@ -458,8 +457,8 @@ static void leases(au_flows *f, int release)
     else if (release && l.released) {
         char n[24];
         snprintf(n, sizeof(n), "%lld", (long long)l.released);
-        au_log(AU_LOG_INFO, "released the outbox leases this node held", "node", f->node, "rows",
-               n, NULL);
+        au_log(AU_LOG_INFO, "released the outbox leases this node held", "node", f->node, "rows", n,
+               NULL);
     }
     au_err_cleanup(&err);
 }

@@ -151,8 +151,8 @@ static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
         /* The claim and the run commit together: if the run cannot be written, the claim is
          * rolled back with it and the firing is not lost to the other nodes. */
         char *name = au_asprintf("flow:%s", j->e->def->name);
-        rc = name ? au_store_schedule_claim(st, name, j->at_s, j->f->node, now, &won)
-                  : AU_ERR_NOMEM;
+        rc =
+            name ? au_store_schedule_claim(st, name, j->at_s, j->f->node, now, &won) : AU_ERR_NOMEM;
         au_free(name);
     }
     if (!rc && won)

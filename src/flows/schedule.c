@@ -35,8 +35,8 @@ static void sched_fire(au_flows *f, flow_entry *e, int64_t at)
         au_log(AU_LOG_ERROR, "schedule could not start a run", "flow", e->def->name, "error",
                err.message, NULL);
     else if (!fired)
-        au_log(AU_LOG_DEBUG, "schedule fired on another node", "flow", e->def->name, "trigger",
-               tid, NULL);
+        au_log(AU_LOG_DEBUG, "schedule fired on another node", "flow", e->def->name, "trigger", tid,
+               NULL);
     au_free(tid);
     json_decref(ctx);
     au_err_cleanup(&err);

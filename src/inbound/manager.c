@@ -30,9 +30,9 @@ typedef struct runner runner;
 struct au_inbound_mgr {
     au_engine *engine;               /* borrowed */
     char node[AU_NODE_NAME_MAX + 1]; /* this node's name: who claimed a scheduled sync */
-    pthread_mutex_t mu; /* guards runners and started */
-    runner *runners;    /* one per connector, owned */
-    int started;        /* au_inbound_start ran (threads may exist) */
+    pthread_mutex_t mu;              /* guards runners and started */
+    runner *runners;                 /* one per connector, owned */
+    int started;                     /* au_inbound_start ran (threads may exist) */
 };
 
 struct runner {

@@ -228,8 +228,7 @@ static au_rc pg_outbox_set(void *impl, int64_t id, int status, int attempts, int
     return exec(impl, FL_OUTBOX_SET, &p, "outbox_set");
 }
 
-static PGresult *claim_run(void *impl, cl_stmt id, const au_pg_params *p, const char *op,
-                           au_rc *rc)
+static PGresult *claim_run(void *impl, cl_stmt id, const au_pg_params *p, const char *op, au_rc *rc)
 {
     return au_pg_run(impl, AU_PG_SLOT_CLAIMS + (int)id, cl_sql[id], p, op, rc);
 }

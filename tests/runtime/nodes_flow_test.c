@@ -289,15 +289,16 @@ Test(nodes_flow, a_schedule_fires_once_across_nodes, .timeout = 300)
     start_pg(&p);
     rt_receiver *rx = rt_receiver_start(0);
     cr_assert_not_null(rx);
-    snprintf(cfg, sizeof(cfg),
-             "store: \"postgres://postgres@127.0.0.1:%d/postgres\"\n"
-             "clock: {offset_file: clock.offset}\n"
-             "flows:\n"
-             "  - name: tick\n"
-             "    trigger: {schedule: \"* * * * *\"}\n"
-             "    steps:\n"
-             "      - http: {url: \"http://127.0.0.1:%d/tick\", body: {at: \"{{ schedule.at }}\"}}\n",
-             p.port, rt_receiver_port(rx));
+    snprintf(
+        cfg, sizeof(cfg),
+        "store: \"postgres://postgres@127.0.0.1:%d/postgres\"\n"
+        "clock: {offset_file: clock.offset}\n"
+        "flows:\n"
+        "  - name: tick\n"
+        "    trigger: {schedule: \"* * * * *\"}\n"
+        "    steps:\n"
+        "      - http: {url: \"http://127.0.0.1:%d/tick\", body: {at: \"{{ schedule.at }}\"}}\n",
+        p.port, rt_receiver_port(rx));
     for (int i = 0; i < NODES; i++)
         start_node(&d[i], cfg);
     long long offset = 0;

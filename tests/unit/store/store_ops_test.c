@@ -60,8 +60,9 @@ static int count_slots(const au_store_ops *ops)
         AU_STORE_QUALITY(CHECK_SLOT)
     }
     /* the flows domain's 4 claim slots for several nodes came after the split */
-    cr_assert_eq(n, 65, "the six domains hold the 61 slots of the former single table, and 4 "
-                        "claims");
+    cr_assert_eq(n, 65,
+                 "the six domains hold the 61 slots of the former single table, and 4 "
+                 "claims");
     {
         const struct au_store_inbound_ops *tab = ops->inbound;
         domain = "inbound";

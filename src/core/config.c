@@ -34,6 +34,11 @@ static const au_opt options[] = {
                "store location when not the embedded SQLite store of data_dir: "
                "postgres://user@host:port/db (docs/POSTGRES.md)",
                .def = ""),
+    AU_OPT_ROW("node", AU_OPT_STRING, offsetof(au_config, node), "NAME",
+               "this node's name, unique among the nodes sharing one store: it owns the "
+               "deliveries the node leases (docs/FLOWS.md); default the host name and a hash of "
+               "the data directory, stable across restarts",
+               .def = ""),
     AU_OPT_ROW("default_country", AU_OPT_STRING, offsetof(au_config, default_country), "CC",
                "ISO 3166 alpha-2 country for phones and postcodes of sources that set none",
                .def = "GB"),

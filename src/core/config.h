@@ -21,6 +21,7 @@ typedef struct au_config {
     char *listen;                    /* "127.0.0.1:8080" */
     char *data_dir;                  /* store directory */
     char *store;                     /* store location ("postgres://..."), "": data_dir's SQLite */
+    char *node;                      /* this node's name among several on one store, "": derived */
     char *default_country;           /* ISO alpha-2 used by sources that set none, "" for none */
     long max_body_bytes;             /* request body limit (413 above it) */
     long max_connections;            /* concurrent HTTP connections */

@@ -7,9 +7,14 @@
  * last pass in one writer job (delivered; retry later with exponential backoff, jitter and the
  * target's Retry-After; or dead letter with the request, the response and the reason).
  *
- * Claims are in memory only: a row stays "pending" in the store until its outcome is committed,
- * so after kill -9 every unfinished delivery is simply pending again and is sent once more with
- * the same idempotency key (at-least-once).
+ * Claims are in memory and in the store. In memory, a row is not dispatched twice by this node.
+ * In the store, the rows a pass chose are leased to this node's name (outbox_claim, through the
+ * writer) before they are sent, so that other nodes sharing the store skip them; a row another
+ * node leased holds back its partition here as an in-flight row would. Leases last LEASE_MS and
+ * are renewed every RENEW_MS while deliveries are in flight, so a node killed with -9 leaves
+ * rows that any other node takes over once the lease ran out, and sends again with the same
+ * idempotency key (at-least-once). A node starting again releases the leases held under its
+ * (stable) name at once. A row stays "pending" in the store until its outcome is committed.
  *
  * Connectors with start/finish (http) do not take a sender: one thread drives all of their
  * transfers at once on a libcurl multi handle (curl_multi_poll), so the number of requests in
@@ -31,13 +36,15 @@
 #include "lib/isotime.h"
 #include "lib/redact.h"
 
-#define SENDERS       16   /* sender threads for blocking connectors */
-#define PASS_GAP_US   2000 /* least time between two dispatcher passes */
-#define SCAN_MIN      256  /* pending rows looked at per dispatcher pass, at first */
-#define SCAN_MAX      8192 /* ... and at most, when the head of the outbox is held back */
-#define IDLE_WAKE_MS  1000 /* dispatcher wakes at least this often */
-#define BLOCKED_SLOTS 8192 /* partition hash set per pass (power of two) */
-#define RECORD_MAX    512  /* outcomes recorded per writer job */
+#define SENDERS       16    /* sender threads for blocking connectors */
+#define PASS_GAP_US   2000  /* least time between two dispatcher passes */
+#define SCAN_MIN      256   /* pending rows looked at per dispatcher pass, at first */
+#define SCAN_MAX      8192  /* ... and at most, when the head of the outbox is held back */
+#define IDLE_WAKE_MS  1000  /* dispatcher wakes at least this often */
+#define BLOCKED_SLOTS 8192  /* partition hash set per pass (power of two) */
+#define RECORD_MAX    512   /* outcomes recorded per writer job */
+#define LEASE_MS      30000 /* how long a claimed row is this node's without a renewal */
+#define RENEW_MS      10000 /* leases of rows in flight are renewed this often */
 
 static const long lat_bounds[AU_FLOWS_NBUCKETS] = {1,   5,    10,   25,   50,    100,  250,
                                                    500, 1000, 2500, 5000, 10000, 60000};
@@ -47,6 +54,7 @@ typedef struct job {
     int64_t id, run_id, created_ms;
     char *flow, *step_id, *idem_key, *partition, *input;
     int attempts;       /* before this send */
+    int elsewhere;      /* leased by another node whose lease has not run out */
     uint64_t part_hash; /* 0 when no partition */
     flow_entry *e;      /* reference, NULL when the flow is gone */
     au_delivery res;    /* outcome of the send */
@@ -81,6 +89,7 @@ struct deliver {
     unsigned long wanted;   /* under mu: pass again at once until this many ran */
     int64_t held_until;     /* the last pass's earliest due time of rows held for time */
     pthread_cond_t pass_cv; /* a pass completed */
+    int64_t renewed_ms;     /* dispatcher only: when the leases in flight were last renewed */
     pthread_t dispatcher, recorder, senders[SENDERS];
     int nsenders, dispatcher_running, recorder_running;
 };
@@ -177,6 +186,8 @@ json_t *au_flows_preview(const au_flow_step *s, const json_t *ctx, int64_t now_m
 typedef struct scan {
     job **rows;
     size_t n;
+    const char *node; /* this node's name: its own leases are no obstacle */
+    int64_t now;      /* leases that end before this have run out */
 } scan;
 
 static char *dup0(const char *s)
@@ -194,6 +205,7 @@ static int collect(void *ctx, const au_outbox_row *r)
     j->run_id = r->run_id;
     j->created_ms = r->created_ms;
     j->attempts = r->attempts;
+    j->elsewhere = r->claimed_by && strcmp(r->claimed_by, s->node) && r->lease_until >= s->now;
     j->res.retry_after_ms = r->next_ms; /* due time, until the send overwrites it */
     j->flow = dup0(r->flow);
     j->step_id = dup0(r->step_id);
@@ -293,9 +305,11 @@ static int is_async(const job *j)
     return s && s->connector->start && s->connector->finish;
 }
 
-/* Decides for each scanned row (under d->mu); returns the earliest due time of rows held back
- * for time, or INT64_MAX. Rows not dispatched are freed. */
-static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now)
+/* Decides for each scanned row (under d->mu); the rows to send are moved to the front of
+ * s->rows (*nchosen of them), counted in flight, and still to be claimed in the store. Returns
+ * the earliest due time of rows held back for time, or INT64_MAX. Rows not chosen are freed. A
+ * row leased by another node holds back its partition like one in flight here. */
+static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now, size_t *nchosen)
 {
     size_t nb = 0;
     int64_t soonest = INT64_MAX;
@@ -306,7 +320,8 @@ static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now)
         job *j = s->rows[i];
         s->rows[i] = NULL;
         int64_t due = j->res.retry_after_ms;
-        int hold = is_inflight(d, j->id) || (j->part_hash && blocked_has(b, j->part_hash));
+        int hold =
+            j->elsewhere || is_inflight(d, j->id) || (j->part_hash && blocked_has(b, j->part_hash));
         if (!hold && due > now) {
             hold = 1;
             soonest = due < soonest ? due : soonest;
@@ -325,21 +340,146 @@ static int64_t dispatch(deliver *d, scan *s, blocked *b, int64_t now)
         if (j->e)
             j->e->inflight++;
         memset(&j->res, 0, sizeof(j->res));
-        if (d->multi && is_async(j)) {
-            j->next = d->mwork;
-            d->mwork = j;
-            curl_multi_wakeup(d->multi);
-        } else {
-            push_work(d, j);
-        }
+        s->rows[(*nchosen)++] = j;
     }
     return soonest;
+}
+
+/* Hands a claimed row to its sender (under d->mu). */
+static void start(deliver *d, job *j)
+{
+    if (d->multi && is_async(j)) {
+        j->next = d->mwork;
+        d->mwork = j;
+        curl_multi_wakeup(d->multi);
+    } else {
+        push_work(d, j);
+    }
+}
+
+/* The rows a pass chose, their ids in ascending order (the scan's), and which ones were won. */
+typedef struct claim_ctx {
+    au_flows *f;
+    const char *node;
+    int64_t *ids;
+    unsigned char *won;
+    int n;
+} claim_ctx;
+
+static int claim_won(void *ctx, int64_t id)
+{
+    claim_ctx *c = ctx;
+    int lo = 0, hi = c->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (c->ids[mid] == id) {
+            c->won[mid] = 1;
+            break;
+        }
+        if (c->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return 0;
+}
+
+static au_rc claim_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    claim_ctx *c = ctx;
+    int64_t now = au_flows_now_ms(c->f);
+    memset(c->won, 0, (size_t)c->n);
+    au_rc rc = au_store_outbox_claim(st, c->node, c->ids, c->n, now, now + LEASE_MS, claim_won, c);
+    return rc ? au_err_set(err, rc, "cannot claim outbox rows") : AU_OK;
+}
+
+/* Leases the chosen rows s->rows[0..n) to this node (d->mu not held), then starts those won and
+ * forgets the others (another node is sending them, or the claim failed and the next pass tries
+ * again). The in-memory claim held them meanwhile, so no other pass of this node chose them. */
+static void claim_and_start(deliver *d, scan *s, size_t n)
+{
+    claim_ctx c = {d->f, d->f->node, au_calloc(n ? n : 1, sizeof(int64_t)), au_calloc(n ? n : 1, 1),
+                   (int)n};
+    au_err err;
+    au_err_init(&err);
+    int ok = c.ids && c.won;
+    for (size_t i = 0; ok && i < n; i++)
+        c.ids[i] = s->rows[i]->id;
+    if (ok && n && au_engine_call(d->f->engine, claim_in_writer, &c, "flows", &err)) {
+        au_log(AU_LOG_WARN, "outbox rows not claimed (tried again)", "error", err.message, NULL);
+        ok = 0;
+    }
+    au_err_cleanup(&err);
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < n; i++) {
+        job *j = s->rows[i];
+        s->rows[i] = NULL;
+        if (ok && c.won[i]) {
+            start(d, j);
+            continue;
+        }
+        if (j->e)
+            j->e->inflight--;
+        inflight_remove(d, j);
+        job_free(d->f, j);
+    }
+    pthread_mutex_unlock(&d->mu);
+    au_free(c.ids);
+    au_free(c.won);
+}
+
+typedef struct lease_ctx {
+    au_flows *f;
+    int release; /* 1: drop the leases, 0: extend them */
+    int64_t released;
+} lease_ctx;
+
+static au_rc lease_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    lease_ctx *l = ctx;
+    au_rc rc = l->release ? au_store_outbox_release(st, l->f->node, &l->released)
+                          : au_store_outbox_renew(st, l->f->node, au_flows_now_ms(l->f) + LEASE_MS);
+    return rc ? au_err_set(err, rc, "cannot update the outbox leases") : AU_OK;
+}
+
+/* Extends or drops every lease this node holds; best effort (a lease not renewed runs out and
+ * another node sends the row again, with the same idempotency key). */
+static void leases(au_flows *f, int release)
+{
+    lease_ctx l = {f, release, 0};
+    au_err err;
+    au_err_init(&err);
+    /* A release at shutdown after the writer stopped fails: those leases run out instead. */
+    if (au_engine_call(f->engine, lease_in_writer, &l, "flows", &err))
+        au_log(release ? AU_LOG_INFO : AU_LOG_WARN,
+               release ? "outbox leases not released" : "outbox leases not renewed", "error",
+               err.message, NULL);
+    else if (release && l.released) {
+        char n[24];
+        snprintf(n, sizeof(n), "%lld", (long long)l.released);
+        au_log(AU_LOG_INFO, "released the outbox leases this node held", "node", f->node, "rows", n,
+               NULL);
+    }
+    au_err_cleanup(&err);
+}
+
+/* Renews the leases every RENEW_MS while something is in flight (d->mu not held). */
+static void renew_due(deliver *d)
+{
+    int64_t now = au_flows_now_ms(d->f);
+    pthread_mutex_lock(&d->mu);
+    int busy = d->ninflight > 0;
+    pthread_mutex_unlock(&d->mu);
+    if (!busy || (now - d->renewed_ms < RENEW_MS && now >= d->renewed_ms))
+        return;
+    d->renewed_ms = now;
+    leases(d->f, 0);
 }
 
 static void *dispatcher_main(void *arg)
 {
     deliver *d = arg;
-    scan s = {au_calloc(SCAN_MAX, sizeof(job *)), 0};
+    scan s = {au_calloc(SCAN_MAX, sizeof(job *)), 0, d->f->node, 0};
     int limit = SCAN_MIN;
     long long last_pass = 0;
     blocked *b = au_malloc(sizeof(*b));
@@ -369,16 +509,18 @@ static void *dispatcher_main(void *arg)
         d->nrecent = 0;
         d->scanning = 1;
         pthread_mutex_unlock(&d->mu);
+        renew_due(d);
         au_store *st = au_engine_reader(d->f->engine);
         s.n = 0;
+        s.now = au_flows_now_ms(d->f);
         /* A failed scan leaves s.n rows (maybe 0); the next pass scans again. */
         if (st)
             AU_BEST_EFFORT(au_store_outbox_pending(st, limit, collect, &s));
         au_engine_reader_release(d->f->engine, st);
         pthread_mutex_lock(&d->mu);
         now = au_flows_now_ms(d->f);
-        size_t before = d->ninflight, read = s.n;
-        int64_t soonest = dispatch(d, &s, b, now);
+        size_t before = d->ninflight, read = s.n, chosen = 0;
+        int64_t soonest = dispatch(d, &s, b, now, &chosen);
         /* A full pass that could start nothing looks further next time (rows behind a held
          * head may be ready); a pass that started something goes back to a short read. */
         if (d->ninflight == before && read == (size_t)limit)
@@ -387,8 +529,13 @@ static void *dispatcher_main(void *arg)
             limit = SCAN_MIN;
         d->scanning = 0;
         d->nrecent = 0;
-        d->passes++;
         d->held_until = soonest;
+        pthread_mutex_unlock(&d->mu);
+        /* Claimed before the pass counts as done: a test waiting for a pass then finds the rows
+         * it made due started. */
+        claim_and_start(d, &s, chosen);
+        pthread_mutex_lock(&d->mu);
+        d->passes++;
         pthread_cond_broadcast(&d->pass_cv);
         next_due = soonest == INT64_MAX ? now + IDLE_WAKE_MS : soonest;
     }
@@ -826,6 +973,9 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err)
     if (!d)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     d->f = f;
+    /* Nothing of this node is in flight yet: leases under its name are from a process that was
+     * killed, and are taken back now rather than left to run out. */
+    leases(f, 1);
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->dispatch_cv, NULL);
     pthread_cond_init(&d->work_cv, NULL);
@@ -896,6 +1046,8 @@ void au_flows_deliver_stop(au_flows *f)
     if (d->multi)
         curl_multi_cleanup(d->multi);
     curl_global_cleanup();
+    /* Rows claimed but not sent (or sent and not recorded) go back to every node now. */
+    leases(f, 1);
     f->dl = NULL;
     au_free(d->inflight);
     au_free(d->recent);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "flows/flowdef.h"
+#include "core/node.h"
 #include "flows/flows.h"
 #include "lib/clock.h"
 
@@ -45,29 +46,30 @@ typedef struct flow_entry {
 typedef struct deliver deliver; /* deliver.c */
 
 struct au_flows {
-    au_engine *engine;          /* borrowed */
-    pthread_mutex_t mu;         /* guards entries, refs, inflight, stats list */
-    flow_entry **entries;       /* installed flows, sorted by nothing */
-    size_t n, cap;              /* entries used / allocated */
-    flow_stats *stats;          /* every name seen, owned */
-    int record_flows;           /* 1 when some flow has a profile trigger (reads record origins) */
-    int64_t change_seq;         /* newest change-feed row already turned into runs (writer) */
-    int64_t change_commit;      /* change_seq as of the last commit (restored on rollback) */
-    atomic_int kicked;          /* the writer added outbox rows in the current group */
-    deliver *dl;                /* delivery workers, NULL until au_flows_start */
-    pthread_t sched;            /* schedule thread */
-    int sched_running;          /* started */
-    pthread_cond_t sched_cv;    /* wakes the schedule thread (stop, reload) */
-    unsigned long sched_wanted; /* under mu: pass again at once until this many ran */
-    unsigned long sched_passes; /* under mu: schedule passes completed */
-    int64_t sched_next;         /* under mu: the last pass's earliest next firing (Unix s) */
-    pthread_cond_t passed_cv;   /* a schedule pass completed */
-    int stopping;               /* under mu */
-    const au_clock *clock;      /* times runs, retries and schedules: the real clock, or test */
-    au_offset_clock *offset;    /* `clock: {offset_file}` of the configuration, owned, or NULL */
-    struct au_secrets *secrets; /* the secrets store (security.c), owned */
-    struct au_replay *replay;   /* webhook signatures seen in the window (security.c) */
-    long webhook_window_s;      /* accepted age of X-Aurum-Timestamp, either way */
+    au_engine *engine;     /* borrowed */
+    pthread_mutex_t mu;    /* guards entries, refs, inflight, stats list */
+    flow_entry **entries;  /* installed flows, sorted by nothing */
+    size_t n, cap;         /* entries used / allocated */
+    flow_stats *stats;     /* every name seen, owned */
+    int record_flows;      /* 1 when some flow has a profile trigger (reads record origins) */
+    int64_t change_seq;    /* newest change-feed row already turned into runs (writer) */
+    int64_t change_commit; /* change_seq as of the last commit (restored on rollback) */
+    atomic_int kicked;     /* the writer added outbox rows in the current group */
+    deliver *dl;           /* delivery workers, NULL until au_flows_start */
+    char node[AU_NODE_NAME_MAX + 1]; /* this node's name: its outbox leases, its schedule fires */
+    pthread_t sched;                 /* schedule thread */
+    int sched_running;               /* started */
+    pthread_cond_t sched_cv;         /* wakes the schedule thread (stop, reload) */
+    unsigned long sched_wanted;      /* under mu: pass again at once until this many ran */
+    unsigned long sched_passes;      /* under mu: schedule passes completed */
+    int64_t sched_next;              /* under mu: the last pass's earliest next firing (Unix s) */
+    pthread_cond_t passed_cv;        /* a schedule pass completed */
+    int stopping;                    /* under mu */
+    const au_clock *clock;        /* times runs, retries and schedules: the real clock, or test */
+    au_offset_clock *offset;      /* `clock: {offset_file}` of the configuration, owned, or NULL */
+    struct au_secrets *secrets;   /* the secrets store (security.c), owned */
+    struct au_replay *replay;     /* webhook signatures seen in the window (security.c) */
+    long webhook_window_s;        /* accepted age of X-Aurum-Timestamp, either way */
     unsigned char hook_dummy[32]; /* key for unknown flows, so they answer as known ones */
 };
 
@@ -110,6 +112,11 @@ au_rc au_flows_fire(au_flows *f, au_store *st, flow_entry *e, const char *trigge
  * when this returns AU_OK; *run_id may be NULL. */
 au_rc au_flows_fire_call(au_flows *f, flow_entry *e, const char *trigger_id, json_t *ctx,
                          int64_t *run_id, au_err *err);
+/* A schedule's firing at at_s (Unix seconds): claimed in the store first (schedule_claim), so
+ * that of several nodes sharing the store only the first to claim it starts the run; *fired
+ * is 0 when another node had it. */
+au_rc au_flows_fire_scheduled(au_flows *f, flow_entry *e, const char *trigger_id, json_t *ctx,
+                              int64_t at_s, int *fired, au_err *err);
 /* Milliseconds since the epoch by the flows' clock (f->clock). */
 int64_t au_flows_now_ms(const au_flows *f);
 /* ms as an ISO 8601 JSON string. New reference. */

@@ -386,6 +386,7 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     if (!f)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     f->engine = e;
+    au_node_name(au_engine_config(e), au_engine_data_dir(e), f->node, sizeof(f->node));
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->sched_cv, NULL);
     pthread_cond_init(&f->passed_cv, NULL);

@@ -137,13 +137,27 @@ typedef struct fire_job {
     const char *trigger_id;
     json_t *ctx;
     int64_t run_id;
+    int64_t at_s; /* a schedule's firing time, claimed first; -1: no claim */
+    int fired;    /* the claim was won (or there was none) and the run written */
 } fire_job;
 
 static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 {
     fire_job *j = ctx;
-    au_rc rc =
-        au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, "", au_flows_now_ms(j->f), &j->run_id);
+    int64_t now = au_flows_now_ms(j->f);
+    au_rc rc = AU_OK;
+    int won = 1;
+    if (j->at_s >= 0) {
+        /* The claim and the run commit together: if the run cannot be written, the claim is
+         * rolled back with it and the firing is not lost to the other nodes. */
+        char *name = au_asprintf("flow:%s", j->e->def->name);
+        rc =
+            name ? au_store_schedule_claim(st, name, j->at_s, j->f->node, now, &won) : AU_ERR_NOMEM;
+        au_free(name);
+    }
+    if (!rc && won)
+        rc = au_flows_fire(j->f, st, j->e, j->trigger_id, j->ctx, "", now, &j->run_id);
+    j->fired = !rc && won;
     if (rc)
         au_err_set(err, rc, "cannot start a run of flow \"%s\"", j->e->def->name);
     return rc;
@@ -152,9 +166,18 @@ static au_rc fire_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
 au_rc au_flows_fire_call(au_flows *f, flow_entry *e, const char *trigger_id, json_t *ctx,
                          int64_t *run_id, au_err *err)
 {
-    fire_job j = {f, e, trigger_id, ctx, 0};
+    fire_job j = {f, e, trigger_id, ctx, 0, -1, 0};
     au_rc rc = au_engine_call(f->engine, fire_in_writer, &j, "flows", err);
     if (!rc && run_id)
         *run_id = j.run_id;
+    return rc;
+}
+
+au_rc au_flows_fire_scheduled(au_flows *f, flow_entry *e, const char *trigger_id, json_t *ctx,
+                              int64_t at_s, int *fired, au_err *err)
+{
+    fire_job j = {f, e, trigger_id, ctx, 0, at_s, 0};
+    au_rc rc = au_engine_call(f->engine, fire_in_writer, &j, "flows", err);
+    *fired = !rc && j.fired;
     return rc;
 }

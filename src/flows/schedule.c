@@ -2,7 +2,9 @@
  * The schedule trigger: one thread computes each schedule flow's next firing with
  * au_cron_next by the flows' clock (f->clock), starts a run through the writer when it is due,
  * and sleeps until the soonest next firing, at most a second so that a reload or a clock that
- * moved is noticed. A firing missed while the daemon was down is not made up.
+ * moved is noticed. A firing missed while the daemon was down is not made up. With several
+ * nodes on one store every node's scheduler sees the firing due; each claims it in the store
+ * (flow name, firing time) in the transaction that writes the run, and only the first writes it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,9 +30,13 @@ static void sched_fire(au_flows *f, flow_entry *e, int64_t at)
     char *tid = au_asprintf("schedule:%lld", (long long)at);
     json_t *ctx = json_pack("{s:{s:o,s:s}}", "schedule", "at", au_flows_iso_time(at * 1000),
                             "timezone", au_cron_timezone(e->def->trigger.cron));
-    if (!tid || !ctx || au_flows_fire_call(f, e, tid, ctx, NULL, &err))
+    int fired = 0;
+    if (!tid || !ctx || au_flows_fire_scheduled(f, e, tid, ctx, at, &fired, &err))
         au_log(AU_LOG_ERROR, "schedule could not start a run", "flow", e->def->name, "error",
                err.message, NULL);
+    else if (!fired)
+        au_log(AU_LOG_DEBUG, "schedule fired on another node", "flow", e->def->name, "trigger", tid,
+               NULL);
     au_free(tid);
     json_decref(ctx);
     au_err_cleanup(&err);

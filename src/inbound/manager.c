@@ -6,6 +6,8 @@
  * the outcome: in memory for GET /v1/sources/{source}/sync and /metrics, and in the store
  * (inbound_state) so the state survives restarts. Failures are retried with exponential
  * backoff (retry_initial_s doubled per consecutive failure, at most retry_max_s) and logged.
+ * With several nodes on one store, a schedule's firing is claimed in the store first
+ * (schedule_claim, "inbound:<source>" and the firing time): one node syncs, the others skip it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/metrics.h"
+#include "core/node.h"
 #include "core/reads.h"
 #include "flows/cron.h"
 #include "inbound/inbound_int.h"
@@ -25,10 +28,11 @@
 typedef struct runner runner;
 
 struct au_inbound_mgr {
-    au_engine *engine;  /* borrowed */
-    pthread_mutex_t mu; /* guards runners and started */
-    runner *runners;    /* one per connector, owned */
-    int started;        /* au_inbound_start ran (threads may exist) */
+    au_engine *engine;               /* borrowed */
+    char node[AU_NODE_NAME_MAX + 1]; /* this node's name: who claimed a scheduled sync */
+    pthread_mutex_t mu;              /* guards runners and started */
+    runner *runners;                 /* one per connector, owned */
+    int started;                     /* au_inbound_start ran (threads may exist) */
 };
 
 struct runner {
@@ -294,8 +298,54 @@ static void record_outcome(runner *r, au_rc rc, const au_err *err, const au_inbo
                NULL);
 }
 
+/* A scheduled sync's claim: several nodes on one store each see the schedule due. */
+typedef struct sched_claim {
+    const runner *r;
+    int64_t at_s; /* the firing time */
+    int won;
+} sched_claim;
+
+static au_rc claim_in_writer(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    sched_claim *c = ctx;
+    char *name = au_asprintf("inbound:%s", c->r->source);
+    au_rc rc = name ? au_store_schedule_claim(st, name, c->at_s, c->r->m->node, at_ms, &c->won)
+                    : AU_ERR_NOMEM;
+    au_free(name);
+    return rc ? au_err_set(err, rc, "cannot claim the scheduled sync of '%s'", c->r->source)
+              : AU_OK;
+}
+
+/* 1 when this node runs the sync that is due: always for one asked for, a retry after a failure
+ * or a continuous poll; for a schedule's firing only when this node claimed it first. A claim
+ * that cannot be made is a failed run (retried with backoff), never a silent skip. When
+ * another node has the firing, the next one is planned and 0 returned. */
+static int take_turn(runner *r)
+{
+    pthread_mutex_lock(&r->mu);
+    int scheduled = r->cron && !r->failures && r->requested <= r->served && r->next_ms;
+    sched_claim c = {r, r->next_ms / 1000, 1};
+    pthread_mutex_unlock(&r->mu);
+    if (!scheduled)
+        return 1;
+    au_err err;
+    au_err_init(&err);
+    if (au_engine_call(r->m->engine, claim_in_writer, &c, "inbound", &err))
+        c.won = 1; /* the sync itself then meets the store's trouble and backs off */
+    au_err_cleanup(&err);
+    if (c.won)
+        return 1;
+    int64_t now = au_wall_ms(), after = c.at_s * 1000 + 1000;
+    pthread_mutex_lock(&r->mu);
+    plan_next(r, now > after ? now : after);
+    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
 static void run_now(runner *r)
 {
+    if (!take_turn(r))
+        return;
     au_inbound_counts c = {0};
     char *cursor = NULL, refusal[256] = "";
     au_err err;
@@ -779,6 +829,7 @@ static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
     if (!m)
         return au_err_set(err, AU_ERR_NOMEM, "out of memory");
     m->engine = e;
+    au_node_name(au_engine_config(e), au_engine_data_dir(e), m->node, sizeof(m->node));
     pthread_mutex_init(&m->mu, NULL);
     *state = m;
     return AU_OK;

@@ -318,6 +318,21 @@ static const char *const migrations[] = {
     "  INSERT INTO record_versions(rec, version, doc, hash, origin, at_ms, deleted)"
     "   SELECT id, version, NULL, 0, 'erasure', p_at, true FROM records WHERE id = ANY(recs);"
     " END $$;",
+
+    /* 7: flows on several nodes (docs/POSTGRES.md): an outbox row is leased by the node
+     * sending it (claimed_by, lease_until in Unix ms) so no other node sends it while the lease
+     * runs; schedule_fires holds one row per firing of a schedule, so a firing runs once
+     * whichever nodes see it due. */
+    "ALTER TABLE outbox ADD COLUMN claimed_by text COLLATE \"C\","
+    "  ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;"
+    "CREATE INDEX outbox_claimed ON outbox(claimed_by) WHERE claimed_by IS NOT NULL;"
+    "CREATE TABLE schedule_fires ("
+    "  name text COLLATE \"C\" NOT NULL,"
+    "  at_s bigint NOT NULL,"
+    "  node text NOT NULL,"
+    "  claimed_ms bigint NOT NULL,"
+    "  PRIMARY KEY (name, at_s)"
+    ");",
 };
 
 int au_pg_schema_version(void)

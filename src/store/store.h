@@ -152,6 +152,8 @@ typedef struct au_outbox_row {
     int attempts;          /* delivery attempts so far */
     int64_t next_ms;       /* not before (Unix ms) */
     int64_t created_ms;
+    const char *claimed_by; /* read back only: the node leasing it, NULL when none */
+    int64_t lease_until;    /* read back only: until when (Unix ms), 0 when not leased */
 } au_outbox_row;
 
 /* One run of a flow. */
@@ -193,6 +195,8 @@ typedef int (*au_flow_cb)(void *ctx, const char *name, const char *definition);
 /* A count of events not linked to any customer, per event source. */
 typedef int (*au_unlinked_cb)(void *ctx, const char *source, int64_t count);
 typedef int (*au_outbox_cb)(void *ctx, const au_outbox_row *row);
+/* An outbox row won by outbox_claim. */
+typedef int (*au_claim_cb)(void *ctx, int64_t id);
 typedef int (*au_run_cb)(void *ctx, const au_run_row *row);
 typedef int (*au_dead_cb)(void *ctx, const au_dead_row *row);
 /* How the runs of one flow stand: what GET /v1/flows shows beside each definition. */

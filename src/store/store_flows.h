@@ -25,8 +25,28 @@
     /* Pending deliveries in id order, at most `limit`, with their run's input. */ \
     X(au_rc, outbox_pending, (AU_STORE_SELF, int limit, au_outbox_cb cb, void *ctx), \
       (AU_STORE_IMPL, limit, cb, ctx)) \
+    /* Records an outcome and drops the row's lease (a retry may go to any node). */ \
     X(au_rc, outbox_set, (AU_STORE_SELF, int64_t id, int status, int attempts, int64_t next_ms, const char *last_error), \
       (AU_STORE_IMPL, id, status, attempts, next_ms, last_error)) \
+    /* Several nodes on one store (docs/POSTGRES.md): leases to `node` until lease_until the \
+     * rows of ids[0..n) still pending and not leased by another node at now_ms (a lease that \
+     * ran out is taken over); cb gets each id won, a row another node is claiming at the same \
+     * moment is skipped, not waited for. A one-node back-end (SQLite) grants every id. */ \
+    X(au_rc, outbox_claim, (AU_STORE_SELF, const char *node, const int64_t *ids, int n, int64_t now_ms, int64_t lease_until, au_claim_cb cb, void *ctx), \
+      (AU_STORE_IMPL, node, ids, n, now_ms, lease_until, cb, ctx)) \
+    /* Extends every lease `node` holds to lease_until (its deliveries are alive). */ \
+    X(au_rc, outbox_renew, (AU_STORE_SELF, const char *node, int64_t lease_until), \
+      (AU_STORE_IMPL, node, lease_until)) \
+    /* Drops every lease `node` holds (a node starting again: nothing of its is in flight); \
+     * *released (may be NULL) counts them. */ \
+    X(au_rc, outbox_release, (AU_STORE_SELF, const char *node, int64_t *released), \
+      (AU_STORE_IMPL, node, released)) \
+    /* Claims the firing of schedule `name` (a flow's or a connector's) at at_s (Unix seconds): \
+     * *won is 1 for the first node to ask, 0 for every later one. Inside the caller's \
+     * transaction, so the claim commits with what the firing writes. A one-node back-end \
+     * grants it always. */ \
+    X(au_rc, schedule_claim, (AU_STORE_SELF, const char *name, int64_t at_s, const char *node, int64_t now_ms, int *won), \
+      (AU_STORE_IMPL, name, at_s, node, now_ms, won)) \
     X(au_rc, run_add, (AU_STORE_SELF, const au_run_row *row, int64_t *id), \
       (AU_STORE_IMPL, row, id)) \
     /* Records a step's outcome in the run: steps[step_id] = summary (JSON), pending -= done, \

@@ -2,10 +2,12 @@
  * The PostgreSQL back-end's flows domain (store_flows.h): saved definitions, runs, the
  * transactional outbox and dead letters, with the statements of store_sqlite_flows.c in
  * PostgreSQL's dialect (a run's step summaries are merged with jsonb_set, so the stored text is
- * jsonb's rendering). How several nodes will claim deliveries is in docs/POSTGRES.md.
+ * jsonb's rendering), and the claims that let several nodes share one outbox and one set of
+ * schedules: leases on outbox rows and one row per schedule firing (docs/POSTGRES.md).
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -24,11 +26,12 @@
                   "attempts, next_ms, created_ms) VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7) "      \
                   "ON CONFLICT (idem_key) DO NOTHING")                                             \
     X(OUTBOX_PENDING, "SELECT o.id, o.flow, o.run_id, o.step_id, o.idem_key, o.partition_key, "    \
-                      "r.input, o.status, o.attempts, o.next_ms, o.created_ms FROM outbox o "      \
+                      "r.input, o.status, o.attempts, o.next_ms, o.created_ms, o.claimed_by, "     \
+                      "o.lease_until FROM outbox o "                                               \
                       "JOIN flow_runs r ON r.id = o.run_id WHERE o.status = 0 ORDER BY o.id "      \
                       "LIMIT $1")                                                                  \
-    X(OUTBOX_SET, "UPDATE outbox SET status = $2, attempts = $3, next_ms = $4, last_error = $5 "   \
-                  "WHERE id = $1")                                                                 \
+    X(OUTBOX_SET, "UPDATE outbox SET status = $2, attempts = $3, next_ms = $4, last_error = $5, "  \
+                  "claimed_by = NULL, lease_until = 0 WHERE id = $1")                              \
     X(RUN_ADD, "INSERT INTO flow_runs(flow, trigger, input, condition, steps, status, error, "     \
                "pending, attempts, started_ms, finished_ms) VALUES ($1, $2, $3, $4, "              \
                "coalesce($5, '{}'), $6, $7, $8, 0, $9, $10) RETURNING id")                         \
@@ -61,13 +64,42 @@
                 "FOR UPDATE")                                                                      \
     X(DEAD_MARK, "UPDATE dead_letters SET replayed_ms = $2 WHERE id = $1")                         \
     X(OUTBOX_REQUEUE, "UPDATE outbox SET status = 0, attempts = 0, next_ms = 0, "                  \
-                      "last_error = NULL WHERE id = $1")                                           \
+                      "last_error = NULL, claimed_by = NULL, lease_until = 0 WHERE id = $1")       \
     X(RUN_REOPEN, "UPDATE flow_runs SET pending = pending + 1, status = 'pending', "               \
                   "error = NULL, finished_ms = 0 WHERE id = $1")                                   \
     X(CHANGE_MAX, "SELECT coalesce(max(seq), 0) FROM changes")                                     \
     X(EVENT_LATEST, "SELECT source, event_id, type, customer, properties, origin, at_ms, "         \
                     "received_ms, seq FROM events WHERE type = $1 "                                \
                     "AND ($2::text IS NULL OR source = $2::text) ORDER BY seq DESC LIMIT 1")
+
+/* The claims of several nodes (slots AU_PG_SLOT_CLAIMS..): the inner SELECT locks the rows it
+ * can still take and SKIPs those another node's claim holds locked, so two dispatchers never
+ * wait on each other; FOR UPDATE re-reads each row after its lock, so a row another node leased
+ * a moment ago is left alone. */
+#define CL_STMT_LIST(X)                                                                            \
+    X(CLAIM, "UPDATE outbox SET claimed_by = $1, lease_until = $4 WHERE id IN (SELECT id "         \
+             "FROM outbox WHERE id = ANY($2::bigint[]) AND status = 0 AND (claimed_by IS NULL "    \
+             "OR claimed_by = $1 OR lease_until < $3) FOR UPDATE SKIP LOCKED) RETURNING id")       \
+    X(RENEW, "UPDATE outbox SET lease_until = $2 WHERE claimed_by = $1 AND status = 0")            \
+    X(RELEASE, "UPDATE outbox SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = $1")       \
+    X(SCHEDULE, "INSERT INTO schedule_fires(name, at_s, node, claimed_ms) "                        \
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (name, at_s) DO NOTHING")
+
+typedef enum {
+#define CL_ENUM(id, sql) CL_##id,
+    CL_STMT_LIST(CL_ENUM)
+#undef CL_ENUM
+        CL_COUNT
+} cl_stmt;
+
+static const char *const cl_sql[CL_COUNT] = {
+#define CL_SQL(id, sql) sql,
+    CL_STMT_LIST(CL_SQL)
+#undef CL_SQL
+};
+
+_Static_assert(AU_PG_SLOT_CLAIMS + CL_COUNT <= AU_PG_SLOT_N,
+               "claim statements overflow their slot range");
 
 typedef enum {
 #define FL_ENUM(id, sql) FL_##id,
@@ -82,7 +114,7 @@ static const char *const fl_sql[FL_COUNT] = {
 #undef FL_SQL
 };
 
-_Static_assert(AU_PG_SLOT_FLOWS + FL_COUNT <= AU_PG_SLOT_N,
+_Static_assert(AU_PG_SLOT_FLOWS + FL_COUNT <= AU_PG_SLOT_PRIVACY,
                "flow statements overflow their slot range");
 
 static PGresult *run(void *impl, fl_stmt id, const au_pg_params *p, const char *op, au_rc *rc)
@@ -175,6 +207,8 @@ static au_rc pg_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx
             .attempts = (int)au_pg_col_int(res, i, 8),
             .next_ms = au_pg_col_int(res, i, 9),
             .created_ms = au_pg_col_int(res, i, 10),
+            .claimed_by = au_pg_col(res, i, 11),
+            .lease_until = au_pg_col_int(res, i, 12),
         };
         rc = (au_rc)cb(ctx, &r);
     }
@@ -192,6 +226,82 @@ static au_rc pg_outbox_set(void *impl, int64_t id, int status, int attempts, int
     au_pg_int(&p, next_ms);
     au_pg_text(&p, last_error);
     return exec(impl, FL_OUTBOX_SET, &p, "outbox_set");
+}
+
+static PGresult *claim_run(void *impl, cl_stmt id, const au_pg_params *p, const char *op, au_rc *rc)
+{
+    return au_pg_run(impl, AU_PG_SLOT_CLAIMS + (int)id, cl_sql[id], p, op, rc);
+}
+
+/* ids as a PostgreSQL array literal "{1,2,3}" (au_free), NULL when out of memory. */
+static char *id_array(const int64_t *ids, int n)
+{
+    size_t cap = 3 + (size_t)n * 21, len = 1;
+    char *out = au_malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '{';
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+    snprintf(out + len, cap - len, "}");
+    return out;
+}
+
+static au_rc pg_outbox_claim(void *impl, const char *node, const int64_t *ids, int n,
+                             int64_t now_ms, int64_t lease_until, au_claim_cb cb, void *ctx)
+{
+    au_pg_params p = {0};
+    au_rc rc = AU_OK;
+    if (n <= 0)
+        return AU_OK;
+    char *arr = id_array(ids, n);
+    if (!arr)
+        return AU_ERR_NOMEM;
+    au_pg_text(&p, node);
+    au_pg_text(&p, arr);
+    au_pg_int(&p, now_ms);
+    au_pg_int(&p, lease_until);
+    PGresult *res = claim_run(impl, CL_CLAIM, &p, "outbox_claim", &rc);
+    for (int i = 0; res && !rc && i < PQntuples(res); i++)
+        rc = (au_rc)cb(ctx, au_pg_col_int(res, i, 0));
+    PQclear(res);
+    au_free(arr);
+    return rc;
+}
+
+static au_rc pg_outbox_renew(void *impl, const char *node, int64_t lease_until)
+{
+    au_pg_params p = {0};
+    au_pg_text(&p, node);
+    au_pg_int(&p, lease_until);
+    return au_pg_exec(impl, AU_PG_SLOT_CLAIMS + CL_RENEW, cl_sql[CL_RENEW], &p, "outbox_renew");
+}
+
+static au_rc pg_outbox_release(void *impl, const char *node, int64_t *released)
+{
+    au_pg_params p = {0};
+    au_rc rc;
+    au_pg_text(&p, node);
+    PGresult *res = claim_run(impl, CL_RELEASE, &p, "outbox_release", &rc);
+    if (released)
+        *released = res ? strtoll(PQcmdTuples(res), NULL, 10) : 0;
+    PQclear(res);
+    return rc;
+}
+
+static au_rc pg_schedule_claim(void *impl, const char *name, int64_t at_s, const char *node,
+                               int64_t now_ms, int *won)
+{
+    au_pg_params p = {0};
+    au_rc rc;
+    au_pg_text(&p, name);
+    au_pg_int(&p, at_s);
+    au_pg_text(&p, node);
+    au_pg_int(&p, now_ms);
+    PGresult *res = claim_run(impl, CL_SCHEDULE, &p, "schedule_claim", &rc);
+    *won = res && strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    return rc;
 }
 
 static au_rc pg_run_add(void *impl, const au_run_row *row, int64_t *id)
@@ -411,6 +521,10 @@ const struct au_store_flows_ops au_pg_flows_ops = {
     .outbox_add = pg_outbox_add,
     .outbox_pending = pg_outbox_pending,
     .outbox_set = pg_outbox_set,
+    .outbox_claim = pg_outbox_claim,
+    .outbox_renew = pg_outbox_renew,
+    .outbox_release = pg_outbox_release,
+    .schedule_claim = pg_schedule_claim,
     .run_add = pg_run_add,
     .run_step = pg_run_step,
     .run_list = pg_run_list,

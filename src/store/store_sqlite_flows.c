@@ -188,6 +188,42 @@ au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx
     return rc;
 }
 
+/* A SQLite store has one node (the data directory's lock file keeps a second one out), so the
+ * claims of several nodes reduce to granting everything: the dispatcher's in-memory claims
+ * already keep one row from being sent twice at once. */
+au_rc au_sqlite_outbox_claim(void *impl, const char *node, const int64_t *ids, int n,
+                             int64_t now_ms, int64_t lease_until, au_claim_cb cb, void *ctx)
+{
+    (void)impl, (void)node, (void)now_ms, (void)lease_until;
+    int stop = 0;
+    for (int i = 0; !stop && i < n; i++)
+        stop = cb(ctx, ids[i]);
+    return (au_rc)stop;
+}
+
+au_rc au_sqlite_outbox_renew(void *impl, const char *node, int64_t lease_until)
+{
+    (void)impl, (void)node, (void)lease_until;
+    return AU_OK;
+}
+
+au_rc au_sqlite_outbox_release(void *impl, const char *node, int64_t *released)
+{
+    (void)impl, (void)node;
+    if (released)
+        *released = 0;
+    return AU_OK;
+}
+
+/* The one scheduler of the one node never asks twice for the same firing. */
+au_rc au_sqlite_schedule_claim(void *impl, const char *name, int64_t at_s, const char *node,
+                               int64_t now_ms, int *won)
+{
+    (void)impl, (void)name, (void)at_s, (void)node, (void)now_ms;
+    *won = 1;
+    return AU_OK;
+}
+
 au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts, int64_t next_ms,
                            const char *last_error)
 {

@@ -130,6 +130,14 @@ AU_MUST_USE au_rc au_sqlite_outbox_add(void *impl, const au_outbox_row *row, int
 AU_MUST_USE au_rc au_sqlite_outbox_pending(void *impl, int limit, au_outbox_cb cb, void *ctx);
 AU_MUST_USE au_rc au_sqlite_outbox_set(void *impl, int64_t id, int status, int attempts,
                                        int64_t next_ms, const char *last_error);
+/* One node owns a SQLite store (its lock file): every claim is granted, no lease is kept. */
+AU_MUST_USE au_rc au_sqlite_outbox_claim(void *impl, const char *node, const int64_t *ids, int n,
+                                         int64_t now_ms, int64_t lease_until, au_claim_cb cb,
+                                         void *ctx);
+AU_MUST_USE au_rc au_sqlite_outbox_renew(void *impl, const char *node, int64_t lease_until);
+AU_MUST_USE au_rc au_sqlite_outbox_release(void *impl, const char *node, int64_t *released);
+AU_MUST_USE au_rc au_sqlite_schedule_claim(void *impl, const char *name, int64_t at_s,
+                                           const char *node, int64_t now_ms, int *won);
 AU_MUST_USE au_rc au_sqlite_run_add(void *impl, const au_run_row *row, int64_t *id);
 AU_MUST_USE au_rc au_sqlite_run_step(void *impl, int64_t run_id, const char *step_id,
                                      const char *summary, int done, int failed, const char *error,

@@ -169,7 +169,7 @@ Test(config, unknown_keys_list_the_valid_keys_at_every_level)
 {
     expect_load_error(
         "lisen: x\n", AU_ERR_INVALID,
-        "valid keys: listen, data_dir, store, default_country, max_body_bytes, "
+        "valid keys: listen, data_dir, store, node, default_country, max_body_bytes, "
         "max_connections, max_connections_per_client, idle_timeout, "
         "max_inflight_bytes, tls_cert, tls_key, group_commit_max, log_level, log_format, sources, "
         "matching, survivorship, flows, secrets, outbound, webhooks, retention, masking, bus, "

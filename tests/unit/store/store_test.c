@@ -1102,6 +1102,157 @@ Test(store_pg, commit_of_a_transaction_aborted_by_an_error_fails)
 }
 
 /* Both back-ends implement every domain (the engine refuses one that does not). */
+/* --- several nodes on one store: outbox leases and schedule claims ------------------------ */
+
+/* The ids an outbox_claim won, in the order granted (ascending for the same rows). */
+typedef struct won {
+    int n;
+    int64_t id[8];
+} won;
+
+static int won_id(void *ctx, int64_t id)
+{
+    won *w = ctx;
+    cr_assert_lt(w->n, 8);
+    w->id[w->n++] = id;
+    return 0;
+}
+
+/* Each pending row as "<claimed_by or ->@<lease_until>;". */
+static int list_lease(void *ctx, const au_outbox_row *o)
+{
+    listed *l = ctx;
+    size_t len = strlen(l->text);
+    snprintf(l->text + len, sizeof(l->text) - len, "%s@%lld;", o->claimed_by ? o->claimed_by : "-",
+             (long long)o->lease_until);
+    if (l->n < 8)
+        l->id[l->n] = o->id;
+    l->n++;
+    return 0;
+}
+
+/* Three pending rows of one run; their ids into ids[3]. */
+static void three_rows(int64_t ids[3])
+{
+    int64_t run = 0;
+    au_run_row r = {.flow = "f", .trigger = "t", .input = "{}", .status = "pending", .pending = 3};
+    cr_assert_eq(au_store_run_add(st, &r, &run), AU_OK);
+    static const char *const keys[] = {"k1", "k2", "k3"};
+    for (int i = 0; i < 3; i++) {
+        au_outbox_row o = {.flow = "f", .run_id = run, .step_id = keys[i], .idem_key = keys[i]};
+        cr_assert_eq(au_store_outbox_add(st, &o, NULL), AU_OK);
+    }
+    listed l = {0};
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_lease, &l), AU_OK);
+    cr_assert_eq(l.n, 3);
+    memcpy(ids, l.id, 3 * sizeof(int64_t));
+}
+
+/* Two nodes (two handles on one database): a live lease keeps a row from the other node, a
+ * lease that ran out is taken over, renewals extend only the node's own leases, an outcome
+ * drops the lease, and a node's release frees everything it held. */
+Test(store_pg, outbox_leases_of_two_nodes_never_overlap)
+{
+    int64_t ids[3];
+    three_rows(ids);
+    au_store *b = reopen(AU_STORE_RW);
+    won wa = {0}, wb = {0};
+    cr_assert_eq(au_store_outbox_claim(st, "a", ids, 2, 100, 200, won_id, &wa), AU_OK);
+    cr_assert_eq(wa.n, 2);
+    cr_assert_eq(au_store_outbox_claim(b, "b", ids, 3, 150, 250, won_id, &wb), AU_OK);
+    cr_assert_eq(wb.n, 1, "a's live leases are not b's to take");
+    cr_assert_eq(wb.id[0], ids[2]);
+    listed l = {0};
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_lease, &l), AU_OK);
+    cr_assert_str_eq(l.text, "a@200;a@200;b@250;");
+
+    wb.n = 0;
+    cr_assert_eq(au_store_outbox_claim(b, "b", ids, 1, 201, 300, won_id, &wb), AU_OK);
+    cr_assert_eq(wb.n, 1, "a's lease ran out at 200: b takes the row over");
+    cr_assert_eq(au_store_outbox_renew(st, "a", 500), AU_OK);
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_lease, &l), AU_OK);
+    cr_assert_str_eq(l.text, "b@300;a@500;b@250;", "a renews only what it still holds");
+
+    cr_assert_eq(au_store_outbox_set(st, ids[1], AU_OUTBOX_DELIVERED, 1, 0, NULL), AU_OK);
+    wb.n = 0;
+    cr_assert_eq(au_store_outbox_claim(b, "b", &ids[1], 1, 1000, 2000, won_id, &wb), AU_OK);
+    cr_assert_eq(wb.n, 0, "a delivered row is nobody's to claim");
+    cr_assert_eq(au_store_outbox_set(st, ids[2], AU_OUTBOX_PENDING, 1, 0, "retry"), AU_OK);
+    int64_t released = -1;
+    cr_assert_eq(au_store_outbox_release(b, "b", &released), AU_OK);
+    cr_assert_eq(released, 1, "the retried row's lease went with its outcome");
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_lease, &l), AU_OK);
+    cr_assert_str_eq(l.text, "-@0;-@0;");
+    au_store_close(b);
+}
+
+/* A row another node is claiming in a transaction not yet committed is skipped at once, not
+ * waited for (SKIP LOCKED); once that transaction rolled back it can be claimed. */
+Test(store_pg, a_row_being_claimed_elsewhere_is_skipped_not_waited_for, .timeout = 30)
+{
+    int64_t ids[3];
+    three_rows(ids);
+    au_store *b = reopen(AU_STORE_RW);
+    won wa = {0}, wb = {0};
+    cr_assert_eq(au_store_begin(b), AU_OK);
+    cr_assert_eq(au_store_outbox_claim(b, "b", ids, 1, 10, 20, won_id, &wb), AU_OK);
+    cr_assert_eq(wb.n, 1);
+    cr_assert_eq(au_store_outbox_claim(st, "a", ids, 3, 10, 20, won_id, &wa), AU_OK);
+    cr_assert_eq(wa.n, 2, "the locked row is skipped, the others won");
+    cr_assert_eq(wa.id[0], ids[1]);
+    cr_assert_eq(au_store_rollback(b), AU_OK);
+    wa.n = 0;
+    cr_assert_eq(au_store_outbox_claim(st, "a", ids, 1, 10, 20, won_id, &wa), AU_OK);
+    cr_assert_eq(wa.n, 1, "b's claim was rolled back");
+    au_store_close(b);
+}
+
+/* The first node to claim a schedule's firing has it; the others do not, whatever the order;
+ * a claim rolled back with its transaction is no claim. */
+Test(store_pg, a_schedule_firing_is_claimed_once)
+{
+    au_store *b = reopen(AU_STORE_RW);
+    int won_a = -1, won_b = -1;
+    cr_assert_eq(au_store_schedule_claim(st, "flow:tick", 60, "a", 1, &won_a), AU_OK);
+    cr_assert_eq(au_store_schedule_claim(b, "flow:tick", 60, "b", 2, &won_b), AU_OK);
+    cr_assert_eq(won_a, 1);
+    cr_assert_eq(won_b, 0);
+    cr_assert_eq(au_store_schedule_claim(b, "flow:tick", 120, "b", 3, &won_b), AU_OK);
+    cr_assert_eq(won_b, 1, "the next firing is a new claim");
+    cr_assert_eq(au_store_schedule_claim(b, "inbound:crm", 60, "b", 3, &won_b), AU_OK);
+    cr_assert_eq(won_b, 1, "another schedule's firing at the same time");
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    cr_assert_eq(au_store_schedule_claim(st, "flow:tick", 180, "a", 4, &won_a), AU_OK);
+    cr_assert_eq(won_a, 1);
+    cr_assert_eq(au_store_rollback(st), AU_OK);
+    cr_assert_eq(au_store_schedule_claim(b, "flow:tick", 180, "b", 5, &won_b), AU_OK);
+    cr_assert_eq(won_b, 1, "a's rolled-back claim left the firing free");
+    au_store_close(b);
+}
+
+/* One node owns a SQLite store: it is granted every row and every firing, and keeps no lease. */
+Test(store, one_node_is_granted_every_claim)
+{
+    int64_t ids[3];
+    three_rows(ids);
+    won w = {0};
+    cr_assert_eq(au_store_outbox_claim(st, "a", ids, 3, 10, 20, won_id, &w), AU_OK);
+    cr_assert_eq(w.n, 3);
+    cr_assert_eq(w.id[2], ids[2]);
+    listed l = {0};
+    cr_assert_eq(au_store_outbox_pending(st, 10, list_lease, &l), AU_OK);
+    cr_assert_str_eq(l.text, "-@0;-@0;-@0;");
+    int won1 = 0;
+    cr_assert_eq(au_store_schedule_claim(st, "flow:tick", 60, "a", 1, &won1), AU_OK);
+    cr_assert_eq(won1, 1);
+    cr_assert_eq(au_store_outbox_renew(st, "a", 30), AU_OK);
+    int64_t released = -1;
+    cr_assert_eq(au_store_outbox_release(st, "a", &released), AU_OK);
+    cr_assert_eq(released, 0);
+}
+
 Test(store_pg, postgres_implements_every_domain)
 {
     au_err err;

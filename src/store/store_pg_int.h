@@ -31,7 +31,8 @@ extern const au_store_ops au_store_postgresql_ops;
 #define AU_PG_SLOT_FLOWS    104 /* store_pg_flows.c: 104..127 */
 #define AU_PG_SLOT_PRIVACY  128 /* store_pg_privacy.c: 128..143 */
 #define AU_PG_SLOT_AUDIT    144 /* store_pg_audit.c: 144..159 */
-#define AU_PG_SLOT_N        160
+#define AU_PG_SLOT_NODES    160 /* store_pg_resolve.c, several nodes on one store: 160..167 */
+#define AU_PG_SLOT_N        192
 
 /* Parameters of one statement, all sent as text except binary ones (bytea). The numbers are
  * formatted into `num`, so a au_pg_params lives on the caller's stack for the call. */

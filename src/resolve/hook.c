@@ -403,7 +403,8 @@ static int adopt_row(void *ctx, const au_resolve_row *r)
         return 0;
     if (r->doc)
         rec = doc_record(res, r->doc, r->source, r->record_id);
-    else if (p && !au_resolver_profile_of(res, no) && !(a->rc = au_store_record_by_no(a->st, r->no, &out)))
+    else if (p && !au_resolver_profile_of(res, no) &&
+             !(a->rc = au_store_record_by_no(a->st, r->no, &out)))
         rec = doc_record(res, out.doc, out.source, out.record_id);
     if (!a->rc)
         a->rc = au_resolver_adopt(res, no, rec, p);

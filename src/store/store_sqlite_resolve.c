@@ -48,7 +48,7 @@
     X(CHANGE_ADD, "INSERT INTO changes(profile, kind, other, source, record_id, at_ms) "           \
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                               \
     X(CHANGES_AFTER, "SELECT seq, profile, kind, other, source, record_id, at_ms FROM changes "    \
-                     "WHERE seq > ?1 ORDER BY seq LIMIT ?2")                                  \
+                     "WHERE seq > ?1 ORDER BY seq LIMIT ?2")                                       \
     X(FEED_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                      \
     X(RESOLVE_CHANGED,                                                                             \
       "WITH c AS (SELECT profile, other, source, record_id FROM changes "                          \

@@ -131,22 +131,21 @@ static char *batch_body(const dataset *ds, const size_t *ord, size_t from, size_
 
 /* ---- the cluster --------------------------------------------------------------------------- */
 
-static const char febrl_source[] =
-    "sources:\n"
-    "  febrl:\n"
-    "    record_id: rec_id\n"
-    "    country: AU\n"
-    "    on_invalid: keep_raw\n"
-    "    fields:\n"
-    "      first_name: given_name\n"
-    "      last_name: surname\n"
-    "      address_line1: [street_number, address_1]\n"
-    "      address_line2: address_2\n"
-    "      city: suburb\n"
-    "      postcode: postcode\n"
-    "      state: state\n"
-    "      date_of_birth: {from: date_of_birth, format: YYYYMMDD}\n"
-    "      national_id: soc_sec_id\n";
+static const char febrl_source[] = "sources:\n"
+                                   "  febrl:\n"
+                                   "    record_id: rec_id\n"
+                                   "    country: AU\n"
+                                   "    on_invalid: keep_raw\n"
+                                   "    fields:\n"
+                                   "      first_name: given_name\n"
+                                   "      last_name: surname\n"
+                                   "      address_line1: [street_number, address_1]\n"
+                                   "      address_line2: address_2\n"
+                                   "      city: suburb\n"
+                                   "      postcode: postcode\n"
+                                   "      state: state\n"
+                                   "      date_of_birth: {from: date_of_birth, format: YYYYMMDD}\n"
+                                   "      national_id: soc_sec_id\n";
 
 /* Creates database `db` and starts n daemons storing in it. */
 static void start_nodes(au_pgserver *pg, const char *db, au_rt_daemon *d, int n)
@@ -185,15 +184,15 @@ typedef struct run {
     au_rt_daemon *nodes;
     _Atomic int alive[N_NODES];
     size_t nbatches;
-    _Atomic size_t next;  /* next batch to send */
-    _Atomic long acked;   /* batches answered 200 */
+    _Atomic size_t next; /* next batch to send */
+    _Atomic long acked;  /* batches answered 200 */
     _Atomic int acked_batch[MAX_RECS / BATCH + 1];
-    long kill_at;         /* kill node `victim` when this many batches are acknowledged (0: no) */
+    long kill_at; /* kill node `victim` when this many batches are acknowledged (0: no) */
     int victim;
     _Atomic int killed;
-    _Atomic int sending;  /* client threads still sending */
+    _Atomic int sending; /* client threads still sending */
     /* the feed reader */
-    int64_t *seqs;        /* positions in the order the reader saw them */
+    int64_t *seqs; /* positions in the order the reader saw them */
     size_t nseqs;
     int feed_error;       /* a page went backwards, or a read failed on every node */
     char last_error[512]; /* the last answer other than 200 from a live node, for the report */
@@ -304,12 +303,12 @@ static void send_all(run *r)
     pthread_join(rd, NULL);
 }
 
-/* ---- comparing answers ------------------------------------------------------------------------ */
+/* ---- comparing answers ------------------------------------------------------------------------
+ */
 
 /* The partition of database db: label[i] = the smallest rec_id in record i's profile ("" when
  * the record is missing or has no profile). */
-static void partition(const au_pgserver *pg, const char *db, const dataset *ds,
-                      char label[][32])
+static void partition(const au_pgserver *pg, const char *db, const dataset *ds, char label[][32])
 {
     PGresult *r = db_exec(pg, db,
                           "SELECT r.record_id, min(r.record_id) OVER (PARTITION BY a.profile) "
@@ -369,8 +368,8 @@ static void single_node(au_pgserver *pg, const dataset *ds, const size_t *ord)
     for (size_t i = 0; i < ds->n; i += BATCH) {
         char *body = batch_body(ds, ord, i, i + BATCH < ds->n ? i + BATCH : ds->n);
         au_rt_resp resp = {0};
-        cr_assert_eq(au_rt_admin(&one, "POST", "/v1/sources/febrl/records", body, &resp), 200,
-                     "%s", resp.body);
+        cr_assert_eq(au_rt_admin(&one, "POST", "/v1/sources/febrl/records", body, &resp), 200, "%s",
+                     resp.body);
         au_rt_resp_cleanup(&resp);
         free(body);
     }
@@ -386,8 +385,8 @@ static void check_feed(const au_pgserver *pg, const run *r)
     cr_assert_eq((size_t)PQntuples(q), r->nseqs, "the reader saw %zu rows of %d", r->nseqs,
                  PQntuples(q));
     for (size_t k = 0; k < r->nseqs; k++)
-        cr_assert_eq(strtoll(PQgetvalue(q, (int)k, 0), NULL, 10), r->seqs[k],
-                     "row %zu of the feed", k);
+        cr_assert_eq(strtoll(PQgetvalue(q, (int)k, 0), NULL, 10), r->seqs[k], "row %zu of the feed",
+                     k);
     PQclear(q);
 }
 
@@ -439,7 +438,8 @@ Test(nodes, three_nodes_on_one_database_give_one_nodes_partition, .timeout = 600
     for (int i = 0; i < N_NODES; i++)
         atomic_store(&r.alive[i], 1);
     send_all(&r);
-    cr_assert_eq(atomic_load(&r.acked), (long)r.nbatches, "every batch was answered 200 (%s)", r.last_error);
+    cr_assert_eq(atomic_load(&r.acked), (long)r.nbatches, "every batch was answered 200 (%s)",
+                 r.last_error);
     check_feed(&pg, &r);
     stop_nodes(d);
     check_one_node_answer(&pg, &ds);
@@ -468,7 +468,8 @@ Test(nodes, a_node_killed_in_the_middle_loses_no_acknowledged_write, .timeout = 
     r.victim = 1;
     send_all(&r);
     cr_assert_eq(atomic_load(&r.killed), 1, "node 1 was killed");
-    cr_assert_eq(atomic_load(&r.acked), (long)r.nbatches, "every batch was answered 200 at last (%s)", r.last_error);
+    cr_assert_eq(atomic_load(&r.acked), (long)r.nbatches,
+                 "every batch was answered 200 at last (%s)", r.last_error);
 
     /* every acknowledged record is stored and resolved (here: all of them) */
     PGresult *q = db_exec(&pg, "cluster",

@@ -51,30 +51,32 @@ cpu_s() {
     awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15 + $16 + $17) / hz }' "/proc/$1/stat"
 }
 
-# Starts a node: store URI or "" (SQLite in its data dir); prints its URL.
+# Starts a node: store URI or "" (SQLite in its data dir); appends its pid to PIDS and its
+# URL to URLS (not through $(...): the daemon would hold the substitution's pipe open).
 start_node() {
     local store=$1 dir
     dir=$(mktemp -d "$TMP/node-XXXXXX")
     local args=(serve --config bench/people.yaml --data "$dir" --listen 127.0.0.1:0
         --port-file "$dir/port")
     [ -n "$store" ] && args+=(--store "$store")
-    "$AURUM" "${args[@]}" 2>"$dir/log" &
+    "$AURUM" "${args[@]}" >/dev/null 2>"$dir/log" &
     PIDS+=($!)
-    for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.05; done
-    echo "http://127.0.0.1:$(cat "$dir/port")"
+    for _ in $(seq 1 400); do [ -s "$dir/port" ] && break; sleep 0.05; done
+    URLS+=("http://127.0.0.1:$(cat "$dir/port")")
 }
 
 # One run: N nodes on `store` ("" = SQLite, one node). Prints one line of results.
 run() {
-    local n=$1 store=$2 label=$3 urls=() wrks=() i
+    local n=$1 store=$2 label=$3 wrks=() i
     PIDS=()
-    for i in $(seq 1 "$n"); do urls+=("$(start_node "$store")"); done
+    URLS=()
+    for i in $(seq 1 "$n"); do start_node "$store"; done
     local pg0 c
     pg0=$(cpu_s "$PGPID")
     c=$((CONN / n))
     for i in $(seq 0 $((n - 1))); do
         ID_PREFIX="n$i" BATCH=$BATCH wrk -t1 -c"$c" -d"${DUR}s" --latency \
-            -s bench/ingest_batch.lua "${urls[$i]}" >"$TMP/wrk$i" 2>&1 &
+            -s bench/ingest_batch.lua "${URLS[$i]}" >"$TMP/wrk$i" 2>&1 &
         wrks+=($!)
     done
     wait "${wrks[@]}"

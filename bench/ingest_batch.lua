@@ -2,6 +2,8 @@
 -- Record ids are unique per thread and request so every record is an insert.
 local batch = tonumber(os.getenv("BATCH") or "100")
 local key = os.getenv("AURUM_KEY") or ""
+-- Several wrk processes writing to one store (bench/nodes.sh) keep their ids apart.
+local prefix = os.getenv("ID_PREFIX") or "t"
 local counter = 0
 local thread_id = 0
 -- Enough distinct names that blocks look like real customer data (a handful of names repeated
@@ -39,10 +41,10 @@ function request()
         local l = last[(math.floor(n / #first) % #last) + 1]
         local street = streets[(math.floor(n / 7) % #streets) + 1]
         parts[i] = string.format(
-            '{"id":"t%d-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
+            '{"id":"%s%d-%d","first_name":"%s","last_name":"%s","dob":"19%02d-%02d-%02d",' ..
             '"email":"%s.%s%d@example.com","phone":"+44 7700 9%05d","address":"%d %s",' ..
             '"city":"Leeds","postcode":"LS1 %dAB"}',
-            tid, n, f, l, n % 90 + 10, n % 12 + 1, n % 28 + 1, f, l, n, n % 100000, n % 300 + 1, street,
+            prefix, tid, n, f, l, n % 90 + 10, n % 12 + 1, n % 28 + 1, f, l, n, n % 100000, n % 300 + 1, street,
             n % 9 + 1)
     end
     return wrk.format(nil, nil, nil, "[" .. table.concat(parts, ",") .. "]")

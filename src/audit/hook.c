@@ -344,12 +344,32 @@ static au_rc append(au_audit *a, au_store *st, entry *x)
     return rc;
 }
 
+/* Several nodes append to one chain (docs/POSTGRES.md, "Several nodes"): under the store's
+ * decision lock, held to the commit, the chain goes on from the store's head, not from this
+ * node's memory of it (another node may have appended since: same ids, a conflict). On SQLite
+ * the head read is this node's own. Only when something is to be appended. */
+static au_rc chain_from_store(au_audit *a, au_store *st)
+{
+    int64_t last = 0;
+    pthread_mutex_lock(&a->mu);
+    int reads = a->qhead != NULL;
+    pthread_mutex_unlock(&a->mu);
+    if (!a->group && !reads)
+        return AU_OK;
+    au_rc rc = au_store_resolve_lock(st, &last);
+    if (!rc)
+        rc = au_store_audit_head(st, &a->staged_id, a->staged);
+    return rc;
+}
+
 static au_rc audit_before_commit(void *state, au_store *st)
 {
     au_audit *a = state;
     au_rc rc = AU_OK;
     if (a->lost)
         return AU_ERR_NOMEM;
+    if ((rc = chain_from_store(a, st)))
+        return rc;
     for (entry *x = a->group; x && !rc; x = x->next)
         rc = append(a, st, x);
     if (rc)

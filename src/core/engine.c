@@ -133,6 +133,7 @@ struct au_engine {
     uint64_t commits, jobs;    /* counters for /metrics */
     /* writer only: the transaction left open for more bulk jobs */
     int txn_open;                /* BEGIN done, COMMIT not yet */
+    int txn_decided;             /* the hooks' `deciding` ran in it (once per transaction) */
     au_write_job *applied;       /* jobs applied in it, waiting for its commit (linked by next) */
     au_write_job **applied_tail; /* where the next applied job is linked */
     long applied_n;              /* how many */
@@ -472,6 +473,35 @@ static au_rc hooks_before_commit(au_engine *e)
     return AU_OK;
 }
 
+/* Whether a job may make resolution decisions (writes or deletes records, or runs a manual
+ * decision): events, keys and definitions do not. */
+static int job_decides(const au_write_job *j)
+{
+    return j->kind == JOB_RECORDS || j->kind == JOB_DELETE || j->kind == JOB_CALL ||
+           j->kind == JOB_REMAP;
+}
+
+/* Once per transaction, before the first job of the group that may decide and outside every
+ * savepoint (what a hook takes here lasts until the transaction ends): other nodes of the store
+ * are waited for and caught up with (docs/POSTGRES.md). Taken at the start of the group, before
+ * any row lock, so two nodes never wait for each other's rows while holding it. */
+static au_rc hooks_deciding(au_engine *e, const au_write_job *list)
+{
+    int needed = 0;
+    for (const au_write_job *j = list; j && !needed; j = j->next)
+        needed = job_decides(j);
+    if (!needed || e->txn_decided)
+        return AU_OK;
+    e->txn_decided = 1;
+    for (int i = 0; i < e->nhooks; i++) {
+        const au_engine_hook *h = e->hooks[i];
+        au_rc rc = h->deciding ? h->deciding(e->hook_state[i], e->store) : AU_OK;
+        if (rc)
+            return rc;
+    }
+    return AU_OK;
+}
+
 /* The whole group is undone: the staged changes of every job, not only of the last one. */
 static void hooks_group_rolled_back(au_engine *e)
 {
@@ -788,8 +818,14 @@ static au_rc txn_apply(au_engine *e, au_write_job *list)
             return rc;
         }
         e->txn_open = 1;
+        e->txn_decided = 0;
         e->txn_records = 0;
         e->txn_since_us = au_mono_us();
+    }
+    rc = hooks_deciding(e, list);
+    if (rc) {
+        au_log(AU_LOG_ERROR, "cannot prepare resolution decisions", "error", au_rc_code(rc), NULL);
+        group_fail(list, rc, "cannot prepare resolution decisions");
     }
     for (au_write_job *j = list; j && !rc; j = j->next)
         rc = apply_in_savepoint(e, j);

@@ -188,6 +188,11 @@ struct au_engine_hook {
     au_rc (*before_commit)(void *state, au_store *st);
     /* The whole group was rolled back (after rolled_back): discard what job_kept kept. */
     void (*group_rolled_back)(void *state);
+    /* Once per transaction, before the first job that may make resolution decisions (records,
+     * deletes, calls, remaps), outside every savepoint: for the hook whose decisions must be
+     * serialised with other nodes sharing the store (take the store's decision lock, catch up
+     * with what they committed). An error rolls the whole group back. */
+    au_rc (*deciding)(void *state, au_store *st);
 };
 
 /* For the hook that indexes events under their customer reference: tells the writer, from

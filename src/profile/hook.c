@@ -47,6 +47,7 @@ static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
     if (au_store_change_last(st, &p->feed_seq) == AU_OK)
         p->cache = au_calloc(AU_PCACHE_SLOTS, sizeof(*p->cache));
     p->note_seq = p->feed_seq;
+    p->cache_seq = p->feed_seq;
     *state = p;
     return AU_OK;
 }
@@ -337,6 +338,7 @@ static void invalidate(au_profiles *p)
             drop_slot(p, p->inv[i] * 2 + 1);
         }
     }
+    p->cache_seq = p->feed_seq;
     pthread_rwlock_unlock(&p->cache_mu);
 }
 

@@ -30,6 +30,9 @@ struct au_profiles {
     pthread_rwlock_t cache_mu;
     au_pcache_slot *cache; /* AU_PCACHE_SLOTS, NULL when it could not be allocated */
     uint64_t epoch;        /* bumped under cache_mu with every invalidation */
+    int64_t cache_seq;     /* under cache_mu: the feed position the cached texts reflect; a
+                              store whose feed is further on (another node sharing it
+                              committed) is not answered from the cache */
     au_store *wst;         /* the writer's store, used on `committed` (writer thread) */
     int64_t feed_seq;      /* change-feed position already applied to the cache */
     int64_t note_seq;      /* writer thread: feed position when this hook last wrote/looked */

@@ -215,14 +215,16 @@ out:
     return rc;
 }
 
-/* A copy of the cached text for key, or NULL. */
-static char *cache_get(au_profiles *p, int64_t key, size_t *len, uint64_t *epoch)
+/* A copy of the cached text for key, or NULL; also NULL when the store's feed is past what the
+ * cache reflects (`feed`: another node sharing the store changed profiles this node has not
+ * invalidated yet). */
+static char *cache_get(au_profiles *p, int64_t key, int64_t feed, size_t *len, uint64_t *epoch)
 {
     char *out = NULL;
     pthread_rwlock_rdlock(&p->cache_mu);
     *epoch = p->epoch;
     const au_pcache_slot *sl = &p->cache[au_pcache_slot_of(key)];
-    if (sl->key == key && au_wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
+    if (sl->key == key && feed <= p->cache_seq && au_wall_ms() - sl->at_ms < AU_PCACHE_TTL_MS &&
         (out = au_malloc(sl->len + 1))) {
         memcpy(out, sl->text, sl->len + 1);
         *len = sl->len;
@@ -291,7 +293,10 @@ au_rc au_profile_get_text(au_engine *e, au_store *st, int64_t id, int lineage, c
     int64_t key = id * 2 + (lineage ? 1 : 0);
     uint64_t epoch = 0;
     json_t *prof = NULL;
-    if (p->cache && id > 0 && id < INT64_MAX / 4 && (*text = cache_get(p, key, len, &epoch)))
+    int64_t feed = 0;
+    /* one indexed max() per read: the cache may only answer for a feed it has seen */
+    if (p->cache && id > 0 && id < INT64_MAX / 4 && au_store_change_last(st, &feed) == AU_OK &&
+        (*text = cache_get(p, key, feed, len, &epoch)))
         return AU_OK;
     au_rc rc = get_in_snapshot(e, st, id, lineage, &prof, err);
     if (rc)

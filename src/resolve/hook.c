@@ -25,6 +25,11 @@ struct au_resolve_state {
     au_model model;        /* the model the resolver was built with */
     au_resolve_changes ch; /* scratch: what the current call changed */
     uint32_t max_profile;  /* highest profile number known: above it a profile is new */
+    /* Several nodes on one store (writer thread): the feed position the resolver includes
+     * (every decision at or below it, whichever node made it), the position to take on when
+     * the current transaction commits, and whether it holds the store's decision lock. */
+    int64_t seen, seen_at_commit;
+    int locked;
     /* Change-feed rows by kind (change_kinds order) for /metrics: staged per job and per group
      * on the writer, published when the group commits, so a rollback counts nothing. */
     uint64_t job_changes[AU_CHANGE_KINDS], group_changes[AU_CHANGE_KINDS];
@@ -282,11 +287,15 @@ au_rc au_resolve_restore_all(au_resolver *res, au_store *st, int persist_it, au_
 static au_rc rebuild(au_resolve_state *s, au_store *st, int persist_it, au_err *err)
 {
     au_resolver *res = NULL;
-    int64_t max = 0;
+    int64_t max = 0, seen = 0;
     au_rc rc = au_resolver_new(&s->model, &res);
     if (rc)
         return au_err_set(err, rc, "cannot create the resolver");
-    rc = au_resolve_restore_all(res, st, persist_it, err);
+    /* The feed position first: what other nodes commit during the scan is then taken in again
+     * by the next catch-up, which is harmless (catch_up applies the store's state as it is). */
+    rc = au_store_change_last(st, &seen);
+    if (!rc)
+        rc = au_resolve_restore_all(res, st, persist_it, err);
     if (!rc)
         rc = au_store_profile_max(st, &max);
     if (rc) {
@@ -296,6 +305,7 @@ static au_rc rebuild(au_resolve_state *s, au_store *st, int persist_it, au_err *
     pthread_rwlock_wrlock(&s->lk);
     au_resolver_free(s->res);
     s->res = res;
+    s->seen = seen;
     s->max_profile = (uint32_t)max;
     au_resolve_changes_reset(&s->ch);
     pthread_rwlock_unlock(&s->lk);
@@ -370,6 +380,116 @@ static au_rc rh_record_deleted(void *state, au_store *st, const char *source, co
     return rc;
 }
 
+/* ---- several nodes on one store (docs/POSTGRES.md, "Several nodes") ----------------------- */
+
+typedef struct adopt_ctx {
+    au_resolve_state *s;
+    au_store *st;
+    au_rc rc;
+    long bad;  /* documents that could not be read */
+    long rows; /* records taken in */
+} adopt_ctx;
+
+/* Takes in one record as another node left it: its content when the feed names it (doc), its
+ * profile always (0: gone). A record already in that profile and not named is left alone. */
+static int adopt_row(void *ctx, const au_resolve_row *r)
+{
+    adopt_ctx *a = ctx;
+    au_resolver *res = a->s->res;
+    uint32_t no = (uint32_t)r->no, p = (uint32_t)r->profile;
+    au_record_out out = {0};
+    au_record *rec = NULL;
+    if (!r->doc && p && au_resolver_profile_of(res, no) == p)
+        return 0;
+    if (r->doc)
+        rec = doc_record(res, r->doc, r->source, r->record_id);
+    else if (p && !au_resolver_profile_of(res, no) &&
+             !(a->rc = au_store_record_by_no(a->st, r->no, &out)))
+        rec = doc_record(res, out.doc, out.source, out.record_id);
+    if (!a->rc)
+        a->rc = au_resolver_adopt(res, no, rec, p);
+    if (a->rc == AU_ERR_NOT_FOUND) { /* unreadable here, as at start-up: skipped */
+        a->rc = AU_OK;
+        a->bad++;
+    }
+    if (p > a->s->max_profile)
+        a->s->max_profile = p;
+    a->rows++;
+    au_record_free(rec);
+    au_record_out_cleanup(&out);
+    return a->rc ? 1 : 0;
+}
+
+/* Feed positions per catch-up query: bounds the rows one query returns after a long pause. */
+#define CATCH_UP_WINDOW 4096
+
+/* Makes the resolver what the store says for every feed row in (s->seen, last]: the records
+ * named and the members of the profiles named. Overrides are read again when anything changed
+ * (another node's manual decision must win here too). Writer thread, under the decision lock. */
+static au_rc catch_up(au_resolve_state *s, au_store *st, int64_t last)
+{
+    adopt_ctx a = {s, st, AU_OK, 0, 0};
+    au_rc rc = AU_OK;
+    pthread_rwlock_wrlock(&s->lk);
+    for (int64_t from = s->seen; !rc && from < last; from += CATCH_UP_WINDOW) {
+        int64_t upto = last - from > CATCH_UP_WINDOW ? from + CATCH_UP_WINDOW : last;
+        rc = au_store_resolve_changed(st, from, upto, adopt_row, &a);
+        if (a.rc)
+            rc = a.rc;
+    }
+    if (!rc && a.rows) {
+        restore_ctx o = {.res = s->res};
+        rc = au_store_override_list(st, restore_override, &o);
+        if (o.rc)
+            rc = o.rc;
+    }
+    pthread_rwlock_unlock(&s->lk);
+    if (a.bad)
+        au_log(AU_LOG_WARN, "records of other nodes skipped by resolution: unreadable documents",
+               NULL);
+    if (!rc)
+        s->seen = last;
+    return rc;
+}
+
+/* Before the first decision of a transaction: wait for the other nodes' decisions on the
+ * store's decision lock (held to the commit), take in what they committed, and continue the
+ * shared sequence of profile numbers. */
+static au_rc rh_deciding(void *state, au_store *st)
+{
+    au_resolve_state *s = state;
+    int64_t last = 0, next = 0;
+    au_rc rc = au_store_resolve_lock(st, &last);
+    if (!rc)
+        s->locked = 1;
+    if (!rc && last > s->seen)
+        rc = catch_up(s, st, last);
+    if (!rc)
+        rc = au_store_profile_claim(st, 0, &next);
+    if (!rc && next > 0 && next <= UINT32_MAX) {
+        pthread_rwlock_wrlock(&s->lk);
+        au_resolver_set_next_profile(s->res, (uint32_t)next);
+        pthread_rwlock_unlock(&s->lk);
+        if ((uint32_t)(next - 1) > s->max_profile)
+            s->max_profile = (uint32_t)(next - 1);
+    }
+    return rc;
+}
+
+/* Still under the lock: the numbers this transaction used are claimed, and the feed's end is
+ * where this node stands once it commits (its own rows are in memory already). */
+static au_rc rh_before_commit(void *state, au_store *st)
+{
+    au_resolve_state *s = state;
+    int64_t next = 0;
+    if (!s->locked)
+        return AU_OK;
+    au_rc rc = au_store_profile_claim(st, s->max_profile, &next);
+    if (!rc)
+        rc = au_store_change_last(st, &s->seen_at_commit);
+    return rc;
+}
+
 /* The job's changes belong to the group now. */
 static void rh_job_kept(void *state)
 {
@@ -384,11 +504,15 @@ static void rh_group_rolled_back(void *state)
 {
     au_resolve_state *s = state;
     memset(s->group_changes, 0, sizeof(s->group_changes));
+    s->locked = 0; /* rh_rolled_back rebuilt the resolver and set s->seen */
 }
 
 static void rh_committed(void *state)
 {
     au_resolve_state *s = state;
+    if (s->locked && s->seen_at_commit > s->seen)
+        s->seen = s->seen_at_commit;
+    s->locked = 0;
     for (size_t k = 0; k < AU_CHANGE_KINDS; k++) {
         atomic_fetch_add(&s->changes_total[k], s->group_changes[k]);
         s->group_changes[k] = 0;
@@ -458,6 +582,8 @@ const au_engine_hook au_resolve_hook = {
     .committed = rh_committed,
     .job_kept = rh_job_kept,
     .group_rolled_back = rh_group_rolled_back,
+    .deciding = rh_deciding,
+    .before_commit = rh_before_commit,
 };
 
 /* ---- reads ------------------------------------------------------------------------------- */

@@ -1104,6 +1104,59 @@ au_rc au_resolver_restore(au_resolver *res, uint32_t no, const au_record *rec, u
     return index_keys(res, no, 1);
 }
 
+/* Replaces the content of live record no without scoring (au_resolver_adopt). */
+static au_rc adopt_content(au_resolver *res, uint32_t no, const au_record *rec)
+{
+    au_feat nf;
+    au_rc rc = au_feat_build(res, rec, &nf);
+    if (rc)
+        return rc;
+    index_keys(res, no, 0);
+    au_feat_count(res, &res->f[no], -1);
+    nf.alive = 1;
+    nf.profile = res->f[no].profile;
+    res->f[no] = nf;
+    au_feat_count(res, &res->f[no], 1);
+    if ((rc = observe_generic(res, no, 0, NULL)))
+        return rc;
+    return index_keys(res, no, 1);
+}
+
+au_rc au_resolver_adopt(au_resolver *res, uint32_t no, const au_record *rec, uint32_t profile)
+{
+    au_rc rc;
+    if (no == UINT32_MAX || profile == UINT32_MAX)
+        return AU_ERR_INVALID;
+    if (no >= res->nf || !res->f[no].alive) {
+        if (!profile)
+            return AU_OK;
+        return rec ? au_resolver_restore(res, no, rec, profile) : AU_ERR_NOT_FOUND;
+    }
+    uint32_t old = res->f[no].profile;
+    if (!profile) { /* deleted elsewhere: gone, with nothing re-evaluated here */
+        index_keys(res, no, 0);
+        au_feat_count(res, &res->f[no], -1);
+        prof_del(res, old, no);
+        res->f[no].profile = 0;
+        res->f[no].alive = 0;
+        res->live--;
+        au_resolver_refresh_prior(res);
+        return AU_OK;
+    }
+    if (rec && (rc = adopt_content(res, no, rec)))
+        return rc;
+    if (profile != old) {
+        if ((rc = ensure_profile(res, profile)))
+            return rc;
+        prof_del(res, old, no);
+        if ((rc = prof_add(res, profile, no)))
+            return rc;
+    }
+    if (profile >= res->next_profile)
+        res->next_profile = profile + 1;
+    return AU_OK;
+}
+
 au_rc au_resolver_restore_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kind kind)
 {
     au_rc rc;

@@ -126,6 +126,12 @@ au_rc au_resolver_restore(au_resolver *res, uint32_t record_no, const au_record 
                           uint32_t profile_no);
 au_rc au_resolver_restore_override(au_resolver *res, uint32_t a, uint32_t b, au_link_kind kind);
 void au_resolver_set_next_profile(au_resolver *res, uint32_t next);
+/* A decision made elsewhere (another node sharing the store), taken as it is, without
+ * scoring: record no now belongs to `profile` (0: it is gone) and, when rec is not NULL, has
+ * rec's content (rec is borrowed; an unknown record needs it). Profiles that empty vanish
+ * without a redirect; nothing is re-evaluated. AU_ERR_NOT_FOUND for an unknown record without
+ * content. */
+au_rc au_resolver_adopt(au_resolver *res, uint32_t no, const au_record *rec, uint32_t profile);
 
 /* --- queries ---------------------------------------------------------------------------- */
 /* Profile of a record, 0 if the record is unknown. */

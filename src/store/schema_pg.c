@@ -318,8 +318,15 @@ static const char *const migrations[] = {
     "  INSERT INTO record_versions(rec, version, doc, hash, origin, at_ms, deleted)"
     "   SELECT id, version, NULL, 0, 'erasure', p_at, true FROM records WHERE id = ANY(recs);"
     " END $$;",
+    /* 7: several nodes on one database (docs/POSTGRES.md): profile numbers from one sequence,
+     * a high-water mark that only moves forward (never below a number already used, so an
+     * erased profile's number is not handed out again) */
+    "CREATE SEQUENCE profile_numbers AS bigint MINVALUE 0 START WITH 0;"
+    "SELECT setval('profile_numbers', greatest("
+    "  coalesce((SELECT max(profile) FROM assignments), 0),"
+    "  coalesce((SELECT max(from_profile) FROM profile_redirects), 0)));",
 
-    /* 7: flows on several nodes (docs/POSTGRES.md): an outbox row is leased by the node
+    /* 8: flows on several nodes (docs/POSTGRES.md): an outbox row is leased by the node
      * sending it (claimed_by, lease_until in Unix ms) so no other node sends it while the lease
      * runs; schedule_fires holds one row per firing of a schedule, so a firing runs once
      * whichever nodes see it due. */

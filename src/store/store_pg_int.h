@@ -31,6 +31,7 @@ extern const au_store_ops au_store_postgresql_ops;
 #define AU_PG_SLOT_FLOWS    104 /* store_pg_flows.c: 104..127 */
 #define AU_PG_SLOT_PRIVACY  128 /* store_pg_privacy.c: 128..143 */
 #define AU_PG_SLOT_AUDIT    144 /* store_pg_audit.c: 144..159 */
+#define AU_PG_SLOT_NODES    160 /* store_pg_resolve.c, several nodes on one store: 160..167 */
 #define AU_PG_SLOT_CLAIMS   168 /* store_pg_flows.c: outbox and schedule claims, 168..183 */
 #define AU_PG_SLOT_BUS      184 /* store_pg_bus.c: 184..191 (160..183: nodes, nodesflow) */
 #define AU_PG_SLOT_N        192

@@ -49,6 +49,43 @@
     X(CHANGES_AFTER, "SELECT seq, profile, kind, other, source, record_id, at_ms FROM changes "    \
                      "WHERE seq > $1 ORDER BY seq LIMIT $2")
 
+/* What several nodes on one database need (docs/POSTGRES.md, "Several nodes"), in their own
+ * slot range. RESOLVE_CHANGED: the records a stretch of the feed names, and every member of the
+ * profiles it names, with the document only where the node must re-read the content. */
+#define NODE_STMT_LIST(X)                                                                          \
+    X(FEED_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                      \
+    X(RESOLVE_CHANGED,                                                                             \
+      "WITH c AS (SELECT profile, other, source, record_id FROM changes "                          \
+      "WHERE seq > $1 AND seq <= $2), "                                                            \
+      "n AS (SELECT r.id FROM c JOIN records r ON r.source = c.source "                            \
+      "AND r.record_id = c.record_id), "                                                           \
+      "t AS (SELECT id FROM n UNION SELECT a.rec FROM assignments a WHERE a.profile IN "           \
+      "(SELECT profile FROM c UNION SELECT other FROM c)) "                                        \
+      "SELECT r.id, r.source, r.record_id, "                                                       \
+      "CASE WHEN NOT r.deleted AND r.id IN (SELECT id FROM n) THEN v.doc END, "                    \
+      "coalesce(a.profile, 0) FROM t JOIN records r ON r.id = t.id "                               \
+      "JOIN record_versions v ON v.rec = r.id AND v.version = r.version "                          \
+      "LEFT JOIN assignments a ON a.rec = r.id ORDER BY r.id")                                     \
+    X(PROFILE_CLAIM, "SELECT setval('profile_numbers', greatest($1::bigint, "                      \
+                     "(SELECT last_value FROM profile_numbers), "                                  \
+                     "(SELECT max(profile) FROM assignments), "                                    \
+                     "(SELECT max(from_profile) FROM profile_redirects)))")
+
+typedef enum {
+#define NODE_ENUM(id, sql) NODE_##id,
+    NODE_STMT_LIST(NODE_ENUM)
+#undef NODE_ENUM
+        NODE_COUNT
+} node_stmt;
+
+static const char *const node_sql[NODE_COUNT] = {
+#define NODE_SQL(id, sql) sql,
+    NODE_STMT_LIST(NODE_SQL)
+#undef NODE_SQL
+};
+
+_Static_assert(AU_PG_SLOT_NODES + NODE_COUNT <= 168, "node statements overflow their slot range");
+
 typedef enum {
 #define RS_ENUM(id, sql) RS_##id,
     RS_STMT_LIST(RS_ENUM)
@@ -336,6 +373,53 @@ static au_rc pg_changes_after(void *impl, int64_t after, long limit, au_change_c
     return rc;
 }
 
+/* The decision lock is the feed's append lock taken early: whoever holds it appends the next
+ * feed rows, so decisions are serialised in feed order, and every decision committed before
+ * is below the position read after taking it (read in a statement of its own: a statement's
+ * snapshot is taken when it starts, before a wait for the lock would end). */
+static au_rc pg_resolve_lock(void *impl, int64_t *last)
+{
+    *last = 0;
+    if (!au_pg_in_transaction(impl))
+        return AU_ERR_INVALID;
+    au_rc rc = au_pg_feed_lock(impl);
+    if (!rc)
+        rc = au_pg_one_int(impl, AU_PG_SLOT_NODES + NODE_FEED_LAST, node_sql[NODE_FEED_LAST], NULL,
+                           last, "resolve_lock");
+    return rc;
+}
+
+static au_rc pg_resolve_changed(void *impl, int64_t after, int64_t upto, au_resolve_row_cb cb,
+                                void *ctx)
+{
+    au_pg_params p = {0};
+    au_rc rc;
+    au_pg_int(&p, after);
+    au_pg_int(&p, upto);
+    PGresult *res = au_pg_run(impl, AU_PG_SLOT_NODES + NODE_RESOLVE_CHANGED,
+                              node_sql[NODE_RESOLVE_CHANGED], &p, "resolve_changed", &rc);
+    for (int i = 0; res && !rc && i < PQntuples(res); i++) {
+        au_resolve_row r = {au_pg_col_int(res, i, 0), au_pg_col(res, i, 1), au_pg_col(res, i, 2),
+                            au_pg_col(res, i, 3), au_pg_col_int(res, i, 4)};
+        rc = (au_rc)cb(ctx, &r);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The sequence is a high-water mark moved only forward; nodes claim under the decision lock,
+ * so two of them never hand out one number. */
+static au_rc pg_profile_claim(void *impl, int64_t taken, int64_t *next)
+{
+    au_pg_params p = {0};
+    int64_t top = 0;
+    au_pg_int(&p, taken);
+    au_rc rc = au_pg_one_int(impl, AU_PG_SLOT_NODES + NODE_PROFILE_CLAIM,
+                             node_sql[NODE_PROFILE_CLAIM], &p, &top, "profile_claim");
+    *next = rc ? 0 : top + 1;
+    return rc;
+}
+
 const struct au_store_resolution_ops au_pg_resolution_ops = {
     .record_last_no = pg_record_last_no,
     .record_no = pg_record_no,
@@ -355,4 +439,7 @@ const struct au_store_resolution_ops au_pg_resolution_ops = {
     .model_get = pg_model_get,
     .change_add = pg_change_add,
     .changes_after = pg_changes_after,
+    .resolve_lock = pg_resolve_lock,
+    .resolve_changed = pg_resolve_changed,
+    .profile_claim = pg_profile_claim,
 };

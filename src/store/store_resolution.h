@@ -62,7 +62,22 @@
       (AU_STORE_IMPL, c)) \
     /* entries with seq > after, oldest first, at most limit */ \
     X(au_rc, changes_after, (AU_STORE_SELF, int64_t after, long limit, au_change_cb cb, void *ctx), \
-      (AU_STORE_IMPL, after, limit, cb, ctx))
+      (AU_STORE_IMPL, after, limit, cb, ctx)) \
+    /* inside a transaction: serialises resolution decisions with every other node of the store \
+     * until it ends, then *last = the feed position every decision committed before is at or \
+     * below (PostgreSQL: an advisory lock; SQLite has one writer: nothing to wait for) */ \
+    X(au_rc, resolve_lock, (AU_STORE_SELF, int64_t *last), \
+      (AU_STORE_IMPL, last)) \
+    /* records the feed rows after < seq <= upto name, or whose profiles (or the profiles they \
+     * went to / came from) they name, in record-number order: doc only for a live record a row \
+     * names (NULL otherwise), profile 0 when the record is deleted or unassigned */ \
+    X(au_rc, resolve_changed, (AU_STORE_SELF, int64_t after, int64_t upto, au_resolve_row_cb cb, void *ctx), \
+      (AU_STORE_IMPL, after, upto, cb, ctx)) \
+    /* profile numbers up to `taken` are used (0: nothing new); *next = the first number no \
+     * node ever took (PostgreSQL: a sequence, so numbers are never reused, even after an \
+     * erasure; SQLite: profile_max + 1) */ \
+    X(au_rc, profile_claim, (AU_STORE_SELF, int64_t taken, int64_t *next), \
+      (AU_STORE_IMPL, taken, next))
 /* clang-format on */
 
 /* The slots of the domain, implemented by a back-end (store_sqlite_resolve.c for SQLite). */

@@ -1026,6 +1026,9 @@ static const struct au_store_resolution_ops sqlite_resolution = {
     .model_get = au_sqlite_model_get,
     .change_add = au_sqlite_change_add,
     .changes_after = au_sqlite_changes_after,
+    .resolve_lock = au_sqlite_resolve_lock,
+    .resolve_changed = au_sqlite_resolve_changed,
+    .profile_claim = au_sqlite_profile_claim,
 };
 
 static const struct au_store_profiles_ops sqlite_profiles = {

@@ -105,6 +105,10 @@ AU_MUST_USE au_rc au_sqlite_model_get(void *impl, char **json);
 AU_MUST_USE au_rc au_sqlite_change_add(void *impl, const au_change_row *c);
 AU_MUST_USE au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_cb cb,
                                           void *ctx);
+AU_MUST_USE au_rc au_sqlite_resolve_lock(void *impl, int64_t *last);
+AU_MUST_USE au_rc au_sqlite_resolve_changed(void *impl, int64_t after, int64_t upto,
+                                            au_resolve_row_cb cb, void *ctx);
+AU_MUST_USE au_rc au_sqlite_profile_claim(void *impl, int64_t taken, int64_t *next);
 
 /* The profile domain table of au_store_sqlite_ops (store_sqlite_profiles.c). */
 AU_MUST_USE au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);

@@ -48,7 +48,20 @@
     X(CHANGE_ADD, "INSERT INTO changes(profile, kind, other, source, record_id, at_ms) "           \
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                               \
     X(CHANGES_AFTER, "SELECT seq, profile, kind, other, source, record_id, at_ms FROM changes "    \
-                     "WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+                     "WHERE seq > ?1 ORDER BY seq LIMIT ?2")                                       \
+    X(FEED_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                      \
+    X(RESOLVE_CHANGED,                                                                             \
+      "WITH c AS (SELECT profile, other, source, record_id FROM changes "                          \
+      "WHERE seq > ?1 AND seq <= ?2), "                                                            \
+      "n AS (SELECT r.id FROM c JOIN records r ON r.source = c.source "                            \
+      "AND r.record_id = c.record_id), "                                                           \
+      "t AS (SELECT id FROM n UNION SELECT a.rec FROM assignments a WHERE a.profile IN "           \
+      "(SELECT profile FROM c UNION SELECT other FROM c)) "                                        \
+      "SELECT r.id, r.source, r.record_id, "                                                       \
+      "CASE WHEN r.deleted = 0 AND r.id IN (SELECT id FROM n) THEN v.doc END, "                    \
+      "coalesce(a.profile, 0) FROM t JOIN records r ON r.id = t.id "                               \
+      "JOIN record_versions v ON v.rec = r.id AND v.version = r.version "                          \
+      "LEFT JOIN assignments a ON a.rec = r.id ORDER BY r.id")
 
 typedef enum {
 #define RS_ENUM(id, sql) RS_##id,
@@ -353,5 +366,36 @@ au_rc au_sqlite_changes_after(void *impl, int64_t after, long limit, au_change_c
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         rc = au_sqlite_fail(impl, src, "changes_after");
     sqlite3_reset(st);
+    return rc;
+}
+
+/* One writer per SQLite file (its lock file): nothing else decides, so there is nothing to wait
+ * for; the position is the feed's end, as on PostgreSQL. */
+au_rc au_sqlite_resolve_lock(void *impl, int64_t *last)
+{
+    sqlite3_stmt *st = rs_get(impl, RS_FEED_LAST);
+    *last = 0;
+    if (!st)
+        return AU_ERR_STORE;
+    return au_sqlite_one_int(impl, st, last, "resolve_lock");
+}
+
+au_rc au_sqlite_resolve_changed(void *impl, int64_t after, int64_t upto, au_resolve_row_cb cb,
+                                void *ctx)
+{
+    sqlite3_stmt *st = rs_get(impl, RS_RESOLVE_CHANGED);
+    if (!st)
+        return AU_ERR_STORE;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, upto);
+    return iterate_rows(impl, st, 1, 0, cb, ctx, "resolve_changed");
+}
+
+/* Numbers in use are all SQLite knows of: the one writer claims nothing ahead. */
+au_rc au_sqlite_profile_claim(void *impl, int64_t taken, int64_t *next)
+{
+    int64_t max = 0;
+    au_rc rc = au_sqlite_profile_max(impl, &max);
+    *next = rc ? 0 : (max > taken ? max : taken) + 1;
     return rc;
 }

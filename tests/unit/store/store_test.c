@@ -666,6 +666,92 @@ CASE(resolution_overrides_review_model_and_changes)
     cr_assert_eq(l.n, 2);
 }
 
+/* Counts the rows resolve_changed passes that carry a document. */
+static int count_docs(void *ctx, const au_resolve_row *r)
+{
+    int *n = ctx;
+    *n += r->doc != NULL;
+    return 0;
+}
+
+static int first_seq(void *ctx, const au_change_row *c)
+{
+    *(int64_t *)ctx = c->seq;
+    return 1; /* one is enough */
+}
+
+/* What a node reads to catch up with the others (docs/POSTGRES.md, "Several nodes"): the feed
+ * position under the decision lock, the records a stretch of the feed names (with their
+ * content) and the members of the profiles it names (without), and the profile numbers. */
+CASE(resolution_catch_up_reads_what_the_feed_names)
+{
+    int64_t v, a, b, c, last = -1, next = -1, s1 = 0, s3 = 0;
+    put(st, "a", "{\"n\":1}", 1, &v);
+    a = au_store_record_last_no(st);
+    put(st, "b", "{\"n\":2}", 2, &v);
+    b = au_store_record_last_no(st);
+    put(st, "c", "{\"n\":3}", 3, &v);
+    c = au_store_record_last_no(st);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    cr_assert_eq(au_store_resolve_lock(st, &last), AU_OK);
+    cr_assert_eq(last, 0, "an empty feed");
+    cr_assert_eq(au_store_assign_put(st, a, 4), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, b, 4), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, c, 6), AU_OK);
+    au_change_row c1 = {0, 4, "created", 0, "crm", "a", 1};
+    au_change_row c2 = {0, 4, "updated", 0, "crm", "b", 2};
+    au_change_row c3 = {0, 6, "created", 0, "crm", "c", 3};
+    cr_assert_eq(au_store_change_add(st, &c1), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c2), AU_OK);
+    cr_assert_eq(au_store_commit(st), AU_OK);
+    cr_assert_eq(au_store_change_add(st, &c3), AU_OK);
+    cr_assert_eq(au_store_change_last(st, &s3), AU_OK);
+    cr_assert_eq(au_store_begin(st), AU_OK);
+    cr_assert_eq(au_store_resolve_lock(st, &last), AU_OK);
+    cr_assert_eq(last, s3, "the feed's end");
+    cr_assert_eq(au_store_rollback(st), AU_OK);
+    cr_assert_eq(au_store_changes_after(st, 0, 1, first_seq, &s1), 1);
+
+    /* the first row: a named (content), b a member of profile 4 (no content) */
+    resolved m = {0};
+    int docs = 0;
+    cr_assert_eq(au_store_resolve_changed(st, 0, s1, collect_resolve, &m), AU_OK);
+    cr_assert_eq(m.n, 2);
+    cr_assert_eq(m.no[0], a, "record-number order");
+    cr_assert_eq(m.no[1], b);
+    cr_assert_eq(m.profile[1], 4);
+    cr_assert_eq(au_store_resolve_changed(st, 0, s1, count_docs, &docs), AU_OK);
+    cr_assert_eq(docs, 1, "only the named record's content");
+    /* the rows after it: b and c named, a a member of profile 4 */
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(au_store_resolve_changed(st, s1, s3, collect_resolve, &m), AU_OK);
+    cr_assert_eq(m.n, 3);
+    cr_assert_eq(m.no[2], c);
+    cr_assert_eq(m.profile[2], 6);
+    docs = 0;
+    cr_assert_eq(au_store_resolve_changed(st, s1, s3, count_docs, &docs), AU_OK);
+    cr_assert_eq(docs, 2);
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(au_store_resolve_changed(st, s3, s3, collect_resolve, &m), AU_OK);
+    cr_assert_eq(m.n, 0, "an empty stretch");
+
+    /* a deleted record: no profile, no content */
+    cr_assert_eq(au_store_record_delete(st, "crm", "c", "t", 9), AU_OK);
+    cr_assert_eq(au_store_assign_put(st, c, 0), AU_OK);
+    memset(&m, 0, sizeof(m));
+    cr_assert_eq(au_store_resolve_changed(st, s1, s3, collect_resolve, &m), AU_OK);
+    cr_assert_eq(m.n, 3);
+    cr_assert_eq(m.profile[2], 0);
+    docs = 0;
+    cr_assert_eq(au_store_resolve_changed(st, s1, s3, count_docs, &docs), AU_OK);
+    cr_assert_eq(docs, 1);
+
+    cr_assert_eq(au_store_profile_claim(st, 0, &next), AU_OK);
+    cr_assert_eq(next, 5, "after the highest number in use (6 went with c's assignment)");
+    cr_assert_eq(au_store_profile_claim(st, 20, &next), AU_OK);
+    cr_assert_eq(next, 21, "after the numbers claimed");
+}
+
 /* A failed statement inside a savepoint is undone by rolling back to it, and the transaction
  * goes on (the engine's group commit relies on it; PostgreSQL otherwise aborts the whole
  * transaction at the first error). */

@@ -171,6 +171,71 @@ Test(import_bulk, workers_change_neither_clusters_nor_identifier_index, .timeout
     free(d);
 }
 
+/* DIR/mixed.jsonl: 1,500 rows where every 47th line is broken JSON, every 61st has no id and
+ * every 13th a dirty e-mail (quarantined), with DIR/mixed.yaml defining its source. */
+static void write_mixed(const char *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/mixed.yaml", d);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "sources:\n  s:\n    record_id: id\n    default_country: GB\n    fields:\n"
+               "      full_name: name\n      email: email\n");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/mixed.jsonl", d);
+    cr_assert_not_null(f = fopen(path, "w"));
+    for (int i = 1; i <= 1500; i++) {
+        if (i % 47 == 0)
+            fprintf(f, "{\"id\": \"r%d\", \"name\": \n", i);
+        else if (i % 61 == 0)
+            fprintf(f, "{\"name\": \"No Id %d\"}\n", i);
+        else
+            fprintf(f, "{\"id\": \"r%d\", \"name\": \"Person %d\", \"email\": \"p%d%s\"}\n",
+                    i, i % 400, i % 400, i % 13 == 0 ? "-at-example.com" : "@example.com");
+    }
+    fclose(f);
+}
+
+/* The summary `aurum import` printed into DIR/NAME.out, without the time and rate of its first
+ * line (free()). */
+static char *summary_of(const char *d, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.out", d, name);
+    char *s = slurp(path);
+    char *in = strstr(s, " in "), *nl = strchr(s, '\n');
+    cr_assert(in && nl && in < nl, "%s", s);
+    memmove(in, nl, strlen(nl) + 1);
+    return s;
+}
+
+/* Refused rows and quarantined values are counted and listed in file order whatever the
+ * number of workers: the consumer takes the prepared chunks back in the order they were read. */
+Test(import_bulk, workers_keep_refusals_and_quarantined_values_in_file_order, .timeout = 300)
+{
+    char *d = strdup("/tmp/aurum-bulk-XXXXXX"), args[1024], out[512];
+    cr_assert_not_null(mkdtemp(d));
+    write_mixed(d);
+    const char *names[] = {"w1", "w3"}, *workers[] = {"1", "3"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args,
+                 "import --data %s/%s --config %s/mixed.yaml --source s --batch 100 "
+                 "--workers %s %s/mixed.jsonl",
+                 d, names[i], d, workers[i], d);
+        snprintf(out, sizeof out, "%s/%s.out", d, names[i]);
+        cr_assert_eq(run(args, out), 1, "rows were refused");
+    }
+    char *a = summary_of(d, "w1"), *b = summary_of(d, "w3");
+    cr_assert(strstr(a, "read 1500, inserted 1445, updated 0, unchanged 0, rejected 55"), "%s", a);
+    cr_assert(strstr(a, "mixed.jsonl:47: record ?"), "the first broken line is listed: %s", a);
+    cr_assert(strstr(a, "mixed.jsonl:13: record r13, field email"), "%s", a);
+    cr_assert_str_eq(a, b, "the same counts and the same rows listed, in the same order");
+    free(a);
+    free(b);
+    nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
 /* The record ids of the CSV's data rows, in file order (column 1). */
 static char **file_ids(const char *csv, int *n)
 {

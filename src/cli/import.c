@@ -21,7 +21,7 @@ typedef struct args {
     int strict; /* --strict: a quarantined value fails the import too */
     int format; /* index in "csv|jsonl|ndjson", -1: from the file extension */
     long batch;
-    long workers; /* --workers: 0 = one per online core */
+    long workers; /* --workers: 0 = the cores less the writer's */
     char **files;
     int nfiles;
 } args;
@@ -44,8 +44,8 @@ static const au_arg options[] = {
                "records per batch (default 8192, 4096 with --server)", .min = 1, .max = 1000000),
     AU_ARG_ROW("--workers", AU_ARG_LONG, offsetof(args, workers), "N",
                "threads that parse, map, normalise and serialise rows while the writer commits "
-               "(default: one per core, up to 8; 1: the importing thread does it); the result "
-               "is the same for any N",
+               "(default: the cores less the writer's, at least 1, up to 8; 1: the importing "
+               "thread does it); the result is the same for any N",
                .min = 1, .max = 64),
     AU_ARG_ROW("--server", AU_ARG_STR, offsetof(args, server), "URL",
                "send to a running daemon instead (POST URL/v1/sources/NAME/records)"),

@@ -706,12 +706,15 @@ static au_rc add_remote(importer *im, json_t *doc, long line, au_err *err)
 
 /* --- driver -------------------------------------------------------------------------------- */
 
-/* Workers for local mode: as asked, else one per online core (up to AU_IMPORT_AUTO_WORKERS). */
+/* Workers for local mode: as asked, else one per online core but the writer's (up to
+ * AU_IMPORT_AUTO_WORKERS). The writer is the import's critical path (about 70 % of its CPU,
+ * docs/BENCHMARKS.md): a worker that takes its core only slows it, so on two cores the default
+ * is 1, the main thread preparing while the writer commits. */
 static int workers_of(const au_import_opts *o)
 {
     if (o->workers > 0)
         return o->workers < AU_IMPORT_MAX_WORKERS ? o->workers : AU_IMPORT_MAX_WORKERS;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN) - 1;
     return cores < 1 ? 1 : cores > AU_IMPORT_AUTO_WORKERS ? AU_IMPORT_AUTO_WORKERS : (int)cores;
 }
 

@@ -48,8 +48,8 @@
 /* Chunks in the work queue per worker: one being prepared, one ready, one being read. */
 #define AU_IMPORT_CHUNKS_PER_WORKER 3
 /* Most workers --workers accepts, and most a default takes from the online cores. */
-#define AU_IMPORT_MAX_WORKERS   64
-#define AU_IMPORT_AUTO_WORKERS  8
+#define AU_IMPORT_MAX_WORKERS  64
+#define AU_IMPORT_AUTO_WORKERS 8
 
 void au_import_summary_init(au_import_summary *s)
 {
@@ -301,10 +301,10 @@ typedef struct importer {
     char *origin;
     au_import_summary *sum;
     size_t batch_max;
-    au_workq *wq;      /* local mode with more than one worker: chunks being prepared */
-    au_record **recs;  /* local: the batch being filled, owned until queued */
-    char **texts;      /* local: their compact documents, owned likewise */
-    size_t nrecs;      /* records in the batch */
+    au_workq *wq;     /* local mode with more than one worker: chunks being prepared */
+    au_record **recs; /* local: the batch being filled, owned until queued */
+    char **texts;     /* local: their compact documents, owned likewise */
+    size_t nrecs;     /* records in the batch */
     au_write_job *jobs[AU_IMPORT_INFLIGHT]; /* oldest first */
     size_t njobs;
     json_t *docs; /* remote: batch being filled */
@@ -806,8 +806,8 @@ static au_rc read_row(importer *im, reader *rd, row *r, long index, int *eof, au
     memset(r, 0, sizeof(*r));
     au_err_init(&r->err);
     r->index = index;
-    au_rc rc = reader_next(rd, &r->doc, rd->lines ? &r->raw : NULL, &r->nraw, &r->line, eof,
-                           &r->err);
+    au_rc rc =
+        reader_next(rd, &r->doc, rd->lines ? &r->raw : NULL, &r->nraw, &r->line, eof, &r->err);
     if (rc && fatal(rc))
         return au_err_set(err, rc, "%s: %s", im->path, r->err.message);
     if (!*eof)

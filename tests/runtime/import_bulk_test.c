@@ -190,8 +190,8 @@ static void write_mixed(const char *d)
         else if (i % 61 == 0)
             fprintf(f, "{\"name\": \"No Id %d\"}\n", i);
         else
-            fprintf(f, "{\"id\": \"r%d\", \"name\": \"Person %d\", \"email\": \"p%d%s\"}\n",
-                    i, i % 400, i % 400, i % 13 == 0 ? "-at-example.com" : "@example.com");
+            fprintf(f, "{\"id\": \"r%d\", \"name\": \"Person %d\", \"email\": \"p%d%s\"}\n", i,
+                    i % 400, i % 400, i % 13 == 0 ? "-at-example.com" : "@example.com");
     }
     fclose(f);
 }

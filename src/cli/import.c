@@ -21,6 +21,7 @@ typedef struct args {
     int strict; /* --strict: a quarantined value fails the import too */
     int format; /* index in "csv|jsonl|ndjson", -1: from the file extension */
     long batch;
+    long workers; /* --workers: 0 = the cores less the writer's */
     char **files;
     int nfiles;
 } args;
@@ -41,6 +42,11 @@ static const au_arg options[] = {
                "file format (default: from the extension; .jsonl/.ndjson = jsonl)"),
     AU_ARG_ROW("--batch", AU_ARG_LONG, offsetof(args, batch), "N",
                "records per batch (default 8192, 4096 with --server)", .min = 1, .max = 1000000),
+    AU_ARG_ROW("--workers", AU_ARG_LONG, offsetof(args, workers), "N",
+               "threads that parse, map, normalise and serialise rows while the writer commits "
+               "(default: the cores less the writer's, at least 1, up to 8; 1: the importing "
+               "thread does it); the result is the same for any N",
+               .min = 1, .max = 64),
     AU_ARG_ROW("--server", AU_ARG_STR, offsetof(args, server), "URL",
                "send to a running daemon instead (POST URL/v1/sources/NAME/records)"),
     AU_ARG_ROW("--key", AU_ARG_STR, offsetof(args, key), "KEY",
@@ -53,7 +59,8 @@ static const au_args_spec spec = {
     .prog = "aurum import",
     .synopsis =
         "--source NAME [--data DIR] [--store LOCATION] [--config FILE] [--format csv|jsonl]\n"
-        "                    [--batch N] [--server URL --key KEY] [--strict] FILE...",
+        "                    [--batch N] [--workers N] [--server URL --key KEY] [--strict] "
+        "FILE...",
     .about = "Imports CSV (header row = field names) or JSON Lines (one object per line) records "
              "into\nsource NAME, mapped by the source's definition (from --config or registered "
              "earlier).\nSource definitions: 'aurum help config' and docs/IMPORT.md.\n",
@@ -187,6 +194,7 @@ static int run(int argc, char **argv)
     o.source = a.source;
     o.format = a.format < 0 ? AU_IMPORT_AUTO : a.format == 0 ? AU_IMPORT_CSV : AU_IMPORT_JSONL;
     o.batch = (size_t)a.batch;
+    o.workers = (int)a.workers;
     o.progress = 1;
     if (!a.server)
         return run_local(&a, &o);

@@ -958,23 +958,37 @@ static void *writer_main(void *arg)
 
 /* ---- records, deletes, events, keys ------------------------------------------------------ */
 
+au_rc au_engine_prepare_records(au_record *const *recs, size_t n, char **docs, au_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        docs[i] = NULL;
+    for (size_t i = 0; i < n; i++) {
+        au_record *r = recs[i];
+        au_rc rc = AU_OK;
+        if (!r || !r->source || !r->record_id)
+            rc = au_err_set(err, AU_ERR_INVALID, "record %zu has no source or id", i);
+        else if (!r->hash)
+            au_record_hash(r);
+        if (!rc && !(docs[i] = au_record_to_text(r)))
+            rc = au_err_set(err, AU_ERR_NOMEM, "out of memory serialising record %zu", i);
+        if (rc) {
+            for (size_t k = 0; k < i; k++) {
+                au_free(docs[k]);
+                docs[k] = NULL;
+            }
+            return rc;
+        }
+    }
+    return AU_OK;
+}
+
 /* Serialises every record on the caller's thread so the writer only writes. */
 static au_rc records_prepare(au_write_job *j)
 {
     j->docs = au_calloc(j->n ? j->n : 1, sizeof(char *));
     if (!j->docs)
         return au_err_set(&j->err, AU_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < j->n; i++) {
-        au_record *r = j->recs[i];
-        if (!r || !r->source || !r->record_id)
-            return au_err_set(&j->err, AU_ERR_INVALID, "record %zu has no source or id", i);
-        if (!r->hash)
-            au_record_hash(r);
-        j->docs[i] = au_record_to_text(r);
-        if (!j->docs[i])
-            return au_err_set(&j->err, AU_ERR_NOMEM, "out of memory serialising record %zu", i);
-    }
-    return AU_OK;
+    return au_engine_prepare_records(j->recs, j->n, j->docs, &j->err);
 }
 
 static au_rc submit_records(au_engine *e, au_record **recs, size_t n, const char *origin, int bulk,
@@ -1005,6 +1019,31 @@ static au_rc submit_records(au_engine *e, au_record **recs, size_t n, const char
         return AU_OK;
     }
     rc = job_submit(e, j);
+    if (!rc)
+        *job = j;
+    return rc;
+}
+
+au_rc au_engine_queue(au_engine *e, au_record **recs, char **docs, size_t n, const char *origin,
+                      au_write_job **job)
+{
+    au_write_job *j = job_new(JOB_RECORDS, origin);
+    *job = NULL;
+    if (!j) {
+        for (size_t i = 0; i < n; i++) {
+            au_record_free(recs[i]);
+            au_free(docs[i]);
+        }
+        au_free(recs);
+        au_free(docs);
+        return AU_ERR_NOMEM;
+    }
+    j->recs = recs;
+    j->docs = docs;
+    j->n = n;
+    j->bulk = 1;
+    j->weight = n ? n : 1;
+    au_rc rc = job_submit(e, j); /* frees the job on failure */
     if (!rc)
         *job = j;
     return rc;

@@ -64,6 +64,20 @@ typedef struct au_write_job au_write_job;
  * transaction fails every job in it. */
 AU_MUST_USE au_rc au_engine_submit_records(au_engine *e, au_record **recs, size_t n,
                                            const char *origin, au_write_job **job);
+/* The pipeline's split of that work (src/ingest/import.c): the pure per-record part of a write,
+ * done on any thread, then the records handed to the writer. au_engine_prepare_records sets each
+ * record's content hash and serialises it to docs[i] (compact JSON, owned by the caller until
+ * queued); it touches nothing but recs[0..n) and docs[0..n), takes no lock and needs no engine
+ * or store, so several threads may prepare disjoint records at once. On error (a record without
+ * source or id, AU_ERR_INVALID; AU_ERR_NOMEM) no document is left allocated and docs[] is all
+ * NULL. */
+AU_MUST_USE au_rc au_engine_prepare_records(au_record *const *recs, size_t n, char **docs,
+                                            au_err *err);
+/* Queues prepared records (docs[i] from au_engine_prepare_records for recs[i]) as a bulk job,
+ * like au_engine_submit_records. Takes ownership of both arrays and what they hold, also on
+ * error (AU_ERR_NOMEM, AU_ERR_UNAVAILABLE when the engine is closing; *job stays NULL then). */
+AU_MUST_USE au_rc au_engine_queue(au_engine *e, au_record **recs, char **docs, size_t n,
+                                  const char *origin, au_write_job **job);
 /* Waits until the job is committed (or failed); fills sum; frees the job. */
 AU_MUST_USE au_rc au_engine_wait(au_engine *e, au_write_job *job, au_write_summary *sum,
                                  au_err *err);

@@ -1,12 +1,19 @@
 /*
  * Import pipeline: read a row, turn it into a source document, map it, batch it. In local mode
- * the calling thread parses and maps while the engine's writer commits: up to four batches are in
- * flight, the oldest is waited for before a fifth is submitted, so both cores work and memory
- * stays bounded; the writer folds the batches waiting into one transaction (bulk jobs, see
- * engine.c), so a commit rewrites the randomly keyed index pages once per ~32 k records. In remote
- * mode batches are POSTed as JSON arrays; a batch the server refuses with per-record details is
- * resent without the named records (those are reported as rejected), so one bad row does not sink
- * its 4095 neighbours.
+ * the work is split in three stages on their own threads. The calling thread reads the file
+ * (CSV rows into documents; JSON Lines lines copied as they are) in chunks of rows; `workers`
+ * threads (lib/workq.h) parse, map, normalise and serialise the chunks in parallel
+ * (au_source_map, au_engine_prepare_records: pure per-record work that needs no store); the
+ * calling thread takes the chunks back in file order, counts and keeps rejections and
+ * quarantined values, fills batches and queues them to the engine's single writer, which only
+ * applies and commits (au_engine_queue). Because chunks come back in file order, the batches,
+ * the writer's input and every count are the same whatever the number of workers; with one
+ * worker the chunk is prepared on the calling thread (no queue). Up to four batches are in
+ * flight, the oldest is waited for before a fifth is queued, so memory stays bounded; the writer
+ * folds the batches waiting into one transaction (bulk jobs, see engine.c), so a commit rewrites
+ * the randomly keyed index pages once per ~32 k records. In remote mode batches are POSTed as
+ * JSON arrays; a batch the server refuses with per-record details is resent without the named
+ * records (those are reported as rejected), so one bad row does not sink its 4095 neighbours.
  */
 #include "ingest/import.h"
 
@@ -17,12 +24,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/batch.h"
 #include "lib/alloc.h"
+#include "lib/array.h"
 #include "lib/buf.h"
 #include "lib/csv.h"
 #include "lib/lines.h"
 #include "lib/progress.h"
+#include "lib/workq.h"
 
 #define AU_IMPORT_BATCH 4096
 /* Local batches are larger: with two in flight the writer commits ~16k records at a time, and
@@ -34,6 +42,14 @@
 /* Largest server response read. */
 #define AU_IMPORT_MAX_RESPONSE (16 << 20)
 #define AU_IMPORT_INFLIGHT     4
+/* Rows per chunk handed to a worker: large enough that the queue's lock and wake-ups are rare
+ * (one per 256 rows), small enough that the first chunks keep every worker busy at once. */
+#define AU_IMPORT_CHUNK 256
+/* Chunks in the work queue per worker: one being prepared, one ready, one being read. */
+#define AU_IMPORT_CHUNKS_PER_WORKER 3
+/* Most workers --workers accepts, and most a default takes from the online cores. */
+#define AU_IMPORT_MAX_WORKERS  64
+#define AU_IMPORT_AUTO_WORKERS 8
 
 void au_import_summary_init(au_import_summary *s)
 {
@@ -203,9 +219,28 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
+/* Next non-blank JSON Lines line, without a leading byte order mark; valid until the next
+ * call. */
+static au_rc lines_next(reader *r, const char **s, size_t *n, long *line, int *eof, au_err *err)
+{
+    for (;;) {
+        au_rc rc = au_lines_next(r->lines, s, n, line, eof, err);
+        if (rc || *eof)
+            return rc;
+        if (*line == 1 && *n >= 3 && memcmp(*s, "\xEF\xBB\xBF", 3) == 0) {
+            *s += 3; /* a UTF-8 byte order mark */
+            *n -= 3;
+        }
+        if (!blank(*s, *n))
+            return AU_OK;
+    }
+}
+
 /* Next document. AU_OK with *doc or *eof; a row-level error (the row is rejected, reading goes
- * on) has *line set; AU_ERR_IO and AU_ERR_NOMEM are fatal. */
-static au_rc reader_next(reader *r, json_t **doc, long *line, int *eof, au_err *err)
+ * on) has *line set; AU_ERR_IO and AU_ERR_NOMEM are fatal. With raw not NULL a JSON Lines line
+ * is not parsed here but copied to *raw (au_free) and *nraw, for a worker to parse. */
+static au_rc reader_next(reader *r, json_t **doc, char **raw, size_t *nraw, long *line, int *eof,
+                         au_err *err)
 {
     *doc = NULL;
     *eof = 0;
@@ -219,19 +254,15 @@ static au_rc reader_next(reader *r, json_t **doc, long *line, int *eof, au_err *
         }
         return csv_doc(r, &row, doc, err);
     }
-    for (;;) {
-        const char *s;
-        size_t n;
-        au_rc rc = au_lines_next(r->lines, &s, &n, line, eof, err);
-        if (rc || *eof)
-            return rc;
-        if (*line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-            s += 3; /* a UTF-8 byte order mark */
-            n -= 3;
-        }
-        if (!blank(s, n))
-            return jsonl_doc(s, n, doc, err);
-    }
+    const char *s;
+    size_t n;
+    au_rc rc = lines_next(r, &s, &n, line, eof, err);
+    if (rc || *eof)
+        return rc;
+    if (!raw)
+        return jsonl_doc(s, n, doc, err);
+    *nraw = n;
+    return (*raw = au_strndup(s, n)) ? AU_OK : AU_ERR_NOMEM;
 }
 
 static int fatal(au_rc rc)
@@ -241,14 +272,39 @@ static int fatal(au_rc rc)
 
 /* --- the import -------------------------------------------------------------------------- */
 
+/* One row of the file on its way through the local pipeline. The reader fills doc or raw (or
+ * err, for a row it could not read); a worker turns them into rec and text (or err); the
+ * consumer hands rec and text on to a batch or reports err. */
+typedef struct row {
+    long line;      /* where the row starts in the file */
+    long index;     /* position among the file's rows (names the row in mapping errors) */
+    json_t *doc;    /* CSV: the row as a document, owned; released by the worker */
+    char *raw;      /* JSON Lines: the line as read, owned (au_free); parsed by the worker */
+    size_t nraw;    /* its length */
+    int unread;     /* the reader refused the row: err says why, no worker touches it */
+    au_rc rc;       /* worker: AU_OK, or why the row is refused (err) or the import stops */
+    au_err err;     /* the refusal (au_err_cleanup) */
+    au_record *rec; /* mapped record, owned until moved to the batch */
+    char *text;     /* its compact document (au_engine_prepare_records), owned likewise */
+} row;
+
+/* Rows handed to a worker as one unit, so the queue is locked once per AU_IMPORT_CHUNK rows. */
+typedef struct chunk {
+    row rows[AU_IMPORT_CHUNK]; /* rows[0..n) are filled */
+    size_t n;
+} chunk;
+
 typedef struct importer {
     const au_import_opts *o;
-    const au_source *src; /* local mode */
+    const au_source *src; /* local mode; read by the workers too (read-only) */
     const char *path;
     char *origin;
     au_import_summary *sum;
     size_t batch_max;
-    au_record_batch batch;                  /* local: records being mapped, owned until submitted */
+    au_workq *wq;     /* local mode with more than one worker: chunks being prepared */
+    au_record **recs; /* local: the batch being filled, owned until queued */
+    char **texts;     /* local: their compact documents, owned likewise */
+    size_t nrecs;     /* records in the batch */
     au_write_job *jobs[AU_IMPORT_INFLIGHT]; /* oldest first */
     size_t njobs;
     json_t *docs; /* remote: batch being filled */
@@ -339,6 +395,8 @@ static void add_summary(importer *im, const au_write_summary *ws)
     im->sum->unchanged += ws->unchanged;
 }
 
+/* --- local mode: workers prepare chunks, the calling thread consumes them in order -------- */
+
 static au_rc wait_oldest(importer *im, au_err *err)
 {
     au_write_summary ws = {0};
@@ -351,38 +409,154 @@ static au_rc wait_oldest(importer *im, au_err *err)
     return rc;
 }
 
+static au_rc batch_alloc(importer *im)
+{
+    im->recs = au_calloc(im->batch_max, sizeof(au_record *));
+    im->texts = au_calloc(im->batch_max, sizeof(char *));
+    return im->recs && im->texts ? AU_OK : AU_ERR_NOMEM;
+}
+
+static void batch_free(importer *im)
+{
+    for (size_t i = 0; i < im->nrecs; i++) {
+        au_record_free(im->recs[i]);
+        au_free(im->texts[i]);
+    }
+    au_free(im->recs);
+    au_free(im->texts);
+    im->recs = NULL;
+    im->texts = NULL;
+    im->nrecs = 0;
+}
+
+/* Queues the batch to the writer; a fresh one is allocated for the next records. */
 static au_rc flush_local(importer *im, au_err *err)
 {
     au_rc rc = AU_OK;
-    if (!im->batch.n)
+    if (!im->nrecs)
         return AU_OK;
     if (im->njobs == AU_IMPORT_INFLIGHT && (rc = wait_oldest(im, err)))
         return rc;
     au_write_job *job = NULL;
-    /* The engine owns the submitted records now, even when it failed. */
-    rc = au_record_batch_submit(&im->batch, im->o->engine, im->origin, &job);
+    size_t n = im->nrecs;
+    /* The engine owns the records and documents now, even when it failed. */
+    rc = au_engine_queue(im->o->engine, im->recs, im->texts, n, im->origin, &job);
+    im->recs = NULL;
+    im->texts = NULL;
+    im->nrecs = 0;
     if (rc)
-        return au_err_set(err, rc, "submitting a batch: %s", au_rc_message(rc));
+        return au_err_set(err, rc, "queueing a batch: %s", au_rc_message(rc));
     im->jobs[im->njobs++] = job;
-    return AU_OK;
+    return batch_alloc(im);
 }
 
-static au_rc add_local(importer *im, json_t *doc, long index, long line, au_err *err)
+static void row_cleanup(row *r)
 {
-    au_err merr;
-    au_err_init(&merr);
-    au_rc rc = au_record_batch_add(&im->batch, doc, index, &merr);
-    if (rc == AU_ERR_INVALID || rc == AU_ERR_ENCODING) {
-        reject(im, line, &merr);
-        rc = AU_OK;
-    } else if (!rc) {
-        note_quarantined(im, line, im->batch.recs[im->batch.n - 1]);
-        if (im->batch.n == im->batch_max)
-            rc = flush_local(im, err);
-    } else {
-        au_err_set(err, rc, "line %ld: %s", line, merr.message);
+    json_decref(r->doc);
+    au_free(r->raw);
+    au_record_free(r->rec);
+    au_free(r->text);
+    au_err_cleanup(&r->err);
+}
+
+static void chunk_free(chunk *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        row_cleanup(&c->rows[i]);
+    au_free(c);
+}
+
+/* The worker's part of one row: parse (JSON Lines), map and normalise, serialise. Touches only
+ * the row and the (read-only) source. */
+static void prepare_row(const au_source *src, row *r)
+{
+    if (r->raw) {
+        r->rc = jsonl_doc(r->raw, r->nraw, &r->doc, &r->err);
+        au_free(r->raw);
+        r->raw = NULL;
     }
-    au_err_cleanup(&merr);
+    if (!r->rc)
+        r->rc = au_source_map(src, r->doc, r->index, &r->rec, &r->err);
+    json_decref(r->doc);
+    r->doc = NULL;
+    if (!r->rc && (r->rc = au_engine_prepare_records(&r->rec, 1, &r->text, &r->err))) {
+        au_record_free(r->rec);
+        r->rec = NULL;
+    }
+}
+
+/* au_workq_fn: prepares every readable row of a chunk. */
+static void prepare_chunk(void *ctx, void *item)
+{
+    const au_source *src = ctx;
+    chunk *c = item;
+    for (size_t i = 0; i < c->n; i++)
+        if (!c->rows[i].unread)
+            prepare_row(src, &c->rows[i]);
+}
+
+/* The consumer's part of one prepared row, in file order: count and keep what was refused or
+ * quarantined, move the record to the batch. Only a fatal error is returned. */
+static au_rc consume_row(importer *im, row *r, au_err *err)
+{
+    if (r->unread) {
+        reject(im, r->line, &r->err);
+        return AU_OK;
+    }
+    if (r->rc == AU_ERR_INVALID || r->rc == AU_ERR_ENCODING || r->rc == AU_ERR_PARSE) {
+        reject(im, r->line, &r->err);
+        return AU_OK;
+    }
+    if (r->rc)
+        return au_err_set(err, r->rc, "line %ld: %s", r->line, r->err.message);
+    note_quarantined(im, r->line, r->rec);
+    im->recs[im->nrecs] = r->rec;
+    im->texts[im->nrecs] = r->text;
+    im->nrecs++;
+    r->rec = NULL;
+    r->text = NULL;
+    return im->nrecs == im->batch_max ? flush_local(im, err) : AU_OK;
+}
+
+/* Consumes a prepared chunk and frees it. */
+static au_rc consume_chunk(importer *im, chunk *c, au_err *err)
+{
+    au_rc rc = AU_OK;
+    for (size_t i = 0; !rc && i < c->n; i++)
+        rc = consume_row(im, &c->rows[i], err);
+    chunk_free(c);
+    return rc;
+}
+
+/* Hands a full chunk on: prepared here with one worker, else queued to the workers (consuming
+ * the oldest prepared chunks while the queue is full). Takes ownership of c. */
+static au_rc dispatch(importer *im, chunk *c, au_err *err)
+{
+    au_rc rc = AU_OK;
+    if (!im->wq) {
+        prepare_chunk((void *)im->src, c);
+        return consume_chunk(im, c, err);
+    }
+    while (!rc && au_workq_full(im->wq))
+        rc = consume_chunk(im, au_workq_pop(im->wq), err);
+    if (!rc && (rc = au_workq_push(im->wq, c)) == AU_OK)
+        return AU_OK;
+    chunk_free(c);
+    return rc;
+}
+
+/* Consumes (after an error: frees) every chunk still in the queue, oldest first. */
+static au_rc drain(importer *im, au_rc rc, au_err *err)
+{
+    chunk *c;
+    while (im->wq && (c = au_workq_pop(im->wq))) {
+        if (rc)
+            chunk_free(c);
+        else
+            rc = consume_chunk(im, c, err);
+    }
     return rc;
 }
 
@@ -532,6 +706,33 @@ static au_rc add_remote(importer *im, json_t *doc, long line, au_err *err)
 
 /* --- driver -------------------------------------------------------------------------------- */
 
+/* Workers for local mode: as asked, else one per online core but the writer's (up to
+ * AU_IMPORT_AUTO_WORKERS). The writer is the import's critical path (about 70 % of its CPU,
+ * docs/BENCHMARKS.md): a worker that takes its core only slows it, so on two cores the default
+ * is 1, the main thread preparing while the writer commits. */
+static int workers_of(const au_import_opts *o)
+{
+    if (o->workers > 0)
+        return o->workers < AU_IMPORT_MAX_WORKERS ? o->workers : AU_IMPORT_MAX_WORKERS;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+    return cores < 1 ? 1 : cores > AU_IMPORT_AUTO_WORKERS ? AU_IMPORT_AUTO_WORKERS : (int)cores;
+}
+
+static au_rc importer_init_local(importer *im, au_err *err)
+{
+    const au_import_opts *o = im->o;
+    if (!(im->src = au_engine_source_acquire(o->engine, o->source)))
+        return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", o->source);
+    au_rc rc = batch_alloc(im);
+    int workers = workers_of(o);
+    if (!rc && workers > 1)
+        rc = au_workq_open(workers, (size_t)workers * AU_IMPORT_CHUNKS_PER_WORKER, prepare_chunk,
+                           (void *)im->src, &im->wq);
+    if (rc == AU_ERR_INTERNAL)
+        return au_err_set(err, rc, "cannot start %d import workers", workers);
+    return rc;
+}
+
 static au_rc importer_init(importer *im, const au_import_opts *o, const char *path,
                            au_import_summary *sum, au_err *err)
 {
@@ -543,12 +744,8 @@ static au_rc importer_init(importer *im, const au_import_opts *o, const char *pa
     const char *base = strrchr(path, '/');
     if (!(im->origin = au_asprintf("import:%s", base ? base + 1 : path)))
         return AU_ERR_NOMEM;
-    if (o->engine) {
-        if (!(im->src = au_engine_source_acquire(o->engine, o->source)))
-            return au_err_set(err, AU_ERR_NOT_FOUND, "unknown source '%s'", o->source);
-        au_record_batch_init(&im->batch, im->src, NULL);
-        return AU_OK;
-    }
+    if (o->engine)
+        return importer_init_local(im, err);
     if (!o->server)
         return au_err_set(err, AU_ERR_INVALID, "import needs an engine or a server URL");
     im->docs = json_array();
@@ -557,9 +754,12 @@ static au_rc importer_init(importer *im, const au_import_opts *o, const char *pa
     return im->docs && im->lines && im->curl ? AU_OK : AU_ERR_NOMEM;
 }
 
-/* Waits every batch still in flight (even after an error, so no job leaks). */
+/* Stops the workers and waits every batch still in flight (even after an error, so no job
+ * leaks); the source is released only once no worker can read it. */
 static au_rc importer_cleanup(importer *im, au_rc rc, au_err *err)
 {
+    rc = drain(im, rc, err);
+    au_workq_close(im->wq);
     while (im->njobs) {
         au_err e2;
         au_err_init(&e2);
@@ -568,7 +768,7 @@ static au_rc importer_cleanup(importer *im, au_rc rc, au_err *err)
         if (!rc)
             rc = r2;
     }
-    au_record_batch_cleanup(&im->batch);
+    batch_free(im);
     if (im->src)
         au_engine_source_release(im->o->engine, im->src);
     json_decref(im->docs);
@@ -579,13 +779,13 @@ static au_rc importer_cleanup(importer *im, au_rc rc, au_err *err)
     return rc;
 }
 
-/* Next document; a row that cannot be read is counted and rejected here (doc stays NULL);
- * only a fatal read error is returned. */
+/* Next document (remote mode); a row that cannot be read is counted and rejected here (doc
+ * stays NULL); only a fatal read error is returned. */
 static au_rc next_row(importer *im, reader *rd, json_t **doc, long *line, int *eof, au_err *err)
 {
     au_err rerr;
     au_err_init(&rerr);
-    au_rc rc = reader_next(rd, doc, line, eof, &rerr);
+    au_rc rc = reader_next(rd, doc, NULL, NULL, line, eof, &rerr);
     if (rc && fatal(rc)) {
         au_err_set(err, rc, "%s: %s", im->path, rerr.message);
     } else if (rc) {
@@ -599,13 +799,74 @@ static au_rc next_row(importer *im, reader *rd, json_t **doc, long *line, int *e
     return rc;
 }
 
-static au_rc import_rows(importer *im, reader *rd, au_err *err)
+/* Next row into r (local mode): a row that cannot be read is counted and marked unread, to be
+ * rejected in its turn by the consumer; only a fatal read error is returned. */
+static au_rc read_row(importer *im, reader *rd, row *r, long index, int *eof, au_err *err)
+{
+    memset(r, 0, sizeof(*r));
+    au_err_init(&r->err);
+    r->index = index;
+    au_rc rc =
+        reader_next(rd, &r->doc, rd->lines ? &r->raw : NULL, &r->nraw, &r->line, eof, &r->err);
+    if (rc && fatal(rc))
+        return au_err_set(err, rc, "%s: %s", im->path, r->err.message);
+    if (!*eof)
+        im->sum->read++;
+    r->unread = rc != AU_OK;
+    return AU_OK;
+}
+
+static void progress_open(au_progress *prog, const importer *im, const reader *rd)
+{
+    const char *base = strrchr(im->path, '/');
+    au_progress_init(prog, base ? base + 1 : im->path, rd->total);
+    if (!im->o->progress)
+        prog->out = NULL;
+}
+
+/* Local mode: rows read here in chunks, prepared by the workers, consumed here in order. */
+static au_rc import_rows_local(importer *im, reader *rd, au_err *err)
 {
     au_progress prog;
-    const char *base = strrchr(im->path, '/');
-    au_progress_init(&prog, base ? base + 1 : im->path, rd->total);
-    if (!im->o->progress)
-        prog.out = NULL;
+    progress_open(&prog, im, rd);
+    au_rc rc = AU_OK;
+    chunk *c = NULL;
+    for (long index = 0;; index++) {
+        int eof = 0;
+        if (!c && !(c = au_calloc(1, sizeof(*c)))) {
+            rc = AU_ERR_NOMEM;
+            break;
+        }
+        rc = read_row(im, rd, &c->rows[c->n], index, &eof, err);
+        if (rc || eof) {
+            row_cleanup(&c->rows[c->n]);
+            break;
+        }
+        if (++c->n == AU_IMPORT_CHUNK) {
+            rc = dispatch(im, c, err);
+            c = NULL;
+            if (rc)
+                break;
+        }
+        if ((index & 255) == 0)
+            au_progress_update(&prog, im->sum->read, reader_bytes(rd));
+    }
+    if (!rc && c && c->n) {
+        rc = dispatch(im, c, err);
+        c = NULL;
+    }
+    chunk_free(c);
+    rc = drain(im, rc, err);
+    if (!rc)
+        rc = flush_local(im, err);
+    au_progress_finish(&prog, im->sum->read, reader_bytes(rd));
+    return rc;
+}
+
+static au_rc import_rows_remote(importer *im, reader *rd, au_err *err)
+{
+    au_progress prog;
+    progress_open(&prog, im, rd);
     au_rc rc = AU_OK;
     for (long index = 0;; index++) {
         json_t *doc = NULL;
@@ -613,10 +874,9 @@ static au_rc import_rows(importer *im, reader *rd, au_err *err)
         int eof = 0;
         if ((rc = next_row(im, rd, &doc, &line, &eof, err)) || eof)
             break;
-        /* add_local/add_remote reject bad records themselves: any error they return is fatal */
+        /* add_remote rejects bad records itself: any error it returns is fatal */
         if (doc)
-            rc = im->o->engine ? add_local(im, doc, index, line, err)
-                               : add_remote(im, doc, line, err);
+            rc = add_remote(im, doc, line, err);
         json_decref(doc);
         if (rc)
             break;
@@ -624,7 +884,7 @@ static au_rc import_rows(importer *im, reader *rd, au_err *err)
             au_progress_update(&prog, im->sum->read, reader_bytes(rd));
     }
     if (!rc)
-        rc = im->o->engine ? flush_local(im, err) : flush_remote(im, err);
+        rc = flush_remote(im, err);
     au_progress_finish(&prog, im->sum->read, reader_bytes(rd));
     return rc;
 }
@@ -640,7 +900,7 @@ au_rc au_import_file(const au_import_opts *o, const char *path, au_import_summar
     if (!rc)
         rc = reader_open(&rd, path, o->format, err);
     if (!rc)
-        rc = import_rows(&im, &rd, err);
+        rc = o->engine ? import_rows_local(&im, &rd, err) : import_rows_remote(&im, &rd, err);
     rc = importer_cleanup(&im, rc, err);
     reader_close(&rd);
     if (rc == AU_ERR_NOMEM)

@@ -27,6 +27,9 @@ typedef struct au_import_opts {
     const char *server;      /* remote mode (engine NULL): base URL of a running daemon */
     const char *key;         /* remote mode: API key sent as a Bearer token */
     int progress;            /* draw a progress line on stderr when it is a terminal */
+    int workers;             /* local mode: threads that parse, map, normalise and serialise
+                                rows (1: the calling thread does it); 0 = the online cores
+                                less one (the writer's), at least 1 */
 } au_import_opts;
 
 /* One rejected row, or one quarantined value. Strings owned by the summary. */

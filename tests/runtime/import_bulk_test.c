@@ -5,7 +5,9 @@
  * each batch. Neither may change what is stored: the same file imported in batches of 97 (many
  * batches per commit) and of the default size gives the same clusters and the same identifier
  * index; an import killed with SIGKILL leaves a store holding exactly the first whole batches
- * of the file, every one resolved, and importing the file again completes it.
+ * of the file, every one resolved, and importing the file again completes it. The same holds
+ * with worker threads preparing the rows (--workers): 1, 2 or 3 workers store the same clusters
+ * and identifier index, and a kill -9 of an import with workers loses no committed batch.
  */
 #define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
@@ -140,6 +142,100 @@ Test(import_bulk, batching_changes_neither_clusters_nor_identifier_index, .timeo
     free(d);
 }
 
+/* With any number of workers the writer gets the same batches in the same order (the work
+ * queue hands prepared chunks back in file order): the stored clusters and identifier rows are
+ * the same as with the importing thread doing all the work. */
+Test(import_bulk, workers_change_neither_clusters_nor_identifier_index, .timeout = 300)
+{
+    char *d = strdup("/tmp/aurum-bulk-XXXXXX");
+    cr_assert_not_null(mkdtemp(d));
+    generate(d, 6000);
+    cr_assert_eq(import(d, "w1", "--batch 500 --workers 1"), 0);
+    cr_assert_eq(import(d, "w2", "--batch 500 --workers 2"), 0);
+    cr_assert_eq(import(d, "w3", "--batch 500 --workers 3"), 0);
+    char *c1 = clusters(d, "w1"), *c2 = clusters(d, "w2"), *c3 = clusters(d, "w3");
+    cr_assert_eq(count_lines(c1), 6001, "a header and one line per record");
+    cr_assert_str_eq(c1, c2, "2 workers: the same records in the same profiles");
+    cr_assert_str_eq(c1, c3, "3 workers: the same records in the same profiles");
+    char *i1 = idents(d, "w1"), *i2 = idents(d, "w2"), *i3 = idents(d, "w3");
+    cr_assert_gt(count_lines(i1), 6000 * 3, "e-mail, phone and name words of each record");
+    cr_assert_str_eq(i1, i2);
+    cr_assert_str_eq(i1, i3);
+    free(c1);
+    free(c2);
+    free(c3);
+    free(i1);
+    free(i2);
+    free(i3);
+    nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
+/* DIR/mixed.jsonl: 1,500 rows where every 47th line is broken JSON, every 61st has no id and
+ * every 13th a dirty e-mail (quarantined), with DIR/mixed.yaml defining its source. */
+static void write_mixed(const char *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/mixed.yaml", d);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "sources:\n  s:\n    record_id: id\n    default_country: GB\n    fields:\n"
+               "      full_name: name\n      email: email\n");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/mixed.jsonl", d);
+    cr_assert_not_null(f = fopen(path, "w"));
+    for (int i = 1; i <= 1500; i++) {
+        if (i % 47 == 0)
+            fprintf(f, "{\"id\": \"r%d\", \"name\": \n", i);
+        else if (i % 61 == 0)
+            fprintf(f, "{\"name\": \"No Id %d\"}\n", i);
+        else
+            fprintf(f, "{\"id\": \"r%d\", \"name\": \"Person %d\", \"email\": \"p%d%s\"}\n", i,
+                    i % 400, i % 400, i % 13 == 0 ? "-at-example.com" : "@example.com");
+    }
+    fclose(f);
+}
+
+/* The summary `aurum import` printed into DIR/NAME.out, without the time and rate of its first
+ * line (free()). */
+static char *summary_of(const char *d, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.out", d, name);
+    char *s = slurp(path);
+    char *in = strstr(s, " in "), *nl = strchr(s, '\n');
+    cr_assert(in && nl && in < nl, "%s", s);
+    memmove(in, nl, strlen(nl) + 1);
+    return s;
+}
+
+/* Refused rows and quarantined values are counted and listed in file order whatever the
+ * number of workers: the consumer takes the prepared chunks back in the order they were read. */
+Test(import_bulk, workers_keep_refusals_and_quarantined_values_in_file_order, .timeout = 300)
+{
+    char *d = strdup("/tmp/aurum-bulk-XXXXXX"), args[1024], out[512];
+    cr_assert_not_null(mkdtemp(d));
+    write_mixed(d);
+    const char *names[] = {"w1", "w3"}, *workers[] = {"1", "3"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args,
+                 "import --data %s/%s --config %s/mixed.yaml --source s --batch 100 "
+                 "--workers %s %s/mixed.jsonl",
+                 d, names[i], d, workers[i], d);
+        snprintf(out, sizeof out, "%s/%s.out", d, names[i]);
+        cr_assert_eq(run(args, out), 1, "rows were refused");
+    }
+    char *a = summary_of(d, "w1"), *b = summary_of(d, "w3");
+    cr_assert(strstr(a, "read 1500, inserted 1445, updated 0, unchanged 0, rejected 55"), "%s", a);
+    cr_assert(strstr(a, "mixed.jsonl:47: record ?"), "the first broken line is listed: %s", a);
+    cr_assert(strstr(a, "mixed.jsonl:13: record r13, field email"), "%s", a);
+    cr_assert_str_eq(a, b, "the same counts and the same rows listed, in the same order");
+    free(a);
+    free(b);
+    nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
 /* The record ids of the CSV's data rows, in file order (column 1). */
 static char **file_ids(const char *csv, int *n)
 {
@@ -156,7 +252,10 @@ static char **file_ids(const char *csv, int *n)
     return ids;
 }
 
-Test(import_bulk, kill_9_mid_import_keeps_whole_batches_and_loses_nothing, .timeout = 600)
+/* Kills an import of 60,000 records (batches of 500, `workers` preparing the rows) with SIGKILL
+ * once a few commits are in the store; checks that exactly the first whole batches of the file
+ * are there, each resolved, and that importing the file again completes it. */
+static void kill_mid_import(const char *workers)
 {
     enum { RECORDS = 60000, BATCH = 500 };
     char *d = strdup("/tmp/aurum-bulk-XXXXXX"), path[512], csv[512];
@@ -173,7 +272,7 @@ Test(import_bulk, kill_9_mid_import_keeps_whole_batches_and_loses_nothing, .time
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
             _exit(126);
         execl(bin(), bin(), "import", "--data", data, "--config", cfg, "--source", "people",
-              "--batch", "500", csv, (char *)NULL);
+              "--batch", "500", "--workers", workers, csv, (char *)NULL);
         _exit(127);
     }
     /* Killed once the database and its WAL hold a few commits (about a fifth of the file),
@@ -198,7 +297,8 @@ Test(import_bulk, kill_9_mid_import_keeps_whole_batches_and_loses_nothing, .time
      * profile (clusters lists a record only with its assignment). */
     char *got = clusters(d, "data");
     size_t kept = count_lines(got) - 1;
-    cr_log_info("killed with %zu of %d records committed", kept, (int)RECORDS);
+    cr_log_info("killed with %zu of %d records committed (%s workers)", kept, (int)RECORDS,
+                workers);
     cr_assert_gt(kept, 0, "some batches were committed before the kill");
     cr_assert_lt(kept, RECORDS, "killed before the end");
     cr_assert_eq(kept % BATCH, 0, "only whole batches: %zu records", kept);
@@ -214,7 +314,9 @@ Test(import_bulk, kill_9_mid_import_keeps_whole_batches_and_loses_nothing, .time
     free(got);
 
     /* The same file again: the rest is added, what was there is unchanged. */
-    cr_assert_eq(import(d, "data", "--batch 500"), 0);
+    char again[64];
+    snprintf(again, sizeof again, "--batch 500 --workers %s", workers);
+    cr_assert_eq(import(d, "data", again), 0);
     got = clusters(d, "data");
     cr_assert_eq(count_lines(got), RECORDS + 1);
     free(got);
@@ -223,4 +325,14 @@ Test(import_bulk, kill_9_mid_import_keeps_whole_batches_and_loses_nothing, .time
     free(ids);
     nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(d);
+}
+
+Test(import_bulk, kill_9_mid_import_keeps_whole_batches_and_loses_nothing, .timeout = 600)
+{
+    kill_mid_import("1");
+}
+
+Test(import_bulk, kill_9_mid_import_with_workers_loses_no_committed_batch, .timeout = 600)
+{
+    kill_mid_import("2");
 }

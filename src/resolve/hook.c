@@ -25,6 +25,7 @@ struct au_resolve_state {
     au_model model;        /* the model the resolver was built with */
     au_resolve_changes ch; /* scratch: what the current call changed */
     uint32_t max_profile;  /* highest profile number known: above it a profile is new */
+    int64_t job_at_ms;     /* time of the job's last write: settling's change rows carry it */
     /* Change-feed rows by kind (change_kinds order) for /metrics: staged per job and per group
      * on the writer, published when the group commits, so a rollback counts nothing. */
     uint64_t job_changes[AU_CHANGE_KINDS], group_changes[AU_CHANGE_KINDS];
@@ -244,6 +245,11 @@ static au_rc resolve_pending(au_resolver *res, restore_ctx *c, au_store *st, int
         au_record_free(rec);
         au_record_out_cleanup(&out);
     }
+    /* The records came in store order: settle them so the clusters do not depend on it. */
+    if (!rc)
+        rc = au_resolver_settle(res, &tmp.ch);
+    if (!rc && persist_it)
+        rc = persist(&tmp, st, NULL, NULL, 0);
     au_resolve_changes_cleanup(&tmp.ch);
     return rc;
 }
@@ -346,6 +352,7 @@ static au_rc rh_record_written(void *state, au_store *st, const au_record *r,
 {
     au_resolve_state *s = state;
     uint32_t no = (uint32_t)au_store_record_last_no(st);
+    s->job_at_ms = at_ms;
     pthread_rwlock_wrlock(&s->lk);
     au_rc rc = au_resolver_profile_of(s->res, no) ? au_resolver_update(s->res, no, r, &s->ch)
                                                   : au_resolver_add(s->res, no, r, &s->ch);
@@ -360,6 +367,7 @@ static au_rc rh_record_deleted(void *state, au_store *st, const char *source, co
 {
     au_resolve_state *s = state;
     uint32_t no = (uint32_t)au_store_record_last_no(st);
+    s->job_at_ms = at_ms;
     pthread_rwlock_wrlock(&s->lk);
     au_rc rc = au_resolver_remove(s->res, no, &s->ch);
     pthread_rwlock_unlock(&s->lk);
@@ -367,6 +375,21 @@ static au_rc rh_record_deleted(void *state, au_store *st, const char *source, co
         rc = AU_OK;
     if (!rc)
         rc = persist(s, st, source, record_id, at_ms);
+    return rc;
+}
+
+/* Every record of the job is resolved: settle the components they touched, so that the
+ * clusters do not depend on the order the records came in (au_resolver_settle). What moves is
+ * written in the job's savepoint like any write's changes; its change rows name no record (no
+ * single write caused them). */
+static au_rc rh_job_applied(void *state, au_store *st)
+{
+    au_resolve_state *s = state;
+    pthread_rwlock_wrlock(&s->lk);
+    au_rc rc = au_resolver_settle(s->res, &s->ch);
+    pthread_rwlock_unlock(&s->lk);
+    if (!rc)
+        rc = persist(s, st, NULL, NULL, s->job_at_ms);
     return rc;
 }
 
@@ -457,6 +480,7 @@ const au_engine_hook au_resolve_hook = {
     .rolled_back = rh_rolled_back,
     .committed = rh_committed,
     .job_kept = rh_job_kept,
+    .job_applied = rh_job_applied,
     .group_rolled_back = rh_group_rolled_back,
 };
 

@@ -389,6 +389,8 @@ static au_rc adj_push(au_resolver *res, uint32_t a, uint32_t b)
 
 static au_rc adj_link(au_resolver *res, uint32_t a, uint32_t b)
 {
+    if (!res->model.settle) /* nobody walks the links */
+        return AU_OK;
     au_rc rc = adj_push(res, a, b);
     return rc ? rc : adj_push(res, b, a);
 }
@@ -414,7 +416,7 @@ static void adj_drop(au_resolver *res, uint32_t r)
 /* Queues r for the next au_resolver_settle. */
 static au_rc mark_dirty(au_resolver *res, uint32_t r)
 {
-    if (res->adj[r].dirty)
+    if (!res->model.settle || res->adj[r].dirty)
         return AU_OK;
     if (grow((void **)&res->dirty, &res->capdirty, res->ndirty + 1, sizeof *res->dirty))
         return AU_ERR_NOMEM;
@@ -602,7 +604,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
             au_score_prefetch(res, &res->f[r], &res->f[res->cand[j + 1]]);
         au_score s;
         /* in order-key order: whichever of the two records came last, the pair scores alike */
-        int fwd = res->okey[r] < res->okey[c] || (res->okey[r] == res->okey[c] && r < c);
+        int fwd = !res->model.settle || res->okey[r] < res->okey[c] ||
+                  (res->okey[r] == res->okey[c] && r < c);
         double w = au_score_bounded(res, &res->f[fwd ? r : c], &res->f[fwd ? c : r],
                                     res->model.possible_weight, &s);
         /* Must-links are added after the loop, with infinite weight; a cannot-link is skipped. */

@@ -3,11 +3,12 @@
  * engine -> resolve hook -> store): the same records imported in two orders into two fresh
  * data dirs must end in the same partition into profiles (profile numbers may differ, the sets
  * of records held together may not). The number of records whose cluster differs is logged.
- * Within one write job settling (au_resolver_settle) makes the result a function of the records
- * alone except for the greedy choice of generic values; across jobs a component settled early
- * keeps the record count and term frequencies of its time. So FEBRL2 must agree exactly, and
- * the generated sets within a bound 10 to 50 times below what main gave (docs/BENCHMARKS.md,
- * "Order independence"): 271 of 20,000 and 517 of 7,968 records.
+ * Settling is switched on in the configs (matching.settle: 1; off by default, see
+ * docs/MATCHING.md). Within one write job settling (au_resolver_settle) makes the result a function
+ * of the records alone except for the greedy choice of generic values; across jobs a component
+ * settled early keeps the record count and term frequencies of its time. So FEBRL2 must agree
+ * exactly, and the generated sets within a bound 10 to 50 times below what main gave
+ * (docs/BENCHMARKS.md, "Order independence"): 271 of 20,000 and 517 of 7,968 records.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -196,6 +197,19 @@ static void reverse_csv(const char *in, const char *out)
     free(lines);
 }
 
+/* Copies config `in` to `out` with settling switched on (matching.settle: 1). */
+static void settle_config(const char *in, const char *out)
+{
+    FILE *f = fopen(in, "r"), *o = fopen(out, "w");
+    cr_assert(f && o, "copy %s to %s", in, out);
+    int ch;
+    while ((ch = fgetc(f)) != EOF)
+        fputc(ch, o);
+    fputs("\nmatching:\n  settle: 1\n", o);
+    fclose(f);
+    fclose(o);
+}
+
 static void make_dir(char *dir, size_t n)
 {
     snprintf(dir, n, "/tmp/aurum-order-XXXXXX");
@@ -219,9 +233,12 @@ Test(resolve_order, febrl2_file_order_and_reversed_give_the_same_clusters)
     snprintf(da, sizeof(da), "%s/a", dir);
     snprintf(db, sizeof(db), "%s/b", dir);
     snprintf(rev, sizeof(rev), "%s/febrl2_reversed.csv", dir);
+    char config[128];
+    snprintf(config, sizeof(config), "%s/febrl.yaml", dir);
+    settle_config("tests/data/febrl.yaml", config);
     reverse_csv(fwd[0], rev);
-    import_run(da, "tests/data/febrl.yaml", src, fwd, 1, 0, &a);
-    import_run(db, "tests/data/febrl.yaml", src, bwd, 1, 0, &b);
+    import_run(da, config, src, fwd, 1, 0, &a);
+    import_run(db, config, src, bwd, 1, 0, &b);
     size_t diff = differing(&a, &b);
     cr_log_info("febrl2: %zu of %zu records in a different cluster after a reversed load", diff,
                 a.n);
@@ -242,7 +259,7 @@ Test(resolve_order, febrl2_file_order_and_reversed_give_the_same_clusters)
 
 Test(resolve_order, traps_set_in_two_orders_gives_the_same_clusters)
 {
-    char dir[64], gen[128], da[128], db[128], config[160];
+    char dir[64], gen[128], da[128], db[128], config[160], path[160];
     char fwd[AU_GEN_NSYSTEMS][160], bwd[AU_GEN_NSYSTEMS][160];
     const char *src_a[AU_GEN_NSYSTEMS], *src_b[AU_GEN_NSYSTEMS];
     const char *pa[AU_GEN_NSYSTEMS], *pb[AU_GEN_NSYSTEMS];
@@ -272,7 +289,9 @@ Test(resolve_order, traps_set_in_two_orders_gives_the_same_clusters)
         src_b[r] = name;
         pb[r] = bwd[s];
     }
-    snprintf(config, sizeof(config), "%s/northwind.yaml", gen);
+    snprintf(path, sizeof(path), "%s/northwind.yaml", gen);
+    snprintf(config, sizeof(config), "%s/settle.yaml", gen);
+    settle_config(path, config);
     import_run(da, config, src_a, pa, AU_GEN_NSYSTEMS, 0, &a);
     import_run(db, config, src_b, pb, AU_GEN_NSYSTEMS, 0, &b);
     size_t diff = differing(&a, &b);
@@ -297,7 +316,7 @@ Test(resolve_order, traps_set_in_two_orders_gives_the_same_clusters)
 
 Test(resolve_order, single_source_set_reversed_gives_the_same_clusters)
 {
-    char dir[64], gen[128], da[128], db[128], config[160], path[160], rev[160];
+    char dir[64], gen[128], da[128], db[128], config[160], path[160], rev[160], dir_yaml[160];
     const char *src[] = {"people"}, *fwd[] = {path}, *bwd[] = {rev};
     run a, b;
     au_err err;
@@ -317,7 +336,9 @@ Test(resolve_order, single_source_set_reversed_gives_the_same_clusters)
     cr_assert_eq(au_gen_run(&o, &gs, &err), AU_OK, "%s", err.message);
     snprintf(path, sizeof(path), "%s/people.csv", gen);
     snprintf(rev, sizeof(rev), "%s/people_reversed.csv", gen);
-    snprintf(config, sizeof(config), "%s/people.yaml", gen);
+    snprintf(config, sizeof(config), "%s/settle.yaml", gen);
+    snprintf(dir_yaml, sizeof(dir_yaml), "%s/people.yaml", gen);
+    settle_config(dir_yaml, config);
     reverse_csv(path, rev);
     import_run(da, config, src, fwd, 1, ORDER_RECORDS, &a);
     import_run(db, config, src, bwd, 1, ORDER_RECORDS, &b);

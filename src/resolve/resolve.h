@@ -109,7 +109,8 @@ au_rc au_resolver_remove(au_resolver *res, uint32_t record_no, au_resolve_change
  * scratch with the chaining guard, members and links taken in order of a hash of (source,
  * record id), never of arrival. A component of more than AU_SETTLE_MAX records is left as it is.
  * Called once per write job (the engine hook's job_applied) and after resolving a batch at
- * start-up; changes are appended to ch (may be NULL). */
+ * start-up; changes are appended to ch (may be NULL). Does nothing unless model.settle is set
+ * (no records are queued and no links kept then). */
 #define AU_SETTLE_MAX 256
 au_rc au_resolver_settle(au_resolver *res, au_resolve_changes *ch);
 

@@ -30,6 +30,7 @@ struct au_resolve_state {
      * the current transaction commits, and whether it holds the store's decision lock. */
     int64_t seen, seen_at_commit;
     int locked;
+    int64_t job_at_ms;     /* time of the job's last write: settling's change rows carry it */
     /* Change-feed rows by kind (change_kinds order) for /metrics: staged per job and per group
      * on the writer, published when the group commits, so a rollback counts nothing. */
     uint64_t job_changes[AU_CHANGE_KINDS], group_changes[AU_CHANGE_KINDS];
@@ -249,6 +250,11 @@ static au_rc resolve_pending(au_resolver *res, restore_ctx *c, au_store *st, int
         au_record_free(rec);
         au_record_out_cleanup(&out);
     }
+    /* The records came in store order: settle them so the clusters do not depend on it. */
+    if (!rc)
+        rc = au_resolver_settle(res, &tmp.ch);
+    if (!rc && persist_it)
+        rc = persist(&tmp, st, NULL, NULL, 0);
     au_resolve_changes_cleanup(&tmp.ch);
     return rc;
 }
@@ -356,6 +362,7 @@ static au_rc rh_record_written(void *state, au_store *st, const au_record *r,
 {
     au_resolve_state *s = state;
     uint32_t no = (uint32_t)au_store_record_last_no(st);
+    s->job_at_ms = at_ms;
     pthread_rwlock_wrlock(&s->lk);
     au_rc rc = au_resolver_profile_of(s->res, no) ? au_resolver_update(s->res, no, r, &s->ch)
                                                   : au_resolver_add(s->res, no, r, &s->ch);
@@ -370,6 +377,7 @@ static au_rc rh_record_deleted(void *state, au_store *st, const char *source, co
 {
     au_resolve_state *s = state;
     uint32_t no = (uint32_t)au_store_record_last_no(st);
+    s->job_at_ms = at_ms;
     pthread_rwlock_wrlock(&s->lk);
     au_rc rc = au_resolver_remove(s->res, no, &s->ch);
     pthread_rwlock_unlock(&s->lk);
@@ -490,6 +498,21 @@ static au_rc rh_before_commit(void *state, au_store *st)
     return rc;
 }
 
+/* Every record of the job is resolved: settle the components they touched, so that the
+ * clusters do not depend on the order the records came in (au_resolver_settle). What moves is
+ * written in the job's savepoint like any write's changes; its change rows name no record (no
+ * single write caused them). */
+static au_rc rh_job_applied(void *state, au_store *st)
+{
+    au_resolve_state *s = state;
+    pthread_rwlock_wrlock(&s->lk);
+    au_rc rc = au_resolver_settle(s->res, &s->ch);
+    pthread_rwlock_unlock(&s->lk);
+    if (!rc)
+        rc = persist(s, st, NULL, NULL, s->job_at_ms);
+    return rc;
+}
+
 /* The job's changes belong to the group now. */
 static void rh_job_kept(void *state)
 {
@@ -581,6 +604,7 @@ const au_engine_hook au_resolve_hook = {
     .rolled_back = rh_rolled_back,
     .committed = rh_committed,
     .job_kept = rh_job_kept,
+    .job_applied = rh_job_applied,
     .group_rolled_back = rh_group_rolled_back,
     .deciding = rh_deciding,
     .before_commit = rh_before_commit,

@@ -397,6 +397,10 @@ static const au_opt matching_opts[] = {
         .flags = AU_OPT_INT_FIELD),
     INT("cluster_check_max", cluster_check_max, 1, 10000,
         "cluster members a joining record is compared with", .flags = AU_OPT_INT_FIELD),
+    INT("settle", settle, 0, 1,
+        "1: after each write job the link components it touched are clustered again in an "
+        "order of their own, so the clusters do not depend on the order records came in",
+        .flags = AU_OPT_INT_FIELD),
     NUM("join_mean_weight", join_mean_weight, -100, 100,
         "mean weight a record needs over a cluster's members to join"),
     NUM("join_min_weight", join_min_weight, -100, 100,
@@ -513,6 +517,7 @@ json_t *au_model_to_json(const au_model *m)
     json_object_set_new(doc, "conflict_max_edits", json_integer(m->conflict_max_edits));
     json_object_set_new(doc, "block_cap", json_integer(m->block_cap));
     json_object_set_new(doc, "cluster_check_max", json_integer(m->cluster_check_max));
+    json_object_set_new(doc, "settle", json_integer(m->settle));
     json_object_set_new(doc, "join_mean_weight", json_real(m->join_mean_weight));
     json_object_set_new(doc, "join_min_weight", json_real(m->join_min_weight));
     json_object_set_new(doc, "quarantine_factor", json_real(m->quarantine_factor));

@@ -89,6 +89,7 @@ typedef struct au_model {
                                                customer number ("loyalty_no") */
     int nshared_ids;
     int cluster_check_max;     /* cluster members a joining record is compared with */
+    int settle;                /* 1: au_resolver_settle re-clusters what each job touched */
     double join_mean_weight;   /* mean weight a record needs over a cluster's members to join */
     double join_min_weight;    /* no member may score below this with a joining record */
     double quarantine_factor;  /* a value normalisation refused (an impossible date, a phone

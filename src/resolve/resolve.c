@@ -216,6 +216,27 @@ static au_rc ovr_set(au_ovr *o, uint32_t a, uint32_t b, au_link_kind kind)
 
 /* ---- records and profiles -------------------------------------------------------------- */
 
+/* Grows the per-record settling arrays from res->nf to nn rows (zeroed). */
+static au_rc ensure_settle_rows(au_resolver *res, size_t nn)
+{
+    au_adj *a = au_realloc(res->adj, nn * sizeof *a);
+    if (!a)
+        return AU_ERR_NOMEM;
+    res->adj = a;
+    uint64_t *k = au_realloc(res->okey, nn * sizeof *k);
+    if (!k)
+        return AU_ERR_NOMEM;
+    res->okey = k;
+    uint32_t *m = au_realloc(res->mark, nn * sizeof *m);
+    if (!m)
+        return AU_ERR_NOMEM;
+    res->mark = m;
+    memset(a + res->nf, 0, (nn - res->nf) * sizeof *a);
+    memset(k + res->nf, 0, (nn - res->nf) * sizeof *k);
+    memset(m + res->nf, 0, (nn - res->nf) * sizeof *m);
+    return AU_OK;
+}
+
 static au_rc ensure_rec(au_resolver *res, uint32_t no)
 {
     if (no < res->nf)
@@ -235,9 +256,11 @@ static au_rc ensure_rec(au_resolver *res, uint32_t no)
     if (!pr)
         return AU_ERR_NOMEM;
     res->ovr.per_rec = pr;
+    memset(pr + res->nf, 0, (nn - res->nf) * sizeof *pr);
+    if (ensure_settle_rows(res, nn))
+        return AU_ERR_NOMEM;
     memset(f + res->nf, 0, (nn - res->nf) * sizeof *f);
     memset(st + res->nf, 0, (nn - res->nf) * sizeof *st);
-    memset(pr + res->nf, 0, (nn - res->nf) * sizeof *pr);
     res->nf = nn;
     return AU_OK;
 }
@@ -332,6 +355,74 @@ static au_rc merge(au_resolver *res, uint32_t into, uint32_t from, au_resolve_ch
     src->fwd = into;
     res->live_profiles--;
     return ch_redirect(ch, from, into);
+}
+
+/* ---- links and settling marks ----------------------------------------------------------- */
+
+/* The order of a record inside a settled component: a hash of its source and id, which is the
+ * same whatever order the records arrived in (record numbers are not). FNV-1a, 64 bits. */
+static uint64_t order_key(const au_record *rec)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *s = rec->source ? rec->source : ""; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    h = (h ^ 0x1f) * 0x100000001b3ull;
+    for (const char *s = rec->record_id ? rec->record_id : ""; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* Appends b to a's links unless present. */
+static au_rc adj_push(au_resolver *res, uint32_t a, uint32_t b)
+{
+    au_adj *x = &res->adj[a];
+    for (uint32_t i = 0; i < x->n; i++)
+        if (x->v[i] == b)
+            return AU_OK;
+    size_t cap = x->cap;
+    if (AU_ARRAY_GROW(x->v, cap, (size_t)x->n + 1, 2) || cap >= (1u << 30))
+        return AU_ERR_NOMEM;
+    x->cap = (uint32_t)cap;
+    x->v[x->n++] = b;
+    return AU_OK;
+}
+
+static au_rc adj_link(au_resolver *res, uint32_t a, uint32_t b)
+{
+    if (!res->model.settle) /* nobody walks the links */
+        return AU_OK;
+    au_rc rc = adj_push(res, a, b);
+    return rc ? rc : adj_push(res, b, a);
+}
+
+/* Forgets every link of r (its content changed or it went): its neighbours' lists drop it. */
+static void adj_drop(au_resolver *res, uint32_t r)
+{
+    au_adj *x = &res->adj[r];
+    for (uint32_t i = 0; i < x->n; i++) {
+        au_adj *y = &res->adj[x->v[i]];
+        for (uint32_t j = 0; j < y->n; j++)
+            if (y->v[j] == r) {
+                y->v[j] = y->v[--y->n];
+                break;
+            }
+    }
+    au_free(x->v);
+    x->v = NULL;
+    x->n = x->cap = 0;
+    x->known = 0;
+}
+
+/* Queues r for the next au_resolver_settle. */
+static au_rc mark_dirty(au_resolver *res, uint32_t r)
+{
+    if (!res->model.settle || res->adj[r].dirty)
+        return AU_OK;
+    if (grow((void **)&res->dirty, &res->capdirty, res->ndirty + 1, sizeof *res->dirty))
+        return AU_ERR_NOMEM;
+    res->dirty[res->ndirty++] = r;
+    res->adj[r].dirty = 1;
+    return AU_OK;
 }
 
 /* ---- support ---------------------------------------------------------------------------- */
@@ -512,7 +603,11 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
         if (j + 1 < m)
             au_score_prefetch(res, &res->f[r], &res->f[res->cand[j + 1]]);
         au_score s;
-        double w = au_score_bounded(res, &res->f[r], &res->f[c], res->model.possible_weight, &s);
+        /* in order-key order: whichever of the two records came last, the pair scores alike */
+        int fwd = !res->model.settle || res->okey[r] < res->okey[c] ||
+                  (res->okey[r] == res->okey[c] && r < c);
+        double w = au_score_bounded(res, &res->f[fwd ? r : c], &res->f[fwd ? c : r],
+                                    res->model.possible_weight, &s);
         /* Must-links are added after the loop, with infinite weight; a cannot-link is skipped. */
         au_link_kind ov = au_ovr_get(&res->ovr, r, c);
         if (ov == AU_LINK_CANNOT)
@@ -520,7 +615,8 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
         au_decision d = au_score_decide(res, AU_LINK_NONE, &s, w);
         if (d == AU_DECIDE_MATCH) {
             if ((rc = add_plink(pl, npl, cappl, res->f[c].profile, au_score_link_weight(res, &s, w),
-                                0)))
+                                0)) ||
+                (rc = adj_link(res, r, c)))
                 return rc;
         } else if (d == AU_DECIDE_POSSIBLE) {
             if ((rc = ch_possible(ch, c, r, w)))
@@ -535,10 +631,12 @@ static au_rc find_links(au_resolver *res, uint32_t r, const uint64_t *keys, int 
             uint32_t a = (uint32_t)(k >> 32), b = (uint32_t)k;
             uint32_t o = a == r ? b : b == r ? a : UINT32_MAX;
             if (o != UINT32_MAX && o < res->nf && res->f[o].alive && res->f[o].profile &&
-                (rc = add_plink(pl, npl, cappl, res->f[o].profile, INFINITY, 1)))
+                ((rc = add_plink(pl, npl, cappl, res->f[o].profile, INFINITY, 1)) ||
+                 (rc = adj_link(res, r, o))))
                 return rc;
         }
     }
+    res->adj[r].known = 1;
     return AU_OK;
 }
 
@@ -615,12 +713,18 @@ typedef struct edge {
     uint8_t must;
 } edge;
 
+/* Must-links first, then strongest first; equal weights by node index, so that the members'
+ * order alone decides (settling orders them by key, not by arrival). */
 static int edge_cmp(const void *x, const void *y)
 {
     const edge *a = x, *b = y;
     if (a->must != b->must)
         return b->must - a->must;
-    return a->w > b->w ? -1 : a->w < b->w ? 1 : 0;
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    if (a->i != b->i)
+        return a->i < b->i ? -1 : 1;
+    return a->j < b->j ? -1 : a->j > b->j;
 }
 
 typedef struct reeval {
@@ -691,9 +795,23 @@ static int part_cmp(const void *x, const void *y)
     return a->oldest < b->oldest ? -1 : 1;
 }
 
-static au_rc reeval_build(const au_resolver *res, uint32_t p, reeval *v)
+/* Whether b is among a's links. */
+static int adjacent(const au_resolver *res, uint32_t a, uint32_t b)
 {
-    size_t n = res->p[p].n;
+    const au_adj *x = &res->adj[a];
+    for (uint32_t i = 0; i < x->n; i++)
+        if (x->v[i] == b)
+            return 1;
+    return 0;
+}
+
+/* The support matrix and links of n members (copied; n <= 0xffff). With `found` a pair is a
+ * link only when it was also found as one through the blocking index (au_adj): which other
+ * records a component holds depends on the order records came in (old profile members), and a
+ * pair that shares no blocking key is a link only when both happen to be there. */
+static au_rc reeval_build(const au_resolver *res, const uint32_t *members, size_t n, int found,
+                          reeval *v)
+{
     v->n = n;
     v->m = au_malloc(n * sizeof *v->m);
     v->w = au_malloc(n * n * sizeof *v->w);
@@ -705,7 +823,7 @@ static au_rc reeval_build(const au_resolver *res, uint32_t p, reeval *v)
     v->size = au_malloc(n * sizeof(uint16_t));
     if (!v->m || !v->w || !v->blk || !v->e || !v->comp || !v->next || !v->head || !v->size)
         return AU_ERR_NOMEM;
-    memcpy(v->m, res->p[p].m, n * sizeof *v->m);
+    memcpy(v->m, members, n * sizeof *v->m);
     for (size_t i = 0; i < n; i++) {
         v->comp[i] = v->head[i] = (uint16_t)i;
         v->next[i] = 0xffff;
@@ -717,60 +835,116 @@ static au_rc reeval_build(const au_resolver *res, uint32_t p, reeval *v)
             int cannot = au_ovr_get(&res->ovr, v->m[i], v->m[j]) == AU_LINK_CANNOT;
             v->w[i * n + j] = v->w[j * n + i] = (float)w;
             v->blk[i * n + j] = v->blk[j * n + i] = (uint8_t)(cannot ? 2 : block ? 1 : 0);
-            if (link && !block)
+            if (link && !block && (!found || adjacent(res, v->m[i], v->m[j])))
                 v->e[v->ne++] = (edge){(float)w, (uint16_t)i, (uint16_t)j, (uint8_t)must};
         }
     }
     return AU_OK;
 }
 
+/* Clusters n members from their pairwise links with the chaining guard (strongest links
+ * first, a union only when every cross pair may share a profile and the mean support holds).
+ * The parts, largest then oldest first, go to *parts (caller frees), their count to *np. */
+static au_rc cluster(const au_resolver *res, const uint32_t *members, size_t n, int found,
+                     reeval *v, part **parts, size_t *np)
+{
+    au_rc rc = reeval_build(res, members, n, found, v);
+    *np = 0;
+    if (rc)
+        return rc;
+    qsort(v->e, v->ne, sizeof *v->e, edge_cmp);
+    for (size_t k = 0; k < v->ne; k++) {
+        uint16_t a = v->comp[v->e[k].i], b = v->comp[v->e[k].j];
+        if (a != b && may_union(v, a, b, v->e[k].must, res->model.join_mean_weight,
+                                res->model.join_min_weight))
+            do_union(v, a, b);
+    }
+    if (!(*parts = au_malloc(n * sizeof **parts)))
+        return AU_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (v->size[i] == 0 || v->comp[i] != i)
+            continue;
+        part pt = {(uint16_t)i, v->size[i], UINT32_MAX};
+        for (uint16_t x = v->head[i]; x != 0xffff; x = v->next[x])
+            if (v->m[x] < pt.oldest)
+                pt.oldest = v->m[x];
+        (*parts)[(*np)++] = pt;
+    }
+    qsort(*parts, *np, sizeof **parts, part_cmp);
+    return AU_OK;
+}
+
+/* The profile part `pt` goes to: the unclaimed profile holding most of its members (ties: the
+ * lower number), else a new one. claimed[0..nclaimed) are the profiles earlier parts took. */
+static au_rc part_target(au_resolver *res, const reeval *v, const part *pt, const uint32_t *claimed,
+                         size_t nclaimed, uint32_t *target)
+{
+    uint32_t best = 0, best_n = 0;
+    for (uint16_t x = v->head[pt->root]; x != 0xffff; x = v->next[x]) {
+        uint32_t p = res->f[v->m[x]].profile, cnt = 0;
+        int taken = 0;
+        for (size_t k = 0; k < nclaimed && !taken; k++)
+            taken = claimed[k] == p;
+        if (taken || p == best)
+            continue;
+        for (uint16_t y = v->head[pt->root]; y != 0xffff; y = v->next[y])
+            cnt += res->f[v->m[y]].profile == p;
+        if (cnt > best_n || (cnt == best_n && p < best)) {
+            best = p;
+            best_n = cnt;
+        }
+    }
+    if (best) {
+        *target = best;
+        return AU_OK;
+    }
+    return new_profile(res, target);
+}
+
+/* Moves the members of every part into one profile per part (see part_target): the parts are
+ * taken largest first, so in a split the larger part keeps the number; a profile emptied on
+ * the way redirects to where its last member went. */
+static au_rc apply_parts(au_resolver *res, const reeval *v, const part *parts, size_t np,
+                         au_resolve_changes *ch)
+{
+    au_rc rc = AU_OK;
+    uint32_t *claimed = au_malloc((np ? np : 1) * sizeof *claimed);
+    if (!claimed)
+        return AU_ERR_NOMEM;
+    for (size_t k = 0; k < np && !rc; k++) {
+        uint32_t t;
+        if ((rc = part_target(res, v, &parts[k], claimed, k, &t)))
+            break;
+        claimed[k] = t;
+        for (uint16_t x = v->head[parts[k].root]; x != 0xffff && !rc; x = v->next[x]) {
+            uint32_t r = v->m[x], q = res->f[r].profile;
+            if (q == t)
+                continue;
+            prof_del(res, q, r);
+            if ((rc = prof_add(res, t, r)) || (rc = ch_move(ch, r, q, t)))
+                break;
+            if (res->p[q].n == 0) {
+                res->p[q].fwd = t;
+                rc = ch_redirect(ch, q, t);
+            }
+        }
+    }
+    au_free(claimed);
+    return rc;
+}
+
 /* Rebuilds profile p from its pairwise links; splits it when they no longer hold together. */
 static au_rc reevaluate(au_resolver *res, uint32_t p, au_resolve_changes *ch)
 {
-    au_rc rc = AU_OK;
+    au_rc rc;
     reeval v;
     part *parts = NULL;
+    size_t np = 0;
     memset(&v, 0, sizeof v);
     if (res->p[p].n <= 1 || res->p[p].n > REEVAL_MAX)
         return AU_OK;
-    if ((rc = reeval_build(res, p, &v)))
-        goto out;
-    qsort(v.e, v.ne, sizeof *v.e, edge_cmp);
-    for (size_t k = 0; k < v.ne; k++) {
-        uint16_t a = v.comp[v.e[k].i], b = v.comp[v.e[k].j];
-        if (a != b && may_union(&v, a, b, v.e[k].must, res->model.join_mean_weight,
-                                res->model.join_min_weight))
-            do_union(&v, a, b);
-    }
-    size_t np = 0;
-    if (!(parts = au_malloc(v.n * sizeof *parts))) {
-        rc = AU_ERR_NOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < v.n; i++) {
-        if (v.size[i] == 0 || v.comp[i] != i)
-            continue;
-        part pt = {(uint16_t)i, v.size[i], UINT32_MAX};
-        for (uint16_t x = v.head[i]; x != 0xffff; x = v.next[x])
-            if (v.m[x] < pt.oldest)
-                pt.oldest = v.m[x];
-        parts[np++] = pt;
-    }
-    if (np <= 1)
-        goto out;
-    qsort(parts, np, sizeof *parts, part_cmp);
-    for (size_t k = 1; k < np; k++) {
-        uint32_t q;
-        if ((rc = new_profile(res, &q)))
-            goto out;
-        for (uint16_t x = parts[k].root == 0xffff ? 0xffff : v.head[parts[k].root]; x != 0xffff;
-             x = v.next[x]) {
-            prof_del(res, p, v.m[x]);
-            if ((rc = prof_add(res, q, v.m[x])) || (rc = ch_move(ch, v.m[x], p, q)))
-                goto out;
-        }
-    }
-out:
+    if (!(rc = cluster(res, res->p[p].m, res->p[p].n, 0, &v, &parts, &np)) && np > 1)
+        rc = apply_parts(res, &v, parts, np, ch);
     au_free(parts);
     reeval_free(&v);
     return rc;
@@ -800,6 +974,132 @@ static au_rc relink(au_resolver *res, uint32_t r, au_resolve_changes *ch)
     }
 out:
     au_free(pl);
+    return rc;
+}
+
+/* ---- settling ---------------------------------------------------------------------------- */
+
+/* Scores the candidates of a record whose links are not known (restored at start-up, where
+ * nothing is scored) so that settling can follow them. Changes nothing but the link lists. */
+static au_rc complete_links(au_resolver *res, uint32_t r)
+{
+    plink *pl = NULL;
+    size_t npl = 0, cappl = 0;
+    uint64_t keys[AU_MAX_BKEYS];
+    int nk = au_feat_block_keys(res, &res->f[r], keys, NULL);
+    au_rc rc = find_links(res, r, keys, nk, NULL, &pl, &npl, &cappl, NULL);
+    au_free(pl);
+    return rc;
+}
+
+/* Appends live record r to the component being collected unless this round reached it. */
+static au_rc comp_push(au_resolver *res, uint32_t r, uint32_t **comp, size_t *n, size_t *cap)
+{
+    if (!res->f[r].alive || res->mark[r] == res->mark_round)
+        return AU_OK;
+    res->mark[r] = res->mark_round;
+    if (grow((void **)comp, cap, *n + 1, sizeof **comp))
+        return AU_ERR_NOMEM;
+    (*comp)[(*n)++] = r;
+    return AU_OK;
+}
+
+/* The records reachable from seed through links and shared profiles, into *comp; *n stops
+ * above AU_SETTLE_MAX (the component is then too large to settle). */
+static au_rc collect(au_resolver *res, uint32_t seed, uint32_t **comp, size_t *n, size_t *cap)
+{
+    au_rc rc = comp_push(res, seed, comp, n, cap);
+    for (size_t k = 0; k < *n && *n <= AU_SETTLE_MAX && !rc; k++) {
+        uint32_t x = (*comp)[k];
+        if (!res->adj[x].known && (rc = complete_links(res, x)))
+            break;
+        const au_adj *a = &res->adj[x];
+        for (uint32_t i = 0; i < a->n && !rc; i++)
+            rc = comp_push(res, a->v[i], comp, n, cap);
+        const au_profile *pr = &res->p[res->f[x].profile];
+        for (uint32_t i = 0; i < pr->n && !rc; i++)
+            rc = comp_push(res, pr->m[i], comp, n, cap);
+    }
+    return rc;
+}
+
+typedef struct keyed_rec {
+    uint64_t key;
+    uint32_t no;
+} keyed_rec;
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const keyed_rec *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->no < b->no ? -1 : a->no > b->no;
+}
+
+/* Sorts the component by order key (record number only breaks a hash collision). */
+static au_rc sort_by_key(const au_resolver *res, uint32_t *comp, size_t n)
+{
+    keyed_rec *k = au_malloc(n * sizeof *k);
+    if (!k)
+        return AU_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        k[i] = (keyed_rec){res->okey[comp[i]], comp[i]};
+    qsort(k, n, sizeof *k, keyed_cmp);
+    for (size_t i = 0; i < n; i++)
+        comp[i] = k[i].no;
+    au_free(k);
+    return AU_OK;
+}
+
+/* Settles the component of seed: clusters it from scratch in key order and moves its records
+ * accordingly. A lone record in a profile of its own is already settled. */
+static au_rc settle_one(au_resolver *res, uint32_t seed, uint32_t **comp, size_t *cap,
+                        au_resolve_changes *ch)
+{
+    size_t n = 0, np = 0;
+    part *parts = NULL;
+    reeval v;
+    au_rc rc = collect(res, seed, comp, &n, cap);
+    if (rc || n <= 1 || n > AU_SETTLE_MAX)
+        return rc;
+    memset(&v, 0, sizeof v);
+    if (!(rc = sort_by_key(res, *comp, n)) && !(rc = cluster(res, *comp, n, 1, &v, &parts, &np)))
+        rc = apply_parts(res, &v, parts, np, ch);
+
+    au_free(parts);
+    reeval_free(&v);
+    return rc;
+}
+
+au_rc au_resolver_settle(au_resolver *res, au_resolve_changes *ch)
+{
+    au_rc rc = AU_OK;
+    uint32_t *comp = NULL;
+    size_t cap = 0, start = ch ? ch->nmoves : 0;
+    if (++res->mark_round == 0) {
+        memset(res->mark, 0, res->nf * sizeof *res->mark);
+        res->mark_round = 1;
+    }
+    /* The links found as each record came were scored with the record count, term frequencies
+     * and blocks of that moment: found again now, with the state every order of the same
+     * records reaches, and from both sides (all dropped first, then all scored). */
+    for (size_t i = 0; i < res->ndirty; i++)
+        if (res->f[res->dirty[i]].alive)
+            adj_drop(res, res->dirty[i]);
+    for (size_t i = 0; i < res->ndirty && !rc; i++)
+        if (res->f[res->dirty[i]].alive)
+            rc = complete_links(res, res->dirty[i]);
+    for (size_t i = 0; i < res->ndirty && !rc; i++) {
+        uint32_t r = res->dirty[i];
+        res->adj[r].dirty = 0;
+        if (res->f[r].alive && res->mark[r] != res->mark_round)
+            rc = settle_one(res, r, &comp, &cap, ch);
+    }
+    for (size_t i = 0; i < res->ndirty; i++) /* after an error too: the list starts over */
+        res->adj[res->dirty[i]].dirty = 0;
+    res->ndirty = 0;
+    au_free(comp);
+    coalesce(ch, start);
     return rc;
 }
 
@@ -939,6 +1239,12 @@ void au_resolver_free(au_resolver *res)
     au_free(res->ovr.keys);
     au_free(res->ovr.kind);
     au_free(res->ovr.per_rec);
+    for (size_t i = 0; res->adj && i < res->nf; i++)
+        au_free(res->adj[i].v);
+    au_free(res->adj);
+    au_free(res->okey);
+    au_free(res->mark);
+    au_free(res->dirty);
     au_free(res);
 }
 
@@ -986,8 +1292,9 @@ au_rc au_resolver_add(au_resolver *res, uint32_t no, const au_record *rec, au_re
         return AU_ERR_CONFLICT;
     if ((rc = load_record(res, no, rec)))
         return rc;
-    if (!(rc = observe_generic(res, no, 1, ch)))
-        rc = attach(res, no, ch);
+    res->okey[no] = order_key(rec);
+    if (!(rc = observe_generic(res, no, 1, ch)) && !(rc = attach(res, no, ch)))
+        rc = mark_dirty(res, no);
     coalesce(ch, start);
     return rc;
 }
@@ -1006,6 +1313,8 @@ au_rc au_resolver_update(au_resolver *res, uint32_t no, const au_record *rec,
     if ((rc = au_feat_build(res, rec, &nf)))
         return rc;
     index_keys(res, no, 0);
+    adj_drop(res, no); /* its links rested on the old content; relink finds the new ones */
+    res->okey[no] = order_key(rec);
     au_feat_count(res, &res->f[no], -1);
     nf.alive = 1;
     nf.profile = res->f[no].profile;
@@ -1014,7 +1323,8 @@ au_rc au_resolver_update(au_resolver *res, uint32_t no, const au_record *rec,
     if ((rc = observe_generic(res, no, 1, ch)) || (rc = index_keys(res, no, 1)) ||
         (rc = reevaluate(res, res->f[no].profile, ch)))
         goto out;
-    rc = relink(res, no, ch);
+    if (!(rc = relink(res, no, ch)))
+        rc = mark_dirty(res, no);
 out:
     coalesce(ch, start);
     return rc;
@@ -1029,6 +1339,7 @@ au_rc au_resolver_remove(au_resolver *res, uint32_t no, au_resolve_changes *ch)
         return AU_ERR_NOT_FOUND;
     if ((rc = detach(res, no, &left, ch)))
         goto out;
+    adj_drop(res, no);
     res->f[no].alive = 0;
     res->live--;
     au_resolver_refresh_prior(res);
@@ -1099,6 +1410,7 @@ au_rc au_resolver_restore(au_resolver *res, uint32_t no, const au_record *rec, u
     if ((rc = load_record(res, no, rec)) || (rc = prof_add(res, profile, no)) ||
         (rc = observe_generic(res, no, 0, NULL)))
         return rc;
+    res->okey[no] = order_key(rec);
     if (profile >= res->next_profile)
         res->next_profile = profile + 1;
     return index_keys(res, no, 1);
@@ -1212,6 +1524,10 @@ size_t au_resolver_memory(const au_resolver *res)
                res->ovr.nslots * 9;
     for (size_t i = 0; i < res->np; i++)
         b += res->p[i].cap * sizeof(uint32_t);
+    b += res->nf * (sizeof(au_adj) + sizeof(uint64_t) + sizeof(uint32_t)) +
+         res->capdirty * sizeof(uint32_t);
+    for (size_t i = 0; i < res->nf; i++)
+        b += res->adj[i].cap * sizeof(uint32_t);
     return b + au_intern_memory(&res->names) + au_intern_memory(&res->codes) +
            au_intern_memory(&res->ids) + au_intern_memory(&res->text);
 }

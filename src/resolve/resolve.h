@@ -103,6 +103,16 @@ au_rc au_resolver_update(au_resolver *res, uint32_t record_no, const au_record *
                          au_resolve_changes *ch);
 /* Removes a record; its cluster is re-evaluated. AU_ERR_NOT_FOUND if unknown. */
 au_rc au_resolver_remove(au_resolver *res, uint32_t record_no, au_resolve_changes *ch);
+/* Makes the clustering independent of the order in which records arrived: for every record
+ * added or updated since the last call, the connected component of pair links holding it (links
+ * found when records were resolved, plus the members of their profiles) is clustered again from
+ * scratch with the chaining guard, members and links taken in order of a hash of (source,
+ * record id), never of arrival. A component of more than AU_SETTLE_MAX records is left as it is.
+ * Called once per write job (the engine hook's job_applied) and after resolving a batch at
+ * start-up; changes are appended to ch (may be NULL). Does nothing unless model.settle is set
+ * (no records are queued and no links kept then). */
+#define AU_SETTLE_MAX 256
+au_rc au_resolver_settle(au_resolver *res, au_resolve_changes *ch);
 
 /* --- manual decisions ------------------------------------------------------------------- */
 typedef enum {

@@ -125,6 +125,17 @@ typedef struct au_profile {
     uint32_t fwd; /* when emptied by a merge: the profile that absorbed it */
 } au_profile;
 
+/* The links found for a record (pairs that matched when the later of the two was resolved),
+ * both ways: settling walks them to find the records whose clustering a new record can change
+ * without scoring every member's candidates again. */
+typedef struct au_adj {
+    uint32_t *v;        /* linked record numbers, owned */
+    uint32_t n;         /* used */
+    uint32_t cap : 30;  /* allocated */
+    uint32_t known : 1; /* the record's own candidates were scored (restored records: not yet) */
+    uint32_t dirty : 1; /* added or updated since the last au_resolver_settle */
+} au_adj;
+
 /* Overrides: a hash set of (min, max) record pairs with a kind. */
 typedef struct au_ovr {
     uint64_t *keys; /* (a << 32 | b), 0 = empty, UINT64_MAX = deleted */
@@ -160,6 +171,13 @@ struct au_resolver {
     size_t expected;             /* caller's hint of the record count (import size) */
     double prior_w;              /* prior log-odds for the current population */
     au_memo *memo;               /* 1 << AU_MEMO_BITS entries; written by scoring */
+    /* Settling (au_resolver_settle), per record: */
+    au_adj *adj;    /* links */
+    uint64_t *okey; /* hash of source and record id: the order a component is settled in */
+    uint32_t *mark; /* last settle round that reached the record */
+    uint32_t mark_round;
+    uint32_t *dirty; /* records added or updated since the last settle */
+    size_t ndirty, capdirty;
 };
 
 /* One scored pair, with the detail explain needs. */

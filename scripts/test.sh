@@ -26,25 +26,34 @@ count_criterion() { # log file -> adds to passed/failed
     [ $((p + f + c)) -lt "$t" ] && failed=$((failed + t - p - f - c))
 }
 
+run_one() { # build dir, label, test binary, log file
+    local b=$1 label=$2 suite=$3 log=$4
+    echo "== $label $suite"
+    AURUM_BIN="$PWD/$b/aurum" timeout 1500 "$b/$suite" --jobs "$JOBS" --short-filename \
+        >"$log" 2>&1
+    grep -aE '^\[(FAIL|----)\]|Synthesis|CRASH' "$log" \
+        | head -60
+    count_criterion "$log"
+    # A sanitizer report in a test that otherwise passed (a leak found at exit, say) is a failure.
+    local reports
+    reports=$(grep -acE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log")
+    if [ "$reports" -gt 0 ]; then
+        echo "!! $reports sanitizer report(s) in $log"
+        grep -aE -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -40
+        failed=$((failed + reports))
+    fi
+}
+
+# Both binaries, then the runtime suites a second time with every daemon storing in PostgreSQL
+# (AURUM_TEST_STORE=postgres: one server for the run, started by the runner in a temporary
+# directory on a random port, a database per daemon; docs/POSTGRES.md). The unit binary runs
+# its PostgreSQL twins (the *_pg suites) in its one pass.
 run_suite() { # build dir, label
     local b=$1 label=$2
-    for suite in test_unit test_runtime; do
-        local log="$b/$suite.log"
-        echo "== $label $suite"
-        AURUM_BIN="$PWD/$b/aurum" timeout 1500 "$b/$suite" --jobs "$JOBS" --short-filename \
-            >"$log" 2>&1
-        grep -aE '^\[(FAIL|----)\]|Synthesis|CRASH' "$log" \
-            | head -60
-        count_criterion "$log"
-        # A sanitizer report in a test that otherwise passed (a leak found at exit, say) is a failure.
-        local reports
-        reports=$(grep -acE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log")
-        if [ "$reports" -gt 0 ]; then
-            echo "!! $reports sanitizer report(s) in $log"
-            grep -aE -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -40
-            failed=$((failed + reports))
-        fi
-    done
+    run_one "$b" "$label" test_unit "$b/test_unit.log"
+    run_one "$b" "$label" test_runtime "$b/test_runtime.log"
+    AURUM_TEST_STORE=postgres run_one "$b" "$label postgres" test_runtime \
+        "$b/test_runtime_pg.log"
 }
 
 echo "== build (normal)"

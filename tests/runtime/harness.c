@@ -5,7 +5,7 @@
  */
 #include "harness.h"
 
-#include "../support/pgserver.h"
+#include "../support/pgrun.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,37 +59,27 @@ static void untrack(const au_rt_daemon *d)
             started[i].dir[0] = '\0';
 }
 
-/* AURUM_TEST_STORE=postgres: every daemon of this test process stores in a database of its own
- * on one PostgreSQL server (tests/support/pgserver), started with the first daemon and stopped
- * by au_rt_cleanup_all; the data directory keeps the node's local files. */
-static au_pgserver pg;
-static int pg_dbs;
-
-/* The `store:` line of a new daemon's config in buf, "" when the tests run on SQLite; -1 when
- * PostgreSQL was asked for and cannot serve. */
-static int store_line(char *buf, size_t cap)
+/* The `store:` line of a new daemon's config in buf, "" when the tests run on SQLite. With
+ * AURUM_TEST_STORE=postgres every daemon stores in a database of its own (a copy of the
+ * migrated template) on the run's PostgreSQL server (tests/support/pgrun.h), dropped by
+ * au_rt_cleanup_all; the data directory keeps the node's local files. -1 when PostgreSQL was
+ * asked for and cannot serve (the reason on stderr). */
+static int store_line(au_rt_daemon *d, char *buf, size_t cap)
 {
-    const char *want = getenv("AURUM_TEST_STORE");
-    char sql[64];
+    char why[256];
     buf[0] = '\0';
-    if (!want || strcmp(want, "postgres") != 0)
+    if (!au_pgrun_env_wants_postgres())
         return 0;
-    if (!pg.pid && (!au_pgserver_available() || au_pgserver_start(&pg) != 0))
+    if (au_pgrun_database(d->store, sizeof(d->store), 1, why, sizeof(why)) != 0) {
+        fprintf(stderr, "harness: %s\n", why);
         return -1;
-    snprintf(sql, sizeof(sql), "CREATE DATABASE rt%d_%d", (int)getpid(), ++pg_dbs);
-    PGresult *r = au_pgserver_exec(&pg, sql);
-    if (!r)
-        return -1;
-    PQclear(r);
-    snprintf(buf, cap, "store: \"postgres://postgres@127.0.0.1:%d/rt%d_%d\"\n", pg.port,
-             (int)getpid(), pg_dbs);
+    }
+    snprintf(buf, cap, "store: \"%s\"\n", d->store);
     return 0;
 }
 
 void au_rt_cleanup_all(void)
 {
-    if (pg.pid)
-        au_pgserver_stop(&pg);
     for (int i = 0; i < MAX_DAEMONS; i++)
         if (started[i].dir[0]) {
             au_rt_daemon d = {0};
@@ -96,6 +87,7 @@ void au_rt_cleanup_all(void)
             d.pid = started[i].pid;
             au_rt_cleanup(&d);
         }
+    au_pgrun_drop_mine();
 }
 
 static void sleep_ms(long ms)
@@ -253,7 +245,7 @@ static int make_dir(au_rt_daemon *d, const char *config_yaml)
     FILE *f = fopen(d->config_path, "w");
     int own = config_yaml && strstr(config_yaml, "outbound:");
     char store[200] = "";
-    if (!(config_yaml && strstr(config_yaml, "store:")) && store_line(store, sizeof(store))) {
+    if (!(config_yaml && strstr(config_yaml, "store:")) && store_line(d, store, sizeof(store))) {
         if (f)
             fclose(f);
         return -1;
@@ -497,4 +489,51 @@ char *au_rt_log(const au_rt_daemon *d)
         on_data(chunk, 1, n, &s);
     fclose(f);
     return s.data;
+}
+
+/* The first column of the first row on PostgreSQL (libpq, one connection per statement). */
+static int sql_pg(const char *loc, const char *stmt, char *out, size_t cap)
+{
+    PGconn *c = PQconnectdb(loc);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, stmt) : NULL;
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "harness: %s: %s\n", stmt, PQerrorMessage(c));
+    if (ok && out)
+        snprintf(out, cap, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* The same on the SQLite file of the data directory. */
+static int sql_sqlite(const char *dir, const char *stmt, char *out, size_t cap)
+{
+    char path[400];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    snprintf(path, sizeof(path), "%s/aurum.db", dir);
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, stmt, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    if (!ok)
+        fprintf(stderr, "harness: %s: %s\n", stmt, sqlite3_errmsg(db));
+    if (ok && out) {
+        const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+        snprintf(out, cap, "%s", v ? (const char *)v : "");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ok ? 0 : -1;
+}
+
+int au_rt_sql(const au_rt_daemon *d, const char *stmt, char *out, size_t cap)
+{
+    if (out && cap)
+        out[0] = '\0';
+    return d->store[0] ? sql_pg(d->store, stmt, out, cap) : sql_sqlite(d->dir, stmt, out, cap);
 }

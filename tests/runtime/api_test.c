@@ -152,6 +152,21 @@ Test(api, scopes_are_enforced_per_route_and_source)
     au_rt_cleanup(&d);
 }
 
+/* Revokes every read-only key with the CLI: its id is in `aurum keys list`. Both commands get
+ * the daemon's --config, whose store: line names its PostgreSQL store when the suite runs on
+ * one (without it they would open the SQLite store of --data). A key the listing misses stays
+ * valid, which the caller's 401 check catches. */
+static void keys_revoke_read(const au_rt_daemon *d)
+{
+    char cmd[2048];
+    const char *bin = getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum";
+    snprintf(cmd, sizeof(cmd),
+             "%s keys list --data %s --config %s | grep -F read | cut -d' ' -f1 | xargs -r -n1 "
+             "%s keys revoke --data %s --config %s 2>/dev/null",
+             bin, d->dir, d->config_path, bin, d->dir, d->config_path);
+    cr_assert_eq(system(cmd), 0);
+}
+
 Test(api, revoked_key_is_refused_after_restart)
 {
     au_rt_daemon d;
@@ -162,14 +177,7 @@ Test(api, revoked_key_is_refused_after_restart)
     cr_assert_eq(au_rt_restart(&d), 0);
     expect(&d, rd, "GET", "/v1/sources", NULL, 200);
     cr_assert_eq(au_rt_stop(&d), 0);
-    /* The id is in the listing; revoke every read-only key. */
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd),
-             "%s keys list --data %s | grep -F read | cut -d' ' -f1 | xargs -n1 %s keys revoke "
-             "--data %s 2>/dev/null",
-             getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum", d.dir,
-             getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum", d.dir);
-    cr_assert_eq(system(cmd), 0);
+    keys_revoke_read(&d);
     cr_assert_eq(au_rt_restart(&d), 0);
     expect(&d, rd, "GET", "/v1/sources", NULL, 401);
     expect(&d, d.admin_key, "GET", "/v1/sources", NULL, 200);
@@ -192,13 +200,7 @@ Test(api, keys_cli_works_beside_the_running_daemon)
     start(&d, NULL);
     cr_assert_eq(au_rt_create_key(&d, rd, "read", NULL), 0);
     expect(&d, rd, "GET", "/v1/sources", NULL, 200);
-    char cmd[1024];
-    const char *bin = getenv("AURUM_BIN") ? getenv("AURUM_BIN") : "build/aurum";
-    snprintf(cmd, sizeof(cmd),
-             "%s keys list --data %s | grep -F read | cut -d' ' -f1 | xargs -n1 %s keys revoke "
-             "--data %s 2>/dev/null",
-             bin, d.dir, bin, d.dir);
-    cr_assert_eq(system(cmd), 0);
+    keys_revoke_read(&d);
     /* The daemon trusts a cached key for AU_KEY_CACHE_TTL_MS, then asks the store again. */
     long st = 0;
     for (int i = 0; i < 100 && (st = get_status(&d, rd, "/v1/sources")) == 200; i++)

@@ -2,13 +2,13 @@
  * Black-box tests of the audit log, retention and the read:masked scope (docs/SECURITY.md)
  * against the real daemon: reads and changes leave entries naming the right key, route, profile
  * and record; `aurum audit verify` passes on the untouched log and fails once the test edits an
- * entry or deletes one in the middle directly in the SQLite file; the retention sweep removes
+ * entry or deletes one in the middle directly in the store (the SQLite file, or the PostgreSQL
+ * database with AURUM_TEST_STORE=postgres); the retention sweep removes
  * old entries and runs while the chain still verifies; a read:masked key sees masked values on
  * every route that returns personal data, while an admin sees them whole, and cannot export.
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,23 +124,12 @@ static int holds_id(json_t *e, const char *field, long id)
     return 0;
 }
 
-/* Runs SQL on the daemon's store file (the daemon is stopped); the first column of the first
- * row, if any, into out[cap]. */
+/* Runs SQL on the daemon's store (the daemon is stopped): its SQLite file, or its PostgreSQL
+ * database when the suite runs on one; the first column of the first row, if any, into
+ * out[cap]. */
 static void sql(const au_rt_daemon *d, const char *stmt, char *out, size_t cap)
 {
-    char path[400];
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    snprintf(path, sizeof(path), "%s/aurum.db", d->dir);
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, stmt, -1, &st, NULL), SQLITE_OK, "%s: %s", stmt,
-                 sqlite3_errmsg(db));
-    int rc = sqlite3_step(st);
-    cr_assert(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", stmt, sqlite3_errmsg(db));
-    if (out)
-        snprintf(out, cap, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    cr_assert_eq(au_rt_sql(d, stmt, out, cap), 0, "%s", stmt);
 }
 
 /* A started daemon with a read key and a read:masked key (tokens and ids). */
@@ -268,7 +257,7 @@ Test(audit, reads_and_changes_are_logged_and_verify_catches_tampering, .timeout 
     au_rt_resp_cleanup(&r);
     cr_assert_eq(au_rt_stop(&d), 0);
 
-    snprintf(args, sizeof(args), "audit verify --data %s", d.dir);
+    snprintf(args, sizeof(args), "audit verify --data %s --config %s", d.dir, d.config_path);
     cr_assert_eq(run_cli(args, out, sizeof(out)), 0, "%s", out);
     cr_assert_not_null(strstr(out, "ok: "), "%s", out);
     long n = strtol(strstr(out, "ok: ") + 4, NULL, 10);
@@ -354,7 +343,7 @@ Test(audit, retention_removes_old_entries_and_runs_and_the_chain_still_verifies,
     char want[120];
     snprintf(want, sizeof(want), "removed 1 flow runs and %ld audit entries", older);
     cr_assert_not_null(strstr(out, want), "want '%s': %s", want, out);
-    snprintf(args, sizeof(args), "audit verify --data %s", d.dir);
+    snprintf(args, sizeof(args), "audit verify --data %s --config %s", d.dir, d.config_path);
     cr_assert_eq(run_cli(args, out, sizeof(out)), 0, "%s", out);
     snprintf(want, sizeof(want), "ok: %ld entries", total - older);
     cr_assert_not_null(strstr(out, want), "want '%s': %s", want, out);
@@ -374,10 +363,7 @@ Test(audit, retention_removes_old_entries_and_runs_and_the_chain_still_verifies,
 
     /* the daemon's own sweep: with one-second windows every entry written before the restart
      * goes (the condition polled is their removal), and the chain still verifies */
-    FILE *f = fopen(d.config_path, "w");
-    cr_assert_not_null(f);
-    fputs("retention: {runs: 1s, audit: 1s, interval: 1s}\n", f);
-    fclose(f);
+    cr_assert_eq(au_rt_write_config(&d, "retention: {runs: 1s, audit: 1s, interval: 1s}\n"), 0);
     cr_assert_eq(au_rt_restart(&d), 0);
     for (long oldest = 0; oldest <= last;) {
         json_t *page = rt_get(&d, "/v1/audit?limit=1000");

@@ -908,10 +908,7 @@ Test(flows, sighup_reloads_the_configuration_flows, .timeout = 60)
              "flows:\n  - name: reloaded\n    trigger: {event: payment}\n"
              "    steps:\n      - http: {url: \"http://127.0.0.1:%d/v2/{{ event.id }}\"}\n",
              rt_receiver_port(rx));
-    FILE *f = fopen(d.config_path, "w");
-    cr_assert_not_null(f);
-    fputs(cfg, f);
-    fclose(f);
+    cr_assert_eq(au_rt_write_config(&d, cfg), 0);
     kill(d.pid, SIGHUP);
     for (int i = 0; i < 100; i++) {
         if (au_rt_admin(&d, "GET", "/v1/flows/reloaded", NULL, &r) == 200) {
@@ -929,9 +926,10 @@ Test(flows, sighup_reloads_the_configuration_flows, .timeout = 60)
     rt_receiver_get(rx, 1, &q);
     cr_assert_str_eq(q.url, "/v2/e2");
     /* An invalid file leaves the running flows as they were. */
-    f = fopen(d.config_path, "w");
-    fputs("flows:\n  - name: broken\n    trigger: {event: payment}\n    steps: []\n", f);
-    fclose(f);
+    cr_assert_eq(
+        au_rt_write_config(
+            &d, "flows:\n  - name: broken\n    trigger: {event: payment}\n    steps: []\n"),
+        0);
     kill(d.pid, SIGHUP);
     sleep_ms(300);
     cr_assert_eq(au_rt_admin(&d, "GET", "/v1/flows/reloaded", NULL, &r), 200);

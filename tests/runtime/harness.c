@@ -5,7 +5,8 @@
  */
 #include "harness.h"
 
-#include "../support/pgserver.h"
+#include "../support/pgrun.h"
+#include "store/store_sqlite_int.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,37 +60,31 @@ static void untrack(const au_rt_daemon *d)
             started[i].dir[0] = '\0';
 }
 
-/* AURUM_TEST_STORE=postgres: every daemon of this test process stores in a database of its own
- * on one PostgreSQL server (tests/support/pgserver), started with the first daemon and stopped
- * by au_rt_cleanup_all; the data directory keeps the node's local files. */
-static au_pgserver pg;
-static int pg_dbs;
-
-/* The `store:` line of a new daemon's config in buf, "" when the tests run on SQLite; -1 when
- * PostgreSQL was asked for and cannot serve. */
-static int store_line(char *buf, size_t cap)
+/* The store of a new daemon, in d->store: "" (SQLite in its data directory) unless
+ * AURUM_TEST_STORE=postgres, then a database of its own (a copy of the migrated template) on the
+ * run's PostgreSQL server (tests/support/pgrun.h), dropped by au_rt_cleanup_all; the data
+ * directory keeps the node's local files. -1 when PostgreSQL was asked for and cannot serve
+ * (the reason on stderr). */
+static int choose_store(au_rt_daemon *d)
 {
-    const char *want = getenv("AURUM_TEST_STORE");
-    char sql[64];
-    buf[0] = '\0';
-    if (!want || strcmp(want, "postgres") != 0)
+    char why[256];
+    d->store[0] = '\0';
+    if (!au_pgrun_env_wants_postgres())
         return 0;
-    if (!pg.pid && (!au_pgserver_available() || au_pgserver_start(&pg) != 0))
+    if (au_pgrun_database(d->store, sizeof(d->store), 1, why, sizeof(why)) != 0) {
+        fprintf(stderr, "harness: %s\n", why);
         return -1;
-    snprintf(sql, sizeof(sql), "CREATE DATABASE rt%d_%d", (int)getpid(), ++pg_dbs);
-    PGresult *r = au_pgserver_exec(&pg, sql);
-    if (!r)
-        return -1;
-    PQclear(r);
-    snprintf(buf, cap, "store: \"postgres://postgres@127.0.0.1:%d/rt%d_%d\"\n", pg.port,
-             (int)getpid(), pg_dbs);
+    }
     return 0;
+}
+
+int au_rt_on_postgres(void)
+{
+    return au_pgrun_env_wants_postgres();
 }
 
 void au_rt_cleanup_all(void)
 {
-    if (pg.pid)
-        au_pgserver_stop(&pg);
     for (int i = 0; i < MAX_DAEMONS; i++)
         if (started[i].dir[0]) {
             au_rt_daemon d = {0};
@@ -96,6 +92,7 @@ void au_rt_cleanup_all(void)
             d.pid = started[i].pid;
             au_rt_cleanup(&d);
         }
+    au_pgrun_drop_mine();
 }
 
 static void sleep_ms(long ms)
@@ -245,27 +242,33 @@ static int make_dir(au_rt_daemon *d, const char *config_yaml)
         return -1;
     snprintf(d->port_file, sizeof(d->port_file), "%s/port", d->dir);
     snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
+    snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
+    if (!(config_yaml && strstr(config_yaml, "store:")) && choose_store(d))
+        return -1;
+    return au_rt_write_config(d, config_yaml);
+}
+
+int au_rt_write_config(const au_rt_daemon *d, const char *config_yaml)
+{
     /* The tests' flow targets (tests/support/receiver.c, aurum sink) listen on 127.0.0.1, which
      * the outbound policy denies unless allowed: every daemon allows loopback explicitly,
      * unless the test sets its own `outbound:`. */
     static const char allow_loopback[] = "outbound: {allow: [loopback]}\n";
-    snprintf(d->config_path, sizeof(d->config_path), "%s/config.yaml", d->dir);
-    FILE *f = fopen(d->config_path, "w");
     int own = config_yaml && strstr(config_yaml, "outbound:");
     char store[200] = "";
-    if (!(config_yaml && strstr(config_yaml, "store:")) && store_line(store, sizeof(store))) {
+    if (d->store[0])
+        snprintf(store, sizeof(store), "store: \"%s\"\n", d->store);
+    /* the store line goes last: tests assert on line numbers of their own config */
+    size_t cl = config_yaml ? strlen(config_yaml) : 0;
+    const char *nl = store[0] && cl && config_yaml[cl - 1] != '\n' ? "\n" : "";
+    FILE *f = fopen(d->config_path, "w");
+    if (!f || (!own && fputs(allow_loopback, f) < 0) ||
+        (config_yaml && fputs(config_yaml, f) < 0) || fputs(nl, f) < 0 || fputs(store, f) < 0) {
         if (f)
             fclose(f);
         return -1;
     }
-    /* the store line goes last: tests assert on line numbers of their own config */
-    size_t cl = config_yaml ? strlen(config_yaml) : 0;
-    const char *nl = store[0] && cl && config_yaml[cl - 1] != '\n' ? "\n" : "";
-    if (!f || (!own && fputs(allow_loopback, f) < 0) ||
-        (config_yaml && fputs(config_yaml, f) < 0) || fputs(nl, f) < 0 || fputs(store, f) < 0 ||
-        fclose(f) != 0)
-        return -1;
-    return 0;
+    return fclose(f) == 0 ? 0 : -1;
 }
 
 int au_rt_stop(au_rt_daemon *d)
@@ -497,4 +500,53 @@ char *au_rt_log(const au_rt_daemon *d)
         on_data(chunk, 1, n, &s);
     fclose(f);
     return s.data;
+}
+
+/* The first column of the first row on PostgreSQL (libpq, one connection per statement). */
+static int sql_pg(const char *loc, const char *stmt, char *out, size_t cap)
+{
+    PGconn *c = PQconnectdb(loc);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, stmt) : NULL;
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "harness: %s: %s\n", stmt, PQerrorMessage(c));
+    if (ok && out)
+        snprintf(out, cap, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* The same on the SQLite file of the data directory. */
+static int sql_sqlite(const char *dir, const char *stmt, char *out, size_t cap)
+{
+    char path[400];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    snprintf(path, sizeof(path), "%s/aurum.db", dir);
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) /* the record_versions view reads documents through au_doc_text */
+        rc = au_sqlite_doc_register(db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, stmt, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    if (!ok)
+        fprintf(stderr, "harness: %s: %s\n", stmt, sqlite3_errmsg(db));
+    if (ok && out) {
+        const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+        snprintf(out, cap, "%s", v ? (const char *)v : "");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ok ? 0 : -1;
+}
+
+int au_rt_sql(const au_rt_daemon *d, const char *stmt, char *out, size_t cap)
+{
+    if (out && cap)
+        out[0] = '\0';
+    return d->store[0] ? sql_pg(d->store, stmt, out, cap) : sql_sqlite(d->dir, stmt, out, cap);
 }

@@ -4,7 +4,7 @@
  * waits for the port file and /healthz, talks HTTP with libcurl, stops the daemon with SIGTERM
  * (or kill -9), restarts it on the same directory and removes the directory at the end.
  * With AURUM_TEST_STORE=postgres in the environment, each daemon stores in a fresh database of
- * a real PostgreSQL server the harness starts (tests/support/pgserver), not in SQLite.
+ * the run's real PostgreSQL server (tests/support/pgrun.h), not in SQLite.
  */
 #ifndef AU_RT_HARNESS_H
 #define AU_RT_HARNESS_H
@@ -22,6 +22,7 @@ typedef struct au_rt_daemon {
     pid_t pid;             /* running daemon, 0 when stopped */
     int port;              /* bound port */
     char ca_file[300];     /* when set, the daemon serves HTTPS, verified against this CA */
+    char store[160];       /* the store: location the harness gave it, "" for SQLite in dir */
 } au_rt_daemon;
 
 typedef struct au_rt_resp {
@@ -39,6 +40,10 @@ int au_rt_start_tls(au_rt_daemon *d, const char *config_yaml, const char *ca_fil
 /* Like au_rt_start without AURUM_ADMIN_KEY: the daemon creates DIR/admin.key, which is then
  * read into admin_key. */
 int au_rt_start_without_key(au_rt_daemon *d);
+/* Rewrites the daemon's config file with config_yaml as au_rt_start wrote it (the loopback
+ * allowance, and the store: line of its PostgreSQL database when the suite runs on one), for a
+ * test that changes the config between restarts or before a SIGHUP. 0 on success. */
+int au_rt_write_config(const au_rt_daemon *d, const char *config_yaml);
 /* Starts the daemon again on the same directory. */
 int au_rt_restart(au_rt_daemon *d);
 /* SIGTERM and wait: returns the exit status (0 for a clean exit), or -1 when it was killed by a
@@ -73,7 +78,22 @@ json_t *au_rt_json(const au_rt_resp *r);
 /* Runs `aurum keys create` on the data dir (the daemon must be stopped) with the given scopes
  * (NULL-terminated) and copies the printed token to token[80]. 0 on success. */
 int au_rt_create_key(au_rt_daemon *d, char token[80], ...) __attribute__((sentinel));
+/* Runs one SQL statement directly on the daemon's store, whichever it is: the SQLite file of its
+ * data directory or its PostgreSQL database (the tests write SQL both accept). The first column
+ * of the first row, if any, goes to out[cap] (out may be NULL). 0 on success; -1 with the
+ * error on stderr. For what the API cannot show: tampering with the audit log, counting rows. */
+int au_rt_sql(const au_rt_daemon *d, const char *stmt, char *out, size_t cap);
 /* Whole contents of the daemon log (caller frees with free()). */
 char *au_rt_log(const au_rt_daemon *d);
+
+/* First statement of a test that is about SQLite itself (its files, its bytes): skipped, with the
+ * reason, when the suite runs on PostgreSQL (AURUM_TEST_STORE=postgres). */
+#define AU_RT_SQLITE_ONLY(reason)                                                                  \
+    do {                                                                                           \
+        if (au_rt_on_postgres())                                                                   \
+            cr_skip_test("SQLite only: %s", reason);                                               \
+    } while (0)
+/* 1 when AURUM_TEST_STORE=postgres: every daemon stores in PostgreSQL. */
+int au_rt_on_postgres(void);
 
 #endif

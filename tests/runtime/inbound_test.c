@@ -9,7 +9,6 @@
  */
 #include <criterion/criterion.h>
 #include <nats/nats.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,21 +433,12 @@ Test(inbound, postgres_incremental_with_soft_deletes, .timeout = 180)
     au_pgserver_stop(&p);
 }
 
+/* A count(*) run on the daemon's own store (SQLite file or PostgreSQL database). */
 static long db_count(const au_rt_daemon *d, const char *sql)
 {
-    char path[400];
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    snprintf(path, sizeof path, "%s/aurum.db", d->dir);
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    /* the record_versions view reads documents through au_doc_text (store migration 9) */
-    cr_assert_eq(au_sqlite_doc_register(db), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    long n = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    char n[32];
+    cr_assert_eq(au_rt_sql(d, sql, n, sizeof(n)), 0, "%s", sql);
+    return strtol(n, NULL, 10);
 }
 
 /* Polls the state until `key` (a top-level integer) reaches at least `want`; a guard against a

@@ -90,6 +90,9 @@ static void seed(au_rt_daemon *d, const char *blocker)
 
 Test(privacy, export_then_erase_leaves_no_byte_of_the_person, .timeout = 120)
 {
+    AU_RT_SQLITE_ONLY(
+        "it scans the bytes of the SQLite files; on PostgreSQL a plain VACUUM leaves "
+        "the erased tuples' bytes in the free space of their pages (docs/POSTGRES.md)");
     au_rt_daemon d;
     char blocker[400];
     cr_assert_eq(au_rt_start(&d, NULL), 0);
@@ -163,6 +166,8 @@ Test(privacy, export_then_erase_leaves_no_byte_of_the_person, .timeout = 120)
 
 Test(privacy, a_deleted_record_keeps_no_document)
 {
+    AU_RT_SQLITE_ONLY("it scans the bytes of the SQLite files, which secure_delete zeroes; "
+                      "PostgreSQL keeps old row versions' bytes until their space is reused");
     au_rt_daemon d;
     au_rt_resp r = {0};
     cr_assert_eq(au_rt_start(&d, NULL), 0);

@@ -249,7 +249,9 @@ Test(quality, cli_against_the_daemon_and_the_data_directory, .timeout = 120)
     free(out);
 
     cr_assert_eq(au_rt_stop(&d), 0);
-    snprintf(args, sizeof(args), "quality --data %s --format json --days 0", d.dir);
+    /* --config: its store: line names the PostgreSQL store when the suite runs on one */
+    snprintf(args, sizeof(args), "quality --data %s --config %s --format json --days 0", d.dir,
+             d.config_path);
     cr_assert_eq(run(args, &out), 0, "%s", out);
     json_t *rep = json_loads(out, 0, NULL);
     cr_assert_not_null(rep, "%s", out);
@@ -271,12 +273,13 @@ Test(quality, cli_against_the_daemon_and_the_data_directory, .timeout = 120)
     cr_assert(seen);
     json_decref(rep);
 
-    snprintf(args, sizeof(args), "renormalize --data %s --source crm", d.dir);
+    snprintf(args, sizeof(args), "renormalize --data %s --config %s --source crm", d.dir,
+             d.config_path);
     cr_assert_eq(run(args, &out), 0, "%s", out);
     cr_assert_not_null(strstr(out, "3 records, 0 changed, 3 unchanged, 1 still quarantined"), "%s",
                        out);
     free(out);
-    snprintf(args, sizeof(args), "renormalize --data %s", d.dir);
+    snprintf(args, sizeof(args), "renormalize --data %s --config %s", d.dir, d.config_path);
     cr_assert_eq(run(args, &out), 2, "%s", out);
     free(out);
     au_rt_cleanup(&d);

@@ -14,6 +14,7 @@
 #include "core/batch.h"
 #include "lib/alloc.h"
 #include "../../support/fault.h"
+#include "../both.h"
 
 static char dir[64];
 static au_config cfg;
@@ -37,7 +38,8 @@ static void setup(void)
     cfg.group_commit_max = 64;
     cfg.sources = json_pack("{s:{s:s, s:{s:s, s:s, s:s}}}", "crm", "record_id", "id", "fields",
                             "first_name", "first", "email", "email", "date_of_birth", "dob");
-    cr_assert_eq(au_engine_open(&cfg, NULL, no_hooks, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_engine_open_at(&cfg, au_both_store(dir), dir, no_hooks, &eng, &err), AU_OK,
+                 "%s", err.message);
     cr_assert_not_null(src = au_engine_source_acquire(eng, "crm"));
     au_err_cleanup(&err);
 }
@@ -50,7 +52,7 @@ static void teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-TestSuite(batch, .init = setup, .fini = teardown);
+AU_BOTH_SUITE(batch, setup, teardown);
 
 static int64_t stored(void)
 {
@@ -62,7 +64,7 @@ static int64_t stored(void)
     return n;
 }
 
-Test(batch, maps_notes_quarantined_values_and_writes_in_one_job)
+AU_BOTH_TEST(batch, maps_notes_quarantined_values_and_writes_in_one_job)
 {
     au_warnings w;
     au_record_batch b;
@@ -95,7 +97,7 @@ Test(batch, maps_notes_quarantined_values_and_writes_in_one_job)
     json_decref(docs);
 }
 
-Test(batch, a_refused_document_leaves_the_batch_as_it_was)
+AU_BOTH_TEST(batch, a_refused_document_leaves_the_batch_as_it_was)
 {
     au_record_batch b;
     au_err err;
@@ -158,7 +160,7 @@ static au_rc upsert_three(void *ctx)
     return rc;
 }
 
-Test(batch, every_allocation_failure_of_an_upsert_is_nomem_and_writes_nothing)
+AU_BOTH_TEST(batch, every_allocation_failure_of_an_upsert_is_nomem_and_writes_nothing)
 {
     upsert_run u = {0};
     long n = au_fault_every_allocation(upsert_three, &u);

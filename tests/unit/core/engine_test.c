@@ -1,8 +1,9 @@
 /*
- * Engine tests: the write path end to end through the real SQLite store — outcomes and counts,
- * events, sources and keys through the writer, concurrent writers, group commit folding jobs,
- * one failing job not affecting the others of its group, close draining the queue, and
- * durability of every acknowledged write across kill -9 of the writing process.
+ * Engine tests: the write path end to end through the real store (SQLite as engine/, a fresh
+ * PostgreSQL database as engine_pg/, tests/unit/both.h) — outcomes and counts, events, sources
+ * and keys through the writer, concurrent writers, group commit folding jobs, one failing job
+ * not affecting the others of its group, close draining the queue, and durability of every
+ * acknowledged write across kill -9 of the writing process.
  *
  * The engine knows no module: these tests open it with stub hooks (the real ones are wired by
  * src/app/compose.c and tested with their modules), which also pin the hook contract: call
@@ -10,6 +11,7 @@
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 
 #include "core/engine.h"
 #include "lib/alloc.h"
+#include "../both.h"
 
 /* --- stub hooks: each appends "<name>:<what> " to its log; fails records whose id is `fail` */
 typedef struct stub_state {
@@ -109,7 +112,8 @@ static au_engine *engine_open(void)
     au_engine *e = NULL;
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_engine_open(&cfg, NULL, stub_hooks, &e, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_engine_open_at(&cfg, au_both_store(dir), dir, stub_hooks, &e, &err), AU_OK,
+                 "%s", err.message);
     au_err_cleanup(&err);
     return e;
 }
@@ -176,9 +180,9 @@ static int64_t count_records(au_engine *e)
     return n;
 }
 
-TestSuite(engine, .init = engine_setup, .fini = engine_teardown);
+AU_BOTH_SUITE(engine, engine_setup, engine_teardown);
 
-Test(engine, records_count_outcomes_and_are_readable)
+AU_BOTH_TEST(engine, records_count_outcomes_and_are_readable)
 {
     au_write_summary sum;
     cr_assert_eq(write_batch(eng, "r", 3, "Ann", &sum), AU_OK);
@@ -214,7 +218,7 @@ Test(engine, records_count_outcomes_and_are_readable)
     cr_assert_eq(count_records(eng), 2);
 }
 
-Test(engine, async_submissions_are_committed_in_order)
+AU_BOTH_TEST(engine, async_submissions_are_committed_in_order)
 {
     au_write_job *jobs[20];
     char prefix[16];
@@ -232,7 +236,7 @@ Test(engine, async_submissions_are_committed_in_order)
     cr_assert_eq(count_records(eng), 1000);
 }
 
-Test(engine, events_idempotent_and_all_or_nothing)
+AU_BOTH_TEST(engine, events_idempotent_and_all_or_nothing)
 {
     au_event evs[2] = {
         {"billing", "p1", "payment", 5, json_pack("{s:s}", "email", "a@b.c"),
@@ -275,7 +279,7 @@ Test(engine, events_idempotent_and_all_or_nothing)
     json_decref(evs[0].properties);
 }
 
-Test(engine, sources_put_swap_and_survive_reopen)
+AU_BOTH_TEST(engine, sources_put_swap_and_survive_reopen)
 {
     const au_source *crm = au_engine_source_acquire(eng, "crm");
     cr_assert_not_null(crm, "config sources are registered");
@@ -315,7 +319,7 @@ Test(engine, sources_put_swap_and_survive_reopen)
     au_engine_reader_release(eng, rd);
 }
 
-Test(engine, keys_through_the_writer)
+AU_BOTH_TEST(engine, keys_through_the_writer)
 {
     uint8_t h[32];
     memset(h, 7, sizeof(h));
@@ -336,7 +340,7 @@ Test(engine, keys_through_the_writer)
     au_engine_reader_release(eng, rd);
 }
 
-Test(engine, reader_handles_are_pooled)
+AU_BOTH_TEST(engine, reader_handles_are_pooled)
 {
     au_store *a = au_engine_reader(eng), *b = au_engine_reader(eng);
     cr_assert_not_null(a);
@@ -365,7 +369,7 @@ static void *writer_thread(void *arg)
     return NULL;
 }
 
-Test(engine, concurrent_writers_all_commit)
+AU_BOTH_TEST(engine, concurrent_writers_all_commit)
 {
     pthread_t th[THREADS];
     au_engine_stats before, after;
@@ -384,23 +388,44 @@ Test(engine, concurrent_writers_all_commit)
     cr_assert_eq(after.queue_depth, 0);
 }
 
-/* Holds the database write lock from another connection so the writer blocks in BEGIN and the
- * jobs submitted meanwhile pile up in its queue. */
-static au_store *block_writer(void)
+/* Holds the store's write lock from another connection so the writer blocks and the jobs
+ * submitted meanwhile pile up in its queue. SQLite: a transaction of another handle (BEGIN
+ * takes the database's write lock, so the writer blocks in its own BEGIN). PostgreSQL, where
+ * BEGIN takes no lock: a transaction holding the records table exclusively, so the writer
+ * blocks in the first record write of its job. */
+typedef struct writer_block {
+    au_store *st; /* SQLite */
+    PGconn *pg;   /* PostgreSQL */
+} writer_block;
+
+static writer_block block_writer(void)
 {
-    au_store *s = NULL;
+    writer_block b = {NULL, NULL};
+    if (au_both_is_pg()) {
+        b.pg = PQconnectdb(au_both_store(dir));
+        cr_assert_eq(PQstatus(b.pg), CONNECTION_OK, "%s", PQerrorMessage(b.pg));
+        PGresult *r = PQexec(b.pg, "BEGIN; LOCK TABLE records IN ACCESS EXCLUSIVE MODE");
+        cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQerrorMessage(b.pg));
+        PQclear(r);
+        return b;
+    }
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &s, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &b.st, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
-    cr_assert_eq(au_store_begin(s), AU_OK);
-    return s;
+    cr_assert_eq(au_store_begin(b.st), AU_OK);
+    return b;
 }
 
-static void unblock_writer(au_store *s)
+static void unblock_writer(writer_block b)
 {
-    cr_assert_eq(au_store_rollback(s), AU_OK);
-    au_store_close(s);
+    if (b.pg) {
+        PQclear(PQexec(b.pg, "ROLLBACK"));
+        PQfinish(b.pg);
+        return;
+    }
+    cr_assert_eq(au_store_rollback(b.st), AU_OK);
+    au_store_close(b.st);
 }
 
 /* Polls until the queue holds `n` jobs exactly (the writer takes jobs, it never adds any);
@@ -436,7 +461,7 @@ static void *dup_key_thread(void *arg)
     return (void *)(long)au_engine_key_put(eng, &k, NULL);
 }
 
-Test(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
+AU_BOTH_TEST(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
 {
     uint8_t h[32];
     memset(h, 8, sizeof(h));
@@ -445,7 +470,7 @@ Test(engine, group_commit_folds_jobs_and_a_failing_job_fails_alone)
 
     au_engine_stats before, after;
     au_engine_stats_get(eng, &before);
-    au_store *lock = block_writer();
+    writer_block lock = block_writer();
     au_write_job *jobs[6];
     char prefix[16];
     snprintf(prefix, sizeof(prefix), "g0-");
@@ -496,10 +521,10 @@ static void *closer(void *arg)
     return NULL;
 }
 
-Test(engine, close_drains_pending_jobs)
+AU_BOTH_TEST(engine, close_drains_pending_jobs)
 {
     pthread_t th[THREADS], cl;
-    au_store *lock = block_writer();
+    writer_block lock = block_writer();
     atomic_store(&submitted, 0);
     for (long t = 0; t < THREADS; t++)
         pthread_create(&th[t], NULL, async_writer, (void *)t);
@@ -523,7 +548,7 @@ Test(engine, close_drains_pending_jobs)
 static void durable_child(int fd)
 {
     au_engine *e = NULL;
-    if (au_engine_open(&cfg, NULL, NULL, &e, NULL) != AU_OK)
+    if (au_engine_open_at(&cfg, au_both_store(dir), dir, NULL, &e, NULL) != AU_OK)
         _exit(2);
     char id[32], line[40];
     for (int i = 0;; i++) {
@@ -538,7 +563,7 @@ static void durable_child(int fd)
     }
 }
 
-Test(engine, acknowledged_writes_survive_kill_9)
+AU_BOTH_TEST(engine, acknowledged_writes_survive_kill_9)
 {
     au_engine_close(eng); /* the child is the only writer */
     eng = NULL;
@@ -582,7 +607,7 @@ Test(engine, acknowledged_writes_survive_kill_9)
  * allocations are not counted here): the operation is counted once, then run with each of its
  * allocations failing in turn. Each failing run answers AU_ERR_NOMEM and writes nothing; the
  * records are built before the fault is armed because the engine takes them either way. */
-Test(engine, allocation_failures_on_the_caller_thread_are_reported)
+AU_BOTH_TEST(engine, allocation_failures_on_the_caller_thread_are_reported)
 {
     char prefix[32];
     au_write_summary sum;
@@ -634,7 +659,7 @@ static void hook_log_clear(void)
     ((stub_state *)au_engine_hook_state(eng, "second"))->log[0] = 0;
 }
 
-Test(engine, hooks_are_called_in_list_order_inside_the_write_then_told_of_the_commit)
+AU_BOTH_TEST(engine, hooks_are_called_in_list_order_inside_the_write_then_told_of_the_commit)
 {
     cr_assert_null(au_engine_hook_state(eng, "resolve"), "the engine wires no module itself");
     hook_log_clear();
@@ -662,7 +687,7 @@ Test(engine, hooks_are_called_in_list_order_inside_the_write_then_told_of_the_co
     json_decref(linked);
 }
 
-Test(engine, a_failing_hook_rolls_back_its_job_and_stops_later_hooks)
+AU_BOTH_TEST(engine, a_failing_hook_rolls_back_its_job_and_stops_later_hooks)
 {
     au_engine_close(eng);
     stub_fail_id = "f1";
@@ -679,12 +704,12 @@ Test(engine, a_failing_hook_rolls_back_its_job_and_stops_later_hooks)
     cr_assert_eq(count_records(eng), 0, "the job's records were rolled back with it");
 }
 
-Test(engine, opens_without_hooks)
+AU_BOTH_TEST(engine, opens_without_hooks)
 {
     au_engine *e = NULL;
     au_engine_close(eng);
     eng = NULL;
-    cr_assert_eq(au_engine_open(&cfg, NULL, NULL, &e, NULL), AU_OK);
+    cr_assert_eq(au_engine_open_at(&cfg, au_both_store(dir), dir, NULL, &e, NULL), AU_OK);
     cr_assert_null(au_engine_hook_state(e, "first"));
     cr_assert_eq(write_batch(e, "n", 1, "Cy", NULL), AU_OK);
     au_event ev = {.source = "web", .event_id = "e1", .type = "click", .at_ms = 1};

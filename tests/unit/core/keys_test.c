@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "app/compose.h"
 #include "core/keys.h"
+#include "../both.h"
 
 static char dir[64];
 static au_config cfg;
@@ -33,7 +34,8 @@ static void setup(void)
     memset(&cfg, 0, sizeof(cfg));
     cfg.data_dir = dir;
     cfg.group_commit_max = 16;
-    cr_assert_eq(au_app_engine_open(&cfg, NULL, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open_at(&cfg, au_both_store(dir), dir, &eng, &err), AU_OK, "%s",
+                 err.message);
     au_err_cleanup(&err);
 }
 
@@ -44,9 +46,9 @@ static void teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-TestSuite(keys, .init = setup, .fini = teardown);
+AU_BOTH_SUITE(keys, setup, teardown);
 
-Test(keys, scopes_parse_and_check)
+AU_BOTH_TEST(keys, scopes_parse_and_check)
 {
     au_key_scopes s;
     au_err err;
@@ -71,7 +73,7 @@ Test(keys, scopes_parse_and_check)
     au_err_cleanup(&err);
 }
 
-Test(keys, generated_tokens_are_distinct_and_hash_to_the_stored_hash)
+AU_BOTH_TEST(keys, generated_tokens_are_distinct_and_hash_to_the_stored_hash)
 {
     char t1[AU_KEY_TOKEN_MAX], t2[AU_KEY_TOKEN_MAX], id1[AU_KEY_ID_MAX], id2[AU_KEY_ID_MAX];
     uint8_t h1[32], h2[32], check[32];
@@ -86,7 +88,7 @@ Test(keys, generated_tokens_are_distinct_and_hash_to_the_stored_hash)
     cr_assert_neq(memcmp(h1, h2, 32), 0);
 }
 
-Test(keys, verify_create_and_revoke)
+AU_BOTH_TEST(keys, verify_create_and_revoke)
 {
     char tok[AU_KEY_TOKEN_MAX], id[AU_KEY_ID_MAX];
     au_keys *k = NULL;
@@ -113,7 +115,7 @@ Test(keys, verify_create_and_revoke)
     au_err_cleanup(&err);
 }
 
-Test(keys, bootstrap_writes_admin_key_once_with_mode_0600)
+AU_BOTH_TEST(keys, bootstrap_writes_admin_key_once_with_mode_0600)
 {
     char path[4096], again[4096], tok[128] = {0};
     struct stat st;
@@ -141,7 +143,7 @@ Test(keys, bootstrap_writes_admin_key_once_with_mode_0600)
     au_err_cleanup(&err);
 }
 
-Test(keys, short_env_admin_key_is_refused_and_nothing_registered)
+AU_BOTH_TEST(keys, short_env_admin_key_is_refused_and_nothing_registered)
 {
     char path[4096];
     au_keys *k = NULL;
@@ -163,7 +165,7 @@ Test(keys, short_env_admin_key_is_refused_and_nothing_registered)
     au_err_cleanup(&err);
 }
 
-Test(keys, env_admin_key_is_registered_once)
+AU_BOTH_TEST(keys, env_admin_key_is_registered_once)
 {
     char path[4096];
     au_keys *k = NULL;

@@ -21,6 +21,7 @@
 #include "lib/clock.h"
 #include "lib/isotime.h"
 #include "../../support/receiver.h"
+#include "../both.h"
 
 /* 2030-03-17: far from the real clock, so a time taken from it would show. */
 #define T0 1900000000000LL
@@ -48,7 +49,8 @@ static void setup(void)
     cfg.data_dir = dir;
     cfg.group_commit_max = 64;
     cfg.doc = json_pack("{s:{s:[s]}}", "outbound", "allow", "loopback");
-    cr_assert_eq(au_engine_open(&cfg, NULL, hooks, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_engine_open_at(&cfg, au_both_store(dir), dir, hooks, &eng, &err), AU_OK, "%s",
+                 err.message);
     cr_assert_not_null(flows = au_flows_of(eng));
     au_manual_clock_init(&clk, T0);
     flows->clock = &clk.clock; /* before the threads start: they read it from then on */
@@ -67,7 +69,7 @@ static void teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-TestSuite(deliver, .init = setup, .fini = teardown, .timeout = 60);
+AU_BOTH_SUITE(deliver, setup, teardown, .timeout = 60);
 
 static void put_flow(const char *name)
 {
@@ -154,7 +156,7 @@ static void clock_to(int64_t at)
     au_manual_clock_advance(&clk, at - now);
 }
 
-Test(deliver, retries_are_held_until_due_back_off_doubles_and_the_last_is_dead_lettered)
+AU_BOTH_TEST(deliver, retries_are_held_until_due_back_off_doubles_and_the_last_is_dead_lettered)
 {
     rt_receiver_answer(rx, 503, NULL, 0);
     put_flow("pay");
@@ -218,7 +220,7 @@ Test(deliver, retries_are_held_until_due_back_off_doubles_and_the_last_is_dead_l
     au_err_cleanup(&err);
 }
 
-Test(deliver, retry_after_of_the_target_sets_the_next_attempt)
+AU_BOTH_TEST(deliver, retry_after_of_the_target_sets_the_next_attempt)
 {
     rt_receiver_answer(rx, 429, "120", 0);
     put_flow("pay");

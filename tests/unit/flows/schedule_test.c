@@ -15,6 +15,7 @@
 #include "flows/flows.h"
 #include "flows/flows_int.h"
 #include "lib/clock.h"
+#include "../both.h"
 
 /* 2030-03-17T17:46:40Z. A pass answers its soonest firing within the minute ahead (the
  * scheduler looks again at least that often), so the flow fires every minute. */
@@ -41,7 +42,8 @@ static void setup(void)
     memset(&cfg, 0, sizeof(cfg));
     cfg.data_dir = dir;
     cfg.group_commit_max = 64;
-    cr_assert_eq(au_engine_open(&cfg, NULL, hooks, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_engine_open_at(&cfg, au_both_store(dir), dir, hooks, &eng, &err), AU_OK, "%s",
+                 err.message);
     cr_assert_not_null(flows = au_flows_of(eng));
     au_manual_clock_init(&clk, T0_S * 1000);
     flows->clock = &clk.clock; /* before the threads start: they read it from then on */
@@ -56,7 +58,7 @@ static void teardown(void)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-TestSuite(schedule, .init = setup, .fini = teardown, .timeout = 60);
+AU_BOTH_SUITE(schedule, setup, teardown, .timeout = 60);
 
 /* Moves the clock to `s` Unix seconds (never back). */
 static void clock_to(int64_t s)
@@ -100,7 +102,7 @@ static void newest(const char *flow, char *trigger, size_t tsize, char *at, size
     json_decref(r);
 }
 
-Test(schedule, fires_on_the_minute_once_and_does_not_make_up_missed_firings)
+AU_BOTH_TEST(schedule, fires_on_the_minute_once_and_does_not_make_up_missed_firings)
 {
     char yaml[512], trigger[64], at[64];
     json_t *out = NULL;

@@ -17,6 +17,7 @@
 #include "record/reason.h"
 #include "core/renormalize.h"
 #include "lib/alloc.h"
+#include "../both.h"
 
 /* 2026-12-05T12:00:00Z */
 #define T0 1796472000000LL
@@ -36,7 +37,8 @@ static void store_setup(void)
     au_err_init(&err);
     snprintf(dir, sizeof(dir), "/tmp/aurum-quality-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
-    cr_assert_eq(au_store_open(dir, AU_STORE_RW, &st, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_store_open(au_both_store(dir), AU_STORE_RW, &st, &err), AU_OK, "%s",
+                 err.message);
     cr_assert_eq(au_quality_hook.open(NULL, st, &state, &err), AU_OK, "%s", err.message);
     au_err_cleanup(&err);
 }
@@ -169,9 +171,9 @@ static void examples(char *buf, size_t cap)
     json_decref(rep);
 }
 
-TestSuite(quality, .init = store_setup, .fini = store_teardown);
+AU_BOTH_SUITE(quality, store_setup, store_teardown);
 
-Test(quality, insert_counts_and_a_rolled_back_job_counts_nothing)
+AU_BOTH_TEST(quality, insert_counts_and_a_rolled_back_job_counts_nothing)
 {
     char ex[256];
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -196,7 +198,7 @@ Test(quality, insert_counts_and_a_rolled_back_job_counts_nothing)
     cr_assert_str_eq(ex, "r1", "the rolled-back r3 is no example");
 }
 
-Test(quality, update_moves_counts_and_delete_subtracts)
+AU_BOTH_TEST(quality, update_moves_counts_and_delete_subtracts)
 {
     char ex[256];
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -231,7 +233,7 @@ Test(quality, update_moves_counts_and_delete_subtracts)
     cr_assert_eq(count("first_name", "valid"), 1);
 }
 
-Test(quality, a_record_moving_within_one_group_is_counted_once)
+AU_BOTH_TEST(quality, a_record_moving_within_one_group_is_counted_once)
 {
     char ex[256];
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -249,7 +251,7 @@ Test(quality, a_record_moving_within_one_group_is_counted_once)
     cr_assert_str_eq(ex, "");
 }
 
-Test(quality, a_mass_fix_removes_only_the_examples_that_left)
+AU_BOTH_TEST(quality, a_mass_fix_removes_only_the_examples_that_left)
 {
     char ex[256], id[16];
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -279,7 +281,7 @@ Test(quality, a_mass_fix_removes_only_the_examples_that_left)
     cr_assert_str_eq(ex, "r00,r01,r02,r04");
 }
 
-Test(quality, a_group_rolled_back_counts_nothing)
+AU_BOTH_TEST(quality, a_group_rolled_back_counts_nothing)
 {
     cr_assert_eq(au_store_begin(st), AU_OK);
     job_begin();
@@ -294,7 +296,7 @@ Test(quality, a_group_rolled_back_counts_nothing)
     cr_assert_eq(count("date_of_birth", "quarantined"), 0);
 }
 
-Test(quality, metrics_name_source_attribute_and_reason_code)
+AU_BOTH_TEST(quality, metrics_name_source_attribute_and_reason_code)
 {
     cr_assert_eq(au_store_begin(st), AU_OK);
     job_begin();
@@ -322,7 +324,7 @@ Test(quality, metrics_name_source_attribute_and_reason_code)
     au_buf_cleanup(&b);
 }
 
-Test(quality, a_store_without_a_ledger_gets_one_at_open)
+AU_BOTH_TEST(quality, a_store_without_a_ledger_gets_one_at_open)
 {
     /* Records written without the hook, as before migration 5. */
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -394,7 +396,7 @@ out:
     return rc;
 }
 
-Test(quality, allocation_failures_count_all_or_nothing)
+AU_BOTH_TEST(quality, allocation_failures_count_all_or_nothing)
 {
     char ex[256];
     cr_assert_eq(au_store_begin(st), AU_OK);
@@ -436,7 +438,8 @@ static void engine_setup(void)
     cfg.sources = json_object();
     au_err err;
     au_err_init(&err);
-    cr_assert_eq(au_app_engine_open(&cfg, NULL, &eng, &err), AU_OK, "%s", err.message);
+    cr_assert_eq(au_app_engine_open_at(&cfg, au_both_store(dir), dir, &eng, &err), AU_OK, "%s",
+                 err.message);
     au_err_cleanup(&err);
 }
 
@@ -496,9 +499,9 @@ static long long engine_count(const char *attr, const char *field, const char *r
     return n;
 }
 
-TestSuite(quality_engine, .init = engine_setup, .fini = engine_teardown);
+AU_BOTH_SUITE(quality_engine, engine_setup, engine_teardown);
 
-Test(quality_engine, wrong_date_format_then_fixed_definition_and_renormalize)
+AU_BOTH_TEST(quality_engine, wrong_date_format_then_fixed_definition_and_renormalize)
 {
     static const char *const docs[] = {
         "{\"id\":\"1\",\"first\":\"Ann\",\"dob\":\"23/09/1981\",\"mail\":\"ann@x.com\"}",

@@ -73,6 +73,7 @@ static void pg_teardown(void)
 {
     au_store_close(st);
     st = NULL;
+    au_pgrun_drop_mine();
 }
 
 static au_store *reopen(au_store_mode mode)
@@ -1417,9 +1418,9 @@ static void kill_sessions(void)
 {
     char sql[200];
     snprintf(sql, sizeof(sql),
-             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 't%d' "
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' "
              "AND application_name = 'aurum'",
-             (int)getpid());
+             strrchr(loc, '/') + 1);
     PGresult *r = au_pgserver_exec(au_pgsuite_server(), sql);
     cr_assert_not_null(r);
     cr_assert_eq(PQntuples(r), 1, "the store's one session");

@@ -30,7 +30,7 @@ struct au_resolve_state {
      * the current transaction commits, and whether it holds the store's decision lock. */
     int64_t seen, seen_at_commit;
     int locked;
-    int64_t job_at_ms;     /* time of the job's last write: settling's change rows carry it */
+    int64_t job_at_ms; /* time of the job's last write: settling's change rows carry it */
     /* Change-feed rows by kind (change_kinds order) for /metrics: staged per job and per group
      * on the writer, published when the group commits, so a rollback counts nothing. */
     uint64_t job_changes[AU_CHANGE_KINDS], group_changes[AU_CHANGE_KINDS];

@@ -35,32 +35,11 @@ static sqlite3_stmt *stmt(void *impl, bus_stmt id)
 static au_rc sq_bus_events_after(void *impl, int64_t after, long limit, au_event_cb cb, void *ctx)
 {
     sqlite3_stmt *st = stmt(impl, BUS_EVENTS_AFTER);
-    au_rc rc = AU_OK;
-    int src;
     if (!st)
         return AU_ERR_STORE;
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, limit);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        /* Borrowed row: valid during the callback only. */
-        au_event_out e = {
-            .source = (char *)sqlite3_column_text(st, 0),
-            .event_id = (char *)sqlite3_column_text(st, 1),
-            .type = (char *)sqlite3_column_text(st, 2),
-            .customer = (char *)sqlite3_column_text(st, 3),
-            .properties = (char *)sqlite3_column_text(st, 4),
-            .origin = (char *)sqlite3_column_text(st, 5),
-            .at_ms = sqlite3_column_int64(st, 6),
-            .received_ms = sqlite3_column_int64(st, 7),
-            .seq = sqlite3_column_int64(st, 8),
-        };
-        if ((rc = cb(ctx, &e)))
-            break;
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = au_sqlite_fail(impl, src, "bus_events_after");
-    sqlite3_reset(st);
-    return rc;
+    return au_sqlite_event_rows(impl, st, cb, ctx, "bus_events_after");
 }
 
 static au_rc sq_bus_event_last(void *impl, int64_t *seq)

@@ -118,6 +118,8 @@ AU_MUST_USE au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, in
                                        au_ident_cb cb, void *ctx);
 AU_MUST_USE au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,
                                           const char *event_id);
+AU_MUST_USE au_rc au_sqlite_event_rows(void *impl, sqlite3_stmt *st, au_event_cb cb, void *ctx,
+                                       const char *op);
 AU_MUST_USE au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq,
                                      const char *type, const char *source, int limit,
                                      au_event_cb cb, void *ctx);

@@ -148,19 +148,13 @@ au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source, c
     return au_sqlite_run(impl, st, "event_ref_put");
 }
 
-au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
-                         const char *source, int limit, au_event_cb cb, void *ctx)
+/* Steps a bound statement whose columns are source, event_id, type, customer, properties,
+ * origin, at_ms, received_ms, seq, and hands each row to cb (borrowed: valid during the callback
+ * only); resets the statement. op names the read in a store error. */
+au_rc au_sqlite_event_rows(void *impl, sqlite3_stmt *st, au_event_cb cb, void *ctx, const char *op)
 {
-    sqlite3_stmt *st = stmt(impl, PQ_TIMELINE);
     au_rc rc = AU_OK;
     int src;
-    if (!st)
-        return AU_ERR_STORE;
-    au_sqlite_bind_text(st, 1, refs_json);
-    sqlite3_bind_int64(st, 2, before_seq);
-    au_sqlite_bind_text(st, 3, type);
-    au_sqlite_bind_text(st, 4, source);
-    sqlite3_bind_int(st, 5, limit);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         /* Borrowed row: valid during the callback only. */
         au_event_out e = {
@@ -178,9 +172,23 @@ au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, 
             break;
     }
     if (!rc && src != SQLITE_DONE)
-        rc = au_sqlite_fail(impl, src, "timeline");
+        rc = au_sqlite_fail(impl, src, op);
     sqlite3_reset(st);
     return rc;
+}
+
+au_rc au_sqlite_timeline(void *impl, const char *refs_json, int64_t before_seq, const char *type,
+                         const char *source, int limit, au_event_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = stmt(impl, PQ_TIMELINE);
+    if (!st)
+        return AU_ERR_STORE;
+    au_sqlite_bind_text(st, 1, refs_json);
+    sqlite3_bind_int64(st, 2, before_seq);
+    au_sqlite_bind_text(st, 3, type);
+    au_sqlite_bind_text(st, 4, source);
+    sqlite3_bind_int(st, 5, limit);
+    return au_sqlite_event_rows(impl, st, cb, ctx, "timeline");
 }
 
 au_rc au_sqlite_record_profile(void *impl, int64_t rec, int64_t *profile)

@@ -812,6 +812,27 @@ au_rc au_pg_event_copy(const PGresult *res, int r, au_event_out *out)
     return AU_OK;
 }
 
+au_rc au_pg_event_rows(PGresult *res, au_rc rc, au_event_cb cb, void *ctx)
+{
+    for (int i = 0; res && !rc && i < PQntuples(res); i++) {
+        /* Borrowed row: valid during the callback only. */
+        au_event_out e = {
+            .source = (char *)au_pg_col(res, i, 0),
+            .event_id = (char *)au_pg_col(res, i, 1),
+            .type = (char *)au_pg_col(res, i, 2),
+            .customer = (char *)au_pg_col(res, i, 3),
+            .properties = (char *)au_pg_col(res, i, 4),
+            .origin = (char *)au_pg_col(res, i, 5),
+            .at_ms = au_pg_col_int(res, i, 6),
+            .received_ms = au_pg_col_int(res, i, 7),
+            .seq = au_pg_col_int(res, i, 8),
+        };
+        rc = (au_rc)cb(ctx, &e);
+    }
+    PQclear(res);
+    return rc;
+}
+
 static au_rc pg_event_get(void *impl, const char *source, const char *event_id, au_event_out *out)
 {
     au_pg_params p = {0};

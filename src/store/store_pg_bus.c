@@ -33,23 +33,7 @@ static au_rc pg_bus_events_after(void *impl, int64_t after, long limit, au_event
     au_pg_int(&p, limit);
     PGresult *res = au_pg_run(impl, AU_PG_SLOT_BUS + BUS_EVENTS_AFTER, bus_sql[BUS_EVENTS_AFTER],
                               &p, "bus_events_after", &rc);
-    for (int i = 0; res && !rc && i < PQntuples(res); i++) {
-        /* Borrowed row: valid during the callback only. */
-        au_event_out e = {
-            .source = (char *)au_pg_col(res, i, 0),
-            .event_id = (char *)au_pg_col(res, i, 1),
-            .type = (char *)au_pg_col(res, i, 2),
-            .customer = (char *)au_pg_col(res, i, 3),
-            .properties = (char *)au_pg_col(res, i, 4),
-            .origin = (char *)au_pg_col(res, i, 5),
-            .at_ms = au_pg_col_int(res, i, 6),
-            .received_ms = au_pg_col_int(res, i, 7),
-            .seq = au_pg_col_int(res, i, 8),
-        };
-        rc = (au_rc)cb(ctx, &e);
-    }
-    PQclear(res);
-    return rc;
+    return au_pg_event_rows(res, rc, cb, ctx);
 }
 
 static au_rc pg_bus_event_last(void *impl, int64_t *seq)

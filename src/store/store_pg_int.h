@@ -108,6 +108,10 @@ AU_MUST_USE au_rc au_pg_utility(void *impl, const char *sql, const char *op);
 /* Fills *out (cleared by the caller) with copies of row r of an event result (source,
  * event_id, type, customer, properties, origin, at_ms, received_ms, seq). */
 AU_MUST_USE au_rc au_pg_event_copy(const PGresult *res, int r, au_event_out *out);
+/* Hands each row of an event result (columns as au_pg_event_copy's) to cb, borrowed: valid
+ * during the callback only; stops at the first non-zero return. Takes res (cleared here, NULL
+ * allowed) and the rc of the query that made it, returned when it failed. */
+AU_MUST_USE au_rc au_pg_event_rows(PGresult *res, au_rc rc, au_event_cb cb, void *ctx);
 /* A copy of column c of row r (au_free), NULL for SQL NULL; *bad set when the copy failed. */
 char *au_pg_col_dup(const PGresult *res, int r, int c, int *bad);
 /* Fills *out (cleared first) with copies of row r of a result whose columns are source,

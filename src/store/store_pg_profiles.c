@@ -151,23 +151,7 @@ static au_rc pg_timeline(void *impl, const char *refs_json, int64_t before_seq, 
     au_pg_text(&p, source);
     au_pg_int(&p, limit);
     PGresult *res = run(impl, PQ_TIMELINE, &p, "timeline", &rc);
-    for (int i = 0; res && !rc && i < PQntuples(res); i++) {
-        /* Borrowed row: valid during the callback only. */
-        au_event_out e = {
-            .source = (char *)au_pg_col(res, i, 0),
-            .event_id = (char *)au_pg_col(res, i, 1),
-            .type = (char *)au_pg_col(res, i, 2),
-            .customer = (char *)au_pg_col(res, i, 3),
-            .properties = (char *)au_pg_col(res, i, 4),
-            .origin = (char *)au_pg_col(res, i, 5),
-            .at_ms = au_pg_col_int(res, i, 6),
-            .received_ms = au_pg_col_int(res, i, 7),
-            .seq = au_pg_col_int(res, i, 8),
-        };
-        rc = (au_rc)cb(ctx, &e);
-    }
-    PQclear(res);
-    return rc;
+    return au_pg_event_rows(res, rc, cb, ctx);
 }
 
 /* 0 when the record has no assignment. */

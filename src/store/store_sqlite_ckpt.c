@@ -7,11 +7,14 @@
  *
  * Policy: a PASSIVE checkpoint (never blocks the writer or a reader, copies what no reader still
  * needs) once the WAL holds CKPT_PASSIVE_FRAMES frames, and every CKPT_PERIOD_MS while it holds
- * CKPT_IDLE_FRAMES, so a quiet store keeps a short WAL too. When the WAL still grows past
- * CKPT_TRUNCATE_FRAMES (a reader held an old snapshot while the writer kept committing, so the WAL
- * could not restart), a TRUNCATE checkpoint waits for the readers, blocks the writer for the copy
- * and truncates the file. Durability is unchanged: a COMMIT is durable once the WAL is fsynced,
- * before any checkpoint.
+ * CKPT_IDLE_FRAMES, so a quiet store keeps a short WAL too. The WAL only starts over from its
+ * beginning when a checkpoint has copied every frame and no reader needs it; under continuous
+ * commits (a long import) a passive checkpoint never catches that moment, and the WAL grows. Past
+ * CKPT_TRUNCATE_FRAMES a TRUNCATE checkpoint waits for the readers, blocks the writer and
+ * truncates the file; a PASSIVE one just before it copies the bulk without blocking, so the
+ * writer waits only for the frames committed meanwhile. (Without it, a 5 M-record import under
+ * load had its writer wait out its 5 s busy timeout behind a 1 GB copy and fail.) Durability is
+ * unchanged: a COMMIT is durable once the WAL is fsynced, before any checkpoint.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,8 +32,9 @@
 /* Once a second a WAL of at least this many frames is checkpointed anyway, so a store written
  * slowly keeps a short WAL (readers search the WAL index for every page they read). */
 #define CKPT_IDLE_FRAMES 1024
-/* 1 GB of WAL: something keeps the passive checkpoints from letting the WAL restart. */
-#define CKPT_TRUNCATE_FRAMES 131072
+/* 256 MB of WAL: the passive checkpoints are not letting it restart (continuous commits, or a
+ * reader holding an old snapshot). */
+#define CKPT_TRUNCATE_FRAMES 32768
 /* Longest wait between two looks at a WAL that has frames in it. */
 #define CKPT_PERIOD_MS 1000
 /* How long a TRUNCATE checkpoint waits for readers and the writer. */
@@ -43,6 +47,7 @@ struct au_sqlite_ckpt {
     pthread_cond_t cv;          /* wakes the thread: frames added, a round asked for, or stopping */
     pthread_cond_t answered_cv; /* wakes au_sqlite_ckpt_round: a round finished */
     int frames;                 /* WAL size in frames at the writer's last commit */
+    int truncate_frames;        /* CKPT_TRUNCATE_FRAMES, smaller in tests */
     int stopping;               /* close: finish and exit */
     uint64_t asked;             /* rounds asked for by au_sqlite_ckpt_round */
     uint64_t answered;          /* of those, the last one run */
@@ -96,13 +101,15 @@ static void *ckpt_main(void *arg)
     while (!c->stopping) {
         if (!ckpt_due(c))
             continue;
-        int mode = c->frames >= CKPT_TRUNCATE_FRAMES ? SQLITE_CHECKPOINT_TRUNCATE
-                                                     : SQLITE_CHECKPOINT_PASSIVE;
+        int mode = c->frames >= c->truncate_frames ? SQLITE_CHECKPOINT_TRUNCATE
+                                                   : SQLITE_CHECKPOINT_PASSIVE;
         uint64_t ticket = c->asked;
         int log = -1, done = -1;
         /* Frames committed from now on wake the next round; those before are copied now. */
         c->frames = 0;
         pthread_mutex_unlock(&c->mu);
+        if (mode == SQLITE_CHECKPOINT_TRUNCATE)
+            ckpt_run(c, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
         ckpt_run(c, mode, &log, &done);
         pthread_mutex_lock(&c->mu);
         c->last_log = log;
@@ -128,6 +135,13 @@ au_rc au_sqlite_ckpt_round(au_sqlite_ckpt *c, int *log, int *done)
     return rc;
 }
 
+void au_sqlite_ckpt_truncate_at(au_sqlite_ckpt *c, int frames)
+{
+    pthread_mutex_lock(&c->mu);
+    c->truncate_frames = frames;
+    pthread_mutex_unlock(&c->mu);
+}
+
 au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer)
 {
     const char *path = sqlite3_db_filename(writer, "main");
@@ -140,6 +154,7 @@ au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer)
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     pthread_cond_init(&c->answered_cv, NULL);
+    c->truncate_frames = CKPT_TRUNCATE_FRAMES;
     /* The read: a connection learns that the file is in WAL mode only when it first reads it;
      * until then sqlite3_wal_checkpoint_v2 on it does nothing and reports -1 frames, and the WAL
      * grew by every commit until the daemon stopped. Once read, the connection keeps the WAL

@@ -37,12 +37,16 @@ typedef struct au_sqlite_ckpt au_sqlite_ckpt;
 /* Starts the thread and turns the writer connection's autocheckpoint off; NULL (logged) when
  * the database has no file or the thread cannot start: the writer then checkpoints itself. */
 au_sqlite_ckpt *au_sqlite_ckpt_start(sqlite3 *writer);
-/* Has the thread run one PASSIVE checkpoint now and waits for it (tests, and whoever needs the
- * WAL copied before going on); *log and *done are SQLite's counts of frames in the WAL and
- * frames copied (-1: no checkpoint happened). AU_ERR_STORE when the thread is stopping. */
+/* Has the thread run one round now and waits for it (tests, and whoever needs the WAL copied
+ * before going on): a PASSIVE checkpoint, or past the truncate size a TRUNCATE one; *log and *done
+ * are SQLite's counts of frames in the WAL and frames copied (-1: no checkpoint happened).
+ * AU_ERR_STORE when the thread is stopping. */
 AU_MUST_USE au_rc au_sqlite_ckpt_round(au_sqlite_ckpt *c, int *log, int *done);
 /* Stops the thread (NULL: no-op) and gives the writer its autocheckpoint back. */
 void au_sqlite_ckpt_stop(au_sqlite_ckpt *c, sqlite3 *writer);
+/* The WAL size in frames from which a round truncates the WAL (tests: without it, a test would
+ * write 256 MB to reach the default). */
+void au_sqlite_ckpt_truncate_at(au_sqlite_ckpt *c, int frames);
 
 /* Record documents packed with a preset dictionary (store_sqlite_doc.c). Registers the SQL
  * functions au_doc_pack(text) -> blob and au_doc_text(blob) -> text on `db` (their state is

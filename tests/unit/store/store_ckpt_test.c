@@ -111,3 +111,24 @@ Test(store_ckpt, wal_is_reused_not_grown)
     au_sqlite_ckpt_stop(c, db);
     cr_assert_eq(sqlite3_close(db), SQLITE_OK);
 }
+
+/* A WAL past the truncate size (continuous commits never let a passive checkpoint finish with
+ * nothing left, so the WAL cannot start over) is copied and truncated to nothing by one round,
+ * and the writer commits on afterwards. */
+Test(store_ckpt, a_long_wal_is_truncated)
+{
+    sqlite3 *db = open_writer();
+    au_sqlite_ckpt *c = au_sqlite_ckpt_start(db);
+    cr_assert_not_null(c);
+    au_sqlite_ckpt_truncate_at(c, 500);
+    write_some(db, 100);
+    cr_assert_gt(wal_bytes(), 500L * 4096, "the WAL is past the truncate size before the round");
+    int log = 0, done = 0;
+    cr_assert_eq(au_sqlite_ckpt_round(c, &log, &done), 0);
+    cr_assert_eq(log, 0, "the truncating checkpoint leaves no frame (%d)", log);
+    cr_assert_eq(wal_bytes(), 0, "the WAL file is truncated (%ld bytes)", wal_bytes());
+    write_some(db, 10);
+    cr_assert_gt(wal_bytes(), 0, "the writer goes on in a new WAL");
+    au_sqlite_ckpt_stop(c, db);
+    cr_assert_eq(sqlite3_close(db), SQLITE_OK);
+}

@@ -109,6 +109,7 @@ static void reload_flows(const char *path, au_engine *engine)
  * binary+offset, for addr2line -e build/aurum). Only async-signal-safe calls: write and
  * backtrace_symbols_fd; backtrace itself was called once at start-up, so it does not load
  * libgcc in the handler. Under ASan its own handler reports better, so this one stays out. */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 static void on_crash(int sig)
 {
     static const char head[] = "aurum serve: fatal signal, backtrace:\n";
@@ -119,6 +120,7 @@ static void on_crash(int sig)
     signal(sig, SIG_DFL);
     raise(sig);
 }
+#endif
 
 static void report_crashes(void)
 {

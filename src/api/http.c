@@ -845,6 +845,20 @@ static int bound_port(struct MHD_Daemon *d)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* Whether MHD may keep a connection it just accepted: not once the server is stopping, so
+ * that no new request starts while those in flight finish. This stands in for
+ * MHD_quiesce_daemon, which cannot be used with epoll event loops in a thread pool: it marks
+ * each loop quiesced and then removes the listening socket from that loop's epoll set, while
+ * the loop, seeing the mark, removes it too; whoever comes second gets ENOENT and
+ * libmicrohttpd (0.9.75, the version built against here) calls MHD_PANIC, which aborts the process.
+ * That was a daemon ended by SIGABRT at SIGTERM, now and then, right after a request
+ * (tests/runtime/shutdown_test.c). The listening socket stays open until MHD_stop_daemon. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    au_api *api = cls;
+    return atomic_load(&api->srv.stopping) ? MHD_NO : MHD_YES;
+}
+
 au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const char *listen,
                    au_api **out, int *port, au_err *err)
 {
@@ -881,7 +895,7 @@ au_rc au_api_start(const au_config *cfg, au_engine *engine, au_keys *keys, const
         goto out;
     /* The logger goes first: MHD reports problems with later options through it. */
     api->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        flags, 0, accept_policy, api, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)AU_HTTP_IO_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
@@ -917,9 +931,9 @@ void au_api_stop(au_api *api)
 {
     if (!api)
         return;
+    /* From here on accept_policy closes every new connection (no MHD_quiesce_daemon: see
+     * there). */
     atomic_store(&api->srv.stopping, 1);
-    /* The listening socket becomes ours; it may only be closed once MHD has stopped. */
-    MHD_socket lfd = MHD_quiesce_daemon(api->daemon);
     /* Requests already being handled finish and answer; idle keep-alive connections are then
      * closed by MHD_stop_daemon. The bound keeps a stuck client from holding shutdown hostage. */
     struct timespec tick = {0, 10 * 1000 * 1000};
@@ -929,8 +943,6 @@ void au_api_stop(au_api *api)
      * and runs every queued job before the daemon stops. */
     au_http_pool_stop(api->pool);
     MHD_stop_daemon(api->daemon);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     au_http_pool_free(api->pool);
     au_metrics_free(api->srv.metrics);
     au_sessions_free(api->srv.sessions);

@@ -135,15 +135,20 @@ int64_t au_flows_deliver_pass(au_flows *f)
     return held;
 }
 
+/* Called on the writer thread after a commit that added outbox rows, and by request threads:
+ * f->dl is read under dl_mu, so a commit during au_flows_deliver_stop (the audit thread's
+ * flush, a lease release) never kicks a freed dispatcher. Lock order: dl_mu, then d->mu. */
 void au_flows_deliver_kick(au_flows *f)
 {
+    pthread_mutex_lock(&f->dl_mu);
     deliver *d = f->dl;
-    if (!d)
-        return;
-    pthread_mutex_lock(&d->mu);
-    d->kicked = 1;
-    pthread_cond_signal(&d->dispatch_cv);
-    pthread_mutex_unlock(&d->mu);
+    if (d) {
+        pthread_mutex_lock(&d->mu);
+        d->kicked = 1;
+        pthread_cond_signal(&d->dispatch_cv);
+        pthread_mutex_unlock(&d->mu);
+    }
+    pthread_mutex_unlock(&f->dl_mu);
 }
 
 /* --- preview: what a step sends ------------------------------------------------------------ */
@@ -981,7 +986,9 @@ au_rc au_flows_deliver_start(au_flows *f, au_err *err)
     pthread_cond_init(&d->work_cv, NULL);
     pthread_cond_init(&d->done_cv, NULL);
     pthread_cond_init(&d->pass_cv, NULL);
+    pthread_mutex_lock(&f->dl_mu);
     f->dl = d;
+    pthread_mutex_unlock(&f->dl_mu);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if ((d->multi = curl_multi_init()) &&
         pthread_create(&d->multi_thread, NULL, multi_main, d) == 0)
@@ -1048,7 +1055,10 @@ void au_flows_deliver_stop(au_flows *f)
     curl_global_cleanup();
     /* Rows claimed but not sent (or sent and not recorded) go back to every node now. */
     leases(f, 1);
+    /* No kick may be inside d from here on: it is freed below. */
+    pthread_mutex_lock(&f->dl_mu);
     f->dl = NULL;
+    pthread_mutex_unlock(&f->dl_mu);
     au_free(d->inflight);
     au_free(d->recent);
     pthread_cond_destroy(&d->dispatch_cv);

@@ -55,7 +55,8 @@ struct au_flows {
     int64_t change_seq;    /* newest change-feed row already turned into runs (writer) */
     int64_t change_commit; /* change_seq as of the last commit (restored on rollback) */
     atomic_int kicked;     /* the writer added outbox rows in the current group */
-    deliver *dl;           /* delivery workers, NULL until au_flows_start */
+    deliver *dl;           /* delivery workers, NULL until au_flows_start; under dl_mu */
+    pthread_mutex_t dl_mu; /* guards dl: the writer kicks (on_committed) while delivery stops */
     char node[AU_NODE_NAME_MAX + 1]; /* this node's name: its outbox leases, its schedule fires */
     pthread_t sched;                 /* schedule thread */
     int sched_running;               /* started */

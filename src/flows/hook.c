@@ -388,6 +388,7 @@ static au_rc on_open(au_engine *e, au_store *st, void **state, au_err *err)
     f->engine = e;
     au_node_name(au_engine_config(e), au_engine_data_dir(e), f->node, sizeof(f->node));
     pthread_mutex_init(&f->mu, NULL);
+    pthread_mutex_init(&f->dl_mu, NULL);
     pthread_cond_init(&f->sched_cv, NULL);
     pthread_cond_init(&f->passed_cv, NULL);
     *state = f;
@@ -413,6 +414,7 @@ static void on_close(void *state)
     pthread_cond_destroy(&f->sched_cv);
     pthread_cond_destroy(&f->passed_cv);
     pthread_mutex_destroy(&f->mu);
+    pthread_mutex_destroy(&f->dl_mu);
     au_free(f);
 }
 

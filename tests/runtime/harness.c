@@ -271,22 +271,68 @@ int au_rt_write_config(const au_rt_daemon *d, const char *config_yaml)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* Lines of the daemon's log that a report of an abnormal stop shows (its last ones). */
+#define LOG_TAIL_LINES 40
+
+/* Prints the last LOG_TAIL_LINES lines of the daemon's log to stderr: the CI keeps the test's
+ * output but not the data directory, so this is what says why a daemon ended badly. */
+static void log_tail(const au_rt_daemon *d)
+{
+    char *log = au_rt_log(d);
+    if (!log) {
+        fprintf(stderr, "harness: no log at %s\n", d->log_path);
+        return;
+    }
+    size_t len = strlen(log);
+    const char *from = log + len;
+    for (int lines = 0; from > log && lines < LOG_TAIL_LINES;)
+        if (*--from == '\n' && from + 1 < log + len)
+            lines++;
+    if (*from == '\n')
+        from++;
+    fprintf(stderr, "harness: last lines of %s:\n%s%s", d->log_path, from,
+            len && log[len - 1] != '\n' ? "\n" : "");
+    free(log);
+}
+
+/* An abnormal end (a signal, a non-zero exit, no exit in time) is reported on stderr with the
+ * daemon's pid, what ended it and its log's tail: a failure seen once in CI must say why. */
+static void report_abnormal(const au_rt_daemon *d, pid_t pid, int status, int reaped)
+{
+    if (!reaped)
+        fprintf(stderr, "harness: daemon %d (%s) did not exit within %d ms of SIGTERM; killed\n",
+                (int)pid, d->dir, WAIT_LIMIT_MS);
+    else if (WIFSIGNALED(status))
+        fprintf(stderr, "harness: daemon %d (%s) ended by signal %d (%s)%s after SIGTERM\n",
+                (int)pid, d->dir, WTERMSIG(status), strsignal(WTERMSIG(status)),
+                WCOREDUMP(status) ? ", core dumped" : "");
+    else
+        fprintf(stderr, "harness: daemon %d (%s) exited with status %d after SIGTERM\n", (int)pid,
+                d->dir, WEXITSTATUS(status));
+    log_tail(d);
+}
+
 int au_rt_stop(au_rt_daemon *d)
 {
     if (!d->pid)
         return -1;
-    kill(d->pid, SIGTERM);
+    pid_t pid = d->pid;
+    kill(pid, SIGTERM);
     int status = 0;
     for (long waited = 0; waited < WAIT_LIMIT_MS; waited += 10) {
-        pid_t r = waitpid(d->pid, &status, WNOHANG);
-        if (r == d->pid) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
             d->pid = 0;
             track(d);
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            if (rc)
+                report_abnormal(d, pid, status, 1);
+            return rc;
         }
         sleep_ms(10);
     }
     au_rt_kill9(d);
+    report_abnormal(d, pid, 0, 0);
     return -1;
 }
 

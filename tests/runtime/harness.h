@@ -47,7 +47,8 @@ int au_rt_write_config(const au_rt_daemon *d, const char *config_yaml);
 /* Starts the daemon again on the same directory. */
 int au_rt_restart(au_rt_daemon *d);
 /* SIGTERM and wait: returns the exit status (0 for a clean exit), or -1 when it was killed by a
- * signal or did not stop. */
+ * signal or did not stop. Any other end than exit 0 is reported on stderr: the signal or the
+ * status, and the last lines of the daemon's log. */
 int au_rt_stop(au_rt_daemon *d);
 /* SIGKILL and reap. */
 void au_rt_kill9(au_rt_daemon *d);

@@ -203,6 +203,8 @@ static au_rc hook_record_written(void *state, au_store *st, const au_record *r,
             return rc;
         p->bulk_from = rec;
     }
+    if (p->bulk && outcome == AU_PUT_INSERTED)
+        p->bulk_last = rec; /* only sizes the load (flush_bulk) */
     if ((rc = index_record(p, r, rec)))
         return rc;
     /* An older record's rows are written at once: the marker covers only newer records. */
@@ -521,9 +523,23 @@ static au_rc bulk_begin(void *ctx, au_store *st, int64_t at_ms, au_err *err)
     (void)st, (void)at_ms, (void)err;
     drop_idents(p); /* nothing is pending between jobs outside a bulk load */
     p->bulk = 1;
-    p->bulk_from = p->bulk_from_kept = 0;
+    p->bulk_from = p->bulk_from_kept = p->bulk_last = 0;
     p->flushed_open = p->bulk_lost = 0;
     return AU_OK;
+}
+
+/* Writes the pending rows sorted by key. When the load's records outnumber those before it,
+ * the by-record index is dropped meanwhile and built again with one sort (CREATE INDEX): kept,
+ * it would take every row at a random place, as many inserts again as the rows themselves. */
+static au_rc flush_bulk(au_profiles *p, au_store *st)
+{
+    int reindex = p->bulk_from > 0 && p->bulk_last - p->bulk_from + 1 >= p->bulk_from - 1;
+    au_rc rc = reindex ? au_store_ident_rec_index(st, 0) : AU_OK;
+    if (!rc)
+        rc = flush_idents(p, st);
+    if (!rc && reindex)
+        rc = au_store_ident_rec_index(st, 1);
+    return rc;
 }
 
 /* Writes the load's rows (sorted) and drops the marker, in one job. On failure the marker
@@ -537,7 +553,7 @@ static au_rc bulk_end(void *ctx, au_store *st, int64_t at_ms, au_err *err)
     p->bulk = 0; /* from here on a rollback drops what is pending */
     au_rc rc = lost ? marker_from(st, &from) : AU_OK;
     if (!rc)
-        rc = lost && from ? rebuild_from(p, st, from) : flush_idents(p, st);
+        rc = lost && from ? rebuild_from(p, st, from) : flush_bulk(p, st);
     if (!rc)
         rc = clear_markers(st);
     if (rc)

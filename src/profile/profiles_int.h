@@ -55,6 +55,7 @@ struct au_profiles {
     int bulk;
     int64_t bulk_from;           /* first record of the bulk load (0: no marker written yet) */
     int64_t bulk_from_kept;      /* bulk_from as of the last commit (a rollback returns to it) */
+    int64_t bulk_last;           /* newest record the load inserted (sizes it, flush_bulk) */
     size_t kept_npend, kept_len; /* pending rows of jobs whose savepoint was released */
     size_t done_npend, done_len; /* pending rows of committed groups */
     int flushed_open;            /* rows of committed groups were written in the open transaction */

@@ -85,7 +85,7 @@ static au_rc defer_ident(au_profiles *p, int kind, const char *key, size_t n, in
         return AU_ERR_NOMEM;
     memcpy(p->pend_keys + p->pend_len, key, n);
     p->pend_keys[p->pend_len + n] = '\0';
-    p->pend[p->npend++] = (au_ident_pending){kind, p->pend_len, rec};
+    p->pend[p->npend++] = (au_ident_pending){rec, (uint32_t)p->pend_len, kind};
     p->pend_len += n + 1;
     return AU_OK;
 }
@@ -363,7 +363,7 @@ static void invalidate(au_profiles *p)
 static au_rc hook_job_applied(void *state, au_store *st)
 {
     au_profiles *p = state;
-    if (p->bulk && p->npend < AU_IDENT_BULK_MAX)
+    if (p->bulk && p->npend < AU_IDENT_BULK_MAX && p->pend_len < AU_IDENT_BULK_BYTES)
         return AU_OK;
     return flush_idents(p, st);
 }

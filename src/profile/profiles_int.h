@@ -11,10 +11,12 @@
 
 /* Golden-record cache: direct-mapped slots of serialised profiles (key = id * 2 + lineage). */
 #define AU_PCACHE_SLOTS  (1u << 17)
-#define AU_PCACHE_TTL_MS 5000
-/* A bulk load keeps at most this many identifier rows (~40 bytes each with the key) before it
- * writes them in the job at hand: bounds its memory (about 4.5 M records). */
-#define AU_IDENT_BULK_MAX (16u << 20) /* bounds staleness from source re-definitions (trust) */
+#define AU_PCACHE_TTL_MS 5000 /* bounds staleness from source re-definitions (trust) */
+/* A bulk load keeps at most this many identifier rows (16 bytes each) and key bytes before it
+ * writes them in the job at hand: bounds its memory (about 4.5 M records, ~350 MB), and key
+ * offsets fit 32 bits. */
+#define AU_IDENT_BULK_MAX   (16u << 20)
+#define AU_IDENT_BULK_BYTES (1u << 30)
 typedef struct au_pcache_slot {
     int64_t key; /* 0 = empty */
     char *text;  /* owned, au_malloc */
@@ -64,9 +66,9 @@ struct au_profiles {
 
 /* One deferred profile_idents row. */
 typedef struct au_ident_pending {
-    int kind;    /* AU_IDENT_* */
-    size_t key;  /* offset of the key in au_profiles.pend_keys */
-    int64_t rec; /* record number */
+    int64_t rec;  /* record number */
+    uint32_t key; /* offset of the key in au_profiles.pend_keys (< 4 GiB: AU_IDENT_BULK_BYTES) */
+    int32_t kind; /* AU_IDENT_* */
 } au_ident_pending;
 
 static inline size_t au_pcache_slot_of(int64_t key)

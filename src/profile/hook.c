@@ -18,8 +18,11 @@
 #include "lib/alloc.h"
 #include "lib/array.h"
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "normalize/normalize.h"
 #include "profile/profiles_int.h"
+
+static au_rc recover_bulk(au_profiles *p, au_store *st, au_err *err);
 
 static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
 {
@@ -49,7 +52,7 @@ static au_rc hook_open(au_engine *e, au_store *st, void **state, au_err *err)
     p->note_seq = p->feed_seq;
     p->cache_seq = p->feed_seq;
     *state = p;
-    return AU_OK;
+    return recover_bulk(p, st, err); /* on error the engine closes the hook */
 }
 
 static void hook_close(void *state)
@@ -82,7 +85,7 @@ static au_rc defer_ident(au_profiles *p, int kind, const char *key, size_t n, in
         return AU_ERR_NOMEM;
     memcpy(p->pend_keys + p->pend_len, key, n);
     p->pend_keys[p->pend_len + n] = '\0';
-    p->pend[p->npend++] = (au_ident_pending){kind, p->pend_len, rec};
+    p->pend[p->npend++] = (au_ident_pending){rec, (uint32_t)p->pend_len, kind};
     p->pend_len += n + 1;
     return AU_OK;
 }
@@ -102,6 +105,7 @@ static void drop_idents(au_profiles *p)
 {
     p->npend = 0;
     p->pend_len = 0;
+    p->kept_npend = p->kept_len = p->done_npend = p->done_len = 0;
 }
 
 /* Inserts the deferred rows in (kind, key, rec) order, the index's own. */
@@ -110,6 +114,8 @@ static au_rc flush_idents(au_profiles *p, au_store *st)
     au_rc rc = AU_OK;
     if (!p->npend)
         return AU_OK; /* also: pend may still be NULL, which qsort_r must not see */
+    /* In a bulk load, rows of other jobs written now are lost if this job rolls back. */
+    p->flushed_open |= p->bulk && p->kept_npend > 0;
     qsort_r(p->pend, p->npend, sizeof(*p->pend), pending_cmp, p->pend_keys);
     for (size_t i = 0; i < p->npend && !rc; i++)
         rc = au_store_ident_put(st, p->pend[i].kind, p->pend_keys + p->pend[i].key, p->pend[i].rec);
@@ -191,7 +197,18 @@ static au_rc hook_record_written(void *state, au_store *st, const au_record *r,
     if (outcome != AU_PUT_INSERTED &&
         ((rc = flush_idents(p, st)) || (rc = au_store_ident_clear(st, rec))))
         return rc;
+    if (p->bulk && outcome == AU_PUT_INSERTED && !p->bulk_from) {
+        /* the marker commits with the bulk load's first record */
+        if ((rc = au_store_ident_put(st, AU_IDENT_PENDING, "", -rec)))
+            return rc;
+        p->bulk_from = rec;
+    }
+    if (p->bulk && outcome == AU_PUT_INSERTED)
+        p->bulk_last = rec; /* only sizes the load (flush_bulk) */
     if ((rc = index_record(p, r, rec)))
+        return rc;
+    /* An older record's rows are written at once: the marker covers only newer records. */
+    if (p->bulk && outcome != AU_PUT_INSERTED && (rc = flush_idents(p, st)))
         return rc;
     if (outcome == AU_PUT_UPDATED && (rc = note_content_update(state, st, r, rec, at_ms)))
         return rc;
@@ -342,28 +359,215 @@ static void invalidate(au_profiles *p)
     pthread_rwlock_unlock(&p->cache_mu);
 }
 
-/* Rows of a rolled-back job are gone: look again from the store's feed. */
+/* A bulk load writes its rows when it ends, or here when they outgrow the memory bound. */
 static au_rc hook_job_applied(void *state, au_store *st)
 {
-    return flush_idents(state, st);
+    au_profiles *p = state;
+    if (p->bulk && p->npend < AU_IDENT_BULK_MAX && p->pend_len < AU_IDENT_BULK_BYTES)
+        return AU_OK;
+    return flush_idents(p, st);
 }
 
+static void hook_job_kept(void *state)
+{
+    au_profiles *p = state;
+    p->kept_npend = p->npend;
+    p->kept_len = p->pend_len;
+}
+
+/* Rows of a rolled-back job are gone: look again from the store's feed. A bulk load keeps the
+ * rows of the jobs still standing; when rows it had written in this transaction were rolled
+ * back, its end rebuilds them from the store. */
 static void hook_rolled_back(void *state, au_store *st)
 {
     au_profiles *p = state;
-    drop_idents(p); /* the failed job's rows, never written */
+    if (p->bulk) {
+        p->npend = p->kept_npend;
+        p->pend_len = p->kept_len;
+        p->bulk_from = p->bulk_from_kept; /* at worst a second marker: the end clears all */
+        p->bulk_lost |= p->flushed_open;
+    } else {
+        drop_idents(p); /* the failed job's rows, never written */
+    }
     if (au_store_change_last(st, &p->note_seq))
         p->note_seq = 0;
+}
+
+static void hook_group_rolled_back(void *state)
+{
+    au_profiles *p = state;
+    p->npend = p->kept_npend = p->done_npend;
+    p->pend_len = p->kept_len = p->done_len;
 }
 
 static void hook_committed(void *state)
 {
     au_profiles *p = state;
+    p->done_npend = p->kept_npend = p->npend;
+    p->done_len = p->kept_len = p->pend_len;
+    p->bulk_from_kept = p->bulk_from;
+    p->flushed_open = 0;
     invalidate(p);
     pthread_mutex_lock(&p->mu);
     p->gen++;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- bulk load: identifier rows written once, sorted, when the load ends ------------------- */
+
+static int on_marker(void *ctx, int64_t rec, const char *key)
+{
+    int64_t *from = ctx;
+    (void)key;
+    if (rec < 0 && (!*from || -rec < *from))
+        *from = -rec;
+    return 0;
+}
+
+/* The first record a bulk load left without identifier rows (0: none). */
+static au_rc marker_from(au_store *st, int64_t *from)
+{
+    *from = 0;
+    return au_store_ident_find(st, AU_IDENT_PENDING, "", 0, 64, on_marker, from);
+}
+
+static au_rc clear_markers(au_store *st)
+{
+    int64_t from = 0;
+    au_rc rc;
+    while (!(rc = marker_from(st, &from)) && from)
+        if ((rc = au_store_ident_clear(st, -from)))
+            break;
+    return rc;
+}
+
+typedef struct rebuild_ctx {
+    au_profiles *p;
+    int64_t from;
+    int64_t *nos; /* records whose old rows are cleared before the new ones are written */
+    size_t nnos, cap;
+    long bad; /* unreadable documents (also skipped by resolution) */
+    au_rc rc;
+} rebuild_ctx;
+
+static int rebuild_row(void *ctx, const au_resolve_row *r)
+{
+    rebuild_ctx *c = ctx;
+    if (r->no < c->from)
+        return 0;
+    json_t *j = r->doc ? json_loads(r->doc, 0, NULL) : NULL;
+    au_record *rec = NULL;
+    if (!j || au_record_from_json(r->source, r->record_id, j, &rec) != AU_OK) {
+        json_decref(j);
+        c->bad++;
+        return 0;
+    }
+    json_decref(j);
+    if (AU_ARRAY_GROW(c->nos, c->cap, c->nnos + 1, 1024))
+        c->rc = AU_ERR_NOMEM;
+    else
+        c->nos[c->nnos++] = r->no;
+    if (!c->rc)
+        c->rc = index_record(c->p, rec, r->no);
+    au_record_free(rec);
+    return c->rc ? 1 : 0;
+}
+
+/* Writes the identifier rows of every live record from `from` on again from the stored
+ * documents (after a crash, or rows a rollback took), then drops the markers. The rows are
+ * collected during the scan and written after it (no writes under an open scan). */
+static au_rc rebuild_from(au_profiles *p, au_store *st, int64_t from)
+{
+    rebuild_ctx c = {.p = p, .from = from};
+    drop_idents(p);
+    au_rc rc = au_store_resolve_scan(st, rebuild_row, &c);
+    if (!rc)
+        rc = c.rc;
+    for (size_t i = 0; i < c.nnos && !rc; i++)
+        rc = au_store_ident_clear(st, c.nos[i]);
+    if (!rc)
+        rc = flush_idents(p, st);
+    if (!rc)
+        rc = clear_markers(st);
+    drop_idents(p);
+    au_free(c.nos);
+    if (c.bad)
+        au_log(AU_LOG_WARN, "identifier rows skipped: unreadable documents", NULL);
+    return rc;
+}
+
+/* At open: a bulk load that did not end (the process was killed) left a marker; its records'
+ * rows are built now, before anyone reads the index. */
+static au_rc recover_bulk(au_profiles *p, au_store *st, au_err *err)
+{
+    int64_t from = 0;
+    au_rc rc = marker_from(st, &from);
+    if (rc || !from)
+        return rc ? au_err_set(err, rc, "reading the identifier index: %s", au_rc_message(rc))
+                  : AU_OK;
+    au_log(AU_LOG_INFO, "rebuilding identifier rows an interrupted bulk load left out", NULL);
+    rc = au_store_begin(st);
+    if (!rc && (rc = rebuild_from(p, st, from)))
+        AU_BEST_EFFORT(au_store_rollback(st)); /* rc is the error to report */
+    else if (!rc)
+        rc = au_store_commit(st);
+    if (rc)
+        au_err_set(err, rc, "rebuilding the identifier index: %s", au_rc_message(rc));
+    return rc;
+}
+
+static au_rc bulk_begin(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    au_profiles *p = ctx;
+    (void)st, (void)at_ms, (void)err;
+    drop_idents(p); /* nothing is pending between jobs outside a bulk load */
+    p->bulk = 1;
+    p->bulk_from = p->bulk_from_kept = p->bulk_last = 0;
+    p->flushed_open = p->bulk_lost = 0;
+    return AU_OK;
+}
+
+/* Writes the pending rows sorted by key. When the load's records outnumber those before it,
+ * the by-record index is dropped meanwhile and built again with one sort (CREATE INDEX): kept,
+ * it would take every row at a random place, as many inserts again as the rows themselves. */
+static au_rc flush_bulk(au_profiles *p, au_store *st)
+{
+    int reindex = p->bulk_from > 0 && p->bulk_last - p->bulk_from + 1 >= p->bulk_from - 1;
+    au_rc rc = reindex ? au_store_ident_rec_index(st, 0) : AU_OK;
+    if (!rc)
+        rc = flush_idents(p, st);
+    if (!rc && reindex)
+        rc = au_store_ident_rec_index(st, 1);
+    return rc;
+}
+
+/* Writes the load's rows (sorted) and drops the marker, in one job. On failure the marker
+ * stays and the next open rebuilds. */
+static au_rc bulk_end(void *ctx, au_store *st, int64_t at_ms, au_err *err)
+{
+    au_profiles *p = ctx;
+    int64_t from = 0;
+    (void)at_ms;
+    int lost = p->bulk_lost;
+    p->bulk = 0; /* from here on a rollback drops what is pending */
+    au_rc rc = lost ? marker_from(st, &from) : AU_OK;
+    if (!rc)
+        rc = lost && from ? rebuild_from(p, st, from) : flush_bulk(p, st);
+    if (!rc)
+        rc = clear_markers(st);
+    if (rc)
+        au_err_set(err, rc, "writing the identifier index: %s", au_rc_message(rc));
+    return rc;
+}
+
+au_rc au_profiles_bulk(au_engine *e, int on, au_err *err)
+{
+    au_profiles *p = au_profiles_of(e);
+    if (!p)
+        return AU_OK;
+    return au_engine_call(e, on ? bulk_begin : bulk_end, p, on ? "bulk load" : "bulk load end",
+                          err);
 }
 
 const au_engine_hook au_profiles_hook = {
@@ -374,7 +578,9 @@ const au_engine_hook au_profiles_hook = {
     .record_deleted = hook_record_deleted,
     .event_written = hook_event_written,
     .job_applied = hook_job_applied,
+    .job_kept = hook_job_kept,
     .rolled_back = hook_rolled_back,
+    .group_rolled_back = hook_group_rolled_back,
     .committed = hook_committed,
 };
 

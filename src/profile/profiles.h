@@ -30,6 +30,15 @@ extern const au_engine_hook au_profiles_hook;
 /* The hook's state of an engine (NULL when the hook is not registered). */
 au_profiles *au_profiles_of(au_engine *e);
 
+/* --- bulk load (offline import) ------------------------------------------------------------ */
+/* on = 1: from now on the identifier rows of new records are kept in memory over every job and
+ * written once, sorted, by the call with on = 0 (an index built in order instead of random
+ * inserts per batch). Meanwhile lookups do not see the new records. A durable marker committed
+ * with the load's first record makes the next open rebuild the rows a killed load left out.
+ * For a writer nobody reads from meanwhile (aurum import holds the data directory's lock).
+ * Waits for the writer; AU_OK when the hook is not registered. */
+au_rc au_profiles_bulk(au_engine *e, int on, au_err *err);
+
 /* --- change-feed wake-up -------------------------------------------------------------------- */
 /* A counter bumped after every committed group. */
 uint64_t au_profiles_generation(au_profiles *p);

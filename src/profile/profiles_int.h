@@ -12,6 +12,11 @@
 /* Golden-record cache: direct-mapped slots of serialised profiles (key = id * 2 + lineage). */
 #define AU_PCACHE_SLOTS  (1u << 17)
 #define AU_PCACHE_TTL_MS 5000 /* bounds staleness from source re-definitions (trust) */
+/* A bulk load keeps at most this many identifier rows (16 bytes each) and key bytes before it
+ * writes them in the job at hand: bounds its memory (about 4.5 M records, ~350 MB), and key
+ * offsets fit 32 bits. */
+#define AU_IDENT_BULK_MAX   (16u << 20)
+#define AU_IDENT_BULK_BYTES (1u << 30)
 typedef struct au_pcache_slot {
     int64_t key; /* 0 = empty */
     char *text;  /* owned, au_malloc */
@@ -46,13 +51,24 @@ struct au_profiles {
     size_t ninv, inv_cap;
     int inv_failed; /* the list could not grow: the whole cache is dropped */
     size_t pend_len, pend_keys_cap;
+    /* writer thread: a bulk load (au_profiles_bulk, hook.c) keeps the rows of new records over
+     * many jobs and writes them once, sorted, when it ends; the durable marker row (kind 0,
+     * rec = -bulk_from) says which records a crash left without rows */
+    int bulk;
+    int64_t bulk_from;           /* first record of the bulk load (0: no marker written yet) */
+    int64_t bulk_from_kept;      /* bulk_from as of the last commit (a rollback returns to it) */
+    int64_t bulk_last;           /* newest record the load inserted (sizes it, flush_bulk) */
+    size_t kept_npend, kept_len; /* pending rows of jobs whose savepoint was released */
+    size_t done_npend, done_len; /* pending rows of committed groups */
+    int flushed_open;            /* rows of committed groups were written in the open transaction */
+    int bulk_lost;               /* such rows were rolled back: the end rebuilds from the store */
 };
 
 /* One deferred profile_idents row. */
 typedef struct au_ident_pending {
-    int kind;    /* AU_IDENT_* */
-    size_t key;  /* offset of the key in au_profiles.pend_keys */
-    int64_t rec; /* record number */
+    int64_t rec;  /* record number */
+    uint32_t key; /* offset of the key in au_profiles.pend_keys (< 4 GiB: AU_IDENT_BULK_BYTES) */
+    int32_t kind; /* AU_IDENT_* */
 } au_ident_pending;
 
 static inline size_t au_pcache_slot_of(int64_t key)

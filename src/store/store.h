@@ -207,8 +207,10 @@ typedef struct au_run_counts {
     int64_t retrying;           /* deliveries waiting for another attempt after a failure */
     char last_retry_error[256]; /* why the newest of those failed ("" when none) */
 } au_run_counts;
-/* Kinds of the record identifier index (profile lookups and name search). */
-enum { AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
+/* Kinds of the record identifier index (profile lookups and name search). AU_IDENT_PENDING is
+ * no identifier: a row (0, '', -N) is the durable marker of a bulk load that has not yet written
+ * the rows of records N and later (src/profile/hook.c); lookups never ask for kind 0. */
+enum { AU_IDENT_PENDING = 0, AU_IDENT_EMAIL = 1, AU_IDENT_PHONE = 2, AU_IDENT_NAME = 3 };
 /* A record number (and the matched key, for ident_find; NULL otherwise). */
 typedef int (*au_ident_cb)(void *ctx, int64_t rec, const char *key);
 

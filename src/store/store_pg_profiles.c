@@ -110,6 +110,14 @@ static au_rc pg_ident_put(void *impl, int kind, const char *key, int64_t rec)
 
 /* A prefix is the byte range [key, key + U+10FFFF): the largest code point's UTF-8 sorts after
  * every continuation of the prefix (bytewise, COLLATE "C"), as in the SQLite back-end. */
+/* Kept: unlike the offline SQLite file, the database may have readers on other nodes, which
+ * would wait on the lock DROP INDEX takes until the load commits. */
+static au_rc pg_ident_rec_index(void *impl, int on)
+{
+    (void)impl, (void)on;
+    return AU_OK;
+}
+
 static au_rc pg_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
                            au_ident_cb cb, void *ctx)
 {
@@ -186,6 +194,7 @@ const struct au_store_profiles_ops au_pg_profiles_ops = {
     .record_by_no = pg_record_by_no,
     .ident_clear = pg_ident_clear,
     .ident_put = pg_ident_put,
+    .ident_rec_index = pg_ident_rec_index,
     .ident_find = pg_ident_find,
     .event_ref_put = pg_event_ref_put,
     .timeline = pg_timeline,

@@ -21,6 +21,12 @@
       (AU_STORE_IMPL, rec)) \
     X(au_rc, ident_put, (AU_STORE_SELF, int kind, const char *key, int64_t rec), \
       (AU_STORE_IMPL, kind, key, rec)) \
+    /* on = 0 drops the index of the identifier rows by record, on = 1 builds it again (one \
+     * sort): for a bulk load writing many rows in key order, where keeping it would be random \
+     * inserts. Meanwhile clearing a record's rows scans. A back-end may keep it (PostgreSQL: \
+     * other nodes may be reading). */ \
+    X(au_rc, ident_rec_index, (AU_STORE_SELF, int on), \
+      (AU_STORE_IMPL, on)) \
     /* Records holding `key` (prefix: every key starting with it), at most `limit`. */ \
     X(au_rc, ident_find, (AU_STORE_SELF, int kind, const char *key, int prefix, int limit, au_ident_cb cb, void *ctx), \
       (AU_STORE_IMPL, kind, key, prefix, limit, cb, ctx)) \

@@ -1035,6 +1035,7 @@ static const struct au_store_profiles_ops sqlite_profiles = {
     .record_by_no = au_sqlite_record_by_no,
     .ident_clear = au_sqlite_ident_clear,
     .ident_put = au_sqlite_ident_put,
+    .ident_rec_index = au_sqlite_ident_rec_index,
     .ident_find = au_sqlite_ident_find,
     .event_ref_put = au_sqlite_event_ref_put,
     .timeline = au_sqlite_timeline,

@@ -118,6 +118,7 @@ AU_MUST_USE au_rc au_sqlite_profile_claim(void *impl, int64_t taken, int64_t *ne
 AU_MUST_USE au_rc au_sqlite_record_by_no(void *impl, int64_t no, au_record_out *out);
 AU_MUST_USE au_rc au_sqlite_ident_clear(void *impl, int64_t rec);
 AU_MUST_USE au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec);
+AU_MUST_USE au_rc au_sqlite_ident_rec_index(void *impl, int on);
 AU_MUST_USE au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,
                                        au_ident_cb cb, void *ctx);
 AU_MUST_USE au_rc au_sqlite_event_ref_put(void *impl, const char *ref, const char *source,

@@ -32,7 +32,9 @@
     X(CHANGE_LAST, "SELECT coalesce(max(seq), 0) FROM changes")                                    \
     X(EVENTS_UNLINKED,                                                                             \
       "SELECT e.source, count(*) FROM events e WHERE e.seq NOT IN (SELECT r.seq "                  \
-      "FROM event_refs r WHERE " REF_HELD ") GROUP BY e.source ORDER BY e.source")
+      "FROM event_refs r WHERE " REF_HELD ") GROUP BY e.source ORDER BY e.source")                 \
+    X(IDENT_REC_DROP, "DROP INDEX IF EXISTS profile_idents_rec")                                   \
+    X(IDENT_REC_CREATE, "CREATE INDEX IF NOT EXISTS profile_idents_rec ON profile_idents(rec)")
 
 /* SQL: 1 when a live record holds event reference r.ref (the forms profile/hook.c writes):
  * "r:SOURCE\x1fRECORD" a record that exists and is not deleted, "e:KEY" / "p:KEY" a record
@@ -114,6 +116,14 @@ au_rc au_sqlite_ident_put(void *impl, int kind, const char *key, int64_t rec)
     au_sqlite_bind_text(st, 2, key);
     sqlite3_bind_int64(st, 3, rec);
     return au_sqlite_run(impl, st, "ident_put");
+}
+
+au_rc au_sqlite_ident_rec_index(void *impl, int on)
+{
+    sqlite3_stmt *st = stmt(impl, on ? PQ_IDENT_REC_CREATE : PQ_IDENT_REC_DROP);
+    if (!st)
+        return AU_ERR_STORE;
+    return au_sqlite_run(impl, st, "ident_rec_index");
 }
 
 au_rc au_sqlite_ident_find(void *impl, int kind, const char *key, int prefix, int limit,

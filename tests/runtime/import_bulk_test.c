@@ -8,6 +8,11 @@
  * of the file, every one resolved, and importing the file again completes it. The same holds
  * with worker threads preparing the rows (--workers): 1, 2 or 3 workers store the same clusters
  * and identifier index, and a kill -9 of an import with workers loses no committed batch.
+ * An offline import is a bulk load (profile/hook.c): the identifier rows are written once, at
+ * its end. What it stores must equal what the daemon's record path stores for the same writes
+ * (inserts, updates of older records, a record written twice in one file), and an import killed
+ * before its end leaves a marker the next open turns into exactly the rows of the records that
+ * survived.
  */
 #define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
@@ -20,6 +25,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "harness.h"
+
+TestSuite(import_bulk, .fini = au_rt_cleanup_all);
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
@@ -63,14 +72,20 @@ static void generate(const char *d, int records)
     cr_assert_eq(run(args, "/dev/null"), 0);
 }
 
-static int import(const char *d, const char *data, const char *batch)
+/* Imports DIR/gen/CSV.csv offline into DIR/DATA. */
+static int import_csv(const char *d, const char *data, const char *batch, const char *csv)
 {
     char args[1024];
     snprintf(args, sizeof args,
              "import --data %s/%s --config %s/gen/people.yaml --source people %s "
-             "%s/gen/people.csv",
-             d, data, d, batch, d);
+             "%s/gen/%s.csv",
+             d, data, d, batch, d, csv);
     return run(args, "/dev/null");
+}
+
+static int import(const char *d, const char *data, const char *batch)
+{
+    return import_csv(d, data, batch, "people");
 }
 
 /* `aurum clusters` of DIR/data as text (free()). */
@@ -111,6 +126,42 @@ static char *idents(const char *d, const char *data)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return s;
+}
+
+/* Bulk-load markers (kind 0 rows) left in DIR/data/aurum.db. */
+static int markers(const char *d, const char *data)
+{
+    char path[512];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    snprintf(path, sizeof path, "%s/%s/aurum.db", d, data);
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM profile_idents WHERE kind = 0", -1, &st, NULL),
+        SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Writes DIR/gen/NAME.csv: the header and the first `rows` data rows of people.csv. */
+static void write_prefix(const char *d, const char *name, size_t rows)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/gen/people.csv", d);
+    char *s = slurp(path), *p = s;
+    for (size_t i = 0; i <= rows && p; i++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    snprintf(path, sizeof path, "%s/gen/%s.csv", d, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fwrite(s, 1, p ? (size_t)(p - s) : strlen(s), f);
+    fclose(f);
+    free(s);
 }
 
 static size_t count_lines(const char *s)
@@ -236,6 +287,84 @@ Test(import_bulk, workers_keep_refusals_and_quarantined_values_in_file_order, .t
     free(d);
 }
 
+/* DIR/gen/update.csv, writes on top of people.csv: every 7th row's content under the next
+ * row's id (updates of records loaded before), every 50th row's under a new id (inserts), and
+ * the first new id written twice (an insert and its update in the same load). */
+static void write_updates(const char *d)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/gen/people.csv", d);
+    char *s = slurp(path), *save = NULL;
+    char **rows = calloc(20000, sizeof(char *));
+    size_t n = 0;
+    for (char *l = strtok_r(s, "\n", &save); l && n < 20000; l = strtok_r(NULL, "\n", &save))
+        rows[n++] = l;
+    snprintf(path, sizeof path, "%s/gen/update.csv", d);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%s\n", rows[0]);
+    for (size_t i = 1; i + 1 < n; i += 7) {
+        size_t idlen = strcspn(rows[i + 1], ",");
+        fprintf(f, "%.*s%s\n", (int)idlen, rows[i + 1], rows[i] + strcspn(rows[i], ","));
+    }
+    for (size_t i = 1; i < n; i += 50)
+        fprintf(f, "new-%zu%s\n", i, rows[i] + strcspn(rows[i], ","));
+    fprintf(f, "new-1%s\n", rows[2] + strcspn(rows[2], ","));
+    fclose(f);
+    free(rows);
+    free(s);
+}
+
+/* The daemon's record path (import --server: POST .../records, identifier rows written with
+ * each job) against offline bulk loads of the same files in the same order: the same clusters
+ * and the same identifier rows, after a first load and after a second file of updates of older
+ * records, inserts, and one record inserted and updated within the load. */
+Test(import_bulk, bulk_load_stores_what_the_record_path_stores, .timeout = 300)
+{
+    AU_RT_SQLITE_ONLY("the identifier rows are read from the SQLite file");
+    char *d = strdup("/tmp/aurum-bulk-XXXXXX"), path[512], args[1024], key[80];
+    cr_assert_not_null(mkdtemp(d));
+    generate(d, 3000);
+    write_updates(d);
+    snprintf(path, sizeof path, "%s/gen/people.yaml", d);
+    char *yaml = slurp(path);
+    size_t n = strlen(yaml);
+    char *cfg = calloc(1, n + 2); /* ends in a newline: the harness appends its own lines */
+    memcpy(cfg, yaml, n);
+    cfg[n] = '\n';
+    au_rt_daemon dm;
+    cr_assert_eq(au_rt_start(&dm, cfg), 0);
+    free(yaml);
+    free(cfg);
+    cr_assert_eq(au_rt_stop(&dm), 0);
+    cr_assert_eq(au_rt_create_key(&dm, key, "write:*", NULL), 0);
+    cr_assert_eq(au_rt_restart(&dm), 0);
+    const char *files[] = {"people", "update"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(import_csv(d, "bulk", "--batch 500", files[i]), 0);
+        snprintf(args, sizeof args,
+                 "import --server http://127.0.0.1:%d --key %s --source people --batch 500 "
+                 "%s/gen/%s.csv",
+                 dm.port, key, d, files[i]);
+        cr_assert_eq(run(args, "/dev/null"), 0, "%s through the daemon", files[i]);
+    }
+    cr_assert_eq(au_rt_stop(&dm), 0);
+    char *a = clusters(d, "bulk"), *b = clusters(dm.dir, ".");
+    cr_assert_eq(count_lines(a), 3000 + 60 + 1, "a header and one line per record");
+    cr_assert_str_eq(a, b, "the same records in the same profiles");
+    char *ia = idents(d, "bulk"), *ib = idents(dm.dir, ".");
+    cr_assert_gt(count_lines(ia), 3000 * 3, "e-mail, phone and name words of each record");
+    cr_assert_str_eq(ia, ib, "the same identifier rows");
+    cr_assert_eq(markers(d, "bulk"), 0, "the load ended: no marker left");
+    free(a);
+    free(b);
+    free(ia);
+    free(ib);
+    au_rt_cleanup(&dm);
+    nftw(d, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+}
+
 /* The record ids of the CSV's data rows, in file order (column 1). */
 static char **file_ids(const char *csv, int *n)
 {
@@ -313,6 +442,20 @@ static void kill_mid_import(const char *workers)
     }
     free(got);
 
+    /* The load did not end: its marker is there, and the next open of the engine (an import
+     * of no rows) writes the rows of exactly the surviving records, as a load of them alone. */
+    cr_assert_gt(markers(d, "data"), 0, "the bulk load's marker was committed");
+    write_prefix(d, "prefix", kept);
+    write_prefix(d, "none", 0);
+    cr_assert_eq(import_csv(d, "prefix", "--batch 500", "prefix"), 0);
+    cr_assert_eq(import_csv(d, "data", "", "none"), 0);
+    cr_assert_eq(markers(d, "data"), 0, "rebuilt at open: no marker left");
+    char *ia = idents(d, "data"), *ib = idents(d, "prefix");
+    cr_assert_gt(count_lines(ia), kept * 3);
+    cr_assert_str_eq(ia, ib, "the identifier rows of the surviving records");
+    free(ia);
+    free(ib);
+
     /* The same file again: the rest is added, what was there is unchanged. */
     char again[64];
     snprintf(again, sizeof again, "--batch 500 --workers %s", workers);
@@ -320,6 +463,12 @@ static void kill_mid_import(const char *workers)
     got = clusters(d, "data");
     cr_assert_eq(count_lines(got), RECORDS + 1);
     free(got);
+    cr_assert_eq(import(d, "fresh", again), 0);
+    ia = idents(d, "data");
+    ib = idents(d, "fresh");
+    cr_assert_str_eq(ia, ib, "completed: the identifier rows of a load in one go");
+    free(ia);
+    free(ib);
     for (int i = 0; i < n; i++)
         free(ids[i]);
     free(ids);

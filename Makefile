@@ -90,8 +90,9 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaurum.a
 deps:
 	@scripts/deps.sh
 
+# The npm half of deps.sh runs inside test.sh, beside the first build.
 test:
-	@scripts/deps.sh
+	@scripts/deps.sh --debian
 	@scripts/test.sh
 
 demo:

@@ -4,7 +4,10 @@
 # missing, and the npm packages of the SDK tests (tests/segment and tests/rudderstack) and of the
 # console's browser tests (tests/console), each from its committed package-lock.json. Downloads
 # nothing but Debian packages and those npm packages. jq is for scripts/demo.sh.
+# Usage: scripts/deps.sh [--debian | --npm] (default both; scripts/test.sh runs the npm half
+# beside the first build: `npm ci` waits on the network, not on the cores).
 set -e
+what=${1:-all}
 PKGS="build-essential pkg-config clang-format libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libutf8proc-dev libsodium-dev libxxhash-dev libcriterion-dev curl jq sqlite3
 zlib1g-dev libpq-dev libnats-dev postgresql nats-server chromium clang-14 libclang-rt-14-dev openssl"
@@ -15,7 +18,7 @@ done
 # Node and npm run Segment's and RudderStack's own SDKs against the daemon; any node will do.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
-if [ -n "$missing" ]; then
+if [ -n "$missing" ] && [ "$what" != --npm ]; then
     echo "installing:$missing"
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -23,6 +26,7 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+[ "$what" = --debian ] && exit 0
 # The SDK tests: Segment's analytics-node and RudderStack's rudder-sdk-node, each pinned by its
 # committed package-lock.json.
 tests="$(dirname "$0")/../tests"

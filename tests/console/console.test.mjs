@@ -19,7 +19,10 @@ const OUT = process.env.AURUM_OUT || 'build/console-screenshots';
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith('.png')) rmSync(join(OUT, f)); // this run's only
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const step = (m) => console.log(`console test: ${m}`);
+// Each step with the seconds since the script started: where the test's minutes go (the
+// runtime pass's slowest test, docs/BENCHMARKS.md "The test run's time budget").
+const t0 = Date.now();
+const step = (m) => console.log(`console test: [${((Date.now() - t0) / 1000).toFixed(1)} s] ${m}`);
 
 async function apiGet(path, key = ADMIN) {
   const r = await fetch(URL_ + path, { headers: { Authorization: `Bearer ${key}` } });
@@ -154,8 +157,11 @@ try {
   await page.locator('#timeline li').first().waitFor();
   const systems = await page.locator('#timeline li').evaluateAll((ls) => new Set(ls.map((l) => l.dataset.source)).size);
   assert.ok(systems >= 3, `events from ${systems} systems on the timeline`);
-  await page.locator('details', { hasText: 'lineage' }).first().locator('summary').click().catch(() => {});
+  // The golden record's first attribute: its lineage opens (source record, rule, alternatives).
+  // (An optional click on a details "with the text lineage" used to precede this: the summaries
+  // read "source · rule", so it found none and waited out the 120 s timeout in every run.)
   await page.locator('table.grid details summary').first().click();
+  await page.locator('table.grid details[open] dl.lineage').first().waitFor();
   await snap(page, 'customer-360');
   await axeScan(page, 'customer-360');
   step('filter the timeline by system');

@@ -86,6 +86,11 @@ const char *au_store_backend(const au_store *s)
     return s->ops->name;
 }
 
+int au_store_shared(const au_store *s)
+{
+    return s->ops->shared;
+}
+
 au_rc au_store_require_complete(const au_store *s, au_err *err)
 {
     if (!s->ops->missing)

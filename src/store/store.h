@@ -235,6 +235,10 @@ typedef struct au_purge_counts {
 /* The method table of a back-end. Every slot is required. */
 typedef struct au_store_ops {
     const char *name; /* scheme used in locations: "sqlite" */
+    /* 1 when other processes (nodes) may write the same store at once, so that work they
+     * could also take (outbox rows) must be leased first; 0 when one process holds it alone
+     * (SQLite: aurum.lock). */
+    int shared;
     /* NULL when every domain is implemented; else the domains that are not yet (their slots
      * log and answer AU_ERR_UNSUPPORTED): see au_store_require_complete. */
     const char *missing;
@@ -267,6 +271,8 @@ AU_MUST_USE au_rc au_store_open(const char *location, au_store_mode mode, au_sto
                                 au_err *err);
 void au_store_close(au_store *s);
 const char *au_store_backend(const au_store *s);
+/* Whether other nodes may write this store at once (au_store_ops.shared). */
+int au_store_shared(const au_store *s);
 /* AU_ERR_UNSUPPORTED (naming the missing domains) when the back-end does not implement every
  * domain yet: what needs the whole store (the engine, so `aurum serve`) refuses to start. */
 AU_MUST_USE au_rc au_store_require_complete(const au_store *s, au_err *err);

@@ -956,13 +956,13 @@ static const struct au_store_keys_ops pg_keys = {
 
 #define PG_OPS(scheme)                                                                             \
     {                                                                                              \
-        .name = scheme, .missing = NULL, .open = pg_open, .close = pg_close, .begin = au_pg_begin, \
-        .commit = au_pg_commit, .rollback = au_pg_rollback, .savepoint = pg_savepoint,             \
-        .savepoint_release = pg_savepoint_release, .savepoint_rollback = pg_savepoint_rollback,    \
-        .records = &pg_records, .keys = &pg_keys, .resolution = &au_pg_resolution_ops,             \
-        .profiles = &au_pg_profiles_ops, .flows = &au_pg_flows_ops, .quality = &au_pg_quality_ops, \
-        .privacy = &au_pg_privacy_ops, .inbound = &au_pg_inbound_ops, .audit = &au_pg_audit_ops,   \
-        .bus = &au_pg_bus_ops,                                                                     \
+        .name = scheme, .shared = 1, .missing = NULL, .open = pg_open, .close = pg_close,          \
+        .begin = au_pg_begin, .commit = au_pg_commit, .rollback = au_pg_rollback,                  \
+        .savepoint = pg_savepoint, .savepoint_release = pg_savepoint_release,                      \
+        .savepoint_rollback = pg_savepoint_rollback, .records = &pg_records, .keys = &pg_keys,     \
+        .resolution = &au_pg_resolution_ops, .profiles = &au_pg_profiles_ops,                      \
+        .flows = &au_pg_flows_ops, .quality = &au_pg_quality_ops, .privacy = &au_pg_privacy_ops,   \
+        .inbound = &au_pg_inbound_ops, .audit = &au_pg_audit_ops, .bus = &au_pg_bus_ops,           \
     }
 
 const au_store_ops au_store_pg_ops = PG_OPS("postgres");

@@ -243,3 +243,29 @@ AU_BOTH_TEST(deliver, retry_after_of_the_target_sets_the_next_attempt)
     json_decref(run);
     cr_assert_eq(pass_settled(), T0 + 120000);
 }
+
+static int count_leased(void *ctx, const au_outbox_row *row)
+{
+    if (row->claimed_by)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* A row being sent is leased in the store only where other nodes may take it too
+ * (PostgreSQL): a SQLite store belongs to one process, and a lease there cost every delivery a
+ * write through the writer before it went out. */
+AU_BOTH_TEST(deliver, a_row_in_flight_is_leased_only_on_a_shared_store)
+{
+    rt_receiver_answer(rx, 200, NULL, 3000); /* holds the request while the outbox is read */
+    put_flow("lease");
+    post_payment("pay-lease");
+    cr_assert_eq(rt_receiver_wait(rx, 1, 30), 1, "the delivery reached the receiver");
+    au_store *st = au_engine_reader(eng);
+    cr_assert_not_null(st);
+    int leased = 0;
+    cr_assert_eq(au_store_outbox_pending(st, 10, count_leased, &leased), AU_OK);
+    au_engine_reader_release(eng, st);
+    cr_assert_eq(leased, au_both_is_pg() ? 1 : 0, "%d leased rows while the delivery is in flight",
+                 leased);
+    run_when("lease", 1, "delivered");
+}

@@ -19,6 +19,7 @@ PORT=${PORT:-18380}
 NGINX_PORT=${NGINX_PORT:-18381}
 KEY=bench$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd) # nginx wants absolute paths, and BENCH_OUT may be either
 make -s all
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     SUDO=""
@@ -60,19 +61,19 @@ ID=$(head -1 "$OUT/ids.txt")
 curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/profiles/$ID" >"$OUT/www/profile.json"
 cat >"$OUT/nginx.conf" <<CONF
 worker_processes 2;
-pid $PWD/$OUT/nginx.pid;
-error_log $PWD/$OUT/nginx-error.log;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx-error.log;
 events { worker_connections 1024; }
 http {
     access_log off;
-    client_body_temp_path $PWD/$OUT/nginx-tmp; proxy_temp_path $PWD/$OUT/nginx-tmp;
-    fastcgi_temp_path $PWD/$OUT/nginx-tmp; uwsgi_temp_path $PWD/$OUT/nginx-tmp;
-    scgi_temp_path $PWD/$OUT/nginx-tmp;
+    client_body_temp_path $OUT/nginx-tmp; proxy_temp_path $OUT/nginx-tmp;
+    fastcgi_temp_path $OUT/nginx-tmp; uwsgi_temp_path $OUT/nginx-tmp;
+    scgi_temp_path $OUT/nginx-tmp;
     default_type application/json;
-    server { listen 127.0.0.1:$NGINX_PORT; root $PWD/$OUT/www; }
+    server { listen 127.0.0.1:$NGINX_PORT; root $OUT/www; }
 }
 CONF
-"$NGINX" -c "$PWD/$OUT/nginx.conf" -e "$PWD/$OUT/nginx-error.log" 2>/dev/null || "$NGINX" -c "$PWD/$OUT/nginx.conf"
+"$NGINX" -c "$OUT/nginx.conf" -e "$OUT/nginx-error.log" 2>/dev/null || "$NGINX" -c "$OUT/nginx.conf"
 
 # wrk scripts: a random sampled id / e-mail per request.
 lua_list() { # NAME FILE PREFIX

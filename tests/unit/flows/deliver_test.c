@@ -267,5 +267,5 @@ AU_BOTH_TEST(deliver, a_row_in_flight_is_leased_only_on_a_shared_store)
     au_engine_reader_release(eng, st);
     cr_assert_eq(leased, au_both_is_pg() ? 1 : 0, "%d leased rows while the delivery is in flight",
                  leased);
-    run_when("lease", 1, "delivered");
+    json_decref(run_when("lease", 1, "delivered"));
 }
